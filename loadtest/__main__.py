@@ -1,0 +1,96 @@
+"""`python -m loadtest sfu --subscribers 20 [--duration 20] [--json FILE]`
+
+Starts its own Kamar server on loopback, inside a private network namespace (it re-executes
+itself under `unshare --net` when needed), and stops by itself: bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from loadtest.netns import reexec_in_private_netns
+from loadtest.sfu import SfuResult, SfuScenario, run_sfu
+
+MAX_SUBSCRIBERS = 500
+MAX_DURATION = 600.0
+
+
+def _subscriber_counts(text: str) -> list[int]:
+    try:
+        counts = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("a number or a comma list like 10,40,80") from exc
+    if not counts or any(not 1 <= n <= MAX_SUBSCRIBERS for n in counts):
+        raise argparse.ArgumentTypeError(f"each count must be 1-{MAX_SUBSCRIBERS}")
+    return counts
+
+
+def _duration(text: str) -> float:
+    value = float(text)
+    if not 1 <= value <= MAX_DURATION:
+        raise argparse.ArgumentTypeError(f"duration must be 1-{MAX_DURATION:.0f} seconds")
+    return value
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m loadtest", description=__doc__)
+    scenarios = parser.add_subparsers(required=True, dest="scenario")
+    sfu = scenarios.add_parser("sfu", help="1 VP8 publisher to N counting subscribers")
+    sfu.add_argument(
+        "--subscribers",
+        type=_subscriber_counts,
+        default=[20],
+        help="N, or a comma list for a sweep (default 20)",
+    )
+    sfu.add_argument(
+        "--duration", type=_duration, default=20.0, help="seconds measured per run (default 20)"
+    )
+    sfu.add_argument("--json", type=Path, help="write the results to this file")
+    args = parser.parse_args()
+    reexec_in_private_netns()
+
+    import uvloop  # the client side must not be the bottleneck either
+
+    results: list[SfuResult] = []
+    for count in args.subscribers:
+        print(f"sfu scenario: 1 publisher, {count} subscribers", flush=True)
+        result = uvloop.run(
+            run_sfu(SfuScenario(subscribers=count, duration=args.duration), _progress)
+        )
+        print()
+        results.append(result)
+        _summary(result)
+    if args.json:
+        data = [r.as_dict() for r in results]
+        args.json.write_text(json.dumps(data[0] if len(data) == 1 else data, indent=2) + "\n")
+        print(f"wrote {args.json}")
+    return 0
+
+
+def _progress(line: str) -> None:
+    sys.stdout.write("\r" + line.ljust(78))
+    sys.stdout.flush()
+
+
+def _summary(result: SfuResult) -> None:
+    rows = [
+        ("subscribers", result.subscribers),
+        ("publisher packets/s", result.publisher_pps),
+        ("forwarded packets/s", result.forwarded_pps),
+        ("SFU CPU per forwarded packet (us)", result.sfu_cpu_us_per_packet),
+        ("SFU CPU (% of one core)", result.sfu_cpu_percent),
+        ("loss ratio", result.loss_ratio),
+        ("join to first packet p50 / p99 (ms)", f"{result.join_ms_p50} / {result.join_ms_p99}"),
+        ("SFU RSS (MB)", result.rss_mb),
+        ("RSS per subscriber (MB)", result.rss_mb_per_subscriber),
+        ("latency p50 / p99 (ms)", "not measured yet"),
+    ]
+    for name, value in rows:
+        print(f"  {name:<38} {value}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

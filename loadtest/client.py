@@ -1,0 +1,220 @@
+"""A synthetic participant: speaks signalling protocol v1 over `websockets` and media over
+aiortc, like the web client does. Used by the integration tests and the load test.
+
+Receiving has two modes: "decode" consumes tracks through aiortc's decoder (proves the media
+is playable); "count" replaces the receive pipeline with a packet counter (costs almost nothing,
+so one machine can host many subscribers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import websockets
+from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError
+
+from sfu import peer as sfu_peer
+
+RECEIVE_MODES = ("decode", "count")
+
+
+class ServerError(Exception):
+    def __init__(self, event: dict[str, Any]) -> None:
+        super().__init__(f"{event.get('code')}: {event.get('message')}")
+        self.code = event.get("code")
+        self.event = event
+
+
+@dataclass
+class ReceivedMedia:
+    """What one participant received, keyed by the sender's participant id and kind."""
+
+    frames: Counter[tuple[str, str]] = field(default_factory=Counter)
+    packets: Counter[tuple[str, str]] = field(default_factory=Counter)
+    bytes: int = 0
+    first_packet_at: float | None = None
+    last_packet_at: float | None = None
+
+
+class SyntheticParticipant:
+    def __init__(self, ws_url: str, token: str, room: str | None = None, receive: str = "decode"):
+        if receive not in RECEIVE_MODES:
+            raise ValueError(f"receive must be one of {RECEIVE_MODES}")
+        self.ws_url = ws_url
+        self.token = token
+        self.room = room
+        self.receive_mode = receive
+        self.welcome: dict[str, Any] = {}
+        self.events: list[dict[str, Any]] = []
+        self.tracks: dict[str, dict[str, str]] = {}
+        self.received = ReceivedMedia()
+        self.publish_pc: RTCPeerConnection | None = None
+        self.subscribe_pc: RTCPeerConnection | None = None
+        self._ws: Any = None
+        self._reader: asyncio.Task[None] | None = None
+        self._waiters: list[tuple[Callable[[dict[str, Any]], bool], asyncio.Future[Any]]] = []
+        self._consumers: set[asyncio.Task[None]] = set()
+        self._offers: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._offer_task: asyncio.Task[None] | None = None
+        self.closed = asyncio.Event()
+
+    @property
+    def id(self) -> str:
+        return str(self.welcome["participant"]["id"])
+
+    async def join(self, timeout: float = 10.0) -> dict[str, Any]:
+        self._ws = await websockets.connect(self.ws_url, max_size=None)
+        self._reader = asyncio.create_task(self._read_loop())
+        self._offer_task = asyncio.create_task(self._answer_offers())
+        hello: dict[str, Any] = {"type": "hello", "v": 1, "token": self.token}
+        if self.room is not None:
+            hello["room"] = self.room
+        waiter = self.wait_for(lambda e: e["type"] in ("welcome", "error"), timeout)
+        await self.send(hello)
+        event: dict[str, Any] = await waiter
+        if event["type"] == "error":
+            raise ServerError(event)
+        self.welcome = event
+        return event
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self._ws.send(json.dumps(message))
+
+    def wait_for(
+        self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 10.0
+    ) -> asyncio.Future[Any]:
+        """A future for the first later event matching `predicate` (register before sending)."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiters.append((predicate, future))
+        return asyncio.ensure_future(asyncio.wait_for(future, timeout))
+
+    async def _read_loop(self) -> None:
+        try:
+            async for raw in self._ws:
+                event = json.loads(raw)
+                self.events.append(event)
+                if event["type"] == "subscribe_offer":
+                    self._offers.put_nowait(event)
+                for predicate, future in list(self._waiters):
+                    if not future.done() and predicate(event):
+                        future.set_result(event)
+                        self._waiters.remove((predicate, future))
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            self.closed.set()
+
+    # -- publishing --------------------------------------------------------------------------
+
+    async def publish(self, tracks: list[MediaStreamTrack], timeout: float = 10.0) -> None:
+        pc = self.publish_pc = sfu_peer.PeerSettings().new_connection()
+        for track in tracks:
+            pc.addTransceiver(track, direction="sendonly")
+        await pc.setLocalDescription(await pc.createOffer())
+        waiter = self.wait_for(lambda e: e["type"] in ("publish_answer", "error"), timeout)
+        await self.send({"type": "publish_offer", "sdp": pc.localDescription.sdp})
+        event = await waiter
+        if event["type"] == "error":
+            raise ServerError(event)
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=event["sdp"], type="answer"))
+
+    # -- subscribing -------------------------------------------------------------------------
+
+    async def _answer_offers(self) -> None:
+        while True:
+            offer = await self._offers.get()
+            self.tracks = offer["tracks"]
+            pc = self.subscribe_pc
+            if pc is None:
+                pc = self.subscribe_pc = sfu_peer.PeerSettings().new_connection()
+                pc.on("track", self._on_track)
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer["sdp"], type="offer"))
+            await pc.setLocalDescription(await pc.createAnswer())
+            if self.receive_mode == "count":
+                self._hook_counter(pc)
+            await self.send(
+                {
+                    "type": "subscribe_answer",
+                    "sdp": pc.localDescription.sdp,
+                    "revision": offer["revision"],
+                }
+            )
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        if self.receive_mode != "decode" or self.subscribe_pc is None:
+            return
+        transceiver = next(
+            (t for t in self.subscribe_pc.getTransceivers() if t.receiver.track is track), None
+        )
+        mid = transceiver.mid if transceiver else None
+        task = asyncio.create_task(self._consume(track, mid))
+        self._consumers.add(task)
+        task.add_done_callback(self._consumers.discard)
+
+    async def _consume(self, track: MediaStreamTrack, mid: str | None) -> None:
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                await track.recv()
+                info = self.tracks.get(mid or "", {})
+                self.received.frames[(info.get("participant_id", "?"), track.kind)] += 1
+
+    def _hook_counter(self, pc: RTCPeerConnection) -> None:
+        transceivers = pc.getTransceivers()
+        if not transceivers:
+            return
+        ssrc_mid: dict[int, str] = {}
+        received = self.received
+
+        async def count(data: bytes, arrival_time_ms: int) -> None:
+            ssrc = int.from_bytes(data[8:12], "big")
+            mid = ssrc_mid.get(ssrc)
+            if mid is None:
+                mid = _mid_of_ssrc(pc, ssrc)
+                if mid is None:
+                    return
+                ssrc_mid[ssrc] = mid
+            info = self.tracks.get(mid)
+            if info is not None:
+                received.packets[(info["participant_id"], info["kind"])] += 1
+            received.bytes += len(data)
+            now = time.monotonic()
+            if received.first_packet_at is None:
+                received.first_packet_at = now
+            received.last_packet_at = now
+
+        sfu_peer.hook_rtp_in(transceivers[0].receiver.transport, count)
+
+    async def leave(self) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await self.send({"type": "leave"})
+        await self.close()
+
+    async def close(self) -> None:
+        for task in [self._offer_task, *self._consumers]:
+            if task is not None:
+                task.cancel()
+        if self._ws is not None:
+            await self._ws.close()
+        if self._reader is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        for pc in (self.publish_pc, self.subscribe_pc):
+            if pc is not None:
+                await pc.close()
+
+
+def _mid_of_ssrc(pc: RTCPeerConnection, ssrc: int) -> str | None:
+    from sfu import sdp
+
+    for section in sdp.parse(pc.remoteDescription.sdp):
+        if ssrc in section.ssrcs:
+            return section.mid
+    return None

@@ -1,0 +1,267 @@
+"""The `sfu` scenario: one publisher replaying VP8, N subscribers counting packets, one server.
+
+The server runs as its own process so that its CPU time can be read from /proc: the figure
+that matters is SFU CPU per forwarded packet, (user + system time) / packets delivered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from loadtest.client import SyntheticParticipant
+from loadtest.media import ReplayVideoTrack, VideoSpec, ensure_video_file, load_packets
+from rooms import grants
+from server.config import load_secret
+from sfu import peer
+
+ROOM = "loadtest"
+JOIN_BATCH = 10  # subscribers joining at once
+CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kamar-loadtest"
+
+
+@dataclass(frozen=True)
+class SfuScenario:
+    subscribers: int
+    duration: float = 20.0  # seconds measured, after everyone receives media
+    settle: float = 2.0  # seconds between the last join and the measurement
+    join_timeout: float = 60.0
+
+
+@dataclass
+class SfuResult:
+    subscribers: int
+    duration_s: float
+    forwarded_pps: float
+    sfu_cpu_us_per_packet: float | None
+    sfu_cpu_percent: float | None
+    loss_ratio: float
+    latency_ms_p50: float | None
+    latency_ms_p99: float | None
+    join_ms_p50: float
+    join_ms_p99: float
+    rss_mb: float | None
+    rss_mb_per_subscriber: float | None
+    publisher_pps: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class ServerProcess:
+    """`kamar serve` on loopback in a child process, with its CPU and memory from /proc."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = _free_port()
+        self.process: asyncio.subprocess.Process | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "server", "serve", "--host", "127.0.0.1",
+            "--port", str(self.port), "--data", str(self.data_dir),
+            "--ice-host", "127.0.0.1", "--log-level", "warning",
+            stdout=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 20
+        async with aiohttp.ClientSession() as http:
+            while time.monotonic() < deadline:
+                if self.process.returncode is not None:
+                    raise RuntimeError(f"the server exited with {self.process.returncode}")
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with http.get(self.base_url + "/healthz") as response:
+                        if response.status == 200:
+                            return
+                await asyncio.sleep(0.1)
+        raise RuntimeError("the server did not answer /healthz within 20 s")
+
+    def cpu_seconds(self) -> float:
+        assert self.process is not None
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = int(fields[11]) + int(fields[12])  # utime + stime (proc(5) fields 14 and 15)
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def rss_mb(self) -> float:
+        assert self.process is not None
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmRSS in /proc status")
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            try:
+                await asyncio.wait_for(self.process.wait(), 10)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextlib.asynccontextmanager
+async def local_server() -> AsyncIterator[ServerProcess]:
+    with tempfile.TemporaryDirectory(prefix="kamar-loadtest-") as data:
+        server = ServerProcess(Path(data))
+        try:
+            await server.start()
+            yield server
+        finally:
+            await server.stop()
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+async def run_sfu(scenario: SfuScenario, progress: Callable[[str], None]) -> SfuResult:
+    peer.gather_on(["127.0.0.1"])
+    frames = load_packets(ensure_video_file(CACHE_DIR, VideoSpec()))
+    async with local_server() as server:
+        secret = load_secret(server.data_dir)
+        ws_url = server.base_url.replace("http://", "ws://") + "/ws"
+
+        def token(identity: str, publish: bool) -> str:
+            grant = grants.JoinGrant(ROOM, identity, identity, can_publish=publish)
+            return grants.mint(grant, secret, int(time.time()), ttl=3600)
+
+        publisher = SyntheticParticipant(ws_url, token("publisher", True), receive="count")
+        subscribers: list[SyntheticParticipant] = []
+        track = ReplayVideoTrack(frames)
+        try:
+            await publisher.join()
+            await publisher.publish([track])
+            rss_before = server.rss_mb()
+            join_ms = await _join_subscribers(ws_url, token, scenario, subscribers, progress)
+            await asyncio.sleep(scenario.settle)
+            return await _measure(
+                scenario, server, publisher, subscribers, rss_before, join_ms, progress
+            )
+        finally:
+            for participant in [publisher, *subscribers]:
+                await participant.close()
+
+
+async def _join_subscribers(
+    ws_url: str,
+    token: Callable[[str, bool], str],
+    scenario: SfuScenario,
+    subscribers: list[SyntheticParticipant],
+    progress: Callable[[str], None],
+) -> list[float]:
+    join_ms: list[float] = []
+
+    async def join_one(index: int) -> None:
+        participant = SyntheticParticipant(ws_url, token(f"sub{index}", False), receive="count")
+        subscribers.append(participant)
+        started = time.monotonic()
+        await participant.join()
+        deadline = started + scenario.join_timeout
+        while participant.received.first_packet_at is None:
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"subscriber {index} received nothing in {scenario.join_timeout} s"
+                )
+            await asyncio.sleep(0.02)
+        join_ms.append((participant.received.first_packet_at - started) * 1000)
+
+    for start in range(0, scenario.subscribers, JOIN_BATCH):
+        batch = range(start, min(start + JOIN_BATCH, scenario.subscribers))
+        await asyncio.gather(*(join_one(i) for i in batch))
+        progress(f"joined {len(join_ms)}/{scenario.subscribers} subscribers")
+    return join_ms
+
+
+async def _publisher_packets(publisher: SyntheticParticipant) -> int:
+    assert publisher.publish_pc is not None
+    total = 0
+    for sender in publisher.publish_pc.getSenders():
+        for stats in (await sender.getStats()).values():
+            if stats.type == "outbound-rtp":
+                total += stats.packetsSent
+    return total
+
+
+async def _measure(
+    scenario: SfuScenario,
+    server: ServerProcess,
+    publisher: SyntheticParticipant,
+    subscribers: list[SyntheticParticipant],
+    rss_before: float,
+    join_ms: list[float],
+    progress: Callable[[str], None],
+) -> SfuResult:
+    def delivered() -> int:
+        return sum(sum(s.received.packets.values()) for s in subscribers)
+
+    cpu0, got0, sent0, t0 = (
+        server.cpu_seconds(),
+        delivered(),
+        await _publisher_packets(publisher),
+        time.monotonic(),
+    )
+    while (elapsed := time.monotonic() - t0) < scenario.duration:
+        await asyncio.sleep(min(1.0, scenario.duration - elapsed))
+        elapsed = time.monotonic() - t0
+        progress(
+            f"{_bar(elapsed / scenario.duration)} {elapsed:4.1f}/{scenario.duration:.0f} s  "
+            f"{(delivered() - got0) / max(elapsed, 1e-9):8.0f} pkt/s forwarded"
+        )
+    cpu1, got1, sent1, t1 = (
+        server.cpu_seconds(),
+        delivered(),
+        await _publisher_packets(publisher),
+        time.monotonic(),
+    )
+    packets = got1 - got0
+    expected = (sent1 - sent0) * len(subscribers)
+    window = t1 - t0
+    rss = server.rss_mb()
+    return SfuResult(
+        subscribers=len(subscribers),
+        duration_s=round(window, 2),
+        forwarded_pps=round(packets / window, 1),
+        sfu_cpu_us_per_packet=round((cpu1 - cpu0) / packets * 1e6, 2) if packets else None,
+        sfu_cpu_percent=round((cpu1 - cpu0) / window * 100, 1),
+        loss_ratio=round(max(0.0, 1 - packets / expected), 5) if expected else 1.0,
+        latency_ms_p50=None,
+        latency_ms_p99=None,
+        join_ms_p50=round(statistics.median(join_ms), 1),
+        join_ms_p99=round(_percentile(join_ms, 0.99), 1),
+        rss_mb=round(rss, 1),
+        rss_mb_per_subscriber=round((rss - rss_before) / len(subscribers), 3)
+        if subscribers
+        else None,
+        publisher_pps=round((sent1 - sent0) / window, 1),
+    )
+
+
+def _bar(fraction: float, width: int = 24) -> str:
+    filled = int(max(0.0, min(1.0, fraction)) * width)
+    return "[" + "#" * filled + "." * (width - filled) + "]"

@@ -1,0 +1,97 @@
+"""Join tokens: HS256 JWTs that admit one identity to one room with publish/subscribe grants.
+
+Claims follow LiveKit's video grants in spirit: room, identity (`sub`), display name, and what
+the holder may do with media. `now` is passed in so the rules are testable without a clock.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import jwt
+
+ALGORITHM = "HS256"
+DEFAULT_TTL = 6 * 3600  # seconds: a long meeting, not a permanent credential
+MAX_TTL = 30 * 24 * 3600
+ROOM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+MAX_IDENTITY = 128
+MAX_DISPLAY_NAME = 80
+
+
+class GrantError(ValueError):
+    """A token that does not admit its holder. `code` is the wire error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class JoinGrant:
+    room: str
+    identity: str
+    name: str
+    can_publish: bool = True
+    can_subscribe: bool = True
+
+
+def validate_room_name(room: object) -> str:
+    if not isinstance(room, str) or not ROOM_NAME.match(room):
+        raise ValueError(
+            "room names are 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        )
+    return room
+
+
+def mint(grant: JoinGrant, secret: str, now: int, ttl: int = DEFAULT_TTL) -> str:
+    """Sign a token for `grant`, valid from `now` for `ttl` seconds. ValueError on bad input."""
+    validate_room_name(grant.room)
+    if not grant.identity or len(grant.identity) > MAX_IDENTITY:
+        raise ValueError(f"identity must be 1-{MAX_IDENTITY} characters")
+    if len(grant.name) > MAX_DISPLAY_NAME:
+        raise ValueError(f"display name must be at most {MAX_DISPLAY_NAME} characters")
+    if not 0 < ttl <= MAX_TTL:
+        raise ValueError(f"ttl must be between 1 and {MAX_TTL} seconds")
+    claims = {
+        "room": grant.room,
+        "sub": grant.identity,
+        "name": grant.name or grant.identity,
+        "can_publish": grant.can_publish,
+        "can_subscribe": grant.can_subscribe,
+        "iat": now,
+        "exp": now + ttl,
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def verify(token: object, secret: str, now: int) -> JoinGrant:
+    """The grant in `token`, or GrantError (`unauthorized` / `token_expired`)."""
+    if not isinstance(token, str) or not token:
+        raise GrantError("unauthorized", "a join token is required")
+    try:
+        # Expiry is checked below against `now`, not the wall clock, so tests can move time.
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            options={"verify_exp": False, "require": ["exp", "sub", "room"]},
+        )
+    except jwt.InvalidTokenError as exc:
+        raise GrantError("unauthorized", f"the join token is not valid: {exc}") from exc
+    if not isinstance(claims.get("exp"), int) or claims["exp"] <= now:
+        raise GrantError("token_expired", "the join token has expired; ask for a new link")
+    room, identity, name = claims.get("room"), claims.get("sub"), claims.get("name", "")
+    if not isinstance(room, str) or not ROOM_NAME.match(room):
+        raise GrantError("unauthorized", "the join token names no valid room")
+    if not isinstance(identity, str) or not 0 < len(identity) <= MAX_IDENTITY:
+        raise GrantError("unauthorized", "the join token names no valid identity")
+    if not isinstance(name, str):
+        raise GrantError("unauthorized", "the join token's name is not text")
+    return JoinGrant(
+        room=room,
+        identity=identity,
+        name=(name or identity)[:MAX_DISPLAY_NAME],
+        can_publish=claims.get("can_publish") is True,
+        can_subscribe=claims.get("can_subscribe", True) is True,
+    )

@@ -1,0 +1,117 @@
+"""aiohttp application assembly: web client, websocket signalling, health, dev tokens."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import ssl
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from rooms import grants
+from rooms.room import RoomRegistry
+from server.config import Config, load_secret
+from sfu.peer import PeerSettings, gather_on
+from signalling.session import Services
+from signalling.ws import SERVICES_KEY, websocket_handler
+
+log = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+CONFIG_KEY = web.AppKey("kamar_config", Config)
+MAX_API_BODY = 16 * 1024
+
+
+def build_app(config: Config) -> web.Application:
+    gather_on(config.ice_hosts)
+    services = Services(
+        registry=RoomRegistry(),
+        secret=load_secret(config.data_dir),
+        peer_settings=PeerSettings(ice_servers=config.ice_servers, announce=config.announce_map()),
+        clock=time.time,
+        ice_servers=list(config.ice_servers),
+    )
+    app = web.Application(client_max_size=MAX_API_BODY)
+    app[SERVICES_KEY] = services
+    app[CONFIG_KEY] = config
+    app.router.add_get("/", _page("index.html"))
+    app.router.add_get("/r/{room}", _room_page)
+    app.router.add_get("/ws", websocket_handler)
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_post("/api/dev-token", _dev_token)
+    app.router.add_static("/static/", WEB_DIR, follow_symlinks=False)
+    app.on_shutdown.append(_say_goodbye)
+    return app
+
+
+def ssl_context(config: Config) -> ssl.SSLContext | None:
+    if config.tls_cert is None or config.tls_key is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(config.tls_cert, config.tls_key)
+    return context
+
+
+def _page(name: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handler(_request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(WEB_DIR / name, headers={"Cache-Control": "no-cache"})
+
+    return handler
+
+
+async def _room_page(request: web.Request) -> web.StreamResponse:
+    try:
+        grants.validate_room_name(request.match_info["room"])
+    except ValueError as exc:
+        raise web.HTTPNotFound(text=f"No such room: {exc}") from exc
+    return web.FileResponse(WEB_DIR / "room.html", headers={"Cache-Control": "no-cache"})
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    registry = request.app[SERVICES_KEY].registry
+    return web.json_response(
+        {"status": "ok", "rooms": len(registry.rooms), "participants": registry.participant_count}
+    )
+
+
+def _api_error(
+    status: type[web.HTTPException], field: str | None, message: str
+) -> web.HTTPException:
+    body = {"error": {"message": message, **({"field": field} if field else {})}}
+    return status(text=json.dumps(body), content_type="application/json")
+
+
+async def _dev_token(request: web.Request) -> web.Response:
+    """Mint a token for anyone who asks: only with --dev-tokens, for trying Kamar out."""
+    if not request.app[CONFIG_KEY].dev_tokens:
+        raise _api_error(web.HTTPNotFound, None, "this server does not hand out tokens")
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise _api_error(web.HTTPBadRequest, None, "the body must be a JSON object") from exc
+    if not isinstance(body, dict):
+        raise _api_error(web.HTTPBadRequest, None, "the body must be a JSON object")
+    room, name = body.get("room"), body.get("name")
+    try:
+        room = grants.validate_room_name(room)
+    except ValueError as exc:
+        raise _api_error(web.HTTPBadRequest, "room", str(exc)) from exc
+    if not isinstance(name, str) or not name.strip() or len(name) > grants.MAX_DISPLAY_NAME:
+        raise _api_error(
+            web.HTTPBadRequest, "name", f"name must be 1-{grants.MAX_DISPLAY_NAME} characters"
+        )
+    grant = grants.JoinGrant(room=room, identity=f"guest-{secrets.token_hex(6)}", name=name.strip())
+    token = grants.mint(grant, request.app[SERVICES_KEY].secret, int(time.time()))
+    return web.json_response({"token": token})
+
+
+async def _say_goodbye(app: web.Application) -> None:
+    registry = app[SERVICES_KEY].registry
+    for room in list(registry.rooms.values()):
+        for participant in list(room.participants.values()):
+            participant.deliver({"type": "bye", "reason": "shutdown"})
+            participant.disconnect("shutdown")

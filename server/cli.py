@@ -1,0 +1,143 @@
+"""`kamar serve` runs the server; `kamar token` prints a join token."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import quote
+
+from aiohttp import web
+
+from rooms import grants
+from server.app import build_app, ssl_context
+from server.config import Config, ConfigError, load, load_secret
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.func(args)
+        return result
+    except (ConfigError, ValueError) as exc:
+        print(f"kamar: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kamar", description="Kamar meeting server")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the server")
+    _common(serve)
+    serve.add_argument("--host", help="HTTP address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="HTTP port (default 8080)")
+    serve.add_argument(
+        "--ice-host",
+        dest="ice_hosts",
+        action="append",
+        metavar="ADDR",
+        help="address ICE gathers host candidates on; repeatable; 127.0.0.1 allowed "
+        "(default: every interface except loopback)",
+    )
+    serve.add_argument(
+        "--announce",
+        action="append",
+        metavar="[LOCAL=]PUBLIC",
+        help="address advertised instead of a local one (1:1 NAT); repeatable",
+    )
+    serve.add_argument(
+        "--ice-server",
+        dest="ice_servers",
+        action="append",
+        metavar="URL",
+        help="STUN/TURN server URL for clients and the SFU; repeatable (default: none)",
+    )
+    serve.add_argument(
+        "--tls-cert", type=Path, help="PEM certificate (HTTPS, needed off localhost)"
+    )
+    serve.add_argument("--tls-key", type=Path, help="PEM private key for --tls-cert")
+    serve.add_argument(
+        "--dev-tokens",
+        action="store_const",
+        const=True,
+        help="let the lobby page mint join tokens for anyone (development only)",
+    )
+    serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
+    serve.set_defaults(func=_serve)
+
+    token = commands.add_parser("token", help="print a join token (last line of output)")
+    _common(token)
+    token.add_argument("--room", required=True)
+    token.add_argument("--identity", required=True, help="stable user id")
+    token.add_argument("--name", help="display name (default: the identity)")
+    token.add_argument("--ttl", type=int, default=grants.DEFAULT_TTL, help="seconds (default 6 h)")
+    token.add_argument("--no-publish", action="store_true", help="may only watch and listen")
+    token.add_argument("--no-subscribe", action="store_true", help="may only send")
+    token.set_defaults(func=_token)
+    return parser
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", dest="data_dir", type=Path, help="data directory (./kamar-data)")
+    parser.add_argument("--config", type=Path, help="TOML settings file (default DATA/kamar.toml)")
+
+
+def _config(args: argparse.Namespace) -> Config:
+    flags = {k: v for k, v in vars(args).items() if k not in ("func", "config")}
+    known = {k: v for k, v in flags.items() if k in Config.__dataclass_fields__}
+    return load(known, config_file=args.config)
+
+
+def _token(args: argparse.Namespace) -> int:
+    config = _config(args)
+    grant = grants.JoinGrant(
+        room=args.room,
+        identity=args.identity,
+        name=args.name or args.identity,
+        can_publish=not args.no_publish,
+        can_subscribe=not args.no_subscribe,
+    )
+    token = grants.mint(grant, load_secret(config.data_dir), int(time.time()), ttl=args.ttl)
+    print(f"room: {grant.room}  identity: {grant.identity}  valid for {args.ttl} s")
+    print(f"join link: {config.base_url}/r/{quote(grant.room)}?token={token}")
+    print(token)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    config = _config(args)
+    logging.basicConfig(
+        level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    import uvloop  # the default loop costs 2-3x more per packet (shared/aiortc-notes.md)
+
+    uvloop.run(_run(config))
+    return 0
+
+
+async def _run(config: Config) -> None:
+    app = build_app(config)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, config.host, config.port, ssl_context=ssl_context(config))
+    await site.start()
+    print(f"Kamar is running: open {config.base_url}/  (data in {config.data_dir})", flush=True)
+    if not config.dev_tokens:
+        print(
+            f"Make a join link with: kamar token --data {config.data_dir} --room ROOM "
+            "--identity ID",
+            flush=True,
+        )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    await runner.cleanup()

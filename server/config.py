@@ -1,0 +1,175 @@
+"""Server settings: defaults, then `DATA/kamar.toml` (or --config), then KAMAR_* environment
+variables, then command-line flags; later sources win."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DATA_DIR = Path("kamar-data")
+SECRET_FILE = "secret.key"
+CONFIG_FILE = "kamar.toml"
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names it."""
+
+
+@dataclass(frozen=True)
+class Config:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = DEFAULT_DATA_DIR
+    # Addresses ICE gathers host candidates on; empty: every interface but loopback (aioice).
+    ice_hosts: tuple[str, ...] = ()
+    # "PUBLIC" (every host candidate) or "LOCAL=PUBLIC": addresses advertised behind 1:1 NAT.
+    announce: tuple[str, ...] = ()
+    ice_servers: tuple[str, ...] = ()  # STUN/TURN URLs handed to clients and used by the SFU
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    dev_tokens: bool = False  # the lobby may mint tokens for anyone: development only
+    log_level: str = "info"
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls_cert else "http"
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        shown = "127.0.0.1" if host in ("0.0.0.0", "[::]") else host
+        return f"{self.scheme}://{shown}:{self.port}"
+
+    def announce_map(self) -> dict[str, str]:
+        mapping: dict[str, str] = {}
+        for item in self.announce:
+            local, sep, public = item.partition("=")
+            if sep:
+                mapping[_address(local, "announce")] = _address(public, "announce")
+            else:
+                mapping["*"] = _address(local, "announce")
+        return mapping
+
+
+_ENV_PREFIX = "KAMAR_"
+_LIST_FIELDS = {"ice_hosts", "announce", "ice_servers"}
+_PATH_FIELDS = {"data_dir", "tls_cert", "tls_key"}
+_BOOL_FIELDS = {"dev_tokens"}
+_INT_FIELDS = {"port"}
+_NAMES = {f.name for f in fields(Config)} - {"extra"}
+
+
+def load(
+    overrides: Mapping[str, Any],
+    environ: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Config:
+    """Merge every source. `overrides` are flags already parsed (None means not given)."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    env = _from_env(environ)
+    flags = {k: v for k, v in overrides.items() if v is not None and v != () and v != []}
+    data_dir = Path(flags.get("data_dir") or env.get("data_dir") or DEFAULT_DATA_DIR)
+    path = config_file or data_dir / CONFIG_FILE
+    if config_file is not None and not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    if path.is_file():
+        values.update(_from_toml(path))
+    values.update(env)
+    values.update(flags)
+    return validate(replace(Config(), **{k: _coerce(k, v) for k, v in values.items()}))
+
+
+def _from_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+    unknown = set(data) - _NAMES
+    if unknown:
+        raise ConfigError(f"{path}: unknown settings {', '.join(sorted(unknown))}")
+    return dict(data)
+
+
+def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in _NAMES:
+        raw = environ.get(_ENV_PREFIX + name.upper())
+        if raw is None or raw == "":
+            continue
+        if name in _LIST_FIELDS:
+            values[name] = [part.strip() for part in raw.split(",") if part.strip()]
+        elif name in _BOOL_FIELDS:
+            if raw.lower() not in ("1", "true", "yes", "0", "false", "no"):
+                raise ConfigError(f"{_ENV_PREFIX}{name.upper()} must be true or false")
+            values[name] = raw.lower() in ("1", "true", "yes")
+        else:
+            values[name] = raw
+    return values
+
+
+def _coerce(name: str, value: Any) -> Any:
+    try:
+        if name in _LIST_FIELDS:
+            items = [value] if isinstance(value, str) else list(value)
+            return tuple(str(item) for item in items)
+        if name in _PATH_FIELDS:
+            return Path(value)
+        if name in _INT_FIELDS:
+            return int(value)
+        if name in _BOOL_FIELDS:
+            if not isinstance(value, bool):
+                raise TypeError
+            return value
+        return str(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting {name!r} has an invalid value {value!r}") from exc
+
+
+def _address(text: str, setting: str) -> str:
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError as exc:
+        raise ConfigError(f"{setting}: {text!r} is not an IP address") from exc
+
+
+def validate(config: Config) -> Config:
+    if not 0 < config.port < 65536:
+        raise ConfigError(f"port must be 1-65535, not {config.port}")
+    for host in config.ice_hosts:
+        _address(host, "ice_host")
+    config.announce_map()
+    if bool(config.tls_cert) != bool(config.tls_key):
+        raise ConfigError("tls_cert and tls_key go together")
+    for path in (config.tls_cert, config.tls_key):
+        if path is not None and not path.is_file():
+            raise ConfigError(f"TLS file {path} does not exist")
+    for url in config.ice_servers:
+        if not url.startswith(("stun:", "turn:", "turns:")):
+            raise ConfigError(f"ice server {url!r} must start with stun:, turn: or turns:")
+    if config.log_level.lower() not in ("debug", "info", "warning", "error"):
+        raise ConfigError("log_level must be debug, info, warning or error")
+    return config
+
+
+def load_secret(data_dir: Path) -> str:
+    """The token-signing secret, created (readable by the owner only) on first use."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / SECRET_FILE
+    if path.exists():
+        secret = path.read_text(encoding="utf-8").strip()
+        if len(secret) < 32:
+            raise ConfigError(f"{path} holds a secret shorter than 32 characters")
+        return secret
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secret + "\n")
+    return secret

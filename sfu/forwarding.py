@@ -1,0 +1,208 @@
+"""Packet forwarding: one Producer (a track coming in) fans out to Consumers (one per subscriber).
+
+Sans-I/O: a Producer is fed decrypted RTP bytes, a Consumer hands rewritten RTP bytes to a
+`send` callable. Nothing here awaits, logs or allocates beyond one buffer per incoming packet
+and the one `bytes` per outgoing packet that SRTP needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NewType
+
+from sfu.rtp import (
+    FIXED_HEADER,
+    SEQ_TS_SSRC,
+    is_vp8_keyframe,
+    payload_offset,
+    rewrite_extension_ids,
+)
+
+ProducerId = NewType("ProducerId", str)
+
+AUDIO = "audio"
+VIDEO = "video"
+
+
+class Producer:
+    """A track published by one participant, identified by its media SSRC."""
+
+    __slots__ = (
+        "id",
+        "owner",
+        "kind",
+        "ssrc",
+        "payload_type",
+        "clock_rate",
+        "consumers",
+        "packets_received",
+        "packets_dropped",
+        "closed",
+        "_extension_map",
+        "_keyframe_waiters",
+        "_request_keyframe",
+    )
+
+    def __init__(
+        self,
+        producer_id: ProducerId,
+        owner: str,
+        kind: str,
+        ssrc: int,
+        payload_type: int,
+        clock_rate: int,
+        extension_map: bytes | None,
+        request_keyframe: Callable[[], None],
+    ) -> None:
+        self.id = producer_id
+        self.owner = owner
+        self.kind = kind
+        self.ssrc = ssrc
+        self.payload_type = payload_type
+        self.clock_rate = clock_rate
+        self.consumers: list[Consumer] = []
+        self.packets_received = 0
+        self.packets_dropped = 0
+        self.closed = False
+        self._extension_map = extension_map
+        self._keyframe_waiters = 0
+        self._request_keyframe = request_keyframe
+
+    def receive(self, data: bytes) -> None:
+        """Forward one decrypted RTP packet of this producer's SSRC to every consumer."""
+        if len(data) < 12 or data[1] & 0x7F != self.payload_type:
+            # RTX (RFC 4588) and anything else on another payload type is not forwarded.
+            self.packets_dropped += 1
+            return
+        self.packets_received += 1
+        buf = bytearray(data)
+        try:
+            if self._extension_map is not None:
+                rewrite_extension_ids(buf, self._extension_map)
+            keyframe = self._keyframe_waiters > 0 and is_vp8_keyframe(buf, payload_offset(buf))
+        except ValueError:
+            self.packets_dropped += 1
+            return
+        _first, second, seq, timestamp, _ssrc = FIXED_HEADER.unpack_from(buf)
+        marker = second & 0x80
+        for consumer in self.consumers:
+            consumer.forward(buf, marker, seq, timestamp, keyframe)
+
+    def add_consumer(self, consumer: Consumer) -> None:
+        self.consumers.append(consumer)
+        if consumer.waiting_for_keyframe:
+            self._keyframe_waiters += 1
+            self._request_keyframe()
+
+    def remove_consumer(self, consumer: Consumer) -> None:
+        if consumer in self.consumers:
+            self.consumers.remove(consumer)
+            if consumer.waiting_for_keyframe:
+                self._keyframe_waiters -= 1
+
+    def keyframe_seen(self) -> None:
+        self._keyframe_waiters -= 1
+
+    def request_keyframe(self) -> None:
+        if self.kind == VIDEO and not self.closed:
+            self._request_keyframe()
+
+    def close(self) -> None:
+        """Idempotent; consumers are closed with their producer."""
+        if self.closed:
+            return
+        self.closed = True
+        for consumer in list(self.consumers):
+            consumer.close()
+
+
+class Consumer:
+    """One producer's stream as sent to one subscriber: its own SSRC, PT, sequence and clock."""
+
+    __slots__ = (
+        "producer",
+        "ssrc",
+        "payload_type",
+        "waiting_for_keyframe",
+        "packets_sent",
+        "packets_skipped",
+        "closed",
+        "_send",
+        "_started",
+        "_resume_from",
+        "_seq_delta",
+        "_ts_delta",
+        "_last_seq",
+        "_last_ts",
+    )
+
+    def __init__(
+        self,
+        producer: Producer,
+        ssrc: int,
+        payload_type: int,
+        send: Callable[[bytes], None],
+        resume_from: tuple[int, int] | None = None,
+    ) -> None:
+        """`resume_from` is the (sequence, timestamp) last sent on this SSRC by an earlier
+        consumer, so a reused sender continues its numbering instead of jumping (RFC 3550 5.1)."""
+        self.producer = producer
+        self.ssrc = ssrc
+        self.payload_type = payload_type
+        # A video decoder can start only at a key frame; earlier packets are useless to it.
+        self.waiting_for_keyframe = producer.kind == VIDEO
+        self.packets_sent = 0
+        self.packets_skipped = 0
+        self.closed = False
+        self._send = send
+        self._started = False
+        self._resume_from = resume_from
+        self._seq_delta = 0
+        self._ts_delta = 0
+        self._last_seq = 0
+        self._last_ts = 0
+
+    def forward(
+        self, buf: bytearray, marker: int, seq: int, timestamp: int, keyframe: bool
+    ) -> None:
+        if self.waiting_for_keyframe:
+            if not keyframe:
+                self.packets_skipped += 1
+                return
+            self.waiting_for_keyframe = False
+            self.producer.keyframe_seen()
+        if not self._started:
+            self._start(seq, timestamp)
+        out_seq = (seq + self._seq_delta) & 0xFFFF
+        out_ts = (timestamp + self._ts_delta) & 0xFFFFFFFF
+        buf[1] = marker | self.payload_type
+        SEQ_TS_SSRC.pack_into(buf, 2, out_seq, out_ts, self.ssrc)
+        self._last_seq = out_seq
+        self._last_ts = out_ts
+        self.packets_sent += 1
+        self._send(bytes(buf))
+
+    def _start(self, seq: int, timestamp: int) -> None:
+        self._started = True
+        if self._resume_from is not None:
+            last_seq, last_ts = self._resume_from
+            self._seq_delta = (last_seq + 1 - seq) & 0xFFFF
+            # Move the clock one second on: a receiver treats this as a gap, never as going back.
+            self._ts_delta = (last_ts + self.producer.clock_rate - timestamp) & 0xFFFFFFFF
+
+    @property
+    def last_sent(self) -> tuple[int, int] | None:
+        """(sequence, timestamp) of the last packet sent, for a successor on the same SSRC."""
+        if not self._started:
+            return self._resume_from
+        return self._last_seq, self._last_ts
+
+    def request_keyframe(self) -> None:
+        """The subscriber lost its picture (RFC 4585 PLI or RFC 5104 FIR)."""
+        self.producer.request_keyframe()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.producer.remove_consumer(self)

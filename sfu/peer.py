@@ -1,0 +1,170 @@
+"""The aiortc boundary: the only module of Kamar that imports aiortc, and the only one that uses
+its private packet hooks (aiortc's public API stops at decoded frames; see aiortc issues #449
+and #627). Everything above it (publisher.py, subscriber.py) sees plain functions.
+
+Private names used, all pinned by `aiortc==1.16.0` / `aioice==0.13.0` and checked by
+tests/sfu/test_aiortc_contract.py:
+  RTCDtlsTransport._handle_rtp_data   decrypted RTP in from a publisher (we replace it)
+  RTCDtlsTransport._tx_srtp           SRTP session that protects RTP out to a subscriber
+  RTCDtlsTransport._rtp_router, _rtp_header_extensions_map   matching an unknown SSRC
+  aioice Connection._nominated        the selected candidate pair we send on
+  RTCRtpSender._handle_rtcp_packet    a subscriber's PLI/FIR (we wrap it)
+  RTCRtpReceiver._send_rtcp_pli       PLI to a publisher
+  aioice.ice.get_host_addresses       which addresses ICE gathers on (loopback included)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import aioice.ice
+import pylibsrtp
+from aiortc import (
+    MediaStreamTrack,
+    RTCBundlePolicy,
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCSessionDescription,
+)
+from aiortc.codecs import HEADER_EXTENSIONS
+from aiortc.rtp import RTCP_PSFB_FIR, RTCP_PSFB_PLI, RtcpPsfbPacket, RtpPacket
+
+from sfu.forwarding import AUDIO, VIDEO
+
+CODEC_OF_KIND = {AUDIO: "opus", VIDEO: "vp8"}
+MID_URI = "urn:ietf:params:rtp-hdrext:sdes:mid"
+
+PeerConnection = RTCPeerConnection
+
+
+@dataclass(frozen=True)
+class PeerSettings:
+    ice_servers: Sequence[str] = ()  # STUN/TURN URLs; empty: host candidates only, no traffic out
+    announce: dict[str, str] = field(default_factory=dict)  # local address -> advertised address
+
+    def new_connection(self) -> RTCPeerConnection:
+        # An explicit list: aiortc's default (None) would contact a public STUN server.
+        servers = [RTCIceServer(urls=url) for url in self.ice_servers]
+        # max-bundle: with aiortc's default ("balanced") every transceiver added later gathers
+        # a transport of its own, which BUNDLE then drops without closing its socket.
+        policy = RTCBundlePolicy.MAX_BUNDLE
+        return RTCPeerConnection(RTCConfiguration(iceServers=servers, bundlePolicy=policy))
+
+
+def gather_on(addresses: Sequence[str]) -> None:
+    """Make ICE gather host candidates on exactly `addresses` (aioice skips 127.0.0.1).
+
+    Process-wide: aioice reads the module-level function at every gathering.
+    """
+    chosen = list(addresses)
+    if not chosen:
+        return
+
+    def host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+        return [a for a in chosen if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
+
+    aioice.ice.get_host_addresses = host_addresses
+
+
+def description(text: str, kind: str) -> RTCSessionDescription:
+    return RTCSessionDescription(sdp=text, type=kind)
+
+
+def prefer_codecs(transceiver: Any) -> None:
+    """Negotiate only the codec the SFU forwards for this kind (and its RTX)."""
+    kind = transceiver.kind
+    wanted = {f"{kind}/{CODEC_OF_KIND[kind]}", f"{kind}/rtx"}
+    codecs = RTCRtpSender.getCapabilities(kind).codecs
+    transceiver.setCodecPreferences([c for c in codecs if c.mimeType.lower() in wanted])
+
+
+def subscriber_extension_ids(kind: str) -> dict[str, int]:
+    """Header-extension ids on every subscribe connection: the SFU always offers there, and an
+    answerer keeps the offered ids (RFC 8285 section 6)."""
+    return {ext.uri: ext.id for ext in HEADER_EXTENSIONS[kind]}
+
+
+class IdleTrack(MediaStreamTrack):
+    """A track that never yields a frame: forwarded packets bypass the sender's encoder loop,
+    and a sender with no track at all would wake every 20 ms."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+
+    async def recv(self) -> Any:
+        await asyncio.Future()
+
+
+# -- publisher side -----------------------------------------------------------------------------
+
+
+def hook_rtp_in(transport: Any, handler: Callable[[bytes, int], Awaitable[None]]) -> None:
+    """Route a DTLS transport's decrypted RTP to `handler` instead of aiortc's receivers."""
+    transport._handle_rtp_data = handler
+
+
+def match_receiver(transport: Any, data: bytes) -> tuple[Any, int] | None:
+    """(receiver, payload type) aiortc's router picks for a packet (by MID, SSRC or PT)."""
+    try:
+        packet = RtpPacket.parse(data, transport._rtp_header_extensions_map)
+    except ValueError:
+        return None
+    receiver = transport._rtp_router.route_rtp(packet)
+    return None if receiver is None else (receiver, packet.payload_type)
+
+
+def send_pli(receiver: Any, media_ssrc: int) -> Awaitable[None]:
+    """RFC 4585 section 6.3.1 Picture Loss Indication to the publisher of `media_ssrc`."""
+    coro: Awaitable[None] = receiver._send_rtcp_pli(media_ssrc)
+    return coro
+
+
+# -- subscriber side ----------------------------------------------------------------------------
+
+
+class PacketOutput:
+    """Protects and sends RTP on a subscriber's transport without a coroutine per packet."""
+
+    __slots__ = ("_dtls", "_ice", "dropped")
+
+    def __init__(self, dtls_transport: Any) -> None:
+        self._dtls = dtls_transport
+        self._ice = dtls_transport.transport._connection
+        self.dropped = 0
+
+    def send(self, packet: bytes) -> None:
+        srtp = self._dtls._tx_srtp
+        pair = self._ice._nominated.get(1)
+        if srtp is None or pair is None or pair.protocol.transport is None:
+            self.dropped += 1
+            return
+        try:
+            protected = srtp.protect(packet)
+        except pylibsrtp.Error:  # e.g. an index libsrtp already used
+            self.dropped += 1
+            return
+        pair.protocol.transport.sendto(protected, pair.remote_addr)
+
+
+def hook_keyframe_requests(sender: Any, on_request: Callable[[], None]) -> None:
+    """Call `on_request` for a subscriber's PLI (RFC 4585) or FIR (RFC 5104) on this sender;
+    other RTCP still reaches aiortc (RTT, stats)."""
+    original = sender._handle_rtcp_packet
+
+    async def handle(packet: Any) -> None:
+        if isinstance(packet, RtcpPsfbPacket) and packet.fmt in (RTCP_PSFB_PLI, RTCP_PSFB_FIR):
+            on_request()
+        else:
+            await original(packet)
+
+    sender._handle_rtcp_packet = handle
+
+
+def sender_transport(sender: Any) -> Any:
+    return sender.transport

@@ -1,0 +1,197 @@
+"""The connection a participant publishes its own audio and video on. The client offers; the
+SFU answers once and turns each negotiated track into a Producer."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sfu import peer, sdp
+from sfu.errors import NegotiationError, NegotiationStateError
+from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
+from sfu.keyframes import KeyframeRequestLimiter
+from sfu.rtp import build_id_map
+
+log = logging.getLogger(__name__)
+_producer_numbers = itertools.count(1)
+_MAX_IGNORED_SSRCS = 64
+
+
+def _section_by_mid(sections: list[sdp.MediaSection], mid: str | None) -> sdp.MediaSection:
+    for section in sections:
+        if section.mid == mid:
+            return section
+    raise NegotiationError(f"no m-line with mid {mid!r}")
+
+
+def validate_publish_offer(offer: str) -> list[sdp.MediaSection]:
+    """The offer's media sections, or NegotiationError saying what is wrong with it."""
+    try:
+        sections = sdp.parse(offer)
+    except ValueError as exc:
+        raise NegotiationError(f"the offer is not a valid SDP: {exc}") from exc
+    media = [s for s in sections if s.kind in (AUDIO, VIDEO)]
+    if not media or len(media) != len(sections):
+        raise NegotiationError(
+            "the offer must hold one audio and/or one video m-line, nothing else"
+        )
+    for kind in (AUDIO, VIDEO):
+        of_kind = [s for s in media if s.kind == kind]
+        if not of_kind:
+            continue
+        if len(of_kind) > 1:
+            raise NegotiationError(f"at most one {kind} track can be published")
+        section = of_kind[0]
+        if section.codec(peer.CODEC_OF_KIND[kind]) is None:
+            raise NegotiationError(f"the {kind} track must offer {peer.CODEC_OF_KIND[kind]}")
+        if section.direction not in ("sendonly", "sendrecv"):
+            raise NegotiationError(f"the {kind} m-line must be sendonly")
+        if section.mid is None:
+            raise NegotiationError(f"the {kind} m-line has no a=mid")
+    return sections
+
+
+class PublisherPeer:
+    def __init__(
+        self, owner: str, settings: peer.PeerSettings, on_failed: Callable[[], None]
+    ) -> None:
+        self.owner = owner
+        self.producers: list[Producer] = []
+        self._settings = settings
+        self._pc = settings.new_connection()
+        self._by_ssrc: dict[int, Producer] = {}
+        self._ignored_ssrcs: set[int] = set()
+        self._by_receiver: dict[int, Producer] = {}
+        self._receiver_of: dict[ProducerId, Any] = {}
+        self._transport: Any = None
+        self._tasks: set[asyncio.Future[Any]] = set()
+        self._closed = False
+        self._on_failed = on_failed
+        self._pc.on("connectionstatechange", self._on_state)
+
+    def _on_state(self) -> None:
+        if self._pc.connectionState == "failed" and not self._closed:
+            self._on_failed()
+
+    async def accept_offer(self, offer: str) -> str:
+        """Negotiate the client's offer and return the answer SDP. NegotiationError if unusable;
+        then nothing has changed and the client may try again."""
+        if self.producers or self._pc.remoteDescription is not None:
+            raise NegotiationStateError("the publish connection is already negotiated")
+        sections = validate_publish_offer(offer)
+        try:
+            await self._pc.setRemoteDescription(
+                peer.description(sdp.drop_mdns_candidates(offer), "offer")
+            )
+        except ValueError as exc:  # aiortc's word for an SDP it cannot use
+            raise NegotiationError(f"the offer could not be negotiated: {exc}") from exc
+        for transceiver in self._pc.getTransceivers():
+            peer.prefer_codecs(transceiver)
+        await self._pc.setLocalDescription(await self._pc.createAnswer())
+        answer = self._pc.localDescription.sdp
+        answered = sdp.parse(answer)
+        for transceiver in self._pc.getTransceivers():
+            self._add_producer(
+                transceiver,
+                _section_by_mid(sections, transceiver.mid),
+                _section_by_mid(answered, transceiver.mid),
+            )
+        return sdp.announce_addresses(answer, self._settings.announce)
+
+    def _add_producer(
+        self, transceiver: Any, offered: sdp.MediaSection, answered: sdp.MediaSection
+    ) -> None:
+        kind = transceiver.kind
+        codec = answered.codec(peer.CODEC_OF_KIND[kind])
+        if codec is None:
+            raise NegotiationError(f"the {kind} track must offer {peer.CODEC_OF_KIND[kind]}")
+        limiter = KeyframeRequestLimiter()
+        producer_id = ProducerId(f"{self.owner}/{kind}/{next(_producer_numbers)}")
+        producer = Producer(
+            producer_id,
+            owner=self.owner,
+            kind=kind,
+            ssrc=offered.media_ssrc or 0,
+            payload_type=codec.payload_type,
+            clock_rate=codec.clock_rate,
+            # The MID value names the publisher's m-line, which means nothing to a subscriber.
+            extension_map=build_id_map(
+                answered.extensions,
+                peer.subscriber_extension_ids(kind),
+                drop=frozenset({peer.MID_URI}),
+            ),
+            request_keyframe=lambda: self._request_keyframe(producer_id, limiter),
+        )
+        receiver = transceiver.receiver
+        self.producers.append(producer)
+        self._receiver_of[producer.id] = receiver
+        self._by_receiver[id(receiver)] = producer
+        if offered.media_ssrc is not None:
+            self._by_ssrc[offered.media_ssrc] = producer
+        self._ignored_ssrcs.update(offered.rtx_ssrcs)
+        if self._transport is None:  # BUNDLE: one transport carries every track
+            self._transport = receiver.transport
+            peer.hook_rtp_in(self._transport, self._on_rtp)
+
+    async def _on_rtp(self, data: bytes, arrival_time_ms: int) -> None:
+        """Replaces aiortc's receive pipeline (parse, jitter buffer, decoder) for this peer."""
+        producer = self._by_ssrc.get(int.from_bytes(data[8:12], "big"))
+        if producer is None:
+            producer = self._learn_ssrc(data)
+            if producer is None:
+                return
+        producer.receive(data)
+
+    def _learn_ssrc(self, data: bytes) -> Producer | None:
+        """An SSRC the offer did not list: let aiortc's router match it by MID or payload type,
+        once, then remember the answer either way."""
+        if len(data) < 12:
+            return None
+        ssrc = int.from_bytes(data[8:12], "big")
+        if ssrc in self._ignored_ssrcs:
+            return None
+        match = peer.match_receiver(self._transport, data)
+        producer = self._by_receiver.get(id(match[0])) if match else None
+        if producer is None or match is None or match[1] != producer.payload_type:
+            if len(self._ignored_ssrcs) < _MAX_IGNORED_SSRCS:
+                self._ignored_ssrcs.add(ssrc)
+            return None
+        producer.ssrc = ssrc
+        self._by_ssrc[ssrc] = producer
+        return producer
+
+    def _request_keyframe(self, producer_id: ProducerId, limiter: KeyframeRequestLimiter) -> None:
+        loop = asyncio.get_running_loop()
+        delay = limiter.request(loop.time())
+        if delay is None or self._closed:
+            return
+        if delay == 0.0:
+            self._send_pli(producer_id)
+            return
+
+        def deferred() -> None:
+            limiter.deferred_due(loop.time())
+            if not self._closed:
+                self._send_pli(producer_id)
+
+        loop.call_later(delay, deferred)
+
+    def _send_pli(self, producer_id: ProducerId) -> None:
+        producer = next((p for p in self.producers if p.id == producer_id), None)
+        if producer is None or not producer.ssrc:
+            return
+        task = asyncio.ensure_future(peer.send_pli(self._receiver_of[producer_id], producer.ssrc))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        """Idempotent; closes this participant's producers and so their consumers."""
+        if self._closed:
+            return
+        self._closed = True
+        for producer in self.producers:
+            producer.close()
+        await self._pc.close()

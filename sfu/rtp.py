@@ -1,0 +1,150 @@
+"""RTP header helpers for the forwarding hot path (RFC 3550, RFC 8285, RFC 7741).
+
+Pure functions over bytes: no aiortc, no I/O. Parsers raise ValueError on malformed input; the
+caller drops the packet.
+"""
+
+from __future__ import annotations
+
+import struct
+
+# RFC 3550 section 5.1: V(2) P X CC(4) | M PT(7) | sequence number (16) | timestamp (32) | SSRC (32)
+FIXED_HEADER = struct.Struct("!BBHII")
+FIXED_HEADER_SIZE = 12
+# Bytes 2..11 of the fixed header: the three fields a consumer rewrites, packed in one call.
+SEQ_TS_SSRC = struct.Struct("!HII")
+
+# RFC 8285 section 4.2 / 4.3: profile values of the one-byte and two-byte extension forms.
+ONE_BYTE_PROFILE = 0xBEDE
+TWO_BYTE_PROFILE_MASK = 0xFFF0
+TWO_BYTE_PROFILE = 0x1000
+
+_EXT_HEADER = struct.Struct("!HH")
+
+
+def is_rtcp(data: bytes | bytearray) -> bool:
+    """RFC 5761 section 4: RTCP packet types 192..223 occupy the second byte's range."""
+    return len(data) >= 2 and 192 <= data[1] <= 223
+
+
+def payload_offset(data: bytes | bytearray) -> int:
+    """Offset of the payload: after the fixed header, CSRCs and any header extension."""
+    size = len(data)
+    if size < FIXED_HEADER_SIZE:
+        raise ValueError("RTP packet shorter than its fixed header")
+    first = data[0]
+    if first >> 6 != 2:
+        raise ValueError("RTP version is not 2")
+    offset = FIXED_HEADER_SIZE + 4 * (first & 0x0F)
+    if first & 0x10:
+        if size < offset + 4:
+            raise ValueError("RTP header extension truncated")
+        _profile, words = _EXT_HEADER.unpack_from(data, offset)
+        offset += 4 + 4 * words
+    if offset > size:
+        raise ValueError("RTP header longer than the packet")
+    return offset
+
+
+def extension_block(data: bytes | bytearray) -> tuple[int, int, int] | None:
+    """(profile, start, end) of the extension elements, or None when the X bit is clear."""
+    first = data[0]
+    if not first & 0x10:
+        return None
+    start = FIXED_HEADER_SIZE + 4 * (first & 0x0F)
+    if len(data) < start + 4:
+        raise ValueError("RTP header extension truncated")
+    profile, words = _EXT_HEADER.unpack_from(data, start)
+    end = start + 4 + 4 * words
+    if end > len(data):
+        raise ValueError("RTP header extension longer than the packet")
+    return profile, start + 4, end
+
+
+def rewrite_extension_ids(buf: bytearray, id_map: bytes) -> None:
+    """Renumber header-extension elements in place (RFC 8285).
+
+    Each side of a forwarded stream negotiates its own extension ids, so a publisher's id 4 may
+    mean something else, or nothing, to a subscriber. `id_map[old_id]` gives the new id; mapping
+    to an id the subscriber did not negotiate makes it ignore the element (RFC 8285 section 4.1:
+    unknown ids are skipped), which keeps the packet length, so the payload never moves.
+    """
+    block = extension_block(buf)
+    if block is None:
+        return
+    profile, pos, end = block
+    if profile == ONE_BYTE_PROFILE:
+        while pos < end:
+            byte = buf[pos]
+            if byte == 0:  # padding byte
+                pos += 1
+                continue
+            element_id = byte >> 4
+            if element_id == 15:  # RFC 8285 4.2: id 15 stops processing
+                return
+            buf[pos] = (id_map[element_id] << 4) | (byte & 0x0F)
+            pos += 2 + (byte & 0x0F)
+    elif profile & TWO_BYTE_PROFILE_MASK == TWO_BYTE_PROFILE:
+        while pos < end:
+            element_id = buf[pos]
+            if element_id == 0:  # padding byte
+                pos += 1
+                continue
+            if pos + 1 >= end:
+                return
+            if element_id < len(id_map):
+                buf[pos] = id_map[element_id]
+            pos += 2 + buf[pos + 1]
+
+
+def build_id_map(
+    source_ids: dict[str, int], target_ids: dict[str, int], drop: frozenset[str] = frozenset()
+) -> bytes:
+    """Map extension ids by URI from one negotiation to another, as a 256-byte table.
+
+    URIs missing on the target side, or listed in `drop`, go to an id the target has not
+    negotiated (so the receiver skips them). Index 0 and 15 map to themselves.
+    """
+    used = set(target_ids.values())
+    unused = [i for i in range(14, 0, -1) if i not in used]
+    if not unused:
+        raise ValueError("target negotiated every one-byte extension id; nothing to park on")
+    parking = unused[0]
+    table = bytearray(range(256))
+    for i in range(1, 15):
+        table[i] = parking
+    for uri, source_id in source_ids.items():
+        target = target_ids.get(uri)
+        table[source_id] = target if target is not None and uri not in drop else parking
+    return bytes(table)
+
+
+def is_vp8_keyframe(data: bytes | bytearray, offset: int) -> bool:
+    """True when the payload at `offset` starts a VP8 key frame (RFC 7741 sections 4.2, 4.3).
+
+    The VP8 payload header's P bit is only meaningful at the start of partition 0, i.e. when the
+    descriptor has S=1 and PID=0.
+    """
+    size = len(data)
+    if offset >= size:
+        return False
+    first = data[offset]
+    if not first & 0x10 or first & 0x07:  # S bit clear, or not partition 0
+        return False
+    pos = offset + 1
+    if first & 0x80:  # X: extension byte follows
+        if pos >= size:
+            return False
+        ext = data[pos]
+        pos += 1
+        if ext & 0x80:  # I: picture id, 7 or 15 bits (M bit)
+            if pos >= size:
+                return False
+            pos += 2 if data[pos] & 0x80 else 1
+        if ext & 0x40:  # L: TL0PICIDX
+            pos += 1
+        if ext & 0x30:  # T or K: TID/Y/KEYIDX byte
+            pos += 1
+    if pos >= size:
+        return False
+    return not data[pos] & 0x01  # P bit: 0 means key frame

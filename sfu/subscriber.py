@@ -1,0 +1,237 @@
+"""The connection a participant receives everyone else's media on. The SFU offers and
+renegotiates whenever the set of producers changes; the client only ever answers.
+
+A transceiver ("slot") whose producer has gone is set inactive and, once the client has
+answered that, reused for the next producer of the same kind, so the SDP does not grow with
+every join and leave. The consumer on a reused slot continues the slot's sequence numbers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sfu import peer, sdp
+from sfu.errors import NegotiationError, NegotiationStateError
+from sfu.forwarding import Consumer, Producer, ProducerId
+
+log = logging.getLogger(__name__)
+
+ANSWER_TIMEOUT = 20.0  # seconds a client has to answer a subscribe offer
+TrackMap = dict[str, dict[str, str]]
+SendOffer = Callable[[str, int, TrackMap], None]
+
+
+@dataclass
+class _Slot:
+    transceiver: Any
+    kind: str
+    producer: Producer | None = None
+    consumer: Consumer | None = None
+    reusable: bool = False  # the client has answered this slot as inactive
+    ssrc: int = 0
+    payload_type: int = 0
+    last_sent: tuple[int, int] | None = None
+
+    def detach(self) -> None:
+        if self.consumer is not None:
+            self.last_sent = self.consumer.last_sent
+            self.consumer.close()
+            self.consumer = None
+
+    def request_keyframe(self) -> None:
+        if self.consumer is not None:
+            self.consumer.request_keyframe()
+
+
+class SubscriberPeer:
+    def __init__(
+        self,
+        owner: str,
+        settings: peer.PeerSettings,
+        send_offer: SendOffer,
+        on_failed: Callable[[], None],
+    ) -> None:
+        self.owner = owner
+        self._settings = settings
+        self._send_offer = send_offer
+        self._on_failed = on_failed
+        self._pc: Any = None
+        self._output: peer.PacketOutput | None = None
+        self._wanted: dict[ProducerId, Producer] = {}
+        self._slots: list[_Slot] = []
+        self._revision = 0
+        self._answer: tuple[int, list[str | None], asyncio.Future[str]] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._dirty = False
+        self._closed = False
+
+    # -- what to receive ---------------------------------------------------------------------
+
+    def add_producer(self, producer: Producer) -> None:
+        self._wanted[producer.id] = producer
+        self._kick()
+
+    def remove_producer(self, producer: Producer) -> None:
+        """Stops forwarding at once; the renegotiation that tells the client follows."""
+        self._wanted.pop(producer.id, None)
+        for slot in self._slots:
+            if slot.producer is producer:
+                slot.detach()
+                slot.producer = None
+        self._kick()
+
+    @property
+    def consumers(self) -> list[Consumer]:
+        return [slot.consumer for slot in self._slots if slot.consumer is not None]
+
+    # -- negotiation -------------------------------------------------------------------------
+
+    def handle_answer(self, answer: str, revision: int) -> None:
+        """The client's answer to offer `revision`. Errors leave the offer outstanding."""
+        if self._answer is None:
+            raise NegotiationStateError("no subscribe offer is waiting for an answer")
+        expected, mids, future = self._answer
+        if revision != expected:
+            raise NegotiationStateError(
+                f"revision {revision} is not the outstanding offer's ({expected})"
+            )
+        try:
+            sections = sdp.parse(answer)
+        except ValueError as exc:
+            raise NegotiationError(f"the answer is not a valid SDP: {exc}") from exc
+        if [s.mid for s in sections] != mids:
+            raise NegotiationError("the answer's m-lines do not match the offer's")
+        if not future.done():
+            future.set_result(sdp.drop_mdns_candidates(answer))
+
+    def _kick(self) -> None:
+        self._dirty = True
+        if not self._closed and (self._task is None or self._task.done()):
+            self._task = asyncio.get_running_loop().create_task(self._negotiate_while_dirty())
+
+    async def _negotiate_while_dirty(self) -> None:
+        try:
+            while self._dirty and not self._closed:
+                self._dirty = False
+                await self._negotiate_once()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.warning("subscribe negotiation for %s failed", self.owner, exc_info=True)
+            if not self._closed:
+                self._on_failed()
+
+    async def _negotiate_once(self) -> None:
+        if not self._update_slots():
+            return
+        pc = self._connection()
+        await pc.setLocalDescription(await pc.createOffer())
+        offer = pc.localDescription.sdp
+        self._revision += 1
+        revision = self._revision
+        tracks: TrackMap = {
+            slot.transceiver.mid: {"participant_id": slot.producer.owner, "kind": slot.kind}
+            for slot in self._slots
+            if slot.producer is not None
+        }
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._answer = (revision, [s.mid for s in sdp.parse(offer)], future)
+        self._send_offer(sdp.announce_addresses(offer, self._settings.announce), revision, tracks)
+        try:
+            answer = await asyncio.wait_for(future, ANSWER_TIMEOUT)
+        finally:
+            self._answer = None
+        await pc.setRemoteDescription(peer.description(answer, "answer"))
+        self._learn_negotiated(sdp.parse(pc.localDescription.sdp))
+        self._attach_consumers()
+
+    def _update_slots(self) -> bool:
+        """Match wanted producers to slots; False when there is nothing to negotiate."""
+        assigned = {slot.producer.id for slot in self._slots if slot.producer is not None}
+        changed = False
+        for slot in self._slots:
+            if slot.producer is None and slot.transceiver.direction != "inactive":
+                slot.transceiver.direction = "inactive"
+                changed = True
+        for producer in self._wanted.values():
+            if producer.id in assigned:
+                continue
+            target = self._reusable_slot(producer.kind) or self._new_slot(producer.kind)
+            target.producer = producer
+            target.reusable = False
+            target.transceiver.direction = "sendonly"
+            changed = True
+        return changed
+
+    def _reusable_slot(self, kind: str) -> _Slot | None:
+        for slot in self._slots:
+            if slot.reusable and slot.producer is None and slot.kind == kind:
+                return slot
+        return None
+
+    def _new_slot(self, kind: str) -> _Slot:
+        transceiver = self._connection().addTransceiver(peer.IdleTrack(kind), direction="sendonly")
+        peer.prefer_codecs(transceiver)
+        slot = _Slot(transceiver=transceiver, kind=kind)
+        peer.hook_keyframe_requests(transceiver.sender, slot.request_keyframe)
+        self._slots.append(slot)
+        return slot
+
+    def _learn_negotiated(self, sections: list[sdp.MediaSection]) -> None:
+        by_mid = {section.mid: section for section in sections}
+        for slot in self._slots:
+            section = by_mid.get(slot.transceiver.mid)
+            if section is None:
+                continue
+            codec = section.codec(peer.CODEC_OF_KIND[slot.kind])
+            slot.ssrc = section.media_ssrc or slot.ssrc
+            slot.payload_type = codec.payload_type if codec else slot.payload_type
+            # Reusable only once the client has seen it inactive: reusing a slot that is still
+            # active would hand the client a new participant's media without a track event.
+            slot.reusable = slot.producer is None and slot.transceiver.direction == "inactive"
+
+    def _connection(self) -> Any:
+        if self._pc is None:
+            self._pc = self._settings.new_connection()
+            self._pc.on("connectionstatechange", self._on_state)
+        return self._pc
+
+    def _on_state(self) -> None:
+        state = self._pc.connectionState
+        if state == "connected":
+            self._attach_consumers()
+        elif state == "failed" and not self._closed:
+            self._on_failed()
+
+    def _attach_consumers(self) -> None:
+        """Start forwarding on negotiated slots once DTLS is up (SRTP keys exist only then)."""
+        if self._closed or self._pc is None or self._pc.connectionState != "connected":
+            return
+        for slot in self._slots:
+            producer = slot.producer
+            if producer is None or slot.consumer is not None or not slot.ssrc:
+                continue
+            if producer.closed or producer.id not in self._wanted or not slot.payload_type:
+                continue
+            if self._output is None:
+                self._output = peer.PacketOutput(peer.sender_transport(slot.transceiver.sender))
+            slot.consumer = Consumer(
+                producer, slot.ssrc, slot.payload_type, self._output.send, slot.last_sent
+            )
+            producer.add_consumer(slot.consumer)
+
+    async def close(self) -> None:
+        """Idempotent: stops every consumer, then the connection."""
+        if self._closed:
+            return
+        self._closed = True
+        for slot in self._slots:
+            slot.detach()
+        if self._task is not None and self._task is not asyncio.current_task():
+            self._task.cancel()
+        if self._pc is not None:
+            await self._pc.close()

@@ -1,0 +1,44 @@
+"""Errors by audience, and the one function that maps any of them to a wire `error` message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Wire codes after which the server closes the socket (docs/protocol.md, error table).
+CLOSING_CODES = frozenset(
+    {
+        "too_large",
+        "version_unsupported",
+        "unauthorized",
+        "token_expired",
+        "wrong_room",
+        "hello_timeout",
+    }
+)
+
+
+class ProtocolError(Exception):
+    """The client sent something the protocol does not allow. Nothing was changed."""
+
+    def __init__(self, code: str, message: str, in_reply_to: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.in_reply_to = in_reply_to
+
+    @property
+    def closes(self) -> bool:
+        return self.code in CLOSING_CODES
+
+
+def error_event(exc: BaseException, in_reply_to: str | None = None) -> dict[str, Any]:
+    """The `error` message for `exc`. Unexpected exceptions say nothing about internals."""
+    if isinstance(exc, ProtocolError):
+        code, message = exc.code, exc.message
+        in_reply_to = exc.in_reply_to or in_reply_to
+    else:
+        code, message = "internal", "the server failed to handle this message; it has been logged"
+    event: dict[str, Any] = {"type": "error", "code": code, "message": message}
+    if in_reply_to:
+        event["in_reply_to"] = in_reply_to
+    return event

@@ -1,0 +1,113 @@
+"""Client message types of signalling protocol v1 (docs/protocol.md) and their parser.
+
+Pure: text in, typed message out, or ProtocolError saying exactly what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from signalling.errors import ProtocolError
+
+PROTOCOL_VERSION = 1
+MAX_MESSAGE_BYTES = 512 * 1024
+MEDIA_KINDS = ("audio", "video")
+
+
+@dataclass(frozen=True)
+class Hello:
+    v: int
+    token: str
+    room: str | None = None
+
+
+@dataclass(frozen=True)
+class PublishOffer:
+    sdp: str
+
+
+@dataclass(frozen=True)
+class SubscribeAnswer:
+    sdp: str
+    revision: int
+
+
+@dataclass(frozen=True)
+class Mute:
+    kind: str
+    muted: bool
+
+
+@dataclass(frozen=True)
+class Leave:
+    pass
+
+
+@dataclass(frozen=True)
+class Ping:
+    id: Any = None
+
+
+ClientMessage = Hello | PublishOffer | SubscribeAnswer | Mute | Leave | Ping
+
+# type name -> (message class, {field: (python type, required)})
+_SCHEMAS: dict[str, tuple[type, dict[str, tuple[type | None, bool]]]] = {
+    "hello": (Hello, {"v": (int, True), "token": (str, True), "room": (str, False)}),
+    "publish_offer": (PublishOffer, {"sdp": (str, True)}),
+    "subscribe_answer": (SubscribeAnswer, {"sdp": (str, True), "revision": (int, True)}),
+    "mute": (Mute, {"kind": (str, True), "muted": (bool, True)}),
+    "leave": (Leave, {}),
+    "ping": (Ping, {"id": (None, False)}),
+}
+_TYPE_NAMES = {int: "an integer", str: "a string", bool: "true or false"}
+
+
+def parse_client_message(text: str) -> ClientMessage:
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise ProtocolError("bad_json", f"the message is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ProtocolError("bad_json", "a message must be a JSON object")
+    kind = data.get("type")
+    if not isinstance(kind, str):
+        raise ProtocolError("bad_message", "the field 'type' is missing or not a string")
+    schema = _SCHEMAS.get(kind)
+    if schema is None:
+        raise ProtocolError("unknown_type", f"unknown message type {kind!r}", in_reply_to=kind)
+    cls, fields = schema
+    values: dict[str, Any] = {}
+    for name, (expected, required) in fields.items():
+        if name not in data or (data[name] is None and not required):
+            if required:
+                raise ProtocolError(
+                    "bad_message", f"{kind}: the field {name!r} is missing", in_reply_to=kind
+                )
+            continue
+        value = data[name]
+        if expected is not None and not _is_type(value, expected):
+            raise ProtocolError(
+                "bad_message",
+                f"{kind}: the field {name!r} must be {_TYPE_NAMES[expected]}",
+                in_reply_to=kind,
+            )
+        values[name] = value
+    if kind == "mute" and values["kind"] not in MEDIA_KINDS:
+        raise ProtocolError(
+            "bad_message", "mute: the field 'kind' must be 'audio' or 'video'", in_reply_to=kind
+        )
+    message: ClientMessage = cls(**values)
+    return message
+
+
+def _is_type(value: Any, expected: type) -> bool:
+    # bool is a subclass of int in Python; JSON true is not an integer.
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, expected)
+
+
+def encode(event: dict[str, Any]) -> str:
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,228 @@
+"""One participant's signalling session: the owner of its state, fed one message at a time.
+
+The websocket glue (signalling/ws.py) reads frames and calls `handle_text`; the session answers
+through `send` (non-blocking enqueue) and asks to close through `close`. Handlers await aiortc
+negotiation but never while a room is half-changed: room methods are synchronous.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rooms import grants
+from rooms.room import Participant, Room, RoomRegistry, new_participant_id
+from sfu.errors import NegotiationError, NegotiationStateError
+from sfu.peer import PeerSettings
+from sfu.publisher import PublisherPeer
+from sfu.subscriber import SubscriberPeer
+from signalling.errors import ProtocolError, error_event
+from signalling.messages import (
+    MAX_MESSAGE_BYTES,
+    PROTOCOL_VERSION,
+    ClientMessage,
+    Hello,
+    Leave,
+    Mute,
+    Ping,
+    PublishOffer,
+    SubscribeAnswer,
+    parse_client_message,
+)
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[dict[str, Any]], None]
+Close = Callable[[str], None]
+
+
+@dataclass
+class Services:
+    """What every session shares: the process's rooms, secret and media settings."""
+
+    registry: RoomRegistry
+    secret: str
+    peer_settings: PeerSettings
+    clock: Callable[[], float]
+    ice_servers: list[str] = field(default_factory=list)
+    # Sessions whose socket is open or whose media is still closing: shutdown waits for them.
+    live_sessions: set[Session] = field(default_factory=set)
+
+
+class Session:
+    def __init__(self, services: Services, send: Send, close: Close) -> None:
+        self._services = services
+        self._send = send
+        self._close = close
+        self.participant: Participant | None = None
+        self.room: Room | None = None
+        self.publisher: PublisherPeer | None = None
+        self.subscriber: SubscriberPeer | None = None
+        self._ended = False
+        self._handlers: dict[type, Callable[[Any], Awaitable[None]]] = {
+            Hello: self._on_hello,
+            PublishOffer: self._on_publish_offer,
+            SubscribeAnswer: self._on_subscribe_answer,
+            Mute: self._on_mute,
+            Leave: self._on_leave,
+            Ping: self._on_ping,
+        }
+
+    @property
+    def joined(self) -> bool:
+        return self.participant is not None and not self._ended
+
+    async def handle_text(self, text: str) -> None:
+        """Handle one frame. Every failure becomes an `error` reply and changes nothing."""
+        message_type: str | None = None
+        try:
+            message = parse_client_message(text)
+            message_type = _type_name(message)
+            if not self.joined and not isinstance(message, Hello):
+                raise ProtocolError("unauthorized", "the first message must be hello")
+            await self._handlers[type(message)](message)
+        except ProtocolError as exc:
+            if exc.closes or not self.joined:
+                self.fail(exc)
+            else:
+                self._send(error_event(exc, message_type))
+        except NegotiationError as exc:
+            self._send(error_event(ProtocolError("bad_sdp", str(exc)), message_type))
+        except NegotiationStateError as exc:
+            self._send(error_event(ProtocolError("bad_state", str(exc)), message_type))
+        except Exception as exc:
+            log.exception("session %s: %s failed", self._label, message_type)
+            self._send(error_event(exc, message_type))
+
+    def fail(self, exc: ProtocolError) -> None:
+        """Tell the client why, then close (the reason goes to the websocket close frame)."""
+        self._send(error_event(exc))
+        self._close(exc.code)
+
+    # -- handlers ----------------------------------------------------------------------------
+
+    async def _on_hello(self, hello: Hello) -> None:
+        if self.participant is not None:
+            raise ProtocolError("bad_state", "hello was already received", in_reply_to="hello")
+        if hello.v != PROTOCOL_VERSION:
+            raise ProtocolError(
+                "version_unsupported",
+                f"this server speaks protocol version {PROTOCOL_VERSION}, not {hello.v}",
+            )
+        try:
+            grant = grants.verify(hello.token, self._services.secret, int(self._services.clock()))
+        except grants.GrantError as exc:
+            raise ProtocolError(exc.code, str(exc)) from exc
+        if hello.room is not None and hello.room != grant.room:
+            raise ProtocolError(
+                "wrong_room", f"this join token is for room {grant.room!r}, not {hello.room!r}"
+            )
+        participant = Participant(
+            id=new_participant_id(),
+            identity=grant.identity,
+            name=grant.name,
+            deliver=self._send,
+            disconnect=self._close,
+            can_publish=grant.can_publish,
+            can_subscribe=grant.can_subscribe,
+        )
+        room = self._services.registry.room(grant.room)
+        replaced = room.join(participant)
+        if replaced is not None:
+            replaced.deliver({"type": "bye", "reason": "replaced"})
+            replaced.disconnect("replaced")
+        self.participant, self.room = participant, room
+        self._send(
+            {
+                "type": "welcome",
+                "v": PROTOCOL_VERSION,
+                "room": room.name,
+                "participant": participant.public(),
+                "participants": room.others(participant.id),
+                "ice_servers": [{"urls": [url]} for url in self._services.ice_servers],
+                "max_message_bytes": MAX_MESSAGE_BYTES,
+            }
+        )
+        if participant.can_subscribe:
+            self.subscriber = SubscriberPeer(
+                participant.id, self._services.peer_settings, self._send_offer, self._media_failed
+            )
+            room.media.add_subscriber(self.subscriber)
+
+    async def _on_publish_offer(self, offer: PublishOffer) -> None:
+        assert self.participant is not None and self.room is not None
+        if not self.participant.can_publish:
+            raise ProtocolError("forbidden", "your join token does not allow publishing")
+        if self.publisher is not None:
+            raise NegotiationStateError("the publish connection is already negotiated")
+        publisher = PublisherPeer(
+            self.participant.id, self._services.peer_settings, self._media_failed
+        )
+        try:
+            answer = await publisher.accept_offer(offer.sdp)
+        except BaseException:
+            await publisher.close()
+            raise
+        if self._ended:  # the participant left while we negotiated
+            await publisher.close()
+            return
+        self.publisher = publisher
+        self._send({"type": "publish_answer", "sdp": answer})
+        for producer in publisher.producers:
+            self.room.media.add_producer(producer)
+
+    async def _on_subscribe_answer(self, answer: SubscribeAnswer) -> None:
+        if self.subscriber is None:
+            raise NegotiationStateError("you do not receive media in this room")
+        self.subscriber.handle_answer(answer.sdp, answer.revision)
+
+    async def _on_mute(self, mute: Mute) -> None:
+        assert self.participant is not None and self.room is not None
+        self.room.set_muted(self.participant.id, mute.kind, mute.muted)
+
+    async def _on_leave(self, _leave: Leave) -> None:
+        self._send({"type": "bye", "reason": "left"})
+        self._close("left")
+
+    async def _on_ping(self, ping: Ping) -> None:
+        self._send({"type": "pong", "id": ping.id})
+
+    # -- media callbacks ---------------------------------------------------------------------
+
+    def _send_offer(self, sdp: str, revision: int, tracks: dict[str, dict[str, str]]) -> None:
+        self._send({"type": "subscribe_offer", "sdp": sdp, "revision": revision, "tracks": tracks})
+
+    def _media_failed(self) -> None:
+        log.info("session %s: media connection failed; disconnecting", self._label)
+        self._send(error_event(ProtocolError("media_failed", "the media connection failed")))
+        self._close("media_failed")
+
+    # -- teardown ----------------------------------------------------------------------------
+
+    async def end(self, reason: str) -> None:
+        """Leave the room and close media. Idempotent; called once the socket is gone."""
+        if self._ended:
+            return
+        self._ended = True
+        if self.participant is not None and self.room is not None:
+            self._services.registry.leave(self.room.name, self.participant.id, reason)
+        for peer in (self.subscriber, self.publisher):
+            if peer is not None:
+                await peer.close()
+
+    @property
+    def _label(self) -> str:
+        return self.participant.id if self.participant else "(before hello)"
+
+
+def _type_name(message: ClientMessage) -> str:
+    return {
+        Hello: "hello",
+        PublishOffer: "publish_offer",
+        SubscribeAnswer: "subscribe_answer",
+        Mute: "mute",
+        Leave: "leave",
+        Ping: "ping",
+    }[type(message)]

@@ -1,0 +1,102 @@
+"""Three real Chromium pages meet through the real web client and the SFU on loopback."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright
+
+from tests.conftest import RunningServer, eventually
+
+pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+    "--autoplay-policy=no-user-gesture-required",
+    "--no-sandbox",  # root in CI; the page only ever talks to our own loopback server
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+async def chromium() -> AsyncIterator[Browser]:
+    if shutil.which(CHROMIUM) is None:
+        pytest.fail(f"{CHROMIUM} is missing: scripts/test installs Debian's chromium package")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+async def open_room(browser: Browser, kamar: RunningServer, room: str, name: str) -> Page:
+    context = await browser.new_context(viewport={"width": 360, "height": 640})
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    token = kamar.token(room, identity=name.lower(), name=name)
+    await page.goto(f"{kamar.base_url}/r/{room}?token={token}")
+    await page.wait_for_function("window.kamarDebug && window.kamarDebug.state.phase === 'joined'")
+    assert errors == [], errors
+    return page
+
+
+async def stats(page: Page) -> dict[str, Any]:
+    result: dict[str, Any] = await page.evaluate("window.kamarDebug.stats()")
+    return result
+
+
+async def receives_everyone(page: Page, others: set[str]) -> bool:
+    by_participant = await stats(page)
+    return set(by_participant) == others and all(
+        entry["video"]["framesDecoded"] > 0 and entry["audio"]["packetsReceived"] > 0
+        for entry in by_participant.values()
+    )
+
+
+async def participant_id(page: Page) -> str:
+    return str(await page.evaluate("window.kamarDebug.state.self.id"))
+
+
+async def test_three_browsers_see_and_hear_each_other(
+    kamar: RunningServer, chromium: Browser
+) -> None:
+    names = ["Siti", "Budi", "Wati"]
+    pages = [await open_room(chromium, kamar, "rapat-serikat", name) for name in names]
+    ids = [await participant_id(page) for page in pages]
+
+    for page, own_id in zip(pages, ids, strict=True):
+        others = set(ids) - {own_id}
+        await eventually(
+            lambda page=page, others=others: receives_everyone(page, others),
+            timeout=30,
+            what=f"{own_id} to decode video and receive audio from {others}",
+        )
+        # Every other participant has a tile with their name; the page shows ours as well.
+        labels = await page.locator("figcaption .name").all_inner_texts()
+        assert len(labels) == 3
+        assert {label.split(" (")[0] for label in labels} == set(names)
+
+    # Leaving is reflected at once on the other pages.
+    await pages[2].click("#btn-leave")
+    for page in pages[:2]:
+        await page.wait_for_function("document.querySelectorAll('.tile').length === 2")
+    assert await pages[2].locator("#ended").is_visible()
+
+    # Muting the microphone shows on the others' tile.
+    await pages[0].click("#btn-mic")
+    await pages[1].wait_for_selector(f"[data-participant-id='{ids[0]}'] .badge:not(:empty)")
+
+    for page in pages:
+        await page.context.close()

@@ -1,0 +1,82 @@
+"""The private aiortc/aioice names sfu/peer.py relies on still exist and still work as used.
+
+If aiortc is upgraded, this file says which hook moved before any media test goes silent.
+"""
+
+from __future__ import annotations
+
+import inspect
+from importlib.metadata import version
+
+import aioice.ice
+import pytest
+from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
+from aiortc.rtcdtlstransport import RTCDtlsTransport
+
+from sfu import peer
+
+
+@pytest.mark.parametrize(
+    ("package", "pinned"), [("aiortc", "1.16.0"), ("aioice", "0.13.0"), ("pylibsrtp", "1.0.0")]
+)
+def test_the_packages_with_private_hooks_are_at_the_pinned_versions(
+    package: str, pinned: str
+) -> None:
+    assert version(package) == pinned
+
+
+def test_the_dtls_transport_hands_decrypted_rtp_to_an_overridable_method() -> None:
+    source = inspect.getsource(RTCDtlsTransport._recv_next)
+    assert "await self._handle_rtp_data(data, arrival_time_ms=arrival_time_ms)" in source
+    params = list(inspect.signature(RTCDtlsTransport._handle_rtp_data).parameters)
+    assert params == ["self", "data", "arrival_time_ms"]
+
+
+def test_the_dtls_transport_protects_outgoing_rtp_with_tx_srtp() -> None:
+    source = inspect.getsource(RTCDtlsTransport._send_rtp)
+    assert "self._tx_srtp.protect(data)" in source
+    init = inspect.getsource(RTCDtlsTransport.__init__)
+    for attribute in ("self._tx_srtp", "self._rtp_router", "self._rtp_header_extensions_map"):
+        assert attribute in init
+
+
+def test_the_ice_connection_keeps_its_selected_pair_in_nominated() -> None:
+    source = inspect.getsource(aioice.ice.Connection.sendto)
+    assert "self._nominated.get(component)" in source
+    assert "active_pair.protocol.send_data(data, active_pair.remote_addr)" in source
+
+
+def test_ice_gathering_reads_the_module_level_host_address_function() -> None:
+    source = inspect.getsource(aioice.ice.Connection.gather_candidates)
+    assert "get_host_addresses(" in source
+
+
+def test_sender_and_receiver_rtcp_hooks_exist() -> None:
+    assert inspect.iscoroutinefunction(RTCRtpSender._handle_rtcp_packet)
+    assert inspect.iscoroutinefunction(RTCRtpReceiver._send_rtcp_pli)
+    assert list(inspect.signature(RTCRtpReceiver._send_rtcp_pli).parameters) == [
+        "self",
+        "media_ssrc",
+    ]
+
+
+def test_gather_on_makes_ice_offer_exactly_the_configured_addresses() -> None:
+    original = aioice.ice.get_host_addresses
+    try:
+        peer.gather_on(["127.0.0.1", "::1"])
+        assert aioice.ice.get_host_addresses(use_ipv4=True, use_ipv6=False) == ["127.0.0.1"]
+        assert aioice.ice.get_host_addresses(use_ipv4=True, use_ipv6=True) == ["127.0.0.1", "::1"]
+    finally:
+        aioice.ice.get_host_addresses = original
+
+
+async def test_new_connections_contact_no_stun_server_by_default() -> None:
+    pc = peer.PeerSettings().new_connection()
+    try:
+        pc.addTransceiver("audio", direction="recvonly")
+        gatherer = pc.getTransceivers()[0].receiver.transport.transport.iceGatherer
+        assert gatherer._connection.stun_server is None
+        assert gatherer._connection.turn_server is None
+    finally:
+        await pc.close()
+    assert isinstance(pc, RTCPeerConnection)

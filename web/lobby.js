@@ -1,0 +1,48 @@
+// Lobby: type a room and a name. Only servers started with --dev-tokens mint tokens here;
+// elsewhere people join through an invitation link (/r/ROOM?token=...).
+import { pageLanguage, t } from "/static/strings.js";
+
+document.documentElement.lang = pageLanguage;
+document.getElementById("lobby-title").textContent = t.lobbyTitle;
+document.getElementById("room-label").textContent = t.roomLabel;
+document.getElementById("name-label").textContent = t.nameLabel;
+document.getElementById("join").textContent = t.joinButton;
+
+const form = document.getElementById("join-form");
+const errorBox = document.getElementById("lobby-error");
+const nameInput = document.getElementById("name");
+nameInput.value = localStorage.getItem("kamar.name") || "";
+
+function showError(text) {
+  errorBox.textContent = text;
+  errorBox.hidden = false;
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  errorBox.hidden = true;
+  const room = document.getElementById("room").value.trim();
+  const name = nameInput.value.trim();
+  let response;
+  try {
+    response = await fetch("/api/dev-token", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ room, name }),
+    });
+  } catch (error) {
+    showError(t.lobbyFailed + error.message);
+    return;
+  }
+  if (response.status === 404) {
+    showError(t.lobbyNoDevTokens);
+    return;
+  }
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    showError(t.lobbyFailed + ((body.error && body.error.message) || response.statusText));
+    return;
+  }
+  localStorage.setItem("kamar.name", name);
+  location.href = `/r/${encodeURIComponent(room)}?token=${encodeURIComponent(body.token)}`;
+});

@@ -1,0 +1,250 @@
+// Kamar signalling client (protocol v1, docs/protocol.md). No DOM here: the UI listens to events.
+//
+// Two peer connections: "publish" (we offer, sendonly: our camera and microphone) and
+// "subscribe" (the server offers, recvonly: everyone else). Each has one offerer, so offers
+// never cross. No trickle ICE: we send an SDP only after gathering finished (at most 2 s).
+
+const PROTOCOL_VERSION = 1;
+const ICE_GATHER_LIMIT_MS = 2000;
+// Close reasons after which reconnecting with the same token cannot help.
+const FINAL_ERRORS = new Set([
+  "unauthorized", "token_expired", "wrong_room", "version_unsupported", "forbidden",
+]);
+
+export function waitForIceGathering(pc, limitMs = ICE_GATHER_LIMIT_MS) {
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const finish = () => {
+      clearTimeout(timer);
+      pc.removeEventListener("icegatheringstatechange", check);
+      resolve();
+    };
+    const check = () => {
+      if (pc.iceGatheringState === "complete") finish();
+    };
+    const timer = setTimeout(finish, limitMs);
+    pc.addEventListener("icegatheringstatechange", check);
+  });
+}
+
+// Events (all CustomEvent, payload in `detail`):
+//   welcome {participant, participants}   participant-joined {participant}
+//   participant-left {participantId, reason}   participant-updated {participant}
+//   media {participantId, audio: MediaStreamTrack|null, video: MediaStreamTrack|null}
+//   server-error {code, message, final}   closed {reason, final}   publishing {}
+export class KamarClient extends EventTarget {
+  constructor({ wsUrl, token, room, localStream = null }) {
+    super();
+    this.wsUrl = wsUrl;
+    this.token = token;
+    this.room = room;
+    this.localStream = localStream;
+    this.self = null;
+    this.participants = new Map(); // id -> Participant (others only)
+    this.tracks = {}; // mid -> {participant_id, kind}, from the latest subscribe_offer
+    this.publishPc = null;
+    this.subscribePc = null;
+    this.iceServers = [];
+    this.ws = null;
+    this.left = false;
+    this._offers = Promise.resolve(); // subscribe offers are applied one after another
+    this._welcome = null;
+  }
+
+  // Opens the socket and resolves with the welcome, or rejects with an Error carrying `code`.
+  join() {
+    this.left = false;
+    return new Promise((resolve, reject) => {
+      this._welcome = { resolve, reject };
+      const ws = new WebSocket(this.wsUrl);
+      this.ws = ws;
+      ws.addEventListener("open", () => {
+        this._send({ type: "hello", v: PROTOCOL_VERSION, token: this.token, room: this.room });
+      });
+      ws.addEventListener("message", (event) => this._onFrame(event.data));
+      ws.addEventListener("close", (event) => this._onSocketClosed(ws, event));
+    });
+  }
+
+  setMuted(kind, muted) {
+    if (this.localStream) {
+      for (const track of this.localStream.getTracks()) {
+        if (track.kind === kind) track.enabled = !muted;
+      }
+    }
+    this._send({ type: "mute", kind, muted });
+  }
+
+  leave() {
+    this.left = true;
+    this._send({ type: "leave" });
+    this._closePeers();
+  }
+
+  // Per other participant: video frames decoded and audio packets received so far.
+  async stats() {
+    const result = {};
+    if (!this.subscribePc) return result;
+    const byTrackId = new Map();
+    for (const transceiver of this.subscribePc.getTransceivers()) {
+      const info = this.tracks[transceiver.mid];
+      if (info) byTrackId.set(transceiver.receiver.track.id, info);
+    }
+    const report = await this.subscribePc.getStats();
+    report.forEach((entry) => {
+      if (entry.type !== "inbound-rtp") return;
+      const info = this.tracks[entry.mid] || byTrackId.get(entry.trackIdentifier);
+      if (!info) return;
+      const mine = (result[info.participant_id] ||= {
+        audio: { packetsReceived: 0, packetsLost: 0 },
+        video: { packetsReceived: 0, packetsLost: 0, framesDecoded: 0 },
+      });
+      const slot = mine[entry.kind];
+      slot.packetsReceived += entry.packetsReceived || 0;
+      slot.packetsLost += entry.packetsLost || 0;
+      if (entry.kind === "video") slot.framesDecoded += entry.framesDecoded || 0;
+    });
+    return result;
+  }
+
+  _send(message) {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
+  }
+
+  _emit(name, detail) {
+    this.dispatchEvent(new CustomEvent(name, { detail }));
+  }
+
+  _onFrame(data) {
+    let message;
+    try {
+      message = JSON.parse(data);
+    } catch {
+      console.warn("kamar: ignoring a frame that is not JSON");
+      return;
+    }
+    const handler = this._handlers[message.type];
+    if (handler) handler.call(this, message);
+    else console.warn("kamar: ignoring unknown message type", message.type);
+  }
+
+  _onSocketClosed(ws, event) {
+    if (ws !== this.ws) return;
+    this._closePeers();
+    const error = this._lastError;
+    const final = this.left || (error && FINAL_ERRORS.has(error.code)) || this._byeReason === "replaced";
+    if (this._welcome) {
+      const failure = new Error(error ? error.message : `connection closed (${event.code})`);
+      failure.code = error ? error.code : "closed";
+      this._welcome.reject(failure);
+      this._welcome = null;
+    }
+    this._emit("closed", { reason: this._byeReason || (error && error.code) || "disconnected", final });
+  }
+
+  _closePeers() {
+    for (const pc of [this.publishPc, this.subscribePc]) if (pc) pc.close();
+    this.publishPc = null;
+    this.subscribePc = null;
+    this.tracks = {};
+  }
+
+  async _publish() {
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: "max-bundle" });
+    this.publishPc = pc;
+    for (const track of this.localStream.getTracks()) {
+      pc.addTransceiver(track, { direction: "sendonly", streams: [this.localStream] });
+    }
+    await pc.setLocalDescription(await pc.createOffer());
+    await waitForIceGathering(pc);
+    if (pc !== this.publishPc) return;
+    this._send({ type: "publish_offer", sdp: pc.localDescription.sdp });
+  }
+
+  _applySubscribeOffer(message) {
+    if (!this.subscribePc) {
+      const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: "max-bundle" });
+      this.subscribePc = pc;
+    }
+    const pc = this.subscribePc;
+    // The mid -> participant map must be in place before the remote description creates receivers.
+    this.tracks = message.tracks;
+    this._offers = this._offers
+      .then(async () => {
+        if (pc !== this.subscribePc) return;
+        await pc.setRemoteDescription({ type: "offer", sdp: message.sdp });
+        await pc.setLocalDescription(await pc.createAnswer());
+        await waitForIceGathering(pc);
+        if (pc !== this.subscribePc) return;
+        this._send({ type: "subscribe_answer", sdp: pc.localDescription.sdp, revision: message.revision });
+        this._announceMedia();
+      })
+      .catch((error) => {
+        console.error("kamar: could not apply the server's subscribe offer", error);
+      });
+  }
+
+  // Tell the UI which receiving tracks belong to whom, after every offer (transceivers are reused).
+  _announceMedia() {
+    const media = new Map();
+    for (const id of this.participants.keys()) media.set(id, { audio: null, video: null });
+    for (const transceiver of this.subscribePc.getTransceivers()) {
+      const info = this.tracks[transceiver.mid];
+      if (!info || !media.has(info.participant_id)) continue;
+      media.get(info.participant_id)[info.kind] = transceiver.receiver.track;
+    }
+    for (const [participantId, tracks] of media) this._emit("media", { participantId, ...tracks });
+  }
+}
+
+KamarClient.prototype._handlers = {
+  welcome(message) {
+    this.self = message.participant;
+    this.iceServers = message.ice_servers || [];
+    this.participants = new Map(message.participants.map((p) => [p.id, p]));
+    this._lastError = null;
+    this._byeReason = null;
+    this._emit("welcome", { participant: message.participant, participants: message.participants });
+    if (this._welcome) {
+      this._welcome.resolve(message);
+      this._welcome = null;
+    }
+    if (this.self.can_publish && this.localStream && this.localStream.getTracks().length) {
+      this._publish().catch((error) => console.error("kamar: publishing failed", error));
+    }
+  },
+  publish_answer(message) {
+    if (!this.publishPc) return;
+    this.publishPc
+      .setRemoteDescription({ type: "answer", sdp: message.sdp })
+      .then(() => this._emit("publishing", {}))
+      .catch((error) => console.error("kamar: the server's publish answer was refused", error));
+  },
+  subscribe_offer(message) {
+    this._applySubscribeOffer(message);
+  },
+  participant_joined(message) {
+    this.participants.set(message.participant.id, message.participant);
+    this._emit("participant-joined", { participant: message.participant });
+  },
+  participant_left(message) {
+    this.participants.delete(message.participant_id);
+    this._emit("participant-left", { participantId: message.participant_id, reason: message.reason });
+  },
+  participant_updated(message) {
+    const participant = message.participant;
+    if (this.self && participant.id === this.self.id) this.self = participant;
+    else this.participants.set(participant.id, participant);
+    this._emit("participant-updated", { participant });
+  },
+  pong() {},
+  bye(message) {
+    this._byeReason = message.reason;
+  },
+  error(message) {
+    this._lastError = message;
+    const final = FINAL_ERRORS.has(message.code);
+    console.warn(`kamar: server error ${message.code}: ${message.message}`);
+    this._emit("server-error", { code: message.code, message: message.message, final });
+  },
+};

@@ -123,6 +123,11 @@ def _coerce(name: str, value: Any) -> Any:
         if name in _PATH_FIELDS:
             return Path(value)
         if name in _INT_FIELDS:
+            # Whole numbers only: TOML's true or 8080.5 must not quietly become 1 or 8080.
+            if isinstance(value, bool) or not isinstance(value, int | str):
+                raise TypeError
+            if isinstance(value, str) and not value.strip().isdigit():
+                raise ValueError
             return int(value)
         if name in _BOOL_FIELDS:
             if not isinstance(value, bool):

@@ -102,8 +102,9 @@ def build_id_map(
 ) -> bytes:
     """Map extension ids by URI from one negotiation to another, as a 256-byte table.
 
-    URIs missing on the target side, or listed in `drop`, go to an id the target has not
-    negotiated (so the receiver skips them). Index 0 and 15 map to themselves.
+    URIs missing on the target side, listed in `drop`, or whose target id does not fit the
+    one-byte form the source uses, go to an id the target has not negotiated (so the receiver
+    skips them). Index 0 and 15 map to themselves.
     """
     used = set(target_ids.values())
     unused = [i for i in range(14, 0, -1) if i not in used]
@@ -115,7 +116,10 @@ def build_id_map(
         table[i] = parking
     for uri, source_id in source_ids.items():
         target = target_ids.get(uri)
-        table[source_id] = target if target is not None and uri not in drop else parking
+        # A one-byte element (ids 1-14, RFC 8285 4.2) cannot carry a target id above 14.
+        if target is None or uri in drop or (source_id <= 14 < target):
+            target = parking
+        table[source_id] = target
     return bytes(table)
 
 

@@ -128,8 +128,9 @@ def announce_addresses(text: str, replacements: dict[str, str]) -> str:
     """
     if not replacements:
         return text
+    newline = "\r\n" if "\r\n" in text else "\n"  # RFC 8866 asks for CRLF; accept bare LF
     out = []
-    for line in text.split("\r\n"):
+    for line in text.split(newline):
         if line.startswith("a=candidate:"):
             parts = line.split(" ")
             if len(parts) > 7:
@@ -143,7 +144,7 @@ def announce_addresses(text: str, replacements: dict[str, str]) -> str:
                 parts[2] = replacements.get(parts[2], replacements.get("*", parts[2]))
             line = " ".join(parts)
         out.append(line)
-    return "\r\n".join(out)
+    return newline.join(out)
 
 
 def drop_mdns_candidates(text: str) -> str:

@@ -67,7 +67,8 @@ _TYPE_NAMES = {int: "an integer", str: "a string", bool: "true or false"}
 def parse_client_message(text: str) -> ClientMessage:
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
+    # ValueError also covers integers longer than Python's int_max_str_digits (4300).
+    except (ValueError, RecursionError) as exc:
         raise ProtocolError("bad_json", f"the message is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise ProtocolError("bad_json", "a message must be a JSON object")

@@ -1,0 +1,235 @@
+"""Live room state: joining, replacing, leaving, mute state and the registry of rooms."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rooms.room import Event, Participant, ParticipantId, Room, RoomRegistry, new_participant_id
+from sfu.forwarding import VIDEO, Producer, ProducerId
+
+
+class Inbox:
+    """What one participant's connection was asked to deliver, and why it was disconnected."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.disconnects: list[str] = []
+
+    def types(self) -> list[str]:
+        return [event["type"] for event in self.events]
+
+
+def person(
+    pid: str, identity: str | None = None, can_publish: bool = True
+) -> tuple[Participant, Inbox]:
+    inbox = Inbox()
+    participant = Participant(
+        ParticipantId(pid),
+        identity or pid,
+        f"Name of {pid}",
+        inbox.events.append,
+        inbox.disconnects.append,
+        can_publish=can_publish,
+    )
+    return participant, inbox
+
+
+class FakeSubscriber:
+    def __init__(self, owner: str) -> None:
+        self.owner = owner
+        self.removed: list[ProducerId] = []
+
+    def add_producer(self, producer: Producer) -> None:
+        pass
+
+    def remove_producer(self, producer: Producer) -> None:
+        self.removed.append(producer.id)
+
+
+def test_new_participant_ids_are_unique_short_and_numbered() -> None:
+    ids = [new_participant_id() for _ in range(50)]
+    assert len(set(ids)) == 50
+    assert all(re.fullmatch(r"p\d+-[0-9a-f]{6}", pid) for pid in ids)
+
+
+def test_public_state_shows_mute_flags_and_nothing_callable() -> None:
+    participant, _ = person("p1", "ada", can_publish=False)
+    assert participant.public() == {
+        "id": "p1",
+        "identity": "ada",
+        "name": "Name of p1",
+        "can_publish": False,
+        "audio_muted": False,
+        "video_muted": False,
+    }
+
+
+def test_participants_do_not_share_mute_state() -> None:
+    first, _ = person("p1")
+    second, _ = person("p2")
+    first.muted["audio"] = True
+    assert second.muted == {"audio": False, "video": False}
+
+
+def test_joining_tells_everyone_else_and_lists_the_others() -> None:
+    room = Room("standup")
+    ada, ada_inbox = person("p1", "ada")
+    bob, bob_inbox = person("p2", "bob")
+    assert room.join(ada) is None
+    assert room.join(bob) is None
+    assert ada_inbox.events == [{"type": "participant_joined", "participant": bob.public()}]
+    assert bob_inbox.events == []
+    assert room.others(ParticipantId("p2")) == [ada.public()]
+    assert list(room.participants) == ["p1", "p2"]
+
+
+def test_a_second_connection_of_the_same_identity_replaces_the_first() -> None:
+    room = Room("standup")
+    old, old_inbox = person("p1", "ada")
+    bob, bob_inbox = person("p2", "bob")
+    new, _new_inbox = person("p3", "ada")
+    room.join(old)
+    room.join(bob)
+    assert room.join(new) is old
+    assert list(room.participants) == ["p2", "p3"]
+    assert bob_inbox.types() == ["participant_left", "participant_joined"]
+    assert bob_inbox.events[0] == {
+        "type": "participant_left",
+        "participant_id": "p1",
+        "reason": "replaced",
+    }
+    # The caller tells the replaced one; the room neither delivers to nor disconnects it.
+    assert old_inbox.types() == ["participant_joined"] and old_inbox.disconnects == []
+
+
+def test_leaving_is_announced_once_and_is_idempotent() -> None:
+    room = Room("standup")
+    ada, _ = person("p1")
+    bob, bob_inbox = person("p2")
+    room.join(ada)
+    room.join(bob)
+    assert room.leave(ParticipantId("p1"), "left") is True
+    assert room.leave(ParticipantId("p1"), "left") is False
+    assert bob_inbox.events == [
+        {"type": "participant_left", "participant_id": "p1", "reason": "left"}
+    ]
+    assert list(room.participants) == ["p2"]
+
+
+def test_leaving_removes_the_participants_media_from_the_room() -> None:
+    room = Room("standup")
+    ada, _ = person("p1")
+    bob, _ = person("p2")
+    room.join(ada)
+    room.join(bob)
+    watcher = FakeSubscriber("p2")
+    room.media.add_subscriber(FakeSubscriber("p1"))
+    room.media.add_subscriber(watcher)
+    producer = Producer(ProducerId("p1/video/1"), "p1", VIDEO, 1, 96, 90000, None, lambda: None)
+    room.media.add_producer(producer)
+    room.leave(ParticipantId("p1"), "left")
+    assert producer.closed and room.media.producers == {}
+    assert watcher.removed == ["p1/video/1"]
+    assert list(room.media.subscribers) == ["p2"]
+
+
+@pytest.mark.parametrize(("kind", "field"), [("audio", "audio_muted"), ("video", "video_muted")])
+def test_muting_updates_the_state_and_tells_everyone(kind: str, field: str) -> None:
+    room = Room("standup")
+    ada, ada_inbox = person("p1")
+    bob, bob_inbox = person("p2")
+    room.join(ada)
+    room.join(bob)
+    room.set_muted(ParticipantId("p2"), kind, True)
+    assert bob.public()[field] is True
+    update = {"type": "participant_updated", "participant": bob.public()}
+    assert ada_inbox.events[-1] == update and bob_inbox.events[-1] == update
+
+
+def test_muting_an_unknown_kind_changes_nothing() -> None:
+    room = Room("standup")
+    ada, inbox = person("p1")
+    room.join(ada)
+    with pytest.raises(ValueError, match="audio, video"):
+        room.set_muted(ParticipantId("p1"), "screen", True)
+    assert ada.muted == {"audio": False, "video": False} and inbox.events == []
+
+
+def test_muting_someone_not_in_the_room_raises_key_error() -> None:
+    room = Room("standup")
+    with pytest.raises(KeyError):
+        room.set_muted(ParticipantId("ghost"), "audio", True)
+
+
+def test_broadcast_skips_the_excluded_participant() -> None:
+    room = Room("standup")
+    inboxes = []
+    for pid in ("p1", "p2", "p3"):
+        participant, inbox = person(pid)
+        room.participants[participant.id] = participant
+        inboxes.append(inbox)
+    room.broadcast({"type": "chat"}, exclude=ParticipantId("p2"))
+    assert [len(inbox.events) for inbox in inboxes] == [1, 0, 1]
+
+
+def test_a_participant_leaving_during_a_broadcast_does_not_break_it() -> None:
+    room = Room("standup")
+    ada, ada_inbox = person("p1")
+    carol, carol_inbox = person("p3")
+
+    def failing_deliver(event: Event) -> None:
+        room.leave(ParticipantId("p2"), "send failed")
+
+    bob = Participant(ParticipantId("p2"), "bob", "Bob", failing_deliver, lambda reason: None)
+    for participant in (ada, bob, carol):
+        room.participants[participant.id] = participant
+    room.broadcast({"type": "chat"})
+    assert ada_inbox.types() == ["chat", "participant_left"]
+    assert carol_inbox.types() == ["participant_left", "chat"]
+    assert list(room.participants) == ["p1", "p3"]
+
+
+def test_the_registry_creates_a_room_once_and_returns_it_again() -> None:
+    registry = RoomRegistry()
+    room = registry.room("standup")
+    assert registry.room("standup") is room and room.name == "standup"
+    assert registry.room("retro") is not room
+    assert set(registry.rooms) == {"standup", "retro"}
+
+
+def test_a_room_exists_while_someone_is_in_it() -> None:
+    registry = RoomRegistry()
+    room = registry.room("standup")
+    ada, _ = person("p1")
+    bob, bob_inbox = person("p2")
+    room.join(ada)
+    room.join(bob)
+    assert registry.participant_count == 2
+    registry.leave("standup", ParticipantId("p1"), "left")
+    assert "standup" in registry.rooms and registry.participant_count == 1
+    assert bob_inbox.types() == ["participant_left"]
+    registry.leave("standup", ParticipantId("p2"), "left")
+    assert registry.rooms == {} and registry.participant_count == 0
+
+
+def test_leaving_an_unknown_room_or_twice_is_harmless() -> None:
+    registry = RoomRegistry()
+    registry.leave("nowhere", ParticipantId("p1"), "left")
+    room = registry.room("standup")
+    ada, _ = person("p1")
+    room.join(ada)
+    registry.leave("standup", ParticipantId("p9"), "left")
+    assert registry.rooms == {"standup": room}
+    registry.leave("standup", ParticipantId("p1"), "left")
+    registry.leave("standup", ParticipantId("p1"), "left")
+    assert registry.rooms == {}
+
+
+def test_participant_count_sums_over_rooms() -> None:
+    registry = RoomRegistry()
+    for name, pids in (("a", ["p1", "p2"]), ("b", ["p3"])):
+        for pid in pids:
+            registry.room(name).join(person(pid)[0])
+    assert registry.participant_count == 3

@@ -1,0 +1,202 @@
+"""Settings precedence (defaults < DATA/kamar.toml < KAMAR_* < flags), validation, the secret."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server.config import Config, ConfigError, load, load_secret, validate
+
+
+def write_toml(directory: Path, text: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "kamar.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def load_in(data_dir: Path, env: dict[str, str] | None = None, **flags: Any) -> Config:
+    return load({"data_dir": data_dir, **flags}, environ=env or {})
+
+
+def test_defaults_apply_when_nothing_is_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = load({}, environ={})
+    assert config == Config()
+    assert (config.host, config.port, config.data_dir) == ("127.0.0.1", 8080, Path("kamar-data"))
+    assert config.base_url == "http://127.0.0.1:8080"
+
+
+def test_the_config_file_in_the_data_dir_overrides_defaults(tmp_path: Path) -> None:
+    write_toml(tmp_path, 'port = 9000\nice_servers = ["stun:stun.example.org:3478"]\n')
+    config = load_in(tmp_path)
+    assert config.port == 9000 and config.ice_servers == ("stun:stun.example.org:3478",)
+    assert config.host == "127.0.0.1"
+
+
+def test_environment_overrides_the_file_and_flags_override_the_environment(
+    tmp_path: Path,
+) -> None:
+    write_toml(tmp_path, 'host = "10.0.0.1"\nport = 9000\nlog_level = "warning"\n')
+    env = {"KAMAR_PORT": "9100", "KAMAR_HOST": "10.0.0.2"}
+    config = load_in(tmp_path, env, host="10.0.0.3")
+    assert (config.host, config.port, config.log_level) == ("10.0.0.3", 9100, "warning")
+
+
+def test_flags_that_were_not_given_do_not_hide_other_sources(tmp_path: Path) -> None:
+    write_toml(tmp_path, 'announce = ["203.0.113.9"]\n')
+    env = {"KAMAR_ICE_HOSTS": "10.0.0.5"}
+    config = load_in(tmp_path, env, port=None, announce=[], ice_hosts=(), dev_tokens=None)
+    assert config.announce == ("203.0.113.9",) and config.ice_hosts == ("10.0.0.5",)
+    assert config.port == 8080 and config.dev_tokens is False
+
+
+def test_the_environment_can_name_the_data_dir_that_holds_the_file(tmp_path: Path) -> None:
+    write_toml(tmp_path / "data", "port = 7000\n")
+    config = load({}, environ={"KAMAR_DATA_DIR": str(tmp_path / "data")})
+    assert config.port == 7000 and config.data_dir == tmp_path / "data"
+
+
+def test_an_explicit_config_file_replaces_the_one_in_the_data_dir(tmp_path: Path) -> None:
+    write_toml(tmp_path / "data", "port = 7000\n")
+    other = write_toml(tmp_path / "elsewhere", "port = 7100\n")
+    config = load({"data_dir": tmp_path / "data"}, environ={}, config_file=other)
+    assert config.port == 7100
+
+
+def test_an_explicit_config_file_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load({}, environ={}, config_file=tmp_path / "missing.toml")
+
+
+def test_unknown_settings_in_the_file_are_named(tmp_path: Path) -> None:
+    write_toml(tmp_path, "prot = 1\nextra = 2\nport = 9000\n")
+    with pytest.raises(ConfigError, match="unknown settings extra, prot"):
+        load_in(tmp_path)
+
+
+def test_a_file_that_is_not_toml_is_reported_with_its_path(tmp_path: Path) -> None:
+    path = write_toml(tmp_path, "port = = 9\n")
+    with pytest.raises(ConfigError, match=f"cannot read {path}"):
+        load_in(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("1", True), ("true", True), ("YES", True), ("0", False), ("False", False), ("no", False)],
+)
+def test_boolean_environment_values(tmp_path: Path, raw: str, expected: bool) -> None:
+    assert load_in(tmp_path, {"KAMAR_DEV_TOKENS": raw}).dev_tokens is expected
+
+
+def test_a_bad_boolean_in_the_environment_names_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="KAMAR_DEV_TOKENS must be true or false"):
+        load_in(tmp_path, {"KAMAR_DEV_TOKENS": "maybe"})
+
+
+def test_list_settings_split_on_commas_in_the_environment(tmp_path: Path) -> None:
+    env = {"KAMAR_ICE_SERVERS": " stun:a.example:3478 , turn:b.example ,,", "KAMAR_HOST": ""}
+    config = load_in(tmp_path, env)
+    assert config.ice_servers == ("stun:a.example:3478", "turn:b.example")
+    assert config.host == "127.0.0.1"  # an empty variable counts as unset
+
+
+def test_a_single_string_in_the_file_is_a_one_item_list(tmp_path: Path) -> None:
+    write_toml(tmp_path, 'ice_hosts = "192.0.2.1"\n')
+    assert load_in(tmp_path).ice_hosts == ("192.0.2.1",)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ({"env": {"KAMAR_PORT": "http"}}, "setting 'port' has an invalid value 'http'"),
+        ({"env": {"KAMAR_PORT": "0"}}, "port must be 1-65535, not 0"),
+        ({"toml": "port = 65536\n"}, "port must be 1-65535, not 65536"),
+        ({"toml": 'dev_tokens = "yes"\n'}, "setting 'dev_tokens' has an invalid value 'yes'"),
+        ({"env": {"KAMAR_ICE_HOSTS": "10.0.0.1,eth0"}}, "ice_host: 'eth0' is not an IP address"),
+        ({"env": {"KAMAR_ANNOUNCE": "10.0.0.1=public"}}, "announce: 'public' is not an IP"),
+        ({"env": {"KAMAR_ANNOUNCE": "host=1.2.3.4"}}, "announce: 'host' is not an IP"),
+        ({"env": {"KAMAR_ICE_SERVERS": "stun.example.org"}}, "must start with stun:, turn:"),
+        ({"env": {"KAMAR_LOG_LEVEL": "verbose"}}, "log_level must be debug, info"),
+    ],
+)
+def test_bad_values_give_errors_that_name_the_setting(
+    tmp_path: Path, source: dict[str, Any], message: str
+) -> None:
+    if "toml" in source:
+        write_toml(tmp_path, source["toml"])
+    with pytest.raises(ConfigError, match=message):
+        load_in(tmp_path, source.get("env"))
+
+
+@pytest.mark.parametrize("value", ["true", "8080.5"])
+def test_a_port_that_is_not_an_integer_in_the_file_is_refused(tmp_path: Path, value: str) -> None:
+    write_toml(tmp_path, f"port = {value}\n")
+    with pytest.raises(ConfigError, match="port"):
+        load_in(tmp_path)
+
+
+def test_announce_maps_local_addresses_and_a_default(tmp_path: Path) -> None:
+    env = {"KAMAR_ANNOUNCE": "203.0.113.1, 10.0.0.5=203.0.113.2, fd00::0:5=2001:db8::0:5"}
+    config = load_in(tmp_path, env)
+    assert config.announce_map() == {
+        "*": "203.0.113.1",
+        "10.0.0.5": "203.0.113.2",
+        "fd00::5": "2001:db8::5",
+    }
+
+
+def test_tls_cert_and_key_go_together_and_must_exist(tmp_path: Path) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert.write_text("cert", encoding="utf-8")
+    with pytest.raises(ConfigError, match="go together"):
+        load_in(tmp_path, tls_cert=cert)
+    with pytest.raises(ConfigError, match=f"TLS file {key} does not exist"):
+        load_in(tmp_path, tls_cert=cert, tls_key=key)
+    key.write_text("key", encoding="utf-8")
+    config = load_in(tmp_path, {"KAMAR_TLS_CERT": str(cert), "KAMAR_TLS_KEY": str(key)})
+    assert config.tls_cert == cert and config.scheme == "https"
+
+
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [
+        ("0.0.0.0", "http://127.0.0.1:8080"),
+        ("::", "http://127.0.0.1:8080"),
+        ("::1", "http://[::1]:8080"),
+        ("192.0.2.7", "http://192.0.2.7:8080"),
+    ],
+)
+def test_base_url_shows_an_address_a_browser_can_open(host: str, url: str) -> None:
+    assert Config(host=host).base_url == url
+
+
+def test_validate_returns_a_good_config_unchanged() -> None:
+    config = Config(ice_hosts=("127.0.0.1",), announce=("10.0.0.1=203.0.113.1",))
+    assert validate(config) is config
+
+
+def test_the_secret_is_created_readable_by_the_owner_only(tmp_path: Path) -> None:
+    data_dir = tmp_path / "new" / "data"
+    secret = load_secret(data_dir)
+    path = data_dir / "secret.key"
+    assert len(secret) >= 32
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.read_text(encoding="utf-8") == secret + "\n"
+
+
+def test_the_secret_is_reused_on_later_starts(tmp_path: Path) -> None:
+    first = load_secret(tmp_path)
+    assert load_secret(tmp_path) == first
+    assert load_secret(tmp_path) != load_secret(tmp_path / "other")
+
+
+def test_a_short_secret_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "secret.key").write_text("short\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="shorter than 32 characters"):
+        load_secret(tmp_path)

@@ -86,7 +86,12 @@ def _summary(result: SfuResult) -> None:
         ("join to first packet p50 / p99 (ms)", f"{result.join_ms_p50} / {result.join_ms_p99}"),
         ("SFU RSS (MB)", result.rss_mb),
         ("RSS per subscriber (MB)", result.rss_mb_per_subscriber),
-        ("latency p50 / p99 (ms)", "not measured yet"),
+        (
+            "publisher to subscriber p50 / p99 (ms)",
+            f"{result.latency_ms_p50} / {result.latency_ms_p99}"
+            if result.latency_ms_p50 is not None
+            else "no abs-send-time stamps received",
+        ),
     ]
     for name, value in rows:
         print(f"  {name:<38} {value}")

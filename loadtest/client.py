@@ -21,7 +21,9 @@ import websockets
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
+from loadtest import latency
 from sfu import peer as sfu_peer
+from sfu import sdp
 
 RECEIVE_MODES = ("decode", "count")
 
@@ -42,6 +44,9 @@ class ReceivedMedia:
     bytes: int = 0
     first_packet_at: float | None = None
     last_packet_at: float | None = None
+    # One-way delays (seconds) of packets carrying abs-send-time, while `record_delays` is set.
+    delays: list[float] = field(default_factory=list)
+    record_delays: bool = False
 
 
 class SyntheticParticipant:
@@ -172,6 +177,14 @@ class SyntheticParticipant:
             return
         ssrc_mid: dict[int, str] = {}
         received = self.received
+        abs_id = next(
+            (
+                section.extensions[latency.ABS_SEND_TIME_URI]
+                for section in sdp.parse(pc.localDescription.sdp)
+                if latency.ABS_SEND_TIME_URI in section.extensions
+            ),
+            0,
+        )
 
         async def count(data: bytes, arrival_time_ms: int) -> None:
             ssrc = int.from_bytes(data[8:12], "big")
@@ -185,6 +198,12 @@ class SyntheticParticipant:
             if info is not None:
                 received.packets[(info["participant_id"], info["kind"])] += 1
             received.bytes += len(data)
+            if received.record_delays and abs_id:
+                stamp = latency.find_abs_send_time(data, abs_id)
+                if stamp is not None:
+                    received.delays.append(
+                        latency.delay_seconds(stamp, latency.abs_send_time_now())
+                    )
             now = time.monotonic()
             if received.first_packet_at is None:
                 received.first_packet_at = now
@@ -212,8 +231,6 @@ class SyntheticParticipant:
 
 
 def _mid_of_ssrc(pc: RTCPeerConnection, ssrc: int) -> str | None:
-    from sfu import sdp
-
     for section in sdp.parse(pc.remoteDescription.sdp):
         if ssrc in section.ssrcs:
             return section.mid

@@ -220,6 +220,9 @@ async def _measure(
     def delivered() -> int:
         return sum(sum(s.received.packets.values()) for s in subscribers)
 
+    for subscriber in subscribers:
+        subscriber.received.delays.clear()
+        subscriber.received.record_delays = True
     cpu0, got0, sent0, t0 = (
         server.cpu_seconds(),
         delivered(),
@@ -239,6 +242,10 @@ async def _measure(
         await _publisher_packets(publisher),
         time.monotonic(),
     )
+    delays_ms: list[float] = []
+    for subscriber in subscribers:
+        subscriber.received.record_delays = False
+        delays_ms.extend(delay * 1000 for delay in subscriber.received.delays)
     packets = got1 - got0
     expected = (sent1 - sent0) * len(subscribers)
     window = t1 - t0
@@ -250,8 +257,8 @@ async def _measure(
         sfu_cpu_us_per_packet=round((cpu1 - cpu0) / packets * 1e6, 2) if packets else None,
         sfu_cpu_percent=round((cpu1 - cpu0) / window * 100, 1),
         loss_ratio=round(max(0.0, 1 - packets / expected), 5) if expected else 1.0,
-        latency_ms_p50=None,
-        latency_ms_p99=None,
+        latency_ms_p50=round(_percentile(delays_ms, 0.5), 3) if delays_ms else None,
+        latency_ms_p99=round(_percentile(delays_ms, 0.99), 3) if delays_ms else None,
         join_ms_p50=round(statistics.median(join_ms), 1),
         join_ms_p99=round(_percentile(join_ms, 0.99), 1),
         rss_mb=round(rss, 1),

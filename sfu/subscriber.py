@@ -121,9 +121,11 @@ class SubscriberPeer:
         except asyncio.CancelledError:
             raise
         except Exception:
+            if self._closed:  # the participant left mid-negotiation: nothing went wrong
+                log.debug("subscribe negotiation for %s ended by close", self.owner)
+                return
             log.warning("subscribe negotiation for %s failed", self.owner, exc_info=True)
-            if not self._closed:
-                self._on_failed()
+            self._on_failed()
 
     async def _negotiate_once(self) -> None:
         if not self._update_slots():
@@ -145,6 +147,8 @@ class SubscriberPeer:
             answer = await asyncio.wait_for(future, ANSWER_TIMEOUT)
         finally:
             self._answer = None
+        if self._closed:
+            return
         await pc.setRemoteDescription(peer.description(answer, "answer"))
         self._learn_negotiated(sdp.parse(pc.localDescription.sdp))
         self._attach_consumers()

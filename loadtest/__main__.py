@@ -49,6 +49,12 @@ def main() -> int:
         "--duration", type=_duration, default=20.0, help="seconds measured per run (default 20)"
     )
     sfu.add_argument("--json", type=Path, help="write the results to this file")
+    sfu.add_argument(
+        "--profile",
+        type=Path,
+        help="record the server with py-spy while measuring (SVG flame graph; speedscope JSON "
+        "for .json, collapsed stacks for .txt; with a sweep, the last run's profile is kept)",
+    )
     args = parser.parse_args()
     reexec_in_private_netns()
 
@@ -58,7 +64,10 @@ def main() -> int:
     for count in args.subscribers:
         print(f"sfu scenario: 1 publisher, {count} subscribers", flush=True)
         result = uvloop.run(
-            run_sfu(SfuScenario(subscribers=count, duration=args.duration), _progress)
+            run_sfu(
+                SfuScenario(subscribers=count, duration=args.duration, profile=args.profile),
+                _progress,
+            )
         )
         print()
         results.append(result)
@@ -81,7 +90,12 @@ def _summary(result: SfuResult) -> None:
         ("publisher packets/s", result.publisher_pps),
         ("forwarded packets/s", result.forwarded_pps),
         ("SFU CPU per forwarded packet (us)", result.sfu_cpu_us_per_packet),
+        (
+            "  of which user / kernel (us)",
+            f"{result.sfu_cpu_user_us_per_packet} / {result.sfu_cpu_sys_us_per_packet}",
+        ),
         ("SFU CPU (% of one core)", result.sfu_cpu_percent),
+        ("load generator CPU (% of one core)", result.loadgen_cpu_percent),
         ("loss ratio", result.loss_ratio),
         ("join to first packet p50 / p99 (ms)", f"{result.join_ms_p50} / {result.join_ms_p99}"),
         ("SFU RSS (MB)", result.rss_mb),

@@ -22,6 +22,7 @@ from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
 from loadtest import latency
+from loadtest.sequence import SequenceTracker
 from sfu import peer as sfu_peer
 from sfu import sdp
 
@@ -44,9 +45,16 @@ class ReceivedMedia:
     bytes: int = 0
     first_packet_at: float | None = None
     last_packet_at: float | None = None
-    # One-way delays (seconds) of packets carrying abs-send-time, while `record_delays` is set.
+    # While `measuring`: one-way delays (seconds) of packets carrying abs-send-time, and
+    # sequence tracking per SSRC for loss.
+    measuring: bool = False
     delays: list[float] = field(default_factory=list)
-    record_delays: bool = False
+    sequences: dict[int, SequenceTracker] = field(default_factory=dict)
+
+    def start_measuring(self) -> None:
+        self.delays.clear()
+        self.sequences.clear()
+        self.measuring = True
 
 
 class SyntheticParticipant:
@@ -198,8 +206,14 @@ class SyntheticParticipant:
             if info is not None:
                 received.packets[(info["participant_id"], info["kind"])] += 1
             received.bytes += len(data)
-            if received.record_delays and abs_id:
-                stamp = latency.find_abs_send_time(data, abs_id)
+            if received.measuring:
+                seq = (data[2] << 8) | data[3]
+                tracker = received.sequences.get(ssrc)
+                if tracker is None:
+                    received.sequences[ssrc] = SequenceTracker(seq)
+                else:
+                    tracker.add(seq)
+                stamp = latency.find_abs_send_time(data, abs_id) if abs_id else None
                 if stamp is not None:
                     received.delays.append(
                         latency.delay_seconds(stamp, latency.abs_send_time_now())

@@ -32,7 +32,7 @@ def find_abs_send_time(data: bytes, element_id: int) -> int | None:
     if len(data) < 16 or not data[0] & 0x10:
         return None
     start = 12 + 4 * (data[0] & 0x0F)
-    if data[start] != 0xBE or data[start + 1] != 0xDE:
+    if len(data) < start + 4 or data[start] != 0xBE or data[start + 1] != 0xDE:
         return None
     pos = start + 4
     end = min(len(data), pos + 4 * int.from_bytes(data[start + 2 : start + 4], "big"))

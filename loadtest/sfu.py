@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import resource
 import socket
 import statistics
 import sys
@@ -38,6 +39,9 @@ class SfuScenario:
     duration: float = 20.0  # seconds measured, after everyone receives media
     settle: float = 2.0  # seconds between the last join and the measurement
     join_timeout: float = 60.0
+    # py-spy output of the server while measuring: flame graph SVG, speedscope JSON for a .json
+    # name, collapsed stacks for a .txt name; or None.
+    profile: Path | None = None
 
 
 @dataclass
@@ -46,7 +50,11 @@ class SfuResult:
     duration_s: float
     forwarded_pps: float
     sfu_cpu_us_per_packet: float | None
+    sfu_cpu_user_us_per_packet: float | None  # Python and libsrtp
+    sfu_cpu_sys_us_per_packet: float | None  # the kernel: UDP send and receive
     sfu_cpu_percent: float | None
+    # The load generator's own CPU: near 100% means it, not the SFU, limits loss and latency.
+    loadgen_cpu_percent: float
     loss_ratio: float
     latency_ms_p50: float | None
     latency_ms_p99: float | None
@@ -91,11 +99,12 @@ class ServerProcess:
                 await asyncio.sleep(0.1)
         raise RuntimeError("the server did not answer /healthz within 20 s")
 
-    def cpu_seconds(self) -> float:
+    def cpu_seconds(self) -> tuple[float, float]:
+        """(user, system) CPU seconds of the server so far."""
         assert self.process is not None
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks = int(fields[11]) + int(fields[12])  # utime + stime (proc(5) fields 14 and 15)
-        return ticks / os.sysconf("SC_CLK_TCK")
+        tick = os.sysconf("SC_CLK_TCK")
+        return int(fields[11]) / tick, int(fields[12]) / tick  # proc(5) fields 14 and 15
 
     def rss_mb(self) -> float:
         assert self.process is not None
@@ -221,8 +230,9 @@ async def _measure(
         return sum(sum(s.received.packets.values()) for s in subscribers)
 
     for subscriber in subscribers:
-        subscriber.received.delays.clear()
-        subscriber.received.record_delays = True
+        subscriber.received.start_measuring()
+    profiler = await _start_profiler(server, scenario) if scenario.profile else None
+    own0 = _own_cpu_seconds()
     cpu0, got0, sent0, t0 = (
         server.cpu_seconds(),
         delivered(),
@@ -236,27 +246,44 @@ async def _measure(
             f"{_bar(elapsed / scenario.duration)} {elapsed:4.1f}/{scenario.duration:.0f} s  "
             f"{(delivered() - got0) / max(elapsed, 1e-9):8.0f} pkt/s forwarded"
         )
+    own1 = _own_cpu_seconds()
     cpu1, got1, sent1, t1 = (
         server.cpu_seconds(),
         delivered(),
         await _publisher_packets(publisher),
         time.monotonic(),
     )
+    if profiler is not None:
+        await profiler.wait()
     delays_ms: list[float] = []
+    expected = lost = 0
     for subscriber in subscribers:
-        subscriber.received.record_delays = False
-        delays_ms.extend(delay * 1000 for delay in subscriber.received.delays)
+        received = subscriber.received
+        received.measuring = False
+        delays_ms.extend(delay * 1000 for delay in received.delays)
+        if not received.sequences:  # got nothing at all: everything sent was lost
+            expected += sent1 - sent0
+            lost += sent1 - sent0
+        for tracker in received.sequences.values():
+            expected += tracker.expected
+            lost += tracker.lost
     packets = got1 - got0
-    expected = (sent1 - sent0) * len(subscribers)
+
+    def per_packet(seconds: float) -> float | None:
+        return round(seconds / packets * 1e6, 2) if packets else None
+
     window = t1 - t0
     rss = server.rss_mb()
     return SfuResult(
         subscribers=len(subscribers),
         duration_s=round(window, 2),
         forwarded_pps=round(packets / window, 1),
-        sfu_cpu_us_per_packet=round((cpu1 - cpu0) / packets * 1e6, 2) if packets else None,
-        sfu_cpu_percent=round((cpu1 - cpu0) / window * 100, 1),
-        loss_ratio=round(max(0.0, 1 - packets / expected), 5) if expected else 1.0,
+        sfu_cpu_us_per_packet=per_packet(sum(cpu1) - sum(cpu0)),
+        sfu_cpu_user_us_per_packet=per_packet(cpu1[0] - cpu0[0]),
+        sfu_cpu_sys_us_per_packet=per_packet(cpu1[1] - cpu0[1]),
+        sfu_cpu_percent=round((sum(cpu1) - sum(cpu0)) / window * 100, 1),
+        loadgen_cpu_percent=round((own1 - own0) / window * 100, 1),
+        loss_ratio=round(lost / expected, 5) if expected else 1.0,
         latency_ms_p50=round(_percentile(delays_ms, 0.5), 3) if delays_ms else None,
         latency_ms_p99=round(_percentile(delays_ms, 0.99), 3) if delays_ms else None,
         join_ms_p50=round(statistics.median(join_ms), 1),
@@ -267,6 +294,28 @@ async def _measure(
         else None,
         publisher_pps=round((sent1 - sent0) / window, 1),
     )
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def _start_profiler(
+    server: ServerProcess, scenario: SfuScenario
+) -> asyncio.subprocess.Process:
+    assert server.process is not None and scenario.profile is not None
+    py_spy = Path(sys.executable).with_name("py-spy")
+    if not py_spy.exists():
+        raise RuntimeError(f"--profile needs py-spy: {sys.executable} -m pip install py-spy")
+    formats = {".json": "speedscope", ".txt": "raw"}  # raw: collapsed stacks, one per line
+    output_format = formats.get(scenario.profile.suffix, "flamegraph")
+    return await asyncio.create_subprocess_exec(
+        str(py_spy), "record", "--pid", str(server.process.pid), "--nonblocking",
+        "--duration", str(max(1, int(scenario.duration))), "--format", output_format,
+        "--output", str(scenario.profile), stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
 
 
 def _bar(fraction: float, width: int = 24) -> str:

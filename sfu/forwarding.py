@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NewType
 
+from sfu.retransmit import PacketCache, ResendLimiter
 from sfu.rtp import (
     FIXED_HEADER,
     SEQ_TS_SSRC,
@@ -37,7 +38,10 @@ class Producer:
         "consumers",
         "packets_received",
         "packets_dropped",
+        "packets_resent",
+        "resend_misses",
         "closed",
+        "_cache",
         "_extension_map",
         "_keyframe_waiters",
         "_request_keyframe",
@@ -63,7 +67,11 @@ class Producer:
         self.consumers: list[Consumer] = []
         self.packets_received = 0
         self.packets_dropped = 0
+        self.packets_resent = 0
+        self.resend_misses = 0  # NACKed packets no longer (or never) in the cache
         self.closed = False
+        # Only video is repaired: receivers do not NACK Opus, which has its own concealment.
+        self._cache = PacketCache() if kind == VIDEO else None
         self._extension_map = extension_map
         self._keyframe_waiters = 0
         self._request_keyframe = request_keyframe
@@ -84,9 +92,24 @@ class Producer:
             self.packets_dropped += 1
             return
         _first, second, seq, timestamp, _ssrc = FIXED_HEADER.unpack_from(buf)
+        if self._cache is not None:
+            self._cache.put(seq, data)
         marker = second & 0x80
         for consumer in self.consumers:
             consumer.forward(buf, marker, seq, timestamp, keyframe)
+
+    def resend(self, consumer: Consumer, seq: int) -> None:
+        """Send the cached packet `seq` (producer numbering) to `consumer` once more."""
+        packet = self._cache.get(seq) if self._cache is not None else None
+        if packet is None:
+            self.resend_misses += 1
+            return
+        buf = bytearray(packet)
+        if self._extension_map is not None:
+            rewrite_extension_ids(buf, self._extension_map)  # validated when first received
+        _first, second, seq, timestamp, _ssrc = FIXED_HEADER.unpack_from(buf)
+        self.packets_resent += 1
+        consumer.resend(buf, second & 0x80, seq, timestamp)
 
     def add_consumer(self, consumer: Consumer) -> None:
         self.consumers.append(consumer)
@@ -129,6 +152,8 @@ class Consumer:
         "closed",
         "_send",
         "_started",
+        "_first_seq",
+        "_resend_limiter",
         "_resume_from",
         "_seq_delta",
         "_ts_delta",
@@ -141,7 +166,7 @@ class Consumer:
         producer: Producer,
         ssrc: int,
         payload_type: int,
-        send: Callable[[bytes], None],
+        send: Callable[[bytearray], None],  # must copy before returning
         resume_from: tuple[int, int] | None = None,
     ) -> None:
         """`resume_from` is the (sequence, timestamp) last sent on this SSRC by an earlier
@@ -156,6 +181,8 @@ class Consumer:
         self.closed = False
         self._send = send
         self._started = False
+        self._first_seq = 0  # the producer's sequence number of the first packet sent
+        self._resend_limiter: ResendLimiter | None = None  # made on the first NACK
         self._resume_from = resume_from
         self._seq_delta = 0
         self._ts_delta = 0
@@ -180,10 +207,39 @@ class Consumer:
         self._last_seq = out_seq
         self._last_ts = out_ts
         self.packets_sent += 1
-        self._send(bytes(buf))
+        self._send(buf)  # the output copies it at once; the next consumer rewrites it
+
+    def nack(self, lost: list[int], now: float) -> None:
+        """The subscriber misses these packets (its own sequence numbers, RFC 4585 6.2.1)."""
+        if not self._started or self.closed:
+            return
+        limiter = self._resend_limiter
+        if limiter is None:
+            limiter = self._resend_limiter = ResendLimiter()
+        for out_seq in lost:
+            out_seq &= 0xFFFF
+            if not limiter.allow(out_seq, now):
+                continue
+            seq = (out_seq - self._seq_delta) & 0xFFFF
+            if (seq - self._first_seq) & 0xFFFF >= 0x8000:
+                continue  # from before this consumer started: never sent to it
+            self.producer.resend(self, seq)
+
+    def resend(self, buf: bytearray, marker: int, seq: int, timestamp: int) -> None:
+        """Rewrite a repaired packet like its first sending; counters and state stay put."""
+        buf[1] = marker | self.payload_type
+        SEQ_TS_SSRC.pack_into(
+            buf,
+            2,
+            (seq + self._seq_delta) & 0xFFFF,
+            (timestamp + self._ts_delta) & 0xFFFFFFFF,
+            self.ssrc,
+        )
+        self._send(buf)
 
     def _start(self, seq: int, timestamp: int) -> None:
         self._started = True
+        self._first_seq = seq
         if self._resume_from is not None:
             last_seq, last_ts = self._resume_from
             self._seq_delta = (last_seq + 1 - seq) & 0xFFFF

@@ -8,9 +8,11 @@ tests/sfu/test_aiortc_contract.py:
   RTCDtlsTransport._tx_srtp           SRTP session that protects RTP out to a subscriber
   RTCDtlsTransport._rtp_router, _rtp_header_extensions_map   matching an unknown SSRC
   aioice Connection._nominated        the selected candidate pair we send on
-  RTCRtpSender._handle_rtcp_packet    a subscriber's PLI/FIR (we wrap it)
+  RTCRtpSender._handle_rtcp_packet    a subscriber's PLI/FIR/NACK (we wrap it)
   RTCRtpReceiver._send_rtcp_pli       PLI to a publisher
   aioice.ice.get_host_addresses       which addresses ICE gathers on (loopback included)
+  pylibsrtp Session._srtp, _cdata, _buffer, pylibsrtp._binding   protect without per-call
+                                      allocation (pylibsrtp==1.0.0)
 """
 
 from __future__ import annotations
@@ -32,11 +34,22 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.codecs import HEADER_EXTENSIONS
-from aiortc.rtp import RTCP_PSFB_FIR, RTCP_PSFB_PLI, RtcpPsfbPacket, RtpPacket
+from aiortc.rtp import (
+    RTCP_PSFB_FIR,
+    RTCP_PSFB_PLI,
+    RTCP_RTPFB_NACK,
+    RtcpPsfbPacket,
+    RtcpRtpfbPacket,
+    RtpPacket,
+)
+from pylibsrtp._binding import ffi as _srtp_ffi
+from pylibsrtp._binding import lib as _srtp_lib
 
 from sfu.forwarding import AUDIO, VIDEO
 
 CODEC_OF_KIND = {AUDIO: "opus", VIDEO: "vp8"}
+# pylibsrtp protects in a 1500-byte buffer and keeps room for the largest SRTP trailer.
+SRTP_MAX_RTP = 1500 - pylibsrtp.SRTP_MAX_TRAILER_LEN
 MID_URI = "urn:ietf:params:rtp-hdrext:sdes:mid"
 
 PeerConnection = RTCPeerConnection
@@ -129,37 +142,83 @@ def send_pli(receiver: Any, media_ssrc: int) -> Awaitable[None]:
 
 
 class PacketOutput:
-    """Protects and sends RTP on a subscriber's transport without a coroutine per packet."""
+    """Protects and sends RTP on a subscriber's transport without a coroutine per packet.
 
-    __slots__ = ("_dtls", "_ice", "dropped")
+    The hot path of the SFU: one call per packet per subscriber. It calls libsrtp through
+    pylibsrtp's cffi binding itself (pylibsrtp's `protect` allocates a length cell and checks
+    types on every call) and resolves the socket and address only when ICE picks a new pair.
+    """
+
+    __slots__ = (
+        "_dtls", "_ice", "_pair", "_sendto", "_addr", "_srtp", "_session", "_cdata", "_buffer",
+        "_length", "dropped",
+    )  # fmt: skip
 
     def __init__(self, dtls_transport: Any) -> None:
         self._dtls = dtls_transport
         self._ice = dtls_transport.transport._connection
+        self._pair: Any = None
+        self._sendto: Callable[[bytes, tuple[str, int]], None] | None = None
+        self._addr: tuple[str, int] = ("", 0)
+        self._srtp: Any = None
+        self._session: Any = None
+        self._cdata: Any = None
+        self._buffer: Any = None
+        self._length = _srtp_ffi.new("int *")
         self.dropped = 0
 
-    def send(self, packet: bytes) -> None:
-        srtp = self._dtls._tx_srtp
+    def send(self, packet: bytes | bytearray) -> None:
+        """Protect and send `packet`; it is copied at once, so the caller may reuse it."""
         pair = self._ice._nominated.get(1)
-        if srtp is None or pair is None or pair.protocol.transport is None:
+        if pair is not self._pair:
+            self._use_pair(pair)
+        srtp = self._dtls._tx_srtp
+        if srtp is not self._srtp:
+            self._use_srtp(srtp)
+        sendto = self._sendto
+        size = len(packet)
+        if sendto is None or self._session is None or size > SRTP_MAX_RTP:
             self.dropped += 1
             return
-        try:
-            protected = srtp.protect(packet)
-        except pylibsrtp.Error:  # e.g. an index libsrtp already used
-            self.dropped += 1
+        buffer = self._buffer
+        buffer[0:size] = packet
+        length = self._length
+        length[0] = size
+        if _srtp_lib.srtp_protect(self._session, self._cdata, length):
+            self.dropped += 1  # e.g. an index libsrtp already used
             return
-        pair.protocol.transport.sendto(protected, pair.remote_addr)
+        sendto(buffer[0 : length[0]], self._addr)
+
+    def _use_pair(self, pair: Any) -> None:
+        self._pair = pair
+        transport = None if pair is None else pair.protocol.transport
+        self._sendto = None if transport is None else transport.sendto
+        if pair is not None:
+            self._addr = pair.remote_addr
+
+    def _use_srtp(self, srtp: pylibsrtp.Session | None) -> None:
+        self._srtp = srtp
+        if srtp is None:
+            self._session = None
+            return
+        self._session = srtp._srtp[0]
+        self._cdata = srtp._cdata
+        self._buffer = srtp._buffer
 
 
-def hook_keyframe_requests(sender: Any, on_request: Callable[[], None]) -> None:
-    """Call `on_request` for a subscriber's PLI (RFC 4585) or FIR (RFC 5104) on this sender;
-    other RTCP still reaches aiortc (RTT, stats)."""
+def hook_feedback(
+    sender: Any, on_keyframe_request: Callable[[], None], on_nack: Callable[[list[int]], None]
+) -> None:
+    """Route a subscriber's PLI (RFC 4585 6.3.1) or FIR (RFC 5104) and generic NACK (RFC 4585
+    6.2.1) on this sender to us; other RTCP still reaches aiortc (RTT, stats). aiortc would
+    answer a NACK from its own send history, which is empty: the SFU sends around it."""
     original = sender._handle_rtcp_packet
 
     async def handle(packet: Any) -> None:
         if isinstance(packet, RtcpPsfbPacket) and packet.fmt in (RTCP_PSFB_PLI, RTCP_PSFB_FIR):
-            on_request()
+            on_keyframe_request()
+        elif isinstance(packet, RtcpRtpfbPacket) and packet.fmt == RTCP_RTPFB_NACK:
+            on_nack(packet.lost)
         else:
             await original(packet)
 

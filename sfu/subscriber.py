@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,10 @@ class _Slot:
     def request_keyframe(self) -> None:
         if self.consumer is not None:
             self.consumer.request_keyframe()
+
+    def nack(self, lost: list[int]) -> None:
+        if self.consumer is not None:
+            self.consumer.nack(lost, time.monotonic())
 
 
 class SubscriberPeer:
@@ -181,7 +186,7 @@ class SubscriberPeer:
         transceiver = self._connection().addTransceiver(peer.IdleTrack(kind), direction="sendonly")
         peer.prefer_codecs(transceiver)
         slot = _Slot(transceiver=transceiver, kind=kind)
-        peer.hook_keyframe_requests(transceiver.sender, slot.request_keyframe)
+        peer.hook_feedback(transceiver.sender, slot.request_keyframe, slot.nack)
         self._slots.append(slot)
         return slot
 

@@ -80,3 +80,14 @@ async def test_new_connections_contact_no_stun_server_by_default() -> None:
     finally:
         await pc.close()
     assert isinstance(pc, RTCPeerConnection)
+
+
+def test_pylibsrtp_sessions_expose_the_buffer_and_context_packet_output_uses() -> None:
+    import pylibsrtp
+    from pylibsrtp._binding import lib
+
+    session = pylibsrtp.Session()
+    assert callable(lib.srtp_protect)
+    assert len(session._buffer) == 1500 and session._cdata is not None
+    assert session._srtp[0] is not None
+    assert peer.SRTP_MAX_RTP == 1500 - pylibsrtp.SRTP_MAX_TRAILER_LEN

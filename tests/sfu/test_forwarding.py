@@ -41,9 +41,9 @@ class Output:
     def __init__(self) -> None:
         self.packets: list[bytes] = []
 
-    def send(self, data: bytes) -> None:
-        assert isinstance(data, bytes)  # SRTP protect() needs immutable bytes
-        self.packets.append(data)
+    def send(self, data: bytes | bytearray) -> None:
+        # Like the SRTP output, copy at once: the producer rewrites the buffer for the next one.
+        self.packets.append(bytes(data))
 
 
 class Requests:

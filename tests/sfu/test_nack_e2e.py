@@ -1,0 +1,55 @@
+"""Loss between the SFU and a subscriber is repaired from the producer's cache on NACK."""
+
+from __future__ import annotations
+
+import pytest
+from aiortc.mediastreams import VideoStreamTrack
+
+from loadtest.client import SyntheticParticipant
+from sfu.forwarding import VIDEO, Consumer, Producer
+from tests.conftest import RunningServer, eventually
+
+pytestmark = pytest.mark.webrtc
+
+
+async def test_packets_lost_on_the_way_to_a_subscriber_are_resent_when_it_nacks(
+    kamar: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dropped: set[tuple[int, int]] = set()
+    resent: list[int] = []
+    forward, resend = Consumer.forward, Producer.resend
+
+    def lossy_forward(
+        self: Consumer, buf: bytearray, marker: int, seq: int, timestamp: int, keyframe: bool
+    ) -> None:
+        # Lose every 15th video packet once, after the subscriber has its first key frame.
+        if self.producer.kind == VIDEO and not self.waiting_for_keyframe and seq % 15 == 0:
+            if (id(self), seq) not in dropped:
+                dropped.add((id(self), seq))
+                return
+        forward(self, buf, marker, seq, timestamp, keyframe)
+
+    def counting_resend(self: Producer, consumer: Consumer, seq: int) -> None:
+        resent.append(seq)
+        resend(self, consumer, seq)
+
+    monkeypatch.setattr(Consumer, "forward", lossy_forward)
+    monkeypatch.setattr(Producer, "resend", counting_resend)
+
+    alice = SyntheticParticipant(kamar.ws_url, kamar.token("demo", "alice"), room="demo")
+    bob = SyntheticParticipant(kamar.ws_url, kamar.token("demo", "bob"), room="demo")
+    try:
+        await alice.join()
+        await bob.join()
+        await alice.publish([VideoStreamTrack()])
+        await eventually(
+            lambda: bob.received.frames[(alice.id, "video")] >= 60,
+            timeout=20,
+            what="bob to decode two seconds of alice's video through the losses",
+        )
+        assert len(dropped) >= 3
+        # aiortc's receiver NACKs each gap; every dropped packet was asked for and resent.
+        await eventually(lambda: {seq for _c, seq in dropped} <= set(resent), what="resends")
+    finally:
+        await alice.close()
+        await bob.close()

@@ -1,0 +1,115 @@
+"""NACK repair: the packet cache, the resend limiter, and a consumer answering NACKs."""
+
+from __future__ import annotations
+
+import pytest
+
+from sfu.forwarding import AUDIO, Consumer, Producer
+from sfu.retransmit import PacketCache, ResendLimiter
+from tests.sfu.test_forwarding import (
+    VP8_DELTA,
+    VP8_KEY,
+    Output,
+    attach,
+    fields,
+    producer,
+    rtp,
+)
+
+
+def test_the_cache_returns_a_packet_by_its_sequence_number() -> None:
+    cache = PacketCache(8)
+    packet = rtp(1000, 0)
+    cache.put(1000, packet)
+    assert cache.get(1000) is packet
+    assert cache.get(1001) is None
+
+
+def test_an_overwritten_slot_does_not_answer_for_its_old_sequence_number() -> None:
+    cache = PacketCache(8)
+    cache.put(1000, rtp(1000, 0))
+    cache.put(1008, rtp(1008, 0))  # same slot, eight packets later
+    assert cache.get(1000) is None and cache.get(1008) is not None
+
+
+def test_the_cache_works_across_the_sequence_number_wrap() -> None:
+    cache = PacketCache(8)
+    for seq in (65534, 65535, 0, 1):
+        cache.put(seq, rtp(seq, 0))
+    assert [fields(cache.get(s) or b"")[2] for s in (65534, 65535, 0, 1)] == [65534, 65535, 0, 1]
+
+
+@pytest.mark.parametrize("size", [0, 3, 1000])
+def test_the_cache_size_must_be_a_power_of_two(size: int) -> None:
+    with pytest.raises(ValueError, match="power of two"):
+        PacketCache(size)
+
+
+def test_the_limiter_allows_one_resend_per_interval_per_sequence_number() -> None:
+    limiter = ResendLimiter(interval=0.1, size=16)
+    assert limiter.allow(7, now=10.0)
+    assert not limiter.allow(7, now=10.05)
+    assert limiter.allow(8, now=10.05)  # another packet is not held back
+    assert limiter.allow(7, now=10.2)
+
+
+def started_consumer() -> tuple[Producer, Consumer, Output]:
+    source, _requests = producer()
+    consumer, out = attach(source, ssrc=0xBBBB0001, pt=100)
+    source.receive(rtp(5000, 90000, VP8_KEY))
+    for seq in range(5001, 5010):
+        source.receive(rtp(seq, 90000 + 3000 * (seq - 5000), VP8_DELTA))
+    return source, consumer, out
+
+
+def test_a_nacked_packet_is_resent_exactly_as_it_was_first_sent() -> None:
+    source, consumer, out = started_consumer()
+    first_sent = out.packets[4]
+    out.packets.clear()
+    consumer.nack([fields(first_sent)[2]], now=1.0)
+    assert out.packets == [first_sent]
+    assert source.packets_resent == 1 and consumer.packets_sent == 10
+
+
+def test_a_repeated_nack_within_the_interval_is_not_answered_twice() -> None:
+    _source, consumer, out = started_consumer()
+    seq = fields(out.packets[3])[2]
+    out.packets.clear()
+    consumer.nack([seq, seq], now=1.0)
+    consumer.nack([seq], now=1.05)
+    assert len(out.packets) == 1
+    consumer.nack([seq], now=1.2)
+    assert len(out.packets) == 2
+
+
+def test_packets_from_before_the_consumer_started_or_not_cached_are_not_resent() -> None:
+    source, consumer, out = started_consumer()
+    first_out_seq = fields(out.packets[0])[2]
+    out.packets.clear()
+    consumer.nack([(first_out_seq - 1) & 0xFFFF, (first_out_seq + 50) & 0xFFFF], now=1.0)
+    assert out.packets == []
+    assert source.resend_misses == 1  # the future one; the earlier one is never looked up
+
+
+def test_a_resend_keeps_the_consumers_numbering_for_new_packets() -> None:
+    source, consumer, out = started_consumer()
+    last_seq = fields(out.packets[-1])[2]
+    consumer.nack([fields(out.packets[2])[2]], now=1.0)
+    source.receive(rtp(5010, 90000 + 3000 * 10, VP8_DELTA))
+    assert fields(out.packets[-1])[2] == (last_seq + 1) & 0xFFFF
+
+
+def test_audio_keeps_no_cache_so_a_nack_is_a_miss() -> None:
+    source, _requests = producer(AUDIO, pt=111, clock_rate=48000)
+    consumer, out = attach(source, pt=109)
+    source.receive(rtp(10, 960, b"opus", pt=111))
+    consumer.nack([fields(out.packets[0])[2]], now=1.0)
+    assert len(out.packets) == 1 and source.resend_misses == 1
+
+
+def test_a_consumer_that_has_not_started_ignores_nacks() -> None:
+    source, _requests = producer()
+    consumer, out = attach(source)
+    source.receive(rtp(1, 0, VP8_DELTA))  # no key frame yet: nothing was sent
+    consumer.nack([0, 1, 2], now=1.0)
+    assert out.packets == [] and source.resend_misses == 0

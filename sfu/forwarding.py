@@ -20,6 +20,9 @@ from sfu.rtp import (
 )
 
 ProducerId = NewType("ProducerId", str)
+# (NTP timestamp, RTP timestamp, packets sent, bytes sent) for a consumer's RTCP sender report;
+# the byte count includes RTP headers, a small overstatement of RFC 3550's payload octets.
+SenderReport = Callable[[int, int, int, int], None]
 
 AUDIO = "audio"
 VIDEO = "video"
@@ -40,6 +43,7 @@ class Producer:
         "packets_dropped",
         "packets_resent",
         "resend_misses",
+        "last_sender_report",
         "closed",
         "_cache",
         "_extension_map",
@@ -69,6 +73,7 @@ class Producer:
         self.packets_dropped = 0
         self.packets_resent = 0
         self.resend_misses = 0  # NACKed packets no longer (or never) in the cache
+        self.last_sender_report: tuple[int, int] | None = None  # (NTP, RTP) of the latest SR
         self.closed = False
         # Only video is repaired: receivers do not NACK Opus, which has its own concealment.
         self._cache = PacketCache() if kind == VIDEO else None
@@ -97,6 +102,14 @@ class Producer:
         marker = second & 0x80
         for consumer in self.consumers:
             consumer.forward(buf, marker, seq, timestamp, keyframe)
+
+    def sender_report(self, ssrc: int, ntp: int, rtp: int) -> None:
+        """The publisher's RTCP SR: its NTP wall clock at RTP time `rtp` (RFC 3550 6.4.1)."""
+        if ssrc != self.ssrc:
+            return
+        self.last_sender_report = (ntp, rtp)
+        for consumer in self.consumers:
+            consumer.sender_report(ntp, rtp)
 
     def resend(self, consumer: Consumer, seq: int) -> None:
         """Send the cached packet `seq` (producer numbering) to `consumer` once more."""
@@ -148,9 +161,11 @@ class Consumer:
         "payload_type",
         "waiting_for_keyframe",
         "packets_sent",
+        "octets_sent",
         "packets_skipped",
         "closed",
         "_send",
+        "_report",
         "_started",
         "_first_seq",
         "_resend_limiter",
@@ -168,18 +183,22 @@ class Consumer:
         payload_type: int,
         send: Callable[[bytearray], None],  # must copy before returning
         resume_from: tuple[int, int] | None = None,
+        report: SenderReport | None = None,
     ) -> None:
         """`resume_from` is the (sequence, timestamp) last sent on this SSRC by an earlier
-        consumer, so a reused sender continues its numbering instead of jumping (RFC 3550 5.1)."""
+        consumer, so a reused sender continues its numbering instead of jumping (RFC 3550 5.1).
+        `report` receives this stream's sender-report facts whenever the publisher's change."""
         self.producer = producer
         self.ssrc = ssrc
         self.payload_type = payload_type
         # A video decoder can start only at a key frame; earlier packets are useless to it.
         self.waiting_for_keyframe = producer.kind == VIDEO
         self.packets_sent = 0
+        self.octets_sent = 0
         self.packets_skipped = 0
         self.closed = False
         self._send = send
+        self._report = report
         self._started = False
         self._first_seq = 0  # the producer's sequence number of the first packet sent
         self._resend_limiter: ResendLimiter | None = None  # made on the first NACK
@@ -207,6 +226,7 @@ class Consumer:
         self._last_seq = out_seq
         self._last_ts = out_ts
         self.packets_sent += 1
+        self.octets_sent += len(buf)
         self._send(buf)  # the output copies it at once; the next consumer rewrites it
 
     def nack(self, lost: list[int], now: float) -> None:
@@ -237,6 +257,13 @@ class Consumer:
         )
         self._send(buf)
 
+    def sender_report(self, ntp: int, rtp: int) -> None:
+        """Pass the publisher's NTP/RTP pair on in this stream's own RTP clock, so a receiver
+        can still line this participant's audio up with their video (RFC 3550 6.4.1)."""
+        if self._report is not None and self._started:
+            out_rtp = (rtp + self._ts_delta) & 0xFFFFFFFF
+            self._report(ntp, out_rtp, self.packets_sent, self.octets_sent)
+
     def _start(self, seq: int, timestamp: int) -> None:
         self._started = True
         self._first_seq = seq
@@ -245,6 +272,8 @@ class Consumer:
             self._seq_delta = (last_seq + 1 - seq) & 0xFFFF
             # Move the clock one second on: a receiver treats this as a gap, never as going back.
             self._ts_delta = (last_ts + self.producer.clock_rate - timestamp) & 0xFFFFFFFF
+        if self.producer.last_sender_report is not None:
+            self.sender_report(*self.producer.last_sender_report)
 
     @property
     def last_sent(self) -> tuple[int, int] | None:

@@ -10,6 +10,9 @@ tests/sfu/test_aiortc_contract.py:
   aioice Connection._nominated        the selected candidate pair we send on
   RTCRtpSender._handle_rtcp_packet    a subscriber's PLI/FIR/NACK (we wrap it)
   RTCRtpReceiver._send_rtcp_pli       PLI to a publisher
+  RTCRtpReceiver._handle_rtcp_packet  a publisher's sender reports (we wrap it)
+  RTCRtpSender.__ntp_timestamp, __rtp_timestamp, __packet_count, __octet_count
+                                      what aiortc's RTCP loop reports for a forwarded stream
   aioice.ice.get_host_addresses       which addresses ICE gathers on (loopback included)
   pylibsrtp Session._srtp, _cdata, _buffer, pylibsrtp._binding   protect without per-call
                                       allocation (pylibsrtp==1.0.0)
@@ -40,6 +43,7 @@ from aiortc.rtp import (
     RTCP_RTPFB_NACK,
     RtcpPsfbPacket,
     RtcpRtpfbPacket,
+    RtcpSrPacket,
     RtpPacket,
 )
 from pylibsrtp._binding import ffi as _srtp_ffi
@@ -223,6 +227,30 @@ def hook_feedback(
             await original(packet)
 
     sender._handle_rtcp_packet = handle
+
+
+def hook_sender_reports(receiver: Any, on_report: Callable[[int, int, int], None]) -> None:
+    """Call `on_report(ssrc, ntp, rtp)` for each RTCP sender report (RFC 3550 6.4.1) a
+    publisher sends for this receiver's track; aiortc still sees it (stats, LSR for RTT)."""
+    original = receiver._handle_rtcp_packet
+
+    async def handle(packet: Any) -> None:
+        if isinstance(packet, RtcpSrPacket):
+            info = packet.sender_info
+            on_report(packet.ssrc, info.ntp_timestamp, info.rtp_timestamp)
+        await original(packet)
+
+    receiver._handle_rtcp_packet = handle
+
+
+def set_sender_report(sender: Any, ntp: int, rtp: int, packets: int, octets: int) -> None:
+    """What aiortc's own RTCP loop puts in this sender's next sender report. aiortc fills these
+    only for media it sends itself, so for forwarded packets it would report NTP 0 and receivers
+    could not align a participant's audio with their video."""
+    sender._RTCRtpSender__ntp_timestamp = ntp
+    sender._RTCRtpSender__rtp_timestamp = rtp
+    sender._RTCRtpSender__packet_count = packets
+    sender._RTCRtpSender__octet_count = octets
 
 
 def sender_transport(sender: Any) -> Any:

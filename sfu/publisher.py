@@ -126,6 +126,7 @@ class PublisherPeer:
             request_keyframe=lambda: self._request_keyframe(producer_id, limiter),
         )
         receiver = transceiver.receiver
+        peer.hook_sender_reports(receiver, producer.sender_report)
         self.producers.append(producer)
         self._receiver_of[producer.id] = receiver
         self._by_receiver[id(receiver)] = producer

@@ -9,6 +9,7 @@ every join and leave. The consumer on a reused slot continues the slot's sequenc
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -229,7 +230,12 @@ class SubscriberPeer:
             if self._output is None:
                 self._output = peer.PacketOutput(peer.sender_transport(slot.transceiver.sender))
             slot.consumer = Consumer(
-                producer, slot.ssrc, slot.payload_type, self._output.send, slot.last_sent
+                producer,
+                slot.ssrc,
+                slot.payload_type,
+                self._output.send,
+                slot.last_sent,
+                report=functools.partial(peer.set_sender_report, slot.transceiver.sender),
             )
             producer.add_consumer(slot.consumer)
 

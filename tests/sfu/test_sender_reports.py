@@ -1,0 +1,109 @@
+"""Sender reports of forwarded streams carry the publisher's NTP/RTP mapping (RFC 3550 6.4.1)."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+from aiortc import RTCRtpReceiver, RTCRtpSender
+from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
+from aiortc.rtp import RtcpSrPacket
+
+from loadtest.client import SyntheticParticipant
+from sfu.forwarding import AUDIO, Consumer, Producer
+from tests.conftest import RunningServer, eventually
+from tests.sfu.test_forwarding import VP8_DELTA, VP8_KEY, producer, rtp
+
+Report = tuple[int, int, int, int]
+
+
+def consumer_with_reports(
+    source: Producer, resume: tuple[int, int] | None = None
+) -> tuple[Consumer, list[Report]]:
+    reports: list[Report] = []
+    consumer = Consumer(
+        source, 0xBBBB0001, 100, lambda _buf: None, resume, report=lambda *r: reports.append(r)
+    )
+    source.add_consumer(consumer)
+    return consumer, reports
+
+
+def test_a_report_is_passed_on_in_the_consumers_own_rtp_clock() -> None:
+    source, _ = producer()
+    # This consumer continues an earlier stream on its SSRC, so its clock is shifted.
+    consumer, reports = consumer_with_reports(source, resume=(100, 500_000))
+    source.receive(rtp(7000, 1_000_000, VP8_KEY))
+    source.receive(rtp(7001, 1_003_000, VP8_DELTA))
+    source.sender_report(0xAAAA0001, ntp=0xE000_0000_8000_0000, rtp=1_003_000)
+    shift = (500_000 + 90_000 - 1_000_000) & 0xFFFFFFFF
+    sent_bytes = 12 + len(VP8_KEY) + 12 + len(VP8_DELTA)
+    assert reports == [(0xE000_0000_8000_0000, (1_003_000 + shift) & 0xFFFFFFFF, 2, sent_bytes)]
+    assert consumer.octets_sent == sent_bytes
+
+
+def test_a_consumer_that_starts_later_reports_the_latest_mapping_at_once() -> None:
+    source, _ = producer(AUDIO, pt=111, clock_rate=48000)
+    source.sender_report(0xAAAA0001, ntp=123 << 32, rtp=4800)
+    _consumer, reports = consumer_with_reports(source)
+    assert reports == []  # nothing sent yet: no numbering to report in
+    source.receive(rtp(1, 9600, b"opus", pt=111))
+    assert reports == [(123 << 32, 4800, 0, 0)]
+
+
+def test_reports_for_another_ssrc_and_before_the_first_packet_are_not_passed_on() -> None:
+    source, _ = producer()
+    _consumer, reports = consumer_with_reports(source)
+    source.sender_report(0xAAAA0001, ntp=1 << 32, rtp=0)  # waiting for a key frame
+    source.receive(rtp(1, 0, VP8_KEY))
+    reports.clear()
+    source.sender_report(0x1234, ntp=2 << 32, rtp=0)  # e.g. the RTX stream's
+    assert reports == [] and source.last_sender_report == (1 << 32, 0)
+
+
+def test_aiortc_sender_reports_read_the_fields_set_sender_report_writes() -> None:
+    init = inspect.getsource(RTCRtpSender.__init__)
+    run_rtcp = inspect.getsource(RTCRtpSender._run_rtcp)
+    for name in ("ntp_timestamp", "rtp_timestamp", "packet_count", "octet_count"):
+        assert f"self.__{name} = 0" in init
+        assert f"self.__{name}" in run_rtcp
+
+
+@pytest.mark.webrtc
+async def test_a_subscriber_gets_sender_reports_with_the_publishers_wall_clock(
+    kamar: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    published: list[tuple[int, int]] = []
+    received: list[tuple[RTCRtpReceiver, int, int]] = []
+    original_report, original_handle = Producer.sender_report, RTCRtpReceiver._handle_rtcp_packet
+
+    def record_published(self: Producer, ssrc: int, ntp: int, rtp: int) -> None:
+        published.append((ntp, rtp))
+        original_report(self, ssrc, ntp, rtp)
+
+    async def record_received(self: RTCRtpReceiver, packet: object) -> None:
+        if isinstance(packet, RtcpSrPacket):
+            info = packet.sender_info
+            received.append((self, info.ntp_timestamp, info.rtp_timestamp))
+        await original_handle(self, packet)
+
+    monkeypatch.setattr(Producer, "sender_report", record_published)
+    monkeypatch.setattr(RTCRtpReceiver, "_handle_rtcp_packet", record_received)
+    alice = SyntheticParticipant(kamar.ws_url, kamar.token("demo", "alice"), room="demo")
+    bob = SyntheticParticipant(kamar.ws_url, kamar.token("demo", "bob"), room="demo")
+    try:
+        await alice.join()
+        await bob.join()
+        await alice.publish([AudioStreamTrack(), VideoStreamTrack()])
+
+        def bob_reports() -> list[tuple[int, int]]:
+            pc = bob.subscribe_pc
+            mine = set() if pc is None else {id(r) for r in pc.getReceivers()}
+            return [(ntp, rtp) for r, ntp, rtp in received if id(r) in mine]
+
+        await eventually(lambda: len(bob_reports()) >= 2, timeout=15, what="two SRs at bob")
+        # aiortc alone would report NTP 0 for forwarded streams; these are alice's own pairs.
+        assert all(ntp != 0 for ntp, _rtp in bob_reports())
+        assert set(bob_reports()) <= set(published)
+    finally:
+        await alice.close()
+        await bob.close()

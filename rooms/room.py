@@ -13,7 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NewType
 
+from sfu.forwarding import AUDIO
 from sfu.router import MediaRouter
+from sfu.speakers import ActiveSpeakers
 
 ParticipantId = NewType("ParticipantId", str)
 Event = dict[str, Any]
@@ -54,6 +56,18 @@ class Room:
         self.name = name
         self.participants: dict[ParticipantId, Participant] = {}
         self.media = MediaRouter()
+        self.speakers = ActiveSpeakers()
+
+    def update_speakers(self, now: float) -> None:
+        """Announce who speaks when that changes (called a few times a second)."""
+        heard = {
+            producer.owner: producer.take_loudness()
+            for producer in self.media.producers.values()
+            if producer.kind == AUDIO and producer.audio_level_id
+        }
+        speakers = self.speakers.update(heard, now)
+        if speakers is not None:
+            self.broadcast({"type": "active_speakers", "speakers": speakers})
 
     def join(self, participant: Participant) -> Participant | None:
         """Add `participant`; returns an older participant with the same identity, already

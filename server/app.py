@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import secrets
 import ssl
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 from aiohttp import web
@@ -24,6 +26,7 @@ log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 CONFIG_KEY = web.AppKey("kamar_config", Config)
 MAX_API_BODY = 16 * 1024
+SPEAKER_UPDATE_INTERVAL = 0.3  # seconds: fast enough for a layout, rare enough to be free
 
 
 def build_app(config: Config) -> web.Application:
@@ -45,6 +48,7 @@ def build_app(config: Config) -> web.Application:
     app.router.add_post("/api/dev-token", _dev_token)
     app.router.add_static("/static/", WEB_DIR, follow_symlinks=False)
     app.on_shutdown.append(_say_goodbye)
+    app.cleanup_ctx.append(_speaker_updates)
     return app
 
 
@@ -107,6 +111,25 @@ async def _dev_token(request: web.Request) -> web.Response:
     grant = grants.JoinGrant(room=room, identity=f"guest-{secrets.token_hex(6)}", name=name.strip())
     token = grants.mint(grant, request.app[SERVICES_KEY].secret, int(time.time()))
     return web.json_response({"token": token})
+
+
+async def _speaker_updates(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.create_task(_tick_speakers(app[SERVICES_KEY].registry))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _tick_speakers(registry: RoomRegistry) -> None:
+    loop = asyncio.get_running_loop()
+    while True:
+        await asyncio.sleep(SPEAKER_UPDATE_INTERVAL)
+        for room in list(registry.rooms.values()):
+            try:
+                room.update_speakers(loop.time())
+            except Exception:  # one room's bug must not silence every other room
+                log.exception("speaker update failed in room %s", room.name)
 
 
 async def _say_goodbye(app: web.Application) -> None:

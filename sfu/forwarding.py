@@ -14,10 +14,12 @@ from sfu.retransmit import PacketCache, ResendLimiter
 from sfu.rtp import (
     FIXED_HEADER,
     SEQ_TS_SSRC,
+    audio_level,
     is_vp8_keyframe,
     payload_offset,
     rewrite_extension_ids,
 )
+from sfu.speakers import LOUD, Heard
 
 ProducerId = NewType("ProducerId", str)
 # (NTP timestamp, RTP timestamp, packets sent, bytes sent) for a consumer's RTCP sender report;
@@ -44,8 +46,12 @@ class Producer:
         "packets_resent",
         "resend_misses",
         "last_sender_report",
+        "audio_level_id",
         "closed",
         "_cache",
+        "_loud_total",
+        "_loud_packets",
+        "_level_packets",
         "_extension_map",
         "_keyframe_waiters",
         "_request_keyframe",
@@ -74,6 +80,11 @@ class Producer:
         self.packets_resent = 0
         self.resend_misses = 0  # NACKed packets no longer (or never) in the cache
         self.last_sender_report: tuple[int, int] | None = None  # (NTP, RTP) of the latest SR
+        # The publisher's id of the RFC 6464 audio-level extension (0: none negotiated).
+        self.audio_level_id = 0
+        self._loud_total = 0  # sum of 127 - level over loud packets only
+        self._loud_packets = 0
+        self._level_packets = 0  # packets that carried a level at all
         self.closed = False
         # Only video is repaired: receivers do not NACK Opus, which has its own concealment.
         self._cache = PacketCache() if kind == VIDEO else None
@@ -99,9 +110,23 @@ class Producer:
         _first, second, seq, timestamp, _ssrc = FIXED_HEADER.unpack_from(buf)
         if self._cache is not None:
             self._cache.put(seq, data)
+        elif self.audio_level_id:
+            level = audio_level(data, self.audio_level_id)
+            if level is not None:
+                self._level_packets += 1
+                loudness = 127 - (level & 0x7F)
+                if loudness >= LOUD:
+                    self._loud_total += loudness
+                    self._loud_packets += 1
         marker = second & 0x80
         for consumer in self.consumers:
             consumer.forward(buf, marker, seq, timestamp, keyframe)
+
+    def take_loudness(self) -> Heard:
+        """What this audio track carried since the last call, for speaker detection."""
+        heard = Heard(self._loud_total, self._loud_packets, self._level_packets)
+        self._loud_total = self._loud_packets = self._level_packets = 0
+        return heard
 
     def sender_report(self, ssrc: int, ntp: int, rtp: int) -> None:
         """The publisher's RTCP SR: its NTP wall clock at RTP time `rtp` (RFC 3550 6.4.1)."""

@@ -55,6 +55,7 @@ CODEC_OF_KIND = {AUDIO: "opus", VIDEO: "vp8"}
 # pylibsrtp protects in a 1500-byte buffer and keeps room for the largest SRTP trailer.
 SRTP_MAX_RTP = 1500 - pylibsrtp.SRTP_MAX_TRAILER_LEN
 MID_URI = "urn:ietf:params:rtp-hdrext:sdes:mid"
+AUDIO_LEVEL_URI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"  # RFC 6464
 
 PeerConnection = RTCPeerConnection
 

@@ -125,6 +125,7 @@ class PublisherPeer:
             ),
             request_keyframe=lambda: self._request_keyframe(producer_id, limiter),
         )
+        producer.audio_level_id = answered.extensions.get(peer.AUDIO_LEVEL_URI, 0)
         receiver = transceiver.receiver
         peer.hook_sender_reports(receiver, producer.sender_report)
         self.producers.append(producer)

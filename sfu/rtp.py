@@ -152,3 +152,26 @@ def is_vp8_keyframe(data: bytes | bytearray, offset: int) -> bool:
     if pos >= size:
         return False
     return not data[pos] & 0x01  # P bit: 0 means key frame
+
+
+def audio_level(data: bytes | bytearray, element_id: int) -> int | None:
+    """The RFC 6464 audio level byte (V bit, then the level in -dBov, 127 = silence) carried in
+    a one-byte extension element with `element_id`, or None when the packet has none."""
+    try:
+        block = extension_block(data)
+    except ValueError:
+        return None
+    if block is None or block[0] != ONE_BYTE_PROFILE:
+        return None
+    _profile, pos, end = block
+    while pos < end:
+        byte = data[pos]
+        if byte == 0:  # padding
+            pos += 1
+            continue
+        if byte >> 4 == 15:
+            return None
+        if byte >> 4 == element_id:
+            return data[pos + 1] if pos + 1 < end else None
+        pos += 2 + (byte & 0x0F)
+    return None

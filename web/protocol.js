@@ -32,6 +32,7 @@ export function waitForIceGathering(pc, limitMs = ICE_GATHER_LIMIT_MS) {
 //   participant-left {participantId, reason}   participant-updated {participant}
 //   media {participantId, audio: MediaStreamTrack|null, video: MediaStreamTrack|null}
 //   server-error {code, message, final}   closed {reason, final}   publishing {}
+//   active-speakers {speakers: [participant id, loudest first]}
 export class KamarClient extends EventTarget {
   constructor({ wsUrl, token, room, localStream = null }) {
     super();
@@ -236,6 +237,9 @@ KamarClient.prototype._handlers = {
     if (this.self && participant.id === this.self.id) this.self = participant;
     else this.participants.set(participant.id, participant);
     this._emit("participant-updated", { participant });
+  },
+  active_speakers(message) {
+    this._emit("active-speakers", { speakers: message.speakers });
   },
   pong() {},
   bye(message) {

@@ -117,6 +117,11 @@ function renderAlone() {
   $("tiles").dataset.count = String(tiles.size);
 }
 
+function showSpeakers(speakers) {
+  const keys = new Set(speakers.map((id) => (state.self && id === state.self.id ? SELF : id)));
+  for (const [key, tile] of tiles) tile.el.classList.toggle("speaking", keys.has(key));
+}
+
 function play(element) {
   element.play().catch((error) => {
     if (error.name === "NotAllowedError") $("sound-banner").hidden = false;
@@ -203,6 +208,7 @@ function wireClient() {
   client.addEventListener("participant-left", ({ detail }) => removeTile(detail.participantId));
   client.addEventListener("participant-updated", ({ detail }) => updateTile(detail.participant));
   client.addEventListener("media", ({ detail }) => attachMedia(detail));
+  client.addEventListener("active-speakers", ({ detail }) => showSpeakers(detail.speakers));
   client.addEventListener("server-error", ({ detail }) => {
     state.error = detail;
     if (!detail.final) showNotice(detail.message);

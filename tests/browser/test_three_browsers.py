@@ -88,6 +88,10 @@ async def test_three_browsers_see_and_hear_each_other(
         assert len(labels) == 3
         assert {label.split(" (")[0] for label in labels} == set(names)
 
+    # Chromium's fake microphone beeps: the others see that participant's tile marked as speaking.
+    for page in pages:
+        await page.wait_for_selector(".tile.speaking:not(.self)", timeout=10_000)
+
     # Leaving is reflected at once on the other pages.
     await pages[2].click("#btn-leave")
     for page in pages[:2]:

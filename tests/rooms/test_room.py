@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import struct
 
 import pytest
 
 from rooms.room import Event, Participant, ParticipantId, Room, RoomRegistry, new_participant_id
-from sfu.forwarding import VIDEO, Producer, ProducerId
+from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
 
 
 class Inbox:
@@ -233,3 +234,22 @@ def test_participant_count_sums_over_rooms() -> None:
         for pid in pids:
             registry.room(name).join(person(pid)[0])
     assert registry.participant_count == 3
+
+
+def test_speakers_are_announced_to_everyone_when_they_change() -> None:
+    room = Room("standup")
+    ada, ada_inbox = person("p1")
+    bob, bob_inbox = person("p2")
+    room.join(ada)
+    room.join(bob)
+    voice = Producer(ProducerId("p1/audio/1"), "p1", AUDIO, 1, 111, 48000, None, lambda: None)
+    voice.audio_level_id = 1
+    room.media.add_producer(voice)
+    loud = struct.pack("!BBHII", 0x90, 111, 0, 0, 1) + bytes([0xBE, 0xDE, 0, 1, 0x10, 20, 0, 0])
+    for step in range(4):
+        for seq in range(15):
+            voice.receive(loud[:2] + struct.pack("!H", step * 15 + seq) + loud[4:])
+        room.update_speakers(now=step * 0.3)
+    announced = [e for e in bob_inbox.events if e["type"] == "active_speakers"]
+    assert announced == [{"type": "active_speakers", "speakers": ["p1"]}]
+    assert [e for e in ada_inbox.events if e["type"] == "active_speakers"] == announced

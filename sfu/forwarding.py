@@ -164,6 +164,11 @@ class Producer:
     def keyframe_seen(self) -> None:
         self._keyframe_waiters -= 1
 
+    def wait_for_keyframe(self) -> None:
+        """A consumer waits (again) for a key frame: look for one, and ask the publisher."""
+        self._keyframe_waiters += 1
+        self._request_keyframe()
+
     def request_keyframe(self) -> None:
         if self.kind == VIDEO and not self.closed:
             self._request_keyframe()
@@ -188,10 +193,12 @@ class Consumer:
         "packets_sent",
         "octets_sent",
         "packets_skipped",
+        "paused",
         "closed",
         "_send",
         "_report",
         "_started",
+        "_resuming",
         "_first_seq",
         "_resend_limiter",
         "_resume_from",
@@ -221,9 +228,11 @@ class Consumer:
         self.packets_sent = 0
         self.octets_sent = 0
         self.packets_skipped = 0
+        self.paused = False  # the subscriber does not show this video now
         self.closed = False
         self._send = send
         self._report = report
+        self._resuming = False
         self._started = False
         self._first_seq = 0  # the producer's sequence number of the first packet sent
         self._resend_limiter: ResendLimiter | None = None  # made on the first NACK
@@ -236,12 +245,14 @@ class Consumer:
     def forward(
         self, buf: bytearray, marker: int, seq: int, timestamp: int, keyframe: bool
     ) -> None:
-        if self.waiting_for_keyframe:
-            if not keyframe:
+        if self.waiting_for_keyframe or self.paused:
+            if self.paused or not keyframe:
                 self.packets_skipped += 1
                 return
             self.waiting_for_keyframe = False
             self.producer.keyframe_seen()
+            if self._resuming:
+                self._resume(seq)
         if not self._started:
             self._start(seq, timestamp)
         out_seq = (seq + self._seq_delta) & 0xFFFF
@@ -253,6 +264,31 @@ class Consumer:
         self.packets_sent += 1
         self.octets_sent += len(buf)
         self._send(buf)  # the output copies it at once; the next consumer rewrites it
+
+    def pause(self) -> None:
+        """Stop sending until `resume` (the subscriber hides this video)."""
+        if self.paused or self.closed:
+            return
+        self.paused = True
+        if self.waiting_for_keyframe:
+            self.waiting_for_keyframe = False
+            self.producer.keyframe_seen()  # no longer waiting: stop asking the publisher
+
+    def resume(self) -> None:
+        """Send again from the next key frame, numbering on from the last packet sent."""
+        if not self.paused or self.closed:
+            return
+        self.paused = False
+        self._resuming = self._started
+        self.waiting_for_keyframe = True
+        self.producer.wait_for_keyframe()
+
+    def _resume(self, seq: int) -> None:
+        # Sequence numbers continue without a gap (a gap would read as loss and draw NACKs);
+        # the timestamp keeps its offset, so the pause shows as the time that really passed.
+        self._resuming = False
+        self._seq_delta = (self._last_seq + 1 - seq) & 0xFFFF
+        self._first_seq = seq  # NACKs for packets from before the pause map to nothing now
 
     def nack(self, lost: list[int], now: float) -> None:
         """The subscriber misses these packets (its own sequence numbers, RFC 4585 6.2.1)."""

@@ -247,7 +247,8 @@ def hook_sender_reports(receiver: Any, on_report: Callable[[int, int, int], None
 def set_sender_report(sender: Any, ntp: int, rtp: int, packets: int, octets: int) -> None:
     """What aiortc's own RTCP loop puts in this sender's next sender report. aiortc fills these
     only for media it sends itself, so for forwarded packets it would report NTP 0 and receivers
-    could not align a participant's audio with their video."""
+    could not align a participant's audio with their video. Until the publisher's first SR
+    arrives it still does: receivers ignore such a report (NTP time 0 is invalid)."""
     sender._RTCRtpSender__ntp_timestamp = ntp
     sender._RTCRtpSender__rtp_timestamp = rtp
     sender._RTCRtpSender__packet_count = packets

@@ -18,7 +18,7 @@ from typing import Any
 
 from sfu import peer, sdp
 from sfu.errors import NegotiationError, NegotiationStateError
-from sfu.forwarding import Consumer, Producer, ProducerId
+from sfu.forwarding import VIDEO, Consumer, Producer, ProducerId
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,15 @@ class _Slot:
         if self.consumer is not None:
             self.consumer.request_keyframe()
 
+    def apply_pause(self, paused: set[str]) -> None:
+        consumer = self.consumer
+        if consumer is None or self.kind != VIDEO:
+            return
+        if consumer.producer.owner in paused:
+            consumer.pause()
+        else:
+            consumer.resume()
+
     def nack(self, lost: list[int]) -> None:
         if self.consumer is not None:
             self.consumer.nack(lost, time.monotonic())
@@ -68,6 +77,7 @@ class SubscriberPeer:
         self._pc: Any = None
         self._output: peer.PacketOutput | None = None
         self._wanted: dict[ProducerId, Producer] = {}
+        self._paused_video: set[str] = set()  # owners whose video this subscriber paused
         self._slots: list[_Slot] = []
         self._revision = 0
         self._answer: tuple[int, list[str | None], asyncio.Future[str]] | None = None
@@ -84,11 +94,24 @@ class SubscriberPeer:
     def remove_producer(self, producer: Producer) -> None:
         """Stops forwarding at once; the renegotiation that tells the client follows."""
         self._wanted.pop(producer.id, None)
+        if not any(p.owner == producer.owner for p in self._wanted.values()):
+            self._paused_video.discard(producer.owner)  # they left: keep no state for them
         for slot in self._slots:
             if slot.producer is producer:
                 slot.detach()
                 slot.producer = None
         self._kick()
+
+    def set_video_paused(self, owner: str, paused: bool) -> None:
+        """Stop or restart forwarding `owner`'s video to this subscriber (a hidden tile, a
+        last-N layout). The slot stays negotiated, so resuming needs no renegotiation, only
+        a key frame."""
+        if paused:
+            self._paused_video.add(owner)
+        else:
+            self._paused_video.discard(owner)
+        for slot in self._slots:
+            slot.apply_pause(self._paused_video)
 
     @property
     def consumers(self) -> list[Consumer]:
@@ -238,6 +261,8 @@ class SubscriberPeer:
                 report=functools.partial(peer.set_sender_report, slot.transceiver.sender),
             )
             producer.add_consumer(slot.consumer)
+            if producer.owner in self._paused_video:
+                slot.consumer.pause()
 
     async def close(self) -> None:
         """Idempotent: stops every consumer, then the connection."""

@@ -41,6 +41,12 @@ class Mute:
 
 
 @dataclass(frozen=True)
+class PauseVideo:
+    participant_id: str
+    paused: bool
+
+
+@dataclass(frozen=True)
 class Leave:
     pass
 
@@ -50,7 +56,7 @@ class Ping:
     id: Any = None
 
 
-ClientMessage = Hello | PublishOffer | SubscribeAnswer | Mute | Leave | Ping
+ClientMessage = Hello | PublishOffer | SubscribeAnswer | Mute | PauseVideo | Leave | Ping
 
 # type name -> (message class, {field: (python type, required)})
 _SCHEMAS: dict[str, tuple[type, dict[str, tuple[type | None, bool]]]] = {
@@ -58,6 +64,7 @@ _SCHEMAS: dict[str, tuple[type, dict[str, tuple[type | None, bool]]]] = {
     "publish_offer": (PublishOffer, {"sdp": (str, True)}),
     "subscribe_answer": (SubscribeAnswer, {"sdp": (str, True), "revision": (int, True)}),
     "mute": (Mute, {"kind": (str, True), "muted": (bool, True)}),
+    "pause_video": (PauseVideo, {"participant_id": (str, True), "paused": (bool, True)}),
     "leave": (Leave, {}),
     "ping": (Ping, {"id": (None, False)}),
 }

@@ -26,6 +26,7 @@ from signalling.messages import (
     Hello,
     Leave,
     Mute,
+    PauseVideo,
     Ping,
     PublishOffer,
     SubscribeAnswer,
@@ -66,6 +67,7 @@ class Session:
             PublishOffer: self._on_publish_offer,
             SubscribeAnswer: self._on_subscribe_answer,
             Mute: self._on_mute,
+            PauseVideo: self._on_pause_video,
             Leave: self._on_leave,
             Ping: self._on_ping,
         }
@@ -182,6 +184,16 @@ class Session:
         assert self.participant is not None and self.room is not None
         self.room.set_muted(self.participant.id, mute.kind, mute.muted)
 
+    async def _on_pause_video(self, pause: PauseVideo) -> None:
+        assert self.room is not None
+        if self.subscriber is None:
+            raise NegotiationStateError("you do not receive media in this room")
+        if pause.participant_id not in self.room.participants or (
+            self.participant is not None and pause.participant_id == self.participant.id
+        ):
+            raise NegotiationStateError(f"no other participant {pause.participant_id!r} here")
+        self.subscriber.set_video_paused(pause.participant_id, pause.paused)
+
     async def _on_leave(self, _leave: Leave) -> None:
         self._send({"type": "bye", "reason": "left"})
         self._close("left")
@@ -223,6 +235,7 @@ def _type_name(message: ClientMessage) -> str:
         PublishOffer: "publish_offer",
         SubscribeAnswer: "subscribe_answer",
         Mute: "mute",
+        PauseVideo: "pause_video",
         Leave: "leave",
         Ping: "ping",
     }[type(message)]

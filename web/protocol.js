@@ -76,6 +76,11 @@ export class KamarClient extends EventTarget {
     this._send({ type: "mute", kind, muted });
   }
 
+  // Stop (or restart) receiving one participant's video, e.g. while its tile is off screen.
+  setVideoPaused(participantId, paused) {
+    this._send({ type: "pause_video", participant_id: participantId, paused });
+  }
+
   leave() {
     this.left = true;
     this._send({ type: "leave" });

@@ -84,8 +84,12 @@ function makeTile(id, name, isSelf) {
   label.append(nameEl, badge);
   el.append(video, audio, label);
   $("tiles").append(el);
-  const tile = { el, video, audio, nameEl, badge, videoTrack: null, audioTrack: null };
+  const tile = {
+    el, video, audio, nameEl, badge, videoTrack: null, audioTrack: null, onScreen: true,
+    videoPaused: false,
+  };
   tiles.set(id, tile);
+  if (!isSelf) visibility.observe(el);
   return tile;
 }
 
@@ -100,6 +104,7 @@ function updateTile(participant) {
 function removeTile(id) {
   const tile = tiles.get(id);
   if (!tile) return;
+  visibility.unobserve(tile.el);
   tile.video.srcObject = null;
   tile.audio.srcObject = null;
   tile.el.remove();
@@ -116,6 +121,29 @@ function renderAlone() {
   $("alone").hidden = state.phase !== "joined" || others.length > 0;
   $("tiles").dataset.count = String(tiles.size);
 }
+
+// Video nobody can see costs the server and the phone's data plan for nothing: tiles scrolled
+// out of view, and every tile while the page is in the background, get their video paused.
+const visibility = new IntersectionObserver((entries) => {
+  for (const entry of entries) {
+    const tile = tiles.get(entry.target.dataset.participantId);
+    if (!tile) continue;
+    tile.onScreen = entry.isIntersecting;
+    syncVideoPause(entry.target.dataset.participantId, tile);
+  }
+});
+
+function syncVideoPause(id, tile) {
+  if (id === SELF || !client || state.phase !== "joined") return;
+  const paused = !tile.onScreen || document.visibilityState !== "visible";
+  if (paused === tile.videoPaused) return;
+  tile.videoPaused = paused;
+  client.setVideoPaused(id, paused);
+}
+
+document.addEventListener("visibilitychange", () => {
+  for (const [id, tile] of tiles) syncVideoPause(id, tile);
+});
 
 function showSpeakers(speakers) {
   const keys = new Set(speakers.map((id) => (state.self && id === state.self.id ? SELF : id)));

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import AsyncIterator
 from typing import Any
@@ -65,6 +66,21 @@ async def receives_everyone(page: Page, others: set[str]) -> bool:
     )
 
 
+async def video_stalls(page: Page, sender: str) -> bool:
+    """True when no video frame from `sender` arrives over a second while audio does."""
+    before = (await stats(page))[sender]
+    await asyncio.sleep(1.0)
+    after = (await stats(page))[sender]
+    audio_flows = after["audio"]["packetsReceived"] > before["audio"]["packetsReceived"]
+    return bool(
+        audio_flows and after["video"]["packetsReceived"] == before["video"]["packetsReceived"]
+    )
+
+
+async def frames_above(page: Page, sender: str, frames: int) -> bool:
+    return bool((await stats(page))[sender]["video"]["framesDecoded"] > frames)
+
+
 async def participant_id(page: Page) -> str:
     return str(await page.evaluate("window.kamarDebug.state.self.id"))
 
@@ -91,6 +107,16 @@ async def test_three_browsers_see_and_hear_each_other(
     # Chromium's fake microphone beeps: the others see that participant's tile marked as speaking.
     for page in pages:
         await page.wait_for_selector(".tile.speaking:not(.self)", timeout=10_000)
+
+    # A tile that cannot be seen gets its video paused at the server; showing it resumes it.
+    hidden = f"[data-participant-id='{ids[1]}']"
+    await pages[0].eval_on_selector(hidden, "el => { el.style.display = 'none'; }")
+    await eventually(lambda: video_stalls(pages[0], ids[1]), timeout=15, what="paused video")
+    frames = (await stats(pages[0]))[ids[1]]["video"]["framesDecoded"]
+    await pages[0].eval_on_selector(hidden, "el => { el.style.display = ''; }")
+    await eventually(
+        lambda: frames_above(pages[0], ids[1], frames + 5), timeout=15, what="resumed video"
+    )
 
     # Leaving is reflected at once on the other pages.
     await pages[2].click("#btn-leave")

@@ -21,7 +21,7 @@ import websockets
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
-from loadtest import latency
+from loadtest import latency, pacing
 from loadtest.sequence import SequenceTracker
 from sfu import peer as sfu_peer
 from sfu import sdp
@@ -127,7 +127,14 @@ class SyntheticParticipant:
 
     # -- publishing --------------------------------------------------------------------------
 
-    async def publish(self, tracks: list[MediaStreamTrack], timeout: float = 10.0) -> None:
+    async def publish(
+        self,
+        tracks: list[MediaStreamTrack],
+        timeout: float = 10.0,
+        pace_bps: float | None = None,
+    ) -> None:
+        """Offer `tracks` on the publish connection. `pace_bps` spreads RTP out at that rate,
+        as browsers do (loadtest/pacing.py); None sends each frame's packets at once."""
         pc = self.publish_pc = sfu_peer.PeerSettings().new_connection()
         for track in tracks:
             pc.addTransceiver(track, direction="sendonly")
@@ -138,6 +145,18 @@ class SyntheticParticipant:
         if event["type"] == "error":
             raise ServerError(event)
         await pc.setRemoteDescription(RTCSessionDescription(sdp=event["sdp"], type="answer"))
+        if pace_bps is not None:
+            abs_id = next(
+                (
+                    section.extensions[latency.ABS_SEND_TIME_URI]
+                    for section in sdp.parse(pc.localDescription.sdp)
+                    if latency.ABS_SEND_TIME_URI in section.extensions
+                ),
+                0,
+            )
+            pacer = pacing.Pacer(pace_bps)
+            transport = pc.getTransceivers()[0].sender.transport
+            sfu_peer.wrap_rtp_out(transport, lambda send: pacing.paced(send, pacer, abs_id))
 
     # -- subscribing -------------------------------------------------------------------------
 

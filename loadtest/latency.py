@@ -27,8 +27,9 @@ def delay_seconds(sent: int, now: int) -> float:
     return ((now - sent) % _WRAP) / _UNITS_PER_SECOND
 
 
-def find_abs_send_time(data: bytes, element_id: int) -> int | None:
-    """The abs-send-time value in an RTP packet's one-byte extension block (RFC 8285 4.2)."""
+def abs_send_time_offset(data: bytes | bytearray, element_id: int) -> int | None:
+    """Where the 3-byte abs-send-time value sits in an RTP packet's one-byte extension block
+    (RFC 8285 4.2), or None."""
     if len(data) < 16 or not data[0] & 0x10:
         return None
     start = 12 + 4 * (data[0] & 0x0F)
@@ -45,6 +46,20 @@ def find_abs_send_time(data: bytes, element_id: int) -> int | None:
             return None
         length = (byte & 0x0F) + 1
         if byte >> 4 == element_id and length == 3 and pos + 4 <= end:
-            return int.from_bytes(data[pos + 1 : pos + 4], "big")
+            return pos + 1
         pos += 1 + length
     return None
+
+
+def find_abs_send_time(data: bytes | bytearray, element_id: int) -> int | None:
+    """The abs-send-time value in an RTP packet, or None."""
+    offset = abs_send_time_offset(data, element_id)
+    return None if offset is None else int.from_bytes(data[offset : offset + 3], "big")
+
+
+def restamp(data: bytes, element_id: int, stamp: int) -> bytes:
+    """`data` with its abs-send-time set to `stamp` (unchanged when it carries none)."""
+    offset = abs_send_time_offset(data, element_id)
+    if offset is None:
+        return data
+    return data[:offset] + stamp.to_bytes(3, "big") + data[offset + 3 :]

@@ -39,6 +39,8 @@ class SfuScenario:
     duration: float = 20.0  # seconds measured, after everyone receives media
     settle: float = 2.0  # seconds between the last join and the measurement
     join_timeout: float = 60.0
+    # Publisher pacing like Chromium's (2.5 x the ~1.2 Mbps stream); None: whole frames at once.
+    pace_bps: float | None = 3_000_000
     # py-spy output of the server while measuring: flame graph SVG, speedscope JSON for a .json
     # name, collapsed stacks for a .txt name; or None.
     profile: Path | None = None
@@ -165,7 +167,7 @@ async def run_sfu(scenario: SfuScenario, progress: Callable[[str], None]) -> Sfu
         track = ReplayVideoTrack(frames)
         try:
             await publisher.join()
-            await publisher.publish([track])
+            await publisher.publish([track], pace_bps=scenario.pace_bps)
             rss_before = server.rss_mb()
             join_ms = await _join_subscribers(ws_url, token, scenario, subscribers, progress)
             await asyncio.sleep(scenario.settle)

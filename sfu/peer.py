@@ -255,5 +255,14 @@ def set_sender_report(sender: Any, ntp: int, rtp: int, packets: int, octets: int
     sender._RTCRtpSender__octet_count = octets
 
 
+def wrap_rtp_out(
+    dtls_transport: Any,
+    wrap: Callable[[Callable[[bytes], Awaitable[None]]], Callable[[bytes], Awaitable[None]]],
+) -> None:
+    """Put `wrap(send)` between aiortc's RTP/RTCP senders and SRTP on this transport (the load
+    test paces its publisher with it)."""
+    dtls_transport._send_rtp = wrap(dtls_transport._send_rtp)
+
+
 def sender_transport(sender: Any) -> Any:
     return sender.transport

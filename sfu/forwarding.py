@@ -213,7 +213,7 @@ class Consumer:
         producer: Producer,
         ssrc: int,
         payload_type: int,
-        send: Callable[[bytearray], None],  # must copy before returning
+        send: Callable[[bytearray], bool],  # copies before returning; False: dropped
         resume_from: tuple[int, int] | None = None,
         report: SenderReport | None = None,
     ) -> None:
@@ -259,11 +259,14 @@ class Consumer:
         out_ts = (timestamp + self._ts_delta) & 0xFFFFFFFF
         buf[1] = marker | self.payload_type
         SEQ_TS_SSRC.pack_into(buf, 2, out_seq, out_ts, self.ssrc)
-        self._last_seq = out_seq
-        self._last_ts = out_ts
-        self.packets_sent += 1
-        self.octets_sent += len(buf)
-        self._send(buf)  # the output copies it at once; the next consumer rewrites it
+        # The output copies `buf` at once; the next consumer rewrites it.
+        if self._send(buf):
+            self._last_seq = out_seq
+            self._last_ts = out_ts
+            self.packets_sent += 1
+            self.octets_sent += len(buf)
+        elif self.producer.kind == VIDEO:
+            self._skip_to_keyframe()
 
     def pause(self) -> None:
         """Stop sending until `resume` (the subscriber hides this video)."""
@@ -281,6 +284,14 @@ class Consumer:
         self.paused = False
         self._resuming = self._started
         self.waiting_for_keyframe = True
+        self.producer.wait_for_keyframe()
+
+    def _skip_to_keyframe(self) -> None:
+        """A dropped video packet (the subscriber's link is full): send nothing more until the
+        next key frame rather than frames that cannot decode, and number on without a gap so
+        the subscriber does not NACK what was skipped on purpose."""
+        self.waiting_for_keyframe = True
+        self._resuming = True
         self.producer.wait_for_keyframe()
 
     def _resume(self, seq: int) -> None:

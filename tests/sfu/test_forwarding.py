@@ -41,9 +41,10 @@ class Output:
     def __init__(self) -> None:
         self.packets: list[bytes] = []
 
-    def send(self, data: bytes | bytearray) -> None:
+    def send(self, data: bytes | bytearray) -> bool:
         # Like the SRTP output, copy at once: the producer rewrites the buffer for the next one.
         self.packets.append(bytes(data))
+        return True
 
 
 class Requests:

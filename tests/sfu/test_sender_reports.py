@@ -22,7 +22,7 @@ def consumer_with_reports(
 ) -> tuple[Consumer, list[Report]]:
     reports: list[Report] = []
     consumer = Consumer(
-        source, 0xBBBB0001, 100, lambda _buf: None, resume, report=lambda *r: reports.append(r)
+        source, 0xBBBB0001, 100, lambda _buf: True, resume, report=lambda *r: reports.append(r)
     )
     source.add_consumer(consumer)
     return consumer, reports

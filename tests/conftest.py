@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestServer
 
+from loadtest.client import SyntheticParticipant
 from rooms import grants
 from server.app import build_app
 from server.config import Config, load_secret
@@ -73,6 +75,24 @@ async def kamar(tmp_path: Path) -> AsyncIterator[RunningServer]:
         await eventually(lambda: not services.live_sessions, what="sessions to end")
     finally:
         await server.close()
+
+
+@contextlib.asynccontextmanager
+async def participants(
+    kamar: RunningServer, room: str, *identities: str, receive: str = "decode"
+) -> AsyncIterator[list[SyntheticParticipant]]:
+    """Synthetic participants joined to `room` in order, closed again afterwards."""
+    members = [
+        SyntheticParticipant(kamar.ws_url, kamar.token(room, identity), room=room, receive=receive)
+        for identity in identities
+    ]
+    try:
+        for member in members:
+            await member.join()
+        yield members
+    finally:
+        for member in members:
+            await member.close()
 
 
 async def eventually(

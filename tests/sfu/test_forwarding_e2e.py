@@ -5,18 +5,13 @@ from __future__ import annotations
 import pytest
 from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 
-from loadtest.client import SyntheticParticipant
-from tests.conftest import RunningServer, eventually
+from tests.conftest import RunningServer, eventually, participants
 
 pytestmark = pytest.mark.webrtc
 
 
 async def test_two_participants_decode_each_others_audio_and_video(kamar: RunningServer) -> None:
-    alice = SyntheticParticipant(kamar.ws_url, kamar.token("demo", "alice"), room="demo")
-    bob = SyntheticParticipant(kamar.ws_url, kamar.token("demo", "bob"), room="demo")
-    try:
-        await alice.join()
-        await bob.join()
+    async with participants(kamar, "demo", "alice", "bob") as (alice, bob):
         await alice.publish([AudioStreamTrack(), VideoStreamTrack()])
         await bob.publish([AudioStreamTrack(), VideoStreamTrack()])
 
@@ -29,6 +24,3 @@ async def test_two_participants_decode_each_others_audio_and_video(kamar: Runnin
             )
 
         await eventually(both_decoding, timeout=20, what="decoded frames both ways")
-    finally:
-        await alice.close()
-        await bob.close()

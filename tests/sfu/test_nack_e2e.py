@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from aiortc.mediastreams import VideoStreamTrack
 
-from loadtest.client import SyntheticParticipant
 from sfu.forwarding import VIDEO, Consumer, Producer
-from tests.conftest import RunningServer, eventually
+from tests.conftest import RunningServer, eventually, participants
 
 pytestmark = pytest.mark.webrtc
 
@@ -36,11 +35,7 @@ async def test_packets_lost_on_the_way_to_a_subscriber_are_resent_when_it_nacks(
     monkeypatch.setattr(Consumer, "forward", lossy_forward)
     monkeypatch.setattr(Producer, "resend", counting_resend)
 
-    alice = SyntheticParticipant(kamar.ws_url, kamar.token("demo", "alice"), room="demo")
-    bob = SyntheticParticipant(kamar.ws_url, kamar.token("demo", "bob"), room="demo")
-    try:
-        await alice.join()
-        await bob.join()
+    async with participants(kamar, "demo", "alice", "bob") as (alice, bob):
         await alice.publish([VideoStreamTrack()])
         await eventually(
             lambda: bob.received.frames[(alice.id, "video")] >= 60,
@@ -50,6 +45,3 @@ async def test_packets_lost_on_the_way_to_a_subscriber_are_resent_when_it_nacks(
         assert len(dropped) >= 3
         # aiortc's receiver NACKs each gap; every dropped packet was asked for and resent.
         await eventually(lambda: {seq for _c, seq in dropped} <= set(resent), what="resends")
-    finally:
-        await alice.close()
-        await bob.close()

@@ -9,9 +9,8 @@ from aiortc import RTCRtpReceiver, RTCRtpSender
 from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 from aiortc.rtp import RtcpSrPacket
 
-from loadtest.client import SyntheticParticipant
 from sfu.forwarding import AUDIO, Consumer, Producer
-from tests.conftest import RunningServer, eventually
+from tests.conftest import RunningServer, eventually, participants
 from tests.sfu.test_forwarding import VP8_DELTA, VP8_KEY, producer, rtp
 
 Report = tuple[int, int, int, int]
@@ -88,11 +87,7 @@ async def test_a_subscriber_gets_sender_reports_with_the_publishers_wall_clock(
 
     monkeypatch.setattr(Producer, "sender_report", record_published)
     monkeypatch.setattr(RTCRtpReceiver, "_handle_rtcp_packet", record_received)
-    alice = SyntheticParticipant(kamar.ws_url, kamar.token("demo", "alice"), room="demo")
-    bob = SyntheticParticipant(kamar.ws_url, kamar.token("demo", "bob"), room="demo")
-    try:
-        await alice.join()
-        await bob.join()
+    async with participants(kamar, "demo", "alice", "bob") as (alice, bob):
         await alice.publish([AudioStreamTrack(), VideoStreamTrack()])
 
         def bob_reports() -> list[tuple[int, int]]:
@@ -107,6 +102,3 @@ async def test_a_subscriber_gets_sender_reports_with_the_publishers_wall_clock(
         # aiortc alone reports NTP 0 (which receivers ignore) for forwarded streams, until
         # alice's first SR passes; the reports with a clock carry alice's own pairs.
         assert set(with_clock()) <= set(published)
-    finally:
-        await alice.close()
-        await bob.close()

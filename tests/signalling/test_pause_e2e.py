@@ -6,7 +6,7 @@ import pytest
 from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 
 from loadtest.client import SyntheticParticipant
-from tests.conftest import RunningServer, eventually
+from tests.conftest import RunningServer, eventually, participants
 
 pytestmark = pytest.mark.webrtc
 
@@ -18,13 +18,7 @@ def packets(member: SyntheticParticipant, sender: SyntheticParticipant, kind: st
 async def test_a_paused_video_stops_while_audio_goes_on_and_comes_back_on_resume(
     kamar: RunningServer,
 ) -> None:
-    ani = SyntheticParticipant(kamar.ws_url, kamar.token("demo", "ani"), room="demo")
-    budi = SyntheticParticipant(
-        kamar.ws_url, kamar.token("demo", "budi"), room="demo", receive="count"
-    )
-    try:
-        await ani.join()
-        await budi.join()
+    async with participants(kamar, "demo", "ani", "budi", receive="count") as (ani, budi):
         await ani.publish([AudioStreamTrack(), VideoStreamTrack()])
         await eventually(lambda: packets(budi, ani, "video") > 0, what="video at budi")
 
@@ -42,9 +36,6 @@ async def test_a_paused_video_stops_while_audio_goes_on_and_comes_back_on_resume
         await eventually(
             lambda: packets(budi, ani, "video") > video_paused_at + 10, what="video again"
         )
-    finally:
-        await ani.close()
-        await budi.close()
 
 
 @pytest.mark.parametrize(
@@ -59,11 +50,7 @@ async def test_a_paused_video_stops_while_audio_goes_on_and_comes_back_on_resume
 async def test_bad_pause_requests_get_an_error_and_change_nothing(
     kamar: RunningServer, message: dict[str, object], code: str
 ) -> None:
-    ani = SyntheticParticipant(kamar.ws_url, kamar.token("demo", "ani"), room="demo")
-    budi = SyntheticParticipant(kamar.ws_url, kamar.token("demo", "budi"), room="demo")
-    try:
-        await ani.join()
-        await budi.join()
+    async with participants(kamar, "demo", "ani", "budi") as (ani, budi):
         ids = {"SELF": budi.id, "OTHER": ani.id}
         target = message["participant_id"]
         request = {**message, "participant_id": ids.get(str(target), target)}
@@ -72,6 +59,3 @@ async def test_bad_pause_requests_get_an_error_and_change_nothing(
         event = await error
         assert event["code"] == code and event["in_reply_to"] == "pause_video"
         assert event["message"]
-    finally:
-        await ani.close()
-        await budi.close()

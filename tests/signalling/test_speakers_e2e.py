@@ -10,7 +10,7 @@ import pytest
 from aiortc.mediastreams import AudioStreamTrack
 
 from loadtest.client import SyntheticParticipant
-from tests.conftest import RunningServer, eventually
+from tests.conftest import RunningServer, eventually, participants
 
 pytestmark = pytest.mark.webrtc
 
@@ -35,12 +35,7 @@ def speaker_lists(member: SyntheticParticipant) -> list[list[str]]:
 
 
 async def test_the_one_who_makes_sound_is_announced_as_speaker(kamar: RunningServer) -> None:
-    ani = SyntheticParticipant(kamar.ws_url, kamar.token("demo", "ani"), room="demo")
-    budi = SyntheticParticipant(kamar.ws_url, kamar.token("demo", "budi"), room="demo")
-    cici = SyntheticParticipant(kamar.ws_url, kamar.token("demo", "cici"), room="demo")
-    try:
-        for member in (ani, budi, cici):
-            await member.join()
+    async with participants(kamar, "demo", "ani", "budi", "cici") as (ani, budi, cici):
         await ani.publish([ToneTrack()])
         await budi.publish([AudioStreamTrack()])  # silence
         await eventually(
@@ -48,6 +43,3 @@ async def test_the_one_who_makes_sound_is_announced_as_speaker(kamar: RunningSer
         )
         assert all(budi.id not in speakers for speakers in speaker_lists(cici))
         assert [ani.id] in speaker_lists(ani)  # the speaker hears it too (for its own UI)
-    finally:
-        for member in (ani, budi, cici):
-            await member.close()

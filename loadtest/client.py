@@ -78,6 +78,7 @@ class SyntheticParticipant:
         self._offers: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._offer_task: asyncio.Task[None] | None = None
         self.closed = asyncio.Event()
+        self._counting = False
 
     @property
     def id(self) -> str:
@@ -199,9 +200,12 @@ class SyntheticParticipant:
                 self.received.frames[(info.get("participant_id", "?"), track.kind)] += 1
 
     def _hook_counter(self, pc: RTCPeerConnection) -> None:
+        """Count RTP straight from the socket callback (installed once: later offers reuse
+        the transport, and `self.tracks` is read live)."""
         transceivers = pc.getTransceivers()
-        if not transceivers:
+        if not transceivers or self._counting:
             return
+        self._counting = True
         ssrc_mid: dict[int, str] = {}
         received = self.received
         abs_id = next(
@@ -213,7 +217,7 @@ class SyntheticParticipant:
             0,
         )
 
-        async def count(data: bytes, arrival_time_ms: int) -> None:
+        def count(data: bytes) -> None:
             ssrc = int.from_bytes(data[8:12], "big")
             mid = ssrc_mid.get(ssrc)
             if mid is None:
@@ -242,7 +246,12 @@ class SyntheticParticipant:
                 received.first_packet_at = now
             received.last_packet_at = now
 
-        sfu_peer.hook_rtp_in(transceivers[0].receiver.transport, count)
+        async def never_decode(data: bytes, arrival_time_ms: int) -> None:
+            """RTP that arrives before SRTP keys exist: aiortc's receivers must not get it."""
+
+        transport = transceivers[0].receiver.transport
+        sfu_peer.hook_rtp_in(transport, never_decode)
+        sfu_peer.receive_rtp_directly(transport, count)
 
     async def leave(self) -> None:
         with contextlib.suppress(websockets.ConnectionClosed):

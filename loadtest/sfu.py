@@ -313,7 +313,7 @@ async def _start_profiler(
     formats = {".json": "speedscope", ".txt": "raw"}  # raw: collapsed stacks, one per line
     output_format = formats.get(scenario.profile.suffix, "flamegraph")
     return await asyncio.create_subprocess_exec(
-        str(py_spy), "record", "--pid", str(server.process.pid), "--nonblocking",
+        str(py_spy), "record", "--pid", str(server.process.pid), "--nonblocking", "--rate", "500",
         "--duration", str(max(1, int(scenario.duration))), "--format", output_format,
         "--output", str(scenario.profile), stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,

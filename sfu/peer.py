@@ -5,6 +5,8 @@ and #627). Everything above it (publisher.py, subscriber.py) sees plain function
 Private names used, all pinned by `aiortc==1.16.0` / `aioice==0.13.0` and checked by
 tests/sfu/test_aiortc_contract.py:
   RTCDtlsTransport._handle_rtp_data   decrypted RTP in from a publisher (we replace it)
+  RTCDtlsTransport._rx_srtp, aioice Connection.data_received
+                                      RTP in without aiortc's queue and tasks (we wrap it)
   RTCDtlsTransport._tx_srtp           SRTP session that protects RTP out to a subscriber
   RTCDtlsTransport._rtp_router, _rtp_header_extensions_map   matching an unknown SSRC
   aioice Connection._nominated        the selected candidate pair we send on
@@ -21,6 +23,7 @@ tests/sfu/test_aiortc_contract.py:
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +53,8 @@ from pylibsrtp._binding import ffi as _srtp_ffi
 from pylibsrtp._binding import lib as _srtp_lib
 
 from sfu.forwarding import AUDIO, VIDEO
+
+log = logging.getLogger(__name__)
 
 CODEC_OF_KIND = {AUDIO: "opus", VIDEO: "vp8"}
 # Bytes a subscriber's socket may hold in the event loop's queue before the SFU drops: about
@@ -128,6 +133,44 @@ class IdleTrack(MediaStreamTrack):
 def hook_rtp_in(transport: Any, handler: Callable[[bytes, int], Awaitable[None]]) -> None:
     """Route a DTLS transport's decrypted RTP to `handler` instead of aiortc's receivers."""
     transport._handle_rtp_data = handler
+
+
+def receive_rtp_directly(dtls_transport: Any, handler: Callable[[bytes], None]) -> None:
+    """Hand decrypted RTP to `handler` straight from the socket callback.
+
+    aiortc queues every datagram for a task that awaits it, so each packet costs a queue
+    round-trip and a few task switches before the SFU sees it; with browsers pacing their
+    packets that is one event-loop wake-up per packet. Here RTP is unprotected (libsrtp via
+    pylibsrtp's binding, no per-call allocation) inside aioice's `datagram_received` and
+    forwarded at once. STUN, DTLS and RTCP still take aiortc's path.
+    """
+    connection = dtls_transport.transport._connection
+    queue_for_aiortc = connection.data_received
+    length = _srtp_ffi.new("int *")
+    session: list[Any] = [None, None, None, None]  # Session, its srtp_t, cdata, buffer
+
+    def data_received(data: bytes, component: int) -> None:
+        srtp = dtls_transport._rx_srtp
+        size = len(data)
+        # RFC 7983: 128..191 is RTP or RTCP; RFC 5761: RTCP packet types are 192..223.
+        if srtp is None or size < 12 or not 127 < data[0] < 192 or 191 < data[1] < 224:
+            queue_for_aiortc(data, component)
+            return
+        if srtp is not session[0]:
+            session[:] = [srtp, srtp._srtp[0], srtp._cdata, srtp._buffer]
+        if size > 1500:
+            return
+        buffer = session[3]
+        buffer[0:size] = data
+        length[0] = size
+        if _srtp_lib.srtp_unprotect(session[1], session[2], length):
+            return  # not authentic, or a replay (RFC 3711 3.3): dropped, as aiortc would
+        try:
+            handler(buffer[0 : length[0]])
+        except Exception:  # a bug in forwarding must not take the socket callback down
+            log.exception("forwarding an RTP packet failed")
+
+    connection.data_received = data_received
 
 
 def match_receiver(transport: Any, data: bytes) -> tuple[Any, int] | None:

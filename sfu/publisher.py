@@ -137,9 +137,14 @@ class PublisherPeer:
         if self._transport is None:  # BUNDLE: one transport carries every track
             self._transport = receiver.transport
             peer.hook_rtp_in(self._transport, self._on_rtp)
+            peer.receive_rtp_directly(self._transport, self._on_rtp_now)
 
     async def _on_rtp(self, data: bytes, arrival_time_ms: int) -> None:
-        """Replaces aiortc's receive pipeline (parse, jitter buffer, decoder) for this peer."""
+        """Replaces aiortc's receive pipeline (parse, jitter buffer, decoder) for this peer;
+        only reached by RTP that `_on_rtp_now` did not take."""
+        self._on_rtp_now(data)
+
+    def _on_rtp_now(self, data: bytes) -> None:
         producer = self._by_ssrc.get(int.from_bytes(data[8:12], "big"))
         if producer is None:
             producer = self._learn_ssrc(data)

@@ -91,3 +91,11 @@ def test_pylibsrtp_sessions_expose_the_buffer_and_context_packet_output_uses() -
     assert len(session._buffer) == 1500 and session._cdata is not None
     assert session._srtp[0] is not None
     assert peer.SRTP_MAX_RTP == 1500 - pylibsrtp.SRTP_MAX_TRAILER_LEN
+
+
+def test_aioice_hands_non_stun_datagrams_to_the_connections_data_received() -> None:
+    source = inspect.getsource(aioice.ice.StunProtocol.datagram_received)
+    assert "self.receiver.data_received(data, self.local_candidate.component)" in source
+    params = list(inspect.signature(aioice.ice.Connection.data_received).parameters)
+    assert params == ["self", "data", "component"]
+    assert "self._rx_srtp" in inspect.getsource(RTCDtlsTransport.__init__)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 
+from sfu.publisher import PublisherPeer
 from tests.conftest import RunningServer, eventually, participants
 
 pytestmark = pytest.mark.webrtc
@@ -24,3 +25,28 @@ async def test_two_participants_decode_each_others_audio_and_video(kamar: Runnin
             )
 
         await eventually(both_decoding, timeout=20, what="decoded frames both ways")
+
+
+async def test_published_rtp_takes_the_direct_path_not_aiortcs_queue(
+    kamar: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    direct: list[int] = []
+    queued: list[int] = []
+    on_now, on_queued = PublisherPeer._on_rtp_now, PublisherPeer._on_rtp
+
+    def count_direct(self: PublisherPeer, data: bytes) -> None:
+        direct.append(len(data))
+        on_now(self, data)
+
+    async def count_queued(self: PublisherPeer, data: bytes, arrival_time_ms: int) -> None:
+        queued.append(len(data))
+        await on_queued(self, data, arrival_time_ms)
+
+    monkeypatch.setattr(PublisherPeer, "_on_rtp_now", count_direct)
+    monkeypatch.setattr(PublisherPeer, "_on_rtp", count_queued)
+    async with participants(kamar, "demo", "alice", "bob") as (alice, bob):
+        await alice.publish([AudioStreamTrack(), VideoStreamTrack()])
+        await eventually(
+            lambda: bob.received.frames[(alice.id, "video")] >= 10, what="video at bob"
+        )
+    assert len(direct) >= 10 and queued == []

@@ -1,8 +1,12 @@
 """Packet forwarding: one Producer (a track coming in) fans out to Consumers (one per subscriber).
 
 Sans-I/O: a Producer is fed decrypted RTP bytes, a Consumer hands rewritten RTP bytes to a
-`send` callable. Nothing here awaits, logs or allocates beyond one buffer per incoming packet
-and the one `bytes` per outgoing packet that SRTP needs.
+`send` callable. Nothing here awaits, logs or allocates per packet beyond one buffer per
+incoming packet: every consumer rewrites the same buffer in place and the output copies it.
+
+Besides the fan-out, a consumer keeps its subscriber's view consistent: key-frame gating at
+the start and after a pause or a congested link, NACK repair from the producer's cache
+(sfu/retransmit.py), and sender reports in its own RTP clock.
 """
 
 from __future__ import annotations

@@ -26,6 +26,9 @@ from sfu.rtp import (
 from sfu.speakers import LOUD, Heard
 
 ProducerId = NewType("ProducerId", str)
+# A longer run of missing packets is an outage or a restart, not loss worth repairing: the
+# subscribers' decoders will ask for a key frame instead.
+MAX_NACK_GAP = 64
 # (NTP timestamp, RTP timestamp, packets sent, bytes sent) for a consumer's RTCP sender report;
 # the byte count includes RTP headers, a small overstatement of RFC 3550's payload octets.
 SenderReport = Callable[[int, int, int, int], None]
@@ -53,6 +56,8 @@ class Producer:
         "audio_level_id",
         "closed",
         "_cache",
+        "_highest_seq",
+        "_request_resend",
         "_loud_total",
         "_loud_packets",
         "_level_packets",
@@ -71,7 +76,9 @@ class Producer:
         clock_rate: int,
         extension_map: bytes | None,
         request_keyframe: Callable[[], None],
+        request_resend: Callable[[list[int]], None] | None = None,
     ) -> None:
+        """`request_resend` asks the publisher for video packets that never arrived (NACK)."""
         self.id = producer_id
         self.owner = owner
         self.kind = kind
@@ -92,6 +99,8 @@ class Producer:
         self.closed = False
         # Only video is repaired: receivers do not NACK Opus, which has its own concealment.
         self._cache = PacketCache() if kind == VIDEO else None
+        self._highest_seq = -1  # highest sequence number received (video), -1 before any
+        self._request_resend = request_resend
         self._extension_map = extension_map
         self._keyframe_waiters = 0
         self._request_keyframe = request_keyframe
@@ -114,6 +123,11 @@ class Producer:
         _first, second, seq, timestamp, _ssrc = FIXED_HEADER.unpack_from(buf)
         if self._cache is not None:
             self._cache.put(seq, data)
+            gap = (seq - self._highest_seq - 1) & 0xFFFF
+            if gap < 0x8000 or self._highest_seq < 0:  # newer than the highest so far
+                if 0 < gap <= MAX_NACK_GAP and self._highest_seq >= 0:
+                    self._ask_for(self._highest_seq + 1, gap)
+                self._highest_seq = seq
         elif self.audio_level_id:
             level = audio_level(data, self.audio_level_id)
             if level is not None:
@@ -125,6 +139,12 @@ class Producer:
         marker = second & 0x80
         for consumer in self.consumers:
             consumer.forward(buf, marker, seq, timestamp, keyframe)
+
+    def _ask_for(self, first: int, count: int) -> None:
+        """Packets `first`.. (`count` of them) were skipped: the publisher's link lost them on
+        the way here, and every subscriber would miss them, so ask once (RFC 4585 6.2.1)."""
+        if self._request_resend is not None:
+            self._request_resend([(first + i) & 0xFFFF for i in range(count)])
 
     def take_loudness(self) -> Heard:
         """What this audio track carried since the last call, for speaker detection."""

@@ -11,7 +11,7 @@ tests/sfu/test_aiortc_contract.py:
   RTCDtlsTransport._rtp_router, _rtp_header_extensions_map   matching an unknown SSRC
   aioice Connection._nominated        the selected candidate pair we send on
   RTCRtpSender._handle_rtcp_packet    a subscriber's PLI/FIR/NACK (we wrap it)
-  RTCRtpReceiver._send_rtcp_pli       PLI to a publisher
+  RTCRtpReceiver._send_rtcp_pli, _send_rtcp_nack   PLI and NACK to a publisher
   RTCRtpReceiver._handle_rtcp_packet  a publisher's sender reports (we wrap it)
   RTCRtpSender.__ntp_timestamp, __rtp_timestamp, __packet_count, __octet_count
                                       what aiortc's RTCP loop reports for a forwarded stream
@@ -181,6 +181,12 @@ def match_receiver(transport: Any, data: bytes) -> tuple[Any, int] | None:
         return None
     receiver = transport._rtp_router.route_rtp(packet)
     return None if receiver is None else (receiver, packet.payload_type)
+
+
+def send_nack(receiver: Any, media_ssrc: int, lost: list[int]) -> Awaitable[None]:
+    """RFC 4585 section 6.2.1 generic NACK to the publisher of `media_ssrc`."""
+    coro: Awaitable[None] = receiver._send_rtcp_nack(media_ssrc, lost)
+    return coro
 
 
 def send_pli(receiver: Any, media_ssrc: int) -> Awaitable[None]:

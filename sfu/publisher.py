@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from sfu import peer, sdp
+from sfu import peer, rtp, sdp
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
 from sfu.keyframes import KeyframeRequestLimiter
@@ -64,6 +64,8 @@ class PublisherPeer:
         self._pc = settings.new_connection()
         self._by_ssrc: dict[int, Producer] = {}
         self._ignored_ssrcs: set[int] = set()
+        # RTX SSRC -> (the producer it repairs, RTX payload type), from the offer's FID groups.
+        self._by_rtx_ssrc: dict[int, tuple[Producer, int]] = {}
         self._by_receiver: dict[int, Producer] = {}
         self._receiver_of: dict[ProducerId, Any] = {}
         self._transport: Any = None
@@ -124,6 +126,7 @@ class PublisherPeer:
                 drop=frozenset({peer.MID_URI}),
             ),
             request_keyframe=lambda: self._request_keyframe(producer_id, limiter),
+            request_resend=lambda lost: self._send_nack(producer_id, lost),
         )
         producer.audio_level_id = answered.extensions.get(peer.AUDIO_LEVEL_URI, 0)
         receiver = transceiver.receiver
@@ -133,7 +136,14 @@ class PublisherPeer:
         self._by_receiver[id(receiver)] = producer
         if offered.media_ssrc is not None:
             self._by_ssrc[offered.media_ssrc] = producer
-        self._ignored_ssrcs.update(offered.rtx_ssrcs)
+        rtx = next(
+            (c for c in answered.codecs if c.name == "rtx" and c.apt == codec.payload_type), None
+        )
+        for media_ssrc, rtx_ssrc in offered.fid_groups:
+            if rtx is not None and media_ssrc == offered.media_ssrc:
+                self._by_rtx_ssrc[rtx_ssrc] = (producer, rtx.payload_type)
+            else:
+                self._ignored_ssrcs.add(rtx_ssrc)
         if self._transport is None:  # BUNDLE: one transport carries every track
             self._transport = receiver.transport
             peer.hook_rtp_in(self._transport, self._on_rtp)
@@ -145,12 +155,26 @@ class PublisherPeer:
         self._on_rtp_now(data)
 
     def _on_rtp_now(self, data: bytes) -> None:
-        producer = self._by_ssrc.get(int.from_bytes(data[8:12], "big"))
+        ssrc = int.from_bytes(data[8:12], "big")
+        producer = self._by_ssrc.get(ssrc)
         if producer is None:
+            repair = self._by_rtx_ssrc.get(ssrc)
+            if repair is not None:
+                self._on_rtx(data, *repair)
+                return
             producer = self._learn_ssrc(data)
             if producer is None:
                 return
         producer.receive(data)
+
+    @staticmethod
+    def _on_rtx(data: bytes, producer: Producer, rtx_payload_type: int) -> None:
+        """A retransmission the SFU asked for (RFC 4588): forward the packet inside it."""
+        if data[1] & 0x7F != rtx_payload_type:
+            return
+        original = rtp.unwrap_rtx(data, producer.payload_type, producer.ssrc)
+        if original is not None:  # None: a padding-only bandwidth probe
+            producer.receive(original)
 
     def _learn_ssrc(self, data: bytes) -> Producer | None:
         """An SSRC the offer did not list: let aiortc's router match it by MID or payload type,
@@ -185,6 +209,15 @@ class PublisherPeer:
                 self._send_pli(producer_id)
 
         loop.call_later(delay, deferred)
+
+    def _send_nack(self, producer_id: ProducerId, lost: list[int]) -> None:
+        producer = next((p for p in self.producers if p.id == producer_id), None)
+        if producer is None or not producer.ssrc or self._closed:
+            return
+        receiver = self._receiver_of[producer_id]
+        task = asyncio.ensure_future(peer.send_nack(receiver, producer.ssrc, lost))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _send_pli(self, producer_id: ProducerId) -> None:
         producer = next((p for p in self.producers if p.id == producer_id), None)

@@ -175,3 +175,30 @@ def audio_level(data: bytes | bytearray, element_id: int) -> int | None:
             return data[pos + 1] if pos + 1 < end else None
         pos += 2 + (byte & 0x0F)
     return None
+
+
+def unwrap_rtx(data: bytes, payload_type: int, ssrc: int) -> bytes | None:
+    """The original packet inside an RTX retransmission (RFC 4588 section 4): sequence number
+    from the 2-byte OSN that starts the payload, the media stream's payload type and SSRC,
+    header extensions kept, padding dropped. None for padding-only packets (bandwidth probes
+    carry no OSN) and malformed ones."""
+    try:
+        offset = payload_offset(data)
+    except ValueError:
+        return None
+    end = len(data)
+    if data[0] & 0x20:  # P bit: the last byte counts the padding (RFC 3550 5.1)
+        end -= data[-1]
+    if end - offset < 3:  # an OSN and at least one byte of payload
+        return None
+    first = data[0] & 0xDF  # the unwrapped packet carries no padding
+    second = (data[1] & 0x80) | payload_type
+    timestamp = data[4:8]
+    return (
+        bytes((first, second))
+        + data[offset : offset + 2]
+        + timestamp
+        + ssrc.to_bytes(4, "big")
+        + data[12:offset]
+        + data[offset + 2 : end]
+    )

@@ -45,3 +45,32 @@ async def test_packets_lost_on_the_way_to_a_subscriber_are_resent_when_it_nacks(
         assert len(dropped) >= 3
         # aiortc's receiver NACKs each gap; every dropped packet was asked for and resent.
         await eventually(lambda: {seq for _c, seq in dropped} <= set(resent), what="resends")
+
+
+async def test_packets_a_publisher_loses_on_the_way_to_the_sfu_are_asked_for_again(
+    kamar: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dropped: set[int] = set()
+    came_again: set[int] = set()
+    receive = Producer.receive
+
+    def lossy_receive(self: Producer, data: bytes) -> None:
+        seq = int.from_bytes(data[2:4], "big")
+        if self.kind == VIDEO and seq % 15 == 0:
+            if seq not in dropped:
+                dropped.add(seq)  # lost between the publisher and the SFU
+                return
+            came_again.add(seq)
+        receive(self, data)
+
+    monkeypatch.setattr(Producer, "receive", lossy_receive)
+    async with participants(kamar, "demo", "alice", "bob") as (alice, bob):
+        await alice.publish([VideoStreamTrack()])
+        await eventually(
+            lambda: bob.received.frames[(alice.id, "video")] >= 60,
+            timeout=20,
+            what="bob to decode two seconds of alice's video",
+        )
+        assert len(dropped) >= 3
+        # The SFU NACKed each gap and aiortc's sender resent from its history.
+        await eventually(lambda: len(came_again) >= len(dropped) - 1, what="resent packets")

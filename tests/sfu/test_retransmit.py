@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import struct
+
 import pytest
 
-from sfu.forwarding import AUDIO, Consumer, Producer
+from sfu.forwarding import AUDIO, MAX_NACK_GAP, VIDEO, Consumer, Producer, ProducerId
 from sfu.retransmit import PacketCache, ResendLimiter
+from sfu.rtp import unwrap_rtx
 from tests.sfu.test_forwarding import (
     VP8_DELTA,
     VP8_KEY,
@@ -113,3 +116,79 @@ def test_a_consumer_that_has_not_started_ignores_nacks() -> None:
     source.receive(rtp(1, 0, VP8_DELTA))  # no key frame yet: nothing was sent
     consumer.nack([0, 1, 2], now=1.0)
     assert out.packets == [] and source.resend_misses == 0
+
+
+def publisher_side() -> tuple[Producer, list[list[int]]]:
+    asked: list[list[int]] = []
+    source = Producer(
+        ProducerId("alice/video/1"),
+        "alice",
+        VIDEO,
+        0xAAAA0001,
+        96,
+        90000,
+        None,
+        lambda: None,
+        request_resend=asked.append,
+    )
+    return source, asked
+
+
+@pytest.mark.parametrize(
+    ("seqs", "asked"),
+    [
+        ([10, 11, 12], []),
+        ([10, 13], [[11, 12]]),
+        ([65534, 1], [[65535, 0]]),  # across the wrap
+        ([10, 12, 11, 13], [[11]]),  # the late one fills the gap: nothing more to ask
+        ([10, 9, 11], []),  # an old packet arriving late is no gap
+        ([10, 10 + MAX_NACK_GAP + 1], [list(range(11, 11 + MAX_NACK_GAP))]),
+        ([10, 10 + MAX_NACK_GAP + 2], []),  # an outage: leave it to key frames
+    ],
+)
+def test_a_producer_asks_its_publisher_once_for_packets_that_never_arrived(
+    seqs: list[int], asked: list[list[int]]
+) -> None:
+    source, requests = publisher_side()
+    for seq in seqs:
+        source.receive(rtp(seq, seq * 3000, VP8_DELTA))
+    assert requests == asked
+
+
+def rtx(
+    osn: int, payload: bytes, *, ext: bytes = b"", padding: int = 0, marker: bool = True
+) -> bytes:
+    """An RFC 4588 retransmission on RTX payload type 97, SSRC 0xCCCC0001."""
+    first = 0x80 | (0x10 if ext else 0) | (0x20 if padding else 0)
+    header = struct.pack("!BBHII", first, (0x80 if marker else 0) | 97, 7, 123456, 0xCCCC0001)
+    pad = b"\x00" * (padding - 1) + bytes([padding]) if padding else b""
+    return header + ext + struct.pack("!H", osn) + payload + pad
+
+
+@pytest.mark.parametrize(
+    ("ext", "padding"), [(b"", 0), (bytes([0xBE, 0xDE, 0, 1, 0x32, 1, 2, 3]), 0), (b"", 4)]
+)
+def test_an_rtx_packet_unwraps_to_the_original(ext: bytes, padding: int) -> None:
+    original = unwrap_rtx(rtx(5000, VP8_DELTA, ext=ext, padding=padding), 96, 0xAAAA0001)
+    assert original is not None
+    assert fields(original) == (1, 96, 5000, 123456, 0xAAAA0001)
+    assert original[0] & 0x20 == 0  # no padding left
+    assert original == struct.pack("!BBHII", original[0], 0x80 | 96, 5000, 123456, 0xAAAA0001) + (
+        ext + VP8_DELTA
+    )
+
+
+PROBE_HEADER = struct.pack("!BBHII", 0xA0, 97, 8, 123456, 0xCCCC0001)  # P bit set
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        PROBE_HEADER + b"\x00\x00\x00\x04",  # padding only: a bandwidth probe, no OSN
+        rtx(5000, b""),  # an OSN without any payload
+        PROBE_HEADER + b"\x00\x00\xff",  # padding longer than the packet
+        b"\x80\x61\x00",  # too short for an RTP header
+    ],
+)
+def test_probes_and_malformed_rtx_packets_unwrap_to_nothing(data: bytes) -> None:
+    assert unwrap_rtx(data, 96, 0xAAAA0001) is None

@@ -34,7 +34,11 @@ def build_app(config: Config) -> web.Application:
     services = Services(
         registry=RoomRegistry(),
         secret=load_secret(config.data_dir),
-        peer_settings=PeerSettings(ice_servers=config.ice_servers, announce=config.announce_map()),
+        peer_settings=PeerSettings(
+            ice_servers=config.ice_servers,
+            announce=config.announce_map(),
+            max_video_bitrate=config.max_video_kbps * 1000,
+        ),
         clock=time.time,
         ice_servers=list(config.ice_servers),
     )

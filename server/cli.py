@@ -69,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
         const=True,
         help="let the lobby page mint join tokens for anyone (development only)",
     )
+    serve.add_argument(
+        "--max-video-kbps",
+        type=int,
+        help="the most each camera may send, in kbit/s (default 1000)",
+    )
     serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
     serve.set_defaults(func=_serve)
 

@@ -34,6 +34,9 @@ class Config:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     dev_tokens: bool = False  # the lobby may mint tokens for anyone: development only
+    # The most each camera may send (REMB to publishers). Without simulcast every subscriber
+    # receives that much per camera: 1 Mbit/s is good 640x360 video and still fits mobile data.
+    max_video_kbps: int = 1000
     log_level: str = "info"
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
@@ -58,11 +61,12 @@ class Config:
         return mapping
 
 
+MIN_VIDEO_KBPS, MAX_VIDEO_KBPS = 100, 20_000
 _ENV_PREFIX = "KAMAR_"
 _LIST_FIELDS = {"ice_hosts", "announce", "ice_servers"}
 _PATH_FIELDS = {"data_dir", "tls_cert", "tls_key"}
 _BOOL_FIELDS = {"dev_tokens"}
-_INT_FIELDS = {"port"}
+_INT_FIELDS = {"port", "max_video_kbps"}
 _NAMES = {f.name for f in fields(Config)} - {"extra"}
 
 
@@ -148,6 +152,10 @@ def _address(text: str, setting: str) -> str:
 def validate(config: Config) -> Config:
     if not 0 < config.port < 65536:
         raise ConfigError(f"port must be 1-65535, not {config.port}")
+    if not MIN_VIDEO_KBPS <= config.max_video_kbps <= MAX_VIDEO_KBPS:
+        raise ConfigError(
+            f"max_video_kbps must be {MIN_VIDEO_KBPS}-{MAX_VIDEO_KBPS}, not {config.max_video_kbps}"
+        )
     for host in config.ice_hosts:
         _address(host, "ice_host")
     config.announce_map()

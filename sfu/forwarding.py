@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NewType
 
+from sfu.reception import Reception
 from sfu.retransmit import PacketCache, ResendLimiter
 from sfu.rtp import (
     FIXED_HEADER,
@@ -55,6 +56,7 @@ class Producer:
         "last_sender_report",
         "audio_level_id",
         "closed",
+        "reception",
         "_cache",
         "_highest_seq",
         "_request_resend",
@@ -99,6 +101,7 @@ class Producer:
         self.closed = False
         # Only video is repaired: receivers do not NACK Opus, which has its own concealment.
         self._cache = PacketCache() if kind == VIDEO else None
+        self.reception = Reception()  # for the receiver reports the publisher gets
         self._highest_seq = -1  # highest sequence number received (video), -1 before any
         self._request_resend = request_resend
         self._extension_map = extension_map
@@ -121,6 +124,7 @@ class Producer:
             self.packets_dropped += 1
             return
         _first, second, seq, timestamp, _ssrc = FIXED_HEADER.unpack_from(buf)
+        self.reception.add(seq)
         if self._cache is not None:
             self._cache.put(seq, data)
             gap = (seq - self._highest_seq - 1) & 0xFFFF

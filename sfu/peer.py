@@ -12,6 +12,7 @@ tests/sfu/test_aiortc_contract.py:
   aioice Connection._nominated        the selected candidate pair we send on
   RTCRtpSender._handle_rtcp_packet    a subscriber's PLI/FIR/NACK (we wrap it)
   RTCRtpReceiver._send_rtcp_pli, _send_rtcp_nack   PLI and NACK to a publisher
+  RTCRtpReceiver._send_rtcp, __rtcp_ssrc   receiver reports and REMB to a publisher
   RTCRtpReceiver._handle_rtcp_packet  a publisher's sender reports (we wrap it)
   RTCRtpSender.__ntp_timestamp, __rtp_timestamp, __packet_count, __octet_count
                                       what aiortc's RTCP loop reports for a forwarded stream
@@ -41,18 +42,23 @@ from aiortc import (
 )
 from aiortc.codecs import HEADER_EXTENSIONS
 from aiortc.rtp import (
+    RTCP_PSFB_APP,
     RTCP_PSFB_FIR,
     RTCP_PSFB_PLI,
     RTCP_RTPFB_NACK,
     RtcpPsfbPacket,
+    RtcpReceiverInfo,
+    RtcpRrPacket,
     RtcpRtpfbPacket,
     RtcpSrPacket,
     RtpPacket,
+    pack_remb_fci,
 )
 from pylibsrtp._binding import ffi as _srtp_ffi
 from pylibsrtp._binding import lib as _srtp_lib
 
 from sfu.forwarding import AUDIO, VIDEO
+from sfu.reception import ReportBlock
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +78,8 @@ PeerConnection = RTCPeerConnection
 class PeerSettings:
     ice_servers: Sequence[str] = ()  # STUN/TURN URLs; empty: host candidates only, no traffic out
     announce: dict[str, str] = field(default_factory=dict)  # local address -> advertised address
+    # The most a publisher may send per camera (REMB): every subscriber receives that much.
+    max_video_bitrate: int = 1_000_000
 
     def new_connection(self) -> RTCPeerConnection:
         # An explicit list: aiortc's default (None) would contact a public STUN server.
@@ -187,6 +195,35 @@ def send_nack(receiver: Any, media_ssrc: int, lost: list[int]) -> Awaitable[None
     """RFC 4585 section 6.2.1 generic NACK to the publisher of `media_ssrc`."""
     coro: Awaitable[None] = receiver._send_rtcp_nack(media_ssrc, lost)
     return coro
+
+
+async def send_receiver_report(
+    receiver: Any, blocks: list[tuple[int, ReportBlock]], remb: tuple[int, list[int]] | None
+) -> None:
+    """RFC 3550 receiver report with a block per (SSRC, facts), then a REMB (bitrate, SSRCs;
+    draft-alvestrand-rmcat-remb) capping the publisher's video. Sent as aiortc's receiver:
+    aiortc's own reports say nothing, since its receivers never see the packets."""
+    rtcp_ssrc = receiver._RTCRtpReceiver__rtcp_ssrc
+    if rtcp_ssrc is None:
+        return
+    reports = [
+        RtcpReceiverInfo(
+            ssrc=ssrc,
+            fraction_lost=block.fraction_lost,
+            packets_lost=block.packets_lost,
+            highest_sequence=block.highest_sequence,
+            jitter=0,  # not tracked yet: it would need an arrival time per packet
+            lsr=block.lsr,
+            dlsr=block.dlsr,
+        )
+        for ssrc, block in blocks
+    ]
+    await receiver._send_rtcp(RtcpRrPacket(ssrc=rtcp_ssrc, reports=reports))
+    if remb is not None:
+        fci = pack_remb_fci(*remb)
+        await receiver._send_rtcp(
+            RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=rtcp_ssrc, media_ssrc=0, fci=fci)
+        )
 
 
 def send_pli(receiver: Any, media_ssrc: int) -> Awaitable[None]:

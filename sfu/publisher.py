@@ -4,8 +4,10 @@ SFU answers once and turns each negotiated track into a Producer."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +20,7 @@ from sfu.rtp import build_id_map
 log = logging.getLogger(__name__)
 _producer_numbers = itertools.count(1)
 _MAX_IGNORED_SSRCS = 64
+REPORT_INTERVAL = 1.0  # seconds between receiver reports to a publisher, on average
 
 
 def _section_by_mid(sections: list[sdp.MediaSection], mid: str | None) -> sdp.MediaSection:
@@ -71,12 +74,38 @@ class PublisherPeer:
         self._transport: Any = None
         self._tasks: set[asyncio.Future[Any]] = set()
         self._closed = False
+        self._reporter: asyncio.Future[None] | None = None
         self._on_failed = on_failed
         self._pc.on("connectionstatechange", self._on_state)
 
     def _on_state(self) -> None:
-        if self._pc.connectionState == "failed" and not self._closed:
+        state = self._pc.connectionState
+        if state == "failed" and not self._closed:
             self._on_failed()
+        elif state == "connected" and self._reporter is None and not self._closed:
+            self._reporter = asyncio.ensure_future(self._report_periodically())
+
+    async def _report_periodically(self) -> None:
+        """Receiver reports and a REMB cap to the publisher about once a second (RFC 3550
+        6.2 randomises the interval between 0.5 and 1.5 times the nominal one)."""
+        loop = asyncio.get_running_loop()
+        while not self._closed:
+            await asyncio.sleep(REPORT_INTERVAL * (0.5 + random.random()))
+            now = loop.time()
+            blocks = [
+                (p.ssrc, block)
+                for p in self.producers
+                if p.ssrc and (block := p.reception.report(now)) is not None
+            ]
+            video = [p.ssrc for p in self.producers if p.kind == VIDEO and p.ssrc]
+            if not blocks or not self.producers:
+                continue
+            remb = (self._settings.max_video_bitrate, video) if video else None
+            receiver = self._receiver_of[self.producers[0].id]
+            try:
+                await peer.send_receiver_report(receiver, blocks, remb)
+            except Exception:  # one lost report is harmless; the next one follows
+                log.debug("receiver report to %s failed", self.owner, exc_info=True)
 
     async def accept_offer(self, offer: str) -> str:
         """Negotiate the client's offer and return the answer SDP. NegotiationError if unusable;
@@ -130,7 +159,7 @@ class PublisherPeer:
         )
         producer.audio_level_id = answered.extensions.get(peer.AUDIO_LEVEL_URI, 0)
         receiver = transceiver.receiver
-        peer.hook_sender_reports(receiver, producer.sender_report)
+        peer.hook_sender_reports(receiver, functools.partial(self._on_sender_report, producer))
         self.producers.append(producer)
         self._receiver_of[producer.id] = receiver
         self._by_receiver[id(receiver)] = producer
@@ -148,6 +177,12 @@ class PublisherPeer:
             self._transport = receiver.transport
             peer.hook_rtp_in(self._transport, self._on_rtp)
             peer.receive_rtp_directly(self._transport, self._on_rtp_now)
+
+    @staticmethod
+    def _on_sender_report(producer: Producer, ssrc: int, ntp: int, rtp_time: int) -> None:
+        if ssrc == producer.ssrc:
+            producer.reception.sender_report(ntp, asyncio.get_running_loop().time())
+        producer.sender_report(ssrc, ntp, rtp_time)
 
     async def _on_rtp(self, data: bytes, arrival_time_ms: int) -> None:
         """Replaces aiortc's receive pipeline (parse, jitter buffer, decoder) for this peer;
@@ -232,6 +267,8 @@ class PublisherPeer:
         if self._closed:
             return
         self._closed = True
+        if self._reporter is not None:
+            self._reporter.cancel()
         for producer in self.producers:
             producer.close()
         await self._pc.close()

@@ -53,6 +53,20 @@ async def open_room(browser: Browser, kamar: RunningServer, room: str, name: str
     return page
 
 
+# Receiver reports show as remote-inbound-rtp; the REMB cap (the server's default 1000 kbit/s)
+# becomes Chromium's bandwidth estimate.
+RECEIVER_REPORTS_SEEN = """async () => {
+  const report = await window.kamarDebug.client.publishPc.getStats();
+  const kinds = [];
+  let estimate = 0;
+  report.forEach((s) => {
+    if (s.type === "remote-inbound-rtp") kinds.push(s.kind);
+    if (s.type === "candidate-pair" && s.nominated) estimate = s.availableOutgoingBitrate;
+  });
+  return kinds.includes("audio") && kinds.includes("video") && estimate === 1000000;
+}"""
+
+
 async def stats(page: Page) -> dict[str, Any]:
     result: dict[str, Any] = await page.evaluate("window.kamarDebug.stats()")
     return result
@@ -103,6 +117,12 @@ async def test_three_browsers_see_and_hear_each_other(
         labels = await page.locator("figcaption .name").all_inner_texts()
         assert len(labels) == 3
         assert {label.split(" (")[0] for label in labels} == set(names)
+
+    # The SFU sends each publisher receiver reports and a REMB bitrate cap.
+    for page in pages:
+        await eventually(
+            lambda page=page: page.evaluate(RECEIVER_REPORTS_SEEN), what="receiver reports"
+        )
 
     # Chromium's fake microphone beeps: the others see that participant's tile marked as speaking.
     for page in pages:

@@ -200,3 +200,19 @@ def test_a_short_secret_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "secret.key").write_text("short\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="shorter than 32 characters"):
         load_secret(tmp_path)
+
+
+def test_the_video_cap_comes_from_file_environment_or_flag(tmp_path: Path) -> None:
+    assert load_in(tmp_path).max_video_kbps == 1000
+    write_toml(tmp_path, "max_video_kbps = 600\n")
+    assert load_in(tmp_path).max_video_kbps == 600
+    assert load_in(tmp_path, {"KAMAR_MAX_VIDEO_KBPS": "800"}).max_video_kbps == 800
+    assert (
+        load_in(tmp_path, {"KAMAR_MAX_VIDEO_KBPS": "800"}, max_video_kbps=300).max_video_kbps == 300
+    )
+
+
+@pytest.mark.parametrize("value", ["50", "20001", "fast", "1.5"])
+def test_a_video_cap_out_of_range_or_not_a_number_is_refused(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError, match="max_video_kbps"):
+        load_in(tmp_path, {"KAMAR_MAX_VIDEO_KBPS": value})

@@ -1,0 +1,66 @@
+"""What the SFU tells a publisher about each stream it receives: RTCP receiver-report facts
+(RFC 3550 section 6.4.1 and appendix A.3).
+
+Without receiver reports a browser learns nothing about loss or round-trip time on its uplink,
+so its loss-based bandwidth estimate never grows past where it started; with them (and a REMB
+cap) it finds the bitrate its link allows. Sans-I/O: the caller passes `now`.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+_HALF = 1 << 15
+_MAX_CUMULATIVE_LOST = 0x7FFFFF  # a signed 24-bit field
+
+
+class ReportBlock(NamedTuple):
+    fraction_lost: int  # of the packets expected since the previous report, in 1/256
+    packets_lost: int  # cumulative, may be negative with duplicates (RFC 3550 6.4.1)
+    highest_sequence: int  # extended: cycles << 16 | sequence
+    lsr: int  # middle 32 bits of the last sender report's NTP time, 0 before one
+    dlsr: int  # delay since that sender report, in 1/65536 s
+
+
+class Reception:
+    __slots__ = (
+        "_base", "_highest", "_received", "_expected_prior", "_received_prior", "_lsr",
+        "_sr_at",
+    )  # fmt: skip
+
+    def __init__(self) -> None:
+        self._base = -1  # extended sequence number of the first packet, -1 before any
+        self._highest = -1
+        self._received = 0
+        self._expected_prior = 0
+        self._received_prior = 0
+        self._lsr = 0
+        self._sr_at = 0.0
+
+    def add(self, seq: int) -> None:
+        """One more packet with 16-bit sequence number `seq` arrived."""
+        self._received += 1
+        if self._highest < 0:
+            self._base = self._highest = seq
+            return
+        delta = (seq - self._highest) & 0xFFFF
+        if delta < _HALF:  # newer; an older one (reordered) only counts as received
+            self._highest += delta
+
+    def sender_report(self, ntp: int, now: float) -> None:
+        self._lsr = (ntp >> 16) & 0xFFFFFFFF
+        self._sr_at = now
+
+    def report(self, now: float) -> ReportBlock | None:
+        """The next report block; None while nothing has arrived. Starts a new interval."""
+        if self._highest < 0:
+            return None
+        expected = self._highest - self._base + 1
+        expected_interval = expected - self._expected_prior
+        received_interval = self._received - self._received_prior
+        self._expected_prior, self._received_prior = expected, self._received
+        lost_interval = expected_interval - received_interval
+        fraction = (lost_interval << 8) // expected_interval if lost_interval > 0 else 0
+        lost = max(-_MAX_CUMULATIVE_LOST - 1, min(_MAX_CUMULATIVE_LOST, expected - self._received))
+        dlsr = int((now - self._sr_at) * 65536) if self._lsr else 0
+        return ReportBlock(min(fraction, 255), lost, self._highest & 0xFFFFFFFF, self._lsr, dlsr)

@@ -1,4 +1,5 @@
-"""`python -m loadtest sfu --subscribers 20 [--duration 20] [--json FILE]`
+"""`python -m loadtest sfu --subscribers 10,40,80,160 [--duration 20] [--pace-mbps 3]
+[--json FILE] [--plot FILE.png] [--profile FILE]` (also installed as `kamar-loadtest`)
 
 Starts its own Kamar server on loopback, inside a private network namespace (it re-executes
 itself under `unshare --net` when needed), and stops by itself: bounded in count and time.
@@ -7,11 +8,13 @@ itself under `unshare --net` when needed), and stops by itself: bounded in count
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 from pathlib import Path
 
 from loadtest.netns import reexec_in_private_netns
+from loadtest.plot import plot_sweep
 from loadtest.sfu import SfuResult, SfuScenario, run_sfu
 
 MAX_SUBSCRIBERS = 500
@@ -33,6 +36,13 @@ def _duration(text: str) -> float:
     if not 1 <= value <= MAX_DURATION:
         raise argparse.ArgumentTypeError(f"duration must be 1-{MAX_DURATION:.0f} seconds")
     return value
+
+
+def _png(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() != ".png":
+        raise argparse.ArgumentTypeError(f"{text} does not end in .png")
+    return path
 
 
 def _pace(text: str) -> float:
@@ -64,12 +74,20 @@ def main() -> int:
     )
     sfu.add_argument("--json", type=Path, help="write the results to this file")
     sfu.add_argument(
+        "--plot",
+        type=_png,
+        help="draw CPU per packet and loss against subscribers into this PNG (needs "
+        "matplotlib: pip install -e '.[bench]')",
+    )
+    sfu.add_argument(
         "--profile",
         type=Path,
         help="record the server with py-spy while measuring (SVG flame graph; speedscope JSON "
         "for .json, collapsed stacks for .txt; with a sweep, the last run's profile is kept)",
     )
     args = parser.parse_args()
+    if args.plot and importlib.util.find_spec("matplotlib") is None:
+        parser.error("--plot needs matplotlib: .venv/bin/pip install -e '.[bench]'")
     reexec_in_private_netns()
 
     import uvloop  # the client side must not be the bottleneck either
@@ -95,6 +113,10 @@ def main() -> int:
         data = [r.as_dict() for r in results]
         args.json.write_text(json.dumps(data[0] if len(data) == 1 else data, indent=2) + "\n")
         print(f"wrote {args.json}")
+    if args.plot:
+        pacing = f"paced at {args.pace_mbps:g} Mbit/s" if args.pace_mbps else "unpaced"
+        plot_sweep(results, args.plot, f"1 VP8 publisher ({pacing}) to N subscribers")
+        print(f"wrote {args.plot}")
     return 0
 
 

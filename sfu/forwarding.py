@@ -132,6 +132,10 @@ class Producer:
                 if 0 < gap <= MAX_NACK_GAP and self._highest_seq >= 0:
                     self._ask_for(self._highest_seq + 1, gap)
                 self._highest_seq = seq
+            else:  # a repair or a reordered packet: fill the gap, move no one's numbering
+                for consumer in self.consumers:
+                    consumer.forward_late(buf, second & 0x80, seq, timestamp)
+                return
         elif self.audio_level_id:
             level = audio_level(data, self.audio_level_id)
             if level is not None:
@@ -328,6 +332,15 @@ class Consumer:
         self._resuming = False
         self._seq_delta = (self._last_seq + 1 - seq) & 0xFFFF
         self._first_seq = seq  # NACKs for packets from before the pause map to nothing now
+
+    def forward_late(self, buf: bytearray, marker: int, seq: int, timestamp: int) -> None:
+        """A packet older than the newest one sent: send it where it belongs in this
+        consumer's numbering, without moving the numbering (like a repair)."""
+        if self.waiting_for_keyframe or self.paused or not self._started:
+            return
+        if (seq - self._first_seq) & 0xFFFF >= 0x8000:
+            return  # from before this consumer started
+        self.resend(buf, marker, seq, timestamp)
 
     def nack(self, lost: list[int], now: float) -> None:
         """The subscriber misses these packets (its own sequence numbers, RFC 4585 6.2.1)."""

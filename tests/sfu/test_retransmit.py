@@ -192,3 +192,25 @@ PROBE_HEADER = struct.pack("!BBHII", 0xA0, 97, 8, 123456, 0xCCCC0001)  # P bit s
 )
 def test_probes_and_malformed_rtx_packets_unwrap_to_nothing(data: bytes) -> None:
     assert unwrap_rtx(data, 96, 0xAAAA0001) is None
+
+
+def test_a_late_packet_fills_its_gap_without_moving_the_numbering() -> None:
+    source, consumer, out = started_consumer()  # sent 5000..5009
+    source.receive(rtp(5011, 90000 + 3000 * 11, VP8_DELTA))  # 5010 is missing
+    source.receive(rtp(5010, 90000 + 3000 * 10, VP8_DELTA))  # ... and arrives late
+    source.receive(rtp(5012, 90000 + 3000 * 12, VP8_DELTA))
+    assert [fields(p)[2] for p in out.packets[-3:]] == [5011, 5010, 5012]
+    assert consumer.last_sent == (5012, 90000 + 3000 * 12)
+
+
+def test_a_late_packet_from_before_a_consumer_started_is_not_sent_to_it() -> None:
+    source, _requests = producer()
+    early, early_out = attach(source)
+    source.receive(rtp(10, 0, VP8_KEY))
+    source.receive(rtp(12, 6000, VP8_DELTA))
+    late_joiner, late_out = attach(source, ssrc=0xBBBB0002)
+    source.receive(rtp(13, 9000, VP8_KEY))
+    source.receive(rtp(11, 3000, VP8_DELTA))  # older than where late_joiner started
+    assert [fields(p)[2] for p in early_out.packets] == [10, 12, 13, 11]
+    assert [fields(p)[2] for p in late_out.packets] == [13]
+    assert early.packets_sent == 3 and late_joiner.packets_sent == 1

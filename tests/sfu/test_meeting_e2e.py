@@ -42,6 +42,16 @@ def receives_from(member: SyntheticParticipant, senders: list[SyntheticParticipa
     return all(packets[(sender.id, kind)] > 0 for sender in senders for kind in ("audio", "video"))
 
 
+async def everyone_receives_everyone(members: list[SyntheticParticipant]) -> None:
+    for member in members:
+        others = [m for m in members if m is not member]
+        await eventually(
+            lambda member=member, others=others: receives_from(member, others),
+            timeout=30,
+            what=f"{member.id} to receive audio and video from the {len(others)} others",
+        )
+
+
 def offered_participants(member: SyntheticParticipant) -> set[str]:
     return {info["participant_id"] for info in member.tracks.values()}
 
@@ -53,13 +63,7 @@ async def test_six_participants_receive_each_other_and_follow_joins_and_leaves(
     try:
         for index in range(6):
             members.append(await join_and_publish(kamar, f"anggota-{index}"))
-        for member in members:
-            others = [m for m in members if m is not member]
-            await eventually(
-                lambda member=member, others=others: receives_from(member, others),
-                timeout=30,
-                what=f"{member.id} to receive audio and video from the five others",
-            )
+        await everyone_receives_everyone(members)
 
         leaver = members.pop()
         await leaver.leave()
@@ -75,13 +79,7 @@ async def test_six_participants_receive_each_other_and_follow_joins_and_leaves(
         # A newcomer takes the inactive slots the leaver left behind, and everyone gets its media.
         newcomer = await join_and_publish(kamar, "anggota-baru")
         members.append(newcomer)
-        for member in members:
-            others = [m for m in members if m is not member]
-            await eventually(
-                lambda member=member, others=others: receives_from(member, others),
-                timeout=30,
-                what=f"{member.id} to receive everyone after the newcomer joined",
-            )
+        await everyone_receives_everyone(members)
         # Slots are reused: five senders with two tracks each need no more than ten m-lines.
         assert newcomer.subscribe_pc is not None and members[0].subscribe_pc is not None
         assert len(members[0].subscribe_pc.getTransceivers()) == 10

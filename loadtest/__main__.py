@@ -19,6 +19,7 @@ from loadtest.sfu import SfuResult, SfuScenario, run_sfu
 
 MAX_SUBSCRIBERS = 500
 MAX_DURATION = 600.0
+MAX_PUBLISHERS = 10
 
 
 def _subscriber_counts(text: str) -> list[int]:
@@ -35,6 +36,13 @@ def _duration(text: str) -> float:
     value = float(text)
     if not 1 <= value <= MAX_DURATION:
         raise argparse.ArgumentTypeError(f"duration must be 1-{MAX_DURATION:.0f} seconds")
+    return value
+
+
+def _publisher_count(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= MAX_PUBLISHERS:
+        raise argparse.ArgumentTypeError(f"publishers must be 1-{MAX_PUBLISHERS}")
     return value
 
 
@@ -66,6 +74,17 @@ def main() -> int:
         "--duration", type=_duration, default=20.0, help="seconds measured per run (default 20)"
     )
     sfu.add_argument(
+        "--publishers",
+        type=_publisher_count,
+        default=1,
+        help=f"publishers, each sending one VP8 video (default 1, at most {MAX_PUBLISHERS})",
+    )
+    sfu.add_argument(
+        "--audio",
+        action="store_true",
+        help="publishers also send Opus audio (50 packets/s each), as people in a meeting do",
+    )
+    sfu.add_argument(
         "--pace-mbps",
         type=_pace,
         default=3.0,
@@ -94,7 +113,11 @@ def main() -> int:
 
     results: list[SfuResult] = []
     for count in args.subscribers:
-        print(f"sfu scenario: 1 publisher, {count} subscribers", flush=True)
+        media = "video and audio" if args.audio else "video"
+        print(
+            f"sfu scenario: {args.publishers} publisher(s) of {media}, {count} subscribers",
+            flush=True,
+        )
         result = uvloop.run(
             run_sfu(
                 SfuScenario(
@@ -102,6 +125,8 @@ def main() -> int:
                     duration=args.duration,
                     profile=args.profile,
                     pace_bps=args.pace_mbps * 1e6 if args.pace_mbps > 0 else None,
+                    publishers=args.publishers,
+                    audio=args.audio,
                 ),
                 _progress,
             )
@@ -115,7 +140,9 @@ def main() -> int:
         print(f"wrote {args.json}")
     if args.plot:
         pacing = f"paced at {args.pace_mbps:g} Mbit/s" if args.pace_mbps else "unpaced"
-        plot_sweep(results, args.plot, f"1 VP8 publisher ({pacing}) to N subscribers")
+        media = "VP8 + Opus" if args.audio else "VP8"
+        title = f"{args.publishers} {media} publisher(s) ({pacing}) to N subscribers"
+        plot_sweep(results, args.plot, title)
         print(f"wrote {args.plot}")
     return 0
 
@@ -141,6 +168,7 @@ def _summary(result: SfuResult) -> None:
         ("join to first packet p50 / p99 (ms)", f"{result.join_ms_p50} / {result.join_ms_p99}"),
         ("SFU RSS (MB)", result.rss_mb),
         ("RSS per subscriber (MB)", result.rss_mb_per_subscriber),
+        ("RSS per subscriber-stream (MB)", result.rss_mb_per_subscriber_stream),
         (
             "publisher to subscriber p50 / p99 (ms)",
             f"{result.latency_ms_p50} / {result.latency_ms_p99}"

@@ -13,7 +13,7 @@ import contextlib
 import json
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,7 +130,7 @@ class SyntheticParticipant:
 
     async def publish(
         self,
-        tracks: list[MediaStreamTrack],
+        tracks: Sequence[MediaStreamTrack],
         timeout: float = 10.0,
         pace_bps: float | None = None,
     ) -> None:

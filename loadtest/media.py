@@ -7,6 +7,7 @@ that yields packets from a file costs almost nothing per frame.
 
 from __future__ import annotations
 
+import array
 import asyncio
 import fractions
 import math
@@ -18,6 +19,8 @@ import av
 from aiortc import MediaStreamTrack
 
 VIDEO_CLOCK = 90_000  # RTP clock of video, RFC 7741 section 4.1
+AUDIO_CLOCK = 48_000  # RTP clock of Opus, RFC 7587 section 4.1
+AUDIO_PACKETS_PER_SECOND = 50  # 20 ms frames, what browsers send
 
 
 @dataclass(frozen=True)
@@ -103,22 +106,60 @@ def _pattern_line(width: int) -> bytes:
     return single * 2
 
 
+def ensure_audio_file(directory: Path, seconds: int = 10) -> Path:
+    """Encode a spoken-like Opus clip (20 ms packets, mono, 48 kHz) unless it is there."""
+    path = directory / f"opus-48k-mono-20ms-{seconds}s.ogg"
+    if path.exists():
+        return path
+    directory.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    with av.open(str(partial), "w", format="ogg") as container:
+        stream = container.add_stream("libopus", rate=AUDIO_CLOCK)
+        stream.layout = "mono"
+        stream.bit_rate = 32_000
+        stream.codec_context.options = {"frame_duration": "20", "application": "voip"}
+        samples = AUDIO_CLOCK // 50
+        for index in range(seconds * 50):
+            frame = av.AudioFrame(format="s16", layout="mono", samples=samples)
+            frame.planes[0].update(_tone(index * samples, samples))
+            frame.sample_rate = AUDIO_CLOCK
+            frame.pts = index * samples
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    partial.rename(path)
+    return path
+
+
+def _tone(start: int, count: int) -> bytes:
+    """A 220 Hz tone that swells and fades twice a second, roughly like syllables (s16)."""
+    samples = array.array("h")
+    for n in range(start, start + count):
+        t = n / AUDIO_CLOCK
+        envelope = 0.5 + 0.5 * math.sin(2 * math.pi * 2 * t)
+        samples.append(int(8000 * envelope * math.sin(2 * math.pi * 220 * t)))
+    return samples.tobytes()
+
+
 def load_packets(path: Path) -> list[bytes]:
+    """The encoded packets of the file's first stream (video or audio)."""
     with av.open(str(path)) as container:
-        return [bytes(packet) for packet in container.demux(video=0) if packet.size]
+        return [bytes(packet) for packet in container.demux(container.streams[0]) if packet.size]
 
 
-class ReplayVideoTrack(MediaStreamTrack):
-    """Yields the file's VP8 frames as `av.Packet`s at the clip's frame rate, looping."""
+class ReplayTrack(MediaStreamTrack):
+    """Yields the file's encoded frames as `av.Packet`s in real time, looping; aiortc's sender
+    packetises them without an encoder."""
 
-    kind = "video"
-
-    def __init__(self, frames: list[bytes], fps: int = 30) -> None:
+    def __init__(self, kind: str, frames: list[bytes], rate: int) -> None:
         super().__init__()
         if not frames:
-            raise ValueError("no video frames to replay")
+            raise ValueError(f"no {kind} frames to replay")
+        self.kind = kind
         self._frames = frames
-        self._fps = fps
+        self._fps = rate
+        self._clock = VIDEO_CLOCK if kind == "video" else AUDIO_CLOCK
         self._index = 0
         self._started: float | None = None
         self.frames_sent = 0
@@ -132,8 +173,8 @@ class ReplayVideoTrack(MediaStreamTrack):
             await asyncio.sleep(due - now)
         data = self._frames[self._index % len(self._frames)]
         packet = av.Packet(data)
-        packet.pts = self._index * (VIDEO_CLOCK // self._fps)
-        packet.time_base = fractions.Fraction(1, VIDEO_CLOCK)
+        packet.pts = self._index * (self._clock // self._fps)
+        packet.time_base = fractions.Fraction(1, self._clock)
         self._index += 1
         self.frames_sent += 1
         return packet

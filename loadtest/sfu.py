@@ -23,7 +23,14 @@ from typing import Any
 import aiohttp
 
 from loadtest.client import SyntheticParticipant
-from loadtest.media import ReplayVideoTrack, VideoSpec, ensure_video_file, load_packets
+from loadtest.media import (
+    AUDIO_PACKETS_PER_SECOND,
+    ReplayTrack,
+    VideoSpec,
+    ensure_audio_file,
+    ensure_video_file,
+    load_packets,
+)
 from rooms import grants
 from server.config import load_secret
 from sfu import peer
@@ -39,6 +46,8 @@ class SfuScenario:
     duration: float = 20.0  # seconds measured, after everyone receives media
     settle: float = 2.0  # seconds between the last join and the measurement
     join_timeout: float = 60.0
+    publishers: int = 1  # each sends one VP8 video (and Opus audio with `audio`)
+    audio: bool = False
     # Publisher pacing like Chromium's (2.5 x the ~1.2 Mbps stream); None: whole frames at once.
     pace_bps: float | None = 3_000_000
     # py-spy output of the server while measuring: flame graph SVG, speedscope JSON for a .json
@@ -64,6 +73,7 @@ class SfuResult:
     join_ms_p99: float
     rss_mb: float | None
     rss_mb_per_subscriber: float | None
+    rss_mb_per_subscriber_stream: float | None  # per track a subscriber receives
     publisher_pps: float
 
     def as_dict(self) -> dict[str, Any]:
@@ -153,29 +163,41 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 async def run_sfu(scenario: SfuScenario, progress: Callable[[str], None]) -> SfuResult:
     peer.gather_on(["127.0.0.1"])
-    frames = load_packets(ensure_video_file(CACHE_DIR, VideoSpec()))
+    spec = VideoSpec()
+    frames = load_packets(ensure_video_file(CACHE_DIR, spec))
+    voice = load_packets(ensure_audio_file(CACHE_DIR)) if scenario.audio else []
     async with local_server() as server:
         secret = load_secret(server.data_dir)
         ws_url = server.base_url.replace("http://", "ws://") + "/ws"
 
         def token(identity: str, publish: bool) -> str:
-            grant = grants.JoinGrant(ROOM, identity, identity, can_publish=publish)
+            # Publishers only send: every packet the SFU forwards then goes to a subscriber,
+            # so the CPU per forwarded packet has one denominator.
+            grant = grants.JoinGrant(
+                ROOM, identity, identity, can_publish=publish, can_subscribe=not publish
+            )
             return grants.mint(grant, secret, int(time.time()), ttl=3600)
 
-        publisher = SyntheticParticipant(ws_url, token("publisher", True), receive="count")
+        publishers = [
+            SyntheticParticipant(ws_url, token(f"speaker{n}", True), receive="count")
+            for n in range(scenario.publishers)
+        ]
         subscribers: list[SyntheticParticipant] = []
-        track = ReplayVideoTrack(frames)
         try:
-            await publisher.join()
-            await publisher.publish([track], pace_bps=scenario.pace_bps)
+            for publisher in publishers:
+                await publisher.join()
+                tracks = [ReplayTrack("video", frames, spec.fps)]
+                if voice:
+                    tracks.append(ReplayTrack("audio", voice, AUDIO_PACKETS_PER_SECOND))
+                await publisher.publish(tracks, pace_bps=scenario.pace_bps)
             rss_before = server.rss_mb()
             join_ms = await _join_subscribers(ws_url, token, scenario, subscribers, progress)
             await asyncio.sleep(scenario.settle)
             return await _measure(
-                scenario, server, publisher, subscribers, rss_before, join_ms, progress
+                scenario, server, publishers, subscribers, rss_before, join_ms, progress
             )
         finally:
-            for participant in [publisher, *subscribers]:
+            for participant in [*publishers, *subscribers]:
                 await participant.close()
 
 
@@ -209,20 +231,21 @@ async def _join_subscribers(
     return join_ms
 
 
-async def _publisher_packets(publisher: SyntheticParticipant) -> int:
-    assert publisher.publish_pc is not None
+async def _publisher_packets(publishers: list[SyntheticParticipant]) -> int:
     total = 0
-    for sender in publisher.publish_pc.getSenders():
-        for stats in (await sender.getStats()).values():
-            if stats.type == "outbound-rtp":
-                total += stats.packetsSent
+    for publisher in publishers:
+        assert publisher.publish_pc is not None
+        for sender in publisher.publish_pc.getSenders():
+            for stats in (await sender.getStats()).values():
+                if stats.type == "outbound-rtp":
+                    total += stats.packetsSent
     return total
 
 
 async def _measure(
     scenario: SfuScenario,
     server: ServerProcess,
-    publisher: SyntheticParticipant,
+    publishers: list[SyntheticParticipant],
     subscribers: list[SyntheticParticipant],
     rss_before: float,
     join_ms: list[float],
@@ -238,7 +261,7 @@ async def _measure(
     cpu0, got0, sent0, t0 = (
         server.cpu_seconds(),
         delivered(),
-        await _publisher_packets(publisher),
+        await _publisher_packets(publishers),
         time.monotonic(),
     )
     while (elapsed := time.monotonic() - t0) < scenario.duration:
@@ -252,7 +275,7 @@ async def _measure(
     cpu1, got1, sent1, t1 = (
         server.cpu_seconds(),
         delivered(),
-        await _publisher_packets(publisher),
+        await _publisher_packets(publishers),
         time.monotonic(),
     )
     if profiler is not None:
@@ -270,6 +293,7 @@ async def _measure(
             expected += tracker.expected
             lost += tracker.lost
     packets = got1 - got0
+    streams = len(publishers) * (2 if scenario.audio else 1)
 
     def per_packet(seconds: float) -> float | None:
         return round(seconds / packets * 1e6, 2) if packets else None
@@ -292,6 +316,9 @@ async def _measure(
         join_ms_p99=round(_percentile(join_ms, 0.99), 1),
         rss_mb=round(rss, 1),
         rss_mb_per_subscriber=round((rss - rss_before) / len(subscribers), 3)
+        if subscribers
+        else None,
+        rss_mb_per_subscriber_stream=round((rss - rss_before) / (len(subscribers) * streams), 3)
         if subscribers
         else None,
         publisher_pps=round((sent1 - sent0) / window, 1),

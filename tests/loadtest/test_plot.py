@@ -27,6 +27,7 @@ def result(subscribers: int, us: float, loss: float) -> SfuResult:
         join_ms_p99=1050.0,
         rss_mb=100.0,
         rss_mb_per_subscriber=0.5,
+        rss_mb_per_subscriber_stream=0.5,
         publisher_pps=127.0,
     )
 

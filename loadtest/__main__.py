@@ -13,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 
+from loadtest.forward_bench import run_forward
 from loadtest.netns import reexec_in_private_netns
 from loadtest.plot import plot_sweep
 from loadtest.sfu import SfuResult, SfuScenario, run_sfu
@@ -60,6 +61,20 @@ def _pace(text: str) -> float:
     return value
 
 
+def _forward(args: argparse.Namespace) -> int:
+    if not 1 <= args.packets <= 1_000_000:
+        raise SystemExit("--packets must be 1-1000000")
+    if args.socket:
+        reexec_in_private_netns()
+    for consumers in args.consumers:
+        result = run_forward(consumers, args.packets, args.socket)
+        print(
+            f"{consumers:>4} consumers: {result.us_per_packet:6.2f} us CPU per forwarded packet "
+            f"({result.packets_forwarded} packets{', sendto on loopback' if args.socket else ''})"
+        )
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m loadtest", description=__doc__)
     scenarios = parser.add_subparsers(required=True, dest="scenario")
@@ -92,6 +107,16 @@ def main() -> int:
         "stream, as Chromium does); 0 sends each frame's packets at once",
     )
     sfu.add_argument("--json", type=Path, help="write the results to this file")
+    forward = scenarios.add_parser(
+        "forward", help="micro-benchmark of the per-packet path, no network or event loop"
+    )
+    forward.add_argument("--consumers", type=_subscriber_counts, default=[80])
+    forward.add_argument(
+        "--packets", type=int, default=5000, help="incoming packets (default 5000)"
+    )
+    forward.add_argument(
+        "--socket", action="store_true", help="really sendto() on a loopback UDP socket"
+    )
     sfu.add_argument(
         "--plot",
         type=_png,
@@ -105,6 +130,8 @@ def main() -> int:
         "for .json, collapsed stacks for .txt; with a sweep, the last run's profile is kept)",
     )
     args = parser.parse_args()
+    if args.scenario == "forward":
+        return _forward(args)
     if args.plot and importlib.util.find_spec("matplotlib") is None:
         parser.error("--plot needs matplotlib: .venv/bin/pip install -e '.[bench]'")
     reexec_in_private_netns()

@@ -16,6 +16,7 @@ from pathlib import Path
 from loadtest.forward_bench import run_forward
 from loadtest.netns import reexec_in_private_netns
 from loadtest.plot import plot_sweep
+from loadtest.servers import ExternalServer
 from loadtest.sfu import SfuResult, SfuScenario, run_sfu
 
 MAX_SUBSCRIBERS = 500
@@ -107,6 +108,17 @@ def main() -> int:
         "stream, as Chromium does); 0 sends each frame's packets at once",
     )
     sfu.add_argument("--json", type=Path, help="write the results to this file")
+    sfu.add_argument(
+        "--url",
+        help="measure a Kamar server already running on this machine (a loopback URL such as "
+        "http://127.0.0.1:8080, started with --ice-host 127.0.0.1) instead of starting one",
+    )
+    sfu.add_argument(
+        "--server-data", type=Path, help="with --url: its data directory, to sign join tokens"
+    )
+    sfu.add_argument(
+        "--pid", type=int, help="with --url: its process id, for CPU and memory figures"
+    )
     forward = scenarios.add_parser(
         "forward", help="micro-benchmark of the per-packet path, no network or event loop"
     )
@@ -134,7 +146,20 @@ def main() -> int:
         return _forward(args)
     if args.plot and importlib.util.find_spec("matplotlib") is None:
         parser.error("--plot needs matplotlib: .venv/bin/pip install -e '.[bench]'")
-    reexec_in_private_netns()
+    external = None
+    if args.url:
+        if args.server_data is None:
+            parser.error("--url needs --server-data DIR (the server's data directory)")
+        try:
+            external = ExternalServer(args.url, args.server_data, args.pid)
+        except ValueError as exc:
+            parser.error(str(exc))
+        if args.profile and args.pid is None:
+            parser.error("--profile with --url needs --pid")
+    elif args.server_data or args.pid:
+        parser.error("--server-data and --pid go with --url")
+    else:
+        reexec_in_private_netns()  # the server it starts lives in there too
 
     import uvloop  # the client side must not be the bottleneck either
 
@@ -156,6 +181,7 @@ def main() -> int:
                     audio=args.audio,
                 ),
                 _progress,
+                external,
             )
         )
         print()
@@ -204,7 +230,8 @@ def _summary(result: SfuResult) -> None:
         ),
     ]
     for name, value in rows:
-        print(f"  {name:<38} {value}")
+        shown = "n/a (needs --pid)" if value is None else value
+        print(f"  {name:<38} {shown}")
 
 
 if __name__ == "__main__":

@@ -10,17 +10,14 @@ import asyncio
 import contextlib
 import os
 import resource
-import socket
+import secrets
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import aiohttp
+from typing import Any, Protocol
 
 from loadtest.client import SyntheticParticipant
 from loadtest.media import (
@@ -31,11 +28,12 @@ from loadtest.media import (
     ensure_video_file,
     load_packets,
 )
+from loadtest.servers import ExternalServer, local_server
 from rooms import grants
 from server.config import load_secret
 from sfu import peer
 
-ROOM = "loadtest"
+ROOM_PREFIX = "loadtest"
 JOIN_BATCH = 10  # subscribers joining at once
 CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kamar-loadtest"
 
@@ -80,79 +78,6 @@ class SfuResult:
         return dict(self.__dict__)
 
 
-class ServerProcess:
-    """`kamar serve` on loopback in a child process, with its CPU and memory from /proc."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.port = _free_port()
-        self.process: asyncio.subprocess.Process | None = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def start(self) -> None:
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "server", "serve", "--host", "127.0.0.1",
-            "--port", str(self.port), "--data", str(self.data_dir),
-            "--ice-host", "127.0.0.1", "--log-level", "warning",
-            stdout=asyncio.subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 20
-        async with aiohttp.ClientSession() as http:
-            while time.monotonic() < deadline:
-                if self.process.returncode is not None:
-                    raise RuntimeError(f"the server exited with {self.process.returncode}")
-                with contextlib.suppress(aiohttp.ClientError):
-                    async with http.get(self.base_url + "/healthz") as response:
-                        if response.status == 200:
-                            return
-                await asyncio.sleep(0.1)
-        raise RuntimeError("the server did not answer /healthz within 20 s")
-
-    def cpu_seconds(self) -> tuple[float, float]:
-        """(user, system) CPU seconds of the server so far."""
-        assert self.process is not None
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        tick = os.sysconf("SC_CLK_TCK")
-        return int(fields[11]) / tick, int(fields[12]) / tick  # proc(5) fields 14 and 15
-
-    def rss_mb(self) -> float:
-        assert self.process is not None
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        raise RuntimeError("no VmRSS in /proc status")
-
-    async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.terminate()
-            try:
-                await asyncio.wait_for(self.process.wait(), 10)
-            except TimeoutError:
-                self.process.kill()
-                await self.process.wait()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@contextlib.asynccontextmanager
-async def local_server() -> AsyncIterator[ServerProcess]:
-    with tempfile.TemporaryDirectory(prefix="kamar-loadtest-") as data:
-        server = ServerProcess(Path(data))
-        try:
-            await server.start()
-            yield server
-        finally:
-            await server.stop()
-
-
 def _percentile(values: list[float], fraction: float) -> float:
     if not values:
         return float("nan")
@@ -161,20 +86,51 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-async def run_sfu(scenario: SfuScenario, progress: Callable[[str], None]) -> SfuResult:
+class MeasuredServer(Protocol):
+    data_dir: Path
+
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def pid(self) -> int | None: ...
+
+    def cpu_seconds(self) -> tuple[float, float] | None: ...
+
+    def rss_mb(self) -> float | None: ...
+
+
+@contextlib.asynccontextmanager
+async def _server(external: ExternalServer | None) -> AsyncIterator[MeasuredServer]:
+    if external is None:
+        async with local_server() as server:
+            yield server
+    else:
+        await external.start()
+        yield external
+
+
+async def run_sfu(
+    scenario: SfuScenario,
+    progress: Callable[[str], None],
+    external: ExternalServer | None = None,
+) -> SfuResult:
+    """Measure `external` (a server already running here), or a server started for the run."""
     peer.gather_on(["127.0.0.1"])
     spec = VideoSpec()
     frames = load_packets(ensure_video_file(CACHE_DIR, spec))
     voice = load_packets(ensure_audio_file(CACHE_DIR)) if scenario.audio else []
-    async with local_server() as server:
+    async with _server(external) as server:
         secret = load_secret(server.data_dir)
+        # A room of its own: a running server may have people in other rooms.
+        room = f"{ROOM_PREFIX}-{secrets.token_hex(4)}"
         ws_url = server.base_url.replace("http://", "ws://") + "/ws"
 
         def token(identity: str, publish: bool) -> str:
             # Publishers only send: every packet the SFU forwards then goes to a subscriber,
             # so the CPU per forwarded packet has one denominator.
             grant = grants.JoinGrant(
-                ROOM, identity, identity, can_publish=publish, can_subscribe=not publish
+                room, identity, identity, can_publish=publish, can_subscribe=not publish
             )
             return grants.mint(grant, secret, int(time.time()), ttl=3600)
 
@@ -244,10 +200,10 @@ async def _publisher_packets(publishers: list[SyntheticParticipant]) -> int:
 
 async def _measure(
     scenario: SfuScenario,
-    server: ServerProcess,
+    server: MeasuredServer,
     publishers: list[SyntheticParticipant],
     subscribers: list[SyntheticParticipant],
-    rss_before: float,
+    rss_before: float | None,
     join_ms: list[float],
     progress: Callable[[str], None],
 ) -> SfuResult:
@@ -295,32 +251,39 @@ async def _measure(
     packets = got1 - got0
     streams = len(publishers) * (2 if scenario.audio else 1)
 
-    def per_packet(seconds: float) -> float | None:
-        return round(seconds / packets * 1e6, 2) if packets else None
-
     window = t1 - t0
+    user = system = None  # unknown without the server's process id
+    if cpu0 is not None and cpu1 is not None:
+        user, system = cpu1[0] - cpu0[0], cpu1[1] - cpu0[1]
+
+    def per_packet(*seconds: float | None) -> float | None:
+        if not packets or any(s is None for s in seconds):
+            return None
+        return round(sum(s or 0.0 for s in seconds) / packets * 1e6, 2)
+
     rss = server.rss_mb()
+    grown = None if rss is None or rss_before is None or not subscribers else rss - rss_before
     return SfuResult(
         subscribers=len(subscribers),
         duration_s=round(window, 2),
         forwarded_pps=round(packets / window, 1),
-        sfu_cpu_us_per_packet=per_packet(sum(cpu1) - sum(cpu0)),
-        sfu_cpu_user_us_per_packet=per_packet(cpu1[0] - cpu0[0]),
-        sfu_cpu_sys_us_per_packet=per_packet(cpu1[1] - cpu0[1]),
-        sfu_cpu_percent=round((sum(cpu1) - sum(cpu0)) / window * 100, 1),
+        sfu_cpu_us_per_packet=per_packet(user, system),
+        sfu_cpu_user_us_per_packet=per_packet(user),
+        sfu_cpu_sys_us_per_packet=per_packet(system),
+        sfu_cpu_percent=None
+        if user is None or system is None
+        else round((user + system) / window * 100, 1),
         loadgen_cpu_percent=round((own1 - own0) / window * 100, 1),
         loss_ratio=round(lost / expected, 5) if expected else 1.0,
         latency_ms_p50=round(_percentile(delays_ms, 0.5), 3) if delays_ms else None,
         latency_ms_p99=round(_percentile(delays_ms, 0.99), 3) if delays_ms else None,
         join_ms_p50=round(statistics.median(join_ms), 1),
         join_ms_p99=round(_percentile(join_ms, 0.99), 1),
-        rss_mb=round(rss, 1),
-        rss_mb_per_subscriber=round((rss - rss_before) / len(subscribers), 3)
-        if subscribers
-        else None,
-        rss_mb_per_subscriber_stream=round((rss - rss_before) / (len(subscribers) * streams), 3)
-        if subscribers
-        else None,
+        rss_mb=None if rss is None else round(rss, 1),
+        rss_mb_per_subscriber=None if grown is None else round(grown / len(subscribers), 3),
+        rss_mb_per_subscriber_stream=None
+        if grown is None
+        else round(grown / (len(subscribers) * streams), 3),
         publisher_pps=round((sent1 - sent0) / window, 1),
     )
 
@@ -331,16 +294,18 @@ def _own_cpu_seconds() -> float:
 
 
 async def _start_profiler(
-    server: ServerProcess, scenario: SfuScenario
+    server: MeasuredServer, scenario: SfuScenario
 ) -> asyncio.subprocess.Process:
-    assert server.process is not None and scenario.profile is not None
+    assert scenario.profile is not None
+    if server.pid is None:
+        raise RuntimeError("--profile needs the server's process id (--pid)")
     py_spy = Path(sys.executable).with_name("py-spy")
     if not py_spy.exists():
         raise RuntimeError(f"--profile needs py-spy: {sys.executable} -m pip install py-spy")
     formats = {".json": "speedscope", ".txt": "raw"}  # raw: collapsed stacks, one per line
     output_format = formats.get(scenario.profile.suffix, "flamegraph")
     return await asyncio.create_subprocess_exec(
-        str(py_spy), "record", "--pid", str(server.process.pid), "--nonblocking", "--rate", "500",
+        str(py_spy), "record", "--pid", str(server.pid), "--nonblocking", "--rate", "500",
         "--duration", str(max(1, int(scenario.duration))), "--format", output_format,
         "--output", str(scenario.profile), stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,

@@ -1,0 +1,146 @@
+"""The Kamar server a load test measures: one it starts itself on loopback (the default), or
+one already running on this machine (`--url`), with CPU and memory read from /proc.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import os
+import socket
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import aiohttp
+
+
+class ServerProcess:
+    """`kamar serve` on loopback in a child process, with its CPU and memory from /proc."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = _free_port()
+        self.process: asyncio.subprocess.Process | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return None if self.process is None else self.process.pid
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "server", "serve", "--host", "127.0.0.1",
+            "--port", str(self.port), "--data", str(self.data_dir),
+            "--ice-host", "127.0.0.1", "--log-level", "warning",
+            stdout=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        await _wait_for_health(self.base_url, 20.0, self.process)
+
+    def cpu_seconds(self) -> tuple[float, float] | None:
+        return _cpu_seconds(self.pid)
+
+    def rss_mb(self) -> float | None:
+        return _rss_mb(self.pid)
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            try:
+                await asyncio.wait_for(self.process.wait(), 10)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextlib.asynccontextmanager
+async def local_server() -> AsyncIterator[ServerProcess]:
+    with tempfile.TemporaryDirectory(prefix="kamar-loadtest-") as data:
+        server = ServerProcess(Path(data))
+        try:
+            await server.start()
+            yield server
+        finally:
+            await server.stop()
+
+
+class ExternalServer:
+    """A Kamar server someone started on this machine: its URL, its data directory (the load
+    test signs join tokens with its secret) and, for CPU and memory figures, its process id."""
+
+    def __init__(self, url: str, data_dir: Path, pid: int | None) -> None:
+        parts = urlsplit(url)
+        if parts.scheme != "http" or not parts.hostname or parts.port is None:
+            raise ValueError(f"--url must look like http://127.0.0.1:8080, not {url!r}")
+        host = "127.0.0.1" if parts.hostname == "localhost" else parts.hostname
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            # Load goes to loopback only: the tool measures a server on the machine it runs on.
+            raise ValueError(f"--url must be a loopback address, not {parts.hostname!r}")
+        if not (data_dir / "secret.key").is_file():
+            raise ValueError(f"{data_dir} holds no secret.key: pass the server's --data DIR")
+        if pid is not None and not Path(f"/proc/{pid}").is_dir():
+            raise ValueError(f"no process {pid}")
+        self.base_url = f"http://{host}:{parts.port}"
+        self.data_dir = data_dir
+        self.pid = pid
+
+    async def start(self) -> None:
+        await _wait_for_health(self.base_url, 5.0, None)
+
+    def cpu_seconds(self) -> tuple[float, float] | None:
+        return _cpu_seconds(self.pid)
+
+    def rss_mb(self) -> float | None:
+        return _rss_mb(self.pid)
+
+
+async def _wait_for_health(
+    base_url: str, limit: float, process: asyncio.subprocess.Process | None
+) -> None:
+    deadline = time.monotonic() + limit
+    async with aiohttp.ClientSession() as http:
+        while time.monotonic() < deadline:
+            if process is not None and process.returncode is not None:
+                raise RuntimeError(f"the server exited with {process.returncode}")
+            with contextlib.suppress(aiohttp.ClientError):
+                async with http.get(base_url + "/healthz") as response:
+                    if response.status == 200:
+                        return
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"{base_url} did not answer /healthz within {limit:g} s")
+
+
+def _cpu_seconds(pid: int | None) -> tuple[float, float] | None:
+    """(user, system) CPU seconds of process `pid` so far (proc(5) stat fields 14 and 15)."""
+    if pid is None:
+        return None
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def _rss_mb(pid: int | None) -> float | None:
+    if pid is None:
+        return None
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS in /proc status")

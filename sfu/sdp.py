@@ -152,15 +152,24 @@ def drop_mdns_candidates(text: str) -> str:
 
     Browsers hide host addresses behind mDNS names; resolving them would send multicast queries.
     The SFU learns such a peer's address from its connectivity checks instead (RFC 8445 7.3.1.3,
-    peer-reflexive candidates), so nothing is lost.
+    peer-reflexive candidates), so nothing is lost, as long as the ICE agent is not told that
+    the candidates it got are all there are: with no candidate left in a media section, its
+    `a=end-of-candidates` goes too (aioice would otherwise give up on that component before
+    the first check arrives).
     """
-    lines = text.split("\r\n") if "\r\n" in text else text.split("\n")
-    kept = [
-        line
-        for line in lines
-        if not (line.startswith("a=candidate:") and _candidate_host(line).endswith(".local"))
-    ]
-    return ("\r\n" if "\r\n" in text else "\n").join(kept)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    sections: list[list[str]] = [[]]
+    for line in text.split(newline):
+        if line.startswith("m="):
+            sections.append([])
+        if not (line.startswith("a=candidate:") and _candidate_host(line).endswith(".local")):
+            sections[-1].append(line)
+    kept: list[str] = []
+    for section in sections:
+        if not any(line.startswith("a=candidate:") for line in section):
+            section = [line for line in section if line != "a=end-of-candidates"]
+        kept.extend(section)
+    return newline.join(kept)
 
 
 def _candidate_host(line: str) -> str:

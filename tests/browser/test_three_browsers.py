@@ -41,12 +41,14 @@ async def chromium() -> AsyncIterator[Browser]:
             await browser.close()
 
 
-async def open_room(browser: Browser, kamar: RunningServer, room: str, name: str) -> Page:
+async def open_room(
+    browser: Browser, kamar: RunningServer, room: str, name: str, can_publish: bool = True
+) -> Page:
     context = await browser.new_context(viewport={"width": 360, "height": 640})
     page = await context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    token = kamar.token(room, identity=name.lower(), name=name)
+    token = kamar.token(room, identity=name.lower(), name=name, can_publish=can_publish)
     await page.goto(f"{kamar.base_url}/r/{room}?token={token}")
     await page.wait_for_function("window.kamarDebug && window.kamarDebug.state.phase === 'joined'")
     assert errors == [], errors
@@ -149,4 +151,21 @@ async def test_three_browsers_see_and_hear_each_other(
     await pages[1].wait_for_selector(f"[data-participant-id='{ids[0]}'] .badge:not(:empty)")
 
     for page in pages:
+        await page.context.close()
+
+
+async def test_a_watcher_without_camera_or_microphone_sees_and_hears_the_speaker(
+    kamar: RunningServer, chromium: Browser
+) -> None:
+    """The town-hall audience: a token without the publish grant, so the page never asks for
+    camera or microphone and has no publish connection."""
+    speaker = await open_room(chromium, kamar, "balai-warga", "Ketua")
+    watcher = await open_room(chromium, kamar, "balai-warga", "Warga", can_publish=False)
+    speaker_id = await participant_id(speaker)
+    await eventually(
+        lambda: receives_everyone(watcher, {speaker_id}), timeout=30, what="the speaker"
+    )
+    assert await watcher.evaluate("window.kamarDebug.client.publishPc === null")
+    assert await watcher.locator(".tile").count() == 2  # the speaker's and its own
+    for page in (speaker, watcher):
         await page.context.close()

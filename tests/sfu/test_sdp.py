@@ -283,3 +283,29 @@ def test_announce_also_rewrites_sdp_with_bare_newlines() -> None:
     out = sdp.announce_addresses(text, {"10.0.0.5": "203.0.113.1"})
     assert "c=IN IP4 203.0.113.1\n" in out and "203.0.113.1 40000 typ host" in out
     assert "\r\n" not in out
+
+
+def test_a_section_left_without_candidates_loses_its_end_of_candidates() -> None:
+    text = "\r\n".join(
+        [
+            "v=0",
+            "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+            "a=candidate:1 1 udp 2122260223 0a1b2c3d-1111.local 50000 typ host",
+            "a=end-of-candidates",
+            "m=video 9 UDP/TLS/RTP/SAVPF 96",
+            "a=candidate:1 1 udp 2122260223 0a1b2c3d-1111.local 50000 typ host",
+            "a=candidate:2 1 udp 1686052607 198.51.100.4 50001 typ srflx raddr 0.0.0.0 rport 0",
+            "a=end-of-candidates",
+            "",
+        ]
+    )
+    out = sdp.drop_mdns_candidates(text).split("\r\n")
+    audio, video = (
+        out[1 : out.index("m=video 9 UDP/TLS/RTP/SAVPF 96")],
+        out[out.index("m=video 9 UDP/TLS/RTP/SAVPF 96") :],
+    )
+    assert audio == ["m=audio 9 UDP/TLS/RTP/SAVPF 111"]  # ICE must wait for peer-reflexive
+    assert [line for line in video if line.startswith("a=")] == [
+        "a=candidate:2 1 udp 1686052607 198.51.100.4 50001 typ srflx raddr 0.0.0.0 rport 0",
+        "a=end-of-candidates",
+    ]

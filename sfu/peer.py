@@ -41,6 +41,7 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.codecs import HEADER_EXTENSIONS
+from aiortc.rate import RemoteBitrateEstimator
 from aiortc.rtp import (
     RTCP_PSFB_APP,
     RTCP_PSFB_FIR,
@@ -70,6 +71,7 @@ MAX_QUEUED_BYTES = 128 * 1024
 SRTP_MAX_RTP = 1500 - pylibsrtp.SRTP_MAX_TRAILER_LEN
 MID_URI = "urn:ietf:params:rtp-hdrext:sdes:mid"
 AUDIO_LEVEL_URI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"  # RFC 6464
+ABS_SEND_TIME_URI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
 
 PeerConnection = RTCPeerConnection
 
@@ -224,6 +226,21 @@ async def send_receiver_report(
         await receiver._send_rtcp(
             RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=rtcp_ssrc, media_ssrc=0, fci=fci)
         )
+
+
+class BandwidthEstimator:
+    """How much a publisher's uplink carries, estimated on the receiving side from how the
+    gaps between its abs-send-time stamps stretch on arrival (delay-based, the estimator
+    behind REMB in libwebrtc, as ported by aiortc). Fed per incoming video packet."""
+
+    def __init__(self) -> None:
+        self._estimator = RemoteBitrateEstimator()
+        self.bitrate: int | None = None  # bit/s, once the estimator has produced a value
+
+    def add(self, arrival_ms: int, abs_send_time: int, size: int, ssrc: int) -> None:
+        estimate = self._estimator.add(arrival_ms, abs_send_time, size, ssrc)
+        if estimate is not None:
+            self.bitrate = estimate[0]
 
 
 def send_pli(receiver: Any, media_ssrc: int) -> Awaitable[None]:

@@ -8,6 +8,7 @@ import functools
 import itertools
 import logging
 import random
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -75,6 +76,8 @@ class PublisherPeer:
         self._tasks: set[asyncio.Future[Any]] = set()
         self._closed = False
         self._reporter: asyncio.Future[None] | None = None
+        self._uplink = peer.BandwidthEstimator()
+        self._abs_send_time_id = 0  # the publisher's id for abs-send-time on video, 0: none
         self._on_failed = on_failed
         self._pc.on("connectionstatechange", self._on_state)
 
@@ -100,7 +103,10 @@ class PublisherPeer:
             video = [p.ssrc for p in self.producers if p.kind == VIDEO and p.ssrc]
             if not blocks or not self.producers:
                 continue
-            remb = (self._settings.max_video_bitrate, video) if video else None
+            # The estimate of the publisher's uplink, never above the operator's cap.
+            cap = self._settings.max_video_bitrate
+            bitrate = min(cap, self._uplink.bitrate) if self._uplink.bitrate else cap
+            remb = (bitrate, video) if video else None
             receiver = self._receiver_of[self.producers[0].id]
             try:
                 await peer.send_receiver_report(receiver, blocks, remb)
@@ -158,6 +164,8 @@ class PublisherPeer:
             request_resend=lambda lost: self._send_nack(producer_id, lost),
         )
         producer.audio_level_id = answered.extensions.get(peer.AUDIO_LEVEL_URI, 0)
+        if kind == VIDEO:
+            self._abs_send_time_id = answered.extensions.get(peer.ABS_SEND_TIME_URI, 0)
         receiver = transceiver.receiver
         peer.hook_sender_reports(receiver, functools.partial(self._on_sender_report, producer))
         self.producers.append(producer)
@@ -200,6 +208,10 @@ class PublisherPeer:
             producer = self._learn_ssrc(data)
             if producer is None:
                 return
+        if self._abs_send_time_id and producer.kind == VIDEO:
+            stamp = rtp.abs_send_time(data, self._abs_send_time_id)
+            if stamp is not None:
+                self._uplink.add(int(time.monotonic() * 1000), stamp, len(data), ssrc)
         producer.receive(data)
 
     @staticmethod

@@ -154,9 +154,9 @@ def is_vp8_keyframe(data: bytes | bytearray, offset: int) -> bool:
     return not data[pos] & 0x01  # P bit: 0 means key frame
 
 
-def audio_level(data: bytes | bytearray, element_id: int) -> int | None:
-    """The RFC 6464 audio level byte (V bit, then the level in -dBov, 127 = silence) carried in
-    a one-byte extension element with `element_id`, or None when the packet has none."""
+def one_byte_element(data: bytes | bytearray, element_id: int) -> tuple[int, int] | None:
+    """(offset, length) of the data of the one-byte extension element `element_id` (RFC 8285
+    4.2), or None when the packet has none."""
     try:
         block = extension_block(data)
     except ValueError:
@@ -171,10 +171,26 @@ def audio_level(data: bytes | bytearray, element_id: int) -> int | None:
             continue
         if byte >> 4 == 15:
             return None
+        length = (byte & 0x0F) + 1
         if byte >> 4 == element_id:
-            return data[pos + 1] if pos + 1 < end else None
-        pos += 2 + (byte & 0x0F)
+            return (pos + 1, length) if pos + 1 + length <= end else None
+        pos += 1 + length
     return None
+
+
+def audio_level(data: bytes | bytearray, element_id: int) -> int | None:
+    """The RFC 6464 audio level byte (V bit, then the level in -dBov, 127 = silence) carried in
+    a one-byte extension element with `element_id`, or None when the packet has none."""
+    element = one_byte_element(data, element_id)
+    return None if element is None else data[element[0]]
+
+
+def abs_send_time(data: bytes | bytearray, element_id: int) -> int | None:
+    """The 24-bit abs-send-time (6.18 fixed-point seconds) a sender stamped on the packet."""
+    element = one_byte_element(data, element_id)
+    if element is None or element[1] != 3:
+        return None
+    return int.from_bytes(data[element[0] : element[0] + 3], "big")
 
 
 def unwrap_rtx(data: bytes, payload_type: int, ssrc: int) -> bytes | None:

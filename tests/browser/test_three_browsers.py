@@ -55,8 +55,8 @@ async def open_room(
     return page
 
 
-# Receiver reports show as remote-inbound-rtp; the REMB cap (the server's default 1000 kbit/s)
-# becomes Chromium's bandwidth estimate.
+# Receiver reports show as remote-inbound-rtp; REMB (the server's estimate of the uplink, at
+# most the default cap of 1000 kbit/s) bounds Chromium's bandwidth estimate.
 RECEIVER_REPORTS_SEEN = """async () => {
   const report = await window.kamarDebug.client.publishPc.getStats();
   const kinds = [];
@@ -65,7 +65,7 @@ RECEIVER_REPORTS_SEEN = """async () => {
     if (s.type === "remote-inbound-rtp") kinds.push(s.kind);
     if (s.type === "candidate-pair" && s.nominated) estimate = s.availableOutgoingBitrate;
   });
-  return kinds.includes("audio") && kinds.includes("video") && estimate === 1000000;
+  return kinds.includes("audio") && kinds.includes("video") && estimate > 0 && estimate <= 1000000;
 }"""
 
 

@@ -13,6 +13,7 @@ tests/sfu/test_aiortc_contract.py:
   RTCRtpSender._handle_rtcp_packet    a subscriber's PLI/FIR/NACK (we wrap it)
   RTCRtpReceiver._send_rtcp_pli, _send_rtcp_nack   PLI and NACK to a publisher
   RTCRtpReceiver._send_rtcp, __rtcp_ssrc   receiver reports and REMB to a publisher
+  aiortc.rate.RemoteBitrateEstimator  the delay-based uplink estimate behind that REMB
   RTCRtpReceiver._handle_rtcp_packet  a publisher's sender reports (we wrap it)
   RTCRtpSender.__ntp_timestamp, __rtp_timestamp, __packet_count, __octet_count
                                       what aiortc's RTCP loop reports for a forwarded stream

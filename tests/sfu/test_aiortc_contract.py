@@ -99,3 +99,10 @@ def test_aioice_hands_non_stun_datagrams_to_the_connections_data_received() -> N
     params = list(inspect.signature(aioice.ice.Connection.data_received).parameters)
     assert params == ["self", "data", "component"]
     assert "self._rx_srtp" in inspect.getsource(RTCDtlsTransport.__init__)
+
+
+def test_the_remb_estimator_takes_arrival_time_abs_send_time_size_and_ssrc() -> None:
+    from aiortc.rate import RemoteBitrateEstimator
+
+    params = list(inspect.signature(RemoteBitrateEstimator.add).parameters)
+    assert params == ["self", "arrival_time_ms", "abs_send_time", "payload_size", "ssrc"]

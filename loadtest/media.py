@@ -12,8 +12,10 @@ import asyncio
 import fractions
 import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import av
 from aiortc import MediaStreamTrack
@@ -63,14 +65,17 @@ def ensure_video_file(directory: Path, spec: VideoSpec = VideoSpec()) -> Path:
             "maxrate": rate,
             "bufsize": str(spec.bitrate // 2),
         }
-        for index in range(spec.fps * spec.seconds):
-            frame = _synthetic_frame(spec, index)
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
+        frames = (_synthetic_frame(spec, index) for index in range(spec.fps * spec.seconds))
+        _encode_all(container, stream, frames)
     partial.rename(path)
     return path
+
+
+def _encode_all(container: Any, stream: Any, frames: Iterable[Any]) -> None:
+    """Encode every frame, flush the encoder, and write all packets."""
+    for frame in [*frames, None]:
+        for packet in stream.encode(frame):
+            container.mux(packet)
 
 
 def _synthetic_frame(spec: VideoSpec, index: int) -> av.VideoFrame:
@@ -118,18 +123,19 @@ def ensure_audio_file(directory: Path, seconds: int = 10) -> Path:
         stream.layout = "mono"
         stream.bit_rate = 32_000
         stream.codec_context.options = {"frame_duration": "20", "application": "voip"}
-        samples = AUDIO_CLOCK // 50
-        for index in range(seconds * 50):
-            frame = av.AudioFrame(format="s16", layout="mono", samples=samples)
-            frame.planes[0].update(_tone(index * samples, samples))
-            frame.sample_rate = AUDIO_CLOCK
-            frame.pts = index * samples
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
+        samples = AUDIO_CLOCK // AUDIO_PACKETS_PER_SECOND
+        count = seconds * AUDIO_PACKETS_PER_SECOND
+        _encode_all(container, stream, (_audio_frame(i * samples, samples) for i in range(count)))
     partial.rename(path)
     return path
+
+
+def _audio_frame(start: int, samples: int) -> av.AudioFrame:
+    frame = av.AudioFrame(format="s16", layout="mono", samples=samples)
+    frame.planes[0].update(_tone(start, samples))
+    frame.sample_rate = AUDIO_CLOCK
+    frame.pts = start
+    return frame
 
 
 def _tone(start: int, count: int) -> bytes:

@@ -19,7 +19,8 @@ from typing import Any
 import pylibsrtp
 
 from sfu import peer
-from sfu.forwarding import VIDEO, Consumer, Producer, ProducerId
+from sfu.consumer import Consumer
+from sfu.forwarding import VIDEO, Producer, ProducerId
 
 PAYLOAD_SIZE = 1150  # a full VP8 packet of a 1.2 Mbit/s stream
 

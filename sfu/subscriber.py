@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sfu import peer, sdp
+from sfu.consumer import Consumer
 from sfu.errors import NegotiationError, NegotiationStateError
-from sfu.forwarding import VIDEO, Consumer, Producer, ProducerId
+from sfu.forwarding import VIDEO, Producer, ProducerId
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,8 @@ import struct
 
 import pytest
 
-from sfu.forwarding import AUDIO, VIDEO, Consumer, Producer, ProducerId
+from sfu.consumer import Consumer
+from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
 from sfu.rtp import build_id_map
 
 VP8_KEY = bytes([0x10, 0x10, 0x02, 0x00, 0x9D, 0x01, 0x2A])  # descriptor S=1, then P bit 0

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from aiortc.mediastreams import VideoStreamTrack
 
-from sfu.forwarding import VIDEO, Consumer, Producer
+from sfu.consumer import Consumer
+from sfu.forwarding import VIDEO, Producer
 from tests.conftest import RunningServer, eventually, participants
 
 pytestmark = pytest.mark.webrtc

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pylibsrtp
 
 from sfu import peer
-from sfu.forwarding import Consumer
+from sfu.consumer import Consumer
 from tests.sfu.test_forwarding import VP8_DELTA, VP8_KEY, fields, producer, rtp
 
 KEY = bytes(range(30))  # AES-128 key + 14-byte salt

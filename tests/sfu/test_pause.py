@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sfu.forwarding import Consumer, Producer
+from sfu.consumer import Consumer
+from sfu.forwarding import Producer
 from tests.sfu.test_forwarding import (
     VP8_DELTA,
     VP8_KEY,

@@ -6,7 +6,8 @@ import struct
 
 import pytest
 
-from sfu.forwarding import AUDIO, MAX_NACK_GAP, VIDEO, Consumer, Producer, ProducerId
+from sfu.consumer import Consumer
+from sfu.forwarding import AUDIO, MAX_NACK_GAP, VIDEO, Producer, ProducerId
 from sfu.retransmit import PacketCache, ResendLimiter
 from sfu.rtp import unwrap_rtx
 from tests.sfu.test_forwarding import (

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sfu.forwarding import AUDIO, VIDEO, Consumer, Producer, ProducerId
+from sfu.consumer import Consumer
+from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
 from sfu.router import MediaRouter
 
 

@@ -9,7 +9,8 @@ from aiortc import RTCRtpReceiver, RTCRtpSender
 from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 from aiortc.rtp import RtcpSrPacket
 
-from sfu.forwarding import AUDIO, Consumer, Producer
+from sfu.consumer import Consumer
+from sfu.forwarding import AUDIO, Producer
 from tests.conftest import RunningServer, eventually, participants
 from tests.sfu.test_forwarding import VP8_DELTA, VP8_KEY, producer, rtp
 

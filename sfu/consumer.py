@@ -1,0 +1,209 @@
+"""A Consumer: one producer's stream as one subscriber receives it (sfu/forwarding.py feeds it).
+
+Sans-I/O like the producer: it rewrites the shared buffer's header in place and hands it to a
+`send` callable that copies it at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sfu.forwarding import VIDEO, Producer
+from sfu.retransmit import ResendLimiter
+from sfu.rtp import SEQ_TS_SSRC
+
+# (NTP timestamp, RTP timestamp, packets sent, bytes sent) for a consumer's RTCP sender report;
+# the byte count includes RTP headers, a small overstatement of RFC 3550's payload octets.
+SenderReport = Callable[[int, int, int, int], None]
+
+
+class Consumer:
+    """One producer's stream as sent to one subscriber: its own SSRC, PT, sequence and clock."""
+
+    __slots__ = (
+        "producer",
+        "ssrc",
+        "payload_type",
+        "waiting_for_keyframe",
+        "packets_sent",
+        "octets_sent",
+        "packets_skipped",
+        "paused",
+        "closed",
+        "_send",
+        "_report",
+        "_started",
+        "_resuming",
+        "_first_seq",
+        "_resend_limiter",
+        "_resume_from",
+        "_seq_delta",
+        "_ts_delta",
+        "_last_seq",
+        "_last_ts",
+    )
+
+    def __init__(
+        self,
+        producer: Producer,
+        ssrc: int,
+        payload_type: int,
+        send: Callable[[bytearray], bool],  # copies before returning; False: dropped
+        resume_from: tuple[int, int] | None = None,
+        report: SenderReport | None = None,
+    ) -> None:
+        """`resume_from` is the (sequence, timestamp) last sent on this SSRC by an earlier
+        consumer, so a reused sender continues its numbering instead of jumping (RFC 3550 5.1).
+        `report` receives this stream's sender-report facts whenever the publisher's change."""
+        self.producer = producer
+        self.ssrc = ssrc
+        self.payload_type = payload_type
+        # A video decoder can start only at a key frame; earlier packets are useless to it.
+        self.waiting_for_keyframe = producer.kind == VIDEO
+        self.packets_sent = 0
+        self.octets_sent = 0
+        self.packets_skipped = 0
+        self.paused = False  # the subscriber does not show this video now
+        self.closed = False
+        self._send = send
+        self._report = report
+        self._resuming = False
+        self._started = False
+        self._first_seq = 0  # the producer's sequence number of the first packet sent
+        self._resend_limiter: ResendLimiter | None = None  # made on the first NACK
+        self._resume_from = resume_from
+        self._seq_delta = 0
+        self._ts_delta = 0
+        self._last_seq = 0
+        self._last_ts = 0
+
+    def forward(
+        self, buf: bytearray, marker: int, seq: int, timestamp: int, keyframe: bool
+    ) -> None:
+        if self.waiting_for_keyframe or self.paused:
+            if self.paused or not keyframe:
+                self.packets_skipped += 1
+                return
+            self.waiting_for_keyframe = False
+            self.producer.keyframe_seen()
+            if self._resuming:
+                self._resume(seq)
+        if not self._started:
+            self._start(seq, timestamp)
+        out_seq = (seq + self._seq_delta) & 0xFFFF
+        out_ts = (timestamp + self._ts_delta) & 0xFFFFFFFF
+        buf[1] = marker | self.payload_type
+        SEQ_TS_SSRC.pack_into(buf, 2, out_seq, out_ts, self.ssrc)
+        # The output copies `buf` at once; the next consumer rewrites it.
+        if self._send(buf):
+            self._last_seq = out_seq
+            self._last_ts = out_ts
+            self.packets_sent += 1
+            self.octets_sent += len(buf)
+        elif self.producer.kind == VIDEO:
+            self._skip_to_keyframe()
+
+    def pause(self) -> None:
+        """Stop sending until `resume` (the subscriber hides this video)."""
+        if self.paused or self.closed:
+            return
+        self.paused = True
+        if self.waiting_for_keyframe:
+            self.waiting_for_keyframe = False
+            self.producer.keyframe_seen()  # no longer waiting: stop asking the publisher
+
+    def resume(self) -> None:
+        """Send again from the next key frame, numbering on from the last packet sent."""
+        if not self.paused or self.closed:
+            return
+        self.paused = False
+        self._resuming = self._started
+        self.waiting_for_keyframe = True
+        self.producer.wait_for_keyframe()
+
+    def _skip_to_keyframe(self) -> None:
+        """A dropped video packet (the subscriber's link is full): send nothing more until the
+        next key frame rather than frames that cannot decode, and number on without a gap so
+        the subscriber does not NACK what was skipped on purpose."""
+        self.waiting_for_keyframe = True
+        self._resuming = True
+        self.producer.wait_for_keyframe()
+
+    def _resume(self, seq: int) -> None:
+        # Sequence numbers continue without a gap (a gap would read as loss and draw NACKs);
+        # the timestamp keeps its offset, so the pause shows as the time that really passed.
+        self._resuming = False
+        self._seq_delta = (self._last_seq + 1 - seq) & 0xFFFF
+        self._first_seq = seq  # NACKs for packets from before the pause map to nothing now
+
+    def forward_late(self, buf: bytearray, marker: int, seq: int, timestamp: int) -> None:
+        """A packet older than the newest one sent: send it where it belongs in this
+        consumer's numbering, without moving the numbering (like a repair)."""
+        if self.waiting_for_keyframe or self.paused or not self._started:
+            return
+        if (seq - self._first_seq) & 0xFFFF >= 0x8000:
+            return  # from before this consumer started
+        self.resend(buf, marker, seq, timestamp)
+
+    def nack(self, lost: list[int], now: float) -> None:
+        """The subscriber misses these packets (its own sequence numbers, RFC 4585 6.2.1)."""
+        if not self._started or self.closed:
+            return
+        limiter = self._resend_limiter
+        if limiter is None:
+            limiter = self._resend_limiter = ResendLimiter()
+        for out_seq in lost:
+            out_seq &= 0xFFFF
+            if not limiter.allow(out_seq, now):
+                continue
+            seq = (out_seq - self._seq_delta) & 0xFFFF
+            if (seq - self._first_seq) & 0xFFFF >= 0x8000:
+                continue  # from before this consumer started: never sent to it
+            self.producer.resend(self, seq)
+
+    def resend(self, buf: bytearray, marker: int, seq: int, timestamp: int) -> None:
+        """Rewrite a repaired packet like its first sending; counters and state stay put."""
+        buf[1] = marker | self.payload_type
+        SEQ_TS_SSRC.pack_into(
+            buf,
+            2,
+            (seq + self._seq_delta) & 0xFFFF,
+            (timestamp + self._ts_delta) & 0xFFFFFFFF,
+            self.ssrc,
+        )
+        self._send(buf)
+
+    def sender_report(self, ntp: int, rtp: int) -> None:
+        """Pass the publisher's NTP/RTP pair on in this stream's own RTP clock, so a receiver
+        can still line this participant's audio up with their video (RFC 3550 6.4.1)."""
+        if self._report is not None and self._started:
+            out_rtp = (rtp + self._ts_delta) & 0xFFFFFFFF
+            self._report(ntp, out_rtp, self.packets_sent, self.octets_sent)
+
+    def _start(self, seq: int, timestamp: int) -> None:
+        self._started = True
+        self._first_seq = seq
+        if self._resume_from is not None:
+            last_seq, last_ts = self._resume_from
+            self._seq_delta = (last_seq + 1 - seq) & 0xFFFF
+            # Move the clock one second on: a receiver treats this as a gap, never as going back.
+            self._ts_delta = (last_ts + self.producer.clock_rate - timestamp) & 0xFFFFFFFF
+        if self.producer.last_sender_report is not None:
+            self.sender_report(*self.producer.last_sender_report)
+
+    @property
+    def last_sent(self) -> tuple[int, int] | None:
+        """(sequence, timestamp) of the last packet sent, for a successor on the same SSRC."""
+        if not self._started:
+            return self._resume_from
+        return self._last_seq, self._last_ts
+
+    def request_keyframe(self) -> None:
+        """The subscriber lost its picture (RFC 4585 PLI or RFC 5104 FIR)."""
+        self.producer.request_keyframe()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.producer.remove_consumer(self)

@@ -41,6 +41,7 @@ def build_app(config: Config) -> web.Application:
         ),
         clock=time.time,
         ice_servers=list(config.ice_servers),
+        max_participants=config.max_participants,
     )
     app = web.Application(client_max_size=MAX_API_BODY)
     app[SERVICES_KEY] = services

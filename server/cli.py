@@ -70,6 +70,11 @@ def _parser() -> argparse.ArgumentParser:
         help="let the lobby page mint join tokens for anyone (development only)",
     )
     serve.add_argument(
+        "--max-participants",
+        type=int,
+        help="the most participants at once; more are refused politely (default 0: no limit)",
+    )
+    serve.add_argument(
         "--max-video-kbps",
         type=int,
         help="the most each camera may send, in kbit/s (default 1000)",

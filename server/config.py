@@ -37,6 +37,8 @@ class Config:
     # The most each camera may send (REMB to publishers). Without simulcast every subscriber
     # receives that much per camera: 1 Mbit/s is good 640x360 video and still fits mobile data.
     max_video_kbps: int = 1000
+    # The most participants at once in this process (0: no limit but the machine's capacity).
+    max_participants: int = 0
     log_level: str = "info"
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
@@ -66,7 +68,7 @@ _ENV_PREFIX = "KAMAR_"
 _LIST_FIELDS = {"ice_hosts", "announce", "ice_servers"}
 _PATH_FIELDS = {"data_dir", "tls_cert", "tls_key"}
 _BOOL_FIELDS = {"dev_tokens"}
-_INT_FIELDS = {"port", "max_video_kbps"}
+_INT_FIELDS = {"port", "max_video_kbps", "max_participants"}
 _NAMES = {f.name for f in fields(Config)} - {"extra"}
 
 
@@ -152,6 +154,8 @@ def _address(text: str, setting: str) -> str:
 def validate(config: Config) -> Config:
     if not 0 < config.port < 65536:
         raise ConfigError(f"port must be 1-65535, not {config.port}")
+    if config.max_participants < 0:
+        raise ConfigError("max_participants must be 0 (no limit) or more")
     if not MIN_VIDEO_KBPS <= config.max_video_kbps <= MAX_VIDEO_KBPS:
         raise ConfigError(
             f"max_video_kbps must be {MIN_VIDEO_KBPS}-{MAX_VIDEO_KBPS}, not {config.max_video_kbps}"

@@ -13,6 +13,7 @@ CLOSING_CODES = frozenset(
         "token_expired",
         "wrong_room",
         "hello_timeout",
+        "server_full",
     }
 )
 

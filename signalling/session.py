@@ -48,6 +48,8 @@ class Services:
     peer_settings: PeerSettings
     clock: Callable[[], float]
     ice_servers: list[str] = field(default_factory=list)
+    # The most participants this process serves at once; 0: no limit but the machine's.
+    max_participants: int = 0
     # Sessions whose socket is open or whose media is still closing: shutdown waits for them.
     live_sessions: set[Session] = field(default_factory=set)
 
@@ -130,6 +132,7 @@ class Session:
             can_publish=grant.can_publish,
             can_subscribe=grant.can_subscribe,
         )
+        self._refuse_when_full(grant)
         room = self._services.registry.room(grant.room)
         replaced = room.join(participant)
         if replaced is not None:
@@ -152,6 +155,24 @@ class Session:
                 participant.id, self._services.peer_settings, self._send_offer, self._media_failed
             )
             room.media.add_subscriber(self.subscriber)
+
+    def _refuse_when_full(self, grant: grants.JoinGrant) -> None:
+        """A full server says so before any media, rather than degrading everyone's meeting.
+        Someone joining again (a reload, a second device) replaces their old connection, so
+        they never count twice and are never refused."""
+        limit = self._services.max_participants
+        registry = self._services.registry
+        if not limit or registry.participant_count < limit:
+            return
+        room = registry.rooms.get(grant.room)
+        if room is not None and any(
+            p.identity == grant.identity for p in room.participants.values()
+        ):
+            return
+        raise ProtocolError(
+            "server_full",
+            f"this server is full ({limit} participants); please try again later",
+        )
 
     async def _on_publish_offer(self, offer: PublishOffer) -> None:
         assert self.participant is not None and self.room is not None

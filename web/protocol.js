@@ -9,6 +9,7 @@ const ICE_GATHER_LIMIT_MS = 2000;
 // Close reasons after which reconnecting with the same token cannot help.
 const FINAL_ERRORS = new Set([
   "unauthorized", "token_expired", "wrong_room", "version_unsupported", "forbidden",
+  "server_full",
 ]);
 
 export function waitForIceGathering(pc, limitMs = ICE_GATHER_LIMIT_MS) {

@@ -216,3 +216,12 @@ def test_the_video_cap_comes_from_file_environment_or_flag(tmp_path: Path) -> No
 def test_a_video_cap_out_of_range_or_not_a_number_is_refused(tmp_path: Path, value: str) -> None:
     with pytest.raises(ConfigError, match="max_video_kbps"):
         load_in(tmp_path, {"KAMAR_MAX_VIDEO_KBPS": value})
+
+
+def test_the_participant_limit_defaults_to_none_and_refuses_negative_values(
+    tmp_path: Path,
+) -> None:
+    assert load_in(tmp_path).max_participants == 0
+    assert load_in(tmp_path, {"KAMAR_MAX_PARTICIPANTS": "300"}).max_participants == 300
+    with pytest.raises(ConfigError, match="max_participants"):
+        load_in(tmp_path, max_participants=-1)

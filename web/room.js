@@ -254,7 +254,9 @@ function onClosed({ reason, final }) {
   }
   if (final || state.reconnects >= RECONNECT_DELAYS_MS.length) {
     state.phase = "ended";
-    end(t.ended + ((state.error && state.error.message) || reason), !final);
+    // A full server may have room again later: offer to try again.
+    const canRejoin = !final || reason === "server_full";
+    end(t.ended + ((state.error && state.error.message) || reason), canRejoin);
     return;
   }
   state.phase = "reconnecting";

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
+from signalling.ws import SERVICES_KEY
 from tests.conftest import RunningServer, eventually
 
 pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
@@ -169,3 +170,18 @@ async def test_a_watcher_without_camera_or_microphone_sees_and_hears_the_speaker
     assert await watcher.locator(".tile").count() == 2  # the speaker's and its own
     for page in (speaker, watcher):
         await page.context.close()
+
+
+async def test_a_full_server_says_so_and_offers_to_try_again(
+    kamar: RunningServer, chromium: Browser
+) -> None:
+    kamar.server.app[SERVICES_KEY].max_participants = 1
+    inside = await open_room(chromium, kamar, "penuh", "Ani")
+    context = await chromium.new_context(viewport={"width": 360, "height": 640})
+    page = await context.new_page()
+    await page.goto(f"{kamar.base_url}/r/penuh?token={kamar.token('penuh', 'budi')}")
+    await page.wait_for_selector("#ended:not([hidden])")
+    assert "full" in await page.inner_text("#ended-text")
+    assert await page.locator("#btn-rejoin").is_visible()
+    for open_page in (inside, page):
+        await open_page.context.close()

@@ -101,15 +101,16 @@ class Producer:
         self.closed = False
         # Only video is repaired: receivers do not NACK Opus, which has its own concealment.
         self._cache = PacketCache() if kind == VIDEO else None
-        self.reception = Reception()  # for the receiver reports the publisher gets
+        self.reception = Reception(clock_rate)  # for the receiver reports the publisher gets
         self._highest_seq = -1  # highest sequence number received (video), -1 before any
         self._request_resend = request_resend
         self._extension_map = extension_map
         self._keyframe_waiters = 0
         self._request_keyframe = request_keyframe
 
-    def receive(self, data: bytes) -> None:
-        """Forward one decrypted RTP packet of this producer's SSRC to every consumer."""
+    def receive(self, data: bytes, arrival: float | None = None) -> None:
+        """Forward one decrypted RTP packet of this producer's SSRC to every consumer.
+        `arrival` (seconds, steady clock) feeds the jitter of the receiver reports."""
         if len(data) < 12 or data[1] & 0x7F != self.payload_type:
             # RTX (RFC 4588) and anything else on another payload type is not forwarded.
             self.packets_dropped += 1
@@ -124,7 +125,7 @@ class Producer:
             self.packets_dropped += 1
             return
         _first, second, seq, timestamp, _ssrc = FIXED_HEADER.unpack_from(buf)
-        self.reception.add(seq)
+        self.reception.add(seq, timestamp, arrival)
         if self._cache is not None:
             self._cache.put(seq, data)
             gap = (seq - self._highest_seq - 1) & 0xFFFF

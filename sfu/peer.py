@@ -215,7 +215,7 @@ async def send_receiver_report(
             fraction_lost=block.fraction_lost,
             packets_lost=block.packets_lost,
             highest_sequence=block.highest_sequence,
-            jitter=0,  # not tracked yet: it would need an arrival time per packet
+            jitter=block.jitter,
             lsr=block.lsr,
             dlsr=block.dlsr,
         )

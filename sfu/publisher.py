@@ -208,11 +208,12 @@ class PublisherPeer:
             producer = self._learn_ssrc(data)
             if producer is None:
                 return
+        now = time.monotonic()
         if self._abs_send_time_id and producer.kind == VIDEO:
             stamp = rtp.abs_send_time(data, self._abs_send_time_id)
             if stamp is not None:
-                self._uplink.add(int(time.monotonic() * 1000), stamp, len(data), ssrc)
-        producer.receive(data)
+                self._uplink.add(int(now * 1000), stamp, len(data), ssrc)
+        producer.receive(data, now)
 
     @staticmethod
     def _on_rtx(data: bytes, producer: Producer, rtx_payload_type: int) -> None:
@@ -221,7 +222,7 @@ class PublisherPeer:
             return
         original = rtp.unwrap_rtx(data, producer.payload_type, producer.ssrc)
         if original is not None:  # None: a padding-only bandwidth probe
-            producer.receive(original)
+            producer.receive(original, time.monotonic())
 
     def _learn_ssrc(self, data: bytes) -> Producer | None:
         """An SSRC the offer did not list: let aiortc's router match it by MID or payload type,

@@ -1,5 +1,5 @@
 """What the SFU tells a publisher about each stream it receives: RTCP receiver-report facts
-(RFC 3550 section 6.4.1 and appendix A.3).
+(RFC 3550 section 6.4.1, appendix A.3 for loss and A.8 for jitter).
 
 Without receiver reports a browser learns nothing about loss or round-trip time on its uplink,
 so its loss-based bandwidth estimate never grows past where it started; with them (and a REMB
@@ -18,6 +18,7 @@ class ReportBlock(NamedTuple):
     fraction_lost: int  # of the packets expected since the previous report, in 1/256
     packets_lost: int  # cumulative, may be negative with duplicates (RFC 3550 6.4.1)
     highest_sequence: int  # extended: cycles << 16 | sequence
+    jitter: int  # interarrival jitter in RTP timestamp units (RFC 3550 A.8)
     lsr: int  # middle 32 bits of the last sender report's NTP time, 0 before one
     dlsr: int  # delay since that sender report, in 1/65536 s
 
@@ -25,10 +26,13 @@ class ReportBlock(NamedTuple):
 class Reception:
     __slots__ = (
         "_base", "_highest", "_received", "_expected_prior", "_received_prior", "_lsr",
-        "_sr_at",
+        "_sr_at", "_clock_rate", "_transit", "_jitter",
     )  # fmt: skip
 
-    def __init__(self) -> None:
+    def __init__(self, clock_rate: int = 90000) -> None:
+        self._clock_rate = clock_rate
+        self._transit: float | None = None  # arrival minus RTP time of the previous packet
+        self._jitter = 0.0
         self._base = -1  # extended sequence number of the first packet, -1 before any
         self._highest = -1
         self._received = 0
@@ -37,9 +41,18 @@ class Reception:
         self._lsr = 0
         self._sr_at = 0.0
 
-    def add(self, seq: int) -> None:
-        """One more packet with 16-bit sequence number `seq` arrived."""
+    def add(self, seq: int, timestamp: int = 0, arrival: float | None = None) -> None:
+        """One more packet with 16-bit sequence number `seq` and RTP `timestamp` arrived at
+        `arrival` (seconds on any steady clock; None: no arrival time, no jitter update)."""
         self._received += 1
+        if arrival is not None:
+            # RFC 3550 A.8: the difference in relative transit times, smoothed by 1/16.
+            transit = arrival * self._clock_rate - timestamp
+            if self._transit is not None:
+                # Timestamps wrap at 2**32; a difference is never near that large.
+                delta = abs((transit - self._transit + 2**31) % 2**32 - 2**31)
+                self._jitter += (delta - self._jitter) / 16
+            self._transit = transit
         if self._highest < 0:
             self._base = self._highest = seq
             return
@@ -63,4 +76,6 @@ class Reception:
         fraction = (lost_interval << 8) // expected_interval if lost_interval > 0 else 0
         lost = max(-_MAX_CUMULATIVE_LOST - 1, min(_MAX_CUMULATIVE_LOST, expected - self._received))
         dlsr = int((now - self._sr_at) * 65536) if self._lsr else 0
-        return ReportBlock(min(fraction, 255), lost, self._highest & 0xFFFFFFFF, self._lsr, dlsr)
+        return ReportBlock(
+            min(fraction, 255), lost, self._highest & 0xFFFFFFFF, int(self._jitter), self._lsr, dlsr
+        )

@@ -55,14 +55,14 @@ async def test_packets_a_publisher_loses_on_the_way_to_the_sfu_are_asked_for_aga
     came_again: set[int] = set()
     receive = Producer.receive
 
-    def lossy_receive(self: Producer, data: bytes) -> None:
+    def lossy_receive(self: Producer, data: bytes, arrival: float | None = None) -> None:
         seq = int.from_bytes(data[2:4], "big")
         if self.kind == VIDEO and seq % 15 == 0:
             if seq not in dropped:
                 dropped.add(seq)  # lost between the publisher and the SFU
                 return
             came_again.add(seq)
-        receive(self, data)
+        receive(self, data, arrival)
 
     monkeypatch.setattr(Producer, "receive", lossy_receive)
     async with participants(kamar, "demo", "alice", "bob") as (alice, bob):

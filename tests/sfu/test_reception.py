@@ -59,3 +59,34 @@ def test_lsr_and_dlsr_come_from_the_last_sender_report() -> None:
     block = reception.report(now=10.5)
     assert block is not None
     assert block.lsr == 0x5678_9ABC and block.dlsr == 65536 // 2
+
+
+def test_steady_arrivals_mean_no_jitter() -> None:
+    reception = Reception(clock_rate=90000)
+    for n in range(50):
+        reception.add(n, timestamp=3000 * n, arrival=10.0 + n / 30)
+    block = reception.report(now=20.0)
+    assert block is not None and block.jitter == 0
+
+
+def test_arrivals_wobbling_by_10_ms_converge_to_900_units_of_jitter() -> None:
+    reception = Reception(clock_rate=90000)
+    for n in range(400):
+        wobble = 0.010 if n % 2 else 0.0  # every other packet 10 ms late
+        reception.add(n, timestamp=3000 * n, arrival=10.0 + n / 30 + wobble)
+    block = reception.report(now=30.0)
+    assert block is not None and 880 <= block.jitter <= 900  # 10 ms at 90 kHz
+
+
+def test_jitter_survives_the_rtp_timestamp_wrap() -> None:
+    reception = Reception(clock_rate=90000)
+    for n in range(50):
+        reception.add(n, timestamp=(2**32 - 3000 * 25 + 3000 * n) % 2**32, arrival=n / 30)
+    block = reception.report(now=5.0)
+    assert block is not None and block.jitter == 0
+
+
+def test_without_arrival_times_jitter_stays_zero() -> None:
+    reception = received([1, 2, 3])
+    block = reception.report(now=1.0)
+    assert block is not None and block.jitter == 0

@@ -24,6 +24,7 @@ from aiortc.mediastreams import MediaStreamError
 from loadtest import latency, pacing
 from loadtest.sequence import SequenceTracker
 from sfu import peer as sfu_peer
+from sfu import rtp as sfu_rtp
 from sfu import sdp
 
 RECEIVE_MODES = ("decode", "count")
@@ -147,14 +148,7 @@ class SyntheticParticipant:
             raise ServerError(event)
         await pc.setRemoteDescription(RTCSessionDescription(sdp=event["sdp"], type="answer"))
         if pace_bps is not None:
-            abs_id = next(
-                (
-                    section.extensions[latency.ABS_SEND_TIME_URI]
-                    for section in sdp.parse(pc.localDescription.sdp)
-                    if latency.ABS_SEND_TIME_URI in section.extensions
-                ),
-                0,
-            )
+            abs_id = _local_extension_id(pc, sfu_peer.ABS_SEND_TIME_URI)
             pacer = pacing.Pacer(pace_bps)
             transport = pc.getTransceivers()[0].sender.transport
             sfu_peer.wrap_rtp_out(transport, lambda send: pacing.paced(send, pacer, abs_id))
@@ -208,14 +202,7 @@ class SyntheticParticipant:
         self._counting = True
         ssrc_mid: dict[int, str] = {}
         received = self.received
-        abs_id = next(
-            (
-                section.extensions[latency.ABS_SEND_TIME_URI]
-                for section in sdp.parse(pc.localDescription.sdp)
-                if latency.ABS_SEND_TIME_URI in section.extensions
-            ),
-            0,
-        )
+        abs_id = _local_extension_id(pc, sfu_peer.ABS_SEND_TIME_URI)
 
         def count(data: bytes) -> None:
             ssrc = int.from_bytes(data[8:12], "big")
@@ -236,7 +223,7 @@ class SyntheticParticipant:
                     received.sequences[ssrc] = SequenceTracker(seq)
                 else:
                     tracker.add(seq)
-                stamp = latency.find_abs_send_time(data, abs_id) if abs_id else None
+                stamp = sfu_rtp.abs_send_time(data, abs_id) if abs_id else None
                 if stamp is not None:
                     received.delays.append(
                         latency.delay_seconds(stamp, latency.abs_send_time_now())
@@ -270,6 +257,14 @@ class SyntheticParticipant:
         for pc in (self.publish_pc, self.subscribe_pc):
             if pc is not None:
                 await pc.close()
+
+
+def _local_extension_id(pc: RTCPeerConnection, uri: str) -> int:
+    """The id this side negotiated for header extension `uri`, 0 if none."""
+    for section in sdp.parse(pc.localDescription.sdp):
+        if uri in section.extensions:
+            return section.extensions[uri]
+    return 0
 
 
 def _mid_of_ssrc(pc: RTCPeerConnection, ssrc: int) -> str | None:

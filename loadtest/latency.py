@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from aiortc import clock
 
-ABS_SEND_TIME_URI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
+from sfu import rtp
+
 _WRAP = 1 << 24
 _UNITS_PER_SECOND = 1 << 18
 
@@ -27,39 +28,10 @@ def delay_seconds(sent: int, now: int) -> float:
     return ((now - sent) % _WRAP) / _UNITS_PER_SECOND
 
 
-def abs_send_time_offset(data: bytes | bytearray, element_id: int) -> int | None:
-    """Where the 3-byte abs-send-time value sits in an RTP packet's one-byte extension block
-    (RFC 8285 4.2), or None."""
-    if len(data) < 16 or not data[0] & 0x10:
-        return None
-    start = 12 + 4 * (data[0] & 0x0F)
-    if len(data) < start + 4 or data[start] != 0xBE or data[start + 1] != 0xDE:
-        return None
-    pos = start + 4
-    end = min(len(data), pos + 4 * int.from_bytes(data[start + 2 : start + 4], "big"))
-    while pos < end:
-        byte = data[pos]
-        if byte == 0:
-            pos += 1
-            continue
-        if byte >> 4 == 15:
-            return None
-        length = (byte & 0x0F) + 1
-        if byte >> 4 == element_id and length == 3 and pos + 4 <= end:
-            return pos + 1
-        pos += 1 + length
-    return None
-
-
-def find_abs_send_time(data: bytes | bytearray, element_id: int) -> int | None:
-    """The abs-send-time value in an RTP packet, or None."""
-    offset = abs_send_time_offset(data, element_id)
-    return None if offset is None else int.from_bytes(data[offset : offset + 3], "big")
-
-
 def restamp(data: bytes, element_id: int, stamp: int) -> bytes:
     """`data` with its abs-send-time set to `stamp` (unchanged when it carries none)."""
-    offset = abs_send_time_offset(data, element_id)
-    if offset is None:
+    element = rtp.one_byte_element(data, element_id)
+    if element is None or element[1] != 3:
         return data
+    offset = element[0]
     return data[:offset] + stamp.to_bytes(3, "big") + data[offset + 3 :]

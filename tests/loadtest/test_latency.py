@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from loadtest import latency
+from sfu import rtp
 
 
 @pytest.mark.parametrize(
@@ -30,8 +31,8 @@ def packet(extensions: bytes) -> bytes:
 
 def test_the_stamp_is_found_by_its_id_after_other_elements_and_padding() -> None:
     data = packet(bytes([0x10, 0x07]) + b"\x00" + bytes([0x32, 0xAB, 0xCD, 0xEF]))
-    assert latency.find_abs_send_time(data, 3) == 0xABCDEF
-    assert latency.find_abs_send_time(data, 4) is None
+    assert rtp.abs_send_time(data, 3) == 0xABCDEF
+    assert rtp.abs_send_time(data, 4) is None
 
 
 @pytest.mark.parametrize(
@@ -44,7 +45,7 @@ def test_the_stamp_is_found_by_its_id_after_other_elements_and_padding() -> None
     ],
 )
 def test_packets_without_a_well_formed_stamp_give_none(data: bytes) -> None:
-    assert latency.find_abs_send_time(data, 3) is None
+    assert rtp.abs_send_time(data, 3) is None
 
 
 def test_now_is_a_24_bit_value() -> None:
@@ -52,4 +53,4 @@ def test_now_is_a_24_bit_value() -> None:
 
 
 def test_a_csrc_count_pointing_past_the_packet_gives_none() -> None:
-    assert latency.find_abs_send_time(bytes([0x9F, 96]) + b"\x00" * 20, 3) is None
+    assert rtp.abs_send_time(bytes([0x9F, 96]) + b"\x00" * 20, 3) is None

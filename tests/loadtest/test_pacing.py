@@ -6,6 +6,7 @@ import pytest
 
 from loadtest import latency
 from loadtest.pacing import Pacer, paced
+from sfu import rtp
 from tests.loadtest.test_latency import packet
 
 
@@ -31,7 +32,7 @@ def test_the_rate_must_be_positive(rate: float) -> None:
 def test_restamping_rewrites_only_the_abs_send_time_value() -> None:
     data = packet(bytes([0x10, 0x07, 0x32, 0x00, 0x00, 0x01]))
     out = latency.restamp(data, 3, 0xABCDEF)
-    assert latency.find_abs_send_time(out, 3) == 0xABCDEF
+    assert rtp.abs_send_time(out, 3) == 0xABCDEF
     assert len(out) == len(data) and out[:17] == data[:17] and out[-7:] == data[-7:]
     assert latency.restamp(data, 9, 0xABCDEF) == data  # no such element: unchanged
 
@@ -45,11 +46,11 @@ async def test_rtp_waits_for_its_slot_and_leaves_with_a_fresh_stamp_while_rtcp_g
         sent.append(data)
 
     send_paced = paced(send, Pacer(bits_per_second=8_000_000), abs_send_time_id=3)
-    rtp = packet(bytes([0x32, 0x00, 0x00, 0x01]))
+    media = packet(bytes([0x32, 0x00, 0x00, 0x01]))
     rtcp = bytes([0x80, 200]) + b"\x00" * 26
-    await send_paced(rtp)
+    await send_paced(media)
     await send_paced(rtcp)
     assert sent[1] == rtcp
-    stamp = latency.find_abs_send_time(sent[0], 3)
+    stamp = rtp.abs_send_time(sent[0], 3)
     assert stamp is not None and stamp != 1
     assert latency.delay_seconds(stamp, latency.abs_send_time_now()) < 1.0

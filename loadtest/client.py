@@ -22,10 +22,10 @@ from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
 from loadtest import latency, pacing
-from loadtest.sequence import SequenceTracker
 from sfu import peer as sfu_peer
 from sfu import rtp as sfu_rtp
 from sfu import sdp
+from sfu.reception import Reception
 
 RECEIVE_MODES = ("decode", "count")
 
@@ -50,7 +50,7 @@ class ReceivedMedia:
     # sequence tracking per SSRC for loss.
     measuring: bool = False
     delays: list[float] = field(default_factory=list)
-    sequences: dict[int, SequenceTracker] = field(default_factory=dict)
+    sequences: dict[int, Reception] = field(default_factory=dict)
 
     def start_measuring(self) -> None:
         self.delays.clear()
@@ -218,11 +218,10 @@ class SyntheticParticipant:
             received.bytes += len(data)
             if received.measuring:
                 seq = (data[2] << 8) | data[3]
-                tracker = received.sequences.get(ssrc)
-                if tracker is None:
-                    received.sequences[ssrc] = SequenceTracker(seq)
-                else:
-                    tracker.add(seq)
+                reception = received.sequences.get(ssrc)
+                if reception is None:
+                    reception = received.sequences[ssrc] = Reception()
+                reception.add(seq)
                 stamp = sfu_rtp.abs_send_time(data, abs_id) if abs_id else None
                 if stamp is not None:
                     received.delays.append(

@@ -60,6 +60,16 @@ class Reception:
         if delta < _HALF:  # newer; an older one (reordered) only counts as received
             self._highest += delta
 
+    @property
+    def expected(self) -> int:
+        """Packets expected so far: from the first sequence number to the highest."""
+        return self._highest - self._base + 1 if self._highest >= 0 else 0
+
+    @property
+    def lost(self) -> int:
+        """Missing packets; late and duplicated ones can make the raw count negative."""
+        return max(0, self.expected - self._received)
+
     def sender_report(self, ntp: int, now: float) -> None:
         self._lsr = (ntp >> 16) & 0xFFFFFFFF
         self._sr_at = now
@@ -68,7 +78,7 @@ class Reception:
         """The next report block; None while nothing has arrived. Starts a new interval."""
         if self._highest < 0:
             return None
-        expected = self._highest - self._base + 1
+        expected = self.expected
         expected_interval = expected - self._expected_prior
         received_interval = self._received - self._received_prior
         self._expected_prior, self._received_prior = expected, self._received

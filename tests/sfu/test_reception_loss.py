@@ -1,15 +1,15 @@
-"""Receiver-side loss counting of the load test (RFC 3550 A.3 style)."""
+"""Loss counting as the load test's subscribers do it, with sfu.reception (RFC 3550 A.3)."""
 
 from __future__ import annotations
 
 import pytest
 
-from loadtest.sequence import SequenceTracker
+from sfu.reception import Reception
 
 
-def track(seqs: list[int]) -> SequenceTracker:
-    tracker = SequenceTracker(seqs[0])
-    for seq in seqs[1:]:
+def track(seqs: list[int]) -> Reception:
+    tracker = Reception()
+    for seq in seqs:
         tracker.add(seq)
     return tracker
 

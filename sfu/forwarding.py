@@ -58,7 +58,6 @@ class Producer:
         "closed",
         "reception",
         "_cache",
-        "_highest_seq",
         "_request_resend",
         "_loud_total",
         "_loud_packets",
@@ -102,7 +101,6 @@ class Producer:
         # Only video is repaired: receivers do not NACK Opus, which has its own concealment.
         self._cache = PacketCache() if kind == VIDEO else None
         self.reception = Reception(clock_rate)  # for the receiver reports the publisher gets
-        self._highest_seq = -1  # highest sequence number received (video), -1 before any
         self._request_resend = request_resend
         self._extension_map = extension_map
         self._keyframe_waiters = 0
@@ -125,14 +123,14 @@ class Producer:
             self.packets_dropped += 1
             return
         _first, second, seq, timestamp, _ssrc = FIXED_HEADER.unpack_from(buf)
+        highest = self.reception.highest  # before this packet
         self.reception.add(seq, timestamp, arrival)
         if self._cache is not None:
             self._cache.put(seq, data)
-            gap = (seq - self._highest_seq - 1) & 0xFFFF
-            if gap < 0x8000 or self._highest_seq < 0:  # newer than the highest so far
-                if 0 < gap <= MAX_NACK_GAP and self._highest_seq >= 0:
-                    self._ask_for(self._highest_seq + 1, gap)
-                self._highest_seq = seq
+            gap = (seq - highest - 1) & 0xFFFF
+            if highest < 0 or gap < 0x8000:  # newer than the highest so far
+                if 0 < gap <= MAX_NACK_GAP and highest >= 0:
+                    self._ask_for(highest + 1, gap)
             else:  # a repair or a reordered packet: fill the gap, move no one's numbering
                 for consumer in self.consumers:
                     consumer.forward_late(buf, second & 0x80, seq, timestamp)

@@ -61,6 +61,11 @@ class Reception:
             self._highest += delta
 
     @property
+    def highest(self) -> int:
+        """The 16-bit sequence number of the newest packet so far, -1 before any."""
+        return self._highest & 0xFFFF if self._highest >= 0 else -1
+
+    @property
     def expected(self) -> int:
         """Packets expected so far: from the first sequence number to the highest."""
         return self._highest - self._base + 1 if self._highest >= 0 else 0

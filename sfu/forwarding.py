@@ -159,10 +159,12 @@ class Producer:
         self._loud_total = self._loud_packets = self._level_packets = 0
         return heard
 
-    def sender_report(self, ssrc: int, ntp: int, rtp: int) -> None:
-        """The publisher's RTCP SR: its NTP wall clock at RTP time `rtp` (RFC 3550 6.4.1)."""
+    def sender_report(self, ssrc: int, ntp: int, rtp: int, now: float) -> None:
+        """The publisher's RTCP SR, received at `now`: its NTP wall clock at RTP time `rtp`
+        (RFC 3550 6.4.1). Our receiver reports echo it back (LSR/DLSR)."""
         if ssrc != self.ssrc:
             return
+        self.reception.sender_report(ntp, now)
         self.last_sender_report = (ntp, rtp)
         for consumer in self.consumers:
             consumer.sender_report(ntp, rtp)

@@ -188,9 +188,7 @@ class PublisherPeer:
 
     @staticmethod
     def _on_sender_report(producer: Producer, ssrc: int, ntp: int, rtp_time: int) -> None:
-        if ssrc == producer.ssrc:
-            producer.reception.sender_report(ntp, asyncio.get_running_loop().time())
-        producer.sender_report(ssrc, ntp, rtp_time)
+        producer.sender_report(ssrc, ntp, rtp_time, asyncio.get_running_loop().time())
 
     async def _on_rtp(self, data: bytes, arrival_time_ms: int) -> None:
         """Replaces aiortc's receive pipeline (parse, jitter buffer, decoder) for this peer;

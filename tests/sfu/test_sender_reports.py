@@ -34,7 +34,7 @@ def test_a_report_is_passed_on_in_the_consumers_own_rtp_clock() -> None:
     consumer, reports = consumer_with_reports(source, resume=(100, 500_000))
     source.receive(rtp(7000, 1_000_000, VP8_KEY))
     source.receive(rtp(7001, 1_003_000, VP8_DELTA))
-    source.sender_report(0xAAAA0001, ntp=0xE000_0000_8000_0000, rtp=1_003_000)
+    source.sender_report(0xAAAA0001, ntp=0xE000_0000_8000_0000, rtp=1_003_000, now=1.0)
     shift = (500_000 + 90_000 - 1_000_000) & 0xFFFFFFFF
     sent_bytes = 12 + len(VP8_KEY) + 12 + len(VP8_DELTA)
     assert reports == [(0xE000_0000_8000_0000, (1_003_000 + shift) & 0xFFFFFFFF, 2, sent_bytes)]
@@ -43,7 +43,7 @@ def test_a_report_is_passed_on_in_the_consumers_own_rtp_clock() -> None:
 
 def test_a_consumer_that_starts_later_reports_the_latest_mapping_at_once() -> None:
     source, _ = producer(AUDIO, pt=111, clock_rate=48000)
-    source.sender_report(0xAAAA0001, ntp=123 << 32, rtp=4800)
+    source.sender_report(0xAAAA0001, ntp=123 << 32, rtp=4800, now=1.0)
     _consumer, reports = consumer_with_reports(source)
     assert reports == []  # nothing sent yet: no numbering to report in
     source.receive(rtp(1, 9600, b"opus", pt=111))
@@ -53,10 +53,10 @@ def test_a_consumer_that_starts_later_reports_the_latest_mapping_at_once() -> No
 def test_reports_for_another_ssrc_and_before_the_first_packet_are_not_passed_on() -> None:
     source, _ = producer()
     _consumer, reports = consumer_with_reports(source)
-    source.sender_report(0xAAAA0001, ntp=1 << 32, rtp=0)  # waiting for a key frame
+    source.sender_report(0xAAAA0001, ntp=1 << 32, rtp=0, now=1.0)  # waiting for a key frame
     source.receive(rtp(1, 0, VP8_KEY))
     reports.clear()
-    source.sender_report(0x1234, ntp=2 << 32, rtp=0)  # e.g. the RTX stream's
+    source.sender_report(0x1234, ntp=2 << 32, rtp=0, now=1.0)  # e.g. the RTX stream's
     assert reports == [] and source.last_sender_report == (1 << 32, 0)
 
 
@@ -76,9 +76,9 @@ async def test_a_subscriber_gets_sender_reports_with_the_publishers_wall_clock(
     received: list[tuple[RTCRtpReceiver, int, int]] = []
     original_report, original_handle = Producer.sender_report, RTCRtpReceiver._handle_rtcp_packet
 
-    def record_published(self: Producer, ssrc: int, ntp: int, rtp: int) -> None:
+    def record_published(self: Producer, ssrc: int, ntp: int, rtp: int, now: float) -> None:
         published.append((ntp, rtp))
-        original_report(self, ssrc, ntp, rtp)
+        original_report(self, ssrc, ntp, rtp, now)
 
     async def record_received(self: RTCRtpReceiver, packet: object) -> None:
         if isinstance(packet, RtcpSrPacket):
@@ -103,3 +103,12 @@ async def test_a_subscriber_gets_sender_reports_with_the_publishers_wall_clock(
         # aiortc alone reports NTP 0 (which receivers ignore) for forwarded streams, until
         # alice's first SR passes; the reports with a clock carry alice's own pairs.
         assert set(with_clock()) <= set(published)
+
+
+def test_a_report_of_the_stream_is_echoed_in_the_next_receiver_report() -> None:
+    source, _ = producer()
+    source.receive(rtp(1, 0, VP8_KEY))
+    source.sender_report(0xAAAA0001, ntp=0x1234_5678_9ABC_DEF0, rtp=0, now=10.0)
+    source.sender_report(0x1234, ntp=0x1111_2222_3333_4444, rtp=0, now=10.2)  # not ours
+    block = source.reception.report(now=10.5)
+    assert block is not None and (block.lsr, block.dlsr) == (0x5678_9ABC, 65536 // 2)

@@ -9,7 +9,7 @@ import itertools
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sfu import peer, rtp, sdp
@@ -257,19 +257,22 @@ class PublisherPeer:
         loop.call_later(delay, deferred)
 
     def _send_nack(self, producer_id: ProducerId, lost: list[int]) -> None:
-        producer = next((p for p in self.producers if p.id == producer_id), None)
-        if producer is None or not producer.ssrc or self._closed:
-            return
-        receiver = self._receiver_of[producer_id]
-        task = asyncio.ensure_future(peer.send_nack(receiver, producer.ssrc, lost))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        if not self._closed:
+            self._to_publisher(
+                producer_id, lambda receiver, ssrc: peer.send_nack(receiver, ssrc, lost)
+            )
 
     def _send_pli(self, producer_id: ProducerId) -> None:
+        self._to_publisher(producer_id, peer.send_pli)
+
+    def _to_publisher(
+        self, producer_id: ProducerId, send: Callable[[Any, int], Awaitable[None]]
+    ) -> None:
+        """RTCP about one producer's stream to its publisher, in a task this peer keeps."""
         producer = next((p for p in self.producers if p.id == producer_id), None)
         if producer is None or not producer.ssrc:
             return
-        task = asyncio.ensure_future(peer.send_pli(self._receiver_of[producer_id], producer.ssrc))
+        task = asyncio.ensure_future(send(self._receiver_of[producer_id], producer.ssrc))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

@@ -72,9 +72,7 @@ class Room:
     def join(self, participant: Participant) -> Participant | None:
         """Add `participant`; returns an older participant with the same identity, already
         removed from the room, whom the caller must disconnect ("replaced")."""
-        replaced = next(
-            (p for p in self.participants.values() if p.identity == participant.identity), None
-        )
+        replaced = self.by_identity(participant.identity)
         if replaced is not None:
             self.leave(replaced.id, "replaced")
         self.participants[participant.id] = participant
@@ -83,6 +81,10 @@ class Room:
             exclude=participant.id,
         )
         return replaced
+
+    def by_identity(self, identity: str) -> Participant | None:
+        """The participant connected with `identity` (one at most: a new join replaces)."""
+        return next((p for p in self.participants.values() if p.identity == identity), None)
 
     def others(self, participant_id: ParticipantId) -> list[Event]:
         return [p.public() for p in self.participants.values() if p.id != participant_id]

@@ -165,9 +165,7 @@ class Session:
         if not limit or registry.participant_count < limit:
             return
         room = registry.rooms.get(grant.room)
-        if room is not None and any(
-            p.identity == grant.identity for p in room.participants.values()
-        ):
+        if room is not None and room.by_identity(grant.identity) is not None:
             return
         raise ProtocolError(
             "server_full",

@@ -69,6 +69,12 @@ _SCHEMAS: dict[str, tuple[type, dict[str, tuple[type | None, bool]]]] = {
     "ping": (Ping, {"id": (None, False)}),
 }
 _TYPE_NAMES = {int: "an integer", str: "a string", bool: "true or false"}
+_NAME_OF_CLASS = {cls: name for name, (cls, _fields) in _SCHEMAS.items()}
+
+
+def type_name(message: ClientMessage) -> str:
+    """The wire `type` of a parsed message."""
+    return _NAME_OF_CLASS[type(message)]
 
 
 def parse_client_message(text: str) -> ClientMessage:

@@ -22,7 +22,6 @@ from signalling.errors import ProtocolError, error_event
 from signalling.messages import (
     MAX_MESSAGE_BYTES,
     PROTOCOL_VERSION,
-    ClientMessage,
     Hello,
     Leave,
     Mute,
@@ -31,6 +30,7 @@ from signalling.messages import (
     PublishOffer,
     SubscribeAnswer,
     parse_client_message,
+    type_name,
 )
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ class Session:
         message_type: str | None = None
         try:
             message = parse_client_message(text)
-            message_type = _type_name(message)
+            message_type = type_name(message)
             if not self.joined and not isinstance(message, Hello):
                 raise ProtocolError("unauthorized", "the first message must be hello")
             await self._handlers[type(message)](message)
@@ -246,15 +246,3 @@ class Session:
     @property
     def _label(self) -> str:
         return self.participant.id if self.participant else "(before hello)"
-
-
-def _type_name(message: ClientMessage) -> str:
-    return {
-        Hello: "hello",
-        PublishOffer: "publish_offer",
-        SubscribeAnswer: "subscribe_answer",
-        Mute: "mute",
-        PauseVideo: "pause_video",
-        Leave: "leave",
-        Ping: "ping",
-    }[type(message)]

@@ -17,6 +17,7 @@ from signalling.messages import (
     SubscribeAnswer,
     encode,
     parse_client_message,
+    type_name,
 )
 
 
@@ -195,3 +196,19 @@ def test_every_parse_error_maps_to_a_wire_error_naming_the_message_type() -> Non
     event = error_event(error)
     assert event["code"] == "bad_message" and event["in_reply_to"] == "subscribe_answer"
     assert "'revision' must be an integer" in event["message"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"type": "hello", "v": 1, "token": "t"}',
+        '{"type": "publish_offer", "sdp": "v=0"}',
+        '{"type": "subscribe_answer", "sdp": "v=0", "revision": 1}',
+        '{"type": "mute", "kind": "audio", "muted": true}',
+        '{"type": "pause_video", "participant_id": "p1", "paused": true}',
+        '{"type": "leave"}',
+        '{"type": "ping"}',
+    ],
+)
+def test_a_parsed_message_names_its_own_wire_type(text: str) -> None:
+    assert type_name(parse_client_message(text)) == json.loads(text)["type"]

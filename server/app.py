@@ -13,9 +13,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 from aiohttp import web
+from argon2 import PasswordHasher
 
 from rooms import grants
+from rooms.community import open_community
 from rooms.room import RoomRegistry
+from server.api import add_api
 from server.config import Config, load_secret
 from sfu.peer import PeerSettings, gather_on
 from signalling.session import Services
@@ -27,9 +30,10 @@ WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 CONFIG_KEY = web.AppKey("kamar_config", Config)
 MAX_API_BODY = 16 * 1024
 SPEAKER_UPDATE_INTERVAL = 0.3  # seconds: fast enough for a layout, rare enough to be free
+REMINDER_SWEEP_INTERVAL = 30.0  # seconds: reminders go out 15 minutes ahead, give or take this
 
 
-def build_app(config: Config) -> web.Application:
+def build_app(config: Config, password_hasher: PasswordHasher | None = None) -> web.Application:
     gather_on(config.ice_hosts)
     services = Services(
         registry=RoomRegistry(),
@@ -52,9 +56,46 @@ def build_app(config: Config) -> web.Application:
     app.router.add_get("/healthz", _healthz)
     app.router.add_post("/api/dev-token", _dev_token)
     app.router.add_static("/static/", WEB_DIR, follow_symlinks=False)
+    add_api(app)
     app.on_shutdown.append(_say_goodbye)
+    app.cleanup_ctx.append(_community(config, password_hasher))
     app.cleanup_ctx.append(_speaker_updates)
+    app.cleanup_ctx.append(_reminders)
     return app
+
+
+def _community(
+    config: Config, hasher: PasswordHasher | None
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def open_and_close(app: web.Application) -> AsyncIterator[None]:
+        services = app[SERVICES_KEY]
+        services.community = await open_community(
+            config.effective_database_url, config.data_dir, time.time, hasher=hasher
+        )
+        yield
+        community, services.community = services.community, None
+        await community.close()
+
+    return open_and_close
+
+
+async def _reminders(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.create_task(_send_reminders(app[SERVICES_KEY]))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _send_reminders(services: Services) -> None:
+    while True:
+        await asyncio.sleep(REMINDER_SWEEP_INTERVAL)
+        if services.community is None:
+            continue
+        try:
+            await services.community.agenda.send_reminders()
+        except Exception:  # a database hiccup must not end reminders for good
+            log.exception("sending event reminders failed")
 
 
 def ssl_context(config: Config) -> ssl.SSLContext | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import signal
 import sys
@@ -15,6 +16,9 @@ from urllib.parse import quote
 from aiohttp import web
 
 from rooms import grants
+from rooms.accounts import Registration, User
+from rooms.community import open_community
+from rooms.errors import DomainError
 from server.app import build_app, ssl_context
 from server.config import Config, ConfigError, load, load_secret
 
@@ -79,6 +83,11 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         help="the most each camera may send, in kbit/s (default 1000)",
     )
+    serve.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="community storage: postgresql://user@host/db (default: SQLite in the data dir)",
+    )
     serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
     serve.set_defaults(func=_serve)
 
@@ -91,6 +100,18 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--no-publish", action="store_true", help="may only watch and listen")
     token.add_argument("--no-subscribe", action="store_true", help="may only send")
     token.set_defaults(func=_token)
+
+    admin = commands.add_parser("create-admin", help="create an administrator account")
+    _common(admin)
+    admin.add_argument("--database-url", metavar="URL", help="as for serve")
+    admin.add_argument("--username", required=True)
+    admin.add_argument("--name", required=True, help="display name")
+    admin.add_argument(
+        "--password-file",
+        type=Path,
+        help="read the password from this file (default: ask on the terminal)",
+    )
+    admin.set_defaults(func=_create_admin)
     return parser
 
 
@@ -119,6 +140,28 @@ def _token(args: argparse.Namespace) -> int:
     print(f"join link: {config.base_url}/r/{quote(grant.room)}?token={token}")
     print(token)
     return 0
+
+
+def _create_admin(args: argparse.Namespace) -> int:
+    config = _config(args)
+    if args.password_file is not None:
+        password = args.password_file.read_text(encoding="utf-8").strip()
+    else:
+        password = getpass.getpass("Password for the new administrator: ")
+    user = asyncio.run(_register_admin(config, args.username, args.name, password))
+    print(f"administrator {user.username!r} created (account id {user.id})")
+    return 0
+
+
+async def _register_admin(config: Config, username: str, name: str, password: str) -> User:
+    community = await open_community(config.effective_database_url, config.data_dir, time.time)
+    try:
+        form = Registration(password=password, display_name=name, username=username)
+        return await community.accounts.register(form, is_admin=True)
+    except DomainError as exc:
+        raise ValueError(exc.message) from exc
+    finally:
+        await community.close()
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -39,8 +39,16 @@ class Config:
     max_video_kbps: int = 1000
     # The most participants at once in this process (0: no limit but the machine's capacity).
     max_participants: int = 0
+    # Community storage: "" keeps SQLite in the data directory; postgresql://... for a server.
+    database_url: str = ""
     log_level: str = "info"
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'kamar.db').resolve()}"
 
     @property
     def scheme(self) -> str:
@@ -171,6 +179,10 @@ def validate(config: Config) -> Config:
     for url in config.ice_servers:
         if not url.startswith(("stun:", "turn:", "turns:")):
             raise ConfigError(f"ice server {url!r} must start with stun:, turn: or turns:")
+    if config.database_url and not config.database_url.startswith(
+        ("sqlite:", "postgresql:", "postgresql+asyncpg:", "postgres:")
+    ):
+        raise ConfigError("database_url must start with sqlite:/// or postgresql://")
     if config.log_level.lower() not in ("debug", "info", "warning", "error"):
         raise ConfigError("log_level must be debug, info, warning or error")
     return config

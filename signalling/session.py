@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rooms import grants
+from rooms.community import Community
 from rooms.room import Participant, Room, RoomRegistry, new_participant_id
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.peer import PeerSettings
@@ -52,6 +53,8 @@ class Services:
     max_participants: int = 0
     # Sessions whose socket is open or whose media is still closing: shutdown waits for them.
     live_sessions: set[Session] = field(default_factory=set)
+    # Accounts, rooms, chat and agenda; opened when the server starts (server/app.py).
+    community: Community | None = None
 
 
 class Session:

@@ -20,6 +20,8 @@ from server.app import build_app
 from server.config import Config, load_secret
 from signalling.ws import SERVICES_KEY
 
+pytest_plugins = ["tests.databases"]
+
 
 def only_loopback_here() -> bool:
     """True inside a network namespace whose only interface is lo (scripts/test makes one)."""

@@ -1,0 +1,208 @@
+"""Accounts: register with a username and/or phone number, log in, look up.
+
+Passwords are hashed with argon2id (argon2-cffi) in a worker thread, so a login never stalls
+the event loop that forwards media. Unknown logins still pay for one verification, so response
+time does not tell whether an account exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Row, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from rooms.database import Database
+from rooms.errors import Conflict, Invalid, NotFound, Unauthorized
+from rooms.schema import users
+
+USERNAME = re.compile(r"[a-z0-9_.]{3,32}")
+PHONE = re.compile(r"\+[0-9]{8,15}")
+MIN_PASSWORD, MAX_PASSWORD = 8, 256
+MAX_DISPLAY_NAME = 80
+REGION_FIELDS = {"province": 80, "city": 80, "rt_rw": 20}
+MAX_ORGANISATION = 120
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str | None
+    phone: str | None
+    display_name: str
+    organisation: str
+    province: str
+    city: str
+    rt_rw: str
+    is_admin: bool
+
+    def public(self) -> dict[str, Any]:
+        """What other members see."""
+        return {
+            "id": self.id,
+            "display_name": self.display_name,
+            "organisation": self.organisation,
+            "region": {"province": self.province, "city": self.city, "rt_rw": self.rt_rw},
+        }
+
+    def own(self) -> dict[str, Any]:
+        """What the account holder sees of themselves."""
+        return {
+            **self.public(),
+            "username": self.username,
+            "phone": self.phone,
+            "is_admin": self.is_admin,
+        }
+
+
+@dataclass(frozen=True)
+class Registration:
+    password: str
+    display_name: str
+    username: str | None = None
+    phone: str | None = None
+    organisation: str = ""
+    region: Mapping[str, str] | None = None
+
+
+def normalise_username(value: str) -> str:
+    username = value.strip().lower()
+    if not USERNAME.fullmatch(username):
+        raise Invalid("username must be 3-32 of a-z, 0-9, '_' or '.'", "username")
+    return username
+
+
+def normalise_phone(value: str) -> str:
+    """Indonesian numbers are often written 0812...; store them as +62812..."""
+    phone = re.sub(r"[\s-]", "", value)
+    if phone.startswith("0"):
+        phone = "+62" + phone[1:]
+    if not PHONE.fullmatch(phone):
+        raise Invalid("phone must be '+' and 8-15 digits (or 08... for Indonesia)", "phone")
+    return phone
+
+
+def check_registration(form: Registration) -> dict[str, Any]:
+    """The row to insert, or Invalid naming the first bad field. Pure."""
+    if form.username is None and form.phone is None:
+        raise Invalid("give a username or a phone number", "username")
+    if not MIN_PASSWORD <= len(form.password) <= MAX_PASSWORD:
+        raise Invalid(f"password must be {MIN_PASSWORD}-{MAX_PASSWORD} characters", "password")
+    display_name = form.display_name.strip()
+    if not 0 < len(display_name) <= MAX_DISPLAY_NAME:
+        raise Invalid(f"display_name must be 1-{MAX_DISPLAY_NAME} characters", "display_name")
+    organisation = form.organisation.strip()
+    if len(organisation) > MAX_ORGANISATION:
+        raise Invalid(f"organisation is at most {MAX_ORGANISATION} characters", "organisation")
+    region = dict(form.region or {})
+    unknown = set(region) - set(REGION_FIELDS)
+    if unknown:
+        raise Invalid(f"region has no field {sorted(unknown)[0]!r}", "region")
+    row: dict[str, Any] = {
+        "username": normalise_username(form.username) if form.username is not None else None,
+        "phone": normalise_phone(form.phone) if form.phone is not None else None,
+        "display_name": display_name,
+        "organisation": organisation,
+    }
+    for name, limit in REGION_FIELDS.items():
+        value = region.get(name, "")
+        if not isinstance(value, str) or len(value.strip()) > limit:
+            raise Invalid(f"region.{name} is text of at most {limit} characters", "region")
+        row[name] = value.strip()
+    return row
+
+
+def user_from_row(row: Row[Any]) -> User:
+    return User(
+        id=row.id,
+        username=row.username,
+        phone=row.phone,
+        display_name=row.display_name,
+        organisation=row.organisation,
+        province=row.province,
+        city=row.city,
+        rt_rw=row.rt_rw,
+        is_admin=bool(row.is_admin),
+    )
+
+
+class Accounts:
+    def __init__(self, db: Database, hasher: PasswordHasher, clock: Callable[[], float]) -> None:
+        self._db = db
+        self._hasher = hasher
+        self._clock = clock
+        self._dummy_hash: str | None = None
+
+    async def register(self, form: Registration, is_admin: bool = False) -> User:
+        row = check_registration(form)
+        row["password_hash"] = await asyncio.to_thread(self._hasher.hash, form.password)
+        row["is_admin"] = is_admin
+        row["created_at"] = int(self._clock() * 1000)
+        try:
+            async with self._db.write() as conn:
+                # NULL never equals NULL in SQL, but `column == None` would mean IS NULL.
+                keys = [users.c[name] == row[name] for name in ("username", "phone") if row[name]]
+                taken = await conn.execute(
+                    select(users.c.username, users.c.phone).where(or_(*keys))
+                )
+                for existing in taken:
+                    field = "username" if existing.username == row["username"] else "phone"
+                    raise Conflict(f"this {field} is already registered", field)
+                result = await conn.execute(insert(users).values(**row).returning(users))
+                return user_from_row(result.one())
+        except IntegrityError as exc:  # a concurrent registration won the race
+            raise Conflict("this username or phone is already registered", "username") from exc
+
+    async def login(self, login: str, password: str) -> User:
+        login = login.strip()
+        by_phone = login.startswith(("+", "0"))
+        column = users.c.phone if by_phone else users.c.username
+        try:
+            key = normalise_phone(login) if by_phone else login.lower()
+        except Invalid:
+            key = login
+        async with self._db.read() as conn:
+            row = (await conn.execute(select(users).where(column == key))).one_or_none()
+        stored = row.password_hash if row is not None else await self._dummy()
+        try:
+            await asyncio.to_thread(self._hasher.verify, stored, password)
+        except (VerificationError, InvalidHashError):
+            row = None
+        if row is None:
+            raise Unauthorized("wrong login or password", "password")
+        if self._hasher.check_needs_rehash(row.password_hash):
+            await self._rehash(row.id, password)
+        return user_from_row(row)
+
+    async def get(self, user_id: int) -> User:
+        async with self._db.read() as conn:
+            row = (await conn.execute(select(users).where(users.c.id == user_id))).one_or_none()
+        if row is None:
+            raise NotFound("no such account", "user_id")
+        return user_from_row(row)
+
+    async def set_admin(self, user_id: int, is_admin: bool) -> None:
+        async with self._db.write() as conn:
+            result = await conn.execute(
+                update(users).where(users.c.id == user_id).values(is_admin=is_admin)
+            )
+            if result.rowcount == 0:
+                raise NotFound("no such account", "user_id")
+
+    async def _rehash(self, user_id: int, password: str) -> None:
+        new_hash = await asyncio.to_thread(self._hasher.hash, password)
+        async with self._db.write() as conn:
+            await conn.execute(
+                update(users).where(users.c.id == user_id).values(password_hash=new_hash)
+            )
+
+    async def _dummy(self) -> str:
+        if self._dummy_hash is None:
+            self._dummy_hash = await asyncio.to_thread(self._hasher.hash, "not a password")
+        return self._dummy_hash

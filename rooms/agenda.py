@@ -1,0 +1,273 @@
+"""A room's agenda: events (meeting, town hall, offline action), RSVPs and reminders.
+
+Times are stored as UTC milliseconds plus the IANA zone the organiser meant (default
+Asia/Jakarta, WIB), and shown in that zone. Reminders go out once per event, a fixed lead
+before it starts, from a periodic sweep (`send_reminders`); the `reminded` flag is committed
+before the announcement so a restart never repeats one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from rooms.accounts import User
+from rooms.bus import Bus
+from rooms.chat import room_topic
+from rooms.database import Database
+from rooms.errors import Invalid, NotFound
+from rooms.membership import require
+from rooms.schema import events, rsvps
+from rooms.timefmt import zoned_iso
+
+EVENT_KINDS = ("meeting", "town_hall", "offline")
+RESPONSES = ("going", "maybe", "no")
+DEFAULT_TIMEZONE = "Asia/Jakarta"
+MAX_TITLE, MAX_DESCRIPTION, MAX_LOCATION = 200, 4000, 200
+MAX_DURATION_MS = 7 * 24 * 3_600_000
+REMINDER_LEAD_MS = 15 * 60_000
+DEFAULT_LOOKBACK_MS = 24 * 3_600_000
+
+
+def meeting_room_name(room_id: int) -> str:
+    """The meeting (SFU room) that belongs to a community room."""
+    return f"kamar-{room_id}"
+
+
+def parse_time(text: str, zone: str, field: str) -> int:
+    """ISO 8601 to UTC milliseconds; a time without an offset is read in `zone`. Pure."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError) as exc:
+        raise Invalid(f"{field} must be an ISO 8601 time like 2026-12-01T19:00", field) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(zone))
+    return int(moment.timestamp() * 1000)
+
+
+def check_zone(zone: str) -> str:
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise Invalid(
+            f"unknown time zone {zone!r}; use a name like Asia/Jakarta", "timezone"
+        ) from exc
+    return zone
+
+
+def check_event(
+    title: str,
+    kind: str,
+    starts_at: str,
+    ends_at: str,
+    timezone: str = DEFAULT_TIMEZONE,
+    description: str = "",
+    location: str = "",
+) -> dict[str, Any]:
+    """The columns of a new event, or Invalid naming the field. Pure."""
+    title = title.strip()
+    if not 0 < len(title) <= MAX_TITLE:
+        raise Invalid(f"title must be 1-{MAX_TITLE} characters", "title")
+    if kind not in EVENT_KINDS:
+        raise Invalid(f"kind must be one of {', '.join(EVENT_KINDS)}", "kind")
+    if len(description) > MAX_DESCRIPTION:
+        raise Invalid(f"description is at most {MAX_DESCRIPTION} characters", "description")
+    if len(location) > MAX_LOCATION:
+        raise Invalid(f"location is at most {MAX_LOCATION} characters", "location")
+    zone = check_zone(timezone)
+    start = parse_time(starts_at, zone, "starts_at")
+    end = parse_time(ends_at, zone, "ends_at")
+    if end <= start:
+        raise Invalid("ends_at must be after starts_at", "ends_at")
+    if end - start > MAX_DURATION_MS:
+        raise Invalid("an event lasts at most 7 days", "ends_at")
+    return {
+        "title": title,
+        "kind": kind,
+        "description": description,
+        "location": location.strip(),
+        "timezone": zone,
+        "starts_at": start,
+        "ends_at": end,
+    }
+
+
+def event_json(row: Any, counts: dict[str, int], mine: str | None) -> dict[str, Any]:
+    has_meeting = row.kind in ("meeting", "town_hall")
+    return {
+        "id": row.id,
+        "room_id": row.room_id,
+        "title": row.title,
+        "description": row.description,
+        "kind": row.kind,
+        "starts_at": zoned_iso(row.starts_at, row.timezone),
+        "ends_at": zoned_iso(row.ends_at, row.timezone),
+        "timezone": row.timezone,
+        "location": row.location,
+        "rsvp": {response: counts.get(response, 0) for response in RESPONSES},
+        "my_rsvp": mine,
+        "meeting_url": f"/r/{meeting_room_name(row.room_id)}" if has_meeting else None,
+        "created_by": row.created_by,
+    }
+
+
+class Agenda:
+    def __init__(self, db: Database, bus: Bus, clock: Callable[[], float]) -> None:
+        self._db = db
+        self._bus = bus
+        self._clock = clock
+
+    def _now(self) -> int:
+        return int(self._clock() * 1000)
+
+    async def create(self, user: User, room_id: int, **fields: str) -> dict[str, Any]:
+        columns = check_event(**fields)
+        async with self._db.write() as conn:
+            await require(conn, room_id, user.id, "schedule_event")
+            event_id = (
+                await conn.execute(
+                    insert(events)
+                    .values(**columns, room_id=room_id, created_by=user.id, created_at=self._now())
+                    .returning(events.c.id)
+                )
+            ).scalar_one()
+            [event] = await render_events(conn, [event_id], user.id)
+        self._announce("agenda_event", room_id, event)
+        return event
+
+    async def upcoming(
+        self, user: User, room_id: int, from_ms: int | None = None
+    ) -> list[dict[str, Any]]:
+        since = self._now() - DEFAULT_LOOKBACK_MS if from_ms is None else from_ms
+        async with self._db.read() as conn:
+            await require(conn, room_id, user.id, "read")
+            ids = (
+                await conn.execute(
+                    select(events.c.id)
+                    .where(events.c.room_id == room_id, events.c.ends_at >= since)
+                    .order_by(events.c.starts_at, events.c.id)
+                )
+            ).scalars()
+            return await render_events(conn, list(ids), user.id)
+
+    async def get(self, user: User, event_id: int) -> dict[str, Any]:
+        async with self._db.read() as conn:
+            await self._room_of(conn, event_id, user.id)
+            [event] = await render_events(conn, [event_id], user.id)
+        return event
+
+    async def rsvp(self, user: User, event_id: int, response: str) -> dict[str, Any]:
+        if response not in RESPONSES:
+            raise Invalid(f"response must be one of {', '.join(RESPONSES)}", "response")
+        async with self._db.write() as conn:
+            room_id = await self._room_of(conn, event_id, user.id, "rsvp")
+            changed = await conn.execute(
+                update(rsvps)
+                .where(rsvps.c.event_id == event_id, rsvps.c.user_id == user.id)
+                .values(response=response, updated_at=self._now())
+            )
+            if changed.rowcount == 0:
+                await conn.execute(
+                    insert(rsvps).values(
+                        event_id=event_id,
+                        user_id=user.id,
+                        response=response,
+                        updated_at=self._now(),
+                    )
+                )
+            [event] = await render_events(conn, [event_id], user.id)
+        self._announce("rsvp_changed", room_id, event)
+        return event
+
+    async def send_reminders(self, lead_ms: int = REMINDER_LEAD_MS) -> int:
+        """Announce every event starting within `lead_ms` that has not been announced yet."""
+        now = self._now()
+        async with self._db.write() as conn:
+            ids = list(
+                (
+                    await conn.execute(
+                        select(events.c.id).where(
+                            events.c.reminded.is_(False),
+                            events.c.starts_at <= now + lead_ms,
+                            events.c.starts_at > now - lead_ms,
+                        )
+                    )
+                ).scalars()
+            )
+            if not ids:
+                return 0
+            await conn.execute(update(events).where(events.c.id.in_(ids)).values(reminded=True))
+            due = await render_events(conn, ids, None)
+        for event in due:
+            starts = datetime.fromisoformat(event["starts_at"]).timestamp() * 1000
+            minutes = max(0, round((starts - now) / 60_000))
+            self._bus.publish(
+                room_topic(event["room_id"]),
+                {
+                    "type": "event_reminder",
+                    "room_id": event["room_id"],
+                    "event": event,
+                    "minutes": minutes,
+                },
+            )
+        return len(due)
+
+    async def for_rooms(self, room_ids: Sequence[int], since_ms: int) -> list[Any]:
+        """Event rows of several rooms (calendar feeds), by start."""
+        if not room_ids:
+            return []
+        async with self._db.read() as conn:
+            result = await conn.execute(
+                select(events)
+                .where(events.c.room_id.in_(room_ids), events.c.ends_at >= since_ms)
+                .order_by(events.c.starts_at)
+            )
+            return list(result)
+
+    def _announce(self, kind: str, room_id: int, event: dict[str, Any]) -> None:
+        # Broadcasts go to every member: `my_rsvp` is each reader's own, so it is left out.
+        shared = {**event, "my_rsvp": None}
+        self._bus.publish(room_topic(room_id), {"type": kind, "room_id": room_id, "event": shared})
+
+    async def _room_of(
+        self, conn: AsyncConnection, event_id: int, user_id: int, action: str = "read"
+    ) -> int:
+        room_id = (
+            await conn.execute(select(events.c.room_id).where(events.c.id == event_id))
+        ).scalar_one_or_none()
+        if room_id is None:
+            raise NotFound("no such event", "event_id")
+        await require(conn, room_id, user_id, action)
+        return int(room_id)
+
+
+async def render_events(
+    conn: AsyncConnection, ids: list[int], user_id: int | None
+) -> list[dict[str, Any]]:
+    if not ids:
+        return []
+    rows = {row.id: row for row in await conn.execute(select(events).where(events.c.id.in_(ids)))}
+    counts: dict[int, dict[str, int]] = {}
+    for event_id, response, count in await conn.execute(
+        select(rsvps.c.event_id, rsvps.c.response, func.count())
+        .where(rsvps.c.event_id.in_(ids))
+        .group_by(rsvps.c.event_id, rsvps.c.response)
+    ):
+        counts.setdefault(event_id, {})[response] = count
+    mine: dict[int, str] = {}
+    if user_id is not None:
+        mine = dict(
+            (
+                await conn.execute(
+                    select(rsvps.c.event_id, rsvps.c.response).where(
+                        rsvps.c.event_id.in_(ids), rsvps.c.user_id == user_id
+                    )
+                )
+            ).all()
+        )
+    return [event_json(rows[i], counts.get(i, {}), mine.get(i)) for i in ids]

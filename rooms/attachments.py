@@ -1,0 +1,222 @@
+"""Photo and video attachments: type read from the bytes, size limits, atomic files, thumbnails.
+
+An upload streams into a temporary file beside its final place while its size is counted; the
+first bytes decide the type (the name and the client's Content-Type are not trusted). Images
+are decoded once with Pillow to prove they are images and to make a JPEG thumbnail. The file is
+fsynced and renamed into place before the database row that points to it commits, so a row
+never names a missing or half-written file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import insert, select
+
+from rooms.accounts import User
+from rooms.chat import attachment_json
+from rooms.database import Database
+from rooms.errors import Invalid, NotFound, TooLarge, UnsupportedMedia
+from rooms.membership import require
+from rooms.schema import attachments, messages
+
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_VIDEO_BYTES = 50 * 1024 * 1024
+MAX_IMAGE_PIXELS = 40_000_000  # a 40-megapixel photo; beyond that it is a decompression bomb
+THUMBNAIL_SIZE = 320
+MAX_NAME = 200
+SNIFF_BYTES = 64
+
+
+@dataclass(frozen=True)
+class MediaType:
+    kind: str  # "image" or "video"
+    mime: str
+    extension: str
+
+
+def sniff(head: bytes) -> MediaType:
+    """The media type from the first bytes of a file (magic numbers), or UnsupportedMedia."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return MediaType("image", "image/jpeg", "jpg")
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return MediaType("image", "image/png", "png")
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return MediaType("image", "image/gif", "gif")
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return MediaType("image", "image/webp", "webp")
+    if head[4:8] == b"ftyp":  # ISO base media file (ISO/IEC 14496-12): the brand says which
+        brand = head[8:12]
+        if brand.startswith(b"3g"):
+            return MediaType("video", "video/3gpp", "3gp")
+        if brand == b"qt  ":
+            return MediaType("video", "video/quicktime", "mov")
+        return MediaType("video", "video/mp4", "mp4")
+    if head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in head[:SNIFF_BYTES]:
+        return MediaType("video", "video/webm", "webm")
+    raise UnsupportedMedia(
+        "only photos (JPEG, PNG, GIF, WebP) and videos (MP4, WebM, 3GP, QuickTime) can be sent",
+        "file",
+    )
+
+
+def size_limit(kind: str) -> int:
+    return MAX_IMAGE_BYTES if kind == "image" else MAX_VIDEO_BYTES
+
+
+def clean_name(name: str | None, media: MediaType) -> str:
+    """A display name for the file: no directories, no control characters, bounded."""
+    base = os.path.basename((name or "").replace("\\", "/"))
+    base = "".join(ch for ch in base if ch.isprintable()).strip()[:MAX_NAME]
+    return base or f"file.{media.extension}"
+
+
+def make_thumbnail(source: Path, target: Path) -> tuple[int, int]:
+    """Decode the image, write a JPEG thumbnail, return the image's (width, height)."""
+    try:
+        with Image.open(source) as image:
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                raise Invalid(f"images are limited to {MAX_IMAGE_PIXELS} pixels", "file")
+            upright = ImageOps.exif_transpose(image)  # phones store portrait photos rotated
+            width, height = upright.size
+            upright.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+            _write_atomically(target, lambda f: upright.convert("RGB").save(f, "JPEG", quality=80))
+            return width, height
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise UnsupportedMedia("the photo could not be read", "file") from exc
+
+
+def _write_atomically(target: Path, write: Callable[[Any], None]) -> None:
+    temporary = target.with_name(f".{target.name}.part")
+    with open(temporary, "wb") as out:
+        write(out)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temporary, target)
+    _fsync_directory(target.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class AttachmentStore:
+    def __init__(self, db: Database, data_dir: Path, clock: Callable[[], float]) -> None:
+        self._db = db
+        self._root = data_dir / "uploads"
+        self._clock = clock
+
+    async def save(
+        self, user: User, room_id: int, filename: str | None, chunks: AsyncIterator[bytes]
+    ) -> dict[str, Any]:
+        async with self._db.read() as conn:
+            await require(conn, room_id, user.id, "post")
+        directory = self._root / str(room_id)
+        directory.mkdir(parents=True, exist_ok=True)
+        stem = secrets.token_hex(12)
+        partial = directory / f".{stem}.upload"
+        try:
+            media, size = await _receive(chunks, partial)
+            final = directory / f"{stem}.{media.extension}"
+            thumbnail = directory / f"{stem}.thumb.jpg" if media.kind == "image" else None
+            width = height = None
+            if thumbnail is not None:
+                width, height = await asyncio.to_thread(make_thumbnail, partial, thumbnail)
+            await asyncio.to_thread(_publish_file, partial, final)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        row = {
+            "room_id": room_id,
+            "uploader_id": user.id,
+            "kind": media.kind,
+            "mime": media.mime,
+            "size": size,
+            "name": clean_name(filename, media),
+            "path": str(final.relative_to(self._root)),
+            "thumbnail_path": str(thumbnail.relative_to(self._root)) if thumbnail else None,
+            "width": width,
+            "height": height,
+            "created_at": int(self._clock() * 1000),
+        }
+        try:
+            async with self._db.write() as conn:
+                query = insert(attachments).values(**row).returning(attachments)
+                return attachment_json((await conn.execute(query)).one())
+        except BaseException:
+            final.unlink(missing_ok=True)
+            if thumbnail is not None:
+                thumbnail.unlink(missing_ok=True)
+            raise
+
+    async def open(self, user: User, attachment_id: int, thumbnail: bool) -> tuple[Path, str]:
+        """The file to send and its type; only members of the room see it, and a deleted
+        message's files are gone for everyone."""
+        async with self._db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(attachments, messages.c.deleted)
+                    .outerjoin(messages, messages.c.id == attachments.c.message_id)
+                    .where(attachments.c.id == attachment_id)
+                )
+            ).one_or_none()
+            if row is None:
+                raise NotFound("no such attachment", "attachment_id")
+            await require(conn, row.room_id, user.id, "read")
+        if row.deleted or (row.message_id is None and row.uploader_id != user.id):
+            raise NotFound("no such attachment", "attachment_id")
+        if thumbnail:
+            if row.thumbnail_path is None:
+                raise NotFound("this attachment has no thumbnail", "attachment_id")
+            return self._root / row.thumbnail_path, "image/jpeg"
+        return self._root / row.path, row.mime
+
+
+async def _receive(chunks: AsyncIterator[bytes], partial: Path) -> tuple[MediaType, int]:
+    """Stream into `partial`, sniffing the type and enforcing its size limit on the way."""
+    head = bytearray()
+    media: MediaType | None = None
+    size = 0
+    # Writes of upload-sized chunks land in the page cache in microseconds; only the open and
+    # the fsync may wait on the disk, so those run in a thread.
+    out = await asyncio.to_thread(partial.open, "wb")
+    with out:
+        async for chunk in chunks:
+            size += len(chunk)
+            if len(head) < SNIFF_BYTES:
+                head += chunk[: SNIFF_BYTES - len(head)]
+                if len(head) == SNIFF_BYTES:
+                    media = sniff(bytes(head))
+            _check_size(media, size)
+            out.write(chunk)
+        if media is None:
+            if not head:
+                raise Invalid("the file is empty", "file")
+            media = sniff(bytes(head))
+            _check_size(media, size)
+        out.flush()
+        await asyncio.to_thread(os.fsync, out.fileno())
+    return media, size
+
+
+def _check_size(media: MediaType | None, size: int) -> None:
+    limit = size_limit(media.kind) if media is not None else MAX_VIDEO_BYTES
+    if size > limit:
+        kind = media.kind if media is not None else "file"
+        raise TooLarge(f"{kind}s are limited to {limit // (1024 * 1024)} MiB", "file")
+
+
+def _publish_file(partial: Path, final: Path) -> None:
+    os.replace(partial, final)
+    _fsync_directory(final.parent)

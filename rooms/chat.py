@@ -1,0 +1,359 @@
+"""Room chat: post, edit, delete, history pages, read receipts and unread counts.
+
+A message is answered to its sender (and published to the room) only after its transaction
+has committed, so an acknowledged message survives a crash. Messages carry global, increasing
+ids: history pages are "the newest `limit` messages with id < before", and a read receipt is
+the highest id a member has seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from rooms.accounts import User
+from rooms.bus import Bus
+from rooms.database import Database
+from rooms.errors import Forbidden, Invalid, NotFound
+from rooms.membership import require
+from rooms.permissions import may
+from rooms.schema import attachments, memberships, messages, rooms, users
+from rooms.timefmt import utc_iso
+
+MAX_TEXT = 4000
+MAX_ATTACHMENTS = 10
+PAGE_DEFAULT, PAGE_MAX = 50, 100
+REPLY_PREVIEW = 200
+
+
+def room_topic(room_id: int) -> str:
+    return f"room:{room_id}"
+
+
+def check_text(text: str, has_attachments: bool) -> str:
+    """The text to store, or Invalid. Pure."""
+    if len(text) > MAX_TEXT:
+        raise Invalid(f"text is at most {MAX_TEXT} characters", "text")
+    if not text.strip() and not has_attachments:
+        raise Invalid("a message needs text or an attachment", "text")
+    return text
+
+
+class Chat:
+    def __init__(self, db: Database, bus: Bus, clock: Callable[[], float]) -> None:
+        self._db = db
+        self._bus = bus
+        self._clock = clock
+
+    def _now(self) -> int:
+        return int(self._clock() * 1000)
+
+    async def post(
+        self,
+        user: User,
+        room_id: int,
+        text: str,
+        reply_to: int | None = None,
+        attachment_ids: Sequence[int] = (),
+    ) -> dict[str, Any]:
+        ids = list(dict.fromkeys(attachment_ids))
+        if len(ids) > MAX_ATTACHMENTS:
+            raise Invalid(f"at most {MAX_ATTACHMENTS} attachments per message", "attachments")
+        text = check_text(text, bool(ids))
+        now = self._now()
+        async with self._db.write() as conn:
+            await require(conn, room_id, user.id, "post")
+            if reply_to is not None:
+                await self._check_reply(conn, room_id, reply_to)
+            if ids:
+                await self._check_attachments(conn, room_id, user.id, ids)
+            message_id = (
+                await conn.execute(
+                    insert(messages)
+                    .values(
+                        room_id=room_id,
+                        author_id=user.id,
+                        text=text,
+                        reply_to=reply_to,
+                        created_at=now,
+                    )
+                    .returning(messages.c.id)
+                )
+            ).scalar_one()
+            if ids:
+                await conn.execute(
+                    update(attachments)
+                    .where(attachments.c.id.in_(ids))
+                    .values(message_id=message_id)
+                )
+            await conn.execute(
+                update(rooms).where(rooms.c.id == room_id).values(last_activity_at=now)
+            )
+            await self._advance_read(conn, room_id, user.id, message_id)
+            [message] = await render(conn, [message_id])
+        self._bus.publish(
+            room_topic(room_id), {"type": "chat_message", "room_id": room_id, "message": message}
+        )
+        return message
+
+    async def edit(self, user: User, message_id: int, text: str) -> dict[str, Any]:
+        async with self._db.write() as conn:
+            row = await self._message_row(conn, message_id, user.id)
+            if row.author_id != user.id:
+                raise Forbidden("only the author can edit a message")
+            if row.deleted:
+                raise Invalid("a deleted message cannot be edited", "message_id")
+            has_files = await _has_attachments(conn, message_id)
+            text = check_text(text, has_files)
+            await conn.execute(
+                update(messages)
+                .where(messages.c.id == message_id)
+                .values(text=text, edited_at=self._now())
+            )
+            [message] = await render(conn, [message_id])
+        self._publish_change("chat_edited", row.room_id, message)
+        return message
+
+    async def delete(self, user: User, message_id: int) -> dict[str, Any]:
+        async with self._db.write() as conn:
+            row = await self._message_row(conn, message_id, user.id)
+            standing = await require(conn, row.room_id, user.id, "read")
+            if row.author_id != user.id and not may(standing.role, "delete_any_message"):
+                raise Forbidden("only the author or a moderator can delete a message")
+            if not row.deleted:
+                await conn.execute(
+                    update(messages)
+                    .where(messages.c.id == message_id)
+                    .values(text="", deleted=True, edited_at=self._now())
+                )
+            [message] = await render(conn, [message_id])
+        self._publish_change("chat_deleted", row.room_id, message)
+        return message
+
+    async def history(
+        self, user: User, room_id: int, before: int | None, limit: int = PAGE_DEFAULT
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """Up to `limit` messages older than `before` (or the newest), oldest first, and the
+        cursor of the next older page (None when this page reaches the first message)."""
+        if not 1 <= limit <= PAGE_MAX:
+            raise Invalid(f"limit must be 1-{PAGE_MAX}", "limit")
+        async with self._db.read() as conn:
+            await require(conn, room_id, user.id, "read")
+            query = select(messages.c.id).where(messages.c.room_id == room_id)
+            if before is not None:
+                query = query.where(messages.c.id < before)
+            ids = list(
+                (await conn.execute(query.order_by(messages.c.id.desc()).limit(limit + 1)))
+                .scalars()
+                .all()
+            )
+            more = len(ids) > limit
+            ids = sorted(ids[:limit])
+            page = await render(conn, ids)
+        return page, (ids[0] if more and ids else None)
+
+    async def mark_read(self, user: User, room_id: int, message_id: int) -> int:
+        """Move the member's read marker forward (never back); returns their unread count."""
+        async with self._db.write() as conn:
+            await require(conn, room_id, user.id, "post")
+            exists = await conn.execute(
+                select(messages.c.id).where(
+                    (messages.c.id == message_id) & (messages.c.room_id == room_id)
+                )
+            )
+            if exists.first() is None:
+                raise NotFound("no such message in this room", "message_id")
+            moved = await self._advance_read(conn, room_id, user.id, message_id)
+            unread = await unread_count(conn, room_id, user.id)
+        if moved:
+            self._bus.publish(
+                room_topic(room_id),
+                {
+                    "type": "read_receipt",
+                    "room_id": room_id,
+                    "user_id": user.id,
+                    "message_id": message_id,
+                },
+            )
+        return unread
+
+    def _publish_change(self, kind: str, room_id: int, message: dict[str, Any]) -> None:
+        self._bus.publish(
+            room_topic(room_id), {"type": kind, "room_id": room_id, "message": message}
+        )
+
+    async def _message_row(self, conn: AsyncConnection, message_id: int, user_id: int) -> Any:
+        row = (
+            await conn.execute(select(messages).where(messages.c.id == message_id))
+        ).one_or_none()
+        if row is None:
+            raise NotFound("no such message", "message_id")
+        await require(conn, row.room_id, user_id, "read")
+        return row
+
+    async def _check_reply(self, conn: AsyncConnection, room_id: int, reply_to: int) -> None:
+        found = await conn.execute(
+            select(messages.c.id).where(
+                (messages.c.id == reply_to) & (messages.c.room_id == room_id)
+            )
+        )
+        if found.first() is None:
+            raise Invalid("reply_to names no message in this room", "reply_to")
+
+    async def _check_attachments(
+        self, conn: AsyncConnection, room_id: int, user_id: int, ids: list[int]
+    ) -> None:
+        usable = await conn.execute(
+            select(func.count()).where(
+                attachments.c.id.in_(ids),
+                attachments.c.room_id == room_id,
+                attachments.c.uploader_id == user_id,
+                attachments.c.message_id.is_(None),
+            )
+        )
+        if usable.scalar_one() != len(ids):
+            raise Invalid(
+                "attachments must be your own uploads to this room, not yet sent", "attachments"
+            )
+
+    async def _advance_read(
+        self, conn: AsyncConnection, room_id: int, user_id: int, message_id: int
+    ) -> bool:
+        result = await conn.execute(
+            update(memberships)
+            .where(
+                memberships.c.room_id == room_id,
+                memberships.c.user_id == user_id,
+                memberships.c.last_read_message_id < message_id,
+            )
+            .values(last_read_message_id=message_id)
+        )
+        return bool(result.rowcount)
+
+
+async def unread_count(conn: AsyncConnection, room_id: int, user_id: int) -> int:
+    """Others' messages after the member's read marker, deleted ones excluded."""
+    marker = (
+        select(memberships.c.last_read_message_id)
+        .where(memberships.c.room_id == room_id, memberships.c.user_id == user_id)
+        .scalar_subquery()
+    )
+    result = await conn.execute(
+        select(func.count()).where(
+            messages.c.room_id == room_id,
+            messages.c.id > func.coalesce(marker, 0),
+            messages.c.author_id != user_id,
+            messages.c.deleted.is_(False),
+        )
+    )
+    return int(result.scalar_one())
+
+
+async def latest_message_ids(conn: AsyncConnection, room_ids: Sequence[int]) -> dict[int, int]:
+    if not room_ids:
+        return {}
+    result = await conn.execute(
+        select(messages.c.room_id, func.max(messages.c.id))
+        .where(messages.c.room_id.in_(room_ids))
+        .group_by(messages.c.room_id)
+    )
+    return {room_id: newest for room_id, newest in result}
+
+
+async def render(conn: AsyncConnection, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Messages as the API shows them, in the order of `ids` (three queries, whatever the
+    page size: messages with authors, their attachments, the messages they reply to)."""
+    if not ids:
+        return []
+    rows = {
+        row.id: row
+        for row in await conn.execute(
+            select(messages, *_AUTHOR_COLUMNS)
+            .join(users, users.c.id == messages.c.author_id)
+            .where(messages.c.id.in_(ids))
+        )
+    }
+    files: dict[int, list[dict[str, Any]]] = {}
+    for item in await conn.execute(
+        select(attachments).where(attachments.c.message_id.in_(ids)).order_by(attachments.c.id)
+    ):
+        files.setdefault(item.message_id, []).append(attachment_json(item))
+    replies = await _reply_previews(conn, {row.reply_to for row in rows.values() if row.reply_to})
+    out = []
+    for message_id in ids:
+        row = rows[message_id]
+        out.append(
+            {
+                "id": row.id,
+                "room_id": row.room_id,
+                "author": _author(row),
+                "text": row.text,
+                "reply_to": replies.get(row.reply_to) if row.reply_to else None,
+                "attachments": [] if row.deleted else files.get(row.id, []),
+                "created_at": utc_iso(row.created_at),
+                "edited_at": utc_iso(row.edited_at),
+                "deleted": bool(row.deleted),
+            }
+        )
+    return out
+
+
+def attachment_json(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "mime": row.mime,
+        "size": row.size,
+        "name": row.name,
+        "url": f"/api/attachments/{row.id}",
+        "thumbnail_url": f"/api/attachments/{row.id}/thumbnail" if row.thumbnail_path else None,
+        "width": row.width,
+        "height": row.height,
+    }
+
+
+_AUTHOR_COLUMNS = (
+    users.c.display_name,
+    users.c.organisation,
+    users.c.province,
+    users.c.city,
+    users.c.rt_rw,
+)
+
+
+def _author(row: Any) -> dict[str, Any]:
+    """The same shape as User.public(), from the columns joined onto a message row."""
+    return {
+        "id": row.author_id,
+        "display_name": row.display_name,
+        "organisation": row.organisation,
+        "region": {"province": row.province, "city": row.city, "rt_rw": row.rt_rw},
+    }
+
+
+async def _has_attachments(conn: AsyncConnection, message_id: int) -> bool:
+    found = await conn.execute(
+        select(attachments.c.id).where(attachments.c.message_id == message_id).limit(1)
+    )
+    return found.first() is not None
+
+
+async def _reply_previews(conn: AsyncConnection, ids: set[int]) -> dict[int, dict[str, Any]]:
+    if not ids:
+        return {}
+    result = await conn.execute(
+        select(messages.c.id, messages.c.text, messages.c.deleted, users.c.display_name)
+        .join(users, users.c.id == messages.c.author_id)
+        .where(messages.c.id.in_(ids))
+    )
+    return {
+        row.id: {
+            "id": row.id,
+            "author_name": row.display_name,
+            "text": "" if row.deleted else row.text[:REPLY_PREVIEW],
+        }
+        for row in result
+    }

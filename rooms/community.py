@@ -1,0 +1,52 @@
+"""Everything of the community side in one object: database, accounts, rooms, chat, uploads,
+agenda and the event bus. The server opens it once at start and closes it at shutdown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from argon2 import PasswordHasher
+
+from rooms.accounts import Accounts
+from rooms.agenda import Agenda
+from rooms.attachments import AttachmentStore
+from rooms.bus import Bus
+from rooms.chat import Chat
+from rooms.database import Database, open_database
+from rooms.directory import Directory
+
+
+@dataclass
+class Community:
+    db: Database
+    bus: Bus
+    accounts: Accounts
+    directory: Directory
+    chat: Chat
+    attachments: AttachmentStore
+    agenda: Agenda
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+async def open_community(
+    database_url: str,
+    data_dir: Path,
+    clock: Callable[[], float],
+    hasher: PasswordHasher | None = None,
+    bus: Bus | None = None,
+) -> Community:
+    db = await open_database(database_url)
+    bus = bus or Bus()
+    return Community(
+        db=db,
+        bus=bus,
+        accounts=Accounts(db, hasher or PasswordHasher(), clock),
+        directory=Directory(db, bus, clock),
+        chat=Chat(db, bus, clock),
+        attachments=AttachmentStore(db, data_dir, clock),
+        agenda=Agenda(db, bus, clock),
+    )

@@ -1,0 +1,297 @@
+"""Community rooms (kamar): create, list, discover, join, invite, members and their roles."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from rooms.accounts import User, user_from_row
+from rooms.bus import Bus
+from rooms.chat import latest_message_ids, render, room_topic, unread_count
+from rooms.database import Database
+from rooms.errors import Conflict, Forbidden, Invalid, NotFound
+from rooms.membership import access, require
+from rooms.permissions import may_remove, may_set_role
+from rooms.schema import invites, memberships, rooms, users
+from rooms.timefmt import utc_iso
+
+KINDS = ("work", "network", "region", "school", "profession", "other")
+VISIBILITIES = ("public", "invite")
+MAX_NAME, MAX_DESCRIPTION = 80, 2000
+MAX_INVITE_USES, MAX_INVITE_HOURS = 10_000, 24 * 365
+
+
+def user_topic(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def check_room(name: str, kind: str, description: str, visibility: str) -> dict[str, str]:
+    """The columns of a new room, or Invalid naming the field. Pure."""
+    name = name.strip()
+    if not 0 < len(name) <= MAX_NAME:
+        raise Invalid(f"name must be 1-{MAX_NAME} characters", "name")
+    if kind not in KINDS:
+        raise Invalid(f"kind must be one of {', '.join(KINDS)}", "kind")
+    if len(description) > MAX_DESCRIPTION:
+        raise Invalid(f"description is at most {MAX_DESCRIPTION} characters", "description")
+    if visibility not in VISIBILITIES:
+        raise Invalid(f"visibility must be one of {', '.join(VISIBILITIES)}", "visibility")
+    return {"name": name, "kind": kind, "description": description, "visibility": visibility}
+
+
+class Directory:
+    def __init__(self, db: Database, bus: Bus, clock: Callable[[], float]) -> None:
+        self._db = db
+        self._bus = bus
+        self._clock = clock
+
+    def _now(self) -> int:
+        return int(self._clock() * 1000)
+
+    async def create(
+        self, user: User, name: str, kind: str, description: str = "", visibility: str = "invite"
+    ) -> dict[str, Any]:
+        columns = check_room(name, kind, description, visibility)
+        now = self._now()
+        async with self._db.write() as conn:
+            room_id = (
+                await conn.execute(
+                    insert(rooms)
+                    .values(**columns, created_by=user.id, created_at=now, last_activity_at=now)
+                    .returning(rooms.c.id)
+                )
+            ).scalar_one()
+            await conn.execute(
+                insert(memberships).values(
+                    room_id=room_id, user_id=user.id, role="owner", joined_at=now
+                )
+            )
+            [room] = await summaries(conn, user.id, [room_id])
+        self._announce_member(room_id, user, "owner")
+        return room
+
+    async def get(self, user: User, room_id: int) -> dict[str, Any]:
+        async with self._db.read() as conn:
+            await access(conn, room_id, user.id)
+            [room] = await summaries(conn, user.id, [room_id])
+            result = await conn.execute(
+                select(users, memberships.c.role)
+                .join(memberships, memberships.c.user_id == users.c.id)
+                .where(memberships.c.room_id == room_id)
+                .order_by(memberships.c.joined_at, users.c.id)
+            )
+            room["members"] = [
+                {"user": user_from_row(row).public(), "role": row.role} for row in result
+            ]
+        return room
+
+    async def list_mine(self, user: User) -> list[dict[str, Any]]:
+        async with self._db.read() as conn:
+            ids = (
+                await conn.execute(
+                    select(rooms.c.id)
+                    .join(memberships, memberships.c.room_id == rooms.c.id)
+                    .where(memberships.c.user_id == user.id)
+                    .order_by(rooms.c.last_activity_at.desc(), rooms.c.id.desc())
+                )
+            ).scalars()
+            return await summaries(conn, user.id, list(ids))
+
+    async def discover(self, user: User, limit: int = 100) -> list[dict[str, Any]]:
+        """Public rooms the user is not in, busiest first."""
+        mine = select(memberships.c.room_id).where(memberships.c.user_id == user.id)
+        async with self._db.read() as conn:
+            ids = (
+                await conn.execute(
+                    select(rooms.c.id)
+                    .where(rooms.c.visibility == "public", rooms.c.id.not_in(mine))
+                    .order_by(rooms.c.last_activity_at.desc())
+                    .limit(limit)
+                )
+            ).scalars()
+            return await summaries(conn, user.id, list(ids))
+
+    async def join_public(self, user: User, room_id: int) -> dict[str, Any]:
+        async with self._db.write() as conn:
+            standing = await access(conn, room_id, user.id)
+            if standing.role is None:
+                await self._add_member(conn, room_id, user.id)
+            [room] = await summaries(conn, user.id, [room_id])
+        if standing.role is None:
+            self._announce_member(room_id, user, "member")
+        return room
+
+    async def create_invite(
+        self, user: User, room_id: int, max_uses: int | None, expires_in_hours: int | None
+    ) -> dict[str, Any]:
+        if max_uses is not None and not 1 <= max_uses <= MAX_INVITE_USES:
+            raise Invalid(f"max_uses must be 1-{MAX_INVITE_USES}", "max_uses")
+        if expires_in_hours is not None and not 1 <= expires_in_hours <= MAX_INVITE_HOURS:
+            raise Invalid(f"expires_in_hours must be 1-{MAX_INVITE_HOURS}", "expires_in_hours")
+        now = self._now()
+        expires_at = now + expires_in_hours * 3_600_000 if expires_in_hours else None
+        code = secrets.token_urlsafe(9)
+        async with self._db.write() as conn:
+            await require(conn, room_id, user.id, "invite")
+            await conn.execute(
+                insert(invites).values(
+                    code=code,
+                    room_id=room_id,
+                    created_by=user.id,
+                    created_at=now,
+                    expires_at=expires_at,
+                    max_uses=max_uses,
+                )
+            )
+        return {
+            "code": code,
+            "url": f"/#/invite/{code}",
+            "expires_at": utc_iso(expires_at),
+            "max_uses": max_uses,
+        }
+
+    async def accept_invite(self, user: User, code: str) -> dict[str, Any]:
+        now = self._now()
+        async with self._db.write() as conn:
+            invite = (
+                await conn.execute(select(invites).where(invites.c.code == code))
+            ).one_or_none()
+            if invite is None:
+                raise NotFound("this invitation does not exist", "code")
+            role = await _role(conn, invite.room_id, user.id)
+            if role is None:
+                if invite.expires_at is not None and invite.expires_at <= now:
+                    raise Conflict("this invitation has expired", "code")
+                if invite.max_uses is not None and invite.uses >= invite.max_uses:
+                    raise Conflict("this invitation has been used up", "code")
+                await conn.execute(
+                    update(invites).where(invites.c.code == code).values(uses=invites.c.uses + 1)
+                )
+                await self._add_member(conn, invite.room_id, user.id)
+            [room] = await summaries(conn, user.id, [invite.room_id])
+        if role is None:
+            self._announce_member(invite.room_id, user, "member")
+        return room
+
+    async def set_role(
+        self, user: User, room_id: int, target_id: int, new_role: str
+    ) -> dict[str, Any]:
+        async with self._db.write() as conn:
+            standing = await require(conn, room_id, user.id, "read")
+            target_role = await _role(conn, room_id, target_id)
+            if target_role is None:
+                raise NotFound("that account is not a member of this room", "user_id")
+            if new_role not in ("moderator", "member"):
+                raise Invalid("role must be moderator or member", "role")
+            if not may_set_role(standing.role, target_role, new_role):
+                raise Forbidden("only the owner can change roles, and not the owner's own")
+            await conn.execute(
+                update(memberships)
+                .where(memberships.c.room_id == room_id, memberships.c.user_id == target_id)
+                .values(role=new_role)
+            )
+            target = user_from_row(
+                (await conn.execute(select(users).where(users.c.id == target_id))).one()
+            )
+        self._announce_member(room_id, target, new_role)
+        return {"user": target.public(), "role": new_role}
+
+    async def remove(self, user: User, room_id: int, target_id: int) -> None:
+        async with self._db.write() as conn:
+            standing = await require(conn, room_id, user.id, "read")
+            target_role = await _role(conn, room_id, target_id)
+            if target_role is None:
+                raise NotFound("that account is not a member of this room", "user_id")
+            is_self = target_id == user.id
+            if not may_remove(standing.role, target_role, is_self):
+                raise Forbidden("your role does not allow removing this member")
+            if target_role == "owner" and await _owner_count(conn, room_id) == 1:
+                raise Conflict("the last owner cannot leave; make someone else owner first")
+            await conn.execute(
+                delete(memberships).where(
+                    memberships.c.room_id == room_id, memberships.c.user_id == target_id
+                )
+            )
+            target = user_from_row(
+                (await conn.execute(select(users).where(users.c.id == target_id))).one()
+            )
+        self._announce_member(room_id, target, None)
+
+    async def _add_member(self, conn: AsyncConnection, room_id: int, user_id: int) -> None:
+        await conn.execute(
+            insert(memberships).values(
+                room_id=room_id, user_id=user_id, role="member", joined_at=self._now()
+            )
+        )
+
+    def _announce_member(self, room_id: int, user: User, role: str | None) -> None:
+        event = {"type": "room_member", "room_id": room_id, "user": user.public(), "role": role}
+        self._bus.publish(room_topic(room_id), event)
+        # The member's own sockets learn to follow (or stop following) the room.
+        self._bus.publish(user_topic(user.id), event)
+
+
+async def summaries(conn: AsyncConnection, user_id: int, ids: list[int]) -> list[dict[str, Any]]:
+    """Room cards in the order of `ids`, with the caller's role, unread count, last message."""
+    if not ids:
+        return []
+    counts: dict[int, int] = dict(
+        (
+            await conn.execute(
+                select(memberships.c.room_id, func.count())
+                .where(memberships.c.room_id.in_(ids))
+                .group_by(memberships.c.room_id)
+            )
+        ).all()
+    )
+    roles = dict(
+        (
+            await conn.execute(
+                select(memberships.c.room_id, memberships.c.role).where(
+                    memberships.c.room_id.in_(ids), memberships.c.user_id == user_id
+                )
+            )
+        ).all()
+    )
+    newest = await latest_message_ids(conn, ids)
+    last = {message["room_id"]: message for message in await render(conn, list(newest.values()))}
+    rows = {row.id: row for row in await conn.execute(select(rooms).where(rooms.c.id.in_(ids)))}
+    out = []
+    for room_id in ids:
+        row = rows[room_id]
+        role = roles.get(room_id)
+        out.append(
+            {
+                "id": row.id,
+                "name": row.name,
+                "kind": row.kind,
+                "description": row.description,
+                "visibility": row.visibility,
+                "my_role": role,
+                "member_count": counts.get(room_id, 0),
+                "unread": await unread_count(conn, room_id, user_id) if role else 0,
+                "last_message": last.get(room_id),
+            }
+        )
+    return out
+
+
+async def _role(conn: AsyncConnection, room_id: int, user_id: int) -> str | None:
+    result = await conn.execute(
+        select(memberships.c.role).where(
+            memberships.c.room_id == room_id, memberships.c.user_id == user_id
+        )
+    )
+    role: str | None = result.scalar_one_or_none()
+    return role
+
+
+async def _owner_count(conn: AsyncConnection, room_id: int) -> int:
+    result = await conn.execute(
+        select(func.count()).where(memberships.c.room_id == room_id, memberships.c.role == "owner")
+    )
+    return int(result.scalar_one())

@@ -1,0 +1,44 @@
+"""Errors of the community domain, each with the wire code the API and websocket report.
+
+The HTTP edge maps `code` to a status (server/api/errors.py); `field` names the request field
+at fault when there is one. Raising one of these means nothing was changed.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    code = "bad_request"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class Invalid(DomainError):
+    code = "bad_request"
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class TooLarge(DomainError):
+    code = "too_large"
+
+
+class UnsupportedMedia(DomainError):
+    code = "unsupported_media_type"

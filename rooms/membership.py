@@ -1,0 +1,66 @@
+"""Membership look-ups shared by chat, agenda and the room directory.
+
+`require` is the one door every room-scoped operation goes through: it answers "not found"
+for invite-only rooms the caller is not in (their existence is private) and "forbidden" when
+the caller is in the room but their role does not allow the action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from rooms.errors import Forbidden, NotFound
+from rooms.permissions import may
+from rooms.schema import memberships, rooms
+
+
+@dataclass(frozen=True)
+class Access:
+    room_id: int
+    role: str | None  # None: signed in, not a member (public rooms only)
+    visibility: str
+
+
+async def access(conn: AsyncConnection, room_id: int, user_id: int) -> Access:
+    """The caller's standing in a room they may at least see, or NotFound."""
+    row = (
+        await conn.execute(
+            select(rooms.c.visibility, memberships.c.role)
+            .select_from(
+                rooms.outerjoin(
+                    memberships,
+                    (memberships.c.room_id == rooms.c.id) & (memberships.c.user_id == user_id),
+                )
+            )
+            .where(rooms.c.id == room_id)
+        )
+    ).one_or_none()
+    if row is None or (row.role is None and row.visibility != "public"):
+        raise NotFound("no such room", "room_id")
+    return Access(room_id=room_id, role=row.role, visibility=row.visibility)
+
+
+async def require(conn: AsyncConnection, room_id: int, user_id: int, action: str) -> Access:
+    standing = await access(conn, room_id, user_id)
+    if not may(standing.role, action):
+        if standing.role is None:
+            raise Forbidden("join this room first")
+        raise Forbidden(f"your role ({standing.role}) does not allow this")
+    return standing
+
+
+async def member_ids(conn: AsyncConnection, room_id: int) -> list[int]:
+    result = await conn.execute(
+        select(memberships.c.user_id).where(memberships.c.room_id == room_id)
+    )
+    return list(result.scalars())
+
+
+async def room_ids_of(conn: AsyncConnection, user_id: int) -> list[int]:
+    result = await conn.execute(
+        select(memberships.c.room_id).where(memberships.c.user_id == user_id)
+    )
+    return list(result.scalars())

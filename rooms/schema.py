@@ -1,0 +1,144 @@
+"""Tables of the community data: accounts, rooms (kamar), chat, attachments, agenda.
+
+SQLAlchemy Core, portable between SQLite and PostgreSQL: times are integer milliseconds since
+the epoch (UTC), so neither database's date handling leaks into the domain. Alembic migrations
+in rooms/migrations create exactly these tables; tests/rooms/test_migrations.py keeps them equal.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(32), unique=True),
+    Column("phone", String(16), unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("display_name", String(80), nullable=False),
+    Column("organisation", String(120), nullable=False, server_default=""),
+    Column("province", String(80), nullable=False, server_default=""),
+    Column("city", String(80), nullable=False, server_default=""),
+    Column("rt_rw", String(20), nullable=False, server_default=""),
+    Column("is_admin", Boolean, nullable=False, server_default="0"),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+rooms = Table(
+    "rooms",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("visibility", String(10), nullable=False),
+    Column("created_by", ForeignKey("users.id"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    # Sorting the room list by activity without scanning messages.
+    Column("last_activity_at", BigInteger, nullable=False),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(10), nullable=False),
+    Column("joined_at", BigInteger, nullable=False),
+    Column("last_read_message_id", BigInteger, nullable=False, server_default="0"),
+    Index(None, "user_id"),
+)
+
+invites = Table(
+    "invites",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False),
+    Column("created_by", ForeignKey("users.id"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger),
+    Column("max_uses", Integer),
+    Column("uses", Integer, nullable=False, server_default="0"),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False),
+    Column("author_id", ForeignKey("users.id"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("reply_to", BigInteger),
+    Column("created_at", BigInteger, nullable=False),
+    Column("edited_at", BigInteger),
+    Column("deleted", Boolean, nullable=False, server_default="0"),
+    # History pages and unread counts walk one room's messages by id.
+    Index(None, "room_id", "id"),
+)
+
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False),
+    Column("uploader_id", ForeignKey("users.id"), nullable=False),
+    Column("message_id", BigInteger, index=True),
+    Column("kind", String(10), nullable=False),
+    Column("mime", String(40), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("path", String(200), nullable=False),
+    Column("thumbnail_path", String(200)),
+    Column("width", Integer),
+    Column("height", Integer),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("kind", String(20), nullable=False),
+    Column("starts_at", BigInteger, nullable=False),
+    Column("ends_at", BigInteger, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("location", String(200), nullable=False, server_default=""),
+    Column("created_by", ForeignKey("users.id"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("reminded", Boolean, nullable=False, server_default="0"),
+    Index(None, "room_id", "starts_at"),
+    Index(None, "reminded", "starts_at"),
+)
+
+rsvps = Table(
+    "rsvps",
+    metadata,
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("response", String(10), nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)

@@ -1,0 +1,118 @@
+"""Accounts endpoints: register, log in, who am I, my calendar."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aiohttp import web
+
+from rooms import sessions
+from rooms.accounts import MAX_DISPLAY_NAME, MAX_ORGANISATION, MAX_PASSWORD, Registration, User
+from rooms.calendar import build_calendar
+from rooms.membership import room_ids_of
+from server.api.fields import Field
+from server.api.routing import Call, Route, secret_of
+
+CALENDAR_LOOKBACK_MS = 30 * 24 * 3_600_000
+
+
+def own_view(call: Call, user: User) -> dict[str, Any]:
+    feed = sessions.mint_calendar(user.id, secret_of(call.request.app))
+    return {**user.own(), "calendar_url": f"/api/me/calendar.ics?token={feed}"}
+
+
+def _signed_in(call: Call, user: User) -> dict[str, Any]:
+    token = sessions.mint_session(user.id, secret_of(call.request.app), int(time.time()))
+    return {"token": token, "user": own_view(call, user)}
+
+
+async def register(call: Call) -> dict[str, Any]:
+    body = call.body
+    user = await call.community.accounts.register(
+        Registration(
+            password=body["password"],
+            display_name=body["display_name"],
+            username=body["username"],
+            phone=body["phone"],
+            organisation=body["organisation"] or "",
+            region=body["region"],
+        )
+    )
+    return _signed_in(call, user)
+
+
+async def login(call: Call) -> dict[str, Any]:
+    user = await call.community.accounts.login(call.body["login"], call.body["password"])
+    return _signed_in(call, user)
+
+
+async def me(call: Call) -> dict[str, Any]:
+    return own_view(call, call.me)
+
+
+async def my_calendar(call: Call) -> web.Response:
+    community = call.community
+    async with community.db.read() as conn:
+        room_ids = await room_ids_of(conn, call.me.id)
+    since = int(time.time() * 1000) - CALENDAR_LOOKBACK_MS
+    rows = await community.agenda.for_rooms(room_ids, since)
+    name = f"Kamar: {call.me.display_name}"
+    return calendar_response(build_calendar(name, rows, base_url(call.request)))
+
+
+def calendar_response(body: bytes) -> web.Response:
+    return web.Response(
+        body=body,
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={"Cache-Control": "private, max-age=300"},
+    )
+
+
+def base_url(request: web.Request) -> str:
+    return f"{request.scheme}://{request.host}"
+
+
+ROUTES = [
+    Route(
+        "POST",
+        "/api/auth/register",
+        register,
+        "Create an account and sign in",
+        auth="none",
+        status=201,
+        body=(
+            Field("username", max_length=64, description="3-32 of a-z 0-9 _ ."),
+            Field("phone", max_length=32, description="+62... or 08..."),
+            Field("password", required=True, max_length=MAX_PASSWORD),
+            Field("display_name", required=True, max_length=MAX_DISPLAY_NAME),
+            Field("organisation", max_length=MAX_ORGANISATION),
+            Field("region", kind=dict, description="{province, city, rt_rw}"),
+        ),
+        tags=("accounts",),
+    ),
+    Route(
+        "POST",
+        "/api/auth/login",
+        login,
+        "Sign in with a username or phone number",
+        auth="none",
+        body=(
+            Field("login", required=True, max_length=64),
+            Field("password", required=True, max_length=MAX_PASSWORD),
+        ),
+        tags=("accounts",),
+    ),
+    Route("GET", "/api/me", me, "The signed-in account", content="none", tags=("accounts",)),
+    Route(
+        "GET",
+        "/api/me/calendar.ics",
+        my_calendar,
+        "iCalendar feed of every event in one's rooms",
+        auth="calendar",
+        content="none",
+        produces="text/calendar",
+        tags=("agenda",),
+    ),
+]

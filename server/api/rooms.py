@@ -1,0 +1,159 @@
+"""Room (kamar) endpoints: list, create, join, invite, members, the room's meeting."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rooms import grants
+from rooms.agenda import meeting_room_name
+from rooms.directory import KINDS, MAX_DESCRIPTION, MAX_NAME, VISIBILITIES
+from rooms.membership import require
+from server.api.fields import Field
+from server.api.routing import Call, Route, secret_of
+
+
+async def list_rooms(call: Call) -> dict[str, Any]:
+    directory = call.community.directory
+    if call.query["discover"]:
+        return {"rooms": await directory.discover(call.me)}
+    return {"rooms": await directory.list_mine(call.me)}
+
+
+async def create_room(call: Call) -> dict[str, Any]:
+    body = call.body
+    return await call.community.directory.create(
+        call.me,
+        name=body["name"],
+        kind=body["kind"],
+        description=body["description"] or "",
+        visibility=body["visibility"] or "invite",
+    )
+
+
+async def get_room(call: Call) -> dict[str, Any]:
+    return await call.community.directory.get(call.me, call.path["room_id"])
+
+
+async def join_room(call: Call) -> dict[str, Any]:
+    return await call.community.directory.join_public(call.me, call.path["room_id"])
+
+
+async def create_invite(call: Call) -> dict[str, Any]:
+    return await call.community.directory.create_invite(
+        call.me, call.path["room_id"], call.body["max_uses"], call.body["expires_in_hours"]
+    )
+
+
+async def accept_invite(call: Call) -> dict[str, Any]:
+    code = call.request.match_info["code"]
+    return await call.community.directory.accept_invite(call.me, code)
+
+
+async def set_role(call: Call) -> dict[str, Any]:
+    return await call.community.directory.set_role(
+        call.me, call.path["room_id"], call.path["user_id"], call.body["role"]
+    )
+
+
+async def remove_member(call: Call) -> None:
+    await call.community.directory.remove(call.me, call.path["room_id"], call.path["user_id"])
+
+
+async def meeting_token(call: Call) -> dict[str, Any]:
+    """A join token for the room's meeting, derived from membership: members publish."""
+    room_id = call.path["room_id"]
+    async with call.community.db.read() as conn:
+        await require(conn, room_id, call.me.id, "join_meeting")
+    room = meeting_room_name(room_id)
+    grant = grants.JoinGrant(room=room, identity=f"user-{call.me.id}", name=call.me.display_name)
+    token = grants.mint(grant, secret_of(call.request.app), int(time.time()))
+    return {"token": token, "room": room, "url": f"/r/{room}"}
+
+
+ROUTES = [
+    Route(
+        "GET",
+        "/api/rooms",
+        list_rooms,
+        "One's rooms, newest activity first (or public rooms to discover)",
+        content="none",
+        query=(Field("discover", kind=bool),),
+        tags=("rooms",),
+    ),
+    Route(
+        "POST",
+        "/api/rooms",
+        create_room,
+        "Create a room; the creator owns it",
+        status=201,
+        body=(
+            Field("name", required=True, max_length=MAX_NAME),
+            Field("kind", required=True, choices=KINDS),
+            Field("description", max_length=MAX_DESCRIPTION),
+            Field("visibility", choices=VISIBILITIES),
+        ),
+        tags=("rooms",),
+    ),
+    Route(
+        "GET",
+        "/api/rooms/{room_id}",
+        get_room,
+        "A room with its members",
+        content="none",
+        tags=("rooms",),
+    ),
+    Route(
+        "POST",
+        "/api/rooms/{room_id}/join",
+        join_room,
+        "Join a public room",
+        content="none",
+        tags=("rooms",),
+    ),
+    Route(
+        "POST",
+        "/api/rooms/{room_id}/invites",
+        create_invite,
+        "Make an invitation code (moderators)",
+        status=201,
+        body=(
+            Field("max_uses", kind=int, minimum=1, maximum=10_000),
+            Field("expires_in_hours", kind=int, minimum=1, maximum=24 * 365),
+        ),
+        tags=("rooms",),
+    ),
+    Route(
+        "POST",
+        "/api/invites/{code}/accept",
+        accept_invite,
+        "Join a room through an invitation",
+        content="none",
+        tags=("rooms",),
+    ),
+    Route(
+        "PATCH",
+        "/api/rooms/{room_id}/members/{user_id}",
+        set_role,
+        "Change a member's role (owner)",
+        body=(Field("role", required=True, choices=("moderator", "member")),),
+        tags=("rooms",),
+    ),
+    Route(
+        "DELETE",
+        "/api/rooms/{room_id}/members/{user_id}",
+        remove_member,
+        "Leave a room, or remove a member (moderators)",
+        status=204,
+        content="none",
+        tags=("rooms",),
+    ),
+    Route(
+        "POST",
+        "/api/rooms/{room_id}/meeting",
+        meeting_token,
+        "A join token for the room's meeting",
+        content="none",
+        tags=("meetings",),
+    ),
+]

@@ -1,0 +1,257 @@
+"""The API's route table: authentication, request parsing, errors and the OpenAPI document.
+
+Each endpoint is a `Route` (method, path, who may call it, its fields, its handler). `install`
+registers them with aiohttp behind one wrapper, so every endpoint authenticates, validates and
+reports errors the same way, and `openapi` describes exactly what the wrapper enforces.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from rooms import sessions
+from rooms.accounts import User
+from rooms.community import Community
+from rooms.errors import DomainError, Invalid, NotFound, Unauthorized
+from server.api.fields import Field, object_schema, parse_body, parse_query
+from signalling.ws import SERVICES_KEY
+
+log = logging.getLogger(__name__)
+
+MAX_JSON_BODY = 64 * 1024
+
+STATUS = {
+    "bad_request": 400,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "conflict": 409,
+    "too_large": 413,
+    "unsupported_media_type": 415,
+    "rate_limited": 429,
+}
+
+
+@dataclass
+class Call:
+    """One parsed request, handed to a handler."""
+
+    request: web.Request
+    community: Community
+    user: User | None
+    path: dict[str, int]
+    body: dict[str, Any]
+    query: dict[str, Any]
+
+    @property
+    def me(self) -> User:
+        assert self.user is not None, "route declared without auth"
+        return self.user
+
+
+Handler = Callable[[Call], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    auth: str = "session"  # "session", "calendar" (session or ?token=), or "none"
+    body: Sequence[Field] = ()
+    query: Sequence[Field] = ()
+    status: int = 200
+    content: str = "json"  # request body: "json", "multipart" or "none"
+    produces: str = "application/json"
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+
+def error_response(code: str, message: str, field_name: str | None = None) -> web.Response:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if field_name:
+        error["field"] = field_name
+    return web.json_response({"error": error}, status=STATUS.get(code, 400))
+
+
+def install(app: web.Application, routes: Sequence[Route]) -> None:
+    for route in routes:
+        app.router.add_route(route.method, route.path, _wrap(route))
+
+
+def _wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def endpoint(request: web.Request) -> web.StreamResponse:
+        try:
+            call = await _parse(request, route)
+            result = await route.handler(call)
+        except DomainError as exc:
+            return error_response(exc.code, exc.message, exc.field)
+        if isinstance(result, web.StreamResponse):
+            return result
+        if result is None:
+            return web.Response(status=204)
+        return web.json_response(result, status=route.status, dumps=_dumps)
+
+    endpoint.__name__ = route.handler.__name__
+    return endpoint
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def community_of(app: web.Application) -> Community:
+    community = app[SERVICES_KEY].community
+    if community is None:
+        raise RuntimeError("the community database is not open")
+    return community
+
+
+def secret_of(app: web.Application) -> str:
+    return app[SERVICES_KEY].secret
+
+
+async def _parse(request: web.Request, route: Route) -> Call:
+    community = community_of(request.app)
+    path: dict[str, int] = {}
+    for name, raw in request.match_info.items():
+        if not name.endswith("_id"):
+            continue
+        if not raw.isdigit() or len(raw) > 15:
+            raise NotFound(f"no such {name.removesuffix('_id')}", name)
+        path[name] = int(raw)
+    user = await _authenticate(request, route, community)
+    body: dict[str, Any] = {}
+    if route.content == "json" and route.body:
+        body = parse_body(await _read_json(request), route.body)
+    query = parse_query(request.query, route.query)
+    return Call(request, community, user, path, body, query)
+
+
+async def _authenticate(request: web.Request, route: Route, community: Community) -> User | None:
+    if route.auth == "none":
+        return None
+    token: str | None = None
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        token = header.removeprefix("Bearer ").strip()
+    kinds: tuple[str, ...] = ("session",)
+    if route.auth == "calendar" and token is None:
+        token, kinds = request.query.get("token"), ("calendar", "session")
+    if not token:
+        raise Unauthorized("sign in first: send Authorization: Bearer <token>")
+    try:
+        user_id = sessions.verify(token, secret_of(request.app), int(time.time()), kinds)
+        return await community.accounts.get(user_id)
+    except (sessions.TokenError, NotFound) as exc:
+        raise Unauthorized(f"sign in again: {exc}") from exc
+
+
+async def _read_json(request: web.Request) -> Any:
+    if request.content_length is not None and request.content_length > MAX_JSON_BODY:
+        raise Invalid(f"the body is limited to {MAX_JSON_BODY} bytes")
+    raw = await request.content.read(MAX_JSON_BODY + 1)
+    if len(raw) > MAX_JSON_BODY:
+        raise Invalid(f"the body is limited to {MAX_JSON_BODY} bytes")
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, ValueError) as exc:
+        raise Invalid("the body must be JSON") from exc
+
+
+def openapi(routes: Sequence[Route], version: str) -> dict[str, Any]:
+    """OpenAPI 3.1 from the route table: paths, parameters, bodies and error responses."""
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        operation: dict[str, Any] = {
+            "summary": route.summary,
+            "operationId": route.handler.__name__.lstrip("_"),
+            "tags": list(route.tags),
+            "responses": {
+                str(route.status): {
+                    "description": "success",
+                    "content": {route.produces: {}},
+                },
+                "4XX": {"$ref": "#/components/responses/Error"},
+            },
+        }
+        parameters = [
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer" if name.endswith("_id") else "string"},
+            }
+            for name in _path_names(route.path)
+        ]
+        parameters += [
+            {"name": f.name, "in": "query", "required": f.required, "schema": f.schema()}
+            for f in route.query
+        ]
+        if route.auth == "calendar":
+            parameters.append(
+                {"name": "token", "in": "query", "required": False, "schema": {"type": "string"}}
+            )
+        if parameters:
+            operation["parameters"] = parameters
+        if route.body:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": object_schema(route.body)}},
+            }
+        if route.content == "multipart":
+            operation["requestBody"] = {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {"file": {"type": "string", "format": "binary"}},
+                            "required": ["file"],
+                        }
+                    }
+                },
+            }
+        operation["security"] = [] if route.auth == "none" else [{"bearer": []}]
+        paths.setdefault(route.path, {})[route.method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Kamar API", "version": version},
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "responses": {
+                "Error": {
+                    "description": "error: code, message and the field at fault",
+                    "content": {"application/json": {"schema": _ERROR_SCHEMA}},
+                }
+            },
+        },
+    }
+
+
+_ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string", "enum": list(STATUS)},
+                "message": {"type": "string"},
+                "field": {"type": "string"},
+            },
+            "required": ["code", "message"],
+        }
+    },
+}
+
+
+def _path_names(path: str) -> list[str]:
+    return [part[1:-1] for part in path.split("/") if part.startswith("{")]

@@ -1,0 +1,100 @@
+"""Database fixtures: every storage test runs on SQLite and on a real PostgreSQL server.
+
+PostgreSQL is started by the test session itself, on 127.0.0.1 and a free port, from the
+server binaries Debian installs (scripts/test installs the package when they are missing):
+the tests run inside a private network namespace, where the machine's own server on
+127.0.0.1:5432 cannot be reached. Missing binaries fail the run rather than skip PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+_databases = itertools.count(1)
+
+
+def _postgres_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    if found:
+        return Path(found[-1]).parent
+    on_path = shutil.which("pg_ctl")
+    return Path(on_path).parent if on_path else None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _as_postgres(command: list[str]) -> list[str]:
+    # initdb refuses to run as root; Debian's package creates the `postgres` account.
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster for this test session; yields its base URL."""
+    bindir = _postgres_bin()
+    if bindir is None:
+        pytest.fail("PostgreSQL server binaries are missing: scripts/test installs postgresql")
+    base = Path(tempfile.mkdtemp(prefix="kamar-pg-"))
+    base.chmod(0o755)
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres", "postgres")
+    data, port = base / "data", _free_port()
+    subprocess.run(
+        _as_postgres(
+            [str(bindir / "initdb"), "-D", str(data), "-U", "kamar", "--auth=trust", "--no-sync"]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    # fsync off: these are test data; the durability test runs against SQLite's real settings.
+    options = f"-h 127.0.0.1 -p {port} -k {base} -F -c max_connections=200"
+    subprocess.run(
+        _as_postgres(
+            [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(base / "log"), "-w"]
+            + ["start"]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield f"postgresql://kamar@127.0.0.1:{port}"
+    finally:
+        subprocess.run(
+            _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+            capture_output=True,
+        )
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[str]:
+    """An empty database of each kind, one per test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kamar.db'}"
+        return
+    base = request.getfixturevalue("postgres_server")
+    name = f"kamar_test_{os.getpid()}_{next(_databases)}"
+    admin = await asyncpg.connect(f"{base}/postgres")
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    yield f"{base}/{name}"

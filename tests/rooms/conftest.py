@@ -1,0 +1,43 @@
+"""Fixtures for the community domain: a Community on each database, a settable clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+
+from rooms.accounts import Registration, User
+from rooms.community import Community, open_community
+
+# Cheap argon2 parameters: tests hash dozens of passwords; production uses the library's.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+START = 1_795_000_000.0  # 2026-11-19, a fixed "now"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def community(database_url: str, tmp_path: Path, clock: Clock) -> AsyncIterator[Community]:
+    opened = await open_community(database_url, tmp_path, clock, hasher=CHEAP_HASHER)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+async def register(community: Community, name: str, **kwargs: str) -> User:
+    form = Registration(password="rahasia-123", display_name=name.title(), username=name, **kwargs)
+    return await community.accounts.register(form)

@@ -1,0 +1,3 @@
+from tests.server.api_client import api
+
+__all__ = ["api"]

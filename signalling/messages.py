@@ -56,7 +56,27 @@ class Ping:
     id: Any = None
 
 
-ClientMessage = Hello | PublishOffer | SubscribeAnswer | Mute | PauseVideo | Leave | Ping
+@dataclass(frozen=True)
+class Auth:
+    """Follow the community events of the rooms a session token's account is in."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class Typing:
+    room_id: int
+
+
+@dataclass(frozen=True)
+class Read:
+    room_id: int
+    message_id: int
+
+
+ClientMessage = (
+    Hello | PublishOffer | SubscribeAnswer | Mute | PauseVideo | Leave | Ping | Auth | Typing | Read
+)
 
 # type name -> (message class, {field: (python type, required)})
 _SCHEMAS: dict[str, tuple[type, dict[str, tuple[type | None, bool]]]] = {
@@ -67,6 +87,9 @@ _SCHEMAS: dict[str, tuple[type, dict[str, tuple[type | None, bool]]]] = {
     "pause_video": (PauseVideo, {"participant_id": (str, True), "paused": (bool, True)}),
     "leave": (Leave, {}),
     "ping": (Ping, {"id": (None, False)}),
+    "auth": (Auth, {"token": (str, True)}),
+    "typing": (Typing, {"room_id": (int, True)}),
+    "read": (Read, {"room_id": (int, True), "message_id": (int, True)}),
 }
 _TYPE_NAMES = {int: "an integer", str: "a string", bool: "true or false"}
 _NAME_OF_CLASS = {cls: name for name, (cls, _fields) in _SCHEMAS.items()}

@@ -20,23 +20,28 @@ from sfu.peer import PeerSettings
 from sfu.publisher import PublisherPeer
 from sfu.subscriber import SubscriberPeer
 from signalling.errors import ProtocolError, error_event
+from signalling.feed import Feed
 from signalling.messages import (
     MAX_MESSAGE_BYTES,
     PROTOCOL_VERSION,
+    Auth,
     Hello,
     Leave,
     Mute,
     PauseVideo,
     Ping,
     PublishOffer,
+    Read,
     SubscribeAnswer,
+    Typing,
     parse_client_message,
     type_name,
 )
 
 log = logging.getLogger(__name__)
 
-Send = Callable[[dict[str, Any]], None]
+# A message for the socket: a dict, or text already encoded (community events, rooms/bus.py).
+Send = Callable[[dict[str, Any] | str], None]
 Close = Callable[[str], None]
 
 
@@ -66,6 +71,7 @@ class Session:
         self.room: Room | None = None
         self.publisher: PublisherPeer | None = None
         self.subscriber: SubscriberPeer | None = None
+        self.feed: Feed | None = None
         self._ended = False
         self._handlers: dict[type, Callable[[Any], Awaitable[None]]] = {
             Hello: self._on_hello,
@@ -75,11 +81,19 @@ class Session:
             PauseVideo: self._on_pause_video,
             Leave: self._on_leave,
             Ping: self._on_ping,
+            Auth: self._on_auth,
+            Typing: self._on_typing,
+            Read: self._on_read,
         }
 
     @property
     def joined(self) -> bool:
         return self.participant is not None and not self._ended
+
+    @property
+    def identified(self) -> bool:
+        """Joined a meeting (hello) or follows the community feed (auth)."""
+        return self.joined or (self.feed is not None and self.feed.user is not None)
 
     async def handle_text(self, text: str) -> None:
         """Handle one frame. Every failure becomes an `error` reply and changes nothing."""
@@ -87,11 +101,11 @@ class Session:
         try:
             message = parse_client_message(text)
             message_type = type_name(message)
-            if not self.joined and not isinstance(message, Hello):
-                raise ProtocolError("unauthorized", "the first message must be hello")
+            if not self.identified and not isinstance(message, Hello | Auth):
+                raise ProtocolError("unauthorized", "the first message must be hello or auth")
             await self._handlers[type(message)](message)
         except ProtocolError as exc:
-            if exc.closes or not self.joined:
+            if exc.closes or not self.identified:
                 self.fail(exc)
             else:
                 self._send(error_event(exc, message_type))
@@ -175,7 +189,31 @@ class Session:
             f"this server is full ({limit} participants); please try again later",
         )
 
+    async def _on_auth(self, auth: Auth) -> None:
+        community = self._services.community
+        if community is None:
+            raise ProtocolError("unavailable", "the community service is not running")
+        if self.feed is None:
+            self.feed = Feed(community, self._services.secret, self._services.clock, self._send)
+        self._send(await self.feed.authenticate(auth.token))
+
+    async def _on_typing(self, typing: Typing) -> None:
+        await self._feed("typing").typing(typing.room_id)
+
+    async def _on_read(self, read: Read) -> None:
+        self._send(await self._feed("read").read(read.room_id, read.message_id))
+
+    def _feed(self, kind: str) -> Feed:
+        if self.feed is None or self.feed.user is None:
+            raise ProtocolError("bad_state", "send auth first", in_reply_to=kind)
+        return self.feed
+
+    def _in_meeting(self, kind: str) -> None:
+        if not self.joined:
+            raise ProtocolError("bad_state", "join a meeting with hello first", in_reply_to=kind)
+
     async def _on_publish_offer(self, offer: PublishOffer) -> None:
+        self._in_meeting("publish_offer")
         assert self.participant is not None and self.room is not None
         if not self.participant.can_publish:
             raise ProtocolError("forbidden", "your join token does not allow publishing")
@@ -198,15 +236,18 @@ class Session:
             self.room.media.add_producer(producer)
 
     async def _on_subscribe_answer(self, answer: SubscribeAnswer) -> None:
+        self._in_meeting("subscribe_answer")
         if self.subscriber is None:
             raise NegotiationStateError("you do not receive media in this room")
         self.subscriber.handle_answer(answer.sdp, answer.revision)
 
     async def _on_mute(self, mute: Mute) -> None:
+        self._in_meeting("mute")
         assert self.participant is not None and self.room is not None
         self.room.set_muted(self.participant.id, mute.kind, mute.muted)
 
     async def _on_pause_video(self, pause: PauseVideo) -> None:
+        self._in_meeting("pause_video")
         assert self.room is not None
         if self.subscriber is None:
             raise NegotiationStateError("you do not receive media in this room")
@@ -240,6 +281,8 @@ class Session:
         if self._ended:
             return
         self._ended = True
+        if self.feed is not None:
+            self.feed.close()
         if self.participant is not None and self.room is not None:
             self._services.registry.leave(self.room.name, self.participant.id, reason)
         for peer in (self.subscriber, self.publisher):

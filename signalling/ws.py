@@ -32,7 +32,7 @@ class _Connection:
         self.outbox: asyncio.Queue[Any] = asyncio.Queue(OUTBOX_LIMIT + 1)
         self.close_reason: str | None = None
 
-    def send(self, event: dict[str, Any]) -> None:
+    def send(self, event: dict[str, Any] | str) -> None:
         if self.close_reason is not None:
             return
         if self.outbox.qsize() >= OUTBOX_LIMIT:
@@ -52,7 +52,7 @@ class _Connection:
             if item is _CLOSE:
                 break
             try:
-                await self.ws.send_str(encode(item))
+                await self.ws.send_str(item if isinstance(item, str) else encode(item))
             except (ConnectionError, RuntimeError):
                 break
         with contextlib.suppress(ConnectionError, RuntimeError):
@@ -69,8 +69,8 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
     writer = asyncio.create_task(connection.write_loop())
 
     def hello_overdue() -> None:
-        if not session.joined:
-            session.fail(ProtocolError("hello_timeout", "no hello within 10 seconds"))
+        if not session.identified:
+            session.fail(ProtocolError("hello_timeout", "no hello or auth within 10 seconds"))
 
     hello_timer = asyncio.get_running_loop().call_later(HELLO_TIMEOUT, hello_overdue)
     disconnect_reason = "disconnected"
@@ -78,7 +78,7 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
         async for message in ws:
             if message.type == WSMsgType.TEXT:
                 await session.handle_text(message.data)
-                if session.joined:
+                if session.identified:
                     hello_timer.cancel()
             elif message.type == WSMsgType.BINARY:
                 connection.send(

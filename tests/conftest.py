@@ -20,7 +20,7 @@ from server.app import build_app
 from server.config import Config, load_secret
 from signalling.ws import SERVICES_KEY
 
-pytest_plugins = ["tests.databases"]
+pytest_plugins = ["tests.databases", "tests.server.api_client"]
 
 
 def only_loopback_here() -> bool:

@@ -15,7 +15,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
@@ -82,19 +82,25 @@ def postgres_server() -> Iterator[str]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[str]:
-    """An empty database of each kind, one per test."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'kamar.db'}"
-        return
-    base = request.getfixturevalue("postgres_server")
+async def _fresh_postgres_database(base: str) -> str:
     name = f"kamar_test_{os.getpid()}_{next(_databases)}"
     admin = await asyncpg.connect(f"{base}/postgres")
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    yield f"{base}/{name}"
+    return f"{base}/{name}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of each kind, one per test."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'kamar.db'}"
+    return await _fresh_postgres_database(request.getfixturevalue("postgres_server"))
+
+
+@pytest.fixture
+async def database_url_postgresql(postgres_server: str) -> str:
+    """An empty PostgreSQL database, for tests that choose their backend themselves."""
+    return await _fresh_postgres_database(postgres_server)

@@ -37,13 +37,13 @@ class Api:
 
     async def room(self, token: str, name: str = "Serikat", **extra: Any) -> dict[str, Any]:
         body = {"name": name, "kind": "work", **extra}
-        room: dict[str, Any] = await self.call(
-            "POST", "/api/rooms", token, json=body, expect=201
-        )
+        room: dict[str, Any] = await self.call("POST", "/api/rooms", token, json=body, expect=201)
         return room
 
     async def join_by_invite(self, owner: str, member: str, room_id: int) -> None:
-        invite = await self.call("POST", f"/api/rooms/{room_id}/invites", owner, json={}, expect=201)
+        invite = await self.call(
+            "POST", f"/api/rooms/{room_id}/invites", owner, json={}, expect=201
+        )
         await self.call("POST", f"/api/invites/{invite['code']}/accept", member)
 
 

@@ -1,0 +1,120 @@
+"""The community feed of one websocket: chat, typing, receipts, agenda and reminders of every
+room the signed-in account is in, pushed as they happen.
+
+Events arrive from the bus already encoded (rooms/bus.py) and go to the socket's outbox as
+they are, so a message to a room of 2,000 members is encoded once, not 2,000 times.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from rooms import sessions
+from rooms.accounts import User
+from rooms.chat import room_topic
+from rooms.community import Community
+from rooms.directory import user_topic
+from rooms.errors import DomainError
+from rooms.membership import room_ids_of
+from signalling.errors import ProtocolError
+
+SendText = Callable[[str], None]
+TYPING_INTERVAL = 2.0  # seconds: the most often one socket relays typing for one room
+
+
+class Feed:
+    def __init__(
+        self, community: Community, secret: str, clock: Callable[[], float], send: SendText
+    ) -> None:
+        self._community = community
+        self._secret = secret
+        self._clock = clock
+        self._send = send
+        self.user: User | None = None
+        self._rooms: dict[int, Callable[[], None]] = {}
+        self._own_topic: Callable[[], None] | None = None
+        self._last_typing: dict[int, float] = {}
+
+    async def authenticate(self, token: str) -> dict[str, Any]:
+        if self.user is not None:
+            raise ProtocolError("bad_state", "auth was already received", in_reply_to="auth")
+        try:
+            user_id = sessions.verify(token, self._secret, int(time.time()))
+            user = await self._community.accounts.get(user_id)
+        except (sessions.TokenError, DomainError) as exc:
+            raise ProtocolError("unauthorized", f"sign in again: {exc}") from exc
+        async with self._community.db.read() as conn:
+            room_ids = await room_ids_of(conn, user.id)
+        self.user = user
+        bus = self._community.bus
+        self._own_topic = bus.subscribe(user_topic(user.id), self._on_own_event)
+        for room_id in room_ids:
+            self._follow(room_id)
+        return {"type": "authed", "user": user.own(), "rooms": sorted(room_ids)}
+
+    async def typing(self, room_id: int) -> None:
+        user = self._signed_in("typing")
+        if room_id not in self._rooms:
+            raise ProtocolError("not_found", "no such room among yours", in_reply_to="typing")
+        now = self._clock()
+        if now - self._last_typing.get(room_id, -TYPING_INTERVAL) < TYPING_INTERVAL:
+            return
+        self._last_typing[room_id] = now
+        self._community.bus.publish(
+            room_topic(room_id),
+            {
+                "type": "typing",
+                "room_id": room_id,
+                "user": {"id": user.id, "display_name": user.display_name},
+            },
+        )
+
+    async def read(self, room_id: int, message_id: int) -> dict[str, Any]:
+        user = self._signed_in("read")
+        try:
+            unread = await self._community.chat.mark_read(user, room_id, message_id)
+        except DomainError as exc:
+            raise ProtocolError(exc.code, exc.message, in_reply_to="read") from exc
+        return {"type": "unread", "room_id": room_id, "unread": unread}
+
+    def close(self) -> None:
+        for unsubscribe in self._rooms.values():
+            unsubscribe()
+        self._rooms.clear()
+        if self._own_topic is not None:
+            self._own_topic()
+            self._own_topic = None
+
+    def _signed_in(self, kind: str) -> User:
+        if self.user is None:
+            raise ProtocolError("bad_state", "send auth first", in_reply_to=kind)
+        return self.user
+
+    def _follow(self, room_id: int) -> None:
+        if room_id not in self._rooms:
+            self._rooms[room_id] = self._community.bus.subscribe(
+                room_topic(room_id), self._on_room_event
+            )
+
+    def _on_room_event(self, text: str, event: dict[str, Any]) -> None:
+        if event["type"] == "typing" and self.user and event["user"]["id"] == self.user.id:
+            return  # nobody needs to see their own typing indicator
+        self._send(text)
+
+    def _on_own_event(self, text: str, event: dict[str, Any]) -> None:
+        """Membership changes of this account: follow rooms joined elsewhere, drop rooms left.
+        The room topic is published first (rooms/directory.py), so a room just joined is not
+        followed yet when its event passes: it is passed on here instead."""
+        if event["type"] != "room_member":
+            return
+        room_id = event["room_id"]
+        if event["role"] is None:
+            # The room's topic delivered this event just before; now stop following.
+            unsubscribe = self._rooms.pop(room_id, None)
+            if unsubscribe is not None:
+                unsubscribe()
+        elif room_id not in self._rooms:
+            self._follow(room_id)
+            self._send(text)

@@ -1,3 +1,0 @@
-from tests.server.api_client import api
-
-__all__ = ["api"]

@@ -39,6 +39,7 @@ async def open_community(
     hasher: PasswordHasher | None = None,
     bus: Bus | None = None,
 ) -> Community:
+    data_dir.mkdir(parents=True, exist_ok=True)
     db = await open_database(database_url)
     bus = bus or Bus()
     return Community(

@@ -18,6 +18,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -26,7 +27,7 @@ BUSY_TIMEOUT_MS = 10_000
 
 
 class DatabaseUrlError(ValueError):
-    """A --database-url this server cannot use; the message says why."""
+    """A database this server cannot use (bad URL, unreachable, not writable); says why."""
 
 
 def normalise_url(url: str) -> str:
@@ -81,6 +82,10 @@ async def open_database(url: str) -> Database:
     try:
         async with engine.begin() as conn:
             await conn.run_sync(upgrade_schema)
+    except (SQLAlchemyError, OSError) as exc:
+        await engine.dispose()
+        shown = make_url(url).render_as_string(hide_password=True)
+        raise DatabaseUrlError(f"cannot open the database {shown}: {exc}") from exc
     except BaseException:
         await engine.dispose()
         raise

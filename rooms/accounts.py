@@ -152,7 +152,9 @@ class Accounts:
                     select(users.c.username, users.c.phone).where(or_(*keys))
                 )
                 for existing in taken:
-                    field = "username" if existing.username == row["username"] else "phone"
+                    # A phone-only account has username NULL, like a phone-only registration.
+                    same = row["username"] is not None and existing.username == row["username"]
+                    field = "username" if same else "phone"
                     raise Conflict(f"this {field} is already registered", field)
                 result = await conn.execute(insert(users).values(**row).returning(users))
                 return user_from_row(result.one())
@@ -165,8 +167,8 @@ class Accounts:
         column = users.c.phone if by_phone else users.c.username
         try:
             key = normalise_phone(login) if by_phone else login.lower()
-        except Invalid:
-            key = login
+        except Invalid:  # not a phone number after all: usernames may start with a digit
+            column, key = users.c.username, login.lower()
         async with self._db.read() as conn:
             row = (await conn.execute(select(users).where(column == key))).one_or_none()
         stored = row.password_hash if row is not None else await self._dummy()

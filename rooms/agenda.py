@@ -14,6 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.accounts import User
@@ -53,7 +55,7 @@ def parse_time(text: str, zone: str, field: str) -> int:
 def check_zone(zone: str) -> str:
     try:
         ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # "Asia" is a directory
         raise Invalid(
             f"unknown time zone {zone!r}; use a name like Asia/Jakarta", "timezone"
         ) from exc
@@ -166,20 +168,18 @@ class Agenda:
             raise Invalid(f"response must be one of {', '.join(RESPONSES)}", "response")
         async with self._db.write() as conn:
             room_id = await self._room_of(conn, event_id, user.id, "rsvp")
-            changed = await conn.execute(
-                update(rsvps)
-                .where(rsvps.c.event_id == event_id, rsvps.c.user_id == user.id)
-                .values(response=response, updated_at=self._now())
+            # One statement, so two first answers at once cannot both insert (a unique-key
+            # error on PostgreSQL); both dialects spell upsert the same way.
+            dialect_insert = sqlite_insert if self._db.is_sqlite else postgres_insert
+            upsert = dialect_insert(rsvps).values(
+                event_id=event_id, user_id=user.id, response=response, updated_at=self._now()
             )
-            if changed.rowcount == 0:
-                await conn.execute(
-                    insert(rsvps).values(
-                        event_id=event_id,
-                        user_id=user.id,
-                        response=response,
-                        updated_at=self._now(),
-                    )
+            await conn.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=[rsvps.c.event_id, rsvps.c.user_id],
+                    set_={"response": response, "updated_at": self._now()},
                 )
+            )
             [event] = await render_events(conn, [event_id], user.id)
         self._announce("rsvp_changed", room_id, event)
         return event

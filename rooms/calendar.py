@@ -39,5 +39,6 @@ def build_calendar(name: str, rows: Iterable[Any], base_url: str) -> bytes:
             event.add("url", f"{base_url}/r/{meeting_room_name(row.room_id)}")
         event.add("categories", [row.kind])
         calendar.add_component(event)
+    calendar.add_missing_timezones()  # RFC 5545 3.2.19: a VTIMEZONE for every TZID used
     text: bytes = calendar.to_ical()
     return text

@@ -3,6 +3,7 @@ agenda and the event bus. The server opens it once at start and closes it at shu
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +40,7 @@ async def open_community(
     hasher: PasswordHasher | None = None,
     bus: Bus | None = None,
 ) -> Community:
-    data_dir.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
     db = await open_database(database_url)
     bus = bus or Bus()
     return Community(

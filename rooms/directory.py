@@ -185,10 +185,10 @@ class Directory:
             target_role = await _role(conn, room_id, target_id)
             if target_role is None:
                 raise NotFound("that account is not a member of this room", "user_id")
-            if new_role not in ("moderator", "member"):
-                raise Invalid("role must be moderator or member", "role")
+            if new_role not in ("owner", "moderator", "member"):
+                raise Invalid("role must be owner, moderator or member", "role")
             if not may_set_role(standing.role, target_role, new_role):
-                raise Forbidden("only the owner can change roles, and not the owner's own")
+                raise Forbidden("only an owner can change roles, and not another owner's")
             await conn.execute(
                 update(memberships)
                 .where(memberships.c.room_id == room_id, memberships.c.user_id == target_id)
@@ -210,7 +210,9 @@ class Directory:
             if not may_remove(standing.role, target_role, is_self):
                 raise Forbidden("your role does not allow removing this member")
             if target_role == "owner" and await _owner_count(conn, room_id) == 1:
-                raise Conflict("the last owner cannot leave; make someone else owner first")
+                raise Conflict(
+                    "the last owner cannot leave; make someone else owner first", "user_id"
+                )
             await conn.execute(
                 delete(memberships).where(
                     memberships.c.room_id == room_id, memberships.c.user_id == target_id

@@ -1,6 +1,6 @@
 """Errors of the community domain, each with the wire code the API and websocket report.
 
-The HTTP edge maps `code` to a status (server/api/errors.py); `field` names the request field
+The HTTP edge maps `code` to a status (server/api/routing.py); `field` names the request field
 at fault when there is one. Raising one of these means nothing was changed.
 """
 

@@ -46,6 +46,6 @@ def may_remove(actor_role: str | None, target_role: str, is_self: bool) -> bool:
 
 
 def may_set_role(actor_role: str | None, target_role: str, new_role: str) -> bool:
-    """Owners promote members to moderator and back; owners themselves are never demoted by
-    someone else, and ownership is not handed out through this door."""
-    return actor_role == "owner" and target_role != "owner" and new_role in ("moderator", "member")
+    """Owners move members and moderators between member, moderator and owner (so an owner
+    can hand the room on before leaving); an owner is never demoted by someone else."""
+    return actor_role == "owner" and target_role != "owner" and new_role in ROLES

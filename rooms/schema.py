@@ -2,7 +2,7 @@
 
 SQLAlchemy Core, portable between SQLite and PostgreSQL: times are integer milliseconds since
 the epoch (UTC), so neither database's date handling leaks into the domain. Alembic migrations
-in rooms/migrations create exactly these tables; tests/rooms/test_migrations.py keeps them equal.
+in rooms/migrations create exactly these tables; tests/rooms/test_store.py checks they stay equal.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ API_VERSION = "1"
 
 def add_api(app: web.Application) -> None:
     install(app, ROUTES)
-    document = openapi(ROUTES, API_VERSION)
+    document = openapi_document()
 
     async def openapi_json(_request: web.Request) -> web.Response:
         return web.json_response(document)
@@ -24,4 +24,40 @@ def add_api(app: web.Application) -> None:
 
 
 def openapi_document() -> dict[str, Any]:
-    return openapi(ROUTES, API_VERSION)
+    document = openapi(ROUTES, API_VERSION)
+    # Served beside the route table (server/app.py); described here so the document is whole.
+    document["paths"]["/api/openapi.json"] = {
+        "get": {
+            "summary": "This document",
+            "operationId": "openapi",
+            "security": [],
+            "responses": {
+                "200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}
+            },
+        }
+    }
+    document["paths"]["/api/dev-token"] = {
+        "post": {
+            "summary": "A meeting token for anyone (only with --dev-tokens; 404 otherwise)",
+            "operationId": "dev_token",
+            "tags": ["meetings"],
+            "security": [],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {"room": {"type": "string"}, "name": {"type": "string"}},
+                            "required": ["room", "name"],
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": {"description": "{token}", "content": {"application/json": {}}},
+                "4XX": {"$ref": "#/components/responses/Error"},
+            },
+        }
+    }
+    return document

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from rooms.chat import MAX_ATTACHMENTS, MAX_TEXT, PAGE_MAX
-from rooms.errors import Invalid
+from rooms.errors import Invalid, UnsupportedMedia
 from server.api.fields import Field
 from server.api.routing import Call, Route
 
@@ -51,7 +51,9 @@ async def mark_read(call: Call) -> dict[str, Any]:
 async def upload(call: Call) -> dict[str, Any]:
     """Streams the `file` part to disk: the app's small body limit does not apply here."""
     if not call.request.content_type.startswith("multipart/"):
-        raise Invalid("send the file as multipart/form-data with a part named 'file'", "file")
+        raise UnsupportedMedia(
+            "send the file as multipart/form-data with a part named 'file'", "file"
+        )
     reader = await call.request.multipart()
     while True:
         part = await reader.next()

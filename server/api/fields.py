@@ -6,6 +6,7 @@ the input that was wrong.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -113,7 +114,8 @@ def parse_query(query: Mapping[str, str], fields: Sequence[Field]) -> dict[str, 
             continue
         value: Any = raw
         if field.kind is int:
-            if not raw.lstrip("-").isdigit() or len(raw) > 17:
+            # ASCII only: int() refuses "--5" and "²", although both pass str.isdigit().
+            if not re.fullmatch(r"-?[0-9]{1,16}", raw):
                 raise Invalid(f"{field.name} must be an integer", field.name)
             value = int(raw)
         elif field.kind is bool:

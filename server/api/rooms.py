@@ -136,7 +136,7 @@ ROUTES = [
         "/api/rooms/{room_id}/members/{user_id}",
         set_role,
         "Change a member's role (owner)",
-        body=(Field("role", required=True, choices=("moderator", "member")),),
+        body=(Field("role", required=True, choices=("owner", "moderator", "member")),),
         tags=("rooms",),
     ),
     Route(

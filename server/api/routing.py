@@ -19,7 +19,7 @@ from aiohttp import web
 from rooms import sessions
 from rooms.accounts import User
 from rooms.community import Community
-from rooms.errors import DomainError, Invalid, NotFound, Unauthorized
+from rooms.errors import DomainError, Invalid, NotFound, TooLarge, Unauthorized
 from server.api.fields import Field, object_schema, parse_body, parse_query
 from signalling.ws import SERVICES_KEY
 
@@ -33,6 +33,7 @@ STATUS = {
     "forbidden": 403,
     "not_found": 404,
     "conflict": 409,
+    "method_not_allowed": 405,
     "too_large": 413,
     "unsupported_media_type": 415,
     "rate_limited": 429,
@@ -57,6 +58,7 @@ class Call:
 
 
 Handler = Callable[[Call], Awaitable[Any]]
+_EMPTY = object()
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,27 @@ def error_response(code: str, message: str, field_name: str | None = None) -> we
 def install(app: web.Application, routes: Sequence[Route]) -> None:
     for route in routes:
         app.router.add_route(route.method, route.path, _wrap(route))
+    app.middlewares.append(_json_errors_under_api)
+
+
+@web.middleware
+async def _json_errors_under_api(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Unknown /api/ paths and wrong methods answer in the API's error shape, not HTML."""
+    try:
+        return await handler(request)
+    except web.HTTPNotFound:
+        if not request.path.startswith("/api/"):
+            raise
+        return error_response("not_found", f"no such endpoint: {request.path}")
+    except web.HTTPMethodNotAllowed as exc:
+        if not request.path.startswith("/api/"):
+            raise
+        allowed = ", ".join(sorted(exc.allowed_methods))
+        response = error_response("method_not_allowed", f"{request.method} is not allowed here")
+        response.headers["Allow"] = allowed
+        return response
 
 
 def _wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -124,13 +147,14 @@ async def _parse(request: web.Request, route: Route) -> Call:
     for name, raw in request.match_info.items():
         if not name.endswith("_id"):
             continue
-        if not raw.isdigit() or len(raw) > 15:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 15:  # int() refuses "²"
             raise NotFound(f"no such {name.removesuffix('_id')}", name)
         path[name] = int(raw)
     user = await _authenticate(request, route, community)
     body: dict[str, Any] = {}
     if route.content == "json" and route.body:
-        body = parse_body(await _read_json(request), route.body)
+        data = await _read_json(request)
+        body = parse_body({} if data is _EMPTY else data, route.body)
     query = parse_query(request.query, route.query)
     return Call(request, community, user, path, body, query)
 
@@ -144,7 +168,9 @@ async def _authenticate(request: web.Request, route: Route, community: Community
         token = header.removeprefix("Bearer ").strip()
     kinds: tuple[str, ...] = ("session",)
     if route.auth == "calendar" and token is None:
-        token, kinds = request.query.get("token"), ("calendar", "session")
+        # Only the feed token belongs in a URL (calendar apps keep and share links); a
+        # session token in a query string would leak into logs and histories.
+        token, kinds = request.query.get("token"), ("calendar",)
     if not token:
         raise Unauthorized("sign in first: send Authorization: Bearer <token>")
     try:
@@ -156,10 +182,18 @@ async def _authenticate(request: web.Request, route: Route, community: Community
 
 async def _read_json(request: web.Request) -> Any:
     if request.content_length is not None and request.content_length > MAX_JSON_BODY:
-        raise Invalid(f"the body is limited to {MAX_JSON_BODY} bytes")
-    raw = await request.content.read(MAX_JSON_BODY + 1)
+        raise TooLarge(f"the body is limited to {MAX_JSON_BODY} bytes")
+    # read(n) returns what has arrived so far, up to n bytes: loop until the end of the body.
+    raw = bytearray()
+    while len(raw) <= MAX_JSON_BODY:
+        chunk = await request.content.read(MAX_JSON_BODY + 1 - len(raw))
+        if not chunk:
+            break
+        raw += chunk
     if len(raw) > MAX_JSON_BODY:
-        raise Invalid(f"the body is limited to {MAX_JSON_BODY} bytes")
+        raise TooLarge(f"the body is limited to {MAX_JSON_BODY} bytes")
+    if not raw.strip():
+        return _EMPTY  # no body: as {} (required fields are then reported by name)
     try:
         return json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, ValueError) as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -13,7 +14,7 @@ from rooms.community import Community, open_community
 
 # Cheap argon2 parameters: tests hash dozens of passwords; production uses the library's.
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-START = 1_795_000_000.0  # 2026-11-19, a fixed "now"
+START = 1_795_000_000.0  # 2026-11-18 11:06:40 UTC, a fixed "now"
 
 
 class Clock:
@@ -38,6 +39,6 @@ async def community(database_url: str, tmp_path: Path, clock: Clock) -> AsyncIte
         await opened.close()
 
 
-async def register(community: Community, name: str, **kwargs: str) -> User:
+async def register(community: Community, name: str, **kwargs: Any) -> User:
     form = Registration(password="rahasia-123", display_name=name.title(), username=name, **kwargs)
     return await community.accounts.register(form)

@@ -173,7 +173,12 @@ class Consumer:
         layer's next key frame (asked for at once), so the subscriber's decoder never gets a
         delta frame it has no reference for; a paused or waiting one moves at once."""
         target = self.producer.layers[index]
-        if self.closed or target is (self.target or self.layer):
+        if self.closed:
+            return
+        if target is self.target:  # still waiting: the publisher may have ignored the request
+            target.request_keyframe()
+            return
+        if target is self.layer and self.target is None:
             return
         self._cancel_switch()
         if target is self.layer:

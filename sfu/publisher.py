@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sfu import peer, rtp, sdp
+from sfu import peer, rtp, sdp, simulcast
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
 from sfu.keyframes import KeyframeRequestLimiter
@@ -79,6 +79,7 @@ class PublisherPeer:
         self._rid_id = 0  # the publisher's ids of the rid and repaired-rid extensions
         self._repaired_rid_id = 0
         self._simulcast_pts: tuple[int, int] = (-1, -1)  # (media, RTX) payload types
+        self._deferred_plis: dict[int, set[Producer]] = {}  # id(limiter) -> streams waiting
         self._by_receiver: dict[int, Producer] = {}
         self._receiver_of: dict[ProducerId, Any] = {}
         self._transport: Any = None
@@ -119,6 +120,9 @@ class PublisherPeer:
             # The estimate of the publisher's uplink, never above the operator's cap.
             cap = self._settings.max_video_bitrate
             bitrate = min(cap, self._uplink.bitrate) if self._uplink.bitrate else cap
+            if any(p.simulcast for p in self.producers):
+                incoming = sum(layer.bitrate for layer in streams if layer.vp8 is not None)
+                bitrate = simulcast.publisher_remb(cap, self._uplink.bitrate, incoming)
             remb = (bitrate, video) if video else None
             receiver = self._receiver_of[self.producers[0].id]
             try:
@@ -209,9 +213,10 @@ class PublisherPeer:
             (c for c in answered.codecs if c.name == "rtx" and c.apt == codec.payload_type), None
         )
         layers = []
+        limiter = KeyframeRequestLimiter()
         for rid in rids:
             layer = self._new_stream(
-                ProducerId(f"{producer.id}/{rid}"), producer.kind, 0, codec, extension_map
+                ProducerId(f"{producer.id}/{rid}"), producer.kind, 0, codec, extension_map, limiter
             )
             layer.rid = rid
             layers.append(layer)
@@ -229,9 +234,12 @@ class PublisherPeer:
         ssrc: int,
         codec: sdp.Codec,
         extension_map: bytes,
+        shared_limiter: KeyframeRequestLimiter | None = None,
     ) -> Producer:
         """A Producer for one RTP stream: a track, or one simulcast layer of it."""
-        limiter = KeyframeRequestLimiter()  # per stream: each layer has its own key frames
+        # One limiter per track, shared by its layers: libwebrtc answers a request for any
+        # layer with a key frame on every layer, and ignores requests closer than 300 ms.
+        limiter = shared_limiter or KeyframeRequestLimiter()
         producer: Producer = Producer(
             producer_id,
             owner=self.owner,
@@ -321,18 +329,25 @@ class PublisherPeer:
         return None
 
     def _request_keyframe(self, producer: Producer, limiter: KeyframeRequestLimiter) -> None:
+        """A PLI for `producer`'s stream now, or once the limiter allows; requests for other
+        layers of the same track that come meanwhile go out with the deferred one."""
         loop = asyncio.get_running_loop()
         delay = limiter.request(loop.time())
-        if delay is None or self._closed:
+        if self._closed:
+            return
+        if delay is None:
+            self._deferred_plis.setdefault(id(limiter), set()).add(producer)
             return
         if delay == 0.0:
             self._send_pli(producer)
             return
+        self._deferred_plis[id(limiter)] = {producer}
 
         def deferred() -> None:
             limiter.deferred_due(loop.time())
-            if not self._closed:
-                self._send_pli(producer)
+            for stream in self._deferred_plis.pop(id(limiter), set()):
+                if not self._closed:
+                    self._send_pli(stream)
 
         loop.call_later(delay, deferred)
 

@@ -8,10 +8,12 @@ full resolution). For every subscriber the SFU picks, per video:
   tile gains nothing from 640x360, and costs the subscriber's downlink and decoder);
 - within that, what its link carries. The estimate comes from the subscriber's REMB
   (draft-alvestrand-rmcat-remb), which libwebrtc's delay-based estimator never lets rise much
-  above what it receives (1.5x plus 10 kbit/s), so it cannot say how much *more* would fit:
-  it only says whether what is sent now fits. Like an encoder ramping up, a video climbs one
-  layer at a time while the estimate shows no congestion, and drops at once when it does;
-  after a drop it waits before it tries again (hysteresis, so it does not flap).
+  above what it receives (1.5x plus 10 kbit/s) and raises by only ~8 % a second, so it cannot
+  say how much *more* would fit, nor confirm a step up for many seconds. What it does say
+  quickly is congestion: on overuse it falls, to 0.85x what arrives. So a video climbs one
+  layer at a time while the estimate does not fall, and when it falls below what the chosen
+  layers cost, they drop at once to what fits; after a drop nothing climbs for a while
+  (hysteresis, so a link at its limit does not flap between two layers).
 
 The consumer then switches at the target layer's next key frame (sfu/consumer.py).
 """
@@ -27,9 +29,9 @@ FILL = 0.75
 # Measured bitrates are unknown until a layer has sent for a second; guesses per layer index,
 # from Chromium's simulcast defaults for 640x360 and 1280x720 captures.
 GUESSED_BITRATES = (150_000, 500_000, 1_500_000)
-# The estimate counts audio and every video; below this share of what the chosen layers
-# send, the link is taken as congested.
-CONGESTED_BELOW = 0.9
+# A REMB this much below the previous one is the estimator reacting to overuse (it decreases
+# to 0.85x of what arrives; rounding and audio make smaller moves noise).
+FALL = 0.95
 UP_INTERVAL = 2.0  # seconds between two steps up, for the estimate to react to the last one
 BACKOFF = 8.0  # seconds after a drop before trying higher again
 
@@ -82,16 +84,21 @@ class LayerChooser:
     backoff: float = BACKOFF
     _last_up: float | None = None
     _last_down: float | None = None
+    _last_estimate: int | None = None
 
     def choose(self, videos: Sequence[Video], estimate: int | None, now: float) -> list[int]:
-        """The layer each video should be on now. `estimate`: the subscriber's REMB in bit/s,
-        None before the first one (then only tile sizes and the ramp limit the choice)."""
+        """The layer each video should be on now. `estimate`: the subscriber's latest REMB in
+        bit/s, None before the first one (then only tile sizes and the ramp limit the choice)."""
+        if self._last_up is None:  # the first look: what starts (low) gets to show first
+            self._last_up = now
         caps = [layer_for_tile(v.layers, v.tile) for v in videos]
         chosen = [min(v.current, cap) for v, cap in zip(videos, caps, strict=True)]
-        if estimate is not None and self._drop_while_congested(videos, chosen, estimate):
+        previous, self._last_estimate = self._last_estimate, estimate
+        falling = estimate is not None and previous is not None and estimate < previous * FALL
+        if estimate is not None and falling and self._drop_to_fit(videos, chosen, estimate):
             self._last_down = now
             return chosen
-        if self._may_step_up(now, estimate, videos, chosen):
+        if self._may_step_up(now):
             below = [i for i, cap in enumerate(caps) if chosen[i] < cap]
             if below:
                 # The video on the lowest layer first, so every tile gets a usable picture
@@ -101,30 +108,34 @@ class LayerChooser:
                 self._last_up = now
         return chosen
 
-    def _drop_while_congested(
-        self, videos: Sequence[Video], chosen: list[int], estimate: int
-    ) -> bool:
+    @staticmethod
+    def _drop_to_fit(videos: Sequence[Video], chosen: list[int], estimate: int) -> bool:
         """Lower the costliest videos one layer at a time until the estimate covers them."""
         dropped = False
-        while sum(cost(v, c) for v, c in zip(videos, chosen, strict=True)) * (
-            CONGESTED_BELOW
-        ) > estimate and any(chosen):
+        while sum(cost(v, c) for v, c in zip(videos, chosen, strict=True)) > estimate and any(
+            chosen
+        ):
             top = max(range(len(chosen)), key=lambda i: (chosen[i], cost(videos[i], chosen[i])))
             chosen[top] -= 1
             dropped = True
         return dropped
 
-    def _may_step_up(
-        self, now: float, estimate: int | None, videos: Sequence[Video], chosen: list[int]
-    ) -> bool:
+    def _may_step_up(self, now: float) -> bool:
         if self._last_down is not None and now - self._last_down < self.backoff:
             return False
-        if self._last_up is not None and now - self._last_up < self.up_interval:
-            return False
-        if estimate is None:
-            return True
-        return estimate >= sum(cost(v, c) for v, c in zip(videos, chosen, strict=True))
+        return self._last_up is None or now - self._last_up >= self.up_interval
 
 
 def _area(tile: tuple[int, int] | None) -> int:
     return 1 << 30 if tile is None else tile[0] * tile[1]
+
+
+def publisher_remb(cap: int, estimate: int | None, incoming: int) -> int:
+    """The REMB for a simulcast publisher. The uplink estimate stays near 1.5x what arrives,
+    and libwebrtc turns a higher layer on only once its bitrate fits on top of the lower
+    layers': capped at the estimate, the top layer would never start. So the cap is sent
+    unless the estimate shows congestion (it fell below what arrives), and then the estimate.
+    """
+    if estimate is None or estimate >= incoming:
+        return cap
+    return min(cap, estimate)

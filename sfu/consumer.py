@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from sfu.forwarding import VIDEO, Producer
 from sfu.retransmit import ResendLimiter
-from sfu.rtp import SEQ_TS_SSRC
+from sfu.rtp import SEQ_TS_SSRC, Vp8Fields, write_picture_id
 
 # (NTP timestamp, RTP timestamp, packets sent, bytes sent) for a consumer's RTCP sender report;
 # the byte count includes RTP headers, a small overstatement of RFC 3550's payload octets.
@@ -41,6 +41,16 @@ class Consumer:
         "_ts_delta",
         "_last_seq",
         "_last_ts",
+        "layer",
+        "target",
+        "switches",
+        "_simulcast",
+        "_rebase_next",
+        "_sent_at",
+        "_pid_delta",
+        "_tl0_delta",
+        "_last_pid",
+        "_last_tl0",
     )
 
     def __init__(
@@ -51,11 +61,17 @@ class Consumer:
         send: Callable[[bytearray], bool],  # copies before returning; False: dropped
         resume_from: tuple[int, int] | None = None,
         report: SenderReport | None = None,
+        layer: int = 0,
     ) -> None:
         """`resume_from` is the (sequence, timestamp) last sent on this SSRC by an earlier
         consumer, so a reused sender continues its numbering instead of jumping (RFC 3550 5.1).
-        `report` receives this stream's sender-report facts whenever the publisher's change."""
+        `report` receives this stream's sender-report facts whenever the publisher's change.
+        `layer` is the simulcast layer to start on (index into `producer.layers`)."""
         self.producer = producer
+        self.layer = producer.layers[layer]  # the stream that feeds this consumer now
+        self.target: Producer | None = None  # the layer to move to at its next key frame
+        self.switches = 0  # layer switches done
+        self._simulcast = producer.simulcast
         self.ssrc = ssrc
         self.payload_type = payload_type
         # A video decoder can start only at a key frame; earlier packets are useless to it.
@@ -76,6 +92,12 @@ class Consumer:
         self._ts_delta = 0
         self._last_seq = 0
         self._last_ts = 0
+        self._rebase_next = False  # the layer changed while stopped: re-anchor when resuming
+        self._sent_at = 0.0  # arrival time of the last packet sent (simulcast only)
+        self._pid_delta = 0  # VP8 picture id and TL0PICIDX offsets (simulcast only)
+        self._tl0_delta = 0
+        self._last_pid = -1
+        self._last_tl0 = -1
 
     def forward(
         self, buf: bytearray, marker: int, seq: int, timestamp: int, keyframe: bool
@@ -85,15 +107,19 @@ class Consumer:
                 self.packets_skipped += 1
                 return
             self.waiting_for_keyframe = False
-            self.producer.keyframe_seen()
+            self.layer.keyframe_seen()
             if self._resuming:
-                self._resume(seq)
+                self._resume(seq, timestamp)
         if not self._started:
             self._start(seq, timestamp)
         out_seq = (seq + self._seq_delta) & 0xFFFF
         out_ts = (timestamp + self._ts_delta) & 0xFFFFFFFF
         buf[1] = marker | self.payload_type
         SEQ_TS_SSRC.pack_into(buf, 2, out_seq, out_ts, self.ssrc)
+        if self._simulcast:
+            layer = self.layer
+            self._sent_at = layer.last_arrival
+            self._renumber_pictures(buf, layer.vp8, True)
         # The output copies `buf` at once; the next consumer rewrites it.
         if self._send(buf):
             self._last_seq = out_seq
@@ -108,9 +134,10 @@ class Consumer:
         if self.paused or self.closed:
             return
         self.paused = True
+        self._cancel_switch()
         if self.waiting_for_keyframe:
             self.waiting_for_keyframe = False
-            self.producer.keyframe_seen()  # no longer waiting: stop asking the publisher
+            self.layer.keyframe_seen()  # no longer waiting: stop asking the publisher
 
     def resume(self) -> None:
         """Send again from the next key frame, numbering on from the last packet sent."""
@@ -119,7 +146,7 @@ class Consumer:
         self.paused = False
         self._resuming = self._started
         self.waiting_for_keyframe = True
-        self.producer.wait_for_keyframe()
+        self.layer.wait_for_keyframe()
 
     def _skip_to_keyframe(self) -> None:
         """A dropped video packet (the subscriber's link is full): send nothing more until the
@@ -127,14 +154,113 @@ class Consumer:
         the subscriber does not NACK what was skipped on purpose."""
         self.waiting_for_keyframe = True
         self._resuming = True
-        self.producer.wait_for_keyframe()
+        self.layer.wait_for_keyframe()
 
-    def _resume(self, seq: int) -> None:
+    def _resume(self, seq: int, timestamp: int) -> None:
         # Sequence numbers continue without a gap (a gap would read as loss and draw NACKs);
         # the timestamp keeps its offset, so the pause shows as the time that really passed.
         self._resuming = False
+        if self._rebase_next:  # another layer now: its clock has an offset of its own
+            self._rebase(seq, timestamp)
+            return
         self._seq_delta = (self._last_seq + 1 - seq) & 0xFFFF
         self._first_seq = seq  # NACKs for packets from before the pause map to nothing now
+
+    # -- simulcast -------------------------------------------------------------------------
+
+    def set_layer(self, index: int) -> None:
+        """Receive the simulcast layer `index` from now on. A running video moves at that
+        layer's next key frame (asked for at once), so the subscriber's decoder never gets a
+        delta frame it has no reference for; a paused or waiting one moves at once."""
+        target = self.producer.layers[index]
+        if self.closed:
+            return
+        if target is self.target:  # still waiting: the publisher may have ignored the request
+            target.request_keyframe()
+            return
+        if target is self.layer and self.target is None:
+            return
+        self._cancel_switch()
+        if target is self.layer:
+            return
+        if self.paused or self.waiting_for_keyframe or not self._started:
+            self._move_to(target)
+            return
+        self.target = target
+        target.switching.append(self)
+        target.wait_for_keyframe()
+
+    def switch_here(self, buf: bytearray, marker: int, seq: int, timestamp: int) -> None:
+        """The target layer's key frame starts: leave the old layer and send it, numbered on
+        from the last packet sent (called by the target layer, `buf` still as received)."""
+        target = self.target
+        if target is None:
+            return
+        self._cancel_switch()
+        old = self.layer
+        old.consumers.remove(self)  # safe: only the target layer is forwarding now
+        if self.waiting_for_keyframe:  # stalled on the old layer meanwhile: this one serves
+            self.waiting_for_keyframe = False
+            self._resuming = False
+            old.keyframe_seen()
+        target.consumers.append(self)
+        self.layer = target
+        self.switches += 1
+        self._rebase(seq, timestamp)
+        self.forward(buf, marker, seq, timestamp, True)
+
+    def _cancel_switch(self) -> None:
+        target = self.target
+        if target is not None:
+            self.target = None
+            target.switching.remove(self)
+            target.keyframe_seen()
+
+    def _move_to(self, target: Producer) -> None:
+        """Change layers while nothing is being sent (paused, or waiting for a key frame)."""
+        old = self.layer
+        old.consumers.remove(self)
+        if self.waiting_for_keyframe:
+            old.keyframe_seen()
+        self.layer = target
+        target.consumers.append(self)
+        if self.waiting_for_keyframe:
+            target.wait_for_keyframe()
+        if self._started:
+            self.switches += 1
+            self._resuming = True
+            self._rebase_next = True
+
+    def _rebase(self, seq: int, timestamp: int) -> None:
+        """Number the layer's packets on from the last one sent: sequence +1, the timestamp by
+        the time that passed since (both layers carry the same pictures, but each has its own
+        random RTP clock offset, RFC 3550 5.1), picture id and TL0PICIDX +1 (RFC 7741 4.2)."""
+        self._rebase_next = False
+        self._seq_delta = (self._last_seq + 1 - seq) & 0xFFFF
+        self._first_seq = seq
+        layer = self.layer
+        ticks = max(1, round((layer.last_arrival - self._sent_at) * layer.clock_rate))
+        self._ts_delta = (self._last_ts + ticks - timestamp) & 0xFFFFFFFF
+        fields = layer.vp8
+        if fields is not None:
+            if fields.picture_id_at and self._last_pid >= 0:
+                self._pid_delta = (self._last_pid + 1 - fields.picture_id) & 0x7FFF
+            if fields.tl0_at and self._last_tl0 >= 0:
+                self._tl0_delta = (self._last_tl0 + 1 - fields.tl0) & 0xFF
+
+    def _renumber_pictures(self, buf: bytearray, fields: Vp8Fields | None, newest: bool) -> None:
+        if fields is None:
+            return
+        if fields.picture_id_at:
+            picture_id = (fields.picture_id + self._pid_delta) & 0x7FFF
+            write_picture_id(buf, fields.picture_id_at, fields.picture_id_bits, picture_id)
+            if newest:
+                self._last_pid = picture_id
+        if fields.tl0_at:
+            tl0 = (fields.tl0 + self._tl0_delta) & 0xFF
+            buf[fields.tl0_at] = tl0
+            if newest:
+                self._last_tl0 = tl0
 
     def forward_late(self, buf: bytearray, marker: int, seq: int, timestamp: int) -> None:
         """A packet older than the newest one sent: send it where it belongs in this
@@ -143,7 +269,7 @@ class Consumer:
             return
         if (seq - self._first_seq) & 0xFFFF >= 0x8000:
             return  # from before this consumer started
-        self.resend(buf, marker, seq, timestamp)
+        self.resend(buf, marker, seq, timestamp, self.layer.vp8)
 
     def nack(self, lost: list[int], now: float) -> None:
         """The subscriber misses these packets (its own sequence numbers, RFC 4585 6.2.1)."""
@@ -159,10 +285,20 @@ class Consumer:
             seq = (out_seq - self._seq_delta) & 0xFFFF
             if (seq - self._first_seq) & 0xFFFF >= 0x8000:
                 continue  # from before this consumer started: never sent to it
-            self.producer.resend(self, seq)
+            self.layer.resend(self, seq)
 
-    def resend(self, buf: bytearray, marker: int, seq: int, timestamp: int) -> None:
-        """Rewrite a repaired packet like its first sending; counters and state stay put."""
+    def resend(
+        self,
+        buf: bytearray,
+        marker: int,
+        seq: int,
+        timestamp: int,
+        fields: Vp8Fields | None = None,
+    ) -> None:
+        """Rewrite a repaired packet like its first sending; counters and state stay put.
+        `fields`: where the packet's VP8 picture numbering is (simulcast layers only)."""
+        if self._simulcast:
+            self._renumber_pictures(buf, fields, False)
         buf[1] = marker | self.payload_type
         SEQ_TS_SSRC.pack_into(
             buf,
@@ -188,8 +324,8 @@ class Consumer:
             self._seq_delta = (last_seq + 1 - seq) & 0xFFFF
             # Move the clock one second on: a receiver treats this as a gap, never as going back.
             self._ts_delta = (last_ts + self.producer.clock_rate - timestamp) & 0xFFFFFFFF
-        if self.producer.last_sender_report is not None:
-            self.sender_report(*self.producer.last_sender_report)
+        if self.layer.last_sender_report is not None:
+            self.sender_report(*self.layer.last_sender_report)
 
     @property
     def last_sent(self) -> tuple[int, int] | None:
@@ -200,10 +336,11 @@ class Consumer:
 
     def request_keyframe(self) -> None:
         """The subscriber lost its picture (RFC 4585 PLI or RFC 5104 FIR)."""
-        self.producer.request_keyframe()
+        self.layer.request_keyframe()
 
     def close(self) -> None:
         if self.closed:
             return
+        self._cancel_switch()
         self.closed = True
         self.producer.remove_consumer(self)

@@ -19,10 +19,12 @@ from sfu.reception import Reception
 from sfu.retransmit import PacketCache
 from sfu.rtp import (
     FIXED_HEADER,
+    Vp8Fields,
     audio_level,
     is_vp8_keyframe,
     payload_offset,
     rewrite_extension_ids,
+    vp8_keyframe_size,
 )
 from sfu.speakers import LOUD, Heard
 
@@ -39,7 +41,12 @@ VIDEO = "video"
 
 
 class Producer:
-    """A track published by one participant, identified by its media SSRC."""
+    """A track published by one participant, identified by its media SSRC.
+
+    A simulcast track (sfu/simulcast.py) is a Producer with no SSRC of its own whose `layers`
+    are one Producer per RTP stream, lowest first; each consumer is fed by one layer at a time
+    (`Consumer.layer`). A plain track is its own single layer.
+    """
 
     __slots__ = (
         "id",
@@ -65,6 +72,15 @@ class Producer:
         "_extension_map",
         "_keyframe_waiters",
         "_request_keyframe",
+        "layers",
+        "rid",
+        "switching",
+        "vp8",
+        "size",
+        "last_arrival",
+        "octets_received",
+        "bitrate",
+        "_measured",
     )
 
     def __init__(
@@ -105,6 +121,35 @@ class Producer:
         self._extension_map = extension_map
         self._keyframe_waiters = 0
         self._request_keyframe = request_keyframe
+        self.layers: list[Producer] = [self]
+        self.rid = ""  # RFC 8852 RtpStreamId of a simulcast layer
+        self.switching: list[Consumer] = []  # consumers moving here at this layer's key frame
+        self.vp8: Vp8Fields | None = None  # a simulcast layer reads each packet's numbering
+        self.size: tuple[int, int] | None = None  # (width, height) of the last key frame seen
+        self.last_arrival = 0.0  # when the latest packet arrived (seconds, steady clock)
+        self.octets_received = 0
+        self.bitrate = 0  # bit/s over the last measurement (`measure`)
+        self._measured: tuple[float, int] | None = None
+
+    def add_layers(self, layers: list[Producer]) -> None:
+        """Make this a simulcast track fed by `layers` (lowest resolution first)."""
+        self.layers = layers
+        for layer in layers:
+            layer.vp8 = Vp8Fields()
+
+    @property
+    def simulcast(self) -> bool:
+        return self.layers[0] is not self
+
+    def measure(self, now: float) -> None:
+        """Update `bitrate` from the bytes received since the last call (once a second)."""
+        if self._measured is not None:
+            then, octets = self._measured
+            if now > then:
+                rate = (self.octets_received - octets) * 8 / (now - then)
+                # Smoothed: a key frame is 10-20x a delta frame and would flip choices.
+                self.bitrate = int(rate if not self.bitrate else 0.5 * self.bitrate + 0.5 * rate)
+        self._measured = (now, self.octets_received)
 
     def receive(self, data: bytes, arrival: float | None = None) -> None:
         """Forward one decrypted RTP packet of this producer's SSRC to every consumer.
@@ -115,13 +160,24 @@ class Producer:
             return
         self.packets_received += 1
         buf = bytearray(data)
+        vp8 = self.vp8
         try:
             if self._extension_map is not None:
                 rewrite_extension_ids(buf, self._extension_map)
-            keyframe = self._keyframe_waiters > 0 and is_vp8_keyframe(buf, payload_offset(buf))
+            if vp8 is not None:  # a simulcast layer: its consumers renumber pictures
+                offset = payload_offset(buf)
+                vp8.read(buf, offset)
+                keyframe = is_vp8_keyframe(buf, offset)
+                if keyframe:
+                    self.size = vp8_keyframe_size(buf, offset) or self.size
+            else:
+                keyframe = self._keyframe_waiters > 0 and is_vp8_keyframe(buf, payload_offset(buf))
         except ValueError:
             self.packets_dropped += 1
             return
+        self.octets_received += len(data)
+        if arrival is not None:
+            self.last_arrival = arrival
         _first, second, seq, timestamp, _ssrc = FIXED_HEADER.unpack_from(buf)
         highest = self.reception.highest  # before this packet
         self.reception.add(seq, timestamp, arrival)
@@ -146,6 +202,9 @@ class Producer:
         marker = second & 0x80
         for consumer in self.consumers:
             consumer.forward(buf, marker, seq, timestamp, keyframe)
+        if keyframe and self.switching:
+            for consumer in list(self.switching):
+                consumer.switch_here(buf, marker, seq, timestamp)
 
     def _ask_for(self, first: int, count: int) -> None:
         """Packets `first`.. (`count` of them) were skipped: the publisher's link lost them on
@@ -163,6 +222,9 @@ class Producer:
         """The publisher's RTCP SR, received at `now`: its NTP wall clock at RTP time `rtp`
         (RFC 3550 6.4.1). Our receiver reports echo it back (LSR/DLSR)."""
         if ssrc != self.ssrc:
+            for layer in self.layers:
+                if layer is not self and layer.ssrc == ssrc:
+                    layer.sender_report(ssrc, ntp, rtp, now)
             return
         self.reception.sender_report(ntp, now)
         self.last_sender_report = (ntp, rtp)
@@ -180,15 +242,28 @@ class Producer:
             rewrite_extension_ids(buf, self._extension_map)  # validated when first received
         _first, second, seq, timestamp, _ssrc = FIXED_HEADER.unpack_from(buf)
         self.packets_resent += 1
-        consumer.resend(buf, second & 0x80, seq, timestamp)
+        fields = None
+        if self.vp8 is not None:
+            fields = Vp8Fields()
+            fields.read(buf, payload_offset(buf))
+        consumer.resend(buf, second & 0x80, seq, timestamp, fields)
 
     def add_consumer(self, consumer: Consumer) -> None:
+        if consumer.layer is not self:  # a simulcast track: one of its layers feeds it
+            self.consumers.append(consumer)
+            consumer.layer.add_consumer(consumer)
+            return
         self.consumers.append(consumer)
         if consumer.waiting_for_keyframe:
             self._keyframe_waiters += 1
             self._request_keyframe()
 
     def remove_consumer(self, consumer: Consumer) -> None:
+        if consumer.layer is not self:
+            if consumer in self.consumers:
+                self.consumers.remove(consumer)
+                consumer.layer.remove_consumer(consumer)
+            return
         if consumer in self.consumers:
             self.consumers.remove(consumer)
             if consumer.waiting_for_keyframe:
@@ -213,3 +288,6 @@ class Producer:
         self.closed = True
         for consumer in list(self.consumers):
             consumer.close()
+        for layer in self.layers:
+            if layer is not self:
+                layer.close()

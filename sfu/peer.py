@@ -9,6 +9,7 @@ tests/sfu/test_aiortc_contract.py:
                                       RTP in without aiortc's queue and tasks (we wrap it)
   RTCDtlsTransport._tx_srtp           SRTP session that protects RTP out to a subscriber
   RTCDtlsTransport._rtp_router, _rtp_header_extensions_map   matching an unknown SSRC
+  RtpRouter.ssrc_table                sender reports of a simulcast layer to its receiver
   aioice Connection._nominated        the selected candidate pair we send on
   RTCRtpSender._handle_rtcp_packet    a subscriber's PLI/FIR/NACK (we wrap it)
   RTCRtpReceiver._send_rtcp_pli, _send_rtcp_nack   PLI and NACK to a publisher
@@ -55,6 +56,7 @@ from aiortc.rtp import (
     RtcpSrPacket,
     RtpPacket,
     pack_remb_fci,
+    unpack_remb_fci,
 )
 from pylibsrtp._binding import ffi as _srtp_ffi
 from pylibsrtp._binding import lib as _srtp_lib
@@ -194,6 +196,13 @@ def match_receiver(transport: Any, data: bytes) -> tuple[Any, int] | None:
     return None if receiver is None else (receiver, packet.payload_type)
 
 
+def route_rtcp_from(transport: Any, ssrc: int, receiver: Any) -> None:
+    """Deliver RTCP of `ssrc` (sender reports) to `receiver`. A simulcast layer's SSRC is
+    learned from its rid extension, never through aiortc's router, which would have matched
+    every layer to the first by payload type; its RTCP routing table is set here instead."""
+    transport._rtp_router.ssrc_table[ssrc] = receiver
+
+
 def send_nack(receiver: Any, media_ssrc: int, lost: list[int]) -> Awaitable[None]:
     """RFC 4585 section 6.2.1 generic NACK to the publisher of `media_ssrc`."""
     coro: Awaitable[None] = receiver._send_rtcp_nack(media_ssrc, lost)
@@ -330,11 +339,16 @@ class PacketOutput:
 
 
 def hook_feedback(
-    sender: Any, on_keyframe_request: Callable[[], None], on_nack: Callable[[list[int]], None]
+    sender: Any,
+    on_keyframe_request: Callable[[], None],
+    on_nack: Callable[[list[int]], None],
+    on_remb: Callable[[int], None] | None = None,
 ) -> None:
-    """Route a subscriber's PLI (RFC 4585 6.3.1) or FIR (RFC 5104) and generic NACK (RFC 4585
-    6.2.1) on this sender to us; other RTCP still reaches aiortc (RTT, stats). aiortc would
-    answer a NACK from its own send history, which is empty: the SFU sends around it."""
+    """Route a subscriber's PLI (RFC 4585 6.3.1) or FIR (RFC 5104), generic NACK (RFC 4585
+    6.2.1) and REMB (draft-alvestrand-rmcat-remb: its estimate of its downlink, in bit/s) on
+    this sender to us; other RTCP still reaches aiortc (RTT, stats). aiortc would answer a
+    NACK from its own send history, which is empty: the SFU sends around it. A REMB names
+    every SSRC it covers, so aiortc hands the same one to each sender it lists."""
     original = sender._handle_rtcp_packet
 
     async def handle(packet: Any) -> None:
@@ -342,6 +356,12 @@ def hook_feedback(
             on_keyframe_request()
         elif isinstance(packet, RtcpRtpfbPacket) and packet.fmt == RTCP_RTPFB_NACK:
             on_nack(packet.lost)
+        elif isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+            if on_remb is not None:
+                try:
+                    on_remb(unpack_remb_fci(packet.fci)[0])
+                except ValueError:  # not a REMB: another application-layer message
+                    log.debug("ignoring an application-layer feedback message")
         else:
             await original(packet)
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sfu import peer, rtp, sdp
+from sfu import peer, rtp, sdp, simulcast
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
 from sfu.keyframes import KeyframeRequestLimiter
@@ -55,6 +55,9 @@ def validate_publish_offer(offer: str) -> list[sdp.MediaSection]:
             raise NegotiationError(f"the {kind} m-line must be sendonly")
         if section.mid is None:
             raise NegotiationError(f"the {kind} m-line has no a=mid")
+        problem = sdp.simulcast_problem(section)
+        if problem is not None:
+            raise NegotiationError(problem)
     return sections
 
 
@@ -70,6 +73,13 @@ class PublisherPeer:
         self._ignored_ssrcs: set[int] = set()
         # RTX SSRC -> (the producer it repairs, RTX payload type), from the offer's FID groups.
         self._by_rtx_ssrc: dict[int, tuple[Producer, int]] = {}
+        # Simulcast (RFC 8853): the layers by rid, told apart by the RFC 8852 rid extension
+        # on their first packets, never by payload type (all layers share it).
+        self._layer_by_rid: dict[str, Producer] = {}
+        self._rid_id = 0  # the publisher's ids of the rid and repaired-rid extensions
+        self._repaired_rid_id = 0
+        self._simulcast_pts: tuple[int, int] = (-1, -1)  # (media, RTX) payload types
+        self._deferred_plis: dict[int, set[Producer]] = {}  # id(limiter) -> streams waiting
         self._by_receiver: dict[int, Producer] = {}
         self._receiver_of: dict[ProducerId, Any] = {}
         self._transport: Any = None
@@ -95,17 +105,24 @@ class PublisherPeer:
         while not self._closed:
             await asyncio.sleep(REPORT_INTERVAL * (0.5 + random.random()))
             now = loop.time()
+            streams = [layer for p in self.producers for layer in p.layers]
             blocks = [
                 (p.ssrc, block)
-                for p in self.producers
+                for p in streams
                 if p.ssrc and (block := p.reception.report(now)) is not None
             ]
-            video = [p.ssrc for p in self.producers if p.kind == VIDEO and p.ssrc]
+            video = [p.ssrc for p in streams if p.kind == VIDEO and p.ssrc]
+            for layer in streams:
+                if layer.vp8 is not None:  # simulcast: subscribers choose layers by bitrate
+                    layer.measure(now)
             if not blocks or not self.producers:
                 continue
             # The estimate of the publisher's uplink, never above the operator's cap.
             cap = self._settings.max_video_bitrate
             bitrate = min(cap, self._uplink.bitrate) if self._uplink.bitrate else cap
+            if any(p.simulcast for p in self.producers):
+                incoming = sum(layer.bitrate for layer in streams if layer.vp8 is not None)
+                bitrate = simulcast.publisher_remb(cap, self._uplink.bitrate, incoming)
             remb = (bitrate, video) if video else None
             receiver = self._receiver_of[self.producers[0].id]
             try:
@@ -128,7 +145,7 @@ class PublisherPeer:
         for transceiver in self._pc.getTransceivers():
             peer.prefer_codecs(transceiver)
         await self._pc.setLocalDescription(await self._pc.createAnswer())
-        answer = self._pc.localDescription.sdp
+        answer = sdp.answer_simulcast(sections, self._pc.localDescription.sdp)
         answered = sdp.parse(answer)
         for transceiver in self._pc.getTransceivers():
             self._add_producer(
@@ -145,39 +162,33 @@ class PublisherPeer:
         codec = answered.codec(peer.CODEC_OF_KIND[kind])
         if codec is None:
             raise NegotiationError(f"the {kind} track must offer {peer.CODEC_OF_KIND[kind]}")
-        limiter = KeyframeRequestLimiter()
-        producer_id = ProducerId(f"{self.owner}/{kind}/{next(_producer_numbers)}")
-        producer = Producer(
-            producer_id,
-            owner=self.owner,
-            kind=kind,
-            ssrc=offered.media_ssrc or 0,
-            payload_type=codec.payload_type,
-            clock_rate=codec.clock_rate,
-            # The MID value names the publisher's m-line, which means nothing to a subscriber.
-            extension_map=build_id_map(
-                answered.extensions,
-                peer.subscriber_extension_ids(kind),
-                drop=frozenset({peer.MID_URI}),
-            ),
-            request_keyframe=lambda: self._request_keyframe(producer_id, limiter),
-            request_resend=lambda lost: self._send_nack(producer_id, lost),
+        # The MID value names the publisher's m-line, which means nothing to a subscriber.
+        extension_map = build_id_map(
+            answered.extensions,
+            peer.subscriber_extension_ids(kind),
+            drop=frozenset({peer.MID_URI, sdp.RID_URI, sdp.REPAIRED_RID_URI}),
         )
+        producer_id = ProducerId(f"{self.owner}/{kind}/{next(_producer_numbers)}")
+        producer = self._new_stream(
+            producer_id, kind, offered.media_ssrc or 0, codec, extension_map
+        )
+        rtx = next(
+            (c for c in answered.codecs if c.name == "rtx" and c.apt == codec.payload_type), None
+        )
+        receiver = transceiver.receiver
+        if offered.simulcast_send:
+            self._add_layers(producer, offered.simulcast_send, answered, receiver, extension_map)
         producer.audio_level_id = answered.extensions.get(peer.AUDIO_LEVEL_URI, 0)
         if kind == VIDEO:
             self._abs_send_time_id = answered.extensions.get(peer.ABS_SEND_TIME_URI, 0)
-        receiver = transceiver.receiver
         peer.hook_sender_reports(receiver, functools.partial(self._on_sender_report, producer))
         self.producers.append(producer)
         self._receiver_of[producer.id] = receiver
         self._by_receiver[id(receiver)] = producer
-        if offered.media_ssrc is not None:
+        if offered.media_ssrc is not None and not producer.simulcast:
             self._by_ssrc[offered.media_ssrc] = producer
-        rtx = next(
-            (c for c in answered.codecs if c.name == "rtx" and c.apt == codec.payload_type), None
-        )
         for media_ssrc, rtx_ssrc in offered.fid_groups:
-            if rtx is not None and media_ssrc == offered.media_ssrc:
+            if rtx is not None and media_ssrc == offered.media_ssrc and not producer.simulcast:
                 self._by_rtx_ssrc[rtx_ssrc] = (producer, rtx.payload_type)
             else:
                 self._ignored_ssrcs.add(rtx_ssrc)
@@ -185,6 +196,62 @@ class PublisherPeer:
             self._transport = receiver.transport
             peer.hook_rtp_in(self._transport, self._on_rtp)
             peer.receive_rtp_directly(self._transport, self._on_rtp_now)
+
+    def _add_layers(
+        self,
+        producer: Producer,
+        rids: list[str],
+        answered: sdp.MediaSection,
+        receiver: Any,
+        extension_map: bytes,
+    ) -> None:
+        """Make `producer` a simulcast track with one layer per rid, in the offer's order
+        (Chromium lists its encodings as added: the web client adds the lowest first)."""
+        codec = answered.codec(peer.CODEC_OF_KIND[producer.kind])
+        assert codec is not None
+        rtx = next(
+            (c for c in answered.codecs if c.name == "rtx" and c.apt == codec.payload_type), None
+        )
+        layers = []
+        limiter = KeyframeRequestLimiter()
+        for rid in rids:
+            layer = self._new_stream(
+                ProducerId(f"{producer.id}/{rid}"), producer.kind, 0, codec, extension_map, limiter
+            )
+            layer.rid = rid
+            layers.append(layer)
+            self._layer_by_rid[rid] = layer
+            self._receiver_of[layer.id] = receiver
+        producer.add_layers(layers)
+        self._rid_id = answered.extensions.get(sdp.RID_URI, 0)
+        self._repaired_rid_id = answered.extensions.get(sdp.REPAIRED_RID_URI, 0)
+        self._simulcast_pts = (codec.payload_type, rtx.payload_type if rtx else -1)
+
+    def _new_stream(
+        self,
+        producer_id: ProducerId,
+        kind: str,
+        ssrc: int,
+        codec: sdp.Codec,
+        extension_map: bytes,
+        shared_limiter: KeyframeRequestLimiter | None = None,
+    ) -> Producer:
+        """A Producer for one RTP stream: a track, or one simulcast layer of it."""
+        # One limiter per track, shared by its layers: libwebrtc answers a request for any
+        # layer with a key frame on every layer, and ignores requests closer than 300 ms.
+        limiter = shared_limiter or KeyframeRequestLimiter()
+        producer: Producer = Producer(
+            producer_id,
+            owner=self.owner,
+            kind=kind,
+            ssrc=ssrc,
+            payload_type=codec.payload_type,
+            clock_rate=codec.clock_rate,
+            extension_map=extension_map,
+            request_keyframe=lambda: self._request_keyframe(producer, limiter),
+            request_resend=lambda lost: self._send_nack(producer, lost),
+        )
+        return producer
 
     @staticmethod
     def _on_sender_report(producer: Producer, ssrc: int, ntp: int, rtp_time: int) -> None:
@@ -230,6 +297,8 @@ class PublisherPeer:
         ssrc = int.from_bytes(data[8:12], "big")
         if ssrc in self._ignored_ssrcs:
             return None
+        if data[1] & 0x7F in self._simulcast_pts:
+            return self._learn_layer(data, ssrc)
         match = peer.match_receiver(self._transport, data)
         producer = self._by_receiver.get(id(match[0])) if match else None
         if producer is None or match is None or match[1] != producer.payload_type:
@@ -240,39 +309,66 @@ class PublisherPeer:
         self._by_ssrc[ssrc] = producer
         return producer
 
-    def _request_keyframe(self, producer_id: ProducerId, limiter: KeyframeRequestLimiter) -> None:
+    def _learn_layer(self, data: bytes, ssrc: int) -> Producer | None:
+        """A simulcast layer's new SSRC, named by its rid extension (RFC 8852); its RTX by
+        the repaired-rid one. Packets without it are dropped, not remembered: the sender
+        repeats the rid until it has a receiver report for the SSRC."""
+        media_pt, rtx_pt = self._simulcast_pts
+        if data[1] & 0x7F == media_pt:
+            layer = self._layer_by_rid.get(rtp.rtp_stream_id(data, self._rid_id) or "")
+            if layer is None or layer.ssrc:
+                return None
+            layer.ssrc = ssrc
+            self._by_ssrc[ssrc] = layer
+            peer.route_rtcp_from(self._transport, ssrc, self._receiver_of[layer.id])
+            return layer
+        repaired = self._layer_by_rid.get(rtp.rtp_stream_id(data, self._repaired_rid_id) or "")
+        if repaired is not None and self._repaired_rid_id:
+            self._by_rtx_ssrc[ssrc] = (repaired, rtx_pt)
+            self._on_rtx(data, repaired, rtx_pt)
+        return None
+
+    def _request_keyframe(self, producer: Producer, limiter: KeyframeRequestLimiter) -> None:
+        """A PLI for `producer`'s stream now, or once the limiter allows; requests for other
+        layers of the same track that come meanwhile go out with the deferred one."""
         loop = asyncio.get_running_loop()
         delay = limiter.request(loop.time())
-        if delay is None or self._closed:
+        if self._closed:
+            return
+        if delay is None:
+            self._deferred_plis.setdefault(id(limiter), set()).add(producer)
             return
         if delay == 0.0:
-            self._send_pli(producer_id)
+            self._send_pli(producer)
             return
+        self._deferred_plis[id(limiter)] = {producer}
 
         def deferred() -> None:
             limiter.deferred_due(loop.time())
-            if not self._closed:
-                self._send_pli(producer_id)
+            for stream in self._deferred_plis.pop(id(limiter), set()):
+                if not self._closed:
+                    self._send_pli(stream)
 
         loop.call_later(delay, deferred)
 
-    def _send_nack(self, producer_id: ProducerId, lost: list[int]) -> None:
+    def _send_nack(self, producer: Producer, lost: list[int]) -> None:
         if not self._closed:
             self._to_publisher(
-                producer_id, lambda receiver, ssrc: peer.send_nack(receiver, ssrc, lost)
+                producer, lambda receiver, ssrc: peer.send_nack(receiver, ssrc, lost)
             )
 
-    def _send_pli(self, producer_id: ProducerId) -> None:
-        self._to_publisher(producer_id, peer.send_pli)
+    def _send_pli(self, producer: Producer) -> None:
+        self._to_publisher(producer, peer.send_pli)
 
     def _to_publisher(
-        self, producer_id: ProducerId, send: Callable[[Any, int], Awaitable[None]]
+        self, producer: Producer, send: Callable[[Any, int], Awaitable[None]]
     ) -> None:
-        """RTCP about one producer's stream to its publisher, in a task this peer keeps."""
-        producer = next((p for p in self.producers if p.id == producer_id), None)
-        if producer is None or not producer.ssrc:
+        """RTCP about one stream (a track or a simulcast layer) to its publisher, in a task
+        this peer keeps."""
+        receiver = self._receiver_of.get(producer.id)
+        if receiver is None or not producer.ssrc or self._closed:
             return
-        task = asyncio.ensure_future(send(self._receiver_of[producer_id], producer.ssrc))
+        task = asyncio.ensure_future(send(receiver, producer.ssrc))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

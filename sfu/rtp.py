@@ -218,3 +218,93 @@ def unwrap_rtx(data: bytes, payload_type: int, ssrc: int) -> bytes | None:
         + data[12:offset]
         + data[offset + 2 : end]
     )
+
+
+class Vp8Fields:
+    """Where the picture id and TL0PICIDX sit in one packet's VP8 payload descriptor (RFC 7741
+    section 4.2), read once per packet for a simulcast track so each consumer can renumber
+    them: every layer counts its own pictures, and a decoder that sees the picture id jump
+    when the SFU switches layers takes frames as lost."""
+
+    __slots__ = ("picture_id_at", "picture_id_bits", "picture_id", "tl0_at", "tl0")
+
+    def __init__(self) -> None:
+        self.picture_id_at = 0  # offset in the packet; 0: absent
+        self.picture_id_bits = 0  # 7 or 15 (M bit)
+        self.picture_id = 0
+        self.tl0_at = 0  # offset of TL0PICIDX; 0: absent
+        self.tl0 = 0
+
+    def read(self, data: bytes | bytearray, offset: int) -> None:
+        """Fill in from the descriptor at `offset`; fields that do not fit are absent."""
+        self.picture_id_at = self.tl0_at = 0
+        size = len(data)
+        if offset + 1 >= size or not data[offset] & 0x80:  # no X: no extension byte
+            return
+        ext = data[offset + 1]
+        pos = offset + 2
+        if ext & 0x80:  # I: picture id
+            if pos >= size:
+                return
+            if data[pos] & 0x80:  # M: 15 bits
+                if pos + 1 >= size:
+                    return
+                self.picture_id_bits = 15
+                self.picture_id = ((data[pos] & 0x7F) << 8) | data[pos + 1]
+                self.picture_id_at = pos
+                pos += 2
+            else:
+                self.picture_id_bits = 7
+                self.picture_id = data[pos]
+                self.picture_id_at = pos
+                pos += 1
+        if ext & 0x40 and pos < size:  # L: TL0PICIDX
+            self.tl0_at = pos
+            self.tl0 = data[pos]
+
+
+def write_picture_id(buf: bytearray, at: int, bits: int, picture_id: int) -> None:
+    """Store a picture id in the width the packet already uses (RFC 7741 4.2)."""
+    if bits == 15:
+        buf[at] = 0x80 | ((picture_id >> 8) & 0x7F)
+        buf[at + 1] = picture_id & 0xFF
+    else:
+        buf[at] = picture_id & 0x7F
+
+
+def vp8_keyframe_size(data: bytes | bytearray, offset: int) -> tuple[int, int] | None:
+    """(width, height) a VP8 key frame announces (RFC 6386 section 9.1: a 3-byte frame tag,
+    the start code 9d 01 2a, then 14-bit width and height, little-endian, 2 scaling bits
+    each), given its first packet's payload descriptor at `offset`; None when it is not one."""
+    if not is_vp8_keyframe(data, offset):
+        return None
+    pos = offset + 1
+    if data[offset] & 0x80:
+        ext = data[pos]
+        pos += 1
+        if ext & 0x80:
+            pos += 2 if data[pos] & 0x80 else 1
+        if ext & 0x40:
+            pos += 1
+        if ext & 0x30:
+            pos += 1
+    header = data[pos : pos + 10]
+    if len(header) < 10 or header[3:6] != b"\x9d\x01\x2a":
+        return None
+    width = int.from_bytes(header[6:8], "little") & 0x3FFF
+    height = int.from_bytes(header[8:10], "little") & 0x3FFF
+    return width, height
+
+
+def rtp_stream_id(data: bytes | bytearray, element_id: int) -> str | None:
+    """The RFC 8852 RtpStreamId (or RepairedRtpStreamId) a packet carries in the one-byte
+    extension element `element_id`, or None. Senders stop adding it once they have heard a
+    receiver report for the SSRC, so it is read only until the SSRC is known."""
+    element = one_byte_element(data, element_id)
+    if element is None:
+        return None
+    start, length = element
+    try:
+        return bytes(data[start : start + length]).rstrip(b"\x00").decode("ascii")
+    except UnicodeDecodeError:
+        return None

@@ -9,6 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 DIRECTIONS = ("sendrecv", "sendonly", "recvonly", "inactive")
+# RFC 8852: the RTP stream id (rid) of each simulcast layer, and of its RTX repair stream.
+RID_URI = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
+REPAIRED_RID_URI = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"
+# Chromium sends at most three simulcast layers; more would only cost the publisher's uplink.
+MAX_SIMULCAST_LAYERS = 3
+# RFC 8851 section 10: rid-id = 1*(alpha-numeric / "-" / "_"); RFC 8852 carries it in at most
+# 16 bytes of a one-byte header extension element.
+MAX_RID_LENGTH = 16
 
 
 @dataclass
@@ -29,6 +37,9 @@ class MediaSection:
     extensions: dict[str, int] = field(default_factory=dict)  # uri -> id
     ssrcs: list[int] = field(default_factory=list)  # in order of first appearance
     fid_groups: list[tuple[int, int]] = field(default_factory=list)  # (media ssrc, rtx ssrc)
+    rids: dict[str, str] = field(default_factory=dict)  # rid -> direction (RFC 8851 a=rid)
+    # RFC 8853 a=simulcast: the rids this side sends, one per layer, in the order listed.
+    simulcast_send: list[str] = field(default_factory=list)
 
     def codec(self, name: str) -> Codec | None:
         for codec in self.codecs:
@@ -107,12 +118,99 @@ def _parse_attribute(section: MediaSection, attr: str, fmtp_apt: dict[int, int])
             ssrc = int(value.split()[0])
             if ssrc not in section.ssrcs:
                 section.ssrcs.append(ssrc)
+        elif name == "rid":
+            rid, _, rest = value.partition(" ")
+            section.rids[rid] = rest.split()[0]
+        elif name == "simulcast":
+            section.simulcast_send = _simulcast_send(value)
         elif name == "ssrc-group":
             parts = value.split()
             if parts[0] == "FID" and len(parts) == 3:
                 section.fid_groups.append((int(parts[1]), int(parts[2])))
     except (ValueError, IndexError) as exc:
         raise ValueError(f"malformed a={attr!r}") from exc
+
+
+def _simulcast_send(value: str) -> list[str]:
+    """The send rids of an RFC 8853 `a=simulcast` value, e.g. "send q;h;~f recv x".
+
+    Each `;`-separated entry is one layer, its `,`-separated alternatives rids in order of
+    preference: the first is taken. A leading `~` marks a layer paused at the start; it is
+    still a layer, so it is kept (without the `~`).
+    """
+    parts = value.split()
+    for direction, streams in zip(parts[::2], parts[1::2], strict=False):
+        if direction == "send":
+            return [entry.split(",")[0].lstrip("~") for entry in streams.split(";")]
+    return []
+
+
+def simulcast_problem(section: MediaSection) -> str | None:
+    """Why a section's simulcast offer cannot be accepted, or None when it can (or has none)."""
+    rids = section.simulcast_send
+    if not rids:
+        return None
+    if section.kind != "video":
+        return "simulcast is only accepted on video"
+    if len(rids) > MAX_SIMULCAST_LAYERS:
+        return f"at most {MAX_SIMULCAST_LAYERS} simulcast layers can be published"
+    if len(set(rids)) != len(rids):
+        return "a=simulcast names a rid twice"
+    for rid in rids:
+        if (
+            not rid
+            or len(rid) > MAX_RID_LENGTH
+            or not rid.replace("-", "").replace("_", "").isalnum()
+            or not rid.isascii()
+        ):
+            return f"rid {rid!r} is not a valid RTP stream id (RFC 8851)"
+        if section.rids.get(rid) != "send":
+            return f"a=simulcast names rid {rid!r} without an a=rid:{rid} send line"
+    if RID_URI not in section.extensions:
+        return f"simulcast needs the {RID_URI} header extension"
+    return None
+
+
+def answer_simulcast(offered: list[MediaSection], answer: str) -> str:
+    """Accept the offer's simulcast in an answer that lacks it (aiortc's SDP has no a=rid).
+
+    For each offered video section with `a=simulcast:send`, the answer's section of the same
+    mid gets `a=rid:<id> recv` per layer, `a=simulcast:recv` listing them (RFC 8853 section
+    5.2: the answer mirrors the direction) and the rid header extensions with the offer's ids
+    (RFC 8285 section 6: an answer keeps offered ids). Without these Chromium sends one layer.
+    """
+    answered = {section.mid: section for section in parse(answer)}
+    wanted: dict[str, list[str]] = {}
+    for section in offered:
+        if not section.simulcast_send or section.mid not in answered:
+            continue
+        has = answered[section.mid].extensions
+        extra = [
+            f"a=extmap:{section.extensions[uri]} {uri}"
+            for uri in (RID_URI, REPAIRED_RID_URI)
+            if uri in section.extensions and uri not in has
+        ]
+        extra += [f"a=rid:{rid} recv" for rid in section.simulcast_send]
+        extra.append("a=simulcast:recv " + ";".join(section.simulcast_send))
+        wanted[str(section.mid)] = extra
+    if not wanted:
+        return answer
+    newline = "\r\n" if "\r\n" in answer else "\n"
+    lines = answer.split(newline)
+    trailing = bool(lines) and lines[-1] == ""
+    if trailing:
+        lines.pop()
+    out: list[str] = []
+    pending: list[str] = []
+    for line in lines:
+        if line.startswith("m="):
+            out.extend(pending)
+            pending = []
+        elif line.startswith("a=mid:"):
+            pending = wanted.get(line[6:], [])
+        out.append(line)
+    out.extend(pending)
+    return newline.join(out) + (newline if trailing else "")
 
 
 def _apply_apt(section: MediaSection, fmtp_apt: dict[int, int]) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sfu import peer, sdp
+from sfu import peer, sdp, simulcast
 from sfu.consumer import Consumer
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import VIDEO, Producer, ProducerId
@@ -24,6 +24,7 @@ from sfu.forwarding import VIDEO, Producer, ProducerId
 log = logging.getLogger(__name__)
 
 ANSWER_TIMEOUT = 20.0  # seconds a client has to answer a subscribe offer
+LAYER_INTERVAL = 1.0  # seconds between two looks at the simulcast layers, REMB or not
 TrackMap = dict[str, dict[str, str]]
 SendOffer = Callable[[str, int, TrackMap], None]
 
@@ -79,6 +80,10 @@ class SubscriberPeer:
         self._output: peer.PacketOutput | None = None
         self._wanted: dict[ProducerId, Producer] = {}
         self._paused_video: set[str] = set()  # owners whose video this subscriber paused
+        self._tiles: dict[str, tuple[int, int]] = {}  # owner -> tile size (device pixels)
+        self._estimate: int | None = None  # the subscriber's latest REMB, bit/s
+        self._chooser = simulcast.LayerChooser()
+        self._layer_timer: asyncio.Handle | None = None
         self._slots: list[_Slot] = []
         self._revision = 0
         self._answer: tuple[int, list[str | None], asyncio.Future[str]] | None = None
@@ -97,6 +102,7 @@ class SubscriberPeer:
         self._wanted.pop(producer.id, None)
         if not any(p.owner == producer.owner for p in self._wanted.values()):
             self._paused_video.discard(producer.owner)  # they left: keep no state for them
+            self._tiles.pop(producer.owner, None)
         for slot in self._slots:
             if slot.producer is producer:
                 slot.detach()
@@ -113,6 +119,50 @@ class SubscriberPeer:
             self._paused_video.discard(owner)
         for slot in self._slots:
             slot.apply_pause(self._paused_video)
+
+    def set_video_size(self, owner: str, width: int, height: int) -> None:
+        """The subscriber shows `owner`'s video in a tile of width x height device pixels
+        (0 x 0: unknown, no cap): the simulcast layer follows."""
+        if width and height:
+            self._tiles[owner] = (width, height)
+        else:
+            self._tiles.pop(owner, None)
+        self.choose_layers()
+
+    def on_remb(self, bitrate: int) -> None:
+        """The subscriber's estimate of its downlink; each REMB reaches every slot."""
+        if bitrate != self._estimate:
+            self._estimate = bitrate
+            self.choose_layers()
+
+    def choose_layers(self) -> None:
+        """Point every running simulcast consumer at the layer the chooser picks now."""
+        running = [
+            c
+            for c in self.consumers
+            if c.producer.simulcast and not c.paused and not c.producer.closed
+        ]
+        if not running or self._closed:
+            return
+        videos = [
+            simulcast.Video(
+                layers=[simulcast.Layer(layer.size, layer.bitrate) for layer in c.producer.layers],
+                current=c.producer.layers.index(c.target or c.layer),
+                tile=self._tiles.get(c.producer.owner),
+            )
+            for c in running
+        ]
+        chosen = self._chooser.choose(videos, self._estimate, time.monotonic())
+        for consumer, index in zip(running, chosen, strict=True):
+            consumer.set_layer(index)
+
+    def _choose_layers_periodically(self) -> None:
+        self._layer_timer = None
+        if self._closed or not any(c.producer.simulcast for c in self.consumers):
+            return
+        self.choose_layers()
+        loop = asyncio.get_running_loop()
+        self._layer_timer = loop.call_later(LAYER_INTERVAL, self._choose_layers_periodically)
 
     @property
     def consumers(self) -> list[Consumer]:
@@ -211,7 +261,7 @@ class SubscriberPeer:
         transceiver = self._connection().addTransceiver(peer.IdleTrack(kind), direction="sendonly")
         peer.prefer_codecs(transceiver)
         slot = _Slot(transceiver=transceiver, kind=kind)
-        peer.hook_feedback(transceiver.sender, slot.request_keyframe, slot.nack)
+        peer.hook_feedback(transceiver.sender, slot.request_keyframe, slot.nack, self.on_remb)
         self._slots.append(slot)
         return slot
 
@@ -264,12 +314,19 @@ class SubscriberPeer:
             producer.add_consumer(slot.consumer)
             if producer.owner in self._paused_video:
                 slot.consumer.pause()
+            if producer.simulcast and self._layer_timer is None:
+                # Starts on the lowest layer (layer=0 above): small key frames, quick to show.
+                self._layer_timer = asyncio.get_running_loop().call_soon(
+                    self._choose_layers_periodically
+                )
 
     async def close(self) -> None:
         """Idempotent: stops every consumer, then the connection."""
         if self._closed:
             return
         self._closed = True
+        if self._layer_timer is not None:
+            self._layer_timer.cancel()
         for slot in self._slots:
             slot.detach()
         if self._task is not None and self._task is not asyncio.current_task():

@@ -14,6 +14,7 @@ from signalling.errors import ProtocolError
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 512 * 1024
 MEDIA_KINDS = ("audio", "video")
+MAX_TILE_PIXELS = 16384  # a tile side larger than any screen is a bug, not a request
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,13 @@ class PauseVideo:
 
 
 @dataclass(frozen=True)
+class VideoSize:
+    participant_id: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
 class Leave:
     pass
 
@@ -75,7 +83,17 @@ class Read:
 
 
 ClientMessage = (
-    Hello | PublishOffer | SubscribeAnswer | Mute | PauseVideo | Leave | Ping | Auth | Typing | Read
+    Hello
+    | PublishOffer
+    | SubscribeAnswer
+    | Mute
+    | PauseVideo
+    | VideoSize
+    | Leave
+    | Ping
+    | Auth
+    | Typing
+    | Read
 )
 
 # type name -> (message class, {field: (python type, required)})
@@ -85,6 +103,10 @@ _SCHEMAS: dict[str, tuple[type, dict[str, tuple[type | None, bool]]]] = {
     "subscribe_answer": (SubscribeAnswer, {"sdp": (str, True), "revision": (int, True)}),
     "mute": (Mute, {"kind": (str, True), "muted": (bool, True)}),
     "pause_video": (PauseVideo, {"participant_id": (str, True), "paused": (bool, True)}),
+    "video_size": (
+        VideoSize,
+        {"participant_id": (str, True), "width": (int, True), "height": (int, True)},
+    ),
     "leave": (Leave, {}),
     "ping": (Ping, {"id": (None, False)}),
     "auth": (Auth, {"token": (str, True)}),
@@ -135,6 +157,14 @@ def parse_client_message(text: str) -> ClientMessage:
         raise ProtocolError(
             "bad_message", "mute: the field 'kind' must be 'audio' or 'video'", in_reply_to=kind
         )
+    if kind == "video_size":
+        for name in ("width", "height"):
+            if not 0 <= values[name] <= MAX_TILE_PIXELS:
+                raise ProtocolError(
+                    "bad_message",
+                    f"video_size: the field {name!r} must be between 0 and {MAX_TILE_PIXELS}",
+                    in_reply_to=kind,
+                )
     message: ClientMessage = cls(**values)
     return message
 

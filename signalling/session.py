@@ -34,6 +34,7 @@ from signalling.messages import (
     Read,
     SubscribeAnswer,
     Typing,
+    VideoSize,
     parse_client_message,
     type_name,
 )
@@ -79,6 +80,7 @@ class Session:
             SubscribeAnswer: self._on_subscribe_answer,
             Mute: self._on_mute,
             PauseVideo: self._on_pause_video,
+            VideoSize: self._on_video_size,
             Leave: self._on_leave,
             Ping: self._on_ping,
             Auth: self._on_auth,
@@ -248,14 +250,26 @@ class Session:
 
     async def _on_pause_video(self, pause: PauseVideo) -> None:
         self._in_meeting("pause_video")
+        self._receiving_from(pause.participant_id).set_video_paused(
+            pause.participant_id, pause.paused
+        )
+
+    async def _on_video_size(self, size: VideoSize) -> None:
+        self._in_meeting("video_size")
+        self._receiving_from(size.participant_id).set_video_size(
+            size.participant_id, size.width, size.height
+        )
+
+    def _receiving_from(self, participant_id: str) -> SubscriberPeer:
+        """This session's subscriber, when another participant `participant_id` is here."""
         assert self.room is not None
         if self.subscriber is None:
             raise NegotiationStateError("you do not receive media in this room")
-        if pause.participant_id not in self.room.participants or (
-            self.participant is not None and pause.participant_id == self.participant.id
+        if participant_id not in self.room.participants or (
+            self.participant is not None and participant_id == self.participant.id
         ):
-            raise NegotiationStateError(f"no other participant {pause.participant_id!r} here")
-        self.subscriber.set_video_paused(pause.participant_id, pause.paused)
+            raise NegotiationStateError(f"no other participant {participant_id!r} here")
+        return self.subscriber
 
     async def _on_leave(self, _leave: Leave) -> None:
         self._send({"type": "bye", "reason": "left"})

@@ -6,6 +6,15 @@
 
 const PROTOCOL_VERSION = 1;
 const ICE_GATHER_LIMIT_MS = 2000;
+// Simulcast (docs/protocol.md, "Media"): the camera goes out as several layers, lowest first,
+// and the server forwards to each subscriber the one that fits its tile and its downlink.
+// Chromium sends at most two layers of a capture below 960x540 (it drops the rest), so a
+// small capture is offered as two: half and full size.
+export function simulcastEncodings(track) {
+  const height = (track.getSettings && track.getSettings().height) || 0;
+  const layers = height >= 540 ? [["q", 4], ["h", 2], ["f", 1]] : [["h", 2], ["f", 1]];
+  return layers.map(([rid, scaleResolutionDownBy]) => ({ rid, scaleResolutionDownBy }));
+}
 // Close reasons after which reconnecting with the same token cannot help.
 const FINAL_ERRORS = new Set([
   "unauthorized", "token_expired", "wrong_room", "version_unsupported", "forbidden",
@@ -82,6 +91,11 @@ export class KamarClient extends EventTarget {
     this._send({ type: "pause_video", participant_id: participantId, paused });
   }
 
+  // The size (device pixels) one participant's video is shown at; 0 x 0: not shown anywhere.
+  setVideoSize(participantId, width, height) {
+    this._send({ type: "video_size", participant_id: participantId, width, height });
+  }
+
   leave() {
     this.left = true;
     this._send({ type: "leave" });
@@ -104,12 +118,17 @@ export class KamarClient extends EventTarget {
       if (!info) return;
       const mine = (result[info.participant_id] ||= {
         audio: { packetsReceived: 0, packetsLost: 0 },
-        video: { packetsReceived: 0, packetsLost: 0, framesDecoded: 0 },
+        video: { packetsReceived: 0, packetsLost: 0, framesDecoded: 0, frameWidth: 0, frameHeight: 0, freezeCount: 0 },
       });
       const slot = mine[entry.kind];
       slot.packetsReceived += entry.packetsReceived || 0;
       slot.packetsLost += entry.packetsLost || 0;
-      if (entry.kind === "video") slot.framesDecoded += entry.framesDecoded || 0;
+      if (entry.kind === "video") {
+        slot.framesDecoded += entry.framesDecoded || 0;
+        slot.frameWidth = Math.max(slot.frameWidth, entry.frameWidth || 0);
+        slot.frameHeight = Math.max(slot.frameHeight, entry.frameHeight || 0);
+        slot.freezeCount += entry.freezeCount || 0;
+      }
     });
     return result;
   }
@@ -160,7 +179,9 @@ export class KamarClient extends EventTarget {
     const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: "max-bundle" });
     this.publishPc = pc;
     for (const track of this.localStream.getTracks()) {
-      pc.addTransceiver(track, { direction: "sendonly", streams: [this.localStream] });
+      const init = { direction: "sendonly", streams: [this.localStream] };
+      if (track.kind === "video") init.sendEncodings = simulcastEncodings(track);
+      pc.addTransceiver(track, init);
     }
     await pc.setLocalDescription(await pc.createOffer());
     await waitForIceGathering(pc);

@@ -86,10 +86,13 @@ function makeTile(id, name, isSelf) {
   $("tiles").append(el);
   const tile = {
     el, video, audio, nameEl, badge, videoTrack: null, audioTrack: null, onScreen: true,
-    videoPaused: false,
+    videoPaused: false, sentSize: null,
   };
   tiles.set(id, tile);
-  if (!isSelf) visibility.observe(el);
+  if (!isSelf) {
+    visibility.observe(el);
+    resizing.observe(video);
+  }
   return tile;
 }
 
@@ -105,6 +108,7 @@ function removeTile(id) {
   const tile = tiles.get(id);
   if (!tile) return;
   visibility.unobserve(tile.el);
+  resizing.unobserve(tile.video);
   tile.video.srcObject = null;
   tile.audio.srcObject = null;
   tile.el.remove();
@@ -139,6 +143,27 @@ function syncVideoPause(id, tile) {
   if (paused === tile.videoPaused) return;
   tile.videoPaused = paused;
   client.setVideoPaused(id, paused);
+}
+
+// The server forwards the simulcast layer that fills each tile: tell it the size each remote
+// video is shown at, in device pixels, whenever that changes by more than a few pixels.
+const resizing = new ResizeObserver((entries) => {
+  for (const entry of entries) {
+    const id = entry.target.parentElement && entry.target.parentElement.dataset.participantId;
+    const tile = tiles.get(id);
+    if (tile) sendVideoSize(id, tile);
+  }
+});
+
+function sendVideoSize(id, tile) {
+  if (id === SELF || !client || state.phase !== "joined") return;
+  const box = tile.video.getBoundingClientRect();
+  const width = Math.round(box.width * devicePixelRatio);
+  const height = Math.round(box.height * devicePixelRatio);
+  const last = tile.sentSize;
+  if (last && Math.abs(last.width - width) < 8 && Math.abs(last.height - height) < 8) return;
+  tile.sentSize = { width, height };
+  client.setVideoSize(id, width, height);
 }
 
 document.addEventListener("visibilitychange", () => {

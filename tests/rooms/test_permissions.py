@@ -91,7 +91,7 @@ def test_only_an_owner_moves_non_owners_between_member_and_moderator(
     [
         ("owner", "member", "moderator", True),
         ("owner", "moderator", "member", True),
-        ("owner", "member", "owner", True),  # handing the room on  # ownership is not handed out here
+        ("owner", "member", "owner", True),  # handing the room on
         ("owner", "owner", "member", False),  # owners are never demoted by anyone
         ("moderator", "member", "moderator", False),
         ("member", "member", "moderator", False),

@@ -9,7 +9,6 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 import icalendar
-import pytest
 from aiohttp import FormData, web
 from PIL import Image
 

@@ -15,6 +15,7 @@ from signalling.messages import (
     Ping,
     PublishOffer,
     SubscribeAnswer,
+    VideoSize,
     encode,
     parse_client_message,
     type_name,
@@ -41,6 +42,14 @@ def protocol_error(text: str) -> ProtocolError:
         ({"type": "subscribe_answer", "sdp": "v=0", "revision": 3}, SubscribeAnswer("v=0", 3)),
         ({"type": "mute", "kind": "audio", "muted": True}, Mute("audio", True)),
         ({"type": "mute", "kind": "video", "muted": False}, Mute("video", False)),
+        (
+            {"type": "video_size", "participant_id": "p1", "width": 320, "height": 180},
+            VideoSize("p1", 320, 180),
+        ),
+        (
+            {"type": "video_size", "participant_id": "p1", "width": 0, "height": 0},
+            VideoSize("p1", 0, 0),
+        ),
         ({"type": "leave"}, Leave()),
         ({"type": "ping"}, Ping()),
         ({"type": "ping", "id": 7}, Ping(7)),
@@ -206,9 +215,25 @@ def test_every_parse_error_maps_to_a_wire_error_naming_the_message_type() -> Non
         '{"type": "subscribe_answer", "sdp": "v=0", "revision": 1}',
         '{"type": "mute", "kind": "audio", "muted": true}',
         '{"type": "pause_video", "participant_id": "p1", "paused": true}',
+        '{"type": "video_size", "participant_id": "p1", "width": 1, "height": 2}',
         '{"type": "leave"}',
         '{"type": "ping"}',
     ],
 )
 def test_a_parsed_message_names_its_own_wire_type(text: str) -> None:
     assert type_name(parse_client_message(text)) == json.loads(text)["type"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"width": -1, "height": 180}, "'width' must be between 0 and 16384"),
+        ({"width": 320, "height": 16385}, "'height' must be between 0 and 16384"),
+        ({"width": 320.5, "height": 180}, "'width' must be an integer"),
+        ({"width": True, "height": 180}, "'width' must be an integer"),
+        ({"height": 180}, "'width' is missing"),
+    ],
+)
+def test_a_video_size_outside_any_screen_is_refused(fields: dict[str, Any], problem: str) -> None:
+    error = protocol_error(json.dumps({"type": "video_size", "participant_id": "p1", **fields}))
+    assert error.code == "bad_message" and problem in str(error)

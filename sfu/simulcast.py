@@ -1,0 +1,141 @@
+"""Which simulcast layer each video goes to one subscriber in: a pure decision, made when the
+subscriber's feedback arrives (REMB) or its tiles change size, never per packet.
+
+A publisher sends each camera as up to three layers (Chromium: rids q, h, f at 1/4, 1/2 and
+full resolution). For every subscriber the SFU picks, per video:
+
+- a size cap: the smallest layer that fills the tile the subscriber shows it in (a 320x180
+  tile gains nothing from 640x360, and costs the subscriber's downlink and decoder);
+- within that, what its link carries. The estimate comes from the subscriber's REMB
+  (draft-alvestrand-rmcat-remb), which libwebrtc's delay-based estimator never lets rise much
+  above what it receives (1.5x plus 10 kbit/s) and raises by only ~8 % a second, so it cannot
+  say how much *more* would fit, nor confirm a step up for many seconds. What it does say
+  quickly is congestion: on overuse it falls, to 0.85x what arrives. So a video climbs one
+  layer at a time while the estimate does not fall, and when it falls below what the chosen
+  layers cost, they drop at once to what fits; after a drop nothing climbs for a while
+  (hysteresis, so a link at its limit does not flap between two layers).
+
+The consumer then switches at the target layer's next key frame (sfu/consumer.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# A layer is big enough when it has at least this share of the tile's pixels in each
+# direction: upscaling by 1.33 is hard to see, and a tile between two layers takes the lower.
+FILL = 0.75
+# Measured bitrates are unknown until a layer has sent for a second; guesses per layer index,
+# from Chromium's simulcast defaults for 640x360 and 1280x720 captures.
+GUESSED_BITRATES = (150_000, 500_000, 1_500_000)
+# A REMB this much below the previous one is the estimator reacting to overuse (it decreases
+# to 0.85x of what arrives; rounding and audio make smaller moves noise).
+FALL = 0.95
+UP_INTERVAL = 2.0  # seconds between two steps up, for the estimate to react to the last one
+BACKOFF = 8.0  # seconds after a drop before trying higher again
+
+
+@dataclass(frozen=True)
+class Layer:
+    """What the SFU knows of one layer: its size from its last key frame, its bitrate."""
+
+    size: tuple[int, int] | None = None
+    bitrate: int = 0  # bit/s; 0: not measured yet
+
+
+@dataclass(frozen=True)
+class Video:
+    """One simulcast video as one subscriber receives it."""
+
+    layers: Sequence[Layer]  # lowest first
+    current: int  # the layer it is on, or switching to
+    tile: tuple[int, int] | None = None  # device pixels the subscriber shows it in; None: any
+
+
+def cost(video: Video, index: int) -> int:
+    layer = video.layers[index]
+    if layer.bitrate:
+        return layer.bitrate
+    return GUESSED_BITRATES[min(index, len(GUESSED_BITRATES) - 1)]
+
+
+def layer_for_tile(layers: Sequence[Layer], tile: tuple[int, int] | None) -> int:
+    """The lowest layer that fills `tile` (object-fit: cover), else the highest. Layers whose
+    size is not known yet count as filling it only when every lower one is known not to, so
+    an unknown layer is never skipped."""
+    top = len(layers) - 1
+    if tile is None:
+        return top
+    width, height = tile
+    for index, layer in enumerate(layers):
+        if layer.size is None:
+            return index if index > 0 else top
+        if layer.size[0] >= width * FILL and layer.size[1] >= height * FILL:
+            return index
+    return top
+
+
+@dataclass
+class LayerChooser:
+    """One subscriber's layer decisions over time (sans-I/O: `now` comes in)."""
+
+    up_interval: float = UP_INTERVAL
+    backoff: float = BACKOFF
+    _last_up: float | None = None
+    _last_down: float | None = None
+    _last_estimate: int | None = None
+
+    def choose(self, videos: Sequence[Video], estimate: int | None, now: float) -> list[int]:
+        """The layer each video should be on now. `estimate`: the subscriber's latest REMB in
+        bit/s, None before the first one (then only tile sizes and the ramp limit the choice)."""
+        if self._last_up is None:  # the first look: what starts (low) gets to show first
+            self._last_up = now
+        caps = [layer_for_tile(v.layers, v.tile) for v in videos]
+        chosen = [min(v.current, cap) for v, cap in zip(videos, caps, strict=True)]
+        previous, self._last_estimate = self._last_estimate, estimate
+        falling = estimate is not None and previous is not None and estimate < previous * FALL
+        if estimate is not None and falling and self._drop_to_fit(videos, chosen, estimate):
+            self._last_down = now
+            return chosen
+        if self._may_step_up(now):
+            below = [i for i, cap in enumerate(caps) if chosen[i] < cap]
+            if below:
+                # The video on the lowest layer first, so every tile gets a usable picture
+                # before any gets a sharp one; ties go to the biggest tile.
+                step = min(below, key=lambda i: (chosen[i], -_area(videos[i].tile)))
+                chosen[step] += 1
+                self._last_up = now
+        return chosen
+
+    @staticmethod
+    def _drop_to_fit(videos: Sequence[Video], chosen: list[int], estimate: int) -> bool:
+        """Lower the costliest videos one layer at a time until the estimate covers them."""
+        dropped = False
+        while sum(cost(v, c) for v, c in zip(videos, chosen, strict=True)) > estimate and any(
+            chosen
+        ):
+            top = max(range(len(chosen)), key=lambda i: (chosen[i], cost(videos[i], chosen[i])))
+            chosen[top] -= 1
+            dropped = True
+        return dropped
+
+    def _may_step_up(self, now: float) -> bool:
+        if self._last_down is not None and now - self._last_down < self.backoff:
+            return False
+        return self._last_up is None or now - self._last_up >= self.up_interval
+
+
+def _area(tile: tuple[int, int] | None) -> int:
+    return 1 << 30 if tile is None else tile[0] * tile[1]
+
+
+def publisher_remb(cap: int, estimate: int | None, incoming: int) -> int:
+    """The REMB for a simulcast publisher. The uplink estimate stays near 1.5x what arrives,
+    and libwebrtc turns a higher layer on only once its bitrate fits on top of the lower
+    layers': capped at the estimate, the top layer would never start. So the cap is sent
+    unless the estimate shows congestion (it fell below what arrives), and then the estimate.
+    """
+    if estimate is None or estimate >= incoming:
+        return cap
+    return min(cap, estimate)

@@ -79,13 +79,19 @@ class Directory:
             await access(conn, room_id, user.id)
             [room] = await summaries(conn, user.id, [room_id])
             result = await conn.execute(
-                select(users, memberships.c.role)
+                select(users, memberships.c.role, memberships.c.last_read_message_id)
                 .join(memberships, memberships.c.user_id == users.c.id)
                 .where(memberships.c.room_id == room_id)
                 .order_by(memberships.c.joined_at, users.c.id)
             )
             room["members"] = [
-                {"user": user_from_row(row).public(), "role": row.role} for row in result
+                {
+                    "user": user_from_row(row).public(),
+                    "role": row.role,
+                    # Read receipts survive a reload: the newest message each member has seen.
+                    "last_read_message_id": row.last_read_message_id,
+                }
+                for row in result
             ]
         return room
 

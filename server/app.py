@@ -50,7 +50,8 @@ def build_app(config: Config, password_hasher: PasswordHasher | None = None) -> 
     app = web.Application(client_max_size=MAX_API_BODY)
     app[SERVICES_KEY] = services
     app[CONFIG_KEY] = config
-    app.router.add_get("/", _page("index.html"))
+    app.router.add_get("/", _page("app.html"))
+    app.router.add_get("/meet", _page("index.html"))
     app.router.add_get("/r/{room}", _room_page)
     app.router.add_get("/ws", websocket_handler)
     app.router.add_get("/healthz", _healthz)

@@ -21,6 +21,13 @@ from rooms.membership import room_ids_of
 from signalling.errors import ProtocolError
 
 SendText = Callable[[str], None]
+
+
+def calendar_url(user_id: int, secret: str) -> str:
+    """The address of one's own agenda feed, with the feed token calendar apps need."""
+    return f"/api/me/calendar.ics?token={sessions.mint_calendar(user_id, secret)}"
+
+
 TYPING_INTERVAL = 2.0  # seconds: the most often one socket relays typing for one room
 
 
@@ -52,7 +59,8 @@ class Feed:
         self._own_topic = bus.subscribe(user_topic(user.id), self._on_own_event)
         for room_id in room_ids:
             self._follow(room_id)
-        return {"type": "authed", "user": user.own(), "rooms": sorted(room_ids)}
+        own = {**user.own(), "calendar_url": calendar_url(user.id, self._secret)}
+        return {"type": "authed", "user": own, "rooms": sorted(room_ids)}
 
     async def typing(self, room_id: int) -> None:
         user = self._signed_in("typing")

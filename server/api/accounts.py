@@ -13,13 +13,13 @@ from rooms.calendar import build_calendar
 from rooms.membership import room_ids_of
 from server.api.fields import Field
 from server.api.routing import Call, Route, secret_of
+from signalling.feed import calendar_url
 
 CALENDAR_LOOKBACK_MS = 30 * 24 * 3_600_000
 
 
 def own_view(call: Call, user: User) -> dict[str, Any]:
-    feed = sessions.mint_calendar(user.id, secret_of(call.request.app))
-    return {**user.own(), "calendar_url": f"/api/me/calendar.ics?token={feed}"}
+    return {**user.own(), "calendar_url": calendar_url(user.id, secret_of(call.request.app))}
 
 
 def _signed_in(call: Call, user: User) -> dict[str, Any]:

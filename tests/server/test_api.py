@@ -185,6 +185,7 @@ async def test_rooms_are_created_listed_discovered_and_joined(api: Api) -> None:
     assert room["members"][1] == {
         "user": {k: budi_user[k] for k in ("id", "display_name", "organisation", "region")},
         "role": "member",
+        "last_read_message_id": 0,
     }
 
 

@@ -1,0 +1,166 @@
+// HTTP API client (docs/api.md): the session token, JSON requests, uploads, and errors.
+// No DOM here apart from object URLs for media that needs the session header.
+
+const SESSION_KEY = "kamar.session";
+
+// Every failure is an ApiError: `status` 0 means the request never reached the server.
+export class ApiError extends Error {
+  constructor(status, code, message, field = null) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+// Listeners hear "unauthorized" whenever the server says the session is no longer valid.
+export const apiEvents = new EventTarget();
+
+export function sessionToken() {
+  try {
+    return localStorage.getItem(SESSION_KEY);
+  } catch {
+    return null; // storage disabled (some WebViews): the user signs in every time
+  }
+}
+
+export function setSession(token) {
+  try {
+    if (token) localStorage.setItem(SESSION_KEY, token);
+    else localStorage.removeItem(SESSION_KEY);
+  } catch {
+    /* see sessionToken */
+  }
+}
+
+// Texts for failures that carry no server message; main.js fills them from strings.js.
+export const fallbackMessages = { network: "Network error", server: "Server error" };
+
+function authHeaders() {
+  const token = sessionToken();
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+async function errorFrom(response) {
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    /* not JSON: a proxy's error page */
+  }
+  const error = (body && body.error) || {};
+  const message = error.message || `${fallbackMessages.server} (${response.status})`;
+  return new ApiError(response.status, error.code || "http_" + response.status, message, error.field || null);
+}
+
+function checkUnauthorized(error, path) {
+  // A wrong password at login is a 401 too, but it does not end a session.
+  if (error.status === 401 && !path.startsWith("/api/auth/")) {
+    setSession(null);
+    apiEvents.dispatchEvent(new CustomEvent("unauthorized"));
+  }
+}
+
+export async function api(method, path, body = undefined) {
+  const headers = { ...authHeaders(), Accept: "application/json" };
+  const init = { method, headers };
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (error) {
+    throw new ApiError(0, "network", fallbackMessages.network);
+  }
+  if (!response.ok) {
+    const error = await errorFrom(response);
+    checkUnauthorized(error, path);
+    throw error;
+  }
+  if (response.status === 204) return null;
+  return response.json();
+}
+
+// multipart upload with progress (fetch cannot report upload progress). Resolves with the
+// Attachment; `onProgress` gets a fraction 0..1. Returns {promise, abort}.
+export function upload(roomId, file, onProgress = () => {}) {
+  const xhr = new XMLHttpRequest();
+  const path = `/api/rooms/${roomId}/attachments`;
+  const promise = new Promise((resolve, reject) => {
+    xhr.open("POST", path);
+    const headers = authHeaders();
+    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    });
+    xhr.addEventListener("load", () => {
+      let body = null;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        /* handled below */
+      }
+      if (xhr.status >= 200 && xhr.status < 300 && body) {
+        resolve(body);
+        return;
+      }
+      const info = (body && body.error) || {};
+      const error = new ApiError(
+        xhr.status, info.code || "http_" + xhr.status,
+        info.message || `${fallbackMessages.server} (${xhr.status})`, info.field || null,
+      );
+      checkUnauthorized(error, path);
+      reject(error);
+    });
+    xhr.addEventListener("error", () => reject(new ApiError(0, "network", fallbackMessages.network)));
+    xhr.addEventListener("abort", () => reject(new ApiError(0, "aborted", "aborted")));
+    const form = new FormData();
+    form.append("file", file, file.name || "file");
+    xhr.send(form);
+  });
+  return { promise, abort: () => xhr.abort() };
+}
+
+// Media URLs: an <img> or <video> cannot send the Authorization header, so unless the server
+// handed out a URL that carries its own credentials, the bytes are fetched and shown from a
+// blob: URL. Thumbnails are small (at most 320 px); full files are fetched only on request.
+const blobCache = new Map(); // url -> Promise<object URL>
+
+function carriesCredentials(url) {
+  return /[?&](token|sig|signature|expires)=/.test(url);
+}
+
+export function mediaUrl(url) {
+  if (!url) return Promise.reject(new ApiError(0, "missing", "no url"));
+  if (carriesCredentials(url)) return Promise.resolve(url);
+  if (!blobCache.has(url)) {
+    const pending = (async () => {
+      let response;
+      try {
+        response = await fetch(url, { headers: authHeaders() });
+      } catch {
+        throw new ApiError(0, "network", fallbackMessages.network);
+      }
+      if (!response.ok) {
+        const error = await errorFrom(response);
+        checkUnauthorized(error, url);
+        throw error;
+      }
+      return URL.createObjectURL(await response.blob());
+    })();
+    pending.catch(() => blobCache.delete(url)); // a later attempt may succeed
+    blobCache.set(url, pending);
+  }
+  return blobCache.get(url);
+}
+
+// Frees every blob: URL (on sign-out, so another user of the phone cannot reach them).
+export function forgetMedia() {
+  for (const pending of blobCache.values()) {
+    pending.then((url) => url.startsWith("blob:") && URL.revokeObjectURL(url), () => {});
+  }
+  blobCache.clear();
+}

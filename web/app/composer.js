@@ -1,0 +1,303 @@
+// The chat composer: text, reply and edit modes, photo/video attachments (uploaded as soon as
+// they are picked), the typing signal, and messages shown at once while they are being sent.
+import { api, upload } from "/static/app/api.js";
+import { errorBox, fileSize, h, icon } from "/static/app/dom.js";
+import { renderMessage } from "/static/app/message.js";
+import { t } from "/static/strings.js";
+
+const TYPING_EVERY_MS = 3000;
+const SHRINK_ABOVE = 1024 * 1024; // JPEG photos above 1 MiB are scaled down before upload
+const SHRINK_TO_PX = 1600;
+const ACCEPT = "image/jpeg,image/png,image/gif,image/webp,video/mp4,video/webm,video/3gpp,video/quicktime";
+
+let localIds = 0;
+
+export class Composer {
+  constructor(app, chat) {
+    this.app = app;
+    this.chat = chat;
+    this.mode = null; // null, {reply: Message} or {edit: Message}
+    this.staged = []; // attachments picked for the next message
+    this.pending = new Map(); // local id -> pending message
+    this.lastTyping = 0;
+    this.coarse = matchMedia("(pointer: coarse)").matches;
+
+    this.contextText = h("span", { class: "context-text" });
+    this.context = h("div", { class: "composer-context", hidden: true }, this.contextText,
+      h("button", { type: "button", class: "small link", id: "composer-cancel", onclick: () => this.setMode(null) }, t.cancel));
+    this.stagedList = h("ul", { class: "staged", id: "staged", hidden: true });
+    this.error = errorBox();
+    this.file = h("input", { type: "file", id: "chat-file", class: "visually-hidden", accept: ACCEPT, multiple: true });
+    this.file.addEventListener("change", () => {
+      for (const file of this.file.files) this.stage(file);
+      this.file.value = "";
+    });
+    this.attachLabel = h("label", { for: "chat-file", class: "button attach", title: t.attach },
+      icon("clip"), h("span", { class: "visually-hidden" }, t.attach));
+    this.input = h("textarea", {
+      id: "chat-input", name: "text", rows: 1, maxlength: 4000, placeholder: t.writeMessage,
+      "aria-label": t.writeMessage, enterkeyhint: this.coarse ? "enter" : "send",
+    });
+    this.input.addEventListener("input", () => this.onInput());
+    this.input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !this.coarse && !event.isComposing) {
+        event.preventDefault();
+        if (this.el.requestSubmit) this.el.requestSubmit();
+        else this.submit(); // WebViews older than Chrome 76
+      } else if (event.key === "Escape" && this.mode) {
+        this.setMode(null);
+      }
+    });
+    this.sendButton = h("button", { type: "submit", id: "chat-send", class: "primary send" }, t.send);
+    this.el = h("form", { class: "composer", id: "composer", novalidate: true },
+      this.context, this.stagedList, this.error,
+      h("div", { class: "composer-row" }, this.file, this.attachLabel, this.input, this.sendButton));
+    this.el.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.submit();
+    });
+  }
+
+  onInput() {
+    this.input.style.height = "auto";
+    this.input.style.height = Math.min(this.input.scrollHeight, 160) + "px";
+    const now = Date.now();
+    if (this.input.value.trim() && !this.mode?.edit && now - this.lastTyping >= TYPING_EVERY_MS && this.app.feed) {
+      this.lastTyping = now;
+      this.app.feed.send({ type: "typing", room_id: this.chat.roomId });
+    }
+  }
+
+  setMode(mode) {
+    const wasEdit = this.mode && this.mode.edit;
+    this.mode = mode;
+    this.context.hidden = !mode;
+    this.attachLabel.hidden = !!(mode && mode.edit);
+    if (mode && mode.reply) {
+      const m = mode.reply;
+      this.contextText.textContent = t.replyingTo(m.author ? m.author.display_name : "", (m.text || t.previewAttachment).slice(0, 120));
+    } else if (mode && mode.edit) {
+      this.contextText.textContent = t.editing;
+      this.input.value = mode.edit.text;
+    }
+    if (!mode && wasEdit) this.input.value = "";
+    this.sendButton.textContent = mode && mode.edit ? t.save : t.send;
+    this.onInput();
+    this.input.focus();
+  }
+
+  replyTo(message) {
+    this.setMode({ reply: message });
+  }
+
+  edit(message) {
+    this.setMode({ edit: message });
+  }
+
+  // Picked files start uploading at once, so sending is quick once the text is typed.
+  stage(file) {
+    const item = { file, preview: null, attachment: null, progress: 0, failed: null, upload: null };
+    if (file.type.startsWith("image/")) item.preview = URL.createObjectURL(file);
+    item.start = () => {
+      if (item.attachment) return Promise.resolve(item.attachment);
+      if (!item.upload) {
+        item.failed = null;
+        item.upload = shrink(file).then((ready) => {
+          const job = upload(this.chat.roomId, ready, (fraction) => {
+            item.progress = fraction;
+            this.renderStaged();
+            if (item.onProgress) item.onProgress();
+          });
+          item.abort = job.abort;
+          return job.promise;
+        }).then((attachment) => {
+          item.attachment = attachment;
+          this.renderStaged();
+          return attachment;
+        }, (error) => {
+          item.failed = error.message;
+          item.upload = null;
+          this.renderStaged();
+          throw error;
+        });
+      }
+      return item.upload;
+    };
+    this.staged.push(item);
+    this.renderStaged();
+    item.start().catch(() => {}); // shown on the item; sending retries it
+  }
+
+  renderStaged() {
+    this.stagedList.hidden = !this.staged.length;
+    this.stagedList.replaceChildren(...this.staged.map((item) => {
+      const state = item.failed ? item.failed : item.attachment ? t.uploaded : t.uploading(Math.round(item.progress * 100));
+      return h("li", { class: "staged-item" + (item.failed ? " failed" : "") },
+        item.preview ? h("img", { src: item.preview, alt: "" }) : h("span", { class: "file-icon" }, icon("video")),
+        h("span", { class: "staged-text" }, h("span", { class: "name" }, item.file.name), h("span", { class: "muted small" }, `${fileSize(item.file.size)} · ${state}`)),
+        h("button", {
+          type: "button", class: "small link", "aria-label": t.removeAttachment(item.file.name),
+          onclick: () => {
+            if (item.abort && !item.attachment) item.abort();
+            if (item.preview) URL.revokeObjectURL(item.preview);
+            this.staged = this.staged.filter((other) => other !== item);
+            this.renderStaged();
+          },
+        }, "✕"));
+    }));
+  }
+
+  async submit() {
+    this.error.hidden = true;
+    const text = this.input.value.trim();
+    if (this.mode && this.mode.edit) {
+      await this.saveEdit(this.mode.edit, text);
+      return;
+    }
+    if (!text && !this.staged.length) {
+      this.input.focus();
+      return;
+    }
+    const reply = this.mode && this.mode.reply;
+    const pending = {
+      pending: true, localId: ++localIds, text,
+      author: this.app.me, attachments: [], staged: this.staged,
+      localPreviews: this.staged.map((item) => item.preview).filter(Boolean),
+      reply_to: reply ? { id: reply.id, author_name: reply.author ? reply.author.display_name : "", text: (reply.text || "").slice(0, 200) } : null,
+      failed: null, progress: 0,
+    };
+    this.staged = [];
+    this.renderStaged();
+    this.input.value = "";
+    this.setMode(null);
+    this.pending.set(pending.localId, pending);
+    this.chat.list.append(renderMessage(pending, this.chat.ctx));
+    this.chat.scrollToBottom();
+    this.deliver(pending);
+  }
+
+  async deliver(pending) {
+    pending.failed = null;
+    this.rerender(pending);
+    try {
+      const ids = [];
+      for (const item of pending.staged) {
+        item.onProgress = () => this.showProgress(pending);
+        ids.push((await item.start()).id);
+      }
+      const body = {};
+      if (pending.text) body.text = pending.text;
+      if (pending.reply_to) body.reply_to = pending.reply_to.id;
+      if (ids.length) body.attachments = ids;
+      pending.attachmentIds = ids;
+      const message = await api("POST", `/api/rooms/${this.chat.roomId}/messages`, body);
+      this.forget(pending);
+      this.chat.addOwn(message);
+    } catch (error) {
+      if (!this.pending.has(pending.localId)) return;
+      pending.failed = error.message;
+      pending.offline = error.status === 0;
+      this.rerender(pending);
+    }
+  }
+
+  showProgress(pending) {
+    const total = pending.staged.reduce((sum, item) => sum + (item.attachment ? 1 : item.progress), 0);
+    pending.progress = Math.round((total / Math.max(1, pending.staged.length)) * 100);
+    const span = this.chat.list.querySelector(`#pending-${pending.localId} .sending`);
+    if (span) span.textContent = t.uploading(pending.progress);
+  }
+
+  rerender(pending) {
+    const li = this.chat.list.querySelector(`#pending-${pending.localId}`);
+    if (li) li.replaceWith(renderMessage(pending, this.chat.ctx));
+  }
+
+  forget(pending) {
+    this.pending.delete(pending.localId);
+    const li = this.chat.list.querySelector(`#pending-${pending.localId}`);
+    if (li) li.remove();
+    for (const url of pending.localPreviews) URL.revokeObjectURL(url);
+  }
+
+  retry(pending) {
+    this.deliver(pending);
+  }
+
+  // Back online: what failed for want of a network goes out by itself.
+  retryOffline() {
+    for (const pending of this.pending.values()) {
+      if (pending.failed && pending.offline) this.deliver(pending);
+    }
+  }
+
+  discard(pending) {
+    this.forget(pending);
+  }
+
+  // The feed brought our own message before the POST answered: drop the matching placeholder.
+  settledElsewhere(message) {
+    for (const pending of this.pending.values()) {
+      if (pending.failed || !pending.attachmentIds) continue;
+      const sameReply = (pending.reply_to ? pending.reply_to.id : null) === (message.reply_to ? message.reply_to.id : null);
+      const sameFiles = pending.attachmentIds.join() === (message.attachments || []).map((a) => a.id).join();
+      if (pending.text === (message.text || "") && sameReply && sameFiles) {
+        this.forget(pending);
+        return;
+      }
+    }
+  }
+
+  async saveEdit(message, text) {
+    if (!text) {
+      this.showError(t.editEmpty);
+      return;
+    }
+    if (text === message.text) {
+      this.setMode(null);
+      return;
+    }
+    this.sendButton.disabled = true;
+    try {
+      const saved = await api("PATCH", `/api/messages/${message.id}`, { text });
+      this.chat.put(saved);
+      this.chat.refreshQuotes(saved);
+      this.setMode(null);
+    } catch (error) {
+      this.showError(error.message);
+    } finally {
+      this.sendButton.disabled = false;
+    }
+  }
+
+  showError(text) {
+    this.error.textContent = text;
+    this.error.hidden = false;
+  }
+
+  destroy() {
+    for (const item of this.staged) {
+      if (item.abort && !item.attachment) item.abort();
+      if (item.preview) URL.revokeObjectURL(item.preview);
+    }
+  }
+}
+
+// Phone cameras make 3-8 MB photos; on a data plan a 1600 px JPEG is plenty for a chat.
+async function shrink(file) {
+  if (file.type !== "image/jpeg" || file.size <= SHRINK_ABOVE || !window.createImageBitmap) return file;
+  try {
+    const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+    const scale = Math.min(1, SHRINK_TO_PX / Math.max(bitmap.width, bitmap.height));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(bitmap.width * scale);
+    canvas.height = Math.round(bitmap.height * scale);
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    bitmap.close();
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.82));
+    if (!blob || blob.size >= file.size) return file;
+    return new File([blob], file.name.replace(/\.\w+$/, "") + ".jpg", { type: "image/jpeg" });
+  } catch {
+    return file;
+  }
+}

@@ -1,0 +1,334 @@
+// Community client entry point: session, hash routes, the feed, and the room list's state.
+//
+// Routes: #/login  #/register  #/rooms  #/rooms/new  #/rooms/ID[/chat|/agenda|/info]
+//         #/invite/CODE (kept across sign-in, then accepted and opened)
+import { api, apiEvents, fallbackMessages, forgetMedia, sessionToken, setSession } from "/static/app/api.js";
+import { renderAuth } from "/static/app/auth.js";
+import { clear, h } from "/static/app/dom.js";
+import { Feed } from "/static/app/feed.js";
+import { RoomView } from "/static/app/room.js";
+import { acceptInvite, renderCreateRoom, renderRoomList, renderWelcome } from "/static/app/rooms.js";
+import { pageLanguage, t } from "/static/strings.js";
+
+const $ = (id) => document.getElementById(id);
+const AFTER_LOGIN = "kamar.afterLogin"; // where a link pointed before signing in
+
+document.documentElement.lang = pageLanguage;
+fallbackMessages.network = t.networkError;
+fallbackMessages.server = t.serverError;
+
+// Shared state and services, handed to every view.
+export const app = {
+  me: null,
+  feed: null,
+  rooms: new Map(), // id -> Room, as in GET /api/rooms
+  roomsLoaded: false,
+  roomView: null,
+
+  navigate(hash) {
+    if (location.hash === hash) route();
+    else location.hash = hash;
+  },
+
+  // A visible, dismissable notice at the top (reminders, failures outside a form).
+  notify(text, { kind = "info", action = null, timeoutMs = 0 } = {}) {
+    const item = h("div", { class: `notice-item ${kind}`, role: kind === "error" ? "alert" : "status" },
+      h("span", {}, text));
+    if (action) {
+      item.append(h("button", { type: "button", onclick: () => { item.remove(); action.run(); } }, action.label));
+    }
+    item.append(h("button", { type: "button", class: "link", onclick: () => item.remove() }, t.dismiss));
+    $("notices").append(item);
+    if (timeoutMs) setTimeout(() => item.remove(), timeoutMs);
+    return item;
+  },
+
+  async loadRooms() {
+    const { rooms } = await api("GET", "/api/rooms");
+    app.rooms = new Map(rooms.map((room) => [room.id, room]));
+    const open = app.roomView && app.rooms.get(app.roomView.roomId);
+    if (open && app.roomView.isReadingChat()) open.unread = 0; // read while this was in flight
+    app.roomsLoaded = true;
+    app.renderRooms();
+  },
+
+  putRoom(room) {
+    const old = app.rooms.get(room.id) || {};
+    app.rooms.set(room.id, { ...old, ...room });
+    app.renderRooms();
+  },
+
+  markRead(roomId) {
+    const room = app.rooms.get(roomId);
+    if (room && room.unread) {
+      room.unread = 0;
+      app.renderRooms();
+    }
+  },
+
+  renderRooms() {
+    if (!app.me) return;
+    renderRoomList(app, $("sidebar"), app.roomView ? app.roomView.roomId : null);
+    const unread = [...app.rooms.values()].reduce((sum, room) => sum + (room.unread || 0), 0);
+    document.title = unread ? `(${unread}) Kamar` : "Kamar";
+  },
+
+  // Newest activity first, as the server orders them.
+  sortedRooms() {
+    const stamp = (room) => (room.last_message ? room.last_message.created_at : "");
+    return [...app.rooms.values()].sort((a, b) => stamp(b).localeCompare(stamp(a)) || b.id - a.id);
+  },
+
+  async openMeeting(roomId, button = null) {
+    if (button) button.disabled = true;
+    try {
+      const { token, url } = await api("POST", `/api/rooms/${roomId}/meeting`);
+      location.href = url + (url.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(token);
+    } catch (error) {
+      app.notify(error.message, { kind: "error" });
+      if (button) button.disabled = false;
+    }
+  },
+
+  async signedIn(token, user) {
+    setSession(token);
+    app.me = user;
+    startFeed();
+    const target = sessionStorage.getItem(AFTER_LOGIN);
+    sessionStorage.removeItem(AFTER_LOGIN);
+    app.navigate(target || "#/rooms");
+  },
+
+  signOut() {
+    stopFeed();
+    setSession(null);
+    forgetMedia();
+    app.me = null;
+    app.rooms.clear();
+    app.roomsLoaded = false;
+    closeRoomView();
+    app.navigate("#/login");
+  },
+};
+
+window.kamarApp = app; // for the browser tests and for debugging from the console
+
+function startFeed() {
+  stopFeed();
+  const feed = new Feed(sessionToken());
+  app.feed = feed;
+  feed.addEventListener("status", ({ detail }) => showConnection(detail.state));
+  feed.addEventListener("online", ({ detail }) => {
+    if (detail.user) app.me = { ...app.me, ...detail.user };
+    if (detail.reconnect) catchUp();
+  });
+  feed.addEventListener("unauthorized", () => apiEvents.dispatchEvent(new CustomEvent("unauthorized")));
+  feed.addEventListener("server-error", ({ detail }) => {
+    // A "read" or "typing" for a room just left, and the like: nothing the reader can act on.
+    console.warn("feed error", detail.code, detail.message);
+    if (detail.code === "unavailable" && !feed.toldUnavailable) {
+      feed.toldUnavailable = true;
+      app.notify(t.feedUnavailable, { kind: "error" });
+    }
+  });
+  feed.addEventListener("message", ({ detail }) => onFeedMessage(detail));
+  feed.start();
+}
+
+function stopFeed() {
+  if (app.feed) app.feed.stop();
+  app.feed = null;
+  showConnection("online");
+}
+
+function showConnection(state) {
+  // No flash on every page load: only a lost connection (or none at all) is worth the space.
+  const lost = state === "offline" || (state === "connecting" && !!app.feed && app.feed.everOnline);
+  $("conn").textContent = !lost ? "" : state === "connecting" ? t.feedConnecting : t.feedOffline;
+  document.body.classList.toggle("is-offline", lost);
+}
+
+// After a dropped connection: the room list (unread counts) and the open room's news.
+async function catchUp() {
+  try {
+    await app.loadRooms();
+  } catch {
+    /* the next reconnect tries again */
+  }
+  if (app.roomView) app.roomView.catchUp();
+}
+
+function onFeedMessage(message) {
+  const roomId = message.room_id;
+  const room = app.rooms.get(roomId);
+  switch (message.type) {
+    case "chat_message": {
+      if (!room) {
+        app.loadRooms().catch(() => {});
+        break;
+      }
+      const fresh = !room.last_message || message.message.id > room.last_message.id;
+      if (fresh) room.last_message = message.message;
+      const mine = app.me && message.message.author && message.message.author.id === app.me.id;
+      const reading = app.roomView && app.roomView.roomId === roomId && app.roomView.isReadingChat();
+      if (fresh && !mine && !reading) room.unread = (room.unread || 0) + 1;
+      app.renderRooms();
+      break;
+    }
+    case "chat_edited":
+    case "chat_deleted":
+      if (room && room.last_message && room.last_message.id === message.message.id) {
+        room.last_message = message.message;
+        app.renderRooms();
+      }
+      break;
+    case "unread": // the answer to our own "read"
+      if (room && typeof message.unread === "number" && room.unread !== message.unread) {
+        room.unread = message.unread;
+        app.renderRooms();
+      }
+      break;
+    case "read_receipt":
+      if (app.me && message.user_id === app.me.id) app.markRead(roomId); // read on another device
+      break;
+    case "room_member":
+      onRoomMember(message);
+      break;
+    case "event_reminder":
+      remind(message);
+      break;
+    default:
+      break;
+  }
+  if (app.roomView && app.roomView.roomId === roomId) app.roomView.onFeed(message);
+}
+
+function onRoomMember({ room_id: roomId, user, role }) {
+  const room = app.rooms.get(roomId);
+  if (app.me && user && user.id === app.me.id) {
+    if (role === null) {
+      app.rooms.delete(roomId);
+      app.renderRooms();
+      if (app.roomView && app.roomView.roomId === roomId) {
+        app.notify(t.removedFromRoom, { kind: "error" });
+        app.navigate("#/rooms");
+      }
+    } else {
+      reloadRoomsSoon(); // joined (perhaps from another device) or got a new role
+    }
+    return;
+  }
+  // Joins, departures and role changes are rare: refetching the list keeps the counts right.
+  if (room) reloadRoomsSoon();
+}
+
+let reloadTimer = null;
+function reloadRoomsSoon() {
+  clearTimeout(reloadTimer);
+  reloadTimer = setTimeout(() => app.loadRooms().catch(() => {}), 1000);
+}
+
+function remind({ room_id: roomId, event, minutes }) {
+  const room = app.rooms.get(roomId);
+  const text = t.reminder(event.title, room ? room.name : "", minutes);
+  const action = event.meeting_url
+    ? { label: t.joinMeeting, run: () => app.openMeeting(roomId) }
+    : { label: t.openAgenda, run: () => app.navigate(`#/rooms/${roomId}/agenda`) };
+  app.notify(text, { kind: "reminder", action });
+}
+
+function closeRoomView() {
+  if (app.roomView) app.roomView.destroy();
+  app.roomView = null;
+}
+
+function setLayout(mode) {
+  // "auth": form only; "list": the room list (and on a desktop a welcome pane); "room": a room
+  // (on a phone the list is hidden then).
+  document.body.dataset.layout = mode;
+  $("sidebar").hidden = mode === "auth";
+  $("btn-logout").hidden = mode === "auth";
+}
+
+async function route() {
+  const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  const view = $("view");
+  if (!sessionToken()) {
+    // An invitation or a room link opened before signing in opens after it.
+    if ((parts[0] === "invite" || parts[0] === "rooms") && parts[1]) {
+      sessionStorage.setItem(AFTER_LOGIN, location.hash);
+    }
+    closeRoomView();
+    setLayout("auth");
+    const invited = (sessionStorage.getItem(AFTER_LOGIN) || "").startsWith("#/invite/");
+    renderAuth(app, view, parts[0] === "register" ? "register" : "login", invited);
+    return;
+  }
+  if (!app.me) {
+    try {
+      app.me = await api("GET", "/api/me");
+    } catch (error) {
+      if (error.status !== 401) showFatal(view, error);
+      return; // a 401 sent us to the login view already
+    }
+    startFeed();
+  }
+  if (!app.roomsLoaded) app.loadRooms().catch((error) => app.notify(error.message, { kind: "error" }));
+
+  if (parts[0] === "invite" && parts[1]) {
+    closeRoomView();
+    setLayout("list");
+    acceptInvite(app, view, parts[1]);
+    return;
+  }
+  if (parts[0] === "rooms" && parts[1] === "new") {
+    closeRoomView();
+    setLayout("room");
+    renderCreateRoom(app, view);
+    app.renderRooms();
+    return;
+  }
+  if (parts[0] === "rooms" && /^\d+$/.test(parts[1] || "")) {
+    const roomId = Number(parts[1]);
+    const tab = ["chat", "agenda", "info"].includes(parts[2]) ? parts[2] : "chat";
+    setLayout("room");
+    if (!app.roomView || app.roomView.roomId !== roomId) {
+      closeRoomView();
+      app.roomView = new RoomView(app, roomId, view);
+    }
+    app.roomView.show(tab);
+    app.renderRooms();
+    return;
+  }
+  if (parts[0] !== "rooms" || parts.length > 1) {
+    history.replaceState(null, "", "#/rooms");
+  }
+  closeRoomView();
+  setLayout("list");
+  renderWelcome(app, view);
+  app.renderRooms();
+}
+
+function showFatal(view, error) {
+  clear(view).append(h("div", { class: "pad" },
+    h("p", { class: "error", role: "alert" }, error.message),
+    h("button", { type: "button", onclick: () => route() }, t.tryAgain)));
+}
+
+apiEvents.addEventListener("unauthorized", () => {
+  if (!app.me && !sessionToken()) {
+    route();
+    return;
+  }
+  app.signOut();
+  app.notify(t.sessionEnded, { kind: "error", timeoutMs: 10000 });
+});
+
+$("btn-logout").textContent = t.logout;
+$("btn-logout").addEventListener("click", async () => {
+  // Tell the server when it has an endpoint for it; signing out locally is what matters.
+  app.signOut();
+});
+
+window.addEventListener("hashchange", route);
+route();

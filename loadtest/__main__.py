@@ -1,6 +1,9 @@
 """`python -m loadtest sfu --subscribers 10,40,80,160 [--duration 20] [--pace-mbps 3]
 [--json FILE] [--plot FILE.png] [--profile FILE]` (also installed as `kamar-loadtest`)
 
+`python -m loadtest chat --clients 500,2000 [--rate 5] [--duration 20] [--workers 1]
+[--json FILE]`: chat fan-out to N websocket clients in one room.
+
 Starts its own Kamar server on loopback, inside a private network namespace (it re-executes
 itself under `unshare --net` when needed), and stops by itself: bounded in count and time.
 """
@@ -12,7 +15,9 @@ import importlib.util
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
+from loadtest import chat as chat_scenario
 from loadtest.forward_bench import run_forward
 from loadtest.netns import reexec_in_private_netns
 from loadtest.plot import plot_sweep
@@ -60,6 +65,161 @@ def _pace(text: str) -> float:
     if not 0 <= value <= 1000:
         raise argparse.ArgumentTypeError("the pacing rate must be 0-1000 Mbit/s (0: no pacing)")
     return value
+
+
+def _client_counts(text: str) -> list[int]:
+    try:
+        counts = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("a number or a comma list like 500,2000") from exc
+    if not counts or any(not 1 <= n <= chat_scenario.MAX_CLIENTS for n in counts):
+        raise argparse.ArgumentTypeError(f"each count must be 1-{chat_scenario.MAX_CLIENTS}")
+    return counts
+
+
+def _bounded(kind: type[int] | type[float], low: float, high: float) -> Any:
+    def parse(text: str) -> int | float:
+        value = kind(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be {low:g}-{high:g}")
+        return value
+
+    return parse
+
+
+def _add_chat_parser(scenarios: Any) -> None:
+    chat = scenarios.add_parser(
+        "chat", help="chat fan-out: N feed websockets in one room, messages posted over HTTP"
+    )
+    chat.add_argument(
+        "--clients",
+        type=_client_counts,
+        default=[100],
+        help="websocket clients N, or a comma list for a sweep (default 100)",
+    )
+    chat.add_argument(
+        "--rate",
+        type=_bounded(float, 0.1, chat_scenario.MAX_RATE),
+        default=5.0,
+        help="messages posted per second, all senders together (default 5)",
+    )
+    chat.add_argument(
+        "--duration", type=_duration, default=20.0, help="seconds of sending (default 20)"
+    )
+    chat.add_argument(
+        "--senders",
+        type=_bounded(int, 1, chat_scenario.MAX_SENDERS),
+        default=1,
+        help="accounts taking turns to post (default 1)",
+    )
+    chat.add_argument(
+        "--accounts",
+        type=_bounded(int, 1, chat_scenario.MAX_ACCOUNTS),
+        default=chat_scenario.MAX_ACCOUNTS,
+        help="accounts registered; the sockets are spread over them (default and most "
+        f"{chat_scenario.MAX_ACCOUNTS}: each costs the server an argon2 hash)",
+    )
+    chat.add_argument(
+        "--workers",
+        type=_bounded(int, 1, chat_scenario.MAX_WORKERS),
+        default=1,
+        help="processes holding the clients (default 1: this one; 2 when one process cannot "
+        "keep up, see the load generator's CPU in the summary)",
+    )
+    chat.add_argument("--json", type=Path, help="write the results to this file")
+    chat.add_argument(
+        "--url",
+        help="measure a Kamar server already running on this machine (a loopback URL such as "
+        "http://127.0.0.1:8080) instead of starting one",
+    )
+    chat.add_argument(
+        "--server-data",
+        type=Path,
+        help="with --url: its data directory (checked to hold a Kamar server's secret.key)",
+    )
+    chat.add_argument(
+        "--pid", type=int, help="with --url: its process id, for CPU and memory figures"
+    )
+    chat.add_argument(
+        "--profile",
+        type=Path,
+        help="record the server with py-spy while sending (SVG flame graph; speedscope JSON "
+        "for .json, collapsed stacks for .txt; with a sweep, the last run's profile is kept)",
+    )
+
+
+def _chat(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    external = None
+    if args.url:
+        if args.server_data is None:
+            parser.error("--url needs --server-data DIR (the server's data directory)")
+        try:
+            external = ExternalServer(args.url, args.server_data, args.pid)
+        except ValueError as exc:
+            parser.error(str(exc))
+        if args.profile and args.pid is None:
+            parser.error("--profile with --url needs --pid")
+    elif args.server_data or args.pid:
+        parser.error("--server-data and --pid go with --url")
+    else:
+        reexec_in_private_netns()  # the server it starts lives in there too
+
+    import uvloop
+
+    results: list[chat_scenario.ChatResult] = []
+    for count in args.clients:
+        scenario = chat_scenario.ChatScenario(
+            clients=count,
+            rate=args.rate,
+            duration=args.duration,
+            senders=args.senders,
+            accounts=args.accounts,
+            workers=args.workers,
+            profile=args.profile,
+        )
+        print(
+            f"chat scenario: {count} clients over {scenario.account_count} accounts, "
+            f"{args.rate:g} messages/s for {args.duration:g} s, {args.workers} client process(es)",
+            flush=True,
+        )
+        result = uvloop.run(chat_scenario.run_chat(scenario, _progress, external))
+        print()
+        results.append(result)
+        _chat_summary(result)
+    if args.json:
+        data = [r.as_dict() for r in results]
+        args.json.write_text(json.dumps(data[0] if len(data) == 1 else data, indent=2) + "\n")
+        print(f"wrote {args.json}")
+    return 0
+
+
+def _chat_summary(result: chat_scenario.ChatResult) -> None:
+    def pair(a: object, b: object) -> str:
+        return f"{a} / {b}"
+
+    rows = [
+        ("clients (accounts, client processes)", f"{result.clients} "
+         f"({result.accounts}, {result.workers})"),
+        ("messages posted/s (failed posts)", f"{result.messages_per_s} ({result.post_errors})"),
+        ("deliveries/s", result.deliveries_per_s),
+        ("delivered ratio (missing)", f"{result.delivered_ratio} ({result.missing})"),
+        ("duplicates / sockets dropped", pair(result.duplicates, result.dropped_sockets)),
+        ("delivery p50 / p99 / max (ms)", f"{result.delivery_ms_p50} / "
+         f"{result.delivery_ms_p99} / {result.delivery_ms_max}"),
+        ("post answered p50 / p99 (ms)", pair(result.ack_ms_p50, result.ack_ms_p99)),
+        ("connect + auth p50 / p99 (ms)", pair(result.connect_ms_p50, result.connect_ms_p99)),
+        ("server CPU (% of one core)", result.server_cpu_percent),
+        ("server CPU per delivery (us)", result.server_cpu_us_per_delivery),
+        ("server RSS (MB)", result.rss_mb),
+        ("server RSS per socket (KB)", result.rss_kb_per_socket),
+        ("load generator CPU all / busiest (%)", pair(result.loadgen_cpu_percent,
+         result.loadgen_busiest_percent)),
+        ("waiting for a core: server / loadgen (%)", pair(result.server_cpu_wait_percent,
+         result.loadgen_cpu_wait_percent)),
+    ]  # fmt: skip
+    for name, value in rows:
+        shown = "n/a (needs --pid)" if value is None else value
+        print(f"  {name:<41} {shown}")
 
 
 def _forward(args: argparse.Namespace) -> int:
@@ -141,9 +301,12 @@ def main() -> int:
         help="record the server with py-spy while measuring (SVG flame graph; speedscope JSON "
         "for .json, collapsed stacks for .txt; with a sweep, the last run's profile is kept)",
     )
+    _add_chat_parser(scenarios)
     args = parser.parse_args()
     if args.scenario == "forward":
         return _forward(args)
+    if args.scenario == "chat":
+        return _chat(args, parser)
     if args.plot and importlib.util.find_spec("matplotlib") is None:
         parser.error("--plot needs matplotlib: .venv/bin/pip install -e '.[bench]'")
     external = None

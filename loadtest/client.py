@@ -137,6 +137,8 @@ class SyntheticParticipant:
     ) -> None:
         """Offer `tracks` on the publish connection. `pace_bps` spreads RTP out at that rate,
         as browsers do (loadtest/pacing.py); None sends each frame's packets at once."""
+        if self.publish_pc is not None:  # publishing again (after leaving the stage)
+            await self.publish_pc.close()
         pc = self.publish_pc = sfu_peer.PeerSettings().new_connection()
         for track in tracks:
             pc.addTransceiver(track, direction="sendonly")
@@ -145,6 +147,7 @@ class SyntheticParticipant:
         await self.send({"type": "publish_offer", "sdp": pc.localDescription.sdp})
         event = await waiter
         if event["type"] == "error":
+            await pc.close()
             raise ServerError(event)
         await pc.setRemoteDescription(RTCSessionDescription(sdp=event["sdp"], type="answer"))
         if pace_bps is not None:

@@ -36,9 +36,18 @@ REMINDER_LEAD_MS = 15 * 60_000
 DEFAULT_LOOKBACK_MS = 24 * 3_600_000
 
 
-def meeting_room_name(room_id: int) -> str:
-    """The meeting (SFU room) that belongs to a community room."""
-    return f"kamar-{room_id}"
+def meeting_room_name(room_id: int, event_id: int | None = None) -> str:
+    """The meeting (SFU room) of a community room; a town hall has a meeting of its own, so
+    the room's everyday meeting goes on beside it."""
+    if event_id is None:
+        return f"kamar-{room_id}"
+    return f"kamar-{room_id}-e{event_id}"
+
+
+def event_meeting_room(kind: str, room_id: int, event_id: int) -> str | None:
+    if kind == "town_hall":
+        return meeting_room_name(room_id, event_id)
+    return meeting_room_name(room_id) if kind == "meeting" else None
 
 
 def parse_time(text: str, zone: str, field: str) -> int:
@@ -100,7 +109,7 @@ def check_event(
 
 
 def event_json(row: Any, counts: dict[str, int], mine: str | None) -> dict[str, Any]:
-    has_meeting = row.kind in ("meeting", "town_hall")
+    meeting = event_meeting_room(row.kind, row.room_id, row.id)
     return {
         "id": row.id,
         "room_id": row.room_id,
@@ -113,7 +122,7 @@ def event_json(row: Any, counts: dict[str, int], mine: str | None) -> dict[str, 
         "location": row.location,
         "rsvp": {response: counts.get(response, 0) for response in RESPONSES},
         "my_rsvp": mine,
-        "meeting_url": f"/r/{meeting_room_name(row.room_id)}" if has_meeting else None,
+        "meeting_url": f"/r/{meeting}" if meeting else None,
         "created_by": row.created_by,
     }
 
@@ -162,6 +171,16 @@ class Agenda:
             await self._room_of(conn, event_id, user.id)
             [event] = await render_events(conn, [event_id], user.id)
         return event
+
+    async def meeting_access(self, user: User, event_id: int) -> tuple[Any, str]:
+        """The event row and the caller's room role, for a join token to its meeting."""
+        async with self._db.read() as conn:
+            row = (await conn.execute(select(events).where(events.c.id == event_id))).one_or_none()
+            if row is None:
+                raise NotFound("no such event", "event_id")
+            standing = await require(conn, row.room_id, user.id, "join_meeting")
+        assert standing.role is not None
+        return row, standing.role
 
     async def rsvp(self, user: User, event_id: int, response: str) -> dict[str, Any]:
         if response not in RESPONSES:

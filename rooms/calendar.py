@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
-from rooms.agenda import meeting_room_name
+from rooms.agenda import event_meeting_room
 
 PRODUCT_ID = "-//Kamar//Agenda//ID"
 
@@ -35,8 +35,9 @@ def build_calendar(name: str, rows: Iterable[Any], base_url: str) -> bytes:
             event.add("description", row.description)
         if row.location:
             event.add("location", row.location)
-        if row.kind in ("meeting", "town_hall"):
-            event.add("url", f"{base_url}/r/{meeting_room_name(row.room_id)}")
+        meeting = event_meeting_room(row.kind, row.room_id, row.id)
+        if meeting is not None:
+            event.add("url", f"{base_url}/r/{meeting}")
         event.add("categories", [row.kind])
         calendar.add_component(event)
     calendar.add_missing_timezones()  # RFC 5545 3.2.19: a VTIMEZONE for every TZID used

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import jwt
 
+from rooms.stage import MEETING_ROLES
+
 ALGORITHM = "HS256"
 DEFAULT_TTL = 6 * 3600  # seconds: a long meeting, not a permanent credential
 MAX_TTL = 30 * 24 * 3600
@@ -34,6 +36,17 @@ class JoinGrant:
     name: str
     can_publish: bool = True
     can_subscribe: bool = True
+    # Meeting role (rooms/stage.py): moderator, speaker or audience. None: speaker when the
+    # token may publish, audience otherwise (tokens made before roles existed).
+    role: str | None = None
+    # The agenda event a town hall belongs to: its questions and comments are stored there.
+    event_id: int | None = None
+
+    @property
+    def meeting_role(self) -> str:
+        if self.role is not None:
+            return self.role
+        return "speaker" if self.can_publish else "audience"
 
 
 def validate_room_name(room: object) -> str:
@@ -62,6 +75,12 @@ def mint(grant: JoinGrant, secret: str, now: int, ttl: int = DEFAULT_TTL) -> str
         "iat": now,
         "exp": now + ttl,
     }
+    if grant.role is not None:
+        if grant.role not in MEETING_ROLES:
+            raise ValueError(f"role must be one of {', '.join(MEETING_ROLES)}")
+        claims["role"] = grant.role
+    if grant.event_id is not None:
+        claims["event_id"] = grant.event_id
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
@@ -94,10 +113,17 @@ def verify(token: object, secret: str, now: int) -> JoinGrant:
         raise GrantError("unauthorized", "the join token names no valid identity")
     if not isinstance(name, str):
         raise GrantError("unauthorized", "the join token's name is not text")
+    role, event_id = claims.get("role"), claims.get("event_id")
+    if role is not None and role not in MEETING_ROLES:
+        raise GrantError("unauthorized", "the join token names no valid meeting role")
+    if event_id is not None and (not isinstance(event_id, int) or isinstance(event_id, bool)):
+        raise GrantError("unauthorized", "the join token's event is not an id")
     return JoinGrant(
         room=room,
         identity=identity,
         name=(name or identity)[:MAX_DISPLAY_NAME],
         can_publish=claims.get("can_publish") is True,
         can_subscribe=claims.get("can_subscribe", True) is True,
+        role=role,
+        event_id=event_id,
     )

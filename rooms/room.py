@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NewType
 
+from rooms.stage import MeetingRole, Stage
 from sfu.forwarding import AUDIO
 from sfu.router import MediaRouter
 from sfu.speakers import ActiveSpeakers
@@ -39,6 +40,11 @@ class Participant:
     can_publish: bool = True
     can_subscribe: bool = True
     muted: dict[str, bool] = field(default_factory=lambda: {k: False for k in MEDIA_KINDS})
+    role: MeetingRole = "speaker"
+    hand: int | None = None  # order of a raised hand, None when down
+    # Called when the participant may no longer publish (sent back to the audience): its
+    # session closes the publishing peer connection.
+    left_stage: Callable[[], None] = lambda: None
 
     def public(self) -> Event:
         return {
@@ -48,6 +54,8 @@ class Participant:
             "can_publish": self.can_publish,
             "audio_muted": self.muted["audio"],
             "video_muted": self.muted["video"],
+            "role": self.role,
+            "hand": self.hand,
         }
 
 
@@ -57,6 +65,10 @@ class Room:
         self.participants: dict[ParticipantId, Participant] = {}
         self.media = MediaRouter()
         self.speakers = ActiveSpeakers()
+        self.stage = Stage()
+        # Newcomers kept in the lobby until a moderator admits them: id -> (participant,
+        # the callable that completes their join).
+        self.waiting: dict[ParticipantId, tuple[Participant, Callable[[], None]]] = {}
 
     def update_speakers(self, now: float) -> None:
         """Announce who speaks when that changes (called a few times a second)."""
@@ -109,7 +121,91 @@ class Room:
         if participant is None:
             raise KeyError(participant_id)
         participant.muted[kind] = muted
+        if not muted:  # its owner turned it back on: a moderator's mute ends here
+            for producer in self.media.producers_of(participant_id):
+                if producer.kind == kind and producer.silenced:
+                    producer.silenced = False
+                    producer.request_keyframe()
+        self._updated(participant)
+
+    # -- stage ---------------------------------------------------------------------------
+
+    def set_role(self, participant_id: ParticipantId, role: MeetingRole) -> Participant:
+        """Move someone on or off the stage. Leaving the stage stops their media at once:
+        their producers leave the room, and their session closes the publishing peer."""
+        participant = self._get(participant_id)
+        if participant.role == role:
+            return participant
+        participant.role = role
+        participant.can_publish = role != "audience"
+        if role != "audience" and participant.hand is not None:
+            self.stage.raise_hand(participant.identity, False)
+            participant.hand = None
+        if not participant.can_publish:
+            for producer in self.media.producers_of(participant_id):
+                self.media.remove_producer(producer)
+            participant.left_stage()
+        self._updated(participant)
+        return participant
+
+    def raise_hand(self, participant_id: ParticipantId, raised: bool) -> None:
+        participant = self._get(participant_id)
+        if self.stage.raise_hand(participant.identity, raised):
+            participant.hand = self.stage.hands.get(participant.identity)
+            self._updated(participant)
+
+    def silence(self, participant_id: ParticipantId, kind: str) -> None:
+        """A moderator's mute: the server stops forwarding the track until its owner unmutes
+        it (set_muted False), whatever the owner's client does meanwhile."""
+        participant = self._get(participant_id)
+        for producer in self.media.producers_of(participant_id):
+            if producer.kind == kind:
+                producer.silenced = True
+        participant.deliver({"type": "muted_by_moderator", "kind": kind})
+        self.set_muted(participant_id, kind, True)
+
+    def wait_in_lobby(self, participant: Participant, enter: Callable[[], None]) -> None:
+        self.waiting[participant.id] = (participant, enter)
+        self._lobby_changed()
+
+    def admit(self, participant_id: ParticipantId) -> None:
+        waiting = self.waiting.pop(participant_id, None)
+        if waiting is None:
+            raise KeyError(participant_id)
+        _participant, enter = waiting
+        self._lobby_changed()
+        enter()
+
+    def leave_lobby(self, participant_id: ParticipantId) -> Participant | None:
+        waiting = self.waiting.pop(participant_id, None)
+        if waiting is None:
+            return None
+        self._lobby_changed()
+        return waiting[0]
+
+    def moderators(self) -> list[Participant]:
+        return [p for p in self.participants.values() if p.role == "moderator"]
+
+    def lobby_event(self) -> Event:
+        waiting = [{"id": p.id, "name": p.name} for p, _enter in self.waiting.values()]
+        return {"type": "lobby", "waiting": waiting}
+
+    def stage_event(self) -> Event:
+        return {"type": "meeting_state", "locked": self.stage.locked, "lobby": self.stage.lobby}
+
+    def _lobby_changed(self) -> None:
+        event = self.lobby_event()
+        for moderator in self.moderators():
+            moderator.deliver(event)
+
+    def _updated(self, participant: Participant) -> None:
         self.broadcast({"type": "participant_updated", "participant": participant.public()})
+
+    def _get(self, participant_id: ParticipantId) -> Participant:
+        participant = self.participants.get(participant_id)
+        if participant is None:
+            raise KeyError(participant_id)
+        return participant
 
     def broadcast(self, event: Event, exclude: ParticipantId | None = None) -> None:
         # Snapshot first: a deliver() that fails may make its session leave the room.
@@ -135,7 +231,8 @@ class RoomRegistry:
         if room is None:
             return
         room.leave(participant_id, reason)
-        if not room.participants:
+        room.leave_lobby(participant_id)
+        if not room.participants and not room.waiting:
             del self.rooms[name]
 
     @property

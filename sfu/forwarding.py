@@ -63,6 +63,7 @@ class Producer:
         "last_sender_report",
         "audio_level_id",
         "closed",
+        "silenced",
         "reception",
         "_cache",
         "_request_resend",
@@ -114,6 +115,9 @@ class Producer:
         self._loud_packets = 0
         self._level_packets = 0  # packets that carried a level at all
         self.closed = False
+        # A moderator muted this track: it is received (statistics, receiver reports) but
+        # neither cached nor forwarded until its owner turns it back on.
+        self.silenced = False
         # Only video is repaired: receivers do not NACK Opus, which has its own concealment.
         self._cache = PacketCache() if kind == VIDEO else None
         self.reception = Reception(clock_rate)  # for the receiver reports the publisher gets
@@ -181,6 +185,8 @@ class Producer:
         _first, second, seq, timestamp, _ssrc = FIXED_HEADER.unpack_from(buf)
         highest = self.reception.highest  # before this packet
         self.reception.add(seq, timestamp, arrival)
+        if self.silenced:
+            return
         if self._cache is not None:
             self._cache.put(seq, data)
             gap = (seq - highest - 1) & 0xFFFF

@@ -82,6 +82,108 @@ class Read:
     message_id: int
 
 
+# -- town-hall stage (docs/protocol.md, "Stage") ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class RaiseHand:
+    raised: bool
+
+
+@dataclass(frozen=True)
+class SetRole:
+    participant_id: str
+    role: str
+
+
+@dataclass(frozen=True)
+class MuteParticipant:
+    participant_id: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class MuteAll:
+    kind: str = "audio"
+
+
+@dataclass(frozen=True)
+class RemoveParticipant:
+    participant_id: str
+    ban: bool = False
+
+
+@dataclass(frozen=True)
+class LockMeeting:
+    locked: bool
+
+
+@dataclass(frozen=True)
+class SetLobby:
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class Admit:
+    participant_id: str
+    allow: bool = True
+
+
+@dataclass(frozen=True)
+class EndMeeting:
+    pass
+
+
+@dataclass(frozen=True)
+class Ask:
+    text: str
+
+
+@dataclass(frozen=True)
+class Vote:
+    question_id: int
+    up: bool = True
+
+
+@dataclass(frozen=True)
+class AnswerQuestion:
+    question_id: int
+    answered: bool = True
+
+
+@dataclass(frozen=True)
+class HideQuestion:
+    question_id: int
+    hidden: bool = True
+
+
+@dataclass(frozen=True)
+class Comment:
+    text: str
+
+
+@dataclass(frozen=True)
+class React:
+    emoji: str
+
+
+StageMessage = (
+    RaiseHand
+    | SetRole
+    | MuteParticipant
+    | MuteAll
+    | RemoveParticipant
+    | LockMeeting
+    | SetLobby
+    | Admit
+    | EndMeeting
+    | Ask
+    | Vote
+    | AnswerQuestion
+    | HideQuestion
+    | Comment
+    | React
+)
 ClientMessage = (
     Hello
     | PublishOffer
@@ -94,6 +196,7 @@ ClientMessage = (
     | Auth
     | Typing
     | Read
+    | StageMessage
 )
 
 # type name -> (message class, {field: (python type, required)})
@@ -112,6 +215,24 @@ _SCHEMAS: dict[str, tuple[type, dict[str, tuple[type | None, bool]]]] = {
     "auth": (Auth, {"token": (str, True)}),
     "typing": (Typing, {"room_id": (int, True)}),
     "read": (Read, {"room_id": (int, True), "message_id": (int, True)}),
+    "raise_hand": (RaiseHand, {"raised": (bool, True)}),
+    "set_role": (SetRole, {"participant_id": (str, True), "role": (str, True)}),
+    "mute_participant": (MuteParticipant, {"participant_id": (str, True), "kind": (str, True)}),
+    "mute_all": (MuteAll, {"kind": (str, False)}),
+    "remove_participant": (
+        RemoveParticipant,
+        {"participant_id": (str, True), "ban": (bool, False)},
+    ),
+    "lock_meeting": (LockMeeting, {"locked": (bool, True)}),
+    "set_lobby": (SetLobby, {"enabled": (bool, True)}),
+    "admit": (Admit, {"participant_id": (str, True), "allow": (bool, False)}),
+    "end_meeting": (EndMeeting, {}),
+    "ask": (Ask, {"text": (str, True)}),
+    "vote": (Vote, {"question_id": (int, True), "up": (bool, False)}),
+    "answer_question": (AnswerQuestion, {"question_id": (int, True), "answered": (bool, False)}),
+    "hide_question": (HideQuestion, {"question_id": (int, True), "hidden": (bool, False)}),
+    "comment": (Comment, {"text": (str, True)}),
+    "react": (React, {"emoji": (str, True)}),
 }
 _TYPE_NAMES = {int: "an integer", str: "a string", bool: "true or false"}
 _NAME_OF_CLASS = {cls: name for name, (cls, _fields) in _SCHEMAS.items()}
@@ -153,9 +274,16 @@ def parse_client_message(text: str) -> ClientMessage:
                 in_reply_to=kind,
             )
         values[name] = value
-    if kind == "mute" and values["kind"] not in MEDIA_KINDS:
+    if (
+        kind in ("mute", "mute_participant", "mute_all")
+        and values.get("kind", "audio") not in MEDIA_KINDS
+    ):
         raise ProtocolError(
-            "bad_message", "mute: the field 'kind' must be 'audio' or 'video'", in_reply_to=kind
+            "bad_message", f"{kind}: the field 'kind' must be 'audio' or 'video'", in_reply_to=kind
+        )
+    if kind == "set_role" and values["role"] not in ("speaker", "audience"):
+        raise ProtocolError(
+            "bad_message", "set_role: the field 'role' must be 'speaker' or 'audience'", kind
         )
     if kind == "video_size":
         for name in ("width", "height"):

@@ -7,6 +7,7 @@ negotiation but never while a room is half-changed: room methods are synchronous
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from signalling.messages import (
     parse_client_message,
     type_name,
 )
+from signalling.townhall import StageControl, stage_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,10 @@ class Session:
         self.publisher: PublisherPeer | None = None
         self.subscriber: SubscriberPeer | None = None
         self.feed: Feed | None = None
+        self.in_lobby = False
+        self.event_id: int | None = None
+        self.stage = StageControl(self)
+        self._closing: set[asyncio.Future[None]] = set()
         self._ended = False
         self._handlers: dict[type, Callable[[Any], Awaitable[None]]] = {
             Hello: self._on_hello,
@@ -86,16 +92,22 @@ class Session:
             Auth: self._on_auth,
             Typing: self._on_typing,
             Read: self._on_read,
+            **self.stage.handlers(),
         }
+
+    def clock(self) -> float:
+        return self._services.clock()
 
     @property
     def joined(self) -> bool:
-        return self.participant is not None and not self._ended
+        return self.participant is not None and not self._ended and not self.in_lobby
 
     @property
     def identified(self) -> bool:
         """Joined a meeting (hello) or follows the community feed (auth)."""
-        return self.joined or (self.feed is not None and self.feed.user is not None)
+        return (
+            self.joined or self.in_lobby or (self.feed is not None and self.feed.user is not None)
+        )
 
     async def handle_text(self, text: str) -> None:
         """Handle one frame. Every failure becomes an `error` reply and changes nothing."""
@@ -105,6 +117,8 @@ class Session:
             message_type = type_name(message)
             if not self.identified and not isinstance(message, Hello | Auth):
                 raise ProtocolError("unauthorized", "the first message must be hello or auth")
+            if self.in_lobby and not isinstance(message, Ping | Leave | Auth | Typing | Read):
+                raise ProtocolError("bad_state", "wait until a moderator lets you in")
             await self._handlers[type(message)](message)
         except ProtocolError as exc:
             if exc.closes or not self.identified:
@@ -142,22 +156,44 @@ class Session:
             raise ProtocolError(
                 "wrong_room", f"this join token is for room {grant.room!r}, not {hello.room!r}"
             )
+        role = grant.meeting_role
         participant = Participant(
             id=new_participant_id(),
             identity=grant.identity,
             name=grant.name,
             deliver=self._send,
             disconnect=self._close,
-            can_publish=grant.can_publish,
+            can_publish=role != "audience",
             can_subscribe=grant.can_subscribe,
+            role=role,  # type: ignore[arg-type]  # checked against MEETING_ROLES in verify
+            left_stage=self._left_stage,
         )
         self._refuse_when_full(grant)
-        room = self._services.registry.room(grant.room)
+        registry = self._services.registry
+        existing = registry.rooms.get(grant.room)
+        admission = existing.stage.admission(grant.identity, role) if existing else "admit"
+        if admission == "banned":
+            raise ProtocolError("banned", "you were removed from this meeting")
+        if admission == "locked":
+            raise ProtocolError("meeting_locked", "this meeting is locked; ask a moderator")
+        room = registry.room(grant.room)
+        self.participant, self.room, self.event_id = participant, room, grant.event_id
+        if admission == "wait":
+            self.in_lobby = True
+            room.wait_in_lobby(participant, lambda: self._enter(room, participant))
+            self._send({"type": "lobby_wait", "message": "a moderator will let you in shortly"})
+            return
+        self._enter(room, participant)
+
+    def _enter(self, room: Room, participant: Participant) -> None:
+        """Join the room for real: now, or when a moderator admits from the lobby."""
+        if self._ended:
+            return
+        self.in_lobby = False
         replaced = room.join(participant)
         if replaced is not None:
             replaced.deliver({"type": "bye", "reason": "replaced"})
             replaced.disconnect("replaced")
-        self.participant, self.room = participant, room
         self._send(
             {
                 "type": "welcome",
@@ -167,13 +203,25 @@ class Session:
                 "participants": room.others(participant.id),
                 "ice_servers": [{"urls": [url]} for url in self._services.ice_servers],
                 "max_message_bytes": MAX_MESSAGE_BYTES,
+                "stage": stage_snapshot(room, participant),
             }
         )
+        if participant.role == "moderator":
+            self._send(room.lobby_event())
         if participant.can_subscribe:
             self.subscriber = SubscriberPeer(
                 participant.id, self._services.peer_settings, self._send_offer, self._media_failed
             )
             room.media.add_subscriber(self.subscriber)
+
+    def _left_stage(self) -> None:
+        """Sent back to the audience: the publishing connection closes (its producers have
+        already left the room), so a later promotion negotiates a fresh one."""
+        publisher, self.publisher = self.publisher, None
+        if publisher is not None:
+            task = asyncio.ensure_future(publisher.close())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
 
     def _refuse_when_full(self, grant: grants.JoinGrant) -> None:
         """A full server says so before any media, rather than degrading everyone's meeting.
@@ -302,6 +350,8 @@ class Session:
         for peer in (self.subscriber, self.publisher):
             if peer is not None:
                 await peer.close()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
 
     @property
     def _label(self) -> str:

@@ -93,7 +93,7 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
                 break
     finally:
         hello_timer.cancel()
-        if connection.close_reason in ("left", "replaced"):
+        if connection.close_reason in ("left", "replaced", "removed", "banned", "ended"):
             disconnect_reason = connection.close_reason
         connection.close(connection.close_reason or "disconnected")
         # aiohttp may cancel this handler when the client goes away; closing the media must

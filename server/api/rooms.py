@@ -6,8 +6,9 @@ import time
 from typing import Any
 
 from rooms import grants
-from rooms.agenda import meeting_room_name
+from rooms.agenda import event_meeting_room, meeting_room_name
 from rooms.directory import KINDS, MAX_DESCRIPTION, MAX_NAME, VISIBILITIES
+from rooms.errors import Conflict
 from rooms.membership import require
 from server.api.fields import Field
 from server.api.routing import Call, Route, secret_of
@@ -60,15 +61,47 @@ async def remove_member(call: Call) -> None:
     await call.community.directory.remove(call.me, call.path["room_id"], call.path["user_id"])
 
 
+def meeting_role(room_role: str, town_hall: bool, organiser: bool) -> str:
+    """Room owners and moderators moderate every meeting of their room, and so does whoever
+    scheduled a town hall; in a town hall the other members are its audience, in the room's
+    everyday meeting everyone speaks."""
+    if room_role in ("owner", "moderator") or organiser:
+        return "moderator"
+    return "audience" if town_hall else "speaker"
+
+
+def _join(call: Call, room: str, role: str, event_id: int | None = None) -> dict[str, Any]:
+    grant = grants.JoinGrant(
+        room=room,
+        identity=f"user-{call.me.id}",
+        name=call.me.display_name,
+        can_publish=role != "audience",
+        role=role,
+        event_id=event_id,
+    )
+    token = grants.mint(grant, secret_of(call.request.app), int(time.time()))
+    return {"token": token, "room": room, "url": f"/r/{room}", "role": role}
+
+
 async def meeting_token(call: Call) -> dict[str, Any]:
-    """A join token for the room's meeting, derived from membership: members publish."""
+    """A join token for the room's everyday meeting, derived from membership."""
     room_id = call.path["room_id"]
     async with call.community.db.read() as conn:
-        await require(conn, room_id, call.me.id, "join_meeting")
-    room = meeting_room_name(room_id)
-    grant = grants.JoinGrant(room=room, identity=f"user-{call.me.id}", name=call.me.display_name)
-    token = grants.mint(grant, secret_of(call.request.app), int(time.time()))
-    return {"token": token, "room": room, "url": f"/r/{room}"}
+        standing = await require(conn, room_id, call.me.id, "join_meeting")
+    assert standing.role is not None
+    role = meeting_role(standing.role, town_hall=False, organiser=False)
+    return _join(call, meeting_room_name(room_id), role)
+
+
+async def event_meeting_token(call: Call) -> dict[str, Any]:
+    """A join token for an event's meeting: a town hall's own, or the room's."""
+    row, room_role = await call.community.agenda.meeting_access(call.me, call.path["event_id"])
+    room = event_meeting_room(row.kind, row.room_id, row.id)
+    if room is None:
+        raise Conflict("an offline event has no meeting", "event_id")
+    town_hall = row.kind == "town_hall"
+    role = meeting_role(room_role, town_hall, organiser=row.created_by == call.me.id)
+    return _join(call, room, role, row.id if town_hall else None)
 
 
 ROUTES = [
@@ -153,6 +186,14 @@ ROUTES = [
         "/api/rooms/{room_id}/meeting",
         meeting_token,
         "A join token for the room's meeting",
+        content="none",
+        tags=("meetings",),
+    ),
+    Route(
+        "POST",
+        "/api/events/{event_id}/meeting",
+        event_meeting_token,
+        "A join token for an event's meeting (a town hall's own)",
         content="none",
         tags=("meetings",),
     ),

@@ -33,6 +33,7 @@ def person(
         inbox.events.append,
         inbox.disconnects.append,
         can_publish=can_publish,
+        role="speaker" if can_publish else "audience",
     )
     return participant, inbox
 
@@ -64,6 +65,8 @@ def test_public_state_shows_mute_flags_and_nothing_callable() -> None:
         "can_publish": False,
         "audio_muted": False,
         "video_muted": False,
+        "role": "audience",
+        "hand": None,
     }
 
 

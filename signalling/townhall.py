@@ -1,0 +1,234 @@
+"""Stage messages of a meeting session: hands, roles, moderation, Q&A, comments, reactions.
+
+The rules live in rooms/stage.py and rooms/room.py; this module checks who is asking, maps
+rule errors to wire errors and tells the right people. Every handler runs without awaiting
+between reading and changing room state.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from rooms import stage
+from rooms.room import Participant, ParticipantId, Room
+from rooms.stage import REACTIONS, Question, StageError
+from signalling.errors import ProtocolError
+from signalling.messages import (
+    Admit,
+    AnswerQuestion,
+    Ask,
+    Comment,
+    EndMeeting,
+    HideQuestion,
+    LockMeeting,
+    MuteAll,
+    MuteParticipant,
+    RaiseHand,
+    React,
+    RemoveParticipant,
+    SetLobby,
+    SetRole,
+    Vote,
+)
+
+if TYPE_CHECKING:
+    from signalling.session import Session
+
+_T = TypeVar("_T")
+COMMENT_INTERVAL = 1.0  # seconds between one person's comments
+REACTION_INTERVAL = 0.5  # seconds; faster reactions are dropped silently
+
+
+def stage_snapshot(room: Room, participant: Participant) -> dict[str, Any]:
+    """What a newcomer needs to draw the stage: state, visible questions, recent comments."""
+    questions = room.stage.visible_questions(participant.identity, participant.role)
+    return {
+        "locked": room.stage.locked,
+        "lobby": room.stage.lobby,
+        "questions": [q.public() for q in questions],
+        "comments": list(room.stage.comments),
+        "reactions": list(REACTIONS),
+    }
+
+
+class StageControl:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._last_comment = -math.inf
+        self._last_reaction = -math.inf
+
+    def handlers(self) -> dict[type, Callable[[Any], Awaitable[None]]]:
+        return {
+            RaiseHand: self._raise_hand,
+            SetRole: self._set_role,
+            MuteParticipant: self._mute_participant,
+            MuteAll: self._mute_all,
+            RemoveParticipant: self._remove,
+            LockMeeting: self._lock,
+            SetLobby: self._set_lobby,
+            Admit: self._admit,
+            EndMeeting: self._end,
+            Ask: self._ask,
+            Vote: self._vote,
+            AnswerQuestion: self._answer,
+            HideQuestion: self._hide,
+            Comment: self._comment,
+            React: self._react,
+        }
+
+    # -- who asks -----------------------------------------------------------------------
+
+    def _me(self, action: str) -> tuple[Room, Participant]:
+        session = self._session
+        if not session.joined or session.room is None or session.participant is None:
+            raise ProtocolError("bad_state", "join a meeting with hello first")
+        try:
+            stage.require(session.participant.role, action)
+        except StageError as exc:
+            raise ProtocolError(exc.code, exc.message) from exc
+        return session.room, session.participant
+
+    def _other(self, room: Room, participant_id: str, me: Participant) -> Participant:
+        target = room.participants.get(ParticipantId(participant_id))
+        if target is None or target.id == me.id:
+            raise ProtocolError("not_found", f"no other participant {participant_id!r} here")
+        if target.role == "moderator":
+            raise ProtocolError("forbidden", "moderators cannot be moderated")
+        return target
+
+    # -- hands and roles ----------------------------------------------------------------
+
+    async def _raise_hand(self, message: RaiseHand) -> None:
+        room, me = self._me("raise_hand")
+        if message.raised and me.role != "audience":
+            raise ProtocolError("bad_state", "you are on the stage already")
+        room.raise_hand(me.id, message.raised)
+
+    async def _set_role(self, message: SetRole) -> None:
+        room, me = self._me("set_role")
+        target = self._other(room, message.participant_id, me)
+        room.set_role(target.id, "speaker" if message.role == "speaker" else "audience")
+
+    # -- moderation ---------------------------------------------------------------------
+
+    async def _mute_participant(self, message: MuteParticipant) -> None:
+        room, me = self._me("mute_other")
+        room.silence(self._other(room, message.participant_id, me).id, message.kind)
+
+    async def _mute_all(self, message: MuteAll) -> None:
+        room, _me = self._me("mute_all")
+        for participant in list(room.participants.values()):
+            if participant.role != "moderator" and not participant.muted[message.kind]:
+                room.silence(participant.id, message.kind)
+
+    async def _remove(self, message: RemoveParticipant) -> None:
+        room, me = self._me("ban" if message.ban else "remove")
+        target = self._other(room, message.participant_id, me)
+        if message.ban:
+            room.stage.banned.add(target.identity)
+        reason = "banned" if message.ban else "removed"
+        target.deliver({"type": "bye", "reason": reason})
+        target.disconnect(reason)
+
+    async def _lock(self, message: LockMeeting) -> None:
+        room, _me = self._me("lock")
+        room.stage.locked = message.locked
+        room.broadcast(room.stage_event())
+
+    async def _set_lobby(self, message: SetLobby) -> None:
+        room, _me = self._me("lobby")
+        room.stage.lobby = message.enabled
+        room.broadcast(room.stage_event())
+        if not message.enabled:  # no lobby any more: everyone waiting comes in
+            for participant_id in list(room.waiting):
+                room.admit(participant_id)
+
+    async def _admit(self, message: Admit) -> None:
+        room, _me = self._me("admit")
+        participant_id = ParticipantId(message.participant_id)
+        if participant_id not in room.waiting:
+            raise ProtocolError("not_found", f"nobody {message.participant_id!r} is waiting")
+        if message.allow:
+            room.admit(participant_id)
+            return
+        refused = room.leave_lobby(participant_id)
+        if refused is not None:
+            refused.deliver(
+                {"type": "error", "code": "denied", "message": "a moderator did not let you in"}
+            )
+            refused.disconnect("denied")
+
+    async def _end(self, _message: EndMeeting) -> None:
+        room, _me = self._me("end")
+        waiting = [participant for participant, _enter in room.waiting.values()]
+        for participant in [*room.participants.values(), *waiting]:
+            participant.deliver({"type": "bye", "reason": "ended"})
+            participant.disconnect("ended")
+
+    # -- questions, comments, reactions -------------------------------------------------
+
+    async def _ask(self, message: Ask) -> None:
+        room, me = self._me("ask")
+        question = self._rule(
+            lambda: room.stage.ask(me.identity, me.name, message.text, self._now())
+        )
+        self._announce(room, question)
+
+    async def _vote(self, message: Vote) -> None:
+        room, me = self._me("vote")
+        question = self._rule(lambda: room.stage.vote(me.identity, message.question_id, message.up))
+        if question is not None:
+            self._announce(room, question)
+
+    async def _answer(self, message: AnswerQuestion) -> None:
+        room, _me = self._me("answer_question")
+        question = self._rule(lambda: room.stage.answer(message.question_id, message.answered))
+        self._announce(room, question)
+
+    async def _hide(self, message: HideQuestion) -> None:
+        room, _me = self._me("hide_question")
+        question = self._rule(lambda: room.stage.hide(message.question_id, message.hidden))
+        self._announce(room, question)
+
+    async def _comment(self, message: Comment) -> None:
+        room, me = self._me("comment")
+        now = self._now()
+        if now - self._last_comment < COMMENT_INTERVAL:
+            raise ProtocolError("rate_limited", "one comment a second, please")
+        entry = self._rule(lambda: room.stage.comment(me.id, me.name, message.text, now))
+        self._last_comment = now
+        room.broadcast({"type": "comment", "comment": entry})
+
+    async def _react(self, message: React) -> None:
+        room, me = self._me("react")
+        if message.emoji not in REACTIONS:
+            raise ProtocolError("bad_message", f"react: emoji must be one of {' '.join(REACTIONS)}")
+        now = self._now()
+        if now - self._last_reaction < REACTION_INTERVAL:
+            return
+        self._last_reaction = now
+        room.broadcast({"type": "reaction", "participant_id": me.id, "emoji": message.emoji})
+
+    def _announce(self, room: Room, question: Question) -> None:
+        """Hidden questions reach only moderators and their author; the rest drop them."""
+        shown = {"type": "question", "question": question.public()}
+        removed = {"type": "question_removed", "question_id": question.id}
+        for participant in list(room.participants.values()):
+            sees = (
+                not question.hidden
+                or participant.role == "moderator"
+                or participant.identity == question.identity
+            )
+            participant.deliver(shown if sees else removed)
+
+    def _now(self) -> float:
+        return self._session.clock()
+
+    @staticmethod
+    def _rule(apply: Callable[[], _T]) -> _T:
+        try:
+            return apply()
+        except StageError as exc:
+            raise ProtocolError(exc.code, exc.message) from exc

@@ -1,0 +1,83 @@
+"""Join tokens from membership: the room's everyday meeting and town halls."""
+
+from __future__ import annotations
+
+import time
+
+from rooms import grants
+from server.app import CONFIG_KEY
+from server.config import load_secret
+from tests.server.api_client import Api
+
+TOWN_HALL = {
+    "title": "Rapat akbar",
+    "kind": "town_hall",
+    "starts_at": "2026-12-01T19:00",
+    "ends_at": "2026-12-01T21:00",
+}
+
+
+def grant_of(api: Api, answer: dict[str, str]) -> grants.JoinGrant:
+    secret = load_secret(api.client.app[CONFIG_KEY].data_dir)
+    return grants.verify(answer["token"], secret, int(time.time()))
+
+
+async def test_room_moderators_moderate_and_members_speak_in_the_everyday_meeting(
+    api: Api,
+) -> None:
+    ani, ani_user = await api.user("ani")
+    budi, _ = await api.user("budi")
+    room = await api.room(ani)
+    await api.join_by_invite(ani, budi, room["id"])
+    owner = await api.call("POST", f"/api/rooms/{room['id']}/meeting", ani)
+    member = await api.call("POST", f"/api/rooms/{room['id']}/meeting", budi)
+    assert (owner["role"], member["role"]) == ("moderator", "speaker")
+    assert owner["url"] == f"/r/kamar-{room['id']}"
+    grant = grant_of(api, owner)
+    assert (grant.room, grant.identity, grant.role, grant.event_id) == (
+        f"kamar-{room['id']}",
+        f"user-{ani_user['id']}",
+        "moderator",
+        None,
+    )
+
+
+async def test_a_town_hall_has_its_own_meeting_where_members_are_the_audience(
+    api: Api,
+) -> None:
+    ani, _ = await api.user("ani")
+    budi, _ = await api.user("budi")
+    room = await api.room(ani)
+    await api.join_by_invite(ani, budi, room["id"])
+    event = await api.call(
+        "POST", f"/api/rooms/{room['id']}/events", ani, json=TOWN_HALL, expect=201
+    )
+    expected_room = f"kamar-{room['id']}-e{event['id']}"
+    assert event["meeting_url"] == f"/r/{expected_room}"
+    audience = await api.call("POST", f"/api/events/{event['id']}/meeting", budi)
+    organiser = await api.call("POST", f"/api/events/{event['id']}/meeting", ani)
+    assert (audience["role"], organiser["role"]) == ("audience", "moderator")
+    grant = grant_of(api, audience)
+    assert (grant.room, grant.role, grant.can_publish, grant.event_id) == (
+        expected_room,
+        "audience",
+        False,
+        event["id"],
+    )
+
+
+async def test_an_offline_event_has_no_meeting_and_outsiders_get_no_token(api: Api) -> None:
+    ani, _ = await api.user("ani")
+    stranger, _ = await api.user("orang")
+    room = await api.room(ani)
+    offline = await api.call(
+        "POST",
+        f"/api/rooms/{room['id']}/events",
+        ani,
+        json={**TOWN_HALL, "kind": "offline", "location": "Balai RW 05"},
+        expect=201,
+    )
+    refused = await api.call("POST", f"/api/events/{offline['id']}/meeting", ani, expect=409)
+    assert refused["error"]["field"] == "event_id"
+    await api.call("POST", f"/api/events/{offline['id']}/meeting", stranger, expect=404)
+    await api.call("POST", f"/api/rooms/{room['id']}/meeting", stranger, expect=404)

@@ -17,6 +17,7 @@ from rooms.bus import Bus
 from rooms.chat import Chat
 from rooms.database import Database, open_database
 from rooms.directory import Directory
+from rooms.townhall_record import TownHallRecord
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Community:
     chat: Chat
     attachments: AttachmentStore
     agenda: Agenda
+    townhall: TownHallRecord
 
     async def close(self) -> None:
         await self.db.close()
@@ -51,4 +53,5 @@ async def open_community(
         chat=Chat(db, bus, clock),
         attachments=AttachmentStore(db, data_dir, clock),
         agenda=Agenda(db, bus, clock),
+        townhall=TownHallRecord(db, clock),
     )

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData(
@@ -141,4 +142,35 @@ rsvps = Table(
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("response", String(10), nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+)
+
+# Town halls: what was asked and said, kept with the agenda event (rooms/townhall_record.py).
+# `stage` tells apart the runs of one event's meeting (it may empty and start again), whose
+# question numbers each start at 1.
+event_questions = Table(
+    "event_questions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+    Column("stage", String(32), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("identity", String(128), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("votes", Integer, nullable=False, server_default="0"),
+    Column("answered", Boolean, nullable=False, server_default="0"),
+    Column("hidden", Boolean, nullable=False, server_default="0"),
+    Column("asked_at", BigInteger, nullable=False),
+    UniqueConstraint("event_id", "stage", "number"),
+)
+
+event_comments = Table(
+    "event_comments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Index(None, "event_id", "id"),
 )

@@ -10,6 +10,7 @@ media side (who may publish) and broadcasts.
 from __future__ import annotations
 
 import itertools
+import secrets
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -108,6 +109,8 @@ def question_order(question: Question) -> tuple[bool, int, float, int]:
 
 class Stage:
     def __init__(self) -> None:
+        # Tells this run of a meeting from earlier ones when questions are stored.
+        self.key = secrets.token_hex(8)
         self.locked = False
         self.lobby = False
         self.banned: set[str] = set()

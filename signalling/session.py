@@ -99,6 +99,10 @@ class Session:
         return self._services.clock()
 
     @property
+    def community(self) -> Community | None:
+        return self._services.community
+
+    @property
     def joined(self) -> bool:
         return self.participant is not None and not self._ended and not self.in_lobby
 

@@ -7,6 +7,7 @@ between reading and changing room state.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from rooms import stage
 from rooms.room import Participant, ParticipantId, Room
 from rooms.stage import REACTIONS, Question, StageError
+from rooms.townhall_record import TownHallRecord
 from signalling.errors import ProtocolError
 from signalling.messages import (
     Admit,
@@ -36,6 +38,7 @@ from signalling.messages import (
 if TYPE_CHECKING:
     from signalling.session import Session
 
+log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 COMMENT_INTERVAL = 1.0  # seconds between one person's comments
 REACTION_INTERVAL = 0.5  # seconds; faster reactions are dropped silently
@@ -174,23 +177,23 @@ class StageControl:
         question = self._rule(
             lambda: room.stage.ask(me.identity, me.name, message.text, self._now())
         )
-        self._announce(room, question)
+        await self._announce(room, question)
 
     async def _vote(self, message: Vote) -> None:
         room, me = self._me("vote")
         question = self._rule(lambda: room.stage.vote(me.identity, message.question_id, message.up))
         if question is not None:
-            self._announce(room, question)
+            await self._announce(room, question)
 
     async def _answer(self, message: AnswerQuestion) -> None:
         room, _me = self._me("answer_question")
         question = self._rule(lambda: room.stage.answer(message.question_id, message.answered))
-        self._announce(room, question)
+        await self._announce(room, question)
 
     async def _hide(self, message: HideQuestion) -> None:
         room, _me = self._me("hide_question")
         question = self._rule(lambda: room.stage.hide(message.question_id, message.hidden))
-        self._announce(room, question)
+        await self._announce(room, question)
 
     async def _comment(self, message: Comment) -> None:
         room, me = self._me("comment")
@@ -200,6 +203,10 @@ class StageControl:
         entry = self._rule(lambda: room.stage.comment(me.id, me.name, message.text, now))
         self._last_comment = now
         room.broadcast({"type": "comment", "comment": entry})
+        record = self._record()
+        if record is not None:
+            event_id, townhall = record
+            await self._keep(townhall.save_comment(event_id, me.name, entry["text"], now))
 
     async def _react(self, message: React) -> None:
         room, me = self._me("react")
@@ -211,8 +218,9 @@ class StageControl:
         self._last_reaction = now
         room.broadcast({"type": "reaction", "participant_id": me.id, "emoji": message.emoji})
 
-    def _announce(self, room: Room, question: Question) -> None:
-        """Hidden questions reach only moderators and their author; the rest drop them."""
+    async def _announce(self, room: Room, question: Question) -> None:
+        """Hidden questions reach only moderators and their author; the rest drop them.
+        Then the question's new state is stored with the town hall's event."""
         shown = {"type": "question", "question": question.public()}
         removed = {"type": "question_removed", "question_id": question.id}
         for participant in list(room.participants.values()):
@@ -222,6 +230,25 @@ class StageControl:
                 or participant.identity == question.identity
             )
             participant.deliver(shown if sees else removed)
+        record = self._record()
+        if record is not None:
+            event_id, townhall = record
+            await self._keep(townhall.save_question(event_id, room.stage.key, question))
+
+    def _record(self) -> tuple[int, TownHallRecord] | None:
+        """Where to store this meeting's questions and comments: a town hall's event."""
+        community = self._session.community
+        event_id = self._session.event_id
+        if community is None or event_id is None:
+            return None
+        return event_id, community.townhall
+
+    async def _keep(self, write: Awaitable[None]) -> None:
+        # Everyone has already seen the change; a failed write is logged, not sent back.
+        try:
+            await write
+        except Exception:
+            log.exception("storing a town-hall question or comment failed")
 
     def _now(self) -> float:
         return self._session.clock()

@@ -42,6 +42,10 @@ async def rsvp(call: Call) -> dict[str, Any]:
     return await call.community.agenda.rsvp(call.me, call.path["event_id"], call.body["response"])
 
 
+async def town_hall_record(call: Call) -> dict[str, Any]:
+    return await call.community.townhall.history(call.me, call.path["event_id"])
+
+
 async def room_calendar(call: Call) -> web.Response:
     room_id = call.path["room_id"]
     community = call.community
@@ -89,6 +93,14 @@ ROUTES = [
         rsvp,
         "Answer going, maybe or no",
         body=(Field("response", required=True, choices=RESPONSES),),
+        tags=("agenda",),
+    ),
+    Route(
+        "GET",
+        "/api/events/{event_id}/record",
+        town_hall_record,
+        "A town hall's questions and comments, kept after the meeting",
+        content="none",
         tags=("agenda",),
     ),
     Route(

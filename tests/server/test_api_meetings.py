@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from rooms import grants
 from server.app import CONFIG_KEY
 from server.config import load_secret
+from tests.conftest import eventually
 from tests.server.api_client import Api
 
 TOWN_HALL = {
@@ -81,3 +83,57 @@ async def test_an_offline_event_has_no_meeting_and_outsiders_get_no_token(api: A
     assert refused["error"]["field"] == "event_id"
     await api.call("POST", f"/api/events/{offline['id']}/meeting", stranger, expect=404)
     await api.call("POST", f"/api/rooms/{room['id']}/meeting", stranger, expect=404)
+
+
+async def test_a_town_halls_questions_and_comments_are_kept_with_its_event(api: Api) -> None:
+    ani, _ = await api.user("ani")
+    budi, _ = await api.user("budi")
+    room = await api.room(ani)
+    await api.join_by_invite(ani, budi, room["id"])
+    event = await api.call(
+        "POST", f"/api/rooms/{room['id']}/events", ani, json=TOWN_HALL, expect=201
+    )
+    sockets = []
+    for token in (ani, budi):
+        join = await api.call("POST", f"/api/events/{event['id']}/meeting", token)
+        ws = await api.client.ws_connect("/ws")
+        await ws.send_json({"type": "hello", "v": 1, "token": join["token"]})
+        sockets.append(ws)
+    moderator, member = sockets
+
+    async def next_of(ws: Any, kind: str) -> dict[str, Any]:
+        while True:
+            event: dict[str, Any] = await ws.receive_json(timeout=5)
+            if event["type"] == kind:
+                return event
+
+    await next_of(member, "welcome")
+    await member.send_json({"type": "ask", "text": "Kapan THR dibayar?"})
+    await member.send_json({"type": "ask", "text": "iklan"})
+    questions = [(await next_of(moderator, "question"))["question"] for _ in range(2)]
+    await moderator.send_json({"type": "vote", "question_id": questions[0]["id"]})
+    await moderator.send_json({"type": "hide_question", "question_id": questions[1]["id"]})
+    await member.send_json({"type": "comment", "text": "Hidup buruh!"})
+    await next_of(moderator, "comment")
+    for ws in sockets:
+        await ws.close()
+
+    record = f"/api/events/{event['id']}/record"
+
+    async def stored() -> bool:  # writes follow the broadcasts: wait for the last one
+        kept = await api.call("GET", record, ani)
+        return bool(kept["comments"]) and [q["hidden"] for q in kept["questions"]] == [
+            False,
+            True,
+        ]
+
+    await eventually(stored, what="the town hall record")
+    seen_by_member = await api.call("GET", record, budi)
+    assert [(q["text"], q["votes"]) for q in seen_by_member["questions"]] == [
+        ("Kapan THR dibayar?", 1)
+    ]
+    assert [(c["name"], c["text"]) for c in seen_by_member["comments"]] == [
+        ("Budi", "Hidup buruh!")
+    ]
+    seen_by_owner = await api.call("GET", f"/api/events/{event['id']}/record", ani)
+    assert [q["hidden"] for q in seen_by_owner["questions"]] == [False, True]

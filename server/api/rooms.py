@@ -10,6 +10,7 @@ from rooms.agenda import event_meeting_room, meeting_room_name
 from rooms.directory import KINDS, MAX_DESCRIPTION, MAX_NAME, VISIBILITIES
 from rooms.errors import Conflict
 from rooms.membership import require
+from rooms.timefmt import zoned_iso
 from server.api.fields import Field
 from server.api.routing import Call, Route, secret_of
 
@@ -101,7 +102,22 @@ async def event_meeting_token(call: Call) -> dict[str, Any]:
         raise Conflict("an offline event has no meeting", "event_id")
     town_hall = row.kind == "town_hall"
     role = meeting_role(room_role, town_hall, organiser=row.created_by == call.me.id)
+    if town_hall and role != "moderator":
+        check_town_hall_open(row.starts_at, row.ends_at, row.timezone, int(time.time() * 1000))
     return _join(call, room, role, row.id if town_hall else None)
+
+
+TOWN_HALL_OPENS_EARLY_MS = 30 * 60_000  # the audience may come in half an hour before
+TOWN_HALL_STAYS_OPEN_MS = 2 * 3_600_000  # and stay until two hours after the planned end
+
+
+def check_town_hall_open(starts_at: int, ends_at: int, zone: str, now: int) -> None:
+    """A town hall opens to its audience at its time; moderators prepare it whenever."""
+    if now < starts_at - TOWN_HALL_OPENS_EARLY_MS:
+        opens = zoned_iso(starts_at - TOWN_HALL_OPENS_EARLY_MS, zone)
+        raise Conflict(f"this town hall opens at {opens}", "event_id")
+    if now > ends_at + TOWN_HALL_STAYS_OPEN_MS:
+        raise Conflict("this town hall is over", "event_id")
 
 
 ROUTES = [

@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from rooms import grants
+from rooms.errors import Conflict
+from server.api.rooms import check_town_hall_open
 from server.app import CONFIG_KEY
 from server.config import load_secret
 from tests.conftest import eventually
 from tests.server.api_client import Api
 
+
+def _in_minutes(minutes: int) -> str:
+    return datetime.fromtimestamp(time.time() + minutes * 60, tz=UTC).isoformat()
+
+
 TOWN_HALL = {
     "title": "Rapat akbar",
     "kind": "town_hall",
-    "starts_at": "2026-12-01T19:00",
-    "ends_at": "2026-12-01T21:00",
+    "starts_at": _in_minutes(10),
+    "ends_at": _in_minutes(130),
 }
 
 
@@ -137,3 +147,38 @@ async def test_a_town_halls_questions_and_comments_are_kept_with_its_event(api: 
     ]
     seen_by_owner = await api.call("GET", f"/api/events/{event['id']}/record", ani)
     assert [q["hidden"] for q in seen_by_owner["questions"]] == [False, True]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        (-60, 60, None),  # under way
+        (25, 90, None),  # opens half an hour early
+        (45, 90, "opens at"),
+        (-300, -130, "is over"),
+        (-300, -110, None),  # two hours' grace after the planned end
+    ],
+)
+def test_a_town_hall_opens_to_its_audience_at_its_time(
+    start: int, end: int, expected: str | None
+) -> None:
+    now = 1_795_000_000_000
+    minute = 60_000
+    try:
+        check_town_hall_open(now + start * minute, now + end * minute, "Asia/Jakarta", now)
+    except Conflict as refused:
+        assert expected is not None and expected in refused.message
+    else:
+        assert expected is None
+
+
+async def test_moderators_prepare_a_town_hall_before_it_opens(api: Api) -> None:
+    ani, _ = await api.user("ani")
+    budi, _ = await api.user("budi")
+    room = await api.room(ani)
+    await api.join_by_invite(ani, budi, room["id"])
+    later = {**TOWN_HALL, "starts_at": _in_minutes(120), "ends_at": _in_minutes(180)}
+    event = await api.call("POST", f"/api/rooms/{room['id']}/events", ani, json=later, expect=201)
+    await api.call("POST", f"/api/events/{event['id']}/meeting", ani)
+    refused = await api.call("POST", f"/api/events/{event['id']}/meeting", budi, expect=409)
+    assert "opens at" in refused["error"]["message"]

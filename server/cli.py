@@ -19,6 +19,7 @@ from rooms import grants
 from rooms.accounts import Registration, User
 from rooms.community import open_community
 from rooms.errors import DomainError
+from rooms.stage import MEETING_ROLES
 from server.app import build_app, ssl_context
 from server.config import Config, ConfigError, load, load_secret
 
@@ -99,6 +100,12 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=int, default=grants.DEFAULT_TTL, help="seconds (default 6 h)")
     token.add_argument("--no-publish", action="store_true", help="may only watch and listen")
     token.add_argument("--no-subscribe", action="store_true", help="may only send")
+    token.add_argument(
+        "--role",
+        choices=MEETING_ROLES,
+        help="meeting role: moderator, speaker or audience (default: speaker, or audience "
+        "with --no-publish)",
+    )
     token.set_defaults(func=_token)
 
     admin = commands.add_parser("create-admin", help="create an administrator account")
@@ -134,6 +141,7 @@ def _token(args: argparse.Namespace) -> int:
         name=args.name or args.identity,
         can_publish=not args.no_publish,
         can_subscribe=not args.no_subscribe,
+        role=args.role,
     )
     token = grants.mint(grant, load_secret(config.data_dir), int(time.time()), ttl=args.ttl)
     print(f"room: {grant.room}  identity: {grant.identity}  valid for {args.ttl} s")

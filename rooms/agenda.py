@@ -8,7 +8,7 @@ before the announcement so a restart never repeats one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,12 +19,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.accounts import User
-from rooms.bus import Bus
 from rooms.chat import room_topic
-from rooms.database import Database
 from rooms.errors import Invalid, NotFound
 from rooms.membership import require
 from rooms.schema import events, rsvps
+from rooms.service import CommunityService
 from rooms.timefmt import zoned_iso
 
 EVENT_KINDS = ("meeting", "town_hall", "offline")
@@ -127,15 +126,7 @@ def event_json(row: Any, counts: dict[str, int], mine: str | None) -> dict[str, 
     }
 
 
-class Agenda:
-    def __init__(self, db: Database, bus: Bus, clock: Callable[[], float]) -> None:
-        self._db = db
-        self._bus = bus
-        self._clock = clock
-
-    def _now(self) -> int:
-        return int(self._clock() * 1000)
-
+class Agenda(CommunityService):
     async def create(self, user: User, room_id: int, **fields: str) -> dict[str, Any]:
         columns = check_event(**fields)
         async with self._db.write() as conn:

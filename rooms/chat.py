@@ -8,19 +8,18 @@ the highest id a member has seen.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.accounts import User
-from rooms.bus import Bus
-from rooms.database import Database
 from rooms.errors import Forbidden, Invalid, NotFound
 from rooms.membership import require
 from rooms.permissions import may
 from rooms.schema import attachments, memberships, messages, rooms, users
+from rooms.service import CommunityService
 from rooms.timefmt import utc_iso
 
 MAX_TEXT = 4000
@@ -42,15 +41,7 @@ def check_text(text: str, has_attachments: bool) -> str:
     return text
 
 
-class Chat:
-    def __init__(self, db: Database, bus: Bus, clock: Callable[[], float]) -> None:
-        self._db = db
-        self._bus = bus
-        self._clock = clock
-
-    def _now(self) -> int:
-        return int(self._clock() * 1000)
-
+class Chat(CommunityService):
     async def post(
         self,
         user: User,

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.accounts import User, user_from_row
-from rooms.bus import Bus
 from rooms.chat import latest_message_ids, render, room_topic, unread_count
-from rooms.database import Database
 from rooms.errors import Conflict, Forbidden, Invalid, NotFound
 from rooms.membership import access, require
 from rooms.permissions import may_remove, may_set_role
 from rooms.schema import invites, memberships, rooms, users
+from rooms.service import CommunityService
 from rooms.timefmt import utc_iso
 
 KINDS = ("work", "network", "region", "school", "profession", "other")
@@ -43,15 +41,7 @@ def check_room(name: str, kind: str, description: str, visibility: str) -> dict[
     return {"name": name, "kind": kind, "description": description, "visibility": visibility}
 
 
-class Directory:
-    def __init__(self, db: Database, bus: Bus, clock: Callable[[], float]) -> None:
-        self._db = db
-        self._bus = bus
-        self._clock = clock
-
-    def _now(self) -> int:
-        return int(self._clock() * 1000)
-
+class Directory(CommunityService):
     async def create(
         self, user: User, name: str, kind: str, description: str = "", visibility: str = "invite"
     ) -> dict[str, Any]:

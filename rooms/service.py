@@ -1,0 +1,19 @@
+"""What every community service holds: the database, the event bus and the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rooms.bus import Bus
+from rooms.database import Database
+
+
+class CommunityService:
+    def __init__(self, db: Database, bus: Bus, clock: Callable[[], float]) -> None:
+        self._db = db
+        self._bus = bus
+        self._clock = clock
+
+    def _now(self) -> int:
+        """Milliseconds since the epoch: how every time is stored (rooms/schema.py)."""
+        return int(self._clock() * 1000)

@@ -138,6 +138,8 @@ class Room:
             return participant
         participant.role = role
         participant.can_publish = role != "audience"
+        # Every stage visit starts with fresh tracks, so with nothing muted.
+        participant.muted = {kind: False for kind in MEDIA_KINDS}
         if role != "audience" and participant.hand is not None:
             self.stage.raise_hand(participant.identity, False)
             participant.hand = None

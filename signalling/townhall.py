@@ -122,8 +122,10 @@ class StageControl:
 
     async def _mute_all(self, message: MuteAll) -> None:
         room, _me = self._me("mute_all")
+        # Speakers only: the audience sends nothing, and marking hundreds of listeners muted
+        # would cost a broadcast each.
         for participant in list(room.participants.values()):
-            if participant.role != "moderator" and not participant.muted[message.kind]:
+            if participant.role == "speaker" and not participant.muted[message.kind]:
                 room.silence(participant.id, message.kind)
 
     async def _remove(self, message: RemoveParticipant) -> None:

@@ -18,8 +18,10 @@ export function simulcastEncodings(track) {
 // Close reasons after which reconnecting with the same token cannot help.
 const FINAL_ERRORS = new Set([
   "unauthorized", "token_expired", "wrong_room", "version_unsupported", "forbidden",
-  "server_full",
+  "server_full", "banned", "meeting_locked", "denied",
 ]);
+// `bye` reasons after which reconnecting is wrong: someone (or a moderator) ended this visit.
+const FINAL_BYES = new Set(["replaced", "removed", "banned", "ended"]);
 
 export function waitForIceGathering(pc, limitMs = ICE_GATHER_LIMIT_MS) {
   if (pc.iceGatheringState === "complete") return Promise.resolve();
@@ -43,6 +45,10 @@ export function waitForIceGathering(pc, limitMs = ICE_GATHER_LIMIT_MS) {
 //   media {participantId, audio: MediaStreamTrack|null, video: MediaStreamTrack|null}
 //   server-error {code, message, final}   closed {reason, final}   publishing {}
 //   active-speakers {speakers: [participant id, loudest first]}
+// Stage (town halls, docs/protocol.md "Stage"): lobby-wait {message}, lobby {waiting},
+//   meeting-state {locked, lobby}, muted-by-moderator {kind}, question {question},
+//   question-removed {questionId}, comment {comment}, reaction {participantId, emoji};
+//   welcome also carries `stage`.
 export class KamarClient extends EventTarget {
   constructor({ wsUrl, token, room, localStream = null }) {
     super();
@@ -95,6 +101,47 @@ export class KamarClient extends EventTarget {
   setVideoSize(participantId, width, height) {
     this._send({ type: "video_size", participant_id: participantId, width, height });
   }
+
+  // Go on stage (promoted by a moderator): publish this camera and microphone.
+  startPublishing(stream) {
+    this.localStream = stream;
+    if (this.self && this.self.can_publish && !this.publishPc && stream && stream.getTracks().length) {
+      this._publish().catch((error) => console.error("kamar: publishing failed", error));
+    }
+  }
+
+  // Back in the audience: the server has already dropped our tracks; let go of ours too.
+  stopPublishing() {
+    if (this.publishPc) this.publishPc.close();
+    this.publishPc = null;
+    if (this.localStream) for (const track of this.localStream.getTracks()) track.stop();
+    this.localStream = null;
+  }
+
+  // Stage actions. Refusals come back as server-error events (never final).
+  raiseHand(raised) { this._send({ type: "raise_hand", raised }); }
+  setRole(participantId, role) { this._send({ type: "set_role", participant_id: participantId, role }); }
+  muteParticipant(participantId, kind) {
+    this._send({ type: "mute_participant", participant_id: participantId, kind });
+  }
+  muteAll(kind = "audio") { this._send({ type: "mute_all", kind }); }
+  removeParticipant(participantId, ban = false) {
+    this._send({ type: "remove_participant", participant_id: participantId, ban });
+  }
+  lockMeeting(locked) { this._send({ type: "lock_meeting", locked }); }
+  setLobby(enabled) { this._send({ type: "set_lobby", enabled }); }
+  admit(participantId, allow = true) { this._send({ type: "admit", participant_id: participantId, allow }); }
+  endMeeting() { this._send({ type: "end_meeting" }); }
+  ask(text) { this._send({ type: "ask", text }); }
+  vote(questionId, up = true) { this._send({ type: "vote", question_id: questionId, up }); }
+  answerQuestion(questionId, answered = true) {
+    this._send({ type: "answer_question", question_id: questionId, answered });
+  }
+  hideQuestion(questionId, hidden = true) {
+    this._send({ type: "hide_question", question_id: questionId, hidden });
+  }
+  comment(text) { this._send({ type: "comment", text }); }
+  react(emoji) { this._send({ type: "react", emoji }); }
 
   leave() {
     this.left = true;
@@ -158,7 +205,7 @@ export class KamarClient extends EventTarget {
     if (ws !== this.ws) return;
     this._closePeers();
     const error = this._lastError;
-    const final = this.left || (error && FINAL_ERRORS.has(error.code)) || this._byeReason === "replaced";
+    const final = this.left || (error && FINAL_ERRORS.has(error.code)) || FINAL_BYES.has(this._byeReason);
     if (this._welcome) {
       const failure = new Error(error ? error.message : `connection closed (${event.code})`);
       failure.code = error ? error.code : "closed";
@@ -232,7 +279,8 @@ KamarClient.prototype._handlers = {
     this.participants = new Map(message.participants.map((p) => [p.id, p]));
     this._lastError = null;
     this._byeReason = null;
-    this._emit("welcome", { participant: message.participant, participants: message.participants });
+    const stage = message.stage || { locked: false, lobby: false, questions: [], comments: [], reactions: [] };
+    this._emit("welcome", { participant: message.participant, participants: message.participants, stage });
     if (this._welcome) {
       this._welcome.resolve(message);
       this._welcome = null;
@@ -261,14 +309,49 @@ KamarClient.prototype._handlers = {
   },
   participant_updated(message) {
     const participant = message.participant;
-    if (this.self && participant.id === this.self.id) this.self = participant;
-    else this.participants.set(participant.id, participant);
+    if (this.self && participant.id === this.self.id) {
+      this.self = participant;
+      // Sent back to the audience: the server closed its side of the publish connection.
+      if (!participant.can_publish && this.publishPc) {
+        this.publishPc.close();
+        this.publishPc = null;
+      }
+    } else {
+      this.participants.set(participant.id, participant);
+    }
     this._emit("participant-updated", { participant });
   },
   active_speakers(message) {
     this._emit("active-speakers", { speakers: message.speakers });
   },
   pong() {},
+  lobby_wait(message) {
+    this._emit("lobby-wait", { message: message.message });
+  },
+  lobby(message) {
+    this._emit("lobby", { waiting: message.waiting || [] });
+  },
+  meeting_state(message) {
+    this._emit("meeting-state", { locked: !!message.locked, lobby: !!message.lobby });
+  },
+  muted_by_moderator(message) {
+    if (this.localStream) {
+      for (const track of this.localStream.getTracks()) if (track.kind === message.kind) track.enabled = false;
+    }
+    this._emit("muted-by-moderator", { kind: message.kind });
+  },
+  question(message) {
+    this._emit("question", { question: message.question });
+  },
+  question_removed(message) {
+    this._emit("question-removed", { questionId: message.question_id });
+  },
+  comment(message) {
+    this._emit("comment", { comment: message.comment });
+  },
+  reaction(message) {
+    this._emit("reaction", { participantId: message.participant_id, emoji: message.emoji });
+  },
   bye(message) {
     this._byeReason = message.reason;
   },

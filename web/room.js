@@ -1,6 +1,9 @@
 // Meeting page: /r/ROOM?token=JWT. Tiles for everyone, mute/camera/leave, reconnect on drops.
+// Town halls (a "stage"): speakers and moderators are tiles, the current speaker large; the
+// audience watches without camera or microphone, raises hands, asks, comments and reacts.
 import { KamarClient } from "/static/protocol.js";
 import { pageLanguage, t } from "/static/strings.js";
+import { StagePanel } from "/static/stage.js";
 
 const RECONNECT_DELAYS_MS = [1000, 2000, 4000, 8000, 8000];
 const SELF = "self"; // our own tile keeps this key: our participant id changes on reconnect
@@ -8,10 +11,26 @@ const $ = (id) => document.getElementById(id);
 
 const room = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "");
 const token = takeToken();
-const state = { phase: "starting", self: null, micOn: true, camOn: true, reconnects: 0, error: null };
+const claims = token ? tokenClaims(token) : {};
+// The role the server will give us (docs/protocol.md "Stage"): known before joining, so the
+// audience never opens camera or microphone at all.
+const tokenRole = claims.role || (claims.can_publish === true ? "speaker" : "audience");
+const state = {
+  phase: "starting", self: null, micOn: true, camOn: true, reconnects: 0, error: null,
+  // Stage layout: the active speaker large, other speakers small, the audience only counted.
+  // On for town halls, and from the moment someone in the meeting is audience.
+  stageLayout: claims.event_id != null || claims.role === "audience",
+  goingOnStage: false,
+};
 const tiles = new Map(); // participant id -> tile
+const media = new Map(); // participant id -> {audio, video}: the latest tracks announced
+const pausedVideo = new Map(); // participant id -> whether we asked the server to pause it
+let mainKey = null; // the tile shown large in the stage layout
+let speakers = []; // active speakers, loudest first
 let client = null;
 let localStream = null;
+let panel = null;
+let noticeTimer = null;
 
 document.documentElement.lang = pageLanguage;
 $("room-name").textContent = room;
@@ -20,6 +39,9 @@ $("btn-rejoin").textContent = t.rejoin;
 $("to-lobby").textContent = t.toLobby;
 $("sound-banner").textContent = t.tapForSound;
 $("alone").textContent = t.alone;
+$("waiting-text").textContent = t.lobbyWaiting;
+$("locked-badge").textContent = t.lockedBadge;
+$("btn-leave-lobby").textContent = t.leave;
 renderButtons();
 
 // Keep the token out of the address bar (people share screenshots and links), but survive reloads.
@@ -52,6 +74,18 @@ function showNotice(text) {
   $("notice").hidden = !text;
 }
 
+// Role changes and moderators' actions: shown for a while, then gone.
+function showStageNotice(text, ms = 8000) {
+  clearTimeout(noticeTimer);
+  $("stage-notice").textContent = text;
+  $("stage-notice").hidden = !text;
+  if (text) noticeTimer = setTimeout(() => showStageNotice(""), ms);
+}
+
+function isAudience() {
+  return !!state.self && state.self.role === "audience";
+}
+
 function renderButtons() {
   const mic = $("btn-mic");
   const cam = $("btn-cam");
@@ -63,6 +97,15 @@ function renderButtons() {
   const hasVideo = !!localStream && localStream.getVideoTracks().length > 0;
   mic.disabled = !hasAudio || state.phase !== "joined";
   cam.disabled = !hasVideo || state.phase !== "joined";
+  // The audience has no camera or microphone to switch, but a hand to raise.
+  mic.hidden = isAudience();
+  cam.hidden = isAudience();
+  const hand = $("btn-hand");
+  const raised = !!state.self && state.self.hand !== null && state.self.hand !== undefined;
+  hand.hidden = !isAudience();
+  hand.disabled = state.phase !== "joined";
+  hand.textContent = raised ? t.lowerHand : t.raiseHand;
+  hand.setAttribute("aria-pressed", String(raised));
 }
 
 function makeTile(id, name, isSelf) {
@@ -85,13 +128,15 @@ function makeTile(id, name, isSelf) {
   el.append(video, audio, label);
   $("tiles").append(el);
   const tile = {
-    el, video, audio, nameEl, badge, videoTrack: null, audioTrack: null, onScreen: true,
-    videoPaused: false, sentSize: null,
+    el, video, audio, nameEl, badge, videoTrack: null, audioTrack: null, onScreen: true, sentSize: null,
   };
   tiles.set(id, tile);
-  if (!isSelf) {
+  if (isSelf) {
+    if (localStream) video.srcObject = localStream;
+  } else {
     visibility.observe(el);
     resizing.observe(video);
+    if (media.has(id)) attachMedia({ participantId: id, ...media.get(id) });
   }
   return tile;
 }
@@ -107,6 +152,7 @@ function updateTile(participant) {
 function removeTile(id) {
   const tile = tiles.get(id);
   if (!tile) return;
+  if (mainKey === id) mainKey = null;
   visibility.unobserve(tile.el);
   resizing.unobserve(tile.video);
   tile.video.srcObject = null;
@@ -121,9 +167,61 @@ function clearRemoteTiles() {
 }
 
 function renderAlone() {
-  const others = [...tiles.keys()].filter((id) => id !== SELF);
-  $("alone").hidden = state.phase !== "joined" || others.length > 0;
+  const others = client ? client.participants.size : 0;
+  $("alone").hidden = state.phase !== "joined" || others > 0 || state.stageLayout;
   $("tiles").dataset.count = String(tiles.size);
+}
+
+// Which tiles exist: everyone in an ordinary meeting; on a stage only speakers and moderators
+// (the audience is a number in the header, and has no tile of its own either).
+function wantsTile(participant) {
+  return !state.stageLayout || participant.role !== "audience";
+}
+
+function syncTiles() {
+  if (state.phase !== "joined" || !state.self) return;
+  if (!state.stageLayout && [...client.participants.values()].some((p) => p.role === "audience")) {
+    state.stageLayout = true; // stays on: layouts should not flip back and forth
+    if (!panel.tab) panel.open(state.self.role === "moderator" ? "people" : "qa");
+  }
+  if (wantsTile(state.self) && !tiles.has(SELF)) {
+    makeTile(SELF, `${state.self.name} (${t.you})`, true);
+    $("tiles").prepend(tiles.get(SELF).el);
+  } else if (!wantsTile(state.self)) {
+    removeTile(SELF);
+  }
+  for (const participant of client.participants.values()) {
+    if (!wantsTile(participant)) {
+      removeTile(participant.id);
+      continue;
+    }
+    if (!tiles.has(participant.id)) makeTile(participant.id, participant.name, false);
+    updateTile(participant);
+  }
+  const audience = [state.self, ...client.participants.values()].filter((p) => p.role === "audience").length;
+  $("audience-count").textContent = t.audienceCount(audience);
+  $("audience-count").hidden = !state.stageLayout;
+  layoutStage();
+  renderAlone();
+  renderButtons();
+  if (panel) panel.participantsChanged();
+}
+
+// The stage: whoever speaks now (not ourselves) is large; when nobody speaks the last one stays.
+function layoutStage() {
+  $("tiles").classList.toggle("stage", state.stageLayout);
+  $("meeting").classList.toggle("stage-layout", state.stageLayout);
+  if (!state.stageLayout) {
+    for (const tile of tiles.values()) tile.el.classList.remove("main");
+    return;
+  }
+  const selfId = state.self && state.self.id;
+  const speaking = speakers.find((id) => id !== selfId && tiles.has(id));
+  if (speaking) mainKey = speaking;
+  if (!mainKey || !tiles.has(mainKey) || (mainKey === SELF && tiles.size > 1)) {
+    mainKey = [...tiles.keys()].find((key) => key !== SELF) || (tiles.has(SELF) ? SELF : null);
+  }
+  for (const [key, tile] of tiles) tile.el.classList.toggle("main", key === mainKey);
 }
 
 // Video nobody can see costs the server and the phone's data plan for nothing: tiles scrolled
@@ -140,8 +238,9 @@ const visibility = new IntersectionObserver((entries) => {
 function syncVideoPause(id, tile) {
   if (id === SELF || !client || state.phase !== "joined") return;
   const paused = !tile.onScreen || document.visibilityState !== "visible";
-  if (paused === tile.videoPaused) return;
-  tile.videoPaused = paused;
+  // Kept per participant, not per tile: the server remembers a pause across tiles coming and going.
+  if (paused === (pausedVideo.get(id) || false)) return;
+  pausedVideo.set(id, paused);
   client.setVideoPaused(id, paused);
 }
 
@@ -170,9 +269,11 @@ document.addEventListener("visibilitychange", () => {
   for (const [id, tile] of tiles) syncVideoPause(id, tile);
 });
 
-function showSpeakers(speakers) {
-  const keys = new Set(speakers.map((id) => (state.self && id === state.self.id ? SELF : id)));
+function showSpeakers(list) {
+  speakers = list;
+  const keys = new Set(list.map((id) => (state.self && id === state.self.id ? SELF : id)));
   for (const [key, tile] of tiles) tile.el.classList.toggle("speaking", keys.has(key));
+  layoutStage();
 }
 
 function play(element) {
@@ -182,6 +283,7 @@ function play(element) {
 }
 
 function attachMedia({ participantId, audio, video }) {
+  media.set(participantId, { audio, video });
   const tile = tiles.get(participantId);
   if (!tile) return;
   if (video !== tile.videoTrack) {
@@ -213,11 +315,18 @@ $("btn-cam").addEventListener("click", () => {
   renderButtons();
 });
 
-$("btn-leave").addEventListener("click", () => {
+$("btn-hand").addEventListener("click", () => {
+  const raised = state.self.hand !== null && state.self.hand !== undefined;
+  client.raiseHand(!raised);
+});
+
+function leaveMeeting() {
   state.phase = "left";
   client.leave();
   end(t.youLeft, true);
-});
+}
+$("btn-leave").addEventListener("click", leaveMeeting);
+$("btn-leave-lobby").addEventListener("click", leaveMeeting);
 
 $("btn-rejoin").addEventListener("click", () => location.reload());
 
@@ -227,44 +336,129 @@ function end(text, canRejoin) {
   $("ended-text").textContent = text;
   $("btn-rejoin").hidden = !canRejoin;
   $("ended").hidden = false;
+  $("waiting").hidden = true;
   $("tiles").hidden = true;
   $("alone").hidden = true;
+  $("panel").hidden = true;
+  document.body.dataset.phase = "ended";
+  showStageNotice("");
   setStatus("");
   renderButtons();
 }
+
+// Promoted by a moderator: now (and only now) ask for camera and microphone, and publish.
+async function goOnStage() {
+  showStageNotice(t.onStage);
+  if (localStream) {
+    client.startPublishing(localStream);
+    return;
+  }
+  if (state.goingOnStage) return;
+  state.goingOnStage = true;
+  const stream = await openCameraAndMicrophone();
+  state.goingOnStage = false;
+  if (!stream) return;
+  if (isAudience() || state.phase !== "joined") { // sent back before the camera opened
+    for (const track of stream.getTracks()) track.stop();
+    return;
+  }
+  localStream = stream;
+  state.micOn = stream.getAudioTracks().length > 0;
+  state.camOn = stream.getVideoTracks().length > 0;
+  client.startPublishing(stream);
+  // A mute_all while we were audience left us marked muted: we go on stage with both on.
+  if (state.self.audio_muted && state.micOn) client.setMuted("audio", false);
+  if (state.self.video_muted && state.camOn) client.setMuted("video", false);
+  const own = tiles.get(SELF);
+  if (own) own.video.srcObject = stream;
+  renderButtons();
+}
+
+// Back in the audience: the server dropped our tracks; stop the camera and the publish connection.
+function leaveStage(notify) {
+  client.stopPublishing();
+  localStream = null;
+  state.micOn = false;
+  state.camOn = false;
+  const own = tiles.get(SELF);
+  if (own) own.video.srcObject = null;
+  if (notify) showStageNotice(t.backToAudience);
+  renderButtons();
+}
+
+function onSelfUpdated(participant) {
+  const before = state.self ? state.self.role : null;
+  state.self = participant;
+  if (before === "audience" && participant.role !== "audience") goOnStage();
+  else if (before && before !== "audience" && participant.role === "audience") leaveStage(true);
+  const own = tiles.get(SELF);
+  if (own) own.badge.textContent = participant.audio_muted ? t.mutedBadge : "";
+}
+
+const END_TEXTS = {
+  removed: t.removedText, banned: t.bannedText, ended: t.meetingEnded,
+  meeting_locked: t.lockedText, denied: t.deniedText,
+};
 
 function wireClient() {
   client.addEventListener("welcome", ({ detail }) => {
     state.phase = "joined";
     state.self = detail.participant;
     state.reconnects = 0;
+    document.body.dataset.phase = "joined";
+    $("waiting").hidden = true;
+    pausedVideo.clear(); // a new connection: the server remembers nothing of the old one
     setStatus("");
-    if (!tiles.has(SELF)) {
-      const own = makeTile(SELF, `${detail.participant.name} (${t.you})`, true);
-      if (localStream) own.video.srcObject = localStream;
-    }
-    for (const participant of detail.participants) {
-      makeTile(participant.id, participant.name, false);
-      updateTile(participant);
-    }
+    // A reconnect starts with the token's role: a promotion does not survive it.
+    if (isAudience() && localStream) leaveStage(false);
+    if (state.stageLayout && !panel.tab) panel.open(state.self.role === "moderator" ? "people" : "qa");
+    panel.welcome(detail);
+    $("locked-badge").hidden = !detail.stage.locked;
+    syncTiles();
     // Mute state survives a reconnect: tell the server again.
-    if (!state.micOn) client.setMuted("audio", true);
-    if (!state.camOn) client.setMuted("video", true);
-    renderAlone();
-    renderButtons();
+    if (localStream && !state.micOn) client.setMuted("audio", true);
+    if (localStream && !state.camOn) client.setMuted("video", true);
   });
-  client.addEventListener("participant-joined", ({ detail }) => {
-    if (!tiles.has(detail.participant.id)) makeTile(detail.participant.id, detail.participant.name, false);
-    updateTile(detail.participant);
-    renderAlone();
+  client.addEventListener("participant-joined", () => syncTiles());
+  client.addEventListener("participant-left", ({ detail }) => {
+    removeTile(detail.participantId);
+    media.delete(detail.participantId);
+    pausedVideo.delete(detail.participantId);
+    syncTiles();
   });
-  client.addEventListener("participant-left", ({ detail }) => removeTile(detail.participantId));
-  client.addEventListener("participant-updated", ({ detail }) => updateTile(detail.participant));
+  client.addEventListener("participant-updated", ({ detail }) => {
+    if (state.self && detail.participant.id === state.self.id) onSelfUpdated(detail.participant);
+    syncTiles();
+  });
   client.addEventListener("media", ({ detail }) => attachMedia(detail));
   client.addEventListener("active-speakers", ({ detail }) => showSpeakers(detail.speakers));
+  client.addEventListener("lobby-wait", () => {
+    state.phase = "waiting";
+    document.body.dataset.phase = "waiting";
+    $("waiting").hidden = false;
+    setStatus("");
+  });
+  client.addEventListener("lobby", ({ detail }) => panel.setWaiting(detail.waiting));
+  client.addEventListener("meeting-state", ({ detail }) => {
+    panel.setMeetingState(detail);
+    $("locked-badge").hidden = !detail.locked;
+  });
+  client.addEventListener("muted-by-moderator", ({ detail }) => {
+    // mute_all reaches the audience too, who have nothing to mute: nothing to say to them.
+    const tracks = localStream ? localStream.getTracks().filter((track) => track.kind === detail.kind) : [];
+    if (!tracks.length) return;
+    if (detail.kind === "audio") state.micOn = false;
+    else state.camOn = false;
+    showStageNotice(t.mutedByModerator(detail.kind));
+    renderButtons();
+  });
+  client.addEventListener("question", ({ detail }) => panel.setQuestion(detail.question));
+  client.addEventListener("question-removed", ({ detail }) => panel.removeQuestion(detail.questionId));
+  client.addEventListener("comment", ({ detail }) => panel.addComment(detail.comment));
+  client.addEventListener("reaction", ({ detail }) => panel.showReaction(detail.emoji));
   client.addEventListener("server-error", ({ detail }) => {
     state.error = detail;
-    if (!detail.final) showNotice(detail.message);
+    if (!detail.final) showStageNotice(detail.message);
   });
   client.addEventListener("closed", ({ detail }) => onClosed(detail));
 }
@@ -272,9 +466,15 @@ function wireClient() {
 function onClosed({ reason, final }) {
   if (state.phase === "left") return;
   clearRemoteTiles();
+  media.clear(); // those tracks ended with their connection
   if (reason === "replaced") {
     state.phase = "ended";
     end(t.replaced, true);
+    return;
+  }
+  if (final && END_TEXTS[reason]) {
+    state.phase = "ended";
+    end(END_TEXTS[reason], reason === "meeting_locked"); // a locked meeting may open again
     return;
   }
   if (final || state.reconnects >= RECONNECT_DELAYS_MS.length) {
@@ -291,8 +491,7 @@ function onClosed({ reason, final }) {
   setTimeout(() => client.join().catch(() => {}), delay);
 }
 
-async function openCameraAndMicrophone(claims) {
-  if (claims.can_publish === false) return null;
+async function openCameraAndMicrophone() {
   try {
     return await navigator.mediaDevices.getUserMedia({
       audio: { echoCancellation: true, noiseSuppression: true },
@@ -312,12 +511,16 @@ async function start() {
     return;
   }
   setStatus(t.connecting);
-  localStream = await openCameraAndMicrophone(tokenClaims(token));
+  if (tokenRole !== "audience") localStream = await openCameraAndMicrophone();
   state.micOn = !!localStream && localStream.getAudioTracks().length > 0;
   state.camOn = !!localStream && localStream.getVideoTracks().length > 0;
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   client = new KamarClient({ wsUrl: `${scheme}//${location.host}/ws`, token, room, localStream });
   window.kamarDebug.client = client;
+  panel = new StagePanel({
+    root: $("panel"), layer: $("reactions-layer"), client, scope: claims.event_id != null ? `e${claims.event_id}` : room,
+  });
+  $("panel").hidden = false;
   wireClient();
   client.join().catch(() => {}); // failures arrive as "closed" events
 }

@@ -99,14 +99,31 @@ async def test_moderators_cannot_be_moderated(kamar: RunningServer) -> None:
     assert missing["code"] == "not_found"
 
 
-async def test_mute_all_mutes_everyone_but_moderators(kamar: RunningServer) -> None:
+async def test_mute_all_mutes_the_speakers_only(kamar: RunningServer) -> None:
     moderator = await enter(kamar, "mod", "moderator")
     speaker = await enter(kamar, "ketua", "speaker")
+    audience = await enter(kamar, "warga", "audience")
     await moderator.send({"type": "mute_all", "kind": "audio"})
     assert (await speaker.recv_type("muted_by_moderator"))["kind"] == "audio"
     update = await moderator.recv_type("participant_updated")
     assert update["participant"]["id"] == me(speaker)["id"]
     assert update["participant"]["audio_muted"] is True
+    # The audience has nothing to mute: it hears of the speaker, nothing about itself.
+    seen = await audience.recv_type("participant_updated")
+    assert seen["participant"]["id"] == me(speaker)["id"]
+    await audience.send({"type": "ping", "id": "after"})
+    assert await audience.recv() == {"type": "pong", "id": "after"}
+    await moderator.send(
+        {"type": "set_role", "participant_id": me(speaker)["id"], "role": "audience"}
+    )
+    await moderator.send(
+        {"type": "set_role", "participant_id": me(speaker)["id"], "role": "speaker"}
+    )
+    while True:  # back on stage, with fresh (unmuted) tracks
+        back = (await moderator.recv_type("participant_updated"))["participant"]
+        if back["role"] == "speaker":
+            break
+    assert back["audio_muted"] is False
 
 
 async def test_a_banned_identity_cannot_come_back(kamar: RunningServer) -> None:

@@ -117,10 +117,11 @@ export class AgendaView {
       item.append(group);
     }
     if (event.meeting_url && !past) {
+      const townHall = event.kind === "town_hall";
       item.append(h("button", {
         type: "button", class: "meeting small",
-        onclick: (e) => this.app.openMeeting(this.roomId, e.currentTarget),
-      }, t.joinMeeting));
+        onclick: (e) => this.app.openMeeting(this.roomId, e.currentTarget, townHall ? event.id : null),
+      }, townHall ? t.joinTownHall : t.joinMeeting));
     }
     return item;
   }

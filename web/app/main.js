@@ -79,10 +79,13 @@ export const app = {
     return [...app.rooms.values()].sort((a, b) => stamp(b).localeCompare(stamp(a)) || b.id - a.id);
   },
 
-  async openMeeting(roomId, button = null) {
+  // A town hall has its own meeting (its organisers moderate, everyone else is audience): pass
+  // its event. Without one it is the room's everyday meeting.
+  async openMeeting(roomId, button = null, townHallEventId = null) {
     if (button) button.disabled = true;
     try {
-      const { token, url } = await api("POST", `/api/rooms/${roomId}/meeting`);
+      const path = townHallEventId != null ? `/api/events/${townHallEventId}/meeting` : `/api/rooms/${roomId}/meeting`;
+      const { token, url } = await api("POST", path);
       location.href = url + (url.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(token);
     } catch (error) {
       app.notify(error.message, { kind: "error" });
@@ -232,7 +235,9 @@ function remind({ room_id: roomId, event, minutes }) {
   const room = app.rooms.get(roomId);
   const text = t.reminder(event.title, room ? room.name : "", minutes);
   const action = event.meeting_url
-    ? { label: t.joinMeeting, run: () => app.openMeeting(roomId) }
+    ? event.kind === "town_hall"
+      ? { label: t.joinTownHall, run: () => app.openMeeting(roomId, null, event.id) }
+      : { label: t.joinMeeting, run: () => app.openMeeting(roomId) }
     : { label: t.openAgenda, run: () => app.navigate(`#/rooms/${roomId}/agenda`) };
   app.notify(text, { kind: "reminder", action });
 }

@@ -1,0 +1,298 @@
+// The meeting's side panel: Q&A, comments, reactions and people (moderation.js), as tabs.
+// Phone first: below the stage, one tab at a time, and the open tab collapses when tapped
+// again; from 900 px it is a column beside the stage. No protocol here: it calls KamarClient.
+import { t } from "/static/strings.js";
+import { PeoplePane } from "/static/moderation.js";
+
+const MAX_COMMENTS = 200; // kept on the page; the server sends the latest 50 on join
+const MAX_FLOATING = 16; // reactions in flight at once; more are dropped to spare slow phones
+const MAX_REMEMBERED_VOTES = 500;
+
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") el.className = value;
+    else if (key === "dataset") Object.assign(el.dataset, value);
+    else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
+    else if (key in el && typeof value !== "string") el[key] = value;
+    else el.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+// Open questions first, then most votes, then oldest (ids grow with time).
+export function questionOrder(a, b) {
+  return Number(a.answered) - Number(b.answered) || b.votes - a.votes || a.id - b.id;
+}
+
+// Whether I voted is not sent by the server: remember it on this device.
+class VoteMemory {
+  constructor(scope) {
+    this.key = `kamar.votes.${scope}`;
+    try {
+      this.keys = new Set(JSON.parse(localStorage.getItem(this.key) || "[]"));
+    } catch {
+      this.keys = new Set();
+    }
+  }
+
+  // Question ids start again in a new meeting of the same room: the author makes it unique enough.
+  static id(question) {
+    return `${question.id}:${question.identity}`;
+  }
+
+  has(question) {
+    return this.keys.has(VoteMemory.id(question));
+  }
+
+  set(question, voted) {
+    const id = VoteMemory.id(question);
+    if (voted) this.keys.add(id);
+    else this.keys.delete(id);
+    const kept = [...this.keys].slice(-MAX_REMEMBERED_VOTES);
+    try {
+      localStorage.setItem(this.key, JSON.stringify(kept));
+    } catch {
+      // private mode or a full storage: votes are then remembered for this page only
+    }
+  }
+}
+
+export class StagePanel {
+  constructor({ root, layer, client, scope }) {
+    this.root = root;
+    this.layer = layer;
+    this.client = client;
+    this.votes = new VoteMemory(scope);
+    this.questions = new Map(); // id -> Question
+    this.questionItems = new Map(); // id -> <li>
+    this.tab = null;
+    this.build();
+  }
+
+  get self() {
+    return this.client.self;
+  }
+
+  get isModerator() {
+    return !!this.self && this.self.role === "moderator";
+  }
+
+  build() {
+    const tabs = [["qa", t.tabQa], ["comments", t.tabComments], ["people", t.tabPeople]];
+    this.tabButtons = new Map();
+    this.panes = new Map();
+    this.reactionsRow = h("div", { class: "reactions-row", role: "group", "aria-label": t.reactionsLabel });
+    const strip = h("div", { class: "panel-tabs", role: "tablist", "aria-label": t.panels });
+    for (const [name, label] of tabs) {
+      const button = h("button", {
+        type: "button", role: "tab", id: `tab-${name}`, "aria-controls": `pane-${name}`,
+        "aria-selected": "false", onclick: () => this.toggle(name),
+      }, label, h("span", { class: "tab-badge", hidden: true }));
+      this.tabButtons.set(name, button);
+      strip.append(button);
+    }
+    this.questionList = h("ol", { id: "questions", class: "questions" });
+    this.noQuestions = h("p", { class: "empty" }, t.noQuestions);
+    this.askText = h("textarea", {
+      id: "ask-text", rows: 1, maxlength: 500, placeholder: t.askPlaceholder, "aria-label": t.askLabel,
+    });
+    const askForm = h("form", { id: "ask-form", class: "stage-form", onsubmit: (e) => this.submit(e, this.askText, "ask") },
+      this.askText, h("button", { type: "submit", class: "primary" }, t.askButton));
+    this.commentList = h("ol", { id: "comments", class: "comments", "aria-live": "polite" });
+    this.noComments = h("p", { class: "empty" }, t.noComments);
+    this.commentText = h("input", {
+      id: "comment-text", type: "text", maxlength: 500, placeholder: t.commentPlaceholder,
+      "aria-label": t.commentLabel, autocomplete: "off",
+    });
+    const commentForm = h("form", { id: "comment-form", class: "stage-form", onsubmit: (e) => this.submit(e, this.commentText, "comment") },
+      this.commentText, h("button", { type: "submit", class: "primary" }, t.sendComment));
+    this.people = new PeoplePane(this.client);
+    const contents = {
+      qa: [h("div", { class: "pane-scroll" }, this.questionList, this.noQuestions), askForm],
+      comments: [h("div", { class: "pane-scroll", id: "comments-scroll" }, this.commentList, this.noComments), commentForm],
+      people: [h("div", { class: "pane-scroll" }, this.people.root)],
+    };
+    for (const [name] of tabs) {
+      const pane = h("section", {
+        id: `pane-${name}`, class: "pane-stage", role: "tabpanel", "aria-labelledby": `tab-${name}`, hidden: true,
+      }, ...contents[name]);
+      this.panes.set(name, pane);
+    }
+    this.root.replaceChildren(this.reactionsRow, strip, ...this.panes.values());
+    this.root.dataset.open = "false";
+  }
+
+  // A fresh welcome (also after a reconnect): the server's view replaces ours.
+  welcome({ stage }) {
+    this.reactionsRow.replaceChildren(...(stage.reactions || []).map((emoji) => h("button", {
+      type: "button", class: "reaction", "aria-label": `${t.reactionsLabel}: ${emoji}`, dataset: { emoji },
+      onclick: () => this.client.react(emoji),
+    }, emoji)));
+    this.reactionsRow.hidden = !(stage.reactions || []).length;
+    this.questions.clear();
+    for (const item of this.questionItems.values()) item.remove();
+    this.questionItems.clear();
+    for (const question of stage.questions || []) this.questions.set(question.id, question);
+    this.renderQuestions();
+    this.commentList.replaceChildren();
+    for (const comment of stage.comments || []) this.addComment(comment);
+    this.noComments.hidden = this.commentList.childElementCount > 0;
+    this.people.setMeetingState(stage);
+    this.people.setWaiting([]);
+    this.participantsChanged();
+  }
+
+  open(name) {
+    this.tab = name;
+    this.root.dataset.open = "true";
+    for (const [tab, button] of this.tabButtons) button.setAttribute("aria-selected", String(tab === name));
+    for (const [tab, pane] of this.panes) pane.hidden = tab !== name;
+    if (name === "comments") this.scrollComments(true);
+  }
+
+  collapse() {
+    this.root.dataset.open = "false";
+    for (const button of this.tabButtons.values()) button.setAttribute("aria-selected", "false");
+    for (const pane of this.panes.values()) pane.hidden = true;
+  }
+
+  toggle(name) {
+    if (this.root.dataset.open === "true" && this.tab === name) this.collapse();
+    else this.open(name);
+  }
+
+  submit(event, field, kind) {
+    event.preventDefault();
+    const text = field.value.trim();
+    if (!text) return;
+    if (kind === "ask") this.client.ask(text);
+    else this.client.comment(text);
+    field.value = "";
+  }
+
+  // -- people --------------------------------------------------------------------------
+
+  participantsChanged() {
+    this.people.render(this.self, this.client.participants);
+    this.renderBadges();
+    // Moderator buttons on questions depend on our role.
+    this.renderQuestions();
+  }
+
+  setWaiting(waiting) {
+    this.people.setWaiting(waiting);
+    this.renderBadges();
+  }
+
+  setMeetingState(meetingState) {
+    this.people.setMeetingState(meetingState);
+  }
+
+  renderBadges() {
+    const badge = this.tabButtons.get("people").querySelector(".tab-badge");
+    const count = this.people.attentionCount();
+    badge.textContent = count ? String(count) : "";
+    badge.hidden = !count;
+  }
+
+  // -- questions -----------------------------------------------------------------------
+
+  setQuestion(question) {
+    this.questions.set(question.id, question);
+    this.renderQuestions();
+  }
+
+  removeQuestion(questionId) {
+    this.questions.delete(questionId);
+    const item = this.questionItems.get(questionId);
+    if (item) item.remove();
+    this.questionItems.delete(questionId);
+    this.renderQuestions();
+  }
+
+  renderQuestions() {
+    const ordered = [...this.questions.values()].sort(questionOrder);
+    for (const question of ordered) {
+      let item = this.questionItems.get(question.id);
+      if (!item) {
+        item = h("li", { dataset: { questionId: String(question.id) } });
+        this.questionItems.set(question.id, item);
+      }
+      this.fillQuestion(item, question);
+      this.questionList.append(item); // moves it into display order
+    }
+    this.noQuestions.hidden = ordered.length > 0;
+  }
+
+  fillQuestion(item, question) {
+    const voted = this.votes.has(question);
+    item.className = "question" + (question.answered ? " answered" : "") + (question.hidden ? " hidden-question" : "");
+    const vote = h("button", {
+      type: "button", class: "vote", "aria-pressed": String(voted), "aria-label": t.upvoteLabel(question.votes),
+      disabled: question.hidden, onclick: () => this.vote(question.id),
+    }, "▲ ", h("span", { class: "votes" }, String(question.votes)));
+    const badges = [];
+    if (question.answered) badges.push(h("span", { class: "q-badge answered-badge" }, t.answeredBadge));
+    if (question.hidden) badges.push(h("span", { class: "q-badge hidden-badge" }, t.hiddenBadge));
+    const body = h("div", { class: "q-body" },
+      h("span", { class: "q-name" }, question.name), ...badges,
+      h("p", { class: "q-text" }, question.text));
+    if (this.isModerator) {
+      body.append(h("div", { class: "q-actions" },
+        h("button", {
+          type: "button", class: "small answer", "aria-pressed": String(question.answered),
+          onclick: () => this.client.answerQuestion(question.id, !question.answered),
+        }, question.answered ? t.markOpen : t.markAnswered),
+        h("button", {
+          type: "button", class: "small hide", "aria-pressed": String(question.hidden),
+          onclick: () => this.client.hideQuestion(question.id, !question.hidden),
+        }, question.hidden ? t.showQuestion : t.hideQuestion)));
+    }
+    item.replaceChildren(vote, body);
+  }
+
+  vote(questionId) {
+    const question = this.questions.get(questionId);
+    if (!question) return;
+    const up = !this.votes.has(question);
+    this.votes.set(question, up);
+    this.client.vote(questionId, up);
+    this.renderQuestions(); // the count follows with the server's `question`
+  }
+
+  // -- comments and reactions ----------------------------------------------------------
+
+  addComment(comment) {
+    const scroller = this.commentList.parentElement;
+    const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+    const mine = this.self && comment.participant_id === this.self.id;
+    this.commentList.append(h("li", { class: "comment" + (mine ? " mine" : ""), dataset: { commentId: String(comment.id) } },
+      h("span", { class: "c-name" }, comment.name), " ", h("span", { class: "c-text" }, comment.text)));
+    while (this.commentList.childElementCount > MAX_COMMENTS) this.commentList.firstElementChild.remove();
+    this.noComments.hidden = true;
+    this.scrollComments(atBottom || mine);
+  }
+
+  scrollComments(force) {
+    const scroller = this.commentList.parentElement;
+    if (force) scroller.scrollTop = scroller.scrollHeight;
+  }
+
+  showReaction(emoji) {
+    if (this.layer.childElementCount >= MAX_FLOATING) return;
+    if (matchMedia("(prefers-reduced-motion: reduce)").matches && this.layer.childElementCount >= 3) return;
+    const bubble = h("span", { class: "floating-reaction" }, emoji);
+    bubble.style.left = `${8 + Math.random() * 80}%`;
+    bubble.style.animationDuration = `${2.4 + Math.random() * 0.8}s`;
+    bubble.addEventListener("animationend", () => bubble.remove());
+    // Safety net when animations do not run (background tab, reduced motion).
+    setTimeout(() => bubble.remove(), 4000);
+    this.layer.append(bubble);
+  }
+}

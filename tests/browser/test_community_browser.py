@@ -4,48 +4,22 @@ and the agenda with RSVP. Every wait polls a condition with a deadline."""
 
 from __future__ import annotations
 
-import shutil
 import struct
 import zlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page
 
 from signalling.ws import SERVICES_KEY
 from tests.conftest import RunningServer
 
 pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--use-fake-device-for-media-stream",  # the meeting button leads into a real meeting
-    "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-    "--no-sandbox",  # root in CI; the page only ever talks to our own loopback server
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PHONE = {"width": 360, "height": 640}
 DESKTOP = {"width": 1280, "height": 800}
 WAIT_MS = 15_000
-
-
-@pytest.fixture
-async def chromium() -> AsyncIterator[Browser]:
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail(f"{CHROMIUM} is missing: scripts/test installs Debian's chromium package")
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
 
 
 def png(width: int, height: int) -> bytes:

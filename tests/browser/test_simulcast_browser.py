@@ -10,12 +10,10 @@ import pytest
 from playwright.async_api import Browser, Page
 
 from signalling.ws import SERVICES_KEY
-from tests.browser.test_three_browsers import chromium, open_room, participant_id, stats
+from tests.browser.test_three_browsers import open_room, participant_id, stats
 from tests.conftest import RunningServer, eventually
 
 pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
-
-__all__ = ["chromium"]  # the fixture, imported for pytest
 
 
 def layers_of(kamar: RunningServer, room: str, owner: str) -> list[Any]:

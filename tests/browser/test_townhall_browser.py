@@ -10,12 +10,11 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page
 
-from tests.browser.test_three_browsers import chromium, participant_id, stats
+from tests.browser.test_three_browsers import participant_id, stats
 from tests.conftest import RunningServer, eventually
 
 pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
 
-__all__ = ["chromium"]  # the fixture, imported for pytest
 
 WAIT_MS = 15_000
 

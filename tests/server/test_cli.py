@@ -1,0 +1,61 @@
+"""The command line: an administrator account from `kamar create-admin`, tokens with roles."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from rooms import grants
+from rooms.community import open_community
+from server.cli import main
+from server.config import load_secret
+
+
+def test_create_admin_makes_an_account_that_can_log_in(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    password = tmp_path / "password"
+    password.write_text("sangat-rahasia\n", encoding="utf-8")
+    data = tmp_path / "data"
+    args = ["create-admin", "--data", str(data), "--username", "Admin", "--name", "Ketua"]
+    assert main([*args, "--password-file", str(password)]) == 0
+    assert "administrator 'admin' created" in capsys.readouterr().out
+
+    async def login() -> tuple[str, bool]:
+        community = await open_community(f"sqlite:///{data / 'kamar.db'}", data, time.time)
+        try:
+            user = await community.accounts.login("admin", "sangat-rahasia")
+            return user.display_name, user.is_admin
+        finally:
+            await community.close()
+
+    assert asyncio.run(login()) == ("Ketua", True)
+    assert main([*args, "--password-file", str(password)]) == 2  # taken: a one-line error
+    assert "already registered" in capsys.readouterr().err
+
+
+def test_create_admin_refuses_a_short_password_and_an_unreachable_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    password = tmp_path / "password"
+    password.write_text("pendek", encoding="utf-8")
+    args = ["create-admin", "--data", str(tmp_path), "--username", "admin", "--name", "A"]
+    assert main([*args, "--password-file", str(password)]) == 2
+    assert "password must be" in capsys.readouterr().err
+    password.write_text("cukup-panjang", encoding="utf-8")
+    nowhere = ["--database-url", "postgresql://nobody@127.0.0.1:1/kamar"]
+    assert main([*args, "--password-file", str(password), *nowhere]) == 2
+    assert "cannot open the database" in capsys.readouterr().err
+
+
+def test_a_token_can_carry_a_meeting_role(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["token", "--data", str(tmp_path), "--room", "rapat", "--identity", "siti"]
+    assert main([*args, "--role", "moderator"]) == 0
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    grant = grants.verify(token, load_secret(tmp_path), int(time.time()))
+    assert (grant.room, grant.identity, grant.role) == ("rapat", "siti", "moderator")

@@ -4,6 +4,10 @@
 `python -m loadtest chat --clients 500,2000 [--rate 5] [--duration 20] [--workers 1]
 [--json FILE]`: chat fan-out to N websocket clients in one room.
 
+`python -m loadtest townhall --audience 50,200 [--speakers 1] [--duration 20]
+[--questions-per-s 2] [--comments-per-s 5] [--votes-per-s 5] [--json FILE]`: speakers to an
+audience, with questions, votes and comments on the stage.
+
 Starts its own Kamar server on loopback, inside a private network namespace (it re-executes
 itself under `unshare --net` when needed), and stops by itself: bounded in count and time.
 """
@@ -18,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtest import chat as chat_scenario
+from loadtest import townhall_cli
 from loadtest.forward_bench import run_forward
 from loadtest.netns import reexec_in_private_netns
 from loadtest.plot import plot_sweep
@@ -302,11 +307,14 @@ def main() -> int:
         "for .json, collapsed stacks for .txt; with a sweep, the last run's profile is kept)",
     )
     _add_chat_parser(scenarios)
+    townhall_cli.add_parser(scenarios)
     args = parser.parse_args()
     if args.scenario == "forward":
         return _forward(args)
     if args.scenario == "chat":
         return _chat(args, parser)
+    if args.scenario == "townhall":
+        return townhall_cli.run(args, parser, _progress, reexec_in_private_netns)
     if args.plot and importlib.util.find_spec("matplotlib") is None:
         parser.error("--plot needs matplotlib: .venv/bin/pip install -e '.[bench]'")
     external = None

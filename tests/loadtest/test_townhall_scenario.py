@@ -1,0 +1,256 @@
+"""The town hall scenario: its bookkeeping and choices, and one small run against a server."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from loadtest import stage_traffic
+from loadtest.stage_traffic import (
+    COMMENT,
+    QUESTION,
+    Ledger,
+    Member,
+    Rates,
+    StageTraffic,
+    error_counts,
+    pick_asker,
+    pick_commenter,
+    pick_vote,
+    read_stamp,
+    stamp,
+)
+from loadtest.townhall import TownhallScenario, run_townhall
+from loadtest.townhall_cli import audience_counts, bounded
+
+
+@pytest.mark.parametrize(
+    ("text", "mark", "expected"),
+    [
+        (stamp(QUESTION, 7, 123456789), QUESTION, (7, 123456789)),
+        (stamp(COMMENT, 0, 1), COMMENT, (0, 1)),
+        (stamp(COMMENT, 3, 5), QUESTION, None),  # another kind
+        ("lt-q 7", QUESTION, None),
+        ("lt-q 7 12 extra", QUESTION, None),
+        ("lt-q -7 12", QUESTION, None),
+        ("lt-q seven 12", QUESTION, None),
+        ("What about the budget?", QUESTION, None),  # someone else's question
+        (None, QUESTION, None),
+        (42, QUESTION, None),
+    ],
+)
+def test_stamps_are_read_back_only_from_our_own_texts(
+    text: object, mark: str, expected: tuple[int, int] | None
+) -> None:
+    assert read_stamp(text, mark) == expected
+
+
+@pytest.mark.parametrize(
+    ("arrivals", "accepted", "missing", "ratio", "fan_out", "round_trip"),
+    [
+        ([], 0, 0, None, 0, 0),
+        # sequence 1 sent by receiver 0 at 1 ms: everyone gets it once
+        ([(0, 1, 3), (1, 1, 4), (2, 1, 5)], 1, 0, 1.0, 3, 1),
+        # a repeat (a vote re-sends the question) does not count again
+        ([(0, 1, 3), (0, 1, 9), (1, 1, 4)], 1, 1, 0.66667, 2, 1),
+        # sequence 2 reached one receiver, not its sender
+        ([(0, 1, 3), (1, 1, 4), (2, 1, 5), (2, 2, 6)], 2, 2, 0.66667, 4, 1),
+        # never sent: neither accepted nor owed
+        ([(0, 99, 3)], 0, 0, None, 0, 0),
+    ],
+)
+def test_the_ledger_counts_first_arrivals_at_each_receiver(
+    arrivals: list[tuple[int, int, int]],
+    accepted: int,
+    missing: int,
+    ratio: float | None,
+    fan_out: int,
+    round_trip: int,
+) -> None:
+    ledger = Ledger(receivers=3)
+    ledger.send(1, sender=0, sent_ns=1_000_000)
+    ledger.send(2, sender=1, sent_ns=2_000_000)
+    for receiver, sequence, at_ms in arrivals:
+        ledger.arrive(receiver, sequence, at_ms * 1_000_000)
+    assert (ledger.accepted, ledger.missing, ledger.delivered_ratio()) == (
+        accepted,
+        missing,
+        ratio,
+    )
+    assert (ledger.fan_out.total, ledger.round_trip.total) == (fan_out, round_trip)
+
+
+def test_the_ledger_times_from_the_send() -> None:
+    ledger = Ledger(receivers=2)
+    ledger.send(5, sender=1, sent_ns=10_000_000)
+    ledger.arrive(0, 5, 13_000_000)  # 3 ms
+    ledger.arrive(1, 5, 17_000_000)  # 7 ms, the sender
+    round_trip = ledger.round_trip.percentile_ms(0.99)
+    slowest = ledger.fan_out.percentile_ms(1.0)
+    assert round_trip is not None and slowest is not None
+    assert round_trip == pytest.approx(7.0, rel=0.01) and slowest == pytest.approx(7.0, rel=0.01)
+    assert ledger.fan_out.percentile_ms(0.5) == pytest.approx(3.0, rel=0.01)
+
+
+@pytest.mark.parametrize(
+    ("open_questions", "eligible"),
+    [
+        ([0, 0, 0], {0, 1, 2}),
+        ([3, 1, 3], {1}),
+        ([2, 3, 0], {0, 2}),
+        ([3, 3, 3], set()),
+        ([], set()),
+    ],
+)
+def test_askers_stay_below_the_servers_open_question_limit(
+    open_questions: list[int], eligible: set[int]
+) -> None:
+    members = [Member(open_questions=n) for n in open_questions]
+    picked = {pick_asker(members, random.Random(seed)) for seed in range(50)}
+    assert picked == (set[int | None](eligible) or {None})
+
+
+@pytest.mark.parametrize(
+    ("last_comments", "now", "eligible"),
+    [
+        ([float("-inf")] * 3, 0.0, {0, 1, 2}),
+        ([10.0, 9.0, 8.4], 10.0, {2}),  # 1.5 s gap: the server allows one a second
+        ([10.0, 8.5, 8.6], 10.0, {1}),
+        ([10.0, 10.0], 10.0, set()),
+    ],
+)
+def test_commenters_wait_between_comments(
+    last_comments: list[float], now: float, eligible: set[int]
+) -> None:
+    members = [Member(last_comment=at) for at in last_comments]
+    picked = {pick_commenter(members, now, random.Random(seed)) for seed in range(50)}
+    assert picked == (set[int | None](eligible) or {None})
+
+
+@pytest.mark.parametrize(
+    ("voted", "owners", "eligible"),
+    [
+        ([set(), set()], {}, set()),  # nothing to vote on yet
+        ([set(), set()], {10: 0}, {(1, 10)}),  # nobody votes on their own question
+        ([set(), {10}], {10: 0}, set()),  # one vote each
+        ([set(), set(), {11}], {10: 0, 11: 1}, {(0, 11), (1, 10), (2, 10)}),
+    ],
+)
+def test_votes_go_to_someone_elses_question_once(
+    voted: list[set[int]], owners: dict[int, int], eligible: set[tuple[int, int]]
+) -> None:
+    members = [Member(voted=set(questions)) for questions in voted]
+    picked = {pick_vote(members, owners, random.Random(seed)) for seed in range(100)}
+    assert picked == (set[tuple[int, int] | None](eligible) or {None})
+
+
+def test_errors_are_named_by_request_and_code() -> None:
+    errors = Counter({("comment", "rate_limited"): 2, ("ask", "forbidden"): 1})
+    assert error_counts(errors) == {"ask: forbidden": 1, "comment: rate_limited": 2}
+
+
+def _question(question_id: int, text: str, answered: bool = False) -> dict[str, Any]:
+    return {"type": "question", "question": {"id": question_id, "text": text,
+            "answered": answered, "votes": 0}}  # fmt: skip
+
+
+class _Moderator:
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    async def send(self, message: dict[str, Any]) -> None:
+        self.sent.append(message)
+
+
+async def test_the_moderator_answers_and_frees_the_asker() -> None:
+    traffic = StageTraffic(audience=2, speakers=1, rates=Rates(answer_after=0.0))
+    moderator = _Moderator()
+    traffic.moderator = moderator  # type: ignore[assignment]  # only send() is used
+    inboxes = [traffic.inbox(receiver) for receiver in range(4)]
+    traffic.members[1].open_questions = 1
+    text = stamp(QUESTION, 0, 1)
+    traffic.questions.send(0, sender=1, sent_ns=1)
+    for inbox in inboxes:
+        inbox.append(_question(40, text))
+    inboxes[0].append(_question(40, text))  # a vote: the same question again
+    assert traffic.questions.missing == 0 and traffic.questions.arrivals == 4
+    assert traffic.owners == {40: 1}
+    await asyncio.sleep(0.01)
+    assert moderator.sent == [{"type": "answer_question", "question_id": 40}]
+    inboxes[traffic.moderator_index].append(_question(40, text, answered=True))
+    assert traffic.members[1].open_questions == 0 and traffic.owners == {}
+    # stage traffic is not kept in the participants' event lists; the rest is
+    inboxes[0].append({"type": "error", "in_reply_to": "vote", "code": "not_found"})
+    inboxes[0].append({"type": "participant_joined", "participant": {}})
+    assert [event["type"] for event in inboxes[0]] == ["error", "participant_joined"]
+    assert error_counts(traffic.errors) == {"vote: not_found": 1}
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"audience": 0},
+        {"audience": 501},
+        {"audience": 10, "speakers": 4},
+        {"audience": 10, "speakers": 0},
+        {"audience": 10, "duration": 601},
+        {"audience": 10, "questions_per_s": stage_traffic.MAX_QUESTIONS_PER_S + 1},
+        {"audience": 10, "comments_per_s": -1},
+    ],
+)
+def test_the_scenario_is_bounded(arguments: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="must be"):
+        TownhallScenario(**arguments)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("200", [200]), ("50,200", [50, 200]), ("1, 500", [1, 500]), ("0", None), ("501", None),
+     ("", None), ("many", None)],
+)  # fmt: skip
+def test_audience_counts_on_the_command_line(text: str, expected: list[int] | None) -> None:
+    if expected is None:
+        with pytest.raises(argparse.ArgumentTypeError):
+            audience_counts(text)
+    else:
+        assert audience_counts(text) == expected
+
+
+@pytest.mark.parametrize(("text", "ok"), [("3", True), ("0", False), ("4", False), ("x", False)])
+def test_speakers_on_the_command_line(text: str, ok: bool) -> None:
+    parse = bounded(int, 1, 3)
+    if ok:
+        assert parse(text) == int(text)
+    else:
+        with pytest.raises(argparse.ArgumentTypeError):
+            parse(text)
+
+
+@pytest.mark.webrtc  # starts a server: only inside the loopback-only namespace
+async def test_a_small_town_hall_reaches_everyone() -> None:
+    scenario = TownhallScenario(
+        audience=3,
+        duration=2.0,
+        questions_per_s=2.0,
+        comments_per_s=1.0,
+        votes_per_s=2.0,
+        answer_after=1.0,  # open questions to vote on meanwhile
+        settle=0.5,
+    )
+    result = await run_townhall(scenario, lambda _line: None)
+    assert result.audience_without_video == 0 and result.video_pps > 0
+    assert result.media.loss_ratio < 0.01
+    assert result.join_video_ms_p99 is not None and result.join_welcome_ms_p99 is not None
+    assert result.questions_sent == result.questions_accepted == 4
+    assert result.questions_delivered_ratio == 1.0  # every question at all five participants
+    assert result.question_round_trip_ms_p99 is not None
+    assert result.comments_sent == result.comments_accepted == 2
+    assert result.comments_delivered_ratio == 1.0
+    assert result.votes_sent > 0 and result.answers_sent > 0
+    assert result.errors == {}
+    assert result.media.sfu_cpu_percent is not None and result.media.rss_mb is not None

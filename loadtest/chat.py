@@ -20,11 +20,9 @@ import contextlib
 import math
 import multiprocessing
 import re
-import resource
 import secrets
-import sys
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -32,7 +30,16 @@ from typing import Any, Protocol
 
 import aiohttp
 
-from loadtest.servers import ExternalServer, local_server
+from loadtest.measuring import (
+    MeasuredServer,
+    difference,
+    measured_server,
+    own_cpu_seconds,
+    progress_bar,
+    runqueue_wait_seconds,
+    start_profiler,
+)
+from loadtest.servers import ExternalServer
 
 MAX_CLIENTS = 5000
 MAX_RATE = 200.0  # messages per second, all senders together
@@ -289,26 +296,6 @@ def summarise(
 # --- the clients ------------------------------------------------------------------------------
 
 
-def _runqueue_wait_seconds(pid: int | str | None) -> float | None:
-    """Seconds process `pid` ("self": this one) has been runnable without a core, from
-    /proc/PID/schedstat (its main thread); None when unknown."""
-    if pid is None:
-        return None
-    try:
-        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def _difference(before: float | None, after: float | None) -> float | None:
-    return None if before is None or after is None else after - before
-
-
-def _own_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 class FeedClient:
     """One websocket following the feed, marking each scenario message it receives."""
 
@@ -402,7 +389,7 @@ class ClientGroup:
         return sum(client.delivered for client in self.clients)
 
     def start_measuring(self) -> None:
-        self._cpu0 = _own_cpu_seconds()
+        self._cpu0 = own_cpu_seconds()
         for client in self.clients:
             client.delays = self.delays
 
@@ -421,7 +408,7 @@ class ClientGroup:
             duplicates=sum(client.duplicates for client in self.clients),
             dropped=sum(client.dropped for client in self.clients),
             delays=self.delays,
-            cpu_seconds=_own_cpu_seconds() - self._cpu0,
+            cpu_seconds=own_cpu_seconds() - self._cpu0,
         )
 
     async def close(self) -> None:
@@ -551,28 +538,6 @@ class ChatScenario:
         return max(self.senders, min(self.accounts, self.clients))
 
 
-class MeasuredServer(Protocol):
-    @property
-    def base_url(self) -> str: ...
-
-    @property
-    def pid(self) -> int | None: ...
-
-    def cpu_seconds(self) -> tuple[float, float] | None: ...
-
-    def rss_mb(self) -> float | None: ...
-
-
-@contextlib.asynccontextmanager
-async def _server(external: ExternalServer | None) -> AsyncIterator[MeasuredServer]:
-    if external is None:
-        async with local_server() as server:
-            yield server
-    else:
-        await external.start()
-        yield external
-
-
 async def _api(
     http: aiohttp.ClientSession,
     method: str,
@@ -643,7 +608,7 @@ async def run_chat(
     schedule = send_schedule(scenario.rate, scenario.duration, scenario.senders)
     messages = len(schedule)
     async with (
-        _server(external) as server,
+        measured_server(external) as server,
         aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http,
     ):
         base = server.base_url
@@ -738,9 +703,13 @@ async def _measure(
 
     for group in groups:
         group.start_measuring()
-    profiler = await _start_profiler(server, scenario) if scenario.profile else None
-    waits0 = _runqueue_wait_seconds(server.pid), _runqueue_wait_seconds("self")
-    cpu0, own0, t0 = server.cpu_seconds(), _own_cpu_seconds(), time.monotonic()
+    profiler = (
+        await start_profiler(server, scenario.profile, scenario.duration)
+        if scenario.profile
+        else None
+    )
+    waits0 = runqueue_wait_seconds(server.pid), runqueue_wait_seconds("self")
+    cpu0, own0, t0 = server.cpu_seconds(), own_cpu_seconds(), time.monotonic()
     tasks: list[asyncio.Task[None]] = []
     next_report = 1.0
     for sequence, (offset, sender) in enumerate(schedule):
@@ -753,7 +722,8 @@ async def _measure(
             next_report += 1.0
             p50 = percentile(ack_ms[-200:], 0.5) or 0.0
             progress(
-                f"{_bar(offset / scenario.duration)} {offset:4.0f}/{scenario.duration:.0f} s  "
+                f"{progress_bar(offset / scenario.duration)} "
+                f"{offset:4.0f}/{scenario.duration:.0f} s  "
                 f"{posted[0]} posted, ack p50 {p50:.1f} ms"
             )
     send_window = max(scenario.duration, time.monotonic() - t0)
@@ -761,8 +731,8 @@ async def _measure(
     progress(f"all {len(schedule)} posts answered; waiting for deliveries")
     deadline = time.monotonic() + scenario.straggler_wait
     reports = await asyncio.gather(*(group.finish(posted[0], deadline) for group in groups))
-    cpu1, own1, t1 = server.cpu_seconds(), _own_cpu_seconds(), time.monotonic()
-    waits1 = _runqueue_wait_seconds(server.pid), _runqueue_wait_seconds("self")
+    cpu1, own1, t1 = server.cpu_seconds(), own_cpu_seconds(), time.monotonic()
+    waits1 = runqueue_wait_seconds(server.pid), runqueue_wait_seconds("self")
     if profiler is not None:
         await profiler.wait()
     server_cpu = None
@@ -785,30 +755,6 @@ async def _measure(
         server_cpu_seconds=server_cpu,
         rss_mb=server.rss_mb(),
         rss_mb_before_clients=rss_before,
-        server_wait_seconds=_difference(waits0[0], waits1[0]),
-        loadgen_wait_seconds=_difference(waits0[1], waits1[1]),
+        server_wait_seconds=difference(waits0[0], waits1[0]),
+        loadgen_wait_seconds=difference(waits0[1], waits1[1]),
     )
-
-
-async def _start_profiler(
-    server: MeasuredServer, scenario: ChatScenario
-) -> asyncio.subprocess.Process:
-    assert scenario.profile is not None
-    if server.pid is None:
-        raise RuntimeError("--profile needs the server's process id (--pid)")
-    py_spy = Path(sys.executable).with_name("py-spy")
-    if not py_spy.exists():
-        raise RuntimeError(f"--profile needs py-spy: {sys.executable} -m pip install py-spy")
-    formats = {".json": "speedscope", ".txt": "raw"}
-    return await asyncio.create_subprocess_exec(
-        str(py_spy), "record", "--pid", str(server.pid), "--nonblocking", "--rate", "250",
-        "--duration", str(max(1, int(scenario.duration))),
-        "--format", formats.get(scenario.profile.suffix, "flamegraph"),
-        "--output", str(scenario.profile),
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-
-
-def _bar(fraction: float, width: int = 24) -> str:
-    filled = int(max(0.0, min(1.0, fraction)) * width)
-    return "[" + "#" * filled + "." * (width - filled) + "]"

@@ -7,19 +7,23 @@ that matters is SFU CPU per forwarded packet, (user + system time) / packets del
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import resource
 import secrets
 import statistics
-import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from loadtest.client import SyntheticParticipant
+from loadtest.measuring import (
+    MeasuredServer,
+    measured_server,
+    own_cpu_seconds,
+    progress_bar,
+    start_profiler,
+)
 from loadtest.media import (
     AUDIO_PACKETS_PER_SECOND,
     ReplayTrack,
@@ -28,7 +32,7 @@ from loadtest.media import (
     ensure_video_file,
     load_packets,
 )
-from loadtest.servers import ExternalServer, local_server
+from loadtest.servers import ExternalServer
 from rooms import grants
 from server.config import load_secret
 from sfu import peer
@@ -86,30 +90,6 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-class MeasuredServer(Protocol):
-    data_dir: Path
-
-    @property
-    def base_url(self) -> str: ...
-
-    @property
-    def pid(self) -> int | None: ...
-
-    def cpu_seconds(self) -> tuple[float, float] | None: ...
-
-    def rss_mb(self) -> float | None: ...
-
-
-@contextlib.asynccontextmanager
-async def _server(external: ExternalServer | None) -> AsyncIterator[MeasuredServer]:
-    if external is None:
-        async with local_server() as server:
-            yield server
-    else:
-        await external.start()
-        yield external
-
-
 async def run_sfu(
     scenario: SfuScenario,
     progress: Callable[[str], None],
@@ -120,7 +100,7 @@ async def run_sfu(
     spec = VideoSpec()
     frames = load_packets(ensure_video_file(CACHE_DIR, spec))
     voice = load_packets(ensure_audio_file(CACHE_DIR)) if scenario.audio else []
-    async with _server(external) as server:
+    async with measured_server(external) as server:
         secret = load_secret(server.data_dir)
         # A room of its own: a running server may have people in other rooms.
         room = f"{ROOM_PREFIX}-{secrets.token_hex(4)}"
@@ -149,7 +129,7 @@ async def run_sfu(
             rss_before = server.rss_mb()
             join_ms = await _join_subscribers(ws_url, token, scenario, subscribers, progress)
             await asyncio.sleep(scenario.settle)
-            return await _measure(
+            return await measure_media(
                 scenario, server, publishers, subscribers, rss_before, join_ms, progress
             )
         finally:
@@ -198,7 +178,7 @@ async def _publisher_packets(publishers: list[SyntheticParticipant]) -> int:
     return total
 
 
-async def _measure(
+async def measure_media(
     scenario: SfuScenario,
     server: MeasuredServer,
     publishers: list[SyntheticParticipant],
@@ -212,8 +192,12 @@ async def _measure(
 
     for subscriber in subscribers:
         subscriber.received.start_measuring()
-    profiler = await _start_profiler(server, scenario) if scenario.profile else None
-    own0 = _own_cpu_seconds()
+    profiler = (
+        await start_profiler(server, scenario.profile, scenario.duration)
+        if scenario.profile
+        else None
+    )
+    own0 = own_cpu_seconds()
     cpu0, got0, sent0, t0 = (
         server.cpu_seconds(),
         delivered(),
@@ -224,10 +208,11 @@ async def _measure(
         await asyncio.sleep(min(1.0, scenario.duration - elapsed))
         elapsed = time.monotonic() - t0
         progress(
-            f"{_bar(elapsed / scenario.duration)} {elapsed:4.1f}/{scenario.duration:.0f} s  "
+            f"{progress_bar(elapsed / scenario.duration)} "
+            f"{elapsed:4.1f}/{scenario.duration:.0f} s  "
             f"{(delivered() - got0) / max(elapsed, 1e-9):8.0f} pkt/s forwarded"
         )
-    own1 = _own_cpu_seconds()
+    own1 = own_cpu_seconds()
     cpu1, got1, sent1, t1 = (
         server.cpu_seconds(),
         delivered(),
@@ -286,32 +271,3 @@ async def _measure(
         else round(grown / (len(subscribers) * streams), 3),
         publisher_pps=round((sent1 - sent0) / window, 1),
     )
-
-
-def _own_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-async def _start_profiler(
-    server: MeasuredServer, scenario: SfuScenario
-) -> asyncio.subprocess.Process:
-    assert scenario.profile is not None
-    if server.pid is None:
-        raise RuntimeError("--profile needs the server's process id (--pid)")
-    py_spy = Path(sys.executable).with_name("py-spy")
-    if not py_spy.exists():
-        raise RuntimeError(f"--profile needs py-spy: {sys.executable} -m pip install py-spy")
-    formats = {".json": "speedscope", ".txt": "raw"}  # raw: collapsed stacks, one per line
-    output_format = formats.get(scenario.profile.suffix, "flamegraph")
-    return await asyncio.create_subprocess_exec(
-        str(py_spy), "record", "--pid", str(server.pid), "--nonblocking", "--rate", "500",
-        "--duration", str(max(1, int(scenario.duration))), "--format", output_format,
-        "--output", str(scenario.profile), stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-
-
-def _bar(fraction: float, width: int = 24) -> str:
-    filled = int(max(0.0, min(1.0, fraction)) * width)
-    return "[" + "#" * filled + "." * (width - filled) + "]"

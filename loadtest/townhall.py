@@ -21,8 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from loadtest.chat import _difference, _runqueue_wait_seconds, percentile
+from loadtest.chat import percentile
 from loadtest.client import SyntheticParticipant
+from loadtest.measuring import difference, measured_server, runqueue_wait_seconds
 from loadtest.media import (
     AUDIO_PACKETS_PER_SECOND,
     ReplayTrack,
@@ -38,8 +39,7 @@ from loadtest.sfu import (
     ROOM_PREFIX,
     SfuResult,
     SfuScenario,
-    _measure,
-    _server,
+    measure_media,
 )
 from loadtest.stage_traffic import (
     ANSWER_AFTER,
@@ -148,7 +148,7 @@ async def run_townhall(
         scenario.answer_after,
     )
     traffic = StageTraffic(scenario.audience, scenario.speakers, rates, scenario.seed)
-    async with _server(external) as server:
+    async with measured_server(external) as server:
         secret = load_secret(server.data_dir)
         room = f"{ROOM_PREFIX}-townhall-{secrets.token_hex(4)}"  # others may use the server
         ws_url = server.base_url.replace("http://", "ws://") + "/ws"
@@ -194,16 +194,16 @@ async def run_townhall(
                 pace_bps=scenario.pace_bps,
             )
             video0, t0 = _video_packets(audience), time.monotonic()
-            waits0 = [_runqueue_wait_seconds(pid) for pid in (server.pid, "self")]
+            waits0 = [runqueue_wait_seconds(pid) for pid in (server.pid, "self")]
             media, _sent = await asyncio.gather(
-                _measure(
+                measure_media(
                     media_scenario, server, speakers, audience, rss_before, joins[1], progress
                 ),
                 traffic.run(scenario.duration),
             )
             video1, t1 = _video_packets(audience), time.monotonic()
-            waits1 = [_runqueue_wait_seconds(pid) for pid in (server.pid, "self")]
-            waits = [_difference(a, b) for a, b in zip(waits0, waits1, strict=True)]
+            waits1 = [runqueue_wait_seconds(pid) for pid in (server.pid, "self")]
+            waits = [difference(a, b) for a, b in zip(waits0, waits1, strict=True)]
             progress("waiting for questions and comments still in flight")
             await traffic.wait_for_stragglers(STRAGGLERS)
             video = [after - before for before, after in zip(video0, video1, strict=True)]

@@ -23,6 +23,7 @@ from aiortc.mediastreams import MediaStreamError
 
 from loadtest import latency, pacing
 from sfu import peer as sfu_peer
+from sfu import router as sfu_router
 from sfu import rtp as sfu_rtp
 from sfu import sdp
 from sfu.reception import Reception
@@ -70,7 +71,7 @@ class SyntheticParticipant:
         self.events: list[dict[str, Any]] = []
         self.tracks: dict[str, dict[str, str]] = {}
         self.received = ReceivedMedia()
-        self.publish_pc: RTCPeerConnection | None = None
+        self.publish_pcs: dict[str, RTCPeerConnection] = {}  # by source: camera, screen
         self.subscribe_pc: RTCPeerConnection | None = None
         self._ws: Any = None
         self._reader: asyncio.Task[None] | None = None
@@ -80,6 +81,11 @@ class SyntheticParticipant:
         self._offer_task: asyncio.Task[None] | None = None
         self.closed = asyncio.Event()
         self._counting = False
+
+    @property
+    def publish_pc(self) -> RTCPeerConnection | None:
+        """The camera and microphone connection."""
+        return self.publish_pcs.get("camera")
 
     @property
     def id(self) -> str:
@@ -134,17 +140,19 @@ class SyntheticParticipant:
         tracks: Sequence[MediaStreamTrack],
         timeout: float = 10.0,
         pace_bps: float | None = None,
+        source: str = "camera",
     ) -> None:
         """Offer `tracks` on the publish connection. `pace_bps` spreads RTP out at that rate,
         as browsers do (loadtest/pacing.py); None sends each frame's packets at once."""
-        if self.publish_pc is not None:  # publishing again (after leaving the stage)
-            await self.publish_pc.close()
-        pc = self.publish_pc = sfu_peer.PeerSettings().new_connection()
+        previous = self.publish_pcs.pop(source, None)
+        if previous is not None:  # publishing again (after leaving the stage)
+            await previous.close()
+        pc = self.publish_pcs[source] = sfu_peer.PeerSettings().new_connection()
         for track in tracks:
             pc.addTransceiver(track, direction="sendonly")
         await pc.setLocalDescription(await pc.createOffer())
         waiter = self.wait_for(lambda e: e["type"] in ("publish_answer", "error"), timeout)
-        await self.send({"type": "publish_offer", "sdp": pc.localDescription.sdp})
+        await self.send({"type": "publish_offer", "sdp": pc.localDescription.sdp, "source": source})
         event = await waiter
         if event["type"] == "error":
             await pc.close()
@@ -194,7 +202,7 @@ class SyntheticParticipant:
             while True:
                 await track.recv()
                 info = self.tracks.get(mid or "", {})
-                self.received.frames[(info.get("participant_id", "?"), track.kind)] += 1
+                self.received.frames[(_sender(info), track.kind)] += 1
 
     def _hook_counter(self, pc: RTCPeerConnection) -> None:
         """Count RTP straight from the socket callback (installed once: later offers reuse
@@ -217,7 +225,7 @@ class SyntheticParticipant:
                 ssrc_mid[ssrc] = mid
             info = self.tracks.get(mid)
             if info is not None:
-                received.packets[(info["participant_id"], info["kind"])] += 1
+                received.packets[(_sender(info), info["kind"])] += 1
             received.bytes += len(data)
             if received.measuring:
                 seq = (data[2] << 8) | data[3]
@@ -256,9 +264,15 @@ class SyntheticParticipant:
         if self._reader is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
-        for pc in (self.publish_pc, self.subscribe_pc):
+        for pc in (*self.publish_pcs.values(), self.subscribe_pc):
             if pc is not None:
                 await pc.close()
+
+
+def _sender(info: dict[str, str]) -> str:
+    """Counts are kept per sender: a participant's id for its camera and microphone,
+    "ID:screen" for its screen share (sfu.router.owner_key)."""
+    return sfu_router.owner_key(info.get("participant_id", "?"), info.get("source", "camera"))
 
 
 def _local_extension_id(pc: RTCPeerConnection, uri: str) -> int:

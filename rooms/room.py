@@ -42,6 +42,7 @@ class Participant:
     muted: dict[str, bool] = field(default_factory=lambda: {k: False for k in MEDIA_KINDS})
     role: MeetingRole = "speaker"
     hand: int | None = None  # order of a raised hand, None when down
+    screen: bool = False  # sharing the screen (a second publish connection)
     # Called when the participant may no longer publish (sent back to the audience): its
     # session closes the publishing peer connection.
     left_stage: Callable[[], None] = lambda: None
@@ -56,6 +57,7 @@ class Participant:
             "video_muted": self.muted["video"],
             "role": self.role,
             "hand": self.hand,
+            "screen": self.screen,
         }
 
 
@@ -72,10 +74,13 @@ class Room:
 
     def update_speakers(self, now: float) -> None:
         """Announce who speaks when that changes (called a few times a second)."""
+        # Microphones only: the sound of a shared tab makes nobody a speaker.
         heard = {
             producer.owner: producer.take_loudness()
             for producer in self.media.producers.values()
-            if producer.kind == AUDIO and producer.audio_level_id
+            if producer.kind == AUDIO
+            and producer.audio_level_id
+            and producer.owner in self.participants
         }
         speakers = self.speakers.update(heard, now)
         if speakers is not None:
@@ -106,7 +111,7 @@ class Room:
         participant = self.participants.pop(participant_id, None)
         if participant is None:
             return False
-        for producer in self.media.producers_of(participant_id):
+        for producer in self.media.producers_of_person(participant_id):
             self.media.remove_producer(producer)
         self.media.remove_subscriber(participant_id)
         self.broadcast(
@@ -144,8 +149,9 @@ class Room:
             self.stage.raise_hand(participant.identity, False)
             participant.hand = None
         if not participant.can_publish:
-            for producer in self.media.producers_of(participant_id):
+            for producer in self.media.producers_of_person(participant_id):
                 self.media.remove_producer(producer)
+            participant.screen = False
             participant.left_stage()
         self._updated(participant)
         return participant
@@ -199,6 +205,12 @@ class Room:
         event = self.lobby_event()
         for moderator in self.moderators():
             moderator.deliver(event)
+
+    def set_screen(self, participant_id: ParticipantId, sharing: bool) -> None:
+        participant = self._get(participant_id)
+        if participant.screen != sharing:
+            participant.screen = sharing
+            self._updated(participant)
 
     def _updated(self, participant: Participant) -> None:
         self.broadcast({"type": "participant_updated", "participant": participant.public()})

@@ -20,6 +20,7 @@ from sfu import peer, sdp, simulcast
 from sfu.consumer import Consumer
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import VIDEO, Producer, ProducerId
+from sfu.router import person_of, source_of
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +217,11 @@ class SubscriberPeer:
         self._revision += 1
         revision = self._revision
         tracks: TrackMap = {
-            slot.transceiver.mid: {"participant_id": slot.producer.owner, "kind": slot.kind}
+            slot.transceiver.mid: {
+                "participant_id": person_of(slot.producer.owner),
+                "kind": slot.kind,
+                "source": source_of(slot.producer.owner),
+            }
             for slot in self._slots
             if slot.producer is not None
         }

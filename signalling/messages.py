@@ -14,6 +14,7 @@ from signalling.errors import ProtocolError
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 512 * 1024
 MEDIA_KINDS = ("audio", "video")
+VIDEO_SOURCES = ("camera", "screen")  # sfu.router.SOURCES: a camera, or a shared screen
 MAX_TILE_PIXELS = 16384  # a tile side larger than any screen is a bug, not a request
 
 
@@ -27,6 +28,12 @@ class Hello:
 @dataclass(frozen=True)
 class PublishOffer:
     sdp: str
+    source: str = "camera"
+
+
+@dataclass(frozen=True)
+class Unpublish:
+    source: str
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,7 @@ class Mute:
 class PauseVideo:
     participant_id: str
     paused: bool
+    source: str = "camera"
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,7 @@ class VideoSize:
     participant_id: str
     width: int
     height: int
+    source: str = "camera"
 
 
 @dataclass(frozen=True)
@@ -191,6 +200,7 @@ ClientMessage = (
     | Mute
     | PauseVideo
     | VideoSize
+    | Unpublish
     | Leave
     | Ping
     | Auth
@@ -202,13 +212,22 @@ ClientMessage = (
 # type name -> (message class, {field: (python type, required)})
 _SCHEMAS: dict[str, tuple[type, dict[str, tuple[type | None, bool]]]] = {
     "hello": (Hello, {"v": (int, True), "token": (str, True), "room": (str, False)}),
-    "publish_offer": (PublishOffer, {"sdp": (str, True)}),
+    "publish_offer": (PublishOffer, {"sdp": (str, True), "source": (str, False)}),
+    "unpublish": (Unpublish, {"source": (str, True)}),
     "subscribe_answer": (SubscribeAnswer, {"sdp": (str, True), "revision": (int, True)}),
     "mute": (Mute, {"kind": (str, True), "muted": (bool, True)}),
-    "pause_video": (PauseVideo, {"participant_id": (str, True), "paused": (bool, True)}),
+    "pause_video": (
+        PauseVideo,
+        {"participant_id": (str, True), "paused": (bool, True), "source": (str, False)},
+    ),
     "video_size": (
         VideoSize,
-        {"participant_id": (str, True), "width": (int, True), "height": (int, True)},
+        {
+            "participant_id": (str, True),
+            "width": (int, True),
+            "height": (int, True),
+            "source": (str, False),
+        },
     ),
     "leave": (Leave, {}),
     "ping": (Ping, {"id": (None, False)}),
@@ -280,6 +299,13 @@ def parse_client_message(text: str) -> ClientMessage:
     ):
         raise ProtocolError(
             "bad_message", f"{kind}: the field 'kind' must be 'audio' or 'video'", in_reply_to=kind
+        )
+    sources = ("screen",) if kind == "unpublish" else VIDEO_SOURCES
+    if "source" in values and values["source"] not in sources:
+        raise ProtocolError(
+            "bad_message",
+            f"{kind}: the field 'source' must be {' or '.join(repr(s) for s in sources)}",
+            in_reply_to=kind,
         )
     if kind == "set_role" and values["role"] not in ("speaker", "audience"):
         raise ProtocolError(

@@ -19,6 +19,7 @@ from rooms.room import Participant, Room, RoomRegistry, new_participant_id
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.peer import PeerSettings
 from sfu.publisher import PublisherPeer
+from sfu.router import CAMERA, SCREEN, owner_key
 from sfu.subscriber import SubscriberPeer
 from signalling.errors import ProtocolError, error_event
 from signalling.feed import Feed
@@ -35,6 +36,7 @@ from signalling.messages import (
     Read,
     SubscribeAnswer,
     Typing,
+    Unpublish,
     VideoSize,
     parse_client_message,
     type_name,
@@ -72,7 +74,8 @@ class Session:
         self._close = close
         self.participant: Participant | None = None
         self.room: Room | None = None
-        self.publisher: PublisherPeer | None = None
+        # Publish connections by source: "camera" (camera and microphone) and "screen".
+        self._publishers: dict[str, PublisherPeer] = {}
         self.subscriber: SubscriberPeer | None = None
         self.feed: Feed | None = None
         self.in_lobby = False
@@ -87,6 +90,7 @@ class Session:
             Mute: self._on_mute,
             PauseVideo: self._on_pause_video,
             VideoSize: self._on_video_size,
+            Unpublish: self._on_unpublish,
             Leave: self._on_leave,
             Ping: self._on_ping,
             Auth: self._on_auth,
@@ -219,10 +223,10 @@ class Session:
             room.media.add_subscriber(self.subscriber)
 
     def _left_stage(self) -> None:
-        """Sent back to the audience: the publishing connection closes (its producers have
-        already left the room), so a later promotion negotiates a fresh one."""
-        publisher, self.publisher = self.publisher, None
-        if publisher is not None:
+        """Sent back to the audience: the publish connections close (their producers have
+        already left the room), so a later promotion negotiates fresh ones."""
+        publishers, self._publishers = list(self._publishers.values()), {}
+        for publisher in publishers:
             task = asyncio.ensure_future(publisher.close())
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)
@@ -270,24 +274,43 @@ class Session:
         self._in_meeting("publish_offer")
         assert self.participant is not None and self.room is not None
         if not self.participant.can_publish:
-            raise ProtocolError("forbidden", "your join token does not allow publishing")
-        if self.publisher is not None:
-            raise NegotiationStateError("the publish connection is already negotiated")
-        publisher = PublisherPeer(
-            self.participant.id, self._services.peer_settings, self._media_failed
-        )
+            raise ProtocolError("forbidden", "your role does not allow publishing")
+        if self._publishers.get(offer.source) is not None:
+            raise NegotiationStateError(f"the {offer.source} is already published")
+        owner = owner_key(self.participant.id, offer.source)
+        publisher = PublisherPeer(owner, self._services.peer_settings, self._media_failed)
+        self._publishers[offer.source] = publisher  # claimed while negotiating
         try:
             answer = await publisher.accept_offer(offer.sdp)
         except BaseException:
+            self._publishers.pop(offer.source, None)
             await publisher.close()
             raise
-        if self._ended:  # the participant left while we negotiated
+        # Left, or sent back to the audience, while we negotiated: keep nothing.
+        if self._ended or self._publishers.get(offer.source) is not publisher:
             await publisher.close()
             return
-        self.publisher = publisher
-        self._send({"type": "publish_answer", "sdp": answer})
+        self._send({"type": "publish_answer", "sdp": answer, "source": offer.source})
         for producer in publisher.producers:
             self.room.media.add_producer(producer)
+        if offer.source == SCREEN:
+            self.room.set_screen(self.participant.id, True)
+
+    async def _on_unpublish(self, unpublish: Unpublish) -> None:
+        self._in_meeting("unpublish")
+        assert self.participant is not None and self.room is not None
+        publisher = self._publishers.pop(unpublish.source, None)
+        if publisher is None:
+            raise NegotiationStateError(f"you are not sharing your {unpublish.source}")
+        for producer in self.room.media.producers_of(publisher.owner):
+            self.room.media.remove_producer(producer)
+        self.room.set_screen(self.participant.id, False)
+        await publisher.close()
+
+    @property
+    def publisher(self) -> PublisherPeer | None:
+        """The camera and microphone connection."""
+        return self._publishers.get(CAMERA)
 
     async def _on_subscribe_answer(self, answer: SubscribeAnswer) -> None:
         self._in_meeting("subscribe_answer")
@@ -303,13 +326,13 @@ class Session:
     async def _on_pause_video(self, pause: PauseVideo) -> None:
         self._in_meeting("pause_video")
         self._receiving_from(pause.participant_id).set_video_paused(
-            pause.participant_id, pause.paused
+            owner_key(pause.participant_id, pause.source), pause.paused
         )
 
     async def _on_video_size(self, size: VideoSize) -> None:
         self._in_meeting("video_size")
         self._receiving_from(size.participant_id).set_video_size(
-            size.participant_id, size.width, size.height
+            owner_key(size.participant_id, size.source), size.width, size.height
         )
 
     def _receiving_from(self, participant_id: str) -> SubscriberPeer:
@@ -351,7 +374,7 @@ class Session:
             self.feed.close()
         if self.participant is not None and self.room is not None:
             self._services.registry.leave(self.room.name, self.participant.id, reason)
-        for peer in (self.subscriber, self.publisher):
+        for peer in (self.subscriber, *self._publishers.values()):
             if peer is not None:
                 await peer.close()
         if self._closing:

@@ -67,6 +67,7 @@ def test_public_state_shows_mute_flags_and_nothing_callable() -> None:
         "video_muted": False,
         "role": "audience",
         "hand": None,
+        "screen": False,
     }
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from sfu.consumer import Consumer
 from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
-from sfu.router import MediaRouter
+from sfu.router import CAMERA, SCREEN, MediaRouter, owner_key, person_of, source_of
 
 
 class FakeSubscriber:
@@ -136,3 +136,32 @@ def test_a_subscriber_may_unsubscribe_itself_while_being_told_of_a_producer() ->
     router.add_producer(make_producer("alice"))
     assert leaving.added == staying.added == ["alice/video"]
     assert list(router.subscribers) == ["carol"]
+
+
+def test_a_screen_share_goes_to_everyone_but_the_person_sharing_it() -> None:
+    router = MediaRouter()
+    alice, bob = FakeSubscriber("alice"), FakeSubscriber("bob")
+    for subscriber in (alice, bob):
+        router.add_subscriber(subscriber)
+    screen = make_producer(owner_key("alice", SCREEN))
+    router.add_producer(screen)
+    assert (alice.added, bob.added) == ([], ["alice:screen/video"])
+    camera = make_producer("alice")
+    router.add_producer(camera)
+    assert router.producers_of("alice") == [camera]
+    assert router.producers_of_person("alice") == [screen, camera]
+    late = FakeSubscriber("alice")
+    router.remove_subscriber("alice")
+    router.add_subscriber(late)  # alice again (a reconnect): still nothing of her own
+    assert late.added == []
+
+
+@pytest.mark.parametrize(
+    ("participant_id", "source", "owner"),
+    [("p1-ab", CAMERA, "p1-ab"), ("p1-ab", SCREEN, "p1-ab:screen")],
+)
+def test_owner_keys_name_the_person_and_the_source(
+    participant_id: str, source: str, owner: str
+) -> None:
+    assert owner_key(participant_id, source) == owner
+    assert (person_of(owner), source_of(owner)) == (participant_id, source)

@@ -53,6 +53,7 @@ from loadtest.stage_traffic import (
     ms,
 )
 from rooms import grants
+from rooms.stage import MeetingRole
 from server.config import load_secret
 from sfu import peer
 
@@ -153,7 +154,7 @@ async def run_townhall(
         room = f"{ROOM_PREFIX}-townhall-{secrets.token_hex(4)}"  # others may use the server
         ws_url = server.base_url.replace("http://", "ws://") + "/ws"
 
-        def participant(identity: str, role: str, receiver: int) -> SyntheticParticipant:
+        def participant(identity: str, role: MeetingRole, receiver: int) -> SyntheticParticipant:
             grant = grants.JoinGrant(
                 room,
                 identity,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import jwt
 
-from rooms.stage import MEETING_ROLES
+from rooms.stage import MEETING_ROLES, MeetingRole
 
 ALGORITHM = "HS256"
 DEFAULT_TTL = 6 * 3600  # seconds: a long meeting, not a permanent credential
@@ -38,12 +38,12 @@ class JoinGrant:
     can_subscribe: bool = True
     # Meeting role (rooms/stage.py): moderator, speaker or audience. None: speaker when the
     # token may publish, audience otherwise (tokens made before roles existed).
-    role: str | None = None
+    role: MeetingRole | None = None
     # The agenda event a town hall belongs to: its questions and comments are stored there.
     event_id: int | None = None
 
     @property
-    def meeting_role(self) -> str:
+    def meeting_role(self) -> MeetingRole:
         if self.role is not None:
             return self.role
         return "speaker" if self.can_publish else "audience"
@@ -113,8 +113,9 @@ def verify(token: object, secret: str, now: int) -> JoinGrant:
         raise GrantError("unauthorized", "the join token names no valid identity")
     if not isinstance(name, str):
         raise GrantError("unauthorized", "the join token's name is not text")
-    role, event_id = claims.get("role"), claims.get("event_id")
-    if role is not None and role not in MEETING_ROLES:
+    claimed_role, event_id = claims.get("role"), claims.get("event_id")
+    role = next((r for r in MEETING_ROLES if r == claimed_role), None)
+    if claimed_role is not None and role is None:
         raise GrantError("unauthorized", "the join token names no valid meeting role")
     if event_id is not None and (not isinstance(event_id, int) or isinstance(event_id, bool)):
         raise GrantError("unauthorized", "the join token's event is not an id")

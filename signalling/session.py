@@ -173,7 +173,7 @@ class Session:
             disconnect=self._close,
             can_publish=role != "audience",
             can_subscribe=grant.can_subscribe,
-            role=role,  # type: ignore[arg-type]  # checked against MEETING_ROLES in verify
+            role=role,
             left_stage=self._left_stage,
         )
         self._refuse_when_full(grant)

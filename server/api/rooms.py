@@ -10,6 +10,7 @@ from rooms.agenda import event_meeting_room, meeting_room_name
 from rooms.directory import KINDS, MAX_DESCRIPTION, MAX_NAME, VISIBILITIES
 from rooms.errors import Conflict
 from rooms.membership import require
+from rooms.stage import MeetingRole
 from rooms.timefmt import zoned_iso
 from server.api.fields import Field
 from server.api.routing import Call, Route, secret_of
@@ -62,7 +63,7 @@ async def remove_member(call: Call) -> None:
     await call.community.directory.remove(call.me, call.path["room_id"], call.path["user_id"])
 
 
-def meeting_role(room_role: str, town_hall: bool, organiser: bool) -> str:
+def meeting_role(room_role: str, town_hall: bool, organiser: bool) -> MeetingRole:
     """Room owners and moderators moderate every meeting of their room, and so does whoever
     scheduled a town hall; in a town hall the other members are its audience, in the room's
     everyday meeting everyone speaks."""
@@ -71,7 +72,7 @@ def meeting_role(room_role: str, town_hall: bool, organiser: bool) -> str:
     return "audience" if town_hall else "speaker"
 
 
-def _join(call: Call, room: str, role: str, event_id: int | None = None) -> dict[str, Any]:
+def _join(call: Call, room: str, role: MeetingRole, event_id: int | None = None) -> dict[str, Any]:
     grant = grants.JoinGrant(
         room=room,
         identity=f"user-{call.me.id}",

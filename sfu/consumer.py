@@ -6,11 +6,12 @@ Sans-I/O like the producer: it rewrites the shared buffer's header in place and 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 
 from sfu.forwarding import VIDEO, Producer
 from sfu.retransmit import ResendLimiter
-from sfu.rtp import SEQ_TS_SSRC, Vp8Fields, write_picture_id
+from sfu.rtp import SEQ_TS_SSRC, Vp8Fields, wrap_rtx, write_picture_id
 
 # (NTP timestamp, RTP timestamp, packets sent, bytes sent) for a consumer's RTCP sender report;
 # the byte count includes RTP headers, a small overstatement of RFC 3550's payload octets.
@@ -51,6 +52,9 @@ class Consumer:
         "_tl0_delta",
         "_last_pid",
         "_last_tl0",
+        "rtx",
+        "rtx_sent",
+        "_rtx_seq",
     )
 
     def __init__(
@@ -62,11 +66,14 @@ class Consumer:
         resume_from: tuple[int, int] | None = None,
         report: SenderReport | None = None,
         layer: int = 0,
+        rtx: tuple[int, int] | None = None,
     ) -> None:
         """`resume_from` is the (sequence, timestamp) last sent on this SSRC by an earlier
         consumer, so a reused sender continues its numbering instead of jumping (RFC 3550 5.1).
         `report` receives this stream's sender-report facts whenever the publisher's change.
-        `layer` is the simulcast layer to start on (index into `producer.layers`)."""
+        `layer` is the simulcast layer to start on (index into `producer.layers`).
+        `rtx`: (payload type, SSRC) of the RTX stream the subscriber accepted (RFC 4588), on
+        which repairs go out, so they never disturb the media stream's loss statistics."""
         self.producer = producer
         self.layer = producer.layers[layer]  # the stream that feeds this consumer now
         self.target: Producer | None = None  # the layer to move to at its next key frame
@@ -83,6 +90,9 @@ class Consumer:
         self.closed = False
         self._send = send
         self._report = report
+        self.rtx = rtx
+        self.rtx_sent = 0
+        self._rtx_seq = secrets.randbelow(0x10000)  # RFC 3550 5.1: a random first number
         self._resuming = False
         self._started = False
         self._first_seq = 0  # the producer's sequence number of the first packet sent
@@ -307,7 +317,17 @@ class Consumer:
             (timestamp + self._ts_delta) & 0xFFFFFFFF,
             self.ssrc,
         )
-        self._send(buf)
+        if self.rtx is None:
+            self._send(buf)
+            return
+        rtx_payload_type, rtx_ssrc = self.rtx
+        try:
+            repair = wrap_rtx(buf, rtx_payload_type, rtx_ssrc, self._rtx_seq)
+        except ValueError:
+            return
+        self._rtx_seq = (self._rtx_seq + 1) & 0xFFFF
+        if self._send(repair):
+            self.rtx_sent += 1
 
     def sender_report(self, ntp: int, rtp: int) -> None:
         """Pass the publisher's NTP/RTP pair on in this stream's own RTP clock, so a receiver

@@ -308,3 +308,23 @@ def rtp_stream_id(data: bytes | bytearray, element_id: int) -> str | None:
         return bytes(data[start : start + length]).rstrip(b"\x00").decode("ascii")
     except UnicodeDecodeError:
         return None
+
+
+def wrap_rtx(packet: bytes | bytearray, payload_type: int, ssrc: int, seq: int) -> bytearray:
+    """An RTX retransmission of `packet` (RFC 4588 4): the same header and timestamp on the
+    RTX payload type, SSRC and sequence, the original sequence number (OSN) first in the
+    payload. Padding is left out (a repair needs none) and the P bit cleared."""
+    offset = payload_offset(packet)
+    end = len(packet)
+    if packet[0] & 0x20:
+        end -= packet[-1]
+        if end < offset:
+            raise ValueError("padding longer than the payload")
+    rtx = bytearray(packet[:offset])
+    rtx[0] &= ~0x20 & 0xFF
+    rtx[1] = (packet[1] & 0x80) | payload_type
+    original_seq = packet[2:4]
+    SEQ_TS_SSRC.pack_into(rtx, 2, seq & 0xFFFF, int.from_bytes(packet[4:8], "big"), ssrc)
+    rtx += original_seq
+    rtx += packet[offset:end]
+    return rtx

@@ -39,6 +39,7 @@ class _Slot:
     reusable: bool = False  # the client has answered this slot as inactive
     ssrc: int = 0
     payload_type: int = 0
+    rtx: tuple[int, int] | None = None  # (payload type, SSRC) when the client accepted RTX
     last_sent: tuple[int, int] | None = None
 
     def detach(self) -> None:
@@ -235,7 +236,7 @@ class SubscriberPeer:
         if self._closed:
             return
         await pc.setRemoteDescription(peer.description(answer, "answer"))
-        self._learn_negotiated(sdp.parse(pc.localDescription.sdp))
+        self._learn_negotiated(sdp.parse(pc.localDescription.sdp), sdp.parse(answer))
         self._attach_consumers()
 
     def _update_slots(self) -> bool:
@@ -270,8 +271,11 @@ class SubscriberPeer:
         self._slots.append(slot)
         return slot
 
-    def _learn_negotiated(self, sections: list[sdp.MediaSection]) -> None:
+    def _learn_negotiated(
+        self, sections: list[sdp.MediaSection], answer: list[sdp.MediaSection]
+    ) -> None:
         by_mid = {section.mid: section for section in sections}
+        answered = {section.mid: section for section in answer}
         for slot in self._slots:
             section = by_mid.get(slot.transceiver.mid)
             if section is None:
@@ -279,6 +283,7 @@ class SubscriberPeer:
             codec = section.codec(peer.CODEC_OF_KIND[slot.kind])
             slot.ssrc = section.media_ssrc or slot.ssrc
             slot.payload_type = codec.payload_type if codec else slot.payload_type
+            slot.rtx = _rtx_of(section, answered.get(section.mid), slot.payload_type)
             # Reusable only once the client has seen it inactive: reusing a slot that is still
             # active would hand the client a new participant's media without a track event.
             slot.reusable = slot.producer is None and slot.transceiver.direction == "inactive"
@@ -315,6 +320,7 @@ class SubscriberPeer:
                 self._output.send,
                 slot.last_sent,
                 report=functools.partial(peer.set_sender_report, slot.transceiver.sender),
+                rtx=slot.rtx,
             )
             producer.add_consumer(slot.consumer)
             if producer.owner in self._paused_video:
@@ -338,3 +344,17 @@ class SubscriberPeer:
             self._task.cancel()
         if self._pc is not None:
             await self._pc.close()
+
+
+def _rtx_of(
+    offer: sdp.MediaSection, answer: sdp.MediaSection | None, payload_type: int
+) -> tuple[int, int] | None:
+    """The RTX payload type and SSRC for repairs of `payload_type`, when our offer announced
+    an RTX stream (a FID group) and the client's answer kept an RTX codec for it."""
+    if answer is None or not offer.fid_groups:
+        return None
+    kept = {codec.payload_type for codec in answer.codecs}
+    for codec in offer.codecs:
+        if codec.name == "rtx" and codec.apt == payload_type and codec.payload_type in kept:
+            return codec.payload_type, offer.fid_groups[0][1]
+    return None

@@ -29,8 +29,11 @@ async def test_packets_lost_on_the_way_to_a_subscriber_are_resent_when_it_nacks(
                 return
         forward(self, buf, marker, seq, timestamp, keyframe)
 
+    over_rtx: list[bool] = []
+
     def counting_resend(self: Producer, consumer: Consumer, seq: int) -> None:
         resent.append(seq)
+        over_rtx.append(consumer.rtx is not None)
         resend(self, consumer, seq)
 
     monkeypatch.setattr(Consumer, "forward", lossy_forward)
@@ -46,6 +49,9 @@ async def test_packets_lost_on_the_way_to_a_subscriber_are_resent_when_it_nacks(
         assert len(dropped) >= 3
         # aiortc's receiver NACKs each gap; every dropped packet was asked for and resent.
         await eventually(lambda: {seq for _c, seq in dropped} <= set(resent), what="resends")
+        # aiortc accepts RTX (RFC 4588), so every repair went out on the RTX stream, and the
+        # decoder above got them back as media.
+        assert over_rtx and all(over_rtx)
 
 
 async def test_packets_a_publisher_loses_on_the_way_to_the_sfu_are_asked_for_again(

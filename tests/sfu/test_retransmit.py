@@ -9,7 +9,7 @@ import pytest
 from sfu.consumer import Consumer
 from sfu.forwarding import AUDIO, MAX_NACK_GAP, VIDEO, Producer, ProducerId
 from sfu.retransmit import PacketCache, ResendLimiter
-from sfu.rtp import unwrap_rtx
+from sfu.rtp import unwrap_rtx, wrap_rtx
 from tests.sfu.test_forwarding import (
     VP8_DELTA,
     VP8_KEY,
@@ -215,3 +215,33 @@ def test_a_late_packet_from_before_a_consumer_started_is_not_sent_to_it() -> Non
     assert [fields(p)[2] for p in early_out.packets] == [10, 12, 13, 11]
     assert [fields(p)[2] for p in late_out.packets] == [13]
     assert early.packets_sent == 3 and late_joiner.packets_sent == 1
+
+
+@pytest.mark.parametrize(
+    ("ext", "padding"), [(b"", 0), (bytes([0xBE, 0xDE, 0, 1, 0x32, 1, 2, 3]), 0), (b"", 4)]
+)
+def test_wrapping_as_rtx_and_unwrapping_gives_back_the_packet(ext: bytes, padding: int) -> None:
+    first = 0x80 | (0x10 if ext else 0) | (0x20 if padding else 0)
+    pad = b"\x00" * (padding - 1) + bytes([padding]) if padding else b""
+    header = struct.pack("!BBHII", first, 0x80 | 96, 5000, 123456, 0xAAAA0001)
+    packet = header + ext + VP8_DELTA + pad
+    wrapped = wrap_rtx(packet, 97, 0xCCCC0001, seq=0xFFFF)
+    assert fields(bytes(wrapped)) == (1, 97, 0xFFFF, 123456, 0xCCCC0001)
+    assert wrapped[0] & 0x20 == 0 and bytes(wrapped[len(header) + len(ext) :][:2]) == b"\x13\x88"
+    unwrapped = unwrap_rtx(bytes(wrapped), 96, 0xAAAA0001)
+    assert unwrapped == bytes([first & ~0x20]) + packet[1 : len(packet) - padding]
+
+
+def test_a_nacked_packet_goes_out_on_the_rtx_stream_when_the_subscriber_took_rtx() -> None:
+    source, consumer, out = started_consumer()
+    consumer.rtx = (101, 0xBBBB0002)
+    first_sent = out.packets[4]
+    out.packets.clear()
+    for _round in range(2):  # two NACKs, a second apart: two repairs, numbered in turn
+        consumer.nack([fields(first_sent)[2]], now=1.0 + _round)
+    assert len(out.packets) == 2 and consumer.rtx_sent == 2
+    first, second = (fields(packet) for packet in out.packets)
+    assert (first[1], first[4]) == (101, 0xBBBB0002)
+    assert (second[2] - first[2]) & 0xFFFF == 1
+    assert unwrap_rtx(out.packets[0], 100, 0xBBBB0001) == first_sent
+    assert consumer.packets_sent == 10  # repairs are not media packets

@@ -8,6 +8,7 @@ the highest id a member has seen.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.accounts import User
-from rooms.errors import Forbidden, Invalid, NotFound
+from rooms.errors import Conflict, Forbidden, Invalid, NotFound
 from rooms.membership import require
 from rooms.permissions import may
 from rooms.schema import attachments, memberships, messages, rooms, users
@@ -26,6 +27,7 @@ MAX_TEXT = 4000
 MAX_ATTACHMENTS = 10
 PAGE_DEFAULT, PAGE_MAX = 50, 100
 REPLY_PREVIEW = 200
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 def room_topic(room_id: int) -> str:
@@ -49,7 +51,13 @@ class Chat(CommunityService):
         text: str,
         reply_to: int | None = None,
         attachment_ids: Sequence[int] = (),
+        client_id: str | None = None,
     ) -> dict[str, Any]:
+        """Store and announce a message. With `client_id`, a retry of a post whose answer was
+        lost returns the stored message instead of storing it twice (nothing is announced
+        again)."""
+        if client_id is not None and not CLIENT_ID.fullmatch(client_id):
+            raise Invalid("client_id is 8-64 letters, digits, '-' or '_'", "client_id")
         ids = list(dict.fromkeys(attachment_ids))
         if len(ids) > MAX_ATTACHMENTS:
             raise Invalid(f"at most {MAX_ATTACHMENTS} attachments per message", "attachments")
@@ -57,6 +65,10 @@ class Chat(CommunityService):
         now = self._now()
         async with self._db.write() as conn:
             await require(conn, room_id, user.id, "post")
+            if client_id is not None:
+                earlier = await self._posted_before(conn, user.id, room_id, client_id)
+                if earlier is not None:
+                    return earlier
             if reply_to is not None:
                 await self._check_reply(conn, room_id, reply_to)
             if ids:
@@ -70,6 +82,7 @@ class Chat(CommunityService):
                         text=text,
                         reply_to=reply_to,
                         created_at=now,
+                        client_id=client_id,
                     )
                     .returning(messages.c.id)
                 )
@@ -88,6 +101,23 @@ class Chat(CommunityService):
         self._bus.publish(
             room_topic(room_id), {"type": "chat_message", "room_id": room_id, "message": message}
         )
+        return message
+
+    async def _posted_before(
+        self, conn: AsyncConnection, author_id: int, room_id: int, client_id: str
+    ) -> dict[str, Any] | None:
+        found = (
+            await conn.execute(
+                select(messages.c.id, messages.c.room_id).where(
+                    messages.c.author_id == author_id, messages.c.client_id == client_id
+                )
+            )
+        ).one_or_none()
+        if found is None:
+            return None
+        if found.room_id != room_id:
+            raise Conflict("this client_id was used for a message in another room", "client_id")
+        [message] = await render(conn, [found.id])
         return message
 
     async def edit(self, user: User, message_id: int, text: str) -> dict[str, Any]:

@@ -94,8 +94,12 @@ messages = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("edited_at", BigInteger),
     Column("deleted", Boolean, nullable=False, server_default="0"),
+    # Chosen by the sending client once per message and sent again on every retry, so a retry
+    # after a lost answer finds the message instead of posting it twice.
+    Column("client_id", String(64)),
     # History pages and unread counts walk one room's messages by id.
     Index(None, "room_id", "id"),
+    Index(None, "author_id", "client_id", unique=True),
 )
 
 attachments = Table(

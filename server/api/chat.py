@@ -30,6 +30,7 @@ async def post_message(call: Call) -> dict[str, Any]:
         body["text"] or "",
         reply_to=body["reply_to"],
         attachment_ids=body["attachments"] or (),
+        client_id=body["client_id"],
     )
 
 
@@ -119,6 +120,11 @@ ROUTES = [
             Field("text", max_length=MAX_TEXT),
             Field("reply_to", kind=int, minimum=1),
             Field("attachments", kind=list, items=int, max_length=MAX_ATTACHMENTS),
+            Field(
+                "client_id",
+                max_length=64,
+                description="chosen once per message, sent again on retries: no duplicates",
+            ),
         ),
         tags=("chat",),
     ),

@@ -470,3 +470,24 @@ async def test_an_invite_needs_no_body_and_unknown_api_paths_answer_json(api: Ap
     assert missing["error"]["code"] == "not_found"
     wrong = await api.call("PUT", "/api/rooms", ani, expect=405)
     assert wrong["error"]["code"] == "method_not_allowed"
+
+
+async def test_a_retried_post_with_the_same_client_id_is_stored_once(api: Api) -> None:
+    ani, _ = await api.user("ani")
+    room = await api.room(ani)
+    other = await api.room(ani, name="Lain")
+    path = f"/api/rooms/{room['id']}/messages"
+    body = {"text": "rapat jam 7", "client_id": "c-7f3a9b21d4"}
+    first = await api.call("POST", path, ani, json=body, expect=201)
+    again = await api.call("POST", path, ani, json=body, expect=201)
+    assert again == first
+    page = await api.call("GET", path, ani)
+    assert [m["id"] for m in page["messages"]] == [first["id"]]
+    elsewhere = await api.call(
+        "POST", f"/api/rooms/{other['id']}/messages", ani, json=body, expect=409
+    )
+    assert elsewhere["error"]["field"] == "client_id"
+    bad = await api.call(
+        "POST", path, ani, json={"text": "x", "client_id": "no spaces!"}, expect=400
+    )
+    assert bad["error"]["field"] == "client_id"

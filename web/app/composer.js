@@ -160,7 +160,7 @@ export class Composer {
     }
     const reply = this.mode && this.mode.reply;
     const pending = {
-      pending: true, localId: ++localIds, text,
+      pending: true, localId: ++localIds, clientId: newClientId(), text,
       author: this.app.me, attachments: [], staged: this.staged,
       localPreviews: this.staged.map((item) => item.preview).filter(Boolean),
       reply_to: reply ? { id: reply.id, author_name: reply.author ? reply.author.display_name : "", text: (reply.text || "").slice(0, 200) } : null,
@@ -189,6 +189,7 @@ export class Composer {
       if (pending.text) body.text = pending.text;
       if (pending.reply_to) body.reply_to = pending.reply_to.id;
       if (ids.length) body.attachments = ids;
+      body.client_id = pending.clientId; // the same on every retry: the server stores it once
       pending.attachmentIds = ids;
       const message = await api("POST", `/api/rooms/${this.chat.roomId}/messages`, body);
       this.forget(pending);
@@ -300,4 +301,11 @@ async function shrink(file) {
   } catch {
     return file;
   }
+}
+
+// 128 random bits as hex: crypto.randomUUID needs a secure context, which a WebView on a
+// plain-http LAN server is not; getRandomValues works everywhere.
+function newClientId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -23,6 +23,18 @@ const FINAL_ERRORS = new Set([
 // `bye` reasons after which reconnecting is wrong: someone (or a moderator) ended this visit.
 const FINAL_BYES = new Set(["replaced", "removed", "banned", "ended"]);
 
+// Where a received track goes: the camera's audio and video, or the shared screen's.
+function mediaKey(source, kind) {
+  if (source === "screen") return kind === "video" ? "screen" : "screenAudio";
+  return kind;
+}
+
+// pause_video and video_size name the screen only: "camera" is the default (and all an older
+// server understands).
+function sourceField(source) {
+  return source === "screen" ? { source } : {};
+}
+
 export function waitForIceGathering(pc, limitMs = ICE_GATHER_LIMIT_MS) {
   if (pc.iceGatheringState === "complete") return Promise.resolve();
   return new Promise((resolve) => {
@@ -42,7 +54,10 @@ export function waitForIceGathering(pc, limitMs = ICE_GATHER_LIMIT_MS) {
 // Events (all CustomEvent, payload in `detail`):
 //   welcome {participant, participants}   participant-joined {participant}
 //   participant-left {participantId, reason}   participant-updated {participant}
-//   media {participantId, audio: MediaStreamTrack|null, video: MediaStreamTrack|null}
+//   media {participantId, audio, video, screen, screenAudio: MediaStreamTrack|null}
+//     (screen, screenAudio: their shared screen, a separate tile)
+//   screen-share {stream: MediaStream|null, error: {code, message}|null}: our own share
+//     started (answered by the server) or ended (by us, the browser, the server or a refusal)
 //   server-error {code, message, final}   closed {reason, final}   publishing {}
 //   active-speakers {speakers: [participant id, loudest first]}
 // Stage (town halls, docs/protocol.md "Stage"): lobby-wait {message}, lobby {waiting},
@@ -58,8 +73,15 @@ export class KamarClient extends EventTarget {
     this.localStream = localStream;
     this.self = null;
     this.participants = new Map(); // id -> Participant (others only)
-    this.tracks = {}; // mid -> {participant_id, kind}, from the latest subscribe_offer
+    this.tracks = {}; // mid -> {participant_id, kind, source}, from the latest subscribe_offer
     this.publishPc = null;
+    // Screen sharing (docs/protocol.md, publish_offer with source "screen"): a second publish
+    // connection of its own, offered while sharing and closed when the share stops.
+    this.screenPc = null;
+    this.screenStream = null;
+    this._screenOffered = false;
+    this._screenAnswered = false;
+    this._cameraAnswered = false;
     this.subscribePc = null;
     this.iceServers = [];
     this.ws = null;
@@ -93,13 +115,62 @@ export class KamarClient extends EventTarget {
   }
 
   // Stop (or restart) receiving one participant's video, e.g. while its tile is off screen.
-  setVideoPaused(participantId, paused) {
-    this._send({ type: "pause_video", participant_id: participantId, paused });
+  // `source`: "camera" or "screen" (their shared screen).
+  setVideoPaused(participantId, paused, source = "camera") {
+    this._send({ type: "pause_video", participant_id: participantId, paused, ...sourceField(source) });
   }
 
   // The size (device pixels) one participant's video is shown at; 0 x 0: not shown anywhere.
-  setVideoSize(participantId, width, height) {
-    this._send({ type: "video_size", participant_id: participantId, width, height });
+  setVideoSize(participantId, width, height, source = "camera") {
+    this._send({ type: "video_size", participant_id: participantId, width, height, ...sourceField(source) });
+  }
+
+  // Share a screen (a stream from getDisplayMedia): a second, sendonly publish connection
+  // offered with source "screen". `screen-share` fires once the server answered, and again
+  // with stream null when the share ends. The browser's own "stop sharing" ends it too.
+  async startScreenShare(stream) {
+    const video = stream.getVideoTracks()[0];
+    if (!video || this.screenPc || !this.self || !this.self.can_publish) {
+      for (const track of stream.getTracks()) track.stop();
+      return false;
+    }
+    // Text on a screen must stay sharp: lose frames rather than resolution when short of bandwidth.
+    if ("contentHint" in video && !video.contentHint) video.contentHint = "detail";
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: "max-bundle" });
+    this.screenPc = pc;
+    this.screenStream = stream;
+    this._screenOffered = false;
+    this._screenAnswered = false;
+    for (const track of stream.getTracks()) {
+      track.addEventListener("ended", () => {
+        if (this.screenStream === stream) this.stopScreenShare();
+      });
+    }
+    pc.addTransceiver(video, { direction: "sendonly", streams: [stream] });
+    const audio = stream.getAudioTracks()[0]; // a shared tab's sound, when the browser gave it
+    if (audio) pc.addTransceiver(audio, { direction: "sendonly", streams: [stream] });
+    try {
+      await pc.setLocalDescription(await pc.createOffer());
+      await waitForIceGathering(pc);
+    } catch (error) {
+      if (pc === this.screenPc) this._endScreenShare({ code: "bad_sdp", message: String(error) });
+      return false;
+    }
+    if (pc !== this.screenPc) return false; // stopped while gathering
+    this._send({ type: "publish_offer", sdp: pc.localDescription.sdp, source: "screen" });
+    this._screenOffered = true;
+    return true;
+  }
+
+  // Stop sharing: tell the server (when it knows of the share) and let go of the stream.
+  stopScreenShare() {
+    if (!this.screenPc) return;
+    if (this._screenOffered) this._send({ type: "unpublish", source: "screen" });
+    this._endScreenShare(null);
+  }
+
+  get sharingScreen() {
+    return !!this.screenPc;
   }
 
   // Go on stage (promoted by a moderator): publish this camera and microphone.
@@ -114,6 +185,7 @@ export class KamarClient extends EventTarget {
   stopPublishing() {
     if (this.publishPc) this.publishPc.close();
     this.publishPc = null;
+    this._endScreenShare(null);
     if (this.localStream) for (const track of this.localStream.getTracks()) track.stop();
     this.localStream = null;
   }
@@ -149,7 +221,8 @@ export class KamarClient extends EventTarget {
     this._closePeers();
   }
 
-  // Per other participant: video frames decoded and audio packets received so far.
+  // Per other participant: video frames decoded and audio packets received so far, the camera
+  // as `audio`/`video`, a shared screen as `screen` (video) and `screenAudio`.
   async stats() {
     const result = {};
     if (!this.subscribePc) return result;
@@ -163,11 +236,16 @@ export class KamarClient extends EventTarget {
       if (entry.type !== "inbound-rtp") return;
       const info = this.tracks[entry.mid] || byTrackId.get(entry.trackIdentifier);
       if (!info) return;
+      const videoSlot = () => ({
+        packetsReceived: 0, packetsLost: 0, framesDecoded: 0, frameWidth: 0, frameHeight: 0, freezeCount: 0,
+      });
       const mine = (result[info.participant_id] ||= {
         audio: { packetsReceived: 0, packetsLost: 0 },
-        video: { packetsReceived: 0, packetsLost: 0, framesDecoded: 0, frameWidth: 0, frameHeight: 0, freezeCount: 0 },
+        video: videoSlot(),
+        screen: videoSlot(),
+        screenAudio: { packetsReceived: 0, packetsLost: 0 },
       });
-      const slot = mine[entry.kind];
+      const slot = mine[mediaKey(info.source, entry.kind)];
       slot.packetsReceived += entry.packetsReceived || 0;
       slot.packetsLost += entry.packetsLost || 0;
       if (entry.kind === "video") {
@@ -220,11 +298,26 @@ export class KamarClient extends EventTarget {
     this.publishPc = null;
     this.subscribePc = null;
     this.tracks = {};
+    this._endScreenShare(null); // a share ends with its connection: sharing again is a choice
+  }
+
+  // The share is over (whoever ended it): close its connection and stop capturing the screen.
+  _endScreenShare(error) {
+    if (!this.screenPc) return;
+    const stream = this.screenStream;
+    this.screenPc.close();
+    this.screenPc = null;
+    this.screenStream = null;
+    this._screenOffered = false;
+    this._screenAnswered = false;
+    if (stream) for (const track of stream.getTracks()) track.stop();
+    this._emit("screen-share", { stream: null, error });
   }
 
   async _publish() {
     const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: "max-bundle" });
     this.publishPc = pc;
+    this._cameraAnswered = false;
     for (const track of this.localStream.getTracks()) {
       const init = { direction: "sendonly", streams: [this.localStream] };
       if (track.kind === "video") init.sendEncodings = simulcastEncodings(track);
@@ -262,11 +355,13 @@ export class KamarClient extends EventTarget {
   // Tell the UI which receiving tracks belong to whom, after every offer (transceivers are reused).
   _announceMedia() {
     const media = new Map();
-    for (const id of this.participants.keys()) media.set(id, { audio: null, video: null });
+    for (const id of this.participants.keys()) {
+      media.set(id, { audio: null, video: null, screen: null, screenAudio: null });
+    }
     for (const transceiver of this.subscribePc.getTransceivers()) {
       const info = this.tracks[transceiver.mid];
       if (!info || !media.has(info.participant_id)) continue;
-      media.get(info.participant_id)[info.kind] = transceiver.receiver.track;
+      media.get(info.participant_id)[mediaKey(info.source, info.kind)] = transceiver.receiver.track;
     }
     for (const [participantId, tracks] of media) this._emit("media", { participantId, ...tracks });
   }
@@ -290,7 +385,22 @@ KamarClient.prototype._handlers = {
     }
   },
   publish_answer(message) {
+    if (message.source === "screen") {
+      const pc = this.screenPc;
+      if (!pc || this._screenAnswered) return;
+      this._screenAnswered = true;
+      pc.setRemoteDescription({ type: "answer", sdp: message.sdp })
+        .then(() => {
+          if (pc === this.screenPc) this._emit("screen-share", { stream: this.screenStream, error: null });
+        })
+        .catch((error) => {
+          console.error("kamar: the server's screen answer was refused", error);
+          if (pc === this.screenPc) this.stopScreenShare();
+        });
+      return;
+    }
     if (!this.publishPc) return;
+    this._cameraAnswered = true;
     this.publishPc
       .setRemoteDescription({ type: "answer", sdp: message.sdp })
       .then(() => this._emit("publishing", {}))
@@ -311,10 +421,12 @@ KamarClient.prototype._handlers = {
     const participant = message.participant;
     if (this.self && participant.id === this.self.id) {
       this.self = participant;
-      // Sent back to the audience: the server closed its side of the publish connection.
-      if (!participant.can_publish && this.publishPc) {
-        this.publishPc.close();
+      // Sent back to the audience: the server closed its side of the publish connections
+      // (the screen share's too), so there is nothing to unpublish.
+      if (!participant.can_publish || participant.role === "audience") {
+        if (this.publishPc) this.publishPc.close();
         this.publishPc = null;
+        this._endScreenShare(null);
       }
     } else {
       this.participants.set(participant.id, participant);
@@ -359,6 +471,13 @@ KamarClient.prototype._handlers = {
     this._lastError = message;
     const final = FINAL_ERRORS.has(message.code);
     console.warn(`kamar: server error ${message.code}: ${message.message}`);
+    // A refused screen offer (the camera's is answered first: it is sent right after welcome).
+    if (message.in_reply_to === "publish_offer" && this.screenPc && !this._screenAnswered
+        && (this._cameraAnswered || !this.publishPc)) {
+      this._endScreenShare({ code: message.code, message: message.message });
+      return;
+    }
+    if (message.in_reply_to === "publish_offer") this._cameraAnswered = true; // refused, but settled
     this._emit("server-error", { code: message.code, message: message.message, final });
   },
 };

@@ -1,12 +1,14 @@
-// Meeting page: /r/ROOM?token=JWT. Tiles for everyone, mute/camera/leave, reconnect on drops.
+// Meeting page: /r/ROOM?token=JWT. Tiles for everyone (tiles.js), mute/camera/leave, screen
+// sharing for speakers (screenshare.js), reconnect on drops.
 // Town halls (a "stage"): speakers and moderators are tiles, the current speaker large; the
 // audience watches without camera or microphone, raises hands, asks, comments and reacts.
 import { KamarClient } from "/static/protocol.js";
 import { pageLanguage, t } from "/static/strings.js";
 import { StagePanel } from "/static/stage.js";
+import { TileBoard } from "/static/tiles.js";
+import { ScreenShare } from "/static/screenshare.js";
 
 const RECONNECT_DELAYS_MS = [1000, 2000, 4000, 8000, 8000];
-const SELF = "self"; // our own tile keeps this key: our participant id changes on reconnect
 const $ = (id) => document.getElementById(id);
 
 const room = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "");
@@ -22,11 +24,13 @@ const state = {
   stageLayout: claims.event_id != null || claims.role === "audience",
   goingOnStage: false,
 };
-const tiles = new Map(); // participant id -> tile
-const media = new Map(); // participant id -> {audio, video}: the latest tracks announced
-const pausedVideo = new Map(); // participant id -> whether we asked the server to pause it
-let mainKey = null; // the tile shown large in the stage layout
-let speakers = []; // active speakers, loudest first
+const board = new TileBoard({ container: $("tiles"), onPlayBlocked: () => { $("sound-banner").hidden = false; } });
+const screenShare = new ScreenShare({
+  button: $("btn-screen"),
+  mayShare: () => state.phase === "joined" && !!state.self && state.self.can_publish && !isAudience(),
+  onStream: (stream) => board.setScreenStream(stream),
+  notify: (text) => showStageNotice(text),
+});
 let client = null;
 let localStream = null;
 let panel = null;
@@ -106,76 +110,12 @@ function renderButtons() {
   hand.disabled = state.phase !== "joined";
   hand.textContent = raised ? t.lowerHand : t.raiseHand;
   hand.setAttribute("aria-pressed", String(raised));
-}
-
-function makeTile(id, name, isSelf) {
-  const el = document.createElement("figure");
-  el.className = isSelf ? "tile self" : "tile";
-  el.dataset.participantId = id;
-  const video = document.createElement("video");
-  video.autoplay = true;
-  video.playsInline = true;
-  video.muted = true; // sound goes through the <audio> element, so video autoplay always works
-  const audio = document.createElement("audio");
-  audio.autoplay = true;
-  const label = document.createElement("figcaption");
-  const nameEl = document.createElement("span");
-  nameEl.className = "name";
-  nameEl.textContent = name;
-  const badge = document.createElement("span");
-  badge.className = "badge";
-  label.append(nameEl, badge);
-  el.append(video, audio, label);
-  $("tiles").append(el);
-  const tile = {
-    el, video, audio, nameEl, badge, videoTrack: null, audioTrack: null, onScreen: true, sentSize: null,
-  };
-  tiles.set(id, tile);
-  if (isSelf) {
-    if (localStream) video.srcObject = localStream;
-  } else {
-    visibility.observe(el);
-    resizing.observe(video);
-    if (media.has(id)) attachMedia({ participantId: id, ...media.get(id) });
-  }
-  return tile;
-}
-
-function updateTile(participant) {
-  const isSelf = state.self && participant.id === state.self.id;
-  const tile = tiles.get(isSelf ? SELF : participant.id);
-  if (!tile) return;
-  tile.badge.textContent = participant.audio_muted ? t.mutedBadge : "";
-  tile.el.classList.toggle("camera-off", participant.video_muted);
-}
-
-function removeTile(id) {
-  const tile = tiles.get(id);
-  if (!tile) return;
-  if (mainKey === id) mainKey = null;
-  visibility.unobserve(tile.el);
-  resizing.unobserve(tile.video);
-  tile.video.srcObject = null;
-  tile.audio.srcObject = null;
-  tile.el.remove();
-  tiles.delete(id);
-  renderAlone();
-}
-
-function clearRemoteTiles() {
-  for (const id of [...tiles.keys()]) if (id !== SELF) removeTile(id);
+  screenShare.render();
 }
 
 function renderAlone() {
   const others = client ? client.participants.size : 0;
   $("alone").hidden = state.phase !== "joined" || others > 0 || state.stageLayout;
-  $("tiles").dataset.count = String(tiles.size);
-}
-
-// Which tiles exist: everyone in an ordinary meeting; on a stage only speakers and moderators
-// (the audience is a number in the header, and has no tile of its own either).
-function wantsTile(participant) {
-  return !state.stageLayout || participant.role !== "audience";
 }
 
 function syncTiles() {
@@ -184,123 +124,19 @@ function syncTiles() {
     state.stageLayout = true; // stays on: layouts should not flip back and forth
     if (!panel.tab) panel.open(state.self.role === "moderator" ? "people" : "qa");
   }
-  if (wantsTile(state.self) && !tiles.has(SELF)) {
-    makeTile(SELF, `${state.self.name} (${t.you})`, true);
-    $("tiles").prepend(tiles.get(SELF).el);
-  } else if (!wantsTile(state.self)) {
-    removeTile(SELF);
-  }
-  for (const participant of client.participants.values()) {
-    if (!wantsTile(participant)) {
-      removeTile(participant.id);
-      continue;
-    }
-    if (!tiles.has(participant.id)) makeTile(participant.id, participant.name, false);
-    updateTile(participant);
-  }
+  $("meeting").classList.toggle("stage-layout", state.stageLayout);
+  board.sync({ self: state.self, participants: [...client.participants.values()], stageLayout: state.stageLayout });
   const audience = [state.self, ...client.participants.values()].filter((p) => p.role === "audience").length;
   $("audience-count").textContent = t.audienceCount(audience);
   $("audience-count").hidden = !state.stageLayout;
-  layoutStage();
   renderAlone();
   renderButtons();
   if (panel) panel.participantsChanged();
 }
 
-// The stage: whoever speaks now (not ourselves) is large; when nobody speaks the last one stays.
-function layoutStage() {
-  $("tiles").classList.toggle("stage", state.stageLayout);
-  $("meeting").classList.toggle("stage-layout", state.stageLayout);
-  if (!state.stageLayout) {
-    for (const tile of tiles.values()) tile.el.classList.remove("main");
-    return;
-  }
-  const selfId = state.self && state.self.id;
-  const speaking = speakers.find((id) => id !== selfId && tiles.has(id));
-  if (speaking) mainKey = speaking;
-  if (!mainKey || !tiles.has(mainKey) || (mainKey === SELF && tiles.size > 1)) {
-    mainKey = [...tiles.keys()].find((key) => key !== SELF) || (tiles.has(SELF) ? SELF : null);
-  }
-  for (const [key, tile] of tiles) tile.el.classList.toggle("main", key === mainKey);
-}
-
-// Video nobody can see costs the server and the phone's data plan for nothing: tiles scrolled
-// out of view, and every tile while the page is in the background, get their video paused.
-const visibility = new IntersectionObserver((entries) => {
-  for (const entry of entries) {
-    const tile = tiles.get(entry.target.dataset.participantId);
-    if (!tile) continue;
-    tile.onScreen = entry.isIntersecting;
-    syncVideoPause(entry.target.dataset.participantId, tile);
-  }
-});
-
-function syncVideoPause(id, tile) {
-  if (id === SELF || !client || state.phase !== "joined") return;
-  const paused = !tile.onScreen || document.visibilityState !== "visible";
-  // Kept per participant, not per tile: the server remembers a pause across tiles coming and going.
-  if (paused === (pausedVideo.get(id) || false)) return;
-  pausedVideo.set(id, paused);
-  client.setVideoPaused(id, paused);
-}
-
-// The server forwards the simulcast layer that fills each tile: tell it the size each remote
-// video is shown at, in device pixels, whenever that changes by more than a few pixels.
-const resizing = new ResizeObserver((entries) => {
-  for (const entry of entries) {
-    const id = entry.target.parentElement && entry.target.parentElement.dataset.participantId;
-    const tile = tiles.get(id);
-    if (tile) sendVideoSize(id, tile);
-  }
-});
-
-function sendVideoSize(id, tile) {
-  if (id === SELF || !client || state.phase !== "joined") return;
-  const box = tile.video.getBoundingClientRect();
-  const width = Math.round(box.width * devicePixelRatio);
-  const height = Math.round(box.height * devicePixelRatio);
-  const last = tile.sentSize;
-  if (last && Math.abs(last.width - width) < 8 && Math.abs(last.height - height) < 8) return;
-  tile.sentSize = { width, height };
-  client.setVideoSize(id, width, height);
-}
-
-document.addEventListener("visibilitychange", () => {
-  for (const [id, tile] of tiles) syncVideoPause(id, tile);
-});
-
-function showSpeakers(list) {
-  speakers = list;
-  const keys = new Set(list.map((id) => (state.self && id === state.self.id ? SELF : id)));
-  for (const [key, tile] of tiles) tile.el.classList.toggle("speaking", keys.has(key));
-  layoutStage();
-}
-
-function play(element) {
-  element.play().catch((error) => {
-    if (error.name === "NotAllowedError") $("sound-banner").hidden = false;
-  });
-}
-
-function attachMedia({ participantId, audio, video }) {
-  media.set(participantId, { audio, video });
-  const tile = tiles.get(participantId);
-  if (!tile) return;
-  if (video !== tile.videoTrack) {
-    tile.videoTrack = video;
-    tile.video.srcObject = video ? new MediaStream([video]) : null;
-    if (video) play(tile.video);
-  }
-  if (audio !== tile.audioTrack) {
-    tile.audioTrack = audio;
-    tile.audio.srcObject = audio ? new MediaStream([audio]) : null;
-    if (audio) play(tile.audio);
-  }
-}
-
 $("sound-banner").addEventListener("click", () => {
   $("sound-banner").hidden = true;
-  for (const tile of tiles.values()) if (tile.audioTrack) play(tile.audio);
+  board.playAll();
 });
 
 $("btn-mic").addEventListener("click", () => {
@@ -331,7 +167,8 @@ $("btn-leave-lobby").addEventListener("click", leaveMeeting);
 $("btn-rejoin").addEventListener("click", () => location.reload());
 
 function end(text, canRejoin) {
-  clearRemoteTiles();
+  board.active = false;
+  board.clearRemote();
   if (localStream) for (const track of localStream.getTracks()) track.stop();
   $("ended-text").textContent = text;
   $("btn-rejoin").hidden = !canRejoin;
@@ -369,19 +206,18 @@ async function goOnStage() {
   // A mute_all while we were audience left us marked muted: we go on stage with both on.
   if (state.self.audio_muted && state.micOn) client.setMuted("audio", false);
   if (state.self.video_muted && state.camOn) client.setMuted("video", false);
-  const own = tiles.get(SELF);
-  if (own) own.video.srcObject = stream;
+  board.setLocalStream(stream);
   renderButtons();
 }
 
-// Back in the audience: the server dropped our tracks; stop the camera and the publish connection.
+// Back in the audience: the server dropped our tracks (a screen share's too); stop the camera,
+// the screen capture and the publish connections.
 function leaveStage(notify) {
   client.stopPublishing();
   localStream = null;
   state.micOn = false;
   state.camOn = false;
-  const own = tiles.get(SELF);
-  if (own) own.video.srcObject = null;
+  board.setLocalStream(null);
   if (notify) showStageNotice(t.backToAudience);
   renderButtons();
 }
@@ -391,8 +227,6 @@ function onSelfUpdated(participant) {
   state.self = participant;
   if (before === "audience" && participant.role !== "audience") goOnStage();
   else if (before && before !== "audience" && participant.role === "audience") leaveStage(true);
-  const own = tiles.get(SELF);
-  if (own) own.badge.textContent = participant.audio_muted ? t.mutedBadge : "";
 }
 
 const END_TEXTS = {
@@ -407,7 +241,7 @@ function wireClient() {
     state.reconnects = 0;
     document.body.dataset.phase = "joined";
     $("waiting").hidden = true;
-    pausedVideo.clear(); // a new connection: the server remembers nothing of the old one
+    board.active = true;
     setStatus("");
     // A reconnect starts with the token's role: a promotion does not survive it.
     if (isAudience() && localStream) leaveStage(false);
@@ -421,17 +255,17 @@ function wireClient() {
   });
   client.addEventListener("participant-joined", () => syncTiles());
   client.addEventListener("participant-left", ({ detail }) => {
-    removeTile(detail.participantId);
-    media.delete(detail.participantId);
-    pausedVideo.delete(detail.participantId);
+    board.forget(detail.participantId);
     syncTiles();
   });
   client.addEventListener("participant-updated", ({ detail }) => {
     if (state.self && detail.participant.id === state.self.id) onSelfUpdated(detail.participant);
     syncTiles();
   });
-  client.addEventListener("media", ({ detail }) => attachMedia(detail));
-  client.addEventListener("active-speakers", ({ detail }) => showSpeakers(detail.speakers));
+  client.addEventListener("media", ({ detail }) => board.attachMedia(detail));
+  client.addEventListener("active-speakers", ({ detail }) => {
+    board.showSpeakers(detail.speakers, state.self && state.self.id);
+  });
   client.addEventListener("lobby-wait", () => {
     state.phase = "waiting";
     document.body.dataset.phase = "waiting";
@@ -465,8 +299,8 @@ function wireClient() {
 
 function onClosed({ reason, final }) {
   if (state.phase === "left") return;
-  clearRemoteTiles();
-  media.clear(); // those tracks ended with their connection
+  board.active = false;
+  board.clearRemote();
   if (reason === "replaced") {
     state.phase = "ended";
     end(t.replaced, true);
@@ -517,6 +351,9 @@ async function start() {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   client = new KamarClient({ wsUrl: `${scheme}//${location.host}/ws`, token, room, localStream });
   window.kamarDebug.client = client;
+  board.client = client;
+  board.setLocalStream(localStream);
+  screenShare.attach(client);
   panel = new StagePanel({
     root: $("panel"), layer: $("reactions-layer"), client, scope: claims.event_id != null ? `e${claims.event_id}` : room,
   });
@@ -528,6 +365,7 @@ async function start() {
 window.kamarDebug = {
   client: null,
   state,
+  board,
   stats: () => (client ? client.stats() : Promise.resolve({})),
 };
 

@@ -28,6 +28,10 @@ const STRINGS = {
     tapForSound: "Ketuk untuk menyalakan suara",
     alone: "Belum ada orang lain di sini. Bagikan tautan kamar ini untuk mengundang.",
     mutedBadge: "mikrofon mati",
+    shareScreen: "Bagikan layar",
+    stopSharing: "Berhenti berbagi layar",
+    screenLabel: (name) => `${name} · layar`,
+    screenShareFailed: "Layar tidak bisa dibagikan: ",
 
     // Town halls (stage.js, moderation.js)
     raiseHand: "✋ Angkat tangan",
@@ -264,6 +268,10 @@ const STRINGS = {
     tapForSound: "Tap to turn on sound",
     alone: "Nobody else is here yet. Share this room's link to invite people.",
     mutedBadge: "muted",
+    shareScreen: "Share screen",
+    stopSharing: "Stop sharing",
+    screenLabel: (name) => `${name} · screen`,
+    screenShareFailed: "Could not share the screen: ",
 
     // Town halls (stage.js, moderation.js)
     raiseHand: "✋ Raise hand",

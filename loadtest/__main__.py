@@ -23,6 +23,7 @@ from typing import Any
 
 from loadtest import chat as chat_scenario
 from loadtest import townhall_cli
+from loadtest.chat_stats import ChatResult
 from loadtest.forward_bench import run_forward
 from loadtest.netns import reexec_in_private_netns
 from loadtest.plot import plot_sweep
@@ -171,7 +172,7 @@ def _chat(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
     import uvloop
 
-    results: list[chat_scenario.ChatResult] = []
+    results: list[ChatResult] = []
     for count in args.clients:
         scenario = chat_scenario.ChatScenario(
             clients=count,
@@ -198,7 +199,7 @@ def _chat(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return 0
 
 
-def _chat_summary(result: chat_scenario.ChatResult) -> None:
+def _chat_summary(result: ChatResult) -> None:
     def pair(a: object, b: object) -> str:
         return f"{a} / {b}"
 

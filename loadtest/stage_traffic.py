@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from loadtest.chat import Histogram, send_schedule
+from loadtest.chat_stats import Histogram, send_schedule
 from loadtest.client import SyntheticParticipant
 
 MAX_QUESTIONS_PER_S = 20.0

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from loadtest.chat import percentile
+from loadtest.chat_stats import percentile
 from loadtest.client import SyntheticParticipant
 from loadtest.measuring import difference, measured_server, runqueue_wait_seconds
 from loadtest.media import (

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from loadtest import chat
+from loadtest import chat, chat_clients, chat_stats
 from loadtest.__main__ import _client_counts
 from rooms.bus import Bus
 
@@ -30,18 +30,18 @@ from rooms.bus import Bus
 def test_percentile_is_the_nearest_rank(
     values: list[float], fraction: float, expected: float | None
 ) -> None:
-    assert chat.percentile(values, fraction) == expected
+    assert chat_stats.percentile(values, fraction) == expected
 
 
 @pytest.mark.parametrize("microseconds", [1.5, 80.0, 999.0, 1_234.5, 45_000.0, 9_876_543.0])
 def test_a_bucket_holds_its_delays_within_half_a_percent(microseconds: float) -> None:
-    middle = chat.bucket_value(chat.bucket_of(microseconds))
+    middle = chat_stats.bucket_value(chat_stats.bucket_of(microseconds))
     assert abs(middle - microseconds) / microseconds < 0.006
 
 
 def test_buckets_grow_with_the_delay_and_tiny_delays_share_bucket_zero() -> None:
-    assert chat.bucket_of(0.0) == chat.bucket_of(1.0) == 0
-    buckets = [chat.bucket_of(us) for us in (2.0, 10.0, 100.0, 1_000.0, 1e6)]
+    assert chat_stats.bucket_of(0.0) == chat_stats.bucket_of(1.0) == 0
+    buckets = [chat_stats.bucket_of(us) for us in (2.0, 10.0, 100.0, 1_000.0, 1e6)]
     assert buckets == sorted(set(buckets))
 
 
@@ -59,15 +59,15 @@ def test_buckets_grow_with_the_delay_and_tiny_delays_share_bucket_zero() -> None
 def test_histogram_percentiles_match_the_exact_ones_within_half_a_percent(
     delays_ms: list[float], fraction: float, expected_ms: float
 ) -> None:
-    histogram = chat.Histogram()
+    histogram = chat_stats.Histogram()
     for delay in delays_ms:
         histogram.add(delay * 1000)
-    assert chat.percentile(delays_ms, fraction) == expected_ms
+    assert chat_stats.percentile(delays_ms, fraction) == expected_ms
     assert histogram.percentile_ms(fraction) == pytest.approx(expected_ms, rel=0.005)
 
 
 def test_histograms_merge_and_keep_the_exact_maximum() -> None:
-    first, second = chat.Histogram(), chat.Histogram()
+    first, second = chat_stats.Histogram(), chat_stats.Histogram()
     for us in (1_000.0, 2_000.0):
         first.add(us)
     for us in (3_000.0, 123_456.0):
@@ -75,7 +75,7 @@ def test_histograms_merge_and_keep_the_exact_maximum() -> None:
     first.merge(second)
     assert first.total == 4 and first.max_us == 123_456.0
     assert first.percentile_ms(1.0) == 123.456  # capped at the exact maximum
-    assert chat.Histogram().percentile_ms(0.5) is None
+    assert chat_stats.Histogram().percentile_ms(0.5) is None
 
 
 @pytest.mark.parametrize(
@@ -91,20 +91,20 @@ def test_histograms_merge_and_keep_the_exact_maximum() -> None:
 def test_the_schedule_spaces_messages_evenly_and_senders_take_turns(
     rate: float, duration: float, senders: int, expected: list[tuple[float, int]]
 ) -> None:
-    schedule = chat.send_schedule(rate, duration, senders)
+    schedule = chat_stats.send_schedule(rate, duration, senders)
     assert [sender for _, sender in schedule] == [sender for _, sender in expected]
     assert [offset for offset, _ in schedule] == pytest.approx([o for o, _ in expected])
 
 
 def test_a_long_schedule_has_rate_times_duration_messages() -> None:
-    schedule = chat.send_schedule(200, 600, 10)
+    schedule = chat_stats.send_schedule(200, 600, 10)
     assert len(schedule) == 120_000 and schedule[-1][0] < 600
 
 
 @pytest.mark.parametrize(("rate", "duration", "senders"), [(0, 1, 1), (1, 0, 1), (1, 1, 0)])
 def test_the_schedule_refuses_nonsense(rate: float, duration: float, senders: int) -> None:
     with pytest.raises(ValueError):
-        chat.send_schedule(rate, duration, senders)
+        chat_stats.send_schedule(rate, duration, senders)
 
 
 @pytest.mark.parametrize(
@@ -114,7 +114,7 @@ def test_the_schedule_refuses_nonsense(rate: float, duration: float, senders: in
 def test_sockets_are_spread_over_the_accounts(
     clients: int, accounts: int, expected: list[int]
 ) -> None:
-    assert chat.socket_accounts(clients, accounts) == expected
+    assert chat_stats.socket_accounts(clients, accounts) == expected
 
 
 @pytest.mark.parametrize(
@@ -122,7 +122,7 @@ def test_sockets_are_spread_over_the_accounts(
     [(2000, 2, [1000, 1000]), (5, 2, [3, 2]), (7, 3, [3, 2, 2]), (1, 2, [1, 0])],
 )
 def test_clients_are_split_over_workers_evenly(count: int, parts: int, expected: list[int]) -> None:
-    assert chat.split(count, parts) == expected
+    assert chat_stats.split(count, parts) == expected
 
 
 def _frame(event: dict[str, Any]) -> str:
@@ -139,33 +139,33 @@ def _message(text: str) -> dict[str, Any]:
 
 
 def test_the_stamp_is_read_back_from_the_frame_the_server_sends() -> None:
-    text = chat.stamp(41, 123_456_789_012)
+    text = chat_clients.stamp(41, 123_456_789_012)
     frame = _frame({"type": "chat_message", "room_id": 1, "message": _message(text)})
-    assert chat.read_stamp(frame) == (41, 123_456_789_012)
+    assert chat_clients.read_stamp(frame) == (41, 123_456_789_012)
 
 
 @pytest.mark.parametrize(
     "event",
     [
-        {"type": "chat_edited", "room_id": 1, "message": _message(chat.stamp(1, 2))},
+        {"type": "chat_edited", "room_id": 1, "message": _message(chat_clients.stamp(1, 2))},
         {"type": "chat_message", "room_id": 1, "message": _message("hello kamar-lt 1 2")},
         {"type": "typing", "room_id": 1, "user": {"id": 3, "display_name": "kamar-lt 1 2"}},
     ],
 )
 def test_other_frames_carry_no_stamp(event: dict[str, Any]) -> None:
-    assert chat.read_stamp(_frame(event)) is None
+    assert chat_clients.read_stamp(_frame(event)) is None
 
 
 def _group(delivered: int, delays_ms: list[float], cpu: float, dropped: int = 0) -> Any:
-    histogram = chat.Histogram()
+    histogram = chat_stats.Histogram()
     for delay in delays_ms:
         histogram.add(delay * 1000)
-    return chat.GroupReport(
+    return chat_stats.GroupReport(
         delivered=delivered, duplicates=0, dropped=dropped, delays=histogram, cpu_seconds=cpu
     )
 
 
-def _summary(**changes: Any) -> chat.ChatResult:
+def _summary(**changes: Any) -> chat_stats.ChatResult:
     arguments: dict[str, Any] = {
         "clients": 100,
         "accounts": 50,
@@ -186,7 +186,7 @@ def _summary(**changes: Any) -> chat.ChatResult:
         "rss_mb_before_clients": 100.0,
     }
     arguments.update(changes)
-    return chat.summarise(**arguments)
+    return chat_stats.summarise(**arguments)
 
 
 @pytest.mark.parametrize(

@@ -27,8 +27,8 @@ from loadtest.chat_stats import ChatResult
 from loadtest.forward_bench import run_forward
 from loadtest.netns import reexec_in_private_netns
 from loadtest.plot import plot_sweep
-from loadtest.servers import ExternalServer
 from loadtest.sfu import SfuResult, SfuScenario, run_sfu
+from loadtest.target import add_target_options, target_server
 
 MAX_SUBSCRIBERS = 500
 MAX_DURATION = 600.0
@@ -133,19 +133,7 @@ def _add_chat_parser(scenarios: Any) -> None:
         "keep up, see the load generator's CPU in the summary)",
     )
     chat.add_argument("--json", type=Path, help="write the results to this file")
-    chat.add_argument(
-        "--url",
-        help="measure a Kamar server already running on this machine (a loopback URL such as "
-        "http://127.0.0.1:8080) instead of starting one",
-    )
-    chat.add_argument(
-        "--server-data",
-        type=Path,
-        help="with --url: its data directory (checked to hold a Kamar server's secret.key)",
-    )
-    chat.add_argument(
-        "--pid", type=int, help="with --url: its process id, for CPU and memory figures"
-    )
+    add_target_options(chat)
     chat.add_argument(
         "--profile",
         type=Path,
@@ -155,20 +143,7 @@ def _add_chat_parser(scenarios: Any) -> None:
 
 
 def _chat(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    external = None
-    if args.url:
-        if args.server_data is None:
-            parser.error("--url needs --server-data DIR (the server's data directory)")
-        try:
-            external = ExternalServer(args.url, args.server_data, args.pid)
-        except ValueError as exc:
-            parser.error(str(exc))
-        if args.profile and args.pid is None:
-            parser.error("--profile with --url needs --pid")
-    elif args.server_data or args.pid:
-        parser.error("--server-data and --pid go with --url")
-    else:
-        reexec_in_private_netns()  # the server it starts lives in there too
+    external = target_server(args, parser)
 
     import uvloop
 
@@ -274,17 +249,7 @@ def main() -> int:
         "stream, as Chromium does); 0 sends each frame's packets at once",
     )
     sfu.add_argument("--json", type=Path, help="write the results to this file")
-    sfu.add_argument(
-        "--url",
-        help="measure a Kamar server already running on this machine (a loopback URL such as "
-        "http://127.0.0.1:8080, started with --ice-host 127.0.0.1) instead of starting one",
-    )
-    sfu.add_argument(
-        "--server-data", type=Path, help="with --url: its data directory, to sign join tokens"
-    )
-    sfu.add_argument(
-        "--pid", type=int, help="with --url: its process id, for CPU and memory figures"
-    )
+    add_target_options(sfu)
     forward = scenarios.add_parser(
         "forward", help="micro-benchmark of the per-packet path, no network or event loop"
     )
@@ -315,23 +280,10 @@ def main() -> int:
     if args.scenario == "chat":
         return _chat(args, parser)
     if args.scenario == "townhall":
-        return townhall_cli.run(args, parser, _progress, reexec_in_private_netns)
+        return townhall_cli.run(args, parser, _progress)
     if args.plot and importlib.util.find_spec("matplotlib") is None:
         parser.error("--plot needs matplotlib: .venv/bin/pip install -e '.[bench]'")
-    external = None
-    if args.url:
-        if args.server_data is None:
-            parser.error("--url needs --server-data DIR (the server's data directory)")
-        try:
-            external = ExternalServer(args.url, args.server_data, args.pid)
-        except ValueError as exc:
-            parser.error(str(exc))
-        if args.profile and args.pid is None:
-            parser.error("--profile with --url needs --pid")
-    elif args.server_data or args.pid:
-        parser.error("--server-data and --pid go with --url")
-    else:
-        reexec_in_private_netns()  # the server it starts lives in there too
+    external = target_server(args, parser)
 
     import uvloop  # the client side must not be the bottleneck either
 

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from loadtest.servers import ExternalServer
 from loadtest.stage_traffic import MAX_COMMENTS_PER_S, MAX_QUESTIONS_PER_S, MAX_VOTES_PER_S
+from loadtest.target import add_target_options, target_server
 from loadtest.townhall import (
     MAX_AUDIENCE,
     MAX_DURATION,
@@ -96,37 +96,15 @@ def add_parser(scenarios: Any) -> None:
         help="pace each speaker like a browser at this rate (default 3.0); 0: whole frames",
     )
     townhall.add_argument("--json", type=Path, help="write the results to this file")
-    townhall.add_argument(
-        "--url",
-        help="measure a Kamar server already running on this machine (a loopback URL such as "
-        "http://127.0.0.1:8080, started with --ice-host 127.0.0.1) instead of starting one",
-    )
-    townhall.add_argument(
-        "--server-data", type=Path, help="with --url: its data directory, to sign join tokens"
-    )
-    townhall.add_argument(
-        "--pid", type=int, help="with --url: its process id, for CPU and memory figures"
-    )
+    add_target_options(townhall)
 
 
 def run(
     args: argparse.Namespace,
     parser: argparse.ArgumentParser,
     progress: Callable[[str], None],
-    private_netns: Callable[[], None],
 ) -> int:
-    external = None
-    if args.url:
-        if args.server_data is None:
-            parser.error("--url needs --server-data DIR (the server's data directory)")
-        try:
-            external = ExternalServer(args.url, args.server_data, args.pid)
-        except ValueError as exc:
-            parser.error(str(exc))
-    elif args.server_data or args.pid:
-        parser.error("--server-data and --pid go with --url")
-    else:
-        private_netns()  # the server it starts lives in there too
+    external = target_server(args, parser)
 
     import uvloop
 

@@ -1,20 +1,16 @@
 // Kamar signalling client (protocol v1, docs/protocol.md). No DOM here: the UI listens to events.
 //
-// Two peer connections: "publish" (we offer, sendonly: our camera and microphone) and
-// "subscribe" (the server offers, recvonly: everyone else). Each has one offerer, so offers
-// never cross. No trickle ICE: we send an SDP only after gathering finished (at most 2 s).
+// Two peer connections: "publish" (we offer, sendonly: our camera and microphone; with a screen
+// share, a second one: publishing.js) and "subscribe" (the server offers, recvonly: everyone
+// else). Each has one offerer, so offers never cross. No trickle ICE (peer.js).
+
+import { createPeerConnection, waitForIceGathering } from "/static/peer.js";
+import { Publisher } from "/static/publishing.js";
+
+export { waitForIceGathering } from "/static/peer.js";
+export { simulcastEncodings } from "/static/publishing.js";
 
 const PROTOCOL_VERSION = 1;
-const ICE_GATHER_LIMIT_MS = 2000;
-// Simulcast (docs/protocol.md, "Media"): the camera goes out as several layers, lowest first,
-// and the server forwards to each subscriber the one that fits its tile and its downlink.
-// Chromium sends at most two layers of a capture below 960x540 (it drops the rest), so a
-// small capture is offered as two: half and full size.
-export function simulcastEncodings(track) {
-  const height = (track.getSettings && track.getSettings().height) || 0;
-  const layers = height >= 540 ? [["q", 4], ["h", 2], ["f", 1]] : [["h", 2], ["f", 1]];
-  return layers.map(([rid, scaleResolutionDownBy]) => ({ rid, scaleResolutionDownBy }));
-}
 // Close reasons after which reconnecting with the same token cannot help.
 const FINAL_ERRORS = new Set([
   "unauthorized", "token_expired", "wrong_room", "version_unsupported", "forbidden",
@@ -33,22 +29,6 @@ function mediaKey(source, kind) {
 // server understands).
 function sourceField(source) {
   return source === "screen" ? { source } : {};
-}
-
-export function waitForIceGathering(pc, limitMs = ICE_GATHER_LIMIT_MS) {
-  if (pc.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise((resolve) => {
-    const finish = () => {
-      clearTimeout(timer);
-      pc.removeEventListener("icegatheringstatechange", check);
-      resolve();
-    };
-    const check = () => {
-      if (pc.iceGatheringState === "complete") finish();
-    };
-    const timer = setTimeout(finish, limitMs);
-    pc.addEventListener("icegatheringstatechange", check);
-  });
 }
 
 // Events (all CustomEvent, payload in `detail`):
@@ -74,14 +54,8 @@ export class KamarClient extends EventTarget {
     this.self = null;
     this.participants = new Map(); // id -> Participant (others only)
     this.tracks = {}; // mid -> {participant_id, kind, source}, from the latest subscribe_offer
-    this.publishPc = null;
-    // Screen sharing (docs/protocol.md, publish_offer with source "screen"): a second publish
-    // connection of its own, offered while sharing and closed when the share stops.
-    this.screenPc = null;
-    this.screenStream = null;
-    this._screenOffered = false;
-    this._screenAnswered = false;
-    this._cameraAnswered = false;
+    // Our camera's and our shared screen's publish connections.
+    this.publisher = new Publisher(this);
     this.subscribePc = null;
     this.iceServers = [];
     this.ws = null;
@@ -128,64 +102,43 @@ export class KamarClient extends EventTarget {
   // Share a screen (a stream from getDisplayMedia): a second, sendonly publish connection
   // offered with source "screen". `screen-share` fires once the server answered, and again
   // with stream null when the share ends. The browser's own "stop sharing" ends it too.
-  async startScreenShare(stream) {
-    const video = stream.getVideoTracks()[0];
-    if (!video || this.screenPc || !this.self || !this.self.can_publish) {
-      for (const track of stream.getTracks()) track.stop();
-      return false;
-    }
-    // Text on a screen must stay sharp: lose frames rather than resolution when short of bandwidth.
-    if ("contentHint" in video && !video.contentHint) video.contentHint = "detail";
-    const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: "max-bundle" });
-    this.screenPc = pc;
-    this.screenStream = stream;
-    this._screenOffered = false;
-    this._screenAnswered = false;
-    for (const track of stream.getTracks()) {
-      track.addEventListener("ended", () => {
-        if (this.screenStream === stream) this.stopScreenShare();
-      });
-    }
-    pc.addTransceiver(video, { direction: "sendonly", streams: [stream] });
-    const audio = stream.getAudioTracks()[0]; // a shared tab's sound, when the browser gave it
-    if (audio) pc.addTransceiver(audio, { direction: "sendonly", streams: [stream] });
-    try {
-      await pc.setLocalDescription(await pc.createOffer());
-      await waitForIceGathering(pc);
-    } catch (error) {
-      if (pc === this.screenPc) this._endScreenShare({ code: "bad_sdp", message: String(error) });
-      return false;
-    }
-    if (pc !== this.screenPc) return false; // stopped while gathering
-    this._send({ type: "publish_offer", sdp: pc.localDescription.sdp, source: "screen" });
-    this._screenOffered = true;
-    return true;
+  startScreenShare(stream) {
+    return this.publisher.startScreenShare(stream);
   }
 
   // Stop sharing: tell the server (when it knows of the share) and let go of the stream.
   stopScreenShare() {
-    if (!this.screenPc) return;
-    if (this._screenOffered) this._send({ type: "unpublish", source: "screen" });
-    this._endScreenShare(null);
+    this.publisher.stopScreenShare();
   }
 
   get sharingScreen() {
-    return !!this.screenPc;
+    return !!this.publisher.screenPc;
+  }
+
+  // The publish connections (null when not publishing), for the UI and debugging.
+  get publishPc() {
+    return this.publisher.publishPc;
+  }
+
+  get screenPc() {
+    return this.publisher.screenPc;
+  }
+
+  get screenStream() {
+    return this.publisher.screenStream;
   }
 
   // Go on stage (promoted by a moderator): publish this camera and microphone.
   startPublishing(stream) {
     this.localStream = stream;
     if (this.self && this.self.can_publish && !this.publishPc && stream && stream.getTracks().length) {
-      this._publish().catch((error) => console.error("kamar: publishing failed", error));
+      this.publisher.publishCamera();
     }
   }
 
   // Back in the audience: the server has already dropped our tracks; let go of ours too.
   stopPublishing() {
-    if (this.publishPc) this.publishPc.close();
-    this.publishPc = null;
-    this._endScreenShare(null);
+    this.publisher.close();
     if (this.localStream) for (const track of this.localStream.getTracks()) track.stop();
     this.localStream = null;
   }
@@ -294,45 +247,16 @@ export class KamarClient extends EventTarget {
   }
 
   _closePeers() {
-    for (const pc of [this.publishPc, this.subscribePc]) if (pc) pc.close();
-    this.publishPc = null;
+    this.publisher.closeCamera();
+    if (this.subscribePc) this.subscribePc.close();
     this.subscribePc = null;
     this.tracks = {};
-    this._endScreenShare(null); // a share ends with its connection: sharing again is a choice
-  }
-
-  // The share is over (whoever ended it): close its connection and stop capturing the screen.
-  _endScreenShare(error) {
-    if (!this.screenPc) return;
-    const stream = this.screenStream;
-    this.screenPc.close();
-    this.screenPc = null;
-    this.screenStream = null;
-    this._screenOffered = false;
-    this._screenAnswered = false;
-    if (stream) for (const track of stream.getTracks()) track.stop();
-    this._emit("screen-share", { stream: null, error });
-  }
-
-  async _publish() {
-    const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: "max-bundle" });
-    this.publishPc = pc;
-    this._cameraAnswered = false;
-    for (const track of this.localStream.getTracks()) {
-      const init = { direction: "sendonly", streams: [this.localStream] };
-      if (track.kind === "video") init.sendEncodings = simulcastEncodings(track);
-      pc.addTransceiver(track, init);
-    }
-    await pc.setLocalDescription(await pc.createOffer());
-    await waitForIceGathering(pc);
-    if (pc !== this.publishPc) return;
-    this._send({ type: "publish_offer", sdp: pc.localDescription.sdp });
+    this.publisher.endScreenShare(null); // a share ends with its connection: sharing again is a choice
   }
 
   _applySubscribeOffer(message) {
     if (!this.subscribePc) {
-      const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: "max-bundle" });
-      this.subscribePc = pc;
+      this.subscribePc = createPeerConnection(this.iceServers);
     }
     const pc = this.subscribePc;
     // The mid -> participant map must be in place before the remote description creates receivers.
@@ -381,30 +305,11 @@ KamarClient.prototype._handlers = {
       this._welcome = null;
     }
     if (this.self.can_publish && this.localStream && this.localStream.getTracks().length) {
-      this._publish().catch((error) => console.error("kamar: publishing failed", error));
+      this.publisher.publishCamera();
     }
   },
   publish_answer(message) {
-    if (message.source === "screen") {
-      const pc = this.screenPc;
-      if (!pc || this._screenAnswered) return;
-      this._screenAnswered = true;
-      pc.setRemoteDescription({ type: "answer", sdp: message.sdp })
-        .then(() => {
-          if (pc === this.screenPc) this._emit("screen-share", { stream: this.screenStream, error: null });
-        })
-        .catch((error) => {
-          console.error("kamar: the server's screen answer was refused", error);
-          if (pc === this.screenPc) this.stopScreenShare();
-        });
-      return;
-    }
-    if (!this.publishPc) return;
-    this._cameraAnswered = true;
-    this.publishPc
-      .setRemoteDescription({ type: "answer", sdp: message.sdp })
-      .then(() => this._emit("publishing", {}))
-      .catch((error) => console.error("kamar: the server's publish answer was refused", error));
+    this.publisher.applyAnswer(message);
   },
   subscribe_offer(message) {
     this._applySubscribeOffer(message);
@@ -424,9 +329,7 @@ KamarClient.prototype._handlers = {
       // Sent back to the audience: the server closed its side of the publish connections
       // (the screen share's too), so there is nothing to unpublish.
       if (!participant.can_publish || participant.role === "audience") {
-        if (this.publishPc) this.publishPc.close();
-        this.publishPc = null;
-        this._endScreenShare(null);
+        this.publisher.close();
       }
     } else {
       this.participants.set(participant.id, participant);
@@ -471,13 +374,8 @@ KamarClient.prototype._handlers = {
     this._lastError = message;
     const final = FINAL_ERRORS.has(message.code);
     console.warn(`kamar: server error ${message.code}: ${message.message}`);
-    // A refused screen offer (the camera's is answered first: it is sent right after welcome).
-    if (message.in_reply_to === "publish_offer" && this.screenPc && !this._screenAnswered
-        && (this._cameraAnswered || !this.publishPc)) {
-      this._endScreenShare({ code: message.code, message: message.message });
-      return;
-    }
-    if (message.in_reply_to === "publish_offer") this._cameraAnswered = true; // refused, but settled
+    // A refused screen offer ends the share, without a server-error.
+    if (message.in_reply_to === "publish_offer" && this.publisher.settleRefusedOffer(message)) return;
     this._emit("server-error", { code: message.code, message: message.message, final });
   },
 };

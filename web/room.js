@@ -12,7 +12,8 @@ const RECONNECT_DELAYS_MS = [1000, 2000, 4000, 8000, 8000];
 const $ = (id) => document.getElementById(id);
 
 const room = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "");
-const token = takeToken();
+let tokenProblem = null; // why no token could be had for a signed-in member, if so
+const token = takeToken() || (await tokenForMember());
 const claims = token ? tokenClaims(token) : {};
 // The role the server will give us (docs/protocol.md "Stage"): known before joining, so the
 // audience never opens camera or microphone at all.
@@ -58,6 +59,28 @@ function takeToken() {
     return fromUrl;
   }
   return sessionStorage.getItem(key);
+}
+
+// A meeting link shared without a token (/r/kamar-3, /r/kamar-3-e7): a member signed in to
+// the community app on this device gets a token from their membership (docs/api.md).
+async function tokenForMember() {
+  const session = localStorage.getItem("kamar.session");
+  const match = /^kamar-(\d+)(?:-e(\d+))?$/.exec(room);
+  if (!session || !match) return null;
+  const path = match[2] ? `/api/events/${match[2]}/meeting` : `/api/rooms/${match[1]}/meeting`;
+  try {
+    const response = await fetch(path, { method: "POST", headers: { Authorization: `Bearer ${session}` } });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      tokenProblem = (body.error && body.error.message) || null;
+      return null;
+    }
+    sessionStorage.setItem(`kamar.token.${room}`, body.token);
+    return body.token;
+  } catch (error) {
+    tokenProblem = error.message;
+    return null;
+  }
 }
 
 function tokenClaims(jwt) {
@@ -341,7 +364,7 @@ async function openCameraAndMicrophone() {
 async function start() {
   if (!token) {
     state.phase = "ended";
-    end(t.noToken, false);
+    end(tokenProblem || t.noToken, false);
     return;
   }
   setStatus(t.connecting);

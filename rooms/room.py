@@ -139,6 +139,7 @@ class Room:
         """Move someone on or off the stage. Leaving the stage stops their media at once:
         their producers leave the room, and their session closes the publishing peer."""
         participant = self._get(participant_id)
+        self.stage.roles_given[participant.identity] = role
         if participant.role == role:
             return participant
         participant.role = role

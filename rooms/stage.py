@@ -114,6 +114,8 @@ class Stage:
         self.locked = False
         self.lobby = False
         self.banned: set[str] = set()
+        # Roles a moderator gave during this meeting, by identity: they outlast a reconnect.
+        self.roles_given: dict[str, MeetingRole] = {}
         self.hands: dict[str, int] = {}  # identity -> order of raising
         self.questions: dict[int, Question] = {}
         self.comments: deque[dict[str, Any]] = deque(maxlen=RECENT_COMMENTS)

@@ -164,7 +164,12 @@ class Session:
             raise ProtocolError(
                 "wrong_room", f"this join token is for room {grant.room!r}, not {hello.room!r}"
             )
+        registry = self._services.registry
+        existing = registry.rooms.get(grant.room)
         role = grant.meeting_role
+        if existing is not None and role != "moderator":
+            # Brought on stage (or sent back) earlier in this meeting: a reconnect keeps that.
+            role = existing.stage.roles_given.get(grant.identity, role)
         participant = Participant(
             id=new_participant_id(),
             identity=grant.identity,
@@ -177,8 +182,6 @@ class Session:
             left_stage=self._left_stage,
         )
         self._refuse_when_full(grant)
-        registry = self._services.registry
-        existing = registry.rooms.get(grant.room)
         admission = existing.stage.admission(grant.identity, role) if existing else "admit"
         if admission == "banned":
             raise ProtocolError("banned", "you were removed from this meeting")

@@ -266,8 +266,10 @@ function wireClient() {
     $("waiting").hidden = true;
     board.active = true;
     setStatus("");
-    // A reconnect starts with the token's role: a promotion does not survive it.
+    // The server keeps a role a moderator gave for the whole meeting, so a reconnect (or a
+    // reload) may find us on stage with an audience token, or back in the audience.
     if (isAudience() && localStream) leaveStage(false);
+    else if (!isAudience() && tokenRole === "audience" && !localStream) goOnStage();
     if (state.stageLayout && !panel.tab) panel.open(state.self.role === "moderator" ? "people" : "qa");
     panel.welcome(detail);
     $("locked-badge").hidden = !detail.stage.locked;

@@ -245,3 +245,21 @@ async def test_bad_stage_messages_get_clear_errors(
 ) -> None:
     moderator = await enter(kamar, "mod", "moderator")
     assert (await error_for(moderator, message))["code"] == code
+
+
+async def test_a_promotion_outlasts_a_reconnect(kamar: RunningServer) -> None:
+    moderator = await enter(kamar, "mod", "moderator")
+    first = await enter(kamar, "warga", "audience")
+    await moderator.send({"type": "set_role", "participant_id": me(first)["id"], "role": "speaker"})
+    while (await moderator.recv_type("participant_updated"))["participant"]["role"] != "speaker":
+        pass
+    again = await enter(kamar, "warga", "audience")  # the phone dropped and came back
+    assert me(again)["role"] == "speaker" and me(again)["can_publish"] is True
+    assert (await first.recv_type("bye"))["reason"] == "replaced"
+    await moderator.send(
+        {"type": "set_role", "participant_id": me(again)["id"], "role": "audience"}
+    )
+    while (await moderator.recv_type("participant_updated"))["participant"]["role"] != "audience":
+        pass
+    third = await enter(kamar, "warga", "speaker")  # and sent back stays back, whatever the token
+    assert me(third)["role"] == "audience"

@@ -41,6 +41,7 @@ class User:
     city: str
     rt_rw: str
     is_admin: bool
+    sessions_valid_after: int = 0  # ms since the epoch (rooms/sessions.py still_valid)
 
     def public(self) -> dict[str, Any]:
         """What other members see."""
@@ -118,6 +119,34 @@ def check_registration(form: Registration) -> dict[str, Any]:
     return row
 
 
+def check_profile(
+    display_name: str | None, organisation: str | None, region: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The columns a profile edit changes (only what was given), or Invalid. Pure."""
+    row: dict[str, Any] = {}
+    if display_name is not None:
+        display_name = display_name.strip()
+        if not 0 < len(display_name) <= MAX_DISPLAY_NAME:
+            raise Invalid(f"display_name must be 1-{MAX_DISPLAY_NAME} characters", "display_name")
+        row["display_name"] = display_name
+    if organisation is not None:
+        if len(organisation.strip()) > MAX_ORGANISATION:
+            raise Invalid(f"organisation is at most {MAX_ORGANISATION} characters", "organisation")
+        row["organisation"] = organisation.strip()
+    if region is not None:
+        unknown = set(region) - set(REGION_FIELDS)
+        if unknown:
+            raise Invalid(f"region has no field {sorted(unknown)[0]!r}", "region")
+        for name, limit in REGION_FIELDS.items():
+            if name not in region:
+                continue
+            value = region[name]
+            if not isinstance(value, str) or len(value.strip()) > limit:
+                raise Invalid(f"region.{name} is text of at most {limit} characters", "region")
+            row[name] = value.strip()
+    return row
+
+
 def user_from_row(row: Row[Any]) -> User:
     return User(
         id=row.id,
@@ -129,6 +158,7 @@ def user_from_row(row: Row[Any]) -> User:
         city=row.city,
         rt_rw=row.rt_rw,
         is_admin=bool(row.is_admin),
+        sessions_valid_after=row.sessions_valid_after,
     )
 
 
@@ -188,6 +218,50 @@ class Accounts:
         if row is None:
             raise NotFound("no such account", "user_id")
         return user_from_row(row)
+
+    async def update_profile(
+        self,
+        user: User,
+        display_name: str | None = None,
+        organisation: str | None = None,
+        region: Mapping[str, Any] | None = None,
+    ) -> User:
+        changes = check_profile(display_name, organisation, region)
+        if changes:
+            async with self._db.write() as conn:
+                await conn.execute(update(users).where(users.c.id == user.id).values(**changes))
+        return await self.get(user.id)
+
+    async def change_password(self, user: User, current: str, new: str) -> None:
+        """Check the current password, store the new one, and end every session so far."""
+        if not MIN_PASSWORD <= len(new) <= MAX_PASSWORD:
+            raise Invalid(
+                f"new_password must be {MIN_PASSWORD}-{MAX_PASSWORD} characters", "new_password"
+            )
+        async with self._db.read() as conn:
+            stored = (
+                await conn.execute(select(users.c.password_hash).where(users.c.id == user.id))
+            ).scalar_one()
+        try:
+            await asyncio.to_thread(self._hasher.verify, stored, current)
+        except (VerificationError, InvalidHashError) as exc:
+            raise Unauthorized("the current password is wrong", "current_password") from exc
+        new_hash = await asyncio.to_thread(self._hasher.hash, new)
+        async with self._db.write() as conn:
+            await conn.execute(
+                update(users)
+                .where(users.c.id == user.id)
+                .values(password_hash=new_hash, sessions_valid_after=int(self._clock() * 1000))
+            )
+
+    async def revoke_sessions(self, user: User) -> None:
+        """Sign out everywhere: every session issued before now stops working."""
+        async with self._db.write() as conn:
+            await conn.execute(
+                update(users)
+                .where(users.c.id == user.id)
+                .values(sessions_valid_after=int(self._clock() * 1000))
+            )
 
     async def set_admin(self, user_id: int, is_admin: bool) -> None:
         async with self._db.write() as conn:

@@ -44,6 +44,9 @@ users = Table(
     Column("rt_rw", String(20), nullable=False, server_default=""),
     Column("is_admin", Boolean, nullable=False, server_default="0"),
     Column("created_at", BigInteger, nullable=False),
+    # Sessions issued before this (ms since the epoch) no longer count: password changes and
+    # "sign out everywhere" set it.
+    Column("sessions_valid_after", BigInteger, nullable=False, server_default="0"),
 )
 
 rooms = Table(

@@ -7,6 +7,8 @@ permanent link, and a calendar token opens nothing but calendar feeds.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import jwt
 
 ALGORITHM = "HS256"
@@ -18,8 +20,16 @@ class TokenError(ValueError):
     """A token that does not identify anyone; the message says why."""
 
 
-def mint_session(user_id: int, secret: str, now: int, ttl: int = SESSION_TTL) -> str:
-    claims = {"typ": "session", "sub": str(user_id), "iat": now, "exp": now + ttl}
+def mint_session(user_id: int, secret: str, now: float, ttl: int = SESSION_TTL) -> str:
+    """`now` in seconds; kept to the millisecond (claim `ims`), so a session made right after
+    a password change counts while one made just before does not."""
+    claims = {
+        "typ": "session",
+        "sub": str(user_id),
+        "iat": int(now),
+        "ims": int(now * 1000),
+        "exp": int(now) + ttl,
+    }
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
@@ -29,8 +39,15 @@ def mint_calendar(user_id: int, secret: str) -> str:
     return jwt.encode({"typ": "calendar", "sub": str(user_id)}, secret, algorithm=ALGORITHM)
 
 
-def verify(token: object, secret: str, now: int, kinds: tuple[str, ...] = ("session",)) -> int:
-    """The account id a token of one of `kinds` names, or TokenError."""
+@dataclass(frozen=True)
+class Verified:
+    user_id: int
+    kind: str  # "session" or "calendar"
+    issued_ms: int | None  # sessions only (ms): an account can revoke the older ones
+
+
+def decode(token: object, secret: str, now: int, kinds: tuple[str, ...] = ("session",)) -> Verified:
+    """What a token of one of `kinds` says, or TokenError."""
     if not isinstance(token, str) or not token:
         raise TokenError("a token is required")
     try:
@@ -50,4 +67,20 @@ def verify(token: object, secret: str, now: int, kinds: tuple[str, ...] = ("sess
     subject = claims["sub"]
     if not isinstance(subject, str) or not subject.isdigit():
         raise TokenError("invalid token: bad subject")
-    return int(subject)
+    issued_ms = claims.get("ims")
+    if not isinstance(issued_ms, int) or isinstance(issued_ms, bool):
+        issued_ms = None
+    return Verified(int(subject), claims["typ"], issued_ms)
+
+
+def verify(token: object, secret: str, now: int, kinds: tuple[str, ...] = ("session",)) -> int:
+    """The account id a token of one of `kinds` names, or TokenError."""
+    return decode(token, secret, now, kinds).user_id
+
+
+def still_valid(verified: Verified, sessions_valid_after_ms: int) -> bool:
+    """A session issued before the account revoked its sessions (a password change, "sign out
+    everywhere") is over; calendar links are not sessions and stay."""
+    if verified.kind != "session" or sessions_valid_after_ms == 0:
+        return True
+    return verified.issued_ms is not None and verified.issued_ms >= sessions_valid_after_ms

@@ -48,10 +48,12 @@ class Feed:
         if self.user is not None:
             raise ProtocolError("bad_state", "auth was already received", in_reply_to="auth")
         try:
-            user_id = sessions.verify(token, self._secret, int(time.time()))
-            user = await self._community.accounts.get(user_id)
+            verified = sessions.decode(token, self._secret, int(time.time()))
+            user = await self._community.accounts.get(verified.user_id)
         except (sessions.TokenError, DomainError) as exc:
             raise ProtocolError("unauthorized", f"sign in again: {exc}") from exc
+        if not sessions.still_valid(verified, user.sessions_valid_after):
+            raise ProtocolError("unauthorized", "this session was signed out; sign in again")
         async with self._community.db.read() as conn:
             room_ids = await room_ids_of(conn, user.id)
         self.user = user

@@ -23,7 +23,7 @@ def own_view(call: Call, user: User) -> dict[str, Any]:
 
 
 def _signed_in(call: Call, user: User) -> dict[str, Any]:
-    token = sessions.mint_session(user.id, secret_of(call.request.app), int(time.time()))
+    token = sessions.mint_session(user.id, secret_of(call.request.app), time.time())
     return {"token": token, "user": own_view(call, user)}
 
 
@@ -49,6 +49,32 @@ async def login(call: Call) -> dict[str, Any]:
 
 async def me(call: Call) -> dict[str, Any]:
     return own_view(call, call.me)
+
+
+async def edit_me(call: Call) -> dict[str, Any]:
+    body = call.body
+    user = await call.community.accounts.update_profile(
+        call.me, body["display_name"], body["organisation"], body["region"]
+    )
+    return own_view(call, user)
+
+
+async def change_password(call: Call) -> dict[str, Any]:
+    accounts = call.community.accounts
+    await accounts.change_password(
+        call.me, call.body["current_password"], call.body["new_password"]
+    )
+    return {"token": _fresh_session(call)}
+
+
+async def revoke_sessions(call: Call) -> dict[str, Any]:
+    await call.community.accounts.revoke_sessions(call.me)
+    return {"token": _fresh_session(call)}
+
+
+def _fresh_session(call: Call) -> str:
+    """A session for this device issued after the revocation, so it goes on working."""
+    return sessions.mint_session(call.me.id, secret_of(call.request.app), time.time())
 
 
 async def my_calendar(call: Call) -> web.Response:
@@ -105,6 +131,37 @@ ROUTES = [
         tags=("accounts",),
     ),
     Route("GET", "/api/me", me, "The signed-in account", content="none", tags=("accounts",)),
+    Route(
+        "PATCH",
+        "/api/me",
+        edit_me,
+        "Change one's display name, organisation or region",
+        body=(
+            Field("display_name", max_length=MAX_DISPLAY_NAME),
+            Field("organisation", max_length=MAX_ORGANISATION),
+            Field("region", kind=dict, description="{province, city, rt_rw}"),
+        ),
+        tags=("accounts",),
+    ),
+    Route(
+        "POST",
+        "/api/me/password",
+        change_password,
+        "Change one's password; every other session is signed out",
+        body=(
+            Field("current_password", required=True, max_length=MAX_PASSWORD),
+            Field("new_password", required=True, max_length=MAX_PASSWORD),
+        ),
+        tags=("accounts",),
+    ),
+    Route(
+        "POST",
+        "/api/me/sessions/revoke",
+        revoke_sessions,
+        "Sign out everywhere; this device gets a new session",
+        content="none",
+        tags=("accounts",),
+    ),
     Route(
         "GET",
         "/api/me/calendar.ics",

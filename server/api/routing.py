@@ -174,10 +174,13 @@ async def _authenticate(request: web.Request, route: Route, community: Community
     if not token:
         raise Unauthorized("sign in first: send Authorization: Bearer <token>")
     try:
-        user_id = sessions.verify(token, secret_of(request.app), int(time.time()), kinds)
-        return await community.accounts.get(user_id)
+        verified = sessions.decode(token, secret_of(request.app), int(time.time()), kinds)
+        user = await community.accounts.get(verified.user_id)
     except (sessions.TokenError, NotFound) as exc:
         raise Unauthorized(f"sign in again: {exc}") from exc
+    if not sessions.still_valid(verified, user.sessions_valid_after):
+        raise Unauthorized("this session was signed out; sign in again")
+    return user
 
 
 async def _read_json(request: web.Request) -> Any:

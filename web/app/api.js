@@ -53,15 +53,24 @@ async function errorFrom(response) {
   return new ApiError(response.status, error.code || "http_" + response.status, message, error.field || null);
 }
 
-function checkUnauthorized(error, path) {
+// Paths whose 401 names a wrong password (in `field`) rather than a dead session.
+const PASSWORD_CHECKS = new Set(["/api/me/password"]);
+
+function checkUnauthorized(error, path, sentToken) {
+  if (error.status !== 401) return;
   // A wrong password at login is a 401 too, but it does not end a session.
-  if (error.status === 401 && !path.startsWith("/api/auth/")) {
-    setSession(null);
-    apiEvents.dispatchEvent(new CustomEvent("unauthorized"));
-  }
+  if (path.startsWith("/api/auth/")) return;
+  // Nor does a wrong current password when changing it (a dead session names no field).
+  if (PASSWORD_CHECKS.has(path) && error.field === "current_password") return;
+  // Sent with a token since replaced (a password change, "sign out everywhere"): the refusal
+  // is about the old token, and the new one is still good.
+  if (sentToken !== undefined && sentToken !== sessionToken()) return;
+  setSession(null);
+  apiEvents.dispatchEvent(new CustomEvent("unauthorized"));
 }
 
 export async function api(method, path, body = undefined) {
+  const sentToken = sessionToken();
   const headers = { ...authHeaders(), Accept: "application/json" };
   const init = { method, headers };
   if (body !== undefined) {
@@ -76,7 +85,7 @@ export async function api(method, path, body = undefined) {
   }
   if (!response.ok) {
     const error = await errorFrom(response);
-    checkUnauthorized(error, path);
+    checkUnauthorized(error, path, sentToken);
     throw error;
   }
   if (response.status === 204) return null;
@@ -90,6 +99,7 @@ export function upload(roomId, file, onProgress = () => {}) {
   const path = `/api/rooms/${roomId}/attachments`;
   const promise = new Promise((resolve, reject) => {
     xhr.open("POST", path);
+    const sentToken = sessionToken();
     const headers = authHeaders();
     for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
     xhr.setRequestHeader("Accept", "application/json");
@@ -112,7 +122,7 @@ export function upload(roomId, file, onProgress = () => {}) {
         xhr.status, info.code || "http_" + xhr.status,
         info.message || `${fallbackMessages.server} (${xhr.status})`, info.field || null,
       );
-      checkUnauthorized(error, path);
+      checkUnauthorized(error, path, sentToken);
       reject(error);
     });
     xhr.addEventListener("error", () => reject(new ApiError(0, "network", fallbackMessages.network)));

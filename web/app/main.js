@@ -1,11 +1,13 @@
 // Community client entry point: session, hash routes, the feed, and the room list's state.
 //
 // Routes: #/login  #/register  #/rooms  #/rooms/new  #/rooms/ID[/chat|/agenda|/info]
+//         #/me (one's profile: name, password, sessions, calendar link)
 //         #/invite/CODE (kept across sign-in, then accepted and opened)
 import { api, apiEvents, fallbackMessages, forgetMedia, sessionToken, setSession } from "/static/app/api.js";
 import { renderAuth } from "/static/app/auth.js";
 import { clear, h } from "/static/app/dom.js";
 import { Feed } from "/static/app/feed.js";
+import { renderProfile } from "/static/app/profile.js";
 import { RoomView } from "/static/app/room.js";
 import { acceptInvite, renderCreateRoom, renderRoomList, renderWelcome } from "/static/app/rooms.js";
 import { pageLanguage, t } from "/static/strings.js";
@@ -102,6 +104,19 @@ export const app = {
     app.navigate(target || "#/rooms");
   },
 
+  // A password change or "sign out everywhere" hands this device a new token: every older one,
+  // the feed's included, stops working, so the feed reconnects with the new one.
+  replaceSession(token) {
+    setSession(token);
+    if (app.me) startFeed();
+  },
+
+  // The account changed (PATCH /api/me): views showing one's own name follow.
+  putMe(user) {
+    app.me = { ...app.me, ...user };
+    app.renderRooms();
+  },
+
   signOut() {
     stopFeed();
     setSession(null);
@@ -125,7 +140,11 @@ function startFeed() {
     if (detail.user) app.me = { ...app.me, ...detail.user };
     if (detail.reconnect) catchUp();
   });
-  feed.addEventListener("unauthorized", () => apiEvents.dispatchEvent(new CustomEvent("unauthorized")));
+  feed.addEventListener("unauthorized", () => {
+    // Refused a token this tab (or another) has since replaced: try again with the new one.
+    if (app.feed === feed && sessionToken() && sessionToken() !== feed.token) startFeed();
+    else if (app.feed === feed) apiEvents.dispatchEvent(new CustomEvent("unauthorized"));
+  });
   feed.addEventListener("server-error", ({ detail }) => {
     // A "read" or "typing" for a room just left, and the like: nothing the reader can act on.
     console.warn("feed error", detail.code, detail.message);
@@ -293,6 +312,13 @@ async function route() {
     app.renderRooms();
     return;
   }
+  if (parts[0] === "me") {
+    closeRoomView();
+    setLayout("room"); // on a phone the page of its own, beside the list on a desktop
+    renderProfile(app, view);
+    app.renderRooms();
+    return;
+  }
   if (parts[0] === "rooms" && /^\d+$/.test(parts[1] || "")) {
     const roomId = Number(parts[1]);
     const tab = ["chat", "agenda", "info"].includes(parts[2]) ? parts[2] : "chat";
@@ -333,6 +359,13 @@ $("btn-logout").textContent = t.logout;
 $("btn-logout").addEventListener("click", async () => {
   // Tell the server when it has an endpoint for it; signing out locally is what matters.
   app.signOut();
+});
+
+// Another tab of this browser changed the password or signed out everywhere: its new token is
+// this tab's too (they share the storage), and the feed must use it.
+window.addEventListener("storage", (event) => {
+  if (event.key !== "kamar.session" || !event.newValue || !app.feed) return;
+  if (app.feed.token !== event.newValue) startFeed();
 });
 
 window.addEventListener("hashchange", route);

@@ -20,9 +20,15 @@ export function renderRoomList(app, sidebar, currentId) {
     ? document.activeElement.dataset.roomId : null;
   clear(sidebar);
   sidebar.setAttribute("aria-label", t.myRooms);
+  const name = app.me ? app.me.display_name : "";
   sidebar.append(h("div", { class: "sidebar-head" },
     h("h2", {}, t.myRooms),
-    h("a", { class: "button small", href: "#/rooms/new", id: "new-room" }, t.newRoom)));
+    h("div", { class: "row" },
+      h("a", { class: "button small", href: "#/rooms/new", id: "new-room" }, t.newRoom),
+      h("a", {
+        href: "#/me", id: "open-profile", class: "profile-link", title: t.profileOf(name),
+        "aria-label": t.profileOf(name), "aria-current": location.hash === "#/me" ? "page" : null,
+      }, h("span", { class: "room-avatar", "aria-hidden": "true" }, initials(name))))));
   const rooms = app.sortedRooms();
   if (!rooms.length) {
     sidebar.append(h("p", { class: "muted pad" }, app.roomsLoaded ? t.noRooms : t.loading));
@@ -54,7 +60,7 @@ export function renderRoomList(app, sidebar, currentId) {
   }
 }
 
-function initials(name) {
+export function initials(name) {
   const words = name.trim().split(/\s+/).filter(Boolean);
   return (words.slice(0, 2).map((w) => w[0]).join("") || "?").toUpperCase();
 }

@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Row, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from rooms.bus import Bus, user_topic
 from rooms.database import Database
 from rooms.errors import Conflict, Invalid, NotFound, Unauthorized
 from rooms.schema import users
@@ -163,10 +164,17 @@ def user_from_row(row: Row[Any]) -> User:
 
 
 class Accounts:
-    def __init__(self, db: Database, hasher: PasswordHasher, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        hasher: PasswordHasher,
+        clock: Callable[[], float],
+        bus: Bus | None = None,
+    ) -> None:
         self._db = db
         self._hasher = hasher
         self._clock = clock
+        self._bus = bus
         self._dummy_hash: str | None = None
 
     async def register(self, form: Registration, is_admin: bool = False) -> User:
@@ -247,21 +255,29 @@ class Accounts:
         except (VerificationError, InvalidHashError) as exc:
             raise Unauthorized("the current password is wrong", "current_password") from exc
         new_hash = await asyncio.to_thread(self._hasher.hash, new)
+        cutoff = int(self._clock() * 1000)
         async with self._db.write() as conn:
             await conn.execute(
                 update(users)
                 .where(users.c.id == user.id)
-                .values(password_hash=new_hash, sessions_valid_after=int(self._clock() * 1000))
+                .values(password_hash=new_hash, sessions_valid_after=cutoff)
             )
+        self._announce_revocation(user.id, cutoff)
 
     async def revoke_sessions(self, user: User) -> None:
         """Sign out everywhere: every session issued before now stops working."""
+        cutoff = int(self._clock() * 1000)
         async with self._db.write() as conn:
             await conn.execute(
-                update(users)
-                .where(users.c.id == user.id)
-                .values(sessions_valid_after=int(self._clock() * 1000))
+                update(users).where(users.c.id == user.id).values(sessions_valid_after=cutoff)
             )
+        self._announce_revocation(user.id, cutoff)
+
+    def _announce_revocation(self, user_id: int, cutoff_ms: int) -> None:
+        """Open feed sockets of the older sessions close now, not at their next request."""
+        if self._bus is not None:
+            event = {"type": "sessions_revoked", "before_ms": cutoff_ms}
+            self._bus.publish(user_topic(user_id), event)
 
     async def set_admin(self, user_id: int, is_admin: bool) -> None:
         async with self._db.write() as conn:

@@ -18,6 +18,11 @@ log = logging.getLogger(__name__)
 Deliver = Callable[[str, dict[str, Any]], None]  # (encoded text, event) -> None
 
 
+def user_topic(user_id: int) -> str:
+    """Events about one account itself (joins and leaves, signing out), for its own sockets."""
+    return f"user:{user_id}"
+
+
 class Bus:
     def __init__(self) -> None:
         self._subscribers: dict[str, dict[int, Deliver]] = {}

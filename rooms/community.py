@@ -48,7 +48,7 @@ async def open_community(
     return Community(
         db=db,
         bus=bus,
-        accounts=Accounts(db, hasher or PasswordHasher(), clock),
+        accounts=Accounts(db, hasher or PasswordHasher(), clock, bus),
         directory=Directory(db, bus, clock),
         chat=Chat(db, bus, clock),
         attachments=AttachmentStore(db, data_dir, clock),

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.accounts import User, user_from_row
+from rooms.bus import user_topic
 from rooms.chat import latest_message_ids, render, room_topic, unread_count
 from rooms.errors import Conflict, Forbidden, Invalid, NotFound
 from rooms.membership import access, require
@@ -21,10 +22,6 @@ KINDS = ("work", "network", "region", "school", "profession", "other")
 VISIBILITIES = ("public", "invite")
 MAX_NAME, MAX_DESCRIPTION = 80, 2000
 MAX_INVITE_USES, MAX_INVITE_HOURS = 10_000, 24 * 365
-
-
-def user_topic(user_id: int) -> str:
-    return f"user:{user_id}"
 
 
 def check_room(name: str, kind: str, description: str, visibility: str) -> dict[str, str]:

@@ -13,12 +13,13 @@ from typing import Any
 
 from rooms import sessions
 from rooms.accounts import User
+from rooms.bus import user_topic
 from rooms.chat import room_topic
 from rooms.community import Community
-from rooms.directory import user_topic
 from rooms.errors import DomainError
 from rooms.membership import room_ids_of
 from signalling.errors import ProtocolError
+from signalling.messages import encode
 
 SendText = Callable[[str], None]
 
@@ -33,12 +34,19 @@ TYPING_INTERVAL = 2.0  # seconds: the most often one socket relays typing for on
 
 class Feed:
     def __init__(
-        self, community: Community, secret: str, clock: Callable[[], float], send: SendText
+        self,
+        community: Community,
+        secret: str,
+        clock: Callable[[], float],
+        send: SendText,
+        close: Callable[[str], None] = lambda reason: None,
     ) -> None:
         self._community = community
         self._secret = secret
         self._clock = clock
         self._send = send
+        self._close = close
+        self._issued_ms: int | None = None
         self.user: User | None = None
         self._rooms: dict[int, Callable[[], None]] = {}
         self._own_topic: Callable[[], None] | None = None
@@ -54,6 +62,7 @@ class Feed:
             raise ProtocolError("unauthorized", f"sign in again: {exc}") from exc
         if not sessions.still_valid(verified, user.sessions_valid_after):
             raise ProtocolError("unauthorized", "this session was signed out; sign in again")
+        self._issued_ms = verified.issued_ms
         async with self._community.db.read() as conn:
             room_ids = await room_ids_of(conn, user.id)
         self.user = user
@@ -117,6 +126,19 @@ class Feed:
         """Membership changes of this account: follow rooms joined elsewhere, drop rooms left.
         The room topic is published first (rooms/directory.py), so a room just joined is not
         followed yet when its event passes: it is passed on here instead."""
+        if event["type"] == "sessions_revoked":
+            if self._issued_ms is None or self._issued_ms < event["before_ms"]:
+                self._send(
+                    encode(
+                        {
+                            "type": "error",
+                            "code": "unauthorized",
+                            "message": "this session was signed out; sign in again",
+                        }
+                    )
+                )
+                self._close("unauthorized")
+            return
         if event["type"] != "room_member":
             return
         room_id = event["room_id"]

@@ -255,7 +255,9 @@ class Session:
         if community is None:
             raise ProtocolError("unavailable", "the community service is not running")
         if self.feed is None:
-            self.feed = Feed(community, self._services.secret, self._services.clock, self._send)
+            self.feed = Feed(
+                community, self._services.secret, self._services.clock, self._send, self._close
+            )
         self._send(await self.feed.authenticate(auth.token))
 
     async def _on_typing(self, typing: Typing) -> None:

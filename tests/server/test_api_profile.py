@@ -81,3 +81,27 @@ async def test_signing_out_everywhere_keeps_this_device_and_the_calendar_link(ap
     refused = await ws.receive_json(timeout=5)
     assert refused["code"] == "unauthorized" and "signed out" in refused["message"]
     await ws.close()
+
+
+async def test_open_feeds_of_older_sessions_close_when_the_password_changes(api: Api) -> None:
+    token, _ = await api.user("dewi")
+    old_feed = await api.client.ws_connect("/ws")
+    await old_feed.send_json({"type": "auth", "token": token})
+    assert (await old_feed.receive_json(timeout=5))["type"] == "authed"
+    answer = await api.call(
+        "POST",
+        "/api/me/password",
+        token,
+        json={"current_password": "rahasia-123", "new_password": "baru-dan-panjang"},
+    )
+    new_feed = await api.client.ws_connect("/ws")
+    await new_feed.send_json({"type": "auth", "token": answer["token"]})
+    assert (await new_feed.receive_json(timeout=5))["type"] == "authed"
+    told = await old_feed.receive_json(timeout=5)
+    assert told["type"] == "error" and told["code"] == "unauthorized"
+    closing = await old_feed.receive(timeout=5)
+    assert closing.type.name in ("CLOSE", "CLOSING", "CLOSED")
+    await api.call("POST", "/api/me/sessions/revoke", answer["token"])
+    told = await new_feed.receive_json(timeout=5)  # this one too, now
+    assert told["code"] == "unauthorized"
+    await new_feed.close()

@@ -2,7 +2,8 @@
 
 An upload streams into a temporary file beside its final place while its size is counted; the
 first bytes decide the type (the name and the client's Content-Type are not trusted). Images
-are decoded once with Pillow to prove they are images and to make a JPEG thumbnail. The file is
+are decoded once with Pillow to prove they are images and to make a JPEG thumbnail; videos get
+their first picture as a poster (PyAV) when it can be decoded. The file is
 fsynced and renamed into place before the database row that points to it commits, so a row
 never names a missing or half-written file.
 """
@@ -33,6 +34,7 @@ MAX_IMAGE_PIXELS = 40_000_000  # a 40-megapixel photo; beyond that it is a decom
 THUMBNAIL_SIZE = 320
 MAX_NAME = 200
 SNIFF_BYTES = 64
+MAX_POSTER_PACKETS = 200  # a video whose first picture needs more is not worth a poster
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,35 @@ def make_thumbnail(source: Path, target: Path) -> tuple[int, int]:
         raise UnsupportedMedia("the photo could not be read", "file") from exc
 
 
+def make_video_poster(source: Path, target: Path) -> tuple[int, int] | None:
+    """The video's first picture as a JPEG thumbnail (a poster to tap before downloading tens
+    of megabytes on a data plan), and the video's size. None when it cannot be decoded here:
+    the video is still kept, and plays wherever the viewer's browser can play it."""
+    import av  # PyAV: only decodes the first frame; imported here, as uploads are rare
+
+    try:
+        with av.open(str(source)) as container:
+            stream = next((s for s in container.streams if s.type == "video"), None)
+            if stream is None:
+                return None
+            image = None
+            for packets_read, packet in enumerate(container.demux(stream)):
+                frames = [f for f in packet.decode() if isinstance(f, av.VideoFrame)]
+                if frames:
+                    image = frames[0].to_image()  # type: ignore[no-untyped-call]  # PyAV stub
+                    break
+                if packets_read > MAX_POSTER_PACKETS:
+                    return None
+    except (av.FFmpegError, OSError, ValueError):
+        return None
+    if image is None:
+        return None
+    width, height = image.size
+    image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+    _write_atomically(target, lambda f: image.convert("RGB").save(f, "JPEG", quality=80))
+    return width, height
+
+
 def _write_atomically(target: Path, write: Callable[[Any], None]) -> None:
     temporary = target.with_name(f".{target.name}.part")
     with open(temporary, "wb") as out:
@@ -129,10 +160,17 @@ class AttachmentStore:
         try:
             media, size = await _receive(chunks, partial)
             final = directory / f"{stem}.{media.extension}"
-            thumbnail = directory / f"{stem}.thumb.jpg" if media.kind == "image" else None
+            poster = directory / f"{stem}.thumb.jpg"
+            thumbnail: Path | None = poster
             width = height = None
-            if thumbnail is not None:
-                width, height = await asyncio.to_thread(make_thumbnail, partial, thumbnail)
+            if media.kind == "image":
+                width, height = await asyncio.to_thread(make_thumbnail, partial, poster)
+            else:
+                size_of_video = await asyncio.to_thread(make_video_poster, partial, poster)
+                if size_of_video is None:
+                    thumbnail = None
+                else:
+                    width, height = size_of_video
             await asyncio.to_thread(_publish_file, partial, final)
         except BaseException:
             partial.unlink(missing_ok=True)

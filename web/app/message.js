@@ -127,12 +127,20 @@ function attachment(att, ctx) {
       const src = await mediaUrl(att.url);
       const video = h("video", { controls: true, playsinline: true, preload: "metadata", src });
       play.replaceWith(video);
+      const poster = box.querySelector(".video-poster");
+      if (poster) poster.remove();
       video.play().catch(() => {});
     } catch (error) {
       play.disabled = false;
       play.textContent = `${t.mediaFailed} ${error.message}`;
     }
   });
+  if (att.thumbnail_url) { // the first picture, so one can tell what the video is before paying for it
+    const poster = h("img", { class: "video-poster", alt: "", loading: "lazy" });
+    if (att.width && att.height) { poster.width = att.width; poster.height = att.height; }
+    mediaUrl(att.thumbnail_url).then((src) => { poster.src = src; }, () => poster.remove());
+    box.append(poster);
+  }
   box.append(play);
   return box;
 }

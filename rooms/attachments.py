@@ -27,6 +27,7 @@ from rooms.database import Database
 from rooms.errors import Invalid, NotFound, TooLarge, UnsupportedMedia
 from rooms.membership import require
 from rooms.schema import attachments, messages
+from sfu.posters import first_picture
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_VIDEO_BYTES = 50 * 1024 * 1024
@@ -34,7 +35,6 @@ MAX_IMAGE_PIXELS = 40_000_000  # a 40-megapixel photo; beyond that it is a decom
 THUMBNAIL_SIZE = 320
 MAX_NAME = 200
 SNIFF_BYTES = 64
-MAX_POSTER_PACKETS = 200  # a video whose first picture needs more is not worth a poster
 
 
 @dataclass(frozen=True)
@@ -99,23 +99,7 @@ def make_video_poster(source: Path, target: Path) -> tuple[int, int] | None:
     """The video's first picture as a JPEG thumbnail (a poster to tap before downloading tens
     of megabytes on a data plan), and the video's size. None when it cannot be decoded here:
     the video is still kept, and plays wherever the viewer's browser can play it."""
-    import av  # PyAV: only decodes the first frame; imported here, as uploads are rare
-
-    try:
-        with av.open(str(source)) as container:
-            stream = next((s for s in container.streams if s.type == "video"), None)
-            if stream is None:
-                return None
-            image = None
-            for packets_read, packet in enumerate(container.demux(stream)):
-                frames = [f for f in packet.decode() if isinstance(f, av.VideoFrame)]
-                if frames:
-                    image = frames[0].to_image()  # type: ignore[no-untyped-call]  # PyAV stub
-                    break
-                if packets_read > MAX_POSTER_PACKETS:
-                    return None
-    except (av.FFmpegError, OSError, ValueError):
-        return None
+    image = first_picture(source)
     if image is None:
         return None
     width, height = image.size

@@ -19,6 +19,7 @@ from rooms import grants
 from server.app import build_app
 from server.config import Config, load_secret
 from signalling.ws import SERVICES_KEY
+from tests.rooms.conftest import CHEAP_HASHER
 
 pytest_plugins = ["tests.databases", "tests.server.api_client"]
 
@@ -68,7 +69,8 @@ async def kamar(tmp_path: Path) -> AsyncIterator[RunningServer]:
     config = Config(
         host="127.0.0.1", port=0, data_dir=tmp_path, ice_hosts=("127.0.0.1",), dev_tokens=True
     )
-    server = TestServer(build_app(config), host="127.0.0.1", port=0)
+    # Cheap argon2: browser tests register and sign in often, on a loaded machine.
+    server = TestServer(build_app(config, password_hasher=CHEAP_HASHER), host="127.0.0.1", port=0)
     await server.start_server()
     services = server.app[SERVICES_KEY]
     try:

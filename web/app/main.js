@@ -106,6 +106,8 @@ export const app = {
 
   // A password change or "sign out everywhere" hands this device a new token: every older one,
   // the feed's included, stops working, so the feed reconnects with the new one.
+  sessionChanges: 0, // password changes or "sign out everywhere" under way on this device
+
   replaceSession(token) {
     setSession(token);
     if (app.me) startFeed();
@@ -141,9 +143,13 @@ function startFeed() {
     if (detail.reconnect) catchUp();
   });
   feed.addEventListener("unauthorized", () => {
+    if (app.feed !== feed) return;
+    // This device is changing its password or signing out everywhere: the server closes the
+    // feed of the old session before the answer with the new token arrives, which restarts it.
+    if (app.sessionChanges > 0) return;
     // Refused a token this tab (or another) has since replaced: try again with the new one.
-    if (app.feed === feed && sessionToken() && sessionToken() !== feed.token) startFeed();
-    else if (app.feed === feed) apiEvents.dispatchEvent(new CustomEvent("unauthorized"));
+    if (sessionToken() && sessionToken() !== feed.token) startFeed();
+    else apiEvents.dispatchEvent(new CustomEvent("unauthorized"));
   });
   feed.addEventListener("server-error", ({ detail }) => {
     // A "read" or "typing" for a room just left, and the like: nothing the reader can act on.

@@ -176,7 +176,8 @@ function passwordSection(app, afterNewToken) {
       return;
     }
     submitting(form, box, async () => {
-      const { token } = await api("POST", "/api/me/password", { current_password: current, new_password: next });
+      const { token } = await changingSession(app, () =>
+        api("POST", "/api/me/password", { current_password: current, new_password: next }));
       app.replaceSession(token);
       form.reset();
       status.textContent = t.passwordChanged;
@@ -196,7 +197,7 @@ function sessionsSection(app, afterNewToken) {
     status.textContent = "";
     box.hidden = true;
     try {
-      const { token } = await api("POST", "/api/me/sessions/revoke");
+      const { token } = await changingSession(app, () => api("POST", "/api/me/sessions/revoke"));
       app.replaceSession(token);
       status.textContent = t.sessionsRevoked;
       afterNewToken();
@@ -250,4 +251,14 @@ function calendarSection(app) {
   };
   update(app.me);
   return { section: el, update };
+}
+
+// While this device replaces its session, the feed's "unauthorized" is expected (main.js).
+async function changingSession(app, request) {
+  app.sessionChanges += 1;
+  try {
+    return await request();
+  } finally {
+    app.sessionChanges -= 1;
+  }
 }

@@ -28,21 +28,14 @@ from loadtest.forward_bench import run_forward
 from loadtest.netns import reexec_in_private_netns
 from loadtest.plot import plot_sweep
 from loadtest.sfu import SfuResult, SfuScenario, run_sfu
-from loadtest.target import add_target_options, target_server
+from loadtest.target import add_target_options, count_list, target_server
 
 MAX_SUBSCRIBERS = 500
 MAX_DURATION = 600.0
 MAX_PUBLISHERS = 10
 
 
-def _subscriber_counts(text: str) -> list[int]:
-    try:
-        counts = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError("a number or a comma list like 10,40,80") from exc
-    if not counts or any(not 1 <= n <= MAX_SUBSCRIBERS for n in counts):
-        raise argparse.ArgumentTypeError(f"each count must be 1-{MAX_SUBSCRIBERS}")
-    return counts
+_subscriber_counts = count_list(MAX_SUBSCRIBERS, "10,40,80")
 
 
 def _duration(text: str) -> float:
@@ -73,14 +66,7 @@ def _pace(text: str) -> float:
     return value
 
 
-def _client_counts(text: str) -> list[int]:
-    try:
-        counts = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError("a number or a comma list like 500,2000") from exc
-    if not counts or any(not 1 <= n <= chat_scenario.MAX_CLIENTS for n in counts):
-        raise argparse.ArgumentTypeError(f"each count must be 1-{chat_scenario.MAX_CLIENTS}")
-    return counts
+_client_counts = count_list(chat_scenario.MAX_CLIENTS, "500,2000")
 
 
 def _bounded(kind: type[int] | type[float], low: float, high: float) -> Any:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 from loadtest.netns import reexec_in_private_netns
@@ -43,3 +44,18 @@ def target_server(
         parser.error("--server-data and --pid go with --url")
     reexec_in_private_netns()
     return None
+
+
+def count_list(maximum: int, example: str) -> Callable[[str], list[int]]:
+    """An argparse type for "N" or a sweep "N1,N2,...", each 1..maximum."""
+
+    def parse(text: str) -> list[int]:
+        try:
+            counts = [int(part) for part in text.split(",") if part.strip()]
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"a number or a comma list like {example}") from exc
+        if not counts or any(not 1 <= n <= maximum for n in counts):
+            raise argparse.ArgumentTypeError(f"each count must be 1-{maximum}")
+        return counts
+
+    return parse

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtest.stage_traffic import MAX_COMMENTS_PER_S, MAX_QUESTIONS_PER_S, MAX_VOTES_PER_S
-from loadtest.target import add_target_options, target_server
+from loadtest.target import add_target_options, count_list, target_server
 from loadtest.townhall import (
     MAX_AUDIENCE,
     MAX_DURATION,
@@ -21,15 +21,7 @@ from loadtest.townhall import (
     run_townhall,
 )
 
-
-def audience_counts(text: str) -> list[int]:
-    try:
-        counts = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError("a number or a comma list like 50,200") from exc
-    if not counts or any(not 1 <= n <= MAX_AUDIENCE for n in counts):
-        raise argparse.ArgumentTypeError(f"each count must be 1-{MAX_AUDIENCE}")
-    return counts
+audience_counts = count_list(MAX_AUDIENCE, "50,200")
 
 
 def bounded(kind: type[int] | type[float], low: float, high: float) -> Callable[[str], Any]:

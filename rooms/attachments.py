@@ -182,6 +182,21 @@ class AttachmentStore:
                 thumbnail.unlink(missing_ok=True)
             raise
 
+    async def purge(self, message_id: int) -> int:
+        """Remove the files of a deleted message's attachments from disk: deleted means gone,
+        not merely hidden. The rows stay (they name what was there); `open` refuses them.
+        Returns how many files were removed."""
+        async with self._db.read() as conn:
+            rows = (
+                await conn.execute(
+                    select(attachments.c.path, attachments.c.thumbnail_path)
+                    .join(messages, messages.c.id == attachments.c.message_id)
+                    .where(attachments.c.message_id == message_id, messages.c.deleted.is_(True))
+                )
+            ).all()
+        paths = [self._root / p for row in rows for p in (row.path, row.thumbnail_path) if p]
+        return await asyncio.to_thread(_unlink_all, paths)
+
     async def open(self, user: User, attachment_id: int, thumbnail: bool) -> tuple[Path, str]:
         """The file to send and its type; only members of the room see it, and a deleted
         message's files are gone for everyone."""
@@ -237,6 +252,17 @@ def _check_size(media: MediaType | None, size: int) -> None:
     if size > limit:
         kind = media.kind if media is not None else "file"
         raise TooLarge(f"{kind}s are limited to {limit // (1024 * 1024)} MiB", "file")
+
+
+def _unlink_all(paths: list[Path]) -> int:
+    removed = 0
+    for path in paths:
+        try:
+            path.unlink()
+            removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
 
 
 def _publish_file(partial: Path, final: Path) -> None:

@@ -39,7 +39,9 @@ async def edit_message(call: Call) -> dict[str, Any]:
 
 
 async def delete_message(call: Call) -> dict[str, Any]:
-    return await call.community.chat.delete(call.me, call.path["message_id"])
+    message = await call.community.chat.delete(call.me, call.path["message_id"])
+    await call.community.attachments.purge(message["id"])  # after the delete has committed
+    return message
 
 
 async def mark_read(call: Call) -> dict[str, Any]:

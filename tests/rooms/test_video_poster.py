@@ -65,3 +65,21 @@ async def test_an_uploaded_video_carries_its_poster(community: Community, tmp_pa
     await community.chat.post(ani, room["id"], "", attachment_ids=[saved["id"]])
     poster, mime = await community.attachments.open(ani, saved["id"], thumbnail=True)
     assert mime == "image/jpeg" and poster.stat().st_size > 0
+
+
+async def test_deleting_a_message_removes_its_files_from_disk(
+    community: Community, tmp_path: Path
+) -> None:
+    ani = await register(community, "ani")
+    room = await community.directory.create(ani, "Serikat", "work")
+    saved = await community.attachments.save(
+        ani, room["id"], "rapat.mp4", chunks(mp4(tmp_path / "rapat.mp4"))
+    )
+    message = await community.chat.post(ani, room["id"], "", attachment_ids=[saved["id"]])
+    video, _ = await community.attachments.open(ani, saved["id"], thumbnail=False)
+    poster, _ = await community.attachments.open(ani, saved["id"], thumbnail=True)
+    assert await community.attachments.purge(message["id"]) == 0  # not deleted: kept
+    await community.chat.delete(ani, message["id"])
+    assert await community.attachments.purge(message["id"]) == 2
+    assert not video.exists() and not poster.exists()
+    assert await community.attachments.purge(message["id"]) == 0  # once is enough

@@ -118,6 +118,30 @@ class Directory(CommunityService):
             self._announce_member(room_id, user, "member")
         return room
 
+    async def edit(
+        self,
+        user: User,
+        room_id: int,
+        name: str | None = None,
+        description: str | None = None,
+        visibility: str | None = None,
+    ) -> dict[str, Any]:
+        """Change what was given of a room's name, description and visibility (moderators)."""
+        async with self._db.write() as conn:
+            await require(conn, room_id, user.id, "edit_room")
+            row = (await conn.execute(select(rooms).where(rooms.c.id == room_id))).one()
+            columns = check_room(
+                row.name if name is None else name,
+                row.kind,
+                row.description if description is None else description,
+                row.visibility if visibility is None else visibility,
+            )
+            await conn.execute(update(rooms).where(rooms.c.id == room_id).values(**columns))
+            [room] = await summaries(conn, user.id, [room_id])
+        event = {"type": "room_updated", "room_id": room_id, "room": _shared(room)}
+        self._bus.publish(room_topic(room_id), event)
+        return room
+
     async def create_invite(
         self, user: User, room_id: int, max_uses: int | None, expires_in_hours: int | None
     ) -> dict[str, Any]:
@@ -290,3 +314,8 @@ async def _owner_count(conn: AsyncConnection, room_id: int) -> int:
         select(func.count()).where(memberships.c.room_id == room_id, memberships.c.role == "owner")
     )
     return int(result.scalar_one())
+
+
+def _shared(room: dict[str, Any]) -> dict[str, Any]:
+    """A room card as every member may see it: without the reader's own role and counts."""
+    return {key: room[key] for key in ("id", "name", "kind", "description", "visibility")}

@@ -19,6 +19,7 @@ _LOWEST_ROLE: dict[str, Role] = {
     "rsvp": "member",
     "join_meeting": "member",
     "invite": "moderator",
+    "edit_room": "moderator",  # name, description, visibility
     "schedule_event": "moderator",
     "delete_any_message": "moderator",
     "set_role": "owner",

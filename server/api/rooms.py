@@ -38,6 +38,13 @@ async def get_room(call: Call) -> dict[str, Any]:
     return await call.community.directory.get(call.me, call.path["room_id"])
 
 
+async def edit_room(call: Call) -> dict[str, Any]:
+    body = call.body
+    return await call.community.directory.edit(
+        call.me, call.path["room_id"], body["name"], body["description"], body["visibility"]
+    )
+
+
 async def join_room(call: Call) -> dict[str, Any]:
     return await call.community.directory.join_public(call.me, call.path["room_id"])
 
@@ -151,6 +158,18 @@ ROUTES = [
         get_room,
         "A room with its members",
         content="none",
+        tags=("rooms",),
+    ),
+    Route(
+        "PATCH",
+        "/api/rooms/{room_id}",
+        edit_room,
+        "Rename a room, or change its description or visibility (moderators)",
+        body=(
+            Field("name", max_length=MAX_NAME),
+            Field("description", max_length=MAX_DESCRIPTION),
+            Field("visibility", choices=VISIBILITIES),
+        ),
         tags=("rooms",),
     ),
     Route(

@@ -13,6 +13,7 @@ ALLOWED: dict[str, set[str | None]] = {
     "rsvp": {"owner", "moderator", "member"},
     "join_meeting": {"owner", "moderator", "member"},
     "invite": {"owner", "moderator"},
+    "edit_room": {"owner", "moderator"},
     "schedule_event": {"owner", "moderator"},
     "delete_any_message": {"owner", "moderator"},
     "set_role": {"owner"},

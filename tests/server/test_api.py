@@ -491,3 +491,29 @@ async def test_a_retried_post_with_the_same_client_id_is_stored_once(api: Api) -
         "POST", path, ani, json={"text": "x", "client_id": "no spaces!"}, expect=400
     )
     assert bad["error"]["field"] == "client_id"
+
+
+async def test_moderators_rename_a_room_and_members_hear_of_it(api: Api) -> None:
+    ani, _ = await api.user("ani")
+    budi, _ = await api.user("budi")
+    room = await api.room(ani, description="lama")
+    await api.join_by_invite(ani, budi, room["id"])
+    path = f"/api/rooms/{room['id']}"
+    await api.call("PATCH", path, budi, json={"name": "Bukan"}, expect=403)
+    ws = await api.client.ws_connect("/ws")
+    await ws.send_json({"type": "auth", "token": budi})
+    assert (await ws.receive_json(timeout=5))["type"] == "authed"
+    edited = await api.call(
+        "PATCH", path, ani, json={"name": " Serikat Baru ", "visibility": "public"}
+    )
+    assert (edited["name"], edited["description"], edited["visibility"]) == (
+        "Serikat Baru",
+        "lama",
+        "public",
+    )
+    event = await ws.receive_json(timeout=5)
+    assert event["type"] == "room_updated" and event["room"]["name"] == "Serikat Baru"
+    await ws.close()
+    refused = await api.call("PATCH", path, ani, json={"name": "  "}, expect=400)
+    assert refused["error"]["field"] == "name"
+    assert (await api.call("GET", path, budi))["name"] == "Serikat Baru"

@@ -222,6 +222,9 @@ function onFeedMessage(message) {
     case "room_member":
       onRoomMember(message);
       break;
+    case "room_updated": // renamed, described or opened up: the list shows it at once
+      if (room && message.room) app.putRoom(message.room);
+      break;
     case "event_reminder":
       remind(message);
       break;

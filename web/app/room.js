@@ -2,7 +2,7 @@
 import { api } from "/static/app/api.js";
 import { AgendaView } from "/static/app/agenda.js";
 import { ChatView } from "/static/app/chat.js";
-import { clear, focusHeading, h, icon } from "/static/app/dom.js";
+import { clear, errorBox, field, focusHeading, h, icon, submitting } from "/static/app/dom.js";
 import { makeInvite } from "/static/app/rooms.js";
 import { t } from "/static/strings.js";
 
@@ -20,6 +20,7 @@ export class RoomView {
     this.typing = new Map(); // user id -> {name, timer}
     this.chat = null;
     this.agenda = null;
+    this.editForm = null; // the room's details being edited (moderators), kept across re-renders
     this.destroyed = false;
 
     this.title = h("h1", { class: "room-title", id: "room-title" }, this.room.name);
@@ -143,9 +144,19 @@ export class RoomView {
       case "room_member":
         this.onMember(message);
         break;
+      case "room_updated":
+        if (message.room) this.applyRoom(message.room);
+        break;
       default:
         break;
     }
+  }
+
+  // New name, description or visibility (ours or another moderator's): the header and info follow.
+  applyRoom(fields) {
+    this.room = { ...this.room, ...fields };
+    this.title.textContent = this.room.name;
+    if (this.tab === "info") this.renderInfo();
   }
 
   onMember({ user, role }) {
@@ -192,12 +203,24 @@ export class RoomView {
   }
 
   renderInfo() {
+    if (this.editForm && !this.isModerator()) this.editForm = null; // no longer allowed to
+    // The form survives re-renders (a member joining), and so does the focus within it.
+    const focused = this.editForm && this.editForm.contains(document.activeElement) ? document.activeElement : null;
     const pane = clear(this.panes.info);
     const room = this.room;
-    pane.append(h("h2", {}, room.name));
-    if (room.description) pane.append(h("p", { class: "description" }, room.description));
-    pane.append(h("p", { class: "muted" },
-      `${t.roomKinds[room.kind] || room.kind || ""} · ${room.visibility === "public" ? t.visibilityPublic : t.visibilityInvite}`));
+    const head = h("div", { class: "page-head info-head" }, h("h2", { id: "info-room-name" }, room.name));
+    if (this.isModerator() && !this.editForm) {
+      head.append(h("button", { type: "button", class: "small", id: "btn-edit-room", onclick: () => this.startEdit() }, t.editRoom));
+    }
+    pane.append(head);
+    if (this.editForm) {
+      pane.append(this.editForm);
+      if (focused) focused.focus({ preventScroll: true });
+    } else {
+      if (room.description) pane.append(h("p", { class: "description", id: "info-room-description" }, room.description));
+      pane.append(h("p", { class: "muted", id: "info-room-meta" },
+        `${t.roomKinds[room.kind] || room.kind || ""} · ${room.visibility === "public" ? t.visibilityPublic : t.visibilityInvite}`));
+    }
     if (this.isModerator()) {
       // One box for the life of the view: a member joining re-renders the pane, not the link.
       if (!this.inviteBox) this.inviteBox = h("div", { class: "invite-box", id: "invite-box" });
@@ -217,6 +240,63 @@ export class RoomView {
       leave.addEventListener("click", () => this.confirmThen(leave, t.leaveRoomConfirm, () => this.removeMember(this.app.me.id, leave)));
       pane.append(h("div", { class: "form-actions" }, leave));
     }
+  }
+
+  startEdit() {
+    this.editForm = this.roomForm();
+    this.renderInfo();
+    this.editForm.elements.name.focus();
+  }
+
+  stopEdit() {
+    this.editForm = null;
+    if (this.tab !== "info") return;
+    this.renderInfo();
+    const button = this.panes.info.querySelector("#btn-edit-room");
+    if (button) button.focus();
+  }
+
+  // Name, description and visibility as they are now; only what changed is sent.
+  roomForm() {
+    const room = { ...this.room };
+    const box = errorBox();
+    const name = h("input", { name: "name", id: "room-edit-name", required: true, maxlength: 80, value: room.name || "" });
+    const description = h("textarea", { name: "description", id: "room-edit-description", rows: 3, maxlength: 2000 });
+    description.value = room.description || "";
+    const visibility = h("select", { name: "visibility", id: "room-edit-visibility" },
+      h("option", { value: "invite" }, t.visibilityInvite),
+      h("option", { value: "public" }, t.visibilityPublic));
+    visibility.value = room.visibility === "public" ? "public" : "invite";
+    const form = h("form", { novalidate: true, id: "room-edit-form", class: "room-edit-form" },
+      field(t.roomNameLabel, name),
+      field(t.roomDescriptionLabel, description),
+      field(t.roomVisibilityLabel, visibility),
+      box,
+      h("div", { class: "form-actions" },
+        h("button", { type: "button", class: "secondary", id: "room-edit-cancel", onclick: () => this.stopEdit() }, t.cancel),
+        h("button", { type: "submit", class: "primary", id: "room-edit-save" }, t.save)));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const body = {};
+      if (name.value.trim() !== room.name) body.name = name.value.trim(); // empty: the server names the field
+      if (description.value.trim() !== (room.description || "")) body.description = description.value.trim();
+      if (visibility.value !== room.visibility) body.visibility = visibility.value;
+      if (!Object.keys(body).length) {
+        this.stopEdit();
+        return;
+      }
+      submitting(form, box, async () => {
+        const updated = await api("PATCH", `/api/rooms/${this.roomId}`, body);
+        if (this.destroyed || this.editForm !== form) return;
+        const { members, unread, last_message: lastMessage, ...summary } = updated;
+        this.app.putRoom(summary);
+        this.editForm = null;
+        this.applyRoom(summary);
+        this.stopEdit();
+        this.app.notify(t.roomSaved, { timeoutMs: 4000 });
+      });
+    });
+    return form;
   }
 
   memberItem({ user, role }) {

@@ -225,8 +225,15 @@ async def api_call(
         return await response.json() if response.status != 204 else None
 
 
-async def signed_in_page(browser: Browser, kamar: RunningServer, token: str, hash_: str) -> Person:
-    context = await browser.new_context(viewport=DESKTOP, locale="id-ID")
+async def signed_in_page(
+    browser: Browser,
+    kamar: RunningServer,
+    token: str,
+    hash_: str,
+    viewport: dict[str, int] = DESKTOP,
+) -> Person:
+    """A device already signed in: the session token is stored before every load."""
+    context = await browser.new_context(viewport=viewport, locale="id-ID")
     await context.add_init_script(f"localStorage.setItem('kamar.session', {token!r})")
     person = Person(context, await context.new_page())
     await person.page.goto(f"{kamar.base_url}/{hash_}")

@@ -12,12 +12,11 @@ import pytest
 from playwright.async_api import Browser, Page
 
 from tests.browser.test_community_browser import (
-    DESKTOP,
     PHONE,
     WAIT_MS,
-    Person,
     open_person,
     register,
+    signed_in_page,
 )
 from tests.conftest import RunningServer
 
@@ -41,15 +40,6 @@ async def call(
         text = await response.text()
         assert response.status == expect, f"{method} {path}: {response.status} {text}"
         return await response.json() if response.content_type == "application/json" else text
-
-
-async def signed_in_device(browser: Browser, base_url: str, token: str, hash_: str) -> Person:
-    """Another device of the same account: its token is put in storage before every load."""
-    context = await browser.new_context(viewport=DESKTOP, locale="id-ID")
-    await context.add_init_script(f"localStorage.setItem('kamar.session', {token!r})")
-    person = Person(context, await context.new_page())
-    await person.page.goto(f"{base_url}/{hash_}")
-    return person
 
 
 async def fits_the_width(page: Page) -> None:
@@ -100,11 +90,11 @@ async def test_profile_name_password_and_sign_out_everywhere(
         rid = room["id"]
         invite = await call(http, "POST", f"/api/rooms/{rid}/invites", first_token, 201, json={})
         await call(http, "POST", f"/api/invites/{invite['code']}/accept", budi_token)
-        budi = await signed_in_device(chromium, kamar.base_url, budi_token, f"#/rooms/{rid}")
+        budi = await signed_in_page(chromium, kamar, budi_token, f"#/rooms/{rid}")
         b = budi.page
         await b.wait_for_selector("#chat-input", timeout=WAIT_MS)
         # Siti is also signed in on a second device (a desktop at the office).
-        office = await signed_in_device(chromium, kamar.base_url, first_token, "#/rooms")
+        office = await signed_in_page(chromium, kamar, first_token, "#/rooms")
         await office.page.wait_for_selector(f".room-item[data-room-id='{rid}']", timeout=WAIT_MS)
 
         # The profile opens from the room list's header and fits a 360 px screen.

@@ -9,11 +9,10 @@ import pytest
 from playwright.async_api import Browser
 
 from tests.browser.test_community_browser import (
-    DESKTOP,
     PHONE,
     WAIT_MS,
-    Person,
     api_call,
+    signed_in_page,
 )
 from tests.conftest import RunningServer
 
@@ -21,16 +20,6 @@ pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
 
 NEW_NAME = "PUK Tekstil Bersatu"
 NEW_DESCRIPTION = "Serikat pekerja pabrik tekstil Bekasi."
-
-
-async def signed_in(
-    browser: Browser, kamar: RunningServer, token: str, viewport: dict[str, int], hash_: str
-) -> Person:
-    context = await browser.new_context(viewport=viewport, locale="id-ID")
-    await context.add_init_script(f"localStorage.setItem('kamar.session', {token!r})")
-    person = Person(context, await context.new_page())
-    await person.page.goto(f"{kamar.base_url}/{hash_}")
-    return person
 
 
 async def test_owner_edits_room_details_and_members_see_them_live(
@@ -51,7 +40,7 @@ async def test_owner_edits_room_details_and_members_see_them_live(
         await api_call(http, "POST", f"/api/invites/{invite['code']}/accept", budi)
 
         # Budi, a member, on a desktop page: the room list, header and info pane side by side.
-        member = await signed_in(chromium, kamar, budi, DESKTOP, f"#/rooms/{rid}/info")
+        member = await signed_in_page(chromium, kamar, budi, f"#/rooms/{rid}/info")
         b = member.page
         await b.wait_for_selector("#member-list li.member >> nth=1", timeout=WAIT_MS)
         await b.wait_for_selector(f".room-item[data-room-id='{rid}']", timeout=WAIT_MS)
@@ -60,7 +49,7 @@ async def test_owner_edits_room_details_and_members_see_them_live(
         await b.evaluate("window.notReloaded = true")
 
         # Siti, the owner, on a phone-sized page.
-        owner = await signed_in(chromium, kamar, siti, PHONE, f"#/rooms/{rid}/info")
+        owner = await signed_in_page(chromium, kamar, siti, f"#/rooms/{rid}/info", PHONE)
         a = owner.page
         await a.click("#btn-edit-room", timeout=WAIT_MS)
         await a.wait_for_selector("#room-edit-form", timeout=WAIT_MS)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,13 @@ from loadtest.forward_bench import run_forward
 from loadtest.netns import reexec_in_private_netns
 from loadtest.plot import plot_sweep
 from loadtest.sfu import SfuResult, SfuScenario, run_sfu
-from loadtest.target import add_target_options, count_list, target_server
+from loadtest.target import (
+    add_target_options,
+    bounded,
+    count_list,
+    target_server,
+    write_results,
+)
 
 MAX_SUBSCRIBERS = 500
 MAX_DURATION = 600.0
@@ -69,16 +74,6 @@ def _pace(text: str) -> float:
 _client_counts = count_list(chat_scenario.MAX_CLIENTS, "500,2000")
 
 
-def _bounded(kind: type[int] | type[float], low: float, high: float) -> Any:
-    def parse(text: str) -> int | float:
-        value = kind(text)
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be {low:g}-{high:g}")
-        return value
-
-    return parse
-
-
 def _add_chat_parser(scenarios: Any) -> None:
     chat = scenarios.add_parser(
         "chat", help="chat fan-out: N feed websockets in one room, messages posted over HTTP"
@@ -91,7 +86,7 @@ def _add_chat_parser(scenarios: Any) -> None:
     )
     chat.add_argument(
         "--rate",
-        type=_bounded(float, 0.1, chat_scenario.MAX_RATE),
+        type=bounded(float, 0.1, chat_scenario.MAX_RATE),
         default=5.0,
         help="messages posted per second, all senders together (default 5)",
     )
@@ -100,20 +95,20 @@ def _add_chat_parser(scenarios: Any) -> None:
     )
     chat.add_argument(
         "--senders",
-        type=_bounded(int, 1, chat_scenario.MAX_SENDERS),
+        type=bounded(int, 1, chat_scenario.MAX_SENDERS),
         default=1,
         help="accounts taking turns to post (default 1)",
     )
     chat.add_argument(
         "--accounts",
-        type=_bounded(int, 1, chat_scenario.MAX_ACCOUNTS),
+        type=bounded(int, 1, chat_scenario.MAX_ACCOUNTS),
         default=chat_scenario.MAX_ACCOUNTS,
         help="accounts registered; the sockets are spread over them (default and most "
         f"{chat_scenario.MAX_ACCOUNTS}: each costs the server an argon2 hash)",
     )
     chat.add_argument(
         "--workers",
-        type=_bounded(int, 1, chat_scenario.MAX_WORKERS),
+        type=bounded(int, 1, chat_scenario.MAX_WORKERS),
         default=1,
         help="processes holding the clients (default 1: this one; 2 when one process cannot "
         "keep up, see the load generator's CPU in the summary)",
@@ -154,9 +149,7 @@ def _chat(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         results.append(result)
         _chat_summary(result)
     if args.json:
-        data = [r.as_dict() for r in results]
-        args.json.write_text(json.dumps(data[0] if len(data) == 1 else data, indent=2) + "\n")
-        print(f"wrote {args.json}")
+        write_results(args.json, results)
     return 0
 
 
@@ -298,9 +291,7 @@ def main() -> int:
         results.append(result)
         _summary(result)
     if args.json:
-        data = [r.as_dict() for r in results]
-        args.json.write_text(json.dumps(data[0] if len(data) == 1 else data, indent=2) + "\n")
-        print(f"wrote {args.json}")
+        write_results(args.json, results)
     if args.plot:
         pacing = f"paced at {args.pace_mbps:g} Mbit/s" if args.pace_mbps else "unpaced"
         media = "VP8 + Opus" if args.audio else "VP8"

@@ -1,11 +1,14 @@
-"""Which server a scenario measures: one it starts itself inside a private network namespace
-(the default), or one already running on this machine (--url, --server-data, --pid)."""
+"""Command-line pieces every scenario shares: which server it measures (one it starts itself
+inside a private network namespace, the default, or one already running on this machine:
+--url, --server-data, --pid), bounded numbers and sweeps, and the --json file."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, Protocol
 
 from loadtest.netns import reexec_in_private_netns
 from loadtest.servers import ExternalServer
@@ -59,3 +62,29 @@ def count_list(maximum: int, example: str) -> Callable[[str], list[int]]:
         return counts
 
     return parse
+
+
+def bounded(kind: type[int] | type[float], low: float, high: float) -> Callable[[str], Any]:
+    """An argparse type for one number of `kind` within low..high."""
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be {low:g}-{high:g}")
+        return value
+
+    return parse
+
+
+class Reportable(Protocol):
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+def write_results(path: Path, results: Sequence[Reportable]) -> None:
+    """--json: one run's figures as an object, a sweep's as a list of them."""
+    data = [result.as_dict() for result in results]
+    path.write_text(json.dumps(data[0] if len(data) == 1 else data, indent=2) + "\n")
+    print(f"wrote {path}")

@@ -5,13 +5,18 @@ the command line of loadtest/townhall.py."""
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from loadtest.stage_traffic import MAX_COMMENTS_PER_S, MAX_QUESTIONS_PER_S, MAX_VOTES_PER_S
-from loadtest.target import add_target_options, count_list, target_server
+from loadtest.target import (
+    add_target_options,
+    bounded,
+    count_list,
+    target_server,
+    write_results,
+)
 from loadtest.townhall import (
     MAX_AUDIENCE,
     MAX_DURATION,
@@ -22,19 +27,6 @@ from loadtest.townhall import (
 )
 
 audience_counts = count_list(MAX_AUDIENCE, "50,200")
-
-
-def bounded(kind: type[int] | type[float], low: float, high: float) -> Callable[[str], Any]:
-    def parse(text: str) -> int | float:
-        try:
-            value = kind(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be {low:g}-{high:g}")
-        return value
-
-    return parse
 
 
 def add_parser(scenarios: Any) -> None:
@@ -122,9 +114,7 @@ def run(
         results.append(result)
         summary(result)
     if args.json:
-        data = [r.as_dict() for r in results]
-        args.json.write_text(json.dumps(data[0] if len(data) == 1 else data, indent=2) + "\n")
-        print(f"wrote {args.json}")
+        write_results(args.json, results)
     return 0
 
 

@@ -25,8 +25,9 @@ from loadtest.stage_traffic import (
     read_stamp,
     stamp,
 )
+from loadtest.target import bounded
 from loadtest.townhall import TownhallScenario, run_townhall
-from loadtest.townhall_cli import audience_counts, bounded
+from loadtest.townhall_cli import audience_counts
 
 
 @pytest.mark.parametrize(

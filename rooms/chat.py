@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.accounts import User
 from rooms.errors import Conflict, Forbidden, Invalid, NotFound
-from rooms.membership import require
+from rooms.membership import Access, require
 from rooms.permissions import may
 from rooms.schema import attachments, memberships, messages, rooms, users
 from rooms.service import CommunityService
@@ -122,7 +122,7 @@ class Chat(CommunityService):
 
     async def edit(self, user: User, message_id: int, text: str) -> dict[str, Any]:
         async with self._db.write() as conn:
-            row = await self._message_row(conn, message_id, user.id)
+            row, _standing = await self._message_row(conn, message_id, user.id)
             if row.author_id != user.id:
                 raise Forbidden("only the author can edit a message")
             if row.deleted:
@@ -140,8 +140,7 @@ class Chat(CommunityService):
 
     async def delete(self, user: User, message_id: int) -> dict[str, Any]:
         async with self._db.write() as conn:
-            row = await self._message_row(conn, message_id, user.id)
-            standing = await require(conn, row.room_id, user.id, "read")
+            row, standing = await self._message_row(conn, message_id, user.id)
             if row.author_id != user.id and not may(standing.role, "delete_any_message"):
                 raise Forbidden("only the author or a moderator can delete a message")
             if not row.deleted:
@@ -206,14 +205,16 @@ class Chat(CommunityService):
             room_topic(room_id), {"type": kind, "room_id": room_id, "message": message}
         )
 
-    async def _message_row(self, conn: AsyncConnection, message_id: int, user_id: int) -> Any:
+    async def _message_row(
+        self, conn: AsyncConnection, message_id: int, user_id: int
+    ) -> tuple[Any, Access]:
+        """The message and the caller's standing in its room (NotFound for outsiders)."""
         row = (
             await conn.execute(select(messages).where(messages.c.id == message_id))
         ).one_or_none()
         if row is None:
             raise NotFound("no such message", "message_id")
-        await require(conn, row.room_id, user_id, "read")
-        return row
+        return row, await require(conn, row.room_id, user_id, "read")
 
     async def _check_reply(self, conn: AsyncConnection, room_id: int, reply_to: int) -> None:
         found = await conn.execute(

@@ -22,13 +22,14 @@ class Access:
     room_id: int
     role: str | None  # None: signed in, not a member (public rooms only)
     visibility: str
+    name: str
 
 
 async def access(conn: AsyncConnection, room_id: int, user_id: int) -> Access:
     """The caller's standing in a room they may at least see, or NotFound."""
     row = (
         await conn.execute(
-            select(rooms.c.visibility, memberships.c.role)
+            select(rooms.c.visibility, rooms.c.name, memberships.c.role)
             .select_from(
                 rooms.outerjoin(
                     memberships,
@@ -40,7 +41,7 @@ async def access(conn: AsyncConnection, room_id: int, user_id: int) -> Access:
     ).one_or_none()
     if row is None or (row.role is None and row.visibility != "public"):
         raise NotFound("no such room", "room_id")
-    return Access(room_id=room_id, role=row.role, visibility=row.visibility)
+    return Access(room_id=room_id, role=row.role, visibility=row.visibility, name=row.name)
 
 
 async def require(conn: AsyncConnection, room_id: int, user_id: int, action: str) -> Access:

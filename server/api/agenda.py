@@ -50,11 +50,10 @@ async def room_calendar(call: Call) -> web.Response:
     room_id = call.path["room_id"]
     community = call.community
     async with community.db.read() as conn:
-        await require(conn, room_id, call.me.id, "read")
-    room = await community.directory.get(call.me, room_id)
+        standing = await require(conn, room_id, call.me.id, "read")
     since = int(time.time() * 1000) - CALENDAR_LOOKBACK_MS
     rows = await community.agenda.for_rooms([room_id], since)
-    return calendar_response(build_calendar(room["name"], rows, base_url(call.request)))
+    return calendar_response(build_calendar(standing.name, rows, base_url(call.request)))
 
 
 ROUTES = [

@@ -37,7 +37,6 @@ class Participant:
     name: str
     deliver: Callable[[Event], None]
     disconnect: Callable[[str], None]
-    can_publish: bool = True
     can_subscribe: bool = True
     muted: dict[str, bool] = field(default_factory=lambda: {k: False for k in MEDIA_KINDS})
     role: MeetingRole = "speaker"
@@ -46,6 +45,11 @@ class Participant:
     # Called when the participant may no longer publish (sent back to the audience): its
     # session closes the publishing peer connection.
     left_stage: Callable[[], None] = lambda: None
+
+    @property
+    def can_publish(self) -> bool:
+        """Speakers and moderators publish; the audience only watches (rooms/stage.py)."""
+        return self.role != "audience"
 
     def public(self) -> Event:
         return {
@@ -143,7 +147,6 @@ class Room:
         if participant.role == role:
             return participant
         participant.role = role
-        participant.can_publish = role != "audience"
         # Every stage visit starts with fresh tracks, so with nothing muted.
         participant.muted = {kind: False for kind in MEDIA_KINDS}
         if role != "audience" and participant.hand is not None:

@@ -176,7 +176,6 @@ class Session:
             name=grant.name,
             deliver=self._send,
             disconnect=self._close,
-            can_publish=role != "audience",
             can_subscribe=grant.can_subscribe,
             role=role,
             left_stage=self._left_stage,

@@ -32,7 +32,6 @@ def person(
         f"Name of {pid}",
         inbox.events.append,
         inbox.disconnects.append,
-        can_publish=can_publish,
         role="speaker" if can_publish else "audience",
     )
     return participant, inbox

@@ -19,6 +19,7 @@ from rooms import grants
 from rooms.community import open_community
 from rooms.room import RoomRegistry
 from server.api import add_api
+from server.api.routing import error_response
 from server.config import Config, load_secret
 from sfu.peer import PeerSettings, gather_on
 from signalling.session import Services
@@ -129,32 +130,24 @@ async def _healthz(request: web.Request) -> web.Response:
     )
 
 
-def _api_error(
-    status: type[web.HTTPException], field: str | None, message: str
-) -> web.HTTPException:
-    body = {"error": {"message": message, **({"field": field} if field else {})}}
-    return status(text=json.dumps(body), content_type="application/json")
-
-
 async def _dev_token(request: web.Request) -> web.Response:
     """Mint a token for anyone who asks: only with --dev-tokens, for trying Kamar out."""
     if not request.app[CONFIG_KEY].dev_tokens:
-        raise _api_error(web.HTTPNotFound, None, "this server does not hand out tokens")
+        return error_response("not_found", "this server does not hand out tokens")
     try:
         body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise _api_error(web.HTTPBadRequest, None, "the body must be a JSON object") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return error_response("bad_request", "the body must be a JSON object")
     if not isinstance(body, dict):
-        raise _api_error(web.HTTPBadRequest, None, "the body must be a JSON object")
+        return error_response("bad_request", "the body must be a JSON object")
     room, name = body.get("room"), body.get("name")
     try:
         room = grants.validate_room_name(room)
     except ValueError as exc:
-        raise _api_error(web.HTTPBadRequest, "room", str(exc)) from exc
+        return error_response("bad_request", str(exc), "room")
     if not isinstance(name, str) or not name.strip() or len(name) > grants.MAX_DISPLAY_NAME:
-        raise _api_error(
-            web.HTTPBadRequest, "name", f"name must be 1-{grants.MAX_DISPLAY_NAME} characters"
-        )
+        limit = grants.MAX_DISPLAY_NAME
+        return error_response("bad_request", f"name must be 1-{limit} characters", "name")
     grant = grants.JoinGrant(room=room, identity=f"guest-{secrets.token_hex(6)}", name=name.strip())
     token = grants.mint(grant, request.app[SERVICES_KEY].secret, int(time.time()))
     return web.json_response({"token": token})

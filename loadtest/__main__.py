@@ -34,6 +34,7 @@ from loadtest.target import (
     target_server,
     write_results,
 )
+from sfu import native
 
 MAX_SUBSCRIBERS = 500
 MAX_DURATION = 600.0
@@ -187,12 +188,17 @@ def _forward(args: argparse.Namespace) -> int:
         raise SystemExit("--packets must be 1-1000000")
     if args.socket:
         reexec_in_private_netns()
+    # With a socket, the Python and the native send step take turns (a ratio from one run).
+    native_too = args.socket and native.rtpsend is not None
     for consumers in args.consumers:
-        result = run_forward(consumers, args.packets, args.socket)
-        print(
-            f"{consumers:>4} consumers: {result.us_per_packet:6.2f} us CPU per forwarded packet "
-            f"({result.packets_forwarded} packets{', sendto on loopback' if args.socket else ''})"
-        )
+        for use_native in (False, True) if native_too else (False,):
+            result = run_forward(consumers, args.packets, args.socket, use_native)
+            where = ", sendto on loopback" if args.socket else ""
+            step = "native" if use_native else "Python"
+            print(
+                f"{consumers:>4} consumers: {result.us_per_packet:6.2f} us CPU per forwarded "
+                f"packet ({result.packets_forwarded} packets{where}, {step} send step)"
+            )
     return 0
 
 

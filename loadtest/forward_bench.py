@@ -3,8 +3,9 @@ Producer.receive -> Consumer.forward -> PacketOutput.send (libsrtp protect) -> a
 
 `python -m loadtest forward --consumers 80 --packets 20000 [--socket]` prints the CPU time per
 forwarded packet. With `--socket` every packet really goes out with `sendto` on a loopback UDP
-socket (that nobody reads, so the kernel drops it after the send path); without it, a sink
-stands in for the socket and the number is our Python and libsrtp alone.
+socket (that nobody reads, so the kernel drops it after the send path), once through the Python
+send step and once through the native one (sfu/native.py) where it was built, alternately;
+without it, a sink stands in for the socket and the number is our Python and libsrtp alone.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import pylibsrtp
 
-from sfu import peer
+from sfu import native, peer
 from sfu.consumer import Consumer
 from sfu.forwarding import VIDEO, Producer, ProducerId
 
@@ -28,6 +29,7 @@ PAYLOAD_SIZE = 1150  # a full VP8 packet of a 1.2 Mbit/s stream
 @dataclass
 class ForwardResult:
     consumers: int
+    native: bool
     packets_forwarded: int
     us_per_packet: float
 
@@ -50,8 +52,14 @@ class _Sink:
     def get_write_buffer_size(self) -> int:
         return 0
 
+    def get_extra_info(self, name: str) -> Any:
+        return self._sock if name == "socket" else None
 
-def _output(sink: _Sink, port: int) -> peer.PacketOutput:
+    def is_closing(self) -> bool:
+        return False
+
+
+def _output(sink: _Sink, port: int, native: bool) -> peer.PacketOutput:
     # AEAD_AES_256_GCM: what aiortc prefers and browsers accept (a 32-byte key, 12-byte salt).
     policy = pylibsrtp.Policy(
         key=bytes(range(44)),
@@ -65,7 +73,7 @@ def _output(sink: _Sink, port: int) -> peer.PacketOutput:
         _tx_srtp=pylibsrtp.Session(policy),
         transport=SimpleNamespace(_connection=SimpleNamespace(_nominated={1: pair})),
     )
-    return peer.PacketOutput(dtls)
+    return peer.NativePacketOutput(dtls) if native else peer.PacketOutput(dtls)
 
 
 def _packet(seq: int) -> bytes:
@@ -74,7 +82,12 @@ def _packet(seq: int) -> bytes:
     return header + bytes([0x10, 0x10, 0x02, 0x00, 0x9D, 0x01, 0x2A]) + bytes(PAYLOAD_SIZE - 7)
 
 
-def run_forward(consumers: int, packets: int, use_socket: bool) -> ForwardResult:
+def run_forward(
+    consumers: int, packets: int, use_socket: bool, use_native: bool = False
+) -> ForwardResult:
+    """`use_native` (needs `use_socket`): the C send step instead of the Python one."""
+    if use_native and (not use_socket or native.rtpsend is None):
+        raise ValueError("the native send step needs --socket and a build with sfu/_rtpsend.c")
     sock = None
     receiver = None
     if use_socket:
@@ -88,7 +101,7 @@ def run_forward(consumers: int, packets: int, use_socket: bool) -> ForwardResult
         ProducerId("bench/video/1"), "bench", VIDEO, 0xAAAA0001, 96, 90000, None, lambda: None
     )
     for index in range(consumers):
-        out = _output(sink, port)
+        out = _output(sink, port, use_native)
         producer.add_consumer(Consumer(producer, 0xB0000000 + index, 100, out.send))
     data = [_packet(seq) for seq in range(packets)]
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -100,4 +113,5 @@ def run_forward(consumers: int, packets: int, use_socket: bool) -> ForwardResult
     for closable in (sock, receiver):
         if closable is not None:
             closable.close()
-    return ForwardResult(consumers, sink.sent, round(elapsed / max(sink.sent, 1) * 1e6, 3))
+    sent = sum(consumer.packets_sent for consumer in producer.consumers)
+    return ForwardResult(consumers, use_native, sent, round(elapsed / max(sent, 1) * 1e6, 3))

@@ -23,6 +23,7 @@ from rooms.stage import MEETING_ROLES
 from server.access_log import AccessLogger
 from server.app import build_app, ssl_context
 from server.config import Config, ConfigError, load, load_secret
+from sfu import native
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -191,6 +192,7 @@ async def _run(config: Config) -> None:
     site = web.TCPSite(runner, config.host, config.port, ssl_context=ssl_context(config))
     await site.start()
     print(f"Kamar is running: open {config.base_url}/  (data in {config.data_dir})", flush=True)
+    print(native.describe(), flush=True)
     if not config.dev_tokens:
         print(
             f"Make a join link with: kamar token --data {config.data_dir} --room ROOM "

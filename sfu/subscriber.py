@@ -312,7 +312,7 @@ class SubscriberPeer:
             if producer.closed or producer.id not in self._wanted or not slot.payload_type:
                 continue
             if self._output is None:
-                self._output = peer.PacketOutput(peer.sender_transport(slot.transceiver.sender))
+                self._output = peer.packet_output(peer.sender_transport(slot.transceiver.sender))
             slot.consumer = Consumer(
                 producer,
                 slot.ssrc,

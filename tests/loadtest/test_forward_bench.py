@@ -7,7 +7,15 @@ import pytest
 from loadtest.forward_bench import run_forward
 
 
-@pytest.mark.parametrize("use_socket", [False, True])
-def test_every_packet_reaches_every_consumer(use_socket: bool) -> None:
-    result = run_forward(consumers=3, packets=50, use_socket=use_socket)
+@pytest.mark.parametrize(
+    ("use_socket", "use_native"), [(False, False), (True, False), (True, True)]
+)
+def test_every_packet_reaches_every_consumer(use_socket: bool, use_native: bool) -> None:
+    result = run_forward(consumers=3, packets=50, use_socket=use_socket, use_native=use_native)
     assert result.packets_forwarded == 150 and result.us_per_packet >= 0
+    assert result.native is use_native
+
+
+def test_the_native_step_needs_a_real_socket() -> None:
+    with pytest.raises(ValueError, match="needs --socket"):
+        run_forward(consumers=1, packets=1, use_socket=False, use_native=True)

@@ -1,0 +1,60 @@
+"""The SFU's native send step (sfu/_rtpsend.c), when it was built.
+
+`pip install` compiles it where a C compiler and Python's headers exist (scripts/bootstrap
+checks that it did); without them Kamar still runs and sfu/peer.py protects and sends in Python,
+at a higher CPU cost per forwarded packet (docs/benchmarks.md has both). `KAMAR_NATIVE=0` turns
+the native step off, for comparing the two or ruling it out while chasing a bug.
+
+The extension calls libsrtp through the function pointer pylibsrtp's binding already holds, so
+it needs no libsrtp of its own and shares the sessions aiortc makes (pinned: pylibsrtp==1.0.0,
+libsrtp 2's `srtp_protect(srtp_t, void *, int *)`, checked by tests/sfu/test_native.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from types import ModuleType
+
+from pylibsrtp._binding import ffi as _srtp_ffi
+from pylibsrtp._binding import lib as _srtp_lib
+
+log = logging.getLogger(__name__)
+
+SENT = 0
+CONGESTED = 1  # the kernel's send queue is full: dropped, never queued
+FAILED = 2  # too large, refused by libsrtp, or a send error
+
+
+def _load() -> ModuleType | None:
+    if os.environ.get("KAMAR_NATIVE", "1") == "0":
+        return None
+    try:
+        from sfu import _rtpsend  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    module: ModuleType = _rtpsend
+    protect = _srtp_ffi.addressof(_srtp_lib, "srtp_protect")
+    module.use_protect(int(_srtp_ffi.cast("uintptr_t", protect)))
+    assert (module.SENT, module.CONGESTED, module.FAILED) == (SENT, CONGESTED, FAILED)
+    return module
+
+
+rtpsend = _load()
+
+
+def session_address(session: object) -> int:
+    """The `srtp_t` inside a pylibsrtp Session, as the int protect_and_send takes."""
+    return int(_srtp_ffi.cast("uintptr_t", session._srtp[0]))  # type: ignore[attr-defined]
+
+
+def describe() -> str:
+    """One line for the server's start-up log."""
+    if rtpsend is not None:
+        return "RTP send path: native (sfu/_rtpsend.c)"
+    if os.environ.get("KAMAR_NATIVE", "1") == "0":
+        return "RTP send path: Python (KAMAR_NATIVE=0)"
+    return (
+        "RTP send path: Python, the native one was not built (needs a C compiler and Python's "
+        "headers when installing); forwarding costs more CPU per packet"
+    )

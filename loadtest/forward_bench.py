@@ -102,7 +102,9 @@ def run_forward(
     )
     for index in range(consumers):
         out = _output(sink, port, use_native)
-        producer.add_consumer(Consumer(producer, 0xB0000000 + index, 100, out.send))
+        routes = out if isinstance(out, peer.NativePacketOutput) else None
+        consumer = Consumer(producer, 0xB0000000 + index, 100, out.send, routes=routes)
+        producer.add_consumer(consumer)
     data = [_packet(seq) for seq in range(packets)]
     usage = resource.getrusage(resource.RUSAGE_SELF)
     start = usage.ru_utime + usage.ru_stime

@@ -10,9 +10,15 @@
  * sfu/native.py hands us the address of its srtp_protect once (`use_protect`), so both sides
  * use the same library and the same session objects. Everything runs with the GIL held, so one
  * static buffer serves every call.
+ *
+ * `fan_out` goes one step further for the common case, a consumer that simply forwards: a
+ * `Route` holds what its consumer would do to each packet (SSRC, payload type, sequence,
+ * timestamp and VP8 picture offsets; RFC 3550 5.1, RFC 7741 4.2) and where it goes, and one
+ * call per incoming packet rewrites, protects and sends it for every route of the stream. The
+ * consumer (sfu/consumer.py) hands its state to a route while nothing changes and takes it
+ * back (`last_*`, counters) before anything does: a pause, a layer switch, a full queue.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "_rtpsend.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,20 +27,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-/* libsrtp 2.x: srtp_err_status_t srtp_protect(srtp_t ctx, void *rtp_hdr, int *len_ptr);
- * the packet is encrypted in place and grows by the authentication tag (and MKI). */
-typedef int (*protect_function)(void *session, void *packet, int *length);
-
-/* SRTP_MAX_TRAILER_LEN of libsrtp 2: a 16-byte tag and up to 128 bytes of MKI. */
-#define TRAILER_ROOM 144
-/* A UDP datagram on any path the SFU uses stays below the Ethernet MTU; room to spare. */
-#define BUFFER_SIZE 2048
-
-/* What protect_and_send returns (module constants of the same names). */
-enum { SENT = 0, CONGESTED = 1, FAILED = 2 };
-
-static protect_function protect = NULL;
-static unsigned char packet_buffer[BUFFER_SIZE];
+protect_function protect = NULL;
+unsigned char packet_buffer[BUFFER_SIZE];
 
 static PyObject *
 use_protect(PyObject *module, PyObject *address)
@@ -162,6 +156,9 @@ static PyMethodDef methods[] = {
      "pack_address(host, port) -> bytes: a struct sockaddr for protect_and_send"},
     {"protect_and_send", (PyCFunction)(void (*)(void))protect_and_send, METH_FASTCALL,
      "protect_and_send(session, fd, address, packet) -> SENT, CONGESTED or FAILED"},
+    {"fan_out", (PyCFunction)(void (*)(void))fan_out, METH_FASTCALL,
+     "fan_out(routes, packet, marker, seq, timestamp, picture_id_at, picture_id_bits, "
+     "picture_id, tl0_at, tl0) -> None or [(route, code), ...] of the routes that did not send"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -176,12 +173,23 @@ static struct PyModuleDef module_definition = {
 PyMODINIT_FUNC
 PyInit__rtpsend(void)
 {
+    if (PyType_Ready(&RouteType) < 0)
+        return NULL;
+    if (routes_ready() < 0)
+        return NULL;
     PyObject *module = PyModule_Create(&module_definition);
     if (module == NULL)
         return NULL;
+    Py_INCREF(&RouteType);
+    if (PyModule_AddObject(module, "Route", (PyObject *)&RouteType) < 0) {
+        Py_DECREF(&RouteType);
+        Py_DECREF(module);
+        return NULL;
+    }
     if (PyModule_AddIntConstant(module, "SENT", SENT) < 0 ||
         PyModule_AddIntConstant(module, "CONGESTED", CONGESTED) < 0 ||
         PyModule_AddIntConstant(module, "FAILED", FAILED) < 0 ||
+        PyModule_AddIntConstant(module, "STALE", STALE) < 0 ||
         PyModule_AddIntConstant(module, "MAX_PACKET", BUFFER_SIZE - TRAILER_ROOM) < 0) {
         Py_DECREF(module);
         return NULL;

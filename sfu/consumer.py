@@ -2,12 +2,19 @@
 
 Sans-I/O like the producer: it rewrites the shared buffer's header in place and hands it to a
 `send` callable that copies it at once.
+
+Where the native send step was built (sfu/native.py), a consumer that is simply forwarding
+hands its numbering to a `Route` and its producer sends for it from C, many consumers per call
+(`routes`). The consumer takes the state back (`_leave_route`) before anything changes it: a
+pause, a layer switch, a send that failed; the next packet it forwards itself gives it a new
+route. Everything else (repairs, sender reports, NACKs) reads state a route never changes.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from typing import Any, Protocol
 
 from sfu.forwarding import VIDEO, Producer
 from sfu.retransmit import ResendLimiter
@@ -18,6 +25,16 @@ from sfu.rtp import SEQ_TS_SSRC, Vp8Fields, wrap_rtx, write_picture_id
 SenderReport = Callable[[int, int, int, int], None]
 
 
+class RouteSource(Protocol):
+    """What hands out native routes: the subscriber's packet output (sfu/peer.py)."""
+
+    def route(self, owner: Consumer, ssrc: int, payload_type: int) -> Any | None:
+        """A `sfu._rtpsend.Route` on the current path, or None when there is none to use."""
+
+    def count_failure(self, code: int) -> None:
+        """A route's send failed with this sfu.native code."""
+
+
 class Consumer:
     """One producer's stream as sent to one subscriber: its own SSRC, PT, sequence and clock."""
 
@@ -26,8 +43,8 @@ class Consumer:
         "ssrc",
         "payload_type",
         "waiting_for_keyframe",
-        "packets_sent",
-        "octets_sent",
+        "_packets_sent",
+        "_octets_sent",
         "packets_skipped",
         "paused",
         "closed",
@@ -55,6 +72,8 @@ class Consumer:
         "rtx",
         "rtx_sent",
         "_rtx_seq",
+        "route",
+        "_routes",
     )
 
     def __init__(
@@ -67,13 +86,15 @@ class Consumer:
         report: SenderReport | None = None,
         layer: int = 0,
         rtx: tuple[int, int] | None = None,
+        routes: RouteSource | None = None,
     ) -> None:
         """`resume_from` is the (sequence, timestamp) last sent on this SSRC by an earlier
         consumer, so a reused sender continues its numbering instead of jumping (RFC 3550 5.1).
         `report` receives this stream's sender-report facts whenever the publisher's change.
         `layer` is the simulcast layer to start on (index into `producer.layers`).
         `rtx`: (payload type, SSRC) of the RTX stream the subscriber accepted (RFC 4588), on
-        which repairs go out, so they never disturb the media stream's loss statistics."""
+        which repairs go out, so they never disturb the media stream's loss statistics.
+        `routes`: where this consumer gets a native route while it simply forwards."""
         self.producer = producer
         self.layer = producer.layers[layer]  # the stream that feeds this consumer now
         self.target: Producer | None = None  # the layer to move to at its next key frame
@@ -83,8 +104,8 @@ class Consumer:
         self.payload_type = payload_type
         # A video decoder can start only at a key frame; earlier packets are useless to it.
         self.waiting_for_keyframe = producer.kind == VIDEO
-        self.packets_sent = 0
-        self.octets_sent = 0
+        self._packets_sent = 0  # by this object; a route counts its own (`packets_sent`)
+        self._octets_sent = 0
         self.packets_skipped = 0
         self.paused = False  # the subscriber does not show this video now
         self.closed = False
@@ -108,6 +129,18 @@ class Consumer:
         self._tl0_delta = 0
         self._last_pid = -1
         self._last_tl0 = -1
+        self.route: Any = None  # the native route forwarding for this consumer, if any
+        self._routes = routes
+
+    @property
+    def packets_sent(self) -> int:
+        route = self.route
+        return self._packets_sent + (route.packets_sent if route is not None else 0)
+
+    @property
+    def octets_sent(self) -> int:
+        route = self.route
+        return self._octets_sent + (route.octets_sent if route is not None else 0)
 
     def forward(
         self, buf: bytearray, marker: int, seq: int, timestamp: int, keyframe: bool
@@ -134,15 +167,62 @@ class Consumer:
         if self._send(buf):
             self._last_seq = out_seq
             self._last_ts = out_ts
-            self.packets_sent += 1
-            self.octets_sent += len(buf)
+            self._packets_sent += 1
+            self._octets_sent += len(buf)
+            if self._routes is not None:
+                self._take_route()
         elif self.producer.kind == VIDEO:
+            self._skip_to_keyframe()
+
+    # -- native routes ----------------------------------------------------------------------
+
+    def _take_route(self) -> None:
+        """Let the producer send for this consumer from C, numbered as it would number."""
+        assert self._routes is not None
+        route = self._routes.route(self, self.ssrc, self.payload_type)
+        if route is None:  # no native path to this subscriber (e.g. an IPv6 zone address)
+            self._routes = None
+            return
+        route.seq_delta = self._seq_delta
+        route.ts_delta = self._ts_delta
+        route.picture_id_delta = self._pid_delta
+        route.tl0_delta = self._tl0_delta
+        route.last_seq = self._last_seq
+        route.last_ts = self._last_ts
+        route.last_picture_id = self._last_pid
+        route.last_tl0 = self._last_tl0
+        self.route = route
+        self.layer.routes.append(route)
+
+    def _leave_route(self) -> None:
+        """Take the numbering and counters back from the route before changing anything."""
+        route = self.route
+        if route is None:
+            return
+        self.route = None
+        self.layer.routes.remove(route)
+        self._last_seq = route.last_seq
+        self._last_ts = route.last_ts
+        self._last_pid = route.last_picture_id
+        self._last_tl0 = route.last_tl0
+        self._packets_sent += route.packets_sent
+        self._octets_sent += route.octets_sent
+        self._sent_at = self.layer.last_arrival  # the last packet the route forwarded came then
+
+    def route_failed(self, code: int) -> None:
+        """The route could not send a packet (a full queue, a new ICE pair, a libsrtp error):
+        as when `send` refuses one, video waits for its next key frame."""
+        if self._routes is not None:
+            self._routes.count_failure(code)
+        self._leave_route()
+        if self.producer.kind == VIDEO:
             self._skip_to_keyframe()
 
     def pause(self) -> None:
         """Stop sending until `resume` (the subscriber hides this video)."""
         if self.paused or self.closed:
             return
+        self._leave_route()
         self.paused = True
         self._cancel_switch()
         if self.waiting_for_keyframe:
@@ -162,6 +242,7 @@ class Consumer:
         """A dropped video packet (the subscriber's link is full): send nothing more until the
         next key frame rather than frames that cannot decode, and number on without a gap so
         the subscriber does not NACK what was skipped on purpose."""
+        self._leave_route()
         self.waiting_for_keyframe = True
         self._resuming = True
         self.layer.wait_for_keyframe()
@@ -206,6 +287,7 @@ class Consumer:
         target = self.target
         if target is None:
             return
+        self._leave_route()
         self._cancel_switch()
         old = self.layer
         old.consumers.remove(self)  # safe: only the target layer is forwarding now
@@ -228,6 +310,7 @@ class Consumer:
 
     def _move_to(self, target: Producer) -> None:
         """Change layers while nothing is being sent (paused, or waiting for a key frame)."""
+        self._leave_route()
         old = self.layer
         old.consumers.remove(self)
         if self.waiting_for_keyframe:
@@ -352,6 +435,9 @@ class Consumer:
         """(sequence, timestamp) of the last packet sent, for a successor on the same SSRC."""
         if not self._started:
             return self._resume_from
+        route = self.route
+        if route is not None:
+            return route.last_seq, route.last_ts
         return self._last_seq, self._last_ts
 
     def request_keyframe(self) -> None:
@@ -361,6 +447,7 @@ class Consumer:
     def close(self) -> None:
         if self.closed:
             return
+        self._leave_route()
         self._cancel_switch()
         self.closed = True
         self.producer.remove_consumer(self)

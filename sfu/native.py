@@ -8,22 +8,18 @@ the native step off, for comparing the two or ruling it out while chasing a bug.
 The extension calls libsrtp through the function pointer pylibsrtp's binding already holds, so
 it needs no libsrtp of its own and shares the sessions aiortc makes (pinned: pylibsrtp==1.0.0,
 libsrtp 2's `srtp_protect(srtp_t, void *, int *)`, checked by tests/sfu/test_native.py).
+sfu/peer.py, the only module that touches pylibsrtp, hands that pointer over when imported.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 from types import ModuleType
-
-from pylibsrtp._binding import ffi as _srtp_ffi
-from pylibsrtp._binding import lib as _srtp_lib
-
-log = logging.getLogger(__name__)
 
 SENT = 0
 CONGESTED = 1  # the kernel's send queue is full: dropped, never queued
 FAILED = 2  # too large, refused by libsrtp, or a send error
+STALE = 3  # a route's ICE pair is no longer the selected one
 
 
 def _load() -> ModuleType | None:
@@ -34,18 +30,12 @@ def _load() -> ModuleType | None:
     except ImportError:
         return None
     module: ModuleType = _rtpsend
-    protect = _srtp_ffi.addressof(_srtp_lib, "srtp_protect")
-    module.use_protect(int(_srtp_ffi.cast("uintptr_t", protect)))
-    assert (module.SENT, module.CONGESTED, module.FAILED) == (SENT, CONGESTED, FAILED)
+    codes = (module.SENT, module.CONGESTED, module.FAILED, module.STALE)
+    assert codes == (SENT, CONGESTED, FAILED, STALE)
     return module
 
 
 rtpsend = _load()
-
-
-def session_address(session: object) -> int:
-    """The `srtp_t` inside a pylibsrtp Session, as the int protect_and_send takes."""
-    return int(_srtp_ffi.cast("uintptr_t", session._srtp[0]))  # type: ignore[attr-defined]
 
 
 def describe() -> str:

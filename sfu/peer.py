@@ -20,7 +20,8 @@ tests/sfu/test_aiortc_contract.py:
                                       what aiortc's RTCP loop reports for a forwarded stream
   aioice.ice.get_host_addresses       which addresses ICE gathers on (loopback included)
   pylibsrtp Session._srtp, _cdata, _buffer, pylibsrtp._binding   protect without per-call
-                                      allocation (pylibsrtp==1.0.0)
+                                      allocation (pylibsrtp==1.0.0); srtp_protect's address
+                                      and the srtp_t for the native step (sfu/native.py)
 """
 
 from __future__ import annotations
@@ -80,8 +81,12 @@ ABS_SEND_TIME_URI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
 PeerConnection = RTCPeerConnection
 
 if native.rtpsend is not None:
+    # The C side calls the libsrtp that pylibsrtp loaded, through this pointer (sfu/native.py).
+    _protect = _srtp_ffi.addressof(_srtp_lib, "srtp_protect")
+    native.rtpsend.use_protect(int(_srtp_ffi.cast("uintptr_t", _protect)))
     _protect_and_send_natively = native.rtpsend.protect_and_send
     _pack_address = native.rtpsend.pack_address
+    _Route = native.rtpsend.Route
 
 
 @dataclass(frozen=True)
@@ -400,7 +405,36 @@ class NativePacketOutput(PacketOutput):
 
     def _use_srtp(self, srtp: pylibsrtp.Session | None) -> None:
         super()._use_srtp(srtp)
-        self._session_address = 0 if srtp is None else native.session_address(srtp)
+        self._session_address = 0 if srtp is None else srtp_session_address(srtp)
+
+    def route(self, owner: object, ssrc: int, payload_type: int) -> Any | None:
+        """A native route for one consumer on the current pair (sfu/consumer.py), or None
+        when there is no usable pair, keys or packable address."""
+        pair = self._ice._nominated.get(1)
+        if pair is not self._pair:
+            self._use_pair(pair)
+        srtp = self._dtls._tx_srtp
+        if srtp is not self._srtp:
+            self._use_srtp(srtp)
+        transport = self._transport
+        if transport is None or self._address is None or transport.is_closing():
+            return None
+        if not self._session_address:
+            return None
+        return _Route(
+            owner, srtp, self._session_address, self._fd, self._address, self._ice._nominated,
+            pair, ssrc, payload_type,
+        )  # fmt: skip
+
+    def count_failure(self, code: int) -> None:
+        self.dropped += 1
+        if code == native.CONGESTED:
+            self.congested += 1
+
+
+def srtp_session_address(session: pylibsrtp.Session) -> int:
+    """The `srtp_t` inside a pylibsrtp Session, as the native send step takes it."""
+    return int(_srtp_ffi.cast("uintptr_t", session._srtp[0]))
 
 
 def packet_output(dtls_transport: Any) -> PacketOutput:

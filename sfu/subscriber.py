@@ -321,6 +321,7 @@ class SubscriberPeer:
                 slot.last_sent,
                 report=functools.partial(peer.set_sender_report, slot.transceiver.sender),
                 rtx=slot.rtx,
+                routes=self._output if isinstance(self._output, peer.NativePacketOutput) else None,
             )
             producer.add_consumer(slot.consumer)
             if producer.owner in self._paused_video:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from aiortc.mediastreams import VideoStreamTrack
 
+from sfu import forwarding
 from sfu.consumer import Consumer
 from sfu.forwarding import VIDEO, Producer
 from tests.conftest import RunningServer, eventually, participants
@@ -29,6 +32,22 @@ async def test_packets_lost_on_the_way_to_a_subscriber_are_resent_when_it_nacks(
                 return
         forward(self, buf, marker, seq, timestamp, keyframe)
 
+    real_fan_out = forwarding._fan_out
+
+    def lossy_fan_out(
+        routes: list[Any], packet: bytearray, marker: int, seq: int, *rest: int
+    ) -> Any:
+        # The same losses for consumers that forward through native routes (sfu/native.py).
+        kept = []
+        for route in routes:
+            consumer = route.owner
+            if consumer.producer.kind == VIDEO and seq % 15 == 0:
+                if (id(consumer), seq) not in dropped:
+                    dropped.add((id(consumer), seq))
+                    continue
+            kept.append(route)
+        return real_fan_out(kept, packet, marker, seq, *rest)
+
     over_rtx: list[bool] = []
 
     def counting_resend(self: Producer, consumer: Consumer, seq: int) -> None:
@@ -37,6 +56,7 @@ async def test_packets_lost_on_the_way_to_a_subscriber_are_resent_when_it_nacks(
         resend(self, consumer, seq)
 
     monkeypatch.setattr(Consumer, "forward", lossy_forward)
+    monkeypatch.setattr(forwarding, "_fan_out", lossy_fan_out)
     monkeypatch.setattr(Producer, "resend", counting_resend)
 
     async with participants(kamar, "demo", "alice", "bob") as (alice, bob):

@@ -70,10 +70,10 @@ def test_a_packet_sent_natively_decrypts_to_what_was_given(
     out = session(pylibsrtp.Policy.SSRC_ANY_OUTBOUND)
     address = rtpsend().pack_address(*receiver.getsockname())
     buf = bytearray(rtp(1, 0, VP8_KEY))
-    sent = rtpsend().protect_and_send(native.session_address(out), sender.fileno(), address, buf)
+    sent = rtpsend().protect_and_send(peer.srtp_session_address(out), sender.fileno(), address, buf)
     assert sent == native.SENT
     buf[2:4] = (2).to_bytes(2, "big")  # the caller reuses its buffer for the next subscriber
-    sent = rtpsend().protect_and_send(native.session_address(out), sender.fileno(), address, buf)
+    sent = rtpsend().protect_and_send(peer.srtp_session_address(out), sender.fileno(), address, buf)
     assert sent == native.SENT
     assert buf == rtp(2, 0, VP8_KEY)  # the input is left as it was (protected in a copy)
     back = session(pylibsrtp.Policy.SSRC_ANY_INBOUND)
@@ -111,9 +111,9 @@ def test_a_packet_libsrtp_refuses_is_reported_failed_and_not_sent(
     out = session(pylibsrtp.Policy.SSRC_ANY_OUTBOUND, allow_repeat_tx=False)
     address = rtpsend().pack_address(*receiver.getsockname())
     send = rtpsend().protect_and_send
-    assert send(native.session_address(out), sender.fileno(), address, rtp(7, 0, VP8_KEY)) == 0
+    assert send(peer.srtp_session_address(out), sender.fileno(), address, rtp(7, 0, VP8_KEY)) == 0
     # The same index twice: libsrtp refuses (RFC 3711 3.3.2) unless repeats are allowed.
-    again = send(native.session_address(out), sender.fileno(), address, rtp(7, 0, VP8_KEY))
+    again = send(peer.srtp_session_address(out), sender.fileno(), address, rtp(7, 0, VP8_KEY))
     assert again == native.FAILED
     receiver.recv(2048)
     receiver.setblocking(False)
@@ -129,7 +129,7 @@ def test_a_packet_too_short_or_too_long_for_the_buffer_fails(
     address = rtpsend().pack_address(*receiver.getsockname())
     packet = rtp(1, 0, VP8_KEY)[:size].ljust(size, b"\0")
     result = rtpsend().protect_and_send(
-        native.session_address(out), sender.fileno(), address, packet
+        peer.srtp_session_address(out), sender.fileno(), address, packet
     )
     assert result == native.FAILED
     assert rtpsend().MAX_PACKET == 1904
@@ -141,7 +141,7 @@ def test_a_send_error_of_the_kernel_is_reported_failed(receiver: socket.socket) 
     closed = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     fd = closed.fileno()
     closed.close()  # EBADF
-    result = rtpsend().protect_and_send(native.session_address(out), fd, address, rtp(1, 0, b""))
+    result = rtpsend().protect_and_send(peer.srtp_session_address(out), fd, address, rtp(1, 0, b""))
     assert result == native.FAILED
 
 

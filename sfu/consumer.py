@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from sfu.forwarding import VIDEO, Producer
+from sfu.layer_clock import MAX_ALIGNMENT_ERROR, same_instant, signed_difference
 from sfu.retransmit import ResendLimiter
 from sfu.rtp import SEQ_TS_SSRC, Vp8Fields, wrap_rtx, write_picture_id
 
@@ -63,7 +64,7 @@ class Consumer:
         "target",
         "switches",
         "_simulcast",
-        "_rebase_next",
+        "_rebase_from",
         "_sent_at",
         "_pid_delta",
         "_tl0_delta",
@@ -123,7 +124,8 @@ class Consumer:
         self._ts_delta = 0
         self._last_seq = 0
         self._last_ts = 0
-        self._rebase_next = False  # the layer changed while stopped: re-anchor when resuming
+        # The layer changed while stopped: re-anchor on resuming, numbering on from this one.
+        self._rebase_from: Producer | None = None
         self._sent_at = 0.0  # arrival time of the last packet sent (simulcast only)
         self._pid_delta = 0  # VP8 picture id and TL0PICIDX offsets (simulcast only)
         self._tl0_delta = 0
@@ -251,8 +253,8 @@ class Consumer:
         # Sequence numbers continue without a gap (a gap would read as loss and draw NACKs);
         # the timestamp keeps its offset, so the pause shows as the time that really passed.
         self._resuming = False
-        if self._rebase_next:  # another layer now: its clock has an offset of its own
-            self._rebase(seq, timestamp)
+        if self._rebase_from is not None:  # another layer now: its clock has its own offset
+            self._rebase(self._rebase_from, seq, timestamp)
             return
         self._seq_delta = (self._last_seq + 1 - seq) & 0xFFFF
         self._first_seq = seq  # NACKs for packets from before the pause map to nothing now
@@ -298,7 +300,7 @@ class Consumer:
         target.consumers.append(self)
         self.layer = target
         self.switches += 1
-        self._rebase(seq, timestamp)
+        self._rebase(old, seq, timestamp)
         self.forward(buf, marker, seq, timestamp, True)
 
     def _cancel_switch(self) -> None:
@@ -322,18 +324,35 @@ class Consumer:
         if self._started:
             self.switches += 1
             self._resuming = True
-            self._rebase_next = True
+            if self._rebase_from is None:  # moved twice while stopped: the first one numbered
+                self._rebase_from = old
 
-    def _rebase(self, seq: int, timestamp: int) -> None:
-        """Number the layer's packets on from the last one sent: sequence +1, the timestamp by
-        the time that passed since (both layers carry the same pictures, but each has its own
-        random RTP clock offset, RFC 3550 5.1), picture id and TL0PICIDX +1 (RFC 7741 4.2)."""
-        self._rebase_next = False
+    def _rebase(self, old: Producer, seq: int, timestamp: int) -> None:
+        """Number the layer's packets on from the last one `old` sent: sequence +1, picture id
+        and TL0PICIDX +1 (RFC 7741 4.2), and the timestamp of the same capture instant in the
+        old layer's clock. Both layers carry the same pictures, but each has its own random
+        RTP offset (RFC 3550 5.1); their sender reports map both to one wall clock, so with
+        both known the new timestamp is exact, and the subscriber's lip sync (which reads the
+        forwarded reports) does not move. Before the reports, the time between the two
+        packets' arrivals stands in, which carries the network's jitter into the clock."""
+        self._rebase_from = None
         self._seq_delta = (self._last_seq + 1 - seq) & 0xFFFF
         self._first_seq = seq
         layer = self.layer
         ticks = max(1, round((layer.last_arrival - self._sent_at) * layer.clock_rate))
-        self._ts_delta = (self._last_ts + ticks - timestamp) & 0xFFFFFFFF
+        estimate = (self._last_ts + ticks) & 0xFFFFFFFF
+        out_ts = estimate
+        aligned = same_instant(
+            old.last_sender_report, layer.last_sender_report, layer.clock_rate, timestamp
+        )
+        if aligned is not None:
+            exact = (aligned + self._ts_delta) & 0xFFFFFFFF  # still the old layer's offset
+            forward = 0 < (exact - self._last_ts) & 0xFFFFFFFF < 0x80000000
+            # Reports from before a publisher restarted its clock would be far off: ignore.
+            off = abs(signed_difference(exact, estimate))
+            if forward and off <= layer.clock_rate * MAX_ALIGNMENT_ERROR:
+                out_ts = exact
+        self._ts_delta = (out_ts - timestamp) & 0xFFFFFFFF
         fields = layer.vp8
         if fields is not None:
             if fields.picture_id_at and self._last_pid >= 0:

@@ -141,6 +141,61 @@ def test_the_clock_moves_on_by_the_time_between_the_last_packet_and_the_key_fram
     assert (ts_after - ts_before) & 0xFFFFFFFF == 4500
 
 
+NTP_START = (
+    3_900_000_000  # seconds: the publisher's wall clock when every layer's frame 0 was taken
+)
+
+
+def report_every_layer(track: Track, frame: int, off: float = 0.0) -> None:
+    """Sender reports as Chromium sends them: each layer's frame `frame` in its own RTP clock,
+    at one NTP instant (`off` seconds wrong for the last layer, as after a clock restart)."""
+    for layer, ssrc in enumerate(SSRCS):
+        seconds = NTP_START + frame / 30 + (off if layer == 2 else 0.0)
+        ntp = round(seconds * (1 << 32))
+        rtp = (TS_BASE[layer] + FRAME * frame) & 0xFFFFFFFF
+        track.producer.sender_report(ssrc, ntp, rtp, now=frame / 30)
+
+
+def test_with_sender_reports_a_switch_keeps_the_capture_clock_whatever_the_jitter() -> None:
+    track, consumer, out = running(layer=0)
+    report_every_layer(track, frame=1)
+    _m, _pt, _seq, ts_before, _ssrc = fields(out.packets[-1])  # layer 0's frame 1
+    consumer.set_layer(1)
+    track.frame(1, key=True, at=track.frames[0] / 30 - 1 / 30 + 0.050)  # frame 2, 17 ms late
+    _m, _pt, _seq, ts_after, _ssrc = fields(out.packets[-1])
+    assert (ts_after - ts_before) & 0xFFFFFFFF == FRAME  # the next frame, exactly
+    # The layer's later reports reach the subscriber on the line the old layer's drew, so
+    # its lip sync does not move.
+    reports: list[tuple[int, int]] = []
+    consumer._report = lambda ntp, rtp, _p, _o: reports.append((ntp, rtp))
+    report_every_layer(track, frame=30)
+    assert reports == [(round((NTP_START + 1) * (1 << 32)), TS_BASE[0] + FRAME * 30)]
+
+
+def test_a_report_far_from_the_arrival_times_is_not_trusted() -> None:
+    track, consumer, out = running(layer=0)
+    report_every_layer(track, frame=1, off=30.0)  # layer 2's clock restarted meanwhile
+    _m, _pt, _seq, ts_before, _ssrc = fields(out.packets[-1])
+    consumer.set_layer(2)
+    track.frame(2, key=True, at=track.frames[0] / 30 - 1 / 30 + 0.050)
+    _m, _pt, _seq, ts_after, _ssrc = fields(out.packets[-1])
+    assert (ts_after - ts_before) & 0xFFFFFFFF == 4500  # 50 ms by the arrival times
+
+
+def test_a_paused_consumer_resumes_on_a_new_layer_in_the_capture_clock() -> None:
+    track, consumer, out = running(layer=0)
+    report_every_layer(track, frame=1)
+    consumer.pause()
+    consumer.set_layer(2)
+    consumer.set_layer(1)  # moved twice while paused: numbering goes on from layer 0's
+    for _ in range(5):
+        track.all_layers()
+    consumer.resume()
+    track.frame(1, key=True, at=7 / 30 + 0.040)  # frame 7, 40 ms late
+    _m, _pt, _seq, ts_after, _ssrc = fields(out.packets[-1])
+    assert ts_after == (TS_BASE[0] + FRAME * 7) & 0xFFFFFFFF  # layer 1's frame 7
+
+
 def test_changing_its_mind_before_the_key_frame_cancels_the_switch() -> None:
     track, consumer, out = running(layer=0)
     consumer.set_layer(2)

@@ -304,13 +304,17 @@ class PacketOutput:
     def send(self, packet: bytes | bytearray) -> bool:
         """Protect and send `packet`; it is copied at once, so the caller may reuse it.
         False when it was dropped: no path or keys yet, or the socket's queue is full."""
+        self._refresh()
+        return self._protect_and_send(packet)
+
+    def _refresh(self) -> None:
+        """Follow ICE's selected pair and the DTLS keys, which change only at set-up."""
         pair = self._ice._nominated.get(1)
         if pair is not self._pair:
             self._use_pair(pair)
         srtp = self._dtls._tx_srtp
         if srtp is not self._srtp:
             self._use_srtp(srtp)
-        return self._protect_and_send(packet)
 
     def _protect_and_send(self, packet: bytes | bytearray) -> bool:
         sendto = self._sendto
@@ -369,12 +373,7 @@ class NativePacketOutput(PacketOutput):
         self._session_address = 0
 
     def send(self, packet: bytes | bytearray) -> bool:
-        pair = self._ice._nominated.get(1)
-        if pair is not self._pair:
-            self._use_pair(pair)
-        srtp = self._dtls._tx_srtp
-        if srtp is not self._srtp:
-            self._use_srtp(srtp)
+        self._refresh()
         transport = self._transport
         # A closing transport's descriptor may be closed and reused at any moment.
         if transport is None or not self._session_address or transport.is_closing():
@@ -410,12 +409,9 @@ class NativePacketOutput(PacketOutput):
     def route(self, owner: object, ssrc: int, payload_type: int) -> Any | None:
         """A native route for one consumer on the current pair (sfu/consumer.py), or None
         when there is no usable pair, keys or packable address."""
-        pair = self._ice._nominated.get(1)
-        if pair is not self._pair:
-            self._use_pair(pair)
-        srtp = self._dtls._tx_srtp
-        if srtp is not self._srtp:
-            self._use_srtp(srtp)
+        self._refresh()
+        pair = self._pair
+        srtp = self._srtp
         transport = self._transport
         if transport is None or self._address is None or transport.is_closing():
             return None

@@ -64,10 +64,16 @@ class RunningServer:
         return grants.mint(grant, self.secret, now, ttl=ttl)
 
 
-@pytest.fixture
-async def kamar(tmp_path: Path) -> AsyncIterator[RunningServer]:
+@contextlib.asynccontextmanager
+async def running_kamar(tmp_path: Path, **settings: Any) -> AsyncIterator[RunningServer]:
+    """A server on loopback with its data in `tmp_path`; `settings` change its Config."""
     config = Config(
-        host="127.0.0.1", port=0, data_dir=tmp_path, ice_hosts=("127.0.0.1",), dev_tokens=True
+        host="127.0.0.1",
+        port=0,
+        data_dir=tmp_path,
+        ice_hosts=("127.0.0.1",),
+        dev_tokens=True,
+        **settings,
     )
     # Cheap argon2: browser tests register and sign in often, on a loaded machine.
     server = TestServer(build_app(config, password_hasher=CHEAP_HASHER), host="127.0.0.1", port=0)
@@ -79,6 +85,12 @@ async def kamar(tmp_path: Path) -> AsyncIterator[RunningServer]:
         await eventually(lambda: not services.live_sessions, what="sessions to end")
     finally:
         await server.close()
+
+
+@pytest.fixture
+async def kamar(tmp_path: Path) -> AsyncIterator[RunningServer]:
+    async with running_kamar(tmp_path) as running:
+        yield running
 
 
 @contextlib.asynccontextmanager

@@ -10,15 +10,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser
 
-from server.app import build_app
-from server.config import Config, load_secret
-from signalling.ws import SERVICES_KEY
 from tests.browser.test_simulcast_browser import layers_of, shows, video_of
 from tests.browser.test_three_browsers import participant_id
-from tests.conftest import CHEAP_HASHER, RunningServer, eventually
+from tests.conftest import RunningServer, eventually, running_kamar
 
 pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
 
@@ -35,22 +31,8 @@ HD_CAMERA = """(() => {
 @pytest.fixture
 async def roomy_kamar(tmp_path: Path) -> AsyncIterator[RunningServer]:
     """A server whose video cap leaves room for all three layers of a 720p camera."""
-    config = Config(
-        host="127.0.0.1",
-        port=0,
-        data_dir=tmp_path,
-        ice_hosts=("127.0.0.1",),
-        dev_tokens=True,
-        max_video_kbps=4000,
-    )
-    server = TestServer(build_app(config, password_hasher=CHEAP_HASHER), host="127.0.0.1", port=0)
-    await server.start_server()
-    services = server.app[SERVICES_KEY]
-    try:
-        yield RunningServer(server=server, secret=load_secret(tmp_path))
-        await eventually(lambda: not services.live_sessions, what="sessions to end")
-    finally:
-        await server.close()
+    async with running_kamar(tmp_path, max_video_kbps=4000) as running:
+        yield running
 
 
 async def test_an_hd_camera_arrives_as_three_layers_and_a_tile_gets_the_one_that_fills_it(

@@ -19,7 +19,7 @@ from typing import Any
 
 import pylibsrtp
 
-from sfu import native, peer
+from sfu import native, packet_output
 from sfu.consumer import Consumer
 from sfu.forwarding import VIDEO, Producer, ProducerId
 
@@ -59,7 +59,7 @@ class _Sink:
         return False
 
 
-def _output(sink: _Sink, port: int, native: bool) -> peer.PacketOutput:
+def _output(sink: _Sink, port: int, native: bool) -> packet_output.PacketOutput:
     # AEAD_AES_256_GCM: what aiortc prefers and browsers accept (a 32-byte key, 12-byte salt).
     policy = pylibsrtp.Policy(
         key=bytes(range(44)),
@@ -73,7 +73,7 @@ def _output(sink: _Sink, port: int, native: bool) -> peer.PacketOutput:
         _tx_srtp=pylibsrtp.Session(policy),
         transport=SimpleNamespace(_connection=SimpleNamespace(_nominated={1: pair})),
     )
-    return peer.NativePacketOutput(dtls) if native else peer.PacketOutput(dtls)
+    return packet_output.NativePacketOutput(dtls) if native else packet_output.PacketOutput(dtls)
 
 
 def _packet(seq: int) -> bytes:
@@ -102,7 +102,7 @@ def run_forward(
     )
     for index in range(consumers):
         out = _output(sink, port, use_native)
-        routes = out if isinstance(out, peer.NativePacketOutput) else None
+        routes = out if isinstance(out, packet_output.NativePacketOutput) else None
         consumer = Consumer(producer, 0xB0000000 + index, 100, out.send, routes=routes)
         producer.add_consumer(consumer)
     data = [_packet(seq) for seq in range(packets)]

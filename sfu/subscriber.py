@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sfu import peer, sdp, simulcast
+from sfu import packet_output, peer, sdp, simulcast
 from sfu.consumer import Consumer
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import VIDEO, Producer, ProducerId
@@ -79,7 +79,7 @@ class SubscriberPeer:
         self._send_offer = send_offer
         self._on_failed = on_failed
         self._pc: Any = None
-        self._output: peer.PacketOutput | None = None
+        self._output: packet_output.PacketOutput | None = None
         self._wanted: dict[ProducerId, Producer] = {}
         self._paused_video: set[str] = set()  # owners whose video this subscriber paused
         self._tiles: dict[str, tuple[int, int]] = {}  # owner -> tile size (device pixels)
@@ -312,7 +312,9 @@ class SubscriberPeer:
             if producer.closed or producer.id not in self._wanted or not slot.payload_type:
                 continue
             if self._output is None:
-                self._output = peer.packet_output(peer.sender_transport(slot.transceiver.sender))
+                self._output = packet_output.packet_output(
+                    peer.sender_transport(slot.transceiver.sender)
+                )
             slot.consumer = Consumer(
                 producer,
                 slot.ssrc,
@@ -321,7 +323,9 @@ class SubscriberPeer:
                 slot.last_sent,
                 report=functools.partial(peer.set_sender_report, slot.transceiver.sender),
                 rtx=slot.rtx,
-                routes=self._output if isinstance(self._output, peer.NativePacketOutput) else None,
+                routes=self._output
+                if isinstance(self._output, packet_output.NativePacketOutput)
+                else None,
             )
             producer.add_consumer(slot.consumer)
             if producer.owner in self._paused_video:

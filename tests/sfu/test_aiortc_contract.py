@@ -13,7 +13,7 @@ import pytest
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc.rtcdtlstransport import RTCDtlsTransport
 
-from sfu import peer
+from sfu import packet_output, peer
 
 
 @pytest.mark.parametrize(
@@ -90,7 +90,7 @@ def test_pylibsrtp_sessions_expose_the_buffer_and_context_packet_output_uses() -
     assert callable(lib.srtp_protect)
     assert len(session._buffer) == 1500 and session._cdata is not None
     assert session._srtp[0] is not None
-    assert peer.SRTP_MAX_RTP == 1500 - pylibsrtp.SRTP_MAX_TRAILER_LEN
+    assert packet_output.SRTP_MAX_RTP == 1500 - pylibsrtp.SRTP_MAX_TRAILER_LEN
 
 
 def test_aioice_hands_non_stun_datagrams_to_the_connections_data_received() -> None:

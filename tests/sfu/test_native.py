@@ -13,7 +13,7 @@ import pylibsrtp
 import pytest
 from pylibsrtp._binding import ffi, lib
 
-from sfu import native, peer
+from sfu import native, packet_output
 from tests.sfu.test_forwarding import VP8_KEY, fields, rtp
 
 KEY = bytes(range(30))  # AES-128 key + 14-byte salt
@@ -70,10 +70,14 @@ def test_a_packet_sent_natively_decrypts_to_what_was_given(
     out = session(pylibsrtp.Policy.SSRC_ANY_OUTBOUND)
     address = rtpsend().pack_address(*receiver.getsockname())
     buf = bytearray(rtp(1, 0, VP8_KEY))
-    sent = rtpsend().protect_and_send(peer.srtp_session_address(out), sender.fileno(), address, buf)
+    sent = rtpsend().protect_and_send(
+        packet_output.srtp_session_address(out), sender.fileno(), address, buf
+    )
     assert sent == native.SENT
     buf[2:4] = (2).to_bytes(2, "big")  # the caller reuses its buffer for the next subscriber
-    sent = rtpsend().protect_and_send(peer.srtp_session_address(out), sender.fileno(), address, buf)
+    sent = rtpsend().protect_and_send(
+        packet_output.srtp_session_address(out), sender.fileno(), address, buf
+    )
     assert sent == native.SENT
     assert buf == rtp(2, 0, VP8_KEY)  # the input is left as it was (protected in a copy)
     back = session(pylibsrtp.Policy.SSRC_ANY_INBOUND)
@@ -111,9 +115,14 @@ def test_a_packet_libsrtp_refuses_is_reported_failed_and_not_sent(
     out = session(pylibsrtp.Policy.SSRC_ANY_OUTBOUND, allow_repeat_tx=False)
     address = rtpsend().pack_address(*receiver.getsockname())
     send = rtpsend().protect_and_send
-    assert send(peer.srtp_session_address(out), sender.fileno(), address, rtp(7, 0, VP8_KEY)) == 0
+    assert (
+        send(packet_output.srtp_session_address(out), sender.fileno(), address, rtp(7, 0, VP8_KEY))
+        == 0
+    )
     # The same index twice: libsrtp refuses (RFC 3711 3.3.2) unless repeats are allowed.
-    again = send(peer.srtp_session_address(out), sender.fileno(), address, rtp(7, 0, VP8_KEY))
+    again = send(
+        packet_output.srtp_session_address(out), sender.fileno(), address, rtp(7, 0, VP8_KEY)
+    )
     assert again == native.FAILED
     receiver.recv(2048)
     receiver.setblocking(False)
@@ -129,7 +138,7 @@ def test_a_packet_too_short_or_too_long_for_the_buffer_fails(
     address = rtpsend().pack_address(*receiver.getsockname())
     packet = rtp(1, 0, VP8_KEY)[:size].ljust(size, b"\0")
     result = rtpsend().protect_and_send(
-        peer.srtp_session_address(out), sender.fileno(), address, packet
+        packet_output.srtp_session_address(out), sender.fileno(), address, packet
     )
     assert result == native.FAILED
     assert rtpsend().MAX_PACKET == 1904
@@ -141,7 +150,9 @@ def test_a_send_error_of_the_kernel_is_reported_failed(receiver: socket.socket) 
     closed = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     fd = closed.fileno()
     closed.close()  # EBADF
-    result = rtpsend().protect_and_send(peer.srtp_session_address(out), fd, address, rtp(1, 0, b""))
+    result = rtpsend().protect_and_send(
+        packet_output.srtp_session_address(out), fd, address, rtp(1, 0, b"")
+    )
     assert result == native.FAILED
 
 
@@ -183,13 +194,13 @@ class Transport:
         return 0
 
 
-def output(transport: Transport, remote: tuple[str, int]) -> peer.NativePacketOutput:
+def output(transport: Transport, remote: tuple[str, int]) -> packet_output.NativePacketOutput:
     pair = SimpleNamespace(protocol=SimpleNamespace(transport=transport), remote_addr=remote)
     dtls = SimpleNamespace(
         _tx_srtp=session(pylibsrtp.Policy.SSRC_ANY_OUTBOUND),
         transport=SimpleNamespace(_connection=SimpleNamespace(_nominated={1: pair})),
     )
-    return peer.NativePacketOutput(dtls)
+    return packet_output.NativePacketOutput(dtls)
 
 
 def test_the_output_sends_natively_and_stops_once_its_transport_closes(
@@ -208,7 +219,7 @@ def test_the_output_counts_a_full_kernel_queue_as_congested(
 ) -> None:
     # A loopback send never finds the queue full (the datagram is handed over at once), so the
     # kernel's answer is played here; the C side maps EAGAIN and ENOBUFS to CONGESTED.
-    monkeypatch.setattr(peer, "_protect_and_send_natively", lambda *_: native.CONGESTED)
+    monkeypatch.setattr(packet_output, "_protect_and_send_natively", lambda *_: native.CONGESTED)
     out = output(Transport(sender), receiver.getsockname())
     assert not out.send(bytearray(rtp(1, 0, VP8_KEY)))
     assert (out.dropped, out.congested) == (1, 1)
@@ -223,4 +234,4 @@ def test_an_address_with_a_zone_goes_through_the_python_step(sender: socket.sock
 
 def test_packet_output_picks_the_native_step_where_it_was_built() -> None:
     dtls = SimpleNamespace(transport=SimpleNamespace(_connection=SimpleNamespace(_nominated={})))
-    assert type(peer.packet_output(dtls)) is peer.NativePacketOutput
+    assert type(packet_output.packet_output(dtls)) is packet_output.NativePacketOutput

@@ -14,7 +14,7 @@ from typing import Any
 import pylibsrtp
 import pytest
 
-from sfu import native, peer
+from sfu import native, packet_output
 from sfu.consumer import Consumer
 from sfu.forwarding import AUDIO, Producer
 from tests.sfu.test_forwarding import VP8_DELTA, VP8_KEY, Output, producer, rtp
@@ -74,7 +74,7 @@ class Sfu:
         dtls = SimpleNamespace(
             _tx_srtp=pylibsrtp.Session(policy), transport=SimpleNamespace(_connection=self.ice)
         )
-        self.output = peer.NativePacketOutput(dtls)
+        self.output = packet_output.NativePacketOutput(dtls)
 
     def close(self) -> None:
         self.sock.close()
@@ -210,7 +210,7 @@ def route(sfu: Sfu, **changes: Any) -> Any:
     arguments: dict[str, Any] = dict(
         owner=None,
         session=sfu.output._dtls._tx_srtp,
-        srtp=peer.srtp_session_address(sfu.output._dtls._tx_srtp),
+        srtp=packet_output.srtp_session_address(sfu.output._dtls._tx_srtp),
         fd=sfu.sock.fileno(),
         address=rtpsend().pack_address(*sfu.subscriber.sock.getsockname()),
         nominated=sfu.ice._nominated,

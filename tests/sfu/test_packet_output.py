@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pylibsrtp
 
-from sfu import peer
+from sfu import packet_output
 from sfu.consumer import Consumer
 from tests.sfu.test_forwarding import VP8_DELTA, VP8_KEY, fields, producer, rtp
 
@@ -35,7 +35,7 @@ class Transport:
         return self.queued
 
 
-def output(transport: Transport) -> peer.PacketOutput:
+def output(transport: Transport) -> packet_output.PacketOutput:
     pair = SimpleNamespace(
         protocol=SimpleNamespace(transport=transport), remote_addr=("127.0.0.1", 9)
     )
@@ -44,7 +44,7 @@ def output(transport: Transport) -> peer.PacketOutput:
         _tx_srtp=session(pylibsrtp.Policy.SSRC_ANY_OUTBOUND),
         transport=SimpleNamespace(_connection=ice),
     )
-    return peer.PacketOutput(dtls)
+    return packet_output.PacketOutput(dtls)
 
 
 def test_a_sent_packet_decrypts_to_what_was_given_even_from_a_reused_buffer() -> None:
@@ -63,7 +63,7 @@ def test_a_sent_packet_decrypts_to_what_was_given_even_from_a_reused_buffer() ->
 def test_a_full_socket_queue_drops_and_counts_instead_of_queueing_more() -> None:
     transport = Transport()
     out = output(transport)
-    transport.queued = peer.MAX_QUEUED_BYTES + 1
+    transport.queued = packet_output.MAX_QUEUED_BYTES + 1
     assert not out.send(bytearray(rtp(1, 0, VP8_KEY)))
     assert transport.sent == [] and (out.dropped, out.congested) == (1, 1)
     transport.queued = 0

@@ -5,10 +5,14 @@ from __future__ import annotations
 import pytest
 
 from loadtest.forward_bench import run_forward
+from sfu import native
+
+NATIVE = pytest.mark.skipif(native.rtpsend is None, reason="the native step is off or not built")
 
 
 @pytest.mark.parametrize(
-    ("use_socket", "use_native"), [(False, False), (True, False), (True, True)]
+    ("use_socket", "use_native"),
+    [(False, False), (True, False), pytest.param(True, True, marks=NATIVE)],
 )
 def test_every_packet_reaches_every_consumer(use_socket: bool, use_native: bool) -> None:
     result = run_forward(consumers=3, packets=50, use_socket=use_socket, use_native=use_native)

@@ -59,7 +59,7 @@ class _Sink:
         return False
 
 
-def _output(sink: _Sink, port: int, native: bool) -> packet_output.PacketOutput:
+def _output(sink: _Sink, port: int, use_native: bool) -> packet_output.PacketOutput:
     # AEAD_AES_256_GCM: what aiortc prefers and browsers accept (a 32-byte key, 12-byte salt).
     policy = pylibsrtp.Policy(
         key=bytes(range(44)),
@@ -73,7 +73,8 @@ def _output(sink: _Sink, port: int, native: bool) -> packet_output.PacketOutput:
         _tx_srtp=pylibsrtp.Session(policy),
         transport=SimpleNamespace(_connection=SimpleNamespace(_nominated={1: pair})),
     )
-    return packet_output.NativePacketOutput(dtls) if native else packet_output.PacketOutput(dtls)
+    kind = packet_output.NativePacketOutput if use_native else packet_output.PacketOutput
+    return kind(dtls)
 
 
 def _packet(seq: int) -> bytes:

@@ -1,8 +1,6 @@
 /* Routes and fan_out, the per-incoming-packet half of sfu._rtpsend (sfu/_rtpsend.c says why). */
 #include "_rtpsend.h"
 
-#include <errno.h>
-#include <netinet/in.h>
 #include <stddef.h>
 #include <structmember.h>
 #include <sys/socket.h>
@@ -44,12 +42,8 @@ route_init(Route *self, PyObject *args, PyObject *kwargs)
                                      &session, &PyLong_Type, &srtp, &fd, &PyBytes_Type, &address,
                                      &PyDict_Type, &nominated, &pair, &ssrc, &payload_type))
         return -1;
-    Py_ssize_t address_size = PyBytes_GET_SIZE(address);
-    if (address_size != sizeof(struct sockaddr_in) &&
-        address_size != sizeof(struct sockaddr_in6)) {
-        PyErr_SetString(PyExc_ValueError, "address must come from pack_address()");
+    if (check_address(address) < 0)
         return -1;
-    }
     if (payload_type > 127) {
         PyErr_Format(PyExc_ValueError, "payload type %u is not 0-127", payload_type);
         return -1;
@@ -216,13 +210,9 @@ route_send(Route *route, const Incoming *in)
         tl0 = (in->tl0 + route->tl0_delta) & 0xFF;
         out[in->tl0_at] = (unsigned char)tl0;
     }
-    int length = (int)in->length;
-    if (protect(route->srtp, out, &length) != 0)
-        return FAILED;
-    if (sendto(route->fd, out, (size_t)length, MSG_DONTWAIT,
-               (const struct sockaddr *)PyBytes_AS_STRING(route->address),
-               (socklen_t)PyBytes_GET_SIZE(route->address)) < 0)
-        return (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) ? CONGESTED : FAILED;
+    int sent = protect_and_send_buffer(route->srtp, (int)in->length, route->fd, route->address);
+    if (sent != SENT)
+        return sent;
     route->last_seq = seq;
     route->last_ts = timestamp;
     if (in->picture_id_at)

@@ -21,7 +21,6 @@
 #include "_rtpsend.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -117,16 +116,8 @@ protect_and_send(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_Format(PyExc_ValueError, "%ld is not a file descriptor", fd);
         return NULL;
     }
-    if (!PyBytes_Check(args[2])) {
-        PyErr_SetString(PyExc_TypeError, "address must be bytes from pack_address()");
+    if (check_address(args[2]) < 0)
         return NULL;
-    }
-    Py_ssize_t address_size = PyBytes_GET_SIZE(args[2]);
-    if (address_size != sizeof(struct sockaddr_in) &&
-        address_size != sizeof(struct sockaddr_in6)) {
-        PyErr_SetString(PyExc_ValueError, "address must come from pack_address()");
-        return NULL;
-    }
     Py_buffer view;
     if (PyObject_GetBuffer(args[3], &view, PyBUF_SIMPLE) < 0)
         return NULL;
@@ -137,16 +128,7 @@ protect_and_send(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     memcpy(packet_buffer, view.buf, (size_t)view.len);
     int length = (int)view.len;
     PyBuffer_Release(&view);
-    if (protect(session, packet_buffer, &length) != 0)
-        return PyLong_FromLong(FAILED);
-    ssize_t sent = sendto((int)fd, packet_buffer, (size_t)length, MSG_DONTWAIT,
-                          (const struct sockaddr *)PyBytes_AS_STRING(args[2]),
-                          (socklen_t)address_size);
-    if (sent >= 0)
-        return PyLong_FromLong(SENT);
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
-        return PyLong_FromLong(CONGESTED);
-    return PyLong_FromLong(FAILED);
+    return PyLong_FromLong(protect_and_send_buffer(session, length, (int)fd, args[2]));
 }
 
 static PyMethodDef methods[] = {

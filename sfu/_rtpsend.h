@@ -7,6 +7,10 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 /* libsrtp 2.x: srtp_err_status_t srtp_protect(srtp_t ctx, void *rtp_hdr, int *len_ptr);
  * the packet is encrypted in place and grows by the authentication tag (and MKI). */
 typedef int (*protect_function)(void *session, void *packet, int *length);
@@ -21,6 +25,38 @@ enum { SENT = 0, CONGESTED = 1, FAILED = 2, STALE = 3 };
 
 extern protect_function protect;
 extern unsigned char packet_buffer[BUFFER_SIZE];
+
+/* 0 when `address` is what pack_address makes (bytes of a sockaddr_in or sockaddr_in6);
+ * otherwise -1 with a Python exception set. */
+static inline int
+check_address(PyObject *address)
+{
+    if (!PyBytes_Check(address)) {
+        PyErr_SetString(PyExc_TypeError, "address must be bytes from pack_address()");
+        return -1;
+    }
+    Py_ssize_t size = PyBytes_GET_SIZE(address);
+    if (size != sizeof(struct sockaddr_in) && size != sizeof(struct sockaddr_in6)) {
+        PyErr_SetString(PyExc_ValueError, "address must come from pack_address()");
+        return -1;
+    }
+    return 0;
+}
+
+/* Protect the first `length` bytes of packet_buffer with `session` and send them to `address`
+ * (bytes from pack_address) on the non-blocking socket `fd`. A full kernel queue (EAGAIN,
+ * ENOBUFS) is CONGESTED: the packet is dropped, never queued. */
+static inline int
+protect_and_send_buffer(void *session, int length, int fd, PyObject *address)
+{
+    if (protect(session, packet_buffer, &length) != 0)
+        return FAILED;
+    if (sendto(fd, packet_buffer, (size_t)length, MSG_DONTWAIT,
+               (const struct sockaddr *)PyBytes_AS_STRING(address),
+               (socklen_t)PyBytes_GET_SIZE(address)) >= 0)
+        return SENT;
+    return (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) ? CONGESTED : FAILED;
+}
 
 extern PyTypeObject RouteType;
 /* Called once by the module's init: the key of RTP's component in aioice's `_nominated`. */

@@ -137,9 +137,7 @@ class NativePacketOutput(PacketOutput):
 
     def send(self, packet: bytes | bytearray) -> bool:
         self._refresh()
-        transport = self._transport
-        # A closing transport's descriptor may be closed and reused at any moment.
-        if transport is None or not self._session_address or transport.is_closing():
+        if not self._ready():
             self.dropped += 1
             return False
         address = self._address
@@ -173,17 +171,18 @@ class NativePacketOutput(PacketOutput):
         """A native route for one consumer on the current pair (sfu/consumer.py), or None
         when there is no usable pair, keys or packable address."""
         self._refresh()
-        pair = self._pair
-        srtp = self._srtp
-        transport = self._transport
-        if transport is None or self._address is None or transport.is_closing():
-            return None
-        if not self._session_address:
+        if not self._ready() or self._address is None:
             return None
         return _Route(
-            owner, srtp, self._session_address, self._fd, self._address, self._ice._nominated,
-            pair, ssrc, payload_type,
+            owner, self._srtp, self._session_address, self._fd, self._address,
+            self._ice._nominated, self._pair, ssrc, payload_type,
         )  # fmt: skip
+
+    def _ready(self) -> bool:
+        """A selected pair, keys, and a transport that is not closing: a closing transport's
+        descriptor may be closed and reused at any moment."""
+        transport = self._transport
+        return transport is not None and self._session_address != 0 and not transport.is_closing()
 
     def count_failure(self, code: int) -> None:
         self.dropped += 1

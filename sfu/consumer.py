@@ -347,7 +347,7 @@ class Consumer:
         )
         if aligned is not None:
             exact = (aligned + self._ts_delta) & 0xFFFFFFFF  # still the old layer's offset
-            forward = 0 < (exact - self._last_ts) & 0xFFFFFFFF < 0x80000000
+            forward = signed_difference(exact, self._last_ts) > 0
             # Reports from before a publisher restarted its clock would be far off: ignore.
             off = abs(signed_difference(exact, estimate))
             if forward and off <= layer.clock_rate * MAX_ALIGNMENT_ERROR:

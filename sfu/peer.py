@@ -15,6 +15,7 @@ tests/sfu/test_aiortc_contract.py:
   RTCRtpSender._handle_rtcp_packet    a subscriber's PLI/FIR/NACK (we wrap it)
   RTCRtpReceiver._send_rtcp_pli, _send_rtcp_nack   PLI and NACK to a publisher
   RTCRtpReceiver._send_rtcp, __rtcp_ssrc   receiver reports and REMB to a publisher
+  RTCDtlsTransport._send_rtp          RTCP the SFU builds itself (transport-cc feedback)
   aiortc.rate.RemoteBitrateEstimator  the delay-based uplink estimate behind that REMB
   RTCRtpReceiver._handle_rtcp_packet  a publisher's sender reports (we wrap it)
   RTCRtpSender.__ntp_timestamp, __rtp_timestamp, __packet_count, __octet_count
@@ -211,8 +212,8 @@ async def send_receiver_report(
     """RFC 3550 receiver report with a block per (SSRC, facts), then a REMB (bitrate, SSRCs;
     draft-alvestrand-rmcat-remb) capping the publisher's video. Sent as aiortc's receiver:
     aiortc's own reports say nothing, since its receivers never see the packets."""
-    rtcp_ssrc = receiver._RTCRtpReceiver__rtcp_ssrc
-    if rtcp_ssrc is None:
+    sender = rtcp_ssrc(receiver)
+    if sender is None:
         return
     reports = [
         RtcpReceiverInfo(
@@ -226,11 +227,11 @@ async def send_receiver_report(
         )
         for ssrc, block in blocks
     ]
-    await receiver._send_rtcp(RtcpRrPacket(ssrc=rtcp_ssrc, reports=reports))
+    await receiver._send_rtcp(RtcpRrPacket(ssrc=sender, reports=reports))
     if remb is not None:
         fci = pack_remb_fci(*remb)
         await receiver._send_rtcp(
-            RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=rtcp_ssrc, media_ssrc=0, fci=fci)
+            RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=sender, media_ssrc=0, fci=fci)
         )
 
 
@@ -247,6 +248,21 @@ class BandwidthEstimator:
         estimate = self._estimator.add(arrival_ms, abs_send_time, size, ssrc)
         if estimate is not None:
             self.bitrate = estimate[0]
+
+
+def rtcp_ssrc(receiver: Any) -> int | None:
+    """The SSRC a receiver's RTCP goes out with; None until aiortc has chosen it."""
+    ssrc: int | None = receiver._RTCRtpReceiver__rtcp_ssrc
+    return ssrc
+
+
+async def send_rtcp(receiver: Any, packet: bytes) -> None:
+    """An RTCP packet the SFU built itself, protected (SRTCP) and sent on the receiver's
+    transport, as aiortc sends its own: a closed transport drops it."""
+    try:
+        await receiver.transport._send_rtp(packet)
+    except ConnectionError:
+        pass
 
 
 def send_pli(receiver: Any, media_ssrc: int) -> Awaitable[None]:

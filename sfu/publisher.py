@@ -17,6 +17,7 @@ from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
 from sfu.keyframes import KeyframeRequestLimiter
 from sfu.rtp import build_id_map
+from sfu.transport_feedback import FEEDBACK_INTERVAL, ArrivalLog
 
 log = logging.getLogger(__name__)
 _producer_numbers = itertools.count(1)
@@ -88,6 +89,12 @@ class PublisherPeer:
         self._reporter: asyncio.Future[None] | None = None
         self._uplink = peer.BandwidthEstimator()
         self._abs_send_time_id = 0  # the publisher's id for abs-send-time on video, 0: none
+        # Transport-wide congestion control (sfu/transport_feedback.py): when negotiated, the
+        # browser estimates its uplink from our arrival reports and REMB only caps it.
+        self._transport_cc_id = 0
+        self._arrivals = ArrivalLog()
+        self._feedback_timer: asyncio.TimerHandle | None = None
+        self._feedback_media_ssrc = 0
         self._on_failed = on_failed
         self._pc.on("connectionstatechange", self._on_state)
 
@@ -146,6 +153,7 @@ class PublisherPeer:
             peer.prefer_codecs(transceiver)
         await self._pc.setLocalDescription(await self._pc.createAnswer())
         answer = sdp.answer_simulcast(sections, self._pc.localDescription.sdp)
+        answer = sdp.answer_transport_cc(sections, answer)
         answered = sdp.parse(answer)
         for transceiver in self._pc.getTransceivers():
             self._add_producer(
@@ -180,7 +188,9 @@ class PublisherPeer:
             self._add_layers(producer, offered.simulcast_send, answered, receiver, extension_map)
         producer.audio_level_id = answered.extensions.get(peer.AUDIO_LEVEL_URI, 0)
         if kind == VIDEO:
-            self._abs_send_time_id = answered.extensions.get(peer.ABS_SEND_TIME_URI, 0)
+            self._transport_cc_id = answered.extensions.get(sdp.TRANSPORT_CC_URI, 0)
+            if not self._transport_cc_id:  # else the browser's own estimate needs no help
+                self._abs_send_time_id = answered.extensions.get(peer.ABS_SEND_TIME_URI, 0)
         peer.hook_sender_reports(receiver, functools.partial(self._on_sender_report, producer))
         self.producers.append(producer)
         self._receiver_of[producer.id] = receiver
@@ -264,6 +274,8 @@ class PublisherPeer:
 
     def _on_rtp_now(self, data: bytes) -> None:
         ssrc = int.from_bytes(data[8:12], "big")
+        if self._transport_cc_id:  # every packet counts, retransmissions and probes too
+            self._note_arrival(data, ssrc)
         producer = self._by_ssrc.get(ssrc)
         if producer is None:
             repair = self._by_rtx_ssrc.get(ssrc)
@@ -279,6 +291,28 @@ class PublisherPeer:
             if stamp is not None:
                 self._uplink.add(int(now * 1000), stamp, len(data), ssrc)
         producer.receive(data, now)
+
+    def _note_arrival(self, data: bytes, ssrc: int) -> None:
+        sequence = rtp.transport_sequence(data, self._transport_cc_id)
+        if sequence is None:
+            return
+        self._arrivals.record(sequence, int(time.monotonic() * 1_000_000))
+        self._feedback_media_ssrc = ssrc
+        if self._feedback_timer is None and not self._closed:
+            loop = asyncio.get_running_loop()
+            self._feedback_timer = loop.call_later(FEEDBACK_INTERVAL, self._send_feedback)
+
+    def _send_feedback(self) -> None:
+        """Report the arrivals since the last feedback; the next is due once a packet comes."""
+        self._feedback_timer = None
+        receiver = self._receiver_of.get(self.producers[0].id) if self.producers else None
+        sender_ssrc = peer.rtcp_ssrc(receiver) if receiver is not None else None
+        if self._closed or sender_ssrc is None:
+            return
+        for packet in self._arrivals.feedback(sender_ssrc, self._feedback_media_ssrc):
+            task = asyncio.ensure_future(peer.send_rtcp(receiver, packet))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     @staticmethod
     def _on_rtx(data: bytes, producer: Producer, rtx_payload_type: int) -> None:
@@ -379,6 +413,8 @@ class PublisherPeer:
         self._closed = True
         if self._reporter is not None:
             self._reporter.cancel()
+        if self._feedback_timer is not None:
+            self._feedback_timer.cancel()
         for producer in self.producers:
             producer.close()
         await self._pc.close()

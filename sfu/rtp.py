@@ -193,6 +193,15 @@ def abs_send_time(data: bytes | bytearray, element_id: int) -> int | None:
     return int.from_bytes(data[element[0] : element[0] + 3], "big")
 
 
+def transport_sequence(data: bytes | bytearray, element_id: int) -> int | None:
+    """The 16-bit transport-wide sequence number a sender stamped on the packet
+    (draft-holmer-rmcat-transport-wide-cc-extensions-01 section 2)."""
+    element = one_byte_element(data, element_id)
+    if element is None or element[1] != 2:
+        return None
+    return int.from_bytes(data[element[0] : element[0] + 2], "big")
+
+
 def unwrap_rtx(data: bytes, payload_type: int, ssrc: int) -> bytes | None:
     """The original packet inside an RTX retransmission (RFC 4588 section 4): sequence number
     from the 2-byte OSN that starts the payload, the media stream's payload type and SSRC,

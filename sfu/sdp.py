@@ -12,6 +12,7 @@ DIRECTIONS = ("sendrecv", "sendonly", "recvonly", "inactive")
 # RFC 8852: the RTP stream id (rid) of each simulcast layer, and of its RTX repair stream.
 RID_URI = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
 REPAIRED_RID_URI = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"
+TRANSPORT_CC_URI = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
 # Chromium sends at most three simulcast layers; more would only cost the publisher's uplink.
 MAX_SIMULCAST_LAYERS = 3
 # RFC 8851 section 10: rid-id = 1*(alpha-numeric / "-" / "_"); RFC 8852 carries it in at most
@@ -40,6 +41,11 @@ class MediaSection:
     rids: dict[str, str] = field(default_factory=dict)  # rid -> direction (RFC 8851 a=rid)
     # RFC 8853 a=simulcast: the rids this side sends, one per layer, in the order listed.
     simulcast_send: list[str] = field(default_factory=list)
+    # RFC 4585 a=rtcp-fb: payload type (-1 for "*") -> the feedback types listed for it.
+    feedback: dict[int, set[str]] = field(default_factory=dict)
+
+    def accepts_feedback(self, payload_type: int, kind: str) -> bool:
+        return any(kind in self.feedback.get(pt, ()) for pt in (payload_type, -1))
 
     def codec(self, name: str) -> Codec | None:
         for codec in self.codecs:
@@ -121,6 +127,9 @@ def _parse_attribute(section: MediaSection, attr: str, fmtp_apt: dict[int, int])
         elif name == "rid":
             rid, _, rest = value.partition(" ")
             section.rids[rid] = rest.split()[0]
+        elif name == "rtcp-fb":
+            pt, _, kind = value.partition(" ")
+            section.feedback.setdefault(-1 if pt == "*" else int(pt), set()).add(kind.strip())
         elif name == "simulcast":
             section.simulcast_send = _simulcast_send(value)
         elif name == "ssrc-group":
@@ -193,6 +202,36 @@ def answer_simulcast(offered: list[MediaSection], answer: str) -> str:
         extra += [f"a=rid:{rid} recv" for rid in section.simulcast_send]
         extra.append("a=simulcast:recv " + ";".join(section.simulcast_send))
         wanted[str(section.mid)] = extra
+    return _add_after_mid(answer, wanted)
+
+
+def answer_transport_cc(offered: list[MediaSection], answer: str) -> str:
+    """Accept transport-wide congestion control feedback for offered video (aiortc's answer
+    lacks it): the transport-wide sequence number extension with the offer's id (RFC 8285
+    section 6) and `a=rtcp-fb:<pt> transport-cc` for the VP8 the answer kept, where the offer
+    asked for both. The browser then estimates its uplink itself from the SFU's reports of
+    when each packet arrived (sfu/transport_feedback.py)."""
+    answered = {section.mid: section for section in parse(answer)}
+    wanted: dict[str, list[str]] = {}
+    for section in offered:
+        mine = answered.get(section.mid)
+        if section.kind != "video" or mine is None or TRANSPORT_CC_URI in mine.extensions:
+            continue
+        codec = mine.codec("vp8")
+        ext_id = section.extensions.get(TRANSPORT_CC_URI)
+        if codec is None or ext_id is None:
+            continue
+        if not section.accepts_feedback(codec.payload_type, "transport-cc"):
+            continue
+        wanted[str(section.mid)] = [
+            f"a=extmap:{ext_id} {TRANSPORT_CC_URI}",
+            f"a=rtcp-fb:{codec.payload_type} transport-cc",
+        ]
+    return _add_after_mid(answer, wanted)
+
+
+def _add_after_mid(answer: str, wanted: dict[str, list[str]]) -> str:
+    """`answer` with the lines `wanted[mid]` at the end of the media section of each mid."""
     if not wanted:
         return answer
     newline = "\r\n" if "\r\n" in answer else "\n"

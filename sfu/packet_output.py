@@ -101,6 +101,24 @@ class PacketOutput:
         sendto(buffer[0 : length[0]], self._addr)
         return True
 
+    def send_rtcp(self, packet: bytes) -> bool:
+        """Protect (SRTCP, RFC 3711 3.4) and send one compound RTCP packet. Rare (about once a
+        second), so it takes the event loop's transport, like aiortc would."""
+        self._refresh()
+        sendto = self._sendto
+        size = len(packet)
+        # SRTCP adds a 4-byte index before the tag: keep room for both.
+        if sendto is None or self._session is None or size > SRTP_MAX_RTP - 4:
+            return False
+        buffer = self._buffer
+        buffer[0:size] = packet
+        length = self._length
+        length[0] = size
+        if _srtp_lib.srtp_protect_rtcp(self._session, self._cdata, length):
+            return False
+        sendto(buffer[0 : length[0]], self._addr)
+        return True
+
     def _use_pair(self, pair: Any) -> None:
         self._pair = pair
         transport = None if pair is None else pair.protocol.transport

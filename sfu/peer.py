@@ -18,8 +18,9 @@ tests/sfu/test_aiortc_contract.py:
   RTCDtlsTransport._send_rtp          RTCP the SFU builds itself (transport-cc feedback)
   aiortc.rate.RemoteBitrateEstimator  the delay-based uplink estimate behind that REMB
   RTCRtpReceiver._handle_rtcp_packet  a publisher's sender reports (we wrap it)
-  RTCRtpSender.__ntp_timestamp, __rtp_timestamp, __packet_count, __octet_count
-                                      what aiortc's RTCP loop reports for a forwarded stream
+  RTCRtpSender._run_rtcp, __rtcp_started, __rtcp_exited, __cname
+                                      aiortc's per-sender RTCP loop, replaced (the SFU sends
+                                      the sender reports of forwarded streams itself)
   aioice.ice.get_host_addresses       which addresses ICE gathers on (loopback included)
   pylibsrtp Session._srtp, _cdata, _buffer, pylibsrtp._binding   unprotect without per-call
                                       allocation (pylibsrtp==1.0.0); protecting is in
@@ -318,15 +319,23 @@ def hook_sender_reports(receiver: Any, on_report: Callable[[int, int, int], None
     receiver._handle_rtcp_packet = handle
 
 
-def set_sender_report(sender: Any, ntp: int, rtp: int, packets: int, octets: int) -> None:
-    """What aiortc's own RTCP loop puts in this sender's next sender report. aiortc fills these
-    only for media it sends itself, so for forwarded packets it would report NTP 0 and receivers
-    could not align a participant's audio with their video. Until the publisher's first SR
-    arrives it still does: receivers ignore such a report (NTP time 0 is invalid)."""
-    sender._RTCRtpSender__ntp_timestamp = ntp
-    sender._RTCRtpSender__rtp_timestamp = rtp
-    sender._RTCRtpSender__packet_count = packets
-    sender._RTCRtpSender__octet_count = octets
+def take_over_sender_reports(sender: Any) -> None:
+    """Keep aiortc's RTCP loop for this sender from running: the SFU sends the sender reports
+    of forwarded streams itself (sfu/sender_reports.py). aiortc's loop would report NTP 0 for
+    them, and wake a task per sender. `send()` starts the loop by this attribute, and `stop()`
+    waits for the two events the loop sets."""
+
+    async def no_rtcp_loop() -> None:
+        sender._RTCRtpSender__rtcp_started.set()
+        sender._RTCRtpSender__rtcp_exited.set()
+
+    sender._run_rtcp = no_rtcp_loop
+
+
+def rtcp_cname(sender: Any) -> bytes:
+    """The CNAME (RFC 3550 6.5.1) aiortc announced for this sender's connection in the SDP."""
+    cname: str | None = sender._RTCRtpSender__cname
+    return (cname or "kamar").encode()
 
 
 def wrap_rtp_out(

@@ -9,14 +9,14 @@ every join and leave. The consumer on a reused slot continues the slot's sequenc
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sfu import packet_output, peer, sdp, simulcast
+from sfu import packet_output, peer, sdp, sender_reports, simulcast
 from sfu.consumer import Consumer
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import VIDEO, Producer, ProducerId
@@ -41,12 +41,29 @@ class _Slot:
     payload_type: int = 0
     rtx: tuple[int, int] | None = None  # (payload type, SSRC) when the client accepted RTX
     last_sent: tuple[int, int] | None = None
+    # The publisher's latest NTP/RTP pair in this slot's RTP clock, from its consumer.
+    clock: tuple[int, int] | None = None
 
     def detach(self) -> None:
         if self.consumer is not None:
             self.last_sent = self.consumer.last_sent
             self.consumer.close()
             self.consumer = None
+        self.clock = None
+
+    def note_sender_report(self, ntp: int, rtp: int, _packets: int, _octets: int) -> None:
+        self.clock = (ntp, rtp)
+
+    def report(self) -> sender_reports.StreamReport | None:
+        """What this slot's next sender report says; None before the publisher's first one
+        (a report without a wall clock only confuses lip sync)."""
+        consumer, clock = self.consumer, self.clock
+        if consumer is None or clock is None or consumer.closed:
+            return None
+        ntp, rtp = clock
+        return sender_reports.StreamReport(
+            self.ssrc, ntp, rtp, consumer.packets_sent, consumer.octets_sent
+        )
 
     def request_keyframe(self) -> None:
         if self.consumer is not None:
@@ -86,6 +103,7 @@ class SubscriberPeer:
         self._estimate: int | None = None  # the subscriber's latest REMB, bit/s
         self._chooser = simulcast.LayerChooser()
         self._layer_timer: asyncio.Handle | None = None
+        self._report_timer: asyncio.TimerHandle | None = None
         self._slots: list[_Slot] = []
         self._revision = 0
         self._answer: tuple[int, list[str | None], asyncio.Future[str]] | None = None
@@ -266,6 +284,7 @@ class SubscriberPeer:
     def _new_slot(self, kind: str) -> _Slot:
         transceiver = self._connection().addTransceiver(peer.IdleTrack(kind), direction="sendonly")
         peer.prefer_codecs(transceiver)
+        peer.take_over_sender_reports(transceiver.sender)
         slot = _Slot(transceiver=transceiver, kind=kind)
         peer.hook_feedback(transceiver.sender, slot.request_keyframe, slot.nack, self.on_remb)
         self._slots.append(slot)
@@ -321,13 +340,15 @@ class SubscriberPeer:
                 slot.payload_type,
                 self._output.send,
                 slot.last_sent,
-                report=functools.partial(peer.set_sender_report, slot.transceiver.sender),
+                report=slot.note_sender_report,
                 rtx=slot.rtx,
                 routes=self._output
                 if isinstance(self._output, packet_output.NativePacketOutput)
                 else None,
             )
             producer.add_consumer(slot.consumer)
+            if self._report_timer is None:
+                self._schedule_reports()
             if producer.owner in self._paused_video:
                 slot.consumer.pause()
             if producer.simulcast and self._layer_timer is None:
@@ -336,6 +357,23 @@ class SubscriberPeer:
                     self._choose_layers_periodically
                 )
 
+    def _schedule_reports(self) -> None:
+        delay = sender_reports.next_interval(random.random())
+        self._report_timer = asyncio.get_running_loop().call_later(delay, self._send_reports)
+
+    def _send_reports(self) -> None:
+        """Sender reports for every stream this subscriber receives, in as few packets as fit."""
+        if self._closed:
+            return
+        self._schedule_reports()
+        output = self._output
+        streams = [report for slot in self._slots if (report := slot.report()) is not None]
+        if output is None or not streams or self._pc is None:
+            return
+        cname = peer.rtcp_cname(self._slots[0].transceiver.sender)
+        for packet in sender_reports.compound_reports(streams, cname):
+            output.send_rtcp(packet)
+
     async def close(self) -> None:
         """Idempotent: stops every consumer, then the connection."""
         if self._closed:
@@ -343,6 +381,8 @@ class SubscriberPeer:
         self._closed = True
         if self._layer_timer is not None:
             self._layer_timer.cancel()
+        if self._report_timer is not None:
+            self._report_timer.cancel()
         for slot in self._slots:
             slot.detach()
         if self._task is not None and self._task is not asyncio.current_task():

@@ -60,12 +60,11 @@ def test_reports_for_another_ssrc_and_before_the_first_packet_are_not_passed_on(
     assert reports == [] and source.last_sender_report == (1 << 32, 0)
 
 
-def test_aiortc_sender_reports_read_the_fields_set_sender_report_writes() -> None:
-    init = inspect.getsource(RTCRtpSender.__init__)
-    run_rtcp = inspect.getsource(RTCRtpSender._run_rtcp)
-    for name in ("ntp_timestamp", "rtp_timestamp", "packet_count", "octet_count"):
-        assert f"self.__{name} = 0" in init
-        assert f"self.__{name}" in run_rtcp
+def test_aiortc_starts_and_stops_the_rtcp_loop_the_sfu_replaces() -> None:
+    """take_over_sender_reports relies on these lines of aiortc's sender."""
+    send, stop = inspect.getsource(RTCRtpSender.send), inspect.getsource(RTCRtpSender.stop)
+    assert "self._run_rtcp()" in send and "self.__cname = parameters.rtcp.cname" in send
+    assert "self.__rtcp_started.wait()" in stop and "self.__rtcp_exited.wait()" in stop
 
 
 @pytest.mark.webrtc
@@ -100,8 +99,9 @@ async def test_a_subscriber_gets_sender_reports_with_the_publishers_wall_clock(
             return [report for report in bob_reports() if report[0] != 0]
 
         await eventually(lambda: len(with_clock()) >= 2, timeout=15, what="two SRs at bob")
-        # aiortc alone reports NTP 0 (which receivers ignore) for forwarded streams, until
-        # alice's first SR passes; the reports with a clock carry alice's own pairs.
+        # Only reports with alice's wall clock: none before her first SR passes (aiortc's own
+        # loop would have sent NTP 0), and they carry alice's own pairs.
+        assert with_clock() == bob_reports()
         assert set(with_clock()) <= set(published)
 
 

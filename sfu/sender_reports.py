@@ -1,0 +1,83 @@
+"""Sender reports to a subscriber (RFC 3550 6.4.1), built by the SFU: one compound RTCP packet
+for all the streams of one subscriber connection, about once a second.
+
+aiortc runs a task per sender that wakes every 0.5-1.5 s, builds its packets as objects and
+sends them through its transport. With 80 subscribers and no media flowing, that loop was half
+of the server's Python time (docs/benchmarks.md); here a subscriber's reports go out from one
+timer, packed with struct, protected and sent on its ICE pair directly (sfu/packet_output.py).
+
+Sans-I/O: packets in, bytes out; the caller owns the timer.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+REPORT_INTERVAL = 1.0  # seconds between reports on average (RFC 3550 6.3.1 varies it 0.5-1.5x)
+# Streams per compound packet: 12 SRs (28 bytes) and their CNAMEs stay well under one MTU
+# with aiortc's 36-character CNAMEs; a subscriber with more streams gets several packets.
+STREAMS_PER_PACKET = 12
+
+RTCP_SR, RTCP_SDES = 200, 202
+SDES_CNAME = 1
+_SR = struct.Struct("!BBHIQIII")  # V=2 RC=0 | PT | length | SSRC | NTP | RTP | packets | octets
+_CHUNK_HEAD = struct.Struct("!IBB")  # SSRC | item type | item length
+
+
+@dataclass(frozen=True)
+class StreamReport:
+    """What one forwarded stream reports: the publisher's wall clock (NTP) against the time
+    in this stream's own RTP clock, and what the SFU sent on it so far."""
+
+    ssrc: int
+    ntp: int
+    rtp: int
+    packets: int
+    octets: int
+
+
+def sender_report(stream: StreamReport) -> bytes:
+    """An SR with no report blocks (the SFU receives nothing on a subscriber connection)."""
+    return _SR.pack(
+        0x80,
+        RTCP_SR,
+        6,  # length in 32-bit words minus one
+        stream.ssrc,
+        stream.ntp,
+        stream.rtp,
+        stream.packets & 0xFFFFFFFF,
+        stream.octets & 0xFFFFFFFF,
+    )
+
+
+def source_description(chunks: Sequence[tuple[int, bytes]]) -> bytes:
+    """An SDES packet (RFC 3550 6.5) with a CNAME item per SSRC. Each chunk's item list ends
+    with at least one null octet, padded to a 32-bit boundary."""
+    if len(chunks) > 31:
+        raise ValueError("an SDES packet holds at most 31 chunks")
+    body = bytearray()
+    for ssrc, cname in chunks:
+        if len(cname) > 255:
+            raise ValueError("a CNAME is at most 255 octets")
+        chunk = _CHUNK_HEAD.pack(ssrc, SDES_CNAME, len(cname)) + cname
+        body += chunk + bytes(4 - len(chunk) % 4)
+    return struct.pack("!BBH", 0x80 | len(chunks), RTCP_SDES, len(body) // 4) + bytes(body)
+
+
+def compound_reports(streams: Iterable[StreamReport], cname: bytes) -> list[bytes]:
+    """Compound packets (RFC 3550 6.1: SRs first, then an SDES with the CNAME) for `streams`,
+    STREAMS_PER_PACKET at a time. Every stream of one connection shares the CNAME."""
+    pending = list(streams)
+    packets = []
+    for start in range(0, len(pending), STREAMS_PER_PACKET):
+        group = pending[start : start + STREAMS_PER_PACKET]
+        reports = b"".join(sender_report(stream) for stream in group)
+        packets.append(reports + source_description([(s.ssrc, cname) for s in group]))
+    return packets
+
+
+def next_interval(random_fraction: float) -> float:
+    """Seconds until the next report, from a random number in [0, 1) (RFC 3550 6.3.1)."""
+    return REPORT_INTERVAL * (0.5 + random_fraction)

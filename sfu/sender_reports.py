@@ -15,6 +15,8 @@ import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from sfu.ticks import on_tick
+
 REPORT_INTERVAL = 1.0  # seconds between reports on average (RFC 3550 6.3.1 varies it 0.5-1.5x)
 # Streams per compound packet: 12 SRs (28 bytes) and their CNAMEs stay well under one MTU
 # with aiortc's 36-character CNAMEs; a subscriber with more streams gets several packets.
@@ -78,6 +80,8 @@ def compound_reports(streams: Iterable[StreamReport], cname: bytes) -> list[byte
     return packets
 
 
-def next_interval(random_fraction: float) -> float:
-    """Seconds until the next report, from a random number in [0, 1) (RFC 3550 6.3.1)."""
-    return REPORT_INTERVAL * (0.5 + random_fraction)
+def due_time(now: float, random_fraction: float) -> float:
+    """When the next report is due, from a random number in [0, 1): 0.5 to 1.5 intervals on
+    (RFC 3550 6.3.1), rounded up to a whole tick (sfu/ticks.py), so the reports of many
+    subscribers that fall due close together go out in one wake-up of the event loop."""
+    return on_tick(now + REPORT_INTERVAL * (0.5 + random_fraction))

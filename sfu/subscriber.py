@@ -21,6 +21,7 @@ from sfu.consumer import Consumer
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import VIDEO, Producer, ProducerId
 from sfu.router import person_of, source_of
+from sfu.ticks import on_tick
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +183,8 @@ class SubscriberPeer:
             return
         self.choose_layers()
         loop = asyncio.get_running_loop()
-        self._layer_timer = loop.call_later(LAYER_INTERVAL, self._choose_layers_periodically)
+        due = on_tick(loop.time() + LAYER_INTERVAL)
+        self._layer_timer = loop.call_at(due, self._choose_layers_periodically)
 
     @property
     def consumers(self) -> list[Consumer]:
@@ -358,8 +360,9 @@ class SubscriberPeer:
                 )
 
     def _schedule_reports(self) -> None:
-        delay = sender_reports.next_interval(random.random())
-        self._report_timer = asyncio.get_running_loop().call_later(delay, self._send_reports)
+        loop = asyncio.get_running_loop()
+        due = sender_reports.due_time(loop.time(), random.random())
+        self._report_timer = loop.call_at(due, self._send_reports)
 
     def _send_reports(self) -> None:
         """Sender reports for every stream this subscriber receives, in as few packets as fit."""

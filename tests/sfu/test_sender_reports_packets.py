@@ -9,9 +9,10 @@ from sfu.sender_reports import (
     STREAMS_PER_PACKET,
     StreamReport,
     compound_reports,
-    next_interval,
+    due_time,
     source_description,
 )
+from sfu.ticks import TICK
 
 CNAME = b"0c5f4d9e-8f64-4c2b-9a57-6f1e2d3c4b5a"  # aiortc's CNAMEs are UUIDs
 
@@ -70,5 +71,16 @@ def test_what_does_not_fit_is_refused() -> None:
         source_description([(1, b"c" * 256)])
 
 
-def test_reports_come_every_half_to_one_and_a_half_seconds() -> None:
-    assert [next_interval(f) for f in (0.0, 0.5, 0.999)] == [0.5, 1.0, pytest.approx(1.499)]
+@pytest.mark.parametrize(
+    ("now", "fraction", "due"),
+    [
+        (100.0, 0.0, 100.5),  # half an interval on, already on the grid
+        (100.0, 0.999, 101.5),  # 101.499 rounds up to the next tick
+        (100.1, 0.1, 100.75),  # 100.7 rounds up
+    ],
+)
+def test_reports_are_due_half_to_one_and_a_half_seconds_on_a_grid(
+    now: float, fraction: float, due: float
+) -> None:
+    assert due_time(now, fraction) == pytest.approx(due)
+    assert due_time(now, fraction) / TICK == pytest.approx(round(due_time(now, fraction) / TICK))

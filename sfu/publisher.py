@@ -14,8 +14,9 @@ from typing import Any
 
 from sfu import peer, rtp, sdp, simulcast
 from sfu.errors import NegotiationError, NegotiationStateError
-from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
+from sfu.forwarding import VIDEO, Producer, ProducerId
 from sfu.keyframes import KeyframeRequestLimiter
+from sfu.publish_offer import section_by_mid, validate_publish_offer
 from sfu.rtp import build_id_map
 from sfu.transport_feedback import FEEDBACK_INTERVAL, ArrivalLog
 
@@ -23,43 +24,6 @@ log = logging.getLogger(__name__)
 _producer_numbers = itertools.count(1)
 _MAX_IGNORED_SSRCS = 64
 REPORT_INTERVAL = 1.0  # seconds between receiver reports to a publisher, on average
-
-
-def _section_by_mid(sections: list[sdp.MediaSection], mid: str | None) -> sdp.MediaSection:
-    for section in sections:
-        if section.mid == mid:
-            return section
-    raise NegotiationError(f"no m-line with mid {mid!r}")
-
-
-def validate_publish_offer(offer: str) -> list[sdp.MediaSection]:
-    """The offer's media sections, or NegotiationError saying what is wrong with it."""
-    try:
-        sections = sdp.parse(offer)
-    except ValueError as exc:
-        raise NegotiationError(f"the offer is not a valid SDP: {exc}") from exc
-    media = [s for s in sections if s.kind in (AUDIO, VIDEO)]
-    if not media or len(media) != len(sections):
-        raise NegotiationError(
-            "the offer must hold one audio and/or one video m-line, nothing else"
-        )
-    for kind in (AUDIO, VIDEO):
-        of_kind = [s for s in media if s.kind == kind]
-        if not of_kind:
-            continue
-        if len(of_kind) > 1:
-            raise NegotiationError(f"at most one {kind} track can be published")
-        section = of_kind[0]
-        if section.codec(peer.CODEC_OF_KIND[kind]) is None:
-            raise NegotiationError(f"the {kind} track must offer {peer.CODEC_OF_KIND[kind]}")
-        if section.direction not in ("sendonly", "sendrecv"):
-            raise NegotiationError(f"the {kind} m-line must be sendonly")
-        if section.mid is None:
-            raise NegotiationError(f"the {kind} m-line has no a=mid")
-        problem = sdp.simulcast_problem(section)
-        if problem is not None:
-            raise NegotiationError(problem)
-    return sections
 
 
 class PublisherPeer:
@@ -158,8 +122,8 @@ class PublisherPeer:
         for transceiver in self._pc.getTransceivers():
             self._add_producer(
                 transceiver,
-                _section_by_mid(sections, transceiver.mid),
-                _section_by_mid(answered, transceiver.mid),
+                section_by_mid(sections, transceiver.mid),
+                section_by_mid(answered, transceiver.mid),
             )
         return sdp.announce_addresses(answer, self._settings.announce)
 

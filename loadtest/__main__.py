@@ -51,6 +51,13 @@ def _duration(text: str) -> float:
     return value
 
 
+def _idle_seconds(text: str) -> float:
+    value = float(text)
+    if value != 0 and not 1 <= value <= MAX_DURATION:
+        raise argparse.ArgumentTypeError(f"idle must be 0 or 1-{MAX_DURATION:.0f} seconds")
+    return value
+
+
 def _publisher_count(text: str) -> int:
     value = int(text)
     if not 1 <= value <= MAX_PUBLISHERS:
@@ -233,6 +240,13 @@ def main() -> int:
         help="pace the publisher like a browser, at this rate (default 3.0, about 2.5 x the "
         "stream, as Chromium does); 0 sends each frame's packets at once",
     )
+    sfu.add_argument(
+        "--idle",
+        type=_idle_seconds,
+        default=0.0,
+        help="then stop the publishers and measure the server's CPU for this many seconds "
+        "with everyone still connected: what the connections alone cost (default 0: skip)",
+    )
     sfu.add_argument("--json", type=Path, help="write the results to this file")
     add_target_options(sfu)
     forward = scenarios.add_parser(
@@ -288,6 +302,7 @@ def main() -> int:
                     pace_bps=args.pace_mbps * 1e6 if args.pace_mbps > 0 else None,
                     publishers=args.publishers,
                     audio=args.audio,
+                    idle=args.idle,
                 ),
                 _progress,
                 external,
@@ -336,6 +351,8 @@ def _summary(result: SfuResult) -> None:
             else "no abs-send-time stamps received",
         ),
     ]
+    if result.idle_sfu_cpu_ms_per_s is not None:
+        rows.append(("SFU CPU with no media (ms/s)", result.idle_sfu_cpu_ms_per_s))
     for name, value in rows:
         shown = "n/a (needs --pid)" if value is None else value
         print(f"  {name:<38} {shown}")

@@ -168,9 +168,17 @@ class ReplayTrack(MediaStreamTrack):
         self._clock = VIDEO_CLOCK if kind == "video" else AUDIO_CLOCK
         self._index = 0
         self._started: float | None = None
+        self._held: asyncio.Future[None] | None = None
         self.frames_sent = 0
 
+    def hold(self) -> None:
+        """Send nothing more: the connection stays up, with its RTCP and ICE checks."""
+        if self._held is None:
+            self._held = asyncio.get_running_loop().create_future()
+
     async def recv(self) -> av.Packet:  # type: ignore[type-arg]
+        if self._held is not None:
+            await self._held  # never resolved: closing the connection cancels the wait
         now = time.monotonic()
         if self._started is None:
             self._started = now

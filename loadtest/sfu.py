@@ -55,6 +55,9 @@ class SfuScenario:
     # py-spy output of the server while measuring: flame graph SVG, speedscope JSON for a .json
     # name, collapsed stacks for a .txt name; or None.
     profile: Path | None = None
+    # Seconds to measure the server with everyone still connected after the publishers stop
+    # sending (0: not measured): what the connections alone cost (RTCP, ICE checks, timers).
+    idle: float = 0.0
 
 
 @dataclass
@@ -77,6 +80,8 @@ class SfuResult:
     rss_mb_per_subscriber: float | None
     rss_mb_per_subscriber_stream: float | None  # per track a subscriber receives
     publisher_pps: float
+    # Server CPU in ms per second once no media flows (`SfuScenario.idle`); None: not measured.
+    idle_sfu_cpu_ms_per_s: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -119,19 +124,28 @@ async def run_sfu(
             for n in range(scenario.publishers)
         ]
         subscribers: list[SyntheticParticipant] = []
+        replays: list[ReplayTrack] = []
         try:
             for publisher in publishers:
                 await publisher.join()
                 tracks = [ReplayTrack("video", frames, spec.fps)]
                 if voice:
                     tracks.append(ReplayTrack("audio", voice, AUDIO_PACKETS_PER_SECOND))
-                await publisher.publish(tracks, pace_bps=scenario.pace_bps)
+                replays += tracks
+                await publisher.publish(list(tracks), pace_bps=scenario.pace_bps)
             rss_before = server.rss_mb()
             join_ms = await _join_subscribers(ws_url, token, scenario, subscribers, progress)
             await asyncio.sleep(scenario.settle)
-            return await measure_media(
+            result = await measure_media(
                 scenario, server, publishers, subscribers, rss_before, join_ms, progress
             )
+            if scenario.idle > 0:
+                for track in replays:
+                    track.hold()
+                result.idle_sfu_cpu_ms_per_s = await _measure_idle(
+                    server, scenario.idle, scenario.settle, progress
+                )
+            return result
         finally:
             for participant in [*publishers, *subscribers]:
                 await participant.close()
@@ -165,6 +179,22 @@ async def _join_subscribers(
         await asyncio.gather(*(join_one(i) for i in batch))
         progress(f"joined {len(join_ms)}/{scenario.subscribers} subscribers")
     return join_ms
+
+
+async def _measure_idle(
+    server: MeasuredServer, seconds: float, settle: float, progress: Callable[[str], None]
+) -> float | None:
+    """The server's CPU (ms per second) over `seconds` once the last packets have passed."""
+    await asyncio.sleep(settle)
+    cpu0, t0 = server.cpu_seconds(), time.monotonic()
+    while (elapsed := time.monotonic() - t0) < seconds:
+        await asyncio.sleep(min(1.0, seconds - elapsed))
+        elapsed = time.monotonic() - t0
+        progress(f"{progress_bar(elapsed / seconds)} {elapsed:4.1f}/{seconds:.0f} s  no media")
+    cpu1, t1 = server.cpu_seconds(), time.monotonic()
+    if cpu0 is None or cpu1 is None:
+        return None
+    return round((sum(cpu1) - sum(cpu0)) / (t1 - t0) * 1000, 2)
 
 
 async def _publisher_packets(publishers: list[SyntheticParticipant]) -> int:

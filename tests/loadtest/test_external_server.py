@@ -48,3 +48,11 @@ async def test_a_running_server_is_measured_through_its_url(tmp_path: Path) -> N
         await server.stop()
     assert result.subscribers == 2 and result.forwarded_pps > 0 and result.loss_ratio == 0
     assert result.sfu_cpu_us_per_packet is not None and result.rss_mb is not None
+
+
+@pytest.mark.webrtc
+async def test_the_connections_alone_are_measured_after_the_media_stops() -> None:
+    scenario = SfuScenario(subscribers=2, duration=1.0, settle=0.5, idle=1.0)
+    result = await run_sfu(scenario, lambda _line: None)
+    assert result.forwarded_pps > 0 and result.idle_sfu_cpu_ms_per_s is not None
+    assert result.as_dict()["idle_sfu_cpu_ms_per_s"] == result.idle_sfu_cpu_ms_per_s

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,12 @@ async def test_a_replayed_audio_track_counts_time_in_the_48_khz_clock() -> None:
 def test_a_replay_track_needs_frames() -> None:
     with pytest.raises(ValueError, match="no video frames"):
         ReplayTrack("video", [], 30)
+
+
+async def test_a_held_track_sends_nothing_more() -> None:
+    track = ReplayTrack("audio", [b"\xfc\x01", b"\xfc\x02"], 1000)
+    await track.recv()
+    track.hold()
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(track.recv(), 0.1)
+    assert track.frames_sent == 1

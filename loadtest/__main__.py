@@ -8,6 +8,9 @@
 [--questions-per-s 2] [--comments-per-s 5] [--votes-per-s 5] [--json FILE]`: speakers to an
 audience, with questions, votes and comments on the stage.
 
+`python -m loadtest floor --receivers 10,80 [--duration 10]`: a bare relay (no SRTP, ICE or
+RTCP) forwarding the same paced stream to N sockets, the floor under the sfu figure here.
+
 Starts its own Kamar server on loopback, inside a private network namespace (it re-executes
 itself under `unshare --net` when needed), and stops by itself: bounded in count and time.
 """
@@ -26,6 +29,7 @@ from loadtest.chat_stats import ChatResult
 from loadtest.forward_bench import run_forward
 from loadtest.netns import reexec_in_private_netns
 from loadtest.plot import plot_sweep
+from loadtest.relay_floor import measure as measure_floor
 from loadtest.sfu import SfuResult, SfuScenario, run_sfu
 from loadtest.target import (
     add_target_options,
@@ -190,6 +194,19 @@ def _chat_summary(result: ChatResult) -> None:
         print(f"  {name:<41} {shown}")
 
 
+def _floor(args: argparse.Namespace) -> int:
+    reexec_in_private_netns()
+    for receivers in args.receivers:
+        result = measure_floor(receivers, args.duration)
+        print(
+            f"{receivers:4d} receivers: {result.us_per_forwarded_packet} us per forwarded packet "
+            f"({result.us_per_incoming_packet} us per incoming packet, relay "
+            f"{result.relay_cpu_ms_per_s} ms of CPU per second)",
+            flush=True,
+        )
+    return 0
+
+
 def _forward(args: argparse.Namespace) -> int:
     if not 1 <= args.packets <= 1_000_000:
         raise SystemExit("--packets must be 1-1000000")
@@ -271,11 +288,20 @@ def main() -> int:
         help="record the server with py-spy while measuring (SVG flame graph; speedscope JSON "
         "for .json, collapsed stacks for .txt; with a sweep, the last run's profile is kept)",
     )
+    floor = scenarios.add_parser(
+        "floor", help="a bare relay's CPU per forwarded packet here: the floor under `sfu`"
+    )
+    floor.add_argument("--receivers", type=_subscriber_counts, default=[10, 80])
+    floor.add_argument(
+        "--duration", type=_duration, default=10.0, help="seconds measured per run (default 10)"
+    )
     _add_chat_parser(scenarios)
     townhall_cli.add_parser(scenarios)
     args = parser.parse_args()
     if args.scenario == "forward":
         return _forward(args)
+    if args.scenario == "floor":
+        return _floor(args)
     if args.scenario == "chat":
         return _chat(args, parser)
     if args.scenario == "townhall":

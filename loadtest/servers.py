@@ -45,7 +45,7 @@ class ServerProcess:
         await _wait_for_health(self.base_url, 20.0, self.process)
 
     def cpu_seconds(self) -> tuple[float, float] | None:
-        return _cpu_seconds(self.pid)
+        return process_cpu_seconds(self.pid)
 
     def rss_mb(self) -> float | None:
         return _rss_mb(self.pid)
@@ -106,7 +106,7 @@ class ExternalServer:
         await _wait_for_health(self.base_url, 5.0, None)
 
     def cpu_seconds(self) -> tuple[float, float] | None:
-        return _cpu_seconds(self.pid)
+        return process_cpu_seconds(self.pid)
 
     def rss_mb(self) -> float | None:
         return _rss_mb(self.pid)
@@ -128,7 +128,7 @@ async def _wait_for_health(
     raise RuntimeError(f"{base_url} did not answer /healthz within {limit:g} s")
 
 
-def _cpu_seconds(pid: int | None) -> tuple[float, float] | None:
+def process_cpu_seconds(pid: int | None) -> tuple[float, float] | None:
     """(user, system) CPU seconds of process `pid` so far (proc(5) stat fields 14 and 15)."""
     if pid is None:
         return None

@@ -258,6 +258,12 @@ def main() -> int:
         "stream, as Chromium does); 0 sends each frame's packets at once",
     )
     sfu.add_argument(
+        "--no-transport-cc",
+        action="store_true",
+        help="the publisher does not ask for transport-cc (browsers do): the SFU then "
+        "estimates its uplink from abs-send-time on every packet, as for aiortc clients",
+    )
+    sfu.add_argument(
         "--idle",
         type=_idle_seconds,
         default=0.0,
@@ -329,6 +335,7 @@ def main() -> int:
                     publishers=args.publishers,
                     audio=args.audio,
                     idle=args.idle,
+                    transport_cc=not args.no_transport_cc,
                 ),
                 _progress,
                 external,

@@ -141,9 +141,12 @@ class SyntheticParticipant:
         timeout: float = 10.0,
         pace_bps: float | None = None,
         source: str = "camera",
+        transport_cc: bool = False,
     ) -> None:
         """Offer `tracks` on the publish connection. `pace_bps` spreads RTP out at that rate,
-        as browsers do (loadtest/pacing.py); None sends each frame's packets at once."""
+        as browsers do (loadtest/pacing.py); None sends each frame's packets at once. With
+        `transport_cc` the offer asks for transport-cc on video and every packet carries a
+        transport-wide sequence number, as a browser's would (aiortc has neither)."""
         previous = self.publish_pcs.pop(source, None)
         if previous is not None:  # publishing again (after leaving the stage)
             await previous.close()
@@ -151,18 +154,23 @@ class SyntheticParticipant:
         for track in tracks:
             pc.addTransceiver(track, direction="sendonly")
         await pc.setLocalDescription(await pc.createOffer())
+        offer = pc.localDescription.sdp
+        if transport_cc:
+            offer = pacing.offer_transport_cc(offer)
         waiter = self.wait_for(lambda e: e["type"] in ("publish_answer", "error"), timeout)
-        await self.send({"type": "publish_offer", "sdp": pc.localDescription.sdp, "source": source})
+        await self.send({"type": "publish_offer", "sdp": offer, "source": source})
         event = await waiter
         if event["type"] == "error":
             await pc.close()
             raise ServerError(event)
         await pc.setRemoteDescription(RTCSessionDescription(sdp=event["sdp"], type="answer"))
-        if pace_bps is not None:
+        answered_cc = transport_cc and sdp.TRANSPORT_CC_URI in event["sdp"]
+        if pace_bps is not None or answered_cc:
             abs_id = _local_extension_id(pc, sfu_peer.ABS_SEND_TIME_URI)
-            pacer = pacing.Pacer(pace_bps)
+            cc_id = pacing.transport_cc_id(offer) if answered_cc else 0
+            pacer = None if pace_bps is None else pacing.Pacer(pace_bps)
             transport = pc.getTransceivers()[0].sender.transport
-            sfu_peer.wrap_rtp_out(transport, lambda send: pacing.paced(send, pacer, abs_id))
+            sfu_peer.wrap_rtp_out(transport, lambda send: pacing.paced(send, pacer, abs_id, cc_id))
 
     # -- subscribing -------------------------------------------------------------------------
 

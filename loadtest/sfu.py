@@ -52,6 +52,9 @@ class SfuScenario:
     audio: bool = False
     # Publisher pacing like Chromium's (2.5 x the ~1.2 Mbps stream); None: whole frames at once.
     pace_bps: float | None = 3_000_000
+    # The publisher asks for transport-cc and numbers its packets, as browsers do; the SFU then
+    # sends it feedback instead of estimating its uplink itself.
+    transport_cc: bool = True
     # py-spy output of the server while measuring: flame graph SVG, speedscope JSON for a .json
     # name, collapsed stacks for a .txt name; or None.
     profile: Path | None = None
@@ -132,7 +135,9 @@ async def run_sfu(
                 if voice:
                     tracks.append(ReplayTrack("audio", voice, AUDIO_PACKETS_PER_SECOND))
                 replays += tracks
-                await publisher.publish(list(tracks), pace_bps=scenario.pace_bps)
+                await publisher.publish(
+                    list(tracks), pace_bps=scenario.pace_bps, transport_cc=scenario.transport_cc
+                )
             rss_before = server.rss_mb()
             join_ms = await _join_subscribers(ws_url, token, scenario, subscribers, progress)
             await asyncio.sleep(scenario.settle)

@@ -202,7 +202,7 @@ def answer_simulcast(offered: list[MediaSection], answer: str) -> str:
         extra += [f"a=rid:{rid} recv" for rid in section.simulcast_send]
         extra.append("a=simulcast:recv " + ";".join(section.simulcast_send))
         wanted[str(section.mid)] = extra
-    return _add_after_mid(answer, wanted)
+    return add_to_sections(answer, wanted)
 
 
 def answer_transport_cc(offered: list[MediaSection], answer: str) -> str:
@@ -227,10 +227,10 @@ def answer_transport_cc(offered: list[MediaSection], answer: str) -> str:
             f"a=extmap:{ext_id} {TRANSPORT_CC_URI}",
             f"a=rtcp-fb:{codec.payload_type} transport-cc",
         ]
-    return _add_after_mid(answer, wanted)
+    return add_to_sections(answer, wanted)
 
 
-def _add_after_mid(answer: str, wanted: dict[str, list[str]]) -> str:
+def add_to_sections(answer: str, wanted: dict[str, list[str]]) -> str:
     """`answer` with the lines `wanted[mid]` at the end of the media section of each mid."""
     if not wanted:
         return answer

@@ -10,6 +10,7 @@ from aiortc.mediastreams import VideoStreamTrack
 from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, unpack_remb_fci
 
 from tests.conftest import RunningServer, eventually, participants
+from tests.sfu.test_transport_feedback import decode
 
 pytestmark = pytest.mark.webrtc
 
@@ -45,3 +46,42 @@ async def test_a_publisher_gets_receiver_reports_and_a_remb_within_the_cap(
 
 async def _has_report(sender: Any) -> bool:
     return bool(await remote_inbound(sender))
+
+
+async def test_a_publisher_asking_for_transport_cc_gets_arrival_reports_and_only_the_cap(
+    kamar: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rembs: list[int] = []
+    feedback: list[bytes] = []
+    handle = RTCRtpSender._handle_rtcp_packet
+
+    async def record(self: RTCRtpSender, packet: Any) -> None:
+        if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+            rembs.append(unpack_remb_fci(packet.fci)[0])
+        await handle(self, packet)
+
+    monkeypatch.setattr(RTCRtpSender, "_handle_rtcp_packet", record)
+    async with participants(kamar, "demo", "alice", "bob") as (alice, _bob):
+        # Like a browser: the offer asks for transport-cc, every packet is numbered.
+        await alice.publish([VideoStreamTrack()], transport_cc=True)
+        assert alice.publish_pc is not None
+        transport = alice.publish_pc.getSenders()[0].transport
+        original = transport._handle_rtcp_data
+
+        async def capture(data: bytes) -> None:
+            if data[1] == 205 and data[0] & 0x1F == 15:
+                feedback.append(data)
+            await original(data)
+
+        transport._handle_rtcp_data = capture
+        await eventually(lambda: len(feedback) >= 5, timeout=10, what="five feedback packets")
+        reports = [decode(packet) for packet in feedback]
+        # Each report starts where the last ended, and this loopback loses nothing.
+        for earlier, later in zip(reports, reports[1:], strict=False):
+            assert later.base == (earlier.base + len(earlier.arrivals)) & 0xFFFF
+            assert later.count == (earlier.count + 1) & 0xFF
+        arrivals = [t for r in reports for t in r.arrivals.values()]
+        assert None not in arrivals
+        await eventually(lambda: len(rembs) >= 2, timeout=10, what="two REMBs")
+        # The browser estimates its uplink itself: the SFU's REMB only caps it.
+        assert set(rembs) == {1_000_000}

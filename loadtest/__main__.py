@@ -378,10 +378,14 @@ def _summary(result: SfuResult) -> None:
         ("RSS per subscriber (MB)", result.rss_mb_per_subscriber),
         ("RSS per subscriber-stream (MB)", result.rss_mb_per_subscriber_stream),
         (
-            "publisher to subscriber p50 / p99 (ms)",
+            "publisher to socket p50 / p99 (ms)",
             f"{result.latency_ms_p50} / {result.latency_ms_p99}"
             if result.latency_ms_p50 is not None
-            else "no abs-send-time stamps received",
+            else "no abs-send-time or kernel stamps received",
+        ),
+        (
+            "  to its event loop p50 / p99 (ms)",
+            f"{result.loop_latency_ms_p50} / {result.loop_latency_ms_p99}",
         ),
     ]
     if result.idle_sfu_cpu_ms_per_s is not None:

@@ -50,11 +50,13 @@ class ReceivedMedia:
     # While `measuring`: one-way delays (seconds) of packets carrying abs-send-time, and
     # sequence tracking per SSRC for loss.
     measuring: bool = False
-    delays: list[float] = field(default_factory=list)
+    delays: list[float] = field(default_factory=list)  # to the subscriber's event loop
+    socket_delays: list[float] = field(default_factory=list)  # to its socket (kernel stamp)
     sequences: dict[int, Reception] = field(default_factory=dict)
 
     def start_measuring(self) -> None:
         self.delays.clear()
+        self.socket_delays.clear()
         self.sequences.clear()
         self.measuring = True
 
@@ -222,6 +224,8 @@ class SyntheticParticipant:
         ssrc_mid: dict[int, str] = {}
         received = self.received
         abs_id = _local_extension_id(pc, sfu_peer.ABS_SEND_TIME_URI)
+        transport = transceivers[0].receiver.transport
+        fd = [-1]  # the socket of ICE's selected pair, looked up at the first packet
 
         def count(data: bytes) -> None:
             ssrc = int.from_bytes(data[8:12], "big")
@@ -246,6 +250,11 @@ class SyntheticParticipant:
                     received.delays.append(
                         latency.delay_seconds(stamp, latency.abs_send_time_now())
                     )
+                    if fd[0] < 0:
+                        fd[0] = _selected_socket(transport)
+                    arrived = latency.kernel_arrival(fd[0]) if fd[0] >= 0 else None
+                    if arrived is not None:
+                        received.socket_delays.append(latency.delay_seconds(stamp, arrived))
             now = time.monotonic()
             if received.first_packet_at is None:
                 received.first_packet_at = now
@@ -254,7 +263,6 @@ class SyntheticParticipant:
         async def never_decode(data: bytes, arrival_time_ms: int) -> None:
             """RTP that arrives before SRTP keys exist: aiortc's receivers must not get it."""
 
-        transport = transceivers[0].receiver.transport
         sfu_peer.hook_rtp_in(transport, never_decode)
         sfu_peer.receive_rtp_directly(transport, count)
 
@@ -281,6 +289,13 @@ def _sender(info: dict[str, str]) -> str:
     """Counts are kept per sender: a participant's id for its camera and microphone,
     "ID:screen" for its screen share (sfu.router.owner_key)."""
     return sfu_router.owner_key(info.get("participant_id", "?"), info.get("source", "camera"))
+
+
+def _selected_socket(dtls_transport: Any) -> int:
+    """The descriptor of the socket ICE's selected pair receives on, -1 if none yet."""
+    pair = dtls_transport.transport._connection._nominated.get(1)
+    udp = None if pair is None else pair.protocol.transport
+    return -1 if udp is None else int(udp.get_extra_info("socket").fileno())
 
 
 def _local_extension_id(pc: RTCPeerConnection, uri: str) -> int:

@@ -6,9 +6,17 @@ renumbered. Publisher and subscribers of the load test share one process and one
 subscriber can subtract the stamp from its own NTP time on arrival. What this measures is an upper
 bound on the SFU's share: it also holds the publisher's SRTP and socket send and the subscriber's
 receive and SRTP unprotect in the load-generator process.
+
+The kernel also stamps each datagram as it lands in the subscriber's socket (`SIOCGSTAMP`,
+socket(7)); on loopback that is the moment the SFU's `sendto` delivered it. Measured to that
+stamp, the delay leaves out the load generator's own receive queue and event loop, which at a
+few hundred subscribers in one process dominate the first figure.
 """
 
 from __future__ import annotations
+
+import fcntl
+import struct
 
 from aiortc import clock
 
@@ -26,6 +34,23 @@ def abs_send_time_now() -> int:
 def delay_seconds(sent: int, now: int) -> float:
     """Seconds from stamp `sent` to `now`, across the 64 s wrap."""
     return ((now - sent) % _WRAP) / _UNITS_PER_SECOND
+
+
+# socket(7): the time the last datagram read from the socket arrived (enables the stamps).
+SIOCGSTAMP = 0x8906
+_TIMEVAL = struct.Struct("@ll")
+
+
+def kernel_arrival(fd: int) -> int | None:
+    """The kernel's arrival time of the datagram just read from socket `fd`, as a 24-bit
+    abs-send-time (the NTP epoch is a whole number of 64 s wraps after the Unix one, so the
+    Unix time serves); None when the kernel has no stamp for it (the first datagram)."""
+    try:
+        stamp = fcntl.ioctl(fd, SIOCGSTAMP, bytes(_TIMEVAL.size))
+    except OSError:
+        return None
+    seconds, micros = _TIMEVAL.unpack(stamp)
+    return int((seconds << 18) + (micros << 18) // 1_000_000) & (_WRAP - 1)
 
 
 def restamp(data: bytes, element_id: int, stamp: int) -> bytes:

@@ -75,8 +75,12 @@ class SfuResult:
     # The load generator's own CPU: near 100% means it, not the SFU, limits loss and latency.
     loadgen_cpu_percent: float
     loss_ratio: float
+    # Publisher's send stamp to the subscriber's socket (the kernel's arrival stamp)...
     latency_ms_p50: float | None
     latency_ms_p99: float | None
+    # ... and to the subscriber's event loop, which adds the load generator's own queueing.
+    loop_latency_ms_p50: float | None
+    loop_latency_ms_p99: float | None
     join_ms_p50: float
     join_ms_p99: float
     rss_mb: float | None
@@ -96,6 +100,10 @@ def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
     return ordered[index]
+
+
+def _rounded_percentile(values: list[float], fraction: float) -> float | None:
+    return round(_percentile(values, fraction), 3) if values else None
 
 
 async def run_sfu(
@@ -257,11 +265,13 @@ async def measure_media(
     if profiler is not None:
         await profiler.wait()
     delays_ms: list[float] = []
+    socket_delays_ms: list[float] = []
     expected = lost = 0
     for subscriber in subscribers:
         received = subscriber.received
         received.measuring = False
         delays_ms.extend(delay * 1000 for delay in received.delays)
+        socket_delays_ms.extend(delay * 1000 for delay in received.socket_delays)
         if not received.sequences:  # got nothing at all: everything sent was lost
             expected += sent1 - sent0
             lost += sent1 - sent0
@@ -295,8 +305,10 @@ async def measure_media(
         else round((user + system) / window * 100, 1),
         loadgen_cpu_percent=round((own1 - own0) / window * 100, 1),
         loss_ratio=round(lost / expected, 5) if expected else 1.0,
-        latency_ms_p50=round(_percentile(delays_ms, 0.5), 3) if delays_ms else None,
-        latency_ms_p99=round(_percentile(delays_ms, 0.99), 3) if delays_ms else None,
+        latency_ms_p50=_rounded_percentile(socket_delays_ms, 0.5),
+        latency_ms_p99=_rounded_percentile(socket_delays_ms, 0.99),
+        loop_latency_ms_p50=_rounded_percentile(delays_ms, 0.5),
+        loop_latency_ms_p99=_rounded_percentile(delays_ms, 0.99),
         join_ms_p50=round(statistics.median(join_ms), 1),
         join_ms_p99=round(_percentile(join_ms, 0.99), 1),
         rss_mb=None if rss is None else round(rss, 1),

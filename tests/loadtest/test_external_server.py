@@ -55,4 +55,7 @@ async def test_the_connections_alone_are_measured_after_the_media_stops() -> Non
     scenario = SfuScenario(subscribers=2, duration=1.0, settle=0.5, idle=1.0)
     result = await run_sfu(scenario, lambda _line: None)
     assert result.forwarded_pps > 0 and result.idle_sfu_cpu_ms_per_s is not None
+    # Each packet lands in the subscriber's socket before its event loop sees it.
+    socket_p50, loop_p50 = result.latency_ms_p50, result.loop_latency_ms_p50
+    assert socket_p50 is not None and loop_p50 is not None and 0 < socket_p50 <= loop_p50
     assert result.as_dict()["idle_sfu_cpu_ms_per_s"] == result.idle_sfu_cpu_ms_per_s

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import time
+
 import pytest
 
 from loadtest import latency
@@ -54,3 +57,22 @@ def test_now_is_a_24_bit_value() -> None:
 
 def test_a_csrc_count_pointing_past_the_packet_gives_none() -> None:
     assert rtp.abs_send_time(bytes([0x9F, 96]) + b"\x00" * 20, 3) is None
+
+
+def test_the_kernel_stamps_a_datagrams_arrival_on_the_abs_send_time_clock() -> None:
+    with (
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as receiver,
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender,
+    ):
+        receiver.bind(("127.0.0.1", 0))
+        sender.sendto(b"first", receiver.getsockname())
+        receiver.recv(100)
+        latency.kernel_arrival(receiver.fileno())  # turns the stamps on
+        before = latency.abs_send_time_now()
+        sender.sendto(b"second", receiver.getsockname())
+        time.sleep(0.05)  # it arrived at once; the stamp must say so, not when it is read
+        receiver.recv(100)
+        arrived = latency.kernel_arrival(receiver.fileno())
+        assert arrived is not None
+        assert latency.delay_seconds(before, arrived) < 0.02
+        assert latency.delay_seconds(arrived, latency.abs_send_time_now()) >= 0.04

@@ -23,6 +23,8 @@ def result(subscribers: int, us: float, loss: float) -> SfuResult:
         loss_ratio=loss,
         latency_ms_p50=1.0,
         latency_ms_p99=2.0,
+        loop_latency_ms_p50=1.5,
+        loop_latency_ms_p99=3.0,
         join_ms_p50=1000.0,
         join_ms_p99=1050.0,
         rss_mb=100.0,

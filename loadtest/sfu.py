@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from loadtest.chat_stats import percentile
 from loadtest.client import SyntheticParticipant
 from loadtest.measuring import (
     MeasuredServer,
@@ -94,16 +95,9 @@ class SfuResult:
         return dict(self.__dict__)
 
 
-def _percentile(values: list[float], fraction: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def _rounded_percentile(values: list[float], fraction: float) -> float | None:
-    return round(_percentile(values, fraction), 3) if values else None
+def _rounded_percentile(values: list[float], fraction: float, digits: int = 3) -> float | None:
+    value = percentile(values, fraction)
+    return None if value is None else round(value, digits)
 
 
 async def run_sfu(
@@ -310,7 +304,7 @@ async def measure_media(
         loop_latency_ms_p50=_rounded_percentile(delays_ms, 0.5),
         loop_latency_ms_p99=_rounded_percentile(delays_ms, 0.99),
         join_ms_p50=round(statistics.median(join_ms), 1),
-        join_ms_p99=round(_percentile(join_ms, 0.99), 1),
+        join_ms_p99=_rounded_percentile(join_ms, 0.99, 1) or 0.0,
         rss_mb=None if rss is None else round(rss, 1),
         rss_mb_per_subscriber=None if grown is None else round(grown / len(subscribers), 3),
         rss_mb_per_subscriber_stream=None

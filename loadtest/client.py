@@ -295,7 +295,11 @@ def _selected_socket(dtls_transport: Any) -> int:
     """The descriptor of the socket ICE's selected pair receives on, -1 if none yet."""
     pair = dtls_transport.transport._connection._nominated.get(1)
     udp = None if pair is None else pair.protocol.transport
-    return -1 if udp is None else int(udp.get_extra_info("socket").fileno())
+    if udp is None:
+        return -1
+    fd = int(udp.get_extra_info("socket").fileno())
+    latency.stamp_arrivals(fd)
+    return fd
 
 
 def _local_extension_id(pc: RTCPeerConnection, uri: str) -> int:

@@ -41,6 +41,14 @@ SIOCGSTAMP = 0x8906
 _TIMEVAL = struct.Struct("@ll")
 
 
+def stamp_arrivals(fd: int) -> None:
+    """Have the kernel stamp the datagrams arriving in socket `fd` from now on: the first
+    SIOCGSTAMP turns the stamps on (SO_TIMESTAMP would put them in control messages instead,
+    which the event loop drops). Linux enables them system-wide a moment later, from a work
+    queue: until then SIOCGSTAMP answers with the time it is asked."""
+    kernel_arrival(fd)
+
+
 def kernel_arrival(fd: int) -> int | None:
     """The kernel's arrival time of the datagram just read from socket `fd`, as a 24-bit
     abs-send-time (the NTP epoch is a whole number of 64 s wraps after the Unix one, so the

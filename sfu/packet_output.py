@@ -91,14 +91,11 @@ class PacketOutput:
             self.dropped += 1
             self.congested += 1
             return False
-        buffer = self._buffer
-        buffer[0:size] = packet
-        length = self._length
-        length[0] = size
-        if _srtp_lib.srtp_protect(self._session, self._cdata, length):
+        protected = self._protected(packet, _srtp_lib.srtp_protect)
+        if protected is None:
             self.dropped += 1  # e.g. an index libsrtp already used
             return False
-        sendto(buffer[0 : length[0]], self._addr)
+        sendto(protected, self._addr)
         return True
 
     def send_rtcp(self, packet: bytes) -> bool:
@@ -110,14 +107,23 @@ class PacketOutput:
         # SRTCP adds a 4-byte index before the tag: keep room for both.
         if sendto is None or self._session is None or size > SRTP_MAX_RTP - 4:
             return False
+        protected = self._protected(packet, _srtp_lib.srtp_protect_rtcp)
+        if protected is None:
+            return False
+        sendto(protected, self._addr)
+        return True
+
+    def _protected(self, packet: bytes | bytearray, protect: Callable[..., int]) -> Any | None:
+        """`packet` protected by libsrtp's `protect` (RTP or RTCP) in the session's buffer, or
+        None when libsrtp refuses it."""
         buffer = self._buffer
+        size = len(packet)
         buffer[0:size] = packet
         length = self._length
         length[0] = size
-        if _srtp_lib.srtp_protect_rtcp(self._session, self._cdata, length):
-            return False
-        sendto(buffer[0 : length[0]], self._addr)
-        return True
+        if protect(self._session, self._cdata, length):
+            return None
+        return buffer[0 : length[0]]
 
     def _use_pair(self, pair: Any) -> None:
         self._pair = pair

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser
+from playwright.async_api import Browser, BrowserContext, Page
 
 from tests.browser.test_simulcast_browser import layers_of, shows, video_of
 from tests.browser.test_three_browsers import participant_id
@@ -34,17 +34,24 @@ async def roomy_kamar(tmp_path: Path) -> AsyncIterator[RunningServer]:
         yield running
 
 
-async def test_an_hd_camera_arrives_as_three_layers_and_a_tile_gets_the_one_that_fills_it(
-    roomy_kamar: RunningServer, chromium: Browser
-) -> None:
-    kamar, room = roomy_kamar, "hd"
+async def join_with_hd_camera(
+    kamar: RunningServer, chromium: Browser, room: str
+) -> tuple[BrowserContext, Page, str]:
+    """A phone-sized page whose camera is 1280x720, joined to `room`: (context, page, id)."""
     context = await chromium.new_context(viewport={"width": 360, "height": 640})
     await context.add_init_script(HD_CAMERA)
     publisher = await context.new_page()
     token = kamar.token(room, identity="sari", name="Sari")
     await publisher.goto(f"{kamar.base_url}/r/{room}?token={token}")
     await publisher.wait_for_function("window.kamarDebug.state.phase === 'joined'")
-    sender = await participant_id(publisher)
+    return context, publisher, await participant_id(publisher)
+
+
+async def test_an_hd_camera_arrives_as_three_layers_and_a_tile_gets_the_one_that_fills_it(
+    roomy_kamar: RunningServer, chromium: Browser
+) -> None:
+    kamar, room = roomy_kamar, "hd"
+    context, publisher, sender = await join_with_hd_camera(kamar, chromium, room)
 
     def sizes() -> list[tuple[int, int] | None]:
         try:
@@ -96,13 +103,7 @@ async def test_with_transport_cc_an_hd_publisher_keeps_its_top_layer(
     roomy_kamar: RunningServer, chromium: Browser
 ) -> None:
     kamar, room = roomy_kamar, "hd-twcc"
-    context = await chromium.new_context(viewport={"width": 360, "height": 640})
-    await context.add_init_script(HD_CAMERA)
-    publisher = await context.new_page()
-    token = kamar.token(room, identity="sari", name="Sari")
-    await publisher.goto(f"{kamar.base_url}/r/{room}?token={token}")
-    await publisher.wait_for_function("window.kamarDebug.state.phase === 'joined'")
-    sender = await participant_id(publisher)
+    context, publisher, sender = await join_with_hd_camera(kamar, chromium, room)
 
     async def estimate() -> dict[str, float]:
         result: dict[str, float] = await publisher.evaluate(PUBLISH_ESTIMATE)

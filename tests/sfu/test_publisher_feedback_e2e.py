@@ -19,18 +19,24 @@ async def remote_inbound(sender: Any) -> list[Any]:
     return [s for s in (await sender.getStats()).values() if s.type == "remote-inbound-rtp"]
 
 
-async def test_a_publisher_gets_receiver_reports_and_a_remb_within_the_cap(
-    kamar: RunningServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    rembs: list[int] = []
+@pytest.fixture
+def rembs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The bitrates of the REMBs the publishers here receive, in order."""
+    received: list[int] = []
     handle = RTCRtpSender._handle_rtcp_packet
 
     async def record(self: RTCRtpSender, packet: Any) -> None:
         if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
-            rembs.append(unpack_remb_fci(packet.fci)[0])
+            received.append(unpack_remb_fci(packet.fci)[0])
         await handle(self, packet)
 
     monkeypatch.setattr(RTCRtpSender, "_handle_rtcp_packet", record)
+    return received
+
+
+async def test_a_publisher_gets_receiver_reports_and_a_remb_within_the_cap(
+    kamar: RunningServer, rembs: list[int]
+) -> None:
     async with participants(kamar, "demo", "alice", "bob") as (alice, _bob):
         await alice.publish([VideoStreamTrack()])
         assert alice.publish_pc is not None
@@ -49,18 +55,9 @@ async def _has_report(sender: Any) -> bool:
 
 
 async def test_a_publisher_asking_for_transport_cc_gets_arrival_reports_and_only_the_cap(
-    kamar: RunningServer, monkeypatch: pytest.MonkeyPatch
+    kamar: RunningServer, rembs: list[int]
 ) -> None:
-    rembs: list[int] = []
     feedback: list[bytes] = []
-    handle = RTCRtpSender._handle_rtcp_packet
-
-    async def record(self: RTCRtpSender, packet: Any) -> None:
-        if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
-            rembs.append(unpack_remb_fci(packet.fci)[0])
-        await handle(self, packet)
-
-    monkeypatch.setattr(RTCRtpSender, "_handle_rtcp_packet", record)
     async with participants(kamar, "demo", "alice", "bob") as (alice, _bob):
         # Like a browser: the offer asks for transport-cc, every packet is numbered.
         await alice.publish([VideoStreamTrack()], transport_cc=True)

@@ -37,6 +37,10 @@ MAX_STATUSES = 400
 # much loses its oldest reports rather than the server's memory.
 MAX_PENDING = 4_000
 MAX_RUN = 0x1FFF  # a run-length chunk's 13 bits
+# The most sequence numbers one call reports: far more than 100 ms of any real stream (8,192
+# packets is 90 Mbit/s), so a sender that jumps its numbers ahead costs a bounded amount of
+# work; what lies before the span is left unreported.
+MAX_SPAN = 0x2000
 
 _HEADER = struct.Struct("!BBHIIHHI")
 
@@ -80,7 +84,7 @@ class ArrivalLog:
         if not self._arrivals or self._next is None:
             return packets
         end = max(self._arrivals) + 1
-        start = self._next
+        start = max(self._next, end - MAX_SPAN)
         while start < end:
             packet, start = self._one_packet(start, end, sender_ssrc, media_ssrc)
             if packet is not None:

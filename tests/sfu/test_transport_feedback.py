@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from sfu.transport_feedback import MAX_STATUSES, ArrivalLog, encode_chunks
+from sfu.transport_feedback import MAX_SPAN, MAX_STATUSES, ArrivalLog, encode_chunks
 
 SENDER, MEDIA = 0x11111111, 0x22222222
 T0 = 1_000_000_000  # an arrival time in microseconds, a whole number of 64 ms periods
@@ -156,3 +156,13 @@ def test_packets_are_padded_to_whole_words() -> None:
 def test_status_chunks(statuses: list[int], chunks: list[int]) -> None:
     encoded = encode_chunks(statuses)
     assert [int.from_bytes(encoded[i : i + 2], "big") for i in range(0, len(encoded), 2)] == chunks
+
+
+def test_a_jump_far_ahead_is_reported_from_a_bounded_span() -> None:
+    packets = report([(1, T0), (30_001, T0 + 1_000)])
+    # Only the last MAX_SPAN numbers are looked at, and only the stretch holding an arrival
+    # becomes a packet: number 1 is left unreported.
+    span_start = 30_002 - MAX_SPAN
+    stretch = span_start + (30_001 - span_start) // MAX_STATUSES * MAX_STATUSES
+    assert [p.base for p in packets] == [stretch]
+    assert packets[0].arrivals[30_001] == T0 + 1_000

@@ -14,8 +14,8 @@ tests/sfu/test_aiortc_contract.py:
   aioice Connection._nominated        the selected candidate pair we send on
   RTCRtpSender._handle_rtcp_packet    a subscriber's PLI/FIR/NACK (we wrap it)
   RTCRtpReceiver._send_rtcp_pli, _send_rtcp_nack   PLI and NACK to a publisher
-  RTCRtpReceiver._send_rtcp, __rtcp_ssrc   receiver reports and REMB to a publisher
-  RTCDtlsTransport._send_rtp          RTCP the SFU builds itself (transport-cc feedback)
+  RTCRtpReceiver._send_rtcp, __rtcp_ssrc   receiver reports, REMB and transport-cc feedback
+                                      to a publisher
   aiortc.rate.RemoteBitrateEstimator  the delay-based uplink estimate behind that REMB
   RTCRtpReceiver._handle_rtcp_packet  a publisher's sender reports (we wrap it)
   RTCRtpSender._run_rtcp, __rtcp_started, __rtcp_exited, __cname
@@ -257,13 +257,11 @@ def rtcp_ssrc(receiver: Any) -> int | None:
     return ssrc
 
 
-async def send_rtcp(receiver: Any, packet: bytes) -> None:
-    """An RTCP packet the SFU built itself, protected (SRTCP) and sent on the receiver's
-    transport, as aiortc sends its own: a closed transport drops it."""
-    try:
-        await receiver.transport._send_rtp(packet)
-    except ConnectionError:
-        pass
+def send_rtcp(receiver: Any, packet: bytes) -> Awaitable[None]:
+    """An RTCP packet the SFU built itself, protected (SRTCP) and sent as aiortc's receiver
+    sends its own (a closed transport drops it)."""
+    coro: Awaitable[None] = receiver._send_rtcp(packet)
+    return coro
 
 
 def send_pli(receiver: Any, media_ssrc: int) -> Awaitable[None]:

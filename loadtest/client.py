@@ -169,7 +169,7 @@ class SyntheticParticipant:
         answered_cc = transport_cc and sdp.TRANSPORT_CC_URI in event["sdp"]
         if pace_bps is not None or answered_cc:
             abs_id = _local_extension_id(pc, sfu_peer.ABS_SEND_TIME_URI)
-            cc_id = pacing.transport_cc_id(offer) if answered_cc else 0
+            cc_id = sdp.extension_id(offer, sdp.TRANSPORT_CC_URI) if answered_cc else 0
             pacer = None if pace_bps is None else pacing.Pacer(pace_bps)
             transport = pc.getTransceivers()[0].sender.transport
             sfu_peer.wrap_rtp_out(transport, lambda send: pacing.paced(send, pacer, abs_id, cc_id))
@@ -304,10 +304,7 @@ def _selected_socket(dtls_transport: Any) -> int:
 
 def _local_extension_id(pc: RTCPeerConnection, uri: str) -> int:
     """The id this side negotiated for header extension `uri`, 0 if none."""
-    for section in sdp.parse(pc.localDescription.sdp):
-        if uri in section.extensions:
-            return section.extensions[uri]
-    return 0
+    return sdp.extension_id(pc.localDescription.sdp, uri)
 
 
 def _mid_of_ssrc(pc: RTCPeerConnection, ssrc: int) -> str | None:

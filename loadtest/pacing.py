@@ -110,11 +110,3 @@ def offer_transport_cc(offer: str) -> str:
                 f"a=rtcp-fb:{codec.payload_type} transport-cc",
             ]
     return sdp.add_to_sections(offer, wanted)
-
-
-def transport_cc_id(offer: str) -> int:
-    """The id `offer` gave the transport-wide sequence number extension, 0 if none."""
-    for section in sdp.parse(offer):
-        if sdp.TRANSPORT_CC_URI in section.extensions:
-            return section.extensions[sdp.TRANSPORT_CC_URI]
-    return 0

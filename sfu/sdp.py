@@ -180,6 +180,14 @@ def simulcast_problem(section: MediaSection) -> str | None:
     return None
 
 
+def extension_id(text: str, uri: str) -> int:
+    """The id an SDP gives header extension `uri` (RFC 8285: one per BUNDLE group), 0 if none."""
+    for section in parse(text):
+        if uri in section.extensions:
+            return section.extensions[uri]
+    return 0
+
+
 def answer_simulcast(offered: list[MediaSection], answer: str) -> str:
     """Accept the offer's simulcast in an answer that lacks it (aiortc's SDP has no a=rid).
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loadtest.pacing import offer_transport_cc, paced, transport_cc_id, with_element
+from loadtest.pacing import offer_transport_cc, paced, with_element
 from sfu import rtp, sdp
 from tests.loadtest.test_latency import packet
 
@@ -49,7 +49,8 @@ def test_the_offer_asks_for_transport_cc_on_video_with_a_free_id() -> None:
     assert video.extensions[sdp.TRANSPORT_CC_URI] == 4  # 1, 2 and 3 are taken
     assert video.accepts_feedback(97, "transport-cc")
     assert sdp.TRANSPORT_CC_URI not in audio.extensions
-    assert transport_cc_id(offer) == 4 and transport_cc_id(HEAD + VIDEO) == 0
+    assert sdp.extension_id(offer, sdp.TRANSPORT_CC_URI) == 4
+    assert sdp.extension_id(HEAD + VIDEO, sdp.TRANSPORT_CC_URI) == 0
 
 
 async def test_numbers_follow_each_other_and_rtcp_is_left_alone() -> None:

@@ -170,6 +170,7 @@ class PublisherPeer:
             self._transport = receiver.transport
             peer.hook_rtp_in(self._transport, self._on_rtp)
             peer.receive_rtp_directly(self._transport, self._on_rtp_now)
+            peer.media_before_stun(self._transport)
 
     def _add_layers(
         self,

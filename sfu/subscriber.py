@@ -52,7 +52,7 @@ class _Slot:
             self.consumer = None
         self.clock = None
 
-    def note_sender_report(self, ntp: int, rtp: int, _packets: int, _octets: int) -> None:
+    def note_sender_report(self, ntp: int, rtp: int) -> None:
         self.clock = (ntp, rtp)
 
     def report(self) -> sender_reports.StreamReport | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sfu.layer_clock import same_instant, signed_difference
+from sfu.layer_clock import same_instant, signed_difference, timestamp_after_switch
 
 SECOND = 1 << 32  # one second in NTP's 32.32 format
 CLOCK = 90000
@@ -49,3 +49,29 @@ def test_without_both_reports_there_is_no_answer(
 )
 def test_timestamp_differences_are_signed_across_the_wrap(a: int, b: int, difference: int) -> None:
     assert signed_difference(a, b) == difference
+
+
+@pytest.mark.parametrize(
+    ("last_sent", "elapsed", "aligned", "expected"),
+    [
+        # No reports: the arrival times stand in (33 ms at 90 kHz = 2,970 ticks).
+        (10_000, 0.033, None, 12_970),
+        # Arrived together (or out of order): still one tick on, never the same timestamp.
+        (10_000, 0.0, None, 10_001),
+        (10_000, -0.01, None, 10_001),
+        # The reports agree within half a second of the estimate: they win (jitter is gone).
+        (10_000, 0.040, 13_000, 13_000),
+        (10_000, 0.040, 10_000 + 3_600 + 45_000, 10_000 + 3_600 + 45_000),
+        # Too far off (a clock restarted since a report), or not forward: the estimate.
+        (10_000, 0.040, 10_000 + 3_600 + 45_001, 13_600),
+        (10_000, 0.040, 10_000, 13_600),
+        (10_000, 0.040, 9_000, 13_600),
+        # Across the 2^32 wrap.
+        (0xFFFF_FF00, 0.01, None, 0xFFFF_FF00 + 900 - (1 << 32)),
+        (0xFFFF_FF00, 0.01, 0x50, 0x50),
+    ],
+)
+def test_the_first_timestamp_after_a_switch(
+    last_sent: int, elapsed: float, aligned: int | None, expected: int
+) -> None:
+    assert timestamp_after_switch(last_sent, elapsed, CLOCK, aligned) == expected

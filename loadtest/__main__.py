@@ -1,5 +1,6 @@
 """`python -m loadtest sfu --subscribers 10,40,80,160 [--duration 20] [--pace-mbps 3]
-[--json FILE] [--plot FILE.png] [--profile FILE]` (also installed as `kamar-loadtest`)
+[--idle S] [--floor] [--json FILE] [--plot FILE.png] [--profile FILE]` (also installed as
+`kamar-loadtest`)
 
 `python -m loadtest chat --clients 500,2000 [--rate 5] [--duration 20] [--workers 1]
 [--json FILE]`: chat fan-out to N websocket clients in one room.
@@ -270,6 +271,13 @@ def main() -> int:
         help="then stop the publishers and measure the server's CPU for this many seconds "
         "with everyone still connected: what the connections alone cost (default 0: skip)",
     )
+    sfu.add_argument(
+        "--floor",
+        action="store_true",
+        help="after each run, time a bare relay of the same stream to as many sockets (the "
+        "floor scenario) and report how much the SFU costs above it: on a shared machine the "
+        "difference of two back-to-back runs is steadier than either",
+    )
     sfu.add_argument("--json", type=Path, help="write the results to this file")
     add_target_options(sfu)
     forward = scenarios.add_parser(
@@ -342,6 +350,10 @@ def main() -> int:
             )
         )
         print()
+        if args.floor:
+            _progress(f"timing a bare relay to {count} sockets for {args.duration:g} s")
+            result.note_floor(measure_floor(count, args.duration).us_per_forwarded_packet)
+            print()
         results.append(result)
         _summary(result)
     if args.json:
@@ -390,6 +402,9 @@ def _summary(result: SfuResult) -> None:
     ]
     if result.idle_sfu_cpu_ms_per_s is not None:
         rows.append(("SFU CPU with no media (ms/s)", result.idle_sfu_cpu_ms_per_s))
+    if result.floor_us_per_packet is not None:
+        rows.append(("bare relay per forwarded packet (us)", result.floor_us_per_packet))
+        rows.append(("  SFU above the bare relay (us)", result.above_floor_us_per_packet))
     for name, value in rows:
         shown = "n/a (needs --pid)" if value is None else value
         print(f"  {name:<38} {shown}")

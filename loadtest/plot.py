@@ -26,6 +26,9 @@ def plot_sweep(results: list[SfuResult], path: Path, title: str) -> None:
     cpu.plot(counts, [r.sfu_cpu_us_per_packet for r in results], "o-", label="total")
     cpu.plot(counts, [r.sfu_cpu_user_us_per_packet for r in results], "s--", label="user")
     cpu.plot(counts, [r.sfu_cpu_sys_us_per_packet for r in results], "^--", label="kernel")
+    floors = [r.floor_us_per_packet for r in results]
+    if all(floor is not None for floor in floors):
+        cpu.plot(counts, floors, "x:", color="black", label="bare relay (floor)")
     cpu.axhline(GOAL_US_PER_PACKET, color="grey", linestyle=":", label="goal")
     cpu.set_ylabel("SFU CPU per forwarded packet (µs)")
     cpu.set_ylim(bottom=0)

@@ -90,6 +90,16 @@ class SfuResult:
     publisher_pps: float
     # Server CPU in ms per second once no media flows (`SfuScenario.idle`); None: not measured.
     idle_sfu_cpu_ms_per_s: float | None = None
+    # A bare relay's CPU per forwarded packet to as many sockets, timed right after (`--floor`,
+    # loadtest/relay_floor.py), and the SFU's figure minus it; None: not measured.
+    floor_us_per_packet: float | None = None
+    above_floor_us_per_packet: float | None = None
+
+    def note_floor(self, floor_us_per_packet: float | None) -> None:
+        self.floor_us_per_packet = floor_us_per_packet
+        if floor_us_per_packet is not None and self.sfu_cpu_us_per_packet is not None:
+            above = self.sfu_cpu_us_per_packet - floor_us_per_packet
+            self.above_floor_us_per_packet = round(above, 2)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -45,3 +45,25 @@ def test_only_png_is_written(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"\.png"):
         plot_sweep([result(10, 30.0, 0.0)], tmp_path / "sweep.svg", "x")
     assert not (tmp_path / "sweep.svg").exists()
+
+
+def test_a_sweep_with_floors_is_drawn_too(tmp_path: Path) -> None:
+    path = tmp_path / "sweep.png"
+    plain = tmp_path / "plain.png"
+    results = [result(10, 30.0, 0.0), result(40, 22.0, 0.0)]
+    plot_sweep(results, plain, "test sweep")
+    for sweep_result, floor in zip(results, (9.0, 5.5), strict=True):
+        sweep_result.note_floor(floor)
+    plot_sweep(results, path, "test sweep")
+    assert path.read_bytes().startswith(b"\x89PNG") and path.read_bytes() != plain.read_bytes()
+
+
+def test_the_floor_is_subtracted_from_the_sfus_figure() -> None:
+    measured = result(10, 20.5, 0.0)
+    measured.note_floor(8.66)
+    assert measured.as_dict()["floor_us_per_packet"] == 8.66
+    assert measured.as_dict()["above_floor_us_per_packet"] == 11.84
+    unmeasured = result(10, 20.5, 0.0)
+    unmeasured.sfu_cpu_us_per_packet = None  # an external server without --pid
+    unmeasured.note_floor(8.66)
+    assert unmeasured.above_floor_us_per_packet is None

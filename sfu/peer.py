@@ -2,8 +2,9 @@
 its private packet hooks (aiortc's public API stops at decoded frames; see aiortc issues #449
 and #627). Everything above it (publisher.py, subscriber.py) sees plain functions.
 
-Sending to subscribers lives beside it in sfu/packet_output.py (pylibsrtp only, no aiortc).
-Private names used by the two, all pinned by `aiortc==1.16.0` / `aioice==0.13.0` and checked by
+Sending to subscribers lives beside it in sfu/packet_output.py (pylibsrtp only, no aiortc), and
+sorting what arrives on aioice's sockets in sfu/ice_demux.py. Private names used by the three,
+all pinned by `aiortc==1.16.0` / `aioice==0.13.0` and checked by
 tests/sfu/test_aiortc_contract.py:
   RTCDtlsTransport._handle_rtp_data   decrypted RTP in from a publisher (we replace it)
   RTCDtlsTransport._rx_srtp, aioice Connection.data_received
@@ -22,8 +23,10 @@ tests/sfu/test_aiortc_contract.py:
                                       aiortc's per-sender RTCP loop, replaced (the SFU sends
                                       the sender reports of forwarded streams itself)
   aioice.ice.get_host_addresses       which addresses ICE gathers on (loopback included)
-  aioice Connection._protocols, StunProtocol.datagram_received, local_candidate
-                                      media past aioice's STUN parser (RFC 7983 demux)
+  aioice Connection._protocols, StunProtocol.datagram_received, local_candidate, _closing,
+  local_username, local_password, remote_username, ice_controlling
+                                      media past aioice's STUN parser and consent checks
+                                      answered without it (sfu/ice_demux.py)
   pylibsrtp Session._srtp, _cdata, _buffer, pylibsrtp._binding   unprotect without per-call
                                       allocation (pylibsrtp==1.0.0); protecting is in
                                       sfu/packet_output.py, the other module allowed pylibsrtp
@@ -138,42 +141,6 @@ class IdleTrack(MediaStreamTrack):
 
     async def recv(self) -> Any:
         await asyncio.Future()
-
-
-# -- both sides ---------------------------------------------------------------------------------
-
-
-def media_before_stun(dtls_transport: Any) -> None:
-    """Give RTP and RTCP to the ICE connection's `data_received` before aioice tries to read
-    them as STUN.
-
-    aioice hands every datagram to its STUN parser first and only passes it on when the parser
-    raises: a Python exception per media packet (0.7 µs against 0.16 µs with the check below,
-    warm cache, timeit). The parser checks neither the two zero bits nor the magic cookie of
-    RFC 8489 section 5, so an RTP packet of a static payload type such as PCMA (8) whose
-    sequence number equals its length minus 20 is even taken for a STUN request and lost.
-    RFC 7983 section 7: a first byte of 128..191 is RTP or RTCP, never STUN (0..3); those now
-    skip the parser. Call it once ICE has gathered (the sockets exist then); calling it again
-    changes nothing.
-    """
-    connection = dtls_transport.transport._connection
-    for protocol in connection._protocols:
-        if "datagram_received" in vars(protocol):
-            continue  # done already
-        _send_media_past_stun(protocol, connection)
-
-
-def _send_media_past_stun(protocol: Any, connection: Any) -> None:
-    stun_path = protocol.datagram_received
-    component = protocol.local_candidate.component
-
-    def datagram_received(data: bytes, addr: tuple[Any, ...]) -> None:
-        if data and 127 < data[0] < 192:
-            connection.data_received(data, component)  # looked up now: it may be wrapped
-        else:
-            stun_path(data, addr)
-
-    protocol.datagram_received = datagram_received
 
 
 # -- publisher side -----------------------------------------------------------------------------

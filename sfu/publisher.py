@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sfu import peer, rtp, sdp, simulcast
+from sfu import ice_demux, peer, rtp, sdp, simulcast
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import VIDEO, Producer, ProducerId
 from sfu.keyframes import KeyframeRequestLimiter
@@ -170,7 +170,7 @@ class PublisherPeer:
             self._transport = receiver.transport
             peer.hook_rtp_in(self._transport, self._on_rtp)
             peer.receive_rtp_directly(self._transport, self._on_rtp_now)
-            peer.media_before_stun(self._transport)
+            ice_demux.media_before_stun(self._transport)
 
     def _add_layers(
         self,

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sfu import packet_output, peer, sdp, sender_reports, simulcast
+from sfu import ice_demux, packet_output, peer, sdp, sender_reports, simulcast
 from sfu.consumer import Consumer
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import VIDEO, Producer, ProducerId
@@ -334,7 +334,7 @@ class SubscriberPeer:
                 continue
             if self._output is None:
                 transport = peer.sender_transport(slot.transceiver.sender)
-                peer.media_before_stun(transport)
+                ice_demux.media_before_stun(transport)
                 self._output = packet_output.packet_output(transport)
             slot.consumer = Consumer(
                 producer,

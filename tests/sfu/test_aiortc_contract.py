@@ -113,3 +113,15 @@ def test_aioice_tries_stun_first_and_keeps_its_sockets_in_protocols() -> None:
     assert source.index("stun.parse_message(data)") < source.index("self.receiver.data_received")
     assert "self._protocols" in inspect.getsource(aioice.ice.Connection.__init__)
     assert "local_candidate" in aioice.ice.StunProtocol.__annotations__
+
+
+def test_aioice_connections_expose_what_answering_consent_checks_needs() -> None:
+    init = inspect.getsource(aioice.ice.Connection.__init__)
+    for attribute in ("self._closing", "self.remote_username", "self.ice_controlling"):
+        assert attribute in init, attribute
+    assert isinstance(aioice.ice.Connection.local_username, property)
+    assert isinstance(aioice.ice.Connection.local_password, property)
+    # The response aioice itself sends: XOR-MAPPED-ADDRESS, MESSAGE-INTEGRITY, FINGERPRINT.
+    source = inspect.getsource(aioice.ice.Connection.request_received)
+    assert 'response.attributes["XOR-MAPPED-ADDRESS"] = addr' in source
+    assert "response.add_message_integrity(self.local_password.encode(" in source

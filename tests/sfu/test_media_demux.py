@@ -1,17 +1,19 @@
-"""peer.media_before_stun: RTP and RTCP reach the ICE connection without aioice's STUN parser;
-STUN still takes aioice's path (RFC 7983 section 7). Async tests: aioice's protocol wants a
-running event loop."""
+"""sfu/ice_demux.py: RTP and RTCP reach the ICE connection without aioice's STUN parser, plain
+consent checks on the selected pair are answered without aioice, other STUN still takes
+aioice's path (RFC 7983 section 7). Async tests: aioice's protocol wants a running loop."""
 
 from __future__ import annotations
 
+import asyncio
 import struct
 from types import SimpleNamespace
 from typing import Any
 
+import aioice
 import aioice.ice
 from aioice import stun
 
-from sfu import peer
+from sfu import ice_demux, peer
 
 ADDR = ("127.0.0.1", 40000)
 
@@ -23,6 +25,8 @@ class _Connection:
         self.data: list[tuple[bytes, int]] = []
         self.requests: list[Any] = []
         self._protocols: list[aioice.ice.StunProtocol] = []
+        self._nominated: dict[int, Any] = {}  # no pair selected: every STUN goes to aioice
+        self._closing = False
 
     def data_received(self, data: bytes, component: int) -> None:
         self.data.append((data, component))
@@ -66,7 +70,7 @@ async def test_without_the_demux_aioice_takes_such_an_rtp_packet_for_stun() -> N
 async def test_media_reaches_the_connection_and_stun_still_reaches_aioice() -> None:
     connection = _Connection()
     first, second = _protocol(connection, 1), _protocol(connection, 2)
-    peer.media_before_stun(_dtls_transport(connection))
+    ice_demux.media_before_stun(_dtls_transport(connection))
     rtp = _rtp_that_looks_like_stun()
     rtcp = bytes([0x81, 201, 0, 7]) + bytes(28)  # a receiver report, first byte 129
     first.datagram_received(rtp, ADDR)
@@ -79,7 +83,7 @@ async def test_media_reaches_the_connection_and_stun_still_reaches_aioice() -> N
 async def test_other_datagrams_keep_aioices_path() -> None:
     connection = _Connection()
     protocol = _protocol(connection)
-    peer.media_before_stun(_dtls_transport(connection))
+    ice_demux.media_before_stun(_dtls_transport(connection))
     dtls = bytes([22, 0xFE, 0xFD]) + bytes(30)  # a DTLS record (RFC 7983: 20..63)
     protocol.datagram_received(dtls, ADDR)
     protocol.datagram_received(b"", ADDR)
@@ -92,12 +96,64 @@ async def test_the_connection_is_looked_up_at_each_packet_and_hooking_twice_chan
 ):
     connection = _Connection()
     protocol = _protocol(connection)
-    peer.media_before_stun(_dtls_transport(connection))
+    ice_demux.media_before_stun(_dtls_transport(connection))
     hooked = protocol.datagram_received
-    peer.media_before_stun(_dtls_transport(connection))
+    ice_demux.media_before_stun(_dtls_transport(connection))
     assert protocol.datagram_received is hooked
     seen: list[bytes] = []
     connection.data_received = lambda data, component: seen.append(data)  # type: ignore[method-assign]
     rtp = _rtp_that_looks_like_stun()
     protocol.datagram_received(rtp, ADDR)
     assert seen == [rtp]
+
+
+async def _connected_pair() -> tuple[aioice.Connection, aioice.Connection]:
+    """Two real aioice agents over loopback, ICE completed: the SFU side controlled."""
+    server = aioice.Connection(ice_controlling=False, components=1)
+    client = aioice.Connection(ice_controlling=True, components=1)
+    for agent in (server, client):
+        await agent.gather_candidates()
+    for local, remote in ((server, client), (client, server)):
+        local.remote_username = remote.local_username
+        local.remote_password = remote.local_password
+        for candidate in remote.local_candidates:
+            await local.add_remote_candidate(candidate)
+        await local.add_remote_candidate(None)
+    await asyncio.gather(server.connect(), client.connect())
+    return server, client
+
+
+async def test_consent_checks_from_a_real_aioice_peer_are_answered_here() -> None:
+    original = aioice.ice.get_host_addresses
+    peer.gather_on(["127.0.0.1"])
+    server, client = await _connected_pair()
+    try:
+        ice_demux.media_before_stun(_dtls_transport(server))  # type: ignore[arg-type]
+        left_to_aioice: list[bytes] = []  # transaction ids of the requests aioice handled
+        answer_in_aioice = server.request_received
+
+        def counted(message: stun.Message, addr: tuple[str, int], protocol: Any) -> None:
+            left_to_aioice.append(message.transaction_id)
+            answer_in_aioice(message, addr, protocol)
+
+        server.request_received = counted  # type: ignore[method-assign]
+        pair = client._nominated[1]
+        assert client.remote_password is not None
+        key = client.remote_password.encode()
+        # A consent check, as aioice's own consent loop sends it: answered by sfu/consent.py.
+        check = client.build_request(pair, nominate=False)
+        response, _addr = await pair.protocol.request(check, pair.remote_addr, key, 0)
+        assert response.message_class == stun.Class.RESPONSE
+        assert response.transaction_id == check.transaction_id
+        local = pair.local_candidate
+        assert response.attributes["XOR-MAPPED-ADDRESS"] == (local.host, local.port)
+        assert left_to_aioice == []
+        # A nomination is ICE's business: aioice answers it.
+        nomination = client.build_request(pair, nominate=True)
+        response, _addr = await pair.protocol.request(nomination, pair.remote_addr, key, 0)
+        assert response.message_class == stun.Class.RESPONSE
+        assert left_to_aioice == [nomination.transaction_id]
+    finally:
+        await client.close()
+        await server.close()
+        aioice.ice.get_host_addresses = original

@@ -1,0 +1,78 @@
+"""ICE consent with a real Chromium: the checks it sends on both of its connections keep being
+answered (the SFU answers plain consent checks itself, sfu/consent.py), and the SFU's own checks
+reach Chromium. A wrong answer would show as requests sent without responses, and Chromium
+would drop the connection 30 s later (RFC 7675)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, Page
+
+from tests.browser.test_three_browsers import open_room, participant_id, stats
+from tests.conftest import RunningServer, eventually
+
+pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
+
+SELECTED_PAIR = """async (which) => {
+  const pc = window.kamarDebug.client[which];
+  const report = await pc.getStats();
+  let selected = null;
+  report.forEach((s) => {
+    if (s.type === "transport" && s.selectedCandidatePairId) selected = s.selectedCandidatePairId;
+  });
+  const pair = selected ? report.get(selected) : null;
+  if (!pair) return null;
+  return {
+    requestsSent: pair.requestsSent, responsesReceived: pair.responsesReceived,
+    requestsReceived: pair.requestsReceived, state: pair.state,
+  };
+}"""
+
+
+async def selected_pair(page: Page, which: str) -> dict[str, Any] | None:
+    result: dict[str, Any] | None = await page.evaluate(SELECTED_PAIR, which)
+    return result
+
+
+async def test_chromiums_consent_checks_keep_being_answered_on_both_connections(
+    kamar: RunningServer, chromium: Browser
+) -> None:
+    room = "consent"
+    publisher = await open_room(chromium, kamar, room, "Sari")
+    sender = await participant_id(publisher)
+    watcher = await open_room(chromium, kamar, room, "Budi", can_publish=False)
+    await eventually(
+        lambda: _receives_video(watcher, sender), timeout=30, what="video at the watcher"
+    )
+    pages = ((publisher, "publishPc"), (watcher, "subscribePc"))
+    start = {which: await selected_pair(page, which) for page, which in pages}
+    for page, which in pages:
+        before = start[which]
+        assert before is not None and before["state"] == "succeeded", (which, before)
+
+        async def answered_again(
+            page: Page = page, which: str = which, first: int = before["responsesReceived"]
+        ) -> bool:
+            now = await selected_pair(page, which)
+            assert now is not None and now["state"] == "succeeded", (which, now)
+            return bool(now["responsesReceived"] >= first + 2)
+
+        # Chromium checks a working pair every 2.5 s or so.
+        await eventually(answered_again, timeout=20, what=f"answered consent checks ({which})")
+        now = await selected_pair(page, which)
+        assert now is not None
+        # Every check but the one possibly in flight got its answer...
+        assert now["requestsSent"] - now["responsesReceived"] <= (
+            before["requestsSent"] - before["responsesReceived"] + 1
+        ), (which, before, now)
+    # ... and the SFU checked too (aioice's consent loop, about every 5 s per connection).
+    for page, which in pages:
+        now = await selected_pair(page, which)
+        assert now is not None and now["requestsReceived"] > 0, (which, now)
+
+
+async def _receives_video(page: Page, sender: str) -> bool:
+    entry = (await stats(page)).get(sender, {}).get("video", {})
+    return bool(entry.get("framesDecoded", 0) > 0)

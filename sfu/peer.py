@@ -216,8 +216,9 @@ async def send_receiver_report(
     receiver: Any, blocks: list[tuple[int, ReportBlock]], remb: tuple[int, list[int]] | None
 ) -> None:
     """RFC 3550 receiver report with a block per (SSRC, facts), then a REMB (bitrate, SSRCs;
-    draft-alvestrand-rmcat-remb) capping the publisher's video. Sent as aiortc's receiver:
-    aiortc's own reports say nothing, since its receivers never see the packets."""
+    draft-alvestrand-rmcat-remb) capping the publisher's video, in one compound packet (RFC
+    3550 6.1). Sent as aiortc's receiver: aiortc's own reports say nothing, since its receivers
+    never see the packets."""
     sender = rtcp_ssrc(receiver)
     if sender is None:
         return
@@ -233,12 +234,11 @@ async def send_receiver_report(
         )
         for ssrc, block in blocks
     ]
-    await receiver._send_rtcp(RtcpRrPacket(ssrc=sender, reports=reports))
+    compound = bytes(RtcpRrPacket(ssrc=sender, reports=reports))
     if remb is not None:
         fci = pack_remb_fci(*remb)
-        await receiver._send_rtcp(
-            RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=sender, media_ssrc=0, fci=fci)
-        )
+        compound += bytes(RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=sender, media_ssrc=0, fci=fci))
+    await send_rtcp(receiver, compound)
 
 
 class BandwidthEstimator:

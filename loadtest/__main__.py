@@ -1,6 +1,6 @@
 """`python -m loadtest sfu --subscribers 10,40,80,160 [--duration 20] [--pace-mbps 3]
-[--idle S] [--floor] [--json FILE] [--plot FILE.png] [--profile FILE]` (also installed as
-`kamar-loadtest`)
+[--idle S] [--floor] [--no-subscriber-rtcp] [--json FILE] [--plot FILE.png] [--profile FILE]`
+(also installed as `kamar-loadtest`)
 
 `python -m loadtest chat --clients 500,2000 [--rate 5] [--duration 20] [--workers 1]
 [--json FILE]`: chat fan-out to N websocket clients in one room.
@@ -265,6 +265,12 @@ def main() -> int:
         "estimates its uplink from abs-send-time on every packet, as for aiortc clients",
     )
     sfu.add_argument(
+        "--no-subscriber-rtcp",
+        action="store_true",
+        help="subscribers send no receiver reports or REMB (browsers send them about once a "
+        "second; without them the server does less than it would for real viewers)",
+    )
+    sfu.add_argument(
         "--idle",
         type=_idle_seconds,
         default=0.0,
@@ -344,6 +350,7 @@ def main() -> int:
                     audio=args.audio,
                     idle=args.idle,
                     transport_cc=not args.no_transport_cc,
+                    subscriber_rtcp=not args.no_subscriber_rtcp,
                 ),
                 _progress,
                 external,

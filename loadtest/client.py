@@ -21,12 +21,12 @@ import websockets
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
-from loadtest import latency, pacing
+from loadtest import latency, pacing, subscriber_rtcp
 from sfu import peer as sfu_peer
 from sfu import router as sfu_router
 from sfu import rtp as sfu_rtp
 from sfu import sdp
-from sfu.reception import Reception
+from sfu.reception import Reception, ReportBlock
 
 RECEIVE_MODES = ("decode", "count")
 
@@ -62,13 +62,23 @@ class ReceivedMedia:
 
 
 class SyntheticParticipant:
-    def __init__(self, ws_url: str, token: str, room: str | None = None, receive: str = "decode"):
+    def __init__(
+        self,
+        ws_url: str,
+        token: str,
+        room: str | None = None,
+        receive: str = "decode",
+        report: bool = False,
+    ):
+        """`report`: in "count" mode, send receiver reports and REMB about once a second as a
+        browser does (aiortc's receivers send none, as they never see the packets)."""
         if receive not in RECEIVE_MODES:
             raise ValueError(f"receive must be one of {RECEIVE_MODES}")
         self.ws_url = ws_url
         self.token = token
         self.room = room
         self.receive_mode = receive
+        self.report = report
         self.welcome: dict[str, Any] = {}
         self.events: list[dict[str, Any]] = []
         self.tracks: dict[str, dict[str, str]] = {}
@@ -83,6 +93,7 @@ class SyntheticParticipant:
         self._offer_task: asyncio.Task[None] | None = None
         self.closed = asyncio.Event()
         self._counting = False
+        self._ssrc_mid: dict[int, str] = {}  # the streams received ("count" mode)
 
     @property
     def publish_pc(self) -> RTCPeerConnection | None:
@@ -221,7 +232,7 @@ class SyntheticParticipant:
         if not transceivers or self._counting:
             return
         self._counting = True
-        ssrc_mid: dict[int, str] = {}
+        ssrc_mid = self._ssrc_mid
         received = self.received
         abs_id = _local_extension_id(pc, sfu_peer.ABS_SEND_TIME_URI)
         transport = transceivers[0].receiver.transport
@@ -265,6 +276,21 @@ class SyntheticParticipant:
 
         sfu_peer.hook_rtp_in(transport, never_decode)
         sfu_peer.receive_rtp_directly(transport, count)
+        if self.report:
+            task = asyncio.create_task(
+                subscriber_rtcp.report_periodically(transceivers[0].receiver, self._streams)
+            )
+            self._consumers.add(task)
+            task.add_done_callback(self._consumers.discard)
+
+    def _streams(self, now: float) -> list[tuple[int, ReportBlock | None]]:
+        """Every SSRC received so far, with a report block while the load test measures."""
+        sequences = self.received.sequences
+        streams: list[tuple[int, ReportBlock | None]] = []
+        for ssrc in self._ssrc_mid:
+            reception = sequences.get(ssrc)
+            streams.append((ssrc, None if reception is None else reception.report(now)))
+        return streams
 
     async def leave(self) -> None:
         with contextlib.suppress(websockets.ConnectionClosed):

@@ -56,6 +56,8 @@ class SfuScenario:
     # The publisher asks for transport-cc and numbers its packets, as browsers do; the SFU then
     # sends it feedback instead of estimating its uplink itself.
     transport_cc: bool = True
+    # Subscribers send receiver reports and REMB about once a second, as browsers do.
+    subscriber_rtcp: bool = True
     # py-spy output of the server while measuring: flame graph SVG, speedscope JSON for a .json
     # name, collapsed stacks for a .txt name; or None.
     profile: Path | None = None
@@ -178,7 +180,9 @@ async def _join_subscribers(
     join_ms: list[float] = []
 
     async def join_one(index: int) -> None:
-        participant = SyntheticParticipant(ws_url, token(f"sub{index}", False), receive="count")
+        participant = SyntheticParticipant(
+            ws_url, token(f"sub{index}", False), receive="count", report=scenario.subscriber_rtcp
+        )
         subscribers.append(participant)
         started = time.monotonic()
         await participant.join()

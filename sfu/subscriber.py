@@ -21,6 +21,7 @@ from sfu.consumer import Consumer
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import VIDEO, Producer, ProducerId
 from sfu.router import person_of, source_of
+from sfu.rtcp_feedback import Nack, Remb, parse_feedback
 from sfu.ticks import on_tick
 
 log = logging.getLogger(__name__)
@@ -149,6 +150,20 @@ class SubscriberPeer:
         else:
             self._tiles.pop(owner, None)
         self.choose_layers()
+
+    def _on_rtcp(self, data: bytes) -> None:
+        """The subscriber's key frame requests, NACKs and downlink estimate (REMB)."""
+        for request in parse_feedback(data):
+            if isinstance(request, Remb):
+                self.on_remb(request.bitrate)
+                continue
+            slot = next((s for s in self._slots if s.ssrc == request.ssrc), None)
+            if slot is None:
+                continue
+            if isinstance(request, Nack):
+                slot.nack(request.lost)
+            else:
+                slot.request_keyframe()
 
     def on_remb(self, bitrate: int) -> None:
         """The subscriber's estimate of its downlink; each REMB reaches every slot."""
@@ -288,7 +303,6 @@ class SubscriberPeer:
         peer.prefer_codecs(transceiver)
         peer.take_over_sender_reports(transceiver.sender)
         slot = _Slot(transceiver=transceiver, kind=kind)
-        peer.hook_feedback(transceiver.sender, slot.request_keyframe, slot.nack, self.on_remb)
         self._slots.append(slot)
         return slot
 
@@ -335,6 +349,7 @@ class SubscriberPeer:
             if self._output is None:
                 transport = peer.sender_transport(slot.transceiver.sender)
                 ice_demux.media_before_stun(transport)
+                peer.receive_rtcp_directly(transport, self._on_rtcp)
                 self._output = packet_output.packet_output(transport)
             slot.consumer = Consumer(
                 producer,

@@ -1,0 +1,97 @@
+"""What a subscriber asks of the SFU, read from its compound RTCP packets.
+
+A receiving browser sends, besides its receiver reports: picture loss indications (RFC 4585
+6.3.1) and full intra requests (RFC 5104 4.3.1) when it needs a key frame, generic NACKs (RFC
+4585 6.2.1) for packets that did not arrive, and its downlink estimate as REMB
+(draft-alvestrand-rmcat-remb-03 2.2). aiortc would queue each datagram for a task, decrypt it
+with a Python wrapper, parse every packet into objects and route each to every sender it names;
+the subscriber's connection now reads only what the SFU acts on, here, and ignores the rest
+(receiver reports, SDES, BYE), as the SFU has no use for them.
+
+Sans-I/O: plain (decrypted) RTCP in, a list of requests out. Malformed packets end the parse:
+what came before them still counts, as in a compound packet each part stands alone.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import NamedTuple
+
+RTPFB = 205  # transport-layer feedback (RFC 4585 6.1)
+PSFB = 206  # payload-specific feedback
+FMT_NACK = 1
+FMT_PLI = 1
+FMT_FIR = 4
+FMT_APP = 15  # application layer feedback: REMB
+
+_COMMON = struct.Struct("!BBHII")  # V P FMT | PT | length | sender SSRC | media source SSRC
+_NACK_ITEM = struct.Struct("!HH")  # PID, BLP
+_REMB_HEADER = struct.Struct("!4sBBH")  # "REMB", SSRC count, exponent and mantissa
+
+
+class KeyframeRequest(NamedTuple):
+    ssrc: int  # the stream the subscriber needs a key frame of
+
+
+class Nack(NamedTuple):
+    ssrc: int
+    lost: list[int]  # sequence numbers, in the order the packet lists them
+
+
+class Remb(NamedTuple):
+    bitrate: int  # bit/s
+    ssrcs: list[int]  # the streams the estimate covers
+
+
+Feedback = KeyframeRequest | Nack | Remb
+
+
+def parse_feedback(data: bytes | bytearray) -> list[Feedback]:
+    """The requests in one compound RTCP packet (RFC 3550 6.1), in order."""
+    requests: list[Feedback] = []
+    position = 0
+    size = len(data)
+    while position + 4 <= size:
+        first, packet_type, length_words = struct.unpack_from("!BBH", data, position)
+        end = position + 4 * (length_words + 1)
+        if first >> 6 != 2 or end > size:
+            break
+        if packet_type in (RTPFB, PSFB) and end - position >= _COMMON.size:
+            _read(data, position, end, packet_type, first & 0x1F, requests)
+        position = end
+    return requests
+
+
+def _read(
+    data: bytes | bytearray,
+    start: int,
+    end: int,
+    packet_type: int,
+    fmt: int,
+    requests: list[Feedback],
+) -> None:
+    _first, _type, _length, _sender, media = _COMMON.unpack_from(data, start)
+    fci = start + _COMMON.size
+    if packet_type == RTPFB and fmt == FMT_NACK:
+        lost: list[int] = []
+        for item in range(fci, end - 3, _NACK_ITEM.size):
+            pid, blp = _NACK_ITEM.unpack_from(data, item)
+            lost.append(pid)
+            lost.extend((pid + bit + 1) & 0xFFFF for bit in range(16) if blp >> bit & 1)
+        if lost:
+            requests.append(Nack(media, lost))
+    elif packet_type == PSFB and fmt == FMT_PLI:
+        requests.append(KeyframeRequest(media))
+    elif packet_type == PSFB and fmt == FMT_FIR:
+        # The FCI entries name the streams (8 bytes each: SSRC, command sequence, reserved);
+        # the header's media source SSRC is unused (RFC 5104 4.3.1.2).
+        for entry in range(fci, end - 7, 8):
+            requests.append(KeyframeRequest(int.from_bytes(data[entry : entry + 4], "big")))
+    elif packet_type == PSFB and fmt == FMT_APP and end - fci >= _REMB_HEADER.size:
+        name, count, high, low = _REMB_HEADER.unpack_from(data, fci)
+        listed = fci + _REMB_HEADER.size
+        if name != b"REMB" or listed + 4 * count > end:
+            return
+        exponent, mantissa = high >> 2, (high & 0x03) << 16 | low
+        ssrcs = list(struct.unpack_from(f"!{count}I", data, listed))
+        requests.append(Remb(mantissa << exponent, ssrcs))

@@ -1,0 +1,99 @@
+"""sfu/rtcp_feedback.py reads what aiortc (as a stand-in for a browser) encodes."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+from aiortc.rtp import (
+    RTCP_PSFB_APP,
+    RTCP_PSFB_PLI,
+    RTCP_RTPFB_NACK,
+    RtcpPsfbPacket,
+    RtcpReceiverInfo,
+    RtcpRrPacket,
+    RtcpRtpfbPacket,
+    pack_remb_fci,
+)
+
+from sfu.rtcp_feedback import KeyframeRequest, Nack, Remb, parse_feedback
+
+SUBSCRIBER, VIDEO, AUDIO = 0x11111111, 0xAAAA0001, 0xBBBB0002
+
+
+def receiver_report() -> bytes:
+    block = RtcpReceiverInfo(
+        ssrc=VIDEO, fraction_lost=0, packets_lost=0, highest_sequence=7, jitter=0, lsr=0, dlsr=0
+    )
+    return bytes(RtcpRrPacket(ssrc=SUBSCRIBER, reports=[block]))
+
+
+def nack(media: int, lost: list[int]) -> bytes:
+    packet = RtcpRtpfbPacket(fmt=RTCP_RTPFB_NACK, ssrc=SUBSCRIBER, media_ssrc=media)
+    packet.lost = lost
+    return bytes(packet)
+
+
+def wrapping_nack() -> bytes:
+    """PID 65534 and, in its bitmask, 65535, 0 and 3 (bits 0, 1 and 4): aiortc cannot pack it."""
+    return struct.pack("!BBHIIHH", 0x81, 205, 3, SUBSCRIBER, VIDEO, 65534, 0b10011)
+
+
+def pli(media: int) -> bytes:
+    return bytes(RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=SUBSCRIBER, media_ssrc=media))
+
+
+def remb(bitrate: int, ssrcs: list[int]) -> bytes:
+    fci = pack_remb_fci(bitrate, ssrcs)
+    return bytes(RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=SUBSCRIBER, media_ssrc=0, fci=fci))
+
+
+def fir(*targets: int) -> bytes:
+    fci = b"".join(struct.pack("!IB3x", ssrc, n) for n, ssrc in enumerate(targets))
+    return struct.pack("!BBHII", 0x84, 206, 2 + len(fci) // 4, SUBSCRIBER, 0) + fci
+
+
+@pytest.mark.parametrize(
+    ("compound", "expected"),
+    [
+        # A browser's usual second: a receiver report and its estimate.
+        (receiver_report() + remb(2_500_000, [VIDEO, AUDIO]), [Remb(2_500_000, [VIDEO, AUDIO])]),
+        (receiver_report(), []),
+        (receiver_report() + pli(VIDEO), [KeyframeRequest(VIDEO)]),
+        (fir(VIDEO, AUDIO), [KeyframeRequest(VIDEO), KeyframeRequest(AUDIO)]),
+        # A NACK's bitmask names the 16 numbers after its PID; across the 16-bit wrap too.
+        (nack(VIDEO, [100, 101, 117]), [Nack(VIDEO, [100, 101, 117])]),
+        (wrapping_nack(), [Nack(VIDEO, [65534, 65535, 0, 3])]),
+        (nack(VIDEO, [10, 40]), [Nack(VIDEO, [10, 40])]),  # two items
+        (
+            pli(VIDEO) + nack(AUDIO, [5]) + remb(300_000, [VIDEO]),
+            [KeyframeRequest(VIDEO), Nack(AUDIO, [5]), Remb(300_000, [VIDEO])],
+        ),
+    ],
+)
+def test_what_a_subscriber_asks_for(compound: bytes, expected: list[object]) -> None:
+    assert parse_feedback(compound) == expected
+
+
+def test_a_large_remb_keeps_its_bitrate_to_the_mantissas_precision() -> None:
+    (request,) = parse_feedback(remb(123_456_789, [VIDEO]))
+    assert isinstance(request, Remb)
+    assert 123_456_789 - request.bitrate < 123_456_789 >> 17  # 18 bits of mantissa
+
+
+@pytest.mark.parametrize(
+    "damaged",
+    [
+        pli(VIDEO)[:8],  # shorter than the common header
+        pli(VIDEO)[:-1],  # length field beyond the data
+        bytes([0x41]) + pli(VIDEO)[1:],  # version 1
+        remb(1_000_000, [VIDEO])[:-4],  # fewer SSRCs than the count says
+        bytes(RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=1, media_ssrc=0, fci=b"ABCD" + bytes(8))),
+    ],
+)
+def test_malformed_or_unknown_feedback_asks_for_nothing(damaged: bytes) -> None:
+    assert parse_feedback(damaged) == []
+
+
+def test_what_precedes_a_malformed_part_still_counts() -> None:
+    assert parse_feedback(pli(VIDEO) + b"\x81\xce\x00\x09") == [KeyframeRequest(VIDEO)]

@@ -15,8 +15,8 @@ tests/sfu/test_aiortc_contract.py:
   RtpRouter.ssrc_table                sender reports of a simulcast layer to its receiver
   aioice Connection._nominated        the selected candidate pair we send on
   RTCRtpReceiver._send_rtcp_pli, _send_rtcp_nack   PLI and NACK to a publisher
-  RTCRtpReceiver._send_rtcp, __rtcp_ssrc   receiver reports, REMB and transport-cc feedback
-                                      to a publisher
+  RTCRtpReceiver._send_rtcp, __rtcp_ssrc   receiver reports and REMB to a publisher (its
+                                      SSRC also signs the transport-cc feedback)
   aiortc.rate.RemoteBitrateEstimator  the delay-based uplink estimate behind that REMB
   RTCRtpReceiver._handle_rtcp_packet  a publisher's sender reports (we wrap it)
   RTCRtpSender._run_rtcp, __rtcp_started, __rtcp_exited, __cname
@@ -233,7 +233,7 @@ async def send_receiver_report(
     if remb is not None:
         fci = pack_remb_fci(*remb)
         compound += bytes(RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=sender, media_ssrc=0, fci=fci))
-    await send_rtcp(receiver, compound)
+    await _send_rtcp(receiver, compound)
 
 
 class BandwidthEstimator:
@@ -257,7 +257,7 @@ def rtcp_ssrc(receiver: Any) -> int | None:
     return ssrc
 
 
-def send_rtcp(receiver: Any, packet: bytes) -> Awaitable[None]:
+def _send_rtcp(receiver: Any, packet: bytes) -> Awaitable[None]:
     """An RTCP packet the SFU built itself, protected (SRTCP) and sent as aiortc's receiver
     sends its own (a closed transport drops it)."""
     coro: Awaitable[None] = receiver._send_rtcp(packet)

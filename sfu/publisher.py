@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sfu import ice_demux, peer, rtp, sdp, simulcast
+from sfu import ice_demux, packet_output, peer, rtp, sdp, simulcast
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import VIDEO, Producer, ProducerId
 from sfu.keyframes import KeyframeRequestLimiter
@@ -58,7 +58,9 @@ class PublisherPeer:
         self._transport_cc_id = 0
         self._arrivals = ArrivalLog()
         self._feedback_timer: asyncio.TimerHandle | None = None
+        self._feedback_due = 0.0  # time.monotonic() when the next feedback is due
         self._feedback_media_ssrc = 0
+        self._rtcp_out: packet_output.PacketOutput | None = None
         self._on_failed = on_failed
         self._pc.on("connectionstatechange", self._on_state)
 
@@ -261,23 +263,33 @@ class PublisherPeer:
         sequence = rtp.transport_sequence(data, self._transport_cc_id)
         if sequence is None:
             return
-        self._arrivals.record(sequence, int(time.monotonic() * 1_000_000))
+        now = time.monotonic()
+        self._arrivals.record(sequence, int(now * 1_000_000))
         self._feedback_media_ssrc = ssrc
-        if self._feedback_timer is None and not self._closed:
+        if now >= self._feedback_due:
+            self._send_feedback()
+        elif self._feedback_timer is None and not self._closed:
+            # Only for when packets stop: while they flow, one of them sends the feedback.
+            # (A timer of its own woke the server ten times a second per publisher.)
+            delay = self._feedback_due + FEEDBACK_INTERVAL - now
             loop = asyncio.get_running_loop()
-            self._feedback_timer = loop.call_later(FEEDBACK_INTERVAL, self._send_feedback)
+            self._feedback_timer = loop.call_later(delay, self._send_feedback)
 
     def _send_feedback(self) -> None:
-        """Report the arrivals since the last feedback; the next is due once a packet comes."""
-        self._feedback_timer = None
+        """Report the arrivals since the last feedback; the next is due FEEDBACK_INTERVAL on."""
+        if self._feedback_timer is not None:
+            self._feedback_timer.cancel()
+            self._feedback_timer = None
+        self._feedback_due = time.monotonic() + FEEDBACK_INTERVAL
         receiver = self._receiver_of.get(self.producers[0].id) if self.producers else None
         sender_ssrc = peer.rtcp_ssrc(receiver) if receiver is not None else None
-        if self._closed or sender_ssrc is None:
+        if self._closed or sender_ssrc is None or self._transport is None:
             return
+        output = self._rtcp_out
+        if output is None:  # protected and sent at once: no task per packet, as aiortc's is
+            output = self._rtcp_out = packet_output.packet_output(self._transport)
         for packet in self._arrivals.feedback(sender_ssrc, self._feedback_media_ssrc):
-            task = asyncio.ensure_future(peer.send_rtcp(receiver, packet))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            output.send_rtcp(packet)
 
     @staticmethod
     def _on_rtx(data: bytes, producer: Producer, rtx_payload_type: int) -> None:

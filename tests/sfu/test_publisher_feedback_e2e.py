@@ -82,3 +82,42 @@ async def test_a_publisher_asking_for_transport_cc_gets_arrival_reports_and_only
         await eventually(lambda: len(rembs) >= 2, timeout=10, what="two REMBs")
         # The browser estimates its uplink itself: the SFU's REMB only caps it.
         assert set(rembs) == {1_000_000}
+
+
+async def test_the_last_packets_before_a_publisher_stops_are_reported_too(
+    kamar: RunningServer,
+) -> None:
+    """Feedback goes out with the arrivals while packets flow; when they stop, a timer
+    reports the rest."""
+    feedback: list[bytes] = []
+    async with participants(kamar, "demo", "alice", "bob") as (alice, _bob):
+        track = VideoStreamTrack()
+        await alice.publish([track], transport_cc=True)
+        assert alice.publish_pc is not None
+        sender = alice.publish_pc.getSenders()[0]
+        transport: Any = sender.transport
+        original = transport._handle_rtcp_data
+
+        async def capture(data: bytes) -> None:
+            if data[1] == 205 and data[0] & 0x1F == 15:
+                feedback.append(data)
+            await original(data)
+
+        transport._handle_rtcp_data = capture
+        await eventually(lambda: len(feedback) >= 3, timeout=10, what="feedback while sending")
+        track.stop()  # aiortc's sender stops at its next frame
+        sent: list[int] = []
+
+        async def stopped() -> bool:
+            stats = await sender.getStats()
+            sent.extend(s.packetsSent for s in stats.values() if s.type == "outbound-rtp")
+            return len(sent) >= 2 and sent[-1] == sent[-2]
+
+        await eventually(stopped, timeout=5, what="the publisher to stop sending")
+        # The publisher numbers its packets from 0, one per RTP packet it sends.
+        last = (sent[-1] - 1) & 0xFFFF
+
+        def reported(sequence: int) -> bool:
+            return any(sequence in decode(packet).arrivals for packet in feedback)
+
+        await eventually(lambda: reported(last), timeout=2, what=f"packet {last} reported")

@@ -166,7 +166,7 @@ class SubscriberPeer:
                 slot.request_keyframe()
 
     def on_remb(self, bitrate: int) -> None:
-        """The subscriber's estimate of its downlink; each REMB reaches every slot."""
+        """The subscriber's estimate of its downlink (REMB), for the layer choice."""
         if bitrate != self._estimate:
             self._estimate = bitrate
             self.choose_layers()

@@ -155,33 +155,7 @@ def receive_rtp_directly(dtls_transport: Any, handler: Callable[[bytes], None]) 
     pylibsrtp's binding, no per-call allocation) inside aioice's `datagram_received` and
     forwarded at once. STUN, DTLS and RTCP still take aiortc's path.
     """
-    connection = dtls_transport.transport._connection
-    queue_for_aiortc = connection.data_received
-    length = _srtp_ffi.new("int *")
-    session: list[Any] = [None, None, None, None]  # Session, its srtp_t, cdata, buffer
-
-    def data_received(data: bytes, component: int) -> None:
-        srtp = dtls_transport._rx_srtp
-        size = len(data)
-        # RFC 7983: 128..191 is RTP or RTCP; RFC 5761: RTCP packet types are 192..223.
-        if srtp is None or size < 12 or not 127 < data[0] < 192 or 191 < data[1] < 224:
-            queue_for_aiortc(data, component)
-            return
-        if srtp is not session[0]:
-            session[:] = [srtp, srtp._srtp[0], srtp._cdata, srtp._buffer]
-        if size > 1500:
-            return
-        buffer = session[3]
-        buffer[0:size] = data
-        length[0] = size
-        if _srtp_lib.srtp_unprotect(session[1], session[2], length):
-            return  # not authentic, or a replay (RFC 3711 3.3): dropped, as aiortc would
-        try:
-            handler(buffer[0 : length[0]])
-        except Exception:  # a bug in forwarding must not take the socket callback down
-            log.exception("forwarding an RTP packet failed")
-
-    connection.data_received = data_received
+    _unprotect_in_callback(dtls_transport, handler, rtcp=False)
 
 
 def match_receiver(transport: Any, data: bytes) -> tuple[Any, int] | None:
@@ -282,30 +256,45 @@ def receive_rtcp_directly(dtls_transport: Any, handler: Callable[[bytes], None])
     (RFC 3711 3.4) is undone in place with libsrtp and `handler` reads what it needs; aiortc
     sees none of the subscriber's RTCP (its senders' RTT statistics stay empty).
     """
+    _unprotect_in_callback(dtls_transport, handler, rtcp=True)
+
+
+def _unprotect_in_callback(
+    dtls_transport: Any, handler: Callable[[bytes], None], rtcp: bool
+) -> None:
+    """Wrap the ICE connection's `data_received` so that RTP (or, with `rtcp`, RTCP) is
+    unprotected in place with libsrtp (pylibsrtp's binding, no per-call allocation) and handed
+    to `handler`; everything else still goes to aiortc's queue."""
     connection = dtls_transport.transport._connection
     queue_for_aiortc = connection.data_received
+    unprotect = _srtp_lib.srtp_unprotect_rtcp if rtcp else _srtp_lib.srtp_unprotect
+    smallest = 8 if rtcp else 12  # an RTCP header and sender SSRC; an RTP fixed header
     length = _srtp_ffi.new("int *")
     session: list[Any] = [None, None, None, None]  # Session, its srtp_t, cdata, buffer
 
     def data_received(data: bytes, component: int) -> None:
         srtp = dtls_transport._rx_srtp
         size = len(data)
-        # RFC 5761 section 4: RTCP packet types 192..223 in the second byte.
-        rtcp = size >= 8 and 127 < data[0] < 192 and 191 < data[1] < 224
-        if srtp is None or not rtcp or size > 1500:
+        # RFC 7983: 128..191 is RTP or RTCP; RFC 5761 section 4: RTCP types are 192..223.
+        if srtp is None or size < smallest or not 127 < data[0] < 192:
             queue_for_aiortc(data, component)
             return
+        if (191 < data[1] < 224) != rtcp:
+            queue_for_aiortc(data, component)
+            return
+        if size > 1500:
+            return  # beyond libsrtp's buffer here: no valid packet is that large
         if srtp is not session[0]:
             session[:] = [srtp, srtp._srtp[0], srtp._cdata, srtp._buffer]
         buffer = session[3]
         buffer[0:size] = data
         length[0] = size
-        if _srtp_lib.srtp_unprotect_rtcp(session[1], session[2], length):
-            return  # not authentic, or a replay: dropped, as aiortc would
+        if unprotect(session[1], session[2], length):
+            return  # not authentic, or a replay (RFC 3711 3.3): dropped, as aiortc would
         try:
             handler(buffer[0 : length[0]])
-        except Exception:  # a bug in handling feedback must not take the socket callback down
-            log.exception("handling a subscriber's RTCP failed")
+        except Exception:  # a bug in the SFU must not take the socket callback down
+            log.exception("handling a decrypted %s packet failed", "RTCP" if rtcp else "RTP")
 
     connection.data_received = data_received
 

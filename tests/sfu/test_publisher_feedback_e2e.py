@@ -54,23 +54,30 @@ async def _has_report(sender: Any) -> bool:
     return bool(await remote_inbound(sender))
 
 
+def capture_feedback(sender: Any) -> list[bytes]:
+    """The transport-cc feedback packets (RTPFB, FMT 15) the sender's transport receives from
+    now on, in order; aiortc still handles every RTCP packet."""
+    feedback: list[bytes] = []
+    transport = sender.transport
+    original = transport._handle_rtcp_data
+
+    async def capture(data: bytes) -> None:
+        if data[1] == 205 and data[0] & 0x1F == 15:
+            feedback.append(data)
+        await original(data)
+
+    transport._handle_rtcp_data = capture
+    return feedback
+
+
 async def test_a_publisher_asking_for_transport_cc_gets_arrival_reports_and_only_the_cap(
     kamar: RunningServer, rembs: list[int]
 ) -> None:
-    feedback: list[bytes] = []
     async with participants(kamar, "demo", "alice", "bob") as (alice, _bob):
         # Like a browser: the offer asks for transport-cc, every packet is numbered.
         await alice.publish([VideoStreamTrack()], transport_cc=True)
         assert alice.publish_pc is not None
-        transport = alice.publish_pc.getSenders()[0].transport
-        original = transport._handle_rtcp_data
-
-        async def capture(data: bytes) -> None:
-            if data[1] == 205 and data[0] & 0x1F == 15:
-                feedback.append(data)
-            await original(data)
-
-        transport._handle_rtcp_data = capture
+        feedback = capture_feedback(alice.publish_pc.getSenders()[0])
         await eventually(lambda: len(feedback) >= 5, timeout=10, what="five feedback packets")
         reports = [decode(packet) for packet in feedback]
         # Each report starts where the last ended, and this loopback loses nothing.
@@ -89,21 +96,12 @@ async def test_the_last_packets_before_a_publisher_stops_are_reported_too(
 ) -> None:
     """Feedback goes out with the arrivals while packets flow; when they stop, a timer
     reports the rest."""
-    feedback: list[bytes] = []
     async with participants(kamar, "demo", "alice", "bob") as (alice, _bob):
         track = VideoStreamTrack()
         await alice.publish([track], transport_cc=True)
         assert alice.publish_pc is not None
         sender = alice.publish_pc.getSenders()[0]
-        transport: Any = sender.transport
-        original = transport._handle_rtcp_data
-
-        async def capture(data: bytes) -> None:
-            if data[1] == 205 and data[0] & 0x1F == 15:
-                feedback.append(data)
-            await original(data)
-
-        transport._handle_rtcp_data = capture
+        feedback = capture_feedback(sender)
         await eventually(lambda: len(feedback) >= 3, timeout=10, what="feedback while sending")
         track.stop()  # aiortc's sender stops at its next frame
         sent: list[int] = []

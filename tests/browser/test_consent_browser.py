@@ -50,27 +50,35 @@ async def test_chromiums_consent_checks_keep_being_answered_on_both_connections(
     start = {which: await selected_pair(page, which) for page, which in pages}
     for page, which in pages:
         before = start[which]
-        assert before is not None and before["state"] == "succeeded", (which, before)
+        # Chromium shows "in-progress" while a check of the pair awaits its answer.
+        assert before is not None and before["state"] in ("succeeded", "in-progress"), before
 
         async def answered_again(
             page: Page = page, which: str = which, first: int = before["responsesReceived"]
         ) -> bool:
             now = await selected_pair(page, which)
-            assert now is not None and now["state"] == "succeeded", (which, now)
-            return bool(now["responsesReceived"] >= first + 2)
+            return bool(now is not None and now["responsesReceived"] >= first + 2)
 
         # Chromium checks a working pair every 2.5 s or so.
         await eventually(answered_again, timeout=20, what=f"answered consent checks ({which})")
         now = await selected_pair(page, which)
         assert now is not None
-        # Every check but the one possibly in flight got its answer...
+        # Every check but those still in flight got its answer.
         assert now["requestsSent"] - now["responsesReceived"] <= (
-            before["requestsSent"] - before["responsesReceived"] + 1
+            before["requestsSent"] - before["responsesReceived"] + 2
         ), (which, before, now)
-    # ... and the SFU checked too (aioice's consent loop, about every 5 s per connection).
+    # The SFU's own consent checks (aioice's loop, every 4-6 s per connection) reach Chromium.
     for page, which in pages:
-        now = await selected_pair(page, which)
-        assert now is not None and now["requestsReceived"] > 0, (which, now)
+        first_seen = start[which]
+        assert first_seen is not None
+
+        async def checked_again(
+            page: Page = page, which: str = which, first: int = first_seen["requestsReceived"]
+        ) -> bool:
+            now = await selected_pair(page, which)
+            return bool(now is not None and now["requestsReceived"] > first)
+
+        await eventually(checked_again, timeout=15, what=f"a consent check from the SFU ({which})")
 
 
 async def _receives_video(page: Page, sender: str) -> bool:

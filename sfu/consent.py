@@ -76,7 +76,7 @@ def binding_response(
             if value_length != 20:
                 return None
             integrity_at = position
-            break  # after it only a FINGERPRINT counts (RFC 8489 14.5); aioice skips it too
+            break  # only a FINGERPRINT may follow (RFC 8489 14.5); the HMAC covers the rest
         if attribute == USERNAME:
             if request[value_at : value_at + value_length] != username:
                 return None

@@ -13,15 +13,15 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from sfu import ice_demux, packet_output, peer, sdp, sender_reports, simulcast
 from sfu.consumer import Consumer
 from sfu.errors import NegotiationError, NegotiationStateError
-from sfu.forwarding import VIDEO, Producer, ProducerId
+from sfu.forwarding import Producer, ProducerId
 from sfu.router import person_of, source_of
 from sfu.rtcp_feedback import Nack, Remb, parse_feedback
+from sfu.subscriber_slot import Slot
 from sfu.ticks import on_tick
 
 log = logging.getLogger(__name__)
@@ -30,59 +30,6 @@ ANSWER_TIMEOUT = 20.0  # seconds a client has to answer a subscribe offer
 LAYER_INTERVAL = 1.0  # seconds between two looks at the simulcast layers, REMB or not
 TrackMap = dict[str, dict[str, str]]
 SendOffer = Callable[[str, int, TrackMap], None]
-
-
-@dataclass
-class _Slot:
-    transceiver: Any
-    kind: str
-    producer: Producer | None = None
-    consumer: Consumer | None = None
-    reusable: bool = False  # the client has answered this slot as inactive
-    ssrc: int = 0
-    payload_type: int = 0
-    rtx: tuple[int, int] | None = None  # (payload type, SSRC) when the client accepted RTX
-    last_sent: tuple[int, int] | None = None
-    # The publisher's latest NTP/RTP pair in this slot's RTP clock, from its consumer.
-    clock: tuple[int, int] | None = None
-
-    def detach(self) -> None:
-        if self.consumer is not None:
-            self.last_sent = self.consumer.last_sent
-            self.consumer.close()
-            self.consumer = None
-        self.clock = None
-
-    def note_sender_report(self, ntp: int, rtp: int) -> None:
-        self.clock = (ntp, rtp)
-
-    def report(self) -> sender_reports.StreamReport | None:
-        """What this slot's next sender report says; None before the publisher's first one
-        (a report without a wall clock only confuses lip sync)."""
-        consumer, clock = self.consumer, self.clock
-        if consumer is None or clock is None or consumer.closed:
-            return None
-        ntp, rtp = clock
-        return sender_reports.StreamReport(
-            self.ssrc, ntp, rtp, consumer.packets_sent, consumer.octets_sent
-        )
-
-    def request_keyframe(self) -> None:
-        if self.consumer is not None:
-            self.consumer.request_keyframe()
-
-    def apply_pause(self, paused: set[str]) -> None:
-        consumer = self.consumer
-        if consumer is None or self.kind != VIDEO:
-            return
-        if consumer.producer.owner in paused:
-            consumer.pause()
-        else:
-            consumer.resume()
-
-    def nack(self, lost: list[int]) -> None:
-        if self.consumer is not None:
-            self.consumer.nack(lost, time.monotonic())
 
 
 class SubscriberPeer:
@@ -106,7 +53,7 @@ class SubscriberPeer:
         self._chooser = simulcast.LayerChooser()
         self._layer_timer: asyncio.Handle | None = None
         self._report_timer: asyncio.TimerHandle | None = None
-        self._slots: list[_Slot] = []
+        self._slots: list[Slot] = []
         self._revision = 0
         self._answer: tuple[int, list[str | None], asyncio.Future[str]] | None = None
         self._task: asyncio.Task[None] | None = None
@@ -292,17 +239,17 @@ class SubscriberPeer:
             changed = True
         return changed
 
-    def _reusable_slot(self, kind: str) -> _Slot | None:
+    def _reusable_slot(self, kind: str) -> Slot | None:
         for slot in self._slots:
             if slot.reusable and slot.producer is None and slot.kind == kind:
                 return slot
         return None
 
-    def _new_slot(self, kind: str) -> _Slot:
+    def _new_slot(self, kind: str) -> Slot:
         transceiver = self._connection().addTransceiver(peer.IdleTrack(kind), direction="sendonly")
         peer.prefer_codecs(transceiver)
         peer.take_over_sender_reports(transceiver.sender)
-        slot = _Slot(transceiver=transceiver, kind=kind)
+        slot = Slot(transceiver=transceiver, kind=kind)
         self._slots.append(slot)
         return slot
 

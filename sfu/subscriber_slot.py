@@ -1,0 +1,69 @@
+"""One transceiver of a subscriber's connection (a "slot") and the stream it carries now.
+
+A slot outlives its producers: when one leaves, the slot is answered inactive and then reused
+for the next producer of its kind (sfu/subscriber.py), its consumer continuing the numbering
+(`last_sent`) and its sender reports the publisher's clock (`clock`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sfu import sender_reports
+from sfu.consumer import Consumer
+from sfu.forwarding import VIDEO, Producer
+
+
+@dataclass
+class Slot:
+    transceiver: Any
+    kind: str
+    producer: Producer | None = None
+    consumer: Consumer | None = None
+    reusable: bool = False  # the client has answered this slot as inactive
+    ssrc: int = 0
+    payload_type: int = 0
+    rtx: tuple[int, int] | None = None  # (payload type, SSRC) when the client accepted RTX
+    last_sent: tuple[int, int] | None = None
+    # The publisher's latest NTP/RTP pair in this slot's RTP clock, from its consumer.
+    clock: tuple[int, int] | None = None
+
+    def detach(self) -> None:
+        if self.consumer is not None:
+            self.last_sent = self.consumer.last_sent
+            self.consumer.close()
+            self.consumer = None
+        self.clock = None
+
+    def note_sender_report(self, ntp: int, rtp: int) -> None:
+        self.clock = (ntp, rtp)
+
+    def report(self) -> sender_reports.StreamReport | None:
+        """What this slot's next sender report says; None before the publisher's first one
+        (a report without a wall clock only confuses lip sync)."""
+        consumer, clock = self.consumer, self.clock
+        if consumer is None or clock is None or consumer.closed:
+            return None
+        ntp, rtp = clock
+        return sender_reports.StreamReport(
+            self.ssrc, ntp, rtp, consumer.packets_sent, consumer.octets_sent
+        )
+
+    def request_keyframe(self) -> None:
+        if self.consumer is not None:
+            self.consumer.request_keyframe()
+
+    def apply_pause(self, paused: set[str]) -> None:
+        consumer = self.consumer
+        if consumer is None or self.kind != VIDEO:
+            return
+        if consumer.producer.owner in paused:
+            consumer.pause()
+        else:
+            consumer.resume()
+
+    def nack(self, lost: list[int]) -> None:
+        if self.consumer is not None:
+            self.consumer.nack(lost, time.monotonic())

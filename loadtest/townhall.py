@@ -164,7 +164,10 @@ async def run_townhall(
                 role=role,
             )
             token = grants.mint(grant, secret, int(time.time()), ttl=3600)
-            joining = SyntheticParticipant(ws_url, token, receive="count")
+            # Everyone who receives sends receiver reports and REMB, as browsers do.
+            joining = SyntheticParticipant(
+                ws_url, token, receive="count", report=role == "audience"
+            )
             joining.events = traffic.inbox(receiver)
             return joining
 

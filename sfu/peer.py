@@ -276,10 +276,8 @@ def _unprotect_in_callback(
         srtp = dtls_transport._rx_srtp
         size = len(data)
         # RFC 7983: 128..191 is RTP or RTCP; RFC 5761 section 4: RTCP types are 192..223.
-        if srtp is None or size < smallest or not 127 < data[0] < 192:
-            queue_for_aiortc(data, component)
-            return
-        if (191 < data[1] < 224) != rtcp:
+        wanted = size >= smallest and 127 < data[0] < 192 and (191 < data[1] < 224) == rtcp
+        if srtp is None or not wanted:
             queue_for_aiortc(data, component)
             return
         if size > 1500:

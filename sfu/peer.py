@@ -15,8 +15,8 @@ tests/sfu/test_aiortc_contract.py:
   RtpRouter.ssrc_table                sender reports of a simulcast layer to its receiver
   aioice Connection._nominated        the selected candidate pair we send on
   RTCRtpReceiver._send_rtcp_pli, _send_rtcp_nack   PLI and NACK to a publisher
-  RTCRtpReceiver._send_rtcp, __rtcp_ssrc   receiver reports and REMB to a publisher (its
-                                      SSRC also signs the transport-cc feedback)
+  RTCRtpReceiver.__rtcp_ssrc          the SSRC the SFU's RTCP to a publisher carries
+  RTCRtpReceiver._send_rtcp           receiver reports sent through aiortc (the load test)
   aiortc.rate.RemoteBitrateEstimator  the delay-based uplink estimate behind that REMB
   RTCRtpReceiver._handle_rtcp_packet  a publisher's sender reports (we wrap it)
   RTCRtpSender._run_rtcp, __rtcp_started, __rtcp_exited, __cname
@@ -181,16 +181,16 @@ def send_nack(receiver: Any, media_ssrc: int, lost: list[int]) -> Awaitable[None
     return coro
 
 
-async def send_receiver_report(
+def receiver_report(
     receiver: Any, blocks: list[tuple[int, ReportBlock]], remb: tuple[int, list[int]] | None
-) -> None:
+) -> bytes | None:
     """RFC 3550 receiver report with a block per (SSRC, facts), then a REMB (bitrate, SSRCs;
     draft-alvestrand-rmcat-remb) capping the publisher's video, in one compound packet (RFC
-    3550 6.1). Sent as aiortc's receiver: aiortc's own reports say nothing, since its receivers
-    never see the packets."""
+    3550 6.1), sent as from aiortc's receiver (its RTCP SSRC): aiortc's own reports say nothing,
+    since its receivers never see the packets. None until aiortc has chosen that SSRC."""
     sender = rtcp_ssrc(receiver)
     if sender is None:
-        return
+        return None
     reports = [
         RtcpReceiverInfo(
             ssrc=ssrc,
@@ -207,7 +207,17 @@ async def send_receiver_report(
     if remb is not None:
         fci = pack_remb_fci(*remb)
         compound += bytes(RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=sender, media_ssrc=0, fci=fci))
-    await _send_rtcp(receiver, compound)
+    return compound
+
+
+async def send_receiver_report(
+    receiver: Any, blocks: list[tuple[int, ReportBlock]], remb: tuple[int, list[int]] | None
+) -> None:
+    """`receiver_report` protected and sent through aiortc's receiver, for peers without a
+    PacketOutput (the load test's subscribers)."""
+    packet = receiver_report(receiver, blocks, remb)
+    if packet is not None:
+        await _send_rtcp(receiver, packet)
 
 
 class BandwidthEstimator:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import itertools
-import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -20,7 +19,6 @@ from sfu.publish_offer import section_by_mid, validate_publish_offer
 from sfu.rtp import build_id_map
 from sfu.transport_feedback import FEEDBACK_INTERVAL, ArrivalLog
 
-log = logging.getLogger(__name__)
 _producer_numbers = itertools.count(1)
 _MAX_IGNORED_SSRCS = 64
 REPORT_INTERVAL = 1.0  # seconds between receiver reports to a publisher, on average
@@ -97,11 +95,10 @@ class PublisherPeer:
                 incoming = sum(layer.bitrate for layer in streams if layer.vp8 is not None)
                 bitrate = simulcast.publisher_remb(cap, self._uplink.bitrate, incoming)
             remb = (bitrate, video) if video else None
-            receiver = self._receiver_of[self.producers[0].id]
-            try:
-                await peer.send_receiver_report(receiver, blocks, remb)
-            except Exception:  # one lost report is harmless; the next one follows
-                log.debug("receiver report to %s failed", self.owner, exc_info=True)
+            packet = peer.receiver_report(self._receiver_of[self.producers[0].id], blocks, remb)
+            output = self._rtcp_output()
+            if packet is not None and output is not None:
+                output.send_rtcp(packet)  # a lost report is harmless: the next one follows
 
     async def accept_offer(self, offer: str) -> str:
         """Negotiate the client's offer and return the answer SDP. NegotiationError if unusable;
@@ -283,13 +280,19 @@ class PublisherPeer:
         self._feedback_due = time.monotonic() + FEEDBACK_INTERVAL
         receiver = self._receiver_of.get(self.producers[0].id) if self.producers else None
         sender_ssrc = peer.rtcp_ssrc(receiver) if receiver is not None else None
-        if self._closed or sender_ssrc is None or self._transport is None:
+        output = self._rtcp_output()
+        if self._closed or sender_ssrc is None or output is None:
             return
-        output = self._rtcp_out
-        if output is None:  # protected and sent at once: no task per packet, as aiortc's is
-            output = self._rtcp_out = packet_output.packet_output(self._transport)
         for packet in self._arrivals.feedback(sender_ssrc, self._feedback_media_ssrc):
             output.send_rtcp(packet)
+
+    def _rtcp_output(self) -> packet_output.PacketOutput | None:
+        """Where the SFU's own RTCP to the publisher goes (receiver reports, REMB, transport-cc
+        feedback): protected and sent at once, no task per packet as aiortc's path has. None
+        before the transport is known."""
+        if self._rtcp_out is None and self._transport is not None:
+            self._rtcp_out = packet_output.packet_output(self._transport)
+        return self._rtcp_out
 
     @staticmethod
     def _on_rtx(data: bytes, producer: Producer, rtx_payload_type: int) -> None:

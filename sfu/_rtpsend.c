@@ -43,6 +43,20 @@ use_protect(PyObject *module, PyObject *address)
     Py_RETURN_NONE;
 }
 
+static PyObject *
+use_unprotect(PyObject *module, PyObject *address)
+{
+    (void)module;
+    void *function = PyLong_AsVoidPtr(address);
+    if (function == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError, "srtp_unprotect's address is NULL");
+        return NULL;
+    }
+    unprotect = (protect_function)function;
+    Py_RETURN_NONE;
+}
+
 /* pack_address(host, port) -> bytes: the struct sockaddr that sendto(2) takes, built once per
  * candidate pair instead of once per packet. Numeric addresses only (ICE gives no names). */
 static PyObject *
@@ -134,6 +148,8 @@ protect_and_send(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyMethodDef methods[] = {
     {"use_protect", use_protect, METH_O,
      "use_protect(address): the address of libsrtp's srtp_protect, as an int"},
+    {"use_unprotect", use_unprotect, METH_O,
+     "use_unprotect(address): the address of libsrtp's srtp_unprotect, as an int"},
     {"pack_address", (PyCFunction)(void (*)(void))pack_address, METH_FASTCALL,
      "pack_address(host, port) -> bytes: a struct sockaddr for protect_and_send"},
     {"protect_and_send", (PyCFunction)(void (*)(void))protect_and_send, METH_FASTCALL,
@@ -157,7 +173,9 @@ PyInit__rtpsend(void)
 {
     if (PyType_Ready(&RouteType) < 0)
         return NULL;
-    if (routes_ready() < 0)
+    if (PyType_Ready(&IngressType) < 0)
+        return NULL;
+    if (routes_ready() < 0 || ingress_ready() < 0)
         return NULL;
     PyObject *module = PyModule_Create(&module_definition);
     if (module == NULL)
@@ -165,6 +183,12 @@ PyInit__rtpsend(void)
     Py_INCREF(&RouteType);
     if (PyModule_AddObject(module, "Route", (PyObject *)&RouteType) < 0) {
         Py_DECREF(&RouteType);
+        Py_DECREF(module);
+        return NULL;
+    }
+    Py_INCREF(&IngressType);
+    if (PyModule_AddObject(module, "Ingress", (PyObject *)&IngressType) < 0) {
+        Py_DECREF(&IngressType);
         Py_DECREF(module);
         return NULL;
     }

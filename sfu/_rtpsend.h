@@ -1,6 +1,6 @@
-/* What the two halves of sfu._rtpsend share: libsrtp's protect function, the packet buffer,
- * the result codes, and the Route type (sfu/_routes.c) that the module (sfu/_rtpsend.c)
- * exports. See sfu/_rtpsend.c for the why. */
+/* What the parts of sfu._rtpsend share: libsrtp's protect function, the packet buffer,
+ * the result codes, and the Route type (sfu/_routes.c) and the Ingress type (sfu/_ingress.c)
+ * that the module (sfu/_rtpsend.c) exports. See sfu/_rtpsend.c for the why. */
 #ifndef KAMAR_RTPSEND_H
 #define KAMAR_RTPSEND_H
 
@@ -24,6 +24,8 @@ typedef int (*protect_function)(void *session, void *packet, int *length);
 enum { SENT = 0, CONGESTED = 1, FAILED = 2, STALE = 3 };
 
 extern protect_function protect;
+/* srtp_unprotect has the same signature; the packet shrinks by the trailer (sfu/_ingress.c). */
+extern protect_function unprotect;
 extern unsigned char packet_buffer[BUFFER_SIZE];
 
 /* 0 when `address` is what pack_address makes (bytes of a sockaddr_in or sockaddr_in6);
@@ -62,5 +64,9 @@ extern PyTypeObject RouteType;
 /* Called once by the module's init: the key of RTP's component in aioice's `_nominated`. */
 int routes_ready(void);
 PyObject *fan_out(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+
+extern PyTypeObject IngressType;
+/* Called once by the module's init. */
+int ingress_ready(void);
 
 #endif

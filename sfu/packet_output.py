@@ -27,9 +27,12 @@ MAX_QUEUED_BYTES = 128 * 1024
 SRTP_MAX_RTP = 1500 - pylibsrtp.SRTP_MAX_TRAILER_LEN
 
 if native.rtpsend is not None:
-    # The C side calls the libsrtp that pylibsrtp loaded, through this pointer (sfu/native.py).
+    # The C side calls the libsrtp that pylibsrtp loaded, through these pointers (sfu/native.py);
+    # unprotecting is the publisher's ingress (sfu/_ingress.c, made in sfu/peer.py).
     _protect = _srtp_ffi.addressof(_srtp_lib, "srtp_protect")
     native.rtpsend.use_protect(int(_srtp_ffi.cast("uintptr_t", _protect)))
+    _unprotect = _srtp_ffi.addressof(_srtp_lib, "srtp_unprotect")
+    native.rtpsend.use_unprotect(int(_srtp_ffi.cast("uintptr_t", _unprotect)))
     _protect_and_send_natively = native.rtpsend.protect_and_send
     _pack_address = native.rtpsend.pack_address
     _Route = native.rtpsend.Route
@@ -215,7 +218,7 @@ class NativePacketOutput(PacketOutput):
 
 
 def srtp_session_address(session: pylibsrtp.Session) -> int:
-    """The `srtp_t` inside a pylibsrtp Session, as the native send step takes it."""
+    """The `srtp_t` inside a pylibsrtp Session, as the native step takes it."""
     return int(_srtp_ffi.cast("uintptr_t", session._srtp[0]))
 
 

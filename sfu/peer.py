@@ -9,7 +9,8 @@ tests/sfu/test_aiortc_contract.py:
   RTCDtlsTransport._handle_rtp_data   decrypted RTP in from a publisher (we replace it)
   RTCDtlsTransport._rx_srtp, aioice Connection.data_received
                                       RTP from publishers and RTCP from subscribers in
-                                      without aiortc's queue and tasks (we wrap it)
+                                      without aiortc's queue and tasks (we wrap it; for
+                                      publishers, in C where built: sfu/_ingress.c)
   RTCDtlsTransport._tx_srtp           SRTP session that protects RTP out to a subscriber
   RTCDtlsTransport._rtp_router, _rtp_header_extensions_map   matching an unknown SSRC
   RtpRouter.ssrc_table                sender reports of a simulcast layer to its receiver
@@ -64,7 +65,9 @@ from aiortc.rtp import (
 from pylibsrtp._binding import ffi as _srtp_ffi
 from pylibsrtp._binding import lib as _srtp_lib
 
+from sfu import native
 from sfu.forwarding import AUDIO, VIDEO
+from sfu.packet_output import srtp_session_address
 from sfu.reception import ReportBlock
 
 log = logging.getLogger(__name__)
@@ -156,6 +159,23 @@ def receive_rtp_directly(dtls_transport: Any, handler: Callable[[bytes], None]) 
     forwarded at once. STUN, DTLS and RTCP still take aiortc's path.
     """
     _unprotect_in_callback(dtls_transport, handler, rtcp=False)
+
+
+def receive_rtp_natively(
+    dtls_transport: Any, handler: Callable[[bytes], None], on_arrivals: Callable[[], None]
+) -> Any | None:
+    """`receive_rtp_directly` in C (sfu/_ingress.c), which also notes the arrival of every
+    packet with a transport-wide sequence number once its `transport_cc_id` is set; it calls
+    `on_arrivals()` when Python should take them (sfu/arrival_reports.py). Returns the
+    `sfu._rtpsend.Ingress`, or None where the native step was not built."""
+    if native.rtpsend is None:
+        return None
+    connection = dtls_transport.transport._connection
+    ingress = native.rtpsend.Ingress(
+        dtls_transport, handler, connection.data_received, srtp_session_address, on_arrivals
+    )
+    connection.data_received = ingress
+    return ingress
 
 
 def match_receiver(transport: Any, data: bytes) -> tuple[Any, int] | None:

@@ -12,12 +12,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sfu import ice_demux, packet_output, peer, rtp, sdp, simulcast
+from sfu.arrival_reports import ArrivalReporter
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import VIDEO, Producer, ProducerId
 from sfu.keyframes import KeyframeRequestLimiter
 from sfu.publish_offer import section_by_mid, validate_publish_offer
 from sfu.rtp import build_id_map
-from sfu.transport_feedback import FEEDBACK_INTERVAL, ArrivalLog
+from sfu.transport_feedback import ArrivalLog
 
 _producer_numbers = itertools.count(1)
 _MAX_IGNORED_SSRCS = 64
@@ -53,11 +54,7 @@ class PublisherPeer:
         self._abs_send_time_id = 0  # the publisher's id for abs-send-time on video, 0: none
         # Transport-wide congestion control (sfu/transport_feedback.py): when negotiated, the
         # browser estimates its uplink from our arrival reports and REMB only caps it.
-        self._transport_cc_id = 0
-        self._arrivals = ArrivalLog()
-        self._feedback_timer: asyncio.TimerHandle | None = None
-        self._feedback_due = 0.0  # time.monotonic() when the next feedback is due
-        self._feedback_media_ssrc = 0
+        self._arrival_reports = ArrivalReporter(self._send_feedback)
         self._rtcp_out: packet_output.PacketOutput | None = None
         self._on_failed = on_failed
         self._pc.on("connectionstatechange", self._on_state)
@@ -118,12 +115,15 @@ class PublisherPeer:
         answer = sdp.answer_simulcast(sections, self._pc.localDescription.sdp)
         answer = sdp.answer_transport_cc(sections, answer)
         answered = sdp.parse(answer)
-        for transceiver in self._pc.getTransceivers():
+        transceivers = self._pc.getTransceivers()
+        for transceiver in transceivers:
             self._add_producer(
                 transceiver,
                 section_by_mid(sections, transceiver.mid),
                 section_by_mid(answered, transceiver.mid),
             )
+        if transceivers:  # BUNDLE: one transport carries every track
+            self._receive_on(transceivers[0].receiver.transport)
         return sdp.announce_addresses(answer, self._settings.announce)
 
     def _add_producer(
@@ -151,8 +151,9 @@ class PublisherPeer:
             self._add_layers(producer, offered.simulcast_send, answered, receiver, extension_map)
         producer.audio_level_id = answered.extensions.get(peer.AUDIO_LEVEL_URI, 0)
         if kind == VIDEO:
-            self._transport_cc_id = answered.extensions.get(sdp.TRANSPORT_CC_URI, 0)
-            if not self._transport_cc_id:  # else the browser's own estimate needs no help
+            transport_cc_id = answered.extensions.get(sdp.TRANSPORT_CC_URI, 0)
+            self._arrival_reports.extension_id = transport_cc_id
+            if not transport_cc_id:  # else the browser's own estimate needs no help
                 self._abs_send_time_id = answered.extensions.get(peer.ABS_SEND_TIME_URI, 0)
         peer.hook_sender_reports(receiver, functools.partial(self._on_sender_report, producer))
         self.producers.append(producer)
@@ -165,11 +166,18 @@ class PublisherPeer:
                 self._by_rtx_ssrc[rtx_ssrc] = (producer, rtx.payload_type)
             else:
                 self._ignored_ssrcs.add(rtx_ssrc)
-        if self._transport is None:  # BUNDLE: one transport carries every track
-            self._transport = receiver.transport
-            peer.hook_rtp_in(self._transport, self._on_rtp)
-            peer.receive_rtp_directly(self._transport, self._on_rtp_now)
-            ice_demux.media_before_stun(self._transport)
+
+    def _receive_on(self, transport: Any) -> None:
+        """Take the decrypted RTP of the transport, natively where the step was built."""
+        self._transport = transport
+        peer.hook_rtp_in(transport, self._on_rtp)
+        reports = self._arrival_reports
+        ingress = peer.receive_rtp_natively(transport, self._on_rtp_now, reports.on_noted)
+        if ingress is not None:
+            reports.use_ingress(ingress)
+        else:
+            peer.receive_rtp_directly(transport, self._on_rtp_noted)
+        ice_demux.media_before_stun(transport)
 
     def _add_layers(
         self,
@@ -233,13 +241,18 @@ class PublisherPeer:
 
     async def _on_rtp(self, data: bytes, arrival_time_ms: int) -> None:
         """Replaces aiortc's receive pipeline (parse, jitter buffer, decoder) for this peer;
-        only reached by RTP that `_on_rtp_now` did not take."""
+        only reached by RTP that the direct paths did not take."""
+        self._on_rtp_noted(data)
+
+    def _on_rtp_noted(self, data: bytes) -> None:
+        """The Python receive path: note the arrival for the transport-wide feedback (the
+        native ingress notes its own), then take the packet."""
+        if self._arrival_reports.extension_id:
+            self._arrival_reports.note(data, int.from_bytes(data[8:12], "big"))
         self._on_rtp_now(data)
 
     def _on_rtp_now(self, data: bytes) -> None:
         ssrc = int.from_bytes(data[8:12], "big")
-        if self._transport_cc_id:  # every packet counts, retransmissions and probes too
-            self._note_arrival(data, ssrc)
         producer = self._by_ssrc.get(ssrc)
         if producer is None:
             repair = self._by_rtx_ssrc.get(ssrc)
@@ -256,34 +269,14 @@ class PublisherPeer:
                 self._uplink.add(int(now * 1000), stamp, len(data), ssrc)
         producer.receive(data, now)
 
-    def _note_arrival(self, data: bytes, ssrc: int) -> None:
-        sequence = rtp.transport_sequence(data, self._transport_cc_id)
-        if sequence is None:
-            return
-        now = time.monotonic()
-        self._arrivals.record(sequence, int(now * 1_000_000))
-        self._feedback_media_ssrc = ssrc
-        if now >= self._feedback_due:
-            self._send_feedback()
-        elif self._feedback_timer is None and not self._closed:
-            # Only for when packets stop: while they flow, one of them sends the feedback.
-            # (A timer of its own woke the server ten times a second per publisher.)
-            delay = self._feedback_due + FEEDBACK_INTERVAL - now
-            loop = asyncio.get_running_loop()
-            self._feedback_timer = loop.call_later(delay, self._send_feedback)
-
-    def _send_feedback(self) -> None:
-        """Report the arrivals since the last feedback; the next is due FEEDBACK_INTERVAL on."""
-        if self._feedback_timer is not None:
-            self._feedback_timer.cancel()
-            self._feedback_timer = None
-        self._feedback_due = time.monotonic() + FEEDBACK_INTERVAL
+    def _send_feedback(self, log: ArrivalLog, media_ssrc: int) -> None:
+        """Send the transport-wide feedback the log holds (sfu/arrival_reports.py says when)."""
         receiver = self._receiver_of.get(self.producers[0].id) if self.producers else None
         sender_ssrc = peer.rtcp_ssrc(receiver) if receiver is not None else None
         output = self._rtcp_output()
         if self._closed or sender_ssrc is None or output is None:
             return
-        for packet in self._arrivals.feedback(sender_ssrc, self._feedback_media_ssrc):
+        for packet in log.feedback(sender_ssrc, media_ssrc):
             output.send_rtcp(packet)
 
     def _rtcp_output(self) -> packet_output.PacketOutput | None:
@@ -393,8 +386,7 @@ class PublisherPeer:
         self._closed = True
         if self._reporter is not None:
             self._reporter.cancel()
-        if self._feedback_timer is not None:
-            self._feedback_timer.cancel()
+        self._arrival_reports.close()
         for producer in self.producers:
             producer.close()
         await self._pc.close()

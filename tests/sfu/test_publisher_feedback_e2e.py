@@ -9,10 +9,22 @@ from aiortc import RTCRtpSender
 from aiortc.mediastreams import VideoStreamTrack
 from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, unpack_remb_fci
 
+from sfu import native
 from tests.conftest import RunningServer, eventually, participants
 from tests.sfu.test_transport_feedback import decode
 
 pytestmark = pytest.mark.webrtc
+
+
+@pytest.fixture(params=["native", "python"])
+def receive_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The server's receive and send steps in C (sfu/_ingress.c, sfu/_routes.c), or in
+    Python as where no C compiler was at hand."""
+    if request.param == "python":
+        monkeypatch.setattr(native, "rtpsend", None)
+    elif native.rtpsend is None:
+        pytest.skip("needs sfu/_rtpsend.c (tests/sfu/test_native.py insists)")
+    return str(request.param)
 
 
 async def remote_inbound(sender: Any) -> list[Any]:
@@ -71,7 +83,7 @@ def capture_feedback(sender: Any) -> list[bytes]:
 
 
 async def test_a_publisher_asking_for_transport_cc_gets_arrival_reports_and_only_the_cap(
-    kamar: RunningServer, rembs: list[int]
+    receive_path: str, kamar: RunningServer, rembs: list[int]
 ) -> None:
     async with participants(kamar, "demo", "alice", "bob") as (alice, _bob):
         # Like a browser: the offer asks for transport-cc, every packet is numbered.
@@ -92,7 +104,7 @@ async def test_a_publisher_asking_for_transport_cc_gets_arrival_reports_and_only
 
 
 async def test_the_last_packets_before_a_publisher_stops_are_reported_too(
-    kamar: RunningServer,
+    receive_path: str, kamar: RunningServer
 ) -> None:
     """Feedback goes out with the arrivals while packets flow; when they stop, a timer
     reports the rest."""

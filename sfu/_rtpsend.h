@@ -65,6 +65,9 @@ extern PyTypeObject RouteType;
 int routes_ready(void);
 PyObject *fan_out(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
+/* sfu/_header_ids.c */
+PyObject *rewrite_extension_ids(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+
 extern PyTypeObject IngressType;
 /* Called once by the module's init. */
 int ingress_ready(void);

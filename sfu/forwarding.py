@@ -53,6 +53,10 @@ def _no_fan_out(*_arguments: object) -> None:
 _fan_out: Callable[..., list[tuple[Any, int]] | None] = (
     native.rtpsend.fan_out if native.rtpsend is not None else _no_fan_out
 )
+# The same walk as sfu.rtp's, in C where the native step was built (every packet takes it).
+_rewrite_extension_ids: Callable[[bytearray, bytes], None] = (
+    native.rtpsend.rewrite_extension_ids if native.rtpsend is not None else rewrite_extension_ids
+)
 
 
 class Producer:
@@ -185,7 +189,7 @@ class Producer:
         vp8 = self.vp8
         try:
             if self._extension_map is not None:
-                rewrite_extension_ids(buf, self._extension_map)
+                _rewrite_extension_ids(buf, self._extension_map)
             if vp8 is not None:  # a simulcast layer: its consumers renumber pictures
                 offset = payload_offset(buf)
                 vp8.read(buf, offset)
@@ -226,9 +230,10 @@ class Producer:
         marker = second & 0x80
         routes = self.routes
         routed = len(routes)
-        for consumer in self.consumers:
-            if consumer.route is None:
-                consumer.forward(buf, marker, seq, timestamp, keyframe)
+        if routed < len(self.consumers):  # else every consumer has a route
+            for consumer in self.consumers:
+                if consumer.route is None:
+                    consumer.forward(buf, marker, seq, timestamp, keyframe)
         if routed:
             if len(routes) != routed:  # consumers that just took a route sent this one already
                 routes = routes[:routed]
@@ -280,7 +285,7 @@ class Producer:
             return
         buf = bytearray(packet)
         if self._extension_map is not None:
-            rewrite_extension_ids(buf, self._extension_map)  # validated when first received
+            _rewrite_extension_ids(buf, self._extension_map)  # validated when first received
         _first, second, seq, timestamp, _ssrc = FIXED_HEADER.unpack_from(buf)
         self.packets_resent += 1
         fields = None

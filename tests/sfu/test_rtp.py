@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 
 import pytest
 
-from sfu import rtp
+from sfu import native, rtp
 
 
 def one_byte_element(element_id: int, data: bytes) -> bytes:
@@ -118,6 +119,20 @@ def test_extension_block_rejects_a_truncated_extension(data: bytes) -> None:
         rtp.extension_block(data)
 
 
+Rewrite = Callable[[bytearray, bytes], None]
+
+
+@pytest.fixture(params=["python", "native"])
+def rewrite(request: pytest.FixtureRequest) -> Rewrite:
+    """sfu.rtp's id rewrite, or the native step's (sfu/_header_ids.c), which must agree."""
+    if request.param == "python":
+        return rtp.rewrite_extension_ids
+    if native.rtpsend is None:
+        pytest.skip("needs sfu/_rtpsend.c (tests/sfu/test_native.py insists)")
+    function: Rewrite = native.rtpsend.rewrite_extension_ids
+    return function
+
+
 def remap(changes: dict[int, int] | None = None) -> bytes:
     """A 256-byte id table: identity except for `changes`."""
     table = bytearray(range(256))
@@ -126,35 +141,35 @@ def remap(changes: dict[int, int] | None = None) -> bytes:
     return bytes(table)
 
 
-def test_one_byte_ids_are_renumbered_in_place_keeping_lengths_and_data() -> None:
+def test_one_byte_ids_are_renumbered_in_place_keeping_lengths_and_data(rewrite: Rewrite) -> None:
     elements = one_byte_element(1, b"\xaa") + one_byte_element(3, b"\x01\x02\x03")
     data = packet(ext=extension(0xBEDE, elements))
     buf = bytearray(data)
-    rtp.rewrite_extension_ids(buf, remap({1: 4, 3: 9}))
+    rewrite(buf, remap({1: 4, 3: 9}))
     expected = one_byte_element(4, b"\xaa") + one_byte_element(9, b"\x01\x02\x03")
     assert bytes(buf) == packet(ext=extension(0xBEDE, expected))
     assert len(buf) == len(data)
 
 
-def test_one_byte_padding_between_elements_is_skipped() -> None:
+def test_one_byte_padding_between_elements_is_skipped(rewrite: Rewrite) -> None:
     elements = one_byte_element(2, b"\x10") + b"\x00\x00" + one_byte_element(5, b"\x20\x21")
     buf = bytearray(packet(ext=extension(0xBEDE, elements)))
-    rtp.rewrite_extension_ids(buf, remap({2: 7, 5: 11}))
+    rewrite(buf, remap({2: 7, 5: 11}))
     expected = one_byte_element(7, b"\x10") + b"\x00\x00" + one_byte_element(11, b"\x20\x21")
     assert bytes(buf) == packet(ext=extension(0xBEDE, expected))
 
 
-def test_one_byte_id_15_stops_processing_of_the_rest() -> None:
+def test_one_byte_id_15_stops_processing_of_the_rest(rewrite: Rewrite) -> None:
     # RFC 8285 4.2: id 15 is reserved; a receiver stops at it, and so does the rewriter.
     elements = one_byte_element(1, b"\x01") + bytes([0xF0, 0x00]) + one_byte_element(2, b"\x02")
     buf = bytearray(packet(ext=extension(0xBEDE, elements)))
-    rtp.rewrite_extension_ids(buf, remap({1: 6, 2: 8}))
+    rewrite(buf, remap({1: 6, 2: 8}))
     expected = one_byte_element(6, b"\x01") + bytes([0xF0, 0x00]) + one_byte_element(2, b"\x02")
     assert bytes(buf) == packet(ext=extension(0xBEDE, expected))
 
 
 @pytest.mark.parametrize("profile", [0x1000, 0x1005, 0x100F])
-def test_two_byte_ids_are_renumbered_for_any_appbits(profile: int) -> None:
+def test_two_byte_ids_are_renumbered_for_any_appbits(profile: int, rewrite: Rewrite) -> None:
     elements = (
         two_byte_element(1, b"")
         + b"\x00"
@@ -162,7 +177,7 @@ def test_two_byte_ids_are_renumbered_for_any_appbits(profile: int) -> None:
         + two_byte_element(3, b"\xff")
     )
     buf = bytearray(packet(ext=extension(profile, elements)))
-    rtp.rewrite_extension_ids(buf, remap({1: 2, 20: 30, 3: 14}))
+    rewrite(buf, remap({1: 2, 20: 30, 3: 14}))
     expected = (
         two_byte_element(2, b"")
         + b"\x00"
@@ -172,25 +187,27 @@ def test_two_byte_ids_are_renumbered_for_any_appbits(profile: int) -> None:
     assert bytes(buf) == packet(ext=extension(profile, expected))
 
 
-def test_two_byte_data_bytes_that_look_like_ids_are_left_alone() -> None:
+def test_two_byte_data_bytes_that_look_like_ids_are_left_alone(rewrite: Rewrite) -> None:
     elements = two_byte_element(4, b"\x04\x04\x04\x04")
     buf = bytearray(packet(ext=extension(0x1000, elements)))
-    rtp.rewrite_extension_ids(buf, remap({4: 9}))
+    rewrite(buf, remap({4: 9}))
     assert bytes(buf) == packet(ext=extension(0x1000, two_byte_element(9, b"\x04" * 4)))
 
 
 @pytest.mark.parametrize("ext", [None, extension(0xABCD, b"\x11\x22\x33\x44")])
-def test_packets_without_a_known_extension_profile_are_untouched(ext: bytes | None) -> None:
+def test_packets_without_a_known_extension_profile_are_untouched(
+    ext: bytes | None, rewrite: Rewrite
+) -> None:
     data = packet(ext=ext)
     buf = bytearray(data)
-    rtp.rewrite_extension_ids(buf, remap({1: 5, 2: 6}))
+    rewrite(buf, remap({1: 5, 2: 6}))
     assert bytes(buf) == data
 
 
-def test_rewrite_raises_on_an_extension_longer_than_the_packet() -> None:
+def test_rewrite_raises_on_an_extension_longer_than_the_packet(rewrite: Rewrite) -> None:
     buf = bytearray(packet(ext=struct.pack("!HH", 0xBEDE, 3), payload=b"\x10\x00"))
     with pytest.raises(ValueError):
-        rtp.rewrite_extension_ids(buf, remap())
+        rewrite(buf, remap())
 
 
 MID = "urn:ietf:params:rtp-hdrext:sdes:mid"
@@ -236,14 +253,16 @@ def test_id_map_fails_when_the_target_uses_every_one_byte_id() -> None:
         rtp.build_id_map({MID: 1}, target)
 
 
-def test_a_parked_element_is_skipped_by_a_receiver_that_looks_up_target_ids() -> None:
+def test_a_parked_element_is_skipped_by_a_receiver_that_looks_up_target_ids(
+    rewrite: Rewrite,
+) -> None:
     source = {MID: 1, TWCC: 2, AUDIO_LEVEL: 3}
     target = {MID: 9, AUDIO_LEVEL: 1}
     elements = (
         one_byte_element(1, b"0") + one_byte_element(2, b"\x00\x07") + one_byte_element(3, b"\x85")
     )
     buf = bytearray(packet(ext=extension(0xBEDE, elements)))
-    rtp.rewrite_extension_ids(buf, rtp.build_id_map(source, target))
+    rewrite(buf, rtp.build_id_map(source, target))
     _profile, pos, end = rtp.extension_block(buf) or (0, 0, 0)
     seen: dict[int, bytes] = {}
     while pos < end and buf[pos]:
@@ -312,3 +331,21 @@ def test_id_map_parks_a_one_byte_source_whose_target_id_needs_the_two_byte_form(
     table = rtp.build_id_map({"urn:a": 3, "urn:b": 20}, {"urn:a": 16, "urn:b": 21})
     assert table[3] not in (16, 3) and 1 <= table[3] <= 14
     assert table[20] == 21
+
+
+def test_rewrite_raises_on_an_extension_header_cut_short(rewrite: Rewrite) -> None:
+    buf = bytearray(packet(ext=b"", payload=b"\xbe\xde"))  # the X bit, two of four bytes
+    with pytest.raises(ValueError):
+        rewrite(buf, remap())
+
+
+def test_the_native_rewrite_refuses_arguments_it_cannot_use() -> None:
+    if native.rtpsend is None:
+        pytest.skip("needs sfu/_rtpsend.c (tests/sfu/test_native.py insists)")
+    rewrite = native.rtpsend.rewrite_extension_ids
+    with pytest.raises(TypeError):
+        rewrite(packet(), remap())  # bytes cannot be rewritten in place
+    with pytest.raises(ValueError):
+        rewrite(bytearray(packet()), bytes(8))  # too short for the one-byte ids
+    with pytest.raises(TypeError):
+        rewrite(bytearray(packet()))

@@ -8,6 +8,8 @@ hands its numbering to a `Route` and its producer sends for it from C, many cons
 (`routes`). The consumer takes the state back (`_leave_route`) before anything changes it: a
 pause, a layer switch, a send that failed; the next packet it forwards itself gives it a new
 route. Everything else (repairs, sender reports, NACKs) reads state a route never changes.
+
+Moving between simulcast layers is sfu/layer_switching.py, a part of the class kept apart.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from sfu.forwarding import VIDEO, Producer
-from sfu.layer_clock import same_instant, timestamp_after_switch
+from sfu.layer_switching import LayerSwitching
 from sfu.retransmit import ResendLimiter
-from sfu.rtp import SEQ_TS_SSRC, Vp8Fields, wrap_rtx, write_picture_id
+from sfu.rtp import SEQ_TS_SSRC, Vp8Fields, wrap_rtx
 
 # (NTP timestamp, RTP timestamp in the consumer's clock) for its RTCP sender reports; the
 # subscriber reads the packet and octet counts (`packets_sent`, `octets_sent`) when it sends.
@@ -36,7 +38,7 @@ class RouteSource(Protocol):
         """A route's send failed with this sfu.native code."""
 
 
-class Consumer:
+class Consumer(LayerSwitching):
     """One producer's stream as sent to one subscriber: its own SSRC, PT, sequence and clock."""
 
     __slots__ = (
@@ -258,115 +260,6 @@ class Consumer:
             return
         self._seq_delta = (self._last_seq + 1 - seq) & 0xFFFF
         self._first_seq = seq  # NACKs for packets from before the pause map to nothing now
-
-    # -- simulcast -------------------------------------------------------------------------
-
-    def set_layer(self, index: int) -> None:
-        """Receive the simulcast layer `index` from now on. A running video moves at that
-        layer's next key frame (asked for at once), so the subscriber's decoder never gets a
-        delta frame it has no reference for; a paused or waiting one moves at once."""
-        target = self.producer.layers[index]
-        if self.closed:
-            return
-        if target is self.target:  # still waiting: the publisher may have ignored the request
-            target.request_keyframe()
-            return
-        if target is self.layer and self.target is None:
-            return
-        self._cancel_switch()
-        if target is self.layer:
-            return
-        if self.paused or self.waiting_for_keyframe or not self._started:
-            self._move_to(target)
-            return
-        self.target = target
-        target.switching.append(self)
-        target.wait_for_keyframe()
-
-    def switch_here(self, buf: bytearray, marker: int, seq: int, timestamp: int) -> None:
-        """The target layer's key frame starts: leave the old layer and send it, numbered on
-        from the last packet sent (called by the target layer, `buf` still as received)."""
-        target = self.target
-        if target is None:
-            return
-        self._leave_route()
-        self._cancel_switch()
-        old = self.layer
-        old.consumers.remove(self)  # safe: only the target layer is forwarding now
-        if self.waiting_for_keyframe:  # stalled on the old layer meanwhile: this one serves
-            self.waiting_for_keyframe = False
-            self._resuming = False
-            old.keyframe_seen()
-        target.consumers.append(self)
-        self.layer = target
-        self.switches += 1
-        self._rebase(old, seq, timestamp)
-        self.forward(buf, marker, seq, timestamp, True)
-
-    def _cancel_switch(self) -> None:
-        target = self.target
-        if target is not None:
-            self.target = None
-            target.switching.remove(self)
-            target.keyframe_seen()
-
-    def _move_to(self, target: Producer) -> None:
-        """Change layers while nothing is being sent (paused, or waiting for a key frame)."""
-        self._leave_route()
-        old = self.layer
-        old.consumers.remove(self)
-        if self.waiting_for_keyframe:
-            old.keyframe_seen()
-        self.layer = target
-        target.consumers.append(self)
-        if self.waiting_for_keyframe:
-            target.wait_for_keyframe()
-        if self._started:
-            self.switches += 1
-            self._resuming = True
-            if self._rebase_from is None:  # moved twice while stopped: the first one numbered
-                self._rebase_from = old
-
-    def _rebase(self, old: Producer, seq: int, timestamp: int) -> None:
-        """Number the layer's packets on from the last one `old` sent: sequence +1, picture id
-        and TL0PICIDX +1 (RFC 7741 4.2), and the timestamp of the same capture instant in the
-        old layer's clock. Both layers carry the same pictures, but each has its own random
-        RTP offset (RFC 3550 5.1); their sender reports map both to one wall clock, so with
-        both known the new timestamp is exact, and the subscriber's lip sync (which reads the
-        forwarded reports) does not move. Before the reports, the time between the two
-        packets' arrivals stands in, which carries the network's jitter into the clock."""
-        self._rebase_from = None
-        self._seq_delta = (self._last_seq + 1 - seq) & 0xFFFF
-        self._first_seq = seq
-        layer = self.layer
-        aligned = same_instant(
-            old.last_sender_report, layer.last_sender_report, layer.clock_rate, timestamp
-        )
-        if aligned is not None:
-            aligned = (aligned + self._ts_delta) & 0xFFFFFFFF  # still the old layer's offset
-        elapsed = layer.last_arrival - self._sent_at
-        out_ts = timestamp_after_switch(self._last_ts, elapsed, layer.clock_rate, aligned)
-        self._ts_delta = (out_ts - timestamp) & 0xFFFFFFFF
-        fields = layer.vp8
-        if fields is not None:
-            if fields.picture_id_at and self._last_pid >= 0:
-                self._pid_delta = (self._last_pid + 1 - fields.picture_id) & 0x7FFF
-            if fields.tl0_at and self._last_tl0 >= 0:
-                self._tl0_delta = (self._last_tl0 + 1 - fields.tl0) & 0xFF
-
-    def _renumber_pictures(self, buf: bytearray, fields: Vp8Fields | None, newest: bool) -> None:
-        if fields is None:
-            return
-        if fields.picture_id_at:
-            picture_id = (fields.picture_id + self._pid_delta) & 0x7FFF
-            write_picture_id(buf, fields.picture_id_at, fields.picture_id_bits, picture_id)
-            if newest:
-                self._last_pid = picture_id
-        if fields.tl0_at:
-            tl0 = (fields.tl0 + self._tl0_delta) & 0xFF
-            buf[fields.tl0_at] = tl0
-            if newest:
-                self._last_tl0 = tl0
 
     def forward_late(self, buf: bytearray, marker: int, seq: int, timestamp: int) -> None:
         """A packet older than the newest one sent: send it where it belongs in this

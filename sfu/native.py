@@ -1,14 +1,17 @@
-"""The SFU's native send step (sfu/_rtpsend.c), when it was built.
+"""The SFU's native steps (the extension sfu._rtpsend), when they were built: the send step
+(sfu/_rtpsend.c, sfu/_routes.c), a publisher's ingress (sfu/_ingress.c) and the header
+extension id rewrite (sfu/_header_ids.c).
 
 `pip install` compiles it where a C compiler and Python's headers exist (scripts/bootstrap
-checks that it did); without them Kamar still runs and sfu/peer.py protects and sends in Python,
-at a higher CPU cost per forwarded packet (docs/benchmarks.md has both). `KAMAR_NATIVE=0` turns
-the native step off, for comparing the two or ruling it out while chasing a bug.
+checks that it did); without them Kamar still runs and does the same in Python, at a higher CPU
+cost per forwarded packet (docs/benchmarks.md has both). `KAMAR_NATIVE=0` turns the native
+steps off, for comparing the two or ruling them out while chasing a bug.
 
-The extension calls libsrtp through the function pointer pylibsrtp's binding already holds, so
-it needs no libsrtp of its own and shares the sessions aiortc makes (pinned: pylibsrtp==1.0.0,
-libsrtp 2's `srtp_protect(srtp_t, void *, int *)`, checked by tests/sfu/test_native.py).
-sfu/peer.py, the only module that touches pylibsrtp, hands that pointer over when imported.
+The extension calls libsrtp through the function pointers pylibsrtp's binding already holds,
+so it needs no libsrtp of its own and shares the sessions aiortc makes (pinned:
+pylibsrtp==1.0.0, libsrtp 2's `srtp_protect` and `srtp_unprotect(srtp_t, void *, int *)`,
+checked by tests/sfu/test_native.py and tests/sfu/test_native_ingress.py). sfu/packet_output.py
+hands those pointers over when imported.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import pytest
 from sfu import native
 from sfu.arrival_reports import ArrivalReporter
 from sfu.transport_feedback import FEEDBACK_INTERVAL, ArrivalLog
+from tests.conftest import eventually
 from tests.sfu.test_native_ingress import TRANSPORT_CC_ID, Ingress, Publisher, numbered
 from tests.sfu.test_transport_feedback import decode
 
@@ -70,7 +71,7 @@ async def test_feedback_goes_out_with_the_first_arrival_once_due(
     for sequence in range(1, 5):
         arrive(sequence)
     assert reported.feedbacks == [[0]]  # within the interval: held
-    await asyncio.sleep(FEEDBACK_INTERVAL * 1.2)
+    await asyncio.sleep(FEEDBACK_INTERVAL * 1.2)  # the clock must pass the due time
     arrive(5)
     assert reported.feedbacks == [[0], [1, 2, 3, 4, 5]]
     assert reported.media_ssrcs == [MEDIA_SSRC, MEDIA_SSRC]
@@ -87,7 +88,7 @@ async def test_the_last_arrivals_are_reported_by_a_timer_when_packets_stop(
     arrive(0)
     arrive(1)
     arrive(2)
-    await asyncio.sleep(FEEDBACK_INTERVAL * 2.5)
+    await eventually(lambda: len(reported.feedbacks) == 2, timeout=2, what="the timer's report")
     assert reported.feedbacks == [[0], [1, 2]]
     await asyncio.sleep(FEEDBACK_INTERVAL * 2.5)  # nothing arrived: no more timers
     assert reported.feedbacks == [[0], [1, 2]]
@@ -132,6 +133,6 @@ async def test_the_native_ingress_calls_python_twice_per_feedback_not_per_packet
         ingress.native(publisher.send(numbered(sequence, sequence + 1)), 1)
     # The first sends, the second arms the timer; the other 48 wait in C.
     assert calls == 2 and reported.feedbacks == [[0]] and ingress.native.held == 48
-    await asyncio.sleep(FEEDBACK_INTERVAL * 2.5)
+    await eventually(lambda: len(reported.feedbacks) == 2, timeout=2, what="the timer's report")
     assert reported.feedbacks == [[0], list(range(1, 50))]
     reporter.close()

@@ -8,7 +8,8 @@
  * arrival notes out of Python alone saved 1.6-2.0 µs per forwarded packet at ten subscribers
  * (docs/benchmarks.md). Here the datagram is checked, unprotected with libsrtp (the function
  * pylibsrtp loaded, handed over by `use_unprotect`), its arrival noted, and the plain packet
- * handed to Python once.
+ * handed to Python once: to `handler`, or, once Python has registered the packet's SSRC in
+ * `receivers`, straight to that stream's receive(packet, arrival).
  *
  * The arrivals wait here until Python takes them (`take_arrivals`), which it does when it
  * sends a feedback packet: `on_arrivals()` is called on the first arrival at or after
@@ -36,6 +37,7 @@ typedef struct {
     PyObject *resolve;     /* resolve(session) -> int: the srtp_t inside a pylibsrtp Session */
     PyObject *on_arrivals; /* on_arrivals(): notes wait (`call_at` has passed, or full) */
     PyObject *session;     /* the Session `srtp` belongs to, kept alive while used */
+    PyObject *receivers;   /* {ssrc: receive(packet, arrival)} that need no `handler` first */
     void *srtp;
     int transport_cc_id; /* the publisher's id of the transport-wide sequence; 0: none */
     double call_at;      /* time.monotonic() from which the next arrival calls on_arrivals */
@@ -147,6 +149,46 @@ note_arrival(Ingress *self, const unsigned char *packet, int length)
         self->held = 0; /* on_arrivals failed to take them: the oldest reports are lost */
 }
 
+/* Hand the plain packet on: to its stream's receiver if one is registered, with its arrival
+ * in seconds of time.monotonic(), else to `handler`. */
+static int
+hand_on(Ingress *self, PyObject *packet)
+{
+    PyObject *receive = NULL;
+    if (PyDict_GET_SIZE(self->receivers) > 0) {
+        const unsigned char *header = (const unsigned char *)PyBytes_AS_STRING(packet);
+        unsigned long ssrc = ((unsigned long)header[8] << 24) | ((unsigned long)header[9] << 16) |
+                             ((unsigned long)header[10] << 8) | header[11];
+        PyObject *key = PyLong_FromUnsignedLong(ssrc);
+        if (key == NULL)
+            return -1;
+        receive = PyDict_GetItemWithError(self->receivers, key); /* borrowed */
+        Py_DECREF(key);
+        if (receive == NULL && PyErr_Occurred())
+            return -1;
+    }
+    PyObject *result;
+    if (receive != NULL) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        PyObject *arrival = PyFloat_FromDouble((double)now.tv_sec + (double)now.tv_nsec * 1e-9);
+        if (arrival == NULL)
+            return -1;
+        Py_INCREF(receive); /* the dict may change while it runs */
+        PyObject *args[2] = {packet, arrival};
+        result = PyObject_Vectorcall(receive, args, 2, NULL);
+        Py_DECREF(receive);
+        Py_DECREF(arrival);
+    } else {
+        result = PyObject_CallOneArg(self->handler, packet);
+    }
+    if (result == NULL)
+        PyErr_WriteUnraisable(receive != NULL ? receive : self->handler); /* a bug: go on */
+    else
+        Py_DECREF(result);
+    return 0;
+}
+
 static PyObject *
 pass_on(Ingress *self, PyObject *const *args)
 {
@@ -162,6 +204,10 @@ ingress_call(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject 
     Ingress *self = (Ingress *)callable;
     if (PyVectorcall_NARGS(nargsf) != 2 || kwnames != NULL) {
         PyErr_SetString(PyExc_TypeError, "Ingress takes (data, component)");
+        return NULL;
+    }
+    if (self->dtls == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "this Ingress was never made, or is gone");
         return NULL;
     }
     PyObject *data = args[0];
@@ -191,12 +237,10 @@ ingress_call(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject 
     PyObject *packet = PyBytes_FromStringAndSize((const char *)plain, length);
     if (packet == NULL)
         return NULL;
-    PyObject *result = PyObject_CallOneArg(self->handler, packet);
+    int handed = hand_on(self, packet);
     Py_DECREF(packet);
-    if (result == NULL)
-        PyErr_WriteUnraisable(self->handler); /* a bug in the SFU: the socket callback goes on */
-    else
-        Py_DECREF(result);
+    if (handed < 0)
+        return NULL;
     Py_RETURN_NONE;
 }
 
@@ -227,7 +271,8 @@ ingress_init(Ingress *self, PyObject *args, PyObject *kwargs)
     self->resolve = resolve;
     Py_INCREF(on_arrivals);
     self->on_arrivals = on_arrivals;
-    return 0;
+    self->receivers = PyDict_New();
+    return self->receivers == NULL ? -1 : 0;
 }
 
 static PyObject *
@@ -250,6 +295,7 @@ ingress_traverse(Ingress *self, visitproc visit, void *arg)
     Py_VISIT(self->resolve);
     Py_VISIT(self->on_arrivals);
     Py_VISIT(self->session);
+    Py_VISIT(self->receivers);
     return 0;
 }
 
@@ -262,6 +308,7 @@ ingress_clear(Ingress *self)
     Py_CLEAR(self->resolve);
     Py_CLEAR(self->on_arrivals);
     Py_CLEAR(self->session);
+    Py_CLEAR(self->receivers);
     self->srtp = NULL;
     return 0;
 }
@@ -311,6 +358,8 @@ static PyMemberDef ingress_members[] = {
     {"rejected", T_ULONGLONG, offsetof(Ingress, rejected), READONLY,
      "packets libsrtp refused (not authentic, or replayed)"},
     {"held", T_INT, offsetof(Ingress, held), READONLY, "arrivals noted, not yet taken"},
+    {"receivers", T_OBJECT, offsetof(Ingress, receivers), READONLY,
+     "{ssrc: receive(packet, arrival)}: streams whose packets skip `handler` (a dict to fill)"},
     {NULL, 0, 0, 0, NULL},
 };
 

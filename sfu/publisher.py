@@ -55,6 +55,7 @@ class PublisherPeer:
         # Transport-wide congestion control (sfu/transport_feedback.py): when negotiated, the
         # browser estimates its uplink from our arrival reports and REMB only caps it.
         self._arrival_reports = ArrivalReporter(self._send_feedback)
+        self._ingress: Any = None  # the native ingress (sfu/_ingress.c), where it was built
         self._rtcp_out: packet_output.PacketOutput | None = None
         self._on_failed = on_failed
         self._pc.on("connectionstatechange", self._on_state)
@@ -175,6 +176,7 @@ class PublisherPeer:
         ingress = peer.receive_rtp_natively(transport, self._on_rtp_now, reports.on_noted)
         if ingress is not None:
             reports.use_ingress(ingress)
+            self._ingress = ingress
         else:
             peer.receive_rtp_directly(transport, self._on_rtp_noted)
         ice_demux.media_before_stun(transport)
@@ -267,6 +269,9 @@ class PublisherPeer:
             stamp = rtp.abs_send_time(data, self._abs_send_time_id)
             if stamp is not None:
                 self._uplink.add(int(now * 1000), stamp, len(data), ssrc)
+        elif self._ingress is not None and not self._closed:
+            # Nothing more to do here for this SSRC: its next packets go from C to the stream.
+            self._ingress.receivers[ssrc] = producer.receive
         producer.receive(data, now)
 
     def _send_feedback(self, log: ArrivalLog, media_ssrc: int) -> None:
@@ -387,6 +392,8 @@ class PublisherPeer:
         if self._reporter is not None:
             self._reporter.cancel()
         self._arrival_reports.close()
+        if self._ingress is not None:
+            self._ingress.receivers.clear()
         for producer in self.producers:
             producer.close()
         await self._pc.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 
+from sfu.forwarding import Producer
 from sfu.publisher import PublisherPeer
 from tests.conftest import RunningServer, eventually, participants
 
@@ -32,17 +33,17 @@ async def test_published_rtp_takes_the_direct_path_not_aiortcs_queue(
 ) -> None:
     direct: list[int] = []
     queued: list[int] = []
-    on_now, on_queued = PublisherPeer._on_rtp_now, PublisherPeer._on_rtp
+    receive, on_queued = Producer.receive, PublisherPeer._on_rtp
 
-    def count_direct(self: PublisherPeer, data: bytes) -> None:
+    def count_direct(self: Producer, data: bytes, arrival: float | None = None) -> None:
         direct.append(len(data))
-        on_now(self, data)
+        receive(self, data, arrival)
 
     async def count_queued(self: PublisherPeer, data: bytes, arrival_time_ms: int) -> None:
         queued.append(len(data))
         await on_queued(self, data, arrival_time_ms)
 
-    monkeypatch.setattr(PublisherPeer, "_on_rtp_now", count_direct)
+    monkeypatch.setattr(Producer, "receive", count_direct)
     monkeypatch.setattr(PublisherPeer, "_on_rtp", count_queued)
     async with participants(kamar, "demo", "alice", "bob") as (alice, bob):
         await alice.publish([AudioStreamTrack(), VideoStreamTrack()])

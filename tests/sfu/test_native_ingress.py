@@ -270,3 +270,43 @@ def test_arguments_it_cannot_use_are_refused(ingress: Ingress) -> None:
     ingress.dtls._rx_srtp = object()  # resolve() fails on what is not a Session
     with pytest.raises(AttributeError):
         ingress.native(Publisher().send(packet()), 1)
+
+
+def test_a_registered_stream_gets_its_packets_with_their_arrival(ingress: Ingress) -> None:
+    """Once Python registers an SSRC, its packets skip the handler (sfu/publisher.py)."""
+    publisher = Publisher()
+    received: list[tuple[bytes, float]] = []
+    ingress.native.receivers[0xAAAA] = lambda data, arrival: received.append((data, arrival))
+    before = time.monotonic()
+    ingress.native(publisher.send(packet(seq=1, ssrc=0xAAAA)), 1)
+    ingress.native(publisher.send(packet(seq=2, ssrc=0xBBBB)), 1)
+    after = time.monotonic()
+    [(data, arrival)] = received
+    assert data == packet(seq=1, ssrc=0xAAAA) and before <= arrival <= after
+    assert ingress.handled == [packet(seq=2, ssrc=0xBBBB)]
+
+
+def test_a_failing_receiver_is_reported_and_its_next_packet_still_arrives(
+    ingress: Ingress, unraisable: list[Any]
+) -> None:
+    calls: list[bytes] = []
+
+    def receive(data: bytes, arrival: float) -> None:
+        calls.append(data)
+        if len(calls) == 1:
+            raise ValueError("a bug in the SFU")
+
+    ingress.native.receivers[0x11223344] = receive
+    publisher = Publisher()
+    ingress.native(publisher.send(packet(seq=1)), 1)
+    ingress.native(publisher.send(packet(seq=2)), 1)
+    assert len(calls) == 2 and ingress.handled == []
+    [report] = unraisable
+    assert isinstance(report.exc_value, ValueError)
+
+
+def test_an_ingress_that_was_never_made_refuses_to_run() -> None:
+    assert native.rtpsend is not None
+    unmade = native.rtpsend.Ingress.__new__(native.rtpsend.Ingress)
+    with pytest.raises(RuntimeError):
+        unmade(Publisher().send(packet()), 1)

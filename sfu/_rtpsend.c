@@ -29,17 +29,25 @@
 protect_function protect = NULL;
 unsigned char packet_buffer[BUFFER_SIZE];
 
+/* The libsrtp function at `address` (an int from pylibsrtp's binding), or NULL with an
+ * exception set. */
+static protect_function
+function_at(PyObject *address, const char *name)
+{
+    void *function = PyLong_AsVoidPtr(address);
+    if (function == NULL && !PyErr_Occurred())
+        PyErr_Format(PyExc_ValueError, "%s's address is NULL", name);
+    return (protect_function)function;
+}
+
 static PyObject *
 use_protect(PyObject *module, PyObject *address)
 {
     (void)module;
-    void *function = PyLong_AsVoidPtr(address);
-    if (function == NULL) {
-        if (!PyErr_Occurred())
-            PyErr_SetString(PyExc_ValueError, "srtp_protect's address is NULL");
+    protect_function function = function_at(address, "srtp_protect");
+    if (function == NULL)
         return NULL;
-    }
-    protect = (protect_function)function;
+    protect = function;
     Py_RETURN_NONE;
 }
 
@@ -47,13 +55,10 @@ static PyObject *
 use_unprotect(PyObject *module, PyObject *address)
 {
     (void)module;
-    void *function = PyLong_AsVoidPtr(address);
-    if (function == NULL) {
-        if (!PyErr_Occurred())
-            PyErr_SetString(PyExc_ValueError, "srtp_unprotect's address is NULL");
+    protect_function function = function_at(address, "srtp_unprotect");
+    if (function == NULL)
         return NULL;
-    }
-    unprotect = (protect_function)function;
+    unprotect = function;
     Py_RETURN_NONE;
 }
 

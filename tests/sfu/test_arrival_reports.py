@@ -54,18 +54,28 @@ def native_path(reporter: ArrivalReporter) -> Callable[[int], None]:
     return arrive
 
 
+Arrive = Callable[[int], None]
+
+
 @pytest.fixture(params=[python_path, native_path], ids=["python", "native"])
-def path(request: pytest.FixtureRequest) -> Callable[[ArrivalReporter], Callable[[int], None]]:
+def path(request: pytest.FixtureRequest) -> Callable[[ArrivalReporter], Arrive]:
     return request.param  # type: ignore[no-any-return]
 
 
-async def test_feedback_goes_out_with_the_first_arrival_once_due(
-    path: Callable[[ArrivalReporter], Callable[[int], None]],
-) -> None:
+def reporting(
+    path: Callable[[ArrivalReporter], Arrive],
+) -> tuple[Reported, ArrivalReporter, Arrive]:
+    """A reporter for the transport-wide extension, what it sends, and how packets arrive."""
     reported = Reported()
     reporter = ArrivalReporter(reported.send)
     reporter.extension_id = TRANSPORT_CC_ID
-    arrive = path(reporter)
+    return reported, reporter, path(reporter)
+
+
+async def test_feedback_goes_out_with_the_first_arrival_once_due(
+    path: Callable[[ArrivalReporter], Arrive],
+) -> None:
+    reported, reporter, arrive = reporting(path)
     arrive(0)  # nothing was ever sent: due at once
     assert reported.feedbacks == [[0]]
     for sequence in range(1, 5):
@@ -79,12 +89,9 @@ async def test_feedback_goes_out_with_the_first_arrival_once_due(
 
 
 async def test_the_last_arrivals_are_reported_by_a_timer_when_packets_stop(
-    path: Callable[[ArrivalReporter], Callable[[int], None]],
+    path: Callable[[ArrivalReporter], Arrive],
 ) -> None:
-    reported = Reported()
-    reporter = ArrivalReporter(reported.send)
-    reporter.extension_id = TRANSPORT_CC_ID
-    arrive = path(reporter)
+    reported, reporter, arrive = reporting(path)
     arrive(0)
     arrive(1)
     arrive(2)
@@ -96,12 +103,9 @@ async def test_the_last_arrivals_are_reported_by_a_timer_when_packets_stop(
 
 
 async def test_nothing_is_sent_after_close(
-    path: Callable[[ArrivalReporter], Callable[[int], None]],
+    path: Callable[[ArrivalReporter], Arrive],
 ) -> None:
-    reported = Reported()
-    reporter = ArrivalReporter(reported.send)
-    reporter.extension_id = TRANSPORT_CC_ID
-    arrive = path(reporter)
+    reported, reporter, arrive = reporting(path)
     arrive(0)
     arrive(1)
     reporter.close()

@@ -196,8 +196,9 @@ pass_on(Ingress *self, PyObject *const *args)
 }
 
 /* ingress(data, component): what aioice's Connection calls for every datagram that is not
- * STUN. RTP is unprotected and handed to `handler`; RTCP, DTLS, and RTP before the keys go
- * to `fallback`. A packet libsrtp refuses is dropped, as aiortc would drop it. */
+ * STUN. RTP is unprotected and handed to its stream's receiver or to `handler`; RTCP, DTLS,
+ * and RTP before the keys go to `fallback`. A packet libsrtp refuses is dropped, as aiortc
+ * would drop it. */
 static PyObject *
 ingress_call(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
@@ -226,7 +227,7 @@ ingress_call(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject 
         Py_RETURN_NONE; /* no valid packet is that large */
     memcpy(plain, bytes, (size_t)size);
     int length = (int)size;
-    if (unprotect(self->srtp, plain, &length) != 0) {
+    if (unprotect(self->srtp, plain, &length) != 0 || length < 12) {
         self->rejected++; /* not authentic, or a replay (RFC 3711 3.3) */
         Py_RETURN_NONE;
     }

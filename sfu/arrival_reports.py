@@ -90,6 +90,8 @@ class ArrivalReporter:
 
     def close(self) -> None:
         self._closed = True
+        if self._ingress is not None:
+            self._ingress.transport_cc_id = 0  # nothing more to note
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None

@@ -44,10 +44,10 @@ rtpsend = _load()
 def describe() -> str:
     """One line for the server's start-up log."""
     if rtpsend is not None:
-        return "RTP send path: native (sfu/_rtpsend.c)"
+        return "RTP path: native, in and out (sfu/_rtpsend.c and its parts)"
     if os.environ.get("KAMAR_NATIVE", "1") == "0":
-        return "RTP send path: Python (KAMAR_NATIVE=0)"
+        return "RTP path: Python (KAMAR_NATIVE=0)"
     return (
-        "RTP send path: Python, the native one was not built (needs a C compiler and Python's "
+        "RTP path: Python, the native one was not built (needs a C compiler and Python's "
         "headers when installing); forwarding costs more CPU per packet"
     )

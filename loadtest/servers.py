@@ -129,12 +129,31 @@ async def _wait_for_health(
 
 
 def process_cpu_seconds(pid: int | None) -> tuple[float, float] | None:
-    """(user, system) CPU seconds of process `pid` so far (proc(5) stat fields 14 and 15)."""
+    """(user, system) CPU seconds of process `pid` so far, all its threads.
+
+    /proc's stat fields 14 and 15 count 10 ms ticks: over 20 s at ten subscribers (1,270
+    packets a second) one tick is 0.4 µs per packet, as much as the differences worth
+    measuring. The process's CPU clock (clock_getcpuclockid(3); Python has no call for it,
+    but Linux numbers that clock from the pid, see `_process_cpu_clock`) counts nanoseconds;
+    it gives the total, and the ticks only split it into user and system time."""
     if pid is None:
         return None
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     tick = os.sysconf("SC_CLK_TCK")
-    return int(fields[11]) / tick, int(fields[12]) / tick
+    user, system = int(fields[11]) / tick, int(fields[12]) / tick
+    try:
+        total = time.clock_gettime(_process_cpu_clock(pid))
+    except OSError:  # not Linux's numbering, or the process just ended: ticks it is
+        return user, system
+    if user + system <= 0:
+        return total, 0.0
+    return total * user / (user + system), total * system / (user + system)
+
+
+def _process_cpu_clock(pid: int) -> int:
+    """The clock id of a process's CPU time on Linux: MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)
+    of the kernel's posix-timers.h, what glibc's clock_getcpuclockid returns."""
+    return ((~pid) << 3) | 2
 
 
 def _rss_mb(pid: int | None) -> float | None:

@@ -24,9 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from loadtest import chat as chat_scenario
-from loadtest import townhall_cli
-from loadtest.chat_stats import ChatResult
+from loadtest import chat_cli, townhall_cli
 from loadtest.forward_bench import run_forward
 from loadtest.netns import reexec_in_private_netns
 from loadtest.plot import plot_sweep
@@ -34,7 +32,6 @@ from loadtest.relay_floor import measure as measure_floor
 from loadtest.sfu import SfuResult, SfuScenario, run_sfu
 from loadtest.target import (
     add_target_options,
-    bounded,
     count_list,
     target_server,
     write_results,
@@ -84,117 +81,6 @@ def _pace(text: str) -> float:
     return value
 
 
-_client_counts = count_list(chat_scenario.MAX_CLIENTS, "500,2000")
-
-
-def _add_chat_parser(scenarios: Any) -> None:
-    chat = scenarios.add_parser(
-        "chat", help="chat fan-out: N feed websockets in one room, messages posted over HTTP"
-    )
-    chat.add_argument(
-        "--clients",
-        type=_client_counts,
-        default=[100],
-        help="websocket clients N, or a comma list for a sweep (default 100)",
-    )
-    chat.add_argument(
-        "--rate",
-        type=bounded(float, 0.1, chat_scenario.MAX_RATE),
-        default=5.0,
-        help="messages posted per second, all senders together (default 5)",
-    )
-    chat.add_argument(
-        "--duration", type=_duration, default=20.0, help="seconds of sending (default 20)"
-    )
-    chat.add_argument(
-        "--senders",
-        type=bounded(int, 1, chat_scenario.MAX_SENDERS),
-        default=1,
-        help="accounts taking turns to post (default 1)",
-    )
-    chat.add_argument(
-        "--accounts",
-        type=bounded(int, 1, chat_scenario.MAX_ACCOUNTS),
-        default=chat_scenario.MAX_ACCOUNTS,
-        help="accounts registered; the sockets are spread over them (default and most "
-        f"{chat_scenario.MAX_ACCOUNTS}: each costs the server an argon2 hash)",
-    )
-    chat.add_argument(
-        "--workers",
-        type=bounded(int, 1, chat_scenario.MAX_WORKERS),
-        default=1,
-        help="processes holding the clients (default 1: this one; 2 when one process cannot "
-        "keep up, see the load generator's CPU in the summary)",
-    )
-    chat.add_argument("--json", type=Path, help="write the results to this file")
-    add_target_options(chat)
-    chat.add_argument(
-        "--profile",
-        type=Path,
-        help="record the server with py-spy while sending (SVG flame graph; speedscope JSON "
-        "for .json, collapsed stacks for .txt; with a sweep, the last run's profile is kept)",
-    )
-
-
-def _chat(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    external = target_server(args, parser)
-
-    import uvloop
-
-    results: list[ChatResult] = []
-    for count in args.clients:
-        scenario = chat_scenario.ChatScenario(
-            clients=count,
-            rate=args.rate,
-            duration=args.duration,
-            senders=args.senders,
-            accounts=args.accounts,
-            workers=args.workers,
-            profile=args.profile,
-        )
-        print(
-            f"chat scenario: {count} clients over {scenario.account_count} accounts, "
-            f"{args.rate:g} messages/s for {args.duration:g} s, {args.workers} client process(es)",
-            flush=True,
-        )
-        result = uvloop.run(chat_scenario.run_chat(scenario, _progress, external))
-        print()
-        results.append(result)
-        _chat_summary(result)
-    if args.json:
-        write_results(args.json, results)
-    return 0
-
-
-def _chat_summary(result: ChatResult) -> None:
-    def pair(a: object, b: object) -> str:
-        return f"{a} / {b}"
-
-    rows = [
-        ("clients (accounts, client processes)", f"{result.clients} "
-         f"({result.accounts}, {result.workers})"),
-        ("messages posted/s (failed posts)", f"{result.messages_per_s} ({result.post_errors})"),
-        ("deliveries/s", result.deliveries_per_s),
-        ("delivered ratio (missing)", f"{result.delivered_ratio} ({result.missing})"),
-        ("duplicates / sockets dropped", pair(result.duplicates, result.dropped_sockets)),
-        ("delivery p50 / p99 / max (ms)", f"{result.delivery_ms_p50} / "
-         f"{result.delivery_ms_p99} / {result.delivery_ms_max}"),
-        ("post answered p50 / p99 (ms)", pair(result.ack_ms_p50, result.ack_ms_p99)),
-        ("connect + auth p50 / p99 (ms)", pair(result.connect_ms_p50, result.connect_ms_p99)),
-        ("server CPU (% of one core)", result.server_cpu_percent),
-        ("server CPU per delivery (us)", result.server_cpu_us_per_delivery),
-        ("server RSS (MB)", result.rss_mb),
-        ("server RSS per socket (KB)", result.rss_kb_per_socket),
-        ("load generator CPU all / busiest (%)", pair(result.loadgen_cpu_percent,
-         result.loadgen_busiest_percent)),
-        ("waiting for a core: server / loadgen (%)", pair(result.server_cpu_wait_percent,
-         result.loadgen_cpu_wait_percent)),
-    ]  # fmt: skip
-    for name, value in rows:
-        shown = "n/a (needs --pid)" if value is None else value
-        print(f"  {name:<41} {shown}")
-
-
 def _floor(args: argparse.Namespace) -> int:
     reexec_in_private_netns()
     for receivers in args.receivers:
@@ -230,6 +116,23 @@ def _forward(args: argparse.Namespace) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m loadtest", description=__doc__)
     scenarios = parser.add_subparsers(required=True, dest="scenario")
+    _add_sfu_parser(scenarios)
+    _add_bench_parsers(scenarios)
+    chat_cli.add_parser(scenarios)
+    townhall_cli.add_parser(scenarios)
+    args = parser.parse_args()
+    if args.scenario == "forward":
+        return _forward(args)
+    if args.scenario == "floor":
+        return _floor(args)
+    if args.scenario == "chat":
+        return chat_cli.run(args, parser, _progress)
+    if args.scenario == "townhall":
+        return townhall_cli.run(args, parser, _progress)
+    return _sfu(args, parser)
+
+
+def _add_sfu_parser(scenarios: Any) -> None:
     sfu = scenarios.add_parser("sfu", help="1 VP8 publisher to N counting subscribers")
     sfu.add_argument(
         "--subscribers",
@@ -286,16 +189,6 @@ def main() -> int:
     )
     sfu.add_argument("--json", type=Path, help="write the results to this file")
     add_target_options(sfu)
-    forward = scenarios.add_parser(
-        "forward", help="micro-benchmark of the per-packet path, no network or event loop"
-    )
-    forward.add_argument("--consumers", type=_subscriber_counts, default=[80])
-    forward.add_argument(
-        "--packets", type=int, default=5000, help="incoming packets (default 5000)"
-    )
-    forward.add_argument(
-        "--socket", action="store_true", help="really sendto() on a loopback UDP socket"
-    )
     sfu.add_argument(
         "--plot",
         type=_png,
@@ -308,6 +201,20 @@ def main() -> int:
         help="record the server with py-spy while measuring (SVG flame graph; speedscope JSON "
         "for .json, collapsed stacks for .txt; with a sweep, the last run's profile is kept)",
     )
+
+
+def _add_bench_parsers(scenarios: Any) -> None:
+    """`forward` and `floor`: the per-packet path alone, and a bare relay's floor."""
+    forward = scenarios.add_parser(
+        "forward", help="micro-benchmark of the per-packet path, no network or event loop"
+    )
+    forward.add_argument("--consumers", type=_subscriber_counts, default=[80])
+    forward.add_argument(
+        "--packets", type=int, default=5000, help="incoming packets (default 5000)"
+    )
+    forward.add_argument(
+        "--socket", action="store_true", help="really sendto() on a loopback UDP socket"
+    )
     floor = scenarios.add_parser(
         "floor", help="a bare relay's CPU per forwarded packet here: the floor under `sfu`"
     )
@@ -315,17 +222,9 @@ def main() -> int:
     floor.add_argument(
         "--duration", type=_duration, default=10.0, help="seconds measured per run (default 10)"
     )
-    _add_chat_parser(scenarios)
-    townhall_cli.add_parser(scenarios)
-    args = parser.parse_args()
-    if args.scenario == "forward":
-        return _forward(args)
-    if args.scenario == "floor":
-        return _floor(args)
-    if args.scenario == "chat":
-        return _chat(args, parser)
-    if args.scenario == "townhall":
-        return townhall_cli.run(args, parser, _progress)
+
+
+def _sfu(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.plot and importlib.util.find_spec("matplotlib") is None:
         parser.error("--plot needs matplotlib: .venv/bin/pip install -e '.[bench]'")
     external = target_server(args, parser)

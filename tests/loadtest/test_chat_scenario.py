@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from loadtest import chat, chat_clients, chat_stats
-from loadtest.__main__ import _client_counts
+from loadtest.chat_cli import client_counts
 from rooms.bus import Bus
 
 
@@ -285,7 +285,7 @@ def test_accounts_never_outnumber_sockets_nor_senders_the_accounts() -> None:
 @pytest.mark.parametrize("text", ["0", "5001", "10,x", ""])
 def test_the_command_line_refuses_client_counts_out_of_bounds(text: str) -> None:
     with pytest.raises(argparse.ArgumentTypeError):
-        _client_counts(text)
+        client_counts(text)
 
 
 @pytest.mark.webrtc  # starts a server: only inside the loopback-only namespace

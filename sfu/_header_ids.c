@@ -24,20 +24,18 @@ rewrite_extension_ids(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_ValueError, "id_map must map every one-byte id (16 bytes or more)");
         return NULL;
     }
-    if (size < 1 || !(buf[0] & 0x10))
+    unsigned int profile;
+    Py_ssize_t at, end;
+    switch (extension_elements(buf, size, &profile, &at, &end)) {
+    case EXTENSION_NONE:
         Py_RETURN_NONE; /* no X bit: no extensions (RFC 3550 5.3.1) */
-    Py_ssize_t at = 12 + 4 * (buf[0] & 0x0F);
-    if (size < at + 4) {
+    case EXTENSION_TRUNCATED:
         PyErr_SetString(PyExc_ValueError, "RTP header extension truncated");
         return NULL;
-    }
-    unsigned int profile = ((unsigned int)buf[at] << 8) | buf[at + 1];
-    Py_ssize_t end = at + 4 + 4 * (((Py_ssize_t)buf[at + 2] << 8) | buf[at + 3]);
-    if (end > size) {
+    case EXTENSION_TOO_LONG:
         PyErr_SetString(PyExc_ValueError, "RTP header extension longer than the packet");
         return NULL;
     }
-    at += 4;
     if (profile == 0xBEDE) { /* one-byte elements, RFC 8285 4.2 */
         while (at < end) {
             unsigned int byte = buf[at];

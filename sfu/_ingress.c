@@ -63,15 +63,11 @@ ingress_ready(void)
 static int
 transport_sequence(const unsigned char *packet, int length, int id)
 {
-    if (!(packet[0] & 0x10))
-        return -1; /* no X bit: no extensions */
-    int at = 12 + 4 * (packet[0] & 0x0F);
-    if (length < at + 4 || packet[at] != 0xBE || packet[at + 1] != 0xDE)
+    unsigned int profile;
+    Py_ssize_t at, end;
+    if (extension_elements(packet, length, &profile, &at, &end) != EXTENSION_FOUND ||
+        profile != 0xBEDE)
         return -1;
-    int end = at + 4 + 4 * ((packet[at + 2] << 8) | packet[at + 3]);
-    if (end > length)
-        return -1;
-    at += 4;
     while (at < end) {
         int byte = packet[at];
         if (byte == 0) { /* padding */

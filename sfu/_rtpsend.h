@@ -60,6 +60,28 @@ protect_and_send_buffer(void *session, int length, int fd, PyObject *address)
     return (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) ? CONGESTED : FAILED;
 }
 
+/* Where an RTP packet's header extension elements lie (RFC 3550 5.3.1): EXTENSION_FOUND with
+ * the profile and the elements' [start, end), EXTENSION_NONE without the X bit, or one of the
+ * two faults. The walk over the elements (RFC 8285) is the caller's. */
+enum { EXTENSION_FOUND, EXTENSION_NONE, EXTENSION_TRUNCATED, EXTENSION_TOO_LONG };
+
+static inline int
+extension_elements(const unsigned char *packet, Py_ssize_t length, unsigned int *profile,
+                   Py_ssize_t *start, Py_ssize_t *end)
+{
+    if (length < 1 || !(packet[0] & 0x10))
+        return EXTENSION_NONE;
+    Py_ssize_t at = 12 + 4 * (packet[0] & 0x0F);
+    if (length < at + 4)
+        return EXTENSION_TRUNCATED;
+    *profile = ((unsigned int)packet[at] << 8) | packet[at + 1];
+    *end = at + 4 + 4 * (((Py_ssize_t)packet[at + 2] << 8) | packet[at + 3]);
+    if (*end > length)
+        return EXTENSION_TOO_LONG;
+    *start = at + 4;
+    return EXTENSION_FOUND;
+}
+
 extern PyTypeObject RouteType;
 /* Called once by the module's init: the key of RTP's component in aioice's `_nominated`. */
 int routes_ready(void);

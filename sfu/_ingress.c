@@ -120,20 +120,19 @@ follow_session(Ingress *self)
     return 0;
 }
 
+/* `now`: the packet's arrival on the clock of Python's time.monotonic(). */
 static void
-note_arrival(Ingress *self, const unsigned char *packet, int length)
+note_arrival(Ingress *self, const unsigned char *packet, int length, unsigned int ssrc,
+             const struct timespec *now)
 {
     int sequence = transport_sequence(packet, length, self->transport_cc_id);
     if (sequence < 0)
         return;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now); /* the clock of Python's time.monotonic() */
     self->sequences[self->held] = (unsigned short)sequence;
-    self->arrival_us[self->held] = (long long)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+    self->arrival_us[self->held] = (long long)now->tv_sec * 1000000 + now->tv_nsec / 1000;
     self->held++;
-    self->media_ssrc = ((unsigned int)packet[8] << 24) | ((unsigned int)packet[9] << 16) |
-                       ((unsigned int)packet[10] << 8) | packet[11];
-    double seconds = (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
+    self->media_ssrc = ssrc;
+    double seconds = (double)now->tv_sec + (double)now->tv_nsec * 1e-9;
     if (seconds < self->call_at && self->held < ARRIVALS_HELD)
         return;
     PyObject *result = PyObject_CallNoArgs(self->on_arrivals);
@@ -148,13 +147,10 @@ note_arrival(Ingress *self, const unsigned char *packet, int length)
 /* Hand the plain packet on: to its stream's receiver if one is registered, with its arrival
  * in seconds of time.monotonic(), else to `handler`. */
 static int
-hand_on(Ingress *self, PyObject *packet)
+hand_on(Ingress *self, PyObject *packet, unsigned int ssrc, const struct timespec *now)
 {
     PyObject *receive = NULL;
     if (PyDict_GET_SIZE(self->receivers) > 0) {
-        const unsigned char *header = (const unsigned char *)PyBytes_AS_STRING(packet);
-        unsigned long ssrc = ((unsigned long)header[8] << 24) | ((unsigned long)header[9] << 16) |
-                             ((unsigned long)header[10] << 8) | header[11];
         PyObject *key = PyLong_FromUnsignedLong(ssrc);
         if (key == NULL)
             return -1;
@@ -165,9 +161,7 @@ hand_on(Ingress *self, PyObject *packet)
     }
     PyObject *result;
     if (receive != NULL) {
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        PyObject *arrival = PyFloat_FromDouble((double)now.tv_sec + (double)now.tv_nsec * 1e-9);
+        PyObject *arrival = PyFloat_FromDouble((double)now->tv_sec + (double)now->tv_nsec * 1e-9);
         if (arrival == NULL)
             return -1;
         Py_INCREF(receive); /* the dict may change while it runs */
@@ -227,14 +221,18 @@ ingress_call(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject 
         self->rejected++; /* not authentic, or a replay (RFC 3711 3.3) */
         Py_RETURN_NONE;
     }
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now); /* the clock of Python's time.monotonic() */
+    unsigned int ssrc = ((unsigned int)plain[8] << 24) | ((unsigned int)plain[9] << 16) |
+                        ((unsigned int)plain[10] << 8) | plain[11];
     if (self->transport_cc_id)
-        note_arrival(self, plain, length);
+        note_arrival(self, plain, length, ssrc, &now);
     /* `plain` still holds this packet: on_arrivals only sends, and the event loop runs one
      * socket callback at a time, so no other Ingress ran meanwhile. */
     PyObject *packet = PyBytes_FromStringAndSize((const char *)plain, length);
     if (packet == NULL)
         return NULL;
-    int handed = hand_on(self, packet);
+    int handed = hand_on(self, packet, ssrc, &now);
     Py_DECREF(packet);
     if (handed < 0)
         return NULL;

@@ -41,10 +41,7 @@ def python_path(reporter: ArrivalReporter) -> Callable[[int], None]:
 def native_path(reporter: ArrivalReporter) -> Callable[[int], None]:
     if native.rtpsend is None:
         pytest.skip("needs sfu/_rtpsend.c")
-    ingress = Ingress()
-    ingress.native = type(ingress.native)(
-        ingress.dtls, ingress.handled.append, ingress._pass, ingress._resolve, reporter.on_noted
-    )
+    ingress = Ingress(reporter.on_noted)
     reporter.use_ingress(ingress.native)
     publisher = Publisher()
 
@@ -120,23 +117,13 @@ async def test_the_native_ingress_calls_python_twice_per_feedback_not_per_packet
     reported = Reported()
     reporter = ArrivalReporter(reported.send)
     reporter.extension_id = TRANSPORT_CC_ID
-    calls = 0
-
-    def on_noted() -> None:
-        nonlocal calls
-        calls += 1
-        reporter.on_noted()
-
-    ingress = Ingress()
-    ingress.native = type(ingress.native)(
-        ingress.dtls, ingress.handled.append, ingress._pass, ingress._resolve, on_noted
-    )
+    ingress = Ingress(reporter.on_noted)
     reporter.use_ingress(ingress.native)
     publisher = Publisher()
     for sequence in range(50):
         ingress.native(publisher.send(numbered(sequence, sequence + 1)), 1)
     # The first sends, the second arms the timer; the other 48 wait in C.
-    assert calls == 2 and reported.feedbacks == [[0]] and ingress.native.held == 48
+    assert ingress.calls == 2 and reported.feedbacks == [[0]] and ingress.native.held == 48
     await eventually(lambda: len(reported.feedbacks) == 2, timeout=2, what="the timer's report")
     assert reported.feedbacks == [[0], list(range(1, 50))]
     reporter.close()

@@ -33,6 +33,7 @@ from loadtest.sfu import SfuResult, SfuScenario, run_sfu
 from loadtest.target import (
     add_target_options,
     count_list,
+    print_summary,
     target_server,
     write_results,
 )
@@ -311,9 +312,7 @@ def _summary(result: SfuResult) -> None:
     if result.floor_us_per_packet is not None:
         rows.append(("bare relay per forwarded packet (us)", result.floor_us_per_packet))
         rows.append(("  SFU above the bare relay (us)", result.above_floor_us_per_packet))
-    for name, value in rows:
-        shown = "n/a (needs --pid)" if value is None else value
-        print(f"  {name:<38} {shown}")
+    print_summary(rows, 38)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,14 @@ from typing import Any
 
 from loadtest import chat as chat_scenario
 from loadtest.chat_stats import ChatResult
-from loadtest.target import add_target_options, bounded, count_list, target_server, write_results
+from loadtest.target import (
+    add_target_options,
+    bounded,
+    count_list,
+    print_summary,
+    target_server,
+    write_results,
+)
 
 MAX_DURATION = 600.0
 
@@ -125,6 +132,4 @@ def _summary(result: ChatResult) -> None:
         ("waiting for a core: server / loadgen (%)", pair(result.server_cpu_wait_percent,
          result.loadgen_cpu_wait_percent)),
     ]  # fmt: skip
-    for name, value in rows:
-        shown = "n/a (needs --pid)" if value is None else value
-        print(f"  {name:<41} {shown}")
+    print_summary(rows, 41)

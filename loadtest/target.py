@@ -1,6 +1,6 @@
 """Command-line pieces every scenario shares: which server it measures (one it starts itself
 inside a private network namespace, the default, or one already running on this machine:
---url, --server-data, --pid), bounded numbers and sweeps, and the --json file."""
+--url, --server-data, --pid), bounded numbers and sweeps, the summary, and the --json file."""
 
 from __future__ import annotations
 
@@ -88,3 +88,11 @@ def write_results(path: Path, results: Sequence[Reportable]) -> None:
     data = [result.as_dict() for result in results]
     path.write_text(json.dumps(data[0] if len(data) == 1 else data, indent=2) + "\n")
     print(f"wrote {path}")
+
+
+def print_summary(rows: Sequence[tuple[str, object]], width: int) -> None:
+    """The end-of-run summary, a figure a line; None is a server figure the tool could not
+    read (a server given by --url without --pid)."""
+    for name, value in rows:
+        shown = "n/a (needs --pid)" if value is None else value
+        print(f"  {name:<{width}} {shown}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import subprocess
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestServer
+from hypothesis import HealthCheck, settings
 
 from loadtest.client import SyntheticParticipant
 from rooms import grants
@@ -22,6 +24,24 @@ from signalling.ws import SERVICES_KEY
 from tests.rooms.conftest import CHEAP_HASHER
 
 pytest_plugins = ["tests.databases", "tests.server.api_client"]
+
+# Fuzzing profiles (docs/security.md). "ci": few examples, derandomized, so the suite stays fast
+# and a run is repeatable; "long" (scripts/fuzz): many random examples, for hunting.
+settings.register_profile(
+    "ci",
+    max_examples=150,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.register_profile(
+    "long",
+    max_examples=20_000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.load_profile(os.environ.get("KAMAR_FUZZ_PROFILE", "ci"))
 
 
 def only_loopback_here() -> bool:

@@ -46,6 +46,7 @@ def build_app(config: Config, password_hasher: PasswordHasher | None = None) -> 
         ),
         clock=time.time,
         ice_servers=list(config.ice_servers),
+        turn=config.turn,
         max_participants=config.max_participants,
     )
     app = web.Application(client_max_size=MAX_API_BODY)

@@ -67,6 +67,25 @@ def _parser() -> argparse.ArgumentParser:
         help="STUN/TURN server URL for clients and the SFU; repeatable (default: none)",
     )
     serve.add_argument(
+        "--turn-url",
+        dest="turn_urls",
+        action="append",
+        metavar="URL",
+        help="TURN URL handed to clients with time-limited credentials (turn:, turns:); "
+        "repeatable; needs --turn-secret",
+    )
+    serve.add_argument(
+        "--turn-secret",
+        metavar="SECRET",
+        help="secret shared with the TURN server (coturn's static-auth-secret)",
+    )
+    serve.add_argument(
+        "--turn-ttl",
+        type=int,
+        metavar="SECONDS",
+        help="how long each TURN credential lasts (default: 43200, 12 hours)",
+    )
+    serve.add_argument(
         "--tls-cert", type=Path, help="PEM certificate (HTTPS, needed off localhost)"
     )
     serve.add_argument("--tls-key", type=Path, help="PEM private key for --tls-cert")

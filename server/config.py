@@ -12,6 +12,11 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from signalling.turn import DEFAULT_TTL as DEFAULT_TURN_TTL
+from signalling.turn import MAX_TTL as MAX_TURN_TTL
+from signalling.turn import MIN_TTL as MIN_TURN_TTL
+from signalling.turn import TurnSettings
+
 DEFAULT_DATA_DIR = Path("kamar-data")
 SECRET_FILE = "secret.key"
 CONFIG_FILE = "kamar.toml"
@@ -31,6 +36,11 @@ class Config:
     # "PUBLIC" (every host candidate) or "LOCAL=PUBLIC": addresses advertised behind 1:1 NAT.
     announce: tuple[str, ...] = ()
     ice_servers: tuple[str, ...] = ()  # STUN/TURN URLs handed to clients and used by the SFU
+    # TURN with time-limited credentials (signalling/turn.py): the secret shared with the TURN
+    # server (coturn's static-auth-secret), its URLs, and how long each credential lasts.
+    turn_secret: str = ""
+    turn_urls: tuple[str, ...] = ()
+    turn_ttl: int = DEFAULT_TURN_TTL
     tls_cert: Path | None = None
     tls_key: Path | None = None
     dev_tokens: bool = False  # the lobby may mint tokens for anyone: development only
@@ -70,13 +80,19 @@ class Config:
                 mapping["*"] = _address(local, "announce")
         return mapping
 
+    @property
+    def turn(self) -> TurnSettings | None:
+        if not self.turn_urls:
+            return None
+        return TurnSettings(self.turn_secret, self.turn_urls, self.turn_ttl)
+
 
 MIN_VIDEO_KBPS, MAX_VIDEO_KBPS = 100, 20_000
 _ENV_PREFIX = "KAMAR_"
-_LIST_FIELDS = {"ice_hosts", "announce", "ice_servers"}
+_LIST_FIELDS = {"ice_hosts", "announce", "ice_servers", "turn_urls"}
 _PATH_FIELDS = {"data_dir", "tls_cert", "tls_key"}
 _BOOL_FIELDS = {"dev_tokens"}
-_INT_FIELDS = {"port", "max_video_kbps", "max_participants"}
+_INT_FIELDS = {"port", "max_video_kbps", "max_participants", "turn_ttl"}
 _NAMES = {f.name for f in fields(Config)} - {"extra"}
 
 
@@ -179,6 +195,7 @@ def validate(config: Config) -> Config:
     for url in config.ice_servers:
         if not url.startswith(("stun:", "turn:", "turns:")):
             raise ConfigError(f"ice server {url!r} must start with stun:, turn: or turns:")
+    _validate_turn(config)
     if config.database_url and not config.database_url.startswith(
         ("sqlite:", "postgresql:", "postgresql+asyncpg:", "postgres:")
     ):
@@ -186,6 +203,18 @@ def validate(config: Config) -> Config:
     if config.log_level.lower() not in ("debug", "info", "warning", "error"):
         raise ConfigError("log_level must be debug, info, warning or error")
     return config
+
+
+def _validate_turn(config: Config) -> None:
+    for url in config.turn_urls:
+        if not url.startswith(("turn:", "turns:")):
+            raise ConfigError(f"turn url {url!r} must start with turn: or turns:")
+    if config.turn_urls and len(config.turn_secret) < 16:
+        raise ConfigError("turn_urls need a turn_secret of at least 16 characters")
+    if config.turn_secret and not config.turn_urls:
+        raise ConfigError("turn_secret is set but no turn_url is")
+    if not MIN_TURN_TTL <= config.turn_ttl <= MAX_TURN_TTL:
+        raise ConfigError(f"turn_ttl must be {MIN_TURN_TTL}-{MAX_TURN_TTL} seconds")
 
 
 def load_secret(data_dir: Path) -> str:

@@ -42,6 +42,7 @@ from signalling.messages import (
     type_name,
 )
 from signalling.townhall import StageControl, stage_snapshot
+from signalling.turn import TurnSettings, ice_servers
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class Services:
     peer_settings: PeerSettings
     clock: Callable[[], float]
     ice_servers: list[str] = field(default_factory=list)
+    turn: TurnSettings | None = None
     # The most participants this process serves at once; 0: no limit but the machine's.
     max_participants: int = 0
     # Sessions whose socket is open or whose media is still closing: shutdown waits for them.
@@ -211,7 +213,9 @@ class Session:
                 "room": room.name,
                 "participant": participant.public(),
                 "participants": room.others(participant.id),
-                "ice_servers": [{"urls": [url]} for url in self._services.ice_servers],
+                "ice_servers": ice_servers(
+                    self._services.ice_servers, self._services.turn, participant.id, self.clock()
+                ),
                 "max_message_bytes": MAX_MESSAGE_BYTES,
                 "stage": stage_snapshot(room, participant),
             }

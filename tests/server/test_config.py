@@ -225,3 +225,33 @@ def test_the_participant_limit_defaults_to_none_and_refuses_negative_values(
     assert load_in(tmp_path, {"KAMAR_MAX_PARTICIPANTS": "300"}).max_participants == 300
     with pytest.raises(ConfigError, match="max_participants"):
         load_in(tmp_path, max_participants=-1)
+
+
+def test_turn_settings_come_from_the_environment_and_make_turn_settings(tmp_path: Path) -> None:
+    env = {
+        "KAMAR_TURN_SECRET": "s" * 32,
+        "KAMAR_TURN_URLS": "turn:turn.example:3478, turns:turn.example:443?transport=tcp",
+        "KAMAR_TURN_TTL": "3600",
+    }
+    turn = load_in(tmp_path, env).turn
+    assert turn is not None
+    assert turn.urls == ("turn:turn.example:3478", "turns:turn.example:443?transport=tcp")
+    assert (turn.secret, turn.ttl) == ("s" * 32, 3600)
+    assert load_in(tmp_path).turn is None
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        ({"turn_urls": ["turn:t.example"]}, "need a turn_secret of at least 16"),
+        ({"turn_urls": ["turn:t.example"], "turn_secret": "short"}, "at least 16"),
+        ({"turn_secret": "s" * 20}, "no turn_url"),
+        ({"turn_urls": ["stun:t.example"], "turn_secret": "s" * 20}, "must start with turn:"),
+        ({"turn_urls": ["turn:t.example"], "turn_secret": "s" * 20, "turn_ttl": 10}, "turn_ttl"),
+    ],
+)
+def test_incomplete_or_wrong_turn_settings_are_refused(
+    tmp_path: Path, flags: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_in(tmp_path, **flags)

@@ -250,6 +250,9 @@ export class KamarClient extends EventTarget {
     this.publisher.closeCamera();
     if (this.subscribePc) this.subscribePc.close();
     this.subscribePc = null;
+    // A step under way on the closed connection may never settle (the WebRTC spec leaves its
+    // promise pending): the next connection's offers must not queue behind it.
+    this._offers = Promise.resolve();
     this.tracks = {};
     this.publisher.endScreenShare(null); // a share ends with its connection: sharing again is a choice
   }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sfu import consent_freshness
 from sfu.consent import binding_response
 
 
@@ -24,14 +25,16 @@ def media_before_stun(dtls_transport: Any) -> None:
     RFC 7983 section 7: a first byte of 128..191 is RTP or RTCP, never STUN (0..3); those now
     skip the parser. A STUN Binding request from the selected pair's remote address is a
     consent check (RFC 7675), answered by sfu/consent.py when it is a plain one; everything
-    else still goes to aioice. Call this once ICE has gathered (the sockets exist then);
-    calling it again changes nothing.
+    else still goes to aioice. Consent checks of our own, with retransmissions, replace
+    aioice's (sfu/consent_freshness.py). Call this once ICE has connected; calling it again
+    changes nothing.
     """
     connection = dtls_transport.transport._connection
     for protocol in connection._protocols:
         if "datagram_received" in vars(protocol):
             continue  # done already
         _demultiplex(protocol, connection)
+    consent_freshness.take_over(connection)
 
 
 def _demultiplex(protocol: Any, connection: Any) -> None:

@@ -24,6 +24,9 @@ tests/sfu/test_aiortc_contract.py:
                                       aiortc's per-sender RTCP loop, replaced (the SFU sends
                                       the sender reports of forwarded streams itself)
   aioice.ice.get_host_addresses       which addresses ICE gathers on (loopback included)
+  aioice Connection._query_consent_task, query_consent, build_request, remote_password
+                                      consent freshness checks of our own, with
+                                      retransmissions (sfu/consent_freshness.py)
   aioice Connection._protocols, StunProtocol.datagram_received, local_candidate, _closing,
   local_username, local_password, remote_username, ice_controlling
                                       media past aioice's STUN parser and consent checks
@@ -42,6 +45,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aioice.ice
+import aioice.stun
 from aiortc import (
     MediaStreamTrack,
     RTCBundlePolicy,
@@ -72,6 +76,8 @@ from sfu.reception import ReportBlock
 
 log = logging.getLogger(__name__)
 
+# A STUN transaction that timed out or got an error answer (sfu/consent_freshness.py).
+StunTransactionError = aioice.stun.TransactionError
 CODEC_OF_KIND = {AUDIO: "opus", VIDEO: "vp8"}
 MID_URI = "urn:ietf:params:rtp-hdrext:sdes:mid"
 AUDIO_LEVEL_URI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"  # RFC 6464

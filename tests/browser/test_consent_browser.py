@@ -1,7 +1,7 @@
 """ICE consent with a real Chromium: the checks it sends on both of its connections keep being
 answered (the SFU answers plain consent checks itself, sfu/consent.py), and the SFU's own checks
-reach Chromium. A wrong answer would show as requests sent without responses, and Chromium
-would drop the connection 30 s later (RFC 7675)."""
+reach Chromium and are answered (sfu/consent_freshness.py). A wrong answer would show as requests
+sent without responses, and Chromium would drop the connection 30 s later (RFC 7675)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page
 
+from sfu import consent_freshness
 from tests.browser.test_three_browsers import open_room, participant_id, stats
 from tests.conftest import RunningServer, eventually
 
@@ -37,9 +38,19 @@ async def selected_pair(page: Page, which: str) -> dict[str, Any] | None:
 
 
 async def test_chromiums_consent_checks_keep_being_answered_on_both_connections(
-    kamar: RunningServer, chromium: Browser
+    kamar: RunningServer, chromium: Browser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     room = "consent"
+    consents: list[consent_freshness.Consent] = []
+    take_over = consent_freshness.take_over
+
+    def recording_take_over(connection: Any) -> consent_freshness.Consent | None:
+        consent = take_over(connection)
+        if consent is not None and consent not in consents:
+            consents.append(consent)
+        return consent
+
+    monkeypatch.setattr(consent_freshness, "take_over", recording_take_over)
     publisher = await open_room(chromium, kamar, room, "Sari")
     sender = await participant_id(publisher)
     watcher = await open_room(chromium, kamar, room, "Budi", can_publish=False)
@@ -67,7 +78,14 @@ async def test_chromiums_consent_checks_keep_being_answered_on_both_connections(
         assert now["requestsSent"] - now["responsesReceived"] <= (
             before["requestsSent"] - before["responsesReceived"] + 2
         ), (which, before, now)
-    # The SFU's own consent checks (aioice's loop, every 4-6 s per connection) reach Chromium.
+    # The SFU's own consent checks (every 4-6 s per connection) reach Chromium and are answered:
+    # Sari's publish connection and Budi's subscribe connection.
+    assert len(consents) == 2
+    await eventually(
+        lambda: all(consent.responses > 0 for consent in consents),
+        timeout=15,
+        what="answers to the SFU's consent checks",
+    )
     for page, which in pages:
         first_seen = start[which]
         assert first_seen is not None

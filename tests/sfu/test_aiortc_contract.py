@@ -125,3 +125,17 @@ def test_aioice_connections_expose_what_answering_consent_checks_needs() -> None
     source = inspect.getsource(aioice.ice.Connection.request_received)
     assert 'response.attributes["XOR-MAPPED-ADDRESS"] = addr' in source
     assert "response.add_message_integrity(self.local_password.encode(" in source
+
+
+def test_aioice_runs_consent_in_a_task_we_can_replace_and_builds_binding_requests() -> None:
+    # sfu/consent_freshness.py puts its own task where aioice's close() cancels it.
+    assert "self._query_consent_task" in inspect.getsource(aioice.ice.Connection.__init__)
+    close = inspect.getsource(aioice.ice.Connection.close)
+    assert "self._query_consent_task.cancel()" in close
+    connect = inspect.getsource(aioice.ice.Connection.connect)
+    assert "self._query_consent_task = asyncio.create_task(self.query_consent())" in connect
+    params = list(inspect.signature(aioice.ice.Connection.build_request).parameters)
+    assert params == ["self", "pair", "nominate"]
+    request = inspect.signature(aioice.ice.StunProtocol.request).parameters
+    assert {"integrity_key", "retransmissions"} <= set(request)
+    assert aioice.stun.RETRY_RTO == 0.5  # the schedule RETRANSMISSIONS is counted on

@@ -27,6 +27,7 @@ class _Connection:
         self._protocols: list[aioice.ice.StunProtocol] = []
         self._nominated: dict[int, Any] = {}  # no pair selected: every STUN goes to aioice
         self._closing = False
+        self._query_consent_task: Any = None  # not connected: no consent checks yet
 
     def data_received(self, data: bytes, component: int) -> None:
         self.data.append((data, component))

@@ -313,8 +313,8 @@ class SubscriberPeer:
             producer.add_consumer(slot.consumer)
             if self._report_timer is None:
                 self._schedule_reports()
-            if producer.owner in self._paused_video:
-                slot.consumer.pause()
+            # A pause asked for before the media flowed (video only: the sound goes on).
+            slot.apply_pause(self._paused_video)
             if producer.simulcast and self._layer_timer is None:
                 # Starts on the lowest layer (layer=0 above): small key frames, quick to show.
                 self._layer_timer = asyncio.get_running_loop().call_soon(

@@ -38,6 +38,20 @@ async def test_a_paused_video_stops_while_audio_goes_on_and_comes_back_on_resume
         )
 
 
+async def test_a_pause_sent_before_the_media_flows_holds_back_only_the_video(
+    kamar: RunningServer,
+) -> None:
+    # The data saver pauses every video at join, before any consumer exists.
+    async with participants(kamar, "demo", "ani", "budi", receive="count") as (ani, budi):
+        await budi.send({"type": "pause_video", "participant_id": ani.id, "paused": True})
+        await ani.publish([AudioStreamTrack(), VideoStreamTrack()])
+        await eventually(lambda: packets(budi, ani, "audio") > 50, what="audio at budi")
+        assert packets(budi, ani, "video") == 0
+
+        await budi.send({"type": "pause_video", "participant_id": ani.id, "paused": False})
+        await eventually(lambda: packets(budi, ani, "video") > 10, what="video after resuming")
+
+
 @pytest.mark.parametrize(
     ("message", "code"),
     [

@@ -7,13 +7,14 @@ import { pageLanguage, t } from "/static/strings.js";
 import { StagePanel } from "/static/stage.js";
 import { TileBoard } from "/static/tiles.js";
 import { ScreenShare } from "/static/screenshare.js";
+import { dataSaverPreferred, wireDataSaver } from "/static/data_saver.js";
+import { meetingToken, tokenClaims } from "/static/meeting_token.js";
 
 const RECONNECT_DELAYS_MS = [1000, 2000, 4000, 8000, 8000];
 const $ = (id) => document.getElementById(id);
 
 const room = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "");
-let tokenProblem = null; // why no token could be had for a signed-in member, if so
-const token = takeToken() || (await tokenForMember());
+const { token, problem: tokenProblem } = await meetingToken(room);
 const claims = token ? tokenClaims(token) : {};
 // The role the server will give us (docs/protocol.md "Stage"): known before joining, so the
 // audience never opens camera or microphone at all.
@@ -24,6 +25,7 @@ const state = {
   // On for town halls, and from the moment someone in the meeting is audience.
   stageLayout: claims.event_id != null || claims.role === "audience",
   goingOnStage: false,
+  dataSaver: dataSaverPreferred(),
 };
 const board = new TileBoard({ container: $("tiles"), onPlayBlocked: () => { $("sound-banner").hidden = false; } });
 const screenShare = new ScreenShare({
@@ -47,50 +49,8 @@ $("alone").textContent = t.alone;
 $("waiting-text").textContent = t.lobbyWaiting;
 $("locked-badge").textContent = t.lockedBadge;
 $("btn-leave-lobby").textContent = t.leave;
+$("btn-saver").textContent = t.dataSaver;
 renderButtons();
-
-// Keep the token out of the address bar (people share screenshots and links), but survive reloads.
-function takeToken() {
-  const key = `kamar.token.${room}`;
-  const fromUrl = new URLSearchParams(location.search).get("token");
-  if (fromUrl) {
-    sessionStorage.setItem(key, fromUrl);
-    history.replaceState(null, "", location.pathname);
-    return fromUrl;
-  }
-  return sessionStorage.getItem(key);
-}
-
-// A meeting link shared without a token (/r/kamar-3, /r/kamar-3-e7): a member signed in to
-// the community app on this device gets a token from their membership (docs/api.md).
-async function tokenForMember() {
-  const session = localStorage.getItem("kamar.session");
-  const match = /^kamar-(\d+)(?:-e(\d+))?$/.exec(room);
-  if (!session || !match) return null;
-  const path = match[2] ? `/api/events/${match[2]}/meeting` : `/api/rooms/${match[1]}/meeting`;
-  try {
-    const response = await fetch(path, { method: "POST", headers: { Authorization: `Bearer ${session}` } });
-    const body = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      tokenProblem = (body.error && body.error.message) || null;
-      return null;
-    }
-    sessionStorage.setItem(`kamar.token.${room}`, body.token);
-    return body.token;
-  } catch (error) {
-    tokenProblem = error.message;
-    return null;
-  }
-}
-
-function tokenClaims(jwt) {
-  try {
-    const part = jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-    return JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), "=")));
-  } catch {
-    return {};
-  }
-}
 
 function setStatus(text) {
   $("status").textContent = text;
@@ -133,6 +93,8 @@ function renderButtons() {
   hand.disabled = state.phase !== "joined";
   hand.textContent = raised ? t.lowerHand : t.raiseHand;
   hand.setAttribute("aria-pressed", String(raised));
+  $("btn-saver").setAttribute("aria-pressed", String(state.dataSaver));
+  $("data-used").hidden = !state.dataSaver;
   screenShare.render();
 }
 
@@ -172,6 +134,23 @@ $("btn-cam").addEventListener("click", () => {
   state.camOn = !state.camOn;
   client.setMuted("video", !state.camOn);
   renderButtons();
+});
+
+const dataCounter = wireDataSaver({
+  button: $("btn-saver"),
+  counter: $("data-used"),
+  board,
+  language: pageLanguage,
+  counterText: t.dataUsed,
+  getClient: () => client,
+  changed(on) {
+    state.dataSaver = on;
+    if (on && state.camOn && client) {
+      state.camOn = false;
+      client.setMuted("video", true);
+    }
+    renderButtons();
+  },
 });
 
 $("btn-hand").addEventListener("click", () => {
@@ -372,7 +351,9 @@ async function start() {
   setStatus(t.connecting);
   if (tokenRole !== "audience") localStream = await openCameraAndMicrophone();
   state.micOn = !!localStream && localStream.getAudioTracks().length > 0;
-  state.camOn = !!localStream && localStream.getVideoTracks().length > 0;
+  state.camOn = !!localStream && localStream.getVideoTracks().length > 0 && !state.dataSaver;
+  // Data saver: our camera starts off (the welcome handler tells the server).
+  if (localStream && !state.camOn) for (const track of localStream.getVideoTracks()) track.enabled = false;
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   client = new KamarClient({ wsUrl: `${scheme}//${location.host}/ws`, token, room, localStream });
   window.kamarDebug.client = client;
@@ -392,6 +373,7 @@ window.kamarDebug = {
   state,
   board,
   stats: () => (client ? client.stats() : Promise.resolve({})),
+  dataUsedBytes: () => dataCounter.totalBytes,
 };
 
 start();

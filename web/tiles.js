@@ -8,6 +8,10 @@ import { t } from "/static/strings.js";
 export const SELF = "self"; // our own camera tile: our participant id changes on reconnect
 const OWN_SCREEN = "self:screen";
 const NO_MEDIA = { audio: null, video: null, screen: null, screenAudio: null };
+// Data saver ("Hemat data"): remote videos stay paused until tapped, at most this many play at
+// once, each at the smallest simulcast layer (a tile size no larger than the lowest layer's).
+export const DATA_SAVER_MAX_VIDEOS = 4;
+const DATA_SAVER_SIZE = { width: 160, height: 90 };
 
 // A participant's shared screen has a tile of its own, keyed apart from its camera's.
 export function screenKey(participantId) {
@@ -29,6 +33,8 @@ export class TileBoard {
     this.mainKey = null; // the tile shown large in the stage layout
     this.speakers = []; // active speakers, loudest first
     this.last = null; // the latest sync's arguments, to sync again when a screen track comes or goes
+    this.dataSaver = false;
+    this.shown = []; // data saver: keys of the tiles tapped to play, oldest first
     // Video nobody can see costs the server and the phone's data plan for nothing: tiles
     // scrolled out of view, and every tile while the page is in the background, get paused.
     this.visibility = new IntersectionObserver((entries) => {
@@ -114,6 +120,14 @@ export class TileBoard {
     badge.className = "badge";
     label.append(nameEl, badge);
     el.append(video, audio, label);
+    if (!isSelf) {
+      const tap = document.createElement("button");
+      tap.type = "button";
+      tap.className = "tap-video";
+      tap.textContent = t.tapForVideo;
+      tap.addEventListener("click", () => this.toggleShown(key));
+      el.append(tap);
+    }
     if (key === SELF) this.container.prepend(el);
     else this.container.append(el);
     const tile = {
@@ -137,6 +151,7 @@ export class TileBoard {
     const tile = this.tiles.get(key);
     if (!tile) return;
     if (this.mainKey === key) this.mainKey = null;
+    this.shown = this.shown.filter((shownKey) => shownKey !== key);
     this.visibility.unobserve(tile.el);
     this.resizing.unobserve(tile.video);
     tile.video.srcObject = null;
@@ -213,9 +228,41 @@ export class TileBoard {
     for (const tile of this.tiles.values()) if (tile.audioTrack) this.play(tile.audio);
   }
 
+  // Data saver on or off: every remote video's pause and size follow.
+  setDataSaver(on) {
+    this.dataSaver = on;
+    if (!on) this.shown = [];
+    for (const tile of this.tiles.values()) {
+      tile.sentSize = null;
+      this.sendSize(tile);
+      this.syncPause(tile);
+    }
+  }
+
+  // Data saver: a tap plays this tile's video (the oldest shown one stops beyond the limit),
+  // another tap stops it.
+  toggleShown(key) {
+    if (!this.dataSaver) return;
+    const stopped = [];
+    if (this.shown.includes(key)) {
+      this.shown = this.shown.filter((shownKey) => shownKey !== key);
+      stopped.push(key);
+    } else {
+      this.shown.push(key);
+      while (this.shown.length > DATA_SAVER_MAX_VIDEOS) stopped.push(this.shown.shift());
+    }
+    for (const changed of [key, ...stopped]) {
+      const tile = this.tiles.get(changed);
+      if (tile) this.syncPause(tile);
+    }
+  }
+
   syncPause(tile) {
-    if (tile.isSelf || !this.client || !this.active) return;
-    const paused = !tile.onScreen || document.visibilityState !== "visible";
+    if (tile.isSelf) return;
+    const heldBack = this.dataSaver && !this.shown.includes(tile.key);
+    tile.el.classList.toggle("held-back", heldBack);
+    if (!this.client || !this.active) return;
+    const paused = !tile.onScreen || document.visibilityState !== "visible" || heldBack;
     // Kept per video, not per tile: the server remembers a pause across tiles coming and going.
     if (paused === (this.paused.get(tile.key) || false)) return;
     this.paused.set(tile.key, paused);
@@ -225,8 +272,12 @@ export class TileBoard {
   sendSize(tile) {
     if (tile.isSelf || !this.client || !this.active) return;
     const box = tile.video.getBoundingClientRect();
-    const width = Math.round(box.width * devicePixelRatio);
-    const height = Math.round(box.height * devicePixelRatio);
+    let width = Math.round(box.width * devicePixelRatio);
+    let height = Math.round(box.height * devicePixelRatio);
+    if (this.dataSaver) {
+      width = Math.min(width, DATA_SAVER_SIZE.width);
+      height = Math.min(height, DATA_SAVER_SIZE.height);
+    }
     const last = tile.sentSize;
     if (last && Math.abs(last.width - width) < 8 && Math.abs(last.height - height) < 8) return;
     tile.sentSize = { width, height };

@@ -115,6 +115,7 @@ class PublisherPeer:
         await self._pc.setLocalDescription(await self._pc.createAnswer())
         answer = sdp.answer_simulcast(sections, self._pc.localDescription.sdp)
         answer = sdp.answer_transport_cc(sections, answer)
+        answer = sdp.answer_opus(sections, answer)
         answered = sdp.parse(answer)
         transceivers = self._pc.getTransceivers()
         for transceiver in transceivers:

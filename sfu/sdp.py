@@ -238,6 +238,49 @@ def answer_transport_cc(offered: list[MediaSection], answer: str) -> str:
     return add_to_sections(answer, wanted)
 
 
+# Opus parameters the SFU asks a publisher for (RFC 7587 section 7): in-band FEC, so a lost
+# packet's audio comes back from the next one (the browser adds it as it sees loss in our
+# receiver reports), and DTX, so silence costs almost no data; 10 ms is the shortest packet.
+OPUS_RECEIVE_PARAMETERS = {"minptime": "10", "useinbandfec": "1", "usedtx": "1"}
+
+
+def answer_opus(offered: list[MediaSection], answer: str) -> str:
+    """Ask a publisher for Opus in-band FEC and DTX (aiortc's answer has no Opus `a=fmtp`).
+
+    Only for audio sections whose offer could send Opus; an fmtp line the answer already has
+    for that payload type keeps its parameters and gains the missing ones."""
+    answered = {section.mid: section for section in parse(answer)}
+    targets: dict[int, str] = {}  # opus payload type -> mid
+    for section in offered:
+        mine = answered.get(section.mid)
+        codec = mine.codec("opus") if mine is not None and section.kind == "audio" else None
+        if codec is not None and section.codec("opus") is not None:
+            targets[codec.payload_type] = str(section.mid)
+    if not targets:
+        return answer
+    newline = "\r\n" if "\r\n" in answer else "\n"
+    lines = answer.split(newline)
+    done: set[int] = set()
+    for index, line in enumerate(lines):
+        pt_text, _, params = line[len("a=fmtp:") :].partition(" ")
+        if line.startswith("a=fmtp:") and pt_text.isdigit() and int(pt_text) in targets:
+            lines[index] = f"a=fmtp:{pt_text} {_merge_parameters(params)}"
+            done.add(int(pt_text))
+    answer = newline.join(lines)
+    wanted: dict[str, list[str]] = {}
+    for pt, mid in targets.items():
+        if pt not in done:
+            wanted.setdefault(mid, []).append(f"a=fmtp:{pt} {_merge_parameters('')}")
+    return add_to_sections(answer, wanted)
+
+
+def _merge_parameters(params: str) -> str:
+    kept = [part.strip() for part in params.split(";") if part.strip()]
+    names = {part.partition("=")[0] for part in kept}
+    kept += [f"{k}={v}" for k, v in OPUS_RECEIVE_PARAMETERS.items() if k not in names]
+    return ";".join(kept)
+
+
 def add_to_sections(answer: str, wanted: dict[str, list[str]]) -> str:
     """`answer` with the lines `wanted[mid]` at the end of the media section of each mid."""
     if not wanted:

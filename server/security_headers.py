@@ -52,5 +52,9 @@ async def _add_headers(_request: web.Request, response: web.StreamResponse) -> N
     headers = response.headers
     for name, value in EVERY_ANSWER.items():
         headers.setdefault(name, value)
+    if response.status == 304:
+        # A browser merges a 304's headers into the page it has cached; a 304 has no type of
+        # its own, so it must not bring the non-page policy onto a cached page.
+        return
     is_page = response.content_type == "text/html"
     headers.setdefault("Content-Security-Policy", PAGE_POLICY if is_page else OTHER_POLICY)

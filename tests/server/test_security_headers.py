@@ -42,6 +42,17 @@ async def test_pages_allow_only_their_own_scripts_and_no_framing(api: Api, path:
     assert policy["frame-ancestors"] == policy["object-src"] == policy["base-uri"] == {"'none'"}
 
 
+@pytest.mark.parametrize("path", PAGES)
+async def test_a_not_modified_page_keeps_its_cached_policy(api: Api, path: str) -> None:
+    first = await api.client.get(path)
+    again = await api.client.get(
+        path, headers={"If-Modified-Since": first.headers["Last-Modified"]}
+    )
+    assert again.status == 304
+    assert "Content-Security-Policy" not in again.headers  # the browser keeps the page's own
+    assert again.headers["X-Frame-Options"] == "DENY"
+
+
 @pytest.mark.parametrize(
     ("path", "status"),
     [

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 
 from rooms.accounts import User
 from rooms.chat import attachment_json
@@ -39,6 +39,10 @@ MAX_IMAGE_PIXELS = 40_000_000  # a 40-megapixel photo; beyond that it is a decom
 THUMBNAIL_SIZE = 320
 MAX_NAME = 200
 SNIFF_BYTES = 64
+# An upload not sent in a message within a day is abandoned (the app was closed, the message
+# never sent): it is deleted, file and row, by the server's sweep (server/upload_expiry.py).
+ORPHAN_WINDOW_MS = 24 * 3_600_000
+EXPIRY_BATCH = 200  # uploads removed per transaction: a backlog never holds the write lock long
 
 
 @dataclass(frozen=True)
@@ -227,6 +231,37 @@ class AttachmentStore:
             ).all()
         paths = [self._root / p for row in rows for p in (row.path, row.thumbnail_path) if p]
         return await asyncio.to_thread(_unlink_all, paths)
+
+    async def expire_orphans(
+        self, now_ms: int, window_ms: int = ORPHAN_WINDOW_MS, batch: int = EXPIRY_BATCH
+    ) -> int:
+        """Delete uploads never sent in a message within `window_ms` of their upload: rows,
+        files and thumbnails. Returns how many were removed (at most `batch`; call again while
+        it returns `batch`).
+
+        One DELETE ... RETURNING claims the rows, so two processes sweeping at once never
+        remove the same upload twice, and an upload sent in a message meanwhile no longer
+        matches `message_id IS NULL`. The files go after the commit: a crash in between leaves
+        files without rows (invisible), never a row naming a missing file."""
+        cutoff = now_ms - window_ms
+        expired = (
+            select(attachments.c.id)
+            .where(attachments.c.message_id.is_(None), attachments.c.created_at < cutoff)
+            .order_by(attachments.c.id)
+            .limit(batch)
+            .scalar_subquery()
+        )
+        async with self._db.write() as conn:
+            rows = (
+                await conn.execute(
+                    delete(attachments)
+                    .where(attachments.c.id.in_(expired), attachments.c.message_id.is_(None))
+                    .returning(attachments.c.path, attachments.c.thumbnail_path)
+                )
+            ).all()
+        paths = [self._root / p for row in rows for p in (row.path, row.thumbnail_path) if p]
+        await asyncio.to_thread(_unlink_all, paths)
+        return len(rows)
 
     async def open(self, user: User, attachment_id: int, thumbnail: bool) -> tuple[Path, str]:
         """The file to send and its type; only members of the room see it, and a deleted

@@ -18,7 +18,7 @@ from argon2 import PasswordHasher
 from rooms import grants
 from rooms.community import open_community
 from rooms.room import RoomRegistry
-from server import security_headers
+from server import security_headers, upload_expiry
 from server.api import add_api
 from server.api.routing import error_response
 from server.config import Config, load_secret
@@ -65,6 +65,7 @@ def build_app(config: Config, password_hasher: PasswordHasher | None = None) -> 
     app.cleanup_ctx.append(_community(config, password_hasher))
     app.cleanup_ctx.append(_speaker_updates)
     app.cleanup_ctx.append(_reminders)
+    upload_expiry.install(app)
     return app
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import struct
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,7 +115,7 @@ def remove_metadata(source: Path, mime: str) -> None:
     (rooms/photo_metadata.py); a photo that cannot be rewritten is refused, never kept as is."""
     try:
         cleaned = strip_metadata(source.read_bytes(), mime)
-    except (ValueError, struct.error) as exc:
+    except ValueError as exc:
         raise UnsupportedMedia("the photo could not be read", "file") from exc
     with open(source, "wb") as out:
         out.write(cleaned)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from collections.abc import Callable
 
 from PIL import Image
 
@@ -37,20 +38,22 @@ _WEBP_EXIF_FLAG, _WEBP_XMP_FLAG = 0x08, 0x04
 
 def strip_metadata(data: bytes, mime: str) -> bytes:
     """The photo without location or other metadata, keeping its orientation."""
-    if mime == "image/jpeg":
-        return _strip_jpeg(data, _orientation(data))
-    if mime == "image/png":
-        return _strip_png(data, _orientation(data))
-    if mime == "image/webp":
-        return _strip_webp(data, _orientation(data))
-    return data
+    strip = _STRIPPERS.get(mime)
+    if strip is None:
+        return data
+    try:
+        return strip(data, _orientation(data))
+    except struct.error as exc:  # a length field pointing past the end
+        raise ValueError(f"a malformed {mime} file: {exc}") from exc
 
 
 def _orientation(data: bytes) -> int:
     try:
         with Image.open(io.BytesIO(data)) as image:
             value = image.getexif().get(ORIENTATION_TAG, 1)
-    except (OSError, SyntaxError, ValueError, struct.error):
+    except Exception:  # Pillow raises a zoo on broken EXIF (OSError, SyntaxError, bombs,
+        # warnings made errors); the orientation is only a hint, and the segment walk below
+        # decides whether the file is sound.
         return 1
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
@@ -178,3 +181,10 @@ def _strip_webp(data: bytes, orientation: int) -> bytes:
         for kind, payload in chunks
     )
     return b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WEBP" + body
+
+
+_STRIPPERS: dict[str, Callable[[bytes, int], bytes]] = {
+    "image/jpeg": _strip_jpeg,
+    "image/png": _strip_png,
+    "image/webp": _strip_webp,
+}

@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from rooms.photo_metadata import ORIENTATION_TAG, strip_metadata
@@ -112,3 +114,35 @@ def test_a_gif_has_no_exif_and_is_kept_as_it_is() -> None:
 def test_malformed_photos_raise_value_error(data: bytes, mime: str) -> None:
     with pytest.raises(ValueError):
         strip_metadata(data, mime)
+
+
+SAMPLES = {mime: photo(fmt, exif_with_location()) for fmt, mime in FORMATS}
+
+
+@pytest.mark.fuzz
+@settings(max_examples=100)
+@given(
+    mime=st.sampled_from(sorted(SAMPLES)),
+    cuts=st.lists(st.tuples(st.integers(0, 2000), st.binary(max_size=8)), max_size=4),
+)
+def test_damaged_photos_give_a_photo_or_value_error(
+    mime: str, cuts: list[tuple[int, bytes]]
+) -> None:
+    data = bytearray(SAMPLES[mime])
+    for at, replacement in cuts:  # overwrite a few bytes here and there, or cut the end
+        at %= len(data) + 1
+        data[at : at + len(replacement)] = replacement
+    try:
+        cleaned = strip_metadata(bytes(data), mime)
+    except ValueError:
+        return
+    assert len(cleaned) <= len(data) + 64  # nothing but the orientation is ever added
+
+
+@pytest.mark.fuzz
+@given(data=st.binary(max_size=300), mime=st.sampled_from(sorted(SAMPLES)))
+def test_arbitrary_bytes_give_a_photo_or_value_error(data: bytes, mime: str) -> None:
+    try:
+        strip_metadata(data, mime)
+    except ValueError:
+        pass

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import av
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sfu.media_probe import probe_video
 from tests.rooms.test_video_poster import mp4
@@ -62,3 +64,39 @@ def test_a_cut_video_and_a_sound_file_are_refused(tmp_path: Path) -> None:
     audio_only(sound)
     with pytest.raises(ValueError, match="no video stream"):
         probe_video(sound)
+
+
+HEADS = [b"\x00\x00\x00\x18ftypmp42", b"\x00\x00\x00\x14ftyp3gp4", b"\x1a\x45\xdf\xa3"]
+
+
+@pytest.mark.fuzz
+@settings(max_examples=40)  # each example runs FFmpeg on a file
+@given(head=st.sampled_from(HEADS), body=st.binary(max_size=2000))
+def test_anything_after_a_video_header_is_a_probe_or_value_error(
+    tmp_path_factory: pytest.TempPathFactory, head: bytes, body: bytes
+) -> None:
+    source = tmp_path_factory.mktemp("probe") / "upload"
+    source.write_bytes(head + body)
+    try:
+        probe_video(source)
+    except ValueError:
+        pass
+
+
+@pytest.mark.fuzz
+@settings(max_examples=40)
+@given(cuts=st.lists(st.tuples(st.integers(0, 20_000), st.binary(max_size=16)), max_size=6))
+def test_a_damaged_real_video_is_a_probe_or_value_error(
+    tmp_path_factory: pytest.TempPathFactory, cuts: list[tuple[int, bytes]]
+) -> None:
+    directory = tmp_path_factory.mktemp("probe")
+    data = bytearray(mp4(directory / "clip.mp4", width=64, height=48, frames=3))
+    for at, replacement in cuts:
+        at %= len(data) + 1
+        data[at : at + len(replacement)] = replacement
+    source = directory / "damaged.mp4"
+    source.write_bytes(bytes(data))
+    try:
+        probe_video(source)
+    except ValueError:
+        pass

@@ -41,6 +41,9 @@ async def test_a_photos_original_is_stored_without_its_location(api: Api) -> Non
         assert exif.get_ifd(GPS_IFD) == {} and GPS_IFD not in exif
         assert dict(exif) == {0x0112: 6}  # still shown upright
     assert (saved["width"], saved["height"]) == (32, 64)  # the upright size
+    thumbnail = await download(api, ani, saved["thumbnail_url"])
+    with Image.open(io.BytesIO(thumbnail)) as image:
+        assert dict(image.getexif()) == {} and image.size == (32, 64)  # turned, no EXIF
 
 
 async def test_a_photo_that_cannot_be_cleaned_is_refused_and_leaves_nothing(

@@ -47,10 +47,10 @@ def probe_video(source: Path) -> VideoProbe:
                 raise ValueError("the video has no duration")
             _require_a_packet(container, stream)
             return VideoProbe(codec, width, height, duration)
-    except av.FFmpegError as exc:
-        raise ValueError(f"the video cannot be read: {exc}") from exc
-    except (OSError, UnicodeDecodeError) as exc:  # PyAV raises some FFmpeg errors as OSError
-        raise ValueError(f"the video cannot be read: {exc}") from exc
+    except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
+        # FFmpeg's reason alone: its message also names the file, a path on this server.
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise ValueError(f"the video cannot be read: {reason}") from exc
 
 
 def _duration_s(container: av.container.InputContainer, stream: av.video.VideoStream) -> float:

@@ -2,10 +2,11 @@
 
 An upload streams into a temporary file beside its final place while its size is counted; the
 first bytes decide the type (the name and the client's Content-Type are not trusted). Images
-are decoded once with Pillow to prove they are images and to make a JPEG thumbnail; videos get
-their first picture as a poster (PyAV) when it can be decoded. The file is
-fsynced and renamed into place before the database row that points to it commits, so a row
-never names a missing or half-written file.
+are decoded once with Pillow to prove they are images and to make a JPEG thumbnail, and are
+stored without their EXIF location (rooms/photo_metadata.py); videos must open in FFmpeg's
+demuxer (sfu/media_probe.py) and get their first picture as a poster when it can be decoded.
+The file is fsynced and renamed into place before the database row that points to it commits,
+so a row never names a missing or half-written file.
 """
 
 from __future__ import annotations
@@ -19,14 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 
 from rooms.accounts import User
 from rooms.chat import attachment_json
 from rooms.database import Database
 from rooms.errors import Invalid, NotFound, TooLarge, UnsupportedMedia
 from rooms.membership import require
+from rooms.photo_metadata import strip_metadata
 from rooms.schema import attachments, messages
+from sfu.media_probe import probe_video
 from sfu.posters import first_picture
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -35,6 +38,10 @@ MAX_IMAGE_PIXELS = 40_000_000  # a 40-megapixel photo; beyond that it is a decom
 THUMBNAIL_SIZE = 320
 MAX_NAME = 200
 SNIFF_BYTES = 64
+# An upload not sent in a message within a day is abandoned (the app was closed, the message
+# never sent): it is deleted, file and row, by the server's sweep (server/upload_expiry.py).
+ORPHAN_WINDOW_MS = 24 * 3_600_000
+EXPIRY_BATCH = 200  # uploads removed per transaction: a backlog never holds the write lock long
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,38 @@ def make_thumbnail(source: Path, target: Path) -> tuple[int, int]:
         raise UnsupportedMedia("the photo could not be read", "file") from exc
 
 
+def check_video(source: Path) -> None:
+    """Refuse a file that only starts like a video: the demuxer must find a real one."""
+    try:
+        probe_video(source)
+    except ValueError as exc:
+        raise UnsupportedMedia(f"the video could not be read ({exc})", "file") from exc
+
+
+def remove_metadata(source: Path, mime: str) -> None:
+    """Rewrite the photo at `source` without its location and other metadata
+    (rooms/photo_metadata.py); a photo that cannot be rewritten is refused, never kept as is."""
+    try:
+        cleaned = strip_metadata(source.read_bytes(), mime)
+    except ValueError as exc:
+        raise UnsupportedMedia("the photo could not be read", "file") from exc
+    with open(source, "wb") as out:
+        out.write(cleaned)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _prepare(media: MediaType, partial: Path, poster: Path) -> tuple[int, int] | None:
+    """Validate the upload, clean it and make its thumbnail; the picture's size, or None for
+    a video whose first picture does not decode here."""
+    if media.kind == "image":
+        dimensions = make_thumbnail(partial, poster)
+        remove_metadata(partial, media.mime)
+        return dimensions
+    check_video(partial)
+    return make_video_poster(partial, poster)
+
+
 def make_video_poster(source: Path, target: Path) -> tuple[int, int] | None:
     """The video's first picture as a JPEG thumbnail (a poster to tap before downloading tens
     of megabytes on a data plan), and the video's size. None when it cannot be decoded here:
@@ -141,23 +180,18 @@ class AttachmentStore:
         directory.mkdir(parents=True, exist_ok=True)
         stem = secrets.token_hex(12)
         partial = directory / f".{stem}.upload"
+        poster = directory / f"{stem}.thumb.jpg"
         try:
             media, size = await _receive(chunks, partial)
             final = directory / f"{stem}.{media.extension}"
-            poster = directory / f"{stem}.thumb.jpg"
-            thumbnail: Path | None = poster
-            width = height = None
-            if media.kind == "image":
-                width, height = await asyncio.to_thread(make_thumbnail, partial, poster)
-            else:
-                size_of_video = await asyncio.to_thread(make_video_poster, partial, poster)
-                if size_of_video is None:
-                    thumbnail = None
-                else:
-                    width, height = size_of_video
+            dimensions = await asyncio.to_thread(_prepare, media, partial, poster)
+            thumbnail = poster if dimensions is not None else None
+            width, height = dimensions or (None, None)
+            size = partial.stat().st_size  # a photo loses its metadata: it may shrink
             await asyncio.to_thread(_publish_file, partial, final)
         except BaseException:
             partial.unlink(missing_ok=True)
+            poster.unlink(missing_ok=True)  # made before a later step refused the file
             raise
         row = {
             "room_id": room_id,
@@ -196,6 +230,37 @@ class AttachmentStore:
             ).all()
         paths = [self._root / p for row in rows for p in (row.path, row.thumbnail_path) if p]
         return await asyncio.to_thread(_unlink_all, paths)
+
+    async def expire_orphans(
+        self, now_ms: int, window_ms: int = ORPHAN_WINDOW_MS, batch: int = EXPIRY_BATCH
+    ) -> int:
+        """Delete uploads never sent in a message within `window_ms` of their upload: rows,
+        files and thumbnails. Returns how many were removed (at most `batch`; call again while
+        it returns `batch`).
+
+        One DELETE ... RETURNING claims the rows, so two processes sweeping at once never
+        remove the same upload twice, and an upload sent in a message meanwhile no longer
+        matches `message_id IS NULL`. The files go after the commit: a crash in between leaves
+        files without rows (invisible), never a row naming a missing file."""
+        cutoff = now_ms - window_ms
+        expired = (
+            select(attachments.c.id)
+            .where(attachments.c.message_id.is_(None), attachments.c.created_at < cutoff)
+            .order_by(attachments.c.id)
+            .limit(batch)
+            .scalar_subquery()
+        )
+        async with self._db.write() as conn:
+            rows = (
+                await conn.execute(
+                    delete(attachments)
+                    .where(attachments.c.id.in_(expired), attachments.c.message_id.is_(None))
+                    .returning(attachments.c.path, attachments.c.thumbnail_path)
+                )
+            ).all()
+        paths = [self._root / p for row in rows for p in (row.path, row.thumbnail_path) if p]
+        await asyncio.to_thread(_unlink_all, paths)
+        return len(rows)
 
     async def open(self, user: User, attachment_id: int, thumbnail: bool) -> tuple[Path, str]:
         """The file to send and its type; only members of the room see it, and a deleted

@@ -14,6 +14,7 @@ from rooms.accounts import Accounts
 from rooms.agenda import Agenda
 from rooms.attachments import AttachmentStore
 from rooms.bus import Bus
+from rooms.calendar_links import CalendarLinks
 from rooms.chat import Chat
 from rooms.database import Database, open_database
 from rooms.directory import Directory
@@ -30,6 +31,7 @@ class Community:
     attachments: AttachmentStore
     agenda: Agenda
     townhall: TownHallRecord
+    calendar_links: CalendarLinks
 
     async def close(self) -> None:
         await self.db.close()
@@ -54,4 +56,5 @@ async def open_community(
         attachments=AttachmentStore(db, data_dir, clock),
         agenda=Agenda(db, bus, clock),
         townhall=TownHallRecord(db, clock),
+        calendar_links=CalendarLinks(db, bus, clock),
     )

@@ -13,7 +13,7 @@ from rooms.bus import user_topic
 from rooms.chat import latest_message_ids, render, room_topic, unread_count
 from rooms.errors import Conflict, Forbidden, Invalid, NotFound
 from rooms.membership import access, require
-from rooms.permissions import may_remove, may_set_role
+from rooms.permissions import may, may_remove, may_set_role
 from rooms.schema import invites, memberships, rooms, users
 from rooms.service import CommunityService
 from rooms.timefmt import utc_iso
@@ -255,7 +255,10 @@ class Directory(CommunityService):
 
 
 async def summaries(conn: AsyncConnection, user_id: int, ids: list[int]) -> list[dict[str, Any]]:
-    """Room cards in the order of `ids`, with the caller's role, unread count, last message."""
+    """Room cards in the order of `ids`, with the caller's role, unread count, last message.
+
+    The last message only for rooms whose history the caller may read: a public room's card
+    shows its name to anyone, its conversation only to members."""
     if not ids:
         return []
     counts: dict[int, int] = dict(
@@ -276,7 +279,8 @@ async def summaries(conn: AsyncConnection, user_id: int, ids: list[int]) -> list
             )
         ).all()
     )
-    newest = await latest_message_ids(conn, ids)
+    readable = [room_id for room_id in ids if may(roles.get(room_id), "read")]
+    newest = await latest_message_ids(conn, readable)
     last = {message["room_id"]: message for message in await render(conn, list(newest.values()))}
     rows = {row.id: row for row in await conn.execute(select(rooms).where(rooms.c.id.in_(ids)))}
     out = []

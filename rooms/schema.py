@@ -47,6 +47,9 @@ users = Table(
     # Sessions issued before this (ms since the epoch) no longer count: password changes and
     # "sign out everywhere" set it.
     Column("sessions_valid_after", BigInteger, nullable=False, server_default="0"),
+    # Calendar links carry the generation they were made in; making a new link (rooms/
+    # calendar_links.py) counts up, and links of older generations stop opening the feed.
+    Column("calendar_generation", Integer, nullable=False, server_default="0"),
 )
 
 rooms = Table(

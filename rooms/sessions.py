@@ -33,10 +33,15 @@ def mint_session(user_id: int, secret: str, now: float, ttl: int = SESSION_TTL) 
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def mint_calendar(user_id: int, secret: str) -> str:
-    """A feed token without expiry: calendar apps keep the link for years. Rotating the server
-    secret revokes every one of them."""
-    return jwt.encode({"typ": "calendar", "sub": str(user_id)}, secret, algorithm=ALGORITHM)
+def mint_calendar(user_id: int, secret: str, generation: int = 0) -> str:
+    """A feed token without expiry: calendar apps keep the link for years. An account revokes
+    its links by moving to the next `generation` (rooms/calendar_links.py); rotating the
+    server secret revokes every one of them. Generation 0 has no claim, so links made before
+    generations existed stay the same and keep working until the account makes a new one."""
+    claims: dict[str, str | int] = {"typ": "calendar", "sub": str(user_id)}
+    if generation:
+        claims["gen"] = generation
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class Verified:
     user_id: int
     kind: str  # "session" or "calendar"
     issued_ms: int | None  # sessions only (ms): an account can revoke the older ones
+    generation: int = 0  # calendar links only: older generations were revoked
 
 
 def decode(token: object, secret: str, now: int, kinds: tuple[str, ...] = ("session",)) -> Verified:
@@ -70,7 +76,10 @@ def decode(token: object, secret: str, now: int, kinds: tuple[str, ...] = ("sess
     issued_ms = claims.get("ims")
     if not isinstance(issued_ms, int) or isinstance(issued_ms, bool):
         issued_ms = None
-    return Verified(int(subject), claims["typ"], issued_ms)
+    generation = claims.get("gen", 0)
+    if not isinstance(generation, int) or isinstance(generation, bool) or generation < 0:
+        raise TokenError("invalid token: bad generation")
+    return Verified(int(subject), claims["typ"], issued_ms, generation)
 
 
 def verify(token: object, secret: str, now: int, kinds: tuple[str, ...] = ("session",)) -> int:

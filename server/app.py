@@ -18,6 +18,7 @@ from argon2 import PasswordHasher
 from rooms import grants
 from rooms.community import open_community
 from rooms.room import RoomRegistry
+from server import security_headers, upload_expiry
 from server.api import add_api
 from server.api.routing import error_response
 from server.config import Config, load_secret
@@ -60,10 +61,12 @@ def build_app(config: Config, password_hasher: PasswordHasher | None = None) -> 
     app.router.add_post("/api/dev-token", _dev_token)
     app.router.add_static("/static/", WEB_DIR, follow_symlinks=False)
     add_api(app)
+    security_headers.install(app)
     app.on_shutdown.append(_say_goodbye)
     app.cleanup_ctx.append(_community(config, password_hasher))
     app.cleanup_ctx.append(_speaker_updates)
     app.cleanup_ctx.append(_reminders)
+    upload_expiry.install(app)
     return app
 
 

@@ -20,9 +20,9 @@ from rooms.accounts import Registration, User
 from rooms.community import open_community
 from rooms.errors import DomainError
 from rooms.stage import MEETING_ROLES
-from server.access_log import AccessLogger
 from server.app import build_app, ssl_context
 from server.config import Config, ConfigError, load, load_secret
+from server.listener import make_runner
 from sfu import native
 
 
@@ -206,7 +206,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 async def _run(config: Config) -> None:
     app = build_app(config)
-    runner = web.AppRunner(app, handle_signals=False, access_log_class=AccessLogger)
+    runner = make_runner(app)
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.port, ssl_context=ssl_context(config))
     await site.start()

@@ -14,6 +14,7 @@ from typing import Any
 from rooms import sessions
 from rooms.accounts import User
 from rooms.bus import user_topic
+from rooms.calendar_links import calendar_generation
 from rooms.chat import room_topic
 from rooms.community import Community
 from rooms.errors import DomainError
@@ -24,9 +25,9 @@ from signalling.messages import encode
 SendText = Callable[[str], None]
 
 
-def calendar_url(user_id: int, secret: str) -> str:
+def calendar_url(user_id: int, secret: str, generation: int) -> str:
     """The address of one's own agenda feed, with the feed token calendar apps need."""
-    return f"/api/me/calendar.ics?token={sessions.mint_calendar(user_id, secret)}"
+    return f"/api/me/calendar.ics?token={sessions.mint_calendar(user_id, secret, generation)}"
 
 
 TYPING_INTERVAL = 2.0  # seconds: the most often one socket relays typing for one room
@@ -65,12 +66,13 @@ class Feed:
         self._issued_ms = verified.issued_ms
         async with self._community.db.read() as conn:
             room_ids = await room_ids_of(conn, user.id)
+            generation = await calendar_generation(conn, user.id)
         self.user = user
         bus = self._community.bus
         self._own_topic = bus.subscribe(user_topic(user.id), self._on_own_event)
         for room_id in room_ids:
             self._follow(room_id)
-        own = {**user.own(), "calendar_url": calendar_url(user.id, self._secret)}
+        own = {**user.own(), "calendar_url": calendar_url(user.id, self._secret, generation)}
         return {"type": "authed", "user": own, "rooms": sorted(room_ids)}
 
     async def typing(self, room_id: int) -> None:

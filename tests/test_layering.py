@@ -44,8 +44,9 @@ def test_module_imports_respect_the_layering(path: Path) -> None:
     if path == ROOT / "sfu" / "packet_output.py":
         # The send half of the boundary: libsrtp through pylibsrtp, nothing of aiortc itself.
         forbidden -= {"pylibsrtp"}
-    if path == ROOT / "sfu" / "posters.py":
-        # PyAV's public decoder, for chat posters: nothing of aiortc's private hooks.
+    if path in (ROOT / "sfu" / "posters.py", ROOT / "sfu" / "media_probe.py"):
+        # PyAV's public demuxer and decoder, for chat videos' posters and the check that an
+        # upload is a video: nothing of aiortc's private hooks.
         forbidden -= {"av"}
     assert not imported_top_levels(path) & forbidden
 

@@ -274,6 +274,9 @@ const STRINGS = {
     myCalendarTitle: "Kalender saya",
     myCalendarExplain: "Salin tautan ini ke aplikasi kalender di HP Anda agar acara dari semua kamar Anda muncul di sana. Jangan dibagikan: siapa pun yang memegangnya bisa melihat agenda Anda.",
     myCalendarLabel: "Tautan kalender",
+    newCalendarLink: "Buat tautan baru",
+    newCalendarLinkConfirm: "Ketuk lagi: tautan lama berhenti bekerja",
+    newCalendarLinkDone: "Tautan baru sudah dibuat; tautan lama tidak bisa dipakai lagi. Salin yang baru ke aplikasi kalender Anda.",
     logoutHere: "Keluar dari perangkat ini",
   },
   en: {
@@ -548,6 +551,9 @@ const STRINGS = {
     myCalendarTitle: "My calendar",
     myCalendarExplain: "Copy this link into your phone's calendar app to see the events of all your rooms there. Keep it to yourself: anyone holding it can read your agenda.",
     myCalendarLabel: "Calendar link",
+    newCalendarLink: "New link",
+    newCalendarLinkConfirm: "Tap again: the old link stops working",
+    newCalendarLinkDone: "A new link was made; the old one no longer works. Copy the new one into your calendar app.",
     logoutHere: "Sign out on this device",
   },
 };

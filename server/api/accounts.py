@@ -18,13 +18,18 @@ from signalling.feed import calendar_url
 CALENDAR_LOOKBACK_MS = 30 * 24 * 3_600_000
 
 
-def own_view(call: Call, user: User) -> dict[str, Any]:
-    return {**user.own(), "calendar_url": calendar_url(user.id, secret_of(call.request.app))}
+async def own_view(call: Call, user: User) -> dict[str, Any]:
+    return {**user.own(), "calendar_url": await _calendar_url(call, user)}
 
 
-def _signed_in(call: Call, user: User) -> dict[str, Any]:
+async def _calendar_url(call: Call, user: User) -> str:
+    generation = await call.community.calendar_links.generation(user.id)
+    return calendar_url(user.id, secret_of(call.request.app), generation)
+
+
+async def _signed_in(call: Call, user: User) -> dict[str, Any]:
     token = sessions.mint_session(user.id, secret_of(call.request.app), time.time())
-    return {"token": token, "user": own_view(call, user)}
+    return {"token": token, "user": await own_view(call, user)}
 
 
 async def register(call: Call) -> dict[str, Any]:
@@ -39,16 +44,16 @@ async def register(call: Call) -> dict[str, Any]:
             region=body["region"],
         )
     )
-    return _signed_in(call, user)
+    return await _signed_in(call, user)
 
 
 async def login(call: Call) -> dict[str, Any]:
     user = await call.community.accounts.login(call.body["login"], call.body["password"])
-    return _signed_in(call, user)
+    return await _signed_in(call, user)
 
 
 async def me(call: Call) -> dict[str, Any]:
-    return own_view(call, call.me)
+    return await own_view(call, call.me)
 
 
 async def edit_me(call: Call) -> dict[str, Any]:
@@ -56,7 +61,7 @@ async def edit_me(call: Call) -> dict[str, Any]:
     user = await call.community.accounts.update_profile(
         call.me, body["display_name"], body["organisation"], body["region"]
     )
-    return own_view(call, user)
+    return await own_view(call, user)
 
 
 async def change_password(call: Call) -> dict[str, Any]:
@@ -75,6 +80,12 @@ async def revoke_sessions(call: Call) -> dict[str, Any]:
 def _fresh_session(call: Call) -> str:
     """A session for this device issued after the revocation, so it goes on working."""
     return sessions.mint_session(call.me.id, secret_of(call.request.app), time.time())
+
+
+async def new_calendar_link(call: Call) -> dict[str, Any]:
+    """Revoke the account's calendar links (room feeds too) and answer the new one."""
+    generation = await call.community.calendar_links.rotate(call.me)
+    return {"calendar_url": calendar_url(call.me.id, secret_of(call.request.app), generation)}
 
 
 async def my_calendar(call: Call) -> web.Response:
@@ -161,6 +172,14 @@ ROUTES = [
         "Sign out everywhere; this device gets a new session",
         content="none",
         tags=("accounts",),
+    ),
+    Route(
+        "POST",
+        "/api/me/calendar/rotate",
+        new_calendar_link,
+        "Replace one's calendar link: every older link (room feeds too) answers 404",
+        content="none",
+        tags=("agenda",),
     ),
     Route(
         "GET",

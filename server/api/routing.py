@@ -180,6 +180,8 @@ async def _authenticate(request: web.Request, route: Route, community: Community
         raise Unauthorized(f"sign in again: {exc}") from exc
     if not sessions.still_valid(verified, user.sessions_valid_after):
         raise Unauthorized("this session was signed out; sign in again")
+    if verified.kind == "calendar":  # 404 once the account made a new link
+        await community.calendar_links.check(user.id, verified.generation)
     return user
 
 

@@ -207,7 +207,7 @@ async def test_two_members_chat_share_a_photo_and_plan_an_event(
     await b.click("#btn-meeting")
     await b.wait_for_url("**/r/**", timeout=WAIT_MS)
     await b.wait_for_function(
-        "window.kamarDebug && window.kamarDebug.state.phase === 'joined'", timeout=WAIT_MS
+        "() => window.kamarDebug && window.kamarDebug.state.phase === 'joined'", timeout=WAIT_MS
     )
     assert "token=" not in b.url  # the meeting page keeps the token out of the address bar
 

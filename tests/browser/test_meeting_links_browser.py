@@ -86,7 +86,7 @@ async def check_pages(kamar: RunningServer, pages: list[Page], room_id: int, eve
     page, early, stranger = pages
     await page.goto(f"{kamar.base_url}/r/kamar-{room_id}")
     await page.wait_for_function(
-        "window.kamarDebug && window.kamarDebug.state.phase === 'joined'", timeout=WAIT_MS
+        "() => window.kamarDebug && window.kamarDebug.state.phase === 'joined'", timeout=WAIT_MS
     )
     assert "token" not in page.url
 

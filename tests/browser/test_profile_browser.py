@@ -222,6 +222,18 @@ async def test_profile_name_password_and_sign_out_everywhere(
         await call(http, "GET", "/api/me", third_token)
         await feed_uses_stored_token(a)
         assert await a.input_value("#calendar-url") == calendar_url  # calendar links stay
+
+        # "New link" (two taps) replaces the calendar link: the old one stops working.
+        await a.click("#new-calendar-link")
+        confirm = "Ketuk lagi: tautan lama berhenti bekerja"
+        assert await a.inner_text("#new-calendar-link") == confirm
+        await a.click("#new-calendar-link")
+        await a.wait_for_selector("#calendar-copied:has-text('Tautan baru')", timeout=WAIT_MS)
+        new_calendar_url = await a.input_value("#calendar-url")
+        assert new_calendar_url.startswith(kamar.base_url + "/api/me/calendar.ics?token=")
+        assert new_calendar_url != calendar_url
+        await call(http, "GET", calendar_url, expect=404)
+        assert "BEGIN:VCALENDAR" in await call(http, "GET", new_calendar_url)
         await a.click("#profile .back")
         await a.wait_for_selector(f".room-item[data-room-id='{rid}']", timeout=WAIT_MS)
         assert await a.locator("#login-form").count() == 0

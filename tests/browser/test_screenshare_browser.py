@@ -93,7 +93,7 @@ async def join(
     )
     await member.page.goto(f"{kamar.base_url}/r/{room}?token={token}")
     await member.page.wait_for_function(
-        "window.kamarDebug && window.kamarDebug.state.phase === 'joined'"
+        "() => window.kamarDebug && window.kamarDebug.state.phase === 'joined'"
     )
     member.id = await participant_id(member.page)
     return member
@@ -226,7 +226,7 @@ async def test_a_share_ends_when_its_speaker_goes_back_to_the_audience_or_leaves
     await ketua.page.evaluate("(id) => window.kamarDebug.client.setRole(id, 'audience')", ani.id)
     await warga.page.wait_for_selector(ani_screen, state="detached", timeout=WAIT_MS)
     await ani.page.wait_for_function(
-        "window.kamarSpy.track.readyState === 'ended' && !window.kamarDebug.client.screenPc",
+        "() => window.kamarSpy.track.readyState === 'ended' && !window.kamarDebug.client.screenPc",
         timeout=WAIT_MS,
     )
     assert await ani.page.locator("#btn-screen").is_hidden()

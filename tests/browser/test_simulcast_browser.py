@@ -42,7 +42,7 @@ async def test_a_smaller_tile_gets_a_smaller_layer_and_frames_keep_coming_across
     watcher = await context.new_page()
     token = kamar.token(room, identity="watcher", name="Watcher", can_publish=False)
     await watcher.goto(f"{kamar.base_url}/r/{room}?token={token}")
-    await watcher.wait_for_function("window.kamarDebug.state.phase === 'joined'")
+    await watcher.wait_for_function("() => window.kamarDebug.state.phase === 'joined'")
 
     # Every layer the publisher sends is told apart by its rid and learns its size.
     await eventually(

@@ -43,7 +43,7 @@ async def join_with_hd_camera(
     publisher = await context.new_page()
     token = kamar.token(room, identity="sari", name="Sari")
     await publisher.goto(f"{kamar.base_url}/r/{room}?token={token}")
-    await publisher.wait_for_function("window.kamarDebug.state.phase === 'joined'")
+    await publisher.wait_for_function("() => window.kamarDebug.state.phase === 'joined'")
     return context, publisher, await participant_id(publisher)
 
 
@@ -72,7 +72,7 @@ async def test_an_hd_camera_arrives_as_three_layers_and_a_tile_gets_the_one_that
     watcher = await watcher_context.new_page()
     token = kamar.token(room, identity="watcher", name="Watcher", can_publish=False)
     await watcher.goto(f"{kamar.base_url}/r/{room}?token={token}")
-    await watcher.wait_for_function("window.kamarDebug.state.phase === 'joined'")
+    await watcher.wait_for_function("() => window.kamarDebug.state.phase === 'joined'")
     await eventually(lambda: shows(watcher, sender, 640, 0), timeout=30, what="640 wide")
     frames = (await video_of(watcher, sender))["framesDecoded"]
     await eventually(

@@ -23,7 +23,9 @@ async def open_room(
     page.on("pageerror", lambda error: errors.append(str(error)))
     token = kamar.token(room, identity=name.lower(), name=name, can_publish=can_publish)
     await page.goto(f"{kamar.base_url}/r/{room}?token={token}")
-    await page.wait_for_function("window.kamarDebug && window.kamarDebug.state.phase === 'joined'")
+    await page.wait_for_function(
+        "() => window.kamarDebug && window.kamarDebug.state.phase === 'joined'"
+    )
     assert errors == [], errors
     return page
 
@@ -116,7 +118,7 @@ async def test_three_browsers_see_and_hear_each_other(
     # Leaving is reflected at once on the other pages.
     await pages[2].click("#btn-leave")
     for page in pages[:2]:
-        await page.wait_for_function("document.querySelectorAll('.tile').length === 2")
+        await page.wait_for_function("() => document.querySelectorAll('.tile').length === 2")
     assert await pages[2].locator("#ended").is_visible()
 
     # Muting the microphone shows on the others' tile.

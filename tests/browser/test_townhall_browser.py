@@ -64,7 +64,9 @@ async def join(
         room, identity=name.lower(), name=name, role=role, can_publish=role != "audience"
     )
     await page.goto(f"{kamar.base_url}/r/{room}?token={token}")
-    await page.wait_for_function("window.kamarDebug && window.kamarDebug.state.phase === 'joined'")
+    await page.wait_for_function(
+        "() => window.kamarDebug && window.kamarDebug.state.phase === 'joined'"
+    )
     attendee.id = await participant_id(page)
     return attendee
 
@@ -101,7 +103,7 @@ async def test_a_moderator_invites_a_raised_hand_to_the_stage_and_everyone_sees_
     # Promoted: Ani opens camera and microphone and publishes; Budi and the moderator decode her.
     await ani.page.wait_for_selector("#stage-notice:not([hidden])", timeout=WAIT_MS)
     await ani.page.wait_for_function(
-        "window.kamarSpy.sent.includes('publish_offer')", timeout=WAIT_MS
+        "() => window.kamarSpy.sent.includes('publish_offer')", timeout=WAIT_MS
     )
     assert (await ani.spy())["getUserMedia"] == 1
     for viewer in (budi, moderator):
@@ -137,7 +139,7 @@ async def test_a_moderator_invites_a_raised_hand_to_the_stage_and_everyone_sees_
     await moderator.page.click("#tab-people")
     await moderator.page.click(f"#on-stage li[data-participant-id='{ani.id}'] button.to-audience")
     await ani.page.wait_for_function(
-        "!window.kamarDebug.client.publishPc && !window.kamarDebug.client.localStream",
+        "() => !window.kamarDebug.client.publishPc && !window.kamarDebug.client.localStream",
         timeout=WAIT_MS,
     )
     await budi.page.wait_for_selector(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jwt
 import pytest
 
 from rooms import grants, sessions
@@ -68,3 +69,17 @@ def test_a_session_expires_after_its_ttl_and_a_minute_of_leeway(later: int, vali
 
 def test_a_calendar_token_never_expires() -> None:
     assert sessions.verify(CALENDAR, SECRET, NOW + 10**9, ("calendar",)) == 7
+
+
+def test_a_calendar_token_names_its_generation_and_old_links_stay_byte_identical() -> None:
+    assert sessions.mint_calendar(7, SECRET, 0) == CALENDAR  # links made before generations
+    assert sessions.decode(CALENDAR, SECRET, NOW, ("calendar",)).generation == 0
+    third = sessions.mint_calendar(7, SECRET, 3)
+    assert sessions.decode(third, SECRET, NOW, ("calendar",)).generation == 3
+
+
+@pytest.mark.parametrize("generation", [-1, "2", True, 1.5, None])
+def test_a_calendar_token_with_a_bad_generation_is_refused(generation: object) -> None:
+    token = jwt.encode({"typ": "calendar", "sub": "7", "gen": generation}, SECRET, "HS256")
+    with pytest.raises(sessions.TokenError, match="generation"):
+        sessions.decode(token, SECRET, NOW, ("calendar",))

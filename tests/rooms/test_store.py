@@ -140,6 +140,21 @@ async def test_discover_shows_only_public_rooms_one_is_not_in(community: Communi
     assert own["id"] not in [r["id"] for r in await community.directory.discover(budi)]
 
 
+async def test_outsiders_see_no_last_message_of_a_public_room_members_do(
+    community: Community,
+) -> None:
+    ani, budi = await register(community, "ani"), await register(community, "budi")
+    public = await community.directory.create(ani, "Terbuka", "network", visibility="public")
+    await community.chat.post(ani, public["id"], "rahasia rapat")
+    [card] = await community.directory.discover(budi)
+    assert card["last_message"] is None  # its history answers 403 to budi
+    assert (await community.directory.get(budi, public["id"]))["last_message"] is None
+    [own] = await community.directory.list_mine(ani)
+    assert own["last_message"]["text"] == "rahasia rapat"
+    joined = await community.directory.join_public(budi, public["id"])
+    assert joined["last_message"]["text"] == "rahasia rapat"
+
+
 async def test_an_invite_only_room_does_not_exist_for_outsiders(community: Community) -> None:
     room_id, _ani = await room_with(community, "ani")
     eve = await register(community, "eve")

@@ -234,6 +234,8 @@ function confirmThen(button, question, action) {
 }
 
 // The personal iCalendar feed: an absolute address to paste into a phone's calendar app.
+// "New link" (POST /api/me/calendar/rotate) revokes the old one, room feeds included: for a
+// link shared by mistake or left on a lost phone.
 function calendarSection(app) {
   const input = h("input", { id: "calendar-url", readonly: true, onfocus: (event) => event.target.select() });
   const copied = h("span", { class: "muted", role: "status", id: "calendar-copied" });
@@ -241,10 +243,29 @@ function calendarSection(app) {
   copy.addEventListener("click", async () => {
     copied.textContent = (await copyText(input.value)) ? t.copied : t.copyByHand;
   });
+  const box = errorBox();
+  const renew = h("button", { type: "button", class: "small secondary", id: "new-calendar-link" }, t.newCalendarLink);
+  renew.addEventListener("click", () => confirmThen(renew, t.newCalendarLinkConfirm, async () => {
+    renew.disabled = true;
+    box.hidden = true;
+    try {
+      const { calendar_url } = await api("POST", "/api/me/calendar/rotate");
+      app.putMe({ calendar_url });
+      update(app.me);
+      copied.textContent = t.newCalendarLinkDone;
+    } catch (error) {
+      if (error.status !== 401) { // a 401 has gone to the login view
+        box.textContent = error.message;
+        box.hidden = false;
+      }
+    } finally {
+      renew.disabled = false;
+    }
+  }));
   const el = section("profile-calendar", t.myCalendarTitle,
     h("p", { class: "muted small" }, t.myCalendarExplain),
-    field(t.myCalendarLabel, input),
-    h("div", { class: "row wrap" }, copy, copied));
+    field(t.myCalendarLabel, input), box,
+    h("div", { class: "row wrap" }, copy, renew, copied));
   const update = (me) => {
     input.value = me && me.calendar_url ? new URL(me.calendar_url, location.href).href : "";
     el.hidden = !input.value;

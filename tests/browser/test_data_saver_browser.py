@@ -32,7 +32,9 @@ async def open_with_data_saver(browser: Browser, kamar: RunningServer, name: str
     page = await context.new_page()
     token = kamar.token("rapat", identity=name.lower(), name=name)
     await page.goto(f"{kamar.base_url}/r/rapat?token={token}")
-    await page.wait_for_function("window.kamarDebug && window.kamarDebug.state.phase === 'joined'")
+    await page.wait_for_function(
+        "() => window.kamarDebug && window.kamarDebug.state.phase === 'joined'"
+    )
     return page
 
 
@@ -66,7 +68,7 @@ async def test_data_saver_holds_video_back_until_tapped_and_counts_megabytes(
     received = (await stats(budi))[siti_id]["video"]
     assert 0 < received["frameWidth"] <= 320, received  # the lowest simulcast layer
 
-    await budi.wait_for_function("window.kamarDebug.dataUsedBytes() > 0")
+    await budi.wait_for_function("() => window.kamarDebug.dataUsedBytes() > 0")
     await eventually(
         lambda: _counter_shows_megabytes(budi), timeout=10, what="the megabytes counter"
     )
@@ -92,4 +94,6 @@ async def _audio_above(page: Page, sender: str, packets: int) -> bool:
 
 async def _counter_shows_megabytes(page: Page) -> bool:
     text = await page.inner_text("#data-used")
-    return bool(re.fullmatch(r"\d+,\d\d? MB terpakai", text)) and await page.is_visible("#data-used")
+    return bool(re.fullmatch(r"\d+,\d\d? MB terpakai", text)) and await page.is_visible(
+        "#data-used"
+    )

@@ -31,11 +31,11 @@ async def test_a_drop_during_a_subscribe_offer_does_not_block_the_next_visit(
     await siti.evaluate(HOLD_REMOTE_DESCRIPTIONS)
     await siti.evaluate("window.kamarHold.on = true")
     budi = await open_room(chromium, kamar, "rapat", "Budi")
-    await siti.wait_for_function("window.kamarHold.held > 0")  # the offer for Budi's tracks
+    await siti.wait_for_function("() => window.kamarHold.held > 0")  # the offer for Budi's tracks
     # The link drops mid-step; the next visit's steps run normally.
     await siti.evaluate("window.kamarDebug.client.ws.close(); window.kamarHold.on = false")
-    await siti.wait_for_function("window.kamarDebug.state.reconnects > 0")
-    await siti.wait_for_function("window.kamarDebug.state.phase === 'joined'")
+    await siti.wait_for_function("() => window.kamarDebug.state.reconnects > 0")
+    await siti.wait_for_function("() => window.kamarDebug.state.phase === 'joined'")
     budi_id = await participant_id(budi)
     await eventually(
         lambda: receives_everyone(siti, {budi_id}),

@@ -51,7 +51,9 @@ async def open_relayed(browser: Browser, kamar: RunningServer, name: str, tcp: b
     page = await context.new_page()
     token = kamar.token("rapat", identity=name.lower(), name=name)
     await page.goto(f"{kamar.base_url}/r/rapat?token={token}")
-    await page.wait_for_function("window.kamarDebug && window.kamarDebug.state.phase === 'joined'")
+    await page.wait_for_function(
+        "() => window.kamarDebug && window.kamarDebug.state.phase === 'joined'"
+    )
     return page
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import jwt
 
 from rooms.stage import MEETING_ROLES, MeetingRole
+from rooms.text import unsendable
 
 ALGORITHM = "HS256"
 DEFAULT_TTL = 6 * 3600  # seconds: a long meeting, not a permanent credential
@@ -62,6 +63,8 @@ def mint(grant: JoinGrant, secret: str, now: int, ttl: int = DEFAULT_TTL) -> str
     validate_room_name(grant.room)
     if not grant.identity or len(grant.identity) > MAX_IDENTITY:
         raise ValueError(f"identity must be 1-{MAX_IDENTITY} characters")
+    if unsendable(grant.identity) or unsendable(grant.name):
+        raise ValueError("identity and name may not hold control characters or lone surrogates")
     if len(grant.name) > MAX_DISPLAY_NAME:
         raise ValueError(f"display name must be at most {MAX_DISPLAY_NAME} characters")
     if not 0 < ttl <= MAX_TTL:
@@ -113,6 +116,9 @@ def verify(token: object, secret: str, now: int) -> JoinGrant:
         raise GrantError("unauthorized", "the join token names no valid identity")
     if not isinstance(name, str):
         raise GrantError("unauthorized", "the join token's name is not text")
+    # Both go into events for everyone in the room: text no socket can carry stays out.
+    if unsendable(identity) or unsendable(name):
+        raise GrantError("unauthorized", "the join token's identity or name holds bad characters")
     claimed_role, event_id = claims.get("role"), claims.get("event_id")
     role = next((r for r in MEETING_ROLES if r == claimed_role), None)
     if claimed_role is not None and role is None:

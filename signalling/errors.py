@@ -14,6 +14,7 @@ CLOSING_CODES = frozenset(
         "wrong_room",
         "hello_timeout",
         "server_full",
+        "flooding",
     }
 )
 

@@ -41,6 +41,7 @@ from signalling.messages import (
     parse_client_message,
     type_name,
 )
+from signalling.ratelimit import Dropped, FrameLimits
 from signalling.townhall import StageControl, stage_snapshot
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class Session:
         self.stage = StageControl(self)
         self._closing: set[asyncio.Future[None]] = set()
         self._ended = False
+        self._limits = FrameLimits()
         self._handlers: dict[type, Callable[[Any], Awaitable[None]]] = {
             Hello: self._on_hello,
             PublishOffer: self._on_publish_offer,
@@ -121,13 +123,18 @@ class Session:
         """Handle one frame. Every failure becomes an `error` reply and changes nothing."""
         message_type: str | None = None
         try:
+            now = self.clock()
+            self._limits.frame(now)  # before parsing: bad frames cost the same as good ones
             message = parse_client_message(text)
             message_type = type_name(message)
+            self._limits.message(message_type, now)
             if not self.identified and not isinstance(message, Hello | Auth):
                 raise ProtocolError("unauthorized", "the first message must be hello or auth")
             if self.in_lobby and not isinstance(message, Ping | Leave | Auth | Typing | Read):
                 raise ProtocolError("bad_state", "wait until a moderator lets you in")
             await self._handlers[type(message)](message)
+        except Dropped:
+            return
         except ProtocolError as exc:
             if exc.closes or not self.identified:
                 self.fail(exc)

@@ -256,6 +256,8 @@ _SCHEMAS: dict[str, tuple[type, dict[str, tuple[type | None, bool]]]] = {
 }
 _TYPE_NAMES = {int: "an integer", str: "a string", bool: "true or false"}
 _NAME_OF_CLASS = {cls: name for name, (cls, _fields) in _SCHEMAS.items()}
+# Every client message type and its field names (tests and tools build frames from it).
+MESSAGE_FIELDS = {name: tuple(fields) for name, (_cls, fields) in _SCHEMAS.items()}
 
 
 def type_name(message: ClientMessage) -> str:

@@ -7,7 +7,7 @@ the holder may do with media. `now` is passed in so the rules are testable witho
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import jwt
 
@@ -15,7 +15,11 @@ from rooms.stage import MEETING_ROLES, MeetingRole
 from rooms.text import unsendable
 
 ALGORITHM = "HS256"
-DEFAULT_TTL = 6 * 3600  # seconds: a long meeting, not a permanent credential
+DEFAULT_TTL = 6 * 3600  # seconds: a guest link (`kamar token`) lasts a long meeting
+# A member's token is fetched from the HTTP API right before each join and rejoin (web/room.js),
+# so it only has to outlive opening the camera; what admits a member is their membership,
+# checked again at hello (rooms/meeting_access.py).
+MEMBER_TTL = 5 * 60
 MAX_TTL = 30 * 24 * 3600
 ROOM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # used with fullmatch
 MAX_IDENTITY = 128
@@ -42,6 +46,8 @@ class JoinGrant:
     role: MeetingRole | None = None
     # The agenda event a town hall belongs to: its questions and comments are stored there.
     event_id: int | None = None
+    # When it was minted (claim `iat`, seconds); set by verify, ignored by mint.
+    issued_at: int | None = field(default=None, compare=False)
 
     @property
     def meeting_role(self) -> MeetingRole:
@@ -119,7 +125,7 @@ def verify(token: object, secret: str, now: int) -> JoinGrant:
     # Both go into events for everyone in the room: text no socket can carry stays out.
     if unsendable(identity) or unsendable(name):
         raise GrantError("unauthorized", "the join token's identity or name holds bad characters")
-    claimed_role, event_id = claims.get("role"), claims.get("event_id")
+    claimed_role, event_id, iat = claims.get("role"), claims.get("event_id"), claims.get("iat")
     role = next((r for r in MEETING_ROLES if r == claimed_role), None)
     if claimed_role is not None and role is None:
         raise GrantError("unauthorized", "the join token names no valid meeting role")
@@ -133,4 +139,5 @@ def verify(token: object, secret: str, now: int) -> JoinGrant:
         can_subscribe=claims.get("can_subscribe", True) is True,
         role=role,
         event_id=event_id,
+        issued_at=iat if isinstance(iat, int) and not isinstance(iat, bool) else None,
     )

@@ -15,6 +15,7 @@ CLOSING_CODES = frozenset(
         "hello_timeout",
         "server_full",
         "flooding",
+        "not_a_member",
     }
 )
 

@@ -13,8 +13,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rooms import grants
+from rooms import grants, meeting_access
 from rooms.community import Community
+from rooms.errors import DomainError
 from rooms.room import Participant, Room, RoomRegistry, new_participant_id
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.peer import PeerSettings
@@ -171,6 +172,7 @@ class Session:
             raise ProtocolError(
                 "wrong_room", f"this join token is for room {grant.room!r}, not {hello.room!r}"
             )
+        await self._still_a_member(grant)
         registry = self._services.registry
         existing = registry.rooms.get(grant.room)
         role = grant.meeting_role
@@ -239,6 +241,18 @@ class Session:
             task = asyncio.ensure_future(publisher.close())
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)
+
+    async def _still_a_member(self, grant: grants.JoinGrant) -> None:
+        """A member's token admits only while they are in the room and have not signed out
+        everywhere since it was minted (rooms/meeting_access.py)."""
+        member = meeting_access.member_grant(grant)
+        community = self._services.community
+        if member is None or community is None:
+            return
+        try:
+            await meeting_access.check_member(community.db, member)
+        except DomainError as exc:
+            raise ProtocolError(exc.code, exc.message) from exc
 
     def _refuse_when_full(self, grant: grants.JoinGrant) -> None:
         """A full server says so before any media, rather than degrading everyone's meeting.

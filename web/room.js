@@ -13,7 +13,11 @@ const $ = (id) => document.getElementById(id);
 
 const room = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "");
 let tokenProblem = null; // why no token could be had for a signed-in member, if so
-const token = takeToken() || (await tokenForMember());
+// A member's token lives minutes (docs/protocol.md "Join tokens"): fetch a fresh one now and
+// before every rejoin; a link's own token, or a stored one, when there is no membership.
+const tokenFromUrl = takeTokenFromUrl();
+const memberToken = tokenFromUrl ? null : await tokenForMember();
+const token = tokenFromUrl || memberToken || sessionStorage.getItem(`kamar.token.${room}`);
 const claims = token ? tokenClaims(token) : {};
 // The role the server will give us (docs/protocol.md "Stage"): known before joining, so the
 // audience never opens camera or microphone at all.
@@ -50,15 +54,13 @@ $("btn-leave-lobby").textContent = t.leave;
 renderButtons();
 
 // Keep the token out of the address bar (people share screenshots and links), but survive reloads.
-function takeToken() {
-  const key = `kamar.token.${room}`;
+function takeTokenFromUrl() {
   const fromUrl = new URLSearchParams(location.search).get("token");
   if (fromUrl) {
-    sessionStorage.setItem(key, fromUrl);
+    sessionStorage.setItem(`kamar.token.${room}`, fromUrl);
     history.replaceState(null, "", location.pathname);
-    return fromUrl;
   }
-  return sessionStorage.getItem(key);
+  return fromUrl;
 }
 
 // A meeting link shared without a token (/r/kamar-3, /r/kamar-3-e7): a member signed in to
@@ -254,7 +256,7 @@ function onSelfUpdated(participant) {
 
 const END_TEXTS = {
   removed: t.removedText, banned: t.bannedText, ended: t.meetingEnded,
-  meeting_locked: t.lockedText, denied: t.deniedText,
+  meeting_locked: t.lockedText, denied: t.deniedText, not_a_member: t.notMemberText,
 };
 
 function wireClient() {
@@ -336,7 +338,9 @@ function onClosed({ reason, final }) {
     end(END_TEXTS[reason], reason === "meeting_locked"); // a locked meeting may open again
     return;
   }
-  if (final || state.reconnects >= RECONNECT_DELAYS_MS.length) {
+  // A member's short-lived token ran out: the rejoin below fetches a fresh one.
+  const renewable = reason === "token_expired" && memberToken;
+  if ((final && !renewable) || state.reconnects >= RECONNECT_DELAYS_MS.length) {
     state.phase = "ended";
     // A full server may have room again later: offer to try again.
     const canRejoin = !final || reason === "server_full";
@@ -347,7 +351,15 @@ function onClosed({ reason, final }) {
   setStatus(t.reconnecting);
   renderButtons();
   const delay = RECONNECT_DELAYS_MS[state.reconnects++];
-  setTimeout(() => client.join().catch(() => {}), delay);
+  setTimeout(rejoin, delay);
+}
+
+async function rejoin() {
+  if (memberToken) {
+    const fresh = await tokenForMember();
+    if (fresh) client.token = fresh;
+  }
+  client.join().catch(() => {});
 }
 
 async function openCameraAndMicrophone() {

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from rooms.accounts import User, user_from_row
 from rooms.errors import Forbidden, NotFound
 from rooms.permissions import may
-from rooms.schema import memberships, rooms
+from rooms.schema import memberships, rooms, users
 
 
 @dataclass(frozen=True)
@@ -65,3 +66,12 @@ async def room_ids_of(conn: AsyncConnection, user_id: int) -> list[int]:
         select(memberships.c.room_id).where(memberships.c.user_id == user_id)
     )
     return list(result.scalars())
+
+
+async def account_and_room_ids(conn: AsyncConnection, user_id: int) -> tuple[User, list[int]]:
+    """An account and the rooms it is in, on one connection (a feed socket's `auth`), or
+    NotFound."""
+    row = (await conn.execute(select(users).where(users.c.id == user_id))).one_or_none()
+    if row is None:
+        raise NotFound("no such account", "user_id")
+    return user_from_row(row), await room_ids_of(conn, user_id)

@@ -23,7 +23,7 @@ from sfu.publisher import PublisherPeer
 from sfu.router import CAMERA, SCREEN, owner_key
 from sfu.subscriber import SubscriberPeer
 from signalling.errors import ProtocolError, error_event
-from signalling.feed import Feed
+from signalling.feed import AUTH_CONCURRENCY, Feed
 from signalling.messages import (
     MAX_MESSAGE_BYTES,
     PROTOCOL_VERSION,
@@ -67,6 +67,10 @@ class Services:
     live_sessions: set[Session] = field(default_factory=set)
     # Accounts, rooms, chat and agenda; opened when the server starts (server/app.py).
     community: Community | None = None
+    # Bounds the account look-ups of feed `auth` across all sockets (signalling/feed.py).
+    auth_gate: asyncio.Semaphore = field(
+        default_factory=lambda: asyncio.Semaphore(AUTH_CONCURRENCY)
+    )
 
 
 class Session:
@@ -275,9 +279,11 @@ class Session:
         if community is None:
             raise ProtocolError("unavailable", "the community service is not running")
         if self.feed is None:
+            services = self._services
             self.feed = Feed(
-                community, self._services.secret, self._services.clock, self._send, self._close
-            )
+                community, services.secret, services.clock, self._send, self._close,
+                services.auth_gate,
+            )  # fmt: skip
         self._send(await self.feed.authenticate(auth.token))
 
     async def _on_typing(self, typing: Typing) -> None:

@@ -109,14 +109,19 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
         if not session.identified:
             session.fail(ProtocolError("hello_timeout", "no hello or auth within 10 seconds"))
 
-    hello_timer = asyncio.get_running_loop().call_later(HELLO_TIMEOUT, hello_overdue)
+    loop = asyncio.get_running_loop()
+    hello_deadline = loop.time() + HELLO_TIMEOUT
+    hello_timer = loop.call_at(hello_deadline, hello_overdue)
     disconnect_reason = "disconnected"
     try:
         async for message in ws:
             if message.type == WSMsgType.TEXT:
+                # A hello or auth waiting its turn (a reconnect storm queues them, feed.py) is
+                # not a silent socket: the clock stops while a frame is handled.
+                hello_timer.cancel()
                 await session.handle_text(message.data)
-                if session.identified:
-                    hello_timer.cancel()
+                if not session.identified:
+                    hello_timer = loop.call_at(max(hello_deadline, loop.time()), hello_overdue)
             elif message.type == WSMsgType.BINARY:
                 connection.send(
                     error_event(

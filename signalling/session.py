@@ -67,7 +67,8 @@ class Services:
     live_sessions: set[Session] = field(default_factory=set)
     # Accounts, rooms, chat and agenda; opened when the server starts (server/app.py).
     community: Community | None = None
-    # Bounds the account look-ups of feed `auth` across all sockets (signalling/feed.py).
+    # Bounds the account look-ups of `auth` and of members' `hello` across all sockets
+    # (signalling/feed.py AUTH_CONCURRENCY).
     auth_gate: asyncio.Semaphore = field(
         default_factory=lambda: asyncio.Semaphore(AUTH_CONCURRENCY)
     )
@@ -254,7 +255,8 @@ class Session:
         if member is None or community is None:
             return
         try:
-            await meeting_access.check_member(community.db, member)
+            async with self._services.auth_gate:  # a reconnect storm queues (feed.py)
+                await meeting_access.check_member(community.db, member)
         except DomainError as exc:
             raise ProtocolError(exc.code, exc.message) from exc
 

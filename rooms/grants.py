@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import jwt
 
 from rooms.stage import MEETING_ROLES, MeetingRole
-from rooms.text import unsendable
+from rooms.text import printable, unsendable
 
 ALGORITHM = "HS256"
 DEFAULT_TTL = 6 * 3600  # seconds: a guest link (`kamar token`) lasts a long meeting
@@ -69,8 +69,8 @@ def mint(grant: JoinGrant, secret: str, now: int, ttl: int = DEFAULT_TTL) -> str
     validate_room_name(grant.room)
     if not grant.identity or len(grant.identity) > MAX_IDENTITY:
         raise ValueError(f"identity must be 1-{MAX_IDENTITY} characters")
-    if unsendable(grant.identity) or unsendable(grant.name):
-        raise ValueError("identity and name may not hold control characters or lone surrogates")
+    if unsendable(grant.identity):
+        raise ValueError("identity may not hold control characters or lone surrogates")
     if len(grant.name) > MAX_DISPLAY_NAME:
         raise ValueError(f"display name must be at most {MAX_DISPLAY_NAME} characters")
     if not 0 < ttl <= MAX_TTL:
@@ -78,7 +78,9 @@ def mint(grant: JoinGrant, secret: str, now: int, ttl: int = DEFAULT_TTL) -> str
     claims = {
         "room": grant.room,
         "sub": grant.identity,
-        "name": grant.name or grant.identity,
+        # A display name from an account or a form: what cannot be shown is dropped here, so
+        # a token of ours never carries it (verify refuses it).
+        "name": printable(grant.name) or grant.identity,
         "can_publish": grant.can_publish,
         "can_subscribe": grant.can_subscribe,
         "iat": now,

@@ -12,6 +12,7 @@ import re
 
 _UNSENDABLE = re.compile("[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f\\ud800-\\udfff]")
 _SURROGATE = re.compile("[\\ud800-\\udfff]")
+_CONTROL = re.compile("[\\x00-\\x1f\\x7f]")
 REPLACEMENT = "\ufffd"  # U+FFFD, what a decoder shows for bytes it cannot read
 
 
@@ -23,3 +24,9 @@ def unsendable(text: str) -> bool:
 def surrogates_replaced(text: str) -> str:
     """`text` with every lone surrogate replaced by U+FFFD, so it has a UTF-8 form."""
     return _SURROGATE.sub(REPLACEMENT, text)
+
+
+def printable(text: str) -> str:
+    """`text` fit for a display name in events: lone surrogates become U+FFFD, control
+    characters (tab and line ends included: names are one line) are dropped."""
+    return _CONTROL.sub("", surrogates_replaced(text))

@@ -70,12 +70,15 @@ def test_real_text_with_emoji_and_line_ends_still_parses(text: str) -> None:
     parse_client_message(text)
 
 
-def test_a_join_token_whose_name_holds_a_lone_surrogate_admits_nobody() -> None:
-    # Signed by the server's own secret (e.g. a name typed into a form), yet still refused.
+def test_join_tokens_never_carry_a_lone_surrogate_or_control_character() -> None:
+    # Names are cleaned when minted; a token holding one anyway (signed elsewhere) is refused.
     secret = "s" * 48
-    for name in ("Siti \ud800", "Siti\x00"):
+    for identity in ("siti\ud800", "siti\x00"):
         with pytest.raises(ValueError):
-            grants.mint(grants.JoinGrant(room="r", identity="siti", name=name), secret, 0)
+            grants.mint(grants.JoinGrant(room="r", identity=identity, name="Siti"), secret, 0)
+    for name, shown in (("Siti \ud800", "Siti \ufffd"), ("Si\x00ti\n", "Siti")):
+        token = grants.mint(grants.JoinGrant(room="r", identity="siti", name=name), secret, 0)
+        assert grants.verify(token, secret, 0).name == shown
     claims = {"room": "r", "sub": "siti", "name": "Siti \ud800", "exp": 100}
     forged = jwt.encode(claims, secret, algorithm=grants.ALGORITHM)
     with pytest.raises(grants.GrantError) as caught:

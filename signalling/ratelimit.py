@@ -37,11 +37,12 @@ class TokenBucket:
 
 
 # (rate per second, burst). Every frame, valid or not, counts against FRAMES.
-FRAMES = (30.0, 120.0)
+FRAMES = (60.0, 200.0)
 # State toggles and other actions whose effect reaches other participants.
 _TOGGLE = (4.0, 10.0)
-# Per-tile requests: a layout change sends one per visible tile at once.
-_PER_TILE = (20.0, 100.0)
+# Per-tile requests: a layout change sends one per visible tile at once, and the web client
+# sends each tile's size at most 4 times a second while a window is being resized.
+_PER_TILE = (50.0, 200.0)
 _NEGOTIATION = (4.0, 10.0)
 KINDS: dict[str, tuple[float, float]] = {
     "mute": _TOGGLE,
@@ -67,7 +68,7 @@ KINDS: dict[str, tuple[float, float]] = {
     "ping": (2.0, 10.0),
 }
 # Refused frames a socket may send (burst, then per second) before it is closed as flooding.
-REFUSALS = (10.0, 300.0)
+REFUSALS = (20.0, 600.0)
 ANSWER_INTERVAL = 1.0  # seconds: the most often one kind's refusal is answered
 
 

@@ -11,6 +11,7 @@ import jwt
 import pytest
 
 from rooms import grants
+from signalling import ws as ws_module
 from signalling.errors import ProtocolError
 from signalling.messages import parse_client_message
 from signalling.ws import SERVICES_KEY
@@ -127,3 +128,20 @@ async def test_an_event_that_cannot_be_encoded_costs_one_event_not_the_connectio
     assert welcome["stage"]["comments"][-1]["text"] == "hi \ufffd"
     await answers_ping(newcomer)
     json.dumps(welcome)  # what arrived is ordinary JSON
+
+
+async def test_a_writer_that_fails_closes_its_socket_instead_of_going_silent(
+    kamar: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    speaker = await enter(kamar, "ketua", "speaker")
+    encoded = ws_module._encoded
+
+    def broken(item: Any) -> str | None:
+        if isinstance(item, dict) and item.get("id") == "break":
+            raise KeyError("a bug in the writer")
+        return encoded(item)
+
+    monkeypatch.setattr(ws_module, "_encoded", broken)
+    await speaker.send({"type": "ping", "id": "break"})
+    await speaker.closed()
+    assert speaker.conn.close_reason == "internal"

@@ -63,6 +63,7 @@ async def run_storm(
         watcher = asyncio.create_task(_bystander(http, base, bystander, waits, storming))
         auth_ms: list[float] = []
         opened: list[aiohttp.ClientWebSocketResponse] = []
+        readers: list[asyncio.Task[None]] = []
         start = time.monotonic()
         profiler: asyncio.subprocess.Process | None = None
 
@@ -75,6 +76,9 @@ async def run_storm(
             answer = await ws.receive_json(timeout=60)
             if answer.get("type") == "authed":
                 auth_ms.append((time.monotonic() - sent) * 1000)
+            # Go on reading, as a phone would: aiohttp answers the server's pings only while
+            # a socket is read, and unanswered pings close it (signalling/ws.py HEARTBEAT).
+            readers.append(asyncio.create_task(_drain(ws)))
 
         try:
             storming.set()
@@ -90,6 +94,9 @@ async def run_storm(
             if profiler is not None:
                 await profiler.wait()
             await asyncio.gather(*(ws.close() for ws in opened), return_exceptions=True)
+            for reader in readers:
+                reader.cancel()
+            await asyncio.gather(*readers, return_exceptions=True)
         failed = sum(1 for r in results if isinstance(r, BaseException))
         return StormResult(
             sockets=sockets,
@@ -102,6 +109,11 @@ async def run_storm(
             bystander_ms_p99=_ms(percentile(waits, 0.99)),
             bystander_ms_max=round(max(waits, default=0.0), 1),
         )
+
+
+async def _drain(ws: aiohttp.ClientWebSocketResponse) -> None:
+    async for _message in ws:
+        pass
 
 
 def _ms(value: float | None) -> float:

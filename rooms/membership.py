@@ -71,7 +71,14 @@ async def room_ids_of(conn: AsyncConnection, user_id: int) -> list[int]:
 async def account_and_room_ids(conn: AsyncConnection, user_id: int) -> tuple[User, list[int]]:
     """An account and the rooms it is in, on one connection (a feed socket's `auth`), or
     NotFound."""
-    row = (await conn.execute(select(users).where(users.c.id == user_id))).one_or_none()
-    if row is None:
+    # One statement, not two: in a reconnect storm every round trip to the database waits its
+    # turn on a busy event loop.
+    query = (
+        select(users, memberships.c.room_id)
+        .select_from(users.outerjoin(memberships, memberships.c.user_id == users.c.id))
+        .where(users.c.id == user_id)
+    )
+    rows = (await conn.execute(query)).all()
+    if not rows:
         raise NotFound("no such account", "user_id")
-    return user_from_row(row), await room_ids_of(conn, user_id)
+    return user_from_row(rows[0]), [row.room_id for row in rows if row.room_id is not None]

@@ -281,11 +281,14 @@ class Session:
         if community is None:
             raise ProtocolError("unavailable", "the community service is not running")
         if self.feed is None:
-            services = self._services
             self.feed = Feed(
-                community, services.secret, services.clock, self._send, self._close,
-                services.auth_gate,
-            )  # fmt: skip
+                community,
+                self._services.secret,
+                self._services.clock,
+                self._send,
+                self._close,
+                gate=self._services.auth_gate,
+            )
         self._send(await self.feed.authenticate(auth.token))
 
     async def _on_typing(self, typing: Typing) -> None:

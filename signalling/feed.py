@@ -46,10 +46,11 @@ class Feed:
         clock: Callable[[], float],
         send: SendText,
         close: Callable[[str], None] = lambda reason: None,
-        gate: asyncio.Semaphore | None = None,
+        *,
+        gate: asyncio.Semaphore,  # shared by every socket of the process (AUTH_CONCURRENCY)
     ) -> None:
         self._community = community
-        self._gate = gate or asyncio.Semaphore(AUTH_CONCURRENCY)
+        self._gate = gate
         self._secret = secret
         self._clock = clock
         self._send = send

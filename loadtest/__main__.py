@@ -9,6 +9,9 @@
 [--questions-per-s 2] [--comments-per-s 5] [--votes-per-s 5] [--json FILE]`: speakers to an
 audience, with questions, votes and comments on the stage.
 
+`python -m loadtest auth-storm --sockets 2000 [--within 9]`: a reconnect storm of feed sockets
+sending `auth`, and how long another user's requests wait meanwhile.
+
 `python -m loadtest floor --receivers 10,80 [--duration 10]`: a bare relay (no SRTP, ICE or
 RTCP) forwarding the same paced stream to N sockets, the floor under the sfu figure here.
 
@@ -24,7 +27,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from loadtest import chat_cli, townhall_cli
+from loadtest import auth_storm, chat_cli, townhall_cli
 from loadtest.forward_bench import run_forward
 from loadtest.netns import reexec_in_private_netns
 from loadtest.plot import plot_sweep
@@ -121,6 +124,7 @@ def main() -> int:
     _add_bench_parsers(scenarios)
     chat_cli.add_parser(scenarios)
     townhall_cli.add_parser(scenarios)
+    auth_storm.add_parser(scenarios)
     args = parser.parse_args()
     if args.scenario == "forward":
         return _forward(args)
@@ -130,6 +134,8 @@ def main() -> int:
         return chat_cli.run(args, parser, _progress)
     if args.scenario == "townhall":
         return townhall_cli.run(args, parser, _progress)
+    if args.scenario == "auth-storm":
+        return auth_storm.run(args, parser, _progress)
     return _sfu(args, parser)
 
 

@@ -7,14 +7,19 @@ the holder may do with media. `now` is passed in so the rules are testable witho
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import jwt
 
 from rooms.stage import MEETING_ROLES, MeetingRole
+from rooms.text import printable, unsendable
 
 ALGORITHM = "HS256"
-DEFAULT_TTL = 6 * 3600  # seconds: a long meeting, not a permanent credential
+DEFAULT_TTL = 6 * 3600  # seconds: a guest link (`kamar token`) lasts a long meeting
+# A member's token is fetched from the HTTP API right before each join and rejoin (web/room.js),
+# so it only has to outlive opening the camera; what admits a member is their membership,
+# checked again at hello (rooms/meeting_access.py).
+MEMBER_TTL = 5 * 60
 MAX_TTL = 30 * 24 * 3600
 ROOM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # used with fullmatch
 MAX_IDENTITY = 128
@@ -41,6 +46,8 @@ class JoinGrant:
     role: MeetingRole | None = None
     # The agenda event a town hall belongs to: its questions and comments are stored there.
     event_id: int | None = None
+    # When it was minted (claim `iat`, seconds); set by verify, ignored by mint.
+    issued_at: int | None = field(default=None, compare=False)
 
     @property
     def meeting_role(self) -> MeetingRole:
@@ -62,6 +69,8 @@ def mint(grant: JoinGrant, secret: str, now: int, ttl: int = DEFAULT_TTL) -> str
     validate_room_name(grant.room)
     if not grant.identity or len(grant.identity) > MAX_IDENTITY:
         raise ValueError(f"identity must be 1-{MAX_IDENTITY} characters")
+    if unsendable(grant.identity):
+        raise ValueError("identity may not hold control characters or lone surrogates")
     if len(grant.name) > MAX_DISPLAY_NAME:
         raise ValueError(f"display name must be at most {MAX_DISPLAY_NAME} characters")
     if not 0 < ttl <= MAX_TTL:
@@ -69,7 +78,9 @@ def mint(grant: JoinGrant, secret: str, now: int, ttl: int = DEFAULT_TTL) -> str
     claims = {
         "room": grant.room,
         "sub": grant.identity,
-        "name": grant.name or grant.identity,
+        # A display name from an account or a form: what cannot be shown is dropped here, so
+        # a token of ours never carries it (verify refuses it).
+        "name": printable(grant.name) or grant.identity,
         "can_publish": grant.can_publish,
         "can_subscribe": grant.can_subscribe,
         "iat": now,
@@ -113,7 +124,10 @@ def verify(token: object, secret: str, now: int) -> JoinGrant:
         raise GrantError("unauthorized", "the join token names no valid identity")
     if not isinstance(name, str):
         raise GrantError("unauthorized", "the join token's name is not text")
-    claimed_role, event_id = claims.get("role"), claims.get("event_id")
+    # Both go into events for everyone in the room: text no socket can carry stays out.
+    if unsendable(identity) or unsendable(name):
+        raise GrantError("unauthorized", "the join token's identity or name holds bad characters")
+    claimed_role, event_id, iat = claims.get("role"), claims.get("event_id"), claims.get("iat")
     role = next((r for r in MEETING_ROLES if r == claimed_role), None)
     if claimed_role is not None and role is None:
         raise GrantError("unauthorized", "the join token names no valid meeting role")
@@ -127,4 +141,5 @@ def verify(token: object, secret: str, now: int) -> JoinGrant:
         can_subscribe=claims.get("can_subscribe", True) is True,
         role=role,
         event_id=event_id,
+        issued_at=iat if isinstance(iat, int) and not isinstance(iat, bool) else None,
     )

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from rooms.accounts import User, user_from_row
 from rooms.errors import Forbidden, NotFound
 from rooms.permissions import may
-from rooms.schema import memberships, rooms
+from rooms.schema import memberships, rooms, users
 
 
 @dataclass(frozen=True)
@@ -65,3 +66,19 @@ async def room_ids_of(conn: AsyncConnection, user_id: int) -> list[int]:
         select(memberships.c.room_id).where(memberships.c.user_id == user_id)
     )
     return list(result.scalars())
+
+
+async def account_and_room_ids(conn: AsyncConnection, user_id: int) -> tuple[User, list[int]]:
+    """An account and the rooms it is in, on one connection (a feed socket's `auth`), or
+    NotFound."""
+    # One statement, not two: in a reconnect storm every round trip to the database waits its
+    # turn on a busy event loop.
+    query = (
+        select(users, memberships.c.room_id)
+        .select_from(users.outerjoin(memberships, memberships.c.user_id == users.c.id))
+        .where(users.c.id == user_id)
+    )
+    rows = (await conn.execute(query)).all()
+    if not rows:
+        raise NotFound("no such account", "user_id")
+    return user_from_row(rows[0]), [row.room_id for row in rows if row.room_id is not None]

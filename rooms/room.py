@@ -129,13 +129,15 @@ class Room:
         participant = self.participants.get(participant_id)
         if participant is None:
             raise KeyError(participant_id)
+        changed = participant.muted[kind] != muted
         participant.muted[kind] = muted
         if not muted:  # its owner turned it back on: a moderator's mute ends here
             for producer in self.media.producers_of(participant_id):
                 if producer.kind == kind and producer.silenced:
                     producer.silenced = False
                     producer.request_keyframe()
-        self._updated(participant)
+        if changed:  # a repeated mute tells nobody anything new
+            self._updated(participant)
 
     # -- stage ---------------------------------------------------------------------------
 

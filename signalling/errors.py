@@ -14,6 +14,8 @@ CLOSING_CODES = frozenset(
         "wrong_room",
         "hello_timeout",
         "server_full",
+        "flooding",
+        "not_a_member",
     }
 )
 

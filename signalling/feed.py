@@ -7,6 +7,7 @@ they are, so a message to a room of 2,000 members is encoded once, not 2,000 tim
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +19,7 @@ from rooms.calendar_links import calendar_generation
 from rooms.chat import room_topic
 from rooms.community import Community
 from rooms.errors import DomainError
-from rooms.membership import room_ids_of
+from rooms.membership import account_and_room_ids
 from signalling.errors import ProtocolError
 from signalling.messages import encode
 
@@ -31,6 +32,11 @@ def calendar_url(user_id: int, secret: str, generation: int) -> str:
 
 
 TYPING_INTERVAL = 2.0  # seconds: the most often one socket relays typing for one room
+# Sockets of the whole process looking up their account at once. A reconnect storm (thousands
+# of phones after a restart) would otherwise take every pooled database connection (SQLAlchemy's
+# default: 5, and 10 more on demand) and leave everyone else's requests waiting behind it; so
+# the storm queues here, first come first served, and the pool keeps room for the rest.
+AUTH_CONCURRENCY = 4
 
 
 class Feed:
@@ -41,8 +47,11 @@ class Feed:
         clock: Callable[[], float],
         send: SendText,
         close: Callable[[str], None] = lambda reason: None,
+        *,
+        gate: asyncio.Semaphore,  # shared by every socket of the process (AUTH_CONCURRENCY)
     ) -> None:
         self._community = community
+        self._gate = gate
         self._secret = secret
         self._clock = clock
         self._send = send
@@ -58,15 +67,14 @@ class Feed:
             raise ProtocolError("bad_state", "auth was already received", in_reply_to="auth")
         try:
             verified = sessions.decode(token, self._secret, int(time.time()))
-            user = await self._community.accounts.get(verified.user_id)
+            async with self._gate, self._community.db.read() as conn:
+                user, room_ids = await account_and_room_ids(conn, verified.user_id)
+                generation = await calendar_generation(conn, user.id)
         except (sessions.TokenError, DomainError) as exc:
             raise ProtocolError("unauthorized", f"sign in again: {exc}") from exc
         if not sessions.still_valid(verified, user.sessions_valid_after):
             raise ProtocolError("unauthorized", "this session was signed out; sign in again")
         self._issued_ms = verified.issued_ms
-        async with self._community.db.read() as conn:
-            room_ids = await room_ids_of(conn, user.id)
-            generation = await calendar_generation(conn, user.id)
         self.user = user
         bus = self._community.bus
         self._own_topic = bus.subscribe(user_topic(user.id), self._on_own_event)

@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from rooms.text import unsendable
 from signalling.errors import ProtocolError
 
 PROTOCOL_VERSION = 1
@@ -255,6 +256,8 @@ _SCHEMAS: dict[str, tuple[type, dict[str, tuple[type | None, bool]]]] = {
 }
 _TYPE_NAMES = {int: "an integer", str: "a string", bool: "true or false"}
 _NAME_OF_CLASS = {cls: name for name, (cls, _fields) in _SCHEMAS.items()}
+# Every client message type and its field names (tests and tools build frames from it).
+MESSAGE_FIELDS = {name: tuple(fields) for name, (_cls, fields) in _SCHEMAS.items()}
 
 
 def type_name(message: ClientMessage) -> str:
@@ -270,6 +273,7 @@ def parse_client_message(text: str) -> ClientMessage:
         raise ProtocolError("bad_json", f"the message is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise ProtocolError("bad_json", "a message must be a JSON object")
+    _refuse_unsendable_text(data)
     kind = data.get("type")
     if not isinstance(kind, str):
         raise ProtocolError("bad_message", "the field 'type' is missing or not a string")
@@ -321,6 +325,24 @@ def parse_client_message(text: str) -> ClientMessage:
                 )
     message: ClientMessage = cls(**values)
     return message
+
+
+def _refuse_unsendable_text(data: dict[str, Any]) -> None:
+    """Every string of the frame, keys and nested values included, before anything reads it:
+    one bad character anywhere is refused here, so it can reach no event, snapshot or log."""
+    pending: list[Any] = [data]
+    while pending:  # a stack, not recursion: JSON may nest as deep as its parser allows
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str) and unsendable(value):
+            raise ProtocolError(
+                "bad_message",
+                "the message holds a lone UTF-16 surrogate or a control character",
+            )
 
 
 def _is_type(value: Any, expected: type) -> bool:

@@ -13,8 +13,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rooms import grants
+from rooms import grants, meeting_access
 from rooms.community import Community
+from rooms.errors import DomainError
 from rooms.room import Participant, Room, RoomRegistry, new_participant_id
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.peer import PeerSettings
@@ -22,7 +23,7 @@ from sfu.publisher import PublisherPeer
 from sfu.router import CAMERA, SCREEN, owner_key
 from sfu.subscriber import SubscriberPeer
 from signalling.errors import ProtocolError, error_event
-from signalling.feed import Feed
+from signalling.feed import AUTH_CONCURRENCY, Feed
 from signalling.messages import (
     MAX_MESSAGE_BYTES,
     PROTOCOL_VERSION,
@@ -41,6 +42,7 @@ from signalling.messages import (
     parse_client_message,
     type_name,
 )
+from signalling.ratelimit import Dropped, FrameLimits
 from signalling.townhall import StageControl, stage_snapshot
 from signalling.turn import TurnSettings, ice_servers
 
@@ -67,6 +69,11 @@ class Services:
     live_sessions: set[Session] = field(default_factory=set)
     # Accounts, rooms, chat and agenda; opened when the server starts (server/app.py).
     community: Community | None = None
+    # Bounds the account look-ups of `auth` and of members' `hello` across all sockets
+    # (signalling/feed.py AUTH_CONCURRENCY).
+    auth_gate: asyncio.Semaphore = field(
+        default_factory=lambda: asyncio.Semaphore(AUTH_CONCURRENCY)
+    )
 
 
 class Session:
@@ -85,6 +92,7 @@ class Session:
         self.stage = StageControl(self)
         self._closing: set[asyncio.Future[None]] = set()
         self._ended = False
+        self._limits = FrameLimits()
         self._handlers: dict[type, Callable[[Any], Awaitable[None]]] = {
             Hello: self._on_hello,
             PublishOffer: self._on_publish_offer,
@@ -123,13 +131,18 @@ class Session:
         """Handle one frame. Every failure becomes an `error` reply and changes nothing."""
         message_type: str | None = None
         try:
+            now = self.clock()
+            self._limits.frame(now)  # before parsing: bad frames cost the same as good ones
             message = parse_client_message(text)
             message_type = type_name(message)
+            self._limits.message(message_type, now)
             if not self.identified and not isinstance(message, Hello | Auth):
                 raise ProtocolError("unauthorized", "the first message must be hello or auth")
             if self.in_lobby and not isinstance(message, Ping | Leave | Auth | Typing | Read):
                 raise ProtocolError("bad_state", "wait until a moderator lets you in")
             await self._handlers[type(message)](message)
+        except Dropped:
+            return
         except ProtocolError as exc:
             if exc.closes or not self.identified:
                 self.fail(exc)
@@ -166,6 +179,7 @@ class Session:
             raise ProtocolError(
                 "wrong_room", f"this join token is for room {grant.room!r}, not {hello.room!r}"
             )
+        await self._still_a_member(grant)
         registry = self._services.registry
         existing = registry.rooms.get(grant.room)
         role = grant.meeting_role
@@ -237,6 +251,19 @@ class Session:
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)
 
+    async def _still_a_member(self, grant: grants.JoinGrant) -> None:
+        """A member's token admits only while they are in the room and have not signed out
+        everywhere since it was minted (rooms/meeting_access.py)."""
+        member = meeting_access.member_grant(grant)
+        community = self._services.community
+        if member is None or community is None:
+            return
+        try:
+            async with self._services.auth_gate:  # a reconnect storm queues (feed.py)
+                await meeting_access.check_member(community.db, member)
+        except DomainError as exc:
+            raise ProtocolError(exc.code, exc.message) from exc
+
     def _refuse_when_full(self, grant: grants.JoinGrant) -> None:
         """A full server says so before any media, rather than degrading everyone's meeting.
         Someone joining again (a reload, a second device) replaces their old connection, so
@@ -259,7 +286,12 @@ class Session:
             raise ProtocolError("unavailable", "the community service is not running")
         if self.feed is None:
             self.feed = Feed(
-                community, self._services.secret, self._services.clock, self._send, self._close
+                community,
+                self._services.secret,
+                self._services.clock,
+                self._send,
+                self._close,
+                gate=self._services.auth_gate,
             )
         self._send(await self.feed.authenticate(auth.token))
 

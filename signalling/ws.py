@@ -13,8 +13,10 @@ from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from rooms.text import surrogates_replaced
 from signalling.errors import ProtocolError, error_event
 from signalling.messages import MAX_MESSAGE_BYTES, encode
+from signalling.outbox import Outbox
 from signalling.session import Services, Session
 
 log = logging.getLogger(__name__)
@@ -29,34 +31,69 @@ _CLOSE = object()
 class _Connection:
     def __init__(self, ws: web.WebSocketResponse) -> None:
         self.ws = ws
-        self.outbox: asyncio.Queue[Any] = asyncio.Queue(OUTBOX_LIMIT + 1)
+        self.outbox = Outbox(OUTBOX_LIMIT)
         self.close_reason: str | None = None
 
     def send(self, event: dict[str, Any] | str) -> None:
         if self.close_reason is not None:
             return
-        if self.outbox.qsize() >= OUTBOX_LIMIT:
+        if not self.outbox.put(event):
             log.info("client too slow: %d messages queued; disconnecting", OUTBOX_LIMIT)
             self.close("too_slow")
-            return
-        self.outbox.put_nowait(event)
 
     def close(self, reason: str) -> None:
         if self.close_reason is None:
             self.close_reason = reason
-            self.outbox.put_nowait(_CLOSE)
+            self.outbox.put_last(_CLOSE)
 
     async def write_loop(self) -> None:
-        while True:
-            item = await self.outbox.get()
-            if item is _CLOSE:
-                break
+        """Send until closed. One event that cannot be sent is logged and skipped; if this
+        loop ends for any reason, the socket closes, so the client reconnects rather than
+        waiting on a connection that went silent."""
+        try:
+            while True:
+                item = await self.outbox.get()
+                if item is _CLOSE:
+                    break
+                text = _encoded(item)
+                if text is not None and not await self._send_text(text):
+                    break
+        except Exception:
+            log.exception("websocket writer failed; closing the connection")
+            self.close_reason = self.close_reason or "internal"
+        finally:
+            self.close_reason = self.close_reason or "disconnected"  # nothing more is queued
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                reason = self.close_reason.encode()
+                await self.ws.close(code=WSCloseCode.OK, message=reason)
+
+    async def _send_text(self, text: str) -> bool:
+        """False when the socket is gone."""
+        try:
+            await self.ws.send_str(text)
+        except UnicodeEncodeError:
+            # A lone surrogate got past the parser (messages.py refuses them) into an event:
+            # send it with the bad characters replaced rather than not at all, since it may
+            # be a welcome or someone's leaving. aiohttp encodes before writing anything.
+            log.warning("an event held text with no UTF-8 form; sent with it replaced")
             try:
-                await self.ws.send_str(item if isinstance(item, str) else encode(item))
+                await self.ws.send_str(surrogates_replaced(text))
             except (ConnectionError, RuntimeError):
-                break
-        with contextlib.suppress(ConnectionError, RuntimeError):
-            await self.ws.close(code=WSCloseCode.OK, message=(self.close_reason or "").encode())
+                return False
+        except (ConnectionError, RuntimeError):
+            return False
+        return True
+
+
+def _encoded(item: Any) -> str | None:
+    """The wire text of an event, or None (logged) when it cannot be encoded at all."""
+    if isinstance(item, str):
+        return item
+    try:
+        return encode(item)
+    except (TypeError, ValueError):
+        log.exception("an event could not be encoded; skipped: %.200r", item)
+        return None
 
 
 async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
@@ -72,14 +109,19 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
         if not session.identified:
             session.fail(ProtocolError("hello_timeout", "no hello or auth within 10 seconds"))
 
-    hello_timer = asyncio.get_running_loop().call_later(HELLO_TIMEOUT, hello_overdue)
+    loop = asyncio.get_running_loop()
+    hello_deadline = loop.time() + HELLO_TIMEOUT
+    hello_timer = loop.call_at(hello_deadline, hello_overdue)
     disconnect_reason = "disconnected"
     try:
         async for message in ws:
             if message.type == WSMsgType.TEXT:
+                # A hello or auth waiting its turn (a reconnect storm queues them, feed.py) is
+                # not a silent socket: the clock stops while a frame is handled.
+                hello_timer.cancel()
                 await session.handle_text(message.data)
-                if session.identified:
-                    hello_timer.cancel()
+                if not session.identified:
+                    hello_timer = loop.call_at(max(hello_deadline, loop.time()), hello_overdue)
             elif message.type == WSMsgType.BINARY:
                 connection.send(
                     error_event(

@@ -1,28 +1,31 @@
-// The meeting page's join token: from the link (then moved out of the address bar), from this
-// tab's session storage on a reload, or minted for a signed-in member from their membership.
+// The meeting page's join token: from the link (then moved out of the address bar), minted fresh
+// for a signed-in member from their membership, or kept in this tab's session storage.
 
-// Resolves with {token, problem}: the token, or null and why none could be had (or null).
+// Resolves with {token, problem, member}: the token (or null, and why none could be had, or
+// null), and whether it was minted for a signed-in member (then it lives minutes and a rejoin
+// fetches a fresh one with tokenForMember).
 export async function meetingToken(room) {
-  const kept = takeToken(room);
-  if (kept) return { token: kept, problem: null };
-  return tokenForMember(room);
+  const fromUrl = takeTokenFromUrl(room);
+  if (fromUrl) return { token: fromUrl, problem: null, member: false };
+  const minted = await tokenForMember(room);
+  if (minted.token) return { ...minted, member: true };
+  const stored = sessionStorage.getItem(`kamar.token.${room}`);
+  return { token: stored, problem: stored ? null : minted.problem, member: false };
 }
 
 // Keep the token out of the address bar (people share screenshots and links), but survive reloads.
-function takeToken(room) {
-  const key = `kamar.token.${room}`;
+function takeTokenFromUrl(room) {
   const fromUrl = new URLSearchParams(location.search).get("token");
   if (fromUrl) {
-    sessionStorage.setItem(key, fromUrl);
+    sessionStorage.setItem(`kamar.token.${room}`, fromUrl);
     history.replaceState(null, "", location.pathname);
-    return fromUrl;
   }
-  return sessionStorage.getItem(key);
+  return fromUrl;
 }
 
 // A meeting link shared without a token (/r/kamar-3, /r/kamar-3-e7): a member signed in to
 // the community app on this device gets a token from their membership (docs/api.md).
-async function tokenForMember(room) {
+export async function tokenForMember(room) {
   const session = localStorage.getItem("kamar.session");
   const match = /^kamar-(\d+)(?:-e(\d+))?$/.exec(room);
   if (!session || !match) return { token: null, problem: null };

@@ -14,7 +14,7 @@ const PROTOCOL_VERSION = 1;
 // Close reasons after which reconnecting with the same token cannot help.
 const FINAL_ERRORS = new Set([
   "unauthorized", "token_expired", "wrong_room", "version_unsupported", "forbidden",
-  "server_full", "banned", "meeting_locked", "denied",
+  "server_full", "banned", "meeting_locked", "denied", "not_a_member",
 ]);
 // `bye` reasons after which reconnecting is wrong: someone (or a moderator) ended this visit.
 const FINAL_BYES = new Set(["replaced", "removed", "banned", "ended"]);

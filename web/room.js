@@ -8,13 +8,15 @@ import { StagePanel } from "/static/stage.js";
 import { TileBoard } from "/static/tiles.js";
 import { ScreenShare } from "/static/screenshare.js";
 import { dataSaverPreferred, wireDataSaver } from "/static/data_saver.js";
-import { meetingToken, tokenClaims } from "/static/meeting_token.js";
+import { meetingToken, tokenClaims, tokenForMember } from "/static/meeting_token.js";
 
 const RECONNECT_DELAYS_MS = [1000, 2000, 4000, 8000, 8000];
 const $ = (id) => document.getElementById(id);
 
 const room = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "");
-const { token, problem: tokenProblem } = await meetingToken(room);
+// A member's token lives minutes (docs/protocol.md "Join tokens"): fetched fresh now and
+// before every rejoin; a link's own token, or a stored one, when there is no membership.
+const { token, problem: tokenProblem, member: memberToken } = await meetingToken(room);
 const claims = token ? tokenClaims(token) : {};
 // The role the server will give us (docs/protocol.md "Stage"): known before joining, so the
 // audience never opens camera or microphone at all.
@@ -233,7 +235,7 @@ function onSelfUpdated(participant) {
 
 const END_TEXTS = {
   removed: t.removedText, banned: t.bannedText, ended: t.meetingEnded,
-  meeting_locked: t.lockedText, denied: t.deniedText,
+  meeting_locked: t.lockedText, denied: t.deniedText, not_a_member: t.notMemberText,
 };
 
 function wireClient() {
@@ -315,7 +317,9 @@ function onClosed({ reason, final }) {
     end(END_TEXTS[reason], reason === "meeting_locked"); // a locked meeting may open again
     return;
   }
-  if (final || state.reconnects >= RECONNECT_DELAYS_MS.length) {
+  // A member's short-lived token ran out: the rejoin below fetches a fresh one.
+  const renewable = reason === "token_expired" && memberToken;
+  if ((final && !renewable) || state.reconnects >= RECONNECT_DELAYS_MS.length) {
     state.phase = "ended";
     // A full server may have room again later: offer to try again.
     const canRejoin = !final || reason === "server_full";
@@ -326,7 +330,15 @@ function onClosed({ reason, final }) {
   setStatus(t.reconnecting);
   renderButtons();
   const delay = RECONNECT_DELAYS_MS[state.reconnects++];
-  setTimeout(() => client.join().catch(() => {}), delay);
+  setTimeout(rejoin, delay);
+}
+
+async function rejoin() {
+  if (memberToken) {
+    const { token: fresh } = await tokenForMember(room);
+    if (fresh) client.token = fresh;
+  }
+  client.join().catch(() => {});
 }
 
 async function openCameraAndMicrophone() {

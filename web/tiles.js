@@ -12,6 +12,7 @@ const NO_MEDIA = { audio: null, video: null, screen: null, screenAudio: null };
 // once, each at the smallest simulcast layer (a tile size no larger than the lowest layer's).
 export const DATA_SAVER_MAX_VIDEOS = 4;
 const DATA_SAVER_SIZE = { width: 160, height: 90 };
+const SIZE_INTERVAL_MS = 250;
 
 // A participant's shared screen has a tile of its own, keyed apart from its camera's.
 export function screenKey(participantId) {
@@ -271,6 +272,16 @@ export class TileBoard {
 
   sendSize(tile) {
     if (tile.isSelf || !this.client || !this.active) return;
+    // While a window is being resized the observer fires every frame: send the latest size
+    // at most every SIZE_INTERVAL_MS per tile (the server limits these, docs/protocol.md).
+    const wait = (tile.sizeSentAt || -Infinity) + SIZE_INTERVAL_MS - performance.now();
+    if (wait > 0) {
+      tile.sizeTimer ||= setTimeout(() => {
+        tile.sizeTimer = null;
+        if (this.tiles.get(tile.key) === tile) this.sendSize(tile); // not if it was removed
+      }, wait);
+      return;
+    }
     const box = tile.video.getBoundingClientRect();
     let width = Math.round(box.width * devicePixelRatio);
     let height = Math.round(box.height * devicePixelRatio);
@@ -281,6 +292,7 @@ export class TileBoard {
     const last = tile.sentSize;
     if (last && Math.abs(last.width - width) < 8 && Math.abs(last.height - height) < 8) return;
     tile.sentSize = { width, height };
+    tile.sizeSentAt = performance.now();
     this.client.setVideoSize(tile.participantId, width, height, tile.source);
   }
 

@@ -88,7 +88,7 @@ def _join(call: Call, room: str, role: MeetingRole, event_id: int | None = None)
         role=role,
         event_id=event_id,
     )
-    token = grants.mint(grant, secret_of(call.request.app), int(time.time()))
+    token = grants.mint(grant, secret_of(call.request.app), int(time.time()), grants.MEMBER_TTL)
     return {"token": token, "room": room, "url": f"/r/{room}", "role": role}
 
 

@@ -153,7 +153,7 @@ class Session:
         except NegotiationStateError as exc:
             self._send(error_event(ProtocolError("bad_state", str(exc)), message_type))
         except Exception as exc:
-            log.exception("session %s: %s failed", self._label, message_type)
+            log.exception("session %s: %s failed", self.label, message_type)
             self._send(error_event(exc, message_type))
 
     def fail(self, exc: ProtocolError) -> None:
@@ -399,7 +399,7 @@ class Session:
         self._send({"type": "subscribe_offer", "sdp": sdp, "revision": revision, "tracks": tracks})
 
     def _media_failed(self) -> None:
-        log.info("session %s: media connection failed; disconnecting", self._label)
+        log.info("session %s: media connection failed; disconnecting", self.label)
         self._send(error_event(ProtocolError("media_failed", "the media connection failed")))
         self._close("media_failed")
 
@@ -421,5 +421,10 @@ class Session:
             await asyncio.gather(*self._closing, return_exceptions=True)
 
     @property
-    def _label(self) -> str:
-        return self.participant.id if self.participant else "(before hello)"
+    def label(self) -> str:
+        """Who this socket is, for log lines."""
+        if self.participant is not None:
+            return self.participant.id
+        if self.feed is not None and self.feed.user is not None:
+            return f"feed of user {self.feed.user.id}"
+        return "(before hello)"

@@ -22,7 +22,11 @@ from signalling.session import Services, Session
 log = logging.getLogger(__name__)
 
 HELLO_TIMEOUT = 10.0  # seconds
-HEARTBEAT = 5.0  # websocket ping interval; no pong within half of it closes the socket
+# Websocket ping after this many seconds without a frame from the client; no pong within half
+# of it closes the socket. A congested mobile uplink queues 1-3 s (measured behind an emulated
+# 300 ms link), so the pong gets 10 s; a dead peer is noticed within 30 s, as ICE consent
+# notices dead media (RFC 7675). The community feed pings every 25 s besides (web/app/feed.js).
+HEARTBEAT = 20.0
 OUTBOX_LIMIT = 1024  # queued messages per client before it is considered stuck
 SERVICES_KEY = web.AppKey("kamar_services", Services)
 _CLOSE = object()
@@ -135,6 +139,7 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
                 break
     finally:
         hello_timer.cancel()
+        log.info("websocket of %s closed: %s", session.label, _why_closed(ws, connection))
         if connection.close_reason in ("left", "replaced", "removed", "banned", "ended"):
             disconnect_reason = connection.close_reason
         connection.close(connection.close_reason or "disconnected")
@@ -147,6 +152,19 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
             await asyncio.wait_for(writer, timeout=2.0)
         writer.cancel()
     return ws
+
+
+def _why_closed(ws: web.WebSocketResponse, connection: _Connection) -> str:
+    """The reason a socket ends, for the log: ours when we closed it, else what the client's
+    close frame or the transport said (a missing pong, a reset connection)."""
+    if connection.close_reason is not None:
+        return f"by the server ({connection.close_reason})"
+    exc = ws.exception()
+    if exc is not None:
+        return f"connection lost ({type(exc).__name__}: {exc})"
+    if ws.close_code is not None:
+        return f"by the client (close code {ws.close_code})"
+    return "connection lost (no close frame)"
 
 
 def _report_read_error(ws: web.WebSocketResponse, connection: _Connection) -> None:

@@ -53,10 +53,11 @@ class LatePongClient:
 async def test_pongs_that_come_late_but_within_the_window_keep_the_socket(
     kamar: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ws_module, "HEARTBEAT", 0.4)  # a pong within 0.2 s
+    # A pong within 0.6 s, sent 0.1 s late: half a second to spare on a loaded machine.
+    monkeypatch.setattr(ws_module, "HEARTBEAT", 1.2)
     async with LatePongClient(delay=0.1) as client:
         await client.connect(kamar)
-        await eventually(lambda: client.pings >= 5, what="five pings answered late")
+        await eventually(lambda: client.pings >= 3, what="three pings answered late")
         assert not client.socket.closed
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import secrets
 import ssl
@@ -17,8 +16,10 @@ from argon2 import PasswordHasher
 
 from rooms import grants
 from rooms.community import open_community
+from rooms.errors import Invalid
 from rooms.room import RoomRegistry
 from server.api import add_api
+from server.api.inbound import decode_json_object
 from server.api.routing import error_response
 from server.config import Config, load_secret
 from sfu.peer import PeerSettings, gather_on
@@ -135,11 +136,9 @@ async def _dev_token(request: web.Request) -> web.Response:
     if not request.app[CONFIG_KEY].dev_tokens:
         return error_response("not_found", "this server does not hand out tokens")
     try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return error_response("bad_request", "the body must be a JSON object")
-    if not isinstance(body, dict):
-        return error_response("bad_request", "the body must be a JSON object")
+        body = decode_json_object(await request.read())
+    except Invalid as exc:
+        return error_response("bad_request", exc.message, exc.field)
     room, name = body.get("room"), body.get("name")
     try:
         room = grants.validate_room_name(room)

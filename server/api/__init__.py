@@ -32,7 +32,8 @@ def openapi_document() -> dict[str, Any]:
             "operationId": "openapi",
             "security": [],
             "responses": {
-                "200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}
+                "200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}},
+                "5XX": {"$ref": "#/components/responses/Error"},
             },
         }
     }
@@ -57,6 +58,7 @@ def openapi_document() -> dict[str, Any]:
             "responses": {
                 "200": {"description": "{token}", "content": {"application/json": {}}},
                 "4XX": {"$ref": "#/components/responses/Error"},
+                "5XX": {"$ref": "#/components/responses/Error"},
             },
         }
     }

@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from server.api import accounts, agenda, chat, rooms
+from server.api.limits import add_limits
 from server.api.routing import Route, install, openapi
 
 ROUTES: list[Route] = [*accounts.ROUTES, *rooms.ROUTES, *chat.ROUTES, *agenda.ROUTES]
@@ -15,6 +16,7 @@ API_VERSION = "1"
 
 def add_api(app: web.Application) -> None:
     install(app, ROUTES)
+    add_limits(app)
     document = openapi_document()
 
     async def openapi_json(_request: web.Request) -> web.Response:

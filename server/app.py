@@ -59,7 +59,7 @@ def build_app(config: Config, password_hasher: PasswordHasher | None = None) -> 
     app.router.add_get("/healthz", _healthz)
     app.router.add_post("/api/dev-token", _dev_token)
     app.router.add_static("/static/", WEB_DIR, follow_symlinks=False)
-    add_api(app)
+    add_api(app, rate_limits=not config.no_rate_limits)
     app.on_shutdown.append(_say_goodbye)
     app.cleanup_ctx.append(_community(config, password_hasher))
     app.cleanup_ctx.append(_speaker_updates)
@@ -73,7 +73,11 @@ def _community(
     async def open_and_close(app: web.Application) -> AsyncIterator[None]:
         services = app[SERVICES_KEY]
         services.community = await open_community(
-            config.effective_database_url, config.data_dir, time.time, hasher=hasher
+            config.effective_database_url,
+            config.data_dir,
+            time.time,
+            hasher=hasher,
+            rate_limits=not config.no_rate_limits,
         )
         yield
         community, services.community = services.community, None

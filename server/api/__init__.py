@@ -14,9 +14,9 @@ ROUTES: list[Route] = [*accounts.ROUTES, *rooms.ROUTES, *chat.ROUTES, *agenda.RO
 API_VERSION = "1"
 
 
-def add_api(app: web.Application) -> None:
+def add_api(app: web.Application, rate_limits: bool = True) -> None:
     install(app, ROUTES)
-    add_limits(app)
+    add_limits(app, rate_limits)
     document = openapi_document()
 
     async def openapi_json(_request: web.Request) -> web.Response:

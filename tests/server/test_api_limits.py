@@ -12,11 +12,11 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 
 from rooms.chat import POST_BURST
 from rooms.login_throttle import MAX_LOCK, PAIR_FREE
-from server.api.limits import LIMITS_KEY, REGISTRATION_BURST
+from server.api.limits import LIMITS_KEY, REGISTRATION_BURST, client_address
 from server.app import build_app
 from server.config import Config
 from tests.rooms.conftest import CHEAP_HASHER
@@ -189,3 +189,26 @@ async def test_with_no_rate_limits_a_load_test_signs_up_and_posts_at_its_pace(
             await api.call(
                 "POST", "/api/auth/login", json={"login": "user0", "password": "x" * 8}, expect=401
             )
+
+
+class _Transport:
+    def __init__(self, peer: Any) -> None:
+        self.peer = peer
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self.peer if name == "peername" else default
+
+
+@pytest.mark.parametrize(
+    ("peer", "address"),
+    [
+        (("203.0.113.9", 51000), "203.0.113.9"),
+        (("::ffff:203.0.113.9", 51000, 0, 0), "203.0.113.9"),  # dual-stack socket
+        (("2001:db8:1:2:aaaa:bbbb:cccc:dddd", 51000, 0, 0), "2001:db8:1:2::/64"),
+        (("2001:db8:1:2::1", 51000, 0, 0), "2001:db8:1:2::/64"),  # same host, new address
+        (None, "unknown"),
+    ],
+)
+def test_the_client_address_is_the_peer_and_ipv6_counts_by_its_64(peer: Any, address: str) -> None:
+    request = make_mocked_request("POST", "/api/auth/login", transport=_Transport(peer))
+    assert client_address(request) == address

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from server.api import ROUTES
@@ -240,6 +240,9 @@ async def test_junk_in_paths_and_query_strings_is_answered_below_500(
     query = data.draw(st.dictionaries(st.sampled_from(names) | TEXT, TEXT, max_size=3))
     raw_query = "&".join(f"{encoded(name)}={encoded(value)}" for name, value in query.items())
     path = world.path(route.path, junk) + (f"?{raw_query}" if raw_query else "")
+    # A request line over aiohttp's 8190 bytes is refused by its HTTP parser before any route
+    # or middleware, with its own text 400 (docs/api.md says so): not the API's to answer.
+    assume(len(path) < 8000)
     body = b"{}" if route.body else None
     await send(world, route.method, path, body, world.token)
 

@@ -40,6 +40,7 @@ class ServerProcess:
             sys.executable, "-m", "server", "serve", "--host", "127.0.0.1",
             "--port", str(self.port), "--data", str(self.data_dir),
             "--ice-host", "127.0.0.1", "--log-level", "warning",
+            "--no-rate-limits",  # sign-ups and posts far faster than people: docs/api.md
             stdout=asyncio.subprocess.DEVNULL,
         )  # fmt: skip
         await _wait_for_health(self.base_url, 20.0, self.process)

@@ -2,7 +2,10 @@
 
 Passwords are hashed with argon2id (argon2-cffi) in a worker thread, so a login never stalls
 the event loop that forwards media. Unknown logins still pay for one verification, so response
-time does not tell whether an account exists.
+time does not tell whether an account exists. Each hash holds the hasher's memory_cost (64 MiB
+by default) while it runs: at most MAX_CONCURRENT_HASHES run at once (a flood of 500
+registrations once took 384 MiB, six executor threads' worth), and past MAX_QUEUED_HASHES
+waiting, a request is answered `busy` rather than queued without end.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import asyncio
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,8 +23,10 @@ from sqlalchemy.exc import IntegrityError
 
 from rooms.bus import Bus, user_topic
 from rooms.database import Database
-from rooms.errors import Conflict, Invalid, NotFound, Unauthorized
+from rooms.errors import Busy, Conflict, Invalid, NotFound, Unauthorized
 from rooms.schema import users
+
+_T = TypeVar("_T")
 
 USERNAME = re.compile(r"[a-z0-9_.]{3,32}")
 PHONE = re.compile(r"\+[0-9]{8,15}")
@@ -29,6 +34,9 @@ MIN_PASSWORD, MAX_PASSWORD = 8, 256
 MAX_DISPLAY_NAME = 80
 REGION_FIELDS = {"province": 80, "city": 80, "rt_rw": 20}
 MAX_ORGANISATION = 120
+MAX_CONCURRENT_HASHES = 2  # the machines we aim at have 2 cores: 128 MiB of argon2 at most
+MAX_QUEUED_HASHES = 64  # running and waiting; a few seconds of work at ~50 ms a hash
+BUSY_RETRY_AFTER = 5.0  # seconds
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,18 @@ def normalise_phone(value: str) -> str:
     if not PHONE.fullmatch(phone):
         raise Invalid("phone must be '+' and 8-15 digits (or 08... for Indonesia)", "phone")
     return phone
+
+
+def login_key(login: str) -> tuple[str, str]:
+    """The column a login names and its stored form: ("phone", "+62812...") or ("username",
+    "ani"). Pure. One account has one key however its login is written (0812 or +62812)."""
+    login = login.strip()
+    if login.startswith(("+", "0")):
+        try:
+            return "phone", normalise_phone(login)
+        except Invalid:  # not a phone number after all: usernames may start with a digit
+            pass
+    return "username", login.lower()
 
 
 def check_registration(form: Registration) -> dict[str, Any]:
@@ -161,10 +181,12 @@ class Accounts:
         self._clock = clock
         self._bus = bus
         self._dummy_hash: str | None = None
+        self._hashing = asyncio.Semaphore(MAX_CONCURRENT_HASHES)
+        self._queued = 0
 
     async def register(self, form: Registration, is_admin: bool = False) -> User:
         row = check_registration(form)
-        row["password_hash"] = await asyncio.to_thread(self._hasher.hash, form.password)
+        row["password_hash"] = await self._argon2(self._hasher.hash, form.password)
         row["is_admin"] = is_admin
         row["created_at"] = int(self._clock() * 1000)
         try:
@@ -185,15 +207,9 @@ class Accounts:
             raise Conflict("this username or phone is already registered", "username") from exc
 
     async def login(self, login: str, password: str) -> User:
-        login = login.strip()
-        by_phone = login.startswith(("+", "0"))
-        column = users.c.phone if by_phone else users.c.username
-        try:
-            key = normalise_phone(login) if by_phone else login.lower()
-        except Invalid:  # not a phone number after all: usernames may start with a digit
-            column, key = users.c.username, login.lower()
+        column, key = login_key(login)
         async with self._db.read() as conn:
-            row = (await conn.execute(select(users).where(column == key))).one_or_none()
+            row = (await conn.execute(select(users).where(users.c[column] == key))).one_or_none()
         stored = row.password_hash if row is not None else await self._dummy()
         if not await self._matches(stored, password):
             row = None
@@ -235,7 +251,7 @@ class Accounts:
             ).scalar_one()
         if not await self._matches(stored, current):
             raise Unauthorized("the current password is wrong", "current_password")
-        new_hash = await asyncio.to_thread(self._hasher.hash, new)
+        new_hash = await self._argon2(self._hasher.hash, new)
         cutoff = int(self._clock() * 1000)
         async with self._db.write() as conn:
             await conn.execute(
@@ -269,7 +285,7 @@ class Accounts:
                 raise NotFound("no such account", "user_id")
 
     async def _rehash(self, user_id: int, password: str) -> None:
-        new_hash = await asyncio.to_thread(self._hasher.hash, password)
+        new_hash = await self._argon2(self._hasher.hash, password)
         async with self._db.write() as conn:
             await conn.execute(
                 update(users).where(users.c.id == user_id).values(password_hash=new_hash)
@@ -278,11 +294,26 @@ class Accounts:
     async def _matches(self, stored_hash: str, password: str) -> bool:
         """argon2 verification in a worker thread: it takes tens of milliseconds."""
         try:
-            return bool(await asyncio.to_thread(self._hasher.verify, stored_hash, password))
+            return bool(await self._argon2(self._hasher.verify, stored_hash, password))
         except (VerificationError, InvalidHashError):
             return False
 
     async def _dummy(self) -> str:
         if self._dummy_hash is None:
-            self._dummy_hash = await asyncio.to_thread(self._hasher.hash, "not a password")
+            self._dummy_hash = await self._argon2(self._hasher.hash, "not a password")
         return self._dummy_hash
+
+    async def _argon2(self, work: Callable[..., _T], *args: str) -> _T:
+        """One argon2 hash or verification in a worker thread, at most MAX_CONCURRENT_HASHES
+        at a time; Busy when MAX_QUEUED_HASHES are already running or waiting."""
+        if self._queued >= MAX_QUEUED_HASHES:
+            raise Busy(
+                "the server is busy checking passwords; try again in a few seconds",
+                retry_after=BUSY_RETRY_AFTER,
+            )
+        self._queued += 1
+        try:
+            async with self._hashing:
+                return await asyncio.to_thread(work, *args)
+        finally:
+            self._queued -= 1

@@ -24,7 +24,7 @@ from rooms.errors import Invalid, NotFound
 from rooms.membership import require
 from rooms.schema import events, rsvps
 from rooms.service import CommunityService
-from rooms.timefmt import zoned_iso
+from rooms.timefmt import check_in_range, zoned_iso
 
 EVENT_KINDS = ("meeting", "town_hall", "offline")
 RESPONSES = ("going", "maybe", "no")
@@ -57,7 +57,11 @@ def parse_time(text: str, zone: str, field: str) -> int:
         raise Invalid(f"{field} must be an ISO 8601 time like 2026-12-01T19:00", field) from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(zone))
-    return int(moment.timestamp() * 1000)
+    try:
+        ms = int(moment.timestamp() * 1000)
+    except (OverflowError, ValueError) as exc:  # the zone's offset leaves year 1..9999
+        raise Invalid(f"{field} must be between the years 1 and 9999", field) from exc
+    return check_in_range(ms, field)
 
 
 def check_zone(zone: str) -> str:

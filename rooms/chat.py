@@ -8,17 +8,21 @@ the highest id a member has seen.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.accounts import User
-from rooms.errors import Conflict, Forbidden, Invalid, NotFound
+from rooms.bus import Bus
+from rooms.database import Database
+from rooms.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from rooms.membership import Access, require
 from rooms.permissions import may
+from rooms.ratelimit import TokenBuckets
 from rooms.schema import attachments, memberships, messages, rooms, users
 from rooms.service import CommunityService
 from rooms.timefmt import utc_iso
@@ -28,6 +32,10 @@ MAX_ATTACHMENTS = 10
 PAGE_DEFAULT, PAGE_MAX = 50, 100
 REPLY_PREVIEW = 200
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+# Per member, across rooms: a burst (a few photos sent one after another, a pasted list), then
+# one message a second, faster than anyone types but far from a flood. A retry of a stored
+# message (same client_id) is answered from the database and spends nothing.
+POST_BURST, POSTS_PER_SECOND = 20, 1.0
 
 
 def room_topic(room_id: int) -> str:
@@ -44,6 +52,14 @@ def check_text(text: str, has_attachments: bool) -> str:
 
 
 class Chat(CommunityService):
+    def __init__(
+        self, db: Database, bus: Bus, clock: Callable[[], float], rate_limits: bool = True
+    ) -> None:
+        super().__init__(db, bus, clock)
+        self._posting: TokenBuckets[int] | None = None
+        if rate_limits:
+            self._posting = TokenBuckets(POST_BURST, POSTS_PER_SECOND)
+
     async def post(
         self,
         user: User,
@@ -73,6 +89,12 @@ class Chat(CommunityService):
                 await self._check_reply(conn, room_id, reply_to)
             if ids:
                 await self._check_attachments(conn, room_id, user.id, ids)
+            if self._posting is not None:
+                wait = self._posting.take(user.id, self._clock())
+                if wait > 0:
+                    raise RateLimited(
+                        f"too many messages at once; wait {math.ceil(wait)} s", "text", wait
+                    )
             message_id = (
                 await conn.execute(
                     insert(messages)

@@ -43,6 +43,7 @@ async def open_community(
     clock: Callable[[], float],
     hasher: PasswordHasher | None = None,
     bus: Bus | None = None,
+    rate_limits: bool = True,
 ) -> Community:
     await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
     db = await open_database(database_url)
@@ -52,7 +53,7 @@ async def open_community(
         bus=bus,
         accounts=Accounts(db, hasher or PasswordHasher(), clock, bus),
         directory=Directory(db, bus, clock),
-        chat=Chat(db, bus, clock),
+        chat=Chat(db, bus, clock, rate_limits),
         attachments=AttachmentStore(db, data_dir, clock),
         agenda=Agenda(db, bus, clock),
         townhall=TownHallRecord(db, clock),

@@ -10,10 +10,13 @@ from __future__ import annotations
 class DomainError(Exception):
     code = "bad_request"
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, field: str | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.retry_after = retry_after  # seconds until trying again may succeed
 
 
 class Invalid(DomainError):
@@ -42,3 +45,15 @@ class TooLarge(DomainError):
 
 class UnsupportedMedia(DomainError):
     code = "unsupported_media_type"
+
+
+class RateLimited(DomainError):
+    """Too many requests from one member, account or address: `retry_after` says when."""
+
+    code = "rate_limited"
+
+
+class Busy(DomainError):
+    """The server is at a capacity limit for everyone (not this caller's fault)."""
+
+    code = "busy"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import secrets
 import ssl
@@ -17,9 +16,11 @@ from argon2 import PasswordHasher
 
 from rooms import grants
 from rooms.community import open_community
+from rooms.errors import Invalid
 from rooms.room import RoomRegistry
 from server import security_headers, upload_expiry
 from server.api import add_api
+from server.api.inbound import decode_json_object
 from server.api.routing import error_response
 from server.config import Config, load_secret
 from sfu.peer import PeerSettings, gather_on
@@ -60,7 +61,7 @@ def build_app(config: Config, password_hasher: PasswordHasher | None = None) -> 
     app.router.add_get("/healthz", _healthz)
     app.router.add_post("/api/dev-token", _dev_token)
     app.router.add_static("/static/", WEB_DIR, follow_symlinks=False)
-    add_api(app)
+    add_api(app, rate_limits=not config.no_rate_limits)
     security_headers.install(app)
     app.on_shutdown.append(_say_goodbye)
     app.cleanup_ctx.append(_community(config, password_hasher))
@@ -76,7 +77,11 @@ def _community(
     async def open_and_close(app: web.Application) -> AsyncIterator[None]:
         services = app[SERVICES_KEY]
         services.community = await open_community(
-            config.effective_database_url, config.data_dir, time.time, hasher=hasher
+            config.effective_database_url,
+            config.data_dir,
+            time.time,
+            hasher=hasher,
+            rate_limits=not config.no_rate_limits,
         )
         yield
         community, services.community = services.community, None
@@ -139,11 +144,9 @@ async def _dev_token(request: web.Request) -> web.Response:
     if not request.app[CONFIG_KEY].dev_tokens:
         return error_response("not_found", "this server does not hand out tokens")
     try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return error_response("bad_request", "the body must be a JSON object")
-    if not isinstance(body, dict):
-        return error_response("bad_request", "the body must be a JSON object")
+        body = decode_json_object(await request.read())
+    except Invalid as exc:
+        return error_response("bad_request", exc.message, exc.field)
     room, name = body.get("room"), body.get("name")
     try:
         room = grants.validate_room_name(room)

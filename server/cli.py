@@ -96,6 +96,12 @@ def _parser() -> argparse.ArgumentParser:
         help="let the lobby page mint join tokens for anyone (development only)",
     )
     serve.add_argument(
+        "--no-rate-limits",
+        action="store_const",
+        const=True,
+        help="no login back-off, no limits on sign-ups and chat posts (load tests only)",
+    )
+    serve.add_argument(
         "--max-participants",
         type=int,
         help="the most participants at once; more are refused politely (default 0: no limit)",

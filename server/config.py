@@ -44,6 +44,9 @@ class Config:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     dev_tokens: bool = False  # the lobby may mint tokens for anyone: development only
+    # Login back-off and the limits on registrations and chat posts (docs/api.md) are off:
+    # for load tests and benchmarks only, which sign up and post far faster than people.
+    no_rate_limits: bool = False
     # The most each camera may send (REMB to publishers). Without simulcast every subscriber
     # receives that much per camera: 1 Mbit/s is good 640x360 video and still fits mobile data.
     max_video_kbps: int = 1000
@@ -91,7 +94,7 @@ MIN_VIDEO_KBPS, MAX_VIDEO_KBPS = 100, 20_000
 _ENV_PREFIX = "KAMAR_"
 _LIST_FIELDS = {"ice_hosts", "announce", "ice_servers", "turn_urls"}
 _PATH_FIELDS = {"data_dir", "tls_cert", "tls_key"}
-_BOOL_FIELDS = {"dev_tokens"}
+_BOOL_FIELDS = {"dev_tokens", "no_rate_limits"}
 _INT_FIELDS = {"port", "max_video_kbps", "max_participants", "turn_ttl"}
 _NAMES = {f.name for f in fields(Config)} - {"extra"}
 

@@ -122,6 +122,11 @@ const STRINGS = {
     sessionEnded: "Sesi Anda berakhir. Silakan masuk lagi.",
     networkError: "Tidak ada koneksi ke server. Periksa jaringan Anda lalu coba lagi.",
     serverError: "Server mengalami gangguan",
+    // 429 rate_limited and 503 busy from the API (docs/api.md#limits); `wait` is e.g. "30 detik".
+    rateLimited: (wait) => `Terlalu banyak percobaan dalam waktu singkat. Coba lagi dalam ${wait}.`,
+    serverBusy: (wait) => `Server sedang sibuk. Coba lagi dalam ${wait}.`,
+    seconds: (n) => `${n} detik`,
+    minutes: (n) => `${n} menit`,
     feedConnecting: "Menghubungkan…",
     feedOffline: "Offline — menunggu jaringan",
     feedUnavailable: "Pesan langsung sedang tidak tersedia di server ini; muat ulang halaman untuk melihat pesan baru.",
@@ -400,6 +405,11 @@ const STRINGS = {
     sessionEnded: "Your session has ended. Please sign in again.",
     networkError: "Cannot reach the server. Check your connection and try again.",
     serverError: "Server error",
+    // 429 rate_limited and 503 busy from the API (docs/api.md#limits); `wait` is e.g. "30 seconds".
+    rateLimited: (wait) => `Too many attempts in a short time. Try again in ${wait}.`,
+    serverBusy: (wait) => `The server is busy. Try again in ${wait}.`,
+    seconds: (n) => (n === 1 ? "1 second" : `${n} seconds`),
+    minutes: (n) => (n === 1 ? "1 minute" : `${n} minutes`),
     feedConnecting: "Connecting…",
     feedOffline: "Offline — waiting for the network",
     feedUnavailable: "Live updates are unavailable on this server right now; reload the page to see new messages.",

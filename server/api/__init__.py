@@ -7,14 +7,16 @@ from typing import Any
 from aiohttp import web
 
 from server.api import accounts, agenda, chat, rooms
+from server.api.limits import add_limits
 from server.api.routing import Route, install, openapi
 
 ROUTES: list[Route] = [*accounts.ROUTES, *rooms.ROUTES, *chat.ROUTES, *agenda.ROUTES]
 API_VERSION = "1"
 
 
-def add_api(app: web.Application) -> None:
+def add_api(app: web.Application, rate_limits: bool = True) -> None:
     install(app, ROUTES)
+    add_limits(app, rate_limits)
     document = openapi_document()
 
     async def openapi_json(_request: web.Request) -> web.Response:
@@ -32,7 +34,8 @@ def openapi_document() -> dict[str, Any]:
             "operationId": "openapi",
             "security": [],
             "responses": {
-                "200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}
+                "200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}},
+                "5XX": {"$ref": "#/components/responses/Error"},
             },
         }
     }
@@ -57,6 +60,7 @@ def openapi_document() -> dict[str, Any]:
             "responses": {
                 "200": {"description": "{token}", "content": {"application/json": {}}},
                 "4XX": {"$ref": "#/components/responses/Error"},
+                "5XX": {"$ref": "#/components/responses/Error"},
             },
         }
     }

@@ -8,10 +8,18 @@ from typing import Any
 from aiohttp import web
 
 from rooms import sessions
-from rooms.accounts import MAX_DISPLAY_NAME, MAX_ORGANISATION, MAX_PASSWORD, Registration, User
+from rooms.accounts import (
+    MAX_DISPLAY_NAME,
+    MAX_ORGANISATION,
+    MAX_PASSWORD,
+    Registration,
+    User,
+    login_key,
+)
 from rooms.calendar import build_calendar
 from rooms.membership import room_ids_of
 from server.api.fields import Field
+from server.api.limits import check_password, limit_registration
 from server.api.routing import Call, Route, secret_of
 from signalling.feed import calendar_url
 
@@ -33,6 +41,7 @@ async def _signed_in(call: Call, user: User) -> dict[str, Any]:
 
 
 async def register(call: Call) -> dict[str, Any]:
+    limit_registration(call.request)
     body = call.body
     user = await call.community.accounts.register(
         Registration(
@@ -48,7 +57,11 @@ async def register(call: Call) -> dict[str, Any]:
 
 
 async def login(call: Call) -> dict[str, Any]:
-    user = await call.community.accounts.login(call.body["login"], call.body["password"])
+    login, password = call.body["login"], call.body["password"]
+    account = ":".join(login_key(login))
+    user = await check_password(
+        call.request, account, "password", lambda: call.community.accounts.login(login, password)
+    )
     return await _signed_in(call, user)
 
 
@@ -66,8 +79,14 @@ async def edit_me(call: Call) -> dict[str, Any]:
 
 async def change_password(call: Call) -> dict[str, Any]:
     accounts = call.community.accounts
-    await accounts.change_password(
-        call.me, call.body["current_password"], call.body["new_password"]
+    # The same back-off as logging in: a stolen session must not become a password oracle.
+    await check_password(
+        call.request,
+        f"id:{call.me.id}",
+        "current_password",
+        lambda: accounts.change_password(
+            call.me, call.body["current_password"], call.body["new_password"]
+        ),
     )
     return {"token": _fresh_session(call)}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,8 +20,9 @@ from aiohttp import web
 from rooms import sessions
 from rooms.accounts import User
 from rooms.community import Community
-from rooms.errors import DomainError, Invalid, NotFound, TooLarge, Unauthorized
+from rooms.errors import DomainError, NotFound, TooLarge, Unauthorized
 from server.api.fields import Field, object_schema, parse_body, parse_query
+from server.api.inbound import check_path, decode_json, decode_query
 from signalling.ws import SERVICES_KEY
 
 log = logging.getLogger(__name__)
@@ -37,7 +39,10 @@ STATUS = {
     "too_large": 413,
     "unsupported_media_type": 415,
     "rate_limited": 429,
+    "internal": 500,
+    "busy": 503,
 }
+CODE_OF_STATUS = {status: code for code, status in STATUS.items()}
 
 
 @dataclass
@@ -76,37 +81,57 @@ class Route:
     tags: tuple[str, ...] = field(default_factory=tuple)
 
 
-def error_response(code: str, message: str, field_name: str | None = None) -> web.Response:
+def error_response(
+    code: str, message: str, field_name: str | None = None, retry_after: float | None = None
+) -> web.Response:
     error: dict[str, Any] = {"code": code, "message": message}
     if field_name:
         error["field"] = field_name
-    return web.json_response({"error": error}, status=STATUS.get(code, 400))
+    response = web.json_response({"error": error}, status=STATUS.get(code, 400))
+    if retry_after is not None:
+        # RFC 9110 §10.2.3: whole seconds; never 0, which would invite an immediate retry.
+        response.headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
+    return response
 
 
 def install(app: web.Application, routes: Sequence[Route]) -> None:
     for route in routes:
         app.router.add_route(route.method, route.path, _wrap(route))
-    app.middlewares.append(_json_errors_under_api)
+    app.middlewares.append(_json_errors)
 
 
 @web.middleware
-async def _json_errors_under_api(
+async def _json_errors(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
-    """Unknown /api/ paths and wrong methods answer in the API's error shape, not HTML."""
+    """The safety net: whatever goes wrong, the answer is the API's error shape, never
+    aiohttp's plain-text or HTML page. Unknown /api/ paths and wrong methods answer
+    not_found and method_not_allowed; an exception no handler expected is logged with its
+    traceback and answered 500 `internal`, with nothing of the exception in the answer."""
     try:
         return await handler(request)
-    except web.HTTPNotFound:
-        if not request.path.startswith("/api/"):
+    except web.HTTPException as exc:
+        if exc.status < 400 or not request.path.startswith("/api/"):
             raise
+        return _http_error(request, exc)
+    except Exception:
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            raise  # the connection is no longer HTTP: there is no answer left to give
+        log.exception("unexpected error answering %s %s", request.method, request.path)
+        return error_response("internal", "the server failed to answer; try again later")
+
+
+def _http_error(request: web.Request, exc: web.HTTPException) -> web.Response:
+    if isinstance(exc, web.HTTPNotFound):
         return error_response("not_found", f"no such endpoint: {request.path}")
-    except web.HTTPMethodNotAllowed as exc:
-        if not request.path.startswith("/api/"):
-            raise
-        allowed = ", ".join(sorted(exc.allowed_methods))
+    if isinstance(exc, web.HTTPMethodNotAllowed):
         response = error_response("method_not_allowed", f"{request.method} is not allowed here")
-        response.headers["Allow"] = allowed
+        response.headers["Allow"] = ", ".join(sorted(exc.allowed_methods))
         return response
+    code = CODE_OF_STATUS.get(exc.status, "bad_request" if exc.status < 500 else "internal")
+    response = error_response(code, exc.reason)
+    response.set_status(exc.status)
+    return response
 
 
 def _wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -115,7 +140,7 @@ def _wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]
             call = await _parse(request, route)
             result = await route.handler(call)
         except DomainError as exc:
-            return error_response(exc.code, exc.message, exc.field)
+            return error_response(exc.code, exc.message, exc.field, exc.retry_after)
         if isinstance(result, web.StreamResponse):
             return result
         if result is None:
@@ -143,6 +168,7 @@ def secret_of(app: web.Application) -> str:
 
 async def _parse(request: web.Request, route: Route) -> Call:
     community = community_of(request.app)
+    check_path(request.rel_url.raw_path, request.match_info)
     path: dict[str, int] = {}
     for name, raw in request.match_info.items():
         if not name.endswith("_id"):
@@ -155,7 +181,7 @@ async def _parse(request: web.Request, route: Route) -> Call:
     if route.content == "json" and route.body:
         data = await _read_json(request)
         body = parse_body({} if data is _EMPTY else data, route.body)
-    query = parse_query(request.query, route.query)
+    query = parse_query(decode_query(request.rel_url.raw_query_string), route.query)
     return Call(request, community, user, path, body, query)
 
 
@@ -199,10 +225,7 @@ async def _read_json(request: web.Request) -> Any:
         raise TooLarge(f"the body is limited to {MAX_JSON_BODY} bytes")
     if not raw.strip():
         return _EMPTY  # no body: as {} (required fields are then reported by name)
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, ValueError) as exc:
-        raise Invalid("the body must be JSON") from exc
+    return decode_json(bytes(raw))
 
 
 def openapi(routes: Sequence[Route], version: str) -> dict[str, Any]:
@@ -219,6 +242,7 @@ def openapi(routes: Sequence[Route], version: str) -> dict[str, Any]:
                     "content": {route.produces: {}},
                 },
                 "4XX": {"$ref": "#/components/responses/Error"},
+                "5XX": {"$ref": "#/components/responses/Error"},
             },
         }
         parameters = [
@@ -269,6 +293,12 @@ def openapi(routes: Sequence[Route], version: str) -> dict[str, Any]:
             "responses": {
                 "Error": {
                     "description": "error: code, message and the field at fault",
+                    "headers": {
+                        "Retry-After": {
+                            "description": "with 429 and 503: seconds to wait before trying again",
+                            "schema": {"type": "integer", "minimum": 1},
+                        }
+                    },
                     "content": {"application/json": {"schema": _ERROR_SCHEMA}},
                 }
             },

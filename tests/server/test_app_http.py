@@ -56,17 +56,32 @@ async def test_the_dev_token_endpoint_mints_a_token_for_the_named_room(
         ({"room": "rapat", "name": "   "}, "name"),
         ({"room": "rapat", "name": "x" * 81}, "name"),
         ([1, 2], None),
+        ('{"room": "rapat", "name": "hi \\ud800"}', "name"),  # a lone surrogate
+        ('{"room": "rapat\\u0000", "name": "Siti"}', "room"),
+        ("not json", None),
     ],
 )
 async def test_the_dev_token_endpoint_names_the_bad_field(
     kamar: RunningServer, body: Any, field: str | None
 ) -> None:
+    sent: dict[str, Any] = {"data": body} if isinstance(body, str) else {"json": body}
     async with aiohttp.ClientSession() as http:
-        async with http.post(kamar.base_url + "/api/dev-token", json=body) as response:
+        async with http.post(kamar.base_url + "/api/dev-token", **sent) as response:
             assert response.status == 400
             error = (await response.json())["error"]
     assert error["message"]
     assert error.get("field") == field
+
+
+async def test_aiohttp_refusing_a_body_under_api_answers_in_the_error_shape(
+    kamar: RunningServer,
+) -> None:
+    # /api/dev-token reads its body with aiohttp, whose own 413 was a plain-text page.
+    async with aiohttp.ClientSession() as http:
+        url = kamar.base_url + "/api/dev-token"
+        async with http.post(url, data=b"x" * (64 * 1024)) as response:
+            assert response.status == 413 and response.content_type == "application/json"
+            assert (await response.json())["error"]["code"] == "too_large"
 
 
 async def test_the_dev_token_endpoint_is_off_unless_enabled(tmp_path: Path) -> None:

@@ -36,6 +36,24 @@ export function setSession(token) {
 // Texts for failures that carry no server message; main.js fills them from strings.js.
 export const fallbackMessages = { network: "Network error", server: "Server error" };
 
+// Texts, by error code, shown instead of the server's English message: the limits of
+// docs/api.md#limits, which say how long to wait (Retry-After). main.js fills them in.
+export const codeMessages = {
+  rate_limited: null, // (wait text) => message
+  busy: null,
+  waitText: (seconds) => `${seconds} s`,
+};
+
+// The message for an error answer: the client's own text for a code it knows, else the server's.
+export function messageFor(code, serverMessage, retryAfter, status) {
+  const local = codeMessages[code];
+  if (local) {
+    const seconds = Math.max(1, parseInt(retryAfter, 10) || 1);
+    return local(codeMessages.waitText(seconds));
+  }
+  return serverMessage || `${fallbackMessages.server} (${status})`;
+}
+
 function authHeaders() {
   const token = sessionToken();
   return token ? { Authorization: `Bearer ${token}` } : {};
@@ -49,8 +67,9 @@ async function errorFrom(response) {
     /* not JSON: a proxy's error page */
   }
   const error = (body && body.error) || {};
-  const message = error.message || `${fallbackMessages.server} (${response.status})`;
-  return new ApiError(response.status, error.code || "http_" + response.status, message, error.field || null);
+  const code = error.code || "http_" + response.status;
+  const message = messageFor(code, error.message, response.headers.get("Retry-After"), response.status);
+  return new ApiError(response.status, code, message, error.field || null);
 }
 
 // Paths whose 401 names a wrong password (in `field`) rather than a dead session.
@@ -118,10 +137,9 @@ export function upload(roomId, file, onProgress = () => {}) {
         return;
       }
       const info = (body && body.error) || {};
-      const error = new ApiError(
-        xhr.status, info.code || "http_" + xhr.status,
-        info.message || `${fallbackMessages.server} (${xhr.status})`, info.field || null,
-      );
+      const code = info.code || "http_" + xhr.status;
+      const message = messageFor(code, info.message, xhr.getResponseHeader("Retry-After"), xhr.status);
+      const error = new ApiError(xhr.status, code, message, info.field || null);
       checkUnauthorized(error, path, sentToken);
       reject(error);
     });

@@ -21,43 +21,61 @@ MAX_KEYS = 10_000
 _TIDY_PER_CALL = 2  # stale keys dropped from the old end per call: amortised, never a sweep
 
 
+class TokenBucket:
+    """`capacity` takes at once, then one more every `1 / per_second` seconds; never more
+    than `capacity` stored. Time only moves forward for a bucket: a clock that steps back
+    neither adds tokens nor takes them away."""
+
+    __slots__ = ("capacity", "per_second", "tokens", "stamp")
+
+    def __init__(self, capacity: float, per_second: float) -> None:
+        self.capacity = float(capacity)
+        self.per_second = per_second
+        self.tokens = self.capacity
+        self.stamp: float | None = None
+
+    def level(self, now: float) -> float:
+        """Tokens there would be at `now`."""
+        if self.stamp is None or now <= self.stamp:
+            return self.tokens
+        return min(self.capacity, self.tokens + (now - self.stamp) * self.per_second)
+
+    def take(self, now: float) -> float:
+        """0.0 with one token spent, or the seconds until one is back (nothing spent)."""
+        self.tokens = self.level(now)
+        self.stamp = now if self.stamp is None else max(self.stamp, now)
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.per_second
+
+
 class TokenBuckets(Generic[Key]):
-    """Per key: `capacity` requests at once, then one more every `1 / per_second` seconds."""
+    """A TokenBucket per key, in a table of bounded size (see the module's docstring)."""
 
     def __init__(self, capacity: int, per_second: float, max_keys: int = MAX_KEYS) -> None:
         self.capacity = capacity
         self.per_second = per_second
         self.max_keys = max_keys
-        self._buckets: OrderedDict[Key, tuple[float, float]] = OrderedDict()  # tokens, stamp
+        self._buckets: OrderedDict[Key, TokenBucket] = OrderedDict()
 
     def take(self, key: Key, now: float) -> float:
-        """0.0 with one token spent, or the seconds until one is back (nothing spent)."""
-        tokens = self._tokens(self._buckets.pop(key, None), now)
-        wait = 0.0
-        if tokens >= 1:
-            tokens -= 1
-        else:
-            wait = (1 - tokens) / self.per_second
-        self._buckets[key] = (tokens, now)
+        """0.0 with one token of `key` spent, or the seconds until one is back."""
+        bucket = self._buckets.pop(key, None) or TokenBucket(self.capacity, self.per_second)
+        wait = bucket.take(now)
+        self._buckets[key] = bucket
         self._tidy(now)
         return wait
 
     def __len__(self) -> int:
         return len(self._buckets)
 
-    def _tokens(self, bucket: tuple[float, float] | None, now: float) -> float:
-        if bucket is None:
-            return float(self.capacity)
-        tokens, stamp = bucket
-        # max(): a clock that stepped back must not take tokens away.
-        return min(float(self.capacity), tokens + max(0.0, now - stamp) * self.per_second)
-
     def _tidy(self, now: float) -> None:
         while len(self._buckets) > self.max_keys:
             self._buckets.popitem(last=False)
         for _ in range(_TIDY_PER_CALL):
             oldest = next(iter(self._buckets), None)
-            if oldest is None or self._tokens(self._buckets[oldest], now) < self.capacity:
+            if oldest is None or self._buckets[oldest].level(now) < self.capacity:
                 return
             del self._buckets[oldest]  # full again: the same as no bucket at all
 

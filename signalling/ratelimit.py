@@ -9,32 +9,8 @@ bucket of their own: a socket that keeps sending far past its limits is closed (
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from rooms.ratelimit import TokenBucket
 from signalling.errors import ProtocolError
-
-
-@dataclass
-class TokenBucket:
-    """`burst` tokens at most, refilled at `rate` per second; each take costs one."""
-
-    rate: float
-    burst: float
-    tokens: float = field(init=False)
-    updated: float | None = field(default=None, init=False)
-
-    def __post_init__(self) -> None:
-        self.tokens = self.burst
-
-    def take(self, now: float) -> bool:
-        if self.updated is not None and now > self.updated:
-            self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now if self.updated is None else max(self.updated, now)
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
-
 
 # (rate per second, burst). Every frame, valid or not, counts against FRAMES.
 FRAMES = (60.0, 200.0)
@@ -76,16 +52,21 @@ class Dropped(Exception):  # noqa: N818 - a verdict, not a failure
     """A refused frame that gets no answer (one was sent less than a second ago)."""
 
 
+def _bucket(limit: tuple[float, float]) -> TokenBucket:
+    rate, burst = limit
+    return TokenBucket(capacity=burst, per_second=rate)
+
+
 class FrameLimits:
     def __init__(self) -> None:
-        self._frames = TokenBucket(*FRAMES)
+        self._frames = _bucket(FRAMES)
         self._kinds: dict[str, TokenBucket] = {}
-        self._refusals = TokenBucket(*REFUSALS)
+        self._refusals = _bucket(REFUSALS)
         self._answered: dict[str, float] = {}
 
     def frame(self, now: float) -> None:
         """Admit one frame before parsing it, or raise (see `_refuse`)."""
-        if not self._frames.take(now):
+        if self._frames.take(now):
             self._refuse("*", now, f"at most {FRAMES[0]:g} messages a second")
 
     def message(self, kind: str, now: float) -> None:
@@ -95,14 +76,14 @@ class FrameLimits:
             return
         bucket = self._kinds.get(kind)
         if bucket is None:
-            bucket = self._kinds[kind] = TokenBucket(*limit)
-        if not bucket.take(now):
+            bucket = self._kinds[kind] = _bucket(limit)
+        if bucket.take(now):
             self._refuse(kind, now, f"at most {limit[0]:g} {kind} messages a second")
 
     def _refuse(self, kind: str, now: float, rule: str) -> None:
         """ProtocolError `flooding` (closes) once refusals run out, `rate_limited` for the
         first refusal of `kind` in ANSWER_INTERVAL, Dropped for the rest."""
-        if not self._refusals.take(now):
+        if self._refusals.take(now):
             raise ProtocolError(
                 "flooding", "too many messages past the rate limits; the connection is closed"
             )

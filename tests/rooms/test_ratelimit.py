@@ -16,7 +16,24 @@ from rooms.login_throttle import (
     PAIR_FREE,
     LoginThrottle,
 )
-from rooms.ratelimit import FailureBackoff, TokenBuckets
+from rooms.ratelimit import FailureBackoff, TokenBucket, TokenBuckets
+
+
+def test_one_bucket_gives_its_capacity_at_once_then_refills_at_its_rate() -> None:
+    bucket = TokenBucket(capacity=3, per_second=2.0)
+    assert [bucket.take(10.0) for _ in range(4)] == [0.0, 0.0, 0.0, pytest.approx(0.5)]
+    assert bucket.take(10.4) == pytest.approx(0.1)  # 0.8 of a token
+    assert bucket.take(10.5) == 0.0
+    assert [bucket.take(100.0) for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert bucket.take(100.0) > 0  # never more than the capacity stored
+
+
+def test_a_clock_that_steps_back_gives_one_bucket_no_tokens() -> None:
+    bucket = TokenBucket(capacity=1, per_second=1.0)
+    assert bucket.take(50.0) == 0.0
+    assert bucket.take(10.0) > 0
+    assert bucket.take(50.5) > 0
+    assert bucket.take(51.0) == 0.0
 
 
 def test_a_bucket_allows_its_burst_then_one_per_interval() -> None:

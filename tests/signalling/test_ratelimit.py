@@ -11,25 +11,7 @@ from signalling.ratelimit import (
     REFUSALS,
     Dropped,
     FrameLimits,
-    TokenBucket,
 )
-
-
-def test_a_bucket_gives_its_burst_at_once_then_refills_at_its_rate() -> None:
-    bucket = TokenBucket(rate=2.0, burst=3.0)
-    assert [bucket.take(10.0) for _ in range(4)] == [True, True, True, False]
-    assert bucket.take(10.4) is False  # 0.8 of a token
-    assert bucket.take(10.5) is True
-    assert bucket.take(100.0) and bucket.take(100.0) and bucket.take(100.0)
-    assert bucket.take(100.0) is False  # never more than the burst
-
-
-def test_a_clock_that_steps_back_gives_no_tokens() -> None:
-    bucket = TokenBucket(rate=1.0, burst=1.0)
-    assert bucket.take(50.0)
-    assert bucket.take(10.0) is False
-    assert bucket.take(50.5) is False
-    assert bucket.take(51.0) is True
 
 
 def outcome(limits: FrameLimits, kind: str, now: float) -> str:

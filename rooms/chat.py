@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.accounts import User
@@ -110,11 +110,7 @@ class Chat(CommunityService):
                 )
             ).scalar_one()
             if ids:
-                await conn.execute(
-                    update(attachments)
-                    .where(attachments.c.id.in_(ids))
-                    .values(message_id=message_id)
-                )
+                await self._claim_attachments(conn, room_id, user.id, ids, message_id)
             await conn.execute(
                 update(rooms).where(rooms.c.id == room_id).values(last_activity_at=now)
             )
@@ -250,18 +246,27 @@ class Chat(CommunityService):
     async def _check_attachments(
         self, conn: AsyncConnection, room_id: int, user_id: int, ids: list[int]
     ) -> None:
+        """Refuse early, before the post counts against the member's limit."""
         usable = await conn.execute(
-            select(func.count()).where(
-                attachments.c.id.in_(ids),
-                attachments.c.room_id == room_id,
-                attachments.c.uploader_id == user_id,
-                attachments.c.message_id.is_(None),
-            )
+            select(func.count()).where(_usable_attachments(room_id, user_id, ids))
         )
         if usable.scalar_one() != len(ids):
-            raise Invalid(
-                "attachments must be your own uploads to this room, not yet sent", "attachments"
-            )
+            raise _not_usable()
+
+    async def _claim_attachments(
+        self, conn: AsyncConnection, room_id: int, user_id: int, ids: list[int], message_id: int
+    ) -> None:
+        """Attach the uploads to the message in one statement that checks them again: between
+        the check and here, the expiry sweep (rooms/attachments.py) or another post may have
+        taken one. Raising rolls the message back with it."""
+        claimed = await conn.execute(
+            update(attachments)
+            .where(_usable_attachments(room_id, user_id, ids))
+            .values(message_id=message_id)
+            .returning(attachments.c.id)
+        )
+        if len(claimed.all()) != len(ids):
+            raise _not_usable()
 
     async def _advance_read(
         self, conn: AsyncConnection, room_id: int, user_id: int, message_id: int
@@ -343,6 +348,19 @@ async def render(conn: AsyncConnection, ids: Sequence[int]) -> list[dict[str, An
             }
         )
     return out
+
+
+def _not_usable() -> Invalid:
+    return Invalid("attachments must be your own uploads to this room, not yet sent", "attachments")
+
+
+def _usable_attachments(room_id: int, user_id: int, ids: list[int]) -> Any:
+    return and_(
+        attachments.c.id.in_(ids),
+        attachments.c.room_id == room_id,
+        attachments.c.uploader_id == user_id,
+        attachments.c.message_id.is_(None),
+    )
 
 
 def attachment_json(row: Any) -> dict[str, Any]:

@@ -10,13 +10,14 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from PIL import Image
 from sqlalchemy import select
 
 from rooms.accounts import User
 from rooms.attachments import ORPHAN_WINDOW_MS
 from rooms.community import Community
-from rooms.errors import NotFound
+from rooms.errors import Invalid, NotFound
 from rooms.schema import attachments
 from server.upload_expiry import expire_uploads_forever
 from tests.rooms.conftest import Clock, register
@@ -142,3 +143,23 @@ async def test_a_failed_sweep_does_not_end_the_sweeping() -> None:
         sweep.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sweep
+
+
+async def test_an_upload_taken_after_the_check_fails_the_post_whole(
+    community: Community, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ani = await register(community, "ani")
+    room_id = (await community.directory.create(ani, "Serikat", "work"))["id"]
+    photo = await upload(community, ani, room_id)
+    first = await community.chat.post(ani, room_id, "pertama", attachment_ids=[photo["id"]])
+
+    async def checked_before_it_was_taken(*_: Any) -> None:
+        """As if the check ran just before another post (or the expiry sweep) took it."""
+
+    monkeypatch.setattr(community.chat, "_check_attachments", checked_before_it_was_taken)
+    with pytest.raises(Invalid):
+        await community.chat.post(ani, room_id, "kedua", attachment_ids=[photo["id"]])
+    history, _ = await community.chat.history(ani, room_id, None)
+    assert [m["text"] for m in history] == ["pertama"]  # nothing half-stored
+    assert [a["id"] for a in history[0]["attachments"]] == [photo["id"]]  # not taken away
+    assert first["attachments"][0]["id"] == photo["id"]

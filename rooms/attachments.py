@@ -23,10 +23,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import delete, insert, select
 
 from rooms.accounts import User
-from rooms.chat import attachment_json
 from rooms.database import Database
 from rooms.errors import Invalid, NotFound, TooLarge, UnsupportedMedia
 from rooms.membership import require
+from rooms.message_views import attachment_json
 from rooms.photo_metadata import strip_metadata
 from rooms.schema import attachments, messages
 from sfu.media_probe import probe_video

@@ -21,16 +21,15 @@ from rooms.bus import Bus
 from rooms.database import Database
 from rooms.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from rooms.membership import Access, require
+from rooms.message_views import render
 from rooms.permissions import may
 from rooms.ratelimit import TokenBuckets
-from rooms.schema import attachments, memberships, messages, rooms, users
+from rooms.schema import attachments, memberships, messages, rooms
 from rooms.service import CommunityService
-from rooms.timefmt import utc_iso
 
 MAX_TEXT = 4000
 MAX_ATTACHMENTS = 10
 PAGE_DEFAULT, PAGE_MAX = 50, 100
-REPLY_PREVIEW = 200
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 # Per member, across rooms: a burst (a few photos sent one after another, a pasted list), then
 # one message a second, faster than anyone types but far from a flood. A retry of a stored
@@ -312,44 +311,6 @@ async def latest_message_ids(conn: AsyncConnection, room_ids: Sequence[int]) -> 
     return {room_id: newest for room_id, newest in result}
 
 
-async def render(conn: AsyncConnection, ids: Sequence[int]) -> list[dict[str, Any]]:
-    """Messages as the API shows them, in the order of `ids` (three queries, whatever the
-    page size: messages with authors, their attachments, the messages they reply to)."""
-    if not ids:
-        return []
-    rows = {
-        row.id: row
-        for row in await conn.execute(
-            select(messages, *_AUTHOR_COLUMNS)
-            .join(users, users.c.id == messages.c.author_id)
-            .where(messages.c.id.in_(ids))
-        )
-    }
-    files: dict[int, list[dict[str, Any]]] = {}
-    for item in await conn.execute(
-        select(attachments).where(attachments.c.message_id.in_(ids)).order_by(attachments.c.id)
-    ):
-        files.setdefault(item.message_id, []).append(attachment_json(item))
-    replies = await _reply_previews(conn, {row.reply_to for row in rows.values() if row.reply_to})
-    out = []
-    for message_id in ids:
-        row = rows[message_id]
-        out.append(
-            {
-                "id": row.id,
-                "room_id": row.room_id,
-                "author": _author(row),
-                "text": row.text,
-                "reply_to": replies.get(row.reply_to) if row.reply_to else None,
-                "attachments": [] if row.deleted else files.get(row.id, []),
-                "created_at": utc_iso(row.created_at),
-                "edited_at": utc_iso(row.edited_at),
-                "deleted": bool(row.deleted),
-            }
-        )
-    return out
-
-
 def _not_usable() -> Invalid:
     return Invalid("attachments must be your own uploads to this room, not yet sent", "attachments")
 
@@ -363,59 +324,8 @@ def _usable_attachments(room_id: int, user_id: int, ids: list[int]) -> Any:
     )
 
 
-def attachment_json(row: Any) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "kind": row.kind,
-        "mime": row.mime,
-        "size": row.size,
-        "name": row.name,
-        "url": f"/api/attachments/{row.id}",
-        "thumbnail_url": f"/api/attachments/{row.id}/thumbnail" if row.thumbnail_path else None,
-        "width": row.width,
-        "height": row.height,
-    }
-
-
-_AUTHOR_COLUMNS = (
-    users.c.display_name,
-    users.c.organisation,
-    users.c.province,
-    users.c.city,
-    users.c.rt_rw,
-)
-
-
-def _author(row: Any) -> dict[str, Any]:
-    """The same shape as User.public(), from the columns joined onto a message row."""
-    return {
-        "id": row.author_id,
-        "display_name": row.display_name,
-        "organisation": row.organisation,
-        "region": {"province": row.province, "city": row.city, "rt_rw": row.rt_rw},
-    }
-
-
 async def _has_attachments(conn: AsyncConnection, message_id: int) -> bool:
     found = await conn.execute(
         select(attachments.c.id).where(attachments.c.message_id == message_id).limit(1)
     )
     return found.first() is not None
-
-
-async def _reply_previews(conn: AsyncConnection, ids: set[int]) -> dict[int, dict[str, Any]]:
-    if not ids:
-        return {}
-    result = await conn.execute(
-        select(messages.c.id, messages.c.text, messages.c.deleted, users.c.display_name)
-        .join(users, users.c.id == messages.c.author_id)
-        .where(messages.c.id.in_(ids))
-    )
-    return {
-        row.id: {
-            "id": row.id,
-            "author_name": row.display_name,
-            "text": "" if row.deleted else row.text[:REPLY_PREVIEW],
-        }
-        for row in result
-    }

@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.accounts import User, user_from_row
 from rooms.bus import user_topic
-from rooms.chat import latest_message_ids, render, room_topic, unread_count
+from rooms.chat import latest_message_ids, room_topic, unread_count
 from rooms.errors import Conflict, Forbidden, Invalid, NotFound
 from rooms.membership import access, require
+from rooms.message_views import render
 from rooms.permissions import may, may_remove, may_set_role
 from rooms.schema import invites, memberships, rooms, users
 from rooms.service import CommunityService

@@ -6,7 +6,10 @@ Sending to subscribers lives beside it in sfu/packet_output.py (pylibsrtp only, 
 sorting what arrives on aioice's sockets in sfu/ice_demux.py. Private names used by the three,
 all pinned by `aiortc==1.16.0` / `aioice==0.13.0` and checked by
 tests/sfu/test_aiortc_contract.py:
-  RTCDtlsTransport._handle_rtp_data   decrypted RTP in from a publisher (we replace it)
+  RTCDtlsTransport._handle_rtp_data   decrypted RTP in from a publisher (we replace it; a
+                                      subscriber's is dropped)
+  RTCDtlsTransport._handle_rtcp_data  decrypted RTCP parsed and routed in aiortc's DTLS task
+                                      (we wrap it: nothing raised there may end that task)
   RTCDtlsTransport._rx_srtp, aioice Connection.data_received
                                       RTP from publishers and RTCP from subscribers in
                                       without aiortc's queue and tasks (we wrap it; for
@@ -25,9 +28,10 @@ tests/sfu/test_aiortc_contract.py:
                                       the sender reports of forwarded streams itself)
   aioice.ice.get_host_addresses       which addresses ICE gathers on (loopback included)
   aioice Connection._protocols, StunProtocol.datagram_received, local_candidate, _closing,
-  local_username, local_password, remote_username, ice_controlling
-                                      media past aioice's STUN parser and consent checks
-                                      answered without it (sfu/ice_demux.py)
+  local_username, local_password, remote_username, ice_controlling, _check_list
+                                      media past aioice's STUN parser, junk dropped at the
+                                      door and consent checks answered without it
+                                      (sfu/ice_demux.py)
   pylibsrtp Session._srtp, _cdata, _buffer, pylibsrtp._binding   unprotect without per-call
                                       allocation (pylibsrtp==1.0.0); protecting is in
                                       sfu/packet_output.py, the other module allowed pylibsrtp
@@ -145,8 +149,46 @@ class IdleTrack(MediaStreamTrack):
 
 
 def hook_rtp_in(transport: Any, handler: Callable[[bytes, int], Awaitable[None]]) -> None:
-    """Route a DTLS transport's decrypted RTP to `handler` instead of aiortc's receivers."""
-    transport._handle_rtp_data = handler
+    """Route a DTLS transport's decrypted RTP to `handler` instead of aiortc's receivers.
+
+    `handler` runs in aiortc's DTLS task, whose death would end the connection's media: what
+    it raises is logged and the packet dropped."""
+
+    async def contained(data: bytes, arrival_time_ms: int) -> None:
+        try:
+            await handler(data, arrival_time_ms)
+        except Exception:
+            log.exception("handling a decrypted RTP packet failed; dropped")
+
+    transport._handle_rtp_data = contained
+
+
+def refuse_rtp_in(transport: Any) -> None:
+    """Drop the RTP a subscriber sends (it has nothing to publish on that connection): aiortc
+    would otherwise route it to a receiver by payload type and decode it, on our CPU."""
+
+    async def drop(data: bytes, arrival_time_ms: int) -> None:
+        return None
+
+    transport._handle_rtp_data = drop
+
+
+def contain_rtcp_in(transport: Any) -> None:
+    """Keep an exception raised while aiortc parses and routes a peer's RTCP (our sender
+    report hook included) from ending aiortc's DTLS task, and with it the connection's media:
+    it is logged and the packet dropped. Calling this again changes nothing."""
+    original = transport._handle_rtcp_data
+    if getattr(original, "contained", False):
+        return
+
+    async def contained(data: bytes) -> None:
+        try:
+            await original(data)
+        except Exception:
+            log.exception("handling a decrypted RTCP packet failed; dropped")
+
+    contained.contained = True  # type: ignore[attr-defined]
+    transport._handle_rtcp_data = contained
 
 
 def receive_rtp_directly(dtls_transport: Any, handler: Callable[[bytes], None]) -> None:

@@ -16,6 +16,7 @@ from sfu.arrival_reports import ArrivalReporter
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import VIDEO, Producer, ProducerId
 from sfu.keyframes import KeyframeRequestLimiter
+from sfu.media_failure import FailureWatch
 from sfu.publish_offer import section_by_mid, validate_publish_offer
 from sfu.rtp import build_id_map
 from sfu.transport_feedback import ArrivalLog
@@ -57,14 +58,15 @@ class PublisherPeer:
         self._arrival_reports = ArrivalReporter(self._send_feedback)
         self._ingress: Any = None  # the native ingress (sfu/_ingress.c), where it was built
         self._rtcp_out: packet_output.PacketOutput | None = None
-        self._on_failed = on_failed
+        self._failure = FailureWatch(f"publish {owner}", on_failed)
+        self.dropped: ice_demux.DroppedDatagrams | None = None  # the door's counters
         self._pc.on("connectionstatechange", self._on_state)
 
     def _on_state(self) -> None:
         state = self._pc.connectionState
-        if state == "failed" and not self._closed:
-            self._on_failed()
-        elif state == "connected" and self._reporter is None and not self._closed:
+        if not self._closed:
+            self._failure.state_changed(state)
+        if state == "connected" and self._reporter is None and not self._closed:
             self._reporter = asyncio.ensure_future(self._report_periodically())
 
     async def _report_periodically(self) -> None:
@@ -179,7 +181,8 @@ class PublisherPeer:
             self._ingress = ingress
         else:
             peer.receive_rtp_directly(transport, self._on_rtp_noted)
-        ice_demux.media_before_stun(transport)
+        peer.contain_rtcp_in(transport)
+        self.dropped = ice_demux.media_before_stun(transport)
 
     def _add_layers(
         self,
@@ -389,6 +392,7 @@ class PublisherPeer:
         if self._closed:
             return
         self._closed = True
+        self._failure.stop()
         if self._reporter is not None:
             self._reporter.cancel()
         self._arrival_reports.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sfu import peer, sdp
 from sfu.errors import NegotiationError
 from sfu.forwarding import AUDIO, VIDEO
+from sfu.sdp_checks import description_problem
 
 
 def section_by_mid(sections: list[sdp.MediaSection], mid: str | None) -> sdp.MediaSection:
@@ -18,6 +19,11 @@ def section_by_mid(sections: list[sdp.MediaSection], mid: str | None) -> sdp.Med
 
 def validate_publish_offer(offer: str) -> list[sdp.MediaSection]:
     """The offer's media sections, or NegotiationError saying what is wrong with it."""
+    if not isinstance(offer, str):
+        raise NegotiationError("the offer must be SDP text")
+    problem = description_problem(offer, offer=True)
+    if problem is not None:
+        raise NegotiationError(problem)
     try:
         sections = sdp.parse(offer)
     except ValueError as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import itertools
+import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -21,6 +22,7 @@ from sfu.publish_offer import section_by_mid, validate_publish_offer
 from sfu.rtp import build_id_map
 from sfu.transport_feedback import ArrivalLog
 
+log = logging.getLogger(__name__)
 _producer_numbers = itertools.count(1)
 _MAX_IGNORED_SSRCS = 64
 REPORT_INTERVAL = 1.0  # seconds between receiver reports to a publisher, on average
@@ -107,11 +109,19 @@ class PublisherPeer:
             raise NegotiationStateError("the publish connection is already negotiated")
         sections = validate_publish_offer(offer)
         try:
-            await self._pc.setRemoteDescription(
-                peer.description(sdp.drop_mdns_candidates(offer), "offer")
-            )
-        except ValueError as exc:  # aiortc's word for an SDP it cannot use
-            raise NegotiationError(f"the offer could not be negotiated: {exc}") from exc
+            return await self._negotiate(offer, sections)
+        except NegotiationError:
+            raise
+        except Exception as exc:
+            # Whatever aiortc raised on this offer (its parser has more ways to fail than
+            # ValueError), the offer is what was wrong: nothing was kept, the client may retry.
+            log.warning("publish offer of %s could not be negotiated", self.owner, exc_info=True)
+            raise NegotiationError(f"the offer could not be negotiated: {exc!r}") from exc
+
+    async def _negotiate(self, offer: str, sections: list[sdp.MediaSection]) -> str:
+        await self._pc.setRemoteDescription(
+            peer.description(sdp.drop_mdns_candidates(offer), "offer")
+        )
         for transceiver in self._pc.getTransceivers():
             peer.prefer_codecs(transceiver)
         await self._pc.setLocalDescription(await self._pc.createAnswer())

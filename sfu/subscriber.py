@@ -22,6 +22,7 @@ from sfu.forwarding import Producer, ProducerId
 from sfu.media_failure import FailureWatch
 from sfu.router import person_of, source_of
 from sfu.rtcp_feedback import Nack, Remb, parse_feedback
+from sfu.sdp_checks import description_problem
 from sfu.subscriber_slot import Slot
 from sfu.ticks import on_tick
 
@@ -165,6 +166,9 @@ class SubscriberPeer:
             raise NegotiationStateError(
                 f"revision {revision} is not the outstanding offer's ({expected})"
             )
+        problem = description_problem(answer, offer=False)
+        if problem is not None:
+            raise NegotiationError(problem)
         try:
             sections = sdp.parse(answer)
         except ValueError as exc:

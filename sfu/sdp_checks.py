@@ -1,0 +1,102 @@
+"""What any SDP a client sends must satisfy before aiortc reads it (RFC 8866 and the WebRTC
+profile of it): a refusal here names the problem; aiortc's own parser would raise whatever
+Python error the malformed line led it to.
+
+Checked on publish offers (sfu/publish_offer.py) and subscribe answers (sfu/subscriber.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+# RFC 8122 section 5 hash functions still in use, with the length of their digests (bytes);
+# md2 and md5 are not: RFC 8122 says they "SHOULD NOT" be used, and browsers never do.
+FINGERPRINT_DIGEST_BYTES = {"sha-1": 20, "sha-224": 28, "sha-256": 32, "sha-384": 48, "sha-512": 64}
+_HEX_PAIRS = re.compile(r"[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2})*")
+# RFC 8842 section 5: an offer says actpass; an answer says who it is, active or passive.
+OFFER_SETUP = frozenset({"actpass", "active", "passive"})
+ANSWER_SETUP = frozenset({"active", "passive"})
+# RFC 8285 section 5: ids 1-14 fit the one-byte form, 1-255 the two-byte form (which browsers
+# may use after a=extmap-allow-mixed). The SFU's id tables (sfu/rtp.py build_id_map) rewrite
+# both forms, so both ranges are accepted; 0, and 256 and above, are no id at all.
+EXTMAP_IDS = range(1, 256)
+# RFC 5888 identification-tag is a token (RFC 8866 section 9); RFC 8843 sends it in the SDES
+# MID header extension, whose one-byte element carries at most 16 bytes.
+_MID = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`{|}~]{1,16}")
+# RFC 8866 section 9: no line may hold NUL, and CR and LF only end lines. No other control
+# character has a place in a session description either.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def description_problem(text: str, *, offer: bool) -> str | None:
+    """Why the SDP `text` cannot be accepted, or None. `offer`: an offer (else an answer)."""
+    control = _CONTROL.search(text)
+    if control is not None:
+        return f"the SDP holds a control character ({ord(control.group()):#04x})"
+    session_fingerprint = False
+    sections: list[dict[str, bool]] = []  # per media section: has a fingerprint
+    mids: set[str] = set()
+    ext_ids: dict[int, str] = {}  # per media section
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("m="):
+            sections.append({"fingerprint": False})
+            ext_ids = {}
+            continue
+        if not line.startswith("a="):
+            continue
+        name, _, value = line[2:].partition(":")
+        problem = None
+        if name == "fingerprint":
+            problem = _fingerprint_problem(value)
+            if sections:
+                sections[-1]["fingerprint"] = True
+            else:
+                session_fingerprint = True
+        elif name == "setup":
+            allowed = OFFER_SETUP if offer else ANSWER_SETUP
+            if value not in allowed:
+                problem = f"a=setup:{value} is not one of {', '.join(sorted(allowed))}"
+        elif name == "extmap":
+            problem = _extmap_problem(value, ext_ids)
+        elif name == "mid" and sections:
+            problem = _mid_problem(value, mids)
+        if problem is not None:
+            return problem
+    if any(not s["fingerprint"] for s in sections) and not session_fingerprint:
+        return "the SDP has no a=fingerprint (RFC 8122): DTLS could not be authenticated"
+    return None
+
+
+def _fingerprint_problem(value: str) -> str | None:
+    """RFC 8122 section 5: hash-func SP fingerprint, the digest as colon-separated hex pairs."""
+    parts = value.split()
+    if len(parts) != 2:
+        return f"a=fingerprint:{value} is not a hash function and a digest"
+    function, digest = parts[0].lower(), parts[1]
+    size = FINGERPRINT_DIGEST_BYTES.get(function)
+    if size is None:
+        return f"a=fingerprint uses an unknown hash function {parts[0]!r}"
+    if not _HEX_PAIRS.fullmatch(digest) or len(digest) != size * 3 - 1:
+        return f"a=fingerprint:{parts[0]} is not {size} hex pairs separated by colons"
+    return None
+
+
+def _extmap_problem(value: str, ids: dict[int, str]) -> str | None:
+    parts = value.split()
+    ext_id = parts[0].split("/")[0] if parts else ""
+    if len(parts) < 2 or not ext_id.isdigit() or int(ext_id) not in EXTMAP_IDS:
+        return f"a=extmap:{value} needs an id from 1 to 255 and a URI (RFC 8285)"
+    number, uri = int(ext_id), parts[1]
+    if ids.setdefault(number, uri) != uri:
+        return f"a=extmap id {number} names two extensions"
+    return None
+
+
+def _mid_problem(value: str, mids: set[str]) -> str | None:
+    if not _MID.fullmatch(value):
+        return f"a=mid:{value!r} is not a token of 1 to 16 characters"
+    if value in mids:
+        return f"a=mid:{value} names two m-lines"
+    mids.add(value)
+    return None

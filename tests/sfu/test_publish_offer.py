@@ -1,0 +1,157 @@
+"""A malformed publish offer is refused with a NegotiationError that names the problem (the
+client sees `bad_sdp`), before aiortc reads it and whatever aiortc would raise on it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from sfu.errors import NegotiationError
+from sfu.peer import PeerSettings
+from sfu.publish_offer import validate_publish_offer
+from sfu.publisher import PublisherPeer
+
+FINGERPRINT = "sha-256 " + ":".join(f"{i:02X}" for i in range(32))
+
+AUDIO = """m=audio 9 UDP/TLS/RTP/SAVPF 111
+c=IN IP4 0.0.0.0
+a=ice-ufrag:abcd
+a=ice-pwd:abcdefghijklmnopqrstuv
+a=fingerprint:{fingerprint}
+a=setup:actpass
+a=mid:0
+a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level
+a=sendonly
+a=rtcp-mux
+a=rtpmap:111 opus/48000/2
+a=ssrc:1111 cname:x
+"""
+
+VIDEO = """m=video 9 UDP/TLS/RTP/SAVPF 96 97
+c=IN IP4 0.0.0.0
+a=ice-ufrag:abcd
+a=ice-pwd:abcdefghijklmnopqrstuv
+a=fingerprint:{fingerprint}
+a=setup:actpass
+a=mid:1
+a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time
+a=sendonly
+a=rtcp-mux
+a=rtpmap:96 VP8/90000
+a=rtpmap:97 rtx/90000
+a=fmtp:97 apt=96
+a=ssrc-group:FID 2222 3333
+a=ssrc:2222 cname:x
+a=ssrc:3333 cname:x
+"""
+
+SESSION = """v=0
+o=- 1 2 IN IP4 127.0.0.1
+s=-
+t=0 0
+a=group:BUNDLE 0 1
+"""
+
+
+def offer(*, fingerprint: str = FINGERPRINT, body: str | None = None) -> str:
+    text = SESSION + (body or (AUDIO + VIDEO)).format(fingerprint=fingerprint)
+    return text.replace("\n", "\r\n")
+
+
+def without_lines(text: str, prefix: str) -> str:
+    return "".join(line for line in text.splitlines(True) if not line.startswith(prefix))
+
+
+def test_a_well_formed_offer_is_accepted() -> None:
+    assert [s.mid for s in validate_publish_offer(offer())] == ["0", "1"]
+
+
+def test_a_fingerprint_at_session_level_is_enough() -> None:
+    text = without_lines(offer(), "a=fingerprint")
+    text = text.replace("t=0 0\r\n", f"t=0 0\r\na=fingerprint:{FINGERPRINT}\r\n")
+    assert len(validate_publish_offer(text)) == 2
+
+
+def test_two_byte_extension_ids_are_accepted() -> None:
+    text = offer().replace("a=extmap:2 ", "a=extmap:255 ")
+    assert (
+        validate_publish_offer(text)[1].extensions[
+            "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
+        ]
+        == 255
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (offer().replace("a=setup:actpass", "a=setup:bogus"), "a=setup:bogus"),
+        (offer().replace("a=setup:actpass", "a=setup:holdconn"), "a=setup:holdconn"),
+        (offer(body=AUDIO + AUDIO.replace("a=mid:0", "a=mid:5") + VIDEO), "at most one audio"),
+        (offer(body=AUDIO + VIDEO + VIDEO.replace("a=mid:1", "a=mid:7")), "at most one video"),
+        (offer().replace("a=extmap:1 ", "a=extmap:300 "), "from 1 to 255"),
+        (offer().replace("a=extmap:1 ", "a=extmap:0 "), "from 1 to 255"),
+        (offer().replace("a=extmap:1 ", "a=extmap:x "), "from 1 to 255"),
+        (offer().replace("a=extmap:1 urn:ietf", "a=extmap:1"), "a URI"),
+        (offer().replace("a=sendonly", "a=extmap:1 urn:x\r\na=sendonly", 1), "names two"),
+        (offer().replace("a=mid:0", "a=mid:0\x00"), "control character (0x00)"),
+        (offer().replace("s=-", "s=\x07"), "control character (0x07)"),
+        (offer().replace("a=mid:1", "a=mid:0"), "a=mid:0 names two m-lines"),
+        (offer().replace("a=mid:1", "a=mid:" + "x" * 17), "1 to 16 characters"),
+        (offer().replace("a=mid:1", "a=mid:a b"), "not a token"),
+        (without_lines(offer(), "a=fingerprint"), "no a=fingerprint"),
+        (without_lines(offer(body=AUDIO), "a=fingerprint"), "no a=fingerprint"),
+        (offer(fingerprint="sha-256 zz"), "32 hex pairs"),
+        (offer(fingerprint="sha-256 " + FINGERPRINT[8:-3]), "32 hex pairs"),
+        (offer(fingerprint=FINGERPRINT.replace(":", "")), "32 hex pairs"),
+        (offer(fingerprint="sha-256"), "a hash function and a digest"),
+        (offer(fingerprint="md5 " + FINGERPRINT[8:]), "unknown hash function"),
+        (offer(fingerprint="whirlpool " + FINGERPRINT[8:]), "unknown hash function"),
+        (offer().replace("m=audio 9", "m=audio x"), "malformed port"),
+        (offer().replace("m=video", "m=application"), "nothing else"),
+        ("", "v=0"),
+    ],
+)
+def test_a_malformed_offer_is_refused_with_its_reason(text: str, says: str) -> None:
+    with pytest.raises(NegotiationError, match=re.escape(says)):
+        validate_publish_offer(text)
+
+
+@pytest.mark.webrtc
+@pytest.mark.parametrize(
+    "broken",
+    [
+        lambda text: text.replace("a=setup:actpass", "a=setup:bogus"),  # aiortc: KeyError
+        lambda text: text.replace("a=extmap:1 ", "a=extmap:300 "),  # aiortc: IndexError
+        lambda text: text.replace("a=mid:1", "a=mid:0"),  # aiortc: ValueError, after the offer
+        lambda text: text.replace("a=mid:0", "a=mid:0\x00"),  # aiortc: accepted
+        lambda text: without_lines(text, "a=fingerprint"),  # aiortc: accepted
+        lambda text: text.replace(FINGERPRINT, "sha-256 zz"),  # aiortc: accepted
+    ],
+)
+async def test_the_publisher_refuses_what_aiortc_would_fail_on_or_accept(broken) -> None:  # type: ignore[no-untyped-def]
+    publisher = PublisherPeer("alice", PeerSettings(), on_failed=lambda: None)
+    try:
+        with pytest.raises(NegotiationError):
+            await publisher.accept_offer(broken(offer()))
+        assert publisher.producers == []
+    finally:
+        await publisher.close()
+
+
+@pytest.mark.webrtc
+async def test_whatever_aiortc_raises_on_an_offer_becomes_a_negotiation_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    publisher = PublisherPeer("alice", PeerSettings(), on_failed=lambda: None)
+
+    async def fails(description: object) -> None:
+        raise KeyError("something aiortc did not expect")
+
+    monkeypatch.setattr(publisher._pc, "setRemoteDescription", fails)
+    try:
+        with pytest.raises(NegotiationError, match="could not be negotiated"):
+            await publisher.accept_offer(offer())
+    finally:
+        await publisher.close()

@@ -91,6 +91,12 @@ def dropped_datagrams(dtls_transport: Any) -> DroppedDatagrams | None:
     return None
 
 
+def log_dropped(connection: str, dropped: DroppedDatagrams | None) -> None:
+    """One line for a closing connection's door, when it dropped anything."""
+    if dropped is not None and dropped.total:
+        log.info("%s: %d datagrams dropped at the door %s", connection, dropped.total, dropped)
+
+
 def is_stun_header(data: bytes) -> bool:
     """RFC 8489 section 5: two zero bits, a length that is what follows the 20-byte header and a
     multiple of 4, and the magic cookie. Anything else is not STUN, whatever aioice's parser

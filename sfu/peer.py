@@ -100,6 +100,16 @@ class PeerSettings:
         return RTCPeerConnection(RTCConfiguration(iceServers=servers, bundlePolicy=policy))
 
 
+async def close_connection(pc: RTCPeerConnection) -> None:
+    """Close `pc`, whatever state a refused or failed negotiation left it in: aiortc's close
+    raises on a connection whose offer bundled tracks onto an m-line that was not there, and
+    a close that raises would leave a session's teardown half done."""
+    try:
+        await pc.close()
+    except Exception:
+        log.exception("closing a peer connection failed; its sockets may stay open")
+
+
 def gather_on(addresses: Sequence[str]) -> None:
     """Make ICE gather host candidates on exactly `addresses` (aioice skips 127.0.0.1).
 

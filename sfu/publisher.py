@@ -403,6 +403,7 @@ class PublisherPeer:
             return
         self._closed = True
         self._failure.stop()
+        ice_demux.log_dropped(f"publish {self.owner}", self.dropped)
         if self._reporter is not None:
             self._reporter.cancel()
         self._arrival_reports.close()
@@ -410,4 +411,4 @@ class PublisherPeer:
             self._ingress.receivers.clear()
         for producer in self.producers:
             producer.close()
-        await self._pc.close()
+        await peer.close_connection(self._pc)

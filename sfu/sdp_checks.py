@@ -33,14 +33,15 @@ def description_problem(text: str, *, offer: bool) -> str | None:
     control = _CONTROL.search(text)
     if control is not None:
         return f"the SDP holds a control character ({ord(control.group()):#04x})"
-    session_fingerprint = False
-    sections: list[dict[str, bool]] = []  # per media section: has a fingerprint
+    session_level = {"fingerprint": False, "setup": False}
+    sections: list[dict[str, bool]] = []  # per media section: has a fingerprint, a setup
     mids: set[str] = set()
+    bundled: list[str] = []  # the mids of a=group:BUNDLE lines
     ext_ids: dict[int, str] = {}  # per media section
     for raw in text.splitlines():
         line = raw.strip()
         if line.startswith("m="):
-            sections.append({"fingerprint": False})
+            sections.append({"fingerprint": False, "setup": False})
             ext_ids = {}
             continue
         if not line.startswith("a="):
@@ -49,10 +50,6 @@ def description_problem(text: str, *, offer: bool) -> str | None:
         problem = None
         if name == "fingerprint":
             problem = _fingerprint_problem(value)
-            if sections:
-                sections[-1]["fingerprint"] = True
-            else:
-                session_fingerprint = True
         elif name == "setup":
             allowed = OFFER_SETUP if offer else ANSWER_SETUP
             if value not in allowed:
@@ -61,10 +58,26 @@ def description_problem(text: str, *, offer: bool) -> str | None:
             problem = _extmap_problem(value, ext_ids)
         elif name == "mid" and sections:
             problem = _mid_problem(value, mids)
+        elif name == "group" and value.split()[:1] == ["BUNDLE"]:
+            bundled.extend(value.split()[1:])
         if problem is not None:
             return problem
-    if any(not s["fingerprint"] for s in sections) and not session_fingerprint:
-        return "the SDP has no a=fingerprint (RFC 8122): DTLS could not be authenticated"
+        if name in ("fingerprint", "setup"):
+            (sections[-1] if sections else session_level)[name] = True
+    # RFC 8843 section 7: every mid of a BUNDLE group names an m-line, once (aiortc would
+    # bundle the tracks onto the transport of an m-line that is not there).
+    for mid in bundled:
+        if mid not in mids or bundled.count(mid) > 1:
+            return f"a=group:BUNDLE names mid {mid!r} that is not one m-line's"
+    for name, why in (
+        ("fingerprint", "(RFC 8122): DTLS could not be authenticated"),
+        ("setup", "(RFC 8842): the DTLS roles are not known"),
+    ):
+        if not session_level[name] and not all(section[name] for section in sections):
+            return f"the SDP has no a={name} for every m-line {why}"
+    # An answer may leave a rejected m-line out of the group; an offer to the SFU may not.
+    if offer and len(sections) > 1 and len(mids) == len(sections) and set(bundled) != mids:
+        return "every m-line must be in the a=group:BUNDLE group (RFC 8843): one transport"
     return None
 
 

@@ -362,6 +362,7 @@ class SubscriberPeer:
             return
         self._closed = True
         self._failure.stop()
+        ice_demux.log_dropped(f"subscribe {self.owner}", self.dropped)
         if self._layer_timer is not None:
             self._layer_timer.cancel()
         if self._report_timer is not None:
@@ -371,7 +372,7 @@ class SubscriberPeer:
         if self._task is not None and self._task is not asyncio.current_task():
             self._task.cancel()
         if self._pc is not None:
-            await self._pc.close()
+            await peer.close_connection(self._pc)
 
 
 def _rtx_of(

@@ -50,13 +50,14 @@ SESSION = """v=0
 o=- 1 2 IN IP4 127.0.0.1
 s=-
 t=0 0
-a=group:BUNDLE 0 1
 """
 
 
 def offer(*, fingerprint: str = FINGERPRINT, body: str | None = None) -> str:
-    text = SESSION + (body or (AUDIO + VIDEO)).format(fingerprint=fingerprint)
-    return text.replace("\n", "\r\n")
+    """A well-formed offer (or `body` as its media sections), all m-lines bundled."""
+    media = (body or (AUDIO + VIDEO)).format(fingerprint=fingerprint)
+    bundle = "a=group:BUNDLE " + " ".join(re.findall(r"^a=mid:(\S+)$", media, re.M)) + "\n"
+    return (SESSION + bundle + media).replace("\n", "\r\n")
 
 
 def without_lines(text: str, prefix: str) -> str:
@@ -71,6 +72,11 @@ def test_a_fingerprint_at_session_level_is_enough() -> None:
     text = without_lines(offer(), "a=fingerprint")
     text = text.replace("t=0 0\r\n", f"t=0 0\r\na=fingerprint:{FINGERPRINT}\r\n")
     assert len(validate_publish_offer(text)) == 2
+
+
+def test_an_offer_of_one_m_line_needs_no_bundle_group() -> None:
+    text = offer(body=AUDIO).replace("a=group:BUNDLE 0\r\n", "")
+    assert "BUNDLE" not in text and len(validate_publish_offer(text)) == 1
 
 
 def test_two_byte_extension_ids_are_accepted() -> None:
@@ -102,7 +108,13 @@ def test_two_byte_extension_ids_are_accepted() -> None:
         (offer().replace("a=mid:1", "a=mid:a b"), "not a token"),
         (without_lines(offer(), "a=fingerprint"), "no a=fingerprint"),
         (without_lines(offer(body=AUDIO), "a=fingerprint"), "no a=fingerprint"),
+        (offer(body=AUDIO + VIDEO.replace("a=mid:1", "a=mid:5")).replace(" 0 5", " 0"), "BUNDLE"),
         (offer(fingerprint="sha-256 zz"), "32 hex pairs"),
+        (without_lines(offer(), "a=setup"), "no a=setup"),
+        (offer().replace("a=group:BUNDLE 0 1", "a=group:BUNDLE 0 1 2"), "mid '2'"),
+        (offer().replace("a=group:BUNDLE 0 1", "a=group:BUNDLE 1 0 1"), "mid '1'"),
+        (offer().replace("a=group:BUNDLE 0 1", "a=group:BUNDLE 0"), "BUNDLE group"),
+        (offer(body=AUDIO).replace("a=group:BUNDLE 0", "a=group:BUNDLE 1 0"), "mid '1'"),
         (offer(fingerprint="sha-256 " + FINGERPRINT[8:-3]), "32 hex pairs"),
         (offer(fingerprint=FINGERPRINT.replace(":", "")), "32 hex pairs"),
         (offer(fingerprint="sha-256"), "a hash function and a digest"),
@@ -128,6 +140,9 @@ def test_a_malformed_offer_is_refused_with_its_reason(text: str, says: str) -> N
         lambda text: text.replace("a=mid:0", "a=mid:0\x00"),  # aiortc: accepted
         lambda text: without_lines(text, "a=fingerprint"),  # aiortc: accepted
         lambda text: text.replace(FINGERPRINT, "sha-256 zz"),  # aiortc: accepted
+        # aiortc: bundles onto a transport that is not there, then its close() raises
+        lambda text: text.replace("a=group:BUNDLE 0 1", "a=group:BUNDLE 2 0 1"),
+        lambda text: without_lines(text, "a=setup"),  # aiortc: AttributeError
     ],
 )
 async def test_the_publisher_refuses_what_aiortc_would_fail_on_or_accept(broken) -> None:  # type: ignore[no-untyped-def]
@@ -155,3 +170,14 @@ async def test_whatever_aiortc_raises_on_an_offer_becomes_a_negotiation_error(
             await publisher.accept_offer(offer())
     finally:
         await publisher.close()
+
+
+@pytest.mark.webrtc
+async def test_a_connection_that_aiortc_cannot_close_is_closed_without_raising() -> None:
+    publisher = PublisherPeer("alice", PeerSettings(), on_failed=lambda: None)
+
+    async def raises() -> None:
+        raise AttributeError("'NoneType' object has no attribute 'stop'")
+
+    publisher._pc.close = raises  # type: ignore[method-assign]
+    await publisher.close()  # logged, not raised: the session's teardown goes on

@@ -77,30 +77,36 @@ class PublisherPeer:
         loop = asyncio.get_running_loop()
         while not self._closed:
             await asyncio.sleep(REPORT_INTERVAL * (0.5 + random.random()))
-            now = loop.time()
-            streams = [layer for p in self.producers for layer in p.layers]
-            blocks = [
-                (p.ssrc, block)
-                for p in streams
-                if p.ssrc and (block := p.reception.report(now)) is not None
-            ]
-            video = [p.ssrc for p in streams if p.kind == VIDEO and p.ssrc]
-            for layer in streams:
-                if layer.vp8 is not None:  # simulcast: subscribers choose layers by bitrate
-                    layer.measure(now)
-            if not blocks or not self.producers:
-                continue
-            # The estimate of the publisher's uplink, never above the operator's cap.
-            cap = self._settings.max_video_bitrate
-            bitrate = min(cap, self._uplink.bitrate) if self._uplink.bitrate else cap
-            if any(p.simulcast for p in self.producers):
-                incoming = sum(layer.bitrate for layer in streams if layer.vp8 is not None)
-                bitrate = simulcast.publisher_remb(cap, self._uplink.bitrate, incoming)
-            remb = (bitrate, video) if video else None
-            packet = peer.receiver_report(self._receiver_of[self.producers[0].id], blocks, remb)
-            output = self._rtcp_output()
-            if packet is not None and output is not None:
-                output.send_rtcp(packet)  # a lost report is harmless: the next one follows
+            try:
+                self._report(loop.time())
+            except Exception:  # one bad report must not end the reports for good
+                log.exception("receiver report to publisher %s failed", self.owner)
+
+    def _report(self, now: float) -> None:
+        """One compound receiver report (with REMB) for every stream heard from."""
+        streams = [layer for p in self.producers for layer in p.layers]
+        blocks = [
+            (p.ssrc, block)
+            for p in streams
+            if p.ssrc and (block := p.reception.report(now)) is not None
+        ]
+        video = [p.ssrc for p in streams if p.kind == VIDEO and p.ssrc]
+        for layer in streams:
+            if layer.vp8 is not None:  # simulcast: subscribers choose layers by bitrate
+                layer.measure(now)
+        if not blocks or not self.producers:
+            return
+        # The estimate of the publisher's uplink, never above the operator's cap.
+        cap = self._settings.max_video_bitrate
+        bitrate = min(cap, self._uplink.bitrate) if self._uplink.bitrate else cap
+        if any(p.simulcast for p in self.producers):
+            incoming = sum(layer.bitrate for layer in streams if layer.vp8 is not None)
+            bitrate = simulcast.publisher_remb(cap, self._uplink.bitrate, incoming)
+        remb = (bitrate, video) if video else None
+        packet = peer.receiver_report(self._receiver_of[self.producers[0].id], blocks, remb)
+        output = self._rtcp_output()
+        if packet is not None and output is not None:
+            output.send_rtcp(packet)  # a lost report is harmless: the next one follows
 
     async def accept_offer(self, offer: str) -> str:
         """Negotiate the client's offer and return the answer SDP. NegotiationError if unusable;

@@ -119,3 +119,39 @@ async def test_a_subscribe_connection_the_client_drops_is_told_to_it(
         await eventually(lambda: "media_failed" in errors(bob), what="media_failed")
         await eventually(bob.closed.is_set, what="the websocket to close")
         assert errors(alice) == []
+
+
+async def test_junk_that_seems_to_come_from_the_remote_leaves_media_flowing(
+    kamar: RunningServer,
+) -> None:
+    """What the door lets through (the remote's address can be forged): random DTLS records,
+    SRTP and SRTCP handed straight to the connections behind it. libsrtp and OpenSSL refuse
+    them; aiortc's DTLS task must survive every one."""
+    async with participants(kamar, "demo", "alice", "bob", receive="count") as (alice, bob):
+        await alice.publish([AudioStreamTrack(), SmallVideoTrack()])
+        video = (alice.id, "video")
+        await eventually(lambda: bob.received.packets[video] >= 20, timeout=20, what="video")
+        publisher = session_of(kamar, alice).publisher
+        subscriber = session_of(kamar, bob).subscriber
+        assert publisher is not None and subscriber is not None
+        connections = [
+            publisher._transport.transport._connection,
+            subscriber._pc.getTransceivers()[0].sender.transport.transport._connection,
+        ]
+        rng = random.Random(11)
+        for _ in range(2000):
+            size = rng.randrange(13, 1500)
+            body = bytearray(rng.randbytes(size))
+            body[0] = rng.choice([20, 21, 22, 23, 128, 129, 144, 191])
+            if rng.random() < 0.5:
+                body[1] = rng.choice([96, 111, 200, 201, 205, 206])
+            for connection in connections:
+                connection.data_received(bytes(body), 1)
+        after = bob.received.packets[video]
+        await eventually(
+            lambda: bob.received.packets[video] >= after + 40,
+            timeout=20,
+            what="video to keep flowing after the junk",
+        )
+        assert errors(alice) == [] and errors(bob) == []
+        assert publisher._pc.connectionState == subscriber._pc.connectionState == "connected"

@@ -22,7 +22,7 @@ from sfu.forwarding import Producer, ProducerId
 from sfu.media_failure import FailureWatch
 from sfu.router import person_of, source_of
 from sfu.rtcp_feedback import Nack, Remb, parse_feedback
-from sfu.sdp_checks import description_problem
+from sfu.sdp_checks import count_m_lines, description_problem
 from sfu.subscriber_slot import Slot
 from sfu.ticks import on_tick
 
@@ -166,6 +166,8 @@ class SubscriberPeer:
             raise NegotiationStateError(
                 f"revision {revision} is not the outstanding offer's ({expected})"
             )
+        if isinstance(answer, str) and count_m_lines(answer) != len(mids):
+            raise NegotiationError(f"the answer must have the offer's {len(mids)} m-lines")
         problem = description_problem(answer, offer=False)
         if problem is not None:
             raise NegotiationError(problem)

@@ -4,9 +4,11 @@ client sees `bad_sdp`), before aiortc reads it and whatever aiortc would raise o
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
+from sfu import sdp
 from sfu.errors import NegotiationError
 from sfu.peer import PeerSettings
 from sfu.publish_offer import validate_publish_offer
@@ -94,8 +96,9 @@ def test_two_byte_extension_ids_are_accepted() -> None:
     [
         (offer().replace("a=setup:actpass", "a=setup:bogus"), "a=setup:bogus"),
         (offer().replace("a=setup:actpass", "a=setup:holdconn"), "a=setup:holdconn"),
-        (offer(body=AUDIO + AUDIO.replace("a=mid:0", "a=mid:5") + VIDEO), "at most one audio"),
-        (offer(body=AUDIO + VIDEO + VIDEO.replace("a=mid:1", "a=mid:7")), "at most one video"),
+        (offer(body=AUDIO + AUDIO.replace("a=mid:0", "a=mid:5") + VIDEO), "m-line, not 3"),
+        (offer(body=AUDIO + AUDIO.replace("a=mid:0", "a=mid:5")), "at most one audio"),
+        (offer(body=VIDEO + VIDEO.replace("a=mid:1", "a=mid:7")), "at most one video"),
         (offer().replace("a=extmap:1 ", "a=extmap:300 "), "from 1 to 255"),
         (offer().replace("a=extmap:1 ", "a=extmap:0 "), "from 1 to 255"),
         (offer().replace("a=extmap:1 ", "a=extmap:x "), "from 1 to 255"),
@@ -181,3 +184,19 @@ async def test_a_connection_that_aiortc_cannot_close_is_closed_without_raising()
 
     publisher._pc.close = raises  # type: ignore[method-assign]
     await publisher.close()  # logged, not raised: the session's teardown goes on
+
+
+def test_a_huge_offer_is_refused_before_its_m_lines_are_read() -> None:
+    many = "".join(f"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:{i}\r\n" for i in range(20_000))
+    with pytest.raises(NegotiationError, match="not 20002"):
+        validate_publish_offer(offer() + many)
+
+
+def test_reading_an_sdp_takes_time_linear_in_its_size() -> None:
+    """25,000 a=ssrc lines (half a megabyte, one websocket message) took 30 s of the event
+    loop when each was looked up in a list; a hundredth of that is a generous bound."""
+    many = "".join(f"a=ssrc:{i} cname:x\r\n" for i in range(25_000))
+    started = time.process_time()
+    sections = sdp.parse(offer() + many)
+    assert len(sections[-1].ssrcs) == 25_000  # 2222 and 3333 were there already
+    assert time.process_time() - started < 3.0

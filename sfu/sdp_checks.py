@@ -28,6 +28,15 @@ _MID = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`{|}~]{1,16}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# How much of each kind one media section (or the session part) may hold. aiortc's parser
+# takes time quadratic in a section's lines: 900 a=rtpmap lines cost 0.3 s of the event loop,
+# 25,000 a=ssrc lines 57 s. Chromium 156's video m-line with three simulcast layers has 125
+# lines (its audio 31), at most 5 a=ssrc lines, and a few candidates per m-line.
+MAX_SECTION_LINES = 400
+MAX_SECTION_SSRC_LINES = 32  # a=ssrc and a=ssrc-group: simulcast with RTX needs about 12
+MAX_SECTION_CANDIDATES = 32  # each is an address the server sends ICE checks to
+
+
 def description_problem(text: str, *, offer: bool) -> str | None:
     """Why the SDP `text` cannot be accepted, or None. `offer`: an offer (else an answer).
     Linear in the size of `text`: a client chooses it (up to a websocket message)."""
@@ -36,54 +45,93 @@ def description_problem(text: str, *, offer: bool) -> str | None:
     control = _CONTROL.search(text)
     if control is not None:
         return f"the SDP holds a control character ({ord(control.group()):#04x})"
-    session_level = {"fingerprint": False, "setup": False}
-    sections: list[dict[str, bool]] = []  # per media section: has a fingerprint, a setup
-    mids: set[str] = set()
-    bundled: list[str] = []  # the mids of a=group:BUNDLE lines
-    ext_ids: dict[int, str] = {}  # per media section
+    reader = _Reader(offer)
     for raw in text.splitlines():
-        line = raw.strip()
+        problem = reader.line(raw.strip())
+        if problem is not None:
+            return problem
+    return reader.problem_at_end()
+
+
+class _Reader:
+    """The state of `description_problem` while it reads an SDP line by line."""
+
+    def __init__(self, offer: bool) -> None:
+        self.setups = OFFER_SETUP if offer else ANSWER_SETUP
+        self.offer = offer
+        self.session = _Section()  # the lines before the first m= line
+        self.sections: list[_Section] = []
+        self.mids: set[str] = set()
+        self.bundled: list[str] = []  # the mids of a=group:BUNDLE lines
+
+    def line(self, line: str) -> str | None:
         if line.startswith("m="):
-            sections.append({"fingerprint": False, "setup": False})
-            ext_ids = {}
-            continue
+            self.sections.append(_Section())
+            return None
+        section = self.sections[-1] if self.sections else self.session
+        section.lines += 1
+        if section.lines > MAX_SECTION_LINES:
+            return f"an m-line (or the session part) holds more than {MAX_SECTION_LINES} lines"
         if not line.startswith("a="):
-            continue
+            return None
         name, _, value = line[2:].partition(":")
+        return section.attribute(name, value, self)
+
+    def problem_at_end(self) -> str | None:
+        # RFC 8843 section 7: every mid of a BUNDLE group names an m-line, once (aiortc would
+        # bundle the tracks onto the transport of an m-line that is not there).
+        grouped: set[str] = set()
+        for mid in self.bundled:
+            if mid not in self.mids or mid in grouped:
+                return f"a=group:BUNDLE names mid {mid!r} that is not one m-line's"
+            grouped.add(mid)
+        for name, why in (
+            ("fingerprint", "(RFC 8122): DTLS could not be authenticated"),
+            ("setup", "(RFC 8842): the DTLS roles are not known"),
+        ):
+            if name not in self.session.seen and not all(name in s.seen for s in self.sections):
+                return f"the SDP has no a={name} for every m-line {why}"
+        # An answer may leave a rejected m-line out of the group; an offer to the SFU may not.
+        sections = self.sections
+        if self.offer and len(sections) > 1 and len(self.mids) == len(sections):
+            if grouped != self.mids:
+                return "every m-line must be in the a=group:BUNDLE group (RFC 8843): one transport"
+        return None
+
+
+class _Section:
+    """What one media section (or the session part) held so far."""
+
+    def __init__(self) -> None:
+        self.lines = 0
+        self.seen: set[str] = set()  # "fingerprint", "setup" once present
+        self.ext_ids: dict[int, str] = {}
+        self.ssrc_lines = 0
+        self.candidates = 0
+
+    def attribute(self, name: str, value: str, reader: _Reader) -> str | None:
         problem = None
         if name == "fingerprint":
             problem = _fingerprint_problem(value)
-        elif name == "setup":
-            allowed = OFFER_SETUP if offer else ANSWER_SETUP
-            if value not in allowed:
-                problem = f"a=setup:{value} is not one of {', '.join(sorted(allowed))}"
+        elif name == "setup" and value not in reader.setups:
+            problem = f"a=setup:{value} is not one of {', '.join(sorted(reader.setups))}"
         elif name == "extmap":
-            problem = _extmap_problem(value, ext_ids)
-        elif name == "mid" and sections:
-            problem = _mid_problem(value, mids)
+            problem = _extmap_problem(value, self.ext_ids)
+        elif name == "mid" and self is not reader.session:
+            problem = _mid_problem(value, reader.mids)
         elif name == "group" and value.split()[:1] == ["BUNDLE"]:
-            bundled.extend(value.split()[1:])
-        if problem is not None:
-            return problem
-        if name in ("fingerprint", "setup"):
-            (sections[-1] if sections else session_level)[name] = True
-    # RFC 8843 section 7: every mid of a BUNDLE group names an m-line, once (aiortc would
-    # bundle the tracks onto the transport of an m-line that is not there).
-    grouped: set[str] = set()
-    for mid in bundled:
-        if mid not in mids or mid in grouped:
-            return f"a=group:BUNDLE names mid {mid!r} that is not one m-line's"
-        grouped.add(mid)
-    for name, why in (
-        ("fingerprint", "(RFC 8122): DTLS could not be authenticated"),
-        ("setup", "(RFC 8842): the DTLS roles are not known"),
-    ):
-        if not session_level[name] and not all(section[name] for section in sections):
-            return f"the SDP has no a={name} for every m-line {why}"
-    # An answer may leave a rejected m-line out of the group; an offer to the SFU may not.
-    if offer and len(sections) > 1 and len(mids) == len(sections) and set(bundled) != mids:
-        return "every m-line must be in the a=group:BUNDLE group (RFC 8843): one transport"
-    return None
+            reader.bundled.extend(value.split()[1:])
+        elif name in ("ssrc", "ssrc-group"):
+            self.ssrc_lines += 1
+            if self.ssrc_lines > MAX_SECTION_SSRC_LINES:
+                problem = f"an m-line holds more than {MAX_SECTION_SSRC_LINES} a=ssrc lines"
+        elif name == "candidate":
+            self.candidates += 1
+            if self.candidates > MAX_SECTION_CANDIDATES:
+                problem = f"an m-line holds more than {MAX_SECTION_CANDIDATES} candidates"
+        if problem is None and name in ("fingerprint", "setup"):
+            self.seen.add(name)
+        return problem
 
 
 def count_m_lines(text: str) -> int:

@@ -126,6 +126,15 @@ def test_two_byte_extension_ids_are_accepted() -> None:
         (offer().replace("m=audio 9", "m=audio x"), "malformed port"),
         (offer().replace("m=video", "m=application"), "nothing else"),
         ("", "v=0"),
+        (offer().replace("a=sendonly", "a=x\r\n" * 400 + "a=sendonly", 1), "more than 400 lines"),
+        (offer().replace("s=-", "s=-\r\n" + "a=x\r\n" * 400), "more than 400 lines"),
+        (offer().replace("a=sendonly", "a=ssrc:1 x\r\n" * 32 + "a=sendonly", 1), "32 a=ssrc"),
+        (
+            offer().replace(
+                "a=sendonly", "a=candidate:1 1 udp 1 10.0.0.1 9 typ host\r\n" * 33 + "a=sendonly", 1
+            ),
+            "32 candidates",
+        ),
     ],
 )
 def test_a_malformed_offer_is_refused_with_its_reason(text: str, says: str) -> None:
@@ -184,6 +193,16 @@ async def test_a_connection_that_aiortc_cannot_close_is_closed_without_raising()
 
     publisher._pc.close = raises  # type: ignore[method-assign]
     await publisher.close()  # logged, not raised: the session's teardown goes on
+
+
+def test_a_section_at_the_limits_is_accepted_one_line_more_is_not() -> None:
+    """The audio section: 11 lines of its own, one a=ssrc; filled up to the limits."""
+    lines = "a=ssrc:7 x\r\n" * 31 + "a=candidate:1 1 udp 1 10.0.0.1 9 typ host\r\n" * 32
+    filler = "a=x\r\n" * (400 - 11 - 31 - 32)
+    full = offer().replace("a=sendonly", lines + filler + "a=sendonly", 1)
+    assert len(validate_publish_offer(full)) == 2
+    with pytest.raises(NegotiationError, match="more than 400 lines"):
+        validate_publish_offer(full.replace("a=sendonly", "a=x\r\na=sendonly", 1))
 
 
 def test_a_huge_offer_is_refused_before_its_m_lines_are_read() -> None:

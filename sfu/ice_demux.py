@@ -39,6 +39,7 @@ class DroppedDatagrams:
     short: int = 0  # shorter than the smallest genuine datagram of its kind
     unknown: int = 0  # a first byte no WebRTC peer sends (RFC 7983: not STUN, DTLS, SRTP)
     not_stun: int = 0  # first byte of STUN without the RFC 8489 header: zero bits, cookie
+    bad_stun: int = 0  # a STUN header, then attributes aioice's parser raised on
     foreign: int = 0  # DTLS or SRTP from an address that is not the connection's remote
     failed: int = 0  # something behind the door raised on it (logged): a bug, contained
 
@@ -184,7 +185,12 @@ def _demultiplex(protocol: Any, connection: Any, dropped: DroppedDatagrams) -> N
                 source = (addr[0], addr[1])
                 if source == pair.remote_addr and answer_consent(data, source):
                     return
-            stun_path(data, addr)
+            try:
+                stun_path(data, addr)
+            except (LookupError, TypeError, ValueError, struct.error):
+                # aioice's parser raises these on attributes shorter than their type needs
+                # (a zero-length PRIORITY: struct.error), past its own ValueError.
+                dropped.bad_stun += 1
 
     def answer_consent(data: bytes, source: tuple[str, int]) -> bool:
         remote = connection.remote_username

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sfu import ice_demux, native, peer
+from tests.sfu.test_fuzz_rtcp import stun_like
 from tests.sfu.test_media_demux import ADDR, _Connection, _dtls_transport, _protocol
 from tests.sfu.test_native import session
 from tests.sfu.test_native_ingress import Ingress, Publisher
@@ -51,7 +52,7 @@ def traffic(draw: st.DrawFn) -> list[tuple[int, bytes, tuple[str, int]]]:
         kind = draw(st.sampled_from([0, 0, 1, 2]))
         source = draw(st.sampled_from([ADDR, ADDR, STRANGER]))
         if kind == 0:
-            sent.append((0, draw(datagrams()), source))
+            sent.append((0, draw(datagrams() | stun_like()), source))
         else:
             sent.append((kind, draw(st.binary(max_size=200)), source))
     return sent

@@ -100,13 +100,17 @@ def stun_like(draw: st.DrawFn) -> bytes:
     for _ in range(draw(st.integers(0, 5))):
         kind = draw(
             st.sampled_from(
-                [0x0006, 0x0008, 0x0024, 0x0025, 0x8028, 0x8029, 0x802A, 0x0001, 0xC057]
+                # USERNAME, MESSAGE-INTEGRITY, PRIORITY, USE-CANDIDATE, FINGERPRINT, the ICE
+                # roles, MAPPED-, XOR-MAPPED-, XOR-PEER-, XOR-RELAYED-ADDRESS, ERROR-CODE,
+                # LIFETIME, SOFTWARE, and one no one knows
+                [0x0006, 0x0008, 0x0024, 0x0025, 0x8028, 0x8029, 0x802A, 0x0001, 0x0020]
+                + [0x0012, 0x0016, 0x0009, 0x000D, 0x8022, 0xC057]
             )
         )
         value = draw(st.binary(max_size=24))
         declared = draw(st.sampled_from([len(value), len(value) + 4, 20]))
         attributes += struct.pack("!HH", kind, declared) + value + bytes(-len(value) % 4)
-    kind = draw(st.sampled_from([0x0001, 0x0101, 0x0011]))
+    kind = draw(st.sampled_from([0x0001, 0x0101, 0x0111, 0x0011, 0x0003]))
     cookie = draw(st.sampled_from([0x2112A442, 0]))
     length = draw(st.sampled_from([len(attributes), len(attributes) + 4]))
     return struct.pack("!HHI", kind, length, cookie) + bytes(12) + attributes

@@ -241,3 +241,17 @@ async def test_every_socket_of_a_connection_shares_one_set_of_counters() -> None
     second.datagram_received(b"", ADDR)
     assert dropped.empty == 2
     assert ice_demux.dropped_datagrams(_dtls_transport(connection)) is dropped
+
+
+async def test_stun_that_aioices_parser_raises_on_is_dropped_and_counted() -> None:
+    """A Binding request with a zero-length PRIORITY: aioice's parser raises struct.error, not
+    the ValueError its socket callback expects, and the exception would escape it."""
+    request = bytes.fromhex("000100042112a442") + bytes(12) + bytes.fromhex("00240000")
+    with pytest.raises(struct.error):
+        stun.parse_message(request)
+    connection = _Connection()
+    protocol = _protocol(connection)
+    dropped = ice_demux.media_before_stun(_dtls_transport(connection))
+    protocol.datagram_received(request, ADDR)
+    assert dropped.bad_stun == 1 and dropped.failed == 0
+    assert connection.data == [] and connection.requests == []

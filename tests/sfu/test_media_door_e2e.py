@@ -155,3 +155,25 @@ async def test_junk_that_seems_to_come_from_the_remote_leaves_media_flowing(
         )
         assert errors(alice) == [] and errors(bob) == []
         assert publisher._pc.connectionState == subscriber._pc.connectionState == "connected"
+
+
+async def test_a_screen_share_closed_just_before_its_unpublish_is_no_failure(
+    kamar: RunningServer,
+) -> None:
+    """A page that stops sharing closes the connection and sends `unpublish`: its DTLS
+    close_notify (UDP) may arrive before the websocket message."""
+    async with participants(kamar, "demo", "alice", "bob", receive="count") as (alice, bob):
+        await alice.publish([SmallVideoTrack()], source="screen")
+        await eventually(lambda: bob.received.packets[(f"{alice.id}:screen", "video")] > 0)
+        screen = session_of(kamar, alice)._publishers["screen"]
+        await alice.publish_pcs["screen"].close()
+        await eventually(lambda: screen._pc.connectionState == "closed", what="closed")
+        await alice.send({"type": "unpublish", "source": "screen"})
+        await eventually(lambda: screen._closed, what="the unpublish to close it")
+        assert screen._failure._over and (
+            screen._failure._timer is None or screen._failure._timer.cancelled()
+        )
+        waiter = alice.wait_for(lambda e: e["type"] == "pong")
+        await alice.send({"type": "ping", "id": 1})
+        await waiter
+        assert errors(alice) == [] and not alice.closed.is_set()

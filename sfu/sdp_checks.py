@@ -22,6 +22,7 @@ ANSWER_SETUP = frozenset({"active", "passive"})
 EXTMAP_IDS = range(1, 256)
 # RFC 5888 identification-tag is a token (RFC 8866 section 9); RFC 8843 sends it in the SDES
 # MID header extension, whose one-byte element carries at most 16 bytes.
+_DIGITS = re.compile(r"[0-9]{1,5}")
 _MID = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`{|}~]{1,16}")
 # RFC 8866 section 9: no line may hold NUL, and CR and LF only end lines. No other control
 # character has a place in a session description either.
@@ -156,7 +157,8 @@ def _fingerprint_problem(value: str) -> str | None:
 def _extmap_problem(value: str, ids: dict[int, str]) -> str | None:
     parts = value.split()
     ext_id = parts[0].split("/")[0] if parts else ""
-    if len(parts) < 2 or not ext_id.isdigit() or int(ext_id) not in EXTMAP_IDS:
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    if len(parts) < 2 or not _DIGITS.fullmatch(ext_id) or int(ext_id) not in EXTMAP_IDS:
         return f"a=extmap:{value} needs an id from 1 to 255 and a URI (RFC 8285)"
     number, uri = int(ext_id), parts[1]
     if ids.setdefault(number, uri) != uri:

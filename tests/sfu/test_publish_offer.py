@@ -102,6 +102,8 @@ def test_two_byte_extension_ids_are_accepted() -> None:
         (offer().replace("a=extmap:1 ", "a=extmap:300 "), "from 1 to 255"),
         (offer().replace("a=extmap:1 ", "a=extmap:0 "), "from 1 to 255"),
         (offer().replace("a=extmap:1 ", "a=extmap:x "), "from 1 to 255"),
+        (offer().replace("a=extmap:1 ", "a=extmap:\u00b2 "), "from 1 to 255"),  # isdigit()
+        (offer().replace("a=extmap:1 ", "a=extmap:" + "9" * 5000 + " "), "from 1 to 255"),
         (offer().replace("a=extmap:1 urn:ietf", "a=extmap:1"), "a URI"),
         (offer().replace("a=sendonly", "a=extmap:1 urn:x\r\na=sendonly", 1), "names two"),
         (offer().replace("a=mid:0", "a=mid:0\x00"), "control character (0x00)"),

@@ -43,10 +43,18 @@ anything = st.binary(min_size=12, max_size=200) | rtp_packets()
 ids = st.integers(0, 15)
 
 
-@given(data=anything, element=ids, id_map=st.binary(min_size=256, max_size=256))
+URIS = [f"urn:x:{i}" for i in range(20)]
+negotiated = st.dictionaries(st.sampled_from(URIS), st.integers(1, 255), max_size=16)
+
+
+@given(data=anything, element=ids, source_ids=negotiated, target_ids=negotiated)
 def test_reading_a_packet_answers_or_raises_value_error(
-    data: bytes, element: int, id_map: bytes
+    data: bytes, element: int, source_ids: dict[str, int], target_ids: dict[str, int]
 ) -> None:
+    try:  # the id table of a negotiation, as the publisher builds it (sfu/rtp.py)
+        id_map = rtp.build_id_map(source_ids, target_ids)
+    except ValueError:
+        return
     try:
         offset = rtp.payload_offset(data)
     except ValueError:

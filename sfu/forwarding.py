@@ -184,7 +184,6 @@ class Producer:
             # RTX (RFC 4588) and anything else on another payload type is not forwarded.
             self.packets_dropped += 1
             return
-        self.packets_received += 1
         buf = bytearray(data)
         vp8 = self.vp8
         try:
@@ -198,9 +197,10 @@ class Producer:
                     self.size = vp8_keyframe_size(buf, offset) or self.size
             else:
                 keyframe = self._keyframe_waiters > 0 and is_vp8_keyframe(buf, payload_offset(buf))
-        except ValueError:
+        except ValueError:  # malformed: dropped, not received
             self.packets_dropped += 1
             return
+        self.packets_received += 1
         self.octets_received += len(data)
         if arrival is not None:
             self.last_arrival = arrival

@@ -6,7 +6,10 @@ Sending to subscribers lives beside it in sfu/packet_output.py (pylibsrtp only, 
 sorting what arrives on aioice's sockets in sfu/ice_demux.py. Private names used by the three,
 all pinned by `aiortc==1.16.0` / `aioice==0.13.0` and checked by
 tests/sfu/test_aiortc_contract.py:
-  RTCDtlsTransport._handle_rtp_data   decrypted RTP in from a publisher (we replace it)
+  RTCDtlsTransport._handle_rtp_data   decrypted RTP in from a publisher (we replace it; a
+                                      subscriber's is dropped)
+  RTCDtlsTransport._handle_rtcp_data  decrypted RTCP parsed and routed in aiortc's DTLS task
+                                      (we wrap it: nothing raised there may end that task)
   RTCDtlsTransport._rx_srtp, aioice Connection.data_received
                                       RTP from publishers and RTCP from subscribers in
                                       without aiortc's queue and tasks (we wrap it; for
@@ -28,9 +31,10 @@ tests/sfu/test_aiortc_contract.py:
                                       consent freshness checks of our own, with
                                       retransmissions (sfu/consent_freshness.py)
   aioice Connection._protocols, StunProtocol.datagram_received, local_candidate, _closing,
-  local_username, local_password, remote_username, ice_controlling
-                                      media past aioice's STUN parser and consent checks
-                                      answered without it (sfu/ice_demux.py)
+  local_username, local_password, remote_username, ice_controlling, _check_list
+                                      media past aioice's STUN parser, junk dropped at the
+                                      door and consent checks answered without it
+                                      (sfu/ice_demux.py)
   pylibsrtp Session._srtp, _cdata, _buffer, pylibsrtp._binding   unprotect without per-call
                                       allocation (pylibsrtp==1.0.0); protecting is in
                                       sfu/packet_output.py, the other module allowed pylibsrtp
@@ -102,6 +106,16 @@ class PeerSettings:
         return RTCPeerConnection(RTCConfiguration(iceServers=servers, bundlePolicy=policy))
 
 
+async def close_connection(pc: RTCPeerConnection) -> None:
+    """Close `pc`, whatever state a refused or failed negotiation left it in: aiortc's close
+    raises on a connection whose offer bundled tracks onto an m-line that was not there, and
+    a close that raises would leave a session's teardown half done."""
+    try:
+        await pc.close()
+    except Exception:
+        log.exception("closing a peer connection failed; its sockets may stay open")
+
+
 def gather_on(addresses: Sequence[str]) -> None:
     """Make ICE gather host candidates on exactly `addresses` (aioice skips 127.0.0.1).
 
@@ -151,8 +165,46 @@ class IdleTrack(MediaStreamTrack):
 
 
 def hook_rtp_in(transport: Any, handler: Callable[[bytes, int], Awaitable[None]]) -> None:
-    """Route a DTLS transport's decrypted RTP to `handler` instead of aiortc's receivers."""
-    transport._handle_rtp_data = handler
+    """Route a DTLS transport's decrypted RTP to `handler` instead of aiortc's receivers.
+
+    `handler` runs in aiortc's DTLS task, whose death would end the connection's media: what
+    it raises is logged and the packet dropped."""
+
+    async def contained(data: bytes, arrival_time_ms: int) -> None:
+        try:
+            await handler(data, arrival_time_ms)
+        except Exception:
+            log.exception("handling a decrypted RTP packet failed; dropped")
+
+    transport._handle_rtp_data = contained
+
+
+def refuse_rtp_in(transport: Any) -> None:
+    """Drop the RTP a subscriber sends (it has nothing to publish on that connection): aiortc
+    would otherwise route it to a receiver by payload type and decode it, on our CPU."""
+
+    async def drop(data: bytes, arrival_time_ms: int) -> None:
+        return None
+
+    transport._handle_rtp_data = drop
+
+
+def contain_rtcp_in(transport: Any) -> None:
+    """Keep an exception raised while aiortc parses and routes a peer's RTCP (our sender
+    report hook included) from ending aiortc's DTLS task, and with it the connection's media:
+    it is logged and the packet dropped. Calling this again changes nothing."""
+    original = transport._handle_rtcp_data
+    if getattr(original, "contained", False):
+        return
+
+    async def contained(data: bytes) -> None:
+        try:
+            await original(data)
+        except Exception:
+            log.exception("handling a decrypted RTCP packet failed; dropped")
+
+    contained.contained = True  # type: ignore[attr-defined]
+    transport._handle_rtcp_data = contained
 
 
 def receive_rtp_directly(dtls_transport: Any, handler: Callable[[bytes], None]) -> None:

@@ -6,6 +6,10 @@ from __future__ import annotations
 from sfu import peer, sdp
 from sfu.errors import NegotiationError
 from sfu.forwarding import AUDIO, VIDEO
+from sfu.sdp_checks import count_m_lines, description_problem
+
+# A camera (audio and video) or a screen (video, and audio for a shared tab's sound).
+MAX_PUBLISH_M_LINES = 2
 
 
 def section_by_mid(sections: list[sdp.MediaSection], mid: str | None) -> sdp.MediaSection:
@@ -18,6 +22,16 @@ def section_by_mid(sections: list[sdp.MediaSection], mid: str | None) -> sdp.Med
 
 def validate_publish_offer(offer: str) -> list[sdp.MediaSection]:
     """The offer's media sections, or NegotiationError saying what is wrong with it."""
+    if not isinstance(offer, str):
+        raise NegotiationError("the offer must be SDP text")
+    m_lines = count_m_lines(offer)
+    if m_lines > MAX_PUBLISH_M_LINES:  # said before reading them all
+        raise NegotiationError(
+            f"a publish offer holds at most one audio and one video m-line, not {m_lines}"
+        )
+    problem = description_problem(offer, offer=True)
+    if problem is not None:
+        raise NegotiationError(problem)
     try:
         sections = sdp.parse(offer)
     except ValueError as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import itertools
+import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -16,10 +17,12 @@ from sfu.arrival_reports import ArrivalReporter
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import VIDEO, Producer, ProducerId
 from sfu.keyframes import KeyframeRequestLimiter
+from sfu.media_failure import FailureWatch
 from sfu.publish_offer import section_by_mid, validate_publish_offer
 from sfu.rtp import build_id_map
 from sfu.transport_feedback import ArrivalLog
 
+log = logging.getLogger(__name__)
 _producer_numbers = itertools.count(1)
 _MAX_IGNORED_SSRCS = 64
 REPORT_INTERVAL = 1.0  # seconds between receiver reports to a publisher, on average
@@ -57,14 +60,15 @@ class PublisherPeer:
         self._arrival_reports = ArrivalReporter(self._send_feedback)
         self._ingress: Any = None  # the native ingress (sfu/_ingress.c), where it was built
         self._rtcp_out: packet_output.PacketOutput | None = None
-        self._on_failed = on_failed
+        self._failure = FailureWatch(f"publish {owner}", on_failed)
+        self.dropped: ice_demux.DroppedDatagrams | None = None  # the door's counters
         self._pc.on("connectionstatechange", self._on_state)
 
     def _on_state(self) -> None:
         state = self._pc.connectionState
-        if state == "failed" and not self._closed:
-            self._on_failed()
-        elif state == "connected" and self._reporter is None and not self._closed:
+        if not self._closed:
+            self._failure.state_changed(state)
+        if state == "connected" and self._reporter is None and not self._closed:
             self._reporter = asyncio.ensure_future(self._report_periodically())
 
     async def _report_periodically(self) -> None:
@@ -73,30 +77,36 @@ class PublisherPeer:
         loop = asyncio.get_running_loop()
         while not self._closed:
             await asyncio.sleep(REPORT_INTERVAL * (0.5 + random.random()))
-            now = loop.time()
-            streams = [layer for p in self.producers for layer in p.layers]
-            blocks = [
-                (p.ssrc, block)
-                for p in streams
-                if p.ssrc and (block := p.reception.report(now)) is not None
-            ]
-            video = [p.ssrc for p in streams if p.kind == VIDEO and p.ssrc]
-            for layer in streams:
-                if layer.vp8 is not None:  # simulcast: subscribers choose layers by bitrate
-                    layer.measure(now)
-            if not blocks or not self.producers:
-                continue
-            # The estimate of the publisher's uplink, never above the operator's cap.
-            cap = self._settings.max_video_bitrate
-            bitrate = min(cap, self._uplink.bitrate) if self._uplink.bitrate else cap
-            if any(p.simulcast for p in self.producers):
-                incoming = sum(layer.bitrate for layer in streams if layer.vp8 is not None)
-                bitrate = simulcast.publisher_remb(cap, self._uplink.bitrate, incoming)
-            remb = (bitrate, video) if video else None
-            packet = peer.receiver_report(self._receiver_of[self.producers[0].id], blocks, remb)
-            output = self._rtcp_output()
-            if packet is not None and output is not None:
-                output.send_rtcp(packet)  # a lost report is harmless: the next one follows
+            try:
+                self._report(loop.time())
+            except Exception:  # one bad report must not end the reports for good
+                log.exception("receiver report to publisher %s failed", self.owner)
+
+    def _report(self, now: float) -> None:
+        """One compound receiver report (with REMB) for every stream heard from."""
+        streams = [layer for p in self.producers for layer in p.layers]
+        blocks = [
+            (p.ssrc, block)
+            for p in streams
+            if p.ssrc and (block := p.reception.report(now)) is not None
+        ]
+        video = [p.ssrc for p in streams if p.kind == VIDEO and p.ssrc]
+        for layer in streams:
+            if layer.vp8 is not None:  # simulcast: subscribers choose layers by bitrate
+                layer.measure(now)
+        if not blocks or not self.producers:
+            return
+        # The estimate of the publisher's uplink, never above the operator's cap.
+        cap = self._settings.max_video_bitrate
+        bitrate = min(cap, self._uplink.bitrate) if self._uplink.bitrate else cap
+        if any(p.simulcast for p in self.producers):
+            incoming = sum(layer.bitrate for layer in streams if layer.vp8 is not None)
+            bitrate = simulcast.publisher_remb(cap, self._uplink.bitrate, incoming)
+        remb = (bitrate, video) if video else None
+        packet = peer.receiver_report(self._receiver_of[self.producers[0].id], blocks, remb)
+        output = self._rtcp_output()
+        if packet is not None and output is not None:
+            output.send_rtcp(packet)  # a lost report is harmless: the next one follows
 
     async def accept_offer(self, offer: str) -> str:
         """Negotiate the client's offer and return the answer SDP. NegotiationError if unusable;
@@ -105,11 +115,19 @@ class PublisherPeer:
             raise NegotiationStateError("the publish connection is already negotiated")
         sections = validate_publish_offer(offer)
         try:
-            await self._pc.setRemoteDescription(
-                peer.description(sdp.drop_mdns_candidates(offer), "offer")
-            )
-        except ValueError as exc:  # aiortc's word for an SDP it cannot use
-            raise NegotiationError(f"the offer could not be negotiated: {exc}") from exc
+            return await self._negotiate(offer, sections)
+        except NegotiationError:
+            raise
+        except Exception as exc:
+            # Whatever aiortc raised on this offer (its parser has more ways to fail than
+            # ValueError), the offer is what was wrong: nothing was kept, the client may retry.
+            log.warning("publish offer of %s could not be negotiated", self.owner, exc_info=True)
+            raise NegotiationError(f"the offer could not be negotiated: {exc!r}") from exc
+
+    async def _negotiate(self, offer: str, sections: list[sdp.MediaSection]) -> str:
+        await self._pc.setRemoteDescription(
+            peer.description(sdp.drop_mdns_candidates(offer), "offer")
+        )
         for transceiver in self._pc.getTransceivers():
             peer.prefer_codecs(transceiver)
         await self._pc.setLocalDescription(await self._pc.createAnswer())
@@ -180,7 +198,8 @@ class PublisherPeer:
             self._ingress = ingress
         else:
             peer.receive_rtp_directly(transport, self._on_rtp_noted)
-        ice_demux.media_before_stun(transport)
+        peer.contain_rtcp_in(transport)
+        self.dropped = ice_demux.media_before_stun(transport)
 
     def _add_layers(
         self,
@@ -390,6 +409,8 @@ class PublisherPeer:
         if self._closed:
             return
         self._closed = True
+        self._failure.stop()
+        ice_demux.log_dropped(f"publish {self.owner}", self.dropped)
         if self._reporter is not None:
             self._reporter.cancel()
         self._arrival_reports.close()
@@ -397,4 +418,4 @@ class PublisherPeer:
             self._ingress.receivers.clear()
         for producer in self.producers:
             producer.close()
-        await self._pc.close()
+        await peer.close_connection(self._pc)

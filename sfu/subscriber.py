@@ -19,8 +19,10 @@ from sfu import ice_demux, packet_output, peer, sdp, sender_reports, simulcast
 from sfu.consumer import Consumer
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import Producer, ProducerId
+from sfu.media_failure import FailureWatch
 from sfu.router import person_of, source_of
 from sfu.rtcp_feedback import Nack, Remb, parse_feedback
+from sfu.sdp_checks import count_m_lines, description_problem
 from sfu.subscriber_slot import Slot
 from sfu.ticks import on_tick
 
@@ -43,7 +45,8 @@ class SubscriberPeer:
         self.owner = owner
         self._settings = settings
         self._send_offer = send_offer
-        self._on_failed = on_failed
+        self._failure = FailureWatch(f"subscribe {owner}", on_failed)
+        self.dropped: ice_demux.DroppedDatagrams | None = None  # the door's counters
         self._pc: Any = None
         self._output: packet_output.PacketOutput | None = None
         self._wanted: dict[ProducerId, Producer] = {}
@@ -163,6 +166,11 @@ class SubscriberPeer:
             raise NegotiationStateError(
                 f"revision {revision} is not the outstanding offer's ({expected})"
             )
+        if isinstance(answer, str) and count_m_lines(answer) != len(mids):
+            raise NegotiationError(f"the answer must have the offer's {len(mids)} m-lines")
+        problem = description_problem(answer, offer=False)
+        if problem is not None:
+            raise NegotiationError(problem)
         try:
             sections = sdp.parse(answer)
         except ValueError as exc:
@@ -189,13 +197,14 @@ class SubscriberPeer:
                 log.debug("subscribe negotiation for %s ended by close", self.owner)
                 return
             log.warning("subscribe negotiation for %s failed", self.owner, exc_info=True)
-            self._on_failed()
+            self._failure.fail("negotiation failed")
 
     async def _negotiate_once(self) -> None:
         if not self._update_slots():
             return
         pc = self._connection()
         await pc.setLocalDescription(await pc.createOffer())
+        self._guard(pc)
         offer = pc.localDescription.sdp
         self._revision += 1
         revision = self._revision
@@ -278,10 +287,21 @@ class SubscriberPeer:
 
     def _on_state(self) -> None:
         state = self._pc.connectionState
+        if not self._closed:
+            self._failure.state_changed(state)
         if state == "connected":
             self._attach_consumers()
-        elif state == "failed" and not self._closed:
-            self._on_failed()
+
+    def _guard(self, pc: Any) -> None:
+        """Once ICE has its sockets (the first offer is made), put the door in front of them
+        (sfu/ice_demux.py) and keep aiortc's DTLS task from dying on what the client sends."""
+        transceivers = pc.getTransceivers()
+        if self.dropped is not None or not transceivers:
+            return
+        transport = peer.sender_transport(transceivers[0].sender)  # BUNDLE: one for all
+        self.dropped = ice_demux.media_before_stun(transport)
+        peer.refuse_rtp_in(transport)
+        peer.contain_rtcp_in(transport)
 
     def _attach_consumers(self) -> None:
         """Start forwarding on negotiated slots once DTLS is up (SRTP keys exist only then)."""
@@ -295,7 +315,6 @@ class SubscriberPeer:
                 continue
             if self._output is None:
                 transport = peer.sender_transport(slot.transceiver.sender)
-                ice_demux.media_before_stun(transport)
                 peer.receive_rtcp_directly(transport, self._on_rtcp)
                 self._output = packet_output.packet_output(transport)
             slot.consumer = Consumer(
@@ -344,6 +363,8 @@ class SubscriberPeer:
         if self._closed:
             return
         self._closed = True
+        self._failure.stop()
+        ice_demux.log_dropped(f"subscribe {self.owner}", self.dropped)
         if self._layer_timer is not None:
             self._layer_timer.cancel()
         if self._report_timer is not None:
@@ -353,7 +374,7 @@ class SubscriberPeer:
         if self._task is not None and self._task is not asyncio.current_task():
             self._task.cancel()
         if self._pc is not None:
-            await self._pc.close()
+            await peer.close_connection(self._pc)
 
 
 def _rtx_of(

@@ -32,6 +32,23 @@ def test_the_dtls_transport_hands_decrypted_rtp_to_an_overridable_method() -> No
     assert params == ["self", "data", "arrival_time_ms"]
 
 
+def test_the_dtls_transport_hands_decrypted_rtcp_to_an_overridable_method_in_its_task() -> None:
+    source = inspect.getsource(RTCDtlsTransport._recv_next)
+    assert "await self._handle_rtcp_data(data)" in source
+    params = list(inspect.signature(RTCDtlsTransport._handle_rtcp_data).parameters)
+    assert params == ["self", "data"]
+    assert inspect.iscoroutinefunction(RTCDtlsTransport._handle_rtcp_data)
+
+
+def test_the_ice_connection_keeps_the_pairs_it_tries_in_check_list() -> None:
+    init = inspect.getsource(aioice.ice.Connection.__init__)
+    assert "self._check_list: list[CandidatePair] = []" in init
+    assert "self._check_list.append(pair)" in inspect.getsource(
+        aioice.ice.Connection.check_incoming
+    )
+    assert "self._nominated.clear()" in inspect.getsource(aioice.ice.Connection.close)
+
+
 def test_the_dtls_transport_protects_outgoing_rtp_with_tx_srtp() -> None:
     source = inspect.getsource(RTCDtlsTransport._send_rtp)
     assert "self._tx_srtp.protect(data)" in source

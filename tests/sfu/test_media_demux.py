@@ -11,6 +11,7 @@ from typing import Any
 
 import aioice
 import aioice.ice
+import pytest
 from aioice import stun
 
 from sfu import ice_demux, peer
@@ -26,6 +27,7 @@ class _Connection:
         self.requests: list[Any] = []
         self._protocols: list[aioice.ice.StunProtocol] = []
         self._nominated: dict[int, Any] = {}  # no pair selected: every STUN goes to aioice
+        self._check_list: list[Any] = []  # the pairs ICE tries: their remotes may send media
         self._closing = False
         self._query_consent_task: Any = None  # not connected: no consent checks yet
 
@@ -37,9 +39,11 @@ class _Connection:
 
 
 def _protocol(connection: _Connection, component: int = 1) -> aioice.ice.StunProtocol:
+    """A socket of the connection, with a candidate pair to ADDR on it."""
     protocol = aioice.ice.StunProtocol(connection)  # type: ignore[arg-type]
     protocol.local_candidate = SimpleNamespace(component=component)  # type: ignore[assignment]
     connection._protocols.append(protocol)
+    connection._check_list.append(SimpleNamespace(protocol=protocol, remote_addr=ADDR))
     return protocol
 
 
@@ -81,14 +85,13 @@ async def test_media_reaches_the_connection_and_stun_still_reaches_aioice() -> N
     assert len(connection.requests) == 1
 
 
-async def test_other_datagrams_keep_aioices_path() -> None:
+async def test_dtls_from_the_remote_reaches_the_connection() -> None:
     connection = _Connection()
     protocol = _protocol(connection)
     ice_demux.media_before_stun(_dtls_transport(connection))
     dtls = bytes([22, 0xFE, 0xFD]) + bytes(30)  # a DTLS record (RFC 7983: 20..63)
     protocol.datagram_received(dtls, ADDR)
-    protocol.datagram_received(b"", ADDR)
-    assert connection.data == [(dtls, 1), (b"", 1)]  # not STUN: aioice passes them on
+    assert connection.data == [(dtls, 1)]
     assert connection.requests == []
 
 
@@ -158,3 +161,98 @@ async def test_consent_checks_from_a_real_aioice_peer_are_answered_here() -> Non
         await client.close()
         await server.close()
         aioice.ice.get_host_addresses = original
+
+
+STUN_REQUEST = _binding_request()
+RTP = struct.pack("!BBHII", 0x80, 96, 1, 1, 0x1234) + bytes(20)
+
+
+@pytest.mark.parametrize(
+    ("datagram", "reason"),
+    [
+        (b"", "empty"),
+        (b"\x80", "short"),
+        (RTP[:11], "short"),  # no full RTP header
+        (bytes([22, 0xFE, 0xFD]) + bytes(9), "short"),  # no full DTLS record header
+        (bytes([16]) + bytes(40), "unknown"),  # ZRTP (RFC 7983: 16..19), no WebRTC peer's
+        (bytes([64]) + bytes(40), "unknown"),  # TURN channel data: never on the peer path
+        (bytes([100]) + bytes(40), "unknown"),
+        (bytes([255]) + bytes(40), "unknown"),
+        (STUN_REQUEST[:4] + b"\x00\x00\x00\x00" + STUN_REQUEST[8:], "not_stun"),  # no cookie
+        (STUN_REQUEST + b"\x00", "not_stun"),  # the length field says otherwise
+        (b"\xc0" + STUN_REQUEST[1:], "unknown"),  # the two leading bits are not zero
+    ],
+)
+async def test_what_no_peer_sends_is_dropped_and_counted_by_reason(
+    datagram: bytes, reason: str
+) -> None:
+    connection = _Connection()
+    protocol = _protocol(connection)
+    dropped = ice_demux.media_before_stun(_dtls_transport(connection))
+    protocol.datagram_received(datagram, ADDR)
+    assert connection.data == [] and connection.requests == []
+    assert dropped.as_dict() == {**dict.fromkeys(dropped.as_dict(), 0), reason: 1}
+    assert dropped.total == 1
+
+
+async def test_media_from_another_address_than_the_remote_is_dropped_stun_is_not() -> None:
+    connection = _Connection()
+    protocol = _protocol(connection)
+    dropped = ice_demux.media_before_stun(_dtls_transport(connection))
+    stranger = ("127.0.0.1", 40001)
+    protocol.datagram_received(RTP, stranger)
+    protocol.datagram_received(bytes([22, 0xFE, 0xFD]) + bytes(30), stranger)
+    protocol.datagram_received(STUN_REQUEST, stranger)  # a check may find a new address
+    assert connection.data == [] and len(connection.requests) == 1
+    assert dropped.foreign == 2
+
+
+async def test_once_a_pair_is_selected_only_its_remote_may_send_media() -> None:
+    connection = _Connection()
+    protocol = _protocol(connection)
+    other = ("127.0.0.1", 40002)
+    connection._check_list.append(SimpleNamespace(protocol=protocol, remote_addr=other))
+    dropped = ice_demux.media_before_stun(_dtls_transport(connection))
+    protocol.datagram_received(RTP, other)  # before: any pair's remote
+    connection._nominated[1] = SimpleNamespace(protocol=protocol, remote_addr=ADDR)
+    protocol.datagram_received(RTP, other)
+    protocol.datagram_received(RTP, ADDR)
+    assert connection.data == [(RTP, 1), (RTP, 1)] and dropped.foreign == 1
+
+
+async def test_a_failure_behind_the_door_is_contained_and_counted() -> None:
+    connection = _Connection()
+    protocol = _protocol(connection)
+    dropped = ice_demux.media_before_stun(_dtls_transport(connection))
+
+    def broken(data: bytes, component: int) -> None:
+        raise RuntimeError("a bug")
+
+    connection.data_received = broken  # type: ignore[method-assign]
+    protocol.datagram_received(RTP, ADDR)
+    assert dropped.failed == 1
+
+
+async def test_every_socket_of_a_connection_shares_one_set_of_counters() -> None:
+    connection = _Connection()
+    first, second = _protocol(connection, 1), _protocol(connection, 1)
+    dropped = ice_demux.media_before_stun(_dtls_transport(connection))
+    assert ice_demux.media_before_stun(_dtls_transport(connection)) is dropped
+    first.datagram_received(b"", ADDR)
+    second.datagram_received(b"", ADDR)
+    assert dropped.empty == 2
+    assert ice_demux.dropped_datagrams(_dtls_transport(connection)) is dropped
+
+
+async def test_stun_that_aioices_parser_raises_on_is_dropped_and_counted() -> None:
+    """A Binding request with a zero-length PRIORITY: aioice's parser raises struct.error, not
+    the ValueError its socket callback expects, and the exception would escape it."""
+    request = bytes.fromhex("000100042112a442") + bytes(12) + bytes.fromhex("00240000")
+    with pytest.raises(struct.error):
+        stun.parse_message(request)
+    connection = _Connection()
+    protocol = _protocol(connection)
+    dropped = ice_demux.media_before_stun(_dtls_transport(connection))
+    protocol.datagram_received(request, ADDR)
+    assert dropped.bad_stun == 1 and dropped.failed == 0
+    assert connection.data == [] and connection.requests == []

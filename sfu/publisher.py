@@ -7,28 +7,26 @@ import asyncio
 import functools
 import itertools
 import logging
-import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
-from sfu import ice_demux, packet_output, peer, rtp, sdp, simulcast
+from sfu import ice_demux, packet_output, peer, rtp, sdp
 from sfu.arrival_reports import ArrivalReporter
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import VIDEO, Producer, ProducerId
 from sfu.keyframes import KeyframeRequestLimiter
 from sfu.media_failure import FailureWatch
 from sfu.publish_offer import section_by_mid, validate_publish_offer
+from sfu.publisher_feedback import PublisherFeedback
 from sfu.rtp import build_id_map
-from sfu.transport_feedback import ArrivalLog
 
 log = logging.getLogger(__name__)
 _producer_numbers = itertools.count(1)
 _MAX_IGNORED_SSRCS = 64
-REPORT_INTERVAL = 1.0  # seconds between receiver reports to a publisher, on average
 
 
-class PublisherPeer:
+class PublisherPeer(PublisherFeedback):
     def __init__(
         self, owner: str, settings: peer.PeerSettings, on_failed: Callable[[], None]
     ) -> None:
@@ -70,43 +68,6 @@ class PublisherPeer:
             self._failure.state_changed(state)
         if state == "connected" and self._reporter is None and not self._closed:
             self._reporter = asyncio.ensure_future(self._report_periodically())
-
-    async def _report_periodically(self) -> None:
-        """Receiver reports and a REMB cap to the publisher about once a second (RFC 3550
-        6.2 randomises the interval between 0.5 and 1.5 times the nominal one)."""
-        loop = asyncio.get_running_loop()
-        while not self._closed:
-            await asyncio.sleep(REPORT_INTERVAL * (0.5 + random.random()))
-            try:
-                self._report(loop.time())
-            except Exception:  # one bad report must not end the reports for good
-                log.exception("receiver report to publisher %s failed", self.owner)
-
-    def _report(self, now: float) -> None:
-        """One compound receiver report (with REMB) for every stream heard from."""
-        streams = [layer for p in self.producers for layer in p.layers]
-        blocks = [
-            (p.ssrc, block)
-            for p in streams
-            if p.ssrc and (block := p.reception.report(now)) is not None
-        ]
-        video = [p.ssrc for p in streams if p.kind == VIDEO and p.ssrc]
-        for layer in streams:
-            if layer.vp8 is not None:  # simulcast: subscribers choose layers by bitrate
-                layer.measure(now)
-        if not blocks or not self.producers:
-            return
-        # The estimate of the publisher's uplink, never above the operator's cap.
-        cap = self._settings.max_video_bitrate
-        bitrate = min(cap, self._uplink.bitrate) if self._uplink.bitrate else cap
-        if any(p.simulcast for p in self.producers):
-            incoming = sum(layer.bitrate for layer in streams if layer.vp8 is not None)
-            bitrate = simulcast.publisher_remb(cap, self._uplink.bitrate, incoming)
-        remb = (bitrate, video) if video else None
-        packet = peer.receiver_report(self._receiver_of[self.producers[0].id], blocks, remb)
-        output = self._rtcp_output()
-        if packet is not None and output is not None:
-            output.send_rtcp(packet)  # a lost report is harmless: the next one follows
 
     async def accept_offer(self, offer: str) -> str:
         """Negotiate the client's offer and return the answer SDP. NegotiationError if unusable;
@@ -294,24 +255,6 @@ class PublisherPeer:
             self._ingress.receivers[ssrc] = producer.receive
         producer.receive(data, now)
 
-    def _send_feedback(self, log: ArrivalLog, media_ssrc: int) -> None:
-        """Send the transport-wide feedback the log holds (sfu/arrival_reports.py says when)."""
-        receiver = self._receiver_of.get(self.producers[0].id) if self.producers else None
-        sender_ssrc = peer.rtcp_ssrc(receiver) if receiver is not None else None
-        output = self._rtcp_output()
-        if self._closed or sender_ssrc is None or output is None:
-            return
-        for packet in log.feedback(sender_ssrc, media_ssrc):
-            output.send_rtcp(packet)
-
-    def _rtcp_output(self) -> packet_output.PacketOutput | None:
-        """Where the SFU's own RTCP to the publisher goes (receiver reports, REMB, transport-cc
-        feedback): protected and sent at once, no task per packet as aiortc's path has. None
-        before the transport is known."""
-        if self._rtcp_out is None and self._transport is not None:
-            self._rtcp_out = packet_output.packet_output(self._transport)
-        return self._rtcp_out
-
     @staticmethod
     def _on_rtx(data: bytes, producer: Producer, rtx_payload_type: int) -> None:
         """A retransmission the SFU asked for (RFC 4588): forward the packet inside it."""
@@ -359,50 +302,6 @@ class PublisherPeer:
             self._by_rtx_ssrc[ssrc] = (repaired, rtx_pt)
             self._on_rtx(data, repaired, rtx_pt)
         return None
-
-    def _request_keyframe(self, producer: Producer, limiter: KeyframeRequestLimiter) -> None:
-        """A PLI for `producer`'s stream now, or once the limiter allows; requests for other
-        layers of the same track that come meanwhile go out with the deferred one."""
-        loop = asyncio.get_running_loop()
-        delay = limiter.request(loop.time())
-        if self._closed:
-            return
-        if delay is None:
-            self._deferred_plis.setdefault(id(limiter), set()).add(producer)
-            return
-        if delay == 0.0:
-            self._send_pli(producer)
-            return
-        self._deferred_plis[id(limiter)] = {producer}
-
-        def deferred() -> None:
-            limiter.deferred_due(loop.time())
-            for stream in self._deferred_plis.pop(id(limiter), set()):
-                if not self._closed:
-                    self._send_pli(stream)
-
-        loop.call_later(delay, deferred)
-
-    def _send_nack(self, producer: Producer, lost: list[int]) -> None:
-        if not self._closed:
-            self._to_publisher(
-                producer, lambda receiver, ssrc: peer.send_nack(receiver, ssrc, lost)
-            )
-
-    def _send_pli(self, producer: Producer) -> None:
-        self._to_publisher(producer, peer.send_pli)
-
-    def _to_publisher(
-        self, producer: Producer, send: Callable[[Any, int], Awaitable[None]]
-    ) -> None:
-        """RTCP about one stream (a track or a simulcast layer) to its publisher, in a task
-        this peer keeps."""
-        receiver = self._receiver_of.get(producer.id)
-        if receiver is None or not producer.ssrc or self._closed:
-            return
-        task = asyncio.ensure_future(send(receiver, producer.ssrc))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
         """Idempotent; closes this participant's producers and so their consumers."""

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from sfu import media_failure, publisher
+from sfu import media_failure, publisher_feedback
 from sfu.media_failure import FailureWatch
 from sfu.peer import PeerSettings
 from sfu.publisher import PublisherPeer
@@ -63,7 +63,7 @@ async def test_a_connection_we_close_meanwhile_is_not_told() -> None:
 async def test_a_report_that_raises_does_not_end_the_publishers_reports(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(publisher, "REPORT_INTERVAL", 0.005)
+    monkeypatch.setattr(publisher_feedback, "REPORT_INTERVAL", 0.005)
     calls: list[float] = []
 
     def report(self: PublisherPeer, now: float) -> None:

@@ -27,15 +27,8 @@ SCREENSHOTS = os.environ.get("KAMAR_SCREENS_DIR")
 
 
 async def open_with_data_saver(browser: Browser, kamar: RunningServer, name: str) -> Page:
-    context = await browser.new_context(viewport={"width": 360, "height": 640}, locale="id-ID")
-    await context.add_init_script(script="localStorage.setItem('kamar.dataSaver', '1')")
-    page = await context.new_page()
-    token = kamar.token("rapat", identity=name.lower(), name=name)
-    await page.goto(f"{kamar.base_url}/r/rapat?token={token}")
-    await page.wait_for_function(
-        "() => window.kamarDebug && window.kamarDebug.state.phase === 'joined'"
-    )
-    return page
+    remembered = "localStorage.setItem('kamar.dataSaver', '1')"
+    return await open_room(browser, kamar, "rapat", name, init_script=remembered, locale="id-ID")
 
 
 async def audio_packets(page: Page, sender: str) -> int:

@@ -36,13 +36,8 @@ async def signed_in_page(browser: Browser, kamar: RunningServer, session: str | 
     return await context.new_page()
 
 
-def in_minutes(minutes: int) -> str:
-    return datetime.fromtimestamp(time.time() + minutes * 60, tz=UTC).isoformat()
-
-
-async def test_a_tokenless_link_admits_members_and_explains_itself_to_others(
-    chromium: Browser, kamar: RunningServer
-) -> None:
+async def owner_and_room(kamar: RunningServer) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A registered member (`ketua`) and the room they own."""
     owner = await api(
         kamar,
         "POST",
@@ -52,6 +47,17 @@ async def test_a_tokenless_link_admits_members_and_explains_itself_to_others(
         display_name="Ketua",
     )
     room = await api(kamar, "POST", "/api/rooms", owner["token"], name="Serikat", kind="work")
+    return owner, room
+
+
+def in_minutes(minutes: int) -> str:
+    return datetime.fromtimestamp(time.time() + minutes * 60, tz=UTC).isoformat()
+
+
+async def test_a_tokenless_link_admits_members_and_explains_itself_to_others(
+    chromium: Browser, kamar: RunningServer
+) -> None:
+    owner, room = await owner_and_room(kamar)
     later = await api(
         kamar,
         "POST",

@@ -11,7 +11,7 @@ from playwright.async_api import Browser
 from rooms import grants
 from signalling.errors import ProtocolError
 from signalling.ws import SERVICES_KEY
-from tests.browser.test_meeting_links_browser import WAIT_MS, api, signed_in_page
+from tests.browser.test_meeting_links_browser import WAIT_MS, owner_and_room, signed_in_page
 from tests.conftest import RunningServer, eventually
 
 pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
@@ -22,15 +22,7 @@ async def test_a_member_rejoins_after_their_first_token_expired(
     chromium: Browser, kamar: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(grants, "MEMBER_TTL", SHORT_TTL)
-    owner = await api(
-        kamar,
-        "POST",
-        "/api/auth/register",
-        username="ketua",
-        password="rahasia-123",
-        display_name="Ketua",
-    )
-    room = await api(kamar, "POST", "/api/rooms", owner["token"], name="Serikat", kind="work")
+    owner, room = await owner_and_room(kamar)
     page = await signed_in_page(chromium, kamar, owner["token"])
     try:
         await page.goto(f"{kamar.base_url}/r/kamar-{room['id']}")

@@ -15,9 +15,18 @@ pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
 
 
 async def open_room(
-    browser: Browser, kamar: RunningServer, room: str, name: str, can_publish: bool = True
+    browser: Browser,
+    kamar: RunningServer,
+    room: str,
+    name: str,
+    can_publish: bool = True,
+    init_script: str | None = None,
+    locale: str | None = None,
 ) -> Page:
-    context = await browser.new_context(viewport={"width": 360, "height": 640})
+    """A 360x640 phone joined to `room` as `name`; `init_script` runs before the page's own."""
+    context = await browser.new_context(viewport={"width": 360, "height": 640}, locale=locale)
+    if init_script is not None:
+        await context.add_init_script(script=init_script)
     page = await context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

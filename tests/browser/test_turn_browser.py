@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page
 
-from tests.browser.test_three_browsers import participant_id, receives_everyone
+from tests.browser.test_three_browsers import open_room, participant_id, receives_everyone
 from tests.conftest import RunningServer, eventually, running_kamar
 from tests.turn_server import running_coturn
 
@@ -46,15 +46,8 @@ SELECTED_LOCAL_CANDIDATES = """async () => {
 
 
 async def open_relayed(browser: Browser, kamar: RunningServer, name: str, tcp: bool) -> Page:
-    context = await browser.new_context(viewport={"width": 360, "height": 640})
-    await context.add_init_script(script=f"({RELAY_ONLY})({'true' if tcp else 'false'})")
-    page = await context.new_page()
-    token = kamar.token("rapat", identity=name.lower(), name=name)
-    await page.goto(f"{kamar.base_url}/r/rapat?token={token}")
-    await page.wait_for_function(
-        "() => window.kamarDebug && window.kamarDebug.state.phase === 'joined'"
-    )
-    return page
+    relay_only = f"({RELAY_ONLY})({'true' if tcp else 'false'})"
+    return await open_room(browser, kamar, "rapat", name, init_script=relay_only)
 
 
 async def test_chromium_meets_through_coturn_over_udp_and_tcp(

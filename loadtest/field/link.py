@@ -72,6 +72,7 @@ class GilbertElliott:
 @dataclass
 class PipeCounters:
     offered: int = 0
+    bytes_offered: int = 0
     delivered: int = 0
     bytes_delivered: int = 0
     lost: int = 0
@@ -106,6 +107,7 @@ class Pipe:
     def offer(self, now: float, packet: bytes) -> float | None:
         """The time `packet` leaves, or None when it is dropped."""
         self.counters.offered += 1
+        self.counters.bytes_offered += len(packet)
         if now < self.down_until:
             self.counters.outage_drops += 1
             return None

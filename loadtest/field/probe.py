@@ -3,6 +3,8 @@
 `python -m loadtest.field.probe echo PORT`: echo every datagram back (prints "ready" once bound).
 `python -m loadtest.field.probe ping HOST PORT COUNT INTERVAL_MS SIZE`: numbered datagrams at
   a steady interval; prints JSON with round-trip times and the share lost (both directions).
+`python -m loadtest.field.probe health URL SECONDS`: exit 0 once URL answers 200, 1 if it did not
+  within SECONDS (the benchmark's server lives in a namespace only these probes can enter).
 `python -m loadtest.field.probe burst HOST PORT COUNT SIZE`: COUNT datagrams at once; the echoes
   come back spaced by the link's rate, and their spacing gives the rate in kbit/s of IP packets.
 Run each inside a namespace with `nsenter` (loadtest/field/control.py) so they cross the link.
@@ -17,6 +19,7 @@ import statistics
 import struct
 import sys
 import time
+import urllib.request
 from typing import Any
 
 IP_UDP_HEADERS = 28  # IPv4 (20) + UDP (8): what the link's rate counts on top of the payload
@@ -82,7 +85,22 @@ def burst(host: str, port: int, count: int, size: int) -> dict[str, Any]:
     return {"sent": count, "received": len(times), "kbps": kbps}
 
 
+def health(url: str, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.2)  # a plain poll with a deadline: this process has nothing else to do
+    return False
+
+
 def main(argv: list[str]) -> int:
+    if len(argv) == 3 and argv[0] == "health":
+        return 0 if health(argv[1], min(float(argv[2]), 120.0)) else 1
     if len(argv) == 2 and argv[0] == "echo":
         echo(int(argv[1]))
         return 0

@@ -84,14 +84,15 @@ async def _stop(process: asyncio.subprocess.Process) -> None:
 
 
 PROBE_PORT = 9
-PROBE_SIZE = 1000
+PING_SIZE = 100  # small: 100 a second stays far under any rate we emulate, so no queue builds
+BURST_SIZE = 1000
 
 
 async def measure_link(
     link: EmulatedLink,
     up: PipeConfig,
     down: PipeConfig,
-    pings: int = 200,
+    pings: int = 300,
     interval_ms: float = 10,
     burst: int = 60,
 ) -> dict[str, Any]:
@@ -108,10 +109,10 @@ async def measure_link(
         if await asyncio.wait_for(echo.stdout.readline(), START_LIMIT) != b"ready\n":
             raise RuntimeError("the echo probe did not start")
         server = link.server_address
-        ping = await _probe(link, "ping", server, PROBE_PORT, pings, interval_ms, PROBE_SIZE)
+        ping = await _probe(link, "ping", server, PROBE_PORT, pings, interval_ms, PING_SIZE)
         await link.configure(replace(up, loss=0.0), replace(down, loss=0.0))
         try:
-            flood = await _probe(link, "burst", server, PROBE_PORT, burst, PROBE_SIZE)
+            flood = await _probe(link, "burst", server, PROBE_PORT, burst, BURST_SIZE)
         finally:
             await link.configure(up, down)
     finally:

@@ -111,7 +111,9 @@ def link_usage(
     the uplink) and received (delivered by the downlink)."""
     sent = after["up"][index]["bytes_offered"] - before["up"][index]["bytes_offered"]
     got = after["down"][index]["bytes_delivered"] - before["down"][index]["bytes_delivered"]
+    packets = after["down"][index]["delivered"] - before["down"][index]["delivered"]
     return {
+        "packets_per_s_down": round(packets / seconds, 1),
         "kbps_up": round(sent * 8 / seconds / 1000, 1),
         "kbps_down": round(got * 8 / seconds / 1000, 1),
         "mb_per_minute": round((sent + got) / seconds * 60 / 1e6, 2),

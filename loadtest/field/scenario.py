@@ -67,7 +67,7 @@ async def run_scenario(
     count = settings.participants
     async with emulated_link(count, pipe, pipe) as link:
         progress(f"{profile.name}: measuring the link itself")
-        check = await measure_link(link, pipe, pipe, pings=100, interval_ms=20, burst=40)
+        check = await measure_link(link, pipe, pipe, burst=40)
         with tempfile.TemporaryDirectory(prefix="kamar-field-") as data:
             async with (
                 kamar_server(link, Path(data)) as (origin, server_pid),
@@ -112,25 +112,29 @@ async def _measure_window(
 
 async def _outage(
     link: EmulatedLink, people: list[Participant], settings: FieldSettings, progress: Progress
-) -> dict[str, float | None]:
+) -> dict[str, dict[str, float | None]]:
+    """Per receiver and sender: seconds from the link's return until that sender's video
+    decoded again, None if it did not within the watch time. Empty with no outage."""
     names = [p.name for p in people]
     if settings.outage_s <= 0:
-        return dict.fromkeys(names)
+        return {}
     await link.cut(settings.outage_s)
     back = time.time() + settings.outage_s
-    recovered: dict[str, float | None] = dict.fromkeys(names)
     await _pause(settings.outage_s, "link down", progress)
+    per_sender: dict[str, dict[str, float | None]] = {}
     while time.time() < back + settings.watch_s:
-        if time.time() > back:
-            for person in people:
-                others = [n for n in names if n != person.name]
-                samples = await person.samples(back - 3)
-                recovered[person.name] = recovery_s(samples, others, back)
-            if all(value is not None for value in recovered.values()):
-                break
+        for person in people:
+            samples = await person.samples(back - 3)
+            per_sender[person.name] = {
+                sender: recovery_s(samples, [sender], back)
+                for sender in names
+                if sender != person.name
+            }
+        if all(None not in senders.values() for senders in per_sender.values()):
+            break
         progress(f"link back; waiting for everyone's video ({time.time() - back:.0f} s)")
         await asyncio.sleep(0.5)  # poll the pages until the deadline above
-    return recovered
+    return per_sender
 
 
 async def _pause(seconds: float, doing: str, progress: Progress) -> None:
@@ -173,7 +177,7 @@ def _scenario_result(
     check: dict[str, Any],
     joined: dict[str, float | None],
     window: dict[str, Any],
-    recovered: dict[str, float | None],
+    recovered: dict[str, dict[str, float | None]],
     reconnects: list[int],
 ) -> dict[str, Any]:
     per_participant = {}
@@ -187,7 +191,8 @@ def _scenario_result(
             "video_stalled_s": max(v.video_stalled_s for v in views),
             "video_fps_min": min(v.video_fps for v in views),
             "layers_received": {s: f"{v.frame_width}x{v.frame_height}" for s, v in streams.items()},
-            "recovery_s": recovered[name],
+            "recovery_s": worst(list(recovered[name].values())) if recovered else None,
+            "video_not_back_from": [s for s, at in recovered.get(name, {}).items() if at is None],
             "reconnects": reconnects[index],
             **window["usage"][name],
         }
@@ -246,6 +251,7 @@ async def run_data_saver(count: int, seconds: float, progress: Progress) -> dict
         "media_after_join_s": joined,
         "kbps_down": {name: usage[name]["kbps_down"] for name in names[:-1]},
         "kbps_up": {name: usage[name]["kbps_up"] for name in names[:-1]},
+        "packets_per_s_down": {name: usage[name]["packets_per_s_down"] for name in names[:-1]},
         "data_saver_kbps_down": max(usage[name]["kbps_down"] for name in names[:-1]),
         "video_fps_max": max(fps) if fps else 0.0,
         "heard_everyone": all(

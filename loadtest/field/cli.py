@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -23,11 +24,13 @@ from loadtest.field.scenario import (
     run_scenario,
     worst,
 )
-from loadtest.netns import reexec_in_private_netns
+from loadtest.netns import only_loopback, reexec_in_private_netns
 from loadtest.target import bounded
 
 MAX_BROWSERS = 8  # each participant is a whole Chromium: more would only measure this machine
 CUSTOM = ("rtt_ms", "loss", "loss_burst", "rate_kbps")
+IN_NETNS = "KAMAR_LOADTEST_IN_NETNS"  # loadtest/netns.py's mark of a re-executed run
+STOP_LIMIT_S = 30.0
 
 
 def _scenario_list(text: str) -> list[str]:
@@ -128,7 +131,7 @@ def run(
 ) -> int:
     profiles = _profiles(args, parser)
     check_can_create()
-    reexec_in_private_netns()  # nothing of ours may fall back to a real interface
+    _in_private_netns()  # nothing of ours may fall back to a real interface
 
     import uvloop
 
@@ -161,6 +164,31 @@ def run(
         args.json.write_text(json.dumps(report, indent=2) + "\n")
         print(f"wrote {args.json}")
     return 0
+
+
+def _in_private_netns() -> None:
+    """As loadtest/netns.py's reexec_in_private_netns (which it uses for its checks and
+    messages), but a Ctrl-C gives the re-executed run up to STOP_LIMIT_S to close its
+    browsers and server and remove its temporary directories, where subprocess.run would
+    SIGKILL it after 0.25 s. The terminal sends that Ctrl-C to both processes."""
+    if only_loopback() or os.environ.get(IN_NETNS) or os.geteuid() != 0:
+        reexec_in_private_netns()  # returns at once in a private namespace, else explains
+        return
+    command = [sys.executable, "-m", "loadtest", *sys.argv[1:]]
+    script = 'ip link set lo up && exec "$@"'
+    child = subprocess.Popen(
+        ["unshare", "--net", "--", "sh", "-c", script, "sh", *command],
+        env=dict(os.environ, **{IN_NETNS: "1"}),
+    )
+    try:
+        code = child.wait()
+    except KeyboardInterrupt:
+        try:
+            code = child.wait(timeout=STOP_LIMIT_S)
+        except (KeyboardInterrupt, subprocess.TimeoutExpired):
+            child.kill()
+            code = child.wait()
+    raise SystemExit(code)
 
 
 def _describe(profile: LinkProfile) -> str:

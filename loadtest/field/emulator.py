@@ -101,7 +101,7 @@ class LinkEmulator:
 
     def handle(self, command: dict[str, Any]) -> dict[str, Any]:
         op = command.get("op")
-        if op == "set":
+        if op == "set":  # both built (and checked) before either applies
             up, down = PipeConfig(**command["up"]), PipeConfig(**command["down"])
             for route in self.uplinks:
                 route.pipe.reconfigure(up)
@@ -125,6 +125,17 @@ class LinkEmulator:
                 "down": [_route_stats(route) for route in self.downlinks],
             }
         raise ValueError(f"unknown op {op!r}")
+
+
+def answer(emulator: LinkEmulator, line: bytes) -> dict[str, Any]:
+    """The reply to one command line; a bad line changes nothing and gets {"error": ...}."""
+    try:
+        command = json.loads(line)
+        if not isinstance(command, dict):
+            raise ValueError("a command is a JSON object")
+        return emulator.handle(command)
+    except (ValueError, KeyError, TypeError) as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
 
 
 def _route_stats(route: Route) -> dict[str, int]:
@@ -159,11 +170,7 @@ async def serve(namespaces: LinkNamespaces, up: PipeConfig, down: PipeConfig, se
         }
     )
     while line := await reader.readline():
-        try:
-            reply = emulator.handle(json.loads(line))
-        except (ValueError, KeyError, TypeError) as exc:
-            reply = {"error": str(exc)}
-        _answer(reply)
+        _answer(answer(emulator, line))
 
 
 def _answer(reply: dict[str, Any]) -> None:

@@ -3,13 +3,18 @@ between two network namespaces, measured with UDP probes."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from loadtest.field.control import emulated_link, measure_link
+from loadtest.field.emulator import LinkEmulator, answer
 from loadtest.field.link import GilbertElliott, Pipe, PipeConfig
 from loadtest.field.namespaces import participant_address, participant_index
 
@@ -138,3 +143,62 @@ async def test_the_link_between_namespaces_has_the_configured_delay_loss_and_rat
     assert stats["up"][0]["lost"] > 0 and stats["down"][0]["lost"] > 0
     # The emulator ended cleanly at the end of its input, and its namespaces with it.
     assert link.process.returncode == 0
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"not json\n",
+        b"[1, 2]\n",
+        b'{"op": "fly"}\n',
+        b'{"op": "down"}\n',
+        b'{"op": "down", "seconds": -1}\n',
+        b'{"op": "down", "seconds": "soon"}\n',
+        b'{"op": "set", "up": {"loss": 2}, "down": {}}\n',
+        b'{"op": "set", "up": {"colour": 1}, "down": {}}\n',
+        b'{"op": "set", "up": {}, "down": []}\n',
+    ],
+)
+async def test_a_bad_command_gets_an_error_answer_and_changes_nothing(line: bytes) -> None:
+    read_end, write_end = os.pipe()  # stand-ins for TUN descriptors: nothing is read or sent
+    try:
+        config = PipeConfig(delay_s=0.1)
+        emulator = LinkEmulator([read_end, write_end], config, config, seed=1)
+        reply = answer(emulator, line)
+        assert set(reply) == {"error"}
+        pipe = emulator.uplinks[0].pipe
+        assert pipe.config == config and pipe.down_until == float("-inf")
+        assert answer(emulator, b'{"op": "stats"}')["up"][0]["offered"] == 0
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=False) | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=8,
+)
+commands = st.fixed_dictionaries(
+    {"op": st.sampled_from(["set", "down", "stats", "x"])},
+    optional={"seconds": json_values, "up": json_values, "down": json_values},
+)
+
+
+@pytest.mark.fuzz
+@settings(max_examples=50)
+@given(line=st.binary(max_size=64) | commands.map(lambda c: json.dumps(c).encode()))
+def test_any_command_line_gets_an_answer_never_an_exception(line: bytes) -> None:
+    read_end, write_end = os.pipe()
+    loop = asyncio.new_event_loop()
+    try:
+
+        async def build() -> LinkEmulator:
+            return LinkEmulator([read_end, write_end], PipeConfig(), PipeConfig(), seed=1)
+
+        emulator = loop.run_until_complete(build())
+        assert isinstance(answer(emulator, line), dict)
+    finally:
+        loop.close()
+        os.close(read_end)
+        os.close(write_end)

@@ -104,6 +104,26 @@ def recovery_s(samples: Sequence[Sample], senders: Sequence[str], back_s: float)
     return round(slowest, 2)
 
 
+def received_since(samples: Sequence[Sample], sender: str, back_s: float) -> dict[str, int]:
+    """What came from `sender` between the link's return and the last sample: tells video
+    that arrives but does not decode (no key frame) from video that is not sent at all."""
+    before = [s for s in samples if s["t"] / 1000 <= back_s]
+    if not before or not samples:
+        return {}
+    first, last = before[-1], samples[-1]
+    counters = (
+        ("video", "packetsReceived"),
+        ("video", "framesDecoded"),
+        ("audio", "packetsReceived"),
+    )
+    return {
+        f"{kind}_{name}": int(
+            _counter(last, sender, kind, name) - _counter(first, sender, kind, name)
+        )
+        for kind, name in counters
+    }
+
+
 def link_usage(
     before: dict[str, Any], after: dict[str, Any], index: int, seconds: float
 ) -> dict[str, float]:

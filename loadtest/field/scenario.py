@@ -18,7 +18,13 @@ from loadtest.field.browsers import Participant
 from loadtest.field.control import EmulatedLink, emulated_link, measure_link
 from loadtest.field.link import PipeConfig
 from loadtest.field.meeting import kamar_server, participants, wait_for_media
-from loadtest.field.metrics import StreamFigures, link_usage, recovery_s, stream_figures
+from loadtest.field.metrics import (
+    StreamFigures,
+    link_usage,
+    received_since,
+    recovery_s,
+    stream_figures,
+)
 from loadtest.servers import process_cpu_seconds
 
 Progress = Callable[[str], None]
@@ -79,9 +85,12 @@ async def run_scenario(
                 cpu_before = _cpus(link, server_pid)
                 window = await _measure_window(link, people, settings.duration_s, progress)
                 cpu = _cpu_delta(cpu_before, _cpus(link, server_pid), settings.duration_s)
-                recovered = await _outage(link, people, settings, progress)
+                stuck: dict[str, dict[str, dict[str, int]]] = {}
+                recovered = await _outage(link, people, settings, progress, stuck)
                 reconnects = [await _reconnects(p) for p in people]
     result = _scenario_result(profile, check, joined, window, recovered, reconnects)
+    for name, senders in stuck.items():
+        result["participants"][name]["received_after_outage_from_missing"] = senders
     result["cpu_percent"] = cpu
     return result
 
@@ -111,10 +120,15 @@ async def _measure_window(
 
 
 async def _outage(
-    link: EmulatedLink, people: list[Participant], settings: FieldSettings, progress: Progress
+    link: EmulatedLink,
+    people: list[Participant],
+    settings: FieldSettings,
+    progress: Progress,
+    stuck: dict[str, dict[str, dict[str, int]]],
 ) -> dict[str, dict[str, float | None]]:
     """Per receiver and sender: seconds from the link's return until that sender's video
-    decoded again, None if it did not within the watch time. Empty with no outage."""
+    decoded again, None if it did not within the watch time. Empty with no outage. Fills
+    `stuck` with what each receiver still got from the senders it waited for in vain."""
     names = [p.name for p in people]
     if settings.outage_s <= 0:
         return {}
@@ -134,6 +148,13 @@ async def _outage(
             break
         progress(f"link back; waiting for everyone's video ({time.time() - back:.0f} s)")
         await asyncio.sleep(0.5)  # poll the pages until the deadline above
+    for person in people:  # evidence for the ones still waiting: nothing sent, or no key frame
+        missing = [sender for sender, at in per_sender[person.name].items() if at is None]
+        if missing:
+            samples = await person.samples(back - 3)
+            stuck[person.name] = {
+                sender: received_since(samples, sender, back) for sender in missing
+            }
     return per_sender
 
 

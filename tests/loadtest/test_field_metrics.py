@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from loadtest.field.meeting import receives_all
-from loadtest.field.metrics import link_usage, recovery_s, stream_figures
+from loadtest.field.metrics import link_usage, received_since, recovery_s, stream_figures
 
 
 def sample(t: float, frames: float, concealed: float = 0, heard: float = 0, **video: float) -> Any:
@@ -98,3 +98,13 @@ def test_link_usage_counts_what_the_phone_sent_and_what_reached_it() -> None:
     assert usage == {
         "packets_per_s_down": 50.0, "kbps_up": 100.0, "kbps_down": 200.0, "mb_per_minute": 2.25,
     }  # fmt: skip
+
+
+def test_what_came_after_the_outage_tells_undecodable_video_from_none() -> None:
+    samples = [sample(9.0, 50, heard=0), sample(10.0, 50), sample(30.0, 50)]
+    samples[-1]["from"]["b"]["video"]["packetsReceived"] = 400
+    samples[-1]["from"]["b"]["audio"]["packetsReceived"] = 1000
+    assert received_since(samples, "b", back_s=10.0) == {
+        "video_packetsReceived": 400, "video_framesDecoded": 0, "audio_packetsReceived": 1000,
+    }  # fmt: skip
+    assert received_since(samples, "b", back_s=5.0) == {}  # nothing sampled before the return

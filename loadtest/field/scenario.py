@@ -85,12 +85,15 @@ async def run_scenario(
                 cpu_before = _cpus(link, server_pid)
                 window = await _measure_window(link, people, settings.duration_s, progress)
                 cpu = _cpu_delta(cpu_before, _cpus(link, server_pid), settings.duration_s)
-                stuck: dict[str, dict[str, dict[str, int]]] = {}
+                stuck: dict[str, dict[str, dict[str, Any]]] = {}
                 recovered = await _outage(link, people, settings, progress, stuck)
                 reconnects = [await _reconnects(p) for p in people]
     result = _scenario_result(profile, check, joined, window, recovered, reconnects)
-    for name, senders in stuck.items():
-        result["participants"][name]["received_after_outage_from_missing"] = senders
+    for name, evidence in stuck.items():
+        figures = result["participants"][name]
+        figures["link_after_outage"] = evidence.pop("link_since_return")
+        if evidence:
+            figures["received_after_outage_from_missing"] = evidence
     result["cpu_percent"] = cpu
     return result
 
@@ -124,17 +127,19 @@ async def _outage(
     people: list[Participant],
     settings: FieldSettings,
     progress: Progress,
-    stuck: dict[str, dict[str, dict[str, int]]],
+    stuck: dict[str, dict[str, dict[str, Any]]],
 ) -> dict[str, dict[str, float | None]]:
     """Per receiver and sender: seconds from the link's return until that sender's video
     decoded again, None if it did not within the watch time. Empty with no outage. Fills
-    `stuck` with what each receiver still got from the senders it waited for in vain."""
+    `stuck` with each participant's traffic on the link since its return and what it still
+    got from the senders it waited for in vain."""
     names = [p.name for p in people]
     if settings.outage_s <= 0:
         return {}
     await link.cut(settings.outage_s)
     back = time.time() + settings.outage_s
     await _pause(settings.outage_s, "link down", progress)
+    at_return = await link.stats()
     per_sender: dict[str, dict[str, float | None]] = {}
     while time.time() < back + settings.watch_s:
         for person in people:
@@ -148,13 +153,17 @@ async def _outage(
             break
         progress(f"link back; waiting for everyone's video ({time.time() - back:.0f} s)")
         await asyncio.sleep(0.5)  # poll the pages until the deadline above
-    for person in people:  # evidence for the ones still waiting: nothing sent, or no key frame
-        missing = [sender for sender, at in per_sender[person.name].items() if at is None]
-        if missing:
-            samples = await person.samples(back - 3)
-            stuck[person.name] = {
-                sender: received_since(samples, sender, back) for sender in missing
-            }
+    # Evidence for the ones still waiting: did their browser send, did the link carry?
+    usage, watched = await link.stats(), time.time() - back
+    for index, person in enumerate(people):
+        evidence: dict[str, Any] = {
+            "link_since_return": link_usage(at_return, usage, index, watched)
+        }
+        for sender, at in per_sender[person.name].items():
+            if at is None:
+                samples = await person.samples(back - 3)
+                evidence[sender] = received_since(samples, sender, back)
+        stuck[person.name] = evidence
     return per_sender
 
 

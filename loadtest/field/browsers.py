@@ -86,10 +86,9 @@ SAMPLER = """
 })();
 """.replace("MAX_SAMPLES", str(MAX_SAMPLES)).replace("SAMPLE_MS", str(SAMPLE_MS))
 
-# Data saver as the client can do it today (it has no such mode yet): hide every other tile,
-# so the client's own visibility logic pauses their video at the server (pause_video).
-HIDE_OTHERS = "const s = document.createElement('style'); s.textContent = " \
-    "'.tile:not(.self) { display: none !important; }'; document.head.appendChild(s);"  # fmt: skip
+# The web client's data saver ("Hemat data", web/data_saver.js), switched on as a member would
+# have left it on this device: camera off at join, everyone's video paused until tapped.
+DATA_SAVER_ON = "localStorage.setItem('kamar.dataSaver', '1');"
 
 
 @dataclass
@@ -106,9 +105,6 @@ class Participant:
         )
         return result
 
-    async def hide_others(self) -> None:
-        await self.page.evaluate(HIDE_OTHERS)
-
     async def close(self) -> None:
         await self.browser.close()
 
@@ -122,10 +118,10 @@ def chromium_in(namespace_prefix: list[str], workdir: Path, name: str) -> Path:
 
 
 async def open_participant(
-    playwright: Playwright, wrapper: Path, origin: str, url: str, name: str
+    playwright: Playwright, wrapper: Path, origin: str, url: str, name: str, data_saver: bool
 ) -> Participant:
-    """Start a browser through `wrapper` and open the room at `url`; returns once the page
-    loaded (joining continues over the link)."""
+    """Start a browser through `wrapper` and open the room at `url`, in data-saver mode or
+    not; returns once the page loaded (joining continues over the link)."""
     browser = await playwright.chromium.launch(
         executable_path=str(wrapper),
         # The server is plain HTTP on a non-loopback address: let camera and microphone work.
@@ -134,6 +130,8 @@ async def open_participant(
     try:
         context = await browser.new_context(**PHONE)  # type: ignore[arg-type]
         await context.add_init_script(SAMPLER)
+        if data_saver:
+            await context.add_init_script(DATA_SAVER_ON)
         page = await context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))

@@ -80,7 +80,9 @@ async def participants(
     data_dir: Path,
     count: int,
     progress: Callable[[str], None],
+    data_savers: int = 0,
 ) -> AsyncIterator[list[Participant]]:
+    """`count` browsers joined to the room; the first `data_savers` with data saver on."""
     joined: list[Participant] = []
     with tempfile.TemporaryDirectory(prefix="kamar-field-chromium-") as workdir:
         try:
@@ -89,7 +91,8 @@ async def participants(
                 progress(f"starting {name}'s browser ({index + 1} of {count})")
                 wrapper = chromium_in(link.enter(1 + index), Path(workdir), name)
                 url = join_url(origin, data_dir, name)
-                joined.append(await open_participant(playwright, wrapper, origin, url, name))
+                saver = index < data_savers
+                joined.append(await open_participant(playwright, wrapper, origin, url, name, saver))
             yield joined
         finally:
             for participant in joined:

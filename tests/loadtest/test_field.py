@@ -75,6 +75,6 @@ async def test_the_field_command_reports_every_figure_for_each_scenario(tmp_path
     clean = report["scenarios"]["clean"]["participants"]
     assert all(figures["kbps_down"] > 10 for figures in clean.values())
     saver = report["data_saver"]
-    assert set(saver["kbps_down"]) == {"p1"}  # p2 hides its tiles before joining: apart
-    assert saver["hidden_before_join"]["participant"] == "p2"
+    assert set(saver["kbps_down"]) == {"p1"}  # data saver on; p2 joins as usual
+    assert saver["without_data_saver"]["participant"] == "p2"
     assert b"Traceback" not in output

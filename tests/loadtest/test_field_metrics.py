@@ -90,14 +90,19 @@ def test_receiving_everyone_needs_audio_and_video_from_each() -> None:
 def test_link_usage_counts_what_the_phone_sent_and_what_reached_it() -> None:
     def stats(offered: int, delivered: int, packets: int) -> dict[str, Any]:
         return {
-            "up": [{"bytes_offered": offered}],
-            "down": [{"bytes_delivered": delivered, "delivered": packets}],
+            "up": [{"bytes_offered": offered, "queue_peak": 3}],
+            "down": [{"bytes_delivered": delivered, "delivered": packets, "queue_peak": 40}],
         }
 
     usage = link_usage(stats(0, 0, 0), stats(125_000, 250_000, 500), 0, 10.0)
     assert usage == {
-        "packets_per_s_down": 50.0, "kbps_up": 100.0, "kbps_down": 200.0, "mb_per_minute": 2.25,
-    }  # fmt: skip
+        "queue_peak_up": 3,
+        "queue_peak_down": 40,
+        "packets_per_s_down": 50.0,
+        "kbps_up": 100.0,
+        "kbps_down": 200.0,
+        "mb_per_minute": 2.25,
+    }
 
 
 def test_what_came_after_the_outage_tells_undecodable_video_from_none() -> None:

@@ -11,6 +11,7 @@ audience, with questions, votes and comments on the stage.
 
 `python -m loadtest auth-storm --sockets 2000 [--within 9]`: a reconnect storm of feed sockets
 sending `auth`, and how long another user's requests wait meanwhile.
+
 `python -m loadtest field [--participants 4] [--rtt-ms 300 --loss 0.03 --rate-kbps 500]
 [--duration 30] [--json FILE]`: Chromium participants behind an emulated bad link (see
 loadtest/field/cli.py).

@@ -132,7 +132,12 @@ def link_usage(
     sent = after["up"][index]["bytes_offered"] - before["up"][index]["bytes_offered"]
     got = after["down"][index]["bytes_delivered"] - before["down"][index]["bytes_delivered"]
     packets = after["down"][index]["delivered"] - before["down"][index]["delivered"]
+    offered = after["down"][index]["bytes_offered"] - before["down"][index]["bytes_offered"]
+    offered_packets = after["down"][index]["offered"] - before["down"][index]["offered"]
     return {
+        # What the server sent towards the participant, before the link lost or queued it.
+        "server_sent_kbps": round(offered * 8 / seconds / 1000, 1),
+        "server_sent_packets_per_s": round(offered_packets / seconds, 1),
         # The deepest each queue has been since the link was built (netem-like: every packet
         # held counts); at 500 kbit/s, 100 packets of 1,200 bytes are ~2 s of delay.
         "queue_peak_up": after["up"][index]["queue_peak"],

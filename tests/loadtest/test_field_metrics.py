@@ -91,11 +91,21 @@ def test_link_usage_counts_what_the_phone_sent_and_what_reached_it() -> None:
     def stats(offered: int, delivered: int, packets: int) -> dict[str, Any]:
         return {
             "up": [{"bytes_offered": offered, "queue_peak": 3}],
-            "down": [{"bytes_delivered": delivered, "delivered": packets, "queue_peak": 40}],
+            "down": [
+                {
+                    "bytes_delivered": delivered,
+                    "delivered": packets,
+                    "queue_peak": 40,
+                    "bytes_offered": 2 * delivered,
+                    "offered": 2 * packets,
+                }
+            ],
         }
 
     usage = link_usage(stats(0, 0, 0), stats(125_000, 250_000, 500), 0, 10.0)
     assert usage == {
+        "server_sent_kbps": 400.0,
+        "server_sent_packets_per_s": 100.0,
         "queue_peak_up": 3,
         "queue_peak_down": 40,
         "packets_per_s_down": 50.0,

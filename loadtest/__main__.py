@@ -12,6 +12,10 @@ audience, with questions, votes and comments on the stage.
 `python -m loadtest auth-storm --sockets 2000 [--within 9]`: a reconnect storm of feed sockets
 sending `auth`, and how long another user's requests wait meanwhile.
 
+`python -m loadtest field [--participants 4] [--rtt-ms 300 --loss 0.03 --rate-kbps 500]
+[--duration 30] [--json FILE]`: Chromium participants behind an emulated bad link (see
+loadtest/field/cli.py).
+
 `python -m loadtest floor --receivers 10,80 [--duration 10]`: a bare relay (no SRTP, ICE or
 RTCP) forwarding the same paced stream to N sockets, the floor under the sfu figure here.
 
@@ -28,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtest import auth_storm, chat_cli, townhall_cli
+from loadtest.field import cli as field_cli
 from loadtest.forward_bench import run_forward
 from loadtest.netns import reexec_in_private_netns
 from loadtest.plot import plot_sweep
@@ -125,6 +130,7 @@ def main() -> int:
     chat_cli.add_parser(scenarios)
     townhall_cli.add_parser(scenarios)
     auth_storm.add_parser(scenarios)
+    field_cli.add_parser(scenarios)
     args = parser.parse_args()
     if args.scenario == "forward":
         return _forward(args)
@@ -136,6 +142,8 @@ def main() -> int:
         return townhall_cli.run(args, parser, _progress)
     if args.scenario == "auth-storm":
         return auth_storm.run(args, parser, _progress)
+    if args.scenario == "field":
+        return field_cli.run(args, parser, _progress)
     return _sfu(args, parser)
 
 

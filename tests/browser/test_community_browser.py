@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -13,7 +14,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page
 
 from signalling.ws import SERVICES_KEY
-from tests.conftest import RunningServer
+from tests.conftest import RunningServer, running_kamar
 
 pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
 
@@ -241,9 +242,14 @@ async def signed_in_page(
 
 
 async def test_history_edits_typing_and_catching_up_after_a_dropped_connection(
-    kamar: RunningServer, chromium: Browser
+    tmp_path: Path, chromium: Browser
 ) -> None:
-    async with aiohttp.ClientSession(kamar.base_url) as http:
+    # Sixty messages posted back to back make the history: past the chat limit on purpose
+    # (tests/server/test_api_limits.py tests the limit).
+    async with (
+        running_kamar(tmp_path, no_rate_limits=True) as kamar,
+        aiohttp.ClientSession(kamar.base_url) as http,
+    ):
         users = {}
         for name in ("siti", "budi"):
             body = {"username": name, "password": "rahasia-serikat", "display_name": name.title()}
@@ -350,6 +356,5 @@ async def test_history_edits_typing_and_catching_up_after_a_dropped_connection(
             "#messages li.msg[data-id]:has-text('Terlewat 3')", timeout=WAIT_MS
         )
         assert await page.locator("#messages li.msg:has-text('Terlewat')").count() == 3
-
-    assert person.errors == [], person.errors
-    await person.context.close()
+        assert person.errors == [], person.errors
+        await person.context.close()  # before the server waits for its sessions to end

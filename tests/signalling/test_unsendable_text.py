@@ -4,7 +4,6 @@ and a writer that survives an event it cannot encode (issue #13, item 2)."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import jwt
@@ -16,25 +15,10 @@ from signalling.errors import ProtocolError
 from signalling.messages import parse_client_message
 from signalling.ws import SERVICES_KEY
 from tests.conftest import RunningServer
+from tests.signalling.test_townhall import close_clients, connect, enter  # noqa: F401
 from tests.signalling.test_ws import Client
 
 ROOM = "balai"
-_opened: list[Client] = []
-
-
-@pytest.fixture(autouse=True)
-async def close_clients(kamar: RunningServer) -> AsyncIterator[None]:
-    yield
-    while _opened:
-        await _opened.pop().conn.close()
-
-
-async def enter(kamar: RunningServer, identity: str, role: str = "audience") -> Client:
-    client = await Client.connect(kamar)
-    _opened.append(client)
-    welcome = await client.join(kamar.token(ROOM, identity, role=role, can_subscribe=False))
-    assert welcome["type"] == "welcome", welcome
-    return client
 
 
 async def answers_ping(client: Client, ping_id: str = "still-there") -> None:
@@ -90,7 +74,7 @@ def test_join_tokens_never_carry_a_lone_surrogate_or_control_character() -> None
 async def test_a_lone_surrogate_in_a_comment_silences_nobody(kamar: RunningServer) -> None:
     """The issue's reproduction: one comment "hi \\ud800", then everyone still talks."""
     speaker = await enter(kamar, "ketua", "speaker")
-    audience = await enter(kamar, "warga")
+    audience = await enter(kamar, "warga", "audience")
     await audience.send('{"type":"comment","text":"hi \\ud800"}')
     refused = await audience.recv_type("error")
     assert refused["code"] == "bad_message"
@@ -103,7 +87,7 @@ async def test_a_lone_surrogate_in_a_comment_silences_nobody(kamar: RunningServe
     await answers_ping(audience)
     await speaker.send({"type": "comment", "text": "selamat datang"})
     assert (await audience.recv_type("comment"))["comment"]["text"] == "selamat datang"
-    newcomer = await enter(kamar, "baru")
+    newcomer = await enter(kamar, "baru", "audience")
     await answers_ping(newcomer)
 
 
@@ -121,8 +105,7 @@ async def test_an_event_that_cannot_be_encoded_costs_one_event_not_the_connectio
     room.broadcast({"type": "comment", "comment": {"not json": {1, 2}}})
     assert (await speaker.recv_type("comment"))["comment"]["text"] == "hi \ufffd"
     await answers_ping(speaker)
-    newcomer = await Client.connect(kamar)
-    _opened.append(newcomer)
+    newcomer = await connect(kamar)
     welcome = await newcomer.join(kamar.token(ROOM, "baru", role="audience"))
     assert welcome["type"] == "welcome"
     assert welcome["stage"]["comments"][-1]["text"] == "hi \ufffd"

@@ -51,6 +51,7 @@ class User:
     rt_rw: str
     is_admin: bool
     sessions_valid_after: int = 0  # ms since the epoch (rooms/sessions.py still_valid)
+    calendar_generation: int = 0  # which calendar links still open (rooms/calendar_links.py)
 
     def public(self) -> dict[str, Any]:
         """What other members see."""
@@ -165,6 +166,7 @@ def user_from_row(row: Row[Any]) -> User:
         rt_rw=row.rt_rw,
         is_admin=bool(row.is_admin),
         sessions_valid_after=row.sessions_valid_after,
+        calendar_generation=row.calendar_generation,
     )
 
 

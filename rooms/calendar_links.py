@@ -6,33 +6,27 @@ link moves the account to the next generation, and older links answer 404 from t
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import update
 
+from rooms import sessions
 from rooms.accounts import User
 from rooms.errors import NotFound
 from rooms.schema import users
 from rooms.service import CommunityService
 
 
-async def calendar_generation(conn: AsyncConnection, user_id: int) -> int:
-    result = await conn.execute(select(users.c.calendar_generation).where(users.c.id == user_id))
-    generation = result.scalar_one_or_none()
-    if generation is None:
-        raise NotFound("no such account", "user_id")
-    return int(generation)
+def calendar_url(user_id: int, secret: str, generation: int) -> str:
+    """The address of one's own agenda feed, with the feed token calendar apps need."""
+    return f"/api/me/calendar.ics?token={sessions.mint_calendar(user_id, secret, generation)}"
+
+
+def check_generation(user: User, generation: int) -> None:
+    """NotFound when a link of `generation` has been replaced by a newer one."""
+    if generation != user.calendar_generation:
+        raise NotFound("this calendar link was replaced by a new one", "token")
 
 
 class CalendarLinks(CommunityService):
-    async def generation(self, user_id: int) -> int:
-        async with self._db.read() as conn:
-            return await calendar_generation(conn, user_id)
-
-    async def check(self, user_id: int, generation: int) -> None:
-        """NotFound when a link of `generation` has been replaced by a newer one."""
-        if generation != await self.generation(user_id):
-            raise NotFound("this calendar link was replaced by a new one", "token")
-
     async def rotate(self, user: User) -> int:
         """Revoke every link of the account and return the generation of the new one. One
         statement, so two rotations at once both count (no lost update)."""

@@ -15,7 +15,7 @@ from typing import Any
 from rooms import sessions
 from rooms.accounts import User
 from rooms.bus import user_topic
-from rooms.calendar_links import calendar_generation
+from rooms.calendar_links import calendar_url
 from rooms.chat import room_topic
 from rooms.community import Community
 from rooms.errors import DomainError
@@ -24,11 +24,6 @@ from signalling.errors import ProtocolError
 from signalling.messages import encode
 
 SendText = Callable[[str], None]
-
-
-def calendar_url(user_id: int, secret: str, generation: int) -> str:
-    """The address of one's own agenda feed, with the feed token calendar apps need."""
-    return f"/api/me/calendar.ics?token={sessions.mint_calendar(user_id, secret, generation)}"
 
 
 TYPING_INTERVAL = 2.0  # seconds: the most often one socket relays typing for one room
@@ -69,7 +64,6 @@ class Feed:
             verified = sessions.decode(token, self._secret, int(time.time()))
             async with self._gate, self._community.db.read() as conn:
                 user, room_ids = await account_and_room_ids(conn, verified.user_id)
-                generation = await calendar_generation(conn, user.id)
         except (sessions.TokenError, DomainError) as exc:
             raise ProtocolError("unauthorized", f"sign in again: {exc}") from exc
         if not sessions.still_valid(verified, user.sessions_valid_after):
@@ -80,7 +74,10 @@ class Feed:
         self._own_topic = bus.subscribe(user_topic(user.id), self._on_own_event)
         for room_id in room_ids:
             self._follow(room_id)
-        own = {**user.own(), "calendar_url": calendar_url(user.id, self._secret, generation)}
+        own = {
+            **user.own(),
+            "calendar_url": calendar_url(user.id, self._secret, user.calendar_generation),
+        }
         return {"type": "authed", "user": own, "rooms": sorted(room_ids)}
 
     async def typing(self, room_id: int) -> None:

@@ -17,27 +17,23 @@ from rooms.accounts import (
     login_key,
 )
 from rooms.calendar import build_calendar
+from rooms.calendar_links import calendar_url
 from rooms.membership import room_ids_of
 from server.api.fields import Field
 from server.api.limits import check_password, limit_registration
 from server.api.routing import Call, Route, secret_of
-from signalling.feed import calendar_url
 
 CALENDAR_LOOKBACK_MS = 30 * 24 * 3_600_000
 
 
-async def own_view(call: Call, user: User) -> dict[str, Any]:
-    return {**user.own(), "calendar_url": await _calendar_url(call, user)}
+def own_view(call: Call, user: User) -> dict[str, Any]:
+    secret = secret_of(call.request.app)
+    return {**user.own(), "calendar_url": calendar_url(user.id, secret, user.calendar_generation)}
 
 
-async def _calendar_url(call: Call, user: User) -> str:
-    generation = await call.community.calendar_links.generation(user.id)
-    return calendar_url(user.id, secret_of(call.request.app), generation)
-
-
-async def _signed_in(call: Call, user: User) -> dict[str, Any]:
+def _signed_in(call: Call, user: User) -> dict[str, Any]:
     token = sessions.mint_session(user.id, secret_of(call.request.app), time.time())
-    return {"token": token, "user": await own_view(call, user)}
+    return {"token": token, "user": own_view(call, user)}
 
 
 async def register(call: Call) -> dict[str, Any]:
@@ -53,7 +49,7 @@ async def register(call: Call) -> dict[str, Any]:
             region=body["region"],
         )
     )
-    return await _signed_in(call, user)
+    return _signed_in(call, user)
 
 
 async def login(call: Call) -> dict[str, Any]:
@@ -62,11 +58,11 @@ async def login(call: Call) -> dict[str, Any]:
     user = await check_password(
         call.request, account, "password", lambda: call.community.accounts.login(login, password)
     )
-    return await _signed_in(call, user)
+    return _signed_in(call, user)
 
 
 async def me(call: Call) -> dict[str, Any]:
-    return await own_view(call, call.me)
+    return own_view(call, call.me)
 
 
 async def edit_me(call: Call) -> dict[str, Any]:
@@ -74,7 +70,7 @@ async def edit_me(call: Call) -> dict[str, Any]:
     user = await call.community.accounts.update_profile(
         call.me, body["display_name"], body["organisation"], body["region"]
     )
-    return await own_view(call, user)
+    return own_view(call, user)
 
 
 async def change_password(call: Call) -> dict[str, Any]:

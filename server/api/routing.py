@@ -19,6 +19,7 @@ from aiohttp import web
 
 from rooms import sessions
 from rooms.accounts import User
+from rooms.calendar_links import check_generation
 from rooms.community import Community
 from rooms.errors import DomainError, NotFound, TooLarge, Unauthorized
 from server.api.fields import Field, object_schema, parse_body, parse_query
@@ -207,7 +208,7 @@ async def _authenticate(request: web.Request, route: Route, community: Community
     if not sessions.still_valid(verified, user.sessions_valid_after):
         raise Unauthorized("this session was signed out; sign in again")
     if verified.kind == "calendar":  # 404 once the account made a new link
-        await community.calendar_links.check(user.id, verified.generation)
+        check_generation(user, verified.generation)
     return user
 
 

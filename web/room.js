@@ -298,7 +298,7 @@ function wireClient() {
   client.addEventListener("reaction", ({ detail }) => panel.showReaction(detail.emoji));
   client.addEventListener("server-error", ({ detail }) => {
     state.error = detail;
-    if (!detail.final) showStageNotice(detail.message);
+    if (!detail.final) showStageNotice(detail.code === "rate_limited" ? t.tooFast : detail.message);
   });
   client.addEventListener("closed", ({ detail }) => onClosed(detail));
 }

@@ -29,6 +29,8 @@ const STRINGS = {
     alone: "Belum ada orang lain di sini. Bagikan tautan kamar ini untuk mengundang.",
     mutedBadge: "mikrofon mati",
     dataSaver: "Hemat data",
+    // The meeting's `rate_limited` (docs/protocol.md "Rate limits"): a toggle pressed too often.
+    tooFast: "Terlalu cepat. Tunggu sebentar, lalu coba lagi.",
     tapForVideo: "Ketuk untuk melihat video",
     dataUsed: (megabytes) => `${megabytes} MB terpakai`,
     shareScreen: "Bagikan layar",
@@ -312,6 +314,8 @@ const STRINGS = {
     alone: "Nobody else is here yet. Share this room's link to invite people.",
     mutedBadge: "muted",
     dataSaver: "Data saver",
+    // The meeting's `rate_limited` (docs/protocol.md "Rate limits"): a toggle pressed too often.
+    tooFast: "Too fast. Wait a moment, then try again.",
     tapForVideo: "Tap to show video",
     dataUsed: (megabytes) => `${megabytes} MB used`,
     shareScreen: "Share screen",

@@ -152,3 +152,20 @@ async def test_a_moderator_invites_a_raised_hand_to_the_stage_and_everyone_sees_
     for attendee in (moderator, ani, budi):
         assert attendee.errors == [], attendee.errors
         await attendee.page.context.close()
+
+
+async def test_a_hand_raised_and_lowered_too_often_is_told_in_the_members_language(
+    kamar: RunningServer, chromium: Browser
+) -> None:
+    phone = {"viewport": {"width": 360, "height": 640}, "locale": "id-ID"}
+    budi = await join(chromium, kamar, "balai", "Budi", "audience", **phone)
+    # Past the burst of toggles (signalling/ratelimit.py): the server answers rate_limited.
+    await budi.page.evaluate(
+        "() => { for (let i = 0; i < 30; i++) window.kamarDebug.client.raiseHand(i % 2 === 0); }"
+    )
+    await budi.page.wait_for_selector("#stage-notice:not([hidden])", timeout=WAIT_MS)
+    assert (
+        await budi.page.inner_text("#stage-notice")
+        == "Terlalu cepat. Tunggu sebentar, lalu coba lagi."
+    )
+    await budi.page.context.close()

@@ -34,7 +34,7 @@ from loadtest.media import (
     load_packets,
 )
 from loadtest.servers import ExternalServer
-from rooms import grants
+from rooms.meeting import grants
 from server.config import load_secret
 from sfu import peer
 

@@ -28,7 +28,7 @@ from loadtest.client import SyntheticParticipant
 MAX_QUESTIONS_PER_S = 20.0
 MAX_COMMENTS_PER_S = 50.0
 MAX_VOTES_PER_S = 50.0
-OPEN_QUESTIONS_EACH = 3  # the server's limit per person (rooms/stage.py)
+OPEN_QUESTIONS_EACH = 3  # the server's limit per person (rooms/meeting/stage.py)
 COMMENT_GAP = 1.5  # seconds between one member's comments: the server allows one a second
 ANSWER_AFTER = 5.0  # seconds from a question reaching the moderator to its answer (default)
 STRAGGLERS = 5.0  # seconds to wait after the window for questions and comments in flight

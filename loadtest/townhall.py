@@ -52,8 +52,8 @@ from loadtest.stage_traffic import (
     error_counts,
     ms,
 )
-from rooms import grants
-from rooms.stage import MeetingRole
+from rooms.meeting import grants
+from rooms.meeting.stage import MeetingRole
 from server.config import load_secret
 from sfu import peer
 

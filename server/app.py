@@ -14,14 +14,14 @@ from pathlib import Path
 from aiohttp import web
 from argon2 import PasswordHasher
 
-from rooms import grants
-from rooms.community import open_community
+from rooms.community.community import open_community
 from rooms.errors import Invalid
-from rooms.room import RoomRegistry
+from rooms.meeting import grants
+from rooms.meeting.room import RoomRegistry
 from server import security_headers, upload_expiry
 from server.api import add_api
 from server.api.inbound import decode_json_object
-from server.api.routing import error_response
+from server.api.routing import API_SERVICES_KEY, error_response
 from server.config import Config, load_secret
 from sfu.peer import PeerSettings, gather_on
 from signalling.session import Services
@@ -53,6 +53,7 @@ def build_app(config: Config, password_hasher: PasswordHasher | None = None) -> 
     )
     app = web.Application(client_max_size=MAX_API_BODY)
     app[SERVICES_KEY] = services
+    app[API_SERVICES_KEY] = services
     app[CONFIG_KEY] = config
     app.router.add_get("/", _page("app.html"))
     app.router.add_get("/meet", _page("index.html"))

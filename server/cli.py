@@ -15,11 +15,11 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from rooms import grants
-from rooms.accounts import Registration, User
-from rooms.community import open_community
+from rooms.community.accounts import Registration, User
+from rooms.community.community import open_community
 from rooms.errors import DomainError
-from rooms.stage import MEETING_ROLES
+from rooms.meeting import grants
+from rooms.meeting.stage import MEETING_ROLES
 from server.app import build_app, ssl_context
 from server.config import Config, ConfigError, load, load_secret
 from server.listener import make_runner

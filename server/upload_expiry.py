@@ -1,5 +1,6 @@
-"""The background sweep that deletes abandoned uploads (rooms/attachments.py expire_orphans):
-photos and videos uploaded but never sent in a message would otherwise stay on disk forever.
+"""The background sweep that deletes abandoned uploads (rooms/community/attachments.py
+expire_orphans): photos and videos uploaded but never sent in a message would otherwise stay on
+disk forever.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from typing import Protocol
 
 from aiohttp import web
 
-from rooms.attachments import EXPIRY_BATCH
-from rooms.community import Community
+from rooms.community.attachments import EXPIRY_BATCH
+from rooms.community.community import Community
 from signalling.ws import SERVICES_KEY
 
 log = logging.getLogger(__name__)

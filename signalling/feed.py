@@ -1,7 +1,7 @@
 """The community feed of one websocket: chat, typing, receipts, agenda and reminders of every
 room the signed-in account is in, pushed as they happen.
 
-Events arrive from the bus already encoded (rooms/bus.py) and go to the socket's outbox as
+Events arrive from the bus already encoded (rooms/community/bus.py) and go to the socket's outbox as
 they are, so a message to a room of 2,000 members is encoded once, not 2,000 times.
 """
 
@@ -12,14 +12,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from rooms import sessions
-from rooms.accounts import User
-from rooms.bus import user_topic
-from rooms.calendar_links import calendar_url
-from rooms.chat import room_topic
-from rooms.community import Community
+from rooms.community import sessions
+from rooms.community.accounts import User
+from rooms.community.bus import user_topic
+from rooms.community.calendar_links import calendar_url
+from rooms.community.chat import room_topic
+from rooms.community.community import Community
+from rooms.community.membership import account_and_room_ids
 from rooms.errors import DomainError
-from rooms.membership import account_and_room_ids
 from signalling.errors import ProtocolError
 from signalling.messages import encode
 
@@ -131,8 +131,8 @@ class Feed:
 
     def _on_own_event(self, text: str, event: dict[str, Any]) -> None:
         """Membership changes of this account: follow rooms joined elsewhere, drop rooms left.
-        The room topic is published first (rooms/directory.py), so a room just joined is not
-        followed yet when its event passes: it is passed on here instead."""
+        The room topic is published first (rooms/community/directory.py), so a room just joined is
+        not followed yet when its event passes: it is passed on here instead."""
         if event["type"] == "sessions_revoked":
             if self._issued_ms is None or self._issued_ms < event["before_ms"]:
                 self._send(

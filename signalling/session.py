@@ -13,10 +13,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rooms import grants, meeting_access
-from rooms.community import Community
+from rooms.community.community import Community
 from rooms.errors import DomainError
-from rooms.room import Participant, Room, RoomRegistry, new_participant_id
+from rooms.meeting import grants, meeting_access
+from rooms.meeting.room import Participant, Room, RoomRegistry, new_participant_id
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.peer import PeerSettings
 from sfu.publisher import PublisherPeer
@@ -48,7 +48,8 @@ from signalling.turn import TurnSettings, ice_servers
 
 log = logging.getLogger(__name__)
 
-# A message for the socket: a dict, or text already encoded (community events, rooms/bus.py).
+# A message for the socket: a dict, or text already encoded (community events,
+# rooms/community/bus.py).
 Send = Callable[[dict[str, Any] | str], None]
 Close = Callable[[str], None]
 
@@ -253,7 +254,7 @@ class Session:
 
     async def _still_a_member(self, grant: grants.JoinGrant) -> None:
         """A member's token admits only while they are in the room and have not signed out
-        everywhere since it was minted (rooms/meeting_access.py)."""
+        everywhere since it was minted (rooms/meeting/meeting_access.py)."""
         member = meeting_access.member_grant(grant)
         community = self._services.community
         if member is None or community is None:

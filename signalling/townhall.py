@@ -1,8 +1,8 @@
 """Stage messages of a meeting session: hands, roles, moderation, Q&A, comments, reactions.
 
-The rules live in rooms/stage.py and rooms/room.py; this module checks who is asking, maps
-rule errors to wire errors and tells the right people. Every handler runs without awaiting
-between reading and changing room state.
+The rules live in rooms/meeting/stage.py and rooms/meeting/room.py; this module checks who is
+asking, maps rule errors to wire errors and tells the right people. Every handler runs without
+awaiting between reading and changing room state.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import math
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from rooms import stage
-from rooms.room import Participant, ParticipantId, Room
-from rooms.stage import REACTIONS, Question, StageError
-from rooms.townhall_record import TownHallRecord
+from rooms.community.townhall_record import Question, TownHallRecord
+from rooms.meeting import stage
+from rooms.meeting.room import Participant, ParticipantId, Room
+from rooms.meeting.stage import REACTIONS, StageError
 from signalling.errors import ProtocolError
 from signalling.messages import (
     Admit,

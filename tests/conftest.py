@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestServer
 from hypothesis import HealthCheck, settings
 
 from loadtest.client import SyntheticParticipant
-from rooms import grants
+from rooms.meeting import grants
 from server.app import build_app
 from server.config import Config, load_secret
 from signalling.ws import SERVICES_KEY

@@ -23,7 +23,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from rooms.database import open_database
+from rooms.community.database import open_database
 
 _databases = itertools.count(1)
 

@@ -1,6 +1,11 @@
 """Imports point one way (server -> signalling -> rooms -> sfu), and only sfu/peer.py may import
 aiortc and its transport packages (STYLE.md, "Layout"); sfu/packet_output.py, which sends on
-the transports peer.py sets up, may use pylibsrtp."""
+the transports peer.py sets up, may use pylibsrtp.
+
+Inside rooms/ the live meeting (rooms/meeting/, per node, tied to the SFU) may use the community
+(rooms/community/, shared by every node through the database), never the reverse, and the
+shared kernel at rooms/'s top (errors, text rules, rate limits) uses neither. The HTTP API
+(server/api/) does not reach into the websocket glue (signalling/ws.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+COMMUNITY_DIR = ROOT / "rooms" / "community"
 MEDIA_STACK = {"aiortc", "aioice", "pylibsrtp", "av"}
 FORBIDDEN = {
     "sfu": {"rooms", "signalling", "server", "aiohttp", "loadtest"},
@@ -19,15 +25,31 @@ FORBIDDEN = {
 }
 
 
-def imported_top_levels(path: Path) -> set[str]:
+def imported_modules(path: Path) -> set[str]:
+    """Every module the file imports, by its full dotted name; `from a import b` counts as both
+    `a` and `a.b`, since b may be a submodule."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
+
+
+def imported_top_levels(path: Path) -> set[str]:
+    return {name.split(".")[0] for name in imported_modules(path)}
+
+
+def imports_any(path: Path, prefixes: set[str]) -> set[str]:
+    return {
+        name
+        for name in imported_modules(path)
+        for prefix in prefixes
+        if name == prefix or name.startswith(prefix + ".")
+    }
 
 
 MODULES = sorted(path for package in FORBIDDEN for path in (ROOT / package).rglob("*.py"))
@@ -44,7 +66,7 @@ def test_module_imports_respect_the_layering(path: Path) -> None:
     if path == ROOT / "sfu" / "packet_output.py":
         # The send half of the boundary: libsrtp through pylibsrtp, nothing of aiortc itself.
         forbidden -= {"pylibsrtp"}
-    if path in (ROOT / "sfu" / "posters.py", ROOT / "sfu" / "media_probe.py"):
+    if path in (COMMUNITY_DIR / "posters.py", COMMUNITY_DIR / "media_probe.py"):
         # PyAV's public demuxer and decoder, for chat videos' posters and the check that an
         # upload is a video: nothing of aiortc's private hooks.
         forbidden -= {"av"}
@@ -53,3 +75,36 @@ def test_module_imports_respect_the_layering(path: Path) -> None:
 
 def test_the_scan_sees_every_package() -> None:
     assert {p.relative_to(ROOT).parts[0] for p in MODULES} == set(FORBIDDEN)
+
+
+COMMUNITY = sorted(COMMUNITY_DIR.rglob("*.py"))
+KERNEL = sorted((ROOT / "rooms").glob("*.py"))
+API = sorted((ROOT / "server" / "api").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", COMMUNITY, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_community_never_imports_the_sfu_or_the_meeting(path: Path) -> None:
+    assert not imports_any(path, {"sfu", "rooms.meeting"})
+
+
+@pytest.mark.parametrize("path", KERNEL, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_shared_kernel_imports_neither_side(path: Path) -> None:
+    assert not imports_any(path, {"sfu", "rooms.meeting", "rooms.community"})
+
+
+@pytest.mark.parametrize("path", API, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_http_api_does_not_import_the_websocket_glue(path: Path) -> None:
+    assert not imports_any(path, {"signalling.ws"})
+
+
+def test_rooms_holds_the_two_domains_and_a_small_kernel() -> None:
+    packages = {p.name for p in (ROOT / "rooms").iterdir() if (p / "__init__.py").exists()}
+    assert packages == {"community", "meeting"}
+    assert {p.stem for p in KERNEL} == {"__init__", "errors", "text", "ratelimit"}
+
+
+def test_the_import_scan_sees_dotted_submodules(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text("from rooms.meeting import stage\nimport sfu.router\n", encoding="utf-8")
+    assert imports_any(probe, {"rooms.meeting"}) == {"rooms.meeting", "rooms.meeting.stage"}
+    assert imports_any(probe, {"sfu"}) == {"sfu.router"}

@@ -19,7 +19,7 @@ from playwright.async_api import Playwright
 from loadtest.field.browsers import Participant, chromium_in, open_participant
 from loadtest.field.control import EmulatedLink
 from loadtest.field.metrics import Sample
-from rooms import grants
+from rooms.meeting import grants
 from server.config import load_secret
 
 SERVER_PORT = 8080  # inside the server's own namespace: nothing else can hold it

@@ -7,8 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
-from rooms import sessions
-from rooms.accounts import (
+from rooms.community import sessions
+from rooms.community.accounts import (
     MAX_DISPLAY_NAME,
     MAX_ORGANISATION,
     MAX_PASSWORD,
@@ -16,9 +16,9 @@ from rooms.accounts import (
     User,
     login_key,
 )
-from rooms.calendar import build_calendar
-from rooms.calendar_links import calendar_url
-from rooms.membership import room_ids_of
+from rooms.community.calendar import build_calendar
+from rooms.community.calendar_links import calendar_url
+from rooms.community.membership import room_ids_of
 from server.api.fields import Field
 from server.api.limits import check_password, limit_registration
 from server.api.routing import Call, Route, secret_of

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from rooms.agenda import (
+from rooms.community.agenda import (
     EVENT_KINDS,
     MAX_DESCRIPTION,
     MAX_LOCATION,
@@ -15,8 +15,8 @@ from rooms.agenda import (
     RESPONSES,
     parse_time,
 )
-from rooms.calendar import build_calendar
-from rooms.membership import require
+from rooms.community.calendar import build_calendar
+from rooms.community.membership import require
 from server.api.accounts import CALENDAR_LOOKBACK_MS, base_url, calendar_response
 from server.api.fields import Field
 from server.api.routing import Call, Route

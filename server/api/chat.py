@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from rooms.chat import MAX_ATTACHMENTS, MAX_TEXT, PAGE_MAX
+from rooms.community.chat import MAX_ATTACHMENTS, MAX_TEXT, PAGE_MAX
 from rooms.errors import Invalid, UnsupportedMedia
 from server.api.fields import Field
 from server.api.routing import Call, Route

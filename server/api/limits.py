@@ -1,5 +1,5 @@
 """Limits at the HTTP edge, where the client's address is known: login back-off
-(rooms/login_throttle.py) and registrations per address. In memory, per server process.
+(rooms/community/login_throttle.py) and registrations per address. In memory, per server process.
 
 The address is aiohttp's `request.remote`, the peer of the TCP connection. Behind a reverse
 proxy that is the proxy, so every client shares one address and these per-address limits
@@ -19,8 +19,8 @@ from typing import TypeVar
 
 from aiohttp import web
 
+from rooms.community.login_throttle import LoginThrottle
 from rooms.errors import RateLimited, Unauthorized
-from rooms.login_throttle import LoginThrottle
 from rooms.ratelimit import TokenBuckets
 
 T = TypeVar("T")

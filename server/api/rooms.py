@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from rooms import grants
-from rooms.agenda import event_meeting_room, meeting_room_name
-from rooms.directory import KINDS, MAX_DESCRIPTION, MAX_NAME, VISIBILITIES
+from rooms.community.agenda import event_meeting_room, meeting_room_name
+from rooms.community.directory import KINDS, MAX_DESCRIPTION, MAX_NAME, VISIBILITIES
+from rooms.community.membership import require
+from rooms.community.timefmt import zoned_iso
 from rooms.errors import Conflict
-from rooms.membership import require
-from rooms.stage import MeetingRole
-from rooms.timefmt import zoned_iso
+from rooms.meeting import grants
+from rooms.meeting.stage import MeetingRole
 from server.api.fields import Field
 from server.api.routing import Call, Route, secret_of
 

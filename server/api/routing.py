@@ -13,18 +13,17 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
-from rooms import sessions
-from rooms.accounts import User
-from rooms.calendar_links import check_generation
-from rooms.community import Community
+from rooms.community import sessions
+from rooms.community.accounts import User
+from rooms.community.calendar_links import check_generation
+from rooms.community.community import Community
 from rooms.errors import DomainError, NotFound, TooLarge, Unauthorized
 from server.api.fields import Field, object_schema, parse_body, parse_query
 from server.api.inbound import check_path, decode_json, decode_query
-from signalling.ws import SERVICES_KEY
 
 log = logging.getLogger(__name__)
 
@@ -156,15 +155,26 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+class ApiServices(Protocol):
+    """What the HTTP API needs of the server's services (signalling.session.Services has it):
+    the API reads them under its own key, so it never imports the websocket glue."""
+
+    community: Community | None
+    secret: str
+
+
+API_SERVICES_KEY = web.AppKey("kamar_api_services", ApiServices)
+
+
 def community_of(app: web.Application) -> Community:
-    community = app[SERVICES_KEY].community
+    community = app[API_SERVICES_KEY].community
     if community is None:
         raise RuntimeError("the community database is not open")
     return community
 
 
 def secret_of(app: web.Application) -> str:
-    return app[SERVICES_KEY].secret
+    return app[API_SERVICES_KEY].secret
 
 
 async def _parse(request: web.Request, route: Route) -> Call:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Browser
 
-from rooms.login_throttle import PAIR_FREE
+from rooms.community.login_throttle import PAIR_FREE
 from tests.browser.test_community_browser import WAIT_MS, open_person
 from tests.conftest import RunningServer
 

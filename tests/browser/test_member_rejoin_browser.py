@@ -1,5 +1,6 @@
-"""A member's join token lives minutes (rooms/grants.py MEMBER_TTL): the meeting page fetches a
-fresh one for every rejoin, so a dropped connection long after the first join still comes back."""
+"""A member's join token lives minutes (rooms/meeting/grants.py MEMBER_TTL): the meeting page
+fetches a fresh one for every rejoin, so a dropped connection long after the first join still
+comes back."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import time
 import pytest
 from playwright.async_api import Browser
 
-from rooms import grants
+from rooms.meeting import grants
 from signalling.errors import ProtocolError
 from signalling.ws import SERVICES_KEY
 from tests.browser.test_meeting_links_browser import WAIT_MS, owner_and_room, signed_in_page

@@ -10,7 +10,7 @@ import pytest
 
 from loadtest import chat, chat_clients, chat_stats
 from loadtest.chat_cli import client_counts
-from rooms.bus import Bus
+from rooms.community.bus import Bus
 
 
 @pytest.mark.parametrize(

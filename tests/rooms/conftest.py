@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 
-from rooms.accounts import Registration, User
-from rooms.community import Community, open_community
+from rooms.community.accounts import Registration, User
+from rooms.community.community import Community, open_community
 
 # Cheap argon2 parameters: tests hash dozens of passwords; production uses the library's.
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)

@@ -11,12 +11,17 @@ from typing import Any
 import icalendar
 import pytest
 
-from rooms.accounts import Registration, check_registration, normalise_phone, normalise_username
-from rooms.agenda import check_event, check_zone, parse_time
-from rooms.attachments import MediaType, clean_name, sniff
-from rooms.calendar import build_calendar
-from rooms.chat import MAX_TEXT, check_text
-from rooms.directory import check_room
+from rooms.community.accounts import (
+    Registration,
+    check_registration,
+    normalise_phone,
+    normalise_username,
+)
+from rooms.community.agenda import check_event, check_zone, parse_time
+from rooms.community.attachments import MediaType, clean_name, sniff
+from rooms.community.calendar import build_calendar
+from rooms.community.chat import MAX_TEXT, check_text
+from rooms.community.directory import check_room
 from rooms.errors import Invalid, UnsupportedMedia
 
 WIB = timezone(timedelta(hours=7))

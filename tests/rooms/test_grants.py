@@ -7,8 +7,8 @@ from typing import Any
 import jwt
 import pytest
 
-from rooms import grants
-from rooms.grants import GrantError, JoinGrant
+from rooms.meeting import grants
+from rooms.meeting.grants import GrantError, JoinGrant
 
 SECRET = "s" * 48
 NOW = 1_700_000_000  # a fixed past instant: nothing here may depend on today's date

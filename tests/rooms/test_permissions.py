@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rooms.permissions import ACTIONS, ROLES, may, may_remove, may_set_role
+from rooms.community.permissions import ACTIONS, ROLES, may, may_remove, may_set_role
 
 # action -> the roles (None: not a member) that may do it
 ALLOWED: dict[str, set[str | None]] = {

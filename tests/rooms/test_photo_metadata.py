@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from rooms.photo_metadata import ORIENTATION_TAG, strip_metadata
+from rooms.community.photo_metadata import ORIENTATION_TAG, strip_metadata
 
 GPS_IFD = 0x8825
 MAKER = 0x010F

@@ -1,5 +1,5 @@
-"""Rate limits and login back-off (rooms/ratelimit.py, rooms/login_throttle.py): pure, with a
-stepped clock."""
+"""Rate limits and login back-off (rooms/ratelimit.py, rooms/community/login_throttle.py):
+pure, with a stepped clock."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rooms.login_throttle import (
+from rooms.community.login_throttle import (
     ACCOUNT_FREE,
     ACCOUNT_MAX_LOCK,
     ADDRESS_FREE,

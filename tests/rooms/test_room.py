@@ -7,7 +7,14 @@ import struct
 
 import pytest
 
-from rooms.room import Event, Participant, ParticipantId, Room, RoomRegistry, new_participant_id
+from rooms.meeting.room import (
+    Event,
+    Participant,
+    ParticipantId,
+    Room,
+    RoomRegistry,
+    new_participant_id,
+)
 from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import jwt
 import pytest
 
-from rooms import grants, sessions
+from rooms.meeting import grants, sessions
 
 SECRET = "a test secret that is long enough for HS256"
 NOW = 1_795_000_000

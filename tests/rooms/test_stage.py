@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rooms.stage import (
+from rooms.meeting.stage import (
     MAX_OPEN_QUESTIONS_EACH,
     MAX_QUESTION,
     MEETING_ROLES,

@@ -14,9 +14,10 @@ from PIL import Image
 from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
-from rooms import attachments as attachment_module
-from rooms.accounts import Registration
-from rooms.community import Community
+from rooms.community import attachments as attachment_module
+from rooms.community.accounts import Registration
+from rooms.community.community import Community
+from rooms.community.schema import messages, metadata
 from rooms.errors import (
     Conflict,
     Forbidden,
@@ -26,7 +27,6 @@ from rooms.errors import (
     Unauthorized,
     UnsupportedMedia,
 )
-from rooms.schema import messages, metadata
 from tests.rooms.conftest import Clock, register
 
 HOUR = 3600.0

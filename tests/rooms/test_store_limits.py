@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from rooms.accounts import MAX_CONCURRENT_HASHES, MAX_QUEUED_HASHES, Registration
-from rooms.chat import POST_BURST
-from rooms.community import Community, open_community
+from rooms.community.accounts import MAX_CONCURRENT_HASHES, MAX_QUEUED_HASHES, Registration
+from rooms.community.chat import POST_BURST
+from rooms.community.community import Community, open_community
 from rooms.errors import Busy, RateLimited
 from tests.conftest import eventually
 from tests.rooms.conftest import Clock, register

@@ -14,11 +14,11 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from rooms.accounts import User
-from rooms.attachments import ORPHAN_WINDOW_MS
-from rooms.community import Community
+from rooms.community.accounts import User
+from rooms.community.attachments import ORPHAN_WINDOW_MS
+from rooms.community.community import Community
+from rooms.community.schema import attachments
 from rooms.errors import Invalid, NotFound
-from rooms.schema import attachments
 from server.upload_expiry import expire_uploads_forever
 from tests.rooms.conftest import Clock, register
 from tests.rooms.test_video_poster import chunks

@@ -8,8 +8,8 @@ from pathlib import Path
 import av
 from PIL import Image
 
-from rooms.attachments import make_video_poster
-from rooms.community import Community
+from rooms.community.attachments import make_video_poster
+from rooms.community.community import Community
 from tests.rooms.conftest import register
 
 

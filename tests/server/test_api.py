@@ -12,7 +12,7 @@ import icalendar
 from aiohttp import FormData, web
 from PIL import Image
 
-from rooms import grants
+from rooms.meeting import grants
 from server.api import openapi_document
 from server.api.routing import MAX_JSON_BODY, _read_json
 from signalling.ws import SERVICES_KEY

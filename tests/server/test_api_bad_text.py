@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from rooms.directory import Directory
+from rooms.community.directory import Directory
 from tests.server.api_client import Api
 
 SURROGATE = '"hi \\ud800"'  # the six characters \ud800 inside a JSON string: a lone surrogate

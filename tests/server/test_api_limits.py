@@ -14,8 +14,8 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 
-from rooms.chat import POST_BURST
-from rooms.login_throttle import MAX_LOCK, PAIR_FREE
+from rooms.community.chat import POST_BURST
+from rooms.community.login_throttle import MAX_LOCK, PAIR_FREE
 from server.api.limits import LIMITS_KEY, REGISTRATION_BURST, client_address
 from server.app import build_app
 from server.config import Config

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from rooms import grants
 from rooms.errors import Conflict
+from rooms.meeting import grants
 from server.api.rooms import check_town_hall_open
 from server.app import CONFIG_KEY
 from server.config import load_secret

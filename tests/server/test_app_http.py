@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from rooms import grants
+from rooms.meeting import grants
 from server import cli
 from server.config import load_secret
 from tests.conftest import RunningServer

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from rooms import grants
-from rooms.community import open_community
+from rooms.community.community import open_community
+from rooms.meeting import grants
 from server.cli import main
 from server.config import load_secret
 

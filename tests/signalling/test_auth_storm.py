@@ -16,8 +16,8 @@ import pytest
 from aiohttp import ClientWebSocketResponse
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from rooms import grants, meeting_access
-from rooms.meeting_access import MemberGrant
+from rooms.meeting import grants, meeting_access
+from rooms.meeting.meeting_access import MemberGrant
 from signalling import feed as feed_module
 from signalling import ws as ws_module
 from signalling.feed import AUTH_CONCURRENCY

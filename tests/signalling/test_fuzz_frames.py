@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rooms import grants
-from rooms.room import RoomRegistry
+from rooms.meeting import grants
+from rooms.meeting.room import RoomRegistry
 from sfu.peer import PeerSettings
 from signalling.errors import CLOSING_CODES, ProtocolError
 from signalling.messages import MESSAGE_FIELDS, encode, parse_client_message

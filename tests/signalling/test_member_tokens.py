@@ -8,8 +8,8 @@ from typing import Any
 
 from aiohttp import ClientWebSocketResponse
 
-from rooms import grants
-from rooms.meeting_access import member_grant
+from rooms.meeting import grants
+from rooms.meeting.meeting_access import member_grant
 from signalling.ws import SERVICES_KEY
 from tests.server.api_client import Api
 from tests.signalling.test_feed import next_event

@@ -9,7 +9,7 @@ from typing import Any
 import jwt
 import pytest
 
-from rooms import grants
+from rooms.meeting import grants
 from signalling import ws as ws_module
 from signalling.errors import ProtocolError
 from signalling.messages import parse_client_message

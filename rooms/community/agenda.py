@@ -18,13 +18,13 @@ from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from rooms.accounts import User
-from rooms.chat import room_topic
+from rooms.community.accounts import User
+from rooms.community.chat import room_topic
+from rooms.community.membership import require
+from rooms.community.schema import events, rsvps
+from rooms.community.service import CommunityService
+from rooms.community.timefmt import check_in_range, zoned_iso
 from rooms.errors import Invalid, NotFound
-from rooms.membership import require
-from rooms.schema import events, rsvps
-from rooms.service import CommunityService
-from rooms.timefmt import check_in_range, zoned_iso
 
 EVENT_KINDS = ("meeting", "town_hall", "offline")
 RESPONSES = ("going", "maybe", "no")

@@ -1,7 +1,7 @@
 """Session and calendar tokens: HS256 JWTs naming one account.
 
 `typ` keeps the three kinds of token apart: a session token (what login returns) is not a
-meeting join token (rooms/grants.py, which has no `typ`) and cannot open a calendar feed's
+meeting join token (rooms/meeting/grants.py, which has no `typ`) and cannot open a calendar feed's
 permanent link, and a calendar token opens nothing but calendar feeds.
 """
 
@@ -35,7 +35,7 @@ def mint_session(user_id: int, secret: str, now: float, ttl: int = SESSION_TTL) 
 
 def mint_calendar(user_id: int, secret: str, generation: int = 0) -> str:
     """A feed token without expiry: calendar apps keep the link for years. An account revokes
-    its links by moving to the next `generation` (rooms/calendar_links.py); rotating the
+    its links by moving to the next `generation` (rooms/community/calendar_links.py); rotating the
     server secret revokes every one of them. Generation 0 has no claim, so links made before
     generations existed stay the same and keep working until the account makes a new one."""
     claims: dict[str, str | int] = {"typ": "calendar", "sub": str(user_id)}

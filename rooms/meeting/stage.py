@@ -12,8 +12,9 @@ from __future__ import annotations
 import itertools
 import secrets
 from collections import deque
-from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from rooms.community.townhall_record import Question
 
 MeetingRole = Literal["moderator", "speaker", "audience"]
 MEETING_ROLES: tuple[MeetingRole, ...] = ("moderator", "speaker", "audience")
@@ -72,34 +73,6 @@ def check_text(text: str, limit: int, what: str) -> str:
     if len(text) > limit:
         raise StageError("bad_message", f"a {what} is at most {limit} characters")
     return text
-
-
-@dataclass
-class Question:
-    id: int
-    identity: str
-    name: str
-    text: str
-    asked_at: float
-    voters: set[str] = field(default_factory=set)
-    answered: bool = False
-    hidden: bool = False
-
-    @property
-    def votes(self) -> int:
-        return len(self.voters)
-
-    def public(self) -> dict[str, Any]:
-        """The same for every viewer; whether *I* voted is known to my client."""
-        return {
-            "id": self.id,
-            "identity": self.identity,
-            "name": self.name,
-            "text": self.text,
-            "votes": self.votes,
-            "answered": self.answered,
-            "hidden": self.hidden,
-        }
 
 
 def question_order(question: Question) -> tuple[bool, int, float, int]:

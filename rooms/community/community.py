@@ -10,15 +10,15 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 
-from rooms.accounts import Accounts
-from rooms.agenda import Agenda
-from rooms.attachments import AttachmentStore
-from rooms.bus import Bus
-from rooms.calendar_links import CalendarLinks
-from rooms.chat import Chat
-from rooms.database import Database, open_database
-from rooms.directory import Directory
-from rooms.townhall_record import TownHallRecord
+from rooms.community.accounts import Accounts
+from rooms.community.agenda import Agenda
+from rooms.community.attachments import AttachmentStore
+from rooms.community.bus import Bus
+from rooms.community.calendar_links import CalendarLinks
+from rooms.community.chat import Chat
+from rooms.community.database import Database, open_database
+from rooms.community.directory import Directory
+from rooms.community.townhall_record import TownHallRecord
 
 
 @dataclass

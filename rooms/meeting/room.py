@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NewType
 
-from rooms.stage import MeetingRole, Stage
+from rooms.meeting.stage import MeetingRole, Stage
 from sfu.forwarding import AUDIO
 from sfu.router import MediaRouter
 from sfu.speakers import ActiveSpeakers
@@ -48,7 +48,7 @@ class Participant:
 
     @property
     def can_publish(self) -> bool:
-        """Speakers and moderators publish; the audience only watches (rooms/stage.py)."""
+        """Speakers and moderators publish; the audience only watches (rooms/meeting/stage.py)."""
         return self.role != "audience"
 
     def public(self) -> Event:

@@ -1,10 +1,10 @@
-"""Alembic environment: migrations run on the connection rooms.database hands over."""
+"""Alembic environment: migrations run on the connection rooms.community.database hands over."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from rooms.schema import metadata
+from rooms.community.schema import metadata
 
 connection = context.config.attributes["connection"]
 # render_as_batch: SQLite cannot ALTER most things; Alembic rebuilds the table instead.

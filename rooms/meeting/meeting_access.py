@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from rooms.database import Database
+from rooms.community.database import Database
+from rooms.community.schema import memberships, users
 from rooms.errors import Unauthorized
-from rooms.grants import JoinGrant
-from rooms.schema import memberships, users
+from rooms.meeting.grants import JoinGrant
 
 _MEMBER_IDENTITY = re.compile(r"user-([0-9]{1,18})")
 _MEETING_ROOM = re.compile(r"kamar-([0-9]{1,18})(?:-e[0-9]{1,18})?")

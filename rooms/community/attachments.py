@@ -3,8 +3,9 @@
 An upload streams into a temporary file beside its final place while its size is counted; the
 first bytes decide the type (the name and the client's Content-Type are not trusted). Images
 are decoded once with Pillow to prove they are images and to make a JPEG thumbnail, and are
-stored without their EXIF location (rooms/photo_metadata.py); videos must open in FFmpeg's
-demuxer (sfu/media_probe.py) and get their first picture as a poster when it can be decoded.
+stored without their EXIF location (rooms/community/photo_metadata.py); videos must open in
+FFmpeg's demuxer (rooms/community/media_probe.py) and get their first picture as a poster when
+it can be decoded.
 The file is fsynced and renamed into place before the database row that points to it commits,
 so a row never names a missing or half-written file.
 """
@@ -22,15 +23,15 @@ from typing import Any
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import delete, insert, select
 
-from rooms.accounts import User
-from rooms.database import Database
+from rooms.community.accounts import User
+from rooms.community.database import Database
+from rooms.community.media_probe import probe_video
+from rooms.community.membership import require
+from rooms.community.message_views import attachment_json
+from rooms.community.photo_metadata import strip_metadata
+from rooms.community.posters import first_picture
+from rooms.community.schema import attachments, messages
 from rooms.errors import Invalid, NotFound, TooLarge, UnsupportedMedia
-from rooms.membership import require
-from rooms.message_views import attachment_json
-from rooms.photo_metadata import strip_metadata
-from rooms.schema import attachments, messages
-from sfu.media_probe import probe_video
-from sfu.posters import first_picture
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_VIDEO_BYTES = 50 * 1024 * 1024
@@ -112,7 +113,8 @@ def check_video(source: Path) -> None:
 
 def remove_metadata(source: Path, mime: str) -> None:
     """Rewrite the photo at `source` without its location and other metadata
-    (rooms/photo_metadata.py); a photo that cannot be rewritten is refused, never kept as is."""
+    (rooms/community/photo_metadata.py); a photo that cannot be rewritten is refused, never kept
+    as is."""
     try:
         cleaned = strip_metadata(source.read_bytes(), mime)
     except ValueError as exc:

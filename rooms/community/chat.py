@@ -16,16 +16,16 @@ from typing import Any
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from rooms.accounts import User
-from rooms.bus import Bus
-from rooms.database import Database
+from rooms.community.accounts import User
+from rooms.community.bus import Bus
+from rooms.community.database import Database
+from rooms.community.membership import Access, require
+from rooms.community.message_views import render
+from rooms.community.permissions import may
+from rooms.community.schema import attachments, memberships, messages, rooms
+from rooms.community.service import CommunityService
 from rooms.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
-from rooms.membership import Access, require
-from rooms.message_views import render
-from rooms.permissions import may
 from rooms.ratelimit import TokenBuckets
-from rooms.schema import attachments, memberships, messages, rooms
-from rooms.service import CommunityService
 
 MAX_TEXT = 4000
 MAX_ATTACHMENTS = 10
@@ -256,8 +256,8 @@ class Chat(CommunityService):
         self, conn: AsyncConnection, room_id: int, user_id: int, ids: list[int], message_id: int
     ) -> None:
         """Attach the uploads to the message in one statement that checks them again: between
-        the check and here, the expiry sweep (rooms/attachments.py) or another post may have
-        taken one. Raising rolls the message back with it."""
+        the check and here, the expiry sweep (rooms/community/attachments.py) or another post may
+        have taken one. Raising rolls the message back with it."""
         claimed = await conn.execute(
             update(attachments)
             .where(_usable_attachments(room_id, user_id, ids))

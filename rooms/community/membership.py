@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from rooms.accounts import User, user_from_row
+from rooms.community.accounts import User, user_from_row
+from rooms.community.permissions import may
+from rooms.community.schema import memberships, rooms, users
 from rooms.errors import Forbidden, NotFound
-from rooms.permissions import may
-from rooms.schema import memberships, rooms, users
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,18 @@
 """Calendar feed links that can be revoked: a link copied into a phone's calendar app lives for
 years and opens the holder's whole agenda, so whoever lost a phone, or shared the link by
-mistake, can replace it. The link's token (rooms/sessions.py) names a generation; making a new
-link moves the account to the next generation, and older links answer 404 from then on.
+mistake, can replace it. The link's token (rooms/community/sessions.py) names a generation;
+making a new link moves the account to the next generation, and older links answer 404 from then on.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import update
 
-from rooms import sessions
-from rooms.accounts import User
+from rooms.community import sessions
+from rooms.community.accounts import User
+from rooms.community.schema import users
+from rooms.community.service import CommunityService
 from rooms.errors import NotFound
-from rooms.schema import users
-from rooms.service import CommunityService
 
 
 def calendar_url(user_id: int, secret: str, generation: int) -> str:

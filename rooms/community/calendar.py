@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
-from rooms.agenda import event_meeting_room
+from rooms.community.agenda import event_meeting_room
 
 PRODUCT_ID = "-//Kamar//Agenda//ID"
 

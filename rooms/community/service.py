@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rooms.bus import Bus
-from rooms.database import Database
+from rooms.community.bus import Bus
+from rooms.community.database import Database
 
 
 class CommunityService:
@@ -15,5 +15,5 @@ class CommunityService:
         self._clock = clock
 
     def _now(self) -> int:
-        """Milliseconds since the epoch: how every time is stored (rooms/schema.py)."""
+        """Milliseconds since the epoch: how every time is stored (rooms/community/schema.py)."""
         return int(self._clock() * 1000)

@@ -1,7 +1,7 @@
 """What a town hall leaves behind: its questions (with votes and states) and its comments,
 kept with the agenda event so members can read them afterwards.
 
-The live stage (rooms/stage.py) stays the source of truth during the meeting; every change
+The live stage (rooms/meeting/stage.py) stays the source of truth during the meeting; every change
 is written here as the question's whole state (an upsert), so the stored row ends as the
 last state the meeting saw, whatever order the writes of concurrent votes commit in.
 """
@@ -9,20 +9,48 @@ last state the meeting saw, whatever order the writes of concurrent votes commit
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from rooms.accounts import User
-from rooms.database import Database
+from rooms.community.accounts import User
+from rooms.community.database import Database
+from rooms.community.membership import require
+from rooms.community.permissions import may
+from rooms.community.schema import event_comments, event_questions, events
+from rooms.community.timefmt import utc_iso
 from rooms.errors import NotFound
-from rooms.membership import require
-from rooms.permissions import may
-from rooms.schema import event_comments, event_questions, events
-from rooms.stage import Question
-from rooms.timefmt import utc_iso
+
+
+@dataclass
+class Question:
+    id: int
+    identity: str
+    name: str
+    text: str
+    asked_at: float
+    voters: set[str] = field(default_factory=set)
+    answered: bool = False
+    hidden: bool = False
+
+    @property
+    def votes(self) -> int:
+        return len(self.voters)
+
+    def public(self) -> dict[str, Any]:
+        """The same for every viewer; whether *I* voted is known to my client."""
+        return {
+            "id": self.id,
+            "identity": self.identity,
+            "name": self.name,
+            "text": self.text,
+            "votes": self.votes,
+            "answered": self.answered,
+            "hidden": self.hidden,
+        }
 
 
 class TownHallRecord:

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 
 import jwt
 
-from rooms.stage import MEETING_ROLES, MeetingRole
+from rooms.meeting.stage import MEETING_ROLES, MeetingRole
 from rooms.text import printable, unsendable
 
 ALGORITHM = "HS256"
 DEFAULT_TTL = 6 * 3600  # seconds: a guest link (`kamar token`) lasts a long meeting
 # A member's token is fetched from the HTTP API right before each join and rejoin (web/room.js),
 # so it only has to outlive opening the camera; what admits a member is their membership,
-# checked again at hello (rooms/meeting_access.py).
+# checked again at hello (rooms/meeting/meeting_access.py).
 MEMBER_TTL = 5 * 60
 MAX_TTL = 30 * 24 * 3600
 ROOM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # used with fullmatch
@@ -41,7 +41,7 @@ class JoinGrant:
     name: str
     can_publish: bool = True
     can_subscribe: bool = True
-    # Meeting role (rooms/stage.py): moderator, speaker or audience. None: speaker when the
+    # Meeting role (rooms/meeting/stage.py): moderator, speaker or audience. None: speaker when the
     # token may publish, audience otherwise (tokens made before roles existed).
     role: MeetingRole | None = None
     # The agenda event a town hall belongs to: its questions and comments are stored there.

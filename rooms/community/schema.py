@@ -2,7 +2,8 @@
 
 SQLAlchemy Core, portable between SQLite and PostgreSQL: times are integer milliseconds since
 the epoch (UTC), so neither database's date handling leaks into the domain. Alembic migrations
-in rooms/migrations create exactly these tables; tests/rooms/test_store.py checks they stay equal.
+in rooms/community/migrations create exactly these tables; tests/rooms/test_store.py checks
+they stay equal.
 """
 
 from __future__ import annotations
@@ -154,7 +155,8 @@ rsvps = Table(
     Column("updated_at", BigInteger, nullable=False),
 )
 
-# Town halls: what was asked and said, kept with the agenda event (rooms/townhall_record.py).
+# Town halls: what was asked and said, kept with the agenda event
+# (rooms/community/townhall_record.py).
 # `stage` tells apart the runs of one event's meeting (it may empty and start again), whose
 # question numbers each start at 1.
 event_questions = Table(

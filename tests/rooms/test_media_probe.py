@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sfu.media_probe import probe_video
+from rooms.community.media_probe import probe_video
 from tests.rooms.test_video_poster import mp4
 
 

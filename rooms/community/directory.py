@@ -8,16 +8,16 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from rooms.accounts import User, user_from_row
-from rooms.bus import user_topic
-from rooms.chat import latest_message_ids, room_topic, unread_count
+from rooms.community.accounts import User, user_from_row
+from rooms.community.bus import user_topic
+from rooms.community.chat import latest_message_ids, room_topic, unread_count
+from rooms.community.membership import access, require
+from rooms.community.message_views import render
+from rooms.community.permissions import may, may_remove, may_set_role
+from rooms.community.schema import invites, memberships, rooms, users
+from rooms.community.service import CommunityService
+from rooms.community.timefmt import utc_iso
 from rooms.errors import Conflict, Forbidden, Invalid, NotFound
-from rooms.membership import access, require
-from rooms.message_views import render
-from rooms.permissions import may, may_remove, may_set_role
-from rooms.schema import invites, memberships, rooms, users
-from rooms.service import CommunityService
-from rooms.timefmt import utc_iso
 
 KINDS = ("work", "network", "region", "school", "profession", "other")
 VISIBILITIES = ("public", "invite")

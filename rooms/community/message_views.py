@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from rooms.schema import attachments, messages, users
-from rooms.timefmt import utc_iso
+from rooms.community.schema import attachments, messages, users
+from rooms.community.timefmt import utc_iso
 
 REPLY_PREVIEW = 200  # characters of the message replied to
 

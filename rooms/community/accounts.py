@@ -21,10 +21,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Row, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from rooms.bus import Bus, user_topic
-from rooms.database import Database
+from rooms.community.bus import Bus, user_topic
+from rooms.community.database import Database
+from rooms.community.schema import users
 from rooms.errors import Busy, Conflict, Invalid, NotFound, Unauthorized
-from rooms.schema import users
 
 _T = TypeVar("_T")
 
@@ -50,8 +50,9 @@ class User:
     city: str
     rt_rw: str
     is_admin: bool
-    sessions_valid_after: int = 0  # ms since the epoch (rooms/sessions.py still_valid)
-    calendar_generation: int = 0  # which calendar links still open (rooms/calendar_links.py)
+    sessions_valid_after: int = 0  # ms since the epoch (rooms/community/sessions.py still_valid)
+    # which calendar links still open (rooms/community/calendar_links.py)
+    calendar_generation: int = 0
 
     def public(self) -> dict[str, Any]:
         """What other members see."""

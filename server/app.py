@@ -17,12 +17,13 @@ from argon2 import PasswordHasher
 from rooms.community.community import open_community
 from rooms.errors import Invalid
 from rooms.meeting import grants
-from rooms.meeting.room import RoomRegistry
+from rooms.meeting.registry import MeetingRegistry
 from server import security_headers, upload_expiry
 from server.api import add_api
 from server.api.inbound import decode_json_object
 from server.api.routing import API_SERVICES_KEY, error_response
 from server.config import Config, load_secret
+from server.wiring import Seams, single_node
 from sfu.peer import PeerSettings, gather_on
 from signalling.session import Services
 from signalling.ws import SERVICES_KEY, websocket_handler
@@ -36,10 +37,14 @@ SPEAKER_UPDATE_INTERVAL = 0.3  # seconds: fast enough for a layout, rare enough 
 REMINDER_SWEEP_INTERVAL = 30.0  # seconds: reminders go out 15 minutes ahead, give or take this
 
 
-def build_app(config: Config, password_hasher: PasswordHasher | None = None) -> web.Application:
+def build_app(
+    config: Config, password_hasher: PasswordHasher | None = None, seams: Seams | None = None
+) -> web.Application:
     gather_on(config.ice_hosts)
+    seams = seams or single_node()
     services = Services(
-        registry=RoomRegistry(),
+        registry=seams.meetings,
+        placement=seams.placement,
         secret=load_secret(config.data_dir),
         peer_settings=PeerSettings(
             ice_servers=config.ice_servers,
@@ -65,7 +70,7 @@ def build_app(config: Config, password_hasher: PasswordHasher | None = None) -> 
     add_api(app, rate_limits=not config.no_rate_limits)
     security_headers.install(app)
     app.on_shutdown.append(_say_goodbye)
-    app.cleanup_ctx.append(_community(config, password_hasher))
+    app.cleanup_ctx.append(_community(config, password_hasher, seams))
     app.cleanup_ctx.append(_speaker_updates)
     app.cleanup_ctx.append(_reminders)
     upload_expiry.install(app)
@@ -73,7 +78,7 @@ def build_app(config: Config, password_hasher: PasswordHasher | None = None) -> 
 
 
 def _community(
-    config: Config, hasher: PasswordHasher | None
+    config: Config, hasher: PasswordHasher | None, seams: Seams
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def open_and_close(app: web.Application) -> AsyncIterator[None]:
         services = app[SERVICES_KEY]
@@ -82,6 +87,7 @@ def _community(
             config.data_dir,
             time.time,
             hasher=hasher,
+            bus=seams.bus,
             rate_limits=not config.no_rate_limits,
         )
         yield
@@ -136,7 +142,11 @@ async def _room_page(request: web.Request) -> web.StreamResponse:
 async def _healthz(request: web.Request) -> web.Response:
     registry = request.app[SERVICES_KEY].registry
     return web.json_response(
-        {"status": "ok", "rooms": len(registry.rooms), "participants": registry.participant_count}
+        {
+            "status": "ok",
+            "rooms": len(registry.meetings()),
+            "participants": registry.participant_count,
+        }
     )
 
 
@@ -169,11 +179,11 @@ async def _speaker_updates(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
-async def _tick_speakers(registry: RoomRegistry) -> None:
+async def _tick_speakers(registry: MeetingRegistry) -> None:
     loop = asyncio.get_running_loop()
     while True:
         await asyncio.sleep(SPEAKER_UPDATE_INTERVAL)
-        for room in list(registry.rooms.values()):
+        for room in registry.meetings():
             try:
                 room.update_speakers(loop.time())
             except Exception:  # one room's bug must not silence every other room
@@ -182,7 +192,7 @@ async def _tick_speakers(registry: RoomRegistry) -> None:
 
 async def _say_goodbye(app: web.Application) -> None:
     registry = app[SERVICES_KEY].registry
-    for room in list(registry.rooms.values()):
+    for room in registry.meetings():
         for participant in list(room.participants.values()):
             participant.deliver({"type": "bye", "reason": "shutdown"})
             participant.disconnect("shutdown")

@@ -23,6 +23,7 @@ from rooms.meeting.stage import MEETING_ROLES
 from server.app import build_app, ssl_context
 from server.config import Config, ConfigError, load, load_secret
 from server.listener import make_runner
+from server.wiring import single_node
 from sfu import native
 
 
@@ -189,7 +190,9 @@ def _create_admin(args: argparse.Namespace) -> int:
 
 
 async def _register_admin(config: Config, username: str, name: str, password: str) -> User:
-    community = await open_community(config.effective_database_url, config.data_dir, time.time)
+    community = await open_community(
+        config.effective_database_url, config.data_dir, time.time, bus=single_node().bus
+    )
     try:
         form = Registration(password=password, display_name=name, username=username)
         return await community.accounts.register(form, is_admin=True)

@@ -16,6 +16,7 @@ CLOSING_CODES = frozenset(
         "server_full",
         "flooding",
         "not_a_member",
+        "wrong_node",
     }
 )
 

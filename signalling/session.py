@@ -16,7 +16,8 @@ from typing import Any
 from rooms.community.community import Community
 from rooms.errors import DomainError
 from rooms.meeting import grants, meeting_access
-from rooms.meeting.room import Participant, Room, RoomRegistry, new_participant_id
+from rooms.meeting.registry import MeetingRegistry, Placement
+from rooms.meeting.room import Participant, Room
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.peer import PeerSettings
 from sfu.publisher import PublisherPeer
@@ -56,9 +57,11 @@ Close = Callable[[str], None]
 
 @dataclass
 class Services:
-    """What every session shares: the process's rooms, secret and media settings."""
+    """What every session shares: the node's meetings, secret and media settings
+    (server/wiring.py chooses the registry and placement)."""
 
-    registry: RoomRegistry
+    registry: MeetingRegistry
+    placement: Placement
     secret: str
     peer_settings: PeerSettings
     clock: Callable[[], float]
@@ -181,14 +184,15 @@ class Session:
                 "wrong_room", f"this join token is for room {grant.room!r}, not {hello.room!r}"
             )
         await self._still_a_member(grant)
+        await self._hosted_here(grant.room)
         registry = self._services.registry
-        existing = registry.rooms.get(grant.room)
+        existing = registry.find(grant.room)
         role = grant.meeting_role
         if existing is not None and role != "moderator":
             # Brought on stage (or sent back) earlier in this meeting: a reconnect keeps that.
             role = existing.stage.roles_given.get(grant.identity, role)
         participant = Participant(
-            id=new_participant_id(),
+            id=registry.new_participant_id(),
             identity=grant.identity,
             name=grant.name,
             deliver=self._send,
@@ -203,7 +207,7 @@ class Session:
             raise ProtocolError("banned", "you were removed from this meeting")
         if admission == "locked":
             raise ProtocolError("meeting_locked", "this meeting is locked; ask a moderator")
-        room = registry.room(grant.room)
+        room = registry.open(grant.room)
         self.participant, self.room, self.event_id = participant, room, grant.event_id
         if admission == "wait":
             self.in_lobby = True
@@ -265,6 +269,15 @@ class Session:
         except DomainError as exc:
             raise ProtocolError(exc.code, exc.message) from exc
 
+    async def _hosted_here(self, meeting: str) -> None:
+        """A meeting lives on one node (rooms/meeting/registry.py): a socket that reached
+        another node is refused before it joins anything. A single node hosts them all."""
+        host = await self._services.placement.claim(meeting)
+        if host != self._services.registry.node:
+            raise ProtocolError(
+                "wrong_node", f"this meeting runs on another node ({host}); connect again"
+            )
+
     def _refuse_when_full(self, grant: grants.JoinGrant) -> None:
         """A full server says so before any media, rather than degrading everyone's meeting.
         Someone joining again (a reload, a second device) replaces their old connection, so
@@ -273,7 +286,7 @@ class Session:
         registry = self._services.registry
         if not limit or registry.participant_count < limit:
             return
-        room = registry.rooms.get(grant.room)
+        room = registry.find(grant.room)
         if room is not None and room.by_identity(grant.identity) is not None:
             return
         raise ProtocolError(

@@ -5,7 +5,8 @@ the transports peer.py sets up, may use pylibsrtp.
 Inside rooms/ the live meeting (rooms/meeting/, per node, tied to the SFU) may use the community
 (rooms/community/, shared by every node through the database), never the reverse, and the
 shared kernel at rooms/'s top (errors, text rules, rate limits) uses neither. The HTTP API
-(server/api/) does not reach into the websocket glue (signalling/ws.py)."""
+(server/api/) does not reach into the websocket glue (signalling/ws.py). Only server/wiring.py
+picks the single-node bus, meeting registry and placement."""
 
 from __future__ import annotations
 
@@ -95,6 +96,21 @@ def test_the_shared_kernel_imports_neither_side(path: Path) -> None:
 @pytest.mark.parametrize("path", API, ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_http_api_does_not_import_the_websocket_glue(path: Path) -> None:
     assert not imports_any(path, {"signalling.ws"})
+
+
+SEAMS = {
+    "rooms.community.bus.LocalBus",
+    "rooms.meeting.registry.LocalMeetingRegistry",
+    "rooms.meeting.registry.LocalPlacement",
+}
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_the_wiring_chooses_the_single_node_implementations(path: Path) -> None:
+    """The bus, the meeting registry and placement are interfaces everywhere else, so a
+    cluster replaces them in server/wiring.py alone."""
+    if path != ROOT / "server" / "wiring.py":
+        assert not imported_modules(path) & SEAMS
 
 
 def test_rooms_holds_the_two_domains_and_a_small_kernel() -> None:

@@ -7,8 +7,6 @@ signalling layer queues them per connection, so a slow socket never stalls a roo
 
 from __future__ import annotations
 
-import itertools
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NewType
@@ -21,13 +19,6 @@ from sfu.speakers import ActiveSpeakers
 ParticipantId = NewType("ParticipantId", str)
 Event = dict[str, Any]
 MEDIA_KINDS = ("audio", "video")
-
-_participant_numbers = itertools.count(1)
-
-
-def new_participant_id() -> ParticipantId:
-    # A counter keeps ids short in logs; the random part keeps them unguessable across restarts.
-    return ParticipantId(f"p{next(_participant_numbers)}-{secrets.token_hex(3)}")
 
 
 @dataclass(eq=False)
@@ -232,29 +223,3 @@ class Room:
         for participant in list(self.participants.values()):
             if participant.id != exclude:
                 participant.deliver(event)
-
-
-class RoomRegistry:
-    """Rooms exist while someone is in them."""
-
-    def __init__(self) -> None:
-        self.rooms: dict[str, Room] = {}
-
-    def room(self, name: str) -> Room:
-        room = self.rooms.get(name)
-        if room is None:
-            room = self.rooms[name] = Room(name)
-        return room
-
-    def leave(self, name: str, participant_id: ParticipantId, reason: str) -> None:
-        room = self.rooms.get(name)
-        if room is None:
-            return
-        room.leave(participant_id, reason)
-        room.leave_lobby(participant_id)
-        if not room.participants and not room.waiting:
-            del self.rooms[name]
-
-    @property
-    def participant_count(self) -> int:
-        return sum(len(room.participants) for room in self.rooms.values())

@@ -10,6 +10,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from rooms.community.accounts import Registration, User
+from rooms.community.bus import LocalBus
 from rooms.community.community import Community, open_community
 
 # Cheap argon2 parameters: tests hash dozens of passwords; production uses the library's.
@@ -32,7 +33,9 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def community(database_url: str, tmp_path: Path, clock: Clock) -> AsyncIterator[Community]:
-    opened = await open_community(database_url, tmp_path, clock, hasher=CHEAP_HASHER)
+    opened = await open_community(
+        database_url, tmp_path, clock, bus=LocalBus(), hasher=CHEAP_HASHER
+    )
     try:
         yield opened
     finally:

@@ -1,8 +1,7 @@
-"""Live room state: joining, replacing, leaving, mute state and the registry of rooms."""
+"""Live room state: joining, replacing, leaving and mute state."""
 
 from __future__ import annotations
 
-import re
 import struct
 
 import pytest
@@ -12,8 +11,6 @@ from rooms.meeting.room import (
     Participant,
     ParticipantId,
     Room,
-    RoomRegistry,
-    new_participant_id,
 )
 from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
 
@@ -54,12 +51,6 @@ class FakeSubscriber:
 
     def remove_producer(self, producer: Producer) -> None:
         self.removed.append(producer.id)
-
-
-def test_new_participant_ids_are_unique_short_and_numbered() -> None:
-    ids = [new_participant_id() for _ in range(50)]
-    assert len(set(ids)) == 50
-    assert all(re.fullmatch(r"p\d+-[0-9a-f]{6}", pid) for pid in ids)
 
 
 def test_public_state_shows_mute_flags_and_nothing_callable() -> None:
@@ -200,50 +191,6 @@ def test_a_participant_leaving_during_a_broadcast_does_not_break_it() -> None:
     assert ada_inbox.types() == ["chat", "participant_left"]
     assert carol_inbox.types() == ["participant_left", "chat"]
     assert list(room.participants) == ["p1", "p3"]
-
-
-def test_the_registry_creates_a_room_once_and_returns_it_again() -> None:
-    registry = RoomRegistry()
-    room = registry.room("standup")
-    assert registry.room("standup") is room and room.name == "standup"
-    assert registry.room("retro") is not room
-    assert set(registry.rooms) == {"standup", "retro"}
-
-
-def test_a_room_exists_while_someone_is_in_it() -> None:
-    registry = RoomRegistry()
-    room = registry.room("standup")
-    ada, _ = person("p1")
-    bob, bob_inbox = person("p2")
-    room.join(ada)
-    room.join(bob)
-    assert registry.participant_count == 2
-    registry.leave("standup", ParticipantId("p1"), "left")
-    assert "standup" in registry.rooms and registry.participant_count == 1
-    assert bob_inbox.types() == ["participant_left"]
-    registry.leave("standup", ParticipantId("p2"), "left")
-    assert registry.rooms == {} and registry.participant_count == 0
-
-
-def test_leaving_an_unknown_room_or_twice_is_harmless() -> None:
-    registry = RoomRegistry()
-    registry.leave("nowhere", ParticipantId("p1"), "left")
-    room = registry.room("standup")
-    ada, _ = person("p1")
-    room.join(ada)
-    registry.leave("standup", ParticipantId("p9"), "left")
-    assert registry.rooms == {"standup": room}
-    registry.leave("standup", ParticipantId("p1"), "left")
-    registry.leave("standup", ParticipantId("p1"), "left")
-    assert registry.rooms == {}
-
-
-def test_participant_count_sums_over_rooms() -> None:
-    registry = RoomRegistry()
-    for name, pids in (("a", ["p1", "p2"]), ("b", ["p3"])):
-        for pid in pids:
-            registry.room(name).join(person(pid)[0])
-    assert registry.participant_count == 3
 
 
 def test_speakers_are_announced_to_everyone_when_they_change() -> None:

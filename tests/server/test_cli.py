@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from rooms.community.bus import LocalBus
 from rooms.community.community import open_community
 from rooms.meeting import grants
 from server.cli import main
@@ -25,7 +26,8 @@ def test_create_admin_makes_an_account_that_can_log_in(
     assert "administrator 'admin' created" in capsys.readouterr().out
 
     async def login() -> tuple[str, bool]:
-        community = await open_community(f"sqlite:///{data / 'kamar.db'}", data, time.time)
+        url = f"sqlite:///{data / 'kamar.db'}"
+        community = await open_community(url, data, time.time, bus=LocalBus())
         try:
             user = await community.accounts.login("admin", "sangat-rahasia")
             return user.display_name, user.is_admin

@@ -1,4 +1,5 @@
-"""`kamar serve` runs the server; `kamar token` prints a join token."""
+"""`kamar serve` runs the server; `kamar token` prints a join token; `kamar migrate` brings the
+database schema up to date; `kamar create-admin` makes an administrator."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from rooms.community import database
 from rooms.community.accounts import Registration, User
 from rooms.community.community import open_community
 from rooms.errors import DomainError
@@ -136,6 +138,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     token.set_defaults(func=_token)
 
+    migrate = commands.add_parser(
+        "migrate",
+        help="bring the database schema up to date (needed before serving PostgreSQL; "
+        "SQLite migrates itself)",
+    )
+    _common(migrate)
+    migrate.add_argument("--database-url", metavar="URL", help="as for serve")
+    migrate.set_defaults(func=_migrate)
+
     admin = commands.add_parser("create-admin", help="create an administrator account")
     _common(admin)
     admin.add_argument("--database-url", metavar="URL", help="as for serve")
@@ -175,6 +186,17 @@ def _token(args: argparse.Namespace) -> int:
     print(f"room: {grant.room}  identity: {grant.identity}  valid for {args.ttl} s")
     print(f"join link: {config.base_url}/r/{quote(grant.room)}?token={token}")
     print(token)
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    config = _config(args)
+    config.data_dir.mkdir(parents=True, exist_ok=True)  # the default SQLite file lives there
+    before, after = asyncio.run(database.migrate(config.effective_database_url))
+    if before == after:
+        print(f"the database schema is up to date (revision {after})")
+    else:
+        print(f"the database schema was migrated from {before or 'nothing'} to revision {after}")
     return 0
 
 

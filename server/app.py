@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 from rooms.community.community import open_community
 from rooms.errors import Invalid
 from rooms.meeting import grants
+from rooms.meeting.events import bye
 from rooms.meeting.registry import MeetingRegistry
 from server import security_headers, upload_expiry
 from server.api import add_api
@@ -194,5 +195,5 @@ async def _say_goodbye(app: web.Application) -> None:
     registry = app[SERVICES_KEY].registry
     for room in registry.meetings():
         for participant in list(room.participants.values()):
-            participant.deliver({"type": "bye", "reason": "shutdown"})
+            participant.deliver(bye("shutdown"))
             participant.disconnect("shutdown")

@@ -16,6 +16,7 @@ from rooms.meeting.registry import (
     Placement,
     new_node_id,
 )
+from signalling.events import encode
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ def single_node() -> Seams:
     node = new_node_id()
     return Seams(
         node=node,
-        bus=LocalBus(),
+        bus=LocalBus(encode),
         meetings=LocalMeetingRegistry(node),
         placement=LocalPlacement(node),
     )

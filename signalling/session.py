@@ -16,6 +16,7 @@ from typing import Any
 from rooms.community.community import Community
 from rooms.errors import DomainError
 from rooms.meeting import grants, meeting_access
+from rooms.meeting.events import bye
 from rooms.meeting.registry import MeetingRegistry, Placement
 from rooms.meeting.room import Participant, Room
 from sfu.errors import NegotiationError, NegotiationStateError
@@ -24,6 +25,7 @@ from sfu.publisher import PublisherPeer
 from sfu.router import CAMERA, SCREEN, owner_key
 from sfu.subscriber import SubscriberPeer
 from signalling.errors import ProtocolError, error_event
+from signalling.events import ServerEvent, Welcome
 from signalling.feed import AUTH_CONCURRENCY, Feed
 from signalling.messages import (
     MAX_MESSAGE_BYTES,
@@ -49,9 +51,9 @@ from signalling.turn import TurnSettings, ice_servers
 
 log = logging.getLogger(__name__)
 
-# A message for the socket: a dict, or text already encoded (community events,
+# A message for the socket: an event, or text already encoded (community events,
 # rooms/community/bus.py).
-Send = Callable[[dict[str, Any] | str], None]
+Send = Callable[[ServerEvent | str], None]
 Close = Callable[[str], None]
 
 
@@ -223,22 +225,21 @@ class Session:
         self.in_lobby = False
         replaced = room.join(participant)
         if replaced is not None:
-            replaced.deliver({"type": "bye", "reason": "replaced"})
+            replaced.deliver(bye("replaced"))
             replaced.disconnect("replaced")
-        self._send(
-            {
-                "type": "welcome",
-                "v": PROTOCOL_VERSION,
-                "room": room.name,
-                "participant": participant.public(),
-                "participants": room.others(participant.id),
-                "ice_servers": ice_servers(
-                    self._services.ice_servers, self._services.turn, participant.id, self.clock()
-                ),
-                "max_message_bytes": MAX_MESSAGE_BYTES,
-                "stage": stage_snapshot(room, participant),
-            }
-        )
+        welcome: Welcome = {
+            "type": "welcome",
+            "v": PROTOCOL_VERSION,
+            "room": room.name,
+            "participant": participant.public(),
+            "participants": room.others(participant.id),
+            "ice_servers": ice_servers(
+                self._services.ice_servers, self._services.turn, participant.id, self.clock()
+            ),
+            "max_message_bytes": MAX_MESSAGE_BYTES,
+            "stage": stage_snapshot(room, participant),
+        }
+        self._send(welcome)
         if participant.role == "moderator":
             self._send(room.lobby_event())
         if participant.can_subscribe:
@@ -401,7 +402,7 @@ class Session:
         return self.subscriber
 
     async def _on_leave(self, _leave: Leave) -> None:
-        self._send({"type": "bye", "reason": "left"})
+        self._send(bye("left"))
         self._close("left")
 
     async def _on_ping(self, ping: Ping) -> None:

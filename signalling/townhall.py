@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from rooms.community.townhall_record import Question, TownHallRecord
 from rooms.meeting import stage
+from rooms.meeting.events import ByeReason, QuestionChanged, QuestionRemoved, bye
 from rooms.meeting.room import Participant, ParticipantId, Room
 from rooms.meeting.stage import REACTIONS, StageError
-from signalling.errors import ProtocolError
+from signalling.errors import ProtocolError, error_event
 from signalling.messages import (
     Admit,
     AnswerQuestion,
@@ -133,8 +134,8 @@ class StageControl:
         target = self._other(room, message.participant_id, me)
         if message.ban:
             room.stage.banned.add(target.identity)
-        reason = "banned" if message.ban else "removed"
-        target.deliver({"type": "bye", "reason": reason})
+        reason: ByeReason = "banned" if message.ban else "removed"
+        target.deliver(bye(reason))
         target.disconnect(reason)
 
     async def _lock(self, message: LockMeeting) -> None:
@@ -160,16 +161,14 @@ class StageControl:
             return
         refused = room.leave_lobby(participant_id)
         if refused is not None:
-            refused.deliver(
-                {"type": "error", "code": "denied", "message": "a moderator did not let you in"}
-            )
+            refused.deliver(error_event(ProtocolError("denied", "a moderator did not let you in")))
             refused.disconnect("denied")
 
     async def _end(self, _message: EndMeeting) -> None:
         room, _me = self._me("end")
         waiting = [participant for participant, _enter in room.waiting.values()]
         for participant in [*room.participants.values(), *waiting]:
-            participant.deliver({"type": "bye", "reason": "ended"})
+            participant.deliver(bye("ended"))
             participant.disconnect("ended")
 
     # -- questions, comments, reactions -------------------------------------------------
@@ -223,8 +222,8 @@ class StageControl:
     async def _announce(self, room: Room, question: Question) -> None:
         """Hidden questions reach only moderators and their author; the rest drop them.
         Then the question's new state is stored with the town hall's event."""
-        shown = {"type": "question", "question": question.public()}
-        removed = {"type": "question_removed", "question_id": question.id}
+        shown: QuestionChanged = {"type": "question", "question": question.public()}
+        removed: QuestionRemoved = {"type": "question_removed", "question_id": question.id}
         for participant in list(room.participants.values()):
             sees = (
                 not question.hidden

@@ -15,7 +15,8 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from rooms.text import surrogates_replaced
 from signalling.errors import ProtocolError, error_event
-from signalling.messages import MAX_MESSAGE_BYTES, encode
+from signalling.events import ServerEvent, encode
+from signalling.messages import MAX_MESSAGE_BYTES
 from signalling.outbox import Outbox
 from signalling.session import Services, Session
 
@@ -38,7 +39,7 @@ class _Connection:
         self.outbox = Outbox(OUTBOX_LIMIT)
         self.close_reason: str | None = None
 
-    def send(self, event: dict[str, Any] | str) -> None:
+    def send(self, event: ServerEvent | str) -> None:
         if self.close_reason is not None:
             return
         if not self.outbox.put(event):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, insert, select, update
@@ -249,7 +249,9 @@ class Agenda(CommunityService):
             )
             return list(result)
 
-    def _announce(self, kind: str, room_id: int, event: dict[str, Any]) -> None:
+    def _announce(
+        self, kind: Literal["agenda_event", "rsvp_changed"], room_id: int, event: dict[str, Any]
+    ) -> None:
         # Broadcasts go to every member: `my_rsvp` is each reader's own, so it is left out.
         shared = {**event, "my_rsvp": None}
         self._bus.publish(room_topic(room_id), {"type": kind, "room_id": room_id, "event": shared})

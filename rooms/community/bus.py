@@ -12,14 +12,16 @@ nodes cannot answer that synchronously.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
+
+from rooms.community.events import CommunityEvent
 
 log = logging.getLogger(__name__)
 
-Deliver = Callable[[str, dict[str, Any]], None]  # (encoded text, event) -> None
+Deliver = Callable[[str, CommunityEvent], None]  # (encoded text, event) -> None
+Encode = Callable[[CommunityEvent], str]
 
 
 def user_topic(user_id: int) -> str:
@@ -32,7 +34,7 @@ class Bus(Protocol):
         """Start delivering `topic` to `deliver`; returns the function that stops it."""
         ...
 
-    def publish(self, topic: str, event: dict[str, Any]) -> None:
+    def publish(self, topic: str, event: CommunityEvent) -> None:
         """Deliver `event` to every subscriber of `topic` on every node, without blocking:
         called after the change is committed, from code that must not wait on the network."""
         ...
@@ -41,7 +43,8 @@ class Bus(Protocol):
 class LocalBus:
     """Subscribers of this process only."""
 
-    def __init__(self) -> None:
+    def __init__(self, encode: Encode) -> None:
+        self._encode = encode  # the protocol's one encoder (signalling/events.py)
         self._subscribers: dict[str, dict[int, Deliver]] = {}
         self._next_token = 0
 
@@ -60,12 +63,12 @@ class LocalBus:
 
         return unsubscribe
 
-    def publish(self, topic: str, event: dict[str, Any]) -> None:
+    def publish(self, topic: str, event: CommunityEvent) -> None:
         """Deliver to everyone subscribed now."""
         subscribers = self._subscribers.get(topic)
         if not subscribers:
             return
-        text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+        text = self._encode(event)
         for deliver in list(subscribers.values()):
             try:
                 deliver(text, event)

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NewType
+from typing import NewType
 
+from rooms.meeting.events import Lobby, MeetingEvent, MeetingState, ParticipantInfo, Waiting
 from rooms.meeting.stage import MeetingRole, Stage
 from sfu.forwarding import AUDIO
 from sfu.router import MediaRouter
 from sfu.speakers import ActiveSpeakers
 
 ParticipantId = NewType("ParticipantId", str)
-Event = dict[str, Any]
 MEDIA_KINDS = ("audio", "video")
 
 
@@ -26,7 +26,7 @@ class Participant:
     id: ParticipantId
     identity: str
     name: str
-    deliver: Callable[[Event], None]
+    deliver: Callable[[MeetingEvent], None]
     disconnect: Callable[[str], None]
     can_subscribe: bool = True
     muted: dict[str, bool] = field(default_factory=lambda: {k: False for k in MEDIA_KINDS})
@@ -42,7 +42,7 @@ class Participant:
         """Speakers and moderators publish; the audience only watches (rooms/meeting/stage.py)."""
         return self.role != "audience"
 
-    def public(self) -> Event:
+    def public(self) -> ParticipantInfo:
         return {
             "id": self.id,
             "identity": self.identity,
@@ -98,7 +98,7 @@ class Room:
         """The participant connected with `identity` (one at most: a new join replaces)."""
         return next((p for p in self.participants.values() if p.identity == identity), None)
 
-    def others(self, participant_id: ParticipantId) -> list[Event]:
+    def others(self, participant_id: ParticipantId) -> list[ParticipantInfo]:
         return [p.public() for p in self.participants.values() if p.id != participant_id]
 
     def leave(self, participant_id: ParticipantId, reason: str) -> bool:
@@ -191,11 +191,13 @@ class Room:
     def moderators(self) -> list[Participant]:
         return [p for p in self.participants.values() if p.role == "moderator"]
 
-    def lobby_event(self) -> Event:
-        waiting = [{"id": p.id, "name": p.name} for p, _enter in self.waiting.values()]
+    def lobby_event(self) -> Lobby:
+        waiting: list[Waiting] = [
+            {"id": p.id, "name": p.name} for p, _enter in self.waiting.values()
+        ]
         return {"type": "lobby", "waiting": waiting}
 
-    def stage_event(self) -> Event:
+    def stage_event(self) -> MeetingState:
         return {"type": "meeting_state", "locked": self.stage.locked, "lobby": self.stage.lobby}
 
     def _lobby_changed(self) -> None:
@@ -218,7 +220,7 @@ class Room:
             raise KeyError(participant_id)
         return participant
 
-    def broadcast(self, event: Event, exclude: ParticipantId | None = None) -> None:
+    def broadcast(self, event: MeetingEvent, exclude: ParticipantId | None = None) -> None:
         # Snapshot first: a deliver() that fails may make its session leave the room.
         for participant in list(self.participants.values()):
             if participant.id != exclude:

@@ -12,6 +12,7 @@ import pytest
 
 from rooms.community.bus import LocalBus
 from rooms.community.community import Community, open_community
+from signalling.events import encode
 from tests.rooms.conftest import CHEAP_HASHER, Clock
 from tests.rooms.test_store import EVENT, collect, room_with
 
@@ -22,7 +23,7 @@ ROUNDS, EVENTS_EACH = 6, 8
 async def second_node(database_url: str, tmp_path: Path, clock: Clock) -> AsyncIterator[Community]:
     """Another process on the same database: its own engine, pool and bus."""
     opened = await open_community(
-        database_url, tmp_path / "node-2", clock, bus=LocalBus(), hasher=CHEAP_HASHER
+        database_url, tmp_path / "node-2", clock, bus=LocalBus(encode), hasher=CHEAP_HASHER
     )
     try:
         yield opened

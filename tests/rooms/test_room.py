@@ -6,8 +6,8 @@ import struct
 
 import pytest
 
+from rooms.meeting.events import MeetingEvent
 from rooms.meeting.room import (
-    Event,
     Participant,
     ParticipantId,
     Room,
@@ -19,7 +19,7 @@ class Inbox:
     """What one participant's connection was asked to deliver, and why it was disconnected."""
 
     def __init__(self) -> None:
-        self.events: list[Event] = []
+        self.events: list[MeetingEvent] = []
         self.disconnects: list[str] = []
 
     def types(self) -> list[str]:
@@ -181,7 +181,7 @@ def test_a_participant_leaving_during_a_broadcast_does_not_break_it() -> None:
     ada, ada_inbox = person("p1")
     carol, carol_inbox = person("p3")
 
-    def failing_deliver(event: Event) -> None:
+    def failing_deliver(event: MeetingEvent) -> None:
         room.leave(ParticipantId("p2"), "send failed")
 
     bob = Participant(ParticipantId("p2"), "bob", "Bob", failing_deliver, lambda reason: None)

@@ -13,6 +13,7 @@ from rooms.community.community import open_community
 from rooms.meeting import grants
 from server.cli import main
 from server.config import load_secret
+from signalling.events import encode
 
 
 def test_create_admin_makes_an_account_that_can_log_in(
@@ -27,7 +28,7 @@ def test_create_admin_makes_an_account_that_can_log_in(
 
     async def login() -> tuple[str, bool]:
         url = f"sqlite:///{data / 'kamar.db'}"
-        community = await open_community(url, data, time.time, bus=LocalBus())
+        community = await open_community(url, data, time.time, bus=LocalBus(encode))
         try:
             user = await community.accounts.login("admin", "sangat-rahasia")
             return user.display_name, user.is_admin

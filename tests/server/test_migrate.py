@@ -13,6 +13,7 @@ from rooms.community.bus import LocalBus
 from rooms.community.community import open_community
 from rooms.community.database import SchemaBehind, migrate, newest_revision
 from server.cli import main
+from signalling.events import encode
 
 
 def test_migrate_makes_the_sqlite_schema_and_then_finds_nothing_to_do(
@@ -34,10 +35,12 @@ async def test_a_node_refuses_an_unmigrated_postgresql_until_kamar_migrate_runs(
     empty_postgresql_url: str, tmp_path: Path
 ) -> None:
     with pytest.raises(SchemaBehind, match="none .an empty database.*run `kamar migrate`"):
-        await open_community(empty_postgresql_url, tmp_path, time.time, bus=LocalBus())
+        await open_community(empty_postgresql_url, tmp_path, time.time, bus=LocalBus(encode))
     command = ["migrate", "--database-url", empty_postgresql_url, "--data", str(tmp_path)]
     assert await asyncio.to_thread(main, command) == 0
-    community = await open_community(empty_postgresql_url, tmp_path, time.time, bus=LocalBus())
+    community = await open_community(
+        empty_postgresql_url, tmp_path, time.time, bus=LocalBus(encode)
+    )
     await community.close()
 
 

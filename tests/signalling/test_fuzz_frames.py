@@ -19,7 +19,8 @@ from rooms.meeting import grants
 from rooms.meeting.registry import LocalMeetingRegistry, LocalPlacement, NodeId
 from sfu.peer import PeerSettings
 from signalling.errors import CLOSING_CODES, ProtocolError
-from signalling.messages import MESSAGE_FIELDS, encode, parse_client_message
+from signalling.events import encode
+from signalling.messages import MESSAGE_FIELDS, parse_client_message
 from signalling.session import Services, Session
 from tests.conftest import RunningServer
 from tests.signalling.test_ws import Client

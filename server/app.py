@@ -26,6 +26,7 @@ from server.api.routing import API_SERVICES_KEY, error_response
 from server.config import Config, load_secret
 from server.wiring import Seams, single_node
 from sfu.peer import PeerSettings, gather_on
+from signalling.peers import WebRtcPeers
 from signalling.session import Services
 from signalling.ws import SERVICES_KEY, websocket_handler
 
@@ -47,10 +48,12 @@ def build_app(
         registry=seams.meetings,
         placement=seams.placement,
         secret=load_secret(config.data_dir),
-        peer_settings=PeerSettings(
-            ice_servers=config.ice_servers,
-            announce=config.announce_map(),
-            max_video_bitrate=config.max_video_kbps * 1000,
+        peers=WebRtcPeers(
+            PeerSettings(
+                ice_servers=config.ice_servers,
+                announce=config.announce_map(),
+                max_video_bitrate=config.max_video_kbps * 1000,
+            )
         ),
         clock=time.time,
         ice_servers=list(config.ice_servers),

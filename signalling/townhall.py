@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from rooms.community.townhall_record import Question, TownHallRecord
 from rooms.meeting import stage
 from rooms.meeting.events import ByeReason, QuestionChanged, QuestionRemoved, bye
 from rooms.meeting.room import Participant, ParticipantId, Room
 from rooms.meeting.stage import REACTIONS, StageError
+from signalling.context import MeetingContext
 from signalling.errors import ProtocolError, error_event
 from signalling.messages import (
     Admit,
@@ -35,9 +36,6 @@ from signalling.messages import (
     SetRole,
     Vote,
 )
-
-if TYPE_CHECKING:
-    from signalling.session import Session
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -58,8 +56,8 @@ def stage_snapshot(room: Room, participant: Participant) -> dict[str, Any]:
 
 
 class StageControl:
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    def __init__(self, context: MeetingContext) -> None:
+        self._context = context
         self._last_comment = -math.inf
         self._last_reaction = -math.inf
 
@@ -85,14 +83,12 @@ class StageControl:
     # -- who asks -----------------------------------------------------------------------
 
     def _me(self, action: str) -> tuple[Room, Participant]:
-        session = self._session
-        if not session.joined or session.room is None or session.participant is None:
-            raise ProtocolError("bad_state", "join a meeting with hello first")
+        room, me = self._context.me()
         try:
-            stage.require(session.participant.role, action)
+            stage.require(me.role, action)
         except StageError as exc:
             raise ProtocolError(exc.code, exc.message) from exc
-        return session.room, session.participant
+        return room, me
 
     def _other(self, room: Room, participant_id: str, me: Participant) -> Participant:
         target = room.participants.get(ParticipantId(participant_id))
@@ -238,8 +234,8 @@ class StageControl:
 
     def _record(self) -> tuple[int, TownHallRecord] | None:
         """Where to store this meeting's questions and comments: a town hall's event."""
-        community = self._session.community
-        event_id = self._session.event_id
+        community = self._context.community
+        event_id = self._context.event_id
         if community is None or event_id is None:
             return None
         return event_id, community.townhall
@@ -252,7 +248,7 @@ class StageControl:
             log.exception("storing a town-hall question or comment failed")
 
     def _now(self) -> float:
-        return self._session.clock()
+        return self._context.clock()
 
     @staticmethod
     def _rule(apply: Callable[[], _T]) -> _T:

@@ -21,6 +21,7 @@ from sfu.peer import PeerSettings
 from signalling.errors import CLOSING_CODES, ProtocolError
 from signalling.events import encode
 from signalling.messages import MESSAGE_FIELDS, parse_client_message
+from signalling.peers import WebRtcPeers
 from signalling.session import Services, Session
 from tests.conftest import RunningServer
 from tests.signalling.test_ws import Client
@@ -125,7 +126,7 @@ async def _run_session(first_hello: bool, role: str, sequence: list[str]) -> Non
         registry=LocalMeetingRegistry(NODE),
         placement=LocalPlacement(NODE),
         secret=SECRET,
-        peer_settings=PeerSettings(),
+        peers=WebRtcPeers(PeerSettings()),
         clock=lambda: clock[0],
     )
     socket = _Socket()

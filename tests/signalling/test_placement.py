@@ -9,6 +9,7 @@ from typing import Any
 from rooms.meeting import grants
 from rooms.meeting.registry import LocalMeetingRegistry, LocalPlacement, NodeId
 from sfu.peer import PeerSettings
+from signalling.peers import WebRtcPeers
 from signalling.session import Services, Session
 
 SECRET = "s" * 48
@@ -45,7 +46,7 @@ async def _say_hello(placement: Any) -> tuple[_Socket, LocalMeetingRegistry]:
         registry=registry,
         placement=placement,
         secret=SECRET,
-        peer_settings=PeerSettings(),
+        peers=WebRtcPeers(PeerSettings()),
         clock=lambda: 1_000.0,
     )
     socket = _Socket()

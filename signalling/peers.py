@@ -1,0 +1,39 @@
+"""How a session gets its media connections: a factory handed in through `Services`, so the
+session never builds peers itself. The server passes `WebRtcPeers` (the SFU's aiortc peers,
+with the process's ICE and bitrate settings); a test or another kind of endpoint passes its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from sfu.peer import PeerSettings
+from sfu.publisher import PublisherPeer
+from sfu.subscriber import SendOffer, SubscriberPeer
+
+
+class PeerFactory(Protocol):
+    def publisher(self, owner: str, on_failed: Callable[[], None]) -> PublisherPeer:
+        """A publish connection for producer owner `owner` (sfu.router.owner_key)."""
+        ...
+
+    def subscriber(
+        self, participant_id: str, send_offer: SendOffer, on_failed: Callable[[], None]
+    ) -> SubscriberPeer:
+        """The subscribe connection of a participant; the server offers on it."""
+        ...
+
+
+@dataclass(frozen=True)
+class WebRtcPeers:
+    settings: PeerSettings
+
+    def publisher(self, owner: str, on_failed: Callable[[], None]) -> PublisherPeer:
+        return PublisherPeer(owner, self.settings, on_failed)
+
+    def subscriber(
+        self, participant_id: str, send_offer: SendOffer, on_failed: Callable[[], None]
+    ) -> SubscriberPeer:
+        return SubscriberPeer(participant_id, self.settings, send_offer, on_failed)

@@ -18,7 +18,7 @@ from typing import Any
 from sfu import ice_demux, packet_output, peer, sdp, sender_reports, simulcast
 from sfu.consumer import Consumer
 from sfu.errors import NegotiationError, NegotiationStateError
-from sfu.forwarding import Producer, ProducerId
+from sfu.forwarding import AUDIO, Producer, ProducerId
 from sfu.media_failure import FailureWatch
 from sfu.router import person_of, source_of
 from sfu.rtcp_feedback import Nack, Remb, parse_feedback
@@ -32,6 +32,8 @@ ANSWER_TIMEOUT = 20.0  # seconds a client has to answer a subscribe offer
 LAYER_INTERVAL = 1.0  # seconds between two looks at the simulcast layers, REMB or not
 TrackMap = dict[str, dict[str, str]]
 SendOffer = Callable[[str, int, TrackMap], None]
+# Told when the downlink stops (True) or restarts (False) an owner's video (sfu/simulcast.py OFF).
+OnVideoOff = Callable[[str, bool], None]
 
 
 class SubscriberPeer:
@@ -41,8 +43,10 @@ class SubscriberPeer:
         settings: peer.PeerSettings,
         send_offer: SendOffer,
         on_failed: Callable[[], None],
+        on_video_off: OnVideoOff | None = None,
     ) -> None:
         self.owner = owner
+        self._on_video_off = on_video_off
         self._settings = settings
         self._send_offer = send_offer
         self._failure = FailureWatch(f"subscribe {owner}", on_failed)
@@ -51,9 +55,10 @@ class SubscriberPeer:
         self._output: packet_output.PacketOutput | None = None
         self._wanted: dict[ProducerId, Producer] = {}
         self._paused_video: set[str] = set()  # owners whose video this subscriber paused
+        self._video_off: set[str] = set()  # owners whose video its downlink cannot carry now
         self._tiles: dict[str, tuple[int, int]] = {}  # owner -> tile size (device pixels)
         self._estimate: int | None = None  # the subscriber's latest REMB, bit/s
-        self._chooser = simulcast.LayerChooser()
+        self.chooser = simulcast.LayerChooser()  # its waits are settings (tests shorten them)
         self._layer_timer: asyncio.Handle | None = None
         self._report_timer: asyncio.TimerHandle | None = None
         self._slots: list[Slot] = []
@@ -74,6 +79,7 @@ class SubscriberPeer:
         self._wanted.pop(producer.id, None)
         if not any(p.owner == producer.owner for p in self._wanted.values()):
             self._paused_video.discard(producer.owner)  # they left: keep no state for them
+            self._video_off.discard(producer.owner)
             self._tiles.pop(producer.owner, None)
         for slot in self._slots:
             if slot.producer is producer:
@@ -89,8 +95,13 @@ class SubscriberPeer:
             self._paused_video.add(owner)
         else:
             self._paused_video.discard(owner)
+        self._apply_pauses()
+
+    def _apply_pauses(self) -> None:
+        """A video is sent when neither the subscriber nor its downlink stopped it."""
+        stopped = self._paused_video | self._video_off
         for slot in self._slots:
-            slot.apply_pause(self._paused_video)
+            slot.apply_pause(stopped)
 
     def set_video_size(self, owner: str, width: int, height: int) -> None:
         """The subscriber shows `owner`'s video in a tile of width x height device pixels
@@ -115,6 +126,11 @@ class SubscriberPeer:
             else:
                 slot.request_keyframe()
 
+    @property
+    def estimate(self) -> int | None:
+        """The subscriber's latest REMB, bit/s; None before its first."""
+        return self._estimate
+
     def on_remb(self, bitrate: int) -> None:
         """The subscriber's estimate of its downlink (REMB), for the layer choice."""
         if bitrate != self._estimate:
@@ -122,25 +138,53 @@ class SubscriberPeer:
             self.choose_layers()
 
     def choose_layers(self) -> None:
-        """Point every running simulcast consumer at the layer the chooser picks now."""
-        running = [
+        """Point every simulcast consumer the subscriber shows at the layer the chooser picks
+        now, or stop it when its downlink cannot carry even the lowest (sfu/simulcast.py)."""
+        shown = [
             c
             for c in self.consumers
-            if c.producer.simulcast and not c.paused and not c.producer.closed
+            if c.producer.simulcast
+            and not c.producer.closed
+            and c.producer.owner not in self._paused_video
         ]
-        if not running or self._closed:
+        if not shown or self._closed:
             return
         videos = [
             simulcast.Video(
                 layers=[simulcast.Layer(layer.size, layer.bitrate) for layer in c.producer.layers],
-                current=c.producer.layers.index(c.target or c.layer),
+                current=simulcast.OFF
+                if c.producer.owner in self._video_off
+                else c.producer.layers.index(c.target or c.layer),
                 tile=self._tiles.get(c.producer.owner),
             )
-            for c in running
+            for c in shown
         ]
-        chosen = self._chooser.choose(videos, self._estimate, time.monotonic())
-        for consumer, index in zip(running, chosen, strict=True):
-            consumer.set_layer(index)
+        audio = sum(
+            simulcast.AUDIO_COST
+            for c in self.consumers
+            if c.producer.kind == AUDIO and not c.paused
+        )
+        chosen = self.chooser.choose(videos, self._estimate, time.monotonic(), audio)
+        changed: list[tuple[str, bool]] = []
+        for consumer, index in zip(shown, chosen, strict=True):
+            owner = consumer.producer.owner
+            off = index == simulcast.OFF
+            if off != (owner in self._video_off):
+                (self._video_off.add if off else self._video_off.discard)(owner)
+                changed.append((owner, off))
+            if not off:
+                consumer.set_layer(index)
+        if changed:
+            self._apply_pauses()
+            for owner, off in changed:
+                log.info(
+                    "%s: %s's video %s",
+                    self.owner,
+                    owner,
+                    "stops: downlink full" if off else "restarts",
+                )
+                if self._on_video_off is not None:
+                    self._on_video_off(owner, off)
 
     def _choose_layers_periodically(self) -> None:
         self._layer_timer = None
@@ -333,7 +377,7 @@ class SubscriberPeer:
             if self._report_timer is None:
                 self._schedule_reports()
             # A pause asked for before the media flowed (video only: the sound goes on).
-            slot.apply_pause(self._paused_video)
+            slot.apply_pause(self._paused_video | self._video_off)
             if producer.simulcast and self._layer_timer is None:
                 # Starts on the lowest layer (layer=0 above): small key frames, quick to show.
                 self._layer_timer = asyncio.get_running_loop().call_soon(

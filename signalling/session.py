@@ -20,7 +20,7 @@ from rooms.meeting.room import Participant, Room, RoomRegistry, new_participant_
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.peer import PeerSettings
 from sfu.publisher import PublisherPeer
-from sfu.router import CAMERA, SCREEN, owner_key
+from sfu.router import CAMERA, SCREEN, owner_key, person_of, source_of
 from sfu.subscriber import SubscriberPeer
 from signalling.errors import ProtocolError, error_event
 from signalling.feed import AUTH_CONCURRENCY, Feed
@@ -239,7 +239,11 @@ class Session:
             self._send(room.lobby_event())
         if participant.can_subscribe:
             self.subscriber = SubscriberPeer(
-                participant.id, self._services.peer_settings, self._send_offer, self._media_failed
+                participant.id,
+                self._services.peer_settings,
+                self._send_offer,
+                self._media_failed,
+                self._video_suspended,
             )
             room.media.add_subscriber(self.subscriber)
 
@@ -398,6 +402,17 @@ class Session:
 
     def _send_offer(self, sdp: str, revision: int, tracks: dict[str, dict[str, str]]) -> None:
         self._send({"type": "subscribe_offer", "sdp": sdp, "revision": revision, "tracks": tracks})
+
+    def _video_suspended(self, owner: str, suspended: bool) -> None:
+        """This participant's downlink cannot carry `owner`'s video now, or can again."""
+        self._send(
+            {
+                "type": "video_suspended",
+                "participant_id": person_of(owner),
+                "source": source_of(owner),
+                "suspended": suspended,
+            }
+        )
 
     def _media_failed(self) -> None:
         log.info("session %s: media connection failed; disconnecting", self.label)

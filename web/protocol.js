@@ -40,6 +40,8 @@ function sourceField(source) {
 //     started (answered by the server) or ended (by us, the browser, the server or a refusal)
 //   server-error {code, message, final}   closed {reason, final}   publishing {}
 //   active-speakers {speakers: [participant id, loudest first]}
+//   video-suspended {participantId, source, suspended}: our downlink cannot carry that video
+//     now (the server stopped it; it restarts it by itself when the link allows)
 // Stage (town halls, docs/protocol.md "Stage"): lobby-wait {message}, lobby {waiting},
 //   meeting-state {locked, lobby}, muted-by-moderator {kind}, question {question},
 //   question-removed {questionId}, comment {comment}, reaction {participantId, emoji};
@@ -341,6 +343,13 @@ KamarClient.prototype._handlers = {
   },
   active_speakers(message) {
     this._emit("active-speakers", { speakers: message.speakers });
+  },
+  video_suspended(message) {
+    this._emit("video-suspended", {
+      participantId: message.participant_id,
+      source: message.source || "camera",
+      suspended: !!message.suspended,
+    });
   },
   pong() {},
   lobby_wait(message) {

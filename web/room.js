@@ -269,6 +269,7 @@ function wireClient() {
     syncTiles();
   });
   client.addEventListener("media", ({ detail }) => board.attachMedia(detail));
+  client.addEventListener("video-suspended", ({ detail }) => board.setSuspended(detail));
   client.addEventListener("active-speakers", ({ detail }) => {
     board.showSpeakers(detail.speakers, state.self && state.self.id);
   });

@@ -149,13 +149,14 @@ class Consumer(LayerSwitching):
     def forward(
         self, buf: bytearray, marker: int, seq: int, timestamp: int, keyframe: bool
     ) -> None:
-        if self.waiting_for_keyframe or self.paused:
-            if self.paused or not keyframe:
+        if self.waiting_for_keyframe or self.paused or self._resuming:
+            if self.paused or (self.waiting_for_keyframe and not keyframe):
                 self.packets_skipped += 1
                 return
-            self.waiting_for_keyframe = False
-            self.layer.keyframe_seen()
-            if self._resuming:
+            if self.waiting_for_keyframe:
+                self.waiting_for_keyframe = False
+                self.layer.keyframe_seen()
+            if self._resuming:  # audio resumes at any packet, video at the key frame above
                 self._resume(seq, timestamp)
         if not self._started:
             self._start(seq, timestamp)
@@ -223,7 +224,8 @@ class Consumer(LayerSwitching):
             self._skip_to_keyframe()
 
     def pause(self) -> None:
-        """Stop sending until `resume` (the subscriber hides this video)."""
+        """Stop sending until `resume` (the subscriber hides this video, or a data saver
+        hears only the active speaker)."""
         if self.paused or self.closed:
             return
         self._leave_route()
@@ -234,13 +236,15 @@ class Consumer(LayerSwitching):
             self.layer.keyframe_seen()  # no longer waiting: stop asking the publisher
 
     def resume(self) -> None:
-        """Send again from the next key frame, numbering on from the last packet sent."""
+        """Send again, numbering on from the last packet sent: video from its next key
+        frame, audio from its next packet (every Opus packet decodes on its own)."""
         if not self.paused or self.closed:
             return
         self.paused = False
         self._resuming = self._started
-        self.waiting_for_keyframe = True
-        self.layer.wait_for_keyframe()
+        if self.producer.kind == VIDEO:
+            self.waiting_for_keyframe = True
+            self.layer.wait_for_keyframe()
 
     def _skip_to_keyframe(self) -> None:
         """A dropped video packet (the subscriber's link is full): send nothing more until the

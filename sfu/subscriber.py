@@ -20,7 +20,7 @@ from sfu.consumer import Consumer
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import AUDIO, Producer, ProducerId
 from sfu.media_failure import FailureWatch
-from sfu.router import person_of, source_of
+from sfu.router import CAMERA, person_of, source_of
 from sfu.rtcp_feedback import Nack, Remb, parse_feedback
 from sfu.sdp_checks import count_m_lines, description_problem
 from sfu.subscriber_slot import Slot
@@ -29,6 +29,7 @@ from sfu.ticks import on_tick
 log = logging.getLogger(__name__)
 
 ANSWER_TIMEOUT = 20.0  # seconds a client has to answer a subscribe offer
+DATA_SAVER_VOICES = 1  # voices a data saver hears at once: the loudest speaker's
 LAYER_INTERVAL = 1.0  # seconds between two looks at the simulcast layers, REMB or not
 TrackMap = dict[str, dict[str, str]]
 SendOffer = Callable[[str, int, TrackMap], None]
@@ -56,6 +57,8 @@ class SubscriberPeer:
         self._wanted: dict[ProducerId, Producer] = {}
         self._paused_video: set[str] = set()  # owners whose video this subscriber paused
         self._video_off: set[str] = set()  # owners whose video its downlink cannot carry now
+        self._speakers_only = False  # a data saver: only the active speaker's voice is sent
+        self._voices: list[str] = []  # the owners a data saver hears now
         self._tiles: dict[str, tuple[int, int]] = {}  # owner -> tile size (device pixels)
         self._estimate: int | None = None  # the subscriber's latest REMB, bit/s
         self.chooser = simulcast.LayerChooser()  # its waits are settings (tests shorten them)
@@ -97,11 +100,46 @@ class SubscriberPeer:
             self._paused_video.discard(owner)
         self._apply_pauses()
 
+    def hear_speakers_only(self, on: bool, speakers: list[str]) -> None:
+        """A data saver's downlink carries the voice of the loudest speaker only (a mobile
+        plan pays for every Opus stream: five people talking cost five times one); screen-share
+        sound is always sent. `speakers`: the room's active speakers now, loudest first."""
+        self._speakers_only = on
+        self._voices = []
+        self._choose_voices(speakers)
+        self._apply_pauses()
+
+    @property
+    def hears_speakers_only(self) -> bool:
+        return self._speakers_only
+
+    def follow_speakers(self, speakers: list[str]) -> None:
+        """The room's active speakers changed."""
+        if self._speakers_only and self._choose_voices(speakers):
+            self._apply_pauses()
+
+    def _choose_voices(self, speakers: list[str]) -> bool:
+        """A data saver keeps hearing the last speaker while nobody speaks, so a pause
+        between sentences does not clip the next one. True when the voices changed."""
+        voices = [owner for owner in speakers if owner != self.owner][:DATA_SAVER_VOICES]
+        if not voices or voices == self._voices:
+            return False
+        self._voices = voices
+        return True
+
     def _apply_pauses(self) -> None:
         """A video is sent when neither the subscriber nor its downlink stopped it."""
         stopped = self._paused_video | self._video_off
         for slot in self._slots:
             slot.apply_pause(stopped)
+            consumer = slot.consumer
+            if consumer is None or consumer.producer.kind != AUDIO:
+                continue
+            owner = consumer.producer.owner
+            if self._speakers_only and source_of(owner) == CAMERA and owner not in self._voices:
+                consumer.pause()
+            else:
+                consumer.resume()
 
     def set_video_size(self, owner: str, width: int, height: int) -> None:
         """The subscriber shows `owner`'s video in a tile of width x height device pixels
@@ -376,8 +414,8 @@ class SubscriberPeer:
             producer.add_consumer(slot.consumer)
             if self._report_timer is None:
                 self._schedule_reports()
-            # A pause asked for before the media flowed (video only: the sound goes on).
-            slot.apply_pause(self._paused_video | self._video_off)
+            # A pause asked for before the media flowed, or a data saver hearing one voice.
+            self._apply_pauses()
             if producer.simulcast and self._layer_timer is None:
                 # Starts on the lowest layer (layer=0 above): small key frames, quick to show.
                 self._layer_timer = asyncio.get_running_loop().call_soon(

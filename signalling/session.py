@@ -28,6 +28,7 @@ from signalling.messages import (
     MAX_MESSAGE_BYTES,
     PROTOCOL_VERSION,
     Auth,
+    DataSaver,
     Hello,
     Leave,
     Mute,
@@ -101,6 +102,7 @@ class Session:
             Mute: self._on_mute,
             PauseVideo: self._on_pause_video,
             VideoSize: self._on_video_size,
+            DataSaver: self._on_data_saver,
             Unpublish: self._on_unpublish,
             Leave: self._on_leave,
             Ping: self._on_ping,
@@ -379,6 +381,13 @@ class Session:
         self._receiving_from(size.participant_id).set_video_size(
             owner_key(size.participant_id, size.source), size.width, size.height
         )
+
+    async def _on_data_saver(self, saver: DataSaver) -> None:
+        self._in_meeting("data_saver")
+        assert self.room is not None
+        if self.subscriber is None:
+            raise NegotiationStateError("you do not receive media in this room")
+        self.subscriber.hear_speakers_only(saver.on, self.room.speakers.speakers)
 
     def _receiving_from(self, participant_id: str) -> SubscriberPeer:
         """This session's subscriber, when another participant `participant_id` is here."""

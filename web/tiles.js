@@ -243,6 +243,7 @@ export class TileBoard {
   setDataSaver(on) {
     this.dataSaver = on;
     if (!on) this.shown = [];
+    if (this.client && this.active) this.client.setDataSaver(on); // else sent on welcome
     for (const tile of this.tiles.values()) {
       tile.sentSize = null;
       this.sendSize(tile);

@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from sfu import red
 from sfu.forwarding import VIDEO, Producer
 from sfu.layer_switching import LayerSwitching
 from sfu.retransmit import ResendLimiter
@@ -77,6 +78,7 @@ class Consumer(LayerSwitching):
         "_rtx_seq",
         "route",
         "_routes",
+        "_strip_red",
     )
 
     def __init__(
@@ -90,6 +92,7 @@ class Consumer(LayerSwitching):
         layer: int = 0,
         rtx: tuple[int, int] | None = None,
         routes: RouteSource | None = None,
+        strip_red: bool = False,
     ) -> None:
         """`resume_from` is the (sequence, timestamp) last sent on this SSRC by an earlier
         consumer, so a reused sender continues its numbering instead of jumping (RFC 3550 5.1).
@@ -97,8 +100,11 @@ class Consumer(LayerSwitching):
         `layer` is the simulcast layer to start on (index into `producer.layers`).
         `rtx`: (payload type, SSRC) of the RTX stream the subscriber accepted (RFC 4588), on
         which repairs go out, so they never disturb the media stream's loss statistics.
-        `routes`: where this consumer gets a native route while it simply forwards."""
+        `routes`: where this consumer gets a native route while it simply forwards.
+        `strip_red`: the producer's RED packets go out as their primary Opus frame (a
+        subscriber that did not accept RED; sfu/red.py), never on a native route."""
         self.producer = producer
+        self._strip_red = strip_red
         self.layer = producer.layers[layer]  # the stream that feeds this consumer now
         self.target: Producer | None = None  # the layer to move to at its next key frame
         self.switches = 0  # layer switches done
@@ -160,6 +166,12 @@ class Consumer(LayerSwitching):
                 self._resume(seq, timestamp)
         if not self._started:
             self._start(seq, timestamp)
+        if self._strip_red:
+            stripped = red.primary(buf)
+            if stripped is None:  # not RED after all: nothing a plain Opus receiver can play
+                self.packets_skipped += 1
+                return
+            buf = stripped
         out_seq = (seq + self._seq_delta) & 0xFFFF
         out_ts = (timestamp + self._ts_delta) & 0xFFFFFFFF
         buf[1] = marker | self.payload_type

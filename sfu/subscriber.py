@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sfu import ice_demux, packet_output, peer, sdp, sender_reports, simulcast
+from sfu import ice_demux, packet_output, peer, red, sdp, sender_reports, simulcast
 from sfu.consumer import Consumer
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import AUDIO, Producer, ProducerId
@@ -234,6 +234,10 @@ class SubscriberPeer:
         self._layer_timer = loop.call_at(due, self._choose_layers_periodically)
 
     @property
+    def slots(self) -> list[Slot]:
+        return list(self._slots)
+
+    @property
     def consumers(self) -> list[Consumer]:
         return [slot.consumer for slot in self._slots if slot.consumer is not None]
 
@@ -287,7 +291,7 @@ class SubscriberPeer:
         pc = self._connection()
         await pc.setLocalDescription(await pc.createOffer())
         self._guard(pc)
-        offer = pc.localDescription.sdp
+        offer = self._offer_red(pc.localDescription.sdp)
         self._revision += 1
         revision = self._revision
         tracks: TrackMap = {
@@ -311,6 +315,20 @@ class SubscriberPeer:
         await pc.setRemoteDescription(peer.description(answer, "answer"))
         self._learn_negotiated(sdp.parse(pc.localDescription.sdp), sdp.parse(answer))
         self._attach_consumers()
+
+    def _offer_red(self, offer: str) -> str:
+        """Our offer with RED beside Opus in each audio section (sfu/red.py); the slots
+        remember which payload type it got."""
+        sections = sdp.parse(offer)
+        opus = next((s.codec("opus") for s in sections if s.codec("opus") is not None), None)
+        if opus is None:
+            return offer
+        offer = red.offer_red(offer, opus.payload_type)
+        offered = {s.mid: s.codec(red.RED) for s in sdp.parse(offer)}
+        for slot in self._slots:
+            codec = offered.get(slot.transceiver.mid)
+            slot.red_offered = codec.payload_type if codec is not None else None
+        return offer
 
     def _update_slots(self) -> bool:
         """Match wanted producers to slots; False when there is nothing to negotiate."""
@@ -357,6 +375,7 @@ class SubscriberPeer:
             slot.ssrc = section.media_ssrc or slot.ssrc
             slot.payload_type = codec.payload_type if codec else slot.payload_type
             slot.rtx = _rtx_of(section, answered.get(section.mid), slot.payload_type)
+            slot.red_payload_type = red.accepted(answered.get(section.mid), slot.red_offered)
             # Reusable only once the client has seen it inactive: reusing a slot that is still
             # active would hand the client a new participant's media without a track event.
             slot.reusable = slot.producer is None and slot.transceiver.direction == "inactive"
@@ -399,17 +418,29 @@ class SubscriberPeer:
                 transport = peer.sender_transport(slot.transceiver.sender)
                 peer.receive_rtcp_directly(transport, self._on_rtcp)
                 self._output = packet_output.packet_output(transport)
+            # RED goes on as RED to a client that accepted it; one that did not gets the
+            # primary Opus frames, stripped on the Python path (sfu/red.py).
+            # (The producer numbered RED's blocks for SUBSCRIBER_OPUS_PT: only a slot whose
+            # Opus has it can take the RED as it is.)
+            red_pt = (
+                slot.red_payload_type
+                if producer.red and slot.payload_type == red.SUBSCRIBER_OPUS_PT
+                else None
+            )
+            strip_red = producer.red and red_pt is None
+            output = self._output
             slot.consumer = Consumer(
                 producer,
                 slot.ssrc,
-                slot.payload_type,
-                self._output.send,
+                slot.payload_type if red_pt is None else red_pt,
+                output.send,
                 slot.last_sent,
                 report=slot.note_sender_report,
                 rtx=slot.rtx,
-                routes=self._output
-                if isinstance(self._output, packet_output.NativePacketOutput)
+                routes=output
+                if isinstance(output, packet_output.NativePacketOutput) and not strip_red
                 else None,
+                strip_red=strip_red,
             )
             producer.add_consumer(slot.consumer)
             if self._report_timer is None:

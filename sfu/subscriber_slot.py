@@ -26,6 +26,8 @@ class Slot:
     ssrc: int = 0
     payload_type: int = 0
     rtx: tuple[int, int] | None = None  # (payload type, SSRC) when the client accepted RTX
+    red_offered: int | None = None  # the red payload type our offer added (audio)
+    red_payload_type: int | None = None  # red's payload type when the client accepted it
     last_sent: tuple[int, int] | None = None
     # The publisher's latest NTP/RTP pair in this slot's RTP clock, from its consumer.
     clock: tuple[int, int] | None = None

@@ -186,10 +186,20 @@ class Consumer(LayerSwitching):
             self._last_ts = out_ts
             self._packets_sent += 1
             self._octets_sent += len(buf)
-            if self._routes is not None:
+            if self._routes is not None and not self._strip_red:
                 self._take_route()
         elif self.producer.kind == VIDEO:
             self._skip_to_keyframe()
+
+    def strip_red(self, strip: bool, payload_type: int) -> None:
+        """Send the producer's RED as it is (`strip` False) or its primary frames only, from
+        the next packet on, with `payload_type` (red's or Opus'; the receiver follows a payload
+        type change within the stream). Stripping runs on the Python path."""
+        if strip == self._strip_red and payload_type == self.payload_type:
+            return
+        self._leave_route()
+        self._strip_red = strip
+        self.payload_type = payload_type
 
     # -- native routes ----------------------------------------------------------------------
 

@@ -108,6 +108,9 @@ class SubscriberPeer:
         self._voices = []
         self._choose_voices(speakers)
         self._apply_pauses()
+        for slot in self._slots:  # and RED, which doubles the audio, goes as plain Opus
+            if slot.consumer is not None and slot.kind == AUDIO:
+                slot.consumer.strip_red(*slot.red_choice(on))
 
     @property
     def hears_speakers_only(self) -> bool:
@@ -418,30 +421,18 @@ class SubscriberPeer:
                 transport = peer.sender_transport(slot.transceiver.sender)
                 peer.receive_rtcp_directly(transport, self._on_rtcp)
                 self._output = packet_output.packet_output(transport)
-            # RED goes on as RED to a client that accepted it; one that did not gets the
-            # primary Opus frames, stripped on the Python path (sfu/red.py).
-            # (The producer numbered RED's blocks for SUBSCRIBER_OPUS_PT: only a slot whose
-            # Opus has it can take the RED as it is.)
-            red_pt = (
-                slot.red_payload_type
-                if producer.red and slot.payload_type == red.SUBSCRIBER_OPUS_PT
-                else None
-            )
-            strip_red = producer.red and red_pt is None
             output = self._output
             slot.consumer = Consumer(
                 producer,
                 slot.ssrc,
-                slot.payload_type if red_pt is None else red_pt,
+                slot.payload_type,
                 output.send,
                 slot.last_sent,
                 report=slot.note_sender_report,
                 rtx=slot.rtx,
-                routes=output
-                if isinstance(output, packet_output.NativePacketOutput) and not strip_red
-                else None,
-                strip_red=strip_red,
+                routes=output if isinstance(output, packet_output.NativePacketOutput) else None,
             )
+            slot.consumer.strip_red(*slot.red_choice(self._speakers_only))
             producer.add_consumer(slot.consumer)
             if self._report_timer is None:
                 self._schedule_reports()

@@ -55,6 +55,19 @@ async def test_red_reaches_a_red_subscriber_as_red_and_an_aiortc_one_as_opus(
         assert cici_audio.red_payload_type is None and cici_audio.consumer is not None
         assert cici_audio.consumer.payload_type == cici_audio.payload_type
         assert cici_audio.consumer.packets_skipped == 0
+
+        # Budi turns on "Hemat data": RED doubles the audio, so he gets plain Opus now, and
+        # still hears Sari (the one speaking).
+        await budi.click("#btn-saver")
+        await eventually(
+            lambda: (
+                budi_audio.consumer is not None
+                and budi_audio.consumer.payload_type == budi_audio.payload_type
+            ),
+            what="plain Opus for the data saver",
+        )
+        total, concealed = await budi.evaluate(PLAYOUT)
+        await eventually(lambda: _plays_on(budi, total, concealed), what="sound after the switch")
     finally:
         await cici.close()
         for page in (sari, budi):
@@ -79,6 +92,12 @@ PLAYOUT = """async () => {
   });
   return [total, concealed];
 }"""
+
+
+async def _plays_on(page: Page, total_before: int, concealed_before: int) -> bool:
+    total, concealed = await page.evaluate(PLAYOUT)
+    played, filled = total - total_before, concealed - concealed_before
+    return bool(played > 48_000 and filled < played / 4)
 
 
 async def _hears(page: Page, sender: str) -> bool:

@@ -153,3 +153,23 @@ def test_a_red_producer_hands_its_consumers_blocks_in_the_subscribers_opus_numbe
     packet = out.packets[0]
     assert fields(packet)[1] == 99
     assert packet[12] & 0x7F == red.SUBSCRIBER_OPUS_PT and packet[16] == red.SUBSCRIBER_OPUS_PT
+
+
+def test_a_consumer_switches_between_red_and_its_primary_without_a_gap() -> None:
+    # A data saver switches RED off (it doubles the audio) and on again, mid-stream.
+    source, _requests = producer(AUDIO, pt=RED_PT, clock_rate=48000)
+    source.red = True
+    out = Output()
+    consumer = Consumer(source, 0xCCCC0001, 99, out.send)
+    source.add_consumer(consumer)
+    payload = red_payload(b"new", (960, b"old"))
+    source.receive(rtp(10, 960, payload, pt=RED_PT))
+    consumer.strip_red(True, 109)
+    source.receive(rtp(11, 1920, payload, pt=RED_PT))
+    consumer.strip_red(False, 99)
+    source.receive(rtp(12, 2880, payload, pt=RED_PT))
+    types = [fields(packet)[1] for packet in out.packets]
+    sequences = [fields(packet)[2] for packet in out.packets]
+    assert types == [99, 109, 99] and out.packets[1][12:] == b"new"
+    assert len(out.packets[0]) == len(out.packets[2]) > len(out.packets[1])
+    assert sequences == [sequences[0], (sequences[0] + 1) & 0xFFFF, (sequences[0] + 2) & 0xFFFF]

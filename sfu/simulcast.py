@@ -152,6 +152,11 @@ class LayerChooser:
             dropped = True
         return dropped
 
+    def link_was_down(self) -> None:
+        """The subscriber sent nothing for seconds (an outage): its next estimate starts a new
+        series instead of reading as a fall from the last one before the outage."""
+        self._last_estimate = None
+
     def _steady(self, now: float) -> bool:
         """The last step up came after the last drop and has held for STEADY seconds."""
         up, down = self._last_up, self._last_down

@@ -17,11 +17,12 @@ from typing import Any
 
 from sfu import ice_demux, packet_output, peer, red, sdp, sender_reports, simulcast
 from sfu.consumer import Consumer
+from sfu.downlink import OUTAGE_GAP, Downlink, SentMeter
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import AUDIO, Producer, ProducerId
 from sfu.media_failure import FailureWatch
 from sfu.router import CAMERA, person_of, source_of
-from sfu.rtcp_feedback import Nack, Remb, parse_feedback
+from sfu.rtcp_feedback import LossReport, Nack, Remb, parse_feedback
 from sfu.sdp_checks import count_m_lines, description_problem
 from sfu.subscriber_slot import Slot
 from sfu.ticks import on_tick
@@ -60,7 +61,10 @@ class SubscriberPeer:
         self._speakers_only = False  # a data saver: only the active speaker's voice is sent
         self._voices: list[str] = []  # the owners a data saver hears now
         self._tiles: dict[str, tuple[int, int]] = {}  # owner -> tile size (device pixels)
-        self._estimate: int | None = None  # the subscriber's latest REMB, bit/s
+        self._downlink = Downlink()  # REMB, lowered by reported loss (sfu/downlink.py)
+        self._sent = SentMeter()  # everything sent to this subscriber
+        self._remb_at: float | None = None  # when its latest REMB came
+        self._audio_sent = SentMeter()  # its audio: what the videos must leave room for
         self.chooser = simulcast.LayerChooser()  # its waits are settings (tests shorten them)
         self._layer_timer: asyncio.Handle | None = None
         self._report_timer: asyncio.TimerHandle | None = None
@@ -154,7 +158,8 @@ class SubscriberPeer:
         self.choose_layers()
 
     def _on_rtcp(self, data: bytes) -> None:
-        """The subscriber's key frame requests, NACKs and downlink estimate (REMB)."""
+        """The subscriber's key frame requests, NACKs, downlink estimate (REMB) and loss."""
+        losses: list[float] = []
         for request in parse_feedback(data):
             if isinstance(request, Remb):
                 self.on_remb(request.bitrate)
@@ -162,20 +167,45 @@ class SubscriberPeer:
             slot = next((s for s in self._slots if s.ssrc == request.ssrc), None)
             if slot is None:
                 continue
-            if isinstance(request, Nack):
-                slot.nack(request.lost)
+            if isinstance(request, LossReport):
+                losses.append(request.fraction_lost)
+            elif isinstance(request, Nack):
+                if self._downlink.repairs_allowed:  # else repairs only deepen the congestion
+                    slot.nack(request.lost)
             else:
                 slot.request_keyframe()
+        if losses:
+            self.on_loss(sum(losses) / len(losses), time.monotonic())
 
     @property
     def estimate(self) -> int | None:
-        """The subscriber's latest REMB, bit/s; None before its first."""
-        return self._estimate
+        """What the subscriber's downlink carries, bit/s; None before its first REMB."""
+        return self._downlink.estimate
 
     def on_remb(self, bitrate: int) -> None:
         """The subscriber's estimate of its downlink (REMB), for the layer choice."""
-        if bitrate != self._estimate:
-            self._estimate = bitrate
+        now = time.monotonic()
+        if self._remb_at is not None and now - self._remb_at > OUTAGE_GAP:
+            self.chooser.link_was_down()
+        self._remb_at = now
+        if bitrate != self._downlink.remb:
+            self._downlink.remb = bitrate
+            self.choose_layers()
+
+    def on_loss(self, fraction: float, now: float) -> None:
+        """A receiver report's loss (averaged over its streams): above 10 % the estimate
+        falls below what was sent (sfu/downlink.py)."""
+        consumers = self.consumers
+        sent = self._sent.update(
+            now, sum(c.octets_sent for c in consumers), sum(c.packets_sent for c in consumers)
+        )
+        audio = [c for c in consumers if c.producer.kind == AUDIO]
+        self._audio_sent.update(
+            now, sum(c.octets_sent for c in audio), sum(c.packets_sent for c in audio)
+        )
+        before = self._downlink.estimate
+        self._downlink.on_loss(fraction, sent, now)
+        if self._downlink.estimate != before:
             self.choose_layers()
 
     def choose_layers(self) -> None:
@@ -200,12 +230,13 @@ class SubscriberPeer:
             )
             for c in shown
         ]
-        audio = sum(
+        # The audio it receives, measured; before the first measurement a guess per stream.
+        audio = self._audio_sent.rate or sum(
             simulcast.AUDIO_COST
             for c in self.consumers
             if c.producer.kind == AUDIO and not c.paused
         )
-        chosen = self.chooser.choose(videos, self._estimate, time.monotonic(), audio)
+        chosen = self.chooser.choose(videos, self._downlink.estimate, time.monotonic(), audio)
         changed: list[tuple[str, bool]] = []
         for consumer, index in zip(shown, chosen, strict=True):
             owner = consumer.producer.owner

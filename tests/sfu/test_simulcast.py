@@ -187,3 +187,12 @@ def test_a_simulcast_publisher_is_held_back_only_when_its_uplink_is_congested(
     estimate: int | None, incoming: int, remb: int
 ) -> None:
     assert publisher_remb(1_000_000, estimate, incoming) == remb
+
+
+def test_after_an_outage_the_first_estimate_is_not_a_fall() -> None:
+    chooser = LayerChooser()
+    videos = [Video(THREE, 2)]
+    chooser.choose(videos, 2_000_000, 0.0)
+    chooser.link_was_down()
+    assert chooser.choose(videos, 300_000, 6.0) == [2]  # a new series: held, not dropped
+    assert chooser.choose(videos, 100_000, 7.0) == [0]  # a fall within it drops

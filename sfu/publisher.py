@@ -94,7 +94,7 @@ class PublisherPeer(PublisherFeedback):
         await self._pc.setLocalDescription(await self._pc.createAnswer())
         answer = sdp.answer_simulcast(sections, self._pc.localDescription.sdp)
         answer = sdp.answer_transport_cc(sections, answer)
-        answer = sdp.answer_opus(sections, answer)
+        answer = sdp.answer_opus(sections, answer, self._settings.max_audio_bitrate)
         answer = red.answer_red(sections, answer)
         answered = sdp.parse(answer)
         transceivers = self._pc.getTransceivers()

@@ -46,6 +46,19 @@ class SubscribeOffer(TypedDict):
     tracks: dict[str, dict[str, str]]
 
 
+class PublishLayers(TypedDict):
+    type: Literal["publish_layers"]
+    source: str
+    active: list[str]  # rids
+
+
+class VideoSuspended(TypedDict):
+    type: Literal["video_suspended"]
+    participant_id: str
+    source: str
+    suspended: bool
+
+
 class Pong(TypedDict):
     type: Literal["pong"]
     id: Any  # whatever the ping carried
@@ -63,7 +76,17 @@ class Unread(TypedDict):
     unread: int
 
 
-SessionEvent = Welcome | LobbyWait | PublishAnswer | SubscribeOffer | Pong | Authed | Unread
+SessionEvent = (
+    Welcome
+    | LobbyWait
+    | PublishAnswer
+    | SubscribeOffer
+    | PublishLayers
+    | VideoSuspended
+    | Pong
+    | Authed
+    | Unread
+)
 ServerEvent = SessionEvent | MeetingEvent | CommunityEvent
 # Events that stay on the server (the feed turns this one into an `error` and a close).
 INTERNAL_TYPES = frozenset({"sessions_revoked"})

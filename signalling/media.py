@@ -1,11 +1,12 @@
 """Media messages of a meeting session: publish and unpublish, the subscribe answer, mute,
-pausing and sizing others' videos. Works on the session's MeetingContext and gets its peer
-connections from a PeerFactory (signalling/peers.py); it owns those connections and closes
-them when the session ends."""
+pausing and sizing others' videos, the data saver. Works on the session's MeetingContext and
+gets its peer connections from a PeerFactory (signalling/peers.py); it owns those connections
+and closes them when the session ends."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -13,11 +14,12 @@ from typing import Any
 from rooms.meeting.room import Participant, Room
 from sfu.errors import NegotiationStateError
 from sfu.publisher import PublisherPeer
-from sfu.router import CAMERA, SCREEN, owner_key
+from sfu.router import CAMERA, SCREEN, owner_key, person_of, source_of
 from sfu.subscriber import SubscriberPeer
 from signalling.context import MeetingContext
 from signalling.errors import ProtocolError, error_event
 from signalling.messages import (
+    DataSaver,
     Mute,
     PauseVideo,
     PublishOffer,
@@ -46,6 +48,7 @@ class MediaControl:
             Mute: self._mute,
             PauseVideo: self._pause_video,
             VideoSize: self._video_size,
+            DataSaver: self._data_saver,
             Unpublish: self._unpublish,
         }
 
@@ -58,7 +61,7 @@ class MediaControl:
         """Just joined: the subscribe connection, which the server offers on."""
         if participant.can_subscribe:
             self.subscriber = self._peers.subscriber(
-                participant.id, self._send_offer, self._media_failed
+                participant.id, self._send_offer, self._media_failed, self._video_suspended
             )
             room.media.add_subscriber(self.subscriber)
 
@@ -85,7 +88,9 @@ class MediaControl:
         if self.publishers.get(offer.source) is not None:
             raise NegotiationStateError(f"the {offer.source} is already published")
         owner = owner_key(me.id, offer.source)
-        publisher = self._peers.publisher(owner, self._media_failed)
+        publisher = self._peers.publisher(
+            owner, self._media_failed, functools.partial(self._publish_layers, offer.source)
+        )
         self.publishers[offer.source] = publisher  # claimed while negotiating
         try:
             answer = await publisher.accept_offer(offer.sdp)
@@ -133,6 +138,12 @@ class MediaControl:
             owner_key(size.participant_id, size.source), size.width, size.height
         )
 
+    async def _data_saver(self, saver: DataSaver) -> None:
+        room, _me = self._context.me()
+        if self.subscriber is None:
+            raise NegotiationStateError("you do not receive media in this room")
+        self.subscriber.hear_speakers_only(saver.on, room.speakers.speakers)
+
     def _receiving_from(self, participant_id: str) -> SubscriberPeer:
         """This session's subscriber, when another participant `participant_id` is here."""
         room, me = self._context.me()
@@ -145,6 +156,21 @@ class MediaControl:
     def _send_offer(self, sdp: str, revision: int, tracks: dict[str, dict[str, str]]) -> None:
         self._context.send(
             {"type": "subscribe_offer", "sdp": sdp, "revision": revision, "tracks": tracks}
+        )
+
+    def _publish_layers(self, source: str, rids: list[str]) -> None:
+        """Only these simulcast layers of our `source` video have a receiver now."""
+        self._context.send({"type": "publish_layers", "source": source, "active": rids})
+
+    def _video_suspended(self, owner: str, suspended: bool) -> None:
+        """This participant's downlink cannot carry `owner`'s video now, or can again."""
+        self._context.send(
+            {
+                "type": "video_suspended",
+                "participant_id": person_of(owner),
+                "source": source_of(owner),
+                "suspended": suspended,
+            }
         )
 
     def _media_failed(self) -> None:

@@ -52,6 +52,9 @@ class FakeSubscriber:
     def remove_producer(self, producer: Producer) -> None:
         self.removed.append(producer.id)
 
+    def follow_speakers(self, speakers: list[str]) -> None:
+        self.speakers = speakers
+
 
 def test_public_state_shows_mute_flags_and_nothing_callable() -> None:
     participant, _ = person("p1", "ada", can_publish=False)

@@ -22,8 +22,9 @@ NODE = NodeId("0000cccc")
 
 
 class _FakePublisher:
-    def __init__(self, owner: str) -> None:
+    def __init__(self, owner: str, on_layers: Callable[[list[str]], None]) -> None:
         self.owner = owner
+        self.on_layers = on_layers
         self.producers: list[Any] = []
         self.closed = False
 
@@ -41,11 +42,11 @@ class _Peers:
         self.publishers: list[_FakePublisher] = []
         self.subscribers: list[str] = []
 
-    def publisher(self, owner: str, on_failed: Callable[[], None]) -> Any:
-        self.publishers.append(_FakePublisher(owner))
+    def publisher(self, owner: str, on_failed: Callable[[], None], on_layers: Any) -> Any:
+        self.publishers.append(_FakePublisher(owner, on_layers))
         return self.publishers[-1]
 
-    def subscriber(self, participant_id: str, send_offer: Any, on_failed: Any) -> Any:
+    def subscriber(self, participant_id: str, send_offer: Any, on_failed: Any, on_off: Any) -> Any:
         self.subscribers.append(participant_id)
         raise AssertionError("a token without subscribe gets no subscribe connection")
 
@@ -68,6 +69,8 @@ async def test_publish_connections_come_from_the_factory_and_close_with_the_sess
     assert [p.owner for p in peers.publishers] == ["p1-0000cccc"] and peers.subscribers == []
     assert sent[-1] == {"type": "publish_answer", "sdp": "answer to v=0", "source": "camera"}
     assert session.media.publisher is peers.publishers[0]
+    peers.publishers[0].on_layers(["q", "h"])  # what the SFU calls when demand changes
+    assert sent[-1] == {"type": "publish_layers", "source": "camera", "active": ["q", "h"]}
     await session.end("left")
     assert peers.publishers[0].closed and services.registry.meetings() == []
 

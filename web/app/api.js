@@ -114,8 +114,12 @@ export async function api(method, path, body = undefined) {
 // multipart upload with progress (fetch cannot report upload progress). Resolves with the
 // Attachment; `onProgress` gets a fraction 0..1. Returns {promise, abort}.
 export function upload(roomId, file, onProgress = () => {}) {
+  return uploadTo(`/api/rooms/${roomId}/attachments`, file, onProgress);
+}
+
+// The same to any upload endpoint (listing photos: /api/market/photos).
+export function uploadTo(path, file, onProgress = () => {}) {
   const xhr = new XMLHttpRequest();
-  const path = `/api/rooms/${roomId}/attachments`;
   const promise = new Promise((resolve, reject) => {
     xhr.open("POST", path);
     const sentToken = sessionToken();

@@ -1,6 +1,7 @@
 // The list of one's rooms, creating a room, public rooms to join, and invitations.
 import { api } from "/static/app/api.js";
 import { clear, copyText, errorBox, field, focusHeading, h, shortStamp, submitting } from "/static/app/dom.js";
+import { m } from "/static/app/market_strings.js";
 import { t } from "/static/strings.js";
 
 export const ROOM_KINDS = ["work", "network", "region", "school", "profession", "other"];
@@ -25,6 +26,7 @@ export function renderRoomList(app, sidebar, currentId) {
     h("h2", {}, t.myRooms),
     h("div", { class: "row" },
       h("a", { class: "button small", href: "#/rooms/new", id: "new-room" }, t.newRoom),
+      h("a", { class: "button small", href: "#/market", id: "open-market" }, m.market),
       h("a", {
         href: "#/me", id: "open-profile", class: "profile-link", title: t.profileOf(name),
         "aria-label": t.profileOf(name), "aria-current": location.hash === "#/me" ? "page" : null,

@@ -16,7 +16,7 @@ from aiohttp import web
 from rooms.community.attachments import EXPIRY_BATCH
 from rooms.community.community import Community
 from rooms.market.market import Market
-from server.api.market import MARKET_KEY
+from server.api.contexts import CONTEXTS_KEY
 from signalling.ws import SERVICES_KEY
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def install(app: web.Application) -> None:
 
 async def _sweeping(app: web.Application) -> AsyncIterator[None]:
     services = app[SERVICES_KEY]
-    holder = app[MARKET_KEY]
+    holder = app[CONTEXTS_KEY]
     tasks = [
         asyncio.create_task(expire_uploads_forever(services, services.clock)),
         asyncio.create_task(expire_listing_photos_forever(holder, services.clock)),

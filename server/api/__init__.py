@@ -1,4 +1,5 @@
-"""The community HTTP API under /api/ (docs/api.md): accounts, rooms, chat, agenda, market."""
+"""The community HTTP API under /api/ (docs/api.md): accounts, rooms, chat, agenda,
+market, insight."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from server.api import accounts, agenda, chat, market, rooms
+from server.api import accounts, agenda, chat, insight, market, rooms
 from server.api.limits import add_limits
 from server.api.routing import Route, install, openapi
 
@@ -16,6 +17,7 @@ ROUTES: list[Route] = [
     *chat.ROUTES,
     *agenda.ROUTES,
     *market.ROUTES,
+    *insight.ROUTES,
 ]
 API_VERSION = "1"
 

@@ -4,14 +4,12 @@ the conversation with the seller. Kamar moves no money: buyer and seller settle 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import BodyPartReader, web
 
 from rooms.errors import Invalid, UnsupportedMedia
 from rooms.market.listings import PAGE_MAX, Search
-from rooms.market.market import Market
 from rooms.market.rules import (
     CATEGORIES,
     CONDITIONS,
@@ -27,27 +25,11 @@ from rooms.market.rules import (
     STATUSES,
     ListingForm,
 )
+from server.api.contexts import market_of
 from server.api.fields import Field
 from server.api.routing import Call, Route
 
 UPLOAD_CHUNK = 64 * 1024
-
-
-@dataclass
-class MarketHolder:
-    """Set when the server starts, after the community is open (server/app.py)."""
-
-    market: Market | None = None
-
-
-MARKET_KEY = web.AppKey("kamar_market", MarketHolder)
-
-
-def market_of(call: Call) -> Market:
-    market = call.request.app[MARKET_KEY].market
-    if market is None:
-        raise RuntimeError("the marketplace is not open")
-    return market
 
 
 async def browse(call: Call) -> dict[str, Any]:

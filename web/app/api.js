@@ -196,3 +196,20 @@ export function forgetMedia() {
   }
   blobCache.clear();
 }
+
+// A file the API makes on request (an insight view as CSV), fetched now with the session and
+// handed back as a blob: URL for a download link; never cached, the numbers change.
+export async function freshFileUrl(path) {
+  let response;
+  try {
+    response = await fetch(path, { headers: authHeaders(), cache: "no-store" });
+  } catch {
+    throw new ApiError(0, "network", fallbackMessages.network);
+  }
+  if (!response.ok) {
+    const error = await errorFrom(response);
+    checkUnauthorized(error, path);
+    throw error;
+  }
+  return URL.createObjectURL(await response.blob());
+}

@@ -4,12 +4,14 @@
 //         #/me (one's profile: name, password, sessions, calendar link)
 //         #/invite/CODE (kept across sign-in, then accepted and opened)
 //         #/market  #/market/new  #/market/ID (the members' market)
+//         #/insight (member insight, for organisers)
 import {
   api, apiEvents, codeMessages, fallbackMessages, forgetMedia, sessionToken, setSession,
 } from "/static/app/api.js";
 import { renderAuth } from "/static/app/auth.js";
 import { clear, h } from "/static/app/dom.js";
 import { Feed } from "/static/app/feed.js";
+import { renderInsight } from "/static/app/insight.js";
 import { renderListing, renderMarket, renderNewListing } from "/static/app/market.js";
 import { renderProfile } from "/static/app/profile.js";
 import { RoomView } from "/static/app/room.js";
@@ -325,6 +327,13 @@ async function route() {
     closeRoomView();
     setLayout("room");
     renderCreateRoom(app, view);
+    app.renderRooms();
+    return;
+  }
+  if (parts[0] === "insight") {
+    closeRoomView();
+    setLayout("room");
+    renderInsight(app, view);
     app.renderRooms();
     return;
   }

@@ -6,9 +6,11 @@ edges: a congress of 2,000 says nothing about who knows whom, and would add two 
 pairs). "Who recruited whom" joins when the organising data exists (docs/market-and-insight.md).
 
 Communities: Louvain modularity maximisation (networkx louvain_communities, seeded, so the same
-data gives the same answer). Brokers: betweenness centrality, sampled from BETWEENNESS_SAMPLE
-sources on larger graphs (exact below that). Isolated: members of the scope's rooms with no
-edge at all. Communities smaller than SMALL_GROUP are shown as sizes only, without names.
+data gives the same answer). Brokers: betweenness centrality, exact up to BETWEENNESS_SAMPLE
+members, sampled from that many sources above it, and from fewer on big graphs so the
+breadth-first searches stay within EDGE_VISITS (at least MIN_SAMPLE sources): each source costs
+one pass over every edge in Python, and the analysis must finish within a minute.
+Isolated: members of the scope's rooms with no edge at all. Communities smaller than SMALL_GROUP are shown as sizes only, without names.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from rooms.insight.activity import in_scope
 
 MAX_EVENT_CROWD = 100
 BETWEENNESS_SAMPLE = 300
+EDGE_VISITS = 5_000_000
+MIN_SAMPLE = 10
 SEED = 18  # any fixed number: Louvain and the sampling are randomised
 MAX_NODES_DRAWN = 300
 BROKERS = 10
@@ -78,12 +82,12 @@ def analyse(weights: dict[tuple[int, int], int], members: Iterable[int]) -> dict
     graph.add_nodes_from(members)
     graph.add_weighted_edges_from((a, b, w) for (a, b), w in weights.items())
     connected = [node for node in graph if graph.degree(node) > 0]
-    core = graph.subgraph(connected)
+    core = graph.subgraph(connected).copy()  # a real graph: the filtered view is ~10x slower
     if core.number_of_edges() == 0:
         return {"communities": [], "modularity": 0.0, "betweenness": {}, "isolated": len(graph)}
     found = nx.community.louvain_communities(core, weight="weight", seed=SEED)
     communities = sorted((sorted(c) for c in found), key=lambda c: (-len(c), c[0]))
-    sample = BETWEENNESS_SAMPLE if len(core) > BETWEENNESS_SAMPLE else None
+    sample = betweenness_sample(len(core), core.number_of_edges())
     betweenness = nx.betweenness_centrality(core, k=sample, seed=SEED, normalized=True)
     return {
         "communities": communities,
@@ -91,6 +95,13 @@ def analyse(weights: dict[tuple[int, int], int], members: Iterable[int]) -> dict
         "betweenness": betweenness,
         "isolated": len(graph) - len(connected),
     }
+
+
+def betweenness_sample(nodes: int, edges: int) -> int | None:
+    """How many sources betweenness samples (None: all of them, exact). Pure."""
+    if nodes <= BETWEENNESS_SAMPLE:
+        return None
+    return max(MIN_SAMPLE, min(BETWEENNESS_SAMPLE, EDGE_VISITS // max(1, edges)))
 
 
 async def relations(conn: AsyncConnection, scope: Scope) -> dict[str, Any]:

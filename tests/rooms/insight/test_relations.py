@@ -6,8 +6,9 @@ from __future__ import annotations
 import itertools
 
 import networkx as nx
+import pytest
 
-from rooms.insight.relations import analyse
+from rooms.insight.relations import analyse, betweenness_sample
 
 
 def test_communities_of_a_planted_partition_are_found() -> None:
@@ -38,3 +39,13 @@ def test_the_member_joining_two_groups_has_the_highest_betweenness() -> None:
 def test_a_graph_without_relations_has_no_communities() -> None:
     found = analyse({}, [1, 2, 3])
     assert (found["communities"], found["modularity"], found["isolated"]) == ([], 0.0, 3)
+
+
+@pytest.mark.parametrize(
+    ("nodes", "edges", "sample"),
+    [(300, 10_000, None), (2_000, 13_000, 300), (100_000, 50_000, 100), (100_000, 650_000, 10)],
+)
+def test_betweenness_samples_fewer_sources_on_big_graphs(
+    nodes: int, edges: int, sample: int | None
+) -> None:
+    assert betweenness_sample(nodes, edges) == sample

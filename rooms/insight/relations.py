@@ -10,7 +10,8 @@ data gives the same answer). Brokers: betweenness centrality, exact up to BETWEE
 members, sampled from that many sources above it, and from fewer on big graphs so the
 breadth-first searches stay within EDGE_VISITS (at least MIN_SAMPLE sources): each source costs
 one pass over every edge in Python, and the analysis must finish within a minute.
-Isolated: members of the scope's rooms with no edge at all. Communities smaller than SMALL_GROUP are shown as sizes only, without names.
+Isolated: members of the scope's rooms with no edge at all. Communities smaller than
+SMALL_GROUP are shown as sizes only, without names.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import tempfile
@@ -48,6 +49,10 @@ class InsightResult:
     database: str
     generate_s: float
     view_ms: dict[str, float]  # each view's slowest run
+    # the most CPU of this process any run of each view took: on a shared machine the wall time
+    # also holds the waits for a core; on PostgreSQL the database's own work is not in it
+    view_cpu_ms: dict[str, float]
+    load_average: float  # the machine's 1-minute load at the end (2 cores here)
     view_ms_p50: float
     view_ms_p99: float
     relations_s: float
@@ -201,12 +206,14 @@ async def measure(args: argparse.Namespace, progress: Callable[[str], None]) -> 
             insight = Insight(db, Bus(), time.time)
             admin = User(1, "m1", None, "Anggota 1", "", "", "", "", True)
             timings: dict[str, list[float]] = {view: [] for view in VIEWS}
+            cpu: dict[str, list[float]] = {view: [] for view in VIEWS}
             relations: dict[str, Any] = {}
             for round_ in range(args.repeat):
                 for view in VIEWS:
-                    began = time.perf_counter()
+                    began, began_cpu = time.perf_counter(), time.process_time()
                     answer = await insight.view(admin, view)
                     timings[view].append((time.perf_counter() - began) * 1000)
+                    cpu[view].append((time.process_time() - began_cpu) * 1000)
                     if view == "relations":
                         relations = answer
                 progress(
@@ -224,6 +231,8 @@ async def measure(args: argparse.Namespace, progress: Callable[[str], None]) -> 
         database="sqlite" if args.database_url is None else "postgresql",
         generate_s=round(generate_s, 1),
         view_ms={view: round(max(runs), 1) for view, runs in timings.items()},
+        view_cpu_ms={view: round(max(runs), 1) for view, runs in cpu.items()},
+        load_average=round(os.getloadavg()[0], 2),
         view_ms_p50=round(statistics.median(every), 1),
         view_ms_p99=round(_percentile(every, 0.99), 1),
         relations_s=round(max(timings["relations"]) / 1000, 2),

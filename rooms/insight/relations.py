@@ -79,13 +79,13 @@ async def edges(conn: AsyncConnection, scope: Scope) -> dict[tuple[int, int], in
 
 def analyse(weights: dict[tuple[int, int], int], members: Iterable[int]) -> dict[str, Any]:
     """Communities, modularity, betweenness and isolated members of a weighted graph. Pure."""
-    graph: nx.Graph[int] = nx.Graph()
-    graph.add_nodes_from(members)
-    graph.add_weighted_edges_from((a, b, w) for (a, b), w in weights.items())
-    connected = [node for node in graph if graph.degree(node) > 0]
-    core = graph.subgraph(connected).copy()  # a real graph: the filtered view is ~10x slower
+    # Only members with a relation enter the graph (building all and taking the connected
+    # subgraph cost more than the community detection on 20,000 members).
+    core: nx.Graph[int] = nx.Graph()
+    core.add_weighted_edges_from((a, b, w) for (a, b), w in weights.items())
+    everyone = set(members) | set(core)
     if core.number_of_edges() == 0:
-        return {"communities": [], "modularity": 0.0, "betweenness": {}, "isolated": len(graph)}
+        return {"communities": [], "modularity": 0.0, "betweenness": {}, "isolated": len(everyone)}
     found = nx.community.louvain_communities(core, weight="weight", seed=SEED)
     communities = sorted((sorted(c) for c in found), key=lambda c: (-len(c), c[0]))
     sample = betweenness_sample(len(core), core.number_of_edges())
@@ -94,7 +94,7 @@ def analyse(weights: dict[tuple[int, int], int], members: Iterable[int]) -> dict
         "communities": communities,
         "modularity": nx.community.modularity(core, [set(c) for c in communities], weight="weight"),
         "betweenness": betweenness,
-        "isolated": len(graph) - len(connected),
+        "isolated": len(everyone) - len(core),
     }
 
 

@@ -16,6 +16,7 @@ SMALL_GROUP are shown as sizes only, without names.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable
@@ -26,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
+from rooms.community.database import Database
 from rooms.community.schema import events, memberships, messages, rsvps, users
 from rooms.insight.access import SMALL_GROUP, Scope
 from rooms.insight.activity import in_scope
@@ -105,23 +107,21 @@ def betweenness_sample(nodes: int, edges: int) -> int | None:
     return max(MIN_SAMPLE, min(BETWEENNESS_SAMPLE, EDGE_VISITS // max(1, edges)))
 
 
-async def relations(conn: AsyncConnection, scope: Scope) -> dict[str, Any]:
-    weights = await edges(conn, scope)
-    members = list(
-        (
-            await conn.execute(
-                select(memberships.c.user_id)
-                .where(in_scope(memberships.c.room_id, scope))
-                .distinct()
-            )
-        ).scalars()
-    )
-    found = analyse(weights, members)
+async def relations(db: Database, scope: Scope) -> dict[str, Any]:
+    async with db.read() as conn:
+        weights = await edges(conn, scope)
+        names = await _names(conn, scope)
+    members = list(names)
+    # Only today's members: someone who left keeps their old messages, not a place in the graph.
+    weights = {pair: w for pair, w in weights.items() if pair[0] in names and pair[1] in names}
+    # Seconds of pure Python on a big organisation: after the database connection is given
+    # back (a long read would hold SQLite's WAL from being checkpointed), and in a thread, so
+    # the event loop (chat, meetings' signalling) keeps getting turns between its steps.
+    found = await asyncio.to_thread(analyse, weights, members)
     community_of = {
         node: index for index, group in enumerate(found["communities"]) for node in group
     }
     named = {node for group in found["communities"] if len(group) >= SMALL_GROUP for node in group}
-    names = await _names(conn, scope, named)
     rows = [
         {
             "community": index,
@@ -158,16 +158,14 @@ async def relations(conn: AsyncConnection, scope: Scope) -> dict[str, Any]:
     }
 
 
-async def _names(conn: AsyncConnection, scope: Scope, ids: set[int]) -> dict[int, str]:
-    """Names of `ids`, read for the scope's members at once (an IN list of 100,000 ids would
-    pass PostgreSQL's 32,767 parameters)."""
-    if not ids:
-        return {}
+async def _names(conn: AsyncConnection, scope: Scope) -> dict[int, str]:
+    """Every member of the scope's rooms and their name, read at once (an IN list of 100,000
+    ids would pass PostgreSQL's 32,767 parameters)."""
     in_rooms = select(memberships.c.user_id).where(in_scope(memberships.c.room_id, scope))
     rows = await conn.execute(
         select(users.c.id, users.c.display_name).where(users.c.id.in_(in_rooms))
     )
-    return {user_id: name for user_id, name in rows if user_id in ids}
+    return {user_id: name for user_id, name in rows}
 
 
 def _pair(a: int, b: int) -> tuple[int, int]:

@@ -277,3 +277,35 @@ async def test_replies_and_meeting_together_make_the_graph_and_small_groups_stay
     assert view["brokers"][0]["name"] == "Ketua"  # everyone's link goes through the chair
     assert {node["name"] for node in view["nodes"]} == {name.title() for name in six}
     assert view["isolated"] == 0
+
+
+async def test_someone_who_left_is_no_longer_in_the_graph(
+    community: Community, data: Data, clock: Clock
+) -> None:
+    boss = await admin(community, await register(community, "admin"))
+    now = int(clock() * 1000)
+    async with community.db.write() as conn:
+        first = (
+            await conn.execute(
+                insert(messages)
+                .values(
+                    room_id=data.pabrik, author_id=data.people["ani"].id, text="?", created_at=now
+                )
+                .returning(messages.c.id)
+            )
+        ).scalar_one()
+        await conn.execute(
+            insert(messages).values(
+                room_id=data.pabrik,
+                author_id=data.people["budi"].id,
+                text="!",
+                reply_to=first,
+                created_at=now,
+            )
+        )
+    assert (await data.insight.view(boss, "relations"))["rows"] == [
+        {"community": 0, "size": 2, "members": None}
+    ]
+    await community.directory.remove(data.people["budi"], data.pabrik, data.people["budi"].id)
+    view = await data.insight.view(boss, "relations")
+    assert (view["rows"], view["members"]) == ([], 7)

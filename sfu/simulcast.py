@@ -19,7 +19,7 @@ full resolution). For every subscriber the SFU picks, per video:
   500 kbit/s cannot carry three 150 kbit/s videos and three Opus streams with their
   retransmissions, and a full queue delays the audio by seconds). A stopped video is tried
   again like any step up, but the estimate cannot confirm it (it never rises much above what
-  arrives), so a step up that is followed by a drop within RETRY_WINDOW doubles the wait
+  arrives), so a restart that is followed by a stop within RETRY_WINDOW doubles the wait
   before the next try, up to MAX_BACKOFF: a link that cannot carry it is probed ever more
   rarely, and one that recovered gets its videos back within the wait.
 
@@ -44,7 +44,7 @@ FALL = 0.95
 UP_INTERVAL = 2.0  # seconds between two steps up, for the estimate to react to the last one
 BACKOFF = 8.0  # seconds after a drop before trying higher again
 MAX_BACKOFF = 64.0  # the longest wait after drops that followed steps up again and again
-RETRY_WINDOW = 10.0  # a drop this soon after a step up: that step did not fit
+RETRY_WINDOW = 10.0  # a video stopped again this soon after its restart: it did not fit
 STEADY = 30.0  # seconds a step up must hold, without a drop, for the wait to be BACKOFF again
 OFF = -1  # the layer "index" of a video not sent at all: the link cannot afford it
 # What one forwarded Opus stream costs the subscriber's link, as REMB counts it: ~32 kbit/s of
@@ -103,14 +103,23 @@ class LayerChooser:
     _wait: float | None = None  # the wait after a drop now: `backoff`, doubled by failed tries
     _last_up: float | None = None
     _last_down: float | None = None
+    _restarted_at: float | None = None  # the last step from OFF to the lowest layer
     _last_estimate: int | None = None
 
     def choose(
-        self, videos: Sequence[Video], estimate: int | None, now: float, audio: int = 0
+        self,
+        videos: Sequence[Video],
+        estimate: int | None,
+        now: float,
+        audio: int = 0,
+        congested: bool = True,
     ) -> list[int]:
         """The layer each video should be on now, OFF for none. `estimate`: the subscriber's
         latest REMB in bit/s, None before the first one (then only tile sizes and the ramp limit
-        the choice); `audio`: bit/s of the audio it receives, which always goes first."""
+        the choice); `audio`: bit/s of the audio it receives, which always goes first;
+        `congested`: the link drops or queues what is sent (reported loss, or an estimate
+        below what is sent). Only then does a video stop: a REMB that is merely low (it starts
+        near 300 kbit/s and rises with what arrives) must not stop videos that would fit."""
         if self._last_up is None:  # the first look: what starts (low) gets to show first
             self._last_up = now
         if self._wait is None or self._steady(now):
@@ -119,9 +128,17 @@ class LayerChooser:
         chosen = [min(v.current, cap) for v, cap in zip(videos, caps, strict=True)]
         previous, self._last_estimate = self._last_estimate, estimate
         falling = estimate is not None and previous is not None and estimate < previous * FALL
-        if estimate is not None and falling and self._drop_to_fit(videos, chosen, estimate - audio):
-            if now - self._last_up < RETRY_WINDOW and self._last_down is not None:
-                self._wait = min(self._wait * 2, MAX_BACKOFF)  # the last step up did not fit
+        if (
+            estimate is not None
+            and falling
+            and self._drop_to_fit(videos, chosen, estimate - audio, congested)
+        ):
+            stopped = any(
+                c == OFF and v.current != OFF for v, c in zip(videos, chosen, strict=True)
+            )
+            restarted = self._restarted_at
+            if stopped and restarted is not None and now - restarted < RETRY_WINDOW:
+                self._wait = min(self._wait * 2, MAX_BACKOFF)  # the restart did not fit
             self._last_down = now
             return chosen
         if self._may_step_up(now):
@@ -130,14 +147,18 @@ class LayerChooser:
                 # The video on the lowest layer first, so every tile gets a usable picture
                 # before any gets a sharp one; ties go to the biggest tile.
                 step = min(below, key=lambda i: (chosen[i], -_area(videos[i].tile)))
+                if chosen[step] == OFF:
+                    self._restarted_at = now
                 chosen[step] += 1
                 self._last_up = now
         return chosen
 
     @staticmethod
-    def _drop_to_fit(videos: Sequence[Video], chosen: list[int], budget: int) -> bool:
+    def _drop_to_fit(
+        videos: Sequence[Video], chosen: list[int], budget: int, may_stop: bool
+    ) -> bool:
         """Lower the costliest videos one layer at a time until the budget covers them; below
-        the lowest layer a video stops, the one in the smallest tile first."""
+        the lowest layer (`may_stop`) a video stops, the one in the smallest tile first."""
         dropped = False
         while sum(cost(v, c) for v, c in zip(videos, chosen, strict=True)) > budget:
             sent = [i for i, c in enumerate(chosen) if c != OFF]
@@ -146,6 +167,8 @@ class LayerChooser:
             above = [i for i in sent if chosen[i] > 0]
             if above:
                 top = max(above, key=lambda i: (chosen[i], cost(videos[i], chosen[i])))
+            elif not may_stop:
+                break
             else:  # all on their lowest layer: the least visible one stops
                 top = min(sent, key=lambda i: (_area(videos[i].tile), -i))
             chosen[top] = OFF if chosen[top] == 0 else chosen[top] - 1

@@ -139,10 +139,11 @@ class MediaControl:
         )
 
     async def _data_saver(self, saver: DataSaver) -> None:
-        room, _me = self._context.me()
+        room, me = self._context.me()
         if self.subscriber is None:
             raise NegotiationStateError("you do not receive media in this room")
         self.subscriber.hear_speakers_only(saver.on, room.speakers.speakers)
+        me.saves_data = saver.on
 
     def _receiving_from(self, participant_id: str) -> SubscriberPeer:
         """This session's subscriber, when another participant `participant_id` is here."""

@@ -7,6 +7,7 @@ awaiting between reading and changing room state.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from collections.abc import Awaitable, Callable
@@ -53,6 +54,28 @@ def stage_snapshot(room: Room, participant: Participant) -> dict[str, Any]:
         "comments": list(room.stage.comments),
         "reactions": list(REACTIONS),
     }
+
+
+# Writes still running whose handler may be gone: a strong reference until they finish.
+_PENDING_WRITES: set[asyncio.Future[None]] = set()
+
+
+async def keep_write(write: Awaitable[None]) -> None:
+    """Store a change everyone has already seen. The write finishes even when the handler
+    awaiting it is cancelled (aiohttp cancels it when the client's socket goes away, and a
+    member who comments and closes the app at once must not lose the comment); a failed
+    write is logged, not sent back."""
+    task = asyncio.ensure_future(_store(write))
+    _PENDING_WRITES.add(task)
+    task.add_done_callback(_PENDING_WRITES.discard)
+    await asyncio.shield(task)
+
+
+async def _store(write: Awaitable[None]) -> None:
+    try:
+        await write
+    except Exception:
+        log.exception("storing a town-hall question or comment failed")
 
 
 class StageControl:
@@ -241,11 +264,7 @@ class StageControl:
         return event_id, community.townhall
 
     async def _keep(self, write: Awaitable[None]) -> None:
-        # Everyone has already seen the change; a failed write is logged, not sent back.
-        try:
-            await write
-        except Exception:
-            log.exception("storing a town-hall question or comment failed")
+        await keep_write(write)
 
     def _now(self) -> float:
         return self._context.clock()

@@ -5,11 +5,13 @@ participants join with tokens that do not subscribe."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
+from signalling.townhall import keep_write
 from tests.conftest import RunningServer
 from tests.signalling.test_ws import Client
 
@@ -263,3 +265,22 @@ async def test_a_promotion_outlasts_a_reconnect(kamar: RunningServer) -> None:
         pass
     third = await enter(kamar, "warga", "speaker")  # and sent back stays back, whatever the token
     assert me(third)["role"] == "audience"
+
+
+async def test_a_stored_question_or_comment_outlives_its_cancelled_handler() -> None:
+    # The member's socket closed while their comment was being written: the handler is
+    # cancelled, the write goes on (it once did not, and the comment was lost).
+    started, release, stored = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def slow_write() -> None:
+        started.set()
+        await release.wait()
+        stored.set()
+
+    handler = asyncio.create_task(keep_write(slow_write()))
+    await started.wait()
+    handler.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await handler
+    release.set()
+    await asyncio.wait_for(stored.wait(), 5)

@@ -79,6 +79,7 @@ class Consumer(LayerSwitching):
         "route",
         "_routes",
         "_strip_red",
+        "ceiling",
     )
 
     def __init__(
@@ -105,6 +106,9 @@ class Consumer(LayerSwitching):
         subscriber that did not accept RED; sfu/red.py), never on a native route."""
         self.producer = producer
         self._strip_red = strip_red
+        # The highest simulcast layer this subscriber's tile could use (sfu/receiving.py sets
+        # it): the publisher keeps sending up to there so a step up can happen.
+        self.ceiling = len(producer.layers) - 1
         self.layer = producer.layers[layer]  # the stream that feeds this consumer now
         self.target: Producer | None = None  # the layer to move to at its next key frame
         self.switches = 0  # layer switches done

@@ -5,7 +5,10 @@ in a meeting of phones nobody may watch the top one (every tile is small) and, a
 room, nobody watches any. The SFU tells the publisher which layers to keep (`publish_layers`,
 docs/protocol.md) and the browser turns the others off (RTCRtpEncodingParameters.active).
 
-- A layer is wanted while a consumer is on it or waiting for its key frame to switch to it.
+- A layer is wanted while a consumer is on it or waiting for its key frame to switch to it,
+  or while a subscriber's tile is big enough to use it: the subscriber climbs to it as its
+  link allows, and can only climb to a layer that is being sent. A phone's small tiles cap
+  every subscriber below the top layer, so the top layer is what stops.
 - The lowest layer stays on while anyone receives the track at all: a subscriber whose link
   fails must be able to drop to it at once.
 - A layer nobody wants goes off only after HOLD seconds, so a tile resized back and forth, or

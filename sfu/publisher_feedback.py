@@ -78,8 +78,9 @@ class PublisherFeedback:
             output.send_rtcp(packet)  # a lost report is harmless: the next one follows
 
     def _tell_layers(self, now: float) -> None:
-        """Tell the publisher which simulcast layers someone receives (sfu/layer_demand.py):
-        a consumer that is not paused, or one waiting to switch to the layer."""
+        """Tell the publisher which simulcast layers someone receives or could use
+        (sfu/layer_demand.py): a consumer that is not paused on the layer, waiting to switch
+        to it, or whose tile could use it (its `ceiling`), so a step up has a layer to take."""
         if self._on_layers is None:
             return
         for track in self.producers:
@@ -88,9 +89,11 @@ class PublisherFeedback:
             demand = self._layer_demand.get(track.id)
             if demand is None:
                 demand = self._layer_demand[track.id] = LayerDemand(len(track.layers))
+            watching = [c for layer in track.layers for c in layer.consumers if not c.paused]
             wanted = [
-                bool(layer.switching) or any(not c.paused for c in layer.consumers)
-                for layer in track.layers
+                bool(layer.switching)
+                or any(c.layer is layer or c.ceiling >= index for c in watching)
+                for index, layer in enumerate(track.layers)
             ]
             keep = demand.update(wanted, now)
             if keep is not None:

@@ -183,6 +183,8 @@ class Receiving:
             )
             for c in shown
         ]
+        for consumer, video in zip(shown, videos, strict=True):
+            consumer.ceiling = simulcast.layer_for_tile(video.layers, video.tile)
         # The audio it receives, measured; before the first measurement a guess per stream.
         audio = self._audio_sent.rate or sum(
             simulcast.AUDIO_COST

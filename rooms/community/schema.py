@@ -43,6 +43,9 @@ users = Table(
     Column("province", String(80), nullable=False, server_default=""),
     Column("city", String(80), nullable=False, server_default=""),
     Column("rt_rw", String(20), nullable=False, server_default=""),
+    # Kemendagri code of the member's region (rooms/community/regions), "" for none; province
+    # and city above then hold its names.
+    Column("region_code", String(13), nullable=False, server_default=""),
     Column("is_admin", Boolean, nullable=False, server_default="0"),
     Column("created_at", BigInteger, nullable=False),
     # Sessions issued before this (ms since the epoch) no longer count: password changes and
@@ -51,6 +54,7 @@ users = Table(
     # Calendar links carry the generation they were made in; making a new link (rooms/
     # calendar_links.py) counts up, and links of older generations stop opening the feed.
     Column("calendar_generation", Integer, nullable=False, server_default="0"),
+    Index(None, "region_code"),
 )
 
 rooms = Table(
@@ -65,6 +69,11 @@ rooms = Table(
     Column("created_at", BigInteger, nullable=False),
     # Sorting the room list by activity without scanning messages.
     Column("last_activity_at", BigInteger, nullable=False),
+    # The place a room is for (a branch, a village, an RT): a Kemendagri code and RT/RW.
+    Column("region_code", String(13), nullable=False, server_default=""),
+    Column("rt_rw", String(20), nullable=False, server_default=""),
+    # Announcements and reports pick rooms by region: codes nest, so a prefix is a subtree.
+    Index(None, "region_code"),
 )
 
 memberships = Table(

@@ -1,4 +1,4 @@
-"""The community HTTP API under /api/ (docs/api.md): accounts, rooms, chat, agenda."""
+"""The community HTTP API under /api/ (docs/api.md): accounts, rooms, chat, agenda, regions."""
 
 from __future__ import annotations
 
@@ -6,11 +6,17 @@ from typing import Any
 
 from aiohttp import web
 
-from server.api import accounts, agenda, chat, rooms
+from server.api import accounts, agenda, chat, regions, rooms
 from server.api.limits import add_limits
 from server.api.routing import Route, install, openapi
 
-ROUTES: list[Route] = [*accounts.ROUTES, *rooms.ROUTES, *chat.ROUTES, *agenda.ROUTES]
+ROUTES: list[Route] = [
+    *accounts.ROUTES,
+    *rooms.ROUTES,
+    *chat.ROUTES,
+    *agenda.ROUTES,
+    *regions.ROUTES,
+]
 API_VERSION = "1"
 
 

@@ -117,13 +117,17 @@ def test_the_shipped_data_is_the_pinned_package_and_indexes() -> None:
         ("RT 05 / RW 02", "005/002"),
         ("rt.5 rw.2", "005/002"),
         ("5-2", "005/002"),
+        ("RT 5 RW 2", "005/002"),
+        ("5, RW 2", "005/002"),
     ],
 )
 def test_rt_rw_is_stored_in_one_spelling(text: str, stored: str) -> None:
     assert check_rt_rw(text) == stored
 
 
-@pytest.mark.parametrize("text", ["5", "RT 5", "0/2", "1000/1", "abc", "5/2/1"])
+@pytest.mark.parametrize(
+    "text", ["5", "55", "5 2", "RT 5", "0/2", "1000/1", "abc", "5/2/1", "RW 2/5"]
+)
 def test_rt_rw_that_is_not_two_numbers_is_refused(text: str) -> None:
     with pytest.raises(Invalid) as refused:
         check_rt_rw(text)

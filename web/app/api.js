@@ -88,10 +88,12 @@ function checkUnauthorized(error, path, sentToken) {
   apiEvents.dispatchEvent(new CustomEvent("unauthorized"));
 }
 
-export async function api(method, path, body = undefined) {
+// `options.signal` aborts the request (a search superseded by the next keystroke): the
+// AbortError is thrown as it is, not as a network failure.
+export async function api(method, path, body = undefined, options = {}) {
   const sentToken = sessionToken();
   const headers = { ...authHeaders(), Accept: "application/json" };
-  const init = { method, headers };
+  const init = { method, headers, signal: options.signal };
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -100,6 +102,7 @@ export async function api(method, path, body = undefined) {
   try {
     response = await fetch(path, init);
   } catch (error) {
+    if (error.name === "AbortError") throw error;
     throw new ApiError(0, "network", fallbackMessages.network);
   }
   if (!response.ok) {

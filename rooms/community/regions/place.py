@@ -13,7 +13,11 @@ from rooms.community.regions.data import regions
 from rooms.errors import Invalid
 
 MAX_RT_RW = 999
-_RT_RW = re.compile(r"\s*(?:RT\.?\s*)?([0-9]{1,3})\s*[/\-,]?\s*(?:RW\.?\s*)?([0-9]{1,3})\s*", re.I)
+# Between the numbers a "/", "-" or "," or the word RW (so "55" is not RT 5 RW 5).
+_RT_RW = re.compile(
+    r"\s*(?:RT\.?\s*)?([0-9]{1,3})(?:\s*[/\-,]\s*(?:RW\.?\s*)?|\s*RW\.?\s*)([0-9]{1,3})\s*",
+    re.I,
+)
 
 
 def check_rt_rw(text: str, field: str = "rt_rw") -> str:

@@ -4,7 +4,10 @@ the transports peer.py sets up, may use pylibsrtp.
 
 Inside rooms/ the live meeting (rooms/meeting/, per node, tied to the SFU) may use the community
 (rooms/community/, shared by every node through the database), never the reverse, and the
-shared kernel at rooms/'s top (errors, text rules, rate limits) uses neither. The HTTP API
+shared kernel at rooms/'s top (errors, text rules, rate limits) uses neither. Organising
+(rooms/organising/: referrals, campaigns, announcements) is a bounded context on top of the
+community: it may use the community, never the SFU or the meeting, and the community never
+uses it. The HTTP API
 (server/api/) does not reach into the websocket glue (signalling/ws.py)."""
 
 from __future__ import annotations
@@ -78,18 +81,24 @@ def test_the_scan_sees_every_package() -> None:
 
 
 COMMUNITY = sorted(COMMUNITY_DIR.rglob("*.py"))
+ORGANISING = sorted((ROOT / "rooms" / "organising").rglob("*.py"))
 KERNEL = sorted((ROOT / "rooms").glob("*.py"))
 API = sorted((ROOT / "server" / "api").rglob("*.py"))
 
 
 @pytest.mark.parametrize("path", COMMUNITY, ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_community_never_imports_the_sfu_or_the_meeting(path: Path) -> None:
+    assert not imports_any(path, {"sfu", "rooms.meeting", "rooms.organising"})
+
+
+@pytest.mark.parametrize("path", ORGANISING, ids=lambda p: str(p.relative_to(ROOT)))
+def test_organising_never_imports_the_sfu_or_the_meeting(path: Path) -> None:
     assert not imports_any(path, {"sfu", "rooms.meeting"})
 
 
 @pytest.mark.parametrize("path", KERNEL, ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_shared_kernel_imports_neither_side(path: Path) -> None:
-    assert not imports_any(path, {"sfu", "rooms.meeting", "rooms.community"})
+    assert not imports_any(path, {"sfu", "rooms.meeting", "rooms.community", "rooms.organising"})
 
 
 @pytest.mark.parametrize("path", API, ids=lambda p: str(p.relative_to(ROOT)))
@@ -97,9 +106,10 @@ def test_the_http_api_does_not_import_the_websocket_glue(path: Path) -> None:
     assert not imports_any(path, {"signalling.ws"})
 
 
-def test_rooms_holds_the_two_domains_and_a_small_kernel() -> None:
+def test_rooms_holds_the_two_domains_organising_and_a_small_kernel() -> None:
     packages = {p.name for p in (ROOT / "rooms").iterdir() if (p / "__init__.py").exists()}
-    assert packages == {"community", "meeting"}
+    assert packages == {"community", "meeting", "organising"}
+    assert ORGANISING, "the organising scan sees no module"
     assert {p.stem for p in KERNEL} == {"__init__", "errors", "text", "ratelimit"}
 
 

@@ -195,3 +195,58 @@ event_comments = Table(
     Column("at", BigInteger, nullable=False),
     Index(None, "event_id", "id"),
 )
+
+# Organising (rooms/organising/): recruitment by referral and campaigns. The tables live here
+# with the rest, so one metadata and one migration chain describe the whole database.
+
+# Each member's personal referral code, made the first time they ask for their link.
+referral_codes = Table(
+    "referral_codes",
+    metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("code", String(16), nullable=False, unique=True),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("region_code", String(13), nullable=False, server_default=""),
+    Column("starts_at", BigInteger, nullable=False),
+    Column("ends_at", BigInteger, nullable=False),
+    Column("target", Integer, nullable=False, server_default="0"),
+    Column("created_by", ForeignKey("users.id"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+# The rooms a campaign's new members join.
+campaign_rooms = Table(
+    "campaign_rooms",
+    metadata,
+    Column("campaign_id", ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True),
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True),
+    Index(None, "room_id"),
+)
+
+# Who brought each member in, how and for which campaign; one row per recruited member.
+# address_key and device_key are keyed hashes (HMAC with the server secret) of the registering
+# connection's address and the browser's device id: equal values can be counted, the address
+# itself is not kept. `flags` lists what looked wrong ("same_device,same_address"), "" if nothing.
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("recruiter_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(12), nullable=False),
+    Column("campaign_id", ForeignKey("campaigns.id", ondelete="SET NULL")),
+    Column("created_at", BigInteger, nullable=False),
+    Column("address_key", String(16), nullable=False, server_default=""),
+    Column("device_key", String(16), nullable=False, server_default=""),
+    Column("flags", String(60), nullable=False, server_default=""),
+    Index(None, "recruiter_id", "created_at"),
+    Index(None, "campaign_id", "created_at"),
+    Index(None, "device_key", "created_at"),
+    Index(None, "address_key", "created_at"),
+)

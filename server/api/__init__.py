@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from server.api import accounts, agenda, chat, regions, rooms
+from server.api import accounts, agenda, chat, organising, regions, rooms
 from server.api.limits import add_limits
 from server.api.routing import Route, install, openapi
 
@@ -16,6 +16,7 @@ ROUTES: list[Route] = [
     *chat.ROUTES,
     *agenda.ROUTES,
     *regions.ROUTES,
+    *organising.ROUTES,
 ]
 API_VERSION = "1"
 
@@ -23,6 +24,7 @@ API_VERSION = "1"
 def add_api(app: web.Application, rate_limits: bool = True) -> None:
     install(app, ROUTES)
     add_limits(app, rate_limits)
+    organising.add_organising(app)
     document = openapi_document()
 
     async def openapi_json(_request: web.Request) -> web.Response:

@@ -13,6 +13,8 @@ from rooms.errors import Conflict
 from rooms.meeting import grants
 from rooms.meeting.stage import MeetingRole
 from server.api.fields import Field
+from server.api.limits import client_address
+from server.api.organising import device_of, organising_of
 from server.api.routing import Call, Route, secret_of
 
 
@@ -65,7 +67,12 @@ async def create_invite(call: Call) -> dict[str, Any]:
 
 async def accept_invite(call: Call) -> dict[str, Any]:
     code = call.request.match_info["code"]
-    return await call.community.directory.accept_invite(call.me, code)
+    room = await call.community.directory.accept_invite(call.me, code)
+    # A person who registered to accept this invitation was recruited by its maker.
+    await organising_of(call).recruitment.record_room_invite(
+        call.me, code, client_address(call.request), device_of(call.request)
+    )
+    return room
 
 
 async def set_role(call: Call) -> dict[str, Any]:

@@ -54,9 +54,28 @@ export function messageFor(code, serverMessage, retryAfter, status) {
   return serverMessage || `${fallbackMessages.server} (${status})`;
 }
 
+// A random id for this browser, kept in its storage: the server counts accounts made from one
+// device to flag recruitment fraud (docs/organising.md). It identifies nothing else.
+const DEVICE_KEY = "kamar.device";
+
+export function deviceId() {
+  try {
+    let id = localStorage.getItem(DEVICE_KEY);
+    if (!id) {
+      id = crypto.randomUUID();
+      localStorage.setItem(DEVICE_KEY, id);
+    }
+    return id;
+  } catch {
+    return ""; // storage disabled: no id, no flags
+  }
+}
+
 function authHeaders() {
   const token = sessionToken();
-  return token ? { Authorization: `Bearer ${token}` } : {};
+  const headers = { "X-Kamar-Device": deviceId() };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  return headers;
 }
 
 async function errorFrom(response) {

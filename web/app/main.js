@@ -3,6 +3,8 @@
 // Routes: #/login  #/register  #/rooms  #/rooms/new  #/rooms/ID[/chat|/agenda|/info]
 //         #/me (one's profile: name, password, sessions, calendar link)
 //         #/invite/CODE (kept across sign-in, then accepted and opened)
+//         #/join/CODE[?via=qr&campaign=N] (a referral: registration into a campaign's rooms)
+//         #/recruit (one's own invitation link, QR code and recruits)
 import {
   api, apiEvents, codeMessages, fallbackMessages, forgetMedia, sessionToken, setSession,
 } from "/static/app/api.js";
@@ -10,6 +12,7 @@ import { renderAuth } from "/static/app/auth.js";
 import { clear, h } from "/static/app/dom.js";
 import { Feed } from "/static/app/feed.js";
 import { renderProfile } from "/static/app/profile.js";
+import { renderJoin, renderRecruit } from "/static/app/recruit.js";
 import { RoomView } from "/static/app/room.js";
 import { acceptInvite, renderCreateRoom, renderRoomList, renderWelcome } from "/static/app/rooms.js";
 import { pageLanguage, t } from "/static/strings.js";
@@ -100,13 +103,14 @@ export const app = {
     }
   },
 
-  async signedIn(token, user) {
+  // `landing`: where to go instead (a referral's campaign room).
+  async signedIn(token, user, landing = null) {
     setSession(token);
     app.me = user;
     startFeed();
     const target = sessionStorage.getItem(AFTER_LOGIN);
     sessionStorage.removeItem(AFTER_LOGIN);
-    app.navigate(target || "#/rooms");
+    app.navigate(landing || target || "#/rooms");
   },
 
   // A password change or "sign out everywhere" hands this device a new token: every older one,
@@ -291,6 +295,12 @@ function setLayout(mode) {
 async function route() {
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
   const view = $("view");
+  if (parts[0] === "join" && !sessionToken()) {
+    closeRoomView();
+    setLayout("auth");
+    renderJoin(app, view, location.hash);
+    return;
+  }
   if (!sessionToken()) {
     // An invitation or a room link opened before signing in opens after it.
     if ((parts[0] === "invite" || parts[0] === "rooms") && parts[1]) {
@@ -323,6 +333,13 @@ async function route() {
     closeRoomView();
     setLayout("room");
     renderCreateRoom(app, view);
+    app.renderRooms();
+    return;
+  }
+  if (parts[0] === "recruit") {
+    closeRoomView();
+    setLayout("room");
+    renderRecruit(app, view).catch((error) => app.notify(error.message, { kind: "error" }));
     app.renderRooms();
     return;
   }

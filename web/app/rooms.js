@@ -25,6 +25,7 @@ export function renderRoomList(app, sidebar, currentId) {
     h("h2", {}, t.myRooms),
     h("div", { class: "row" },
       h("a", { class: "button small", href: "#/rooms/new", id: "new-room" }, t.newRoom),
+      h("a", { class: "button small secondary", href: "#/recruit", id: "open-recruit" }, t.openRecruit),
       h("a", {
         href: "#/me", id: "open-profile", class: "profile-link", title: t.profileOf(name),
         "aria-label": t.profileOf(name), "aria-current": location.hash === "#/me" ? "page" : null,

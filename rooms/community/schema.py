@@ -250,3 +250,41 @@ referrals = Table(
     Index(None, "device_key", "created_at"),
     Index(None, "address_key", "created_at"),
 )
+
+# One announcement to many rooms (rooms/organising/announcements.py): it is posted as one
+# message in each room (announcement_rooms.message_id, pinned there by the client) and its
+# comments, from whichever room, are gathered in one thread.
+announcements = Table(
+    "announcements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("author_id", ForeignKey("users.id"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    # Shown at /a/<id> with Open Graph tags to anyone (no sign-in) when true.
+    Column("public", Boolean, nullable=False, server_default="0"),
+    Column("created_at", BigInteger, nullable=False),
+    # Feed sockets the announcement reached the moment it was published (this process).
+    Column("live_deliveries", Integer, nullable=False, server_default="0"),
+)
+
+announcement_rooms = Table(
+    "announcement_rooms",
+    metadata,
+    Column("announcement_id", ForeignKey("announcements.id", ondelete="CASCADE"), primary_key=True),
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True),
+    Column("message_id", BigInteger, nullable=False),
+    Index(None, "room_id", "announcement_id"),
+)
+
+announcement_comments = Table(
+    "announcement_comments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("announcement_id", ForeignKey("announcements.id", ondelete="CASCADE"), nullable=False),
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False),
+    Column("author_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Index(None, "announcement_id", "id"),
+)

@@ -1,4 +1,5 @@
-"""Organising: recruitment by referral, campaigns and their reports (issue #17).
+"""Organising: recruitment by referral, campaigns and their reports, and announcements to many
+rooms (issue #17; docs/organising.md).
 
 A bounded context beside the community: it reads and writes the community's tables (accounts,
 rooms, memberships) through rooms.community, and never imports the SFU or the live meeting
@@ -15,6 +16,7 @@ from rooms.community.accounts import User
 from rooms.community.community import Community
 from rooms.community.regions.data import loaded_regions
 from rooms.errors import Forbidden
+from rooms.organising.announcements import Announcements
 from rooms.organising.campaigns import Campaigns
 from rooms.organising.referrals import Recruitment
 from rooms.organising.report import Scope, recruitment_report
@@ -25,6 +27,7 @@ class Organising:
     community: Community
     recruitment: Recruitment
     campaigns: Campaigns
+    announcements: Announcements
 
     async def report(self, user: User, scope: Scope) -> dict[str, Any]:
         """A recruitment report for those allowed to see it: a campaign's organisers, anyone
@@ -46,4 +49,5 @@ def open_organising(community: Community, clock: Callable[[], float], secret: st
         community=community,
         recruitment=Recruitment(db, bus, clock, secret),
         campaigns=Campaigns(db, bus, clock),
+        announcements=Announcements(db, bus, clock),
     )

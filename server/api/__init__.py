@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from server.api import accounts, agenda, chat, organising, regions, rooms
+from server.api import accounts, agenda, announcements, chat, organising, regions, rooms
 from server.api.limits import add_limits
 from server.api.routing import Route, install, openapi
 
@@ -17,6 +17,7 @@ ROUTES: list[Route] = [
     *agenda.ROUTES,
     *regions.ROUTES,
     *organising.ROUTES,
+    *announcements.ROUTES,
 ]
 API_VERSION = "1"
 

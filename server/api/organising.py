@@ -38,13 +38,16 @@ def add_organising(app: web.Application) -> None:
     app[ORGANISING_KEY] = _Holder()
 
 
-def organising_of(call: Call) -> Organising:
+def organising_for(app: web.Application) -> Organising:
     """Built on first use: the community opens at start-up, after the app is assembled."""
-    holder = call.request.app[ORGANISING_KEY]
+    holder = app[ORGANISING_KEY]
     if holder.organising is None:
-        app = call.request.app
         holder.organising = open_organising(community_of(app), time.time, secret_of(app))
     return holder.organising
+
+
+def organising_of(call: Call) -> Organising:
+    return organising_for(call.request.app)
 
 
 def device_of(request: web.Request) -> str:

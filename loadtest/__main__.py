@@ -16,6 +16,10 @@ sending `auth`, and how long another user's requests wait meanwhile.
 [--duration 30] [--json FILE]`: Chromium participants behind an emulated bad link (see
 loadtest/field/cli.py).
 
+`python -m loadtest announce --rooms 1000 --members 50000 [--sockets 2000] [--json FILE]`: one
+announcement to R rooms of M members, S of them connected; delivered_ratio and delivery_ms_p99
+(loadtest/announce.py).
+
 `python -m loadtest floor --receivers 10,80 [--duration 10]`: a bare relay (no SRTP, ICE or
 RTCP) forwarding the same paced stream to N sockets, the floor under the sfu figure here.
 
@@ -31,7 +35,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from loadtest import auth_storm, chat_cli, townhall_cli
+from loadtest import announce, auth_storm, chat_cli, townhall_cli
 from loadtest.field import cli as field_cli
 from loadtest.forward_bench import run_forward
 from loadtest.netns import reexec_in_private_netns
@@ -131,6 +135,7 @@ def main() -> int:
     townhall_cli.add_parser(scenarios)
     auth_storm.add_parser(scenarios)
     field_cli.add_parser(scenarios)
+    announce.add_parser(scenarios)
     args = parser.parse_args()
     if args.scenario == "forward":
         return _forward(args)
@@ -144,6 +149,8 @@ def main() -> int:
         return auth_storm.run(args, parser, _progress)
     if args.scenario == "field":
         return field_cli.run(args, parser, _progress)
+    if args.scenario == "announce":
+        return announce.run(args, _progress)
     return _sfu(args, parser)
 
 

@@ -20,6 +20,9 @@ loadtest/field/cli.py).
 announcement to R rooms of M members, S of them connected; delivered_ratio and delivery_ms_p99
 (loadtest/announce.py).
 
+`python -m loadtest campaign-report [--members 100000] [--messages 1000000] [--json FILE]`: a
+campaign's recruitment report on PostgreSQL over generated data (loadtest/campaign_report.py).
+
 `python -m loadtest floor --receivers 10,80 [--duration 10]`: a bare relay (no SRTP, ICE or
 RTCP) forwarding the same paced stream to N sockets, the floor under the sfu figure here.
 
@@ -35,7 +38,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from loadtest import announce, auth_storm, chat_cli, townhall_cli
+from loadtest import announce, auth_storm, campaign_report, chat_cli, townhall_cli
 from loadtest.field import cli as field_cli
 from loadtest.forward_bench import run_forward
 from loadtest.netns import reexec_in_private_netns
@@ -136,6 +139,7 @@ def main() -> int:
     auth_storm.add_parser(scenarios)
     field_cli.add_parser(scenarios)
     announce.add_parser(scenarios)
+    campaign_report.add_parser(scenarios)
     args = parser.parse_args()
     if args.scenario == "forward":
         return _forward(args)
@@ -151,6 +155,8 @@ def main() -> int:
         return field_cli.run(args, parser, _progress)
     if args.scenario == "announce":
         return announce.run(args, _progress)
+    if args.scenario == "campaign-report":
+        return campaign_report.run(args, _progress)
     return _sfu(args, parser)
 
 

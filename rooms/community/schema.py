@@ -116,6 +116,8 @@ messages = Table(
     # History pages and unread counts walk one room's messages by id.
     Index(None, "room_id", "id"),
     Index(None, "author_id", "client_id", unique=True),
+    # A member's first post: recruitment reports' "active within 7 days" (rooms/organising).
+    Index(None, "author_id", "created_at"),
 )
 
 attachments = Table(
@@ -162,6 +164,8 @@ rsvps = Table(
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("response", String(10), nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    # Recruitment reports ask "did this new member answer any RSVP" (rooms/organising/report.py).
+    Index(None, "user_id", "updated_at"),
 )
 
 # Town halls: what was asked and said, kept with the agenda event

@@ -1,4 +1,4 @@
-"""Recruitment by referral: personal codes, campaigns and who recruited whom
+"""Recruitment by referral: personal codes, campaigns and who recruited whom; RSVPs by member
 
 Revision ID: 0007_recruitment
 Revises: 0006_region_codes
@@ -93,9 +93,14 @@ def upgrade() -> None:
         ["address_key", "created_at"],
     ):
         op.create_index(f"ix_referrals_{'_'.join(columns)}", "referrals", columns)
+    # The reports' "posted" and "answered an RSVP" probes go by member and time.
+    op.create_index("ix_rsvps_user_id_updated_at", "rsvps", ["user_id", "updated_at"])
+    op.create_index("ix_messages_author_id_created_at", "messages", ["author_id", "created_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_messages_author_id_created_at", "messages")
+    op.drop_index("ix_rsvps_user_id_updated_at", "rsvps")
     op.drop_table("referrals")
     op.drop_table("campaign_rooms")
     op.drop_table("campaigns")

@@ -8,8 +8,8 @@ part, so "everything in Kota Bandung" is the codes that start with "32.73.".
 
 The search is for a picker typed into on a phone: every word of the query must begin a word of
 the name, case-insensitively ("kota band" and "bandung" both find Kota Bandung); the larger
-regions come first. 91,599 regions take about 40 MB and 0.4 s to index (measured on the 2-core
-test machine), once per process.
+regions come first. 91,599 regions take about 50 MB and 3 s to read and index on the shared
+2-core test machine (load average 9), once per process.
 """
 
 from __future__ import annotations

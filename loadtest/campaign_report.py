@@ -24,10 +24,12 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import asyncpg
+from sqlalchemy import text
 
 from loadtest.chat_stats import percentile
 from loadtest.netns import reexec_in_private_netns
 from loadtest.postgres import throwaway_postgres
+from loadtest.servers import process_cpu_seconds
 from loadtest.target import bounded, print_summary
 from rooms.community.database import open_database
 from rooms.community.regions import regions
@@ -50,6 +52,9 @@ class ReportResult:
     report_ms_first: float
     report_ms_p50: float
     report_ms_max: float
+    # CPU of the PostgreSQL backend that ran it: what the report costs, whatever else runs
+    # on the machine (None for a server in another namespace or of another user).
+    report_cpu_ms_p50: float | None
     signups: int
     active_7d: int
     active_30d: int
@@ -141,6 +146,14 @@ async def load(url: str, members: int, messages: int, progress: Callable[[str], 
         await conn.close()
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    try:
+        figures = process_cpu_seconds(pid)
+    except OSError:  # not a process of this machine that we may read
+        return None
+    return None if figures is None else sum(figures)
+
+
 @contextlib.asynccontextmanager
 async def _database(given: str | None) -> AsyncIterator[str]:
     if given is not None:
@@ -164,12 +177,18 @@ async def run_report(
         loaded = time.monotonic() - started
         database = await open_database(database_url)
         timings: list[float] = []
+        cpu: list[float] = []
         try:
             for _ in range(runs):
                 async with database.read() as conn:
+                    backend = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+                    cpu_before = _cpu_seconds(backend)
                     began = time.monotonic()
                     report = await recruitment_report(conn, Scope(campaign_id=1), members)
                     timings.append((time.monotonic() - began) * 1000)
+                    cpu_after = _cpu_seconds(backend)
+                    if cpu_before is not None and cpu_after is not None:
+                        cpu.append((cpu_after - cpu_before) * 1000)
         finally:
             await database.close()
     return ReportResult(
@@ -179,6 +198,7 @@ async def run_report(
         report_ms_first=round(timings[0], 1),
         report_ms_p50=round(percentile(timings, 0.5) or 0.0, 1),
         report_ms_max=round(max(timings), 1),
+        report_cpu_ms_p50=round(percentile(cpu, 0.5) or 0.0, 1) if cpu else None,
         signups=report["signups"],
         active_7d=report["active_7d"],
         active_30d=report["active_30d"],
@@ -214,6 +234,7 @@ def run(args: argparse.Namespace, progress: Callable[[str], None]) -> int:
                 "report first / p50 / max (ms)",
                 f"{result.report_ms_first} / {result.report_ms_p50} / {result.report_ms_max}",
             ),
+            ("report's database CPU p50 (ms)", result.report_cpu_ms_p50),
             ("signups / active 7 d / active 30 d",
              f"{result.signups} / {result.active_7d} / {result.active_30d}"),
         ],

@@ -15,13 +15,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sfu import ice_demux, packet_output, peer, sdp, sender_reports, simulcast
+from sfu import ice_demux, packet_output, peer, red, sdp, sender_reports
 from sfu.consumer import Consumer
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import Producer, ProducerId
 from sfu.media_failure import FailureWatch
+from sfu.receiving import OnVideoOff, Receiving
 from sfu.router import person_of, source_of
-from sfu.rtcp_feedback import Nack, Remb, parse_feedback
+from sfu.rtcp_feedback import LossReport, Nack, Remb, parse_feedback
 from sfu.sdp_checks import count_m_lines, description_problem
 from sfu.subscriber_slot import Slot
 from sfu.ticks import on_tick
@@ -41,6 +42,7 @@ class SubscriberPeer:
         settings: peer.PeerSettings,
         send_offer: SendOffer,
         on_failed: Callable[[], None],
+        on_video_off: OnVideoOff | None = None,
     ) -> None:
         self.owner = owner
         self._settings = settings
@@ -50,13 +52,10 @@ class SubscriberPeer:
         self._pc: Any = None
         self._output: packet_output.PacketOutput | None = None
         self._wanted: dict[ProducerId, Producer] = {}
-        self._paused_video: set[str] = set()  # owners whose video this subscriber paused
-        self._tiles: dict[str, tuple[int, int]] = {}  # owner -> tile size (device pixels)
-        self._estimate: int | None = None  # the subscriber's latest REMB, bit/s
-        self._chooser = simulcast.LayerChooser()
         self._layer_timer: asyncio.Handle | None = None
         self._report_timer: asyncio.TimerHandle | None = None
         self._slots: list[Slot] = []
+        self.receiving = Receiving(owner, lambda: self._slots, on_video_off)
         self._revision = 0
         self._answer: tuple[int, list[str | None], asyncio.Future[str]] | None = None
         self._task: asyncio.Task[None] | None = None
@@ -73,83 +72,59 @@ class SubscriberPeer:
         """Stops forwarding at once; the renegotiation that tells the client follows."""
         self._wanted.pop(producer.id, None)
         if not any(p.owner == producer.owner for p in self._wanted.values()):
-            self._paused_video.discard(producer.owner)  # they left: keep no state for them
-            self._tiles.pop(producer.owner, None)
+            self.receiving.forget(producer.owner)
         for slot in self._slots:
             if slot.producer is producer:
                 slot.detach()
                 slot.producer = None
         self._kick()
 
+    # What it receives and at what rate: sfu/receiving.py decides.
+
     def set_video_paused(self, owner: str, paused: bool) -> None:
-        """Stop or restart forwarding `owner`'s video to this subscriber (a hidden tile, a
-        last-N layout). The slot stays negotiated, so resuming needs no renegotiation, only
-        a key frame."""
-        if paused:
-            self._paused_video.add(owner)
-        else:
-            self._paused_video.discard(owner)
-        for slot in self._slots:
-            slot.apply_pause(self._paused_video)
+        self.receiving.set_video_paused(owner, paused)
 
     def set_video_size(self, owner: str, width: int, height: int) -> None:
-        """The subscriber shows `owner`'s video in a tile of width x height device pixels
-        (0 x 0: unknown, no cap): the simulcast layer follows."""
-        if width and height:
-            self._tiles[owner] = (width, height)
-        else:
-            self._tiles.pop(owner, None)
-        self.choose_layers()
+        self.receiving.set_video_size(owner, width, height)
+
+    def hear_speakers_only(self, on: bool, speakers: list[str]) -> None:
+        self.receiving.hear_speakers_only(on, speakers)
+
+    def follow_speakers(self, speakers: list[str]) -> None:
+        self.receiving.follow_speakers(speakers)
 
     def _on_rtcp(self, data: bytes) -> None:
-        """The subscriber's key frame requests, NACKs and downlink estimate (REMB)."""
+        """The subscriber's key frame requests, NACKs, downlink estimate (REMB) and loss."""
+        losses: list[float] = []
         for request in parse_feedback(data):
             if isinstance(request, Remb):
-                self.on_remb(request.bitrate)
+                self.receiving.on_remb(request.bitrate)
                 continue
             slot = next((s for s in self._slots if s.ssrc == request.ssrc), None)
             if slot is None:
                 continue
-            if isinstance(request, Nack):
-                slot.nack(request.lost)
+            if isinstance(request, LossReport):
+                losses.append(request.fraction_lost)
+            elif isinstance(request, Nack):
+                if self.receiving.repairs_allowed:  # else repairs only deepen the congestion
+                    slot.nack(request.lost)
             else:
                 slot.request_keyframe()
-
-    def on_remb(self, bitrate: int) -> None:
-        """The subscriber's estimate of its downlink (REMB), for the layer choice."""
-        if bitrate != self._estimate:
-            self._estimate = bitrate
-            self.choose_layers()
-
-    def choose_layers(self) -> None:
-        """Point every running simulcast consumer at the layer the chooser picks now."""
-        running = [
-            c
-            for c in self.consumers
-            if c.producer.simulcast and not c.paused and not c.producer.closed
-        ]
-        if not running or self._closed:
-            return
-        videos = [
-            simulcast.Video(
-                layers=[simulcast.Layer(layer.size, layer.bitrate) for layer in c.producer.layers],
-                current=c.producer.layers.index(c.target or c.layer),
-                tile=self._tiles.get(c.producer.owner),
-            )
-            for c in running
-        ]
-        chosen = self._chooser.choose(videos, self._estimate, time.monotonic())
-        for consumer, index in zip(running, chosen, strict=True):
-            consumer.set_layer(index)
+        if losses:
+            self.receiving.on_loss(sum(losses) / len(losses), time.monotonic())
 
     def _choose_layers_periodically(self) -> None:
         self._layer_timer = None
         if self._closed or not any(c.producer.simulcast for c in self.consumers):
             return
-        self.choose_layers()
+        self.receiving.choose_layers()
         loop = asyncio.get_running_loop()
         due = on_tick(loop.time() + LAYER_INTERVAL)
         self._layer_timer = loop.call_at(due, self._choose_layers_periodically)
+
+    @property
+    def slots(self) -> list[Slot]:
+        return list(self._slots)
 
     @property
     def consumers(self) -> list[Consumer]:
@@ -205,7 +180,7 @@ class SubscriberPeer:
         pc = self._connection()
         await pc.setLocalDescription(await pc.createOffer())
         self._guard(pc)
-        offer = pc.localDescription.sdp
+        offer = self._offer_red(pc.localDescription.sdp)
         self._revision += 1
         revision = self._revision
         tracks: TrackMap = {
@@ -229,6 +204,20 @@ class SubscriberPeer:
         await pc.setRemoteDescription(peer.description(answer, "answer"))
         self._learn_negotiated(sdp.parse(pc.localDescription.sdp), sdp.parse(answer))
         self._attach_consumers()
+
+    def _offer_red(self, offer: str) -> str:
+        """Our offer with RED beside Opus in each audio section (sfu/red.py); the slots
+        remember which payload type it got."""
+        sections = sdp.parse(offer)
+        opus = next((s.codec("opus") for s in sections if s.codec("opus") is not None), None)
+        if opus is None:
+            return offer
+        offer = red.offer_red(offer, opus.payload_type)
+        offered = {s.mid: s.codec(red.RED) for s in sdp.parse(offer)}
+        for slot in self._slots:
+            codec = offered.get(slot.transceiver.mid)
+            slot.red_offered = codec.payload_type if codec is not None else None
+        return offer
 
     def _update_slots(self) -> bool:
         """Match wanted producers to slots; False when there is nothing to negotiate."""
@@ -275,6 +264,7 @@ class SubscriberPeer:
             slot.ssrc = section.media_ssrc or slot.ssrc
             slot.payload_type = codec.payload_type if codec else slot.payload_type
             slot.rtx = _rtx_of(section, answered.get(section.mid), slot.payload_type)
+            slot.red_payload_type = red.accepted(answered.get(section.mid), slot.red_offered)
             # Reusable only once the client has seen it inactive: reusing a slot that is still
             # active would hand the client a new participant's media without a track event.
             slot.reusable = slot.producer is None and slot.transceiver.direction == "inactive"
@@ -317,23 +307,23 @@ class SubscriberPeer:
                 transport = peer.sender_transport(slot.transceiver.sender)
                 peer.receive_rtcp_directly(transport, self._on_rtcp)
                 self._output = packet_output.packet_output(transport)
+            output = self._output
             slot.consumer = Consumer(
                 producer,
                 slot.ssrc,
                 slot.payload_type,
-                self._output.send,
+                output.send,
                 slot.last_sent,
                 report=slot.note_sender_report,
                 rtx=slot.rtx,
-                routes=self._output
-                if isinstance(self._output, packet_output.NativePacketOutput)
-                else None,
+                routes=output if isinstance(output, packet_output.NativePacketOutput) else None,
             )
+            slot.consumer.strip_red(*slot.red_choice(self.receiving.speakers_only))
             producer.add_consumer(slot.consumer)
             if self._report_timer is None:
                 self._schedule_reports()
-            # A pause asked for before the media flowed (video only: the sound goes on).
-            slot.apply_pause(self._paused_video)
+            # A pause asked for before the media flowed, or a data saver hearing one voice.
+            self.receiving.apply_pauses()
             if producer.simulcast and self._layer_timer is None:
                 # Starts on the lowest layer (layer=0 above): small key frames, quick to show.
                 self._layer_timer = asyncio.get_running_loop().call_soon(
@@ -363,6 +353,7 @@ class SubscriberPeer:
         if self._closed:
             return
         self._closed = True
+        self.receiving.closed = True
         self._failure.stop()
         ice_demux.log_dropped(f"subscribe {self.owner}", self.dropped)
         if self._layer_timer is not None:

@@ -32,6 +32,7 @@ const STRINGS = {
     // The meeting's `rate_limited` (docs/protocol.md "Rate limits"): a toggle pressed too often.
     tooFast: "Terlalu cepat. Tunggu sebentar, lalu coba lagi.",
     tapForVideo: "Ketuk untuk melihat video",
+    videoSuspended: "Video dijeda: sinyal lemah. Suara tetap jalan.",
     dataUsed: (megabytes) => `${megabytes} MB terpakai`,
     shareScreen: "Bagikan layar",
     stopSharing: "Berhenti berbagi layar",
@@ -349,6 +350,7 @@ const STRINGS = {
     // The meeting's `rate_limited` (docs/protocol.md "Rate limits"): a toggle pressed too often.
     tooFast: "Too fast. Wait a moment, then try again.",
     tapForVideo: "Tap to show video",
+    videoSuspended: "Video paused: weak connection. Sound goes on.",
     dataUsed: (megabytes) => `${megabytes} MB used`,
     shareScreen: "Share screen",
     stopSharing: "Stop sharing",

@@ -124,53 +124,10 @@ class Announcements(CommunityService):
                     .returning(announcements.c.id)
                 )
             ).scalar_one()
-            body = post_text(title, text)
-            posted = (
-                await conn.execute(
-                    insert(messages)
-                    .values(
-                        [
-                            {
-                                "room_id": room_id,
-                                "author_id": user.id,
-                                "text": body,
-                                "created_at": now,
-                            }
-                            for room_id in room_ids
-                        ]
-                    )
-                    .returning(messages.c.id, messages.c.room_id)
-                )
-            ).all()
-            await conn.execute(
-                insert(announcement_rooms),
-                [
-                    {
-                        "announcement_id": announcement_id,
-                        "room_id": row.room_id,
-                        "message_id": row.id,
-                    }
-                    for row in posted
-                ],
+            posted = await _post_everywhere(
+                conn, announcement_id, user.id, post_text(title, text), room_ids, now
             )
-            await conn.execute(
-                update(rooms).where(rooms.c.id.in_(room_ids)).values(last_activity_at=now)
-            )
-            # The author has read what they posted, in each room (as rooms/community/chat.py).
-            own_post = (
-                select(announcement_rooms.c.message_id)
-                .where(
-                    announcement_rooms.c.announcement_id == announcement_id,
-                    announcement_rooms.c.room_id == memberships.c.room_id,
-                )
-                .scalar_subquery()
-            )
-            await conn.execute(
-                update(memberships)
-                .where(memberships.c.user_id == user.id, memberships.c.room_id.in_(room_ids))
-                .values(last_read_message_id=own_post)
-            )
-            rendered = await render(conn, [row.id for row in posted])
+            rendered = await render(conn, posted)
         live = 0
         for message in rendered:
             message["announcement_id"] = announcement_id
@@ -293,6 +250,54 @@ class Announcements(CommunityService):
         for target in targets:
             self._bus.publish(room_topic(target), {**event, "room_id": target})
         return comment
+
+
+async def _post_everywhere(
+    conn: AsyncConnection,
+    announcement_id: int,
+    author_id: int,
+    body: str,
+    room_ids: list[int],
+    now: int,
+) -> list[int]:
+    """One message in each room (a single multi-row INSERT), remembered as the announcement's
+    post there; the rooms' activity time and the author's read receipts move to it. Returns
+    the messages' ids."""
+    posted = (
+        await conn.execute(
+            insert(messages)
+            .values(
+                [
+                    {"room_id": room_id, "author_id": author_id, "text": body, "created_at": now}
+                    for room_id in room_ids
+                ]
+            )
+            .returning(messages.c.id, messages.c.room_id)
+        )
+    ).all()
+    await conn.execute(
+        insert(announcement_rooms),
+        [
+            {"announcement_id": announcement_id, "room_id": row.room_id, "message_id": row.id}
+            for row in posted
+        ],
+    )
+    await conn.execute(update(rooms).where(rooms.c.id.in_(room_ids)).values(last_activity_at=now))
+    # The author has read what they posted, in each room (as rooms/community/chat.py).
+    own_post = (
+        select(announcement_rooms.c.message_id)
+        .where(
+            announcement_rooms.c.announcement_id == announcement_id,
+            announcement_rooms.c.room_id == memberships.c.room_id,
+        )
+        .scalar_subquery()
+    )
+    await conn.execute(
+        update(memberships)
+        .where(memberships.c.user_id == author_id, memberships.c.room_id.in_(room_ids))
+        .values(last_read_message_id=own_post)
+    )
+    return [row.id for row in posted]
 
 
 async def _announcement(conn: AsyncConnection, announcement_id: int) -> Any:

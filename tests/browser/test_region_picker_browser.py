@@ -65,3 +65,40 @@ async def test_a_member_picks_her_village_on_a_phone(
         }
         assert await page.input_value("#profile-rt_rw") == "005/002"
         assert siti.errors == []
+
+
+async def test_a_room_is_made_for_a_village_and_its_rt_rw(
+    kamar: RunningServer, chromium: Browser
+) -> None:
+    async with aiohttp.ClientSession(kamar.base_url) as http:
+        token = (
+            await call(
+                http,
+                "POST",
+                "/api/auth/register",
+                expect=201,
+                json={"username": "budi", "password": "rahasia-budi", "display_name": "Budi"},
+            )
+        )["token"]
+        budi = await signed_in_page(chromium, kamar, token, "#/rooms/new", PHONE)
+        page = budi.page
+        await page.fill("#room-name-input", "Warga RW 02 Sukarasa")
+        await page.select_option("#room-kind", "region")
+        await page.click("#room-region summary")
+        await page.fill("#room-region-search", "sukarasa")
+        await page.click(".region-option[data-code='32.73.01.1001']")
+        await page.fill("#room-rt_rw", "dua")
+        await page.click("#create-room-form button[type=submit]")
+        await page.wait_for_selector(
+            "#create-room-form .error:has-text('RT/RW ditulis dua angka')", timeout=WAIT_MS
+        )
+        await page.fill("#room-rt_rw", "5/2")
+        await page.click("#create-room-form button[type=submit]")
+        await page.wait_for_url("**/info", timeout=WAIT_MS)
+        [room] = (await call(http, "GET", "/api/rooms", token))["rooms"]
+        assert room["region"] == {
+            "code": "32.73.01.1001",
+            "rt_rw": "005/002",
+            "label": "Sukarasa, Sukasari, Kota Bandung, Jawa Barat",
+        }
+        assert budi.errors == []

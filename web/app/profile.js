@@ -6,21 +6,11 @@
 // (app.replaceSession, which also reconnects the feed).
 import { api, ApiError } from "/static/app/api.js";
 import { clear, copyText, errorBox, field, focusHeading, h, showFormError, submitting } from "/static/app/dom.js";
-import { regionPicker } from "/static/app/region_picker.js";
+import { regionPicker, rtRwLooksRight } from "/static/app/region_picker.js";
 import { initials } from "/static/app/rooms.js";
 import { t } from "/static/strings.js";
 
 const REGION_KEYS = ["province", "city", "rt_rw"];
-
-// The shapes the server accepts (rooms/community/regions/place.py), checked here too so the
-// member reads the reason in their own language: "RT 05 / RW 02", "5/2", "5-2" or nothing.
-const RT_RW = /^\s*(?:RT\.?\s*)?([0-9]{1,3})(?:\s*[\/\-,]\s*(?:RW\.?\s*)?|\s*RW\.?\s*)([0-9]{1,3})\s*$/i;
-
-export function rtRwLooksRight(text) {
-  if (!text.trim()) return true;
-  const match = RT_RW.exec(text);
-  return Boolean(match) && Number(match[1]) >= 1 && Number(match[2]) >= 1;
-}
 
 export function renderProfile(app, container) {
   clear(container);

@@ -9,6 +9,16 @@ import { api } from "/static/app/api.js";
 import { h } from "/static/app/dom.js";
 import { t } from "/static/strings.js";
 
+// The shapes the server accepts (rooms/community/regions/place.py), checked here too so the
+// member reads the reason in their own language: "RT 05 / RW 02", "5/2", "5-2" or nothing.
+const RT_RW = /^\s*(?:RT\.?\s*)?([0-9]{1,3})(?:\s*[\/\-,]\s*(?:RW\.?\s*)?|\s*RW\.?\s*)([0-9]{1,3})\s*$/i;
+
+export function rtRwLooksRight(text) {
+  if (!text.trim()) return true;
+  const match = RT_RW.exec(text);
+  return Boolean(match) && Number(match[1]) >= 1 && Number(match[2]) >= 1;
+}
+
 const DEBOUNCE_MS = 250;
 const MIN_LETTERS = 2;
 

@@ -5,6 +5,7 @@
 //         #/invite/CODE (kept across sign-in, then accepted and opened)
 //         #/join/CODE[?via=qr&campaign=N] (a referral: registration into a campaign's rooms)
 //         #/recruit (one's own invitation link, QR code and recruits)
+//         #/campaigns (campaigns of one's rooms, their reports for organisers, a new one)
 import {
   api, apiEvents, codeMessages, fallbackMessages, forgetMedia, sessionToken, setSession,
 } from "/static/app/api.js";
@@ -12,6 +13,7 @@ import { renderAuth } from "/static/app/auth.js";
 import { clear, h } from "/static/app/dom.js";
 import { Feed } from "/static/app/feed.js";
 import { renderProfile } from "/static/app/profile.js";
+import { renderCampaigns } from "/static/app/campaigns.js";
 import { renderJoin, renderRecruit } from "/static/app/recruit.js";
 import { RoomView } from "/static/app/room.js";
 import { acceptInvite, renderCreateRoom, renderRoomList, renderWelcome } from "/static/app/rooms.js";
@@ -333,6 +335,13 @@ async function route() {
     closeRoomView();
     setLayout("room");
     renderCreateRoom(app, view);
+    app.renderRooms();
+    return;
+  }
+  if (parts[0] === "campaigns") {
+    closeRoomView();
+    setLayout("room");
+    renderCampaigns(app, view).catch((error) => app.notify(error.message, { kind: "error" }));
     app.renderRooms();
     return;
   }

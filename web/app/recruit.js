@@ -72,7 +72,8 @@ export async function renderRecruit(app, container) {
     h("div", { class: "page-head" },
       h("a", { href: "#/rooms", class: "back", "aria-label": t.back }, "←"),
       h("h1", {}, t.recruitTitle)),
-    h("p", { class: "muted small" }, t.recruitExplain));
+    h("p", { class: "muted small" }, t.recruitExplain),
+    h("p", {}, h("a", { href: "#/campaigns", id: "open-campaigns" }, t.campaignsLink)));
   container.append(page);
   focusHeading(container);
   const chooser = h("select", { id: "recruit-campaign" }, h("option", { value: "" }, t.recruitNoCampaign));

@@ -86,3 +86,43 @@ async def test_an_announcement_is_pinned_in_three_rooms_with_one_comment_thread(
             assert await page.inner_text("#pinned-count") == "2 komentar"
             assert "null" not in await page.inner_text("#pinned")
             assert person.errors == []
+
+
+async def test_an_organiser_posts_an_announcement_from_the_page(
+    kamar: RunningServer, chromium: Browser
+) -> None:
+    async with aiohttp.ClientSession(kamar.base_url) as http:
+        siti, budi = [await account(http, name) for name in ("siti", "budi")]
+        rooms = [
+            await call(http, "POST", "/api/rooms", siti, 201, json={"name": name, "kind": "work"})
+            for name in ("PUK Pabrik A", "PUK Pabrik B", "Pengurus")
+        ]
+        invite = await call(
+            http, "POST", f"/api/rooms/{rooms[0]['id']}/invites", siti, 201, json={}
+        )
+        await call(http, "POST", f"/api/invites/{invite['code']}/accept", budi)
+        member = await signed_in_page(chromium, kamar, budi, f"#/rooms/{rooms[0]['id']}", PHONE)
+        await member.page.wait_for_selector("#chat-input", timeout=WAIT_MS)
+
+        organiser = await signed_in_page(chromium, kamar, siti, "#/rooms", PHONE)
+        page = organiser.page
+        await page.wait_for_selector(".room-item", timeout=WAIT_MS)
+        await page.goto(f"{kamar.base_url}/#/campaigns")
+        await page.click("#open-announce")
+        await page.fill("#announce-title", "Mogok makan siang")
+        await page.fill("#announce-text", "Jumat jam 12 di kantin.")
+        for room in rooms[:2]:
+            await page.check(f"#announce-form input[name=room][value='{room['id']}']")
+        await page.check("#announce-public")
+        await page.click("#announce-form button[type=submit]")
+        await page.wait_for_selector(
+            "#announce-result:has-text('Terkirim ke 2 kamar, 3 anggota')", timeout=WAIT_MS
+        )
+        public = await page.get_attribute("#announce-public-link", "href")
+        assert public and public.startswith("/a/")
+        await member.page.wait_for_selector(
+            "#pinned-title:has-text('Mogok makan siang')", timeout=WAIT_MS
+        )
+        pinned = await call(http, "GET", f"/api/rooms/{rooms[2]['id']}/announcements", siti)
+        assert pinned["announcements"] == []  # the third room was not ticked
+        assert organiser.errors == [] and member.errors == []

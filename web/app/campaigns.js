@@ -19,7 +19,10 @@ export async function renderCampaigns(app, container) {
     list);
   if (!app.roomsLoaded) await app.loadRooms().catch(() => {}); // opened straight from a link
   const moderated = [...app.rooms.values()].filter((room) => ["owner", "moderator"].includes(room.my_role));
-  if (moderated.length) page.append(createForm(moderated, () => showList(list)));
+  if (moderated.length) {
+    page.insertBefore(h("p", {}, h("a", { href: "#/announce", id: "open-announce" }, t.announceLink)), list);
+    page.append(createForm(moderated, () => showList(list)));
+  }
   container.append(page);
   focusHeading(container);
   await showList(list);

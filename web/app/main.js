@@ -6,6 +6,7 @@
 //         #/join/CODE[?via=qr&campaign=N] (a referral: registration into a campaign's rooms)
 //         #/recruit (one's own invitation link, QR code and recruits)
 //         #/campaigns (campaigns of one's rooms, their reports for organisers, a new one)
+//         #/announce (one announcement to many rooms)
 import {
   api, apiEvents, codeMessages, fallbackMessages, forgetMedia, sessionToken, setSession,
 } from "/static/app/api.js";
@@ -13,6 +14,7 @@ import { renderAuth } from "/static/app/auth.js";
 import { clear, h } from "/static/app/dom.js";
 import { Feed } from "/static/app/feed.js";
 import { renderProfile } from "/static/app/profile.js";
+import { renderAnnounce } from "/static/app/announce.js";
 import { renderCampaigns } from "/static/app/campaigns.js";
 import { renderJoin, renderRecruit } from "/static/app/recruit.js";
 import { RoomView } from "/static/app/room.js";
@@ -335,6 +337,13 @@ async function route() {
     closeRoomView();
     setLayout("room");
     renderCreateRoom(app, view);
+    app.renderRooms();
+    return;
+  }
+  if (parts[0] === "announce") {
+    closeRoomView();
+    setLayout("room");
+    renderAnnounce(app, view).catch((error) => app.notify(error.message, { kind: "error" }));
     app.renderRooms();
     return;
   }

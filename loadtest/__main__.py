@@ -23,6 +23,10 @@ announcement to R rooms of M members, S of them connected; delivered_ratio and d
 `python -m loadtest campaign-report [--members 100000] [--messages 1000000] [--json FILE]`: a
 campaign's recruitment report on PostgreSQL over generated data (loadtest/campaign_report.py).
 
+`python -m loadtest insight --members 10000 --rooms 100 --messages 100000 [--database-url URL]
+[--json [FILE]]`: generate a community and time every member-insight view
+(loadtest/insight_bench.py).
+
 `python -m loadtest floor --receivers 10,80 [--duration 10]`: a bare relay (no SRTP, ICE or
 RTCP) forwarding the same paced stream to N sockets, the floor under the sfu figure here.
 
@@ -38,7 +42,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from loadtest import announce, auth_storm, campaign_report, chat_cli, townhall_cli
+from loadtest import announce, auth_storm, campaign_report, chat_cli, insight_bench, townhall_cli
 from loadtest.field import cli as field_cli
 from loadtest.forward_bench import run_forward
 from loadtest.netns import reexec_in_private_netns
@@ -140,7 +144,10 @@ def main() -> int:
     field_cli.add_parser(scenarios)
     announce.add_parser(scenarios)
     campaign_report.add_parser(scenarios)
+    insight_bench.add_parser(scenarios)
     args = parser.parse_args()
+    if args.scenario == "insight":
+        return insight_bench.run(args, _progress)
     if args.scenario == "forward":
         return _forward(args)
     if args.scenario == "floor":

@@ -16,10 +16,13 @@ from argon2 import PasswordHasher
 
 from rooms.community.community import open_community
 from rooms.errors import Invalid
+from rooms.insight.insight import Insight
+from rooms.market.market import open_market
 from rooms.meeting import grants
 from rooms.meeting.room import RoomRegistry
 from server import security_headers, upload_expiry
 from server.api import add_api
+from server.api.contexts import CONTEXTS_KEY, Contexts
 from server.api.inbound import decode_json_object
 from server.api.routing import API_SERVICES_KEY, error_response
 from server.config import Config, load_secret
@@ -57,6 +60,7 @@ def build_app(config: Config, password_hasher: PasswordHasher | None = None) -> 
     app[SERVICES_KEY] = services
     app[API_SERVICES_KEY] = services
     app[CONFIG_KEY] = config
+    app[CONTEXTS_KEY] = Contexts()
     app.router.add_get("/", _page("app.html"))
     app.router.add_get("/meet", _page("index.html"))
     app.router.add_get("/r/{room}", _room_page)
@@ -87,7 +91,15 @@ def _community(
             hasher=hasher,
             rate_limits=not config.no_rate_limits,
         )
+        # The marketplace and insight share the community's database and bus; they close with it.
+        opened = services.community
+        contexts = app[CONTEXTS_KEY]
+        contexts.market = open_market(
+            opened, config.data_dir, time.time, rate_limits=not config.no_rate_limits
+        )
+        contexts.insight = Insight(opened.db, opened.bus, time.time)
         yield
+        contexts.market = contexts.insight = None
         community, services.community = services.community, None
         await community.close()
 

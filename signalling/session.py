@@ -390,10 +390,11 @@ class Session:
 
     async def _on_data_saver(self, saver: DataSaver) -> None:
         self._in_meeting("data_saver")
-        assert self.room is not None
+        assert self.room is not None and self.participant is not None
         if self.subscriber is None:
             raise NegotiationStateError("you do not receive media in this room")
         self.subscriber.hear_speakers_only(saver.on, self.room.speakers.speakers)
+        self.participant.saves_data = saver.on
 
     def _receiving_from(self, participant_id: str) -> SubscriberPeer:
         """This session's subscriber, when another participant `participant_id` is here."""

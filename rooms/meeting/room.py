@@ -25,6 +25,9 @@ MEDIA_KINDS = ("audio", "video")
 _participant_numbers = itertools.count(1)
 
 
+DATA_SAVER_SPEAKERS_INTERVAL = 2.0  # seconds between two active_speakers to a data saver
+
+
 def new_participant_id() -> ParticipantId:
     # A counter keeps ids short in logs; the random part keeps them unguessable across restarts.
     return ParticipantId(f"p{next(_participant_numbers)}-{secrets.token_hex(3)}")
@@ -45,6 +48,11 @@ class Participant:
     # Called when the participant may no longer publish (sent back to the audience): its
     # session closes the publishing peer connection.
     left_stage: Callable[[], None] = lambda: None
+    # Data saver (signalling `data_saver`): who speaks is told at most every
+    # DATA_SAVER_SPEAKERS_INTERVAL; each list costs a websocket frame and its TCP packet.
+    saves_data: bool = False
+    speakers_told: list[str] = field(default_factory=list)  # the last active_speakers sent
+    speakers_told_at: float = float("-inf")
 
     @property
     def can_publish(self) -> bool:
@@ -90,7 +98,17 @@ class Room:
         if speakers is not None:
             for subscriber in list(self.media.subscribers.values()):
                 subscriber.follow_speakers(speakers)  # data savers hear the loudest only
-            self.broadcast({"type": "active_speakers", "speakers": speakers})
+        current = self.speakers.speakers
+        # Snapshot first: a deliver() that fails may make its session leave the room.
+        for participant in list(self.participants.values()):
+            if participant.speakers_told == current:
+                continue
+            if participant.saves_data and (
+                now - participant.speakers_told_at < DATA_SAVER_SPEAKERS_INTERVAL
+            ):
+                continue  # the latest list goes out on a later tick
+            participant.speakers_told, participant.speakers_told_at = list(current), now
+            participant.deliver({"type": "active_speakers", "speakers": list(current)})
 
     def join(self, participant: Participant) -> Participant | None:
         """Add `participant`; returns an older participant with the same identity, already

@@ -1,4 +1,5 @@
-"""The community HTTP API under /api/ (docs/api.md): accounts, rooms, chat, agenda, regions."""
+"""The community HTTP API under /api/ (docs/api.md): accounts, rooms, chat, agenda,
+regions, organising (referrals, campaigns, announcements), market, insight."""
 
 from __future__ import annotations
 
@@ -6,7 +7,17 @@ from typing import Any
 
 from aiohttp import web
 
-from server.api import accounts, agenda, announcements, chat, organising, regions, rooms
+from server.api import (
+    accounts,
+    agenda,
+    announcements,
+    chat,
+    insight,
+    market,
+    organising,
+    regions,
+    rooms,
+)
 from server.api.limits import add_limits
 from server.api.routing import Route, install, openapi
 
@@ -18,6 +29,8 @@ ROUTES: list[Route] = [
     *regions.ROUTES,
     *organising.ROUTES,
     *announcements.ROUTES,
+    *market.ROUTES,
+    *insight.ROUTES,
 ]
 API_VERSION = "1"
 

@@ -249,20 +249,67 @@ def test_participant_count_sums_over_rooms() -> None:
     assert registry.participant_count == 3
 
 
+LOUD = struct.pack("!BBHII", 0x90, 111, 0, 0, 1) + bytes([0xBE, 0xDE, 0, 1, 0x10, 20, 0, 0])
+QUIET = LOUD[:-3] + bytes([120, 0, 0])  # level -120 dBov
+
+
+def voice_of(room: Room, pid: str, ssrc: int) -> Producer:
+    voice = Producer(ProducerId(f"{pid}/audio/1"), pid, AUDIO, ssrc, 111, 48000, None, lambda: None)
+    voice.audio_level_id = 1
+    room.media.add_producer(voice)
+    return voice
+
+
+def speak(voice: Producer, packet: bytes, first_seq: int, count: int = 15) -> None:
+    for seq in range(first_seq, first_seq + count):
+        voice.receive(packet[:2] + struct.pack("!H", seq & 0xFFFF) + packet[4:])
+
+
 def test_speakers_are_announced_to_everyone_when_they_change() -> None:
     room = Room("standup")
     ada, ada_inbox = person("p1")
     bob, bob_inbox = person("p2")
     room.join(ada)
     room.join(bob)
-    voice = Producer(ProducerId("p1/audio/1"), "p1", AUDIO, 1, 111, 48000, None, lambda: None)
-    voice.audio_level_id = 1
-    room.media.add_producer(voice)
-    loud = struct.pack("!BBHII", 0x90, 111, 0, 0, 1) + bytes([0xBE, 0xDE, 0, 1, 0x10, 20, 0, 0])
+    voice = voice_of(room, "p1", 1)
     for step in range(4):
-        for seq in range(15):
-            voice.receive(loud[:2] + struct.pack("!H", step * 15 + seq) + loud[4:])
+        speak(voice, LOUD, step * 15)
         room.update_speakers(now=step * 0.3)
     announced = [e for e in bob_inbox.events if e["type"] == "active_speakers"]
     assert announced == [{"type": "active_speakers", "speakers": ["p1"]}]
     assert [e for e in ada_inbox.events if e["type"] == "active_speakers"] == announced
+
+
+def test_a_data_saver_hears_who_speaks_at_most_every_two_seconds_and_always_the_latest() -> None:
+    room = Room("standup")
+    ada, _ada_inbox = person("p1")
+    bob, bob_inbox = person("p2")
+    clock = [0.0]
+    told: list[tuple[float, list[str]]] = []  # when the data saver was told, and what
+    cici = Participant(
+        ParticipantId("p3"),
+        "p3",
+        "Cici",
+        lambda event: (
+            told.append((clock[0], event["speakers"]))
+            if event["type"] == "active_speakers"
+            else None
+        ),
+        lambda _reason: None,
+    )
+    for participant in (ada, bob, cici):
+        room.join(participant)
+    cici.saves_data = True
+    ada_voice, bob_voice = voice_of(room, "p1", 1), voice_of(room, "p2", 2)
+    # Ada and Bob take turns: the list changes on almost every tick (0.3 s apart).
+    for step in range(40):
+        clock[0] = step * 0.3
+        speak(ada_voice, LOUD if (step // 3) % 2 == 0 else QUIET, step * 15)
+        speak(bob_voice, QUIET if (step // 3) % 2 == 0 else LOUD, step * 15)
+        room.update_speakers(now=clock[0])
+    everyone = [e["speakers"] for e in bob_inbox.events if e["type"] == "active_speakers"]
+    assert len(everyone) >= 8  # the turns are seen as they happen
+    times = [at for at, _speakers in told]
+    assert 0 < len(told) < len(everyone)
+    assert all(later - earlier >= 2.0 for earlier, later in zip(times, times[1:], strict=False))
+    assert told[-1][1] == room.speakers.speakers  # and the latest list arrives

@@ -7,12 +7,16 @@
 //         #/recruit (one's own invitation link, QR code and recruits)
 //         #/campaigns (campaigns of one's rooms, their reports for organisers, a new one)
 //         #/announce (one announcement to many rooms)
+//         #/market  #/market/new  #/market/ID (the members' market)
+//         #/insight (member insight, for organisers)
 import {
   api, apiEvents, codeMessages, fallbackMessages, forgetMedia, sessionToken, setSession,
 } from "/static/app/api.js";
 import { renderAuth } from "/static/app/auth.js";
 import { clear, h } from "/static/app/dom.js";
 import { Feed } from "/static/app/feed.js";
+import { renderInsight } from "/static/app/insight.js";
+import { renderListing, renderMarket, renderNewListing } from "/static/app/market.js";
 import { renderProfile } from "/static/app/profile.js";
 import { renderAnnounce } from "/static/app/announce.js";
 import { renderCampaigns } from "/static/app/campaigns.js";
@@ -358,6 +362,22 @@ async function route() {
     closeRoomView();
     setLayout("room");
     renderRecruit(app, view).catch((error) => app.notify(error.message, { kind: "error" }));
+    app.renderRooms();
+    return;
+  }
+  if (parts[0] === "insight") {
+    closeRoomView();
+    setLayout("room");
+    renderInsight(app, view);
+    app.renderRooms();
+    return;
+  }
+  if (parts[0] === "market") {
+    closeRoomView();
+    setLayout("room");
+    if (parts[1] === "new") renderNewListing(app, view);
+    else if (/^\d+$/.test(parts[1] || "")) renderListing(app, view, Number(parts[1]));
+    else renderMarket(app, view);
     app.renderRooms();
     return;
   }

@@ -1,7 +1,7 @@
 """Region codes (Kemendagri) on members' profiles and on rooms, and RT/RW on rooms
 
 Revision ID: 0006_region_codes
-Revises: 0005
+Revises: 0006_market_and_insight
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_region_codes"
-down_revision = "0005"
+down_revision = "0006_market_and_insight"
 branch_labels = None
 depends_on = None
 

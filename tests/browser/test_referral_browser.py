@@ -63,6 +63,14 @@ async def test_a_scanned_referral_qr_registers_into_the_campaign_room(
 
         siti = await signed_in_page(chromium, kamar, siti_token, "#/rooms", PHONE)
         a = siti.page
+        await a.wait_for_selector(".room-item", timeout=WAIT_MS)
+        # The room list's header (new room, invite, market, insight, profile) fits 360 px.
+        overflow = await a.evaluate(
+            """() => [...document.querySelectorAll('.sidebar-head, .sidebar-head *')]
+                     .filter((el) => el.getBoundingClientRect().right > innerWidth + 1)
+                     .map((el) => el.id || el.tagName)"""
+        )
+        assert overflow == [], overflow
         await a.click("#open-recruit")
         await a.wait_for_selector("#recruit-count:has-text('0')", timeout=WAIT_MS)
         await a.wait_for_selector(

@@ -16,6 +16,13 @@ sending `auth`, and how long another user's requests wait meanwhile.
 [--duration 30] [--json FILE]`: Chromium participants behind an emulated bad link (see
 loadtest/field/cli.py).
 
+`python -m loadtest announce --rooms 1000 --members 50000 [--sockets 2000] [--json FILE]`: one
+announcement to R rooms of M members, S of them connected; delivered_ratio and delivery_ms_p99
+(loadtest/announce.py).
+
+`python -m loadtest campaign-report [--members 100000] [--messages 1000000] [--json FILE]`: a
+campaign's recruitment report on PostgreSQL over generated data (loadtest/campaign_report.py).
+
 `python -m loadtest insight --members 10000 --rooms 100 --messages 100000 [--database-url URL]
 [--json [FILE]]`: generate a community and time every member-insight view
 (loadtest/insight_bench.py).
@@ -35,7 +42,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from loadtest import auth_storm, chat_cli, insight_bench, townhall_cli
+from loadtest import announce, auth_storm, campaign_report, chat_cli, insight_bench, townhall_cli
 from loadtest.field import cli as field_cli
 from loadtest.forward_bench import run_forward
 from loadtest.netns import reexec_in_private_netns
@@ -135,6 +142,8 @@ def main() -> int:
     townhall_cli.add_parser(scenarios)
     auth_storm.add_parser(scenarios)
     field_cli.add_parser(scenarios)
+    announce.add_parser(scenarios)
+    campaign_report.add_parser(scenarios)
     insight_bench.add_parser(scenarios)
     args = parser.parse_args()
     if args.scenario == "insight":
@@ -151,6 +160,10 @@ def main() -> int:
         return auth_storm.run(args, parser, _progress)
     if args.scenario == "field":
         return field_cli.run(args, parser, _progress)
+    if args.scenario == "announce":
+        return announce.run(args, _progress)
+    if args.scenario == "campaign-report":
+        return campaign_report.run(args, _progress)
     return _sfu(args, parser)
 
 

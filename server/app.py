@@ -27,6 +27,7 @@ from server.api.contexts import CONTEXTS_KEY, Contexts
 from server.api.inbound import decode_json_object
 from server.api.routing import API_SERVICES_KEY, error_response
 from server.config import Config, load_secret
+from server.public_page import add_public_pages
 from server.wiring import Seams, single_node
 from sfu.peer import PeerSettings, gather_on
 from signalling.peers import WebRtcPeers
@@ -77,6 +78,7 @@ def build_app(
     app.router.add_post("/api/dev-token", _dev_token)
     app.router.add_static("/static/", WEB_DIR, follow_symlinks=False)
     add_api(app, rate_limits=not config.no_rate_limits)
+    add_public_pages(app)
     security_headers.install(app)
     app.on_shutdown.append(_say_goodbye)
     app.cleanup_ctx.append(_community(config, password_hasher, seams))

@@ -19,6 +19,7 @@ from aiohttp import web
 from rooms.community import database
 from rooms.community.accounts import Registration, User
 from rooms.community.community import open_community
+from rooms.community.regions import update as region_update
 from rooms.errors import DomainError
 from rooms.meeting import grants
 from rooms.meeting.stage import MEETING_ROLES
@@ -163,6 +164,14 @@ def _parser() -> argparse.ArgumentParser:
         help="read the password from this file (default: ask on the terminal)",
     )
     admin.set_defaults(func=_create_admin)
+
+    region_data = commands.add_parser("regions", help="Indonesia's region data")
+    region_commands = region_data.add_subparsers(required=True, metavar="ACTION")
+    refresh = region_commands.add_parser(
+        "update", help="refresh the shipped data from the pinned npm package idn-area-data"
+    )
+    refresh.add_argument("--version", help="pin this version of the package instead")
+    refresh.set_defaults(func=_update_regions)
     return parser
 
 
@@ -227,6 +236,18 @@ async def _register_admin(config: Config, username: str, name: str, password: st
         raise ValueError(exc.message) from exc
     finally:
         await community.close()
+
+
+def _update_regions(args: argparse.Namespace) -> int:
+    try:
+        source = region_update.update(args.version)
+    except region_update.UpdateError as exc:
+        print(f"kamar regions update: {exc}", file=sys.stderr)
+        return 1
+    print(f"{source['package']} {source['version']} ({source['integrity']})")
+    for name, digest in source["files"].items():
+        print(f"  {name}  sha256 {digest}")
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -5,8 +5,9 @@ the transports peer.py sets up, may use pylibsrtp.
 Inside rooms/ the live meeting (rooms/meeting/, per node, tied to the SFU) may use the community
 (rooms/community/, shared by every node through the database), never the reverse, and the
 shared kernel at rooms/'s top (errors, text rules, rate limits) uses neither. The marketplace
-(rooms/market/) and member insight (rooms/insight/) are bounded contexts on top of the
-community: they may use it, never the SFU or the meeting, nor each other. The HTTP API
+(rooms/market/), member insight (rooms/insight/) and organising (rooms/organising/: referrals,
+campaigns, announcements) are bounded contexts on top of the community: they may use it, never
+the SFU or the meeting, nor each other, and the community uses none of them. The HTTP API
 (server/api/) does not reach into the websocket glue (signalling/ws.py). Only server/wiring.py
 picks the single-node bus, meeting registry and placement."""
 
@@ -81,6 +82,7 @@ def test_the_scan_sees_every_package() -> None:
 
 
 COMMUNITY = sorted(COMMUNITY_DIR.rglob("*.py"))
+ORGANISING = sorted((ROOT / "rooms" / "organising").rglob("*.py"))
 MARKET = sorted((ROOT / "rooms" / "market").rglob("*.py"))
 INSIGHT = sorted((ROOT / "rooms" / "insight").rglob("*.py"))
 KERNEL = sorted((ROOT / "rooms").glob("*.py"))
@@ -89,7 +91,12 @@ API = sorted((ROOT / "server" / "api").rglob("*.py"))
 
 @pytest.mark.parametrize("path", COMMUNITY, ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_community_never_imports_the_sfu_or_the_meeting(path: Path) -> None:
-    assert not imports_any(path, {"sfu", "rooms.meeting"})
+    assert not imports_any(path, {"sfu", "rooms.meeting", "rooms.organising"})
+
+
+@pytest.mark.parametrize("path", ORGANISING, ids=lambda p: str(p.relative_to(ROOT)))
+def test_organising_never_imports_the_sfu_or_the_meeting(path: Path) -> None:
+    assert not imports_any(path, {"sfu", "rooms.meeting", "rooms.market", "rooms.insight"})
 
 
 @pytest.mark.parametrize("path", COMMUNITY, ids=lambda p: str(p.relative_to(ROOT)))
@@ -99,21 +106,22 @@ def test_the_community_never_imports_the_market_or_insight(path: Path) -> None:
 
 @pytest.mark.parametrize("path", MARKET, ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_market_uses_only_the_community_and_the_kernel(path: Path) -> None:
-    assert not imports_any(path, {"sfu", "rooms.meeting", "rooms.insight"})
+    assert not imports_any(path, {"sfu", "rooms.meeting", "rooms.insight", "rooms.organising"})
 
 
 @pytest.mark.parametrize("path", INSIGHT, ids=lambda p: str(p.relative_to(ROOT)))
 def test_insight_uses_only_the_community_and_the_kernel(path: Path) -> None:
-    assert not imports_any(path, {"sfu", "rooms.meeting", "rooms.market"})
+    assert not imports_any(path, {"sfu", "rooms.meeting", "rooms.market", "rooms.organising"})
 
 
 def test_the_bounded_contexts_are_scanned() -> None:
-    assert MARKET and INSIGHT
+    assert MARKET and INSIGHT and ORGANISING
 
 
 @pytest.mark.parametrize("path", KERNEL, ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_shared_kernel_imports_neither_side(path: Path) -> None:
-    assert not imports_any(path, {"sfu", "rooms.meeting", "rooms.community"})
+    contexts = {"rooms.community", "rooms.organising", "rooms.market", "rooms.insight"}
+    assert not imports_any(path, {"sfu", "rooms.meeting"} | contexts)
 
 
 @pytest.mark.parametrize("path", API, ids=lambda p: str(p.relative_to(ROOT)))
@@ -136,9 +144,9 @@ def test_only_the_wiring_chooses_the_single_node_implementations(path: Path) -> 
         assert not imported_modules(path) & SEAMS
 
 
-def test_rooms_holds_the_two_domains_and_a_small_kernel() -> None:
+def test_rooms_holds_the_domains_the_bounded_contexts_and_a_small_kernel() -> None:
     packages = {p.name for p in (ROOT / "rooms").iterdir() if (p / "__init__.py").exists()}
-    assert packages == {"community", "meeting", "market", "insight"}
+    assert packages == {"community", "meeting", "market", "insight", "organising"}
     assert {p.stem for p in KERNEL} == {"__init__", "errors", "text", "ratelimit"}
 
 

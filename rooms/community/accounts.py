@@ -24,6 +24,8 @@ from sqlalchemy.exc import IntegrityError
 from rooms.community.bus import Bus, user_topic
 from rooms.community.database import Database
 from rooms.community.events import SessionsRevoked
+from rooms.community.regions import check_place, check_rt_rw, regions
+from rooms.community.regions.data import loaded_regions
 from rooms.community.schema import users
 from rooms.errors import Busy, Conflict, Invalid, NotFound, Unauthorized
 
@@ -33,7 +35,7 @@ USERNAME = re.compile(r"[a-z0-9_.]{3,32}")
 PHONE = re.compile(r"\+[0-9]{8,15}")
 MIN_PASSWORD, MAX_PASSWORD = 8, 256
 MAX_DISPLAY_NAME = 80
-REGION_FIELDS = {"province": 80, "city": 80, "rt_rw": 20}
+REGION_FIELDS = {"province": 80, "city": 80, "rt_rw": 20, "code": 13}
 MAX_ORGANISATION = 120
 MAX_CONCURRENT_HASHES = 2  # the machines we aim at have 2 cores: 128 MiB of argon2 at most
 MAX_QUEUED_HASHES = 64  # running and waiting; a few seconds of work at ~50 ms a hash
@@ -51,6 +53,7 @@ class User:
     city: str
     rt_rw: str
     is_admin: bool
+    region_code: str = ""  # Kemendagri code (rooms/community/regions), "" for none
     sessions_valid_after: int = 0  # ms since the epoch (rooms/community/sessions.py still_valid)
     # which calendar links still open (rooms/community/calendar_links.py)
     calendar_generation: int = 0
@@ -61,7 +64,12 @@ class User:
             "id": self.id,
             "display_name": self.display_name,
             "organisation": self.organisation,
-            "region": {"province": self.province, "city": self.city, "rt_rw": self.rt_rw},
+            "region": {
+                "code": self.region_code,
+                "province": self.province,
+                "city": self.city,
+                "rt_rw": self.rt_rw,
+            },
         }
 
     def own(self) -> dict[str, Any]:
@@ -153,7 +161,24 @@ def check_profile(
             if not isinstance(value, str) or len(value.strip()) > limit:
                 raise Invalid(f"region.{name} is text of at most {limit} characters", "region")
             row[name] = value.strip()
+        row.update(_place_columns(row))
     return row
+
+
+def _place_columns(row: dict[str, Any]) -> dict[str, str]:
+    """RT/RW in one spelling; a region code checked against the official list, and its
+    province and regency (or city) names in place of whatever names came with it."""
+    out: dict[str, str] = {}
+    if "rt_rw" in row:
+        out["rt_rw"] = check_rt_rw(row.pop("rt_rw"), "region")
+    if "code" in row:
+        # RT/RW without a village is allowed on a profile (older profiles have it), so the
+        # place is checked without it.
+        out["region_code"] = check_place(row.pop("code"))["region_code"]
+        path = regions().path(out["region_code"]) if out["region_code"] else []
+        out["province"] = path[0].name if path else row.get("province", "")
+        out["city"] = path[1].name if len(path) > 1 else row.get("city", "")
+    return out
 
 
 def user_from_row(row: Row[Any]) -> User:
@@ -167,6 +192,7 @@ def user_from_row(row: Row[Any]) -> User:
         city=row.city,
         rt_rw=row.rt_rw,
         is_admin=bool(row.is_admin),
+        region_code=row.region_code,
         sessions_valid_after=row.sessions_valid_after,
         calendar_generation=row.calendar_generation,
     )
@@ -189,6 +215,8 @@ class Accounts:
         self._queued = 0
 
     async def register(self, form: Registration, is_admin: bool = False) -> User:
+        if form.region and form.region.get("code"):
+            await loaded_regions()  # the first load takes a second: not on the event loop
         row = check_registration(form)
         row["password_hash"] = await self._argon2(self._hasher.hash, form.password)
         row["is_admin"] = is_admin
@@ -237,6 +265,8 @@ class Accounts:
         organisation: str | None = None,
         region: Mapping[str, Any] | None = None,
     ) -> User:
+        if region and region.get("code"):
+            await loaded_regions()
         changes = check_profile(display_name, organisation, region)
         if changes:
             async with self._db.write() as conn:

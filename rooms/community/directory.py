@@ -15,6 +15,8 @@ from rooms.community.events import RoomMember, RoomUpdated
 from rooms.community.membership import access, require
 from rooms.community.message_views import render
 from rooms.community.permissions import may, may_remove, may_set_role
+from rooms.community.regions import check_place, regions
+from rooms.community.regions.data import loaded_regions
 from rooms.community.schema import invites, memberships, rooms, users
 from rooms.community.service import CommunityService
 from rooms.community.timefmt import utc_iso
@@ -42,9 +44,19 @@ def check_room(name: str, kind: str, description: str, visibility: str) -> dict[
 
 class Directory(CommunityService):
     async def create(
-        self, user: User, name: str, kind: str, description: str = "", visibility: str = "invite"
+        self,
+        user: User,
+        name: str,
+        kind: str,
+        description: str = "",
+        visibility: str = "invite",
+        region_code: str = "",
+        rt_rw: str = "",
     ) -> dict[str, Any]:
-        columns = check_room(name, kind, description, visibility)
+        columns: dict[str, str] = check_room(name, kind, description, visibility)
+        if region_code:
+            await loaded_regions()  # the first load takes a second: not on the event loop
+        columns |= check_place(region_code, rt_rw)
         now = self._now()
         async with self._db.write() as conn:
             room_id = (
@@ -127,8 +139,13 @@ class Directory(CommunityService):
         name: str | None = None,
         description: str | None = None,
         visibility: str | None = None,
+        region_code: str | None = None,
+        rt_rw: str | None = None,
     ) -> dict[str, Any]:
-        """Change what was given of a room's name, description and visibility (moderators)."""
+        """Change what was given of a room's name, description, visibility and place
+        (moderators)."""
+        if region_code:
+            await loaded_regions()
         async with self._db.write() as conn:
             await require(conn, room_id, user.id, "edit_room")
             row = (await conn.execute(select(rooms).where(rooms.c.id == room_id))).one()
@@ -137,6 +154,10 @@ class Directory(CommunityService):
                 row.kind,
                 row.description if description is None else description,
                 row.visibility if visibility is None else visibility,
+            )
+            columns |= check_place(
+                row.region_code if region_code is None else region_code,
+                row.rt_rw if rt_rw is None else rt_rw,
             )
             await conn.execute(update(rooms).where(rooms.c.id == room_id).values(**columns))
             [room] = await summaries(conn, user.id, [room_id])
@@ -290,6 +311,8 @@ async def summaries(conn: AsyncConnection, user_id: int, ids: list[int]) -> list
     newest = await latest_message_ids(conn, readable)
     last = {message["room_id"]: message for message in await render(conn, list(newest.values()))}
     rows = {row.id: row for row in await conn.execute(select(rooms).where(rooms.c.id.in_(ids)))}
+    if any(row.region_code for row in rows.values()):
+        await loaded_regions()
     out = []
     for room_id in ids:
         row = rows[room_id]
@@ -301,6 +324,7 @@ async def summaries(conn: AsyncConnection, user_id: int, ids: list[int]) -> list
                 "kind": row.kind,
                 "description": row.description,
                 "visibility": row.visibility,
+                "region": room_place(row.region_code, row.rt_rw),
                 "my_role": role,
                 "member_count": counts.get(room_id, 0),
                 "unread": await unread_count(conn, room_id, user_id) if role else 0,
@@ -327,6 +351,14 @@ async def _owner_count(conn: AsyncConnection, room_id: int) -> int:
     return int(result.scalar_one())
 
 
+def room_place(code: str, rt_rw: str) -> dict[str, str]:
+    """A room's place on its card: code, RT/RW and a label to show ("Sukarasa, Sukasari,
+    Kota Bandung, Jawa Barat"); the index must be loaded when there is a code."""
+    label = regions().describe(code)["label"] if code else ""
+    return {"code": code, "rt_rw": rt_rw, "label": label}
+
+
 def _shared(room: dict[str, Any]) -> dict[str, Any]:
     """A room card as every member may see it: without the reader's own role and counts."""
-    return {key: room[key] for key in ("id", "name", "kind", "description", "visibility")}
+    keys = ("id", "name", "kind", "description", "visibility", "region")
+    return {key: room[key] for key in keys}

@@ -67,13 +67,24 @@ class EventReminder(TypedDict):
     minutes: int
 
 
+class AnnouncementComment(TypedDict):
+    """A comment on an announcement (rooms/organising/announcements.py), sent to every room
+    the announcement was posted in: the bus carries the organising context's events too."""
+
+    type: Literal["announcement_comment"]
+    room_id: int
+    announcement_id: int
+    comment: dict[str, Any]
+
+
 class SessionsRevoked(TypedDict):
     type: Literal["sessions_revoked"]
     before_ms: int
 
 
 CommunityEvent = (
-    ChatPosted
+    AnnouncementComment
+    | ChatPosted
     | ChatChanged
     | ReadReceipt
     | Typing

@@ -73,6 +73,7 @@ _AUTHOR_COLUMNS = (
     users.c.province,
     users.c.city,
     users.c.rt_rw,
+    users.c.region_code,
 )
 
 
@@ -82,7 +83,12 @@ def _author(row: Any) -> dict[str, Any]:
         "id": row.author_id,
         "display_name": row.display_name,
         "organisation": row.organisation,
-        "region": {"province": row.province, "city": row.city, "rt_rw": row.rt_rw},
+        "region": {
+            "code": row.region_code,
+            "province": row.province,
+            "city": row.city,
+            "rt_rw": row.rt_rw,
+        },
     }
 
 

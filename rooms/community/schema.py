@@ -43,6 +43,9 @@ users = Table(
     Column("province", String(80), nullable=False, server_default=""),
     Column("city", String(80), nullable=False, server_default=""),
     Column("rt_rw", String(20), nullable=False, server_default=""),
+    # Kemendagri code of the member's region (rooms/community/regions), "" for none; province
+    # and city above then hold its names.
+    Column("region_code", String(13), nullable=False, server_default=""),
     Column("is_admin", Boolean, nullable=False, server_default="0"),
     Column("created_at", BigInteger, nullable=False),
     # Sessions issued before this (ms since the epoch) no longer count: password changes and
@@ -51,6 +54,7 @@ users = Table(
     # Calendar links carry the generation they were made in; making a new link (rooms/
     # calendar_links.py) counts up, and links of older generations stop opening the feed.
     Column("calendar_generation", Integer, nullable=False, server_default="0"),
+    Index(None, "region_code"),
 )
 
 rooms = Table(
@@ -65,6 +69,11 @@ rooms = Table(
     Column("created_at", BigInteger, nullable=False),
     # Sorting the room list by activity without scanning messages.
     Column("last_activity_at", BigInteger, nullable=False),
+    # The place a room is for (a branch, a village, an RT): a Kemendagri code and RT/RW.
+    Column("region_code", String(13), nullable=False, server_default=""),
+    Column("rt_rw", String(20), nullable=False, server_default=""),
+    # Announcements and reports pick rooms by region: codes nest, so a prefix is a subtree.
+    Index(None, "region_code"),
 )
 
 memberships = Table(
@@ -107,6 +116,8 @@ messages = Table(
     # History pages and unread counts walk one room's messages by id.
     Index(None, "room_id", "id"),
     Index(None, "author_id", "client_id", unique=True),
+    # A member's first post: recruitment reports' "active within 7 days" (rooms/organising).
+    Index(None, "author_id", "created_at"),
 )
 
 attachments = Table(
@@ -153,6 +164,8 @@ rsvps = Table(
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("response", String(10), nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    # Recruitment reports ask "did this new member answer any RSVP" (rooms/organising/report.py).
+    Index(None, "user_id", "updated_at"),
 )
 
 # Town halls: what was asked and said, kept with the agenda event
@@ -283,4 +296,97 @@ insight_audit = Table(
     Column("scope", String(200), nullable=False),
     Column("at", BigInteger, nullable=False),
     Index(None, "at"),
+)
+
+
+# Organising (rooms/organising/): recruitment by referral and campaigns. The tables live here
+# with the rest, so one metadata and one migration chain describe the whole database.
+
+# Each member's personal referral code, made the first time they ask for their link.
+referral_codes = Table(
+    "referral_codes",
+    metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("code", String(16), nullable=False, unique=True),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("region_code", String(13), nullable=False, server_default=""),
+    Column("starts_at", BigInteger, nullable=False),
+    Column("ends_at", BigInteger, nullable=False),
+    Column("target", Integer, nullable=False, server_default="0"),
+    Column("created_by", ForeignKey("users.id"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+# The rooms a campaign's new members join.
+campaign_rooms = Table(
+    "campaign_rooms",
+    metadata,
+    Column("campaign_id", ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True),
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True),
+    Index(None, "room_id"),
+)
+
+# Who brought each member in, how and for which campaign; one row per recruited member.
+# address_key and device_key are keyed hashes (HMAC with the server secret) of the registering
+# connection's address and the browser's device id: equal values can be counted, the address
+# itself is not kept. `flags` lists what looked wrong ("same_device,same_address"), "" if nothing.
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("recruiter_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(12), nullable=False),
+    Column("campaign_id", ForeignKey("campaigns.id", ondelete="SET NULL")),
+    Column("created_at", BigInteger, nullable=False),
+    Column("address_key", String(16), nullable=False, server_default=""),
+    Column("device_key", String(16), nullable=False, server_default=""),
+    Column("flags", String(60), nullable=False, server_default=""),
+    Index(None, "recruiter_id", "created_at"),
+    Index(None, "campaign_id", "created_at"),
+    Index(None, "device_key", "created_at"),
+    Index(None, "address_key", "created_at"),
+)
+
+# One announcement to many rooms (rooms/organising/announcements.py): it is posted as one
+# message in each room (announcement_rooms.message_id, pinned there by the client) and its
+# comments, from whichever room, are gathered in one thread.
+announcements = Table(
+    "announcements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("author_id", ForeignKey("users.id"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    # Shown at /a/<id> with Open Graph tags to anyone (no sign-in) when true.
+    Column("public", Boolean, nullable=False, server_default="0"),
+    Column("created_at", BigInteger, nullable=False),
+    # Feed sockets the announcement reached the moment it was published (this process).
+)
+
+announcement_rooms = Table(
+    "announcement_rooms",
+    metadata,
+    Column("announcement_id", ForeignKey("announcements.id", ondelete="CASCADE"), primary_key=True),
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True),
+    Column("message_id", BigInteger, nullable=False),
+    Index(None, "room_id", "announcement_id"),
+)
+
+announcement_comments = Table(
+    "announcement_comments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("announcement_id", ForeignKey("announcements.id", ondelete="CASCADE"), nullable=False),
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False),
+    Column("author_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Index(None, "announcement_id", "id"),
 )

@@ -1,5 +1,5 @@
 """The community HTTP API under /api/ (docs/api.md): accounts, rooms, chat, agenda,
-market, insight."""
+regions, organising (referrals, campaigns, announcements), market, insight."""
 
 from __future__ import annotations
 
@@ -7,7 +7,17 @@ from typing import Any
 
 from aiohttp import web
 
-from server.api import accounts, agenda, chat, insight, market, rooms
+from server.api import (
+    accounts,
+    agenda,
+    announcements,
+    chat,
+    insight,
+    market,
+    organising,
+    regions,
+    rooms,
+)
 from server.api.limits import add_limits
 from server.api.routing import Route, install, openapi
 
@@ -16,6 +26,9 @@ ROUTES: list[Route] = [
     *rooms.ROUTES,
     *chat.ROUTES,
     *agenda.ROUTES,
+    *regions.ROUTES,
+    *organising.ROUTES,
+    *announcements.ROUTES,
     *market.ROUTES,
     *insight.ROUTES,
 ]
@@ -25,6 +38,7 @@ API_VERSION = "1"
 def add_api(app: web.Application, rate_limits: bool = True) -> None:
     install(app, ROUTES)
     add_limits(app, rate_limits)
+    organising.add_organising(app)
     document = openapi_document()
 
     async def openapi_json(_request: web.Request) -> web.Response:

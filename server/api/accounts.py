@@ -31,25 +31,26 @@ def own_view(call: Call, user: User) -> dict[str, Any]:
     return {**user.own(), "calendar_url": calendar_url(user.id, secret, user.calendar_generation)}
 
 
-def _signed_in(call: Call, user: User) -> dict[str, Any]:
+def signed_in(call: Call, user: User) -> dict[str, Any]:
     token = sessions.mint_session(user.id, secret_of(call.request.app), time.time())
     return {"token": token, "user": own_view(call, user)}
 
 
+def registration(body: dict[str, Any]) -> Registration:
+    return Registration(
+        password=body["password"],
+        display_name=body["display_name"],
+        username=body["username"],
+        phone=body["phone"],
+        organisation=body["organisation"] or "",
+        region=body["region"],
+    )
+
+
 async def register(call: Call) -> dict[str, Any]:
     limit_registration(call.request)
-    body = call.body
-    user = await call.community.accounts.register(
-        Registration(
-            password=body["password"],
-            display_name=body["display_name"],
-            username=body["username"],
-            phone=body["phone"],
-            organisation=body["organisation"] or "",
-            region=body["region"],
-        )
-    )
-    return _signed_in(call, user)
+    user = await call.community.accounts.register(registration(call.body))
+    return signed_in(call, user)
 
 
 async def login(call: Call) -> dict[str, Any]:
@@ -58,7 +59,7 @@ async def login(call: Call) -> dict[str, Any]:
     user = await check_password(
         call.request, account, "password", lambda: call.community.accounts.login(login, password)
     )
-    return _signed_in(call, user)
+    return signed_in(call, user)
 
 
 async def me(call: Call) -> dict[str, Any]:
@@ -126,6 +127,15 @@ def base_url(request: web.Request) -> str:
     return f"{request.scheme}://{request.host}"
 
 
+REGISTRATION_FIELDS = (
+    Field("username", max_length=64, description="3-32 of a-z 0-9 _ ."),
+    Field("phone", max_length=32, description="+62... or 08..."),
+    Field("password", required=True, max_length=MAX_PASSWORD),
+    Field("display_name", required=True, max_length=MAX_DISPLAY_NAME),
+    Field("organisation", max_length=MAX_ORGANISATION),
+    Field("region", kind=dict, description="{code, province, city, rt_rw}"),
+)
+
 ROUTES = [
     Route(
         "POST",
@@ -134,14 +144,7 @@ ROUTES = [
         "Create an account and sign in",
         auth="none",
         status=201,
-        body=(
-            Field("username", max_length=64, description="3-32 of a-z 0-9 _ ."),
-            Field("phone", max_length=32, description="+62... or 08..."),
-            Field("password", required=True, max_length=MAX_PASSWORD),
-            Field("display_name", required=True, max_length=MAX_DISPLAY_NAME),
-            Field("organisation", max_length=MAX_ORGANISATION),
-            Field("region", kind=dict, description="{province, city, rt_rw}"),
-        ),
+        body=REGISTRATION_FIELDS,
         tags=("accounts",),
     ),
     Route(
@@ -165,7 +168,7 @@ ROUTES = [
         body=(
             Field("display_name", max_length=MAX_DISPLAY_NAME),
             Field("organisation", max_length=MAX_ORGANISATION),
-            Field("region", kind=dict, description="{province, city, rt_rw}"),
+            Field("region", kind=dict, description="{code, province, city, rt_rw}"),
         ),
         tags=("accounts",),
     ),

@@ -13,6 +13,8 @@ from rooms.errors import Conflict
 from rooms.meeting import grants
 from rooms.meeting.stage import MeetingRole
 from server.api.fields import Field
+from server.api.limits import client_address
+from server.api.organising import device_of, organising_of
 from server.api.routing import Call, Route, secret_of
 
 
@@ -31,6 +33,8 @@ async def create_room(call: Call) -> dict[str, Any]:
         kind=body["kind"],
         description=body["description"] or "",
         visibility=body["visibility"] or "invite",
+        region_code=body["region_code"] or "",
+        rt_rw=body["rt_rw"] or "",
     )
 
 
@@ -41,7 +45,13 @@ async def get_room(call: Call) -> dict[str, Any]:
 async def edit_room(call: Call) -> dict[str, Any]:
     body = call.body
     return await call.community.directory.edit(
-        call.me, call.path["room_id"], body["name"], body["description"], body["visibility"]
+        call.me,
+        call.path["room_id"],
+        body["name"],
+        body["description"],
+        body["visibility"],
+        body["region_code"],
+        body["rt_rw"],
     )
 
 
@@ -57,7 +67,12 @@ async def create_invite(call: Call) -> dict[str, Any]:
 
 async def accept_invite(call: Call) -> dict[str, Any]:
     code = call.request.match_info["code"]
-    return await call.community.directory.accept_invite(call.me, code)
+    room = await call.community.directory.accept_invite(call.me, code)
+    # A person who registered to accept this invitation was recruited by its maker.
+    await organising_of(call).recruitment.record_room_invite(
+        call.me, code, client_address(call.request), device_of(call.request)
+    )
+    return room
 
 
 async def set_role(call: Call) -> dict[str, Any]:
@@ -128,6 +143,11 @@ def check_town_hall_open(starts_at: int, ends_at: int, zone: str, now: int) -> N
         raise Conflict("this town hall is over", "event_id")
 
 
+PLACE_FIELDS = (
+    Field("region_code", max_length=13, description="Kemendagri code, e.g. 32.73.01.1001"),
+    Field("rt_rw", max_length=20, description="RT/RW in a village, e.g. 005/002"),
+)
+
 ROUTES = [
     Route(
         "GET",
@@ -149,6 +169,7 @@ ROUTES = [
             Field("kind", required=True, choices=KINDS),
             Field("description", max_length=MAX_DESCRIPTION),
             Field("visibility", choices=VISIBILITIES),
+            *PLACE_FIELDS,
         ),
         tags=("rooms",),
     ),
@@ -164,11 +185,12 @@ ROUTES = [
         "PATCH",
         "/api/rooms/{room_id}",
         edit_room,
-        "Rename a room, or change its description or visibility (moderators)",
+        "Rename a room, or change its description, visibility or place (moderators)",
         body=(
             Field("name", max_length=MAX_NAME),
             Field("description", max_length=MAX_DESCRIPTION),
             Field("visibility", choices=VISIBILITIES),
+            *PLACE_FIELDS,
         ),
         tags=("rooms",),
     ),

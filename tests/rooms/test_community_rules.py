@@ -115,6 +115,7 @@ def test_a_good_registration_becomes_a_clean_row() -> None:
         "province": "Jawa Barat",
         "city": "Bandung",
         "rt_rw": "",
+        "region_code": "",
     }
 
 

@@ -149,7 +149,7 @@ async def test_a_json_body_that_arrives_in_pieces_is_read_whole() -> None:
 async def test_accounts_sign_in_and_see_themselves(api: Api) -> None:
     token, user = await api.user("ani", phone="0812 3456 7890", region={"city": "Bandung"})
     assert (user["username"], user["phone"], user["is_admin"]) == ("ani", "+6281234567890", False)
-    assert user["region"] == {"province": "", "city": "Bandung", "rt_rw": ""}
+    assert user["region"] == {"code": "", "province": "", "city": "Bandung", "rt_rw": ""}
     for login in ("ani", "081234567890"):
         answer = await api.call(
             "POST", "/api/auth/login", json={"login": login, "password": "rahasia-123"}

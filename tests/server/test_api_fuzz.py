@@ -170,6 +170,21 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
             expect=201,
         )  # fmt: skip
         invite = await api.call("POST", f"/api/rooms/{room['id']}/invites", token, expect=201)
+        announcement = await api.call(
+            "POST",
+            "/api/announcements",
+            token,
+            json={"title": "Aksi", "text": "Kumpul", "room_ids": [room["id"]]},
+            expect=201,
+        )
+        campaign = await api.call(
+            "POST",
+            "/api/campaigns",
+            token,
+            json={"name": "CFD", "room_ids": [room["id"]], "starts_at": "2030-01-01T07:00",
+                  "ends_at": "2030-01-02T07:00"},
+            expect=201,
+        )  # fmt: skip
         form = aiohttp.FormData()
         form.add_field("file", png(), filename="foto.png", content_type="image/png")
         photo = await api.call("POST", "/api/market/photos", token, data=form, expect=201)
@@ -186,6 +201,8 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
             "message_id": message["id"],
             "event_id": event["id"],
             "user_id": budi_user["id"],
+            "announcement_id": announcement["id"],
+            "campaign_id": campaign["id"],
             "listing_id": listing["id"],
             "photo_id": photo["id"],
         }

@@ -9,11 +9,11 @@ async def test_a_profile_edit_changes_only_what_was_sent(api: Api) -> None:
     token, user = await api.user("siti", organisation="SPSI", region={"city": "Bekasi"})
     changed = await api.call("PATCH", "/api/me", token, json={"display_name": " Siti Aminah "})
     assert (changed["display_name"], changed["organisation"]) == ("Siti Aminah", "SPSI")
-    assert changed["region"] == {"province": "", "city": "Bekasi", "rt_rw": ""}
+    assert changed["region"] == {"code": "", "province": "", "city": "Bekasi", "rt_rw": ""}
     changed = await api.call(
         "PATCH", "/api/me", token, json={"region": {"rt_rw": "003/005"}, "organisation": ""}
     )
-    assert changed["region"] == {"province": "", "city": "Bekasi", "rt_rw": "003/005"}
+    assert changed["region"] == {"code": "", "province": "", "city": "Bekasi", "rt_rw": "003/005"}
     assert changed["organisation"] == "" and changed["id"] == user["id"]
     for body, field in (
         ({"display_name": "   "}, "display_name"),

@@ -54,9 +54,28 @@ export function messageFor(code, serverMessage, retryAfter, status) {
   return serverMessage || `${fallbackMessages.server} (${status})`;
 }
 
+// A random id for this browser, kept in its storage: the server counts accounts made from one
+// device to flag recruitment fraud (docs/organising.md). It identifies nothing else.
+const DEVICE_KEY = "kamar.device";
+
+export function deviceId() {
+  try {
+    let id = localStorage.getItem(DEVICE_KEY);
+    if (!id) {
+      id = crypto.randomUUID();
+      localStorage.setItem(DEVICE_KEY, id);
+    }
+    return id;
+  } catch {
+    return ""; // storage disabled: no id, no flags
+  }
+}
+
 function authHeaders() {
   const token = sessionToken();
-  return token ? { Authorization: `Bearer ${token}` } : {};
+  const headers = { "X-Kamar-Device": deviceId() };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  return headers;
 }
 
 async function errorFrom(response) {
@@ -88,10 +107,12 @@ function checkUnauthorized(error, path, sentToken) {
   apiEvents.dispatchEvent(new CustomEvent("unauthorized"));
 }
 
-export async function api(method, path, body = undefined) {
+// `options.signal` aborts the request (a search superseded by the next keystroke): the
+// AbortError is thrown as it is, not as a network failure.
+export async function api(method, path, body = undefined, options = {}) {
   const sentToken = sessionToken();
   const headers = { ...authHeaders(), Accept: "application/json" };
-  const init = { method, headers };
+  const init = { method, headers, signal: options.signal };
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -100,6 +121,7 @@ export async function api(method, path, body = undefined) {
   try {
     response = await fetch(path, init);
   } catch (error) {
+    if (error.name === "AbortError") throw error;
     throw new ApiError(0, "network", fallbackMessages.network);
   }
   if (!response.ok) {

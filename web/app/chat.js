@@ -4,6 +4,7 @@ import { api } from "/static/app/api.js";
 import { Composer } from "/static/app/composer.js";
 import { clear, dayLabel, h, sameDay } from "/static/app/dom.js";
 import { openLightbox, receipt, renderMessage } from "/static/app/message.js";
+import { PinnedAnnouncement } from "/static/app/pinned.js";
 import { t } from "/static/strings.js";
 
 const PAGE = 50;
@@ -32,7 +33,8 @@ export class ChatView {
     this.newBelow = h("button", { type: "button", class: "new-below", hidden: true }, t.newMessagesBelow);
     this.newBelow.addEventListener("click", () => this.scrollToBottom());
     this.composer = new Composer(app, this);
-    pane.append(h("h2", { class: "visually-hidden" }, t.tabChat), this.scroller, this.newBelow, this.composer.el);
+    this.pinned = new PinnedAnnouncement(this.roomId);
+    pane.append(h("h2", { class: "visually-hidden" }, t.tabChat), this.pinned.el, this.scroller, this.newBelow, this.composer.el);
 
     this.scroller.addEventListener("scroll", () => {
       this.stick = this.atBottom();
@@ -260,8 +262,12 @@ export class ChatView {
         const mine = this.app.me && event.message.author && event.message.author.id === this.app.me.id;
         if (mine) this.composer.settledElsewhere(event.message);
         this.onNewMessage(event.message, mine);
+        this.pinned.onFeed(event);
         break;
       }
+      case "announcement_comment":
+        this.pinned.onFeed(event);
+        break;
       case "chat_edited":
       case "chat_deleted":
         if (this.messages.has(event.message.id)) this.put(event.message);

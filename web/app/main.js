@@ -3,6 +3,10 @@
 // Routes: #/login  #/register  #/rooms  #/rooms/new  #/rooms/ID[/chat|/agenda|/info]
 //         #/me (one's profile: name, password, sessions, calendar link)
 //         #/invite/CODE (kept across sign-in, then accepted and opened)
+//         #/join/CODE[?via=qr&campaign=N] (a referral: registration into a campaign's rooms)
+//         #/recruit (one's own invitation link, QR code and recruits)
+//         #/campaigns (campaigns of one's rooms, their reports for organisers, a new one)
+//         #/announce (one announcement to many rooms)
 //         #/market  #/market/new  #/market/ID (the members' market)
 //         #/insight (member insight, for organisers)
 import {
@@ -14,6 +18,9 @@ import { Feed } from "/static/app/feed.js";
 import { renderInsight } from "/static/app/insight.js";
 import { renderListing, renderMarket, renderNewListing } from "/static/app/market.js";
 import { renderProfile } from "/static/app/profile.js";
+import { renderAnnounce } from "/static/app/announce.js";
+import { renderCampaigns } from "/static/app/campaigns.js";
+import { renderJoin, renderRecruit } from "/static/app/recruit.js";
 import { RoomView } from "/static/app/room.js";
 import { acceptInvite, renderCreateRoom, renderRoomList, renderWelcome } from "/static/app/rooms.js";
 import { pageLanguage, t } from "/static/strings.js";
@@ -104,13 +111,14 @@ export const app = {
     }
   },
 
-  async signedIn(token, user) {
+  // `landing`: where to go instead (a referral's campaign room).
+  async signedIn(token, user, landing = null) {
     setSession(token);
     app.me = user;
     startFeed();
     const target = sessionStorage.getItem(AFTER_LOGIN);
     sessionStorage.removeItem(AFTER_LOGIN);
-    app.navigate(target || "#/rooms");
+    app.navigate(landing || target || "#/rooms");
   },
 
   // A password change or "sign out everywhere" hands this device a new token: every older one,
@@ -295,6 +303,12 @@ function setLayout(mode) {
 async function route() {
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
   const view = $("view");
+  if (parts[0] === "join" && !sessionToken()) {
+    closeRoomView();
+    setLayout("auth");
+    renderJoin(app, view, location.hash);
+    return;
+  }
   if (!sessionToken()) {
     // An invitation or a room link opened before signing in opens after it.
     if ((parts[0] === "invite" || parts[0] === "rooms") && parts[1]) {
@@ -327,6 +341,27 @@ async function route() {
     closeRoomView();
     setLayout("room");
     renderCreateRoom(app, view);
+    app.renderRooms();
+    return;
+  }
+  if (parts[0] === "announce") {
+    closeRoomView();
+    setLayout("room");
+    renderAnnounce(app, view).catch((error) => app.notify(error.message, { kind: "error" }));
+    app.renderRooms();
+    return;
+  }
+  if (parts[0] === "campaigns") {
+    closeRoomView();
+    setLayout("room");
+    renderCampaigns(app, view).catch((error) => app.notify(error.message, { kind: "error" }));
+    app.renderRooms();
+    return;
+  }
+  if (parts[0] === "recruit") {
+    closeRoomView();
+    setLayout("room");
+    renderRecruit(app, view).catch((error) => app.notify(error.message, { kind: "error" }));
     app.renderRooms();
     return;
   }

@@ -6,6 +6,7 @@
 // (app.replaceSession, which also reconnects the feed).
 import { api, ApiError } from "/static/app/api.js";
 import { clear, copyText, errorBox, field, focusHeading, h, showFormError, submitting } from "/static/app/dom.js";
+import { regionPicker, rtRwLooksRight } from "/static/app/region_picker.js";
 import { initials } from "/static/app/rooms.js";
 import { t } from "/static/strings.js";
 
@@ -79,16 +80,23 @@ function detailsSection(app, onSaved) {
   const box = errorBox();
   const status = h("p", { class: "muted form-status", role: "status", id: "profile-status" });
   const input = (name, attrs = {}) => h("input", { name, id: `profile-${name}`, ...attrs });
+  // With a region picked, province and city are its names (the server fills them in).
+  const freeText = h("div", { class: "row wrap" },
+    field(t.provinceLabel, input("province", { maxlength: 80 })),
+    field(t.cityLabel, input("city", { maxlength: 80 })));
+  const picker = regionPicker("profile-region", (code) => {
+    freeText.hidden = Boolean(code);
+    touched = true;
+  });
   const form = h("form", { novalidate: true, id: "profile-form" },
     field(t.displayNameLabel, input("display_name", { required: true, maxlength: 80, autocomplete: "name" })),
     field(t.organisationLabel, input("organisation", { maxlength: 120, autocomplete: "organization" })),
     // Named, so a server error about "region" marks the whole group.
     h("fieldset", { class: "region", name: "region", tabindex: "-1" },
       h("legend", {}, t.regionTitle),
-      h("div", { class: "row wrap" },
-        field(t.provinceLabel, input("province", { maxlength: 80 })),
-        field(t.cityLabel, input("city", { maxlength: 80 }))),
-      field(t.rtRwLabel, input("rt_rw", { maxlength: 20, placeholder: "RT 05 / RW 02" }))),
+      picker.el,
+      freeText,
+      field(t.rtRwLabel, input("rt_rw", { maxlength: 20, placeholder: "RT 05 / RW 02", inputmode: "numeric" }))),
     box,
     h("div", { class: "form-actions" }, status,
       h("button", { type: "submit", class: "primary", id: "profile-save" }, t.saveProfile)));
@@ -100,6 +108,8 @@ function detailsSection(app, onSaved) {
     form.elements.display_name.value = me.display_name || "";
     form.elements.organisation.value = me.organisation || "";
     for (const key of REGION_KEYS) form.elements[key].value = region[key] || "";
+    picker.set(region.code || "", [region.city, region.province].filter(Boolean).join(", "));
+    freeText.hidden = Boolean(region.code);
     touched = false;
   };
 
@@ -109,7 +119,8 @@ function detailsSection(app, onSaved) {
     if (value("organisation") !== (me.organisation || "")) body.organisation = value("organisation");
     const old = me.region || {};
     const region = Object.fromEntries(REGION_KEYS.map((key) => [key, value(key)]));
-    if (REGION_KEYS.some((key) => region[key] !== (old[key] || ""))) body.region = region;
+    region.code = picker.value();
+    if ([...REGION_KEYS, "code"].some((key) => region[key] !== (old[key] || ""))) body.region = region;
     return body;
   };
 
@@ -124,6 +135,10 @@ function detailsSection(app, onSaved) {
     if (!Object.keys(body).length) {
       showFormError(form, box, null);
       status.textContent = t.nothingChanged;
+      return;
+    }
+    if (body.region && !rtRwLooksRight(body.region.rt_rw)) {
+      showFormError(form, box, { message: t.rtRwInvalid, field: "rt_rw" });
       return;
     }
     submitting(form, box, async () => {

@@ -134,6 +134,7 @@ export class RoomView {
       case "chat_edited":
       case "chat_deleted":
       case "read_receipt":
+      case "announcement_comment":
         if (this.chat) this.chat.onFeed(message);
         break;
       case "agenda_event":

@@ -1,8 +1,9 @@
 // The list of one's rooms, creating a room, public rooms to join, and invitations.
 import { api } from "/static/app/api.js";
-import { clear, copyText, errorBox, field, focusHeading, h, shortStamp, submitting } from "/static/app/dom.js";
+import { clear, copyText, errorBox, field, focusHeading, h, shortStamp, showFormError, submitting } from "/static/app/dom.js";
 import { i } from "/static/app/insight_strings.js";
 import { m } from "/static/app/market_strings.js";
+import { regionPicker, rtRwLooksRight } from "/static/app/region_picker.js";
 import { t } from "/static/strings.js";
 
 export const ROOM_KINDS = ["work", "network", "region", "school", "profession", "other"];
@@ -27,6 +28,7 @@ export function renderRoomList(app, sidebar, currentId) {
     h("h2", {}, t.myRooms),
     h("div", { class: "row" },
       h("a", { class: "button small", href: "#/rooms/new", id: "new-room" }, t.newRoom),
+      h("a", { class: "button small secondary", href: "#/recruit", id: "open-recruit" }, t.openRecruit),
       h("a", { class: "button small", href: "#/market", id: "open-market" }, m.market),
       organises(app) ? h("a", { class: "button small", href: "#/insight", id: "open-insight" }, i.insight) : null,
       h("a", {
@@ -148,11 +150,18 @@ export function renderCreateRoom(app, container) {
   const visibility = h("select", { name: "visibility", id: "room-visibility" },
     h("option", { value: "invite" }, t.visibilityInvite),
     h("option", { value: "public" }, t.visibilityPublic));
+  // The place the room is for (a branch, a village, an RT): optional, so folded away.
+  const picker = regionPicker("room-region");
+  const rtRw = h("input", { name: "rt_rw", id: "room-rt_rw", maxlength: 20, placeholder: "RT 05 / RW 02", inputmode: "numeric" });
   const form = h("form", { novalidate: true, id: "create-room-form" },
     field(t.roomNameLabel, h("input", { name: "name", id: "room-name-input", required: true, maxlength: 80 })),
     field(t.roomKindLabel, kind),
     field(t.roomDescriptionLabel, h("textarea", { name: "description", rows: 3, maxlength: 2000 })),
     field(t.roomVisibilityLabel, visibility),
+    h("details", { class: "more", id: "room-region" },
+      h("summary", {}, t.regionTitle),
+      picker.el,
+      field(t.rtRwLabel, rtRw, t.rtRwNeedsVillage)),
     box,
     h("div", { class: "form-actions" },
       h("a", { href: "#/rooms", class: "button secondary" }, t.cancel),
@@ -166,6 +175,12 @@ export function renderCreateRoom(app, container) {
     };
     const description = form.elements.description.value.trim();
     if (description) body.description = description;
+    if (picker.value()) body.region_code = picker.value();
+    if (rtRw.value.trim()) body.rt_rw = rtRw.value.trim();
+    if (!rtRwLooksRight(rtRw.value)) {
+      showFormError(form, box, { message: t.rtRwInvalid, field: "rt_rw" });
+      return;
+    }
     submitting(form, box, async () => {
       const room = await api("POST", "/api/rooms", body);
       app.putRoom(room);

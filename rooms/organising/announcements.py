@@ -1,0 +1,394 @@
+"""One announcement to many rooms: chosen by region, room kind or a list, posted as one message
+in each room (the client pins it), with the comments of every room gathered in one thread,
+and its reach: recipients, how many read it (read receipts past the post), and how many feed
+sockets it reached the moment it was published.
+
+Who may announce: an administrator to any rooms, anyone else to the rooms they own or
+moderate among those chosen (rooms/community/permissions.py "schedule_event": a moderator's
+right to speak for the room). Everything is stored in one transaction and published only
+after it commits (like rooms/community/chat.py), to each room's topic once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from rooms.community.accounts import User, user_from_row
+from rooms.community.chat import room_topic
+from rooms.community.directory import KINDS
+from rooms.community.events import AnnouncementComment, ChatPosted
+from rooms.community.message_views import render
+from rooms.community.permissions import RANK, may
+from rooms.community.regions.index import check_code_shape
+from rooms.community.schema import (
+    announcement_comments,
+    announcement_rooms,
+    announcements,
+    memberships,
+    messages,
+    rooms,
+    users,
+)
+from rooms.community.service import CommunityService
+from rooms.community.timefmt import utc_iso
+from rooms.errors import Forbidden, Invalid, NotFound
+
+MAX_TITLE, MAX_TEXT, MAX_COMMENT = 200, 4000, 2000
+MAX_ROOMS = 5000
+MODERATING = [role for role, rank in RANK.items() if rank >= RANK["moderator"]]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which rooms: all conditions given must hold (a region and a kind: that kind there)."""
+
+    region_code: str | None = None  # the room's region or any region inside it
+    kinds: tuple[str, ...] = ()
+    room_ids: tuple[int, ...] = ()
+
+    def check(self) -> Selection:
+        if not (self.region_code or self.kinds or self.room_ids):
+            raise Invalid("choose rooms by region, kind or list", "rooms")
+        if self.region_code:
+            check_code_shape(self.region_code)
+        for kind in self.kinds:
+            if kind not in KINDS:
+                raise Invalid(f"kinds must be of {', '.join(KINDS)}", "kinds")
+        if len(self.room_ids) > MAX_ROOMS:
+            raise Invalid(f"at most {MAX_ROOMS} rooms", "room_ids")
+        return self
+
+    def where(self) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if self.region_code:
+            conditions.append(
+                or_(
+                    rooms.c.region_code == self.region_code,
+                    rooms.c.region_code.like(self.region_code + ".%"),
+                )
+            )
+        if self.kinds:
+            conditions.append(rooms.c.kind.in_(self.kinds))
+        if self.room_ids:
+            conditions.append(rooms.c.id.in_(self.room_ids))
+        return conditions
+
+
+def check_announcement(title: str, text: str) -> tuple[str, str]:
+    title, text = title.strip(), text.strip()
+    if not 0 < len(title) <= MAX_TITLE:
+        raise Invalid(f"title must be 1-{MAX_TITLE} characters", "title")
+    if not 0 < len(text) <= MAX_TEXT:
+        raise Invalid(f"text must be 1-{MAX_TEXT} characters", "text")
+    return title, text
+
+
+def post_text(title: str, text: str) -> str:
+    """The message each room gets: the title on its own line, then the text."""
+    return f"{title}\n\n{text}"
+
+
+class Announcements(CommunityService):
+    async def target_rooms(self, user: User, selection: Selection) -> list[int]:
+        """The rooms the selection names that this user may announce to, by id."""
+        selection.check()
+        query = select(rooms.c.id).where(*selection.where()).order_by(rooms.c.id)
+        if not user.is_admin:
+            query = query.join(memberships, memberships.c.room_id == rooms.c.id).where(
+                memberships.c.user_id == user.id, memberships.c.role.in_(MODERATING)
+            )
+        async with self._db.read() as conn:
+            ids = list((await conn.execute(query.limit(MAX_ROOMS + 1))).scalars())
+        if not ids:
+            raise Forbidden("none of the chosen rooms is one you moderate")
+        if len(ids) > MAX_ROOMS:
+            raise Invalid(f"the selection has more than {MAX_ROOMS} rooms", "rooms")
+        return ids
+
+    async def publish(
+        self, user: User, title: str, text: str, selection: Selection, public: bool = False
+    ) -> dict[str, Any]:
+        title, text = check_announcement(title, text)
+        room_ids = await self.target_rooms(user, selection)
+        now = self._now()
+        async with self._db.write() as conn:
+            announcement_id = (
+                await conn.execute(
+                    insert(announcements)
+                    .values(
+                        author_id=user.id, title=title, text=text, public=public, created_at=now
+                    )
+                    .returning(announcements.c.id)
+                )
+            ).scalar_one()
+            posted = await _post_everywhere(
+                conn, announcement_id, user.id, post_text(title, text), room_ids, now
+            )
+            rendered = await render(conn, posted)
+        for message in rendered:
+            message["announcement_id"] = announcement_id
+            posted_event: ChatPosted = {
+                "type": "chat_message",
+                "room_id": message["room_id"],
+                "message": message,
+            }
+            self._bus.publish(room_topic(message["room_id"]), posted_event)
+        return await self.get(user, announcement_id)
+
+    async def get(self, user: User, announcement_id: int) -> dict[str, Any]:
+        """The announcement with its comments, for a member of one of its rooms; its reach
+        too for its author and administrators."""
+        async with self._db.read() as conn:
+            row = await _announcement(conn, announcement_id)
+            mine = await _rooms_of(conn, announcement_id, user.id)
+            is_author = row.author_id == user.id or user.is_admin
+            if not mine and not is_author:
+                raise NotFound("no such announcement", "announcement_id")
+            view = await _view(conn, row)
+            view["comments"] = await _comments(conn, announcement_id)
+            view["my_rooms"] = mine
+            if is_author:
+                view["reach"] = await _reach(conn, announcement_id)
+        return view
+
+    async def public_view(self, announcement_id: int) -> dict[str, Any]:
+        """What the public page shows: only an announcement its author made public, and only
+        its title, text, author's name and time (no rooms, no comments, no members)."""
+        async with self._db.read() as conn:
+            row = await _announcement(conn, announcement_id)
+            if not row.public:
+                raise NotFound("no such announcement", "announcement_id")
+            author = (
+                await conn.execute(select(users.c.display_name).where(users.c.id == row.author_id))
+            ).scalar_one()
+        return {
+            "id": row.id,
+            "title": row.title,
+            "text": row.text,
+            "author": author,
+            "created_at": utc_iso(row.created_at),
+        }
+
+    async def for_room(self, user: User, room_id: int, limit: int = 5) -> list[dict[str, Any]]:
+        """The room's announcements, newest first: the first is the pinned one."""
+        async with self._db.read() as conn:
+            role = (
+                await conn.execute(
+                    select(memberships.c.role).where(
+                        memberships.c.room_id == room_id, memberships.c.user_id == user.id
+                    )
+                )
+            ).scalar_one_or_none()
+            if not may(role, "read"):
+                raise NotFound("no such room", "room_id")
+            rows = (
+                await conn.execute(
+                    select(announcements, announcement_rooms.c.message_id)
+                    .join(
+                        announcement_rooms,
+                        announcement_rooms.c.announcement_id == announcements.c.id,
+                    )
+                    .where(announcement_rooms.c.room_id == room_id)
+                    .order_by(announcements.c.id.desc())
+                    .limit(limit)
+                )
+            ).all()
+            out = []
+            for row in rows:
+                view = await _view(conn, row)
+                view["message_id"] = row.message_id
+                view["comment_count"] = await _comment_count(conn, row.id)
+                out.append(view)
+        return out
+
+    async def comment(
+        self, user: User, announcement_id: int, room_id: int, text: str
+    ) -> dict[str, Any]:
+        """A comment from one of the announcement's rooms, published to all of them."""
+        text = text.strip()
+        if not 0 < len(text) <= MAX_COMMENT:
+            raise Invalid(f"text must be 1-{MAX_COMMENT} characters", "text")
+        now = self._now()
+        async with self._db.write() as conn:
+            await _announcement(conn, announcement_id)
+            if room_id not in await _rooms_of(conn, announcement_id, user.id):
+                raise NotFound("you are in no room of this announcement by that id", "room_id")
+            comment_id = (
+                await conn.execute(
+                    insert(announcement_comments)
+                    .values(
+                        announcement_id=announcement_id,
+                        room_id=room_id,
+                        author_id=user.id,
+                        text=text,
+                        created_at=now,
+                    )
+                    .returning(announcement_comments.c.id)
+                )
+            ).scalar_one()
+            targets = list(
+                (
+                    await conn.execute(
+                        select(announcement_rooms.c.room_id).where(
+                            announcement_rooms.c.announcement_id == announcement_id
+                        )
+                    )
+                ).scalars()
+            )
+            [comment] = [c for c in await _comments(conn, announcement_id) if c["id"] == comment_id]
+        for target in targets:
+            event: AnnouncementComment = {
+                "type": "announcement_comment",
+                "room_id": target,
+                "announcement_id": announcement_id,
+                "comment": comment,
+            }
+            self._bus.publish(room_topic(target), event)
+        return comment
+
+
+async def _post_everywhere(
+    conn: AsyncConnection,
+    announcement_id: int,
+    author_id: int,
+    body: str,
+    room_ids: list[int],
+    now: int,
+) -> list[int]:
+    """One message in each room (a single multi-row INSERT), remembered as the announcement's
+    post there; the rooms' activity time and the author's read receipts move to it. Returns
+    the messages' ids."""
+    posted = (
+        await conn.execute(
+            insert(messages)
+            .values(
+                [
+                    {"room_id": room_id, "author_id": author_id, "text": body, "created_at": now}
+                    for room_id in room_ids
+                ]
+            )
+            .returning(messages.c.id, messages.c.room_id)
+        )
+    ).all()
+    await conn.execute(
+        insert(announcement_rooms),
+        [
+            {"announcement_id": announcement_id, "room_id": row.room_id, "message_id": row.id}
+            for row in posted
+        ],
+    )
+    await conn.execute(update(rooms).where(rooms.c.id.in_(room_ids)).values(last_activity_at=now))
+    # The author has read what they posted, in each room (as rooms/community/chat.py).
+    own_post = (
+        select(announcement_rooms.c.message_id)
+        .where(
+            announcement_rooms.c.announcement_id == announcement_id,
+            announcement_rooms.c.room_id == memberships.c.room_id,
+        )
+        .scalar_subquery()
+    )
+    await conn.execute(
+        update(memberships)
+        .where(memberships.c.user_id == author_id, memberships.c.room_id.in_(room_ids))
+        .values(last_read_message_id=own_post)
+    )
+    return [row.id for row in posted]
+
+
+async def _announcement(conn: AsyncConnection, announcement_id: int) -> Any:
+    row = (
+        await conn.execute(select(announcements).where(announcements.c.id == announcement_id))
+    ).one_or_none()
+    if row is None:
+        raise NotFound("no such announcement", "announcement_id")
+    return row
+
+
+async def _rooms_of(conn: AsyncConnection, announcement_id: int, user_id: int) -> list[int]:
+    """The announcement's rooms the user is a member of."""
+    result = await conn.execute(
+        select(announcement_rooms.c.room_id)
+        .join(memberships, memberships.c.room_id == announcement_rooms.c.room_id)
+        .where(
+            announcement_rooms.c.announcement_id == announcement_id,
+            memberships.c.user_id == user_id,
+        )
+        .order_by(announcement_rooms.c.room_id)
+    )
+    return list(result.scalars())
+
+
+async def _view(conn: AsyncConnection, row: Any) -> dict[str, Any]:
+    author = (await conn.execute(select(users).where(users.c.id == row.author_id))).one()
+    return {
+        "id": row.id,
+        "title": row.title,
+        "text": row.text,
+        "public": bool(row.public),
+        "author": user_from_row(author).public(),
+        "created_at": utc_iso(row.created_at),
+        "public_url": f"/a/{row.id}" if row.public else None,
+    }
+
+
+async def _comments(conn: AsyncConnection, announcement_id: int) -> list[dict[str, Any]]:
+    rows = (
+        await conn.execute(
+            select(announcement_comments, users.c.display_name, rooms.c.name.label("room_name"))
+            .join(users, users.c.id == announcement_comments.c.author_id)
+            .join(rooms, rooms.c.id == announcement_comments.c.room_id)
+            .where(announcement_comments.c.announcement_id == announcement_id)
+            .order_by(announcement_comments.c.id)
+        )
+    ).all()
+    return [
+        {
+            "id": row.id,
+            "room_id": row.room_id,
+            "room_name": row.room_name,
+            "author": {"id": row.author_id, "display_name": row.display_name},
+            "text": row.text,
+            "created_at": utc_iso(row.created_at),
+        }
+        for row in rows
+    ]
+
+
+async def _comment_count(conn: AsyncConnection, announcement_id: int) -> int:
+    result = await conn.execute(
+        select(func.count()).where(announcement_comments.c.announcement_id == announcement_id)
+    )
+    return int(result.scalar_one())
+
+
+async def _reach(conn: AsyncConnection, announcement_id: int) -> dict[str, Any]:
+    """Recipients are the members of its rooms (the post is stored in each of their rooms);
+    read counts those whose read receipt in that room is at or past the post."""
+    read = case((memberships.c.last_read_message_id >= announcement_rooms.c.message_id, 1), else_=0)
+    rows = (
+        await conn.execute(
+            select(
+                announcement_rooms.c.room_id,
+                func.count(memberships.c.user_id).label("recipients"),
+                func.coalesce(func.sum(read), 0).label("read"),
+            )
+            .select_from(announcement_rooms)
+            .outerjoin(memberships, memberships.c.room_id == announcement_rooms.c.room_id)
+            .where(announcement_rooms.c.announcement_id == announcement_id)
+            .group_by(announcement_rooms.c.room_id)
+            .order_by(announcement_rooms.c.room_id)
+        )
+    ).all()
+    return {
+        "rooms": len(rows),
+        "recipients": sum(int(row.recipients) for row in rows),
+        "read": sum(int(row.read) for row in rows),
+        "per_room": [
+            {"room_id": row.room_id, "recipients": int(row.recipients), "read": int(row.read)}
+            for row in rows
+        ],
+    }

@@ -1,0 +1,88 @@
+"""Announcement endpoints (docs/api.md, docs/organising.md): publish one announcement to many
+rooms, read it with its comments and reach, comment from any of its rooms, and a room's
+announcements (the newest is pinned)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rooms.community.directory import KINDS
+from rooms.organising.announcements import MAX_COMMENT, MAX_ROOMS, MAX_TEXT, MAX_TITLE, Selection
+from server.api.fields import Field
+from server.api.organising import organising_of
+from server.api.routing import Call, Route
+
+
+async def publish(call: Call) -> dict[str, Any]:
+    body = call.body
+    selection = Selection(
+        region_code=body["region_code"],
+        kinds=tuple(body["kinds"] or ()),
+        room_ids=tuple(body["room_ids"] or ()),
+    )
+    return await organising_of(call).announcements.publish(
+        call.me, body["title"], body["text"], selection, bool(body["public"])
+    )
+
+
+async def get_announcement(call: Call) -> dict[str, Any]:
+    return await organising_of(call).announcements.get(call.me, call.path["announcement_id"])
+
+
+async def comment(call: Call) -> dict[str, Any]:
+    return await organising_of(call).announcements.comment(
+        call.me, call.path["announcement_id"], call.body["room_id"], call.body["text"]
+    )
+
+
+async def room_announcements(call: Call) -> dict[str, Any]:
+    found = await organising_of(call).announcements.for_room(call.me, call.path["room_id"])
+    return {"announcements": found}
+
+
+ROUTES = [
+    Route(
+        "POST",
+        "/api/announcements",
+        publish,
+        "Post one announcement to many rooms, by region, kind or list (their moderators)",
+        status=201,
+        body=(
+            Field("title", required=True, max_length=MAX_TITLE),
+            Field("text", required=True, max_length=MAX_TEXT),
+            Field("region_code", max_length=13, description="rooms in this region or inside it"),
+            Field("kinds", kind=list, items=str, max_length=len(KINDS)),
+            Field("room_ids", kind=list, items=int, max_length=MAX_ROOMS),
+            Field("public", kind=bool, description="shown at /a/<id> to anyone"),
+        ),
+        tags=("organising",),
+    ),
+    Route(
+        "GET",
+        "/api/announcements/{announcement_id}",
+        get_announcement,
+        "An announcement with its comments from every room (and its reach, for its author)",
+        content="none",
+        tags=("organising",),
+    ),
+    Route(
+        "POST",
+        "/api/announcements/{announcement_id}/comments",
+        comment,
+        "Comment on an announcement from one of its rooms; every room sees it",
+        status=201,
+        body=(
+            Field("room_id", kind=int, required=True, minimum=1),
+            Field("text", required=True, max_length=MAX_COMMENT),
+        ),
+        tags=("organising",),
+    ),
+    Route(
+        "GET",
+        "/api/rooms/{room_id}/announcements",
+        room_announcements,
+        "A room's announcements, newest (the pinned one) first",
+        content="none",
+        tags=("organising",),
+    ),
+]

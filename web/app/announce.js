@@ -1,0 +1,65 @@
+// Posting one announcement to many rooms (#/announce, docs/organising.md): title, text, the
+// rooms (ticked from those one owns or moderates, or all of them in a region, of some kinds),
+// and whether it gets a public page to share. The answer's reach is shown after posting.
+import { api } from "/static/app/api.js";
+import { clear, errorBox, field, focusHeading, h, submitting } from "/static/app/dom.js";
+import { regionPicker } from "/static/app/region_picker.js";
+import { ROOM_KINDS } from "/static/app/rooms.js";
+import { t } from "/static/strings.js";
+
+export async function renderAnnounce(app, container) {
+  clear(container);
+  if (!app.roomsLoaded) await app.loadRooms().catch(() => {});
+  const rooms = [...app.rooms.values()].filter((room) => ["owner", "moderator"].includes(room.my_role));
+  const page = h("section", { class: "pad form-page", id: "announce" },
+    h("div", { class: "page-head" },
+      h("a", { href: "#/campaigns", class: "back", "aria-label": t.back }, "←"),
+      h("h1", {}, t.announceTitle)));
+  page.append(rooms.length ? announceForm(rooms) : h("p", { class: "muted" }, t.announceNoRooms));
+  container.append(page);
+  focusHeading(container);
+}
+
+function announceForm(rooms) {
+  const box = errorBox();
+  const result = h("p", { role: "status", id: "announce-result" });
+  const picker = regionPicker("announce-region");
+  const form = h("form", { novalidate: true, id: "announce-form" },
+    field(t.announceTitleLabel, h("input", { name: "title", id: "announce-title", required: true, maxlength: 200 })),
+    field(t.announceTextLabel, h("textarea", { name: "text", id: "announce-text", rows: 5, maxlength: 4000, required: true })),
+    h("fieldset", { class: "region", name: "room_ids" },
+      h("legend", {}, t.announceRooms),
+      rooms.map((room) => h("label", { class: "check" },
+        h("input", { type: "checkbox", name: "room", value: String(room.id) }), " ", room.name))),
+    h("details", { class: "more" }, h("summary", {}, t.announceByRegion),
+      picker.el,
+      h("fieldset", { class: "region", name: "kinds" },
+        h("legend", {}, t.announceKinds),
+        ROOM_KINDS.map((kind) => h("label", { class: "check" },
+          h("input", { type: "checkbox", name: "kind", value: kind }), " ", t.roomKinds[kind])))),
+    h("label", { class: "check" }, h("input", { type: "checkbox", name: "public", id: "announce-public" }), " ", t.announcePublic),
+    box,
+    h("button", { type: "submit", class: "primary" }, t.announceSend),
+    result);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const ticked = (name) => [...form.querySelectorAll(`input[name=${name}]:checked`)].map((input) => input.value);
+    const body = {
+      title: form.elements.title.value.trim(),
+      text: form.elements.text.value.trim(),
+      public: form.elements.public.checked,
+    };
+    const roomIds = ticked("room").map(Number);
+    if (roomIds.length) body.room_ids = roomIds;
+    if (ticked("kind").length) body.kinds = ticked("kind");
+    if (picker.value()) body.region_code = picker.value();
+    result.textContent = "";
+    submitting(form, box, async () => {
+      const posted = await api("POST", "/api/announcements", body);
+      form.reset();
+      clear(result).append(t.announceSent(posted.reach.rooms, posted.reach.recipients), " ",
+        posted.public_url ? h("a", { href: posted.public_url, target: "_blank", rel: "noopener", id: "announce-public-link" }, t.publicPage) : "");
+    });
+  });
+  return form;
+}

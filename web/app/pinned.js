@@ -1,0 +1,111 @@
+// The announcement pinned at the top of a room's chat (docs/organising.md): the newest of
+// GET /api/rooms/{id}/announcements, collapsed to its title and comment count; opened, its
+// text and the one comment thread it has across every room it was posted in, with a box to
+// comment from this room. Feed events keep it current: a new announcement replaces it, an
+// `announcement_comment` from any of its rooms joins the thread.
+import { api } from "/static/app/api.js";
+import { clear, errorBox, h, submitting } from "/static/app/dom.js";
+import { t } from "/static/strings.js";
+
+export class PinnedAnnouncement {
+  constructor(roomId) {
+    this.roomId = roomId;
+    this.current = null; // the pinned announcement (without comments)
+    this.comments = null; // its thread once opened: [comment]
+    this.open = false;
+    this.counted = new Set(); // comment ids already in comment_count (ours come twice: answer and feed)
+    this.el = h("section", { class: "pinned", id: "pinned", hidden: true, "aria-label": t.pinnedLabel });
+    this.load();
+  }
+
+  async load() {
+    try {
+      const { announcements } = await api("GET", `/api/rooms/${this.roomId}/announcements`);
+      this.current = announcements[0] || null;
+      this.comments = null;
+      this.counted.clear();
+      if (this.open && this.current) await this.loadThread();
+      this.render();
+    } catch {
+      /* the chat works without it; the next announcement event tries again */
+    }
+  }
+
+  async loadThread() {
+    const full = await api("GET", `/api/announcements/${this.current.id}`);
+    this.comments = full.comments;
+    // Those in the thread are in the count the list answered with, or were counted here.
+    for (const comment of full.comments) this.counted.add(comment.id);
+    this.current.comment_count = Math.max(this.current.comment_count, full.comments.length);
+  }
+
+  onFeed(event) {
+    if (event.type === "chat_message" && event.message.announcement_id) {
+      this.load();
+    } else if (event.type === "announcement_comment" && this.current && event.announcement_id === this.current.id) {
+      this.add(event.comment);
+    }
+  }
+
+  // A comment that arrived (by feed or as our own answer), counted and shown once.
+  add(comment) {
+    if (this.counted.has(comment.id)) return;
+    this.counted.add(comment.id);
+    this.current.comment_count += 1;
+    if (this.comments && !this.comments.some((c) => c.id === comment.id)) this.comments.push(comment);
+    this.render();
+  }
+
+  async toggle() {
+    this.open = !this.open;
+    if (this.open && !this.comments) {
+      try {
+        await this.loadThread();
+      } catch {
+        this.open = false;
+      }
+    }
+    this.render();
+  }
+
+  render() {
+    const a = this.current;
+    this.el.hidden = !a;
+    clear(this.el);
+    if (!a) return;
+    this.el.dataset.announcementId = a.id;
+    const head = h("button", { type: "button", class: "pinned-head", id: "pinned-toggle", "aria-expanded": String(this.open),
+      onclick: () => this.toggle() },
+      h("span", { class: "pinned-badge" }, t.pinnedBadge), " ",
+      h("strong", { id: "pinned-title" }, a.title), " ",
+      h("span", { class: "muted small", id: "pinned-count" }, t.commentCount(a.comment_count)));
+    this.el.append(head);
+    if (!this.open) return;
+    this.el.append(
+      h("div", { class: "pinned-text" }, a.text.split("\n\n").map((part) => h("p", {}, part))),
+      h("p", { hidden: !a.public_url }, h("a", { href: a.public_url || "#", target: "_blank", rel: "noopener" }, t.publicPage)),
+      h("ol", { class: "pinned-comments", id: "pinned-comments" }, (this.comments || []).map((c) =>
+        h("li", {}, h("strong", {}, c.author.display_name), " ",
+          h("span", { class: "muted small" }, t.fromRoom(c.room_name)), h("span", { class: "block" }, c.text)))),
+      this.commentForm(a));
+  }
+
+  commentForm(a) {
+    const box = errorBox();
+    const input = h("input", { name: "text", id: "pinned-comment", maxlength: 2000, placeholder: t.commentPlaceholder, autocomplete: "off" });
+    const form = h("form", { class: "row", id: "pinned-form", novalidate: true }, input,
+      h("button", { type: "submit", class: "small" }, t.send), box);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = input.value.trim();
+      if (!text) return;
+      submitting(form, box, async () => {
+        const comment = await api("POST", `/api/announcements/${a.id}/comments`, { room_id: this.roomId, text });
+        this.add(comment);
+        const again = this.el.querySelector("#pinned-comment");
+        if (again) again.focus();
+      });
+    });
+    return form;
+  }
+}

@@ -1,3 +1,5 @@
+import { errorMessage } from "/static/strings.js";
+
 // The meeting page's join token: from the link (then moved out of the address bar), minted fresh
 // for a signed-in member from their membership, or kept in this tab's session storage.
 
@@ -33,11 +35,14 @@ export async function tokenForMember(room) {
   try {
     const response = await fetch(path, { method: "POST", headers: { Authorization: `Bearer ${session}` } });
     const body = await response.json().catch(() => ({}));
-    if (!response.ok) return { token: null, problem: (body.error && body.error.message) || null };
+    if (!response.ok) {
+      const info = body.error || {};
+      return { token: null, problem: errorMessage(info.code || "internal", info.reason) };
+    }
     sessionStorage.setItem(`kamar.token.${room}`, body.token);
     return { token: body.token, problem: null };
-  } catch (error) {
-    return { token: null, problem: error.message };
+  } catch {
+    return { token: null, problem: errorMessage("network") };
   }
 }
 

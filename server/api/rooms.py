@@ -107,7 +107,7 @@ async def event_meeting_token(call: Call) -> dict[str, Any]:
     row, room_role = await call.community.agenda.meeting_access(call.me, call.path["event_id"])
     room = event_meeting_room(row.kind, row.room_id, row.id)
     if room is None:
-        raise Conflict("an offline event has no meeting", "event_id")
+        raise Conflict("an offline event has no meeting", "event_id", reason="offline_event")
     town_hall = row.kind == "town_hall"
     role = meeting_role(room_role, town_hall, organiser=row.created_by == call.me.id)
     if town_hall and role != "moderator":
@@ -123,9 +123,9 @@ def check_town_hall_open(starts_at: int, ends_at: int, zone: str, now: int) -> N
     """A town hall opens to its audience at its time; moderators prepare it whenever."""
     if now < starts_at - TOWN_HALL_OPENS_EARLY_MS:
         opens = zoned_iso(starts_at - TOWN_HALL_OPENS_EARLY_MS, zone)
-        raise Conflict(f"this town hall opens at {opens}", "event_id")
+        raise Conflict(f"this town hall opens at {opens}", "event_id", reason="town_hall_not_open")
     if now > ends_at + TOWN_HALL_STAYS_OPEN_MS:
-        raise Conflict("this town hall is over", "event_id")
+        raise Conflict("this town hall is over", "event_id", reason="town_hall_over")
 
 
 ROUTES = [

@@ -4,7 +4,7 @@
 //         #/me (one's profile: name, password, sessions, calendar link)
 //         #/invite/CODE (kept across sign-in, then accepted and opened)
 import {
-  api, apiEvents, codeMessages, fallbackMessages, forgetMedia, sessionToken, setSession,
+  api, apiEvents, forgetMedia, sessionToken, setSession,
 } from "/static/app/api.js";
 import { renderAuth } from "/static/app/auth.js";
 import { clear, h } from "/static/app/dom.js";
@@ -18,11 +18,6 @@ const $ = (id) => document.getElementById(id);
 const AFTER_LOGIN = "kamar.afterLogin"; // where a link pointed before signing in
 
 document.documentElement.lang = pageLanguage;
-fallbackMessages.network = t.networkError;
-fallbackMessages.server = t.serverError;
-codeMessages.rate_limited = t.rateLimited;
-codeMessages.busy = t.serverBusy;
-codeMessages.waitText = (seconds) => (seconds < 120 ? t.seconds(seconds) : t.minutes(Math.ceil(seconds / 60)));
 
 // Shared state and services, handed to every view.
 export const app = {

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.accounts import User
@@ -81,13 +82,44 @@ class Chat(CommunityService):
                 reason="too_many_attachments",
             )
         text = check_text(text, bool(ids))
+        try:
+            message, stored = await self._store(user, room_id, text, reply_to, ids, client_id)
+        except IntegrityError:
+            # Copies of one message racing (a phone resending as it comes back online): on
+            # PostgreSQL they run in parallel and the unique (author, client_id) index stops
+            # all but the first. The others answer with the stored one, as a later retry would.
+            if client_id is None:
+                raise
+            async with self._db.read() as conn:
+                earlier = await self._posted_before(conn, user.id, room_id, client_id)
+            if earlier is None:
+                raise
+            return earlier
+        if not stored:
+            return message
+        self._bus.publish(
+            room_topic(room_id), {"type": "chat_message", "room_id": room_id, "message": message}
+        )
+        return message
+
+    async def _store(
+        self,
+        user: User,
+        room_id: int,
+        text: str,
+        reply_to: int | None,
+        ids: list[int],
+        client_id: str | None,
+    ) -> tuple[dict[str, Any], bool]:
+        """One transaction of `post`: the message, and whether it was stored now (False: an
+        earlier copy with the same client_id, which is not announced again)."""
         now = self._now()
         async with self._db.write() as conn:
             await require(conn, room_id, user.id, "post")
             if client_id is not None:
                 earlier = await self._posted_before(conn, user.id, room_id, client_id)
                 if earlier is not None:
-                    return earlier
+                    return earlier, False
             if reply_to is not None:
                 await self._check_reply(conn, room_id, reply_to)
             if ids:
@@ -122,10 +154,7 @@ class Chat(CommunityService):
             )
             await self._advance_read(conn, room_id, user.id, message_id)
             [message] = await render(conn, [message_id])
-        self._bus.publish(
-            room_topic(room_id), {"type": "chat_message", "room_id": room_id, "message": message}
-        )
-        return message
+        return message, True
 
     async def _posted_before(
         self, conn: AsyncConnection, author_id: int, room_id: int, client_id: str

@@ -1,5 +1,7 @@
 // The chat composer: text, reply and edit modes, photo/video attachments (uploaded as soon as
 // they are picked), the typing signal, and messages shown at once while they are being sent.
+// What is sent goes through the device's outbox (outbox.js), so it survives a reload and goes
+// out by itself when the network returns; an unsent draft is kept per room too.
 import { api, upload } from "/static/app/api.js";
 import { errorBox, fileSize, h, icon } from "/static/app/dom.js";
 import { renderMessage } from "/static/app/message.js";
@@ -56,9 +58,51 @@ export class Composer {
       event.preventDefault();
       this.submit();
     });
+    this.draftKey = app.me ? `kamar.draft.${app.me.id}.${chat.roomId}` : null;
+    this.input.value = readDraft(this.draftKey);
+    this.onSent = ({ detail }) => {
+      if (detail.entry.roomId !== this.chat.roomId) return;
+      const pending = this.byClientId(detail.entry.clientId);
+      if (pending) this.forget(pending);
+      this.chat.addOwn(detail.message);
+    };
+    this.onFailed = ({ detail }) => {
+      const pending = this.byClientId(detail.entry.clientId);
+      if (!pending) return;
+      pending.offline = detail.entry.offline;
+      pending.failed = pending.offline ? t.queuedOffline : detail.error.message;
+      this.rerender(pending);
+    };
+    app.outbox.addEventListener("sent", this.onSent);
+    app.outbox.addEventListener("failed", this.onFailed);
+    this.restorePending();
+  }
+
+  // Messages left unsent in this room by an earlier page (a reload, a closed app): shown as
+  // waiting; the outbox sends them when it can.
+  restorePending() {
+    for (const entry of this.app.outbox.entries(this.chat.roomId)) {
+      if (this.byClientId(entry.clientId)) continue;
+      const pending = {
+        pending: true, localId: ++localIds, clientId: entry.clientId, text: entry.text,
+        author: this.app.me, attachments: [], staged: [], localPreviews: [], reply_to: entry.replyTo,
+        failed: entry.failed || (entry.offline || !navigator.onLine ? t.queuedOffline : null),
+        offline: !entry.failed, progress: 0,
+      };
+      this.pending.set(pending.localId, pending);
+      this.chat.list.append(renderMessage(pending, this.chat.ctx));
+    }
+  }
+
+  byClientId(clientId) {
+    for (const pending of this.pending.values()) {
+      if (pending.clientId === clientId) return pending;
+    }
+    return null;
   }
 
   onInput() {
+    if (!this.mode?.edit) writeDraft(this.draftKey, this.input.value);
     this.input.style.height = "auto";
     this.input.style.height = Math.min(this.input.scrollHeight, 160) + "px";
     const now = Date.now();
@@ -166,9 +210,14 @@ export class Composer {
       reply_to: reply ? { id: reply.id, author_name: reply.author ? reply.author.display_name : "", text: (reply.text || "").slice(0, 200) } : null,
       failed: null, progress: 0,
     };
+    this.app.outbox.add({
+      clientId: pending.clientId, roomId: this.chat.roomId, text, replyTo: pending.reply_to,
+      attachmentIds: pending.staged.length ? null : [], createdAt: Date.now(),
+    });
     this.staged = [];
     this.renderStaged();
     this.input.value = "";
+    writeDraft(this.draftKey, "");
     this.setMode(null);
     this.pending.set(pending.localId, pending);
     this.chat.list.append(renderMessage(pending, this.chat.ctx));
@@ -176,26 +225,24 @@ export class Composer {
     this.deliver(pending);
   }
 
+  // Uploads what is still uploading, then hands the message to the outbox, which reports
+  // through its "sent" and "failed" events (onSent, onFailed).
   async deliver(pending) {
     pending.failed = null;
     this.rerender(pending);
     try {
+      if (!this.app.outbox.get(pending.clientId)) return; // sent meanwhile by another path
       const ids = [];
       for (const item of pending.staged) {
         item.onProgress = () => this.showProgress(pending);
         ids.push((await item.start()).id);
       }
-      const body = {};
-      if (pending.text) body.text = pending.text;
-      if (pending.reply_to) body.reply_to = pending.reply_to.id;
-      if (ids.length) body.attachments = ids;
-      body.client_id = pending.clientId; // the same on every retry: the server stores it once
       pending.attachmentIds = ids;
-      const message = await api("POST", `/api/rooms/${this.chat.roomId}/messages`, body);
-      this.forget(pending);
-      this.chat.addOwn(message);
+      this.app.outbox.update(pending.clientId, { attachmentIds: ids, failed: null, offline: false });
+      await this.app.outbox.send(pending.clientId);
     } catch (error) {
-      if (!this.pending.has(pending.localId)) return;
+      if (!this.pending.has(pending.localId) || this.app.outbox.get(pending.clientId)?.attachmentIds) return;
+      // An upload failed: the outbox never saw it; the text and the files wait for a retry.
       pending.failed = error.message;
       pending.offline = error.status === 0;
       this.rerender(pending);
@@ -225,14 +272,18 @@ export class Composer {
     this.deliver(pending);
   }
 
-  // Back online: what failed for want of a network goes out by itself.
+  // Back online: what failed for want of a network goes out by itself. Messages whose files
+  // failed to upload start again here; the rest are the outbox's (app.outbox.flush()).
   retryOffline() {
     for (const pending of this.pending.values()) {
-      if (pending.failed && pending.offline) this.deliver(pending);
+      if (pending.failed && pending.offline && pending.staged.some((item) => !item.attachment)) {
+        this.deliver(pending);
+      }
     }
   }
 
   discard(pending) {
+    this.app.outbox.remove(pending.clientId);
     this.forget(pending);
   }
 
@@ -277,6 +328,8 @@ export class Composer {
   }
 
   destroy() {
+    this.app.outbox.removeEventListener("sent", this.onSent);
+    this.app.outbox.removeEventListener("failed", this.onFailed);
     for (const item of this.staged) {
       if (item.abort && !item.attachment) item.abort();
       if (item.preview) URL.revokeObjectURL(item.preview);
@@ -300,6 +353,25 @@ async function shrink(file) {
     return new File([blob], file.name.replace(/\.\w+$/, "") + ".jpg", { type: "image/jpeg" });
   } catch {
     return file;
+  }
+}
+
+// The unsent text of a room, per account: kept while typing, restored when the room opens.
+function readDraft(key) {
+  try {
+    return (key && localStorage.getItem(key)) || "";
+  } catch {
+    return "";
+  }
+}
+
+function writeDraft(key, text) {
+  try {
+    if (!key) return;
+    if (text) localStorage.setItem(key, text);
+    else localStorage.removeItem(key);
+  } catch {
+    /* storage disabled or full: the draft lives as long as the page */
   }
 }
 

@@ -9,6 +9,7 @@ import {
 import { renderAuth } from "/static/app/auth.js";
 import { clear, h } from "/static/app/dom.js";
 import { Feed } from "/static/app/feed.js";
+import { Outbox } from "/static/app/outbox.js";
 import { renderProfile } from "/static/app/profile.js";
 import { RoomView } from "/static/app/room.js";
 import { acceptInvite, renderCreateRoom, renderRoomList, renderWelcome } from "/static/app/rooms.js";
@@ -98,6 +99,7 @@ export const app = {
   async signedIn(token, user) {
     setSession(token);
     app.me = user;
+    openOutbox();
     startFeed();
     const target = sessionStorage.getItem(AFTER_LOGIN);
     sessionStorage.removeItem(AFTER_LOGIN);
@@ -119,7 +121,14 @@ export const app = {
     app.renderRooms();
   },
 
-  signOut() {
+  // `onPurpose`: the member's own sign-out, which leaves nothing of the account on a shared
+  // phone (unsent messages and drafts go too); a session that merely expired keeps them for
+  // the next sign-in.
+  signOut(onPurpose = false) {
+    if (onPurpose) {
+      if (app.outbox) app.outbox.clear();
+      forgetDrafts(app.me);
+    }
     stopFeed();
     setSession(null);
     forgetMedia();
@@ -140,6 +149,7 @@ function startFeed() {
   feed.addEventListener("status", ({ detail }) => showConnection(detail.state));
   feed.addEventListener("online", ({ detail }) => {
     if (detail.user) app.me = { ...app.me, ...detail.user };
+    app.outbox.flush();
     if (detail.reconnect) catchUp();
   });
   feed.addEventListener("unauthorized", () => {
@@ -162,6 +172,17 @@ function startFeed() {
   feed.addEventListener("message", ({ detail }) => onFeedMessage(detail));
   feed.start();
 }
+
+// The account's unsent messages (outbox.js): sent now if the network allows, and again whenever
+// the browser reports it is back online, even before the feed's socket has noticed anything.
+function openOutbox() {
+  if (!app.outbox || app.outbox.key !== `kamar.outbox.${app.me.id}`) app.outbox = new Outbox(app.me.id);
+  app.outbox.flush();
+}
+
+window.addEventListener("online", () => {
+  if (app.me && app.outbox) app.outbox.flush();
+});
 
 function stopFeed() {
   if (app.feed) app.feed.stop();
@@ -304,6 +325,7 @@ async function route() {
       if (error.status !== 401) showFatal(view, error);
       return; // a 401 sent us to the login view already
     }
+    openOutbox();
     startFeed();
   }
   if (!app.roomsLoaded) app.loadRooms().catch((error) => app.notify(error.message, { kind: "error" }));
@@ -367,7 +389,7 @@ apiEvents.addEventListener("unauthorized", () => {
 $("btn-logout").textContent = t.logout;
 $("btn-logout").addEventListener("click", async () => {
   // Tell the server when it has an endpoint for it; signing out locally is what matters.
-  app.signOut();
+  app.signOut(true);
 });
 
 // Another tab of this browser changed the password or signed out everywhere: its new token is
@@ -376,6 +398,17 @@ window.addEventListener("storage", (event) => {
   if (event.key !== "kamar.session" || !event.newValue || !app.feed) return;
   if (app.feed.token !== event.newValue) startFeed();
 });
+
+function forgetDrafts(me) {
+  if (!me) return;
+  try {
+    const prefix = `kamar.draft.${me.id}.`;
+    const keys = Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i));
+    for (const key of keys) if (key && key.startsWith(prefix)) localStorage.removeItem(key);
+  } catch {
+    /* storage disabled: nothing was kept */
+  }
+}
 
 window.addEventListener("hashchange", route);
 route();

@@ -23,6 +23,7 @@ from server.api import add_api
 from server.api.inbound import decode_json_object
 from server.api.routing import API_SERVICES_KEY, error_response
 from server.config import Config, load_secret
+from server.pwa import add_pwa
 from sfu.peer import PeerSettings, gather_on
 from signalling.session import Services
 from signalling.ws import SERVICES_KEY, websocket_handler
@@ -62,6 +63,7 @@ def build_app(config: Config, password_hasher: PasswordHasher | None = None) -> 
     app.router.add_get("/healthz", _healthz)
     app.router.add_post("/api/dev-token", _dev_token)
     app.router.add_static("/static/", WEB_DIR, follow_symlinks=False)
+    add_pwa(app, config, WEB_DIR)
     add_api(app, rate_limits=not config.no_rate_limits)
     security_headers.install(app)
     app.on_shutdown.append(_say_goodbye)

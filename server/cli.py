@@ -116,6 +116,18 @@ def _parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="community storage: postgresql://user@host/db (default: SQLite in the data dir)",
     )
+    serve.add_argument(
+        "--android-package",
+        metavar="NAME",
+        help="Android app (Trusted Web Activity) allowed to open this site: its package name",
+    )
+    serve.add_argument(
+        "--android-cert-fingerprint",
+        dest="android_cert_fingerprints",
+        action="append",
+        metavar="SHA256",
+        help="SHA-256 fingerprint of that app's signing certificate (AA:BB:...); repeatable",
+    )
     serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
     serve.set_defaults(func=_serve)
 

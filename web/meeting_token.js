@@ -1,3 +1,4 @@
+import { waitText } from "/static/app/api.js";
 import { errorMessage } from "/static/strings.js";
 
 // The meeting page's join token: from the link (then moved out of the address bar), minted fresh
@@ -37,7 +38,9 @@ export async function tokenForMember(room) {
     const body = await response.json().catch(() => ({}));
     if (!response.ok) {
       const info = body.error || {};
-      return { token: null, problem: errorMessage(info.code || "internal", info.reason) };
+      const seconds = parseInt(response.headers.get("Retry-After"), 10);
+      const wait = seconds > 0 ? waitText(seconds) : null;
+      return { token: null, problem: errorMessage(info.code || "internal", info.reason, wait) };
     }
     sessionStorage.setItem(`kamar.token.${room}`, body.token);
     return { token: body.token, problem: null };

@@ -122,8 +122,14 @@ TOWN_HALL_STAYS_OPEN_MS = 2 * 3_600_000  # and stay until two hours after the pl
 def check_town_hall_open(starts_at: int, ends_at: int, zone: str, now: int) -> None:
     """A town hall opens to its audience at its time; moderators prepare it whenever."""
     if now < starts_at - TOWN_HALL_OPENS_EARLY_MS:
-        opens = zoned_iso(starts_at - TOWN_HALL_OPENS_EARLY_MS, zone)
-        raise Conflict(f"this town hall opens at {opens}", "event_id", reason="town_hall_not_open")
+        opens_at = starts_at - TOWN_HALL_OPENS_EARLY_MS
+        # Retry-After says when, so the member reads "opens in 25 minutes" in their language.
+        raise Conflict(
+            f"this town hall opens at {zoned_iso(opens_at, zone)}",
+            "event_id",
+            (opens_at - now) / 1000,
+            reason="town_hall_not_open",
+        )
     if now > ends_at + TOWN_HALL_STAYS_OPEN_MS:
         raise Conflict("this town hall is over", "event_id", reason="town_hall_over")
 

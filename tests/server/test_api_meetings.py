@@ -168,6 +168,9 @@ def test_a_town_hall_opens_to_its_audience_at_its_time(
         check_town_hall_open(now + start * minute, now + end * minute, "Asia/Jakarta", now)
     except Conflict as refused:
         assert expected is not None and expected in refused.message
+        if expected == "opens at":  # 45 minutes to go, less the half hour it opens early
+            assert refused.retry_after == 15 * 60
+            assert refused.reason == "town_hall_not_open"
     else:
         assert expected is None
 

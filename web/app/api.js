@@ -40,8 +40,15 @@ export function setSession(token) {
 // `detail`, for the console, and is never shown.
 export function messageFor(code, reason, retryAfter) {
   const seconds = parseInt(retryAfter, 10);
-  const wait = seconds > 0 ? (seconds < 120 ? t.seconds(seconds) : t.minutes(Math.ceil(seconds / 60))) : null;
-  return errorMessage(code, reason, wait);
+  return errorMessage(code, reason, seconds > 0 ? waitText(seconds) : null);
+}
+
+// "30 detik", "25 menit", "3 jam", "2 hari": Retry-After in words.
+export function waitText(seconds) {
+  if (seconds < 120) return t.seconds(seconds);
+  if (seconds < 120 * 60) return t.minutes(Math.ceil(seconds / 60));
+  if (seconds < 48 * 3600) return t.hours(Math.ceil(seconds / 3600));
+  return t.days(Math.ceil(seconds / 86400));
 }
 
 function failure(status, info, retryAfter) {

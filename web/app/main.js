@@ -132,6 +132,8 @@ export const app = {
     stopFeed();
     setSession(null);
     forgetMedia();
+    // What the service worker kept of this account's rooms and messages (web/sw.js).
+    if (window.caches) caches.delete("kamar-api").catch(() => {});
     app.me = null;
     app.rooms.clear();
     app.roomsLoaded = false;
@@ -412,3 +414,30 @@ function forgetDrafts(me) {
 
 window.addEventListener("hashchange", route);
 route();
+
+// The service worker (web/sw.js) lets the app open without a network. WebViews without one
+// simply go without.
+if ("serviceWorker" in navigator) {
+  const register = () => navigator.serviceWorker.register("/sw.js").catch((error) => {
+    console.warn("kamar: no offline support:", error);
+  });
+  if (document.readyState === "complete") register();
+  else window.addEventListener("load", register);
+}
+
+// Chromium's install prompt, offered from our own button once the browser says it may be
+// (a WebView never says so, and the button never shows there).
+let installPrompt = null;
+window.addEventListener("beforeinstallprompt", (event) => {
+  event.preventDefault();
+  installPrompt = event;
+  $("btn-install").hidden = false;
+});
+$("btn-install").textContent = t.installApp;
+$("btn-install").addEventListener("click", async () => {
+  if (!installPrompt) return;
+  const prompt = installPrompt;
+  installPrompt = null;
+  $("btn-install").hidden = true;
+  await prompt.prompt();
+});

@@ -137,7 +137,9 @@ const ID_REASONS = {
   event_too_long: "Sebuah acara paling lama 7 hari.",
   event_not_found: "Acara ini tidak ada lagi.",
   offline_event: "Acara tatap muka tidak punya rapat video.",
-  town_hall_not_open: "Pertemuan akbar ini belum dibuka. Coba lagi mendekati jam mulainya.",
+  town_hall_not_open: (wait) => (wait
+    ? `Pertemuan akbar ini belum dibuka: buka dalam ${wait}.`
+    : "Pertemuan akbar ini belum dibuka. Coba lagi mendekati jam mulainya."),
   town_hall_over: "Pertemuan akbar ini sudah selesai.",
   // The lobby (/meet, only with --dev-tokens)
   meeting_name_format: "Nama kamar hanya boleh berisi huruf, angka, titik, - dan _ (paling banyak 64).",
@@ -196,7 +198,9 @@ const EN_REASONS = {
   event_too_long: "An event lasts at most 7 days.",
   event_not_found: "This event no longer exists.",
   offline_event: "An in-person event has no video meeting.",
-  town_hall_not_open: "This town hall is not open yet. Try again closer to its start.",
+  town_hall_not_open: (wait) => (wait
+    ? `This town hall is not open yet: it opens in ${wait}.`
+    : "This town hall is not open yet. Try again closer to its start."),
   town_hall_over: "This town hall is over.",
   meeting_name_format: "A room name holds only letters, digits, dots, - and _ (at most 64).",
 };

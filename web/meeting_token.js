@@ -43,10 +43,37 @@ export async function tokenForMember(room) {
       return { token: null, problem: errorMessage(info.code || "internal", info.reason, wait) };
     }
     sessionStorage.setItem(`kamar.token.${room}`, body.token);
+    rememberMeetingTitle(room, body.title);
     return { token: body.token, problem: null };
   } catch {
     return { token: null, problem: errorMessage("network") };
   }
+}
+
+// What the page's header shows: the room's or the event's title from the API, kept for this
+// tab's reloads; a guest's link has none, and shows the room's name as it is.
+export function rememberMeetingTitle(room, title) {
+  try {
+    if (room && title) sessionStorage.setItem(`kamar.title.${room}`, title);
+  } catch {
+    /* storage disabled: the header shows the room's name */
+  }
+}
+
+export function meetingTitle(room) {
+  try {
+    return sessionStorage.getItem(`kamar.title.${room}`) || room;
+  } catch {
+    return room;
+  }
+}
+
+// Where "back" leads after a meeting: a community room's meeting goes back to that room (its
+// agenda, for an event's meeting); any other meeting to the start page.
+export function backLink(room) {
+  const match = /^kamar-(\d+)(?:-e(\d+))?$/.exec(room);
+  if (!match) return null;
+  return `/#/rooms/${match[1]}/${match[2] ? "agenda" : "chat"}`;
 }
 
 export function tokenClaims(jwt) {

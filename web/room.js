@@ -8,7 +8,7 @@ import { StagePanel } from "/static/stage.js";
 import { TileBoard } from "/static/tiles.js";
 import { ScreenShare } from "/static/screenshare.js";
 import { dataSaverPreferred, wireDataSaver } from "/static/data_saver.js";
-import { meetingToken, tokenClaims, tokenForMember } from "/static/meeting_token.js";
+import { backLink, meetingTitle, meetingToken, tokenClaims, tokenForMember } from "/static/meeting_token.js";
 
 const RECONNECT_DELAYS_MS = [1000, 2000, 4000, 8000, 8000];
 const $ = (id) => document.getElementById(id);
@@ -42,10 +42,13 @@ let panel = null;
 let noticeTimer = null;
 
 document.documentElement.lang = pageLanguage;
-$("room-name").textContent = room;
+$("room-name").textContent = meetingTitle(room);
+document.title = `${meetingTitle(room)} · Kamar`;
 $("btn-leave").textContent = t.leave;
 $("btn-rejoin").textContent = t.rejoin;
-$("to-lobby").textContent = t.toLobby;
+const back = backLink(room);
+$("to-lobby").textContent = back ? t.backToRoom : t.toLobby;
+if (back) $("to-lobby").href = back;
 $("sound-banner").textContent = t.tapForSound;
 $("alone").textContent = t.alone;
 $("waiting-text").textContent = t.lobbyWaiting;

@@ -79,7 +79,10 @@ def meeting_role(room_role: str, town_hall: bool, organiser: bool) -> MeetingRol
     return "audience" if town_hall else "speaker"
 
 
-def _join(call: Call, room: str, role: MeetingRole, event_id: int | None = None) -> dict[str, Any]:
+def _join(
+    call: Call, room: str, role: MeetingRole, title: str, event_id: int | None = None
+) -> dict[str, Any]:
+    """The token, and the `title` the meeting page shows instead of the internal room name."""
     grant = grants.JoinGrant(
         room=room,
         identity=f"user-{call.me.id}",
@@ -89,7 +92,7 @@ def _join(call: Call, room: str, role: MeetingRole, event_id: int | None = None)
         event_id=event_id,
     )
     token = grants.mint(grant, secret_of(call.request.app), int(time.time()), grants.MEMBER_TTL)
-    return {"token": token, "room": room, "url": f"/r/{room}", "role": role}
+    return {"token": token, "room": room, "url": f"/r/{room}", "role": role, "title": title}
 
 
 async def meeting_token(call: Call) -> dict[str, Any]:
@@ -99,7 +102,7 @@ async def meeting_token(call: Call) -> dict[str, Any]:
         standing = await require(conn, room_id, call.me.id, "join_meeting")
     assert standing.role is not None
     role = meeting_role(standing.role, town_hall=False, organiser=False)
-    return _join(call, meeting_room_name(room_id), role)
+    return _join(call, meeting_room_name(room_id), role, standing.name)
 
 
 async def event_meeting_token(call: Call) -> dict[str, Any]:
@@ -112,7 +115,7 @@ async def event_meeting_token(call: Call) -> dict[str, Any]:
     role = meeting_role(room_role, town_hall, organiser=row.created_by == call.me.id)
     if town_hall and role != "moderator":
         check_town_hall_open(row.starts_at, row.ends_at, row.timezone, int(time.time() * 1000))
-    return _join(call, room, role, row.id if town_hall else None)
+    return _join(call, room, role, row.title, row.id if town_hall else None)
 
 
 TOWN_HALL_OPENS_EARLY_MS = 30 * 60_000  # the audience may come in half an hour before

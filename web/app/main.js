@@ -13,6 +13,7 @@ import { Outbox } from "/static/app/outbox.js";
 import { renderProfile } from "/static/app/profile.js";
 import { RoomView } from "/static/app/room.js";
 import { acceptInvite, renderCreateRoom, renderRoomList, renderWelcome } from "/static/app/rooms.js";
+import { rememberMeetingTitle } from "/static/meeting_token.js";
 import { pageLanguage, t } from "/static/strings.js";
 
 const $ = (id) => document.getElementById(id);
@@ -88,7 +89,8 @@ export const app = {
     if (button) button.disabled = true;
     try {
       const path = townHallEventId != null ? `/api/events/${townHallEventId}/meeting` : `/api/rooms/${roomId}/meeting`;
-      const { token, url } = await api("POST", path);
+      const { token, url, room, title } = await api("POST", path);
+      rememberMeetingTitle(room, title);
       location.href = url + (url.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(token);
     } catch (error) {
       app.notify(error.message, { kind: "error" });

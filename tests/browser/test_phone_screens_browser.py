@@ -17,6 +17,7 @@ from playwright.async_api import Browser, Page, Route
 from tests.browser.test_community_browser import PHONE, WAIT_MS
 from tests.browser.test_offline_chat_browser import member_with_room, open_signed_in
 from tests.browser.test_townhall_browser import join
+from tests.browser.test_uploads_browser import sparse_file
 from tests.conftest import RunningServer
 
 pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
@@ -173,4 +174,19 @@ async def test_a_meeting_shows_its_room_and_leads_back_to_it(
     await back.click()
     await page.wait_for_selector("#chat-input", timeout=WAIT_MS)
     assert page.url.endswith(f"/#/rooms/{room_id}/chat")
+    await context.close()
+
+
+async def test_a_video_too_large_is_refused_in_the_composer(
+    kamar: RunningServer, chromium: Browser, tmp_path: Path
+) -> None:
+    video = sparse_file(tmp_path / "liburan.mp4", 60 * 1024 * 1024)
+    token, room_id = await member_with_room(kamar, "siti")
+    context = await chromium.new_context(**PHONE_ID)
+    page = await context.new_page()
+    await open_signed_in(page, kamar, token, room_id)
+    await page.fill("#chat-input", "Ini video acara kemarin")
+    await page.set_input_files("#chat-file", str(video))
+    await page.locator("#composer .error:not([hidden])").wait_for(timeout=WAIT_MS)
+    await shoot(page, screens_dir(tmp_path), "composer-video-too-large")
     await context.close()

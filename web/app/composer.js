@@ -5,11 +5,11 @@
 import { api, upload } from "/static/app/api.js";
 import { errorBox, fileSize, h, icon } from "/static/app/dom.js";
 import { renderMessage } from "/static/app/message.js";
-import { t } from "/static/strings.js";
+import { shrink } from "/static/app/photos.js";
+import { refusal } from "/static/app/upload_rules.js";
+import { errorMessage, t } from "/static/strings.js";
 
 const TYPING_EVERY_MS = 3000;
-const SHRINK_ABOVE = 1024 * 1024; // JPEG photos above 1 MiB are scaled down before upload
-const SHRINK_TO_PX = 1600;
 const ACCEPT = "image/jpeg,image/png,image/gif,image/webp,video/mp4,video/webm,video/3gpp,video/quicktime";
 
 let localIds = 0;
@@ -139,7 +139,15 @@ export class Composer {
   }
 
   // Picked files start uploading at once, so sending is quick once the text is typed.
+  // A file the server would refuse is refused here, before a byte of it is sent; the typed
+  // text stays in the box (upload_rules.js).
   stage(file) {
+    const refused = refusal(file);
+    if (refused) {
+      this.showError(`${file.name}: ${errorMessage(refused.code, refused.reason)}`);
+      return;
+    }
+    this.error.hidden = true;
     const item = { file, preview: null, attachment: null, progress: 0, failed: null, upload: null };
     if (file.type.startsWith("image/")) item.preview = URL.createObjectURL(file);
     item.start = () => {
@@ -147,6 +155,8 @@ export class Composer {
       if (!item.upload) {
         item.failed = null;
         item.upload = shrink(file).then((ready) => {
+          const tooBig = refusal(ready, true); // a photo still too large once made smaller
+          if (tooBig) throw new Error(errorMessage(tooBig.code, tooBig.reason));
           const job = upload(this.chat.roomId, ready, (fraction) => {
             item.progress = fraction;
             this.renderStaged();
@@ -334,25 +344,6 @@ export class Composer {
       if (item.abort && !item.attachment) item.abort();
       if (item.preview) URL.revokeObjectURL(item.preview);
     }
-  }
-}
-
-// Phone cameras make 3-8 MB photos; on a data plan a 1600 px JPEG is plenty for a chat.
-async function shrink(file) {
-  if (file.type !== "image/jpeg" || file.size <= SHRINK_ABOVE || !window.createImageBitmap) return file;
-  try {
-    const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
-    const scale = Math.min(1, SHRINK_TO_PX / Math.max(bitmap.width, bitmap.height));
-    const canvas = document.createElement("canvas");
-    canvas.width = Math.round(bitmap.width * scale);
-    canvas.height = Math.round(bitmap.height * scale);
-    canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-    bitmap.close();
-    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.82));
-    if (!blob || blob.size >= file.size) return file;
-    return new File([blob], file.name.replace(/\.\w+$/, "") + ".jpg", { type: "image/jpeg" });
-  } catch {
-    return file;
   }
 }
 

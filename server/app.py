@@ -46,6 +46,7 @@ def build_app(config: Config, password_hasher: PasswordHasher | None = None) -> 
             ice_servers=config.ice_servers,
             announce=config.announce_map(),
             max_video_bitrate=config.max_video_kbps * 1000,
+            max_audio_bitrate=config.max_audio_kbps * 1000,
         ),
         clock=time.time,
         ice_servers=list(config.ice_servers),

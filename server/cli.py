@@ -113,6 +113,11 @@ def _parser() -> argparse.ArgumentParser:
         help="the most each camera may send, in kbit/s (default 1000)",
     )
     serve.add_argument(
+        "--max-audio-kbps",
+        type=int,
+        help="the Opus bitrate asked of every microphone, in kbit/s (default 24)",
+    )
+    serve.add_argument(
         "--database-url",
         metavar="URL",
         help="community storage: postgresql://user@host/db (default: SQLite in the data dir)",

@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from sfu import red
 from sfu.forwarding import VIDEO, Producer
 from sfu.layer_switching import LayerSwitching
 from sfu.retransmit import ResendLimiter
@@ -77,6 +78,7 @@ class Consumer(LayerSwitching):
         "_rtx_seq",
         "route",
         "_routes",
+        "_strip_red",
     )
 
     def __init__(
@@ -90,6 +92,7 @@ class Consumer(LayerSwitching):
         layer: int = 0,
         rtx: tuple[int, int] | None = None,
         routes: RouteSource | None = None,
+        strip_red: bool = False,
     ) -> None:
         """`resume_from` is the (sequence, timestamp) last sent on this SSRC by an earlier
         consumer, so a reused sender continues its numbering instead of jumping (RFC 3550 5.1).
@@ -97,8 +100,11 @@ class Consumer(LayerSwitching):
         `layer` is the simulcast layer to start on (index into `producer.layers`).
         `rtx`: (payload type, SSRC) of the RTX stream the subscriber accepted (RFC 4588), on
         which repairs go out, so they never disturb the media stream's loss statistics.
-        `routes`: where this consumer gets a native route while it simply forwards."""
+        `routes`: where this consumer gets a native route while it simply forwards.
+        `strip_red`: the producer's RED packets go out as their primary Opus frame (a
+        subscriber that did not accept RED; sfu/red.py), never on a native route."""
         self.producer = producer
+        self._strip_red = strip_red
         self.layer = producer.layers[layer]  # the stream that feeds this consumer now
         self.target: Producer | None = None  # the layer to move to at its next key frame
         self.switches = 0  # layer switches done
@@ -149,16 +155,23 @@ class Consumer(LayerSwitching):
     def forward(
         self, buf: bytearray, marker: int, seq: int, timestamp: int, keyframe: bool
     ) -> None:
-        if self.waiting_for_keyframe or self.paused:
-            if self.paused or not keyframe:
+        if self.waiting_for_keyframe or self.paused or self._resuming:
+            if self.paused or (self.waiting_for_keyframe and not keyframe):
                 self.packets_skipped += 1
                 return
-            self.waiting_for_keyframe = False
-            self.layer.keyframe_seen()
-            if self._resuming:
+            if self.waiting_for_keyframe:
+                self.waiting_for_keyframe = False
+                self.layer.keyframe_seen()
+            if self._resuming:  # audio resumes at any packet, video at the key frame above
                 self._resume(seq, timestamp)
         if not self._started:
             self._start(seq, timestamp)
+        if self._strip_red:
+            stripped = red.primary(buf)
+            if stripped is None:  # not RED after all: nothing a plain Opus receiver can play
+                self.packets_skipped += 1
+                return
+            buf = stripped
         out_seq = (seq + self._seq_delta) & 0xFFFF
         out_ts = (timestamp + self._ts_delta) & 0xFFFFFFFF
         buf[1] = marker | self.payload_type
@@ -173,10 +186,20 @@ class Consumer(LayerSwitching):
             self._last_ts = out_ts
             self._packets_sent += 1
             self._octets_sent += len(buf)
-            if self._routes is not None:
+            if self._routes is not None and not self._strip_red:
                 self._take_route()
         elif self.producer.kind == VIDEO:
             self._skip_to_keyframe()
+
+    def strip_red(self, strip: bool, payload_type: int) -> None:
+        """Send the producer's RED as it is (`strip` False) or its primary frames only, from
+        the next packet on, with `payload_type` (red's or Opus'; the receiver follows a payload
+        type change within the stream). Stripping runs on the Python path."""
+        if strip == self._strip_red and payload_type == self.payload_type:
+            return
+        self._leave_route()
+        self._strip_red = strip
+        self.payload_type = payload_type
 
     # -- native routes ----------------------------------------------------------------------
 
@@ -223,7 +246,8 @@ class Consumer(LayerSwitching):
             self._skip_to_keyframe()
 
     def pause(self) -> None:
-        """Stop sending until `resume` (the subscriber hides this video)."""
+        """Stop sending until `resume` (the subscriber hides this video, or a data saver
+        hears only the active speaker)."""
         if self.paused or self.closed:
             return
         self._leave_route()
@@ -234,13 +258,15 @@ class Consumer(LayerSwitching):
             self.layer.keyframe_seen()  # no longer waiting: stop asking the publisher
 
     def resume(self) -> None:
-        """Send again from the next key frame, numbering on from the last packet sent."""
+        """Send again, numbering on from the last packet sent: video from its next key
+        frame, audio from its next packet (every Opus packet decodes on its own)."""
         if not self.paused or self.closed:
             return
         self.paused = False
         self._resuming = self._started
-        self.waiting_for_keyframe = True
-        self.layer.wait_for_keyframe()
+        if self.producer.kind == VIDEO:
+            self.waiting_for_keyframe = True
+            self.layer.wait_for_keyframe()
 
     def _skip_to_keyframe(self) -> None:
         """A dropped video packet (the subscriber's link is full): send nothing more until the

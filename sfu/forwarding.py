@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NewType
 
-from sfu import native
+from sfu import native, red
 from sfu.reception import Reception
 from sfu.retransmit import PacketCache
 from sfu.rtp import (
@@ -81,6 +81,7 @@ class Producer:
         "resend_misses",
         "last_sender_report",
         "audio_level_id",
+        "red",
         "closed",
         "silenced",
         "reception",
@@ -133,6 +134,8 @@ class Producer:
         self.last_sender_report: tuple[int, int] | None = None  # (NTP, RTP) of the latest SR
         # The publisher's id of the RFC 6464 audio-level extension (0: none negotiated).
         self.audio_level_id = 0
+        # Audio that arrives as RED (RFC 2198, sfu/red.py): `payload_type` is red's then.
+        self.red = False
         self._loud_total = 0  # sum of 127 - level over loud packets only
         self._loud_packets = 0
         self._level_packets = 0  # packets that carried a level at all
@@ -189,6 +192,8 @@ class Producer:
         try:
             if self._extension_map is not None:
                 _rewrite_extension_ids(buf, self._extension_map)
+            if self.red and not red.renumber(buf, red.SUBSCRIBER_OPUS_PT):
+                raise ValueError("not RED")
             if vp8 is not None:  # a simulcast layer: its consumers renumber pictures
                 offset = payload_offset(buf)
                 vp8.read(buf, offset)

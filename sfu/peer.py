@@ -96,6 +96,8 @@ class PeerSettings:
     announce: dict[str, str] = field(default_factory=dict)  # local address -> advertised address
     # The most a publisher may send per camera (REMB): every subscriber receives that much.
     max_video_bitrate: int = 1_000_000
+    # The Opus bitrate a publisher is asked for (maxaveragebitrate, RFC 7587 6.1).
+    max_audio_bitrate: int = 24_000
 
     def new_connection(self) -> RTCPeerConnection:
         # An explicit list: aiortc's default (None) would contact a public STUN server.

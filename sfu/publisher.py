@@ -11,10 +11,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sfu import ice_demux, packet_output, peer, rtp, sdp
+from sfu import ice_demux, packet_output, peer, red, rtp, sdp
 from sfu.arrival_reports import ArrivalReporter
 from sfu.errors import NegotiationError, NegotiationStateError
-from sfu.forwarding import VIDEO, Producer, ProducerId
+from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
 from sfu.keyframes import KeyframeRequestLimiter
 from sfu.media_failure import FailureWatch
 from sfu.publish_offer import section_by_mid, validate_publish_offer
@@ -94,7 +94,8 @@ class PublisherPeer(PublisherFeedback):
         await self._pc.setLocalDescription(await self._pc.createAnswer())
         answer = sdp.answer_simulcast(sections, self._pc.localDescription.sdp)
         answer = sdp.answer_transport_cc(sections, answer)
-        answer = sdp.answer_opus(sections, answer)
+        answer = sdp.answer_opus(sections, answer, self._settings.max_audio_bitrate)
+        answer = red.answer_red(sections, answer)
         answered = sdp.parse(answer)
         transceivers = self._pc.getTransceivers()
         for transceiver in transceivers:
@@ -121,9 +122,13 @@ class PublisherPeer(PublisherFeedback):
             drop=frozenset({peer.MID_URI, sdp.RID_URI, sdp.REPAIRED_RID_URI}),
         )
         producer_id = ProducerId(f"{self.owner}/{kind}/{next(_producer_numbers)}")
+        carried = answered.codec(red.RED) if kind == AUDIO else None
+        if carried is not None:  # RED is listed first: every Opus packet comes inside it
+            codec = sdp.Codec(carried.payload_type, red.RED, codec.clock_rate)
         producer = self._new_stream(
             producer_id, kind, offered.media_ssrc or 0, codec, extension_map
         )
+        producer.red = carried is not None
         rtx = next(
             (c for c in answered.codecs if c.name == "rtx" and c.apt == codec.payload_type), None
         )

@@ -35,6 +35,8 @@ class Subscriber(Protocol):
 
     def remove_producer(self, producer: Producer) -> None: ...
 
+    def follow_speakers(self, speakers: list[str]) -> None: ...
+
 
 class MediaRouter:
     def __init__(self) -> None:

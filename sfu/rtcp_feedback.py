@@ -6,7 +6,9 @@ A receiving browser sends, besides its receiver reports: picture loss indication
 (draft-alvestrand-rmcat-remb-03 2.2). aiortc would queue each datagram for a task, decrypt it
 with a Python wrapper, parse every packet into objects and route each to every sender it names;
 the subscriber's connection now reads only what the SFU acts on, here, and ignores the rest
-(receiver reports, SDES, BYE), as the SFU has no use for them.
+(SDES, BYE). Of the receiver reports (RFC 3550 6.4) it reads the fraction lost of each stream:
+REMB comes from a delay-based estimator, which a link whose queue stays full (constant delay,
+heavy tail drop) does not move, so loss must lower the estimate too (sfu/downlink.py).
 
 Sans-I/O: plain (decrypted) RTCP in, a list of requests out. Malformed packets end the parse:
 what came before them still counts, as in a compound packet each part stands alone.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import struct
 from typing import NamedTuple
 
+SR, RR = 200, 201  # sender and receiver reports (RFC 3550 6.4.1, 6.4.2)
 RTPFB = 205  # transport-layer feedback (RFC 4585 6.1)
 PSFB = 206  # payload-specific feedback
 FMT_NACK = 1
@@ -43,7 +46,13 @@ class Remb(NamedTuple):
     ssrcs: list[int]  # the streams the estimate covers
 
 
-Feedback = KeyframeRequest | Nack | Remb
+class LossReport(NamedTuple):
+    ssrc: int  # the stream the report block is about
+    fraction_lost: float  # since the previous report, 0.0-1.0 (RFC 3550 6.4.1)
+
+
+Feedback = KeyframeRequest | Nack | Remb | LossReport
+REPORT_BLOCK = 24  # bytes: SSRC, fraction and cumulative lost, highest sequence, jitter, LSR, DLSR
 
 
 def parse_feedback(data: bytes | bytearray) -> list[Feedback]:
@@ -58,6 +67,15 @@ def parse_feedback(data: bytes | bytearray) -> list[Feedback]:
             break
         if packet_type in (RTPFB, PSFB) and end - position >= _COMMON.size:
             _read(data, position, end, packet_type, first & 0x1F, requests)
+        elif packet_type in (SR, RR):
+            # After the sender's SSRC (and an SR's 20 bytes of sender info): RC blocks.
+            block = position + (28 if packet_type == SR else 8)
+            for _ in range(first & 0x1F):
+                if block + REPORT_BLOCK > end:
+                    break
+                ssrc = int.from_bytes(data[block : block + 4], "big")
+                requests.append(LossReport(ssrc, data[block + 4] / 256))
+                block += REPORT_BLOCK
         position = end
     return requests
 

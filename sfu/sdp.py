@@ -247,11 +247,15 @@ def answer_transport_cc(offered: list[MediaSection], answer: str) -> str:
 OPUS_RECEIVE_PARAMETERS = {"minptime": "10", "useinbandfec": "1", "usedtx": "1"}
 
 
-def answer_opus(offered: list[MediaSection], answer: str) -> str:
-    """Ask a publisher for Opus in-band FEC and DTX (aiortc's answer has no Opus `a=fmtp`).
+def answer_opus(offered: list[MediaSection], answer: str, max_bitrate: int | None = None) -> str:
+    """Ask a publisher for Opus in-band FEC and DTX (aiortc's answer has no Opus `a=fmtp`),
+    and at most `max_bitrate` bit/s (`maxaveragebitrate`, RFC 7587 6.1) when given.
 
     Only for audio sections whose offer could send Opus; an fmtp line the answer already has
     for that payload type keeps its parameters and gains the missing ones."""
+    wanted_params = dict(OPUS_RECEIVE_PARAMETERS)
+    if max_bitrate is not None:
+        wanted_params["maxaveragebitrate"] = str(max_bitrate)
     answered = {section.mid: section for section in parse(answer)}
     targets: dict[int, str] = {}  # opus payload type -> mid
     for section in offered:
@@ -267,20 +271,20 @@ def answer_opus(offered: list[MediaSection], answer: str) -> str:
     for index, line in enumerate(lines):
         pt_text, _, params = line[len("a=fmtp:") :].partition(" ")
         if line.startswith("a=fmtp:") and pt_text.isdigit() and int(pt_text) in targets:
-            lines[index] = f"a=fmtp:{pt_text} {_merge_parameters(params)}"
+            lines[index] = f"a=fmtp:{pt_text} {_merge_parameters(params, wanted_params)}"
             done.add(int(pt_text))
     answer = newline.join(lines)
     wanted: dict[str, list[str]] = {}
     for pt, mid in targets.items():
         if pt not in done:
-            wanted.setdefault(mid, []).append(f"a=fmtp:{pt} {_merge_parameters('')}")
+            wanted.setdefault(mid, []).append(f"a=fmtp:{pt} {_merge_parameters('', wanted_params)}")
     return add_to_sections(answer, wanted)
 
 
-def _merge_parameters(params: str) -> str:
+def _merge_parameters(params: str, wanted: dict[str, str]) -> str:
     kept = [part.strip() for part in params.split(";") if part.strip()]
     names = {part.partition("=")[0] for part in kept}
-    kept += [f"{k}={v}" for k, v in OPUS_RECEIVE_PARAMETERS.items() if k not in names]
+    kept += [f"{k}={v}" for k, v in wanted.items() if k not in names]
     return ";".join(kept)
 
 

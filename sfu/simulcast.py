@@ -12,10 +12,19 @@ full resolution). For every subscriber the SFU picks, per video:
   say how much *more* would fit, nor confirm a step up for many seconds. What it does say
   quickly is congestion: on overuse it falls, to 0.85x what arrives. So a video climbs one
   layer at a time while the estimate does not fall, and when it falls below what the chosen
-  layers cost, they drop at once to what fits; after a drop nothing climbs for a while
-  (hysteresis, so a link at its limit does not flap between two layers).
+  layers and the audio cost, they drop at once to what fits; after a drop nothing climbs for a
+  while (hysteresis, so a link at its limit does not flap between two layers).
+- below the lowest layer, OFF: when even the lowest layers do not fit beside the audio, the
+  videos in the smallest tiles stop (the subscriber keeps hearing everyone; a mobile link of
+  500 kbit/s cannot carry three 150 kbit/s videos and three Opus streams with their
+  retransmissions, and a full queue delays the audio by seconds). A stopped video is tried
+  again like any step up, but the estimate cannot confirm it (it never rises much above what
+  arrives), so a step up that is followed by a drop within RETRY_WINDOW doubles the wait
+  before the next try, up to MAX_BACKOFF: a link that cannot carry it is probed ever more
+  rarely, and one that recovered gets its videos back within the wait.
 
-The consumer then switches at the target layer's next key frame (sfu/consumer.py).
+The consumer then switches at the target layer's next key frame (sfu/consumer.py), or stops
+and restarts at a key frame for OFF (sfu/subscriber.py).
 """
 
 from __future__ import annotations
@@ -34,6 +43,13 @@ GUESSED_BITRATES = (150_000, 500_000, 1_500_000)
 FALL = 0.95
 UP_INTERVAL = 2.0  # seconds between two steps up, for the estimate to react to the last one
 BACKOFF = 8.0  # seconds after a drop before trying higher again
+MAX_BACKOFF = 64.0  # the longest wait after drops that followed steps up again and again
+RETRY_WINDOW = 10.0  # a drop this soon after a step up: that step did not fit
+STEADY = 30.0  # seconds a step up must hold, without a drop, for the wait to be BACKOFF again
+OFF = -1  # the layer "index" of a video not sent at all: the link cannot afford it
+# What one forwarded Opus stream costs the subscriber's link, as REMB counts it: ~32 kbit/s of
+# Chromium's speech plus 50 packets/s of RTP/SRTP/UDP/IP headers; the videos get the rest.
+AUDIO_COST = 50_000
 
 
 @dataclass(frozen=True)
@@ -49,11 +65,13 @@ class Video:
     """One simulcast video as one subscriber receives it."""
 
     layers: Sequence[Layer]  # lowest first
-    current: int  # the layer it is on, or switching to
+    current: int  # the layer it is on, or switching to; OFF: not sent
     tile: tuple[int, int] | None = None  # device pixels the subscriber shows it in; None: any
 
 
 def cost(video: Video, index: int) -> int:
+    if index == OFF:
+        return 0
     layer = video.layers[index]
     if layer.bitrate:
         return layer.bitrate
@@ -82,20 +100,28 @@ class LayerChooser:
 
     up_interval: float = UP_INTERVAL
     backoff: float = BACKOFF
+    _wait: float | None = None  # the wait after a drop now: `backoff`, doubled by failed tries
     _last_up: float | None = None
     _last_down: float | None = None
     _last_estimate: int | None = None
 
-    def choose(self, videos: Sequence[Video], estimate: int | None, now: float) -> list[int]:
-        """The layer each video should be on now. `estimate`: the subscriber's latest REMB in
-        bit/s, None before the first one (then only tile sizes and the ramp limit the choice)."""
+    def choose(
+        self, videos: Sequence[Video], estimate: int | None, now: float, audio: int = 0
+    ) -> list[int]:
+        """The layer each video should be on now, OFF for none. `estimate`: the subscriber's
+        latest REMB in bit/s, None before the first one (then only tile sizes and the ramp limit
+        the choice); `audio`: bit/s of the audio it receives, which always goes first."""
         if self._last_up is None:  # the first look: what starts (low) gets to show first
             self._last_up = now
+        if self._wait is None or self._steady(now):
+            self._wait = self.backoff
         caps = [layer_for_tile(v.layers, v.tile) for v in videos]
         chosen = [min(v.current, cap) for v, cap in zip(videos, caps, strict=True)]
         previous, self._last_estimate = self._last_estimate, estimate
         falling = estimate is not None and previous is not None and estimate < previous * FALL
-        if estimate is not None and falling and self._drop_to_fit(videos, chosen, estimate):
+        if estimate is not None and falling and self._drop_to_fit(videos, chosen, estimate - audio):
+            if now - self._last_up < RETRY_WINDOW and self._last_down is not None:
+                self._wait = min(self._wait * 2, MAX_BACKOFF)  # the last step up did not fit
             self._last_down = now
             return chosen
         if self._may_step_up(now):
@@ -109,19 +135,36 @@ class LayerChooser:
         return chosen
 
     @staticmethod
-    def _drop_to_fit(videos: Sequence[Video], chosen: list[int], estimate: int) -> bool:
-        """Lower the costliest videos one layer at a time until the estimate covers them."""
+    def _drop_to_fit(videos: Sequence[Video], chosen: list[int], budget: int) -> bool:
+        """Lower the costliest videos one layer at a time until the budget covers them; below
+        the lowest layer a video stops, the one in the smallest tile first."""
         dropped = False
-        while sum(cost(v, c) for v, c in zip(videos, chosen, strict=True)) > estimate and any(
-            chosen
-        ):
-            top = max(range(len(chosen)), key=lambda i: (chosen[i], cost(videos[i], chosen[i])))
-            chosen[top] -= 1
+        while sum(cost(v, c) for v, c in zip(videos, chosen, strict=True)) > budget:
+            sent = [i for i, c in enumerate(chosen) if c != OFF]
+            if not sent:
+                break
+            above = [i for i in sent if chosen[i] > 0]
+            if above:
+                top = max(above, key=lambda i: (chosen[i], cost(videos[i], chosen[i])))
+            else:  # all on their lowest layer: the least visible one stops
+                top = min(sent, key=lambda i: (_area(videos[i].tile), -i))
+            chosen[top] = OFF if chosen[top] == 0 else chosen[top] - 1
             dropped = True
         return dropped
 
+    def link_was_down(self) -> None:
+        """The subscriber sent nothing for seconds (an outage): its next estimate starts a new
+        series instead of reading as a fall from the last one before the outage."""
+        self._last_estimate = None
+
+    def _steady(self, now: float) -> bool:
+        """The last step up came after the last drop and has held for STEADY seconds."""
+        up, down = self._last_up, self._last_down
+        return up is not None and down is not None and up > down and now - up >= STEADY
+
     def _may_step_up(self, now: float) -> bool:
-        if self._last_down is not None and now - self._last_down < self.backoff:
+        wait = self._wait if self._wait is not None else self.backoff
+        if self._last_down is not None and now - self._last_down < wait:
             return False
         return self._last_up is None or now - self._last_up >= self.up_interval
 

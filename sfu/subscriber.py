@@ -15,13 +15,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sfu import ice_demux, packet_output, peer, sdp, sender_reports, simulcast
+from sfu import ice_demux, packet_output, peer, red, sdp, sender_reports, simulcast
 from sfu.consumer import Consumer
+from sfu.downlink import OUTAGE_GAP, Downlink, SentMeter
 from sfu.errors import NegotiationError, NegotiationStateError
-from sfu.forwarding import Producer, ProducerId
+from sfu.forwarding import AUDIO, Producer, ProducerId
 from sfu.media_failure import FailureWatch
-from sfu.router import person_of, source_of
-from sfu.rtcp_feedback import Nack, Remb, parse_feedback
+from sfu.router import CAMERA, person_of, source_of
+from sfu.rtcp_feedback import LossReport, Nack, Remb, parse_feedback
 from sfu.sdp_checks import count_m_lines, description_problem
 from sfu.subscriber_slot import Slot
 from sfu.ticks import on_tick
@@ -29,9 +30,12 @@ from sfu.ticks import on_tick
 log = logging.getLogger(__name__)
 
 ANSWER_TIMEOUT = 20.0  # seconds a client has to answer a subscribe offer
+DATA_SAVER_VOICES = 1  # voices a data saver hears at once: the loudest speaker's
 LAYER_INTERVAL = 1.0  # seconds between two looks at the simulcast layers, REMB or not
 TrackMap = dict[str, dict[str, str]]
 SendOffer = Callable[[str, int, TrackMap], None]
+# Told when the downlink stops (True) or restarts (False) an owner's video (sfu/simulcast.py OFF).
+OnVideoOff = Callable[[str, bool], None]
 
 
 class SubscriberPeer:
@@ -41,8 +45,10 @@ class SubscriberPeer:
         settings: peer.PeerSettings,
         send_offer: SendOffer,
         on_failed: Callable[[], None],
+        on_video_off: OnVideoOff | None = None,
     ) -> None:
         self.owner = owner
+        self._on_video_off = on_video_off
         self._settings = settings
         self._send_offer = send_offer
         self._failure = FailureWatch(f"subscribe {owner}", on_failed)
@@ -51,9 +57,15 @@ class SubscriberPeer:
         self._output: packet_output.PacketOutput | None = None
         self._wanted: dict[ProducerId, Producer] = {}
         self._paused_video: set[str] = set()  # owners whose video this subscriber paused
+        self._video_off: set[str] = set()  # owners whose video its downlink cannot carry now
+        self._speakers_only = False  # a data saver: only the active speaker's voice is sent
+        self._voices: list[str] = []  # the owners a data saver hears now
         self._tiles: dict[str, tuple[int, int]] = {}  # owner -> tile size (device pixels)
-        self._estimate: int | None = None  # the subscriber's latest REMB, bit/s
-        self._chooser = simulcast.LayerChooser()
+        self._downlink = Downlink()  # REMB, lowered by reported loss (sfu/downlink.py)
+        self._sent = SentMeter()  # everything sent to this subscriber
+        self._remb_at: float | None = None  # when its latest REMB came
+        self._audio_sent = SentMeter()  # its audio: what the videos must leave room for
+        self.chooser = simulcast.LayerChooser()  # its waits are settings (tests shorten them)
         self._layer_timer: asyncio.Handle | None = None
         self._report_timer: asyncio.TimerHandle | None = None
         self._slots: list[Slot] = []
@@ -74,6 +86,7 @@ class SubscriberPeer:
         self._wanted.pop(producer.id, None)
         if not any(p.owner == producer.owner for p in self._wanted.values()):
             self._paused_video.discard(producer.owner)  # they left: keep no state for them
+            self._video_off.discard(producer.owner)
             self._tiles.pop(producer.owner, None)
         for slot in self._slots:
             if slot.producer is producer:
@@ -89,8 +102,51 @@ class SubscriberPeer:
             self._paused_video.add(owner)
         else:
             self._paused_video.discard(owner)
+        self._apply_pauses()
+
+    def hear_speakers_only(self, on: bool, speakers: list[str]) -> None:
+        """A data saver's downlink carries the voice of the loudest speaker only (a mobile
+        plan pays for every Opus stream: five people talking cost five times one); screen-share
+        sound is always sent. `speakers`: the room's active speakers now, loudest first."""
+        self._speakers_only = on
+        self._voices = []
+        self._choose_voices(speakers)
+        self._apply_pauses()
+        for slot in self._slots:  # and RED, which doubles the audio, goes as plain Opus
+            if slot.consumer is not None and slot.kind == AUDIO:
+                slot.consumer.strip_red(*slot.red_choice(on))
+
+    @property
+    def hears_speakers_only(self) -> bool:
+        return self._speakers_only
+
+    def follow_speakers(self, speakers: list[str]) -> None:
+        """The room's active speakers changed."""
+        if self._speakers_only and self._choose_voices(speakers):
+            self._apply_pauses()
+
+    def _choose_voices(self, speakers: list[str]) -> bool:
+        """A data saver keeps hearing the last speaker while nobody speaks, so a pause
+        between sentences does not clip the next one. True when the voices changed."""
+        voices = [owner for owner in speakers if owner != self.owner][:DATA_SAVER_VOICES]
+        if not voices or voices == self._voices:
+            return False
+        self._voices = voices
+        return True
+
+    def _apply_pauses(self) -> None:
+        """A video is sent when neither the subscriber nor its downlink stopped it."""
+        stopped = self._paused_video | self._video_off
         for slot in self._slots:
-            slot.apply_pause(self._paused_video)
+            slot.apply_pause(stopped)
+            consumer = slot.consumer
+            if consumer is None or consumer.producer.kind != AUDIO:
+                continue
+            owner = consumer.producer.owner
+            if self._speakers_only and source_of(owner) == CAMERA and owner not in self._voices:
+                consumer.pause()
+            else:
+                consumer.resume()
 
     def set_video_size(self, owner: str, width: int, height: int) -> None:
         """The subscriber shows `owner`'s video in a tile of width x height device pixels
@@ -102,7 +158,8 @@ class SubscriberPeer:
         self.choose_layers()
 
     def _on_rtcp(self, data: bytes) -> None:
-        """The subscriber's key frame requests, NACKs and downlink estimate (REMB)."""
+        """The subscriber's key frame requests, NACKs, downlink estimate (REMB) and loss."""
+        losses: list[float] = []
         for request in parse_feedback(data):
             if isinstance(request, Remb):
                 self.on_remb(request.bitrate)
@@ -110,37 +167,96 @@ class SubscriberPeer:
             slot = next((s for s in self._slots if s.ssrc == request.ssrc), None)
             if slot is None:
                 continue
-            if isinstance(request, Nack):
-                slot.nack(request.lost)
+            if isinstance(request, LossReport):
+                losses.append(request.fraction_lost)
+            elif isinstance(request, Nack):
+                if self._downlink.repairs_allowed:  # else repairs only deepen the congestion
+                    slot.nack(request.lost)
             else:
                 slot.request_keyframe()
+        if losses:
+            self.on_loss(sum(losses) / len(losses), time.monotonic())
+
+    @property
+    def estimate(self) -> int | None:
+        """What the subscriber's downlink carries, bit/s; None before its first REMB."""
+        return self._downlink.estimate
 
     def on_remb(self, bitrate: int) -> None:
         """The subscriber's estimate of its downlink (REMB), for the layer choice."""
-        if bitrate != self._estimate:
-            self._estimate = bitrate
+        now = time.monotonic()
+        if self._remb_at is not None and now - self._remb_at > OUTAGE_GAP:
+            self.chooser.link_was_down()
+        self._remb_at = now
+        if bitrate != self._downlink.remb:
+            self._downlink.remb = bitrate
+            self.choose_layers()
+
+    def on_loss(self, fraction: float, now: float) -> None:
+        """A receiver report's loss (averaged over its streams): above 10 % the estimate
+        falls below what was sent (sfu/downlink.py)."""
+        consumers = self.consumers
+        sent = self._sent.update(
+            now, sum(c.octets_sent for c in consumers), sum(c.packets_sent for c in consumers)
+        )
+        audio = [c for c in consumers if c.producer.kind == AUDIO]
+        self._audio_sent.update(
+            now, sum(c.octets_sent for c in audio), sum(c.packets_sent for c in audio)
+        )
+        before = self._downlink.estimate
+        self._downlink.on_loss(fraction, sent, now)
+        if self._downlink.estimate != before:
             self.choose_layers()
 
     def choose_layers(self) -> None:
-        """Point every running simulcast consumer at the layer the chooser picks now."""
-        running = [
+        """Point every simulcast consumer the subscriber shows at the layer the chooser picks
+        now, or stop it when its downlink cannot carry even the lowest (sfu/simulcast.py)."""
+        shown = [
             c
             for c in self.consumers
-            if c.producer.simulcast and not c.paused and not c.producer.closed
+            if c.producer.simulcast
+            and not c.producer.closed
+            and c.producer.owner not in self._paused_video
         ]
-        if not running or self._closed:
+        if not shown or self._closed:
             return
         videos = [
             simulcast.Video(
                 layers=[simulcast.Layer(layer.size, layer.bitrate) for layer in c.producer.layers],
-                current=c.producer.layers.index(c.target or c.layer),
+                current=simulcast.OFF
+                if c.producer.owner in self._video_off
+                else c.producer.layers.index(c.target or c.layer),
                 tile=self._tiles.get(c.producer.owner),
             )
-            for c in running
+            for c in shown
         ]
-        chosen = self._chooser.choose(videos, self._estimate, time.monotonic())
-        for consumer, index in zip(running, chosen, strict=True):
-            consumer.set_layer(index)
+        # The audio it receives, measured; before the first measurement a guess per stream.
+        audio = self._audio_sent.rate or sum(
+            simulcast.AUDIO_COST
+            for c in self.consumers
+            if c.producer.kind == AUDIO and not c.paused
+        )
+        chosen = self.chooser.choose(videos, self._downlink.estimate, time.monotonic(), audio)
+        changed: list[tuple[str, bool]] = []
+        for consumer, index in zip(shown, chosen, strict=True):
+            owner = consumer.producer.owner
+            off = index == simulcast.OFF
+            if off != (owner in self._video_off):
+                (self._video_off.add if off else self._video_off.discard)(owner)
+                changed.append((owner, off))
+            if not off:
+                consumer.set_layer(index)
+        if changed:
+            self._apply_pauses()
+            for owner, off in changed:
+                log.info(
+                    "%s: %s's video %s",
+                    self.owner,
+                    owner,
+                    "stops: downlink full" if off else "restarts",
+                )
+                if self._on_video_off is not None:
+                    self._on_video_off(owner, off)
 
     def _choose_layers_periodically(self) -> None:
         self._layer_timer = None
@@ -150,6 +266,10 @@ class SubscriberPeer:
         loop = asyncio.get_running_loop()
         due = on_tick(loop.time() + LAYER_INTERVAL)
         self._layer_timer = loop.call_at(due, self._choose_layers_periodically)
+
+    @property
+    def slots(self) -> list[Slot]:
+        return list(self._slots)
 
     @property
     def consumers(self) -> list[Consumer]:
@@ -205,7 +325,7 @@ class SubscriberPeer:
         pc = self._connection()
         await pc.setLocalDescription(await pc.createOffer())
         self._guard(pc)
-        offer = pc.localDescription.sdp
+        offer = self._offer_red(pc.localDescription.sdp)
         self._revision += 1
         revision = self._revision
         tracks: TrackMap = {
@@ -229,6 +349,20 @@ class SubscriberPeer:
         await pc.setRemoteDescription(peer.description(answer, "answer"))
         self._learn_negotiated(sdp.parse(pc.localDescription.sdp), sdp.parse(answer))
         self._attach_consumers()
+
+    def _offer_red(self, offer: str) -> str:
+        """Our offer with RED beside Opus in each audio section (sfu/red.py); the slots
+        remember which payload type it got."""
+        sections = sdp.parse(offer)
+        opus = next((s.codec("opus") for s in sections if s.codec("opus") is not None), None)
+        if opus is None:
+            return offer
+        offer = red.offer_red(offer, opus.payload_type)
+        offered = {s.mid: s.codec(red.RED) for s in sdp.parse(offer)}
+        for slot in self._slots:
+            codec = offered.get(slot.transceiver.mid)
+            slot.red_offered = codec.payload_type if codec is not None else None
+        return offer
 
     def _update_slots(self) -> bool:
         """Match wanted producers to slots; False when there is nothing to negotiate."""
@@ -275,6 +409,7 @@ class SubscriberPeer:
             slot.ssrc = section.media_ssrc or slot.ssrc
             slot.payload_type = codec.payload_type if codec else slot.payload_type
             slot.rtx = _rtx_of(section, answered.get(section.mid), slot.payload_type)
+            slot.red_payload_type = red.accepted(answered.get(section.mid), slot.red_offered)
             # Reusable only once the client has seen it inactive: reusing a slot that is still
             # active would hand the client a new participant's media without a track event.
             slot.reusable = slot.producer is None and slot.transceiver.direction == "inactive"
@@ -317,23 +452,23 @@ class SubscriberPeer:
                 transport = peer.sender_transport(slot.transceiver.sender)
                 peer.receive_rtcp_directly(transport, self._on_rtcp)
                 self._output = packet_output.packet_output(transport)
+            output = self._output
             slot.consumer = Consumer(
                 producer,
                 slot.ssrc,
                 slot.payload_type,
-                self._output.send,
+                output.send,
                 slot.last_sent,
                 report=slot.note_sender_report,
                 rtx=slot.rtx,
-                routes=self._output
-                if isinstance(self._output, packet_output.NativePacketOutput)
-                else None,
+                routes=output if isinstance(output, packet_output.NativePacketOutput) else None,
             )
+            slot.consumer.strip_red(*slot.red_choice(self._speakers_only))
             producer.add_consumer(slot.consumer)
             if self._report_timer is None:
                 self._schedule_reports()
-            # A pause asked for before the media flowed (video only: the sound goes on).
-            slot.apply_pause(self._paused_video)
+            # A pause asked for before the media flowed, or a data saver hearing one voice.
+            self._apply_pauses()
             if producer.simulcast and self._layer_timer is None:
                 # Starts on the lowest layer (layer=0 above): small key frames, quick to show.
                 self._layer_timer = asyncio.get_running_loop().call_soon(

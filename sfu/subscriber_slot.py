@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sfu import sender_reports
+from sfu import red, sender_reports
 from sfu.consumer import Consumer
 from sfu.forwarding import VIDEO, Producer
 
@@ -26,9 +26,27 @@ class Slot:
     ssrc: int = 0
     payload_type: int = 0
     rtx: tuple[int, int] | None = None  # (payload type, SSRC) when the client accepted RTX
+    red_offered: int | None = None  # the red payload type our offer added (audio)
+    red_payload_type: int | None = None  # red's payload type when the client accepted it
     last_sent: tuple[int, int] | None = None
     # The publisher's latest NTP/RTP pair in this slot's RTP clock, from its consumer.
     clock: tuple[int, int] | None = None
+
+    def red_choice(self, saving_data: bool) -> tuple[bool, int]:
+        """(strip RED?, payload type) for this slot's audio. RED goes on as RED to a client
+        that accepted it; one that did not, or a data saver (RED doubles the audio's bitrate),
+        gets the primary Opus frames (sfu/red.py). The producer numbered RED's blocks for
+        SUBSCRIBER_OPUS_PT, so only a slot whose Opus has it can take the RED as it is."""
+        assert self.consumer is not None
+        if not self.consumer.producer.red:
+            return False, self.payload_type
+        if (
+            self.red_payload_type is not None
+            and self.payload_type == red.SUBSCRIBER_OPUS_PT
+            and not saving_data
+        ):
+            return False, self.red_payload_type
+        return True, self.payload_type
 
     def detach(self) -> None:
         if self.consumer is not None:

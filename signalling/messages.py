@@ -50,6 +50,11 @@ class Mute:
 
 
 @dataclass(frozen=True)
+class DataSaver:
+    on: bool
+
+
+@dataclass(frozen=True)
 class PauseVideo:
     participant_id: str
     paused: bool
@@ -201,6 +206,7 @@ ClientMessage = (
     | Mute
     | PauseVideo
     | VideoSize
+    | DataSaver
     | Unpublish
     | Leave
     | Ping
@@ -230,6 +236,7 @@ _SCHEMAS: dict[str, tuple[type, dict[str, tuple[type | None, bool]]]] = {
             "source": (str, False),
         },
     ),
+    "data_saver": (DataSaver, {"on": (bool, True)}),
     "leave": (Leave, {}),
     "ping": (Ping, {"id": (None, False)}),
     "auth": (Auth, {"token": (str, True)}),

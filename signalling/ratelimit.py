@@ -22,6 +22,7 @@ _PER_TILE = (50.0, 200.0)
 _NEGOTIATION = (4.0, 10.0)
 KINDS: dict[str, tuple[float, float]] = {
     "mute": _TOGGLE,
+    "data_saver": _TOGGLE,
     "raise_hand": _TOGGLE,
     "vote": _TOGGLE,
     "set_role": _TOGGLE,

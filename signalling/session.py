@@ -20,7 +20,7 @@ from rooms.meeting.room import Participant, Room, RoomRegistry, new_participant_
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.peer import PeerSettings
 from sfu.publisher import PublisherPeer
-from sfu.router import CAMERA, SCREEN, owner_key
+from sfu.router import CAMERA, SCREEN, owner_key, person_of, source_of
 from sfu.subscriber import SubscriberPeer
 from signalling.errors import ProtocolError, error_event
 from signalling.feed import AUTH_CONCURRENCY, Feed
@@ -28,6 +28,7 @@ from signalling.messages import (
     MAX_MESSAGE_BYTES,
     PROTOCOL_VERSION,
     Auth,
+    DataSaver,
     Hello,
     Leave,
     Mute,
@@ -101,6 +102,7 @@ class Session:
             Mute: self._on_mute,
             PauseVideo: self._on_pause_video,
             VideoSize: self._on_video_size,
+            DataSaver: self._on_data_saver,
             Unpublish: self._on_unpublish,
             Leave: self._on_leave,
             Ping: self._on_ping,
@@ -240,7 +242,11 @@ class Session:
             self._send(room.lobby_event())
         if participant.can_subscribe:
             self.subscriber = SubscriberPeer(
-                participant.id, self._services.peer_settings, self._send_offer, self._media_failed
+                participant.id,
+                self._services.peer_settings,
+                self._send_offer,
+                self._media_failed,
+                self._video_suspended,
             )
             room.media.add_subscriber(self.subscriber)
 
@@ -377,6 +383,13 @@ class Session:
             owner_key(size.participant_id, size.source), size.width, size.height
         )
 
+    async def _on_data_saver(self, saver: DataSaver) -> None:
+        self._in_meeting("data_saver")
+        assert self.room is not None
+        if self.subscriber is None:
+            raise NegotiationStateError("you do not receive media in this room")
+        self.subscriber.hear_speakers_only(saver.on, self.room.speakers.speakers)
+
     def _receiving_from(self, participant_id: str) -> SubscriberPeer:
         """This session's subscriber, when another participant `participant_id` is here."""
         assert self.room is not None
@@ -399,6 +412,17 @@ class Session:
 
     def _send_offer(self, sdp: str, revision: int, tracks: dict[str, dict[str, str]]) -> None:
         self._send({"type": "subscribe_offer", "sdp": sdp, "revision": revision, "tracks": tracks})
+
+    def _video_suspended(self, owner: str, suspended: bool) -> None:
+        """This participant's downlink cannot carry `owner`'s video now, or can again."""
+        self._send(
+            {
+                "type": "video_suspended",
+                "participant_id": person_of(owner),
+                "source": source_of(owner),
+                "suspended": suspended,
+            }
+        )
 
     def _media_failed(self) -> None:
         log.info("session %s: media connection failed; disconnecting", self.label)

@@ -1,7 +1,8 @@
 // Data saver ("Hemat data") for members on prepaid mobile data, and the meeting's data counter.
 // With data saver on: we join with our camera off, others' videos stay paused at the server
 // until tapped, at most DATA_SAVER_MAX_VIDEOS play at once, each at the lowest simulcast layer
-// (tiles.js). The choice is remembered on this device.
+// (tiles.js), and the server sends the loudest speaker's voice only (`data_saver`). The choice
+// is remembered on this device.
 
 const PREFERENCE_KEY = "kamar.dataSaver";
 

@@ -40,6 +40,8 @@ function sourceField(source) {
 //     started (answered by the server) or ended (by us, the browser, the server or a refusal)
 //   server-error {code, message, final}   closed {reason, final}   publishing {}
 //   active-speakers {speakers: [participant id, loudest first]}
+//   video-suspended {participantId, source, suspended}: our downlink cannot carry that video
+//     now (the server stopped it; it restarts it by itself when the link allows)
 // Stage (town halls, docs/protocol.md "Stage"): lobby-wait {message}, lobby {waiting},
 //   meeting-state {locked, lobby}, muted-by-moderator {kind}, question {question},
 //   question-removed {questionId}, comment {comment}, reaction {participantId, emoji};
@@ -90,6 +92,11 @@ export class KamarClient extends EventTarget {
 
   // Stop (or restart) receiving one participant's video, e.g. while its tile is off screen.
   // `source`: "camera" or "screen" (their shared screen).
+  // Data saver: the server sends us the loudest speaker's voice only (docs/protocol.md).
+  setDataSaver(on) {
+    this._send({ type: "data_saver", on });
+  }
+
   setVideoPaused(participantId, paused, source = "camera") {
     this._send({ type: "pause_video", participant_id: participantId, paused, ...sourceField(source) });
   }
@@ -341,6 +348,13 @@ KamarClient.prototype._handlers = {
   },
   active_speakers(message) {
     this._emit("active-speakers", { speakers: message.speakers });
+  },
+  video_suspended(message) {
+    this._emit("video-suspended", {
+      participantId: message.participant_id,
+      source: message.source || "camera",
+      suspended: !!message.suspended,
+    });
   },
   pong() {},
   lobby_wait(message) {

@@ -251,6 +251,7 @@ function wireClient() {
     document.body.dataset.phase = "joined";
     $("waiting").hidden = true;
     board.active = true;
+    if (board.dataSaver) client.setDataSaver(true); // a new connection: the server forgot
     setStatus("");
     // The server keeps a role a moderator gave for the whole meeting, so a reconnect (or a
     // reload) may find us on stage with an audience token, or back in the audience.
@@ -274,6 +275,7 @@ function wireClient() {
     syncTiles();
   });
   client.addEventListener("media", ({ detail }) => board.attachMedia(detail));
+  client.addEventListener("video-suspended", ({ detail }) => board.setSuspended(detail));
   client.addEventListener("active-speakers", ({ detail }) => {
     board.showSpeakers(detail.speakers, state.self && state.self.id);
   });

@@ -120,7 +120,10 @@ export class TileBoard {
     const badge = document.createElement("span");
     badge.className = "badge";
     label.append(nameEl, badge);
-    el.append(video, audio, label);
+    const weak = document.createElement("p");
+    weak.className = "suspended-note";
+    weak.textContent = t.videoSuspended;
+    el.append(video, audio, label, weak);
     if (!isSelf) {
       const tap = document.createElement("button");
       tap.type = "button";
@@ -167,6 +170,13 @@ export class TileBoard {
     for (const [key, tile] of [...this.tiles]) if (!tile.isSelf) this.remove(key);
     this.media.clear(); // those tracks ended with their connection
     this.paused.clear(); // a new connection: the server remembers nothing of the old one
+  }
+
+  // The server stopped (or restarted) a video our downlink cannot carry: say so on its tile
+  // instead of leaving its last frame frozen.
+  setSuspended({ participantId, source, suspended }) {
+    const tile = this.tiles.get(source === "screen" ? screenKey(participantId) : participantId);
+    if (tile) tile.el.classList.toggle("suspended", suspended);
   }
 
   // Someone left: forget their tracks and pauses (a newcomer's tiles start afresh).
@@ -233,6 +243,7 @@ export class TileBoard {
   setDataSaver(on) {
     this.dataSaver = on;
     if (!on) this.shown = [];
+    if (this.client && this.active) this.client.setDataSaver(on); // else sent on welcome
     for (const tile of this.tiles.values()) {
       tile.sentSize = null;
       this.sendSize(tile);

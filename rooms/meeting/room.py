@@ -88,6 +88,8 @@ class Room:
         }
         speakers = self.speakers.update(heard, now)
         if speakers is not None:
+            for subscriber in list(self.media.subscribers.values()):
+                subscriber.follow_speakers(speakers)  # data savers hear the loudest only
             self.broadcast({"type": "active_speakers", "speakers": speakers})
 
     def join(self, participant: Participant) -> Participant | None:

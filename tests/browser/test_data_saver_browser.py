@@ -18,6 +18,7 @@ from tests.browser.test_three_browsers import (
     stats,
     video_stalls,
 )
+from tests.browser.test_video_suspended_browser import subscriber_of
 from tests.conftest import RunningServer, eventually
 
 pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
@@ -47,6 +48,10 @@ async def test_data_saver_holds_video_back_until_tapped_and_counts_megabytes(
     assert await budi.inner_text("#btn-saver") == "Hemat data"
     await siti.wait_for_function(
         "(id) => window.kamarDebug.client.participants.get(id)?.video_muted === true", arg=budi_id
+    )
+    # The server was told: Budi hears the loudest speaker's voice only (Siti, the one talking).
+    await eventually(
+        lambda: subscriber_of(kamar, budi_id).hears_speakers_only, what="data_saver at the server"
     )
     # Siti's sound plays; her video is held back behind a button.
     await eventually(lambda: _audio_above(budi, siti_id, 50), timeout=20, what="Siti's audio")

@@ -38,4 +38,5 @@ async def test_chromium_sends_opus_with_in_band_fec_and_dtx(
     await eventually(sending, timeout=15, what="Opus going out")
     parameters = dict(part.partition("=")[::2] for part in fmtp[0].split(";"))
     assert parameters["useinbandfec"] == "1" and parameters["usedtx"] == "1", fmtp
+    assert parameters["maxaveragebitrate"] == "24000", fmtp  # the default max_audio_kbps
     await page.context.close()

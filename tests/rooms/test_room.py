@@ -55,6 +55,9 @@ class FakeSubscriber:
     def remove_producer(self, producer: Producer) -> None:
         self.removed.append(producer.id)
 
+    def follow_speakers(self, speakers: list[str]) -> None:
+        self.speakers = speakers
+
 
 def test_new_participant_ids_are_unique_short_and_numbered() -> None:
     ids = [new_participant_id() for _ in range(50)]

@@ -7,7 +7,8 @@ from typing import Any
 import jwt
 import pytest
 
-from rooms.meeting import grants, sessions
+from rooms.community import sessions
+from rooms.meeting import grants
 
 SECRET = "a test secret that is long enough for HS256"
 NOW = 1_795_000_000

@@ -255,3 +255,13 @@ def test_incomplete_or_wrong_turn_settings_are_refused(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         load_in(tmp_path, **flags)
+
+
+def test_the_opus_bitrate_asked_of_publishers_is_a_setting_within_opus_range(
+    tmp_path: Path,
+) -> None:
+    assert load_in(tmp_path).max_audio_kbps == 24
+    assert load_in(tmp_path, {"KAMAR_MAX_AUDIO_KBPS": "32"}).max_audio_kbps == 32
+    for wrong in ("5", "129"):
+        with pytest.raises(ConfigError, match="max_audio_kbps must be 6-128"):
+            load_in(tmp_path, {"KAMAR_MAX_AUDIO_KBPS": wrong})

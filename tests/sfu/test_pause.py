@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sfu.consumer import Consumer
-from sfu.forwarding import Producer
+from sfu.forwarding import AUDIO, Producer
 from tests.sfu.test_forwarding import (
     VP8_DELTA,
     VP8_KEY,
@@ -90,3 +90,31 @@ def test_pause_and_resume_are_idempotent() -> None:
     consumer.resume()
     consumer.resume()
     assert requests.count == asked + 1
+
+
+OPUS = bytes([0x78, 0x01, 0x02, 0x03])  # any Opus packet decodes on its own
+
+
+def test_a_paused_voice_resumes_at_its_next_packet_numbered_on_without_asking_for_anything() -> (
+    None
+):
+    # A data saver hears only the active speaker: the others' audio pauses and resumes.
+    source, requests = producer(AUDIO, pt=111, clock_rate=48000)
+    consumer, out = attach(source, pt=109)
+    source.receive(rtp(500, 48000, OPUS, pt=111))
+    _m, _pt, seq_before, ts_before, _ssrc = fields(out.packets[-1])
+    consumer.pause()
+    for seq in range(501, 551):
+        source.receive(rtp(seq, 48000 + 960 * (seq - 500), OPUS, pt=111))
+    assert len(out.packets) == 1
+    consumer.resume()
+    source.receive(rtp(551, 48000 + 960 * 51, OPUS, pt=111))
+    assert len(out.packets) == 2 and requests.count == 0
+    _m, pt, seq_after, ts_after, _ssrc = fields(out.packets[-1])
+    assert (pt, seq_after) == (109, (seq_before + 1) & 0xFFFF)
+    assert ts_after - ts_before == 960 * 51  # the silence shows as the time that passed
+    assert not consumer.waiting_for_keyframe
+    consumer.pause()  # pausing again does not touch the producer's key-frame bookkeeping
+    consumer.resume()
+    source.receive(rtp(552, 48000 + 960 * 52, OPUS, pt=111))
+    assert fields(out.packets[-1])[2] == (seq_before + 2) & 0xFFFF and requests.count == 0

@@ -23,6 +23,9 @@ class FakeSubscriber:
     def remove_producer(self, producer: Producer) -> None:
         self.removed.append(producer.id)
 
+    def follow_speakers(self, speakers: list[str]) -> None:
+        self.speakers = speakers
+
 
 def make_producer(owner: str, kind: str = VIDEO) -> Producer:
     return Producer(ProducerId(f"{owner}/{kind}"), owner, kind, 1234, 96, 90000, None, lambda: None)

@@ -13,19 +13,30 @@ from aiortc.rtp import (
     RtcpReceiverInfo,
     RtcpRrPacket,
     RtcpRtpfbPacket,
+    RtcpSenderInfo,
+    RtcpSrPacket,
     pack_remb_fci,
 )
 
-from sfu.rtcp_feedback import KeyframeRequest, Nack, Remb, parse_feedback
+from sfu.rtcp_feedback import KeyframeRequest, LossReport, Nack, Remb, parse_feedback
 
 SUBSCRIBER, VIDEO, AUDIO = 0x11111111, 0xAAAA0001, 0xBBBB0002
 
 
-def receiver_report() -> bytes:
-    block = RtcpReceiverInfo(
-        ssrc=VIDEO, fraction_lost=0, packets_lost=0, highest_sequence=7, jitter=0, lsr=0, dlsr=0
+def block(ssrc: int = VIDEO, fraction_lost: int = 0) -> RtcpReceiverInfo:
+    return RtcpReceiverInfo(
+        ssrc=ssrc,
+        fraction_lost=fraction_lost,
+        packets_lost=0,
+        highest_sequence=7,
+        jitter=0,
+        lsr=0,
+        dlsr=0,
     )
-    return bytes(RtcpRrPacket(ssrc=SUBSCRIBER, reports=[block]))
+
+
+def receiver_report() -> bytes:
+    return bytes(RtcpRrPacket(ssrc=SUBSCRIBER, reports=[block()]))
 
 
 def nack(media: int, lost: list[int]) -> bytes:
@@ -57,9 +68,12 @@ def fir(*targets: int) -> bytes:
     ("compound", "expected"),
     [
         # A browser's usual second: a receiver report and its estimate.
-        (receiver_report() + remb(2_500_000, [VIDEO, AUDIO]), [Remb(2_500_000, [VIDEO, AUDIO])]),
-        (receiver_report(), []),
-        (receiver_report() + pli(VIDEO), [KeyframeRequest(VIDEO)]),
+        (
+            receiver_report() + remb(2_500_000, [VIDEO, AUDIO]),
+            [LossReport(VIDEO, 0.0), Remb(2_500_000, [VIDEO, AUDIO])],
+        ),
+        (receiver_report(), [LossReport(VIDEO, 0.0)]),
+        (receiver_report() + pli(VIDEO), [LossReport(VIDEO, 0.0), KeyframeRequest(VIDEO)]),
         (fir(VIDEO, AUDIO), [KeyframeRequest(VIDEO), KeyframeRequest(AUDIO)]),
         # A NACK's bitmask names the 16 numbers after its PID; across the 16-bit wrap too.
         (nack(VIDEO, [100, 101, 117]), [Nack(VIDEO, [100, 101, 117])]),
@@ -97,3 +111,20 @@ def test_malformed_or_unknown_feedback_asks_for_nothing(damaged: bytes) -> None:
 
 def test_what_precedes_a_malformed_part_still_counts() -> None:
     assert parse_feedback(pli(VIDEO) + b"\x81\xce\x00\x09") == [KeyframeRequest(VIDEO)]
+
+
+def test_every_report_block_gives_its_streams_fraction_lost() -> None:
+    rr = RtcpRrPacket(ssrc=SUBSCRIBER, reports=[block(VIDEO, 64), block(AUDIO, 3)])
+    sender = RtcpSenderInfo(ntp_timestamp=1, rtp_timestamp=2, packet_count=3, octet_count=4)
+    sr = RtcpSrPacket(ssrc=SUBSCRIBER, sender_info=sender, reports=[block(AUDIO, 128)])
+    assert parse_feedback(bytes(rr) + bytes(sr)) == [
+        LossReport(VIDEO, 0.25),
+        LossReport(AUDIO, 3 / 256),
+        LossReport(AUDIO, 0.5),
+    ]
+
+
+def test_a_report_cut_short_gives_the_blocks_that_fit() -> None:
+    rr = bytearray(bytes(RtcpRrPacket(ssrc=SUBSCRIBER, reports=[block(VIDEO, 64)])))
+    rr[0] = (rr[0] & 0xE0) | 2  # says two blocks, holds one
+    assert parse_feedback(bytes(rr)) == [LossReport(VIDEO, 0.25)]

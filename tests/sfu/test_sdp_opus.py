@@ -67,3 +67,12 @@ def test_an_fmtp_line_the_answer_has_keeps_its_values_and_gains_the_missing_ones
 def test_without_offered_opus_the_answer_is_unchanged(offer: list[str]) -> None:
     answer = "\r\n".join(ANSWER_WITHOUT_FMTP)
     assert sdp.answer_opus(sdp.parse("\r\n".join(offer)), answer) == answer
+
+
+def test_a_bitrate_cap_goes_into_the_same_fmtp_line() -> None:
+    answer = sdp.answer_opus(
+        sdp.parse("\r\n".join(OFFER)), "\r\n".join(ANSWER_WITHOUT_FMTP), 24_000
+    )
+    assert fmtp_lines(answer) == [
+        "a=fmtp:111 minptime=10;useinbandfec=1;usedtx=1;maxaveragebitrate=24000"
+    ]

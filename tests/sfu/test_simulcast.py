@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from sfu.simulcast import Layer, LayerChooser, Video, cost, layer_for_tile, publisher_remb
+from sfu.simulcast import (
+    MAX_BACKOFF,
+    OFF,
+    Layer,
+    LayerChooser,
+    Video,
+    cost,
+    layer_for_tile,
+    publisher_remb,
+)
 
 Q = Layer((160, 90), 100_000)
 H = Layer((320, 180), 300_000)
@@ -50,7 +59,9 @@ def test_an_unmeasured_layer_costs_a_guess_by_its_place() -> None:
         (0, (100, 56), 5_000_000, 5_000_000, 0),  # at the cap already
         (2, None, 1_000_000, 900_000, 2),  # falls, but what is sent still fits
         (2, None, 1_000_000, 700_000, 1),  # falls below the cost: down to what fits
-        (2, None, 1_000_000, 50_000, 0),  # falls far: to the bottom, no lower
+        (2, None, 1_000_000, 150_000, 0),  # falls far: to the lowest layer that fits
+        (2, None, 1_000_000, 50_000, OFF),  # not even that: the video stops
+        (OFF, None, None, None, 0),  # stopped, no estimate: tried again like any step up
         (1, None, 700_000, 680_000, 2),  # a small move is noise, not a fall
     ],
 )
@@ -110,6 +121,59 @@ def test_congestion_lowers_the_costliest_video_first() -> None:
     assert chooser.choose(videos, 1_000_000, 1.0) == [1, 1, 0]
 
 
+def test_below_the_lowest_layers_the_smallest_tiles_stop_and_the_audio_is_paid_first() -> None:
+    chooser = LayerChooser()
+    videos = [Video(THREE, 0, (640, 360)), Video(THREE, 0, (160, 90)), Video(THREE, 0, (320, 180))]
+    chooser.choose(videos, 1_000_000, 0.0)
+    # Three lowest layers cost 300k; 350k leaves 200k beside 150k of audio: one must stop,
+    # the one in the smallest tile.
+    assert chooser.choose(videos, 350_000, 1.0, audio=150_000) == [0, OFF, 0]
+    # Without the audio counted, they would all fit.
+    chooser = LayerChooser()
+    chooser.choose(videos, 1_000_000, 0.0)
+    assert chooser.choose(videos, 350_000, 1.0) == [0, 0, 0]
+
+
+def test_a_stopped_video_is_tried_again_ever_more_rarely_while_the_link_cannot_carry_it() -> None:
+    chooser = LayerChooser(up_interval=2.0, backoff=8.0)
+    on, off = [Video(THREE, 0)], [Video(THREE, OFF)]
+    assert chooser.choose(on, 400_000, 0.0) == [0]
+    assert chooser.choose(on, 100_000, 1.0, audio=50_000) == [OFF]  # the first drop
+    assert chooser.choose(off, 100_000, 8.9) == [OFF]
+    assert chooser.choose(off, 100_000, 9.0) == [0]  # tried again after 8 s
+    assert chooser.choose(on, 80_000, 11.0, audio=50_000) == [OFF]  # it did not fit: 16 s now
+    assert chooser.choose(off, 80_000, 26.9) == [OFF]
+    assert chooser.choose(off, 80_000, 27.0) == [0]
+    assert chooser.choose(on, 60_000, 28.0, audio=50_000) == [OFF]  # 32 s
+    assert chooser.choose(off, 60_000, 59.9) == [OFF]
+    assert chooser.choose(off, 60_000, 60.0) == [0]
+    wait, at = 32.0, 60.0
+    for _ in range(4):  # the wait stops growing at MAX_BACKOFF
+        estimate = chooser._last_estimate or 0
+        assert chooser.choose(on, estimate // 2, at + 1.0, audio=50_000) == [OFF]
+        wait = min(wait * 2, MAX_BACKOFF)
+        assert chooser.choose(off, estimate // 2, at + 1.0 + wait - 0.1) == [OFF]
+        at = at + 1.0 + wait
+        assert chooser.choose(off, estimate // 2, at) == [0]
+    assert wait == MAX_BACKOFF
+
+
+def test_after_a_steady_while_the_wait_is_short_again() -> None:
+    chooser = LayerChooser(up_interval=2.0, backoff=8.0)
+    tile = (100, 56)  # the lowest layer fills it: nothing climbs past 0
+    on, off = [Video(THREE, 0, tile)], [Video(THREE, OFF, tile)]
+    chooser.choose(on, 400_000, 0.0)
+    assert chooser.choose(on, 100_000, 1.0, audio=50_000) == [OFF]
+    assert chooser.choose(off, 100_000, 9.0) == [0]
+    assert chooser.choose(on, 80_000, 11.0, audio=50_000) == [OFF]  # 16 s now
+    assert chooser.choose(off, 80_000, 27.0) == [0]  # back on: the link recovered
+    # The step up held 30 s without a drop: a drop now waits the first 8 s again.
+    assert chooser.choose(on, 400_000, 57.0) == [0]
+    assert chooser.choose(on, 100_000, 58.0, audio=50_000) == [OFF]
+    assert chooser.choose(off, 100_000, 65.9) == [OFF]
+    assert chooser.choose(off, 100_000, 66.0) == [0]
+
+
 @pytest.mark.parametrize(
     ("estimate", "incoming", "remb"),
     [
@@ -123,3 +187,12 @@ def test_a_simulcast_publisher_is_held_back_only_when_its_uplink_is_congested(
     estimate: int | None, incoming: int, remb: int
 ) -> None:
     assert publisher_remb(1_000_000, estimate, incoming) == remb
+
+
+def test_after_an_outage_the_first_estimate_is_not_a_fall() -> None:
+    chooser = LayerChooser()
+    videos = [Video(THREE, 2)]
+    chooser.choose(videos, 2_000_000, 0.0)
+    chooser.link_was_down()
+    assert chooser.choose(videos, 300_000, 6.0) == [2]  # a new series: held, not dropped
+    assert chooser.choose(videos, 100_000, 7.0) == [0]  # a fall within it drops

@@ -1,0 +1,85 @@
+"""What one subscriber's downlink carries: its REMB, lowered by the loss its receiver reports.
+
+REMB (draft-alvestrand-rmcat-remb) comes from the receiver's delay-based estimator: it falls
+when queueing delay grows. A mobile link whose queue is already full adds no more delay; it
+drops what does not fit, so the estimate stays put while a third of the packets vanish (seen
+in the field benchmark: 2 Mbit/s sent into a 500 kbit/s link for the whole window, 1,000
+packets queued, a third of the audio concealed). Loss-based control as libwebrtc's send-side
+estimator does it (draft-ietf-rmcat-gcc-02 section 6): above 10 % loss the rate falls to
+sent x (1 - loss / 2); between 2 and 10 % it holds; below 2 % it may rise again by 8 % a
+report, until REMB alone decides. The estimate the layer choice uses is the lower of the two.
+
+Repairs (NACK answers) add to a congested link what it is already dropping, so above that
+loss they stop until the loss falls again.
+
+Sans-I/O: reports and times come in; the caller measures what it sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+HIGH_LOSS = 0.10  # above: the link drops what it cannot carry; lower the rate
+LOW_LOSS = 0.02  # below: the link carries it; let the loss cap rise
+RISE = 1.08  # per report while loss stays low
+MIN_INTERVAL = 0.3  # seconds between two decreases, so one burst is not counted twice
+# Browsers report about once a second; a report after a longer silence covers an outage (a
+# lift, a tunnel), whose losses say nothing about what the link carries once it is back.
+OUTAGE_GAP = 3.0
+
+
+@dataclass
+class Downlink:
+    remb: int | None = None  # bit/s, the receiver's own estimate
+    loss_cap: int | None = None  # bit/s while loss holds the rate down; None: no cap
+    loss: float = 0.0  # the latest report's fraction lost
+    _decreased_at: float | None = None
+    _reported_at: float | None = None
+
+    @property
+    def estimate(self) -> int | None:
+        if self.loss_cap is None:
+            return self.remb
+        return self.loss_cap if self.remb is None else min(self.remb, self.loss_cap)
+
+    @property
+    def repairs_allowed(self) -> bool:
+        return self.loss <= HIGH_LOSS
+
+    def on_loss(self, fraction: float, sent: int, now: float) -> None:
+        """A receiver report: `fraction` lost since the last one, while `sent` bit/s went out."""
+        after_outage = self._reported_at is not None and now - self._reported_at > OUTAGE_GAP
+        self._reported_at = now
+        if after_outage:
+            self.loss = 0.0  # the outage's losses: no verdict on the link, repairs go on
+            return
+        self.loss = fraction
+        if fraction > HIGH_LOSS:
+            if self._decreased_at is None or now - self._decreased_at >= MIN_INTERVAL:
+                base = sent if self.loss_cap is None else min(sent, self.loss_cap)
+                self.loss_cap = int(base * (1 - fraction / 2))
+                self._decreased_at = now
+        elif fraction < LOW_LOSS and self.loss_cap is not None:
+            self.loss_cap = int(self.loss_cap * RISE)
+            if self.remb is not None and self.loss_cap >= self.remb:
+                self.loss_cap = None  # REMB alone again
+
+
+# Bytes each RTP packet costs on the wire beyond what a consumer counts: SRTP's 10-byte
+# authentication tag, UDP's 8 and IPv4's 20 (RFC 3711, 768, 791).
+WIRE_OVERHEAD = 38
+
+
+@dataclass
+class SentMeter:
+    """Bit/s that went out over the interval between two calls, from running totals."""
+
+    _last: tuple[float, int] | None = None
+    rate: int = 0
+
+    def update(self, now: float, octets: int, packets: int) -> int:
+        total = octets + WIRE_OVERHEAD * packets
+        if self._last is not None and now > self._last[0]:
+            self.rate = int((total - self._last[1]) * 8 / (now - self._last[0]))
+        self._last = (now, total)
+        return self.rate

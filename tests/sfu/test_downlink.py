@@ -1,0 +1,67 @@
+"""A subscriber's downlink estimate: REMB, lowered by the loss its receiver reports."""
+
+from __future__ import annotations
+
+import pytest
+
+from sfu.downlink import WIRE_OVERHEAD, Downlink, SentMeter
+
+
+def test_without_loss_reports_the_estimate_is_the_remb() -> None:
+    link = Downlink()
+    assert link.estimate is None
+    link.remb = 800_000
+    assert link.estimate == 800_000 and link.repairs_allowed
+
+
+def test_heavy_loss_lowers_the_estimate_below_what_was_sent_and_stops_repairs() -> None:
+    # The field benchmark's case: a full queue, REMB unmoved, a third of the packets dropped.
+    link = Downlink(remb=2_500_000)
+    link.on_loss(0.3, sent=2_000_000, now=0.0)
+    assert link.estimate == 1_700_000  # 2.0 M x (1 - 0.3 / 2)
+    assert not link.repairs_allowed
+    link.on_loss(0.3, sent=1_700_000, now=0.1)  # too soon: the same burst
+    assert link.estimate == 1_700_000
+    link.on_loss(0.3, sent=1_700_000, now=1.0)
+    assert link.estimate == 1_445_000
+
+
+@pytest.mark.parametrize("fraction", [0.02, 0.05, 0.10])
+def test_moderate_loss_holds_the_estimate(fraction: float) -> None:
+    # Random loss of a mobile link (3 % each way) is not congestion: nothing falls.
+    link = Downlink(remb=600_000)
+    link.on_loss(fraction, sent=500_000, now=0.0)
+    assert link.estimate == 600_000 and link.repairs_allowed
+
+
+def test_once_loss_is_low_the_cap_rises_until_remb_alone_decides() -> None:
+    link = Downlink(remb=600_000)
+    link.on_loss(0.5, sent=800_000, now=0.0)
+    assert link.estimate == 600_000  # REMB was lower already
+    assert link.loss_cap == 600_000
+    link.on_loss(0.01, sent=500_000, now=1.0)
+    assert link.loss_cap is None and link.estimate == 600_000
+    link.on_loss(0.5, sent=400_000, now=2.0)
+    assert link.estimate == 300_000
+    for second in range(3, 12):
+        link.on_loss(0.0, sent=300_000, now=float(second))
+    assert link.estimate == 599_697  # 300k x 1.08 nine times (rounded down): just under REMB
+    link.on_loss(0.0, sent=300_000, now=12.0)
+    assert link.loss_cap is None and link.estimate == 600_000
+
+
+def test_the_sent_rate_counts_the_wire_bytes_between_two_looks() -> None:
+    meter = SentMeter()
+    assert meter.update(0.0, octets=1_000, packets=10) == 0
+    rate = meter.update(2.0, octets=1_000 + 25_000, packets=10 + 100)
+    assert rate == (25_000 + 100 * WIRE_OVERHEAD) * 8 // 2
+
+
+def test_the_losses_of_an_outage_are_no_verdict_on_the_link() -> None:
+    # Down 5 s in a lift: the first report after it counts everything sent meanwhile as lost.
+    link = Downlink(remb=600_000)
+    link.on_loss(0.03, sent=500_000, now=0.0)
+    link.on_loss(0.8, sent=500_000, now=6.0)
+    assert link.estimate == 600_000 and link.repairs_allowed
+    link.on_loss(0.4, sent=500_000, now=7.0)  # but loss right after it is congestion again
+    assert link.estimate == 400_000 and not link.repairs_allowed

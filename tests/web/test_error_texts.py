@@ -168,3 +168,10 @@ def test_both_languages_know_the_same_errors_and_say_something(
         # Indonesian is not English copied over (a forgotten translation).
         for key in texts["id"][part]:
             assert texts["id"][part][key] != texts["en"][part][key], (part, key)
+
+
+def test_docs_api_names_every_reason() -> None:
+    _, reasons = server_codes_and_reasons()
+    api = (ROOT / "docs/api.md").read_text()
+    missing = sorted(reason for reason in reasons if f"`{reason}`" not in api)
+    assert not missing, f"docs/api.md does not name the reasons {missing}"

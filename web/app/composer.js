@@ -73,15 +73,16 @@ export class Composer {
       pending.failed = pending.offline ? t.queuedOffline : detail.error.message;
       this.rerender(pending);
     };
-    app.outbox.addEventListener("sent", this.onSent);
-    app.outbox.addEventListener("failed", this.onFailed);
+    this.outbox = app.outbox; // this account's, for as long as this view lives
+    this.outbox.addEventListener("sent", this.onSent);
+    this.outbox.addEventListener("failed", this.onFailed);
     this.restorePending();
   }
 
   // Messages left unsent in this room by an earlier page (a reload, a closed app): shown as
   // waiting; the outbox sends them when it can.
   restorePending() {
-    for (const entry of this.app.outbox.entries(this.chat.roomId)) {
+    for (const entry of this.outbox.entries(this.chat.roomId)) {
       if (this.byClientId(entry.clientId)) continue;
       const pending = {
         pending: true, localId: ++localIds, clientId: entry.clientId, text: entry.text,
@@ -220,7 +221,7 @@ export class Composer {
       reply_to: reply ? { id: reply.id, author_name: reply.author ? reply.author.display_name : "", text: (reply.text || "").slice(0, 200) } : null,
       failed: null, progress: 0,
     };
-    this.app.outbox.add({
+    this.outbox.add({
       clientId: pending.clientId, roomId: this.chat.roomId, text, replyTo: pending.reply_to,
       attachmentIds: pending.staged.length ? null : [], createdAt: Date.now(),
     });
@@ -241,17 +242,17 @@ export class Composer {
     pending.failed = null;
     this.rerender(pending);
     try {
-      if (!this.app.outbox.get(pending.clientId)) return; // sent meanwhile by another path
+      if (!this.outbox.get(pending.clientId)) return; // sent meanwhile by another path
       const ids = [];
       for (const item of pending.staged) {
         item.onProgress = () => this.showProgress(pending);
         ids.push((await item.start()).id);
       }
       pending.attachmentIds = ids;
-      this.app.outbox.update(pending.clientId, { attachmentIds: ids, failed: null, offline: false });
-      await this.app.outbox.send(pending.clientId);
+      this.outbox.update(pending.clientId, { attachmentIds: ids, failed: null, offline: false });
+      await this.outbox.send(pending.clientId);
     } catch (error) {
-      if (!this.pending.has(pending.localId) || this.app.outbox.get(pending.clientId)?.attachmentIds) return;
+      if (!this.pending.has(pending.localId) || this.outbox.get(pending.clientId)?.attachmentIds) return;
       // An upload failed: the outbox never saw it; the text and the files wait for a retry.
       pending.failed = error.message;
       pending.offline = error.status === 0;
@@ -293,7 +294,7 @@ export class Composer {
   }
 
   discard(pending) {
-    this.app.outbox.remove(pending.clientId);
+    this.outbox.remove(pending.clientId);
     this.forget(pending);
   }
 
@@ -338,8 +339,8 @@ export class Composer {
   }
 
   destroy() {
-    this.app.outbox.removeEventListener("sent", this.onSent);
-    this.app.outbox.removeEventListener("failed", this.onFailed);
+    this.outbox.removeEventListener("sent", this.onSent);
+    this.outbox.removeEventListener("failed", this.onFailed);
     for (const item of this.staged) {
       if (item.abort && !item.attachment) item.abort();
       if (item.preview) URL.revokeObjectURL(item.preview);

@@ -127,10 +127,12 @@ export const app = {
   // phone (unsent messages and drafts go too); a session that merely expired keeps them for
   // the next sign-in.
   signOut(onPurpose = false) {
+    if (app.outbox) app.outbox.stop();
     if (onPurpose) {
       if (app.outbox) app.outbox.clear();
       forgetDrafts(app.me);
     }
+    app.outbox = null;
     stopFeed();
     setSession(null);
     forgetMedia();
@@ -153,7 +155,7 @@ function startFeed() {
   feed.addEventListener("status", ({ detail }) => showConnection(detail.state));
   feed.addEventListener("online", ({ detail }) => {
     if (detail.user) app.me = { ...app.me, ...detail.user };
-    app.outbox.flush();
+    if (app.outbox) app.outbox.flush();
     if (detail.reconnect) catchUp();
   });
   feed.addEventListener("unauthorized", () => {

@@ -17,6 +17,10 @@
 import { api } from "/static/app/api.js";
 
 const KEY_PREFIX = "kamar.outbox.";
+// Waiting messages are tried again on a timer too: the browser's `online` event does not come
+// when the phone has a network but the server is out of reach (a captive portal, a server
+// restart), nor in every WebView. 5 s, doubling, at most a minute between tries.
+const RETRY_MS = [5000, 10000, 20000, 40000, 60000];
 
 export class Outbox extends EventTarget {
   constructor(userId) {
@@ -24,6 +28,8 @@ export class Outbox extends EventTarget {
     this.key = KEY_PREFIX + userId;
     this.inFlight = new Map(); // client id -> Promise of the POST
     this.uploading = new Set(); // client ids whose files this page is still uploading
+    this.retryTimer = null;
+    this.retries = 0;
     this.items = this._load();
   }
 
@@ -87,6 +93,7 @@ export class Outbox extends EventTarget {
     if (entry.replyTo) body.reply_to = entry.replyTo.id;
     if (entry.attachmentIds && entry.attachmentIds.length) body.attachments = entry.attachmentIds;
     const attempt = api("POST", `/api/rooms/${entry.roomId}/messages`, body).then((message) => {
+      this.retries = 0;
       this.remove(clientId);
       this._emit("sent", { entry, message });
       return message;
@@ -95,6 +102,7 @@ export class Outbox extends EventTarget {
       const status = error.status;
       const transient = status === 0 || status === 401 || status === 429 || status >= 500;
       this.update(clientId, { offline: transient, failed: transient ? null : error.message });
+      if (transient) this._retryLater();
       this._emit("failed", { entry, error });
       throw error;
     }).finally(() => this.inFlight.delete(clientId));
@@ -107,6 +115,8 @@ export class Outbox extends EventTarget {
   // page is uploading go when the upload ends. One restored without its unfinished files goes
   // with its text alone (or, with no text, is dropped: nothing typed is lost by that).
   flush() {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     for (const entry of [...this.items]) {
       if (entry.failed || this.uploading.has(entry.clientId)) continue;
       if (entry.attachmentIds === null) {
@@ -118,6 +128,23 @@ export class Outbox extends EventTarget {
       }
       this.send(entry.clientId).catch(() => {}); // reported through "failed"
     }
+  }
+
+  _retryLater() {
+    if (this.retryTimer || this.stopped) return;
+    const delay = RETRY_MS[Math.min(this.retries, RETRY_MS.length - 1)];
+    this.retries += 1;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.flush();
+    }, delay);
+  }
+
+  // This account is done on this page (signed out): no more tries from here.
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
   }
 
   // Signing out on purpose: what this account left unsent goes with it.

@@ -16,6 +16,7 @@ from sfu.arrival_reports import ArrivalReporter
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
 from sfu.keyframes import KeyframeRequestLimiter
+from sfu.layer_demand import LayerDemand
 from sfu.media_failure import FailureWatch
 from sfu.publish_offer import section_by_mid, validate_publish_offer
 from sfu.publisher_feedback import PublisherFeedback
@@ -28,9 +29,17 @@ _MAX_IGNORED_SSRCS = 64
 
 class PublisherPeer(PublisherFeedback):
     def __init__(
-        self, owner: str, settings: peer.PeerSettings, on_failed: Callable[[], None]
+        self,
+        owner: str,
+        settings: peer.PeerSettings,
+        on_failed: Callable[[], None],
+        on_layers: Callable[[list[str]], None] | None = None,
     ) -> None:
+        """`on_layers(rids)`: the simulcast layers the browser should keep sending changed
+        (sfu/layer_demand.py)."""
         self.owner = owner
+        self._on_layers = on_layers
+        self._layer_demand: dict[ProducerId, LayerDemand] = {}
         self.producers: list[Producer] = []
         self._settings = settings
         self._pc = settings.new_connection()

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sfu import packet_output, peer, simulcast
 from sfu.forwarding import VIDEO, Producer, ProducerId
 from sfu.keyframes import KeyframeRequestLimiter
+from sfu.layer_demand import LayerDemand
 from sfu.transport_feedback import ArrivalLog
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ class PublisherFeedback:
         _deferred_plis: dict[int, set[Producer]]
         _tasks: set[asyncio.Future[Any]]
         _closed: bool
+        _on_layers: Callable[[list[str]], None] | None
+        _layer_demand: dict[ProducerId, LayerDemand]
 
     async def _report_periodically(self) -> None:
         """Receiver reports and a REMB cap to the publisher about once a second (RFC 3550
@@ -59,6 +62,7 @@ class PublisherFeedback:
         for layer in streams:
             if layer.vp8 is not None:  # simulcast: subscribers choose layers by bitrate
                 layer.measure(now)
+        self._tell_layers(now)
         if not blocks or not self.producers:
             return
         # The estimate of the publisher's uplink, never above the operator's cap.
@@ -72,6 +76,27 @@ class PublisherFeedback:
         output = self._rtcp_output()
         if packet is not None and output is not None:
             output.send_rtcp(packet)  # a lost report is harmless: the next one follows
+
+    def _tell_layers(self, now: float) -> None:
+        """Tell the publisher which simulcast layers someone receives (sfu/layer_demand.py):
+        a consumer that is not paused, or one waiting to switch to the layer."""
+        if self._on_layers is None:
+            return
+        for track in self.producers:
+            if not track.simulcast:
+                continue
+            demand = self._layer_demand.get(track.id)
+            if demand is None:
+                demand = self._layer_demand[track.id] = LayerDemand(len(track.layers))
+            wanted = [
+                bool(layer.switching) or any(not c.paused for c in layer.consumers)
+                for layer in track.layers
+            ]
+            keep = demand.update(wanted, now)
+            if keep is not None:
+                rids = [layer.rid for layer, on in zip(track.layers, keep, strict=True) if on]
+                log.info("publisher %s: layers %s on", self.owner, ",".join(rids) or "none")
+                self._on_layers(rids)
 
     def _send_feedback(self, log: ArrivalLog, media_ssrc: int) -> None:
         """Send the transport-wide feedback the log holds (sfu/arrival_reports.py says when)."""

@@ -19,7 +19,7 @@ full resolution). For every subscriber the SFU picks, per video:
   500 kbit/s cannot carry three 150 kbit/s videos and three Opus streams with their
   retransmissions, and a full queue delays the audio by seconds). A stopped video is tried
   again like any step up, but the estimate cannot confirm it (it never rises much above what
-  arrives), so a step up that is followed by a drop within RETRY_WINDOW doubles the wait
+  arrives), so a restart that is followed by a stop within RETRY_WINDOW doubles the wait
   before the next try, up to MAX_BACKOFF: a link that cannot carry it is probed ever more
   rarely, and one that recovered gets its videos back within the wait.
 
@@ -44,7 +44,7 @@ FALL = 0.95
 UP_INTERVAL = 2.0  # seconds between two steps up, for the estimate to react to the last one
 BACKOFF = 8.0  # seconds after a drop before trying higher again
 MAX_BACKOFF = 64.0  # the longest wait after drops that followed steps up again and again
-RETRY_WINDOW = 10.0  # a drop this soon after a step up: that step did not fit
+RETRY_WINDOW = 10.0  # a video stopped again this soon after its restart: it did not fit
 STEADY = 30.0  # seconds a step up must hold, without a drop, for the wait to be BACKOFF again
 OFF = -1  # the layer "index" of a video not sent at all: the link cannot afford it
 # What one forwarded Opus stream costs the subscriber's link, as REMB counts it: ~32 kbit/s of
@@ -103,6 +103,7 @@ class LayerChooser:
     _wait: float | None = None  # the wait after a drop now: `backoff`, doubled by failed tries
     _last_up: float | None = None
     _last_down: float | None = None
+    _restarted_at: float | None = None  # the last step from OFF to the lowest layer
     _last_estimate: int | None = None
 
     def choose(
@@ -120,8 +121,12 @@ class LayerChooser:
         previous, self._last_estimate = self._last_estimate, estimate
         falling = estimate is not None and previous is not None and estimate < previous * FALL
         if estimate is not None and falling and self._drop_to_fit(videos, chosen, estimate - audio):
-            if now - self._last_up < RETRY_WINDOW and self._last_down is not None:
-                self._wait = min(self._wait * 2, MAX_BACKOFF)  # the last step up did not fit
+            stopped = any(
+                c == OFF and v.current != OFF for v, c in zip(videos, chosen, strict=True)
+            )
+            restarted = self._restarted_at
+            if stopped and restarted is not None and now - restarted < RETRY_WINDOW:
+                self._wait = min(self._wait * 2, MAX_BACKOFF)  # the restart did not fit
             self._last_down = now
             return chosen
         if self._may_step_up(now):
@@ -130,6 +135,8 @@ class LayerChooser:
                 # The video on the lowest layer first, so every tile gets a usable picture
                 # before any gets a sharp one; ties go to the biggest tile.
                 step = min(below, key=lambda i: (chosen[i], -_area(videos[i].tile)))
+                if chosen[step] == OFF:
+                    self._restarted_at = now
                 chosen[step] += 1
                 self._last_up = now
         return chosen

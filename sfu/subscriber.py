@@ -15,13 +15,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sfu import ice_demux, packet_output, peer, red, sdp, sender_reports, simulcast
+from sfu import ice_demux, packet_output, peer, red, sdp, sender_reports
 from sfu.consumer import Consumer
-from sfu.downlink import OUTAGE_GAP, Downlink, SentMeter
 from sfu.errors import NegotiationError, NegotiationStateError
-from sfu.forwarding import AUDIO, Producer, ProducerId
+from sfu.forwarding import Producer, ProducerId
 from sfu.media_failure import FailureWatch
-from sfu.router import CAMERA, person_of, source_of
+from sfu.receiving import OnVideoOff, Receiving
+from sfu.router import person_of, source_of
 from sfu.rtcp_feedback import LossReport, Nack, Remb, parse_feedback
 from sfu.sdp_checks import count_m_lines, description_problem
 from sfu.subscriber_slot import Slot
@@ -30,12 +30,9 @@ from sfu.ticks import on_tick
 log = logging.getLogger(__name__)
 
 ANSWER_TIMEOUT = 20.0  # seconds a client has to answer a subscribe offer
-DATA_SAVER_VOICES = 1  # voices a data saver hears at once: the loudest speaker's
 LAYER_INTERVAL = 1.0  # seconds between two looks at the simulcast layers, REMB or not
 TrackMap = dict[str, dict[str, str]]
 SendOffer = Callable[[str, int, TrackMap], None]
-# Told when the downlink stops (True) or restarts (False) an owner's video (sfu/simulcast.py OFF).
-OnVideoOff = Callable[[str, bool], None]
 
 
 class SubscriberPeer:
@@ -48,7 +45,6 @@ class SubscriberPeer:
         on_video_off: OnVideoOff | None = None,
     ) -> None:
         self.owner = owner
-        self._on_video_off = on_video_off
         self._settings = settings
         self._send_offer = send_offer
         self._failure = FailureWatch(f"subscribe {owner}", on_failed)
@@ -56,19 +52,10 @@ class SubscriberPeer:
         self._pc: Any = None
         self._output: packet_output.PacketOutput | None = None
         self._wanted: dict[ProducerId, Producer] = {}
-        self._paused_video: set[str] = set()  # owners whose video this subscriber paused
-        self._video_off: set[str] = set()  # owners whose video its downlink cannot carry now
-        self._speakers_only = False  # a data saver: only the active speaker's voice is sent
-        self._voices: list[str] = []  # the owners a data saver hears now
-        self._tiles: dict[str, tuple[int, int]] = {}  # owner -> tile size (device pixels)
-        self._downlink = Downlink()  # REMB, lowered by reported loss (sfu/downlink.py)
-        self._sent = SentMeter()  # everything sent to this subscriber
-        self._remb_at: float | None = None  # when its latest REMB came
-        self._audio_sent = SentMeter()  # its audio: what the videos must leave room for
-        self.chooser = simulcast.LayerChooser()  # its waits are settings (tests shorten them)
         self._layer_timer: asyncio.Handle | None = None
         self._report_timer: asyncio.TimerHandle | None = None
         self._slots: list[Slot] = []
+        self.receiving = Receiving(owner, lambda: self._slots, on_video_off)
         self._revision = 0
         self._answer: tuple[int, list[str | None], asyncio.Future[str]] | None = None
         self._task: asyncio.Task[None] | None = None
@@ -85,84 +72,33 @@ class SubscriberPeer:
         """Stops forwarding at once; the renegotiation that tells the client follows."""
         self._wanted.pop(producer.id, None)
         if not any(p.owner == producer.owner for p in self._wanted.values()):
-            self._paused_video.discard(producer.owner)  # they left: keep no state for them
-            self._video_off.discard(producer.owner)
-            self._tiles.pop(producer.owner, None)
+            self.receiving.forget(producer.owner)
         for slot in self._slots:
             if slot.producer is producer:
                 slot.detach()
                 slot.producer = None
         self._kick()
 
+    # What it receives and at what rate: sfu/receiving.py decides.
+
     def set_video_paused(self, owner: str, paused: bool) -> None:
-        """Stop or restart forwarding `owner`'s video to this subscriber (a hidden tile, a
-        last-N layout). The slot stays negotiated, so resuming needs no renegotiation, only
-        a key frame."""
-        if paused:
-            self._paused_video.add(owner)
-        else:
-            self._paused_video.discard(owner)
-        self._apply_pauses()
-
-    def hear_speakers_only(self, on: bool, speakers: list[str]) -> None:
-        """A data saver's downlink carries the voice of the loudest speaker only (a mobile
-        plan pays for every Opus stream: five people talking cost five times one); screen-share
-        sound is always sent. `speakers`: the room's active speakers now, loudest first."""
-        self._speakers_only = on
-        self._voices = []
-        self._choose_voices(speakers)
-        self._apply_pauses()
-        for slot in self._slots:  # and RED, which doubles the audio, goes as plain Opus
-            if slot.consumer is not None and slot.kind == AUDIO:
-                slot.consumer.strip_red(*slot.red_choice(on))
-
-    @property
-    def hears_speakers_only(self) -> bool:
-        return self._speakers_only
-
-    def follow_speakers(self, speakers: list[str]) -> None:
-        """The room's active speakers changed."""
-        if self._speakers_only and self._choose_voices(speakers):
-            self._apply_pauses()
-
-    def _choose_voices(self, speakers: list[str]) -> bool:
-        """A data saver keeps hearing the last speaker while nobody speaks, so a pause
-        between sentences does not clip the next one. True when the voices changed."""
-        voices = [owner for owner in speakers if owner != self.owner][:DATA_SAVER_VOICES]
-        if not voices or voices == self._voices:
-            return False
-        self._voices = voices
-        return True
-
-    def _apply_pauses(self) -> None:
-        """A video is sent when neither the subscriber nor its downlink stopped it."""
-        stopped = self._paused_video | self._video_off
-        for slot in self._slots:
-            slot.apply_pause(stopped)
-            consumer = slot.consumer
-            if consumer is None or consumer.producer.kind != AUDIO:
-                continue
-            owner = consumer.producer.owner
-            if self._speakers_only and source_of(owner) == CAMERA and owner not in self._voices:
-                consumer.pause()
-            else:
-                consumer.resume()
+        self.receiving.set_video_paused(owner, paused)
 
     def set_video_size(self, owner: str, width: int, height: int) -> None:
-        """The subscriber shows `owner`'s video in a tile of width x height device pixels
-        (0 x 0: unknown, no cap): the simulcast layer follows."""
-        if width and height:
-            self._tiles[owner] = (width, height)
-        else:
-            self._tiles.pop(owner, None)
-        self.choose_layers()
+        self.receiving.set_video_size(owner, width, height)
+
+    def hear_speakers_only(self, on: bool, speakers: list[str]) -> None:
+        self.receiving.hear_speakers_only(on, speakers)
+
+    def follow_speakers(self, speakers: list[str]) -> None:
+        self.receiving.follow_speakers(speakers)
 
     def _on_rtcp(self, data: bytes) -> None:
         """The subscriber's key frame requests, NACKs, downlink estimate (REMB) and loss."""
         losses: list[float] = []
         for request in parse_feedback(data):
             if isinstance(request, Remb):
-                self.on_remb(request.bitrate)
+                self.receiving.on_remb(request.bitrate)
                 continue
             slot = next((s for s in self._slots if s.ssrc == request.ssrc), None)
             if slot is None:
@@ -170,99 +106,18 @@ class SubscriberPeer:
             if isinstance(request, LossReport):
                 losses.append(request.fraction_lost)
             elif isinstance(request, Nack):
-                if self._downlink.repairs_allowed:  # else repairs only deepen the congestion
+                if self.receiving.repairs_allowed:  # else repairs only deepen the congestion
                     slot.nack(request.lost)
             else:
                 slot.request_keyframe()
         if losses:
-            self.on_loss(sum(losses) / len(losses), time.monotonic())
-
-    @property
-    def estimate(self) -> int | None:
-        """What the subscriber's downlink carries, bit/s; None before its first REMB."""
-        return self._downlink.estimate
-
-    def on_remb(self, bitrate: int) -> None:
-        """The subscriber's estimate of its downlink (REMB), for the layer choice."""
-        now = time.monotonic()
-        if self._remb_at is not None and now - self._remb_at > OUTAGE_GAP:
-            self.chooser.link_was_down()
-        self._remb_at = now
-        if bitrate != self._downlink.remb:
-            self._downlink.remb = bitrate
-            self.choose_layers()
-
-    def on_loss(self, fraction: float, now: float) -> None:
-        """A receiver report's loss (averaged over its streams): above 10 % the estimate
-        falls below what was sent (sfu/downlink.py)."""
-        consumers = self.consumers
-        sent = self._sent.update(
-            now, sum(c.octets_sent for c in consumers), sum(c.packets_sent for c in consumers)
-        )
-        audio = [c for c in consumers if c.producer.kind == AUDIO]
-        self._audio_sent.update(
-            now, sum(c.octets_sent for c in audio), sum(c.packets_sent for c in audio)
-        )
-        before = self._downlink.estimate
-        self._downlink.on_loss(fraction, sent, now)
-        if self._downlink.estimate != before:
-            self.choose_layers()
-
-    def choose_layers(self) -> None:
-        """Point every simulcast consumer the subscriber shows at the layer the chooser picks
-        now, or stop it when its downlink cannot carry even the lowest (sfu/simulcast.py)."""
-        shown = [
-            c
-            for c in self.consumers
-            if c.producer.simulcast
-            and not c.producer.closed
-            and c.producer.owner not in self._paused_video
-        ]
-        if not shown or self._closed:
-            return
-        videos = [
-            simulcast.Video(
-                layers=[simulcast.Layer(layer.size, layer.bitrate) for layer in c.producer.layers],
-                current=simulcast.OFF
-                if c.producer.owner in self._video_off
-                else c.producer.layers.index(c.target or c.layer),
-                tile=self._tiles.get(c.producer.owner),
-            )
-            for c in shown
-        ]
-        # The audio it receives, measured; before the first measurement a guess per stream.
-        audio = self._audio_sent.rate or sum(
-            simulcast.AUDIO_COST
-            for c in self.consumers
-            if c.producer.kind == AUDIO and not c.paused
-        )
-        chosen = self.chooser.choose(videos, self._downlink.estimate, time.monotonic(), audio)
-        changed: list[tuple[str, bool]] = []
-        for consumer, index in zip(shown, chosen, strict=True):
-            owner = consumer.producer.owner
-            off = index == simulcast.OFF
-            if off != (owner in self._video_off):
-                (self._video_off.add if off else self._video_off.discard)(owner)
-                changed.append((owner, off))
-            if not off:
-                consumer.set_layer(index)
-        if changed:
-            self._apply_pauses()
-            for owner, off in changed:
-                log.info(
-                    "%s: %s's video %s",
-                    self.owner,
-                    owner,
-                    "stops: downlink full" if off else "restarts",
-                )
-                if self._on_video_off is not None:
-                    self._on_video_off(owner, off)
+            self.receiving.on_loss(sum(losses) / len(losses), time.monotonic())
 
     def _choose_layers_periodically(self) -> None:
         self._layer_timer = None
         if self._closed or not any(c.producer.simulcast for c in self.consumers):
             return
-        self.choose_layers()
+        self.receiving.choose_layers()
         loop = asyncio.get_running_loop()
         due = on_tick(loop.time() + LAYER_INTERVAL)
         self._layer_timer = loop.call_at(due, self._choose_layers_periodically)
@@ -463,12 +318,12 @@ class SubscriberPeer:
                 rtx=slot.rtx,
                 routes=output if isinstance(output, packet_output.NativePacketOutput) else None,
             )
-            slot.consumer.strip_red(*slot.red_choice(self._speakers_only))
+            slot.consumer.strip_red(*slot.red_choice(self.receiving.speakers_only))
             producer.add_consumer(slot.consumer)
             if self._report_timer is None:
                 self._schedule_reports()
             # A pause asked for before the media flowed, or a data saver hearing one voice.
-            self._apply_pauses()
+            self.receiving.apply_pauses()
             if producer.simulcast and self._layer_timer is None:
                 # Starts on the lowest layer (layer=0 above): small key frames, quick to show.
                 self._layer_timer = asyncio.get_running_loop().call_soon(
@@ -498,6 +353,7 @@ class SubscriberPeer:
         if self._closed:
             return
         self._closed = True
+        self.receiving.closed = True
         self._failure.stop()
         ice_demux.log_dropped(f"subscribe {self.owner}", self.dropped)
         if self._layer_timer is not None:

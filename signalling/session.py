@@ -8,6 +8,7 @@ negotiation but never while a room is half-changed: room methods are synchronous
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -326,7 +327,12 @@ class Session:
         if self._publishers.get(offer.source) is not None:
             raise NegotiationStateError(f"the {offer.source} is already published")
         owner = owner_key(self.participant.id, offer.source)
-        publisher = PublisherPeer(owner, self._services.peer_settings, self._media_failed)
+        publisher = PublisherPeer(
+            owner,
+            self._services.peer_settings,
+            self._media_failed,
+            functools.partial(self._publish_layers, offer.source),
+        )
         self._publishers[offer.source] = publisher  # claimed while negotiating
         try:
             answer = await publisher.accept_offer(offer.sdp)
@@ -412,6 +418,10 @@ class Session:
 
     def _send_offer(self, sdp: str, revision: int, tracks: dict[str, dict[str, str]]) -> None:
         self._send({"type": "subscribe_offer", "sdp": sdp, "revision": revision, "tracks": tracks})
+
+    def _publish_layers(self, source: str, rids: list[str]) -> None:
+        """Only these simulcast layers of our `source` video have a receiver now."""
+        self._send({"type": "publish_layers", "source": source, "active": rids})
 
     def _video_suspended(self, owner: str, suspended: bool) -> None:
         """This participant's downlink cannot carry `owner`'s video now, or can again."""

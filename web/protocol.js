@@ -321,6 +321,9 @@ KamarClient.prototype._handlers = {
   publish_answer(message) {
     this.publisher.applyAnswer(message);
   },
+  publish_layers(message) {
+    this.publisher.setActiveLayers(message.source || "camera", message.active || []);
+  },
   subscribe_offer(message) {
     this._applySubscribeOffer(message);
   },

@@ -145,6 +145,30 @@ export class Publisher {
       .catch((error) => console.error("kamar: the server's publish answer was refused", error));
   }
 
+  // The server's publish_layers: keep sending only the simulcast layers someone receives (the
+  // others cost our uplink for nothing); a layer turned on again starts with a key frame.
+  setActiveLayers(source, rids) {
+    const pc = source === "screen" ? this.screenPc : this.publishPc;
+    if (!pc) return;
+    for (const transceiver of pc.getTransceivers()) {
+      const sender = transceiver.sender;
+      const kind = sender.track ? sender.track.kind : transceiver.receiver.track.kind;
+      if (kind !== "video") continue;
+      const params = sender.getParameters();
+      if (!params.encodings || params.encodings.length < 2) continue;
+      let changed = false;
+      for (const encoding of params.encodings) {
+        const active = rids.includes(encoding.rid);
+        if (encoding.active !== active) {
+          encoding.active = active;
+          changed = true;
+        }
+      }
+      // A refusal (the connection closing meanwhile) needs nothing: the next message says all.
+      if (changed) sender.setParameters(params).catch(() => {});
+    }
+  }
+
   // A server error in reply to one of our publish offers. True when it refused the screen
   // offer (the share is then over, quietly); false when it was the camera's, now settled.
   // The camera's offer is answered first: it is sent right after welcome.

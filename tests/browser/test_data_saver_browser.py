@@ -51,7 +51,8 @@ async def test_data_saver_holds_video_back_until_tapped_and_counts_megabytes(
     )
     # The server was told: Budi hears the loudest speaker's voice only (Siti, the one talking).
     await eventually(
-        lambda: subscriber_of(kamar, budi_id).hears_speakers_only, what="data_saver at the server"
+        lambda: subscriber_of(kamar, budi_id).receiving.speakers_only,
+        what="data_saver at the server",
     )
     # Siti's sound plays; her video is held back behind a button.
     await eventually(lambda: _audio_above(budi, siti_id, 50), timeout=20, what="Siti's audio")

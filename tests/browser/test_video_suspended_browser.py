@@ -37,11 +37,11 @@ async def test_a_video_the_link_cannot_carry_stops_with_a_note_and_comes_back(
     subscriber = subscriber_of(kamar, await participant_id(watcher))
     await eventually(lambda: _decodes(watcher, sender, 0), timeout=30, what="Sari's video at Budi")
     # Short waits, so the restart comes within the test; the rules are the same.
-    subscriber.chooser = LayerChooser(up_interval=0.5, backoff=1.0)
-    await eventually(lambda: subscriber.estimate is not None, what="Budi's first REMB")
+    subscriber.receiving.chooser = LayerChooser(up_interval=0.5, backoff=1.0)
+    await eventually(lambda: subscriber.receiving.estimate is not None, what="Budi's first REMB")
 
     # The estimate collapses below what Sari's lowest layer and her audio cost.
-    subscriber.on_remb(10_000)
+    subscriber.receiving.on_remb(10_000)
     tile = f"[data-participant-id='{sender}']"
     await watcher.wait_for_selector(f"{tile}.suspended .suspended-note", state="visible")
     note = await watcher.inner_text(f"{tile} .suspended-note")

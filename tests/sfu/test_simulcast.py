@@ -196,3 +196,13 @@ def test_after_an_outage_the_first_estimate_is_not_a_fall() -> None:
     chooser.link_was_down()
     assert chooser.choose(videos, 300_000, 6.0) == [2]  # a new series: held, not dropped
     assert chooser.choose(videos, 100_000, 7.0) == [0]  # a fall within it drops
+
+
+def test_only_a_restart_stopped_again_lengthens_the_wait() -> None:
+    chooser = LayerChooser(up_interval=2.0, backoff=8.0)
+    assert chooser.choose([Video(THREE, OFF)], 1_000_000, 0.0) == [OFF]
+    assert chooser.choose([Video(THREE, OFF)], 1_000_000, 2.0) == [0]  # restarted
+    assert chooser.choose([Video(THREE, 0)], 1_000_000, 4.0) == [1]
+    assert chooser.choose([Video(THREE, 1)], 200_000, 5.0) == [0]  # a layer down, not a stop
+    assert chooser.choose([Video(THREE, 0)], 200_000, 12.9) == [0]
+    assert chooser.choose([Video(THREE, 0)], 200_000, 13.0) == [1]  # the wait stayed 8 s

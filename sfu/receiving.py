@@ -1,0 +1,204 @@
+"""What one subscriber receives, and at what rate: which videos go (paused by the client, or
+stopped because its downlink cannot carry them), on which simulcast layer, and which voices
+(all, or a data saver's loudest speaker only).
+
+It decides from the subscriber's tiles, its downlink estimate (REMB lowered by reported loss,
+sfu/downlink.py) and the room's active speakers; the connection (sfu/subscriber.py) owns the
+slots and consumers it acts on, and feeds it the RTCP it reads.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from sfu import simulcast
+from sfu.consumer import Consumer
+from sfu.downlink import OUTAGE_GAP, Downlink, SentMeter
+from sfu.forwarding import AUDIO
+from sfu.router import CAMERA, source_of
+from sfu.subscriber_slot import Slot
+
+log = logging.getLogger(__name__)
+
+DATA_SAVER_VOICES = 1  # voices a data saver hears at once: the loudest speaker's
+# Told when the downlink stops (True) or restarts (False) an owner's video (sfu/simulcast.py OFF).
+OnVideoOff = Callable[[str, bool], None]
+
+
+class Receiving:
+    def __init__(
+        self, owner: str, slots: Callable[[], list[Slot]], on_video_off: OnVideoOff | None
+    ) -> None:
+        self.owner = owner
+        self._slots = slots
+        self._on_video_off = on_video_off
+        self._paused_video: set[str] = set()  # owners whose video this subscriber paused
+        self._video_off: set[str] = set()  # owners whose video its downlink cannot carry now
+        self._speakers_only = False  # a data saver: only the active speaker's voice is sent
+        self._voices: list[str] = []  # the owners a data saver hears now
+        self._tiles: dict[str, tuple[int, int]] = {}  # owner -> tile size (device pixels)
+        self._downlink = Downlink()  # REMB, lowered by reported loss (sfu/downlink.py)
+        self._sent = SentMeter()  # everything sent to this subscriber
+        self._audio_sent = SentMeter()  # its audio: what the videos must leave room for
+        self._remb_at: float | None = None  # when its latest REMB came
+        self.chooser = simulcast.LayerChooser()  # its waits are settings (tests shorten them)
+        self.closed = False  # the connection closed: nothing to choose any more
+
+    def _consumers(self) -> list[Consumer]:
+        return [slot.consumer for slot in self._slots() if slot.consumer is not None]
+
+    def forget(self, owner: str) -> None:
+        """`owner` left: keep no state for them."""
+        self._paused_video.discard(owner)
+        self._video_off.discard(owner)
+        self._tiles.pop(owner, None)
+
+    @property
+    def repairs_allowed(self) -> bool:
+        return self._downlink.repairs_allowed
+
+    @property
+    def speakers_only(self) -> bool:
+        return self._speakers_only
+
+    def set_video_paused(self, owner: str, paused: bool) -> None:
+        """Stop or restart forwarding `owner`'s video to this subscriber (a hidden tile, a
+        last-N layout). The slot stays negotiated, so resuming needs no renegotiation, only
+        a key frame."""
+        if paused:
+            self._paused_video.add(owner)
+        else:
+            self._paused_video.discard(owner)
+        self.apply_pauses()
+
+    def hear_speakers_only(self, on: bool, speakers: list[str]) -> None:
+        """A data saver's downlink carries the voice of the loudest speaker only (a mobile
+        plan pays for every Opus stream: five people talking cost five times one); screen-share
+        sound is always sent. `speakers`: the room's active speakers now, loudest first."""
+        self._speakers_only = on
+        self._voices = []
+        self._choose_voices(speakers)
+        self.apply_pauses()
+        for slot in self._slots():  # and RED, which doubles the audio, goes as plain Opus
+            if slot.consumer is not None and slot.kind == AUDIO:
+                slot.consumer.strip_red(*slot.red_choice(on))
+
+    def follow_speakers(self, speakers: list[str]) -> None:
+        """The room's active speakers changed."""
+        if self._speakers_only and self._choose_voices(speakers):
+            self.apply_pauses()
+
+    def _choose_voices(self, speakers: list[str]) -> bool:
+        """A data saver keeps hearing the last speaker while nobody speaks, so a pause
+        between sentences does not clip the next one. True when the voices changed."""
+        voices = [owner for owner in speakers if owner != self.owner][:DATA_SAVER_VOICES]
+        if not voices or voices == self._voices:
+            return False
+        self._voices = voices
+        return True
+
+    def apply_pauses(self) -> None:
+        """A video is sent when neither the subscriber nor its downlink stopped it."""
+        stopped = self._paused_video | self._video_off
+        for slot in self._slots():
+            slot.apply_pause(stopped)
+            consumer = slot.consumer
+            if consumer is None or consumer.producer.kind != AUDIO:
+                continue
+            owner = consumer.producer.owner
+            if self._speakers_only and source_of(owner) == CAMERA and owner not in self._voices:
+                consumer.pause()
+            else:
+                consumer.resume()
+
+    def set_video_size(self, owner: str, width: int, height: int) -> None:
+        """The subscriber shows `owner`'s video in a tile of width x height device pixels
+        (0 x 0: unknown, no cap): the simulcast layer follows."""
+        if width and height:
+            self._tiles[owner] = (width, height)
+        else:
+            self._tiles.pop(owner, None)
+        self.choose_layers()
+
+    @property
+    def estimate(self) -> int | None:
+        """What the subscriber's downlink carries, bit/s; None before its first REMB."""
+        return self._downlink.estimate
+
+    def on_remb(self, bitrate: int) -> None:
+        """The subscriber's estimate of its downlink (REMB), for the layer choice."""
+        now = time.monotonic()
+        if self._remb_at is not None and now - self._remb_at > OUTAGE_GAP:
+            self.chooser.link_was_down()
+        self._remb_at = now
+        if bitrate != self._downlink.remb:
+            self._downlink.remb = bitrate
+            self.choose_layers()
+
+    def on_loss(self, fraction: float, now: float) -> None:
+        """A receiver report's loss (averaged over its streams): above 10 % the estimate
+        falls below what was sent (sfu/downlink.py)."""
+        consumers = self._consumers()
+        sent = self._sent.update(
+            now, sum(c.octets_sent for c in consumers), sum(c.packets_sent for c in consumers)
+        )
+        audio = [c for c in consumers if c.producer.kind == AUDIO]
+        self._audio_sent.update(
+            now, sum(c.octets_sent for c in audio), sum(c.packets_sent for c in audio)
+        )
+        before = self._downlink.estimate
+        self._downlink.on_loss(fraction, sent, now)
+        if self._downlink.estimate != before:
+            self.choose_layers()
+
+    def choose_layers(self) -> None:
+        """Point every simulcast consumer the subscriber shows at the layer the chooser picks
+        now, or stop it when its downlink cannot carry even the lowest (sfu/simulcast.py)."""
+        shown = [
+            c
+            for c in self._consumers()
+            if c.producer.simulcast
+            and not c.producer.closed
+            and c.producer.owner not in self._paused_video
+        ]
+        if not shown or self.closed:
+            return
+        videos = [
+            simulcast.Video(
+                layers=[simulcast.Layer(layer.size, layer.bitrate) for layer in c.producer.layers],
+                current=simulcast.OFF
+                if c.producer.owner in self._video_off
+                else c.producer.layers.index(c.target or c.layer),
+                tile=self._tiles.get(c.producer.owner),
+            )
+            for c in shown
+        ]
+        # The audio it receives, measured; before the first measurement a guess per stream.
+        audio = self._audio_sent.rate or sum(
+            simulcast.AUDIO_COST
+            for c in self._consumers()
+            if c.producer.kind == AUDIO and not c.paused
+        )
+        chosen = self.chooser.choose(videos, self._downlink.estimate, time.monotonic(), audio)
+        changed: list[tuple[str, bool]] = []
+        for consumer, index in zip(shown, chosen, strict=True):
+            owner = consumer.producer.owner
+            off = index == simulcast.OFF
+            if off != (owner in self._video_off):
+                (self._video_off.add if off else self._video_off.discard)(owner)
+                changed.append((owner, off))
+            if not off:
+                consumer.set_layer(index)
+        if changed:
+            self.apply_pauses()
+            for owner, off in changed:
+                log.info(
+                    "%s: %s's video %s",
+                    self.owner,
+                    owner,
+                    "stops: downlink full" if off else "restarts",
+                )
+                if self._on_video_off is not None:
+                    self._on_video_off(owner, off)

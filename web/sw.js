@@ -6,14 +6,17 @@
 // - pages (/, /r/...) come from the network, or from the cache when there is none (or it
 //   takes longer than NAVIGATION_WAIT_MS while a cached copy exists);
 // - JSON the API answers to GET (the account, rooms, messages, agenda) is kept as it passes,
-//   and answered from the cache only when the network fails. The page deletes API_CACHE at
-//   sign-out (web/app/main.js), so the next person on a shared phone finds nothing.
-// Anything else (POSTs, uploads, media, the websocket) is not touched.
+//   and answered from the cache only when the network fails, and so are photo and video
+//   thumbnails (at most 320 px, a few KB each), so an offline chat is not a column of gaps.
+//   The page deletes API_CACHE at sign-out (web/app/main.js), so the next person on a shared
+//   phone finds nothing.
+// Anything else (POSTs, uploads, full photos and videos, the websocket) is not touched.
 
 const SHELL_CACHE = `kamar-shell-${VERSION}`;
 const API_CACHE = "kamar-api";
 const PAGES = { "/": "/", room: "/r/kamar" }; // cache keys: the app page, the meeting page
 const NAVIGATION_WAIT_MS = 4000; // a slow mobile network: the cached page, rather than a blank one
+const THUMBNAIL = /^\/api\/attachments\/\d+\/thumbnail$/;
 
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
@@ -46,7 +49,9 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (url.pathname.startsWith("/api/")) {
-    if (!url.pathname.startsWith("/api/attachments/")) event.respondWith(apiAnswer(request));
+    if (!url.pathname.startsWith("/api/attachments/") || THUMBNAIL.test(url.pathname)) {
+      event.respondWith(apiAnswer(event));
+    }
     return;
   }
   if (SHELL.includes(url.pathname)) event.respondWith(fromShell(request));
@@ -62,7 +67,7 @@ async function page(request, key) {
   const cached = await cache.match(key);
   const network = fetch(request).then((response) => {
     // Keep the newest page (a 200 only: an error page must not replace the app).
-    if (response.ok) cache.put(key, response.clone());
+    if (response.ok) cache.put(key, response.clone()).catch(() => {});
     return response;
   });
   if (!cached) return network;
@@ -70,18 +75,21 @@ async function page(request, key) {
   return Promise.race([network.catch(() => cached), slow]);
 }
 
-async function apiAnswer(request) {
+// Network first; the answer kept on the side (a failure to keep it never fails the answer).
+async function apiAnswer(event) {
+  const request = event.request;
+  let response;
   try {
-    const response = await fetch(request);
-    const type = response.headers.get("Content-Type") || "";
-    if (response.ok && type.startsWith("application/json")) {
-      const cache = await caches.open(API_CACHE);
-      await cache.put(request, response.clone());
-    }
-    return response;
+    response = await fetch(request);
   } catch (error) {
     const cached = await caches.match(request, { cacheName: API_CACHE });
     if (cached) return cached;
     throw error;
   }
+  const type = response.headers.get("Content-Type") || "";
+  if (response.ok && (type.startsWith("application/json") || type.startsWith("image/"))) {
+    const copy = response.clone();
+    event.waitUntil(caches.open(API_CACHE).then((cache) => cache.put(request, copy)).catch(() => {}));
+  }
+  return response;
 }

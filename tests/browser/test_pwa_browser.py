@@ -7,15 +7,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import aiohttp
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.browser.test_community_browser import PHONE, WAIT_MS
+from tests.browser.test_community_browser import PHONE, WAIT_MS, png
 from tests.browser.test_offline_chat_browser import member_with_room, open_signed_in, stored_texts
 from tests.conftest import RunningServer
 
 pytestmark = [pytest.mark.browser]
+
+
+async def post_photo(kamar: RunningServer, token: str, room_id: int) -> None:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession(kamar.base_url) as http:
+        form = aiohttp.FormData()
+        form.add_field("file", png(64, 48), filename="spanduk.png", content_type="image/png")
+        async with http.post(
+            f"/api/rooms/{room_id}/attachments", data=form, headers=headers
+        ) as response:
+            assert response.status == 201, await response.text()
+            attachment = await response.json()
+        body = {"text": "Foto spanduk", "attachments": [attachment["id"]]}
+        async with http.post(
+            f"/api/rooms/{room_id}/messages", json=body, headers=headers
+        ) as response:
+            assert response.status == 201, await response.text()
 
 
 async def controlled(page: Page) -> None:
@@ -54,6 +72,7 @@ async def test_offline_the_app_opens_with_its_rooms_and_messages_and_sends_later
     kamar: RunningServer, chromium: Browser
 ) -> None:
     token, room_id = await member_with_room(kamar, "siti")
+    await post_photo(kamar, token, room_id)
     context = await chromium.new_context(viewport=PHONE, locale="id-ID")
     page = await context.new_page()
     errors: list[str] = []
@@ -78,6 +97,12 @@ async def test_offline_the_app_opens_with_its_rooms_and_messages_and_sends_later
         timeout=WAIT_MS
     )
     assert await page.title() == "Kamar"
+    # The photo's thumbnail too, from the same cache.
+    await page.wait_for_function(
+        "() => { const img = document.querySelector('#messages .thumb-img');"
+        " return img && img.complete && img.naturalWidth > 0; }",
+        timeout=WAIT_MS,
+    )
 
     # Written offline, then the app is reloaded offline: still waiting, still there.
     await page.fill("#chat-input", "Besok rapat jam 7")
@@ -93,6 +118,10 @@ async def test_offline_the_app_opens_with_its_rooms_and_messages_and_sends_later
     await page.wait_for_function(
         "() => !document.querySelector('#messages li.pending')", timeout=WAIT_MS
     )
-    assert await stored_texts(kamar, token, room_id) == ["Selamat pagi semua", "Besok rapat jam 7"]
+    assert await stored_texts(kamar, token, room_id) == [
+        "Foto spanduk",
+        "Selamat pagi semua",
+        "Besok rapat jam 7",
+    ]
     assert errors == []
     await context.close()

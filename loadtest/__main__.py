@@ -16,6 +16,10 @@ sending `auth`, and how long another user's requests wait meanwhile.
 [--duration 30] [--json FILE]`: Chromium participants behind an emulated bad link (see
 loadtest/field/cli.py).
 
+`python -m loadtest insight --members 10000 --rooms 100 --messages 100000 [--database-url URL]
+[--json [FILE]]`: generate a community and time every member-insight view
+(loadtest/insight_bench.py).
+
 `python -m loadtest floor --receivers 10,80 [--duration 10]`: a bare relay (no SRTP, ICE or
 RTCP) forwarding the same paced stream to N sockets, the floor under the sfu figure here.
 
@@ -31,7 +35,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from loadtest import auth_storm, chat_cli, townhall_cli
+from loadtest import auth_storm, chat_cli, insight_bench, townhall_cli
 from loadtest.field import cli as field_cli
 from loadtest.forward_bench import run_forward
 from loadtest.netns import reexec_in_private_netns
@@ -131,7 +135,10 @@ def main() -> int:
     townhall_cli.add_parser(scenarios)
     auth_storm.add_parser(scenarios)
     field_cli.add_parser(scenarios)
+    insight_bench.add_parser(scenarios)
     args = parser.parse_args()
+    if args.scenario == "insight":
+        return insight_bench.run(args, _progress)
     if args.scenario == "forward":
         return _forward(args)
     if args.scenario == "floor":

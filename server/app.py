@@ -16,15 +16,21 @@ from argon2 import PasswordHasher
 
 from rooms.community.community import open_community
 from rooms.errors import Invalid
+from rooms.insight.insight import Insight
+from rooms.market.market import open_market
 from rooms.meeting import grants
-from rooms.meeting.room import RoomRegistry
+from rooms.meeting.events import bye
+from rooms.meeting.registry import MeetingRegistry
 from server import security_headers, upload_expiry
 from server.api import add_api
+from server.api.contexts import CONTEXTS_KEY, Contexts
 from server.api.inbound import decode_json_object
 from server.api.routing import API_SERVICES_KEY, error_response
 from server.config import Config, load_secret
 from server.pwa import add_pwa
+from server.wiring import Seams, single_node
 from sfu.peer import PeerSettings, gather_on
+from signalling.peers import WebRtcPeers
 from signalling.session import Services
 from signalling.ws import SERVICES_KEY, websocket_handler
 
@@ -37,16 +43,22 @@ SPEAKER_UPDATE_INTERVAL = 0.3  # seconds: fast enough for a layout, rare enough 
 REMINDER_SWEEP_INTERVAL = 30.0  # seconds: reminders go out 15 minutes ahead, give or take this
 
 
-def build_app(config: Config, password_hasher: PasswordHasher | None = None) -> web.Application:
+def build_app(
+    config: Config, password_hasher: PasswordHasher | None = None, seams: Seams | None = None
+) -> web.Application:
     gather_on(config.ice_hosts)
+    seams = seams or single_node()
     services = Services(
-        registry=RoomRegistry(),
+        registry=seams.meetings,
+        placement=seams.placement,
         secret=load_secret(config.data_dir),
-        peer_settings=PeerSettings(
-            ice_servers=config.ice_servers,
-            announce=config.announce_map(),
-            max_video_bitrate=config.max_video_kbps * 1000,
-            max_audio_bitrate=config.max_audio_kbps * 1000,
+        peers=WebRtcPeers(
+            PeerSettings(
+                ice_servers=config.ice_servers,
+                announce=config.announce_map(),
+                max_video_bitrate=config.max_video_kbps * 1000,
+                max_audio_bitrate=config.max_audio_kbps * 1000,
+            )
         ),
         clock=time.time,
         ice_servers=list(config.ice_servers),
@@ -57,6 +69,7 @@ def build_app(config: Config, password_hasher: PasswordHasher | None = None) -> 
     app[SERVICES_KEY] = services
     app[API_SERVICES_KEY] = services
     app[CONFIG_KEY] = config
+    app[CONTEXTS_KEY] = Contexts()
     app.router.add_get("/", _page("app.html"))
     app.router.add_get("/meet", _page("index.html"))
     app.router.add_get("/r/{room}", _room_page)
@@ -68,7 +81,7 @@ def build_app(config: Config, password_hasher: PasswordHasher | None = None) -> 
     add_api(app, rate_limits=not config.no_rate_limits)
     security_headers.install(app)
     app.on_shutdown.append(_say_goodbye)
-    app.cleanup_ctx.append(_community(config, password_hasher))
+    app.cleanup_ctx.append(_community(config, password_hasher, seams))
     app.cleanup_ctx.append(_speaker_updates)
     app.cleanup_ctx.append(_reminders)
     upload_expiry.install(app)
@@ -76,7 +89,7 @@ def build_app(config: Config, password_hasher: PasswordHasher | None = None) -> 
 
 
 def _community(
-    config: Config, hasher: PasswordHasher | None
+    config: Config, hasher: PasswordHasher | None, seams: Seams
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def open_and_close(app: web.Application) -> AsyncIterator[None]:
         services = app[SERVICES_KEY]
@@ -85,9 +98,18 @@ def _community(
             config.data_dir,
             time.time,
             hasher=hasher,
+            bus=seams.bus,
             rate_limits=not config.no_rate_limits,
         )
+        # The marketplace and insight share the community's database and bus; they close with it.
+        opened = services.community
+        contexts = app[CONTEXTS_KEY]
+        contexts.market = open_market(
+            opened, config.data_dir, time.time, rate_limits=not config.no_rate_limits
+        )
+        contexts.insight = Insight(opened.db, opened.bus, time.time)
         yield
+        contexts.market = contexts.insight = None
         community, services.community = services.community, None
         await community.close()
 
@@ -139,7 +161,11 @@ async def _room_page(request: web.Request) -> web.StreamResponse:
 async def _healthz(request: web.Request) -> web.Response:
     registry = request.app[SERVICES_KEY].registry
     return web.json_response(
-        {"status": "ok", "rooms": len(registry.rooms), "participants": registry.participant_count}
+        {
+            "status": "ok",
+            "rooms": len(registry.meetings()),
+            "participants": registry.participant_count,
+        }
     )
 
 
@@ -173,11 +199,11 @@ async def _speaker_updates(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
-async def _tick_speakers(registry: RoomRegistry) -> None:
+async def _tick_speakers(registry: MeetingRegistry) -> None:
     loop = asyncio.get_running_loop()
     while True:
         await asyncio.sleep(SPEAKER_UPDATE_INTERVAL)
-        for room in list(registry.rooms.values()):
+        for room in registry.meetings():
             try:
                 room.update_speakers(loop.time())
             except Exception:  # one room's bug must not silence every other room
@@ -186,7 +212,7 @@ async def _tick_speakers(registry: RoomRegistry) -> None:
 
 async def _say_goodbye(app: web.Application) -> None:
     registry = app[SERVICES_KEY].registry
-    for room in list(registry.rooms.values()):
+    for room in registry.meetings():
         for participant in list(room.participants.values()):
-            participant.deliver({"type": "bye", "reason": "shutdown"})
+            participant.deliver(bye("shutdown"))
             participant.disconnect("shutdown")

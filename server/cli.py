@@ -1,4 +1,5 @@
-"""`kamar serve` runs the server; `kamar token` prints a join token."""
+"""`kamar serve` runs the server; `kamar token` prints a join token; `kamar migrate` brings the
+database schema up to date; `kamar create-admin` makes an administrator."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from rooms.community import database
 from rooms.community.accounts import Registration, User
 from rooms.community.community import open_community
 from rooms.errors import DomainError
@@ -24,6 +26,7 @@ from rooms.meeting.stage import MEETING_ROLES
 from server.app import build_app, ssl_context
 from server.config import Config, ConfigError, load, load_secret
 from server.listener import make_runner
+from server.wiring import single_node
 from sfu import native
 
 
@@ -153,6 +156,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     token.set_defaults(func=_token)
 
+    migrate = commands.add_parser(
+        "migrate",
+        help="bring the database schema up to date (needed before serving PostgreSQL; "
+        "SQLite migrates itself)",
+    )
+    _common(migrate)
+    migrate.add_argument("--database-url", metavar="URL", help="as for serve")
+    migrate.set_defaults(func=_migrate)
+
     admin = commands.add_parser("create-admin", help="create an administrator account")
     _common(admin)
     admin.add_argument("--database-url", metavar="URL", help="as for serve")
@@ -214,6 +226,17 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _migrate(args: argparse.Namespace) -> int:
+    config = _config(args)
+    config.data_dir.mkdir(parents=True, exist_ok=True)  # the default SQLite file lives there
+    before, after = asyncio.run(database.migrate(config.effective_database_url))
+    if before == after:
+        print(f"the database schema is up to date (revision {after})")
+    else:
+        print(f"the database schema was migrated from {before or 'nothing'} to revision {after}")
+    return 0
+
+
 def _create_admin(args: argparse.Namespace) -> int:
     config = _config(args)
     if args.password_file is not None:
@@ -226,7 +249,9 @@ def _create_admin(args: argparse.Namespace) -> int:
 
 
 async def _register_admin(config: Config, username: str, name: str, password: str) -> User:
-    community = await open_community(config.effective_database_url, config.data_dir, time.time)
+    community = await open_community(
+        config.effective_database_url, config.data_dir, time.time, bus=single_node().bus
+    )
     try:
         form = Registration(password=password, display_name=name, username=username)
         return await community.accounts.register(form, is_admin=True)

@@ -1,6 +1,6 @@
-"""The background sweep that deletes abandoned uploads (rooms/community/attachments.py
-expire_orphans): photos and videos uploaded but never sent in a message would otherwise stay on
-disk forever.
+"""The background sweeps that delete abandoned uploads (rooms/community/attachments.py and
+rooms/market/photos.py expire_orphans): photos and videos uploaded but never sent in a message,
+and listing photos never put in a listing, would otherwise stay on disk forever.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from aiohttp import web
 
 from rooms.community.attachments import EXPIRY_BATCH
 from rooms.community.community import Community
+from rooms.market.market import Market
+from server.api.contexts import CONTEXTS_KEY
 from signalling.ws import SERVICES_KEY
 
 log = logging.getLogger(__name__)
@@ -32,11 +34,17 @@ def install(app: web.Application) -> None:
 
 async def _sweeping(app: web.Application) -> AsyncIterator[None]:
     services = app[SERVICES_KEY]
-    task = asyncio.create_task(expire_uploads_forever(services, services.clock))
+    holder = app[CONTEXTS_KEY]
+    tasks = [
+        asyncio.create_task(expire_uploads_forever(services, services.clock)),
+        asyncio.create_task(expire_listing_photos_forever(holder, services.clock)),
+    ]
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def expire_uploads_forever(
@@ -54,3 +62,23 @@ async def expire_uploads_forever(
                 pass  # a backlog: the next batch at once, each in its own short transaction
         except Exception:  # a database hiccup must not end the sweep for good
             log.exception("expiring abandoned uploads failed")
+
+
+class HasMarket(Protocol):
+    market: Market | None
+
+
+async def expire_listing_photos_forever(
+    holder: HasMarket, clock: Callable[[], float], interval: float = UPLOAD_EXPIRY_INTERVAL
+) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        market = holder.market
+        if market is None:
+            continue
+        try:
+            photos = market.listings.photos
+            while await photos.expire_orphans(int(clock() * 1000)) == EXPIRY_BATCH:
+                pass
+        except Exception:  # a database hiccup must not end the sweep for good
+            log.exception("expiring abandoned listing photos failed")

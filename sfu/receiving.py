@@ -22,6 +22,9 @@ from sfu.subscriber_slot import Slot
 
 log = logging.getLogger(__name__)
 
+# An estimate this far below what was sent is the receiver seeing its queue grow (libwebrtc's
+# delay-based estimate falls to 0.85x what arrives on overuse); a REMB merely low is not.
+CONGESTED = 0.9
 DATA_SAVER_VOICES = 1  # voices a data saver hears at once: the loudest speaker's
 # Told when the downlink stops (True) or restarts (False) an owner's video (sfu/simulcast.py OFF).
 OnVideoOff = Callable[[str, bool], None]
@@ -58,6 +61,11 @@ class Receiving:
     @property
     def repairs_allowed(self) -> bool:
         return self._downlink.repairs_allowed
+
+    @property
+    def sent_rate(self) -> int:
+        """Bit/s sent to this subscriber, measured between its last two receiver reports."""
+        return self._sent.rate
 
     @property
     def speakers_only(self) -> bool:
@@ -181,7 +189,12 @@ class Receiving:
             for c in self._consumers()
             if c.producer.kind == AUDIO and not c.paused
         )
-        chosen = self.chooser.choose(videos, self._downlink.estimate, time.monotonic(), audio)
+        estimate = self._downlink.estimate
+        sent = self._sent.rate
+        congested = self._downlink.loss_cap is not None or (
+            estimate is not None and estimate < sent * CONGESTED
+        )
+        chosen = self.chooser.choose(videos, estimate, time.monotonic(), audio, congested)
         changed: list[tuple[str, bool]] = []
         for consumer, index in zip(shown, chosen, strict=True):
             owner = consumer.producer.owner

@@ -107,11 +107,19 @@ class LayerChooser:
     _last_estimate: int | None = None
 
     def choose(
-        self, videos: Sequence[Video], estimate: int | None, now: float, audio: int = 0
+        self,
+        videos: Sequence[Video],
+        estimate: int | None,
+        now: float,
+        audio: int = 0,
+        congested: bool = True,
     ) -> list[int]:
         """The layer each video should be on now, OFF for none. `estimate`: the subscriber's
         latest REMB in bit/s, None before the first one (then only tile sizes and the ramp limit
-        the choice); `audio`: bit/s of the audio it receives, which always goes first."""
+        the choice); `audio`: bit/s of the audio it receives, which always goes first;
+        `congested`: the link drops or queues what is sent (reported loss, or an estimate
+        below what is sent). Only then does a video stop: a REMB that is merely low (it starts
+        near 300 kbit/s and rises with what arrives) must not stop videos that would fit."""
         if self._last_up is None:  # the first look: what starts (low) gets to show first
             self._last_up = now
         if self._wait is None or self._steady(now):
@@ -120,7 +128,11 @@ class LayerChooser:
         chosen = [min(v.current, cap) for v, cap in zip(videos, caps, strict=True)]
         previous, self._last_estimate = self._last_estimate, estimate
         falling = estimate is not None and previous is not None and estimate < previous * FALL
-        if estimate is not None and falling and self._drop_to_fit(videos, chosen, estimate - audio):
+        if (
+            estimate is not None
+            and falling
+            and self._drop_to_fit(videos, chosen, estimate - audio, congested)
+        ):
             stopped = any(
                 c == OFF and v.current != OFF for v, c in zip(videos, chosen, strict=True)
             )
@@ -142,9 +154,11 @@ class LayerChooser:
         return chosen
 
     @staticmethod
-    def _drop_to_fit(videos: Sequence[Video], chosen: list[int], budget: int) -> bool:
+    def _drop_to_fit(
+        videos: Sequence[Video], chosen: list[int], budget: int, may_stop: bool
+    ) -> bool:
         """Lower the costliest videos one layer at a time until the budget covers them; below
-        the lowest layer a video stops, the one in the smallest tile first."""
+        the lowest layer (`may_stop`) a video stops, the one in the smallest tile first."""
         dropped = False
         while sum(cost(v, c) for v, c in zip(videos, chosen, strict=True)) > budget:
             sent = [i for i, c in enumerate(chosen) if c != OFF]
@@ -153,6 +167,8 @@ class LayerChooser:
             above = [i for i in sent if chosen[i] > 0]
             if above:
                 top = max(above, key=lambda i: (chosen[i], cost(videos[i], chosen[i])))
+            elif not may_stop:
+                break
             else:  # all on their lowest layer: the least visible one stops
                 top = min(sent, key=lambda i: (_area(videos[i].tile), -i))
             chosen[top] = OFF if chosen[top] == 0 else chosen[top] - 1

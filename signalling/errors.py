@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from rooms.meeting.events import Error
+from signalling.events import error
 
 # Wire codes after which the server closes the socket (docs/protocol.md, error table).
 CLOSING_CODES = frozenset(
@@ -16,6 +17,7 @@ CLOSING_CODES = frozenset(
         "server_full",
         "flooding",
         "not_a_member",
+        "wrong_node",
     }
 )
 
@@ -34,14 +36,11 @@ class ProtocolError(Exception):
         return self.code in CLOSING_CODES
 
 
-def error_event(exc: BaseException, in_reply_to: str | None = None) -> dict[str, Any]:
+def error_event(exc: BaseException, in_reply_to: str | None = None) -> Error:
     """The `error` message for `exc`. Unexpected exceptions say nothing about internals."""
     if isinstance(exc, ProtocolError):
         code, message = exc.code, exc.message
         in_reply_to = exc.in_reply_to or in_reply_to
     else:
         code, message = "internal", "the server failed to handle this message; it has been logged"
-    event: dict[str, Any] = {"type": "error", "code": code, "message": message}
-    if in_reply_to:
-        event["in_reply_to"] = in_reply_to
-    return event
+    return error(code, message, in_reply_to)

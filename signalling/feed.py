@@ -11,7 +11,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
 
 from rooms.community import sessions
 from rooms.community.accounts import User
@@ -19,10 +18,11 @@ from rooms.community.bus import user_topic
 from rooms.community.calendar_links import calendar_url
 from rooms.community.chat import room_topic
 from rooms.community.community import Community
+from rooms.community.events import CommunityEvent
 from rooms.community.membership import account_and_room_ids
 from rooms.errors import DomainError
 from signalling.errors import ProtocolError
-from signalling.messages import encode
+from signalling.events import Authed, Unread, encode, error
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class Feed:
         self._own_topic: Callable[[], None] | None = None
         self._last_typing: dict[int, float] = {}
 
-    async def authenticate(self, token: str) -> dict[str, Any]:
+    async def authenticate(self, token: str) -> Authed:
         if self.user is not None:
             raise ProtocolError("bad_state", "auth was already received", in_reply_to="auth")
         try:
@@ -101,7 +101,7 @@ class Feed:
             },
         )
 
-    async def read(self, room_id: int, message_id: int) -> dict[str, Any]:
+    async def read(self, room_id: int, message_id: int) -> Unread:
         user = self._signed_in("read")
         try:
             unread = await self._community.chat.mark_read(user, room_id, message_id)
@@ -128,26 +128,19 @@ class Feed:
                 room_topic(room_id), self._on_room_event
             )
 
-    def _on_room_event(self, text: str, event: dict[str, Any]) -> None:
+    def _on_room_event(self, text: str, event: CommunityEvent) -> None:
         if event["type"] == "typing" and self.user and event["user"]["id"] == self.user.id:
             return  # nobody needs to see their own typing indicator
         self._send(text)
 
-    def _on_own_event(self, text: str, event: dict[str, Any]) -> None:
+    def _on_own_event(self, text: str, event: CommunityEvent) -> None:
         """Membership changes of this account: follow rooms joined elsewhere, drop rooms left.
         The room topic is published first (rooms/community/directory.py), so a room just joined is
         not followed yet when its event passes: it is passed on here instead."""
         if event["type"] == "sessions_revoked":
             if self._issued_ms is None or self._issued_ms < event["before_ms"]:
-                self._send(
-                    encode(
-                        {
-                            "type": "error",
-                            "code": "unauthorized",
-                            "message": "this session was signed out; sign in again",
-                        }
-                    )
-                )
+                signed_out = "this session was signed out; sign in again"
+                self._send(encode(error("unauthorized", signed_out)))
                 self._close("unauthorized")
             return
         if event["type"] != "room_member":

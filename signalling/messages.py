@@ -1,4 +1,5 @@
-"""Client message types of signalling protocol v1 (docs/protocol.md) and their parser.
+"""Client message types of signalling protocol v1 (docs/protocol.md) and their parser
+(signalling/events.py has the server side).
 
 Pure: text in, typed message out, or ProtocolError saying exactly what is wrong.
 """
@@ -357,7 +358,3 @@ def _is_type(value: Any, expected: type) -> bool:
     if expected is int:
         return isinstance(value, int) and not isinstance(value, bool)
     return isinstance(value, expected)
-
-
-def encode(event: dict[str, Any]) -> str:
-    return json.dumps(event, separators=(",", ":"), ensure_ascii=False)

@@ -3,12 +3,16 @@
 The websocket glue (signalling/ws.py) reads frames and calls `handle_text`; the session answers
 through `send` (non-blocking enqueue) and asks to close through `close`. Handlers await aiortc
 negotiation but never while a room is half-changed: room methods are synchronous.
+
+The session itself checks and dispatches frames, joins meetings (`hello`, the lobby) and
+answers `leave`, `ping` and the feed's messages; media messages go to MediaControl
+(signalling/media.py) and stage messages to StageControl (signalling/townhall.py), which work
+on the session's MeetingContext (signalling/context.py) and never see the session.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -17,52 +21,44 @@ from typing import Any
 from rooms.community.community import Community
 from rooms.errors import DomainError
 from rooms.meeting import grants, meeting_access
-from rooms.meeting.room import Participant, Room, RoomRegistry, new_participant_id
+from rooms.meeting.events import bye
+from rooms.meeting.registry import MeetingRegistry, Placement
+from rooms.meeting.room import Participant, Room
 from sfu.errors import NegotiationError, NegotiationStateError
-from sfu.peer import PeerSettings
-from sfu.publisher import PublisherPeer
-from sfu.router import CAMERA, SCREEN, owner_key, person_of, source_of
-from sfu.subscriber import SubscriberPeer
+from signalling.context import Close, MeetingContext, Send
 from signalling.errors import ProtocolError, error_event
+from signalling.events import Welcome
 from signalling.feed import AUTH_CONCURRENCY, Feed
+from signalling.media import MediaControl
 from signalling.messages import (
     MAX_MESSAGE_BYTES,
     PROTOCOL_VERSION,
     Auth,
-    DataSaver,
     Hello,
     Leave,
-    Mute,
-    PauseVideo,
     Ping,
-    PublishOffer,
     Read,
-    SubscribeAnswer,
     Typing,
-    Unpublish,
-    VideoSize,
     parse_client_message,
     type_name,
 )
+from signalling.peers import PeerFactory
 from signalling.ratelimit import Dropped, FrameLimits
 from signalling.townhall import StageControl, stage_snapshot
 from signalling.turn import TurnSettings, ice_servers
 
 log = logging.getLogger(__name__)
 
-# A message for the socket: a dict, or text already encoded (community events,
-# rooms/community/bus.py).
-Send = Callable[[dict[str, Any] | str], None]
-Close = Callable[[str], None]
-
 
 @dataclass
 class Services:
-    """What every session shares: the process's rooms, secret and media settings."""
+    """What every session shares: the node's meetings, secret and media settings
+    (server/wiring.py chooses the registry and placement)."""
 
-    registry: RoomRegistry
+    registry: MeetingRegistry
+    placement: Placement
     secret: str
-    peer_settings: PeerSettings
+    peers: PeerFactory  # how sessions get their media connections (signalling/peers.py)
     clock: Callable[[], float]
     ice_servers: list[str] = field(default_factory=list)
     turn: TurnSettings | None = None
@@ -84,32 +80,20 @@ class Session:
         self._services = services
         self._send = send
         self._close = close
-        self.participant: Participant | None = None
-        self.room: Room | None = None
-        # Publish connections by source: "camera" (camera and microphone) and "screen".
-        self._publishers: dict[str, PublisherPeer] = {}
-        self.subscriber: SubscriberPeer | None = None
+        # The meeting's handlers see this, not the session.
+        self.meeting = MeetingContext(send, close, services.clock, lambda: services.community)
+        self.media = MediaControl(self.meeting, services.peers)
+        self.stage = StageControl(self.meeting)
         self.feed: Feed | None = None
-        self.in_lobby = False
-        self.event_id: int | None = None
-        self.stage = StageControl(self)
-        self._closing: set[asyncio.Future[None]] = set()
-        self._ended = False
         self._limits = FrameLimits()
         self._handlers: dict[type, Callable[[Any], Awaitable[None]]] = {
             Hello: self._on_hello,
-            PublishOffer: self._on_publish_offer,
-            SubscribeAnswer: self._on_subscribe_answer,
-            Mute: self._on_mute,
-            PauseVideo: self._on_pause_video,
-            VideoSize: self._on_video_size,
-            DataSaver: self._on_data_saver,
-            Unpublish: self._on_unpublish,
             Leave: self._on_leave,
             Ping: self._on_ping,
             Auth: self._on_auth,
             Typing: self._on_typing,
             Read: self._on_read,
+            **self.media.handlers(),
             **self.stage.handlers(),
         }
 
@@ -117,12 +101,20 @@ class Session:
         return self._services.clock()
 
     @property
-    def community(self) -> Community | None:
-        return self._services.community
+    def participant(self) -> Participant | None:
+        return self.meeting.participant
+
+    @property
+    def room(self) -> Room | None:
+        return self.meeting.room
 
     @property
     def joined(self) -> bool:
-        return self.participant is not None and not self._ended and not self.in_lobby
+        return self.meeting.joined
+
+    @property
+    def in_lobby(self) -> bool:
+        return self.meeting.in_lobby
 
     @property
     def identified(self) -> bool:
@@ -185,21 +177,22 @@ class Session:
                 "wrong_room", f"this join token is for room {grant.room!r}, not {hello.room!r}"
             )
         await self._still_a_member(grant)
+        await self._hosted_here(grant.room)
         registry = self._services.registry
-        existing = registry.rooms.get(grant.room)
+        existing = registry.find(grant.room)
         role = grant.meeting_role
         if existing is not None and role != "moderator":
             # Brought on stage (or sent back) earlier in this meeting: a reconnect keeps that.
             role = existing.stage.roles_given.get(grant.identity, role)
         participant = Participant(
-            id=new_participant_id(),
+            id=registry.new_participant_id(),
             identity=grant.identity,
             name=grant.name,
             deliver=self._send,
             disconnect=self._close,
             can_subscribe=grant.can_subscribe,
             role=role,
-            left_stage=self._left_stage,
+            left_stage=self.media.left_stage,
         )
         self._refuse_when_full(grant)
         admission = existing.stage.admission(grant.identity, role) if existing else "admit"
@@ -207,10 +200,11 @@ class Session:
             raise ProtocolError("banned", "you were removed from this meeting")
         if admission == "locked":
             raise ProtocolError("meeting_locked", "this meeting is locked; ask a moderator")
-        room = registry.room(grant.room)
-        self.participant, self.room, self.event_id = participant, room, grant.event_id
+        room = registry.open(grant.room)
+        meeting = self.meeting
+        meeting.participant, meeting.room, meeting.event_id = participant, room, grant.event_id
         if admission == "wait":
-            self.in_lobby = True
+            meeting.in_lobby = True
             room.wait_in_lobby(participant, lambda: self._enter(room, participant))
             self._send({"type": "lobby_wait", "message": "a moderator will let you in shortly"})
             return
@@ -218,47 +212,29 @@ class Session:
 
     def _enter(self, room: Room, participant: Participant) -> None:
         """Join the room for real: now, or when a moderator admits from the lobby."""
-        if self._ended:
+        if self.meeting.ended:
             return
-        self.in_lobby = False
+        self.meeting.in_lobby = False
         replaced = room.join(participant)
         if replaced is not None:
-            replaced.deliver({"type": "bye", "reason": "replaced"})
+            replaced.deliver(bye("replaced"))
             replaced.disconnect("replaced")
-        self._send(
-            {
-                "type": "welcome",
-                "v": PROTOCOL_VERSION,
-                "room": room.name,
-                "participant": participant.public(),
-                "participants": room.others(participant.id),
-                "ice_servers": ice_servers(
-                    self._services.ice_servers, self._services.turn, participant.id, self.clock()
-                ),
-                "max_message_bytes": MAX_MESSAGE_BYTES,
-                "stage": stage_snapshot(room, participant),
-            }
-        )
+        welcome: Welcome = {
+            "type": "welcome",
+            "v": PROTOCOL_VERSION,
+            "room": room.name,
+            "participant": participant.public(),
+            "participants": room.others(participant.id),
+            "ice_servers": ice_servers(
+                self._services.ice_servers, self._services.turn, participant.id, self.clock()
+            ),
+            "max_message_bytes": MAX_MESSAGE_BYTES,
+            "stage": stage_snapshot(room, participant),
+        }
+        self._send(welcome)
         if participant.role == "moderator":
             self._send(room.lobby_event())
-        if participant.can_subscribe:
-            self.subscriber = SubscriberPeer(
-                participant.id,
-                self._services.peer_settings,
-                self._send_offer,
-                self._media_failed,
-                self._video_suspended,
-            )
-            room.media.add_subscriber(self.subscriber)
-
-    def _left_stage(self) -> None:
-        """Sent back to the audience: the publish connections close (their producers have
-        already left the room), so a later promotion negotiates fresh ones."""
-        publishers, self._publishers = list(self._publishers.values()), {}
-        for publisher in publishers:
-            task = asyncio.ensure_future(publisher.close())
-            self._closing.add(task)
-            task.add_done_callback(self._closing.discard)
+        self.media.start_receiving(room, participant)
 
     async def _still_a_member(self, grant: grants.JoinGrant) -> None:
         """A member's token admits only while they are in the room and have not signed out
@@ -273,6 +249,15 @@ class Session:
         except DomainError as exc:
             raise ProtocolError(exc.code, exc.message) from exc
 
+    async def _hosted_here(self, meeting: str) -> None:
+        """A meeting lives on one node (rooms/meeting/registry.py): a socket that reached
+        another node is refused before it joins anything. A single node hosts them all."""
+        host = await self._services.placement.claim(meeting)
+        if host != self._services.registry.node:
+            raise ProtocolError(
+                "wrong_node", f"this meeting runs on another node ({host}); connect again"
+            )
+
     def _refuse_when_full(self, grant: grants.JoinGrant) -> None:
         """A full server says so before any media, rather than degrading everyone's meeting.
         Someone joining again (a reload, a second device) replaces their old connection, so
@@ -281,7 +266,7 @@ class Session:
         registry = self._services.registry
         if not limit or registry.participant_count < limit:
             return
-        room = registry.rooms.get(grant.room)
+        room = registry.find(grant.room)
         if room is not None and room.by_identity(grant.identity) is not None:
             return
         raise ProtocolError(
@@ -315,146 +300,25 @@ class Session:
             raise ProtocolError("bad_state", "send auth first", in_reply_to=kind)
         return self.feed
 
-    def _in_meeting(self, kind: str) -> None:
-        if not self.joined:
-            raise ProtocolError("bad_state", "join a meeting with hello first", in_reply_to=kind)
-
-    async def _on_publish_offer(self, offer: PublishOffer) -> None:
-        self._in_meeting("publish_offer")
-        assert self.participant is not None and self.room is not None
-        if not self.participant.can_publish:
-            raise ProtocolError("forbidden", "your role does not allow publishing")
-        if self._publishers.get(offer.source) is not None:
-            raise NegotiationStateError(f"the {offer.source} is already published")
-        owner = owner_key(self.participant.id, offer.source)
-        publisher = PublisherPeer(
-            owner,
-            self._services.peer_settings,
-            self._media_failed,
-            functools.partial(self._publish_layers, offer.source),
-        )
-        self._publishers[offer.source] = publisher  # claimed while negotiating
-        try:
-            answer = await publisher.accept_offer(offer.sdp)
-        except BaseException:
-            self._publishers.pop(offer.source, None)
-            await publisher.close()
-            raise
-        # Left, or sent back to the audience, while we negotiated: keep nothing.
-        if self._ended or self._publishers.get(offer.source) is not publisher:
-            await publisher.close()
-            return
-        self._send({"type": "publish_answer", "sdp": answer, "source": offer.source})
-        for producer in publisher.producers:
-            self.room.media.add_producer(producer)
-        if offer.source == SCREEN:
-            self.room.set_screen(self.participant.id, True)
-
-    async def _on_unpublish(self, unpublish: Unpublish) -> None:
-        self._in_meeting("unpublish")
-        assert self.participant is not None and self.room is not None
-        publisher = self._publishers.pop(unpublish.source, None)
-        if publisher is None:
-            raise NegotiationStateError(f"you are not sharing your {unpublish.source}")
-        for producer in self.room.media.producers_of(publisher.owner):
-            self.room.media.remove_producer(producer)
-        self.room.set_screen(self.participant.id, False)
-        await publisher.close()
-
-    @property
-    def publisher(self) -> PublisherPeer | None:
-        """The camera and microphone connection."""
-        return self._publishers.get(CAMERA)
-
-    async def _on_subscribe_answer(self, answer: SubscribeAnswer) -> None:
-        self._in_meeting("subscribe_answer")
-        if self.subscriber is None:
-            raise NegotiationStateError("you do not receive media in this room")
-        self.subscriber.handle_answer(answer.sdp, answer.revision)
-
-    async def _on_mute(self, mute: Mute) -> None:
-        self._in_meeting("mute")
-        assert self.participant is not None and self.room is not None
-        self.room.set_muted(self.participant.id, mute.kind, mute.muted)
-
-    async def _on_pause_video(self, pause: PauseVideo) -> None:
-        self._in_meeting("pause_video")
-        self._receiving_from(pause.participant_id).set_video_paused(
-            owner_key(pause.participant_id, pause.source), pause.paused
-        )
-
-    async def _on_video_size(self, size: VideoSize) -> None:
-        self._in_meeting("video_size")
-        self._receiving_from(size.participant_id).set_video_size(
-            owner_key(size.participant_id, size.source), size.width, size.height
-        )
-
-    async def _on_data_saver(self, saver: DataSaver) -> None:
-        self._in_meeting("data_saver")
-        assert self.room is not None
-        if self.subscriber is None:
-            raise NegotiationStateError("you do not receive media in this room")
-        self.subscriber.hear_speakers_only(saver.on, self.room.speakers.speakers)
-
-    def _receiving_from(self, participant_id: str) -> SubscriberPeer:
-        """This session's subscriber, when another participant `participant_id` is here."""
-        assert self.room is not None
-        if self.subscriber is None:
-            raise NegotiationStateError("you do not receive media in this room")
-        if participant_id not in self.room.participants or (
-            self.participant is not None and participant_id == self.participant.id
-        ):
-            raise NegotiationStateError(f"no other participant {participant_id!r} here")
-        return self.subscriber
-
     async def _on_leave(self, _leave: Leave) -> None:
-        self._send({"type": "bye", "reason": "left"})
+        self._send(bye("left"))
         self._close("left")
 
     async def _on_ping(self, ping: Ping) -> None:
         self._send({"type": "pong", "id": ping.id})
 
-    # -- media callbacks ---------------------------------------------------------------------
-
-    def _send_offer(self, sdp: str, revision: int, tracks: dict[str, dict[str, str]]) -> None:
-        self._send({"type": "subscribe_offer", "sdp": sdp, "revision": revision, "tracks": tracks})
-
-    def _publish_layers(self, source: str, rids: list[str]) -> None:
-        """Only these simulcast layers of our `source` video have a receiver now."""
-        self._send({"type": "publish_layers", "source": source, "active": rids})
-
-    def _video_suspended(self, owner: str, suspended: bool) -> None:
-        """This participant's downlink cannot carry `owner`'s video now, or can again."""
-        self._send(
-            {
-                "type": "video_suspended",
-                "participant_id": person_of(owner),
-                "source": source_of(owner),
-                "suspended": suspended,
-            }
-        )
-
-    def _media_failed(self) -> None:
-        log.info("session %s: media connection failed; disconnecting", self.label)
-        self._send(error_event(ProtocolError("media_failed", "the media connection failed")))
-        self._close("media_failed")
-
     # -- teardown ----------------------------------------------------------------------------
 
     async def end(self, reason: str) -> None:
         """Leave the room and close media. Idempotent; called once the socket is gone."""
-        if self._ended:
+        if self.meeting.ended:
             return
-        self._ended = True
+        self.meeting.ended = True
         if self.feed is not None:
             self.feed.close()
         if self.participant is not None and self.room is not None:
             self._services.registry.leave(self.room.name, self.participant.id, reason)
-        for peer in (self.subscriber, *self._publishers.values()):
-            if peer is not None:
-                await peer.close()
-        if self._closing:
-            await asyncio.gather(*self._closing, return_exceptions=True)
+        await self.media.close()
 
     @property
     def label(self) -> str:

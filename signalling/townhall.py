@@ -10,13 +10,15 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from rooms.community.townhall_record import Question, TownHallRecord
 from rooms.meeting import stage
+from rooms.meeting.events import ByeReason, QuestionChanged, QuestionRemoved, bye
 from rooms.meeting.room import Participant, ParticipantId, Room
 from rooms.meeting.stage import REACTIONS, StageError
-from signalling.errors import ProtocolError
+from signalling.context import MeetingContext
+from signalling.errors import ProtocolError, error_event
 from signalling.messages import (
     Admit,
     AnswerQuestion,
@@ -34,9 +36,6 @@ from signalling.messages import (
     SetRole,
     Vote,
 )
-
-if TYPE_CHECKING:
-    from signalling.session import Session
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -57,8 +56,8 @@ def stage_snapshot(room: Room, participant: Participant) -> dict[str, Any]:
 
 
 class StageControl:
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    def __init__(self, context: MeetingContext) -> None:
+        self._context = context
         self._last_comment = -math.inf
         self._last_reaction = -math.inf
 
@@ -84,14 +83,12 @@ class StageControl:
     # -- who asks -----------------------------------------------------------------------
 
     def _me(self, action: str) -> tuple[Room, Participant]:
-        session = self._session
-        if not session.joined or session.room is None or session.participant is None:
-            raise ProtocolError("bad_state", "join a meeting with hello first")
+        room, me = self._context.me()
         try:
-            stage.require(session.participant.role, action)
+            stage.require(me.role, action)
         except StageError as exc:
             raise ProtocolError(exc.code, exc.message) from exc
-        return session.room, session.participant
+        return room, me
 
     def _other(self, room: Room, participant_id: str, me: Participant) -> Participant:
         target = room.participants.get(ParticipantId(participant_id))
@@ -133,8 +130,8 @@ class StageControl:
         target = self._other(room, message.participant_id, me)
         if message.ban:
             room.stage.banned.add(target.identity)
-        reason = "banned" if message.ban else "removed"
-        target.deliver({"type": "bye", "reason": reason})
+        reason: ByeReason = "banned" if message.ban else "removed"
+        target.deliver(bye(reason))
         target.disconnect(reason)
 
     async def _lock(self, message: LockMeeting) -> None:
@@ -160,16 +157,14 @@ class StageControl:
             return
         refused = room.leave_lobby(participant_id)
         if refused is not None:
-            refused.deliver(
-                {"type": "error", "code": "denied", "message": "a moderator did not let you in"}
-            )
+            refused.deliver(error_event(ProtocolError("denied", "a moderator did not let you in")))
             refused.disconnect("denied")
 
     async def _end(self, _message: EndMeeting) -> None:
         room, _me = self._me("end")
         waiting = [participant for participant, _enter in room.waiting.values()]
         for participant in [*room.participants.values(), *waiting]:
-            participant.deliver({"type": "bye", "reason": "ended"})
+            participant.deliver(bye("ended"))
             participant.disconnect("ended")
 
     # -- questions, comments, reactions -------------------------------------------------
@@ -223,8 +218,8 @@ class StageControl:
     async def _announce(self, room: Room, question: Question) -> None:
         """Hidden questions reach only moderators and their author; the rest drop them.
         Then the question's new state is stored with the town hall's event."""
-        shown = {"type": "question", "question": question.public()}
-        removed = {"type": "question_removed", "question_id": question.id}
+        shown: QuestionChanged = {"type": "question", "question": question.public()}
+        removed: QuestionRemoved = {"type": "question_removed", "question_id": question.id}
         for participant in list(room.participants.values()):
             sees = (
                 not question.hidden
@@ -239,8 +234,8 @@ class StageControl:
 
     def _record(self) -> tuple[int, TownHallRecord] | None:
         """Where to store this meeting's questions and comments: a town hall's event."""
-        community = self._session.community
-        event_id = self._session.event_id
+        community = self._context.community
+        event_id = self._context.event_id
         if community is None or event_id is None:
             return None
         return event_id, community.townhall
@@ -253,7 +248,7 @@ class StageControl:
             log.exception("storing a town-hall question or comment failed")
 
     def _now(self) -> float:
-        return self._session.clock()
+        return self._context.clock()
 
     @staticmethod
     def _rule(apply: Callable[[], _T]) -> _T:

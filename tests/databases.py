@@ -23,7 +23,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from rooms.community.database import open_database
+from rooms.community.database import migrate
 
 _databases = itertools.count(1)
 
@@ -102,8 +102,7 @@ async def _migrated_template(base: str) -> None:
         await admin.execute(f'CREATE DATABASE "{TEMPLATE}"')
     finally:
         await admin.close()
-    database = await open_database(f"{base}/{TEMPLATE}")
-    await database.close()
+    await migrate(f"{base}/{TEMPLATE}")
 
 
 async def _fresh_postgres_database(base: str) -> str:
@@ -122,6 +121,18 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'kamar.db'}"
     return await _fresh_postgres_database(request.getfixturevalue("postgres_server"))
+
+
+@pytest.fixture
+async def empty_postgresql_url(postgres_server: str) -> str:
+    """A PostgreSQL database without even the migrations' schema (`kamar migrate` tests)."""
+    name = f"kamar_empty_{os.getpid()}_{next(_databases)}"
+    admin = await asyncpg.connect(f"{postgres_server}/postgres")
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return f"{postgres_server}/{name}"
 
 
 @pytest.fixture

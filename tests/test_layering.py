@@ -4,8 +4,11 @@ the transports peer.py sets up, may use pylibsrtp.
 
 Inside rooms/ the live meeting (rooms/meeting/, per node, tied to the SFU) may use the community
 (rooms/community/, shared by every node through the database), never the reverse, and the
-shared kernel at rooms/'s top (errors, text rules, rate limits) uses neither. The HTTP API
-(server/api/) does not reach into the websocket glue (signalling/ws.py)."""
+shared kernel at rooms/'s top (errors, text rules, rate limits) uses neither. The marketplace
+(rooms/market/) and member insight (rooms/insight/) are bounded contexts on top of the
+community: they may use it, never the SFU or the meeting, nor each other. The HTTP API
+(server/api/) does not reach into the websocket glue (signalling/ws.py). Only server/wiring.py
+picks the single-node bus, meeting registry and placement."""
 
 from __future__ import annotations
 
@@ -78,6 +81,8 @@ def test_the_scan_sees_every_package() -> None:
 
 
 COMMUNITY = sorted(COMMUNITY_DIR.rglob("*.py"))
+MARKET = sorted((ROOT / "rooms" / "market").rglob("*.py"))
+INSIGHT = sorted((ROOT / "rooms" / "insight").rglob("*.py"))
 KERNEL = sorted((ROOT / "rooms").glob("*.py"))
 API = sorted((ROOT / "server" / "api").rglob("*.py"))
 
@@ -85,6 +90,25 @@ API = sorted((ROOT / "server" / "api").rglob("*.py"))
 @pytest.mark.parametrize("path", COMMUNITY, ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_community_never_imports_the_sfu_or_the_meeting(path: Path) -> None:
     assert not imports_any(path, {"sfu", "rooms.meeting"})
+
+
+@pytest.mark.parametrize("path", COMMUNITY, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_community_never_imports_the_market_or_insight(path: Path) -> None:
+    assert not imports_any(path, {"rooms.market", "rooms.insight"})
+
+
+@pytest.mark.parametrize("path", MARKET, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_market_uses_only_the_community_and_the_kernel(path: Path) -> None:
+    assert not imports_any(path, {"sfu", "rooms.meeting", "rooms.insight"})
+
+
+@pytest.mark.parametrize("path", INSIGHT, ids=lambda p: str(p.relative_to(ROOT)))
+def test_insight_uses_only_the_community_and_the_kernel(path: Path) -> None:
+    assert not imports_any(path, {"sfu", "rooms.meeting", "rooms.market"})
+
+
+def test_the_bounded_contexts_are_scanned() -> None:
+    assert MARKET and INSIGHT
 
 
 @pytest.mark.parametrize("path", KERNEL, ids=lambda p: str(p.relative_to(ROOT)))
@@ -97,9 +121,24 @@ def test_the_http_api_does_not_import_the_websocket_glue(path: Path) -> None:
     assert not imports_any(path, {"signalling.ws"})
 
 
+SEAMS = {
+    "rooms.community.bus.LocalBus",
+    "rooms.meeting.registry.LocalMeetingRegistry",
+    "rooms.meeting.registry.LocalPlacement",
+}
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_the_wiring_chooses_the_single_node_implementations(path: Path) -> None:
+    """The bus, the meeting registry and placement are interfaces everywhere else, so a
+    cluster replaces them in server/wiring.py alone."""
+    if path != ROOT / "server" / "wiring.py":
+        assert not imported_modules(path) & SEAMS
+
+
 def test_rooms_holds_the_two_domains_and_a_small_kernel() -> None:
     packages = {p.name for p in (ROOT / "rooms").iterdir() if (p / "__init__.py").exists()}
-    assert packages == {"community", "meeting"}
+    assert packages == {"community", "meeting", "market", "insight"}
     assert {p.stem for p in KERNEL} == {"__init__", "errors", "text", "ratelimit"}
 
 

@@ -90,13 +90,13 @@ export class KamarClient extends EventTarget {
     this._send({ type: "mute", kind, muted });
   }
 
-  // Stop (or restart) receiving one participant's video, e.g. while its tile is off screen.
-  // `source`: "camera" or "screen" (their shared screen).
   // Data saver: the server sends us the loudest speaker's voice only (docs/protocol.md).
   setDataSaver(on) {
     this._send({ type: "data_saver", on });
   }
 
+  // Stop (or restart) receiving one participant's video, e.g. while its tile is off screen.
+  // `source`: "camera" or "screen" (their shared screen).
   setVideoPaused(participantId, paused, source = "camera") {
     this._send({ type: "pause_video", participant_id: participantId, paused, ...sourceField(source) });
   }

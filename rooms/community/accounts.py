@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from rooms.community.bus import Bus, user_topic
 from rooms.community.database import Database
+from rooms.community.events import SessionsRevoked
 from rooms.community.schema import users
 from rooms.errors import Busy, Conflict, Invalid, NotFound, Unauthorized
 
@@ -310,7 +311,7 @@ class Accounts:
     def _announce_revocation(self, user_id: int, cutoff_ms: int) -> None:
         """Open feed sockets of the older sessions close now, not at their next request."""
         if self._bus is not None:
-            event = {"type": "sessions_revoked", "before_ms": cutoff_ms}
+            event: SessionsRevoked = {"type": "sessions_revoked", "before_ms": cutoff_ms}
             self._bus.publish(user_topic(user_id), event)
 
     async def set_admin(self, user_id: int, is_admin: bool) -> None:

@@ -2,15 +2,16 @@
 
 Times are stored as UTC milliseconds plus the IANA zone the organiser meant (default
 Asia/Jakarta, WIB), and shown in that zone. Reminders go out once per event, a fixed lead
-before it starts, from a periodic sweep (`send_reminders`); the `reminded` flag is committed
-before the announcement so a restart never repeats one.
+before it starts, from a periodic sweep (`send_reminders`) that every node runs; the `reminded`
+flag is claimed in one statement and committed before the announcement, so neither a restart
+nor a second node repeats one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, insert, select, update
@@ -211,23 +212,28 @@ class Agenda(CommunityService):
         return event
 
     async def send_reminders(self, lead_ms: int = REMINDER_LEAD_MS) -> int:
-        """Announce every event starting within `lead_ms` that has not been announced yet."""
+        """Announce every event starting within `lead_ms` that has not been announced yet.
+
+        Every node runs this sweep. The claim is one statement, so two nodes sweeping at once
+        split the due events between them instead of both announcing them: on PostgreSQL the
+        second UPDATE waits for the first's row locks and re-checks `reminded` (READ
+        COMMITTED), on SQLite writers take the database one at a time. RETURNING needs SQLite
+        3.35 or newer (Debian 12 has 3.40)."""
         now = self._now()
         async with self._db.write() as conn:
-            ids = list(
-                (
-                    await conn.execute(
-                        select(events.c.id).where(
-                            events.c.reminded.is_(False),
-                            events.c.starts_at <= now + lead_ms,
-                            events.c.starts_at > now - lead_ms,
-                        )
-                    )
-                ).scalars()
+            claimed = await conn.execute(
+                update(events)
+                .where(
+                    events.c.reminded.is_(False),
+                    events.c.starts_at <= now + lead_ms,
+                    events.c.starts_at > now - lead_ms,
+                )
+                .values(reminded=True)
+                .returning(events.c.id)
             )
+            ids = sorted(claimed.scalars())
             if not ids:
                 return 0
-            await conn.execute(update(events).where(events.c.id.in_(ids)).values(reminded=True))
             due = await render_events(conn, ids, None)
         for event in due:
             starts = datetime.fromisoformat(event["starts_at"]).timestamp() * 1000
@@ -255,7 +261,9 @@ class Agenda(CommunityService):
             )
             return list(result)
 
-    def _announce(self, kind: str, room_id: int, event: dict[str, Any]) -> None:
+    def _announce(
+        self, kind: Literal["agenda_event", "rsvp_changed"], room_id: int, event: dict[str, Any]
+    ) -> None:
         # Broadcasts go to every member: `my_rsvp` is each reader's own, so it is left out.
         shared = {**event, "my_rsvp": None}
         self._bus.publish(room_topic(room_id), {"type": kind, "room_id": room_id, "event": shared})

@@ -195,13 +195,13 @@ class AttachmentStore:
         partial = directory / f".{stem}.upload"
         poster = directory / f"{stem}.thumb.jpg"
         try:
-            media, size = await _receive(chunks, partial)
+            media, size = await receive_upload(chunks, partial)
             final = directory / f"{stem}.{media.extension}"
             dimensions = await asyncio.to_thread(_prepare, media, partial, poster)
             thumbnail = poster if dimensions is not None else None
             width, height = dimensions or (None, None)
             size = partial.stat().st_size  # a photo loses its metadata: it may shrink
-            await asyncio.to_thread(_publish_file, partial, final)
+            await asyncio.to_thread(publish_file, partial, final)
         except BaseException:
             partial.unlink(missing_ok=True)
             poster.unlink(missing_ok=True)  # made before a later step refused the file
@@ -302,8 +302,12 @@ class AttachmentStore:
         return self._root / row.path, row.mime
 
 
-async def _receive(chunks: AsyncIterator[bytes], partial: Path) -> tuple[MediaType, int]:
-    """Stream into `partial`, sniffing the type and enforcing its size limit on the way."""
+async def receive_upload(
+    chunks: AsyncIterator[bytes], partial: Path, kinds: tuple[str, ...] = ("image", "video")
+) -> tuple[MediaType, int]:
+    """Stream into `partial`, sniffing the type and enforcing its size limit on the way; a
+    type not in `kinds` is refused as soon as its first bytes are in (the marketplace takes
+    photos only)."""
     head = bytearray()
     media: MediaType | None = None
     size = 0
@@ -316,17 +320,26 @@ async def _receive(chunks: AsyncIterator[bytes], partial: Path) -> tuple[MediaTy
             if len(head) < SNIFF_BYTES:
                 head += chunk[: SNIFF_BYTES - len(head)]
                 if len(head) == SNIFF_BYTES:
-                    media = sniff(bytes(head))
+                    media = _sniff_kind(bytes(head), kinds)
             _check_size(media, size)
             out.write(chunk)
         if media is None:
             if not head:
                 raise Invalid("the file is empty", "file", reason="file_empty")
-            media = sniff(bytes(head))
+            media = _sniff_kind(bytes(head), kinds)
             _check_size(media, size)
         out.flush()
         await asyncio.to_thread(os.fsync, out.fileno())
     return media, size
+
+
+def _sniff_kind(head: bytes, kinds: tuple[str, ...]) -> MediaType:
+    media = sniff(head)
+    if media.kind not in kinds:
+        raise UnsupportedMedia(
+            f"only {' and '.join(k + 's' for k in kinds)} are taken here", "file"
+        )
+    return media
 
 
 def _check_size(media: MediaType | None, size: int) -> None:
@@ -351,6 +364,7 @@ def _unlink_all(paths: list[Path]) -> int:
     return removed
 
 
-def _publish_file(partial: Path, final: Path) -> None:
+def publish_file(partial: Path, final: Path) -> None:
+    """Move a finished upload into place and make the rename durable."""
     os.replace(partial, final)
     _fsync_directory(final.parent)

@@ -1,21 +1,27 @@
-"""In-process publish/subscribe for community events (chat, typing, agenda, reminders).
+"""Publish/subscribe for community events (chat, typing, agenda, reminders).
 
-Topics are strings (`room:7`, `user:3`). `publish` encodes the event once and hands the same
-text to every subscriber synchronously; subscribers only enqueue (signalling/ws.py's outbox),
-so one slow socket never delays the others. A multi-node deployment replaces this class with
-one that relays through Redis and keeps the same three methods.
+Topics are strings (`room:7`, `user:3`). `Bus` is what services and feeds rely on; `LocalBus`
+is the single-node implementation (server/wiring.py chooses it). It encodes the event once and
+hands the same text to every subscriber synchronously; subscribers only enqueue
+(signalling/ws.py's outbox), so one slow socket never delays the others. A multi-node bus (over
+Redis, say) keeps the same two methods: it embeds a `LocalBus` for the subscribers of its own
+node, subscribes upstream once per topic that has a local subscriber, and relays what it
+publishes; `publish` therefore says nothing about how many received the event, since other
+nodes cannot answer that synchronously.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Protocol
+
+from rooms.community.events import CommunityEvent
 
 log = logging.getLogger(__name__)
 
-Deliver = Callable[[str, dict[str, Any]], None]  # (encoded text, event) -> None
+Deliver = Callable[[str, CommunityEvent], None]  # (encoded text, event) -> None
+Encode = Callable[[CommunityEvent], str]
 
 
 def user_topic(user_id: int) -> str:
@@ -23,8 +29,22 @@ def user_topic(user_id: int) -> str:
     return f"user:{user_id}"
 
 
-class Bus:
-    def __init__(self) -> None:
+class Bus(Protocol):
+    def subscribe(self, topic: str, deliver: Deliver) -> Callable[[], None]:
+        """Start delivering `topic` to `deliver`; returns the function that stops it."""
+        ...
+
+    def publish(self, topic: str, event: CommunityEvent) -> None:
+        """Deliver `event` to every subscriber of `topic` on every node, without blocking:
+        called after the change is committed, from code that must not wait on the network."""
+        ...
+
+
+class LocalBus:
+    """Subscribers of this process only."""
+
+    def __init__(self, encode: Encode) -> None:
+        self._encode = encode  # the protocol's one encoder (signalling/events.py)
         self._subscribers: dict[str, dict[int, Deliver]] = {}
         self._next_token = 0
 
@@ -43,18 +63,14 @@ class Bus:
 
         return unsubscribe
 
-    def publish(self, topic: str, event: dict[str, Any]) -> int:
-        """Deliver to everyone subscribed now; returns how many that was."""
+    def publish(self, topic: str, event: CommunityEvent) -> None:
+        """Deliver to everyone subscribed now."""
         subscribers = self._subscribers.get(topic)
         if not subscribers:
-            return 0
-        text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+            return
+        text = self._encode(event)
         for deliver in list(subscribers.values()):
             try:
                 deliver(text, event)
             except Exception:  # one broken subscriber must not stop the rest
                 log.exception("bus subscriber failed on %s", topic)
-        return len(subscribers)
-
-    def subscriber_count(self, topic: str) -> int:
-        return len(self._subscribers.get(topic, ()))

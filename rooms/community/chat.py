@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -259,7 +259,9 @@ class Chat(CommunityService):
             )
         return unread
 
-    def _publish_change(self, kind: str, room_id: int, message: dict[str, Any]) -> None:
+    def _publish_change(
+        self, kind: Literal["chat_edited", "chat_deleted"], room_id: int, message: dict[str, Any]
+    ) -> None:
         self._bus.publish(
             room_topic(room_id), {"type": kind, "room_id": room_id, "message": message}
         )

@@ -41,13 +41,13 @@ async def open_community(
     database_url: str,
     data_dir: Path,
     clock: Callable[[], float],
+    *,
+    bus: Bus,  # chosen by server/wiring.py
     hasher: PasswordHasher | None = None,
-    bus: Bus | None = None,
     rate_limits: bool = True,
 ) -> Community:
     await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
     db = await open_database(database_url)
-    bus = bus or Bus()
     return Community(
         db=db,
         bus=bus,

@@ -1,9 +1,13 @@
-"""The community database: one async engine, migrations on start, one writer at a time on SQLite.
+"""The community database: one async engine, migrations, one writer at a time on SQLite.
 
 SQLite (the default, a file in the data directory) runs in WAL mode with synchronous=FULL, so
 a committed transaction survives a crash of the process and of the machine; PostgreSQL is chosen
 with a `postgresql://` URL. Every write goes through `Database.write()`: on SQLite an asyncio
 lock serialises writers inside this process, which avoids SQLITE_BUSY on lock upgrades.
+
+A SQLite file belongs to one server, which migrates it when it opens it. PostgreSQL may be
+shared by several nodes, so it is migrated by its own command (`kamar migrate`, `migrate`
+below) before the nodes start; a node finding an older schema refuses to start and says so.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import event
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -24,6 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_FILE = "kamar.db"
 BUSY_TIMEOUT_MS = 10_000
+# A PostgreSQL advisory lock key ("kamar" in ASCII): two `kamar migrate` at once (a deploy
+# script on every node) run one after the other, and the second finds nothing to do.
+MIGRATION_LOCK = 0x6B616D6172
 
 
 class DatabaseUrlError(ValueError):
@@ -73,23 +82,50 @@ class Database:
         await self.engine.dispose()
 
 
-async def open_database(url: str) -> Database:
-    """Connect, bring the schema to the newest migration, and return the database."""
+class SchemaBehind(DatabaseUrlError):
+    """A shared database whose schema is older than this Kamar: `kamar migrate` first."""
+
+
+async def open_database(url: str, migrate: bool | None = None) -> Database:
+    """Connect, check the schema and return the database. `migrate` None: a SQLite file is
+    brought to the newest migration here, PostgreSQL must be there already (SchemaBehind)."""
     url = normalise_url(url)
     engine = create_async_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    if migrate is None:
+        migrate = engine.dialect.name == "sqlite"
     try:
         async with engine.begin() as conn:
-            await conn.run_sync(upgrade_schema)
+            await conn.run_sync(upgrade_schema if migrate else _require_newest_schema)
     except (SQLAlchemyError, OSError) as exc:
         await engine.dispose()
-        shown = make_url(url).render_as_string(hide_password=True)
-        raise DatabaseUrlError(f"cannot open the database {shown}: {exc}") from exc
+        raise DatabaseUrlError(f"cannot open the database {_shown(url)}: {exc}") from exc
     except BaseException:
         await engine.dispose()
         raise
     return Database(engine)
+
+
+async def migrate(url: str) -> tuple[str | None, str]:
+    """Bring the schema to the newest migration (`kamar migrate`); returns the revision before
+    (None: an empty database) and after."""
+    url = normalise_url(url)
+    engine = create_async_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    try:
+        async with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                lock = text("SELECT pg_advisory_xact_lock(:key)")
+                await conn.execute(lock, {"key": MIGRATION_LOCK})
+            before = await conn.run_sync(_current_revision)
+            await conn.run_sync(upgrade_schema)
+    except (SQLAlchemyError, OSError) as exc:
+        raise DatabaseUrlError(f"cannot migrate the database {_shown(url)}: {exc}") from exc
+    finally:
+        await engine.dispose()
+    return before, newest_revision()
 
 
 def upgrade_schema(connection: Connection) -> None:
@@ -97,6 +133,41 @@ def upgrade_schema(connection: Connection) -> None:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+def newest_revision() -> str:
+    head = _scripts().get_current_head()
+    assert head is not None, "the migrations directory has no revisions"
+    return head
+
+
+def _scripts() -> ScriptDirectory:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(config)
+
+
+def _current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _require_newest_schema(connection: Connection) -> None:
+    current, newest = _current_revision(connection), newest_revision()
+    if current == newest:
+        return
+    if current is not None and current not in {s.revision for s in _scripts().walk_revisions()}:
+        raise SchemaBehind(
+            f"the database schema is at revision {current}, newer than this Kamar knows "
+            f"(its newest is {newest}): run the newer Kamar"
+        )
+    raise SchemaBehind(
+        f"the database schema is at revision {current or 'none (an empty database)'}, this "
+        f"Kamar needs {newest}: run `kamar migrate` with the same --database-url first"
+    )
+
+
+def _shown(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

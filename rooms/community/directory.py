@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from rooms.community.accounts import User, user_from_row
 from rooms.community.bus import user_topic
 from rooms.community.chat import latest_message_ids, room_topic, unread_count
+from rooms.community.events import RoomMember, RoomUpdated
 from rooms.community.membership import access, require
 from rooms.community.message_views import render
 from rooms.community.permissions import may, may_remove, may_set_role
@@ -143,7 +144,7 @@ class Directory(CommunityService):
             )
             await conn.execute(update(rooms).where(rooms.c.id == room_id).values(**columns))
             [room] = await summaries(conn, user.id, [room_id])
-        event = {"type": "room_updated", "room_id": room_id, "room": _shared(room)}
+        event: RoomUpdated = {"type": "room_updated", "room_id": room_id, "room": _shared(room)}
         self._bus.publish(room_topic(room_id), event)
         return room
 
@@ -270,7 +271,12 @@ class Directory(CommunityService):
         )
 
     def _announce_member(self, room_id: int, user: User, role: str | None) -> None:
-        event = {"type": "room_member", "room_id": room_id, "user": user.public(), "role": role}
+        event: RoomMember = {
+            "type": "room_member",
+            "room_id": room_id,
+            "user": user.public(),
+            "role": role,
+        }
         self._bus.publish(room_topic(room_id), event)
         # The member's own sockets learn to follow (or stop following) the room.
         self._bus.publish(user_topic(user.id), event)

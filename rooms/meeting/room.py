@@ -7,27 +7,20 @@ signalling layer queues them per connection, so a slow socket never stalls a roo
 
 from __future__ import annotations
 
-import itertools
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NewType
+from typing import NewType
 
+from rooms.meeting.events import Lobby, MeetingEvent, MeetingState, ParticipantInfo, Waiting
 from rooms.meeting.stage import MeetingRole, Stage
 from sfu.forwarding import AUDIO
 from sfu.router import MediaRouter
 from sfu.speakers import ActiveSpeakers
 
 ParticipantId = NewType("ParticipantId", str)
-Event = dict[str, Any]
 MEDIA_KINDS = ("audio", "video")
 
-_participant_numbers = itertools.count(1)
-
-
-def new_participant_id() -> ParticipantId:
-    # A counter keeps ids short in logs; the random part keeps them unguessable across restarts.
-    return ParticipantId(f"p{next(_participant_numbers)}-{secrets.token_hex(3)}")
+DATA_SAVER_SPEAKERS_INTERVAL = 2.0  # seconds between two active_speakers to a data saver
 
 
 @dataclass(eq=False)
@@ -35,7 +28,7 @@ class Participant:
     id: ParticipantId
     identity: str
     name: str
-    deliver: Callable[[Event], None]
+    deliver: Callable[[MeetingEvent], None]
     disconnect: Callable[[str], None]
     can_subscribe: bool = True
     muted: dict[str, bool] = field(default_factory=lambda: {k: False for k in MEDIA_KINDS})
@@ -45,13 +38,18 @@ class Participant:
     # Called when the participant may no longer publish (sent back to the audience): its
     # session closes the publishing peer connection.
     left_stage: Callable[[], None] = lambda: None
+    # Data saver (signalling `data_saver`): who speaks is told at most every
+    # DATA_SAVER_SPEAKERS_INTERVAL; each list costs a websocket frame and its TCP packet.
+    saves_data: bool = False
+    speakers_told: list[str] = field(default_factory=list)  # the last active_speakers sent
+    speakers_told_at: float = float("-inf")
 
     @property
     def can_publish(self) -> bool:
         """Speakers and moderators publish; the audience only watches (rooms/meeting/stage.py)."""
         return self.role != "audience"
 
-    def public(self) -> Event:
+    def public(self) -> ParticipantInfo:
         return {
             "id": self.id,
             "identity": self.identity,
@@ -90,7 +88,17 @@ class Room:
         if speakers is not None:
             for subscriber in list(self.media.subscribers.values()):
                 subscriber.follow_speakers(speakers)  # data savers hear the loudest only
-            self.broadcast({"type": "active_speakers", "speakers": speakers})
+        current = self.speakers.speakers
+        # Snapshot first: a deliver() that fails may make its session leave the room.
+        for participant in list(self.participants.values()):
+            if participant.speakers_told == current:
+                continue
+            if participant.saves_data and (
+                now - participant.speakers_told_at < DATA_SAVER_SPEAKERS_INTERVAL
+            ):
+                continue  # the latest list goes out on a later tick
+            participant.speakers_told, participant.speakers_told_at = list(current), now
+            participant.deliver({"type": "active_speakers", "speakers": list(current)})
 
     def join(self, participant: Participant) -> Participant | None:
         """Add `participant`; returns an older participant with the same identity, already
@@ -109,7 +117,7 @@ class Room:
         """The participant connected with `identity` (one at most: a new join replaces)."""
         return next((p for p in self.participants.values() if p.identity == identity), None)
 
-    def others(self, participant_id: ParticipantId) -> list[Event]:
+    def others(self, participant_id: ParticipantId) -> list[ParticipantInfo]:
         return [p.public() for p in self.participants.values() if p.id != participant_id]
 
     def leave(self, participant_id: ParticipantId, reason: str) -> bool:
@@ -202,11 +210,13 @@ class Room:
     def moderators(self) -> list[Participant]:
         return [p for p in self.participants.values() if p.role == "moderator"]
 
-    def lobby_event(self) -> Event:
-        waiting = [{"id": p.id, "name": p.name} for p, _enter in self.waiting.values()]
+    def lobby_event(self) -> Lobby:
+        waiting: list[Waiting] = [
+            {"id": p.id, "name": p.name} for p, _enter in self.waiting.values()
+        ]
         return {"type": "lobby", "waiting": waiting}
 
-    def stage_event(self) -> Event:
+    def stage_event(self) -> MeetingState:
         return {"type": "meeting_state", "locked": self.stage.locked, "lobby": self.stage.lobby}
 
     def _lobby_changed(self) -> None:
@@ -229,34 +239,8 @@ class Room:
             raise KeyError(participant_id)
         return participant
 
-    def broadcast(self, event: Event, exclude: ParticipantId | None = None) -> None:
+    def broadcast(self, event: MeetingEvent, exclude: ParticipantId | None = None) -> None:
         # Snapshot first: a deliver() that fails may make its session leave the room.
         for participant in list(self.participants.values()):
             if participant.id != exclude:
                 participant.deliver(event)
-
-
-class RoomRegistry:
-    """Rooms exist while someone is in them."""
-
-    def __init__(self) -> None:
-        self.rooms: dict[str, Room] = {}
-
-    def room(self, name: str) -> Room:
-        room = self.rooms.get(name)
-        if room is None:
-            room = self.rooms[name] = Room(name)
-        return room
-
-    def leave(self, name: str, participant_id: ParticipantId, reason: str) -> None:
-        room = self.rooms.get(name)
-        if room is None:
-            return
-        room.leave(participant_id, reason)
-        room.leave_lobby(participant_id)
-        if not room.participants and not room.waiting:
-            del self.rooms[name]
-
-    @property
-    def participant_count(self) -> int:
-        return sum(len(room.participants) for room in self.rooms.values())

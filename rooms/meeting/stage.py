@@ -12,9 +12,10 @@ from __future__ import annotations
 import itertools
 import secrets
 from collections import deque
-from typing import Any, Literal
+from typing import Literal
 
 from rooms.community.townhall_record import Question
+from rooms.meeting.events import CommentEntry
 
 MeetingRole = Literal["moderator", "speaker", "audience"]
 MEETING_ROLES: tuple[MeetingRole, ...] = ("moderator", "speaker", "audience")
@@ -91,7 +92,7 @@ class Stage:
         self.roles_given: dict[str, MeetingRole] = {}
         self.hands: dict[str, int] = {}  # identity -> order of raising
         self.questions: dict[int, Question] = {}
-        self.comments: deque[dict[str, Any]] = deque(maxlen=RECENT_COMMENTS)
+        self.comments: deque[CommentEntry] = deque(maxlen=RECENT_COMMENTS)
         self._hand_numbers = itertools.count(1)
         self._question_ids = itertools.count(1)
         self._comment_ids = itertools.count(1)
@@ -136,8 +137,8 @@ class Stage:
         self.questions[question.id] = question
         return question
 
-    def comment(self, participant_id: str, name: str, text: str, now: float) -> dict[str, Any]:
-        entry = {
+    def comment(self, participant_id: str, name: str, text: str, now: float) -> CommentEntry:
+        entry: CommentEntry = {
             "id": next(self._comment_ids),
             "participant_id": participant_id,
             "name": name,

@@ -1,4 +1,5 @@
-"""The community HTTP API under /api/ (docs/api.md): accounts, rooms, chat, agenda."""
+"""The community HTTP API under /api/ (docs/api.md): accounts, rooms, chat, agenda,
+market, insight."""
 
 from __future__ import annotations
 
@@ -6,11 +7,18 @@ from typing import Any
 
 from aiohttp import web
 
-from server.api import accounts, agenda, chat, rooms
+from server.api import accounts, agenda, chat, insight, market, rooms
 from server.api.limits import add_limits
 from server.api.routing import Route, install, openapi
 
-ROUTES: list[Route] = [*accounts.ROUTES, *rooms.ROUTES, *chat.ROUTES, *agenda.ROUTES]
+ROUTES: list[Route] = [
+    *accounts.ROUTES,
+    *rooms.ROUTES,
+    *chat.ROUTES,
+    *agenda.ROUTES,
+    *market.ROUTES,
+    *insight.ROUTES,
+]
 API_VERSION = "1"
 
 

@@ -35,7 +35,7 @@ def media_connections(kamar: RunningServer) -> list[Any]:
     found = []
     for session in sessions:
         if session.room is not None and session.room.name == ROOM:
-            peers = (session.subscriber, *session._publishers.values())
+            peers = (session.media.subscriber, *session.media.publishers.values())
             found += [p for p in peers if p is not None and p._pc is not None]
     return found
 

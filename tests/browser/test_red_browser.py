@@ -19,7 +19,9 @@ pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
 
 
 def audio_producer(kamar: RunningServer, room: str, owner: str) -> Producer:
-    media = kamar.server.app[SERVICES_KEY].registry.rooms[room].media
+    meeting = kamar.server.app[SERVICES_KEY].registry.find(room)
+    assert meeting is not None
+    media = meeting.media
     (audio,) = [p for p in media.producers_of(owner) if p.kind == "audio"]
     return audio
 

@@ -17,7 +17,9 @@ pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
 
 
 def layers_of(kamar: RunningServer, room: str, owner: str) -> list[Any]:
-    media = kamar.server.app[SERVICES_KEY].registry.rooms[room].media
+    meeting = kamar.server.app[SERVICES_KEY].registry.find(room)
+    assert meeting is not None
+    media = meeting.media
     (video,) = [p for p in media.producers_of(owner) if p.kind == "video"]
     return list(video.layers)
 

@@ -22,8 +22,8 @@ pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
 def subscriber_of(kamar: RunningServer, participant: str) -> SubscriberPeer:
     for session in kamar.server.app[SERVICES_KEY].live_sessions:
         if session.participant is not None and session.participant.id == participant:
-            assert session.subscriber is not None
-            return session.subscriber
+            assert session.media.subscriber is not None
+            return session.media.subscriber
     raise AssertionError(f"no session for {participant}")
 
 
@@ -38,7 +38,10 @@ async def test_a_video_the_link_cannot_carry_stops_with_a_note_and_comes_back(
     await eventually(lambda: _decodes(watcher, sender, 0), timeout=30, what="Sari's video at Budi")
     # Short waits, so the restart comes within the test; the rules are the same.
     subscriber.receiving.chooser = LayerChooser(up_interval=0.5, backoff=1.0)
-    await eventually(lambda: subscriber.receiving.estimate is not None, what="Budi's first REMB")
+    await eventually(
+        lambda: subscriber.receiving.estimate is not None and subscriber.receiving.sent_rate > 0,
+        what="Budi's first REMB and receiver reports",
+    )
 
     # The estimate collapses below what Sari's lowest layer and her audio cost.
     subscriber.receiving.on_remb(10_000)

@@ -10,7 +10,8 @@ import pytest
 
 from loadtest import chat, chat_clients, chat_stats
 from loadtest.chat_cli import client_counts
-from rooms.community.bus import Bus
+from rooms.community.bus import LocalBus
+from signalling.events import encode
 
 
 @pytest.mark.parametrize(
@@ -127,7 +128,7 @@ def test_clients_are_split_over_workers_evenly(count: int, parts: int, expected:
 
 def _frame(event: dict[str, Any]) -> str:
     """The text the server's bus sends a feed socket for `event`."""
-    bus, frames = Bus(), []
+    bus, frames = LocalBus(encode), []
     bus.subscribe("room:1", lambda text, _event: frames.append(text))
     bus.publish("room:1", event)
     return frames[0]

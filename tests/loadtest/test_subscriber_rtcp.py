@@ -44,7 +44,7 @@ async def test_a_counting_subscriber_reports_its_reception_and_bandwidth(
         (server_side,) = {peer for peer, _data in arrived}  # bob's alone: carol sends none
         rembs = [r for _peer, data in arrived for r in parse_feedback(data) if isinstance(r, Remb)]
         assert rembs and {remb.bitrate for remb in rembs} == {REMB_BITRATE}
-        assert server_side._estimate == REMB_BITRATE
+        assert server_side.receiving.estimate == REMB_BITRATE
     finally:
         for member in (alice, bob, carol):
             await member.close()

@@ -10,7 +10,9 @@ import pytest
 from argon2 import PasswordHasher
 
 from rooms.community.accounts import Registration, User
+from rooms.community.bus import LocalBus
 from rooms.community.community import Community, open_community
+from signalling.events import encode
 
 # Cheap argon2 parameters: tests hash dozens of passwords; production uses the library's.
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -32,7 +34,9 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def community(database_url: str, tmp_path: Path, clock: Clock) -> AsyncIterator[Community]:
-    opened = await open_community(database_url, tmp_path, clock, hasher=CHEAP_HASHER)
+    opened = await open_community(
+        database_url, tmp_path, clock, bus=LocalBus(encode), hasher=CHEAP_HASHER
+    )
     try:
         yield opened
     finally:

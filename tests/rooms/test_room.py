@@ -1,19 +1,16 @@
-"""Live room state: joining, replacing, leaving, mute state and the registry of rooms."""
+"""Live room state: joining, replacing, leaving and mute state."""
 
 from __future__ import annotations
 
-import re
 import struct
 
 import pytest
 
+from rooms.meeting.events import MeetingEvent
 from rooms.meeting.room import (
-    Event,
     Participant,
     ParticipantId,
     Room,
-    RoomRegistry,
-    new_participant_id,
 )
 from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
 
@@ -22,7 +19,7 @@ class Inbox:
     """What one participant's connection was asked to deliver, and why it was disconnected."""
 
     def __init__(self) -> None:
-        self.events: list[Event] = []
+        self.events: list[MeetingEvent] = []
         self.disconnects: list[str] = []
 
     def types(self) -> list[str]:
@@ -57,12 +54,6 @@ class FakeSubscriber:
 
     def follow_speakers(self, speakers: list[str]) -> None:
         self.speakers = speakers
-
-
-def test_new_participant_ids_are_unique_short_and_numbered() -> None:
-    ids = [new_participant_id() for _ in range(50)]
-    assert len(set(ids)) == 50
-    assert all(re.fullmatch(r"p\d+-[0-9a-f]{6}", pid) for pid in ids)
 
 
 def test_public_state_shows_mute_flags_and_nothing_callable() -> None:
@@ -193,7 +184,7 @@ def test_a_participant_leaving_during_a_broadcast_does_not_break_it() -> None:
     ada, ada_inbox = person("p1")
     carol, carol_inbox = person("p3")
 
-    def failing_deliver(event: Event) -> None:
+    def failing_deliver(event: MeetingEvent) -> None:
         room.leave(ParticipantId("p2"), "send failed")
 
     bob = Participant(ParticipantId("p2"), "bob", "Bob", failing_deliver, lambda reason: None)
@@ -205,48 +196,20 @@ def test_a_participant_leaving_during_a_broadcast_does_not_break_it() -> None:
     assert list(room.participants) == ["p1", "p3"]
 
 
-def test_the_registry_creates_a_room_once_and_returns_it_again() -> None:
-    registry = RoomRegistry()
-    room = registry.room("standup")
-    assert registry.room("standup") is room and room.name == "standup"
-    assert registry.room("retro") is not room
-    assert set(registry.rooms) == {"standup", "retro"}
+LOUD = struct.pack("!BBHII", 0x90, 111, 0, 0, 1) + bytes([0xBE, 0xDE, 0, 1, 0x10, 20, 0, 0])
+QUIET = LOUD[:-3] + bytes([120, 0, 0])  # level -120 dBov
 
 
-def test_a_room_exists_while_someone_is_in_it() -> None:
-    registry = RoomRegistry()
-    room = registry.room("standup")
-    ada, _ = person("p1")
-    bob, bob_inbox = person("p2")
-    room.join(ada)
-    room.join(bob)
-    assert registry.participant_count == 2
-    registry.leave("standup", ParticipantId("p1"), "left")
-    assert "standup" in registry.rooms and registry.participant_count == 1
-    assert bob_inbox.types() == ["participant_left"]
-    registry.leave("standup", ParticipantId("p2"), "left")
-    assert registry.rooms == {} and registry.participant_count == 0
+def voice_of(room: Room, pid: str, ssrc: int) -> Producer:
+    voice = Producer(ProducerId(f"{pid}/audio/1"), pid, AUDIO, ssrc, 111, 48000, None, lambda: None)
+    voice.audio_level_id = 1
+    room.media.add_producer(voice)
+    return voice
 
 
-def test_leaving_an_unknown_room_or_twice_is_harmless() -> None:
-    registry = RoomRegistry()
-    registry.leave("nowhere", ParticipantId("p1"), "left")
-    room = registry.room("standup")
-    ada, _ = person("p1")
-    room.join(ada)
-    registry.leave("standup", ParticipantId("p9"), "left")
-    assert registry.rooms == {"standup": room}
-    registry.leave("standup", ParticipantId("p1"), "left")
-    registry.leave("standup", ParticipantId("p1"), "left")
-    assert registry.rooms == {}
-
-
-def test_participant_count_sums_over_rooms() -> None:
-    registry = RoomRegistry()
-    for name, pids in (("a", ["p1", "p2"]), ("b", ["p3"])):
-        for pid in pids:
-            registry.room(name).join(person(pid)[0])
-    assert registry.participant_count == 3
+def speak(voice: Producer, packet: bytes, first_seq: int, count: int = 15) -> None:
+    for seq in range(first_seq, first_seq + count):
+        voice.receive(packet[:2] + struct.pack("!H", seq & 0xFFFF) + packet[4:])
 
 
 def test_speakers_are_announced_to_everyone_when_they_change() -> None:
@@ -255,14 +218,45 @@ def test_speakers_are_announced_to_everyone_when_they_change() -> None:
     bob, bob_inbox = person("p2")
     room.join(ada)
     room.join(bob)
-    voice = Producer(ProducerId("p1/audio/1"), "p1", AUDIO, 1, 111, 48000, None, lambda: None)
-    voice.audio_level_id = 1
-    room.media.add_producer(voice)
-    loud = struct.pack("!BBHII", 0x90, 111, 0, 0, 1) + bytes([0xBE, 0xDE, 0, 1, 0x10, 20, 0, 0])
+    voice = voice_of(room, "p1", 1)
     for step in range(4):
-        for seq in range(15):
-            voice.receive(loud[:2] + struct.pack("!H", step * 15 + seq) + loud[4:])
+        speak(voice, LOUD, step * 15)
         room.update_speakers(now=step * 0.3)
     announced = [e for e in bob_inbox.events if e["type"] == "active_speakers"]
     assert announced == [{"type": "active_speakers", "speakers": ["p1"]}]
     assert [e for e in ada_inbox.events if e["type"] == "active_speakers"] == announced
+
+
+def test_a_data_saver_hears_who_speaks_at_most_every_two_seconds_and_always_the_latest() -> None:
+    room = Room("standup")
+    ada, _ada_inbox = person("p1")
+    bob, bob_inbox = person("p2")
+    clock = [0.0]
+    told: list[tuple[float, list[str]]] = []  # when the data saver was told, and what
+    cici = Participant(
+        ParticipantId("p3"),
+        "p3",
+        "Cici",
+        lambda event: (
+            told.append((clock[0], event["speakers"]))
+            if event["type"] == "active_speakers"
+            else None
+        ),
+        lambda _reason: None,
+    )
+    for participant in (ada, bob, cici):
+        room.join(participant)
+    cici.saves_data = True
+    ada_voice, bob_voice = voice_of(room, "p1", 1), voice_of(room, "p2", 2)
+    # Ada and Bob take turns: the list changes on almost every tick (0.3 s apart).
+    for step in range(40):
+        clock[0] = step * 0.3
+        speak(ada_voice, LOUD if (step // 3) % 2 == 0 else QUIET, step * 15)
+        speak(bob_voice, QUIET if (step // 3) % 2 == 0 else LOUD, step * 15)
+        room.update_speakers(now=clock[0])
+    everyone = [e["speakers"] for e in bob_inbox.events if e["type"] == "active_speakers"]
+    assert len(everyone) >= 8  # the turns are seen as they happen
+    times = [at for at, _speakers in told]
+    assert 0 < len(told) < len(everyone)
+    assert all(later - earlier >= 2.0 for earlier, later in zip(times, times[1:], strict=False))
+    assert told[-1][1] == room.speakers.speakers  # and the latest list arrives

@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 
 from rooms.community.accounts import MAX_CONCURRENT_HASHES, MAX_QUEUED_HASHES, Registration
+from rooms.community.bus import LocalBus
 from rooms.community.chat import POST_BURST
 from rooms.community.community import Community, open_community
 from rooms.errors import Busy, RateLimited
+from signalling.events import encode
 from tests.conftest import eventually
 from tests.rooms.conftest import Clock, register
 
@@ -50,7 +52,9 @@ async def test_argon2_runs_at_most_two_at_once_and_refuses_beyond_the_queue(
     database_url: str, tmp_path: Path, clock: Clock
 ) -> None:
     hasher = GatedHasher()
-    community = await open_community(database_url, tmp_path, clock, hasher=hasher)  # type: ignore[arg-type]
+    community = await open_community(
+        database_url, tmp_path, clock, bus=LocalBus(encode), hasher=hasher
+    )  # type: ignore[arg-type]
     try:
         forms = [
             Registration(password="rahasia-123", display_name="Anggota", username=f"user{n}")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import assume, given, settings
@@ -27,6 +28,7 @@ from server.api.limits import LIMITS_KEY
 from server.app import build_app
 from server.config import Config
 from tests.rooms.conftest import CHEAP_HASHER
+from tests.rooms.test_store import png
 from tests.server.api_client import Api
 
 pytestmark = pytest.mark.fuzz
@@ -123,7 +125,7 @@ def body_for(fields: Sequence[Field]) -> st.SearchStrategy[Any]:
 class World:
     api: Api
     token: str
-    ids: dict[str, int]  # room_id, message_id, event_id, user_id: real ones
+    ids: dict[str, int]  # room, message, event, user, listing and photo ids: real ones
     code: str
 
     def path(self, template: str, junk: str | None) -> str:
@@ -168,11 +170,24 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
             expect=201,
         )  # fmt: skip
         invite = await api.call("POST", f"/api/rooms/{room['id']}/invites", token, expect=201)
+        form = aiohttp.FormData()
+        form.add_field("file", png(), filename="foto.png", content_type="image/png")
+        photo = await api.call("POST", "/api/market/photos", token, data=form, expect=201)
+        listing = await api.call(
+            "POST",
+            "/api/market/listings",
+            token,
+            json={"title": "Kaos", "pricing": "free", "category": "merchandise", "region": "32",
+                  "rooms": [room["id"]], "photos": [photo["id"]]},
+            expect=201,
+        )  # fmt: skip
         ids = {
             "room_id": room["id"],
             "message_id": message["id"],
             "event_id": event["id"],
             "user_id": budi_user["id"],
+            "listing_id": listing["id"],
+            "photo_id": photo["id"],
         }
         assert me["id"] != budi_user["id"]
         yield World(api, token, ids, invite["code"])

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from rooms.community.bus import LocalBus
 from rooms.community.community import open_community
 from rooms.meeting import grants
 from server.cli import command_name, main
 from server.config import load_secret
+from signalling.events import encode
 
 
 def test_create_admin_makes_an_account_that_can_log_in(
@@ -25,7 +27,8 @@ def test_create_admin_makes_an_account_that_can_log_in(
     assert "administrator 'admin' created" in capsys.readouterr().out
 
     async def login() -> tuple[str, bool]:
-        community = await open_community(f"sqlite:///{data / 'kamar.db'}", data, time.time)
+        url = f"sqlite:///{data / 'kamar.db'}"
+        community = await open_community(url, data, time.time, bus=LocalBus(encode))
         try:
             user = await community.accounts.login("admin", "sangat-rahasia")
             return user.display_name, user.is_admin

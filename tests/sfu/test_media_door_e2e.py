@@ -83,8 +83,8 @@ async def test_junk_at_the_media_ports_is_dropped_and_counted_and_media_keeps_fl
             timeout=20,
             what="video to keep flowing after the junk",
         )
-        publisher = session_of(kamar, alice).publisher
-        subscriber = session_of(kamar, bob).subscriber
+        publisher = session_of(kamar, alice).media.publisher
+        subscriber = session_of(kamar, bob).media.subscriber
         assert publisher is not None and subscriber is not None
         for dropped in (publisher.dropped, subscriber.dropped):
             assert dropped is not None
@@ -99,7 +99,7 @@ async def test_a_publish_connection_whose_receive_task_dies_is_told_to_its_clien
 ) -> None:
     async with participants(kamar, "demo", "alice", receive="count") as (alice,):
         await alice.publish([AudioStreamTrack(), SmallVideoTrack()])
-        publisher = session_of(kamar, alice).publisher
+        publisher = session_of(kamar, alice).media.publisher
         assert publisher is not None
         await eventually(lambda: publisher._pc.connectionState == "connected", what="connected")
         # Behind the door, as a bug would: aiortc's DTLS task reads data[0] and dies.
@@ -131,8 +131,8 @@ async def test_junk_that_seems_to_come_from_the_remote_leaves_media_flowing(
         await alice.publish([AudioStreamTrack(), SmallVideoTrack()])
         video = (alice.id, "video")
         await eventually(lambda: bob.received.packets[video] >= 20, timeout=20, what="video")
-        publisher = session_of(kamar, alice).publisher
-        subscriber = session_of(kamar, bob).subscriber
+        publisher = session_of(kamar, alice).media.publisher
+        subscriber = session_of(kamar, bob).media.subscriber
         assert publisher is not None and subscriber is not None
         connections = [
             publisher._transport.transport._connection,
@@ -165,7 +165,7 @@ async def test_a_screen_share_closed_just_before_its_unpublish_is_no_failure(
     async with participants(kamar, "demo", "alice", "bob", receive="count") as (alice, bob):
         await alice.publish([SmallVideoTrack()], source="screen")
         await eventually(lambda: bob.received.packets[(f"{alice.id}:screen", "video")] > 0)
-        screen = session_of(kamar, alice)._publishers["screen"]
+        screen = session_of(kamar, alice).media.publishers["screen"]
         await alice.publish_pcs["screen"].close()
         await eventually(lambda: screen._pc.connectionState == "closed", what="closed")
         await alice.send({"type": "unpublish", "source": "screen"})

@@ -206,3 +206,13 @@ def test_only_a_restart_stopped_again_lengthens_the_wait() -> None:
     assert chooser.choose([Video(THREE, 1)], 200_000, 5.0) == [0]  # a layer down, not a stop
     assert chooser.choose([Video(THREE, 0)], 200_000, 12.9) == [0]
     assert chooser.choose([Video(THREE, 0)], 200_000, 13.0) == [1]  # the wait stayed 8 s
+
+
+def test_a_low_estimate_without_congestion_stops_no_video() -> None:
+    # Chromium's REMB starts near 300 kbit/s and rises with what arrives: a dip then is no
+    # reason to stop a video; the lowest layers stay.
+    chooser = LayerChooser()
+    videos = [Video(THREE, 1), Video(THREE, 0)]
+    chooser.choose(videos, 400_000, 0.0)
+    assert chooser.choose(videos, 150_000, 1.0, audio=100_000, congested=False) == [0, 0]
+    assert chooser.choose(videos, 100_000, 2.0, audio=100_000, congested=True) == [OFF, OFF]

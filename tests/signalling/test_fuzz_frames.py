@@ -16,10 +16,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rooms.meeting import grants
-from rooms.meeting.room import RoomRegistry
+from rooms.meeting.registry import LocalMeetingRegistry, LocalPlacement, NodeId
 from sfu.peer import PeerSettings
 from signalling.errors import CLOSING_CODES, ProtocolError
-from signalling.messages import MESSAGE_FIELDS, encode, parse_client_message
+from signalling.events import encode
+from signalling.messages import MESSAGE_FIELDS, parse_client_message
+from signalling.peers import WebRtcPeers
 from signalling.session import Services, Session
 from tests.conftest import RunningServer
 from tests.signalling.test_ws import Client
@@ -28,6 +30,7 @@ pytestmark = pytest.mark.fuzz
 
 SECRET = "f" * 48
 ROOM = "fuzz"
+NODE = NodeId("fuzz0001")
 # Text that has broken things before: lone surrogates, NUL, control characters, huge numbers.
 _NASTY = ["\ud800", "\udfff", "\ud83d", "\x00", "\x07", "\x1b[2J", "\u2028", "\ufeff", "👍"]
 
@@ -120,9 +123,10 @@ def _token(role: str) -> str:
 async def _run_session(first_hello: bool, role: str, sequence: list[str]) -> None:
     clock = [1_000.0]
     services = Services(
-        registry=RoomRegistry(),
+        registry=LocalMeetingRegistry(NODE),
+        placement=LocalPlacement(NODE),
         secret=SECRET,
-        peer_settings=PeerSettings(),
+        peers=WebRtcPeers(PeerSettings()),
         clock=lambda: clock[0],
     )
     socket = _Socket()

@@ -16,7 +16,6 @@ from signalling.messages import (
     PublishOffer,
     SubscribeAnswer,
     VideoSize,
-    encode,
     parse_client_message,
     type_name,
 )
@@ -154,12 +153,6 @@ def test_none_of_the_parse_errors_closes_the_socket() -> None:
 
 def test_an_absurdly_long_number_is_bad_json() -> None:
     assert protocol_error('{"type": "ping", "id": ' + "9" * 5000 + "}").code == "bad_json"
-
-
-def test_encode_is_compact_and_keeps_non_ascii_text() -> None:
-    text = encode({"type": "chat", "text": "Grüße ✓", "n": [1, 2]})
-    assert text == '{"type":"chat","text":"Grüße ✓","n":[1,2]}'
-    assert json.loads(text)["text"] == "Grüße ✓"
 
 
 @pytest.mark.parametrize(

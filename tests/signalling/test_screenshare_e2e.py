@@ -72,7 +72,8 @@ async def test_a_shared_screen_reaches_the_others_beside_the_camera_and_stops(
         await speaker.send({"type": "unpublish", "source": "screen"})
         await stopped
         await eventually(lambda: sources_of(viewer, speaker.id) == {"camera"}, what="no screen")
-        room = kamar.server.app[SERVICES_KEY].registry.rooms[ROOM]
+        room = kamar.server.app[SERVICES_KEY].registry.find(ROOM)
+        assert room is not None
         assert [p.owner for p in room.media.producers_of_person(speaker.id)] == [
             speaker.id,
             speaker.id,

@@ -57,7 +57,8 @@ async def test_an_audience_member_brought_on_stage_is_seen_and_sent_back_is_gone
         )
         await moderator.send({"type": "set_role", "participant_id": warga.id, "role": "audience"})
         await demoted
-        room = kamar.server.app[SERVICES_KEY].registry.rooms[ROOM]
+        room = kamar.server.app[SERVICES_KEY].registry.find(ROOM)
+        assert room is not None
         assert room.media.producers_of(warga.id) == []  # gone from the room at once
         pc = warga.publish_pc
         await eventually(

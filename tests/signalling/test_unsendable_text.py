@@ -97,7 +97,8 @@ async def test_an_event_that_cannot_be_encoded_costs_one_event_not_the_connectio
     """Should bad text reach room state some other way, the writers live on: a welcome holding
     it is sent with the character replaced, an event that is not JSON at all is skipped."""
     speaker = await enter(kamar, "ketua", "speaker")
-    room = kamar.server.app[SERVICES_KEY].registry.rooms[ROOM]
+    room = kamar.server.app[SERVICES_KEY].registry.find(ROOM)
+    assert room is not None
     bad_comment: dict[str, Any] = {"id": 99, "participant_id": "p", "name": "x"}
     bad_comment["text"] = "hi \ud800"
     room.stage.comments.append(bad_comment)

@@ -46,38 +46,62 @@ def _call_name(call: ast.Call) -> str:
     return func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
 
 
+def _trees() -> list[tuple[Path, ast.Module]]:
+    return [
+        (path, ast.parse(path.read_text(), str(path)))
+        for package in SERVER_PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+    ]
+
+
+def _error_classes(trees: list[tuple[Path, ast.Module]]) -> set[str]:
+    """DomainError and every class derived from it, across the packages."""
+    bases: dict[str, set[str]] = {}
+    for _, tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                bases[node.name] = {getattr(b, "id", getattr(b, "attr", "")) for b in node.bases}
+    found = {"DomainError"}
+    while True:
+        more = {name for name, parents in bases.items() if parents & found} - found
+        if not more:
+            return found
+        found |= more
+
+
 def server_codes_and_reasons() -> tuple[set[str], set[str]]:
     codes: set[str] = set()
     reasons: set[str] = set()
-    for package in SERVER_PACKAGES:
-        for path in (ROOT / package).rglob("*.py"):
-            tree = ast.parse(path.read_text(), str(path))
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Assign):
-                    names = [
-                        n.id
-                        for target in node.targets
-                        for n in ast.walk(target)
-                        if isinstance(n, ast.Name)
-                    ]
-                    if "code" in names and isinstance(node.value, ast.Constant | ast.Tuple):
-                        value = node.value
-                        first = value.elts[0] if isinstance(value, ast.Tuple) else value
-                        codes |= _strings_in(first)
-                    if "STATUS" in names and isinstance(node.value, ast.Dict):
-                        codes |= {k.value for k in node.value.keys if isinstance(k, ast.Constant)}
-                    if "CLOSING_CODES" in names:
-                        codes |= _strings_in(node.value)
-                if isinstance(node, ast.Call):
-                    if _call_name(node) in CODE_CALLS and node.args:
-                        codes |= _strings_in(node.args[0])
-                    for keyword in node.keywords:
-                        if keyword.arg == "reason" and _call_name(node) != "getLogger":
-                            assert not isinstance(keyword.value, ast.Name), (
-                                f"{path}:{keyword.lineno}: write the reason out where it is "
-                                "raised, so this test can find it"
-                            )
-                            reasons |= _reason_strings(keyword.value)
+    trees = _trees()
+    # Calls whose `reason=` is an error's reason (a listing report's `reason` is not).
+    reason_calls = _error_classes(trees) | {"error_response"}
+    for path, tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign):
+                names = [
+                    n.id
+                    for target in node.targets
+                    for n in ast.walk(target)
+                    if isinstance(n, ast.Name)
+                ]
+                if "code" in names and isinstance(node.value, ast.Constant | ast.Tuple):
+                    value = node.value
+                    first = value.elts[0] if isinstance(value, ast.Tuple) else value
+                    codes |= _strings_in(first)
+                if "STATUS" in names and isinstance(node.value, ast.Dict):
+                    codes |= {k.value for k in node.value.keys if isinstance(k, ast.Constant)}
+                if "CLOSING_CODES" in names:
+                    codes |= _strings_in(node.value)
+            if isinstance(node, ast.Call):
+                if _call_name(node) in CODE_CALLS and node.args:
+                    codes |= _strings_in(node.args[0])
+                for keyword in node.keywords:
+                    if keyword.arg == "reason" and _call_name(node) in reason_calls:
+                        assert not isinstance(keyword.value, ast.Name), (
+                            f"{path}:{keyword.lineno}: write the reason out where it is "
+                            "raised, so this test can find it"
+                        )
+                        reasons |= _reason_strings(keyword.value)
     return codes, reasons
 
 

@@ -118,8 +118,12 @@ export async function api(method, path, body = undefined) {
 // multipart upload with progress (fetch cannot report upload progress). Resolves with the
 // Attachment; `onProgress` gets a fraction 0..1. Returns {promise, abort}.
 export function upload(roomId, file, onProgress = () => {}) {
+  return uploadTo(`/api/rooms/${roomId}/attachments`, file, onProgress);
+}
+
+// The same to any upload endpoint (listing photos: /api/market/photos).
+export function uploadTo(path, file, onProgress = () => {}) {
   const xhr = new XMLHttpRequest();
-  const path = `/api/rooms/${roomId}/attachments`;
   const promise = new Promise((resolve, reject) => {
     xhr.open("POST", path);
     const sentToken = sessionToken();
@@ -192,4 +196,21 @@ export function forgetMedia() {
     pending.then((url) => url.startsWith("blob:") && URL.revokeObjectURL(url), () => {});
   }
   blobCache.clear();
+}
+
+// A file the API makes on request (an insight view as CSV), fetched now with the session and
+// handed back as a blob: URL for a download link; never cached, the numbers change.
+export async function freshFileUrl(path) {
+  let response;
+  try {
+    response = await fetch(path, { headers: authHeaders(), cache: "no-store" });
+  } catch {
+    throw networkError();
+  }
+  if (!response.ok) {
+    const error = await errorFrom(response);
+    checkUnauthorized(error, path);
+    throw error;
+  }
+  return URL.createObjectURL(await response.blob());
 }

@@ -3,12 +3,16 @@
 // Routes: #/login  #/register  #/rooms  #/rooms/new  #/rooms/ID[/chat|/agenda|/info]
 //         #/me (one's profile: name, password, sessions, calendar link)
 //         #/invite/CODE (kept across sign-in, then accepted and opened)
+//         #/market  #/market/new  #/market/ID (the members' market)
+//         #/insight (member insight, for organisers)
 import {
   api, apiEvents, forgetMedia, sessionToken, setSession,
 } from "/static/app/api.js";
 import { renderAuth } from "/static/app/auth.js";
 import { clear, h } from "/static/app/dom.js";
 import { Feed } from "/static/app/feed.js";
+import { renderInsight } from "/static/app/insight.js";
+import { renderListing, renderMarket, renderNewListing } from "/static/app/market.js";
 import { Outbox } from "/static/app/outbox.js";
 import { renderProfile } from "/static/app/profile.js";
 import { RoomView } from "/static/app/room.js";
@@ -346,6 +350,22 @@ async function route() {
     closeRoomView();
     setLayout("room");
     renderCreateRoom(app, view);
+    app.renderRooms();
+    return;
+  }
+  if (parts[0] === "insight") {
+    closeRoomView();
+    setLayout("room");
+    renderInsight(app, view);
+    app.renderRooms();
+    return;
+  }
+  if (parts[0] === "market") {
+    closeRoomView();
+    setLayout("room");
+    if (parts[1] === "new") renderNewListing(app, view);
+    else if (/^\d+$/.test(parts[1] || "")) renderListing(app, view, Number(parts[1]));
+    else renderMarket(app, view);
     app.renderRooms();
     return;
   }

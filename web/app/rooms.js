@@ -1,6 +1,8 @@
 // The list of one's rooms, creating a room, public rooms to join, and invitations.
 import { api } from "/static/app/api.js";
 import { clear, copyText, errorBox, field, focusHeading, h, shortStamp, submitting } from "/static/app/dom.js";
+import { i } from "/static/app/insight_strings.js";
+import { m } from "/static/app/market_strings.js";
 import { t } from "/static/strings.js";
 
 export const ROOM_KINDS = ["work", "network", "region", "school", "profession", "other"];
@@ -25,6 +27,8 @@ export function renderRoomList(app, sidebar, currentId) {
     h("h2", {}, t.myRooms),
     h("div", { class: "row" },
       h("a", { class: "button small", href: "#/rooms/new", id: "new-room" }, t.newRoom),
+      h("a", { class: "button small", href: "#/market", id: "open-market" }, m.market),
+      organises(app) ? h("a", { class: "button small", href: "#/insight", id: "open-insight" }, i.insight) : null,
       h("a", {
         href: "#/me", id: "open-profile", class: "profile-link", title: t.profileOf(name),
         "aria-label": t.profileOf(name), "aria-current": location.hash === "#/me" ? "page" : null,
@@ -58,6 +62,11 @@ export function renderRoomList(app, sidebar, currentId) {
     const again = sidebar.querySelector(`[data-room-id="${focused}"]`);
     if (again) again.focus();
   }
+}
+
+// Insight is for administrators and the owners and moderators of rooms (the server checks).
+function organises(app) {
+  return !!app.me && (app.me.is_admin || [...app.rooms.values()].some((room) => room.my_role === "owner" || room.my_role === "moderator"));
 }
 
 export function initials(name) {

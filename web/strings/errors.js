@@ -41,6 +41,7 @@ const ID_CODES = {
   meeting_locked: "Pertemuan ini dikunci: sekarang hanya moderator yang bisa masuk. Coba lagi nanti.",
   denied: "Moderator tidak mengizinkan Anda masuk ke pertemuan ini.",
   media_failed: "Sambungan suara dan video terputus. Menyambung kembali…",
+  wrong_node: "Pertemuan ini sedang berjalan di server lain. Menyambung kembali…",
   // The client's own: no answer from the server at all.
   network: "Tidak ada koneksi ke server. Periksa jaringan Anda lalu coba lagi.",
 };
@@ -77,6 +78,7 @@ const EN_CODES = {
   meeting_locked: "This meeting is locked: only moderators can come in now. Try again later.",
   denied: "A moderator did not let you into this meeting.",
   media_failed: "The sound and video connection dropped. Reconnecting…",
+  wrong_node: "This meeting runs on another server. Reconnecting…",
   network: "Cannot reach the server. Check your connection and try again.",
 };
 

@@ -1,0 +1,289 @@
+"""`kamar-loadtest insight --members M --rooms R --messages N [--meetings K] [--repeat 3]
+[--database-url URL] [--seed 1] [--json [FILE]]`: generate a community into an empty database
+(SQLite in a temporary directory by default, PostgreSQL with --database-url) and time every
+member-insight view on it, organisation-wide, as an administrator sees it.
+
+The data: every member is in 1-3 rooms; messages are spread over the last 120 days, one in
+five a reply to an earlier message of the same room; each meeting (an agenda event) gets RSVPs
+from up to 20 of its room's members. Regions: 34 provinces x 3 cities. Seeded: the same
+arguments give the same data. No network is used (the database is opened directly).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, insert, select, text
+
+from loadtest.target import bounded
+from rooms.community.accounts import User
+from rooms.community.bus import LocalBus
+from rooms.community.database import Database, open_database
+from rooms.community.schema import events, memberships, messages, rooms, rsvps, users
+from rooms.insight.insight import Insight
+from signalling.events import encode
+
+DAY_MS = 86_400_000
+SPAN_DAYS = 120
+BATCH = 5_000
+VIEWS = ("participation", "rooms", "trends", "slipping", "regions", "relations")
+PROVINCES = [f"Provinsi {n}" for n in range(1, 35)]
+
+
+@dataclass
+class InsightResult:
+    members: int
+    rooms: int
+    messages: int
+    meetings: int
+    database: str
+    generate_s: float
+    view_ms: dict[str, float]  # each view's slowest run
+    # the most CPU of this process any run of each view took: on a shared machine the wall time
+    # also holds the waits for a core; on PostgreSQL the database's own work is not in it
+    view_cpu_ms: dict[str, float]
+    load_average: float  # the machine's 1-minute load at the end (2 cores here)
+    view_ms_p50: float
+    view_ms_p99: float
+    relations_s: float
+    communities: int
+    modularity: float
+
+
+async def generate(
+    db: Database,
+    members: int,
+    room_count: int,
+    message_count: int,
+    meetings: int,
+    seed: int,
+    now: int,
+    progress: Callable[[str], None],
+) -> None:
+    rng = random.Random(seed)
+    async with db.read() as conn:
+        if (await conn.execute(select(func.count()).select_from(users))).scalar_one():
+            raise SystemExit("the database is not empty: the insight benchmark fills a new one")
+    start = now - SPAN_DAYS * DAY_MS
+    people = [
+        {
+            "id": n,
+            "username": f"m{n}",
+            "password_hash": "-",
+            "display_name": f"Anggota {n}",
+            "province": rng.choice(PROVINCES),
+            "city": f"Kota {rng.randint(1, 3)}",
+            "is_admin": n == 1,
+            "created_at": start,
+        }
+        for n in range(1, members + 1)
+    ]
+    await _insert(db, users, people)
+    await _insert(
+        db,
+        rooms,
+        [
+            {
+                "id": r,
+                "name": f"Kamar {r}",
+                "kind": "work",
+                "visibility": "invite",
+                "created_by": 1,
+                "created_at": start,
+                "last_activity_at": now,
+            }
+            for r in range(1, room_count + 1)
+        ],
+    )
+    room_members: dict[int, list[int]] = {r: [] for r in range(1, room_count + 1)}
+    joined = []
+    for person in range(1, members + 1):
+        for room_id in rng.sample(range(1, room_count + 1), min(room_count, rng.randint(1, 3))):
+            room_members[room_id].append(person)
+            joined.append(
+                {"room_id": room_id, "user_id": person, "role": "member", "joined_at": start}
+            )
+    await _insert(db, memberships, joined)
+    progress(f"{members} members in {room_count} rooms")
+    busy = [r for r, people_in in room_members.items() if people_in]
+    last_in_room: dict[int, list[int]] = {}
+    batch: list[dict[str, Any]] = []
+    times = sorted(rng.randint(start, now - 1) for _ in range(message_count))
+    for n, at in enumerate(times, start=1):
+        room_id = rng.choice(busy)
+        recent = last_in_room.setdefault(room_id, [])
+        reply = rng.choice(recent) if recent and rng.random() < 0.2 else None
+        batch.append(
+            {
+                "id": n,
+                "room_id": room_id,
+                "author_id": rng.choice(room_members[room_id]),
+                "text": "pesan",
+                "reply_to": reply,
+                "created_at": at,
+            }
+        )
+        recent.append(n)
+        del recent[:-50]
+        if len(batch) == BATCH:
+            await _insert(db, messages, batch)
+            batch = []
+            if n % 100_000 == 0:
+                progress(f"{n} messages")
+    await _insert(db, messages, batch)
+    await _insert(
+        db,
+        events,
+        [
+            {
+                "id": e,
+                "room_id": rng.choice(busy),
+                "title": "Rapat",
+                "kind": "meeting",
+                "starts_at": (at := rng.randint(start, now)),
+                "ends_at": at + 3_600_000,
+                "timezone": "Asia/Jakarta",
+                "created_by": 1,
+                "created_at": at - DAY_MS,
+            }
+            for e in range(1, meetings + 1)
+        ],
+    )
+    async with db.read() as conn:
+        event_rooms = dict((await conn.execute(select(events.c.id, events.c.room_id))).all())
+    answers = []
+    for event_id, room_id in event_rooms.items():
+        crowd = room_members[room_id]
+        for person in rng.sample(crowd, min(len(crowd), 20)):
+            answers.append(
+                {
+                    "event_id": event_id,
+                    "user_id": person,
+                    "response": rng.choice(("going", "going", "maybe", "no")),
+                    "updated_at": now - rng.randint(0, SPAN_DAYS) * DAY_MS,
+                }
+            )
+    await _insert(db, rsvps, answers)
+    if not db.is_sqlite:  # explicit ids leave the sequences behind: move them past the data
+        async with db.write() as conn:
+            for table in ("users", "rooms", "messages", "events"):
+                await conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"
+                    )
+                )
+    progress(f"{message_count} messages, {meetings} meetings, {len(answers)} RSVPs")
+
+
+async def _insert(db: Database, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+    for first in range(0, len(rows), BATCH):
+        async with db.write() as conn:
+            await conn.execute(insert(table), list(rows[first : first + BATCH]))
+
+
+async def measure(args: argparse.Namespace, progress: Callable[[str], None]) -> InsightResult:
+    with tempfile.TemporaryDirectory(prefix="kamar-insight-") as scratch:
+        url = args.database_url or f"sqlite:///{Path(scratch) / 'kamar.db'}"
+        db = await open_database(url, migrate=True)  # an empty database, ours alone
+        try:
+            now = int(time.time() * 1000)
+            began = time.perf_counter()
+            await generate(
+                db, args.members, args.rooms, args.messages, args.meetings, args.seed, now, progress
+            )
+            generate_s = time.perf_counter() - began
+            insight = Insight(db, LocalBus(encode), time.time)
+            admin = User(1, "m1", None, "Anggota 1", "", "", "", "", True)
+            timings: dict[str, list[float]] = {view: [] for view in VIEWS}
+            cpu: dict[str, list[float]] = {view: [] for view in VIEWS}
+            relations: dict[str, Any] = {}
+            for round_ in range(args.repeat):
+                for view in VIEWS:
+                    began, began_cpu = time.perf_counter(), time.process_time()
+                    answer = await insight.view(admin, view)
+                    timings[view].append((time.perf_counter() - began) * 1000)
+                    cpu[view].append((time.process_time() - began_cpu) * 1000)
+                    if view == "relations":
+                        relations = answer
+                progress(
+                    f"round {round_ + 1}: "
+                    + ", ".join(f"{view} {timings[view][-1]:.0f} ms" for view in VIEWS)
+                )
+        finally:
+            await db.close()
+    every = sorted(ms for runs in timings.values() for ms in runs)
+    return InsightResult(
+        members=args.members,
+        rooms=args.rooms,
+        messages=args.messages,
+        meetings=args.meetings,
+        database="sqlite" if args.database_url is None else "postgresql",
+        generate_s=round(generate_s, 1),
+        view_ms={view: round(max(runs), 1) for view, runs in timings.items()},
+        view_cpu_ms={view: round(max(runs), 1) for view, runs in cpu.items()},
+        load_average=round(os.getloadavg()[0], 2),
+        view_ms_p50=round(statistics.median(every), 1),
+        view_ms_p99=round(_percentile(every, 0.99), 1),
+        relations_s=round(max(timings["relations"]) / 1000, 2),
+        communities=len(relations.get("rows", [])),
+        modularity=relations.get("modularity", 0.0),
+    )
+
+
+def _percentile(ordered: list[float], q: float) -> float:
+    """Nearest rank: with few runs, p99 is the slowest, which is what a budget must cover."""
+    rank = max(0, min(len(ordered) - 1, int(q * len(ordered) + 0.999999) - 1))
+    return ordered[rank]
+
+
+def add_parser(scenarios: Any) -> None:
+    bench = scenarios.add_parser(
+        "insight", help="generate members, rooms and messages; time every insight view"
+    )
+    bench.add_argument("--members", type=bounded(int, 10, 1_000_000), default=10_000)
+    bench.add_argument("--rooms", type=bounded(int, 1, 100_000), default=100)
+    bench.add_argument("--messages", type=bounded(int, 0, 10_000_000), default=100_000)
+    bench.add_argument(
+        "--meetings",
+        type=bounded(int, 0, 1_000_000),
+        default=None,
+        help="agenda events with RSVPs (default: messages / 100)",
+    )
+    bench.add_argument("--repeat", type=bounded(int, 1, 20), default=3)
+    bench.add_argument("--seed", type=int, default=1)
+    bench.add_argument("--database-url", help="an empty PostgreSQL database (default: SQLite)")
+    bench.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        metavar="FILE",
+        help="write the figures as JSON (to stdout without FILE)",
+    )
+
+
+def run(args: argparse.Namespace, progress: Callable[[str], None]) -> int:
+    if args.meetings is None:
+        args.meetings = max(1, args.messages // 100)
+    result = asyncio.run(measure(args, progress))
+    figures = asdict(result)
+    if args.json == "-":
+        print(json.dumps(figures, indent=2))
+    else:
+        if args.json:
+            Path(args.json).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        print()
+        for name, value in figures.items():
+            print(f"{name:>14}: {value}")
+    return 0

@@ -1,0 +1,132 @@
+"""The server events a meeting's participants receive (docs/protocol.md), as typed dicts.
+
+They are built here and in signalling/ (which may import this module; the reverse is not
+allowed), and encoded by the one encoder, signalling/events.py. Being dicts, each goes on the
+wire exactly as written: keys in the order of the constructor call, `type` first.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+ByeReason = Literal["left", "replaced", "shutdown", "removed", "banned", "ended"]
+
+
+class ParticipantInfo(TypedDict):
+    id: str
+    identity: str
+    name: str
+    can_publish: bool
+    audio_muted: bool
+    video_muted: bool
+    role: str
+    hand: int | None
+    screen: bool
+
+
+class ParticipantJoined(TypedDict):
+    type: Literal["participant_joined"]
+    participant: ParticipantInfo
+
+
+class ParticipantLeft(TypedDict):
+    type: Literal["participant_left"]
+    participant_id: str
+    reason: str
+
+
+class ParticipantUpdated(TypedDict):
+    type: Literal["participant_updated"]
+    participant: ParticipantInfo
+
+
+class ActiveSpeakers(TypedDict):
+    type: Literal["active_speakers"]
+    speakers: list[str]
+
+
+class MutedByModerator(TypedDict):
+    type: Literal["muted_by_moderator"]
+    kind: str
+
+
+class Waiting(TypedDict):
+    id: str
+    name: str
+
+
+class Lobby(TypedDict):
+    type: Literal["lobby"]
+    waiting: list[Waiting]
+
+
+class MeetingState(TypedDict):
+    type: Literal["meeting_state"]
+    locked: bool
+    lobby: bool
+
+
+class QuestionChanged(TypedDict):
+    type: Literal["question"]
+    question: dict[str, Any]  # rooms/community/townhall_record.py Question.public()
+
+
+class QuestionRemoved(TypedDict):
+    type: Literal["question_removed"]
+    question_id: int
+
+
+class CommentEntry(TypedDict):
+    id: int
+    participant_id: str
+    name: str
+    text: str
+    at: float
+
+
+class CommentPosted(TypedDict):
+    type: Literal["comment"]
+    comment: CommentEntry
+
+
+class Reaction(TypedDict):
+    type: Literal["reaction"]
+    participant_id: str
+    emoji: str
+
+
+class Bye(TypedDict):
+    type: Literal["bye"]
+    reason: ByeReason
+
+
+def bye(reason: ByeReason) -> Bye:
+    """The server is about to close the socket, and why."""
+    return {"type": "bye", "reason": reason}
+
+
+class _ErrorFields(TypedDict):
+    type: Literal["error"]
+    code: str
+    message: str
+
+
+class Error(_ErrorFields, total=False):
+    in_reply_to: str  # only when known
+
+
+MeetingEvent = (
+    ParticipantJoined
+    | ParticipantLeft
+    | ParticipantUpdated
+    | ActiveSpeakers
+    | MutedByModerator
+    | Lobby
+    | MeetingState
+    | QuestionChanged
+    | QuestionRemoved
+    | CommentPosted
+    | Reaction
+    | Bye
+    | Error
+)

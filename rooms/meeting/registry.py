@@ -1,0 +1,108 @@
+"""Where live meetings are: the meetings of this node (`MeetingRegistry`) and the node that hosts
+each meeting (`Placement`), with one in-process implementation of each for a single node.
+
+A meeting's state lives in one node's memory, tied to that node's SFU, so every participant of a
+meeting must reach the same node: placement decides which. On a single node the answer is
+always "here". A cluster would keep the claims in a shared store (Redis, say), renewed by each
+node for the meetings its registry lists and expiring when a node stops, and route sockets to
+the claimed node; server/wiring.py is the one place that chooses the implementations.
+
+Ids that leave a node (participant ids reach other participants, logs and TURN usernames)
+carry the node's id, so two nodes never hand out the same one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from typing import NewType, Protocol
+
+from rooms.meeting.room import ParticipantId, Room
+
+NodeId = NewType("NodeId", str)
+
+
+def new_node_id() -> NodeId:
+    # Random at every start: 32 bits make a clash between two nodes of one cluster about as
+    # likely as one in a billion, and a restarted node never reuses its old participant ids.
+    return NodeId(secrets.token_hex(4))
+
+
+class MeetingRegistry(Protocol):
+    """The live meetings of this node; a meeting exists while someone is in it or waiting."""
+
+    node: NodeId
+
+    def find(self, name: str) -> Room | None: ...
+
+    def open(self, name: str) -> Room:
+        """The meeting `name`, started now if nobody is in it yet."""
+        ...
+
+    def leave(self, name: str, participant_id: ParticipantId, reason: str) -> None:
+        """Remove someone from the meeting and its lobby; an empty meeting ends."""
+        ...
+
+    def meetings(self) -> list[Room]:
+        """A snapshot: callers may change meetings while they walk it."""
+        ...
+
+    @property
+    def participant_count(self) -> int: ...
+
+    def new_participant_id(self) -> ParticipantId:
+        """An id no node of the cluster hands out again."""
+        ...
+
+
+class Placement(Protocol):
+    async def claim(self, meeting: str) -> NodeId:
+        """The node hosting `meeting`, claimed for the asking node when nobody hosts it."""
+        ...
+
+
+class LocalMeetingRegistry:
+    def __init__(self, node: NodeId) -> None:
+        self.node = node
+        self._rooms: dict[str, Room] = {}
+        self._participant_numbers = itertools.count(1)
+
+    def find(self, name: str) -> Room | None:
+        return self._rooms.get(name)
+
+    def open(self, name: str) -> Room:
+        room = self._rooms.get(name)
+        if room is None:
+            room = self._rooms[name] = Room(name)
+        return room
+
+    def leave(self, name: str, participant_id: ParticipantId, reason: str) -> None:
+        room = self._rooms.get(name)
+        if room is None:
+            return
+        room.leave(participant_id, reason)
+        room.leave_lobby(participant_id)
+        if not room.participants and not room.waiting:
+            del self._rooms[name]
+
+    def meetings(self) -> list[Room]:
+        return list(self._rooms.values())
+
+    @property
+    def participant_count(self) -> int:
+        return sum(len(room.participants) for room in self._rooms.values())
+
+    def new_participant_id(self) -> ParticipantId:
+        # A counter keeps ids short in logs; the node's id keeps them apart from other nodes'
+        # and from this node's before a restart.
+        return ParticipantId(f"p{next(self._participant_numbers)}-{self.node}")
+
+
+class LocalPlacement:
+    """One node hosts every meeting."""
+
+    def __init__(self, node: NodeId) -> None:
+        self._node = node
+
+    async def claim(self, meeting: str) -> NodeId:
+        return self._node

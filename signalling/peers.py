@@ -1,0 +1,56 @@
+"""How a session gets its media connections: a factory handed in through `Services`, so the
+session never builds peers itself. The server passes `WebRtcPeers` (the SFU's aiortc peers,
+with the process's ICE and bitrate settings); a test or another kind of endpoint passes its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from sfu.peer import PeerSettings
+from sfu.publisher import PublisherPeer
+from sfu.receiving import OnVideoOff
+from sfu.subscriber import SendOffer, SubscriberPeer
+
+OnLayers = Callable[[list[str]], None]
+
+
+class PeerFactory(Protocol):
+    def publisher(
+        self, owner: str, on_failed: Callable[[], None], on_layers: OnLayers
+    ) -> PublisherPeer:
+        """A publish connection for producer owner `owner` (sfu.router.owner_key);
+        `on_layers(rids)`: the simulcast layers someone receives changed."""
+        ...
+
+    def subscriber(
+        self,
+        participant_id: str,
+        send_offer: SendOffer,
+        on_failed: Callable[[], None],
+        on_video_off: OnVideoOff,
+    ) -> SubscriberPeer:
+        """The subscribe connection of a participant; the server offers on it.
+        `on_video_off(owner, off)`: its downlink cannot carry `owner`'s video, or can again."""
+        ...
+
+
+@dataclass(frozen=True)
+class WebRtcPeers:
+    settings: PeerSettings
+
+    def publisher(
+        self, owner: str, on_failed: Callable[[], None], on_layers: OnLayers
+    ) -> PublisherPeer:
+        return PublisherPeer(owner, self.settings, on_failed, on_layers)
+
+    def subscriber(
+        self,
+        participant_id: str,
+        send_offer: SendOffer,
+        on_failed: Callable[[], None],
+        on_video_off: OnVideoOff,
+    ) -> SubscriberPeer:
+        return SubscriberPeer(participant_id, self.settings, send_offer, on_failed, on_video_off)

@@ -1,0 +1,311 @@
+"""Member insight on SQLite and PostgreSQL, on a small data set whose every number is worked
+out by hand in the comments: participation, new and returning, room trends, members slipping
+away, readiness per region, who may see what, small groups, and the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import insert
+
+from rooms.community.accounts import User
+from rooms.community.community import Community
+from rooms.community.schema import event_questions, events, messages, rsvps
+from rooms.errors import Forbidden, Invalid, NotFound
+from rooms.insight.insight import Insight
+from tests.rooms.conftest import Clock, register
+from tests.rooms.test_store import room_with
+
+DAY_MS = 86_400_000
+
+
+@dataclass
+class Data:
+    insight: Insight
+    pabrik: int  # six members: ketua (owner), ani, budi, cici, dedi, euis
+    kecil: int  # three members: ketua, fajar, gita (a small group)
+    people: dict[str, User]
+
+
+async def build(community: Community, clock: Clock) -> Data:
+    pabrik, *six = await room_with(community, "ketua", "ani", "budi", "cici", "dedi", "euis")
+    people = {user.username: user for user in six if user.username}
+    fajar = await register(community, "fajar", region={"province": "Jawa Barat", "city": "Bandung"})
+    gita = await register(community, "gita")
+    kecil = await community.directory.create(people["ketua"], "Kecil", "work")
+    for person in (fajar, gita):
+        invite = await community.directory.create_invite(people["ketua"], kecil["id"], None, None)
+        await community.directory.accept_invite(person, invite["code"])
+    people |= {"fajar": fajar, "gita": gita}
+    now = int(clock() * 1000)
+
+    def ago(days: float) -> int:
+        return int(now - days * DAY_MS)
+
+    async with community.db.write() as conn:
+        posts = [
+            ("ani", 20),
+            ("ani", 10),
+            ("ani", 40),
+            ("ani", 50),  # ani: active before, not since
+            ("budi", 10),
+            ("budi", 3),  # budi: first active 10 days ago
+            ("cici", 2),  # cici: first ever 2 days ago
+        ]
+        await conn.execute(
+            insert(messages),
+            [
+                {"room_id": pabrik, "author_id": people[name].id, "text": "x", "created_at": ago(d)}
+                for name, d in posts
+            ]
+            + [{"room_id": kecil["id"], "author_id": fajar.id, "text": "x", "created_at": ago(1)}],
+        )
+        event_id = (
+            await conn.execute(
+                insert(events)
+                .values(
+                    room_id=pabrik,
+                    title="Rapat",
+                    kind="town_hall",
+                    starts_at=ago(1),
+                    ends_at=ago(0.9),
+                    timezone="Asia/Jakarta",
+                    created_by=people["ketua"].id,
+                    created_at=ago(5),
+                )
+                .returning(events.c.id)
+            )
+        ).scalar_one()
+        await conn.execute(
+            insert(rsvps).values(
+                event_id=event_id, user_id=people["dedi"].id, response="going", updated_at=ago(1)
+            )
+        )
+        await conn.execute(
+            insert(event_questions).values(
+                event_id=event_id,
+                stage="s1",
+                number=1,
+                identity=f"user-{people['euis'].id}",
+                name="Euis",
+                text="Kapan?",
+                asked_at=ago(1),
+            )
+        )
+    return Data(Insight(community.db, community.bus, clock), pabrik, kecil["id"], people)
+
+
+@pytest.fixture
+async def data(community: Community, clock: Clock) -> Data:
+    return await build(community, clock)
+
+
+async def admin(community: Community, user: User) -> User:
+    await community.accounts.set_admin(user.id, True)
+    return await community.accounts.get(user.id)
+
+
+async def test_weekly_participation_of_a_room_by_hand(data: Data) -> None:
+    ketua = data.people["ketua"]
+    view = await data.insight.view(ketua, "participation", data.pabrik, "week", 2)
+    # week 0 (14-7 days ago): ani (first active 50 days ago: returning) and budi (first ever:
+    # new) posted once each. Week 1 (the last 7 days): budi (returning), cici (new, message)
+    # and dedi (new, RSVP) are active; euis only asked a question, which is counted but does
+    # not make her active.
+    assert [
+        (r["active"], r["new"], r["returning"], r["messages"], r["rsvps"], r["questions"])
+        for r in view["rows"]
+    ] == [(2, 1, 1, 2, 0, 0), (3, 2, 1, 2, 1, 1)]
+    assert view["members"] == 6 and view["small_group"] is False
+
+
+async def test_a_small_room_is_shown_only_as_a_count(data: Data) -> None:
+    ketua = data.people["ketua"]
+    view = await data.insight.view(ketua, "participation", data.kecil, "day", 7)
+    assert (view["members"], view["small_group"], view["rows"]) == (3, True, [])
+    table = (await data.insight.view(ketua, "rooms"))["rows"]
+    small = next(row for row in table if row["room_id"] == data.kecil)
+    assert (small["members"], small["active"], small["messages"]) == (3, None, None)
+    big = next(row for row in table if row["room_id"] == data.pabrik)
+    # the last four weeks: ani (20, 10 days), budi (10, 3), cici (2): 5 messages; active:
+    # ani, budi, cici and dedi (RSVP)
+    assert (big["members"], big["active"], big["messages"], big["rsvps"], big["questions"]) == (
+        6,
+        4,
+        5,
+        1,
+        1,
+    )
+
+
+async def test_members_slipping_away_were_active_on_three_days_before_and_silent_since(
+    data: Data,
+) -> None:
+    # ani posted 50, 40 (before the last 28 days) and 20, 10 days ago (within them): not
+    # slipping. Move the clock 30 days on: her 4 days now lie before, and nothing since.
+    later = Insight(
+        data.insight._db, data.insight._bus, lambda: data.insight._clock() + 30 * 86_400
+    )
+    slipping = (await later.view(data.people["ketua"], "slipping"))["rows"]
+    assert [row["name"] for row in slipping] == ["Ani"]
+    assert slipping[0]["active_days_before"] == 4
+    assert (await data.insight.view(data.people["ketua"], "slipping"))["rows"] == []
+
+
+async def test_a_member_cannot_read_insight_and_an_organiser_only_their_rooms(
+    community: Community, data: Data
+) -> None:
+    with pytest.raises(Forbidden):
+        await data.insight.view(data.people["ani"], "rooms")
+    await community.directory.set_role(
+        data.people["ketua"], data.kecil, data.people["fajar"].id, "moderator"
+    )
+    fajar = data.people["fajar"]
+    rooms = (await data.insight.view(fajar, "rooms"))["rows"]
+    assert [row["room_id"] for row in rooms] == [data.kecil]
+    with pytest.raises(NotFound):
+        await data.insight.view(fajar, "participation", data.pabrik)
+    with pytest.raises(Invalid):
+        await data.insight.view(fajar, "participation", period="year")
+
+
+async def test_an_administrator_grants_insight_and_every_view_is_audited(
+    community: Community, data: Data
+) -> None:
+    boss = await admin(community, await register(community, "admin"))
+    ani = data.people["ani"]
+    with pytest.raises(Forbidden):
+        await data.insight.grant(ani, ani.id, True)
+    await data.insight.grant(boss, ani.id, True)
+    assert (await data.insight.view(ani, "rooms"))["scope"] == "organisation"
+    await data.insight.view(boss, "relations")
+    await data.insight.grant(boss, ani.id, False)
+    with pytest.raises(Forbidden):
+        await data.insight.view(ani, "rooms")
+    log = (await data.insight.audit(boss))["rows"]
+    assert [(row["viewer"], row["view"], row["scope"]) for row in log] == [
+        ("Admin", "relations", "organisation"),
+        ("Ani", "rooms", "organisation"),
+    ]
+    with pytest.raises(Forbidden):
+        await data.insight.audit(ani)
+
+
+async def test_regions_get_a_readiness_score_only_when_big_enough(
+    community: Community, data: Data
+) -> None:
+    boss = await admin(community, await register(community, "admin"))
+    rows = (await data.insight.view(boss, "regions"))["rows"]
+    # Seven members wrote no region ("/" once trimmed), fajar wrote Jawa Barat / Bandung.
+    by_region = {row["region"]: row for row in rows}
+    alone = by_region["Jawa Barat / Bandung"]
+    assert (alone["members"], alone["score"], alone["small_group"]) == (1, None, True)
+    blank = by_region["/"]
+    # 7 members (ketua, ani, budi, cici, dedi, euis, gita): active in 28 days: ani, budi, cici,
+    # dedi = 4/7; going: dedi = 1/7; messages of theirs: 5 recent, 2 before (ani at 40 and 50
+    # days), baseline 2/3, trend min(1, 5 / 0.67) = 1. Score 100 (0.5 4/7 + 0.3 1/7 + 0.2) = 53.
+    assert (blank["members"], blank["score"]) == (7, 53)
+
+
+async def test_a_member_sees_what_is_kept_about_them(data: Data) -> None:
+    mine = await data.insight.about_me(data.people["euis"])
+    assert mine["kept"] == {"rooms": 1, "messages": 0, "rsvps": 0, "questions": 1, "listings": 0}
+    assert mine["derived_data_stored"] is False
+
+
+async def test_relations_of_the_data_set(community: Community, data: Data) -> None:
+    boss = await admin(community, await register(community, "admin"))
+    view = await data.insight.view(boss, "relations")
+    # No replies, one event with one person going: no edges, everyone isolated.
+    assert (view["rows"], view["isolated"], view["members"]) == ([], 8, 8)
+
+
+async def test_replies_and_meeting_together_make_the_graph_and_small_groups_stay_unnamed(
+    community: Community, data: Data, clock: Clock
+) -> None:
+    boss = await admin(community, await register(community, "admin"))
+    six = ["ketua", "ani", "budi", "cici", "dedi", "euis"]
+    now = int(clock() * 1000)
+    async with community.db.write() as conn:
+        first = (
+            await conn.execute(
+                insert(messages)
+                .values(
+                    room_id=data.pabrik, author_id=data.people["ketua"].id, text="?", created_at=now
+                )
+                .returning(messages.c.id)
+            )
+        ).scalar_one()
+        # Everyone in the factory room answers the chair; gita answers fajar in the small room.
+        await conn.execute(
+            insert(messages),
+            [
+                {
+                    "room_id": data.pabrik,
+                    "author_id": data.people[name].id,
+                    "text": "!",
+                    "reply_to": first,
+                    "created_at": now,
+                }
+                for name in six[1:]
+            ],
+        )
+        question = (
+            await conn.execute(
+                insert(messages)
+                .values(
+                    room_id=data.kecil, author_id=data.people["fajar"].id, text="?", created_at=now
+                )
+                .returning(messages.c.id)
+            )
+        ).scalar_one()
+        await conn.execute(
+            insert(messages).values(
+                room_id=data.kecil,
+                author_id=data.people["gita"].id,
+                text="!",
+                reply_to=question,
+                created_at=now,
+            )
+        )
+    view = await data.insight.view(boss, "relations")
+    assert [(row["size"], row["members"]) for row in view["rows"]] == [
+        (6, "Ketua, Ani, Budi, Cici, Dedi, Euis"),
+        (2, None),
+    ]
+    assert view["brokers"][0]["name"] == "Ketua"  # everyone's link goes through the chair
+    assert {node["name"] for node in view["nodes"]} == {name.title() for name in six}
+    assert view["isolated"] == 0
+
+
+async def test_someone_who_left_is_no_longer_in_the_graph(
+    community: Community, data: Data, clock: Clock
+) -> None:
+    boss = await admin(community, await register(community, "admin"))
+    now = int(clock() * 1000)
+    async with community.db.write() as conn:
+        first = (
+            await conn.execute(
+                insert(messages)
+                .values(
+                    room_id=data.pabrik, author_id=data.people["ani"].id, text="?", created_at=now
+                )
+                .returning(messages.c.id)
+            )
+        ).scalar_one()
+        await conn.execute(
+            insert(messages).values(
+                room_id=data.pabrik,
+                author_id=data.people["budi"].id,
+                text="!",
+                reply_to=first,
+                created_at=now,
+            )
+        )
+    assert (await data.insight.view(boss, "relations"))["rows"] == [
+        {"community": 0, "size": 2, "members": None}
+    ]
+    await community.directory.remove(data.people["budi"], data.pabrik, data.people["budi"].id)
+    view = await data.insight.view(boss, "relations")
+    assert (view["rows"], view["members"]) == ([], 7)

@@ -1,0 +1,60 @@
+// Member insight for organisers (#/insight): participation over time, the rooms, readiness per
+// region, the relation graph, falling rooms and members slipping away; each with its CSV.
+// The server decides who may see what and logs every view; this page only draws.
+import { api, freshFileUrl } from "/static/app/api.js";
+import { barChart, graphChart, lineChart } from "/static/app/charts.js";
+import { clear, focusHeading, h } from "/static/app/dom.js";
+import { i } from "/static/app/insight_strings.js";
+
+function csvLink(view, query = "") {
+  const link = h("a", { href: "#", class: "small insight-csv", dataset: { view } }, i.csv);
+  link.addEventListener("click", async (event) => {
+    if (link.download) return; // the file is ready: let the browser save it
+    event.preventDefault();
+    link.href = await freshFileUrl(`/api/insight/${view}?format=csv${query}`);
+    link.download = `kamar-${view}.csv`;
+    link.click();
+  });
+  return link;
+}
+
+function panel(id, title, view, ...body) {
+  return h("section", { class: "insight-panel", id }, h("h2", {}, title), ...body, csvLink(view));
+}
+
+export async function renderInsight(app, container) {
+  clear(container);
+  const page = h("section", { class: "pad insight", id: "insight" },
+    h("h1", {}, i.title), h("p", { class: "muted small", id: "insight-privacy" }, i.privacy));
+  container.append(page);
+  focusHeading(container);
+  let views;
+  try {
+    const names = ["participation", "rooms", "regions", "relations", "trends", "slipping"];
+    const answers = await Promise.all(names.map((name) => api("GET", `/api/insight/${name}${name === "participation" ? "?period=week&count=12" : ""}`)));
+    views = Object.fromEntries(names.map((name, n) => [name, answers[n]]));
+  } catch (error) {
+    page.append(h("p", { class: "error", role: "alert" }, error.message));
+    return;
+  }
+  const { participation, rooms, regions, relations, trends, slipping } = views;
+  page.append(panel("insight-participation", i.participation, "participation",
+    participation.small_group ? h("p", { class: "muted" }, i.smallGroup(participation.members))
+      : lineChart(participation.rows, [
+        { key: "active", label: i.active }, { key: "new", label: i.newcomers }, { key: "messages", label: i.messages },
+      ], i.participation)));
+  page.append(panel("insight-rooms", i.rooms, "rooms",
+    barChart(rooms.rows.map((room) => ({ name: room.name, value: room.active })), i.rooms)));
+  page.append(panel("insight-regions", i.regions, "regions",
+    barChart(regions.rows.map((row) => ({ name: row.region, value: row.score })), i.regions, 100)));
+  page.append(panel("insight-relations", i.relations, "relations",
+    h("p", { class: "muted small" }, i.communities(relations.rows.length, relations.modularity), " · ", i.isolated(relations.isolated)),
+    relations.nodes.length ? graphChart(relations.nodes, relations.edges, i.relations) : h("p", { class: "muted" }, i.none),
+    relations.brokers.length ? h("p", { class: "small" }, i.brokers + ": " + relations.brokers.map((b) => b.name).join(", ")) : null));
+  const falling = trends.rows.filter((room) => room.falling);
+  page.append(panel("insight-trends", i.trends, "trends",
+    falling.length ? h("ul", {}, falling.map((room) => h("li", {}, i.falling(room)))) : h("p", { class: "muted" }, i.none)));
+  page.append(panel("insight-slipping", i.slipping, "slipping",
+    slipping.rows.length ? h("ul", {}, slipping.rows.map((member) => h("li", {}, `${member.name} (${member.last_active.slice(0, 10)})`)))
+      : h("p", { class: "muted" }, i.none)));
+}

@@ -1,0 +1,190 @@
+// The members' market: browse and search (#/market), put up a listing (#/market/new), one
+// listing with its photos, the seller's other listings and "chat with the seller"
+// (#/market/ID). Kamar moves no money, and every page says so.
+import { api, mediaUrl, uploadTo } from "/static/app/api.js";
+import { clear, errorBox, field, focusHeading, h, submitting } from "/static/app/dom.js";
+import { m } from "/static/app/market_strings.js";
+
+
+
+function options(labels, selected = null) {
+  return Object.entries(labels).map(([value, label]) =>
+    h("option", { value, selected: value === selected }, label));
+}
+
+function noPayments() {
+  return h("p", { class: "muted small market-note", id: "market-no-payments" }, m.noPayments);
+}
+
+function thumb(photo, alt) {
+  const img = h("img", { alt, class: "market-thumb", width: 96, height: 96 });
+  mediaUrl(photo.thumbnail_url).then((url) => { img.src = url; }, () => {});
+  return img;
+}
+
+function card(listing) {
+  return h("li", {},
+    h("a", { href: `#/market/${listing.id}`, class: "market-card", dataset: { listingId: String(listing.id) } },
+      listing.photos.length ? thumb(listing.photos[0], "") : h("span", { class: "market-thumb empty" }),
+      h("span", { class: "market-main" },
+        h("span", { class: "market-title" }, listing.title),
+        h("span", { class: "market-price" }, m.price(listing)),
+        h("span", { class: "muted small" },
+          `${m.categories[listing.category] || ""} · ${listing.region}`,
+          listing.status !== "available" ? ` · ${m.statuses[listing.status]}` : ""))));
+}
+
+function cards(listings) {
+  if (!listings.length) return h("p", { class: "muted" }, m.noListings);
+  return h("ul", { class: "market-list" }, listings.map(card));
+}
+
+export function renderMarket(app, container) {
+  clear(container);
+  const results = h("div", { id: "market-results", "aria-live": "polite" });
+  const q = h("input", { name: "q", id: "market-q", type: "search", maxlength: 200 });
+  const category = h("select", { name: "category", id: "market-category" },
+    h("option", { value: "" }, m.allCategories), options(m.categories));
+  const region = h("input", { name: "region", id: "market-region", inputmode: "decimal", maxlength: 16 });
+  const box = errorBox();
+  const form = h("form", { class: "market-search", id: "market-search" },
+    field(m.searchLabel, q), field(m.categoryLabel, category), field(m.regionLabel, region, m.regionHint),
+    box, h("button", { type: "submit", id: "market-search-go" }, m.search));
+  const search = () => submitting(form, box, async () => {
+    const params = new URLSearchParams();
+    for (const input of [q, category, region]) if (input.value.trim()) params.set(input.name, input.value.trim());
+    const { listings } = await api("GET", `/api/market/listings?${params}`);
+    clear(results).append(cards(listings));
+  });
+  form.addEventListener("submit", (event) => { event.preventDefault(); search(); });
+  container.append(h("section", { class: "pad market" },
+    h("div", { class: "row" }, h("h1", {}, m.marketTitle),
+      h("a", { class: "button small", href: "#/market/new", id: "market-sell" }, m.sell)),
+    noPayments(), form, results));
+  focusHeading(container);
+  search();
+}
+
+export async function renderNewListing(app, container) {
+  clear(container);
+  if (!app.roomsLoaded) await app.loadRooms().catch(() => {}); // the rooms to show it in
+  const rooms = app.sortedRooms().filter((room) => room.my_role);
+  const scope = h("select", { name: "scope", id: "listing-scope" },
+    rooms.map((room) => h("option", { value: `room:${room.id}` }, room.name)),
+    h("option", { value: "organisation" }, m.wholeOrganisation));
+  const pricing = h("select", { name: "pricing", id: "listing-pricing" }, options(m.pricings, "fixed"));
+  const price = h("input", { name: "price", id: "listing-price", type: "number", min: 1, step: 1, inputmode: "numeric" });
+  pricing.addEventListener("change", () => { price.disabled = pricing.value === "free"; });
+  const photos = h("input", { name: "photos", id: "listing-photos", type: "file", accept: "image/*", multiple: true });
+  const progress = h("p", { class: "muted small", hidden: true }, m.uploading);
+  const box = errorBox();
+  const input = (name) => form.elements.namedItem(name).value;
+  const form = h("form", { class: "market-form", id: "listing-form" },
+    field(m.titleLabel, h("input", { name: "title", id: "listing-title", maxlength: 120, required: true })),
+    field(m.descriptionLabel, h("textarea", { name: "description", id: "listing-description", maxlength: 4000, rows: 3 })),
+    field(m.pricingLabel, pricing), field(m.priceLabel, price),
+    field(m.categoryLabel, h("select", { name: "category", id: "listing-category" }, options(m.categories, "food"))),
+    field(m.conditionLabel, h("select", { name: "condition", id: "listing-condition" }, options(m.conditions, "none"))),
+    field(m.regionLabel, h("input", { name: "region", id: "listing-region", inputmode: "decimal", maxlength: 16 }), m.regionHint),
+    field(m.whereLabel, scope), field(m.photosLabel, photos), progress, noPayments(), box,
+    h("button", { type: "submit", id: "listing-publish" }, m.publish));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submitting(form, box, async () => {
+      progress.hidden = !photos.files.length;
+      const photoIds = [];
+      for (const file of [...photos.files].slice(0, 8)) {
+        photoIds.push((await uploadTo("/api/market/photos", file).promise).id);
+      }
+      progress.hidden = true;
+      const where = scope.value;
+      const body = {
+        title: input("title"), description: input("description"), pricing: pricing.value,
+        price: pricing.value === "free" || !price.value ? null : Number(price.value),
+        category: input("category"), condition: input("condition"), region: input("region"),
+        scope: where === "organisation" ? "organisation" : "rooms",
+        rooms: where === "organisation" ? [] : [Number(where.slice(5))], photos: photoIds,
+      };
+      const listing = await api("POST", "/api/market/listings", body);
+      app.navigate(`#/market/${listing.id}`);
+    });
+  });
+  container.append(h("section", { class: "pad market" },
+    h("a", { href: "#/market" }, m.back), h("h1", {}, m.newListing), form));
+  focusHeading(container);
+}
+
+export async function renderListing(app, container, listingId) {
+  clear(container);
+  const section = h("section", { class: "pad market", id: "listing-view" });
+  container.append(section);
+  let listing;
+  try {
+    listing = await api("GET", `/api/market/listings/${listingId}`);
+  } catch (error) {
+    section.append(h("p", { class: "error", role: "alert" }, error.message));
+    return;
+  }
+  const box = errorBox();
+  const badges = [listing.hidden ? m.hiddenBadge : null, listing.expired ? m.expiredBadge : null,
+    m.statuses[listing.status]].filter(Boolean).join(" · ");
+  section.append(h("a", { href: "#/market" }, m.back),
+    h("h1", { id: "listing-title-view" }, listing.title),
+    h("p", { class: "market-price", id: "listing-price-view" }, m.price(listing)),
+    h("p", { class: "muted small", id: "listing-status" }, badges),
+    h("div", { class: "market-photos" }, listing.photos.map((photo) => thumb(photo, listing.title))),
+    h("p", { class: "market-description" }, listing.description),
+    h("p", { class: "muted small" }, `${m.categories[listing.category]} · ${m.conditions[listing.condition]} · ${listing.region}`),
+    h("p", {}, m.seller(listing.seller.display_name)), noPayments(), box);
+  const actions = h("div", { class: "row market-actions" });
+  if (!listing.mine) {
+    actions.append(h("button", { type: "button", id: "listing-chat", onclick: (event) => chatWithSeller(app, listing, event.target, box) }, m.chatSeller));
+    actions.append(h("button", { type: "button", class: "link", id: "listing-report", onclick: () => report(listing, section, box) }, m.report));
+  } else {
+    const status = h("select", { id: "listing-status-select" }, options(m.statuses, listing.status));
+    status.addEventListener("change", async () => {
+      try {
+        await api("PATCH", `/api/market/listings/${listing.id}`, { status: status.value });
+        renderListing(app, container, listingId);
+      } catch (error) {
+        box.textContent = error.message;
+        box.hidden = false;
+      }
+    });
+    actions.append(field(m.statusLabel, status));
+  }
+  section.append(actions);
+  const others = await api("GET", `/api/market/listings?seller_id=${listing.seller.id}`).catch(() => ({ listings: [] }));
+  const more = others.listings.filter((other) => other.id !== listing.id);
+  if (more.length) section.append(h("h2", {}, m.sellerOther), cards(more));
+}
+
+async function chatWithSeller(app, listing, button, box) {
+  button.disabled = true;
+  try {
+    const room = await api("POST", `/api/market/listings/${listing.id}/chat`);
+    app.putRoom(room);
+    app.navigate(`#/rooms/${room.id}/chat`);
+  } catch (error) {
+    box.textContent = error.message;
+    box.hidden = false;
+    button.disabled = false;
+  }
+}
+
+function report(listing, section, box) {
+  if (section.querySelector("#report-form")) return;
+  const reason = h("input", { name: "reason", id: "report-reason", maxlength: 500, required: true });
+  const form = h("form", { id: "report-form" }, field(m.reportReason, reason),
+    h("button", { type: "submit" }, m.report));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submitting(form, box, async () => {
+      await api("POST", `/api/market/listings/${listing.id}/report`, { reason: reason.value });
+      form.replaceWith(h("p", { role: "status" }, m.reported));
+    });
+  });
+  section.append(form);
+}
+
+

@@ -28,6 +28,7 @@ from server.api.inbound import decode_json_object
 from server.api.routing import API_SERVICES_KEY, error_response
 from server.config import Config, load_secret
 from server.public_page import add_public_pages
+from server.pwa import add_pwa
 from server.wiring import Seams, single_node
 from sfu.peer import PeerSettings, gather_on
 from signalling.peers import WebRtcPeers
@@ -77,6 +78,7 @@ def build_app(
     app.router.add_get("/healthz", _healthz)
     app.router.add_post("/api/dev-token", _dev_token)
     app.router.add_static("/static/", WEB_DIR, follow_symlinks=False)
+    add_pwa(app, config, WEB_DIR)
     add_api(app, rate_limits=not config.no_rate_limits)
     add_public_pages(app)
     security_headers.install(app)
@@ -176,15 +178,16 @@ async def _dev_token(request: web.Request) -> web.Response:
     try:
         body = decode_json_object(await request.read())
     except Invalid as exc:
-        return error_response("bad_request", exc.message, exc.field)
+        return error_response("bad_request", exc.message, exc.field, reason=exc.reason)
     room, name = body.get("room"), body.get("name")
     try:
         room = grants.validate_room_name(room)
     except ValueError as exc:
-        return error_response("bad_request", str(exc), "room")
+        return error_response("bad_request", str(exc), "room", reason="meeting_name_format")
     if not isinstance(name, str) or not name.strip() or len(name) > grants.MAX_DISPLAY_NAME:
         limit = grants.MAX_DISPLAY_NAME
-        return error_response("bad_request", f"name must be 1-{limit} characters", "name")
+        message = f"name must be 1-{limit} characters"
+        return error_response("bad_request", message, "name", reason="display_name_length")
     grant = grants.JoinGrant(room=room, identity=f"guest-{secrets.token_hex(6)}", name=name.strip())
     token = grants.mint(grant, request.app[SERVICES_KEY].secret, int(time.time()))
     return web.json_response({"token": token})

@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import shutil
 import signal
 import sys
 import time
@@ -125,6 +126,18 @@ def _parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="community storage: postgresql://user@host/db (default: SQLite in the data dir)",
     )
+    serve.add_argument(
+        "--android-package",
+        metavar="NAME",
+        help="Android app (Trusted Web Activity) allowed to open this site: its package name",
+    )
+    serve.add_argument(
+        "--android-cert-fingerprint",
+        dest="android_cert_fingerprints",
+        action="append",
+        metavar="SHA256",
+        help="SHA-256 fingerprint of that app's signing certificate (AA:BB:...); repeatable",
+    )
     serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
     serve.set_defaults(func=_serve)
 
@@ -178,6 +191,25 @@ def _parser() -> argparse.ArgumentParser:
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", dest="data_dir", type=Path, help="data directory (./kamar-data)")
     parser.add_argument("--config", type=Path, help="TOML settings file (default DATA/kamar.toml)")
+
+
+def command_name(
+    argv0: str | None = None, on_path: str | None = None, cwd: Path | None = None
+) -> str:
+    """How to run this command again from where the operator stands: `kamar` when the shell
+    finds this very one, else its path (`.venv/bin/kamar` on a fresh machine, where
+    scripts/run installed it into the project's venv and nothing put that on PATH)."""
+    argv0 = sys.argv[0] if argv0 is None else argv0
+    script = Path(argv0).resolve()
+    if script.name != "kamar":  # python -m server: the venv's script beside this interpreter
+        script = Path(sys.executable).parent / "kamar"
+    found = shutil.which("kamar") if on_path is None else on_path
+    if found and Path(found).resolve() == script.resolve():
+        return "kamar"
+    try:
+        return str(script.relative_to((cwd or Path.cwd()).resolve()))
+    except ValueError:
+        return str(script)
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -271,8 +303,8 @@ async def _run(config: Config) -> None:
     print(native.describe(), flush=True)
     if not config.dev_tokens:
         print(
-            f"Make a join link with: kamar token --data {config.data_dir} --room ROOM "
-            "--identity ID",
+            f"Make a join link with: {command_name()} token --data {config.data_dir} "
+            "--room ROOM --identity ID",
             flush=True,
         )
     stop = asyncio.Event()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 import tomllib
 from collections.abc import Mapping
@@ -59,6 +60,10 @@ class Config:
     # Community storage: "" keeps SQLite in the data directory; postgresql://... for a server.
     database_url: str = ""
     log_level: str = "info"
+    # A Trusted Web Activity (docs/android.md): the Android app's package name and the SHA-256
+    # fingerprints of its signing certificates, published at /.well-known/assetlinks.json.
+    android_package: str = ""
+    android_cert_fingerprints: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -97,7 +102,7 @@ class Config:
 MIN_VIDEO_KBPS, MAX_VIDEO_KBPS = 100, 20_000
 MIN_AUDIO_KBPS, MAX_AUDIO_KBPS = 6, 128  # Opus' useful range for a voice (RFC 6716 2.1.1)
 _ENV_PREFIX = "KAMAR_"
-_LIST_FIELDS = {"ice_hosts", "announce", "ice_servers", "turn_urls"}
+_LIST_FIELDS = {"ice_hosts", "announce", "ice_servers", "turn_urls", "android_cert_fingerprints"}
 _PATH_FIELDS = {"data_dir", "tls_cert", "tls_key"}
 _BOOL_FIELDS = {"dev_tokens", "no_rate_limits"}
 _INT_FIELDS = {"port", "max_video_kbps", "max_audio_kbps", "max_participants", "turn_ttl"}
@@ -208,6 +213,7 @@ def validate(config: Config) -> Config:
         if not url.startswith(("stun:", "turn:", "turns:")):
             raise ConfigError(f"ice server {url!r} must start with stun:, turn: or turns:")
     _validate_turn(config)
+    _validate_android(config)
     if config.database_url and not config.database_url.startswith(
         ("sqlite:", "postgresql:", "postgresql+asyncpg:", "postgres:")
     ):
@@ -227,6 +233,27 @@ def _validate_turn(config: Config) -> None:
         raise ConfigError("turn_secret is set but no turn_url is")
     if not MIN_TURN_TTL <= config.turn_ttl <= MAX_TURN_TTL:
         raise ConfigError(f"turn_ttl must be {MIN_TURN_TTL}-{MAX_TURN_TTL} seconds")
+
+
+# Android's applicationId rules: two or more dot-separated parts, each a letter then letters,
+# digits or underscores. A certificate fingerprint: SHA-256 as 32 colon-separated hex bytes,
+# as `keytool -list -v` prints it.
+ANDROID_PACKAGE = re.compile(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+")
+CERT_FINGERPRINT = re.compile(r"[0-9A-F]{2}(:[0-9A-F]{2}){31}")
+
+
+def _validate_android(config: Config) -> None:
+    package, prints = config.android_package, config.android_cert_fingerprints
+    if package and not ANDROID_PACKAGE.fullmatch(package):
+        raise ConfigError(f"android_package {package!r} is not an Android package name")
+    for fingerprint in prints:
+        if not CERT_FINGERPRINT.fullmatch(fingerprint.upper()):
+            raise ConfigError(
+                f"android_cert_fingerprints: {fingerprint!r} is not a SHA-256 fingerprint "
+                "(32 hex bytes separated by colons)"
+            )
+    if bool(package) != bool(prints):
+        raise ConfigError("android_package and android_cert_fingerprints go together")
 
 
 def load_secret(data_dir: Path) -> str:

@@ -8,8 +8,10 @@ tokens in their addresses, which a Referer header would hand to the next site op
 
 The pages have no inline script or style (tests/server/test_security_headers.py checks
 web/*.html); photos are shown from blob: URLs (web/app/api.js fetches them with the session
-header); favicon is `data:,`; the websockets are same-origin, which CSP Level 3 'self' covers
-for ws: and wss:. Camera, microphone and screen sharing are allowed for Kamar's own pages only.
+header); the favicon, icons, manifest and service worker are Kamar's own (server/pwa.py,
+which gives the worker a policy of its own); the websockets are same-origin, which CSP Level
+3 'self' covers for ws: and wss:. Camera, microphone and screen sharing are allowed for Kamar's
+own pages only.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ PAGE_POLICY = "; ".join(
         "img-src 'self' blob: data:",
         "media-src 'self' blob:",
         "connect-src 'self'",
+        # The service worker (/sw.js, server/pwa.py) and the manifest are Kamar's own.
+        "worker-src 'self'",
+        "manifest-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",

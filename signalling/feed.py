@@ -8,6 +8,7 @@ they are, so a message to a room of 2,000 members is encoded once, not 2,000 tim
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 
@@ -22,6 +23,8 @@ from rooms.community.membership import account_and_room_ids
 from rooms.errors import DomainError
 from signalling.errors import ProtocolError
 from signalling.events import Authed, Unread, encode, error
+
+log = logging.getLogger(__name__)
 
 SendText = Callable[[str], None]
 
@@ -65,7 +68,8 @@ class Feed:
             async with self._gate, self._community.db.read() as conn:
                 user, room_ids = await account_and_room_ids(conn, verified.user_id)
         except (sessions.TokenError, DomainError) as exc:
-            raise ProtocolError("unauthorized", f"sign in again: {exc}") from exc
+            log.info("feed: session token refused: %s", exc)  # the why is for the log only
+            raise ProtocolError("unauthorized", "sign in again") from exc
         if not sessions.still_valid(verified, user.sessions_valid_after):
             raise ProtocolError("unauthorized", "this session was signed out; sign in again")
         self._issued_ms = verified.issued_ms

@@ -170,6 +170,7 @@ class Session:
         try:
             grant = grants.verify(hello.token, self._services.secret, int(self._services.clock()))
         except grants.GrantError as exc:
+            log.info("session %s: join token refused: %s (%s)", self.label, exc, exc.__cause__)
             raise ProtocolError(exc.code, str(exc)) from exc
         if hello.room is not None and hello.room != grant.room:
             raise ProtocolError(

@@ -1,6 +1,6 @@
 // Lobby: type a room and a name. Only servers started with --dev-tokens mint tokens here;
 // elsewhere people join through an invitation link (/r/ROOM?token=...).
-import { pageLanguage, t } from "/static/strings.js";
+import { errorMessage, pageLanguage, t } from "/static/strings.js";
 
 document.documentElement.lang = pageLanguage;
 document.getElementById("lobby-title").textContent = t.lobbyTitle;
@@ -30,8 +30,8 @@ form.addEventListener("submit", async (event) => {
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ room, name }),
     });
-  } catch (error) {
-    showError(t.lobbyFailed + error.message);
+  } catch {
+    showError(errorMessage("network"));
     return;
   }
   if (response.status === 404) {
@@ -40,7 +40,8 @@ form.addEventListener("submit", async (event) => {
   }
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
-    showError(t.lobbyFailed + ((body.error && body.error.message) || response.statusText));
+    const info = body.error || {};
+    showError(t.lobbyFailed + errorMessage(info.code || "internal", info.reason));
     return;
   }
   localStorage.setItem("kamar.name", name);

@@ -1,3 +1,6 @@
+import { waitText } from "/static/app/api.js";
+import { errorMessage } from "/static/strings.js";
+
 // The meeting page's join token: from the link (then moved out of the address bar), minted fresh
 // for a signed-in member from their membership, or kept in this tab's session storage.
 
@@ -33,12 +36,44 @@ export async function tokenForMember(room) {
   try {
     const response = await fetch(path, { method: "POST", headers: { Authorization: `Bearer ${session}` } });
     const body = await response.json().catch(() => ({}));
-    if (!response.ok) return { token: null, problem: (body.error && body.error.message) || null };
+    if (!response.ok) {
+      const info = body.error || {};
+      const seconds = parseInt(response.headers.get("Retry-After"), 10);
+      const wait = seconds > 0 ? waitText(seconds) : null;
+      return { token: null, problem: errorMessage(info.code || "internal", info.reason, wait) };
+    }
     sessionStorage.setItem(`kamar.token.${room}`, body.token);
+    rememberMeetingTitle(room, body.title);
     return { token: body.token, problem: null };
-  } catch (error) {
-    return { token: null, problem: error.message };
+  } catch {
+    return { token: null, problem: errorMessage("network") };
   }
+}
+
+// What the page's header shows: the room's or the event's title from the API, kept for this
+// tab's reloads; a guest's link has none, and shows the room's name as it is.
+export function rememberMeetingTitle(room, title) {
+  try {
+    if (room && title) sessionStorage.setItem(`kamar.title.${room}`, title);
+  } catch {
+    /* storage disabled: the header shows the room's name */
+  }
+}
+
+export function meetingTitle(room) {
+  try {
+    return sessionStorage.getItem(`kamar.title.${room}`) || room;
+  } catch {
+    return room;
+  }
+}
+
+// Where "back" leads after a meeting: a community room's meeting goes back to that room (its
+// agenda, for an event's meeting); any other meeting to the start page.
+export function backLink(room) {
+  const match = /^kamar-(\d+)(?:-e(\d+))?$/.exec(room);
+  if (!match) return null;
+  return `/#/rooms/${match[1]}/${match[2] ? "agenda" : "chat"}`;
 }
 
 export function tokenClaims(jwt) {

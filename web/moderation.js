@@ -20,8 +20,10 @@ export class PeoplePane {
     this.handsSection = h("div", { class: "people-section" });
     this.stageSection = h("div", { class: "people-section" });
     this.audienceSection = h("div", { class: "people-section" });
+    // Who needs a moderator's answer first (the lobby, raised hands), then the meeting-wide
+    // tools: on a 360x640 phone the tools above them pushed "Ajak ke panggung" off the screen.
     this.root = h("div", { class: "people" },
-      this.tools, this.lobbySection, this.handsSection, this.stageSection, this.audienceSection);
+      this.lobbySection, this.handsSection, this.tools, this.stageSection, this.audienceSection);
   }
 
   get isModerator() {

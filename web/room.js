@@ -3,12 +3,12 @@
 // Town halls (a "stage"): speakers and moderators are tiles, the current speaker large; the
 // audience watches without camera or microphone, raises hands, asks, comments and reacts.
 import { KamarClient } from "/static/protocol.js";
-import { pageLanguage, t } from "/static/strings.js";
+import { errorMessage, pageLanguage, t } from "/static/strings.js";
 import { StagePanel } from "/static/stage.js";
 import { TileBoard } from "/static/tiles.js";
 import { ScreenShare } from "/static/screenshare.js";
 import { dataSaverPreferred, wireDataSaver } from "/static/data_saver.js";
-import { meetingToken, tokenClaims, tokenForMember } from "/static/meeting_token.js";
+import { backLink, meetingTitle, meetingToken, tokenClaims, tokenForMember } from "/static/meeting_token.js";
 
 const RECONNECT_DELAYS_MS = [1000, 2000, 4000, 8000, 8000];
 const $ = (id) => document.getElementById(id);
@@ -42,10 +42,13 @@ let panel = null;
 let noticeTimer = null;
 
 document.documentElement.lang = pageLanguage;
-$("room-name").textContent = room;
+$("room-name").textContent = meetingTitle(room);
+document.title = `${meetingTitle(room)} · Kamar`;
 $("btn-leave").textContent = t.leave;
 $("btn-rejoin").textContent = t.rejoin;
-$("to-lobby").textContent = t.toLobby;
+const back = backLink(room);
+$("to-lobby").textContent = back ? t.backToRoom : t.toLobby;
+if (back) $("to-lobby").href = back;
 $("sound-banner").textContent = t.tapForSound;
 $("alone").textContent = t.alone;
 $("waiting-text").textContent = t.lobbyWaiting;
@@ -233,9 +236,11 @@ function onSelfUpdated(participant) {
   else if (before && before !== "audience" && participant.role === "audience") leaveStage(true);
 }
 
+// Why a meeting ended for good, by `bye` reason or error code (docs/protocol.md).
 const END_TEXTS = {
-  removed: t.removedText, banned: t.bannedText, ended: t.meetingEnded,
-  meeting_locked: t.lockedText, denied: t.deniedText, not_a_member: t.notMemberText,
+  removed: t.removedText, banned: errorMessage("banned"), ended: t.meetingEnded,
+  meeting_locked: errorMessage("meeting_locked"), denied: errorMessage("denied"),
+  not_a_member: errorMessage("not_a_member"), unauthorized: t.badLink,
 };
 
 function wireClient() {
@@ -300,7 +305,8 @@ function wireClient() {
   client.addEventListener("reaction", ({ detail }) => panel.showReaction(detail.emoji));
   client.addEventListener("server-error", ({ detail }) => {
     state.error = detail;
-    if (!detail.final) showStageNotice(detail.code === "rate_limited" ? t.tooFast : detail.message);
+    // The member's language, never the server's English `message` (docs/protocol.md "error").
+    if (!detail.final) showStageNotice(errorMessage(detail.code));
   });
   client.addEventListener("closed", ({ detail }) => onClosed(detail));
 }
@@ -325,7 +331,7 @@ function onClosed({ reason, final }) {
     state.phase = "ended";
     // A full server may have room again later: offer to try again.
     const canRejoin = !final || reason === "server_full";
-    end(t.ended + ((state.error && state.error.message) || reason), canRejoin);
+    end(state.error ? errorMessage(state.error.code) : t.connectionLost, canRejoin);
     return;
   }
   state.phase = "reconnecting";
@@ -351,7 +357,7 @@ async function openCameraAndMicrophone() {
       video: { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24, max: 30 } },
     });
   } catch (error) {
-    showNotice(t.noMedia + error.message);
+    showNotice(t.noMedia + (t.mediaErrors[error.name] || t.mediaErrors.other));
     return null;
   }
 }

@@ -2,7 +2,7 @@
 // window or tab (getDisplayMedia) over a second publish connection (KamarClient). The share
 // ends by this button, by the browser's own "stop sharing", when a moderator sends us back to
 // the audience, and when we leave or the connection drops (the client ends it then).
-import { t } from "/static/strings.js";
+import { errorMessage, t } from "/static/strings.js";
 
 // Phones' browsers mostly cannot capture the screen: they get no button at all.
 export function screenSharingSupported() {
@@ -28,7 +28,7 @@ export class ScreenShare {
   attach(client) {
     this.client = client;
     client.addEventListener("screen-share", ({ detail }) => {
-      if (detail.error) this.notify(t.screenShareFailed + detail.error.message);
+      if (detail.error) this.notify(t.screenShareFailed + errorMessage(detail.error.code));
       this.onStream(detail.stream);
       this.render();
     });
@@ -60,7 +60,7 @@ export class ScreenShare {
     } catch (error) {
       // Cancelling the browser's picker is no error worth a word.
       if (error.name !== "NotAllowedError" && error.name !== "AbortError") {
-        this.notify(t.screenShareFailed + error.message);
+        this.notify(t.screenShareFailed + (t.mediaErrors[error.name] || t.mediaErrors.other));
       }
     } finally {
       this.choosing = false;

@@ -95,7 +95,9 @@ class Registration:
 def normalise_username(value: str) -> str:
     username = value.strip().lower()
     if not USERNAME.fullmatch(username):
-        raise Invalid("username must be 3-32 of a-z, 0-9, '_' or '.'", "username")
+        raise Invalid(
+            "username must be 3-32 of a-z, 0-9, '_' or '.'", "username", reason="username_format"
+        )
     return username
 
 
@@ -105,7 +107,11 @@ def normalise_phone(value: str) -> str:
     if phone.startswith("0"):
         phone = "+62" + phone[1:]
     if not PHONE.fullmatch(phone):
-        raise Invalid("phone must be '+' and 8-15 digits (or 08... for Indonesia)", "phone")
+        raise Invalid(
+            "phone must be '+' and 8-15 digits (or 08... for Indonesia)",
+            "phone",
+            reason="phone_format",
+        )
     return phone
 
 
@@ -124,9 +130,13 @@ def login_key(login: str) -> tuple[str, str]:
 def check_registration(form: Registration) -> dict[str, Any]:
     """The row to insert, or Invalid naming the first bad field. Pure."""
     if form.username is None and form.phone is None:
-        raise Invalid("give a username or a phone number", "username")
+        raise Invalid("give a username or a phone number", "username", reason="login_missing")
     if not MIN_PASSWORD <= len(form.password) <= MAX_PASSWORD:
-        raise Invalid(f"password must be {MIN_PASSWORD}-{MAX_PASSWORD} characters", "password")
+        raise Invalid(
+            f"password must be {MIN_PASSWORD}-{MAX_PASSWORD} characters",
+            "password",
+            reason="password_length",
+        )
     region = {name: "" for name in REGION_FIELDS} | dict(form.region or {})
     profile = check_profile(form.display_name, form.organisation, region)
     return {
@@ -144,22 +154,36 @@ def check_profile(
     if display_name is not None:
         display_name = display_name.strip()
         if not 0 < len(display_name) <= MAX_DISPLAY_NAME:
-            raise Invalid(f"display_name must be 1-{MAX_DISPLAY_NAME} characters", "display_name")
+            raise Invalid(
+                f"display_name must be 1-{MAX_DISPLAY_NAME} characters",
+                "display_name",
+                reason="display_name_length",
+            )
         row["display_name"] = display_name
     if organisation is not None:
         if len(organisation.strip()) > MAX_ORGANISATION:
-            raise Invalid(f"organisation is at most {MAX_ORGANISATION} characters", "organisation")
+            raise Invalid(
+                f"organisation is at most {MAX_ORGANISATION} characters",
+                "organisation",
+                reason="organisation_length",
+            )
         row["organisation"] = organisation.strip()
     if region is not None:
         unknown = set(region) - set(REGION_FIELDS)
         if unknown:
-            raise Invalid(f"region has no field {sorted(unknown)[0]!r}", "region")
+            raise Invalid(
+                f"region has no field {sorted(unknown)[0]!r}", "region", reason="region_format"
+            )
         for name, limit in REGION_FIELDS.items():
             if name not in region:
                 continue
             value = region[name]
             if not isinstance(value, str) or len(value.strip()) > limit:
-                raise Invalid(f"region.{name} is text of at most {limit} characters", "region")
+                raise Invalid(
+                    f"region.{name} is text of at most {limit} characters",
+                    "region",
+                    reason="region_format",
+                )
             row[name] = value.strip()
         row.update(_place_columns(row))
     return row
@@ -232,11 +256,17 @@ class Accounts:
                     # A phone-only account has username NULL, like a phone-only registration.
                     same = row["username"] is not None and existing.username == row["username"]
                     field = "username" if same else "phone"
-                    raise Conflict(f"this {field} is already registered", field)
+                    raise Conflict(
+                        f"this {field} is already registered", field, reason="already_registered"
+                    )
                 result = await conn.execute(insert(users).values(**row).returning(users))
                 return user_from_row(result.one())
         except IntegrityError as exc:  # a concurrent registration won the race
-            raise Conflict("this username or phone is already registered", "username") from exc
+            raise Conflict(
+                "this username or phone is already registered",
+                "username",
+                reason="already_registered",
+            ) from exc
 
     async def login(self, login: str, password: str) -> User:
         column, key = login_key(login)
@@ -246,7 +276,7 @@ class Accounts:
         if not await self._matches(stored, password):
             row = None
         if row is None:
-            raise Unauthorized("wrong login or password", "password")
+            raise Unauthorized("wrong login or password", "password", reason="wrong_login")
         if self._hasher.check_needs_rehash(row.password_hash):
             await self._rehash(row.id, password)
         return user_from_row(row)
@@ -277,14 +307,18 @@ class Accounts:
         """Check the current password, store the new one, and end every session so far."""
         if not MIN_PASSWORD <= len(new) <= MAX_PASSWORD:
             raise Invalid(
-                f"new_password must be {MIN_PASSWORD}-{MAX_PASSWORD} characters", "new_password"
+                f"new_password must be {MIN_PASSWORD}-{MAX_PASSWORD} characters",
+                "new_password",
+                reason="password_length",
             )
         async with self._db.read() as conn:
             stored = (
                 await conn.execute(select(users.c.password_hash).where(users.c.id == user.id))
             ).scalar_one()
         if not await self._matches(stored, current):
-            raise Unauthorized("the current password is wrong", "current_password")
+            raise Unauthorized(
+                "the current password is wrong", "current_password", reason="wrong_current_password"
+            )
         new_hash = await self._argon2(self._hasher.hash, new)
         cutoff = int(self._clock() * 1000)
         async with self._db.write() as conn:
@@ -344,6 +378,7 @@ class Accounts:
             raise Busy(
                 "the server is busy checking passwords; try again in a few seconds",
                 retry_after=BUSY_RETRY_AFTER,
+                reason="password_check_busy",
             )
         self._queued += 1
         try:

@@ -55,13 +55,17 @@ def parse_time(text: str, zone: str, field: str) -> int:
     try:
         moment = datetime.fromisoformat(text)
     except (TypeError, ValueError) as exc:
-        raise Invalid(f"{field} must be an ISO 8601 time like 2026-12-01T19:00", field) from exc
+        raise Invalid(
+            f"{field} must be an ISO 8601 time like 2026-12-01T19:00", field, reason="time_format"
+        ) from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(zone))
     try:
         ms = int(moment.timestamp() * 1000)
     except (OverflowError, ValueError) as exc:  # the zone's offset leaves year 1..9999
-        raise Invalid(f"{field} must be between the years 1 and 9999", field) from exc
+        raise Invalid(
+            f"{field} must be between the years 1 and 9999", field, reason="time_range"
+        ) from exc
     return check_in_range(ms, field)
 
 
@@ -70,7 +74,9 @@ def check_zone(zone: str) -> str:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # "Asia" is a directory
         raise Invalid(
-            f"unknown time zone {zone!r}; use a name like Asia/Jakarta", "timezone"
+            f"unknown time zone {zone!r}; use a name like Asia/Jakarta",
+            "timezone",
+            reason="timezone_unknown",
         ) from exc
     return zone
 
@@ -87,20 +93,26 @@ def check_event(
     """The columns of a new event, or Invalid naming the field. Pure."""
     title = title.strip()
     if not 0 < len(title) <= MAX_TITLE:
-        raise Invalid(f"title must be 1-{MAX_TITLE} characters", "title")
+        raise Invalid(f"title must be 1-{MAX_TITLE} characters", "title", reason="title_length")
     if kind not in EVENT_KINDS:
         raise Invalid(f"kind must be one of {', '.join(EVENT_KINDS)}", "kind")
     if len(description) > MAX_DESCRIPTION:
-        raise Invalid(f"description is at most {MAX_DESCRIPTION} characters", "description")
+        raise Invalid(
+            f"description is at most {MAX_DESCRIPTION} characters",
+            "description",
+            reason="description_length",
+        )
     if len(location) > MAX_LOCATION:
-        raise Invalid(f"location is at most {MAX_LOCATION} characters", "location")
+        raise Invalid(
+            f"location is at most {MAX_LOCATION} characters", "location", reason="location_length"
+        )
     zone = check_zone(timezone)
     start = parse_time(starts_at, zone, "starts_at")
     end = parse_time(ends_at, zone, "ends_at")
     if end <= start:
-        raise Invalid("ends_at must be after starts_at", "ends_at")
+        raise Invalid("ends_at must be after starts_at", "ends_at", reason="ends_before_start")
     if end - start > MAX_DURATION_MS:
-        raise Invalid("an event lasts at most 7 days", "ends_at")
+        raise Invalid("an event lasts at most 7 days", "ends_at", reason="event_too_long")
     return {
         "title": title,
         "kind": kind,
@@ -173,7 +185,7 @@ class Agenda(CommunityService):
         async with self._db.read() as conn:
             row = (await conn.execute(select(events).where(events.c.id == event_id))).one_or_none()
             if row is None:
-                raise NotFound("no such event", "event_id")
+                raise NotFound("no such event", "event_id", reason="event_not_found")
             standing = await require(conn, row.room_id, user.id, "join_meeting")
         assert standing.role is not None
         return row, standing.role
@@ -263,7 +275,7 @@ class Agenda(CommunityService):
             await conn.execute(select(events.c.room_id).where(events.c.id == event_id))
         ).scalar_one_or_none()
         if room_id is None:
-            raise NotFound("no such event", "event_id")
+            raise NotFound("no such event", "event_id", reason="event_not_found")
         await require(conn, room_id, user_id, action)
         return int(room_id)
 

@@ -74,6 +74,7 @@ def sniff(head: bytes) -> MediaType:
     raise UnsupportedMedia(
         "only photos (JPEG, PNG, GIF, WebP) and videos (MP4, WebM, 3GP, QuickTime) can be sent",
         "file",
+        reason="file_type",
     )
 
 
@@ -93,14 +94,20 @@ def make_thumbnail(source: Path, target: Path) -> tuple[int, int]:
     try:
         with Image.open(source) as image:
             if image.width * image.height > MAX_IMAGE_PIXELS:
-                raise Invalid(f"images are limited to {MAX_IMAGE_PIXELS} pixels", "file")
+                raise Invalid(
+                    f"images are limited to {MAX_IMAGE_PIXELS} pixels",
+                    "file",
+                    reason="image_too_large",
+                )
             upright = ImageOps.exif_transpose(image)  # phones store portrait photos rotated
             width, height = upright.size
             upright.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
             _write_atomically(target, lambda f: upright.convert("RGB").save(f, "JPEG", quality=80))
             return width, height
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise UnsupportedMedia("the photo could not be read", "file") from exc
+        raise UnsupportedMedia(
+            "the photo could not be read", "file", reason="photo_unreadable"
+        ) from exc
 
 
 def check_video(source: Path) -> None:
@@ -108,7 +115,9 @@ def check_video(source: Path) -> None:
     try:
         probe_video(source)
     except ValueError as exc:
-        raise UnsupportedMedia(f"the video could not be read ({exc})", "file") from exc
+        raise UnsupportedMedia(
+            f"the video could not be read ({exc})", "file", reason="video_unreadable"
+        ) from exc
 
 
 def remove_metadata(source: Path, mime: str) -> None:
@@ -118,7 +127,9 @@ def remove_metadata(source: Path, mime: str) -> None:
     try:
         cleaned = strip_metadata(source.read_bytes(), mime)
     except ValueError as exc:
-        raise UnsupportedMedia("the photo could not be read", "file") from exc
+        raise UnsupportedMedia(
+            "the photo could not be read", "file", reason="photo_unreadable"
+        ) from exc
     with open(source, "wb") as out:
         out.write(cleaned)
         out.flush()
@@ -276,13 +287,17 @@ class AttachmentStore:
                 )
             ).one_or_none()
             if row is None:
-                raise NotFound("no such attachment", "attachment_id")
+                raise NotFound("no such attachment", "attachment_id", reason="attachment_not_found")
             await require(conn, row.room_id, user.id, "read")
         if row.deleted or (row.message_id is None and row.uploader_id != user.id):
-            raise NotFound("no such attachment", "attachment_id")
+            raise NotFound("no such attachment", "attachment_id", reason="attachment_not_found")
         if thumbnail:
             if row.thumbnail_path is None:
-                raise NotFound("this attachment has no thumbnail", "attachment_id")
+                raise NotFound(
+                    "this attachment has no thumbnail",
+                    "attachment_id",
+                    reason="attachment_not_found",
+                )
             return self._root / row.thumbnail_path, "image/jpeg"
         return self._root / row.path, row.mime
 
@@ -310,7 +325,7 @@ async def receive_upload(
             out.write(chunk)
         if media is None:
             if not head:
-                raise Invalid("the file is empty", "file")
+                raise Invalid("the file is empty", "file", reason="file_empty")
             media = _sniff_kind(bytes(head), kinds)
             _check_size(media, size)
         out.flush()
@@ -331,7 +346,11 @@ def _check_size(media: MediaType | None, size: int) -> None:
     limit = size_limit(media.kind) if media is not None else MAX_VIDEO_BYTES
     if size > limit:
         kind = media.kind if media is not None else "file"
-        raise TooLarge(f"{kind}s are limited to {limit // (1024 * 1024)} MiB", "file")
+        raise TooLarge(
+            f"{kind}s are limited to {limit // (1024 * 1024)} MiB",
+            "file",
+            reason="photo_too_large" if kind == "image" else "video_too_large",
+        )
 
 
 def _unlink_all(paths: list[Path]) -> int:

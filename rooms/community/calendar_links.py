@@ -23,7 +23,9 @@ def calendar_url(user_id: int, secret: str, generation: int) -> str:
 def check_generation(user: User, generation: int) -> None:
     """NotFound when a link of `generation` has been replaced by a newer one."""
     if generation != user.calendar_generation:
-        raise NotFound("this calendar link was replaced by a new one", "token")
+        raise NotFound(
+            "this calendar link was replaced by a new one", "token", reason="calendar_link_replaced"
+        )
 
 
 class CalendarLinks(CommunityService):

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.accounts import User
@@ -44,9 +45,9 @@ def room_topic(room_id: int) -> str:
 def check_text(text: str, has_attachments: bool) -> str:
     """The text to store, or Invalid. Pure."""
     if len(text) > MAX_TEXT:
-        raise Invalid(f"text is at most {MAX_TEXT} characters", "text")
+        raise Invalid(f"text is at most {MAX_TEXT} characters", "text", reason="text_length")
     if not text.strip() and not has_attachments:
-        raise Invalid("a message needs text or an attachment", "text")
+        raise Invalid("a message needs text or an attachment", "text", reason="message_empty")
     return text
 
 
@@ -75,15 +76,50 @@ class Chat(CommunityService):
             raise Invalid("client_id is 8-64 letters, digits, '-' or '_'", "client_id")
         ids = list(dict.fromkeys(attachment_ids))
         if len(ids) > MAX_ATTACHMENTS:
-            raise Invalid(f"at most {MAX_ATTACHMENTS} attachments per message", "attachments")
+            raise Invalid(
+                f"at most {MAX_ATTACHMENTS} attachments per message",
+                "attachments",
+                reason="too_many_attachments",
+            )
         text = check_text(text, bool(ids))
+        try:
+            message, stored = await self._store(user, room_id, text, reply_to, ids, client_id)
+        except IntegrityError:
+            # Copies of one message racing (a phone resending as it comes back online): on
+            # PostgreSQL they run in parallel and the unique (author, client_id) index stops
+            # all but the first. The others answer with the stored one, as a later retry would.
+            if client_id is None:
+                raise
+            async with self._db.read() as conn:
+                earlier = await self._posted_before(conn, user.id, room_id, client_id)
+            if earlier is None:
+                raise
+            return earlier
+        if not stored:
+            return message
+        self._bus.publish(
+            room_topic(room_id), {"type": "chat_message", "room_id": room_id, "message": message}
+        )
+        return message
+
+    async def _store(
+        self,
+        user: User,
+        room_id: int,
+        text: str,
+        reply_to: int | None,
+        ids: list[int],
+        client_id: str | None,
+    ) -> tuple[dict[str, Any], bool]:
+        """One transaction of `post`: the message, and whether it was stored now (False: an
+        earlier copy with the same client_id, which is not announced again)."""
         now = self._now()
         async with self._db.write() as conn:
             await require(conn, room_id, user.id, "post")
             if client_id is not None:
                 earlier = await self._posted_before(conn, user.id, room_id, client_id)
                 if earlier is not None:
-                    return earlier
+                    return earlier, False
             if reply_to is not None:
                 await self._check_reply(conn, room_id, reply_to)
             if ids:
@@ -92,7 +128,10 @@ class Chat(CommunityService):
                 wait = self._posting.take(user.id, self._clock())
                 if wait > 0:
                     raise RateLimited(
-                        f"too many messages at once; wait {math.ceil(wait)} s", "text", wait
+                        f"too many messages at once; wait {math.ceil(wait)} s",
+                        "text",
+                        wait,
+                        reason="chat_too_fast",
                     )
             message_id = (
                 await conn.execute(
@@ -115,10 +154,7 @@ class Chat(CommunityService):
             )
             await self._advance_read(conn, room_id, user.id, message_id)
             [message] = await render(conn, [message_id])
-        self._bus.publish(
-            room_topic(room_id), {"type": "chat_message", "room_id": room_id, "message": message}
-        )
-        return message
+        return message, True
 
     async def _posted_before(
         self, conn: AsyncConnection, author_id: int, room_id: int, client_id: str
@@ -141,9 +177,11 @@ class Chat(CommunityService):
         async with self._db.write() as conn:
             row, _standing = await self._message_row(conn, message_id, user.id)
             if row.author_id != user.id:
-                raise Forbidden("only the author can edit a message")
+                raise Forbidden("only the author can edit a message", reason="not_author")
             if row.deleted:
-                raise Invalid("a deleted message cannot be edited", "message_id")
+                raise Invalid(
+                    "a deleted message cannot be edited", "message_id", reason="message_deleted"
+                )
             has_files = await _has_attachments(conn, message_id)
             text = check_text(text, has_files)
             await conn.execute(
@@ -159,7 +197,9 @@ class Chat(CommunityService):
         async with self._db.write() as conn:
             row, standing = await self._message_row(conn, message_id, user.id)
             if row.author_id != user.id and not may(standing.role, "delete_any_message"):
-                raise Forbidden("only the author or a moderator can delete a message")
+                raise Forbidden(
+                    "only the author or a moderator can delete a message", reason="not_author"
+                )
             if not row.deleted:
                 await conn.execute(
                     update(messages)
@@ -202,7 +242,9 @@ class Chat(CommunityService):
                 )
             )
             if exists.first() is None:
-                raise NotFound("no such message in this room", "message_id")
+                raise NotFound(
+                    "no such message in this room", "message_id", reason="message_not_found"
+                )
             moved = await self._advance_read(conn, room_id, user.id, message_id)
             unread = await unread_count(conn, room_id, user.id)
         if moved:
@@ -232,7 +274,7 @@ class Chat(CommunityService):
             await conn.execute(select(messages).where(messages.c.id == message_id))
         ).one_or_none()
         if row is None:
-            raise NotFound("no such message", "message_id")
+            raise NotFound("no such message", "message_id", reason="message_not_found")
         return row, await require(conn, row.room_id, user_id, "read")
 
     async def _check_reply(self, conn: AsyncConnection, room_id: int, reply_to: int) -> None:
@@ -242,7 +284,9 @@ class Chat(CommunityService):
             )
         )
         if found.first() is None:
-            raise Invalid("reply_to names no message in this room", "reply_to")
+            raise Invalid(
+                "reply_to names no message in this room", "reply_to", reason="message_not_found"
+            )
 
     async def _check_attachments(
         self, conn: AsyncConnection, room_id: int, user_id: int, ids: list[int]

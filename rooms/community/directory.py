@@ -32,11 +32,15 @@ def check_room(name: str, kind: str, description: str, visibility: str) -> dict[
     """The columns of a new room, or Invalid naming the field. Pure."""
     name = name.strip()
     if not 0 < len(name) <= MAX_NAME:
-        raise Invalid(f"name must be 1-{MAX_NAME} characters", "name")
+        raise Invalid(f"name must be 1-{MAX_NAME} characters", "name", reason="room_name_length")
     if kind not in KINDS:
         raise Invalid(f"kind must be one of {', '.join(KINDS)}", "kind")
     if len(description) > MAX_DESCRIPTION:
-        raise Invalid(f"description is at most {MAX_DESCRIPTION} characters", "description")
+        raise Invalid(
+            f"description is at most {MAX_DESCRIPTION} characters",
+            "description",
+            reason="description_length",
+        )
     if visibility not in VISIBILITIES:
         raise Invalid(f"visibility must be one of {', '.join(VISIBILITIES)}", "visibility")
     return {"name": name, "kind": kind, "description": description, "visibility": visibility}
@@ -201,13 +205,15 @@ class Directory(CommunityService):
                 await conn.execute(select(invites).where(invites.c.code == code))
             ).one_or_none()
             if invite is None:
-                raise NotFound("this invitation does not exist", "code")
+                raise NotFound("this invitation does not exist", "code", reason="invite_not_found")
             role = await _role(conn, invite.room_id, user.id)
             if role is None:
                 if invite.expires_at is not None and invite.expires_at <= now:
-                    raise Conflict("this invitation has expired", "code")
+                    raise Conflict("this invitation has expired", "code", reason="invite_expired")
                 if invite.max_uses is not None and invite.uses >= invite.max_uses:
-                    raise Conflict("this invitation has been used up", "code")
+                    raise Conflict(
+                        "this invitation has been used up", "code", reason="invite_used_up"
+                    )
                 await conn.execute(
                     update(invites).where(invites.c.code == code).values(uses=invites.c.uses + 1)
                 )
@@ -224,11 +230,18 @@ class Directory(CommunityService):
             standing = await require(conn, room_id, user.id, "read")
             target_role = await _role(conn, room_id, target_id)
             if target_role is None:
-                raise NotFound("that account is not a member of this room", "user_id")
+                raise NotFound(
+                    "that account is not a member of this room",
+                    "user_id",
+                    reason="not_a_member_account",
+                )
             if new_role not in ("owner", "moderator", "member"):
                 raise Invalid("role must be owner, moderator or member", "role")
             if not may_set_role(standing.role, target_role, new_role):
-                raise Forbidden("only an owner can change roles, and not another owner's")
+                raise Forbidden(
+                    "only an owner can change roles, and not another owner's",
+                    reason="role_forbidden",
+                )
             await conn.execute(
                 update(memberships)
                 .where(memberships.c.room_id == room_id, memberships.c.user_id == target_id)
@@ -245,13 +258,21 @@ class Directory(CommunityService):
             standing = await require(conn, room_id, user.id, "read")
             target_role = await _role(conn, room_id, target_id)
             if target_role is None:
-                raise NotFound("that account is not a member of this room", "user_id")
+                raise NotFound(
+                    "that account is not a member of this room",
+                    "user_id",
+                    reason="not_a_member_account",
+                )
             is_self = target_id == user.id
             if not may_remove(standing.role, target_role, is_self):
-                raise Forbidden("your role does not allow removing this member")
+                raise Forbidden(
+                    "your role does not allow removing this member", reason="role_forbidden"
+                )
             if target_role == "owner" and await _owner_count(conn, room_id) == 1:
                 raise Conflict(
-                    "the last owner cannot leave; make someone else owner first", "user_id"
+                    "the last owner cannot leave; make someone else owner first",
+                    "user_id",
+                    reason="last_owner",
                 )
             await conn.execute(
                 delete(memberships).where(

@@ -41,7 +41,7 @@ async def access(conn: AsyncConnection, room_id: int, user_id: int) -> Access:
         )
     ).one_or_none()
     if row is None or (row.role is None and row.visibility != "public"):
-        raise NotFound("no such room", "room_id")
+        raise NotFound("no such room", "room_id", reason="room_not_found")
     return Access(room_id=room_id, role=row.role, visibility=row.visibility, name=row.name)
 
 
@@ -49,8 +49,8 @@ async def require(conn: AsyncConnection, room_id: int, user_id: int, action: str
     standing = await access(conn, room_id, user_id)
     if not may(standing.role, action):
         if standing.role is None:
-            raise Forbidden("join this room first")
-        raise Forbidden(f"your role ({standing.role}) does not allow this")
+            raise Forbidden("join this room first", reason="join_room_first")
+        raise Forbidden(f"your role ({standing.role}) does not allow this", reason="role_forbidden")
     return standing
 
 

@@ -17,7 +17,11 @@ LATEST_MS = int(datetime(9999, 12, 30, tzinfo=UTC).timestamp() * 1000)
 def check_in_range(ms: int, field: str) -> int:
     """`ms` if it can be shown in every time zone, else Invalid naming `field`. Pure."""
     if not EARLIEST_MS <= ms <= LATEST_MS:
-        raise Invalid(f"{field} must be between the years 1 and 9999 in every time zone", field)
+        raise Invalid(
+            f"{field} must be between the years 1 and 9999 in every time zone",
+            field,
+            reason="time_range",
+        )
     return ms
 
 

@@ -98,7 +98,7 @@ class TownHallRecord:
                 await conn.execute(select(events.c.room_id).where(events.c.id == event_id))
             ).scalar_one_or_none()
             if room_id is None:
-                raise NotFound("no such event", "event_id")
+                raise NotFound("no such event", "event_id", reason="event_not_found")
             standing = await require(conn, room_id, user.id, "read")
             query = select(event_questions).where(event_questions.c.event_id == event_id)
             if not may(standing.role, "delete_any_message"):

@@ -114,7 +114,9 @@ def verify(token: object, secret: str, now: int) -> JoinGrant:
             },
         )
     except jwt.InvalidTokenError as exc:
-        raise GrantError("unauthorized", f"the join token is not valid: {exc}") from exc
+        # PyJWT's words ("Invalid payload padding") are for the log (signalling/session.py
+        # logs the cause), never for the member holding the link.
+        raise GrantError("unauthorized", "the join token is not valid") from exc
     if not isinstance(claims.get("exp"), int) or claims["exp"] <= now:
         raise GrantError("token_expired", "the join token has expired; ask for a new link")
     room, identity, name = claims.get("room"), claims.get("sub"), claims.get("name", "")

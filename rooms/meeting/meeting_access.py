@@ -59,10 +59,12 @@ async def check_member(db: Database, member: MemberGrant) -> None:
     async with db.read() as conn:
         row = (await conn.execute(query)).one_or_none()
     if row is None:
-        raise Unauthorized("this account no longer exists")
+        raise Unauthorized("this account no longer exists", reason="account_gone")
     # `iat` has whole seconds and the cut-off milliseconds: a token minted in the same second
     # as the cut-off counts, so one fetched right after a password change is never refused.
     if row.sessions_valid_after and (member.issued_at + 1) * 1000 <= row.sessions_valid_after:
-        raise Unauthorized("you signed out everywhere since this link was made; sign in again")
+        raise Unauthorized(
+            "you signed out everywhere since this link was made; sign in again", reason="signed_out"
+        )
     if row.role is None:
         raise NotAMember("you are no longer a member of this room")

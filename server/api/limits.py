@@ -69,6 +69,7 @@ def limit_registration(request: web.Request) -> None:
         raise RateLimited(
             f"too many new accounts from this connection; try again in {_seconds(wait)}",
             retry_after=wait,
+            reason="too_many_accounts",
         )
 
 
@@ -84,7 +85,10 @@ async def check_password(
     wait = limits.logins.attempt(account, address, limits.clock())
     if wait > 0:
         raise RateLimited(
-            f"too many wrong passwords; try again in {_seconds(wait)}", field_name, wait
+            f"too many wrong passwords; try again in {_seconds(wait)}",
+            field_name,
+            wait,
+            reason="too_many_wrong_passwords",
         )
     try:
         result = await check()

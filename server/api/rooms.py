@@ -94,7 +94,10 @@ def meeting_role(room_role: str, town_hall: bool, organiser: bool) -> MeetingRol
     return "audience" if town_hall else "speaker"
 
 
-def _join(call: Call, room: str, role: MeetingRole, event_id: int | None = None) -> dict[str, Any]:
+def _join(
+    call: Call, room: str, role: MeetingRole, title: str, event_id: int | None = None
+) -> dict[str, Any]:
+    """The token, and the `title` the meeting page shows instead of the internal room name."""
     grant = grants.JoinGrant(
         room=room,
         identity=f"user-{call.me.id}",
@@ -104,7 +107,7 @@ def _join(call: Call, room: str, role: MeetingRole, event_id: int | None = None)
         event_id=event_id,
     )
     token = grants.mint(grant, secret_of(call.request.app), int(time.time()), grants.MEMBER_TTL)
-    return {"token": token, "room": room, "url": f"/r/{room}", "role": role}
+    return {"token": token, "room": room, "url": f"/r/{room}", "role": role, "title": title}
 
 
 async def meeting_token(call: Call) -> dict[str, Any]:
@@ -114,7 +117,7 @@ async def meeting_token(call: Call) -> dict[str, Any]:
         standing = await require(conn, room_id, call.me.id, "join_meeting")
     assert standing.role is not None
     role = meeting_role(standing.role, town_hall=False, organiser=False)
-    return _join(call, meeting_room_name(room_id), role)
+    return _join(call, meeting_room_name(room_id), role, standing.name)
 
 
 async def event_meeting_token(call: Call) -> dict[str, Any]:
@@ -122,12 +125,12 @@ async def event_meeting_token(call: Call) -> dict[str, Any]:
     row, room_role = await call.community.agenda.meeting_access(call.me, call.path["event_id"])
     room = event_meeting_room(row.kind, row.room_id, row.id)
     if room is None:
-        raise Conflict("an offline event has no meeting", "event_id")
+        raise Conflict("an offline event has no meeting", "event_id", reason="offline_event")
     town_hall = row.kind == "town_hall"
     role = meeting_role(room_role, town_hall, organiser=row.created_by == call.me.id)
     if town_hall and role != "moderator":
         check_town_hall_open(row.starts_at, row.ends_at, row.timezone, int(time.time() * 1000))
-    return _join(call, room, role, row.id if town_hall else None)
+    return _join(call, room, role, row.title, row.id if town_hall else None)
 
 
 TOWN_HALL_OPENS_EARLY_MS = 30 * 60_000  # the audience may come in half an hour before
@@ -137,10 +140,16 @@ TOWN_HALL_STAYS_OPEN_MS = 2 * 3_600_000  # and stay until two hours after the pl
 def check_town_hall_open(starts_at: int, ends_at: int, zone: str, now: int) -> None:
     """A town hall opens to its audience at its time; moderators prepare it whenever."""
     if now < starts_at - TOWN_HALL_OPENS_EARLY_MS:
-        opens = zoned_iso(starts_at - TOWN_HALL_OPENS_EARLY_MS, zone)
-        raise Conflict(f"this town hall opens at {opens}", "event_id")
+        opens_at = starts_at - TOWN_HALL_OPENS_EARLY_MS
+        # Retry-After says when, so the member reads "opens in 25 minutes" in their language.
+        raise Conflict(
+            f"this town hall opens at {zoned_iso(opens_at, zone)}",
+            "event_id",
+            (opens_at - now) / 1000,
+            reason="town_hall_not_open",
+        )
     if now > ends_at + TOWN_HALL_STAYS_OPEN_MS:
-        raise Conflict("this town hall is over", "event_id")
+        raise Conflict("this town hall is over", "event_id", reason="town_hall_over")
 
 
 PLACE_FIELDS = (

@@ -82,11 +82,17 @@ class Route:
 
 
 def error_response(
-    code: str, message: str, field_name: str | None = None, retry_after: float | None = None
+    code: str,
+    message: str,
+    field_name: str | None = None,
+    retry_after: float | None = None,
+    reason: str | None = None,
 ) -> web.Response:
     error: dict[str, Any] = {"code": code, "message": message}
     if field_name:
         error["field"] = field_name
+    if reason:
+        error["reason"] = reason
     response = web.json_response({"error": error}, status=STATUS.get(code, 400))
     if retry_after is not None:
         # RFC 9110 §10.2.3: whole seconds; never 0, which would invite an immediate retry.
@@ -140,7 +146,7 @@ def _wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]
             call = await _parse(request, route)
             result = await route.handler(call)
         except DomainError as exc:
-            return error_response(exc.code, exc.message, exc.field, exc.retry_after)
+            return error_response(exc.code, exc.message, exc.field, exc.retry_after, exc.reason)
         if isinstance(result, web.StreamResponse):
             return result
         if result is None:
@@ -209,14 +215,18 @@ async def _authenticate(request: web.Request, route: Route, community: Community
         # session token in a query string would leak into logs and histories.
         token, kinds = request.query.get("token"), ("calendar",)
     if not token:
-        raise Unauthorized("sign in first: send Authorization: Bearer <token>")
+        raise Unauthorized(
+            "sign in first: send Authorization: Bearer <token>", reason="sign_in_first"
+        )
     try:
         verified = sessions.decode(token, secret_of(request.app), int(time.time()), kinds)
         user = await community.accounts.get(verified.user_id)
     except (sessions.TokenError, NotFound) as exc:
-        raise Unauthorized(f"sign in again: {exc}") from exc
+        # Why the token failed is for the log; a member needs only to sign in again.
+        log.info("session token refused: %s", exc)
+        raise Unauthorized("sign in again", reason="session_expired") from exc
     if not sessions.still_valid(verified, user.sessions_valid_after):
-        raise Unauthorized("this session was signed out; sign in again")
+        raise Unauthorized("this session was signed out; sign in again", reason="signed_out")
     if verified.kind == "calendar":  # 404 once the account made a new link
         check_generation(user, verified.generation)
     return user
@@ -326,6 +336,7 @@ _ERROR_SCHEMA = {
                 "code": {"type": "string", "enum": list(STATUS)},
                 "message": {"type": "string"},
                 "field": {"type": "string"},
+                "reason": {"type": "string"},
             },
             "required": ["code", "message"],
         }

@@ -90,9 +90,12 @@ def test_an_unsigned_token_is_refused() -> None:
 @pytest.mark.parametrize("missing", ["exp", "sub", "room"])
 def test_a_token_without_a_required_claim_is_unauthorized(missing: str) -> None:
     token = claims_token(base_claims(**{missing: ...}))
-    with pytest.raises(GrantError, match=missing) as caught:
+    with pytest.raises(GrantError) as caught:
         grants.verify(token, SECRET, NOW)
     assert caught.value.code == "unauthorized"
+    # PyJWT's explanation is kept for the server's log, never put in the member's message.
+    assert missing in str(caught.value.__cause__)
+    assert str(caught.value) == "the join token is not valid"
 
 
 @pytest.mark.parametrize(

@@ -117,6 +117,23 @@ async def test_bad_input_is_refused_with_an_error_naming_the_field(api: Api) -> 
     assert (await api.call("GET", "/api/rooms", token))["rooms"] == []  # nothing was created
 
 
+async def test_errors_a_member_meets_carry_a_reason_and_nothing_technical(api: Api) -> None:
+    token, _ = await api.user("ani")
+    wrong = await api.call(
+        "POST", "/api/auth/login", None, expect=401, json={"login": "ani", "password": "x" * 9}
+    )
+    assert wrong["error"]["reason"] == "wrong_login"
+    missing = await api.call("GET", "/api/rooms/99999", token, expect=404)
+    assert missing["error"]["reason"] == "room_not_found"
+    # A damaged session token: the answer says to sign in again, not what the decoder said.
+    broken = await api.call("GET", "/api/me", token[:-3] + "abc", expect=401)
+    assert broken["error"] == {
+        "code": "unauthorized",
+        "message": "sign in again",
+        "reason": "session_expired",
+    }
+
+
 async def test_a_body_that_is_not_json_or_too_big_is_refused(api: Api) -> None:
     token, _ = await api.user("ani")
     for data in (b"not json", b"{", b"\xff\xfe"):

@@ -36,6 +36,7 @@ async def test_a_new_calendar_link_revokes_the_old_one(api: Api) -> None:
             "code": "not_found",
             "message": "this calendar link was replaced by a new one",
             "field": "token",
+            "reason": "calendar_link_replaced",
         }
     for path in (new, room_feed(room_id, new)):
         await api.call("GET", path)

@@ -45,6 +45,7 @@ async def test_room_moderators_moderate_and_members_speak_in_the_everyday_meetin
     member = await api.call("POST", f"/api/rooms/{room['id']}/meeting", budi)
     assert (owner["role"], member["role"]) == ("moderator", "speaker")
     assert owner["url"] == f"/r/kamar-{room['id']}"
+    assert owner["title"] == member["title"] == room["name"]  # shown instead of kamar-<id>
     grant = grant_of(api, owner)
     assert (grant.room, grant.identity, grant.role, grant.event_id) == (
         f"kamar-{room['id']}",
@@ -69,6 +70,7 @@ async def test_a_town_hall_has_its_own_meeting_where_members_are_the_audience(
     audience = await api.call("POST", f"/api/events/{event['id']}/meeting", budi)
     organiser = await api.call("POST", f"/api/events/{event['id']}/meeting", ani)
     assert (audience["role"], organiser["role"]) == ("audience", "moderator")
+    assert audience["title"] == TOWN_HALL["title"]
     grant = grant_of(api, audience)
     assert (grant.room, grant.role, grant.can_publish, grant.event_id) == (
         expected_room,
@@ -168,6 +170,9 @@ def test_a_town_hall_opens_to_its_audience_at_its_time(
         check_town_hall_open(now + start * minute, now + end * minute, "Asia/Jakarta", now)
     except Conflict as refused:
         assert expected is not None and expected in refused.message
+        if expected == "opens at":  # 45 minutes to go, less the half hour it opens early
+            assert refused.retry_after == 15 * 60
+            assert refused.reason == "town_hall_not_open"
     else:
         assert expected is None
 

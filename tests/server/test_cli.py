@@ -11,7 +11,7 @@ import pytest
 from rooms.community.bus import LocalBus
 from rooms.community.community import open_community
 from rooms.meeting import grants
-from server.cli import main
+from server.cli import command_name, main
 from server.config import load_secret
 from signalling.events import encode
 
@@ -62,3 +62,19 @@ def test_a_token_can_carry_a_meeting_role(
     token = capsys.readouterr().out.strip().splitlines()[-1]
     grant = grants.verify(token, load_secret(tmp_path), int(time.time()))
     assert (grant.room, grant.identity, grant.role) == ("rapat", "siti", "moderator")
+
+
+def test_the_start_up_banner_names_the_command_as_the_operator_can_run_it(
+    tmp_path: Path,
+) -> None:
+    venv_script = tmp_path / ".venv" / "bin" / "kamar"
+    venv_script.parent.mkdir(parents=True)
+    venv_script.write_text("#!/bin/sh\n")
+    # A fresh machine: scripts/run put kamar in the project's venv, not on PATH.
+    assert command_name(str(venv_script), on_path="", cwd=tmp_path) == ".venv/bin/kamar"
+    # Run from elsewhere: the whole path.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert command_name(str(venv_script), on_path="", cwd=elsewhere) == str(venv_script)
+    # The shell finds this very command: its name is enough.
+    assert command_name(str(venv_script), on_path=str(venv_script), cwd=elsewhere) == "kamar"

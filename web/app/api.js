@@ -1,6 +1,8 @@
 // HTTP API client (docs/api.md): the session token, JSON requests, uploads, and errors.
 // No DOM here apart from object URLs for media that needs the session header.
 
+import { errorMessage, t } from "/static/strings.js";
+
 const SESSION_KEY = "kamar.session";
 
 // Every failure is an ApiError: `status` 0 means the request never reached the server.
@@ -33,25 +35,12 @@ export function setSession(token) {
   }
 }
 
-// Texts for failures that carry no server message; main.js fills them from strings.js.
-export const fallbackMessages = { network: "Network error", server: "Server error" };
-
-// Texts, by error code, shown instead of the server's English message: the limits of
-// docs/api.md#limits, which say how long to wait (Retry-After). main.js fills them in.
-export const codeMessages = {
-  rate_limited: null, // (wait text) => message
-  busy: null,
-  waitText: (seconds) => `${seconds} s`,
-};
-
-// The message for an error answer: the client's own text for a code it knows, else the server's.
-export function messageFor(code, serverMessage, retryAfter, status) {
-  const local = codeMessages[code];
-  if (local) {
-    const seconds = Math.max(1, parseInt(retryAfter, 10) || 1);
-    return local(codeMessages.waitText(seconds));
-  }
-  return serverMessage || `${fallbackMessages.server} (${status})`;
+// The member's text for an error answer, in their language (web/strings/errors.js): by the
+// API's `reason`, else its `code`. The server's English `message` stays on the ApiError as
+// `detail`, for the console, and is never shown.
+export function messageFor(code, reason, retryAfter) {
+  const seconds = parseInt(retryAfter, 10);
+  return errorMessage(code, reason, seconds > 0 ? waitText(seconds) : null);
 }
 
 // A random id for this browser, kept in its storage: the server counts accounts made from one
@@ -71,6 +60,24 @@ export function deviceId() {
   }
 }
 
+// "30 detik", "25 menit", "3 jam", "2 hari": Retry-After in words.
+export function waitText(seconds) {
+  if (seconds < 120) return t.seconds(seconds);
+  if (seconds < 120 * 60) return t.minutes(Math.ceil(seconds / 60));
+  if (seconds < 48 * 3600) return t.hours(Math.ceil(seconds / 3600));
+  return t.days(Math.ceil(seconds / 86400));
+}
+
+function failure(status, info, retryAfter) {
+  const code = info.code || (status >= 500 ? "internal" : "bad_request");
+  const error = new ApiError(status, code, messageFor(code, info.reason, retryAfter), info.field || null);
+  error.reason = info.reason || null;
+  error.detail = info.message || null;
+  return error;
+}
+
+const networkError = () => new ApiError(0, "network", errorMessage("network"));
+
 function authHeaders() {
   const token = sessionToken();
   const headers = { "X-Kamar-Device": deviceId() };
@@ -85,10 +92,7 @@ async function errorFrom(response) {
   } catch {
     /* not JSON: a proxy's error page */
   }
-  const error = (body && body.error) || {};
-  const code = error.code || "http_" + response.status;
-  const message = messageFor(code, error.message, response.headers.get("Retry-After"), response.status);
-  return new ApiError(response.status, code, message, error.field || null);
+  return failure(response.status, (body && body.error) || {}, response.headers.get("Retry-After"));
 }
 
 // Paths whose 401 names a wrong password (in `field`) rather than a dead session.
@@ -122,7 +126,7 @@ export async function api(method, path, body = undefined, options = {}) {
     response = await fetch(path, init);
   } catch (error) {
     if (error.name === "AbortError") throw error;
-    throw new ApiError(0, "network", fallbackMessages.network);
+    throw networkError();
   }
   if (!response.ok) {
     const error = await errorFrom(response);
@@ -162,14 +166,11 @@ export function uploadTo(path, file, onProgress = () => {}) {
         resolve(body);
         return;
       }
-      const info = (body && body.error) || {};
-      const code = info.code || "http_" + xhr.status;
-      const message = messageFor(code, info.message, xhr.getResponseHeader("Retry-After"), xhr.status);
-      const error = new ApiError(xhr.status, code, message, info.field || null);
+      const error = failure(xhr.status, (body && body.error) || {}, xhr.getResponseHeader("Retry-After"));
       checkUnauthorized(error, path, sentToken);
       reject(error);
     });
-    xhr.addEventListener("error", () => reject(new ApiError(0, "network", fallbackMessages.network)));
+    xhr.addEventListener("error", () => reject(networkError()));
     xhr.addEventListener("abort", () => reject(new ApiError(0, "aborted", "aborted")));
     const form = new FormData();
     form.append("file", file, file.name || "file");
@@ -196,7 +197,7 @@ export function mediaUrl(url) {
       try {
         response = await fetch(url, { headers: authHeaders() });
       } catch {
-        throw new ApiError(0, "network", fallbackMessages.network);
+        throw networkError();
       }
       if (!response.ok) {
         const error = await errorFrom(response);
@@ -226,7 +227,7 @@ export async function freshFileUrl(path) {
   try {
     response = await fetch(path, { headers: authHeaders(), cache: "no-store" });
   } catch {
-    throw new ApiError(0, "network", fallbackMessages.network);
+    throw networkError();
   }
   if (!response.ok) {
     const error = await errorFrom(response);

@@ -1,13 +1,15 @@
 // The chat composer: text, reply and edit modes, photo/video attachments (uploaded as soon as
 // they are picked), the typing signal, and messages shown at once while they are being sent.
+// What is sent goes through the device's outbox (outbox.js), so it survives a reload and goes
+// out by itself when the network returns; an unsent draft is kept per room too.
 import { api, upload } from "/static/app/api.js";
 import { errorBox, fileSize, h, icon } from "/static/app/dom.js";
 import { renderMessage } from "/static/app/message.js";
-import { t } from "/static/strings.js";
+import { shrink } from "/static/app/photos.js";
+import { refusal } from "/static/app/upload_rules.js";
+import { errorMessage, t } from "/static/strings.js";
 
 const TYPING_EVERY_MS = 3000;
-const SHRINK_ABOVE = 1024 * 1024; // JPEG photos above 1 MiB are scaled down before upload
-const SHRINK_TO_PX = 1600;
 const ACCEPT = "image/jpeg,image/png,image/gif,image/webp,video/mp4,video/webm,video/3gpp,video/quicktime";
 
 let localIds = 0;
@@ -56,9 +58,52 @@ export class Composer {
       event.preventDefault();
       this.submit();
     });
+    this.draftKey = app.me ? `kamar.draft.${app.me.id}.${chat.roomId}` : null;
+    this.input.value = readDraft(this.draftKey);
+    this.onSent = ({ detail }) => {
+      if (detail.entry.roomId !== this.chat.roomId) return;
+      const pending = this.byClientId(detail.entry.clientId);
+      if (pending) this.forget(pending);
+      this.chat.addOwn(detail.message);
+    };
+    this.onFailed = ({ detail }) => {
+      const pending = this.byClientId(detail.entry.clientId);
+      if (!pending) return;
+      pending.offline = detail.entry.offline;
+      pending.failed = pending.offline ? t.queuedOffline : detail.error.message;
+      this.rerender(pending);
+    };
+    this.outbox = app.outbox; // this account's, for as long as this view lives
+    this.outbox.addEventListener("sent", this.onSent);
+    this.outbox.addEventListener("failed", this.onFailed);
+    this.restorePending();
+  }
+
+  // Messages left unsent in this room by an earlier page (a reload, a closed app): shown as
+  // waiting; the outbox sends them when it can.
+  restorePending() {
+    for (const entry of this.outbox.entries(this.chat.roomId)) {
+      if (this.byClientId(entry.clientId)) continue;
+      const pending = {
+        pending: true, localId: ++localIds, clientId: entry.clientId, text: entry.text,
+        author: this.app.me, attachments: [], staged: [], localPreviews: [], reply_to: entry.replyTo,
+        failed: entry.failed || (entry.offline || !navigator.onLine ? t.queuedOffline : null),
+        offline: !entry.failed, progress: 0,
+      };
+      this.pending.set(pending.localId, pending);
+      this.chat.list.append(renderMessage(pending, this.chat.ctx));
+    }
+  }
+
+  byClientId(clientId) {
+    for (const pending of this.pending.values()) {
+      if (pending.clientId === clientId) return pending;
+    }
+    return null;
   }
 
   onInput() {
+    if (!this.mode?.edit) writeDraft(this.draftKey, this.input.value);
     this.input.style.height = "auto";
     this.input.style.height = Math.min(this.input.scrollHeight, 160) + "px";
     const now = Date.now();
@@ -95,7 +140,15 @@ export class Composer {
   }
 
   // Picked files start uploading at once, so sending is quick once the text is typed.
+  // A file the server would refuse is refused here, before a byte of it is sent; the typed
+  // text stays in the box (upload_rules.js).
   stage(file) {
+    const refused = refusal(file);
+    if (refused) {
+      this.showError(`${file.name}: ${errorMessage(refused.code, refused.reason)}`);
+      return;
+    }
+    this.error.hidden = true;
     const item = { file, preview: null, attachment: null, progress: 0, failed: null, upload: null };
     if (file.type.startsWith("image/")) item.preview = URL.createObjectURL(file);
     item.start = () => {
@@ -103,6 +156,8 @@ export class Composer {
       if (!item.upload) {
         item.failed = null;
         item.upload = shrink(file).then((ready) => {
+          const tooBig = refusal(ready, true); // a photo still too large once made smaller
+          if (tooBig) throw new Error(errorMessage(tooBig.code, tooBig.reason));
           const job = upload(this.chat.roomId, ready, (fraction) => {
             item.progress = fraction;
             this.renderStaged();
@@ -166,9 +221,14 @@ export class Composer {
       reply_to: reply ? { id: reply.id, author_name: reply.author ? reply.author.display_name : "", text: (reply.text || "").slice(0, 200) } : null,
       failed: null, progress: 0,
     };
+    this.outbox.add({
+      clientId: pending.clientId, roomId: this.chat.roomId, text, replyTo: pending.reply_to,
+      attachmentIds: pending.staged.length ? null : [], createdAt: Date.now(),
+    });
     this.staged = [];
     this.renderStaged();
     this.input.value = "";
+    writeDraft(this.draftKey, "");
     this.setMode(null);
     this.pending.set(pending.localId, pending);
     this.chat.list.append(renderMessage(pending, this.chat.ctx));
@@ -176,26 +236,24 @@ export class Composer {
     this.deliver(pending);
   }
 
+  // Uploads what is still uploading, then hands the message to the outbox, which reports
+  // through its "sent" and "failed" events (onSent, onFailed).
   async deliver(pending) {
     pending.failed = null;
     this.rerender(pending);
     try {
+      if (!this.outbox.get(pending.clientId)) return; // sent meanwhile by another path
       const ids = [];
       for (const item of pending.staged) {
         item.onProgress = () => this.showProgress(pending);
         ids.push((await item.start()).id);
       }
-      const body = {};
-      if (pending.text) body.text = pending.text;
-      if (pending.reply_to) body.reply_to = pending.reply_to.id;
-      if (ids.length) body.attachments = ids;
-      body.client_id = pending.clientId; // the same on every retry: the server stores it once
       pending.attachmentIds = ids;
-      const message = await api("POST", `/api/rooms/${this.chat.roomId}/messages`, body);
-      this.forget(pending);
-      this.chat.addOwn(message);
+      this.outbox.update(pending.clientId, { attachmentIds: ids, failed: null, offline: false });
+      await this.outbox.send(pending.clientId);
     } catch (error) {
-      if (!this.pending.has(pending.localId)) return;
+      if (!this.pending.has(pending.localId) || this.outbox.get(pending.clientId)?.attachmentIds) return;
+      // An upload failed: the outbox never saw it; the text and the files wait for a retry.
       pending.failed = error.message;
       pending.offline = error.status === 0;
       this.rerender(pending);
@@ -225,14 +283,18 @@ export class Composer {
     this.deliver(pending);
   }
 
-  // Back online: what failed for want of a network goes out by itself.
+  // Back online: what failed for want of a network goes out by itself. Messages whose files
+  // failed to upload start again here; the rest are the outbox's (app.outbox.flush()).
   retryOffline() {
     for (const pending of this.pending.values()) {
-      if (pending.failed && pending.offline) this.deliver(pending);
+      if (pending.failed && pending.offline && pending.staged.some((item) => !item.attachment)) {
+        this.deliver(pending);
+      }
     }
   }
 
   discard(pending) {
+    this.outbox.remove(pending.clientId);
     this.forget(pending);
   }
 
@@ -277,6 +339,8 @@ export class Composer {
   }
 
   destroy() {
+    this.outbox.removeEventListener("sent", this.onSent);
+    this.outbox.removeEventListener("failed", this.onFailed);
     for (const item of this.staged) {
       if (item.abort && !item.attachment) item.abort();
       if (item.preview) URL.revokeObjectURL(item.preview);
@@ -284,22 +348,22 @@ export class Composer {
   }
 }
 
-// Phone cameras make 3-8 MB photos; on a data plan a 1600 px JPEG is plenty for a chat.
-async function shrink(file) {
-  if (file.type !== "image/jpeg" || file.size <= SHRINK_ABOVE || !window.createImageBitmap) return file;
+// The unsent text of a room, per account: kept while typing, restored when the room opens.
+function readDraft(key) {
   try {
-    const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
-    const scale = Math.min(1, SHRINK_TO_PX / Math.max(bitmap.width, bitmap.height));
-    const canvas = document.createElement("canvas");
-    canvas.width = Math.round(bitmap.width * scale);
-    canvas.height = Math.round(bitmap.height * scale);
-    canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-    bitmap.close();
-    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.82));
-    if (!blob || blob.size >= file.size) return file;
-    return new File([blob], file.name.replace(/\.\w+$/, "") + ".jpg", { type: "image/jpeg" });
+    return (key && localStorage.getItem(key)) || "";
   } catch {
-    return file;
+    return "";
+  }
+}
+
+function writeDraft(key, text) {
+  try {
+    if (!key) return;
+    if (text) localStorage.setItem(key, text);
+    else localStorage.removeItem(key);
+  } catch {
+    /* storage disabled or full: the draft lives as long as the page */
   }
 }
 

@@ -10,30 +10,27 @@
 //         #/market  #/market/new  #/market/ID (the members' market)
 //         #/insight (member insight, for organisers)
 import {
-  api, apiEvents, codeMessages, fallbackMessages, forgetMedia, sessionToken, setSession,
+  api, apiEvents, forgetMedia, sessionToken, setSession,
 } from "/static/app/api.js";
 import { renderAuth } from "/static/app/auth.js";
 import { clear, h } from "/static/app/dom.js";
 import { Feed } from "/static/app/feed.js";
 import { renderInsight } from "/static/app/insight.js";
 import { renderListing, renderMarket, renderNewListing } from "/static/app/market.js";
+import { Outbox } from "/static/app/outbox.js";
 import { renderProfile } from "/static/app/profile.js";
 import { renderAnnounce } from "/static/app/announce.js";
 import { renderCampaigns } from "/static/app/campaigns.js";
 import { renderJoin, renderRecruit } from "/static/app/recruit.js";
 import { RoomView } from "/static/app/room.js";
 import { acceptInvite, renderCreateRoom, renderRoomList, renderWelcome } from "/static/app/rooms.js";
+import { rememberMeetingTitle } from "/static/meeting_token.js";
 import { pageLanguage, t } from "/static/strings.js";
 
 const $ = (id) => document.getElementById(id);
 const AFTER_LOGIN = "kamar.afterLogin"; // where a link pointed before signing in
 
 document.documentElement.lang = pageLanguage;
-fallbackMessages.network = t.networkError;
-fallbackMessages.server = t.serverError;
-codeMessages.rate_limited = t.rateLimited;
-codeMessages.busy = t.serverBusy;
-codeMessages.waitText = (seconds) => (seconds < 120 ? t.seconds(seconds) : t.minutes(Math.ceil(seconds / 60)));
 
 // Shared state and services, handed to every view.
 export const app = {
@@ -103,7 +100,8 @@ export const app = {
     if (button) button.disabled = true;
     try {
       const path = townHallEventId != null ? `/api/events/${townHallEventId}/meeting` : `/api/rooms/${roomId}/meeting`;
-      const { token, url } = await api("POST", path);
+      const { token, url, room, title } = await api("POST", path);
+      rememberMeetingTitle(room, title);
       location.href = url + (url.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(token);
     } catch (error) {
       app.notify(error.message, { kind: "error" });
@@ -115,6 +113,7 @@ export const app = {
   async signedIn(token, user, landing = null) {
     setSession(token);
     app.me = user;
+    openOutbox();
     startFeed();
     const target = sessionStorage.getItem(AFTER_LOGIN);
     sessionStorage.removeItem(AFTER_LOGIN);
@@ -136,10 +135,21 @@ export const app = {
     app.renderRooms();
   },
 
-  signOut() {
+  // `onPurpose`: the member's own sign-out, which leaves nothing of the account on a shared
+  // phone (unsent messages and drafts go too); a session that merely expired keeps them for
+  // the next sign-in.
+  signOut(onPurpose = false) {
+    if (app.outbox) app.outbox.stop();
+    if (onPurpose) {
+      if (app.outbox) app.outbox.clear();
+      forgetDrafts(app.me);
+    }
+    app.outbox = null;
     stopFeed();
     setSession(null);
     forgetMedia();
+    // What the service worker kept of this account's rooms and messages (web/sw.js).
+    if (window.caches) caches.delete("kamar-api").catch(() => {});
     app.me = null;
     app.rooms.clear();
     app.roomsLoaded = false;
@@ -157,6 +167,7 @@ function startFeed() {
   feed.addEventListener("status", ({ detail }) => showConnection(detail.state));
   feed.addEventListener("online", ({ detail }) => {
     if (detail.user) app.me = { ...app.me, ...detail.user };
+    if (app.outbox) app.outbox.flush();
     if (detail.reconnect) catchUp();
   });
   feed.addEventListener("unauthorized", () => {
@@ -179,6 +190,17 @@ function startFeed() {
   feed.addEventListener("message", ({ detail }) => onFeedMessage(detail));
   feed.start();
 }
+
+// The account's unsent messages (outbox.js): sent now if the network allows, and again whenever
+// the browser reports it is back online, even before the feed's socket has noticed anything.
+function openOutbox() {
+  if (!app.outbox || app.outbox.key !== `kamar.outbox.${app.me.id}`) app.outbox = new Outbox(app.me.id);
+  app.outbox.flush();
+}
+
+window.addEventListener("online", () => {
+  if (app.me && app.outbox) app.outbox.flush();
+});
 
 function stopFeed() {
   if (app.feed) app.feed.stop();
@@ -327,6 +349,7 @@ async function route() {
       if (error.status !== 401) showFatal(view, error);
       return; // a 401 sent us to the login view already
     }
+    openOutbox();
     startFeed();
   }
   if (!app.roomsLoaded) app.loadRooms().catch((error) => app.notify(error.message, { kind: "error" }));
@@ -427,7 +450,7 @@ apiEvents.addEventListener("unauthorized", () => {
 $("btn-logout").textContent = t.logout;
 $("btn-logout").addEventListener("click", async () => {
   // Tell the server when it has an endpoint for it; signing out locally is what matters.
-  app.signOut();
+  app.signOut(true);
 });
 
 // Another tab of this browser changed the password or signed out everywhere: its new token is
@@ -437,5 +460,43 @@ window.addEventListener("storage", (event) => {
   if (app.feed.token !== event.newValue) startFeed();
 });
 
+function forgetDrafts(me) {
+  if (!me) return;
+  try {
+    const prefix = `kamar.draft.${me.id}.`;
+    const keys = Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i));
+    for (const key of keys) if (key && key.startsWith(prefix)) localStorage.removeItem(key);
+  } catch {
+    /* storage disabled: nothing was kept */
+  }
+}
+
 window.addEventListener("hashchange", route);
 route();
+
+// The service worker (web/sw.js) lets the app open without a network. WebViews without one
+// simply go without.
+if ("serviceWorker" in navigator) {
+  const register = () => navigator.serviceWorker.register("/sw.js").catch((error) => {
+    console.warn("kamar: no offline support:", error);
+  });
+  if (document.readyState === "complete") register();
+  else window.addEventListener("load", register);
+}
+
+// Chromium's install prompt, offered from our own button once the browser says it may be
+// (a WebView never says so, and the button never shows there).
+let installPrompt = null;
+window.addEventListener("beforeinstallprompt", (event) => {
+  event.preventDefault();
+  installPrompt = event;
+  $("btn-install").hidden = false;
+});
+$("btn-install").textContent = t.installApp;
+$("btn-install").addEventListener("click", async () => {
+  if (!installPrompt) return;
+  const prompt = installPrompt;
+  installPrompt = null;
+  $("btn-install").hidden = true;
+  await prompt.prompt();
+});

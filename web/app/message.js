@@ -48,7 +48,9 @@ function meta(message, mine, ctx) {
   const box = h("span", { class: "meta" });
   if (message.pending) {
     if (message.failed) {
-      box.append(h("span", { class: "error-text", role: "alert" }, message.failed), " ",
+      // Waiting for the network is no error: it goes by itself (outbox.js).
+      const waiting = message.offline;
+      box.append(h("span", { class: waiting ? "waiting-text" : "error-text", role: waiting ? "status" : "alert" }, message.failed), " ",
         h("button", { type: "button", class: "small link", onclick: () => ctx.onAction("retry", message) }, t.tryAgain),
         h("button", { type: "button", class: "small link", onclick: () => ctx.onAction("discard", message) }, t.discard));
     } else {

@@ -29,7 +29,7 @@ export function renderProfile(app, container) {
     sessionsSection(app, refresh),
     calendar.section,
     h("div", { class: "profile-signout" },
-      h("button", { type: "button", id: "profile-logout", class: "secondary", onclick: () => app.signOut() }, t.logoutHere)));
+      h("button", { type: "button", id: "profile-logout", class: "secondary", onclick: () => app.signOut(true) }, t.logoutHere)));
   container.append(page);
   focusHeading(container);
   refresh(); // a change made on another device shows here too

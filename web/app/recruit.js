@@ -49,7 +49,7 @@ function joinForm(app, code, via, campaignId) {
     field(t.phoneLabel, input("phone", { type: "tel", maxlength: 16, autocomplete: "tel", placeholder: "+62…" }), t.phoneHint),
     field(t.passwordLabel, input("password", { type: "password", required: true, minlength: 8, autocomplete: "new-password" }), t.passwordHint),
     box,
-    h("button", { type: "submit", class: "primary", id: "join-submit" }, t.joinButton));
+    h("button", { type: "submit", class: "primary", id: "join-submit" }, t.joinRegisterButton));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const value = (name) => form.elements[name].value.trim();

@@ -67,6 +67,25 @@ export class RoomView {
     return member ? member.user.display_name : "";
   }
 
+  // Joins an open room from its "unavailable" page, then opens it afresh as a member.
+  joinButton() {
+    const button = h("button", { type: "button", class: "primary", id: "join-open-room" }, t.joinRoom);
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        const joined = await api("POST", `/api/rooms/${this.roomId}/join`);
+        this.app.putRoom(joined);
+        this.destroy();
+        if (this.app.roomView === this) this.app.roomView = null;
+        this.app.navigate(`#/rooms/${joined.id}/chat`);
+      } catch (error) {
+        button.disabled = false;
+        this.app.notify(error.message, { kind: "error" });
+      }
+    });
+    return button;
+  }
+
   async loadDetails() {
     try {
       const room = await api("GET", `/api/rooms/${this.roomId}`);
@@ -85,10 +104,13 @@ export class RoomView {
     } catch (error) {
       if (this.destroyed || error.status === 401) return;
       if (error.status === 404 || error.status === 403) {
-        clear(this.container).append(h("section", { class: "pad" },
+        // An open room one has not joined yet can be joined right here; any other says to
+        // ask for an invitation (web/strings/errors.js, room_not_found).
+        const join = error.reason === "join_room_first" ? this.joinButton() : null;
+        clear(this.container).append(h("section", { class: "pad", id: "room-unavailable" },
           h("h1", {}, t.roomUnavailable),
           h("p", { class: "error", role: "alert" }, error.message),
-          h("a", { href: "#/rooms", class: "button" }, t.toRoomList)));
+          h("div", { class: "row" }, join, h("a", { href: "#/rooms", class: "button" }, t.toRoomList))));
         this.destroyed = true;
         return;
       }

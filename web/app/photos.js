@@ -1,0 +1,31 @@
+// Photos made smaller on the phone before they are sent (composer.js).
+import { SHRINKABLE, typeOf } from "/static/app/upload_rules.js";
+
+const SHRINK_ABOVE = 1024 * 1024; // photos above 1 MiB are scaled down before upload
+const SHRINK_TO_PX = 1600;
+const JPEG_QUALITY = 0.82;
+
+// Phone cameras make 3-8 MB photos; on a data plan a 1600 px JPEG is plenty for a chat (as
+// WhatsApp does). PNG and WebP photos become JPEG too, on white (JPEG has no transparency);
+// a GIF keeps its animation.
+export async function shrink(file) {
+  const type = typeOf(file);
+  if (!SHRINKABLE.has(type) || file.size <= SHRINK_ABOVE || !window.createImageBitmap) return file;
+  try {
+    const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+    const scale = Math.min(1, SHRINK_TO_PX / Math.max(bitmap.width, bitmap.height));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(bitmap.width * scale);
+    canvas.height = Math.round(bitmap.height * scale);
+    const context = canvas.getContext("2d");
+    context.fillStyle = "#fff";
+    context.fillRect(0, 0, canvas.width, canvas.height);
+    context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    bitmap.close();
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", JPEG_QUALITY));
+    if (!blob || blob.size >= file.size) return file;
+    return new File([blob], file.name.replace(/\.\w+$/, "") + ".jpg", { type: "image/jpeg" });
+  } catch {
+    return file; // the server reads it as it is, or says why not
+  }
+}

@@ -58,6 +58,8 @@ class Downlink:
             self.loss = 0.0  # the outage's losses: no verdict on the link, repairs go on
             return
         self.loss = fraction
+        if sent <= 0:
+            return  # nothing measured yet (the first report, or counters that started over)
         if fraction > HIGH_LOSS:
             if self._decreased_at is None or now - self._decreased_at >= MIN_INTERVAL:
                 base = sent if self.loss_cap is None else min(sent, self.loss_cap)
@@ -84,6 +86,7 @@ class SentMeter:
     def update(self, now: float, octets: int, packets: int) -> int:
         total = octets + WIRE_OVERHEAD * packets
         if self._last is not None and now > self._last[0]:
-            self.rate = int((total - self._last[1]) * 8 / (now - self._last[0]))
+            # Totals that went down (a consumer replaced, its counters new) measure nothing.
+            self.rate = max(0, int((total - self._last[1]) * 8 / (now - self._last[0])))
         self._last = (now, total)
         return self.rate

@@ -65,3 +65,16 @@ def test_the_losses_of_an_outage_are_no_verdict_on_the_link() -> None:
     assert link.estimate == 600_000 and link.repairs_allowed
     link.on_loss(0.4, sent=500_000, now=7.0)  # but loss right after it is congestion again
     assert link.estimate == 400_000 and not link.repairs_allowed
+
+
+def test_without_a_measured_rate_loss_sets_no_cap() -> None:
+    # The first report comes before anything was measured: a cap of 0 would never rise again.
+    link = Downlink(remb=300_000)
+    link.on_loss(0.3, sent=0, now=0.0)
+    assert link.loss_cap is None and link.estimate == 300_000 and not link.repairs_allowed
+
+
+def test_totals_that_start_over_measure_nothing() -> None:
+    meter = SentMeter()
+    meter.update(0.0, octets=50_000, packets=100)
+    assert meter.update(1.0, octets=1_000, packets=2) == 0  # a consumer was replaced

@@ -13,11 +13,11 @@ from __future__ import annotations
 import ast
 import json
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.web.node import run_module_script
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_PACKAGES = ("rooms", "server", "signalling")
@@ -117,9 +117,6 @@ def documented_codes() -> set[str]:
 
 def client_texts() -> dict[str, dict[str, dict[str, list[str]]]]:
     """{language: {"codes"|"reasons": {key: [text with a wait, text without]}}}."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("Node is needed to read web/strings/errors.js (apt install nodejs)")
     module = (ROOT / "web/strings/errors.js").as_uri()
     script = f"""
 const {{ ERRORS }} = await import({json.dumps(module)});
@@ -136,14 +133,9 @@ for (const [language, table] of Object.entries(ERRORS)) {{
 }}
 console.log(JSON.stringify(out));
 """
-    result = subprocess.run(
-        [node, "--input-type=module", "-e", script],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=30,
+    texts: dict[str, dict[str, dict[str, list[str]]]] = run_module_script(
+        script, "web/strings/errors.js"
     )
-    texts: dict[str, dict[str, dict[str, list[str]]]] = json.loads(result.stdout)
     return texts
 
 

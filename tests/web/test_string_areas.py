@@ -5,20 +5,15 @@ other's text, as the registration button once renamed the meeting lobby's "Masuk
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
-import pytest
+from tests.web.node import run_module_script
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def keys_by_area() -> dict[str, dict[str, list[str]]]:
     """{area: {language: [keys]}} for the meeting and the community strings, read by Node."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("Node is needed to read web/strings/ (apt install nodejs)")
     meeting = (ROOT / "web/strings/meeting.js").as_uri()
     community = (ROOT / "web/strings/community.js").as_uri()
     script = f"""
@@ -28,14 +23,7 @@ const keys = (table) => Object.fromEntries(
   Object.entries(table).map(([language, texts]) => [language, Object.keys(texts)]));
 console.log(JSON.stringify({{ meeting: keys(MEETING), community: keys(COMMUNITY) }}));
 """
-    result = subprocess.run(
-        [node, "--input-type=module", "-e", script],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=30,
-    )
-    areas: dict[str, dict[str, list[str]]] = json.loads(result.stdout)
+    areas: dict[str, dict[str, list[str]]] = run_module_script(script, "web/strings/")
     return areas
 
 

@@ -49,6 +49,9 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (url.pathname.startsWith("/api/")) {
+    // Member insight is personal data organisers view under an audit log (UU 27/2022,
+    // docs/market-and-insight.md): it never rests on a device.
+    if (url.pathname.startsWith("/api/insight")) return;
     if (!url.pathname.startsWith("/api/attachments/") || THUMBNAIL.test(url.pathname)) {
       event.respondWith(apiAnswer(event));
     }

@@ -90,3 +90,23 @@ class SentMeter:
             self.rate = max(0, int((total - self._last[1]) * 8 / (now - self._last[0])))
         self._last = (now, total)
         return self.rate
+
+
+@dataclass
+class RepairMeter:
+    """The share of repairs (RTX answers to NACKs) among the packets sent between two calls.
+
+    A receiver's report counts a packet lost only if its repair did not come either, so on a
+    link whose queue overflows the reports show little loss while repairs grow: the share of
+    repairs is the loss the reports hide, and counts as loss (sfu/receiving.py)."""
+
+    _last: tuple[int, int] | None = None  # (packets, repairs) at the last call
+
+    def update(self, packets: int, repairs: int) -> float:
+        last, self._last = self._last, (packets, repairs)
+        if last is None:
+            return 0.0
+        sent, repaired = packets - last[0], repairs - last[1]
+        if sent < 0 or repaired < 0 or sent + repaired == 0:
+            return 0.0  # counters that started over measure nothing
+        return repaired / (sent + repaired)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from sfu import simulcast
 from sfu.consumer import Consumer
-from sfu.downlink import OUTAGE_GAP, Downlink, SentMeter
+from sfu.downlink import OUTAGE_GAP, Downlink, RepairMeter, SentMeter
 from sfu.forwarding import AUDIO
 from sfu.router import CAMERA, source_of
 from sfu.subscriber_slot import Slot
@@ -45,6 +45,7 @@ class Receiving:
         self._downlink = Downlink()  # REMB, lowered by reported loss (sfu/downlink.py)
         self._sent = SentMeter()  # everything sent to this subscriber
         self._audio_sent = SentMeter()  # its audio: what the videos must leave room for
+        self._repairs = RepairMeter()  # the loss its reports hide behind repairs
         self._remb_at: float | None = None  # when its latest REMB came
         self.chooser = simulcast.LayerChooser()  # its waits are settings (tests shorten them)
         self.closed = False  # the connection closed: nothing to choose any more
@@ -146,8 +147,9 @@ class Receiving:
             self.choose_layers()
 
     def on_loss(self, fraction: float, now: float) -> None:
-        """A receiver report's loss (averaged over its streams): above 10 % the estimate
-        falls below what was sent (sfu/downlink.py)."""
+        """A receiver report's loss (averaged over its streams), or the share of repairs sent
+        when that is higher: above 10 % the estimate falls below what was sent
+        (sfu/downlink.py)."""
         consumers = self._consumers()
         sent = self._sent.update(
             now, sum(c.octets_sent for c in consumers), sum(c.packets_sent for c in consumers)
@@ -156,8 +158,11 @@ class Receiving:
         self._audio_sent.update(
             now, sum(c.octets_sent for c in audio), sum(c.packets_sent for c in audio)
         )
+        repairs = self._repairs.update(
+            sum(c.packets_sent for c in consumers), sum(c.rtx_sent for c in consumers)
+        )
         before = self._downlink.estimate
-        self._downlink.on_loss(fraction, sent, now)
+        self._downlink.on_loss(max(fraction, repairs), sent, now)
         if self._downlink.estimate != before:
             self.choose_layers()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sfu.downlink import WIRE_OVERHEAD, Downlink, SentMeter
+from sfu.downlink import WIRE_OVERHEAD, Downlink, RepairMeter, SentMeter
 
 
 def test_without_loss_reports_the_estimate_is_the_remb() -> None:
@@ -78,3 +78,11 @@ def test_totals_that_start_over_measure_nothing() -> None:
     meter = SentMeter()
     meter.update(0.0, octets=50_000, packets=100)
     assert meter.update(1.0, octets=1_000, packets=2) == 0  # a consumer was replaced
+
+
+def test_the_share_of_repairs_is_the_loss_the_reports_hide() -> None:
+    meter = RepairMeter()
+    assert meter.update(packets=1_000, repairs=0) == 0.0  # the first look measures nothing
+    assert meter.update(packets=1_300, repairs=100) == 0.25  # 100 repairs among 400 sent
+    assert meter.update(packets=1_700, repairs=100) == 0.0
+    assert meter.update(packets=10, repairs=0) == 0.0  # counters that started over

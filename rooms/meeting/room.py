@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NewType
 
+from rooms.meeting.events import ActiveSpeakers as ActiveSpeakersChanged
 from rooms.meeting.events import Lobby, MeetingEvent, MeetingState, ParticipantInfo, Waiting
 from rooms.meeting.stage import MeetingRole, Stage
 from sfu.forwarding import AUDIO
@@ -69,6 +70,9 @@ class Room:
         self.participants: dict[ParticipantId, Participant] = {}
         self.media = MediaRouter()
         self.speakers = ActiveSpeakers()
+        # Someone has not been told the current speakers yet (a newcomer, or a data saver
+        # waiting for its interval): only then does a tick without a change look at everyone.
+        self._speakers_untold = False
         self.stage = Stage()
         # Newcomers kept in the lobby until a moderator admits them: id -> (participant,
         # the callable that completes their join).
@@ -88,7 +92,13 @@ class Room:
         if speakers is not None:
             for subscriber in list(self.media.subscribers.values()):
                 subscriber.follow_speakers(speakers)  # data savers hear the loudest only
+        elif not self._speakers_untold:
+            return
+        self._speakers_untold = False
+        # The list is replaced on every change, never changed in place: one event, and one
+        # list remembered by everyone told, serve the whole room.
         current = self.speakers.speakers
+        event: ActiveSpeakersChanged = {"type": "active_speakers", "speakers": current}
         # Snapshot first: a deliver() that fails may make its session leave the room.
         for participant in list(self.participants.values()):
             if participant.speakers_told == current:
@@ -96,9 +106,10 @@ class Room:
             if participant.saves_data and (
                 now - participant.speakers_told_at < DATA_SAVER_SPEAKERS_INTERVAL
             ):
-                continue  # the latest list goes out on a later tick
-            participant.speakers_told, participant.speakers_told_at = list(current), now
-            participant.deliver({"type": "active_speakers", "speakers": list(current)})
+                self._speakers_untold = True  # the latest list goes out on a later tick
+                continue
+            participant.speakers_told, participant.speakers_told_at = current, now
+            participant.deliver(event)
 
     def join(self, participant: Participant) -> Participant | None:
         """Add `participant`; returns an older participant with the same identity, already
@@ -107,6 +118,7 @@ class Room:
         if replaced is not None:
             self.leave(replaced.id, "replaced")
         self.participants[participant.id] = participant
+        self._speakers_untold = True
         self.broadcast(
             {"type": "participant_joined", "participant": participant.public()},
             exclude=participant.id,

@@ -151,16 +151,13 @@ class Receiving:
         when that is higher: above 10 % the estimate falls below what was sent
         (sfu/downlink.py)."""
         consumers = self._consumers()
-        sent = self._sent.update(
-            now, sum(c.octets_sent for c in consumers), sum(c.packets_sent for c in consumers)
-        )
+        packets = sum(c.packets_sent for c in consumers)  # each a sum over native routes too
+        sent = self._sent.update(now, sum(c.octets_sent for c in consumers), packets)
         audio = [c for c in consumers if c.producer.kind == AUDIO]
         self._audio_sent.update(
             now, sum(c.octets_sent for c in audio), sum(c.packets_sent for c in audio)
         )
-        repairs = self._repairs.update(
-            sum(c.packets_sent for c in consumers), sum(c.rtx_sent for c in consumers)
-        )
+        repairs = self._repairs.update(packets, sum(c.rtx_sent for c in consumers))
         before = self._downlink.estimate
         self._downlink.on_loss(max(fraction, repairs), sent, now)
         if self._downlink.estimate != before:

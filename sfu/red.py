@@ -15,8 +15,7 @@ the Python path only for the consumers that need it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
+from sfu import sdp
 from sfu.sdp import MediaSection
 
 RED = "red"
@@ -115,7 +114,7 @@ def answer_red(offered: list[MediaSection], answer: str) -> str:
             return m_line, []  # the answer did not take Opus: no RED either
         return " ".join([*fields[:3], str(red_pt), *formats]), _red_lines(red_pt, opus_pt)
 
-    return _edit_audio_sections(answer, set(wanted), edit)
+    return sdp.edit_sections(answer, _audio_only(edit, set(wanted)))
 
 
 def offer_red(offer: str, opus_pt: int) -> str:
@@ -134,7 +133,7 @@ def offer_red(offer: str, opus_pt: int) -> str:
             return m_line, []
         return f"{m_line} {free}", _red_lines(free, opus_pt)
 
-    return _edit_audio_sections(offer, None, edit)
+    return sdp.edit_sections(offer, _audio_only(edit, None))
 
 
 def accepted(answer: MediaSection | None, offered_pt: int | None) -> int | None:
@@ -149,26 +148,12 @@ def _red_lines(red_pt: int, opus_pt: int) -> list[str]:
     return [f"a=rtpmap:{red_pt} {RED_CLOCK}", f"a=fmtp:{red_pt} {opus_pt}/{opus_pt}"]
 
 
-def _edit_audio_sections(
-    text: str, mids: set[str] | None, edit: Callable[[str, str], tuple[str, list[str]]]
-) -> str:
-    """`text` with each audio section's m-line (of `mids`, or all) replaced as `edit` says and
-    its extra lines added at the section's end."""
-    newline = "\r\n" if "\r\n" in text else "\n"
-    lines = text.split(newline)
-    trailing = bool(lines) and lines[-1] == ""
-    if trailing:
-        lines.pop()
-    sections: list[list[str]] = [[]]
-    for line in lines:
-        if line.startswith("m="):
-            sections.append([])
-        sections[-1].append(line)
-    out = sections[0]
-    for section in sections[1:]:
-        mid = next((line[6:] for line in section if line.startswith("a=mid:")), None)
-        if section[0].startswith("m=audio ") and mid is not None and (mids is None or mid in mids):
-            m_line, extra = edit(section[0], mid)
-            section = [m_line, *section[1:], *extra]
-        out.extend(section)
-    return newline.join(out) + (newline if trailing else "")
+def _audio_only(edit: sdp.SectionEdit, mids: set[str] | None) -> sdp.SectionEdit:
+    """`edit` for the audio sections (of `mids`, or all); every other section unchanged."""
+
+    def audio(m_line: str, mid: str) -> tuple[str, list[str]]:
+        if m_line.startswith("m=audio ") and (mids is None or mid in mids):
+            return edit(m_line, mid)
+        return m_line, []
+
+    return audio

@@ -6,6 +6,7 @@ SSRC a publisher sends on, which header-extension id means what.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 DIRECTIONS = ("sendrecv", "sendonly", "recvonly", "inactive")
@@ -292,21 +293,33 @@ def add_to_sections(answer: str, wanted: dict[str, list[str]]) -> str:
     """`answer` with the lines `wanted[mid]` at the end of the media section of each mid."""
     if not wanted:
         return answer
-    newline = "\r\n" if "\r\n" in answer else "\n"
-    lines = answer.split(newline)
+    return edit_sections(answer, lambda m_line, mid: (m_line, wanted.get(mid, [])))
+
+
+# Given a media section's m-line and mid: its new m-line and the lines to add at its end.
+SectionEdit = Callable[[str, str], tuple[str, list[str]]]
+
+
+def edit_sections(text: str, edit: SectionEdit) -> str:
+    """`text` with every media section that has a mid edited as `edit` says; the rest, and
+    the line endings, as they were."""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = text.split(newline)
     trailing = bool(lines) and lines[-1] == ""
     if trailing:
         lines.pop()
-    out: list[str] = []
-    pending: list[str] = []
+    sections: list[list[str]] = [[]]
     for line in lines:
         if line.startswith("m="):
-            out.extend(pending)
-            pending = []
-        elif line.startswith("a=mid:"):
-            pending = wanted.get(line[6:], [])
-        out.append(line)
-    out.extend(pending)
+            sections.append([])
+        sections[-1].append(line)
+    out = sections[0]
+    for section in sections[1:]:
+        mid = next((line[6:] for line in section if line.startswith("a=mid:")), None)
+        if mid is not None:
+            m_line, extra = edit(section[0], mid)
+            section = [m_line, *section[1:], *extra]
+        out.extend(section)
     return newline.join(out) + (newline if trailing else "")
 
 

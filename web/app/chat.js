@@ -112,8 +112,11 @@ export class ChatView {
       if (this.destroyed || error.status === 401) return;
       this.status.className = "error pad";
       this.status.setAttribute("role", "alert");
-      // An open room not joined yet: joining is the way in, not trying again.
-      const action = error.reason === "join_room_first"
+      // An open room not joined yet: joining is the way in, not trying again; until then
+      // nothing typed here could be posted, so the composer goes away.
+      const notMember = error.reason === "join_room_first";
+      if (notMember) this.composer.el.hidden = true;
+      const action = notMember
         ? this.roomView.joinButton()
         : h("button", { type: "button", class: "small", onclick: () => { this.status.textContent = t.loading; this.loadLatest(); } }, t.tryAgain);
       clear(this.status).append(error.message, " ", action);

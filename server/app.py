@@ -41,6 +41,8 @@ WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 CONFIG_KEY = web.AppKey("kamar_config", Config)
 MAX_API_BODY = 16 * 1024
 SPEAKER_UPDATE_INTERVAL = 0.3  # seconds: fast enough for a layout, rare enough to be free
+# The name in the TURN credentials of the SFU's own connections (participants' carry their id).
+SFU_TURN_IDENTITY = "kamar-sfu"
 REMINDER_SWEEP_INTERVAL = 30.0  # seconds: reminders go out 15 minutes ahead, give or take this
 
 
@@ -55,15 +57,14 @@ def build_app(
         secret=load_secret(config.data_dir),
         peers=WebRtcPeers(
             PeerSettings(
-                ice_servers=config.ice_servers,
+                ice_servers=lambda: config.ice.for_identity(SFU_TURN_IDENTITY, time.time()),
                 announce=config.announce_map(),
                 max_video_bitrate=config.max_video_kbps * 1000,
                 max_audio_bitrate=config.max_audio_kbps * 1000,
             )
         ),
         clock=time.time,
-        ice_servers=list(config.ice_servers),
-        turn=config.turn,
+        ice=config.ice,
         max_participants=config.max_participants,
     )
     app = web.Application(client_max_size=MAX_API_BODY)

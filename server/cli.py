@@ -69,7 +69,8 @@ def _parser() -> argparse.ArgumentParser:
         dest="ice_servers",
         action="append",
         metavar="URL",
-        help="STUN/TURN server URL for clients and the SFU; repeatable (default: none)",
+        help="STUN server URL (stun:) for clients and the SFU; repeatable (default: none); "
+        "TURN goes in --turn-url",
     )
     serve.add_argument(
         "--turn-url",

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from signalling.turn import DEFAULT_TTL as DEFAULT_TURN_TTL
-from signalling.turn import MAX_TTL as MAX_TURN_TTL
-from signalling.turn import MIN_TTL as MIN_TURN_TTL
-from signalling.turn import TurnSettings
+from sfu.ice_servers import DEFAULT_TTL as DEFAULT_TURN_TTL
+from sfu.ice_servers import MAX_TTL as MAX_TURN_TTL
+from sfu.ice_servers import MIN_TTL as MIN_TURN_TTL
+from sfu.ice_servers import IceServers, TurnSettings
 
 DEFAULT_DATA_DIR = Path("kamar-data")
 SECRET_FILE = "secret.key"
@@ -37,7 +37,7 @@ class Config:
     # "PUBLIC" (every host candidate) or "LOCAL=PUBLIC": addresses advertised behind 1:1 NAT.
     announce: tuple[str, ...] = ()
     ice_servers: tuple[str, ...] = ()  # STUN/TURN URLs handed to clients and used by the SFU
-    # TURN with time-limited credentials (signalling/turn.py): the secret shared with the TURN
+    # TURN with time-limited credentials (sfu/ice_servers.py): the secret shared with the TURN
     # server (coturn's static-auth-secret), its URLs, and how long each credential lasts.
     turn_secret: str = ""
     turn_urls: tuple[str, ...] = ()
@@ -93,10 +93,10 @@ class Config:
         return mapping
 
     @property
-    def turn(self) -> TurnSettings | None:
-        if not self.turn_urls:
-            return None
-        return TurnSettings(self.turn_secret, self.turn_urls, self.turn_ttl)
+    def ice(self) -> IceServers:
+        """STUN as configured; TURN only with its shared secret, to hand out credentials."""
+        turn = TurnSettings(self.turn_secret, self.turn_urls, self.turn_ttl)
+        return IceServers(self.ice_servers, turn if self.turn_urls else None)
 
 
 MIN_VIDEO_KBPS, MAX_VIDEO_KBPS = 100, 20_000
@@ -210,8 +210,13 @@ def validate(config: Config) -> Config:
         if path is not None and not path.is_file():
             raise ConfigError(f"TLS file {path} does not exist")
     for url in config.ice_servers:
-        if not url.startswith(("stun:", "turn:", "turns:")):
-            raise ConfigError(f"ice server {url!r} must start with stun:, turn: or turns:")
+        if url.startswith(("turn:", "turns:")):
+            # A TURN URL without credentials makes browsers refuse the whole connection.
+            raise ConfigError(
+                f"ice server {url!r} is a TURN server: give it as a turn_url with a turn_secret"
+            )
+        if not url.startswith("stun:"):
+            raise ConfigError(f"ice server {url!r} must start with stun:")
     _validate_turn(config)
     _validate_android(config)
     if config.database_url and not config.database_url.startswith(

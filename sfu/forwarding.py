@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NewType
 
 from sfu import native, red
+from sfu.owner import CAMERA
 from sfu.reception import Reception
 from sfu.retransmit import PacketCache
 from sfu.rtp import (
@@ -70,6 +71,8 @@ class Producer:
     __slots__ = (
         "id",
         "owner",
+        "person",
+        "source",
         "kind",
         "ssrc",
         "payload_type",
@@ -116,10 +119,17 @@ class Producer:
         extension_map: bytes | None,
         request_keyframe: Callable[[], None],
         request_resend: Callable[[list[int]], None] | None = None,
+        *,
+        person: str = "",
+        source: str = CAMERA,
     ) -> None:
-        """`request_resend` asks the publisher for video packets that never arrived (NACK)."""
+        """`request_resend` asks the publisher for video packets that never arrived (NACK).
+        `owner` names the publisher in maps (sfu/owner.py): `person` and `source` say who and
+        what it is (`person` defaults to `owner`, a camera's)."""
         self.id = producer_id
         self.owner = owner
+        self.person = person or owner
+        self.source = source
         self.kind = kind
         self.ssrc = ssrc
         self.payload_type = payload_type

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from rooms.community.accounts import User
 from rooms.community.bus import Bus
 from rooms.community.database import Database
+from rooms.community.direct_pairs import DIRECT, check_may_send
 from rooms.community.membership import Access, require
 from rooms.community.message_views import render
 from rooms.community.permissions import may
@@ -115,11 +116,13 @@ class Chat(CommunityService):
         earlier copy with the same client_id, which is not announced again)."""
         now = self._now()
         async with self._db.write() as conn:
-            await require(conn, room_id, user.id, "post")
+            standing = await require(conn, room_id, user.id, "post")
             if client_id is not None:
                 earlier = await self._posted_before(conn, user.id, room_id, client_id)
                 if earlier is not None:
                     return earlier, False
+            if standing.kind == DIRECT:  # a block stops a conversation, both ways
+                await check_may_send(conn, room_id, user.id)
             if reply_to is not None:
                 await self._check_reply(conn, room_id, reply_to)
             if ids:

@@ -101,7 +101,7 @@ class Polls(CommunityService):
         form = check_poll(form, now)
         async with self._db.write() as conn:
             await _may_take_part(conn, room_id, user.id)
-            self._spend(self._creating, user.id, "poll_too_fast")
+            self._spend(True, user.id)
             poll_id = (
                 await conn.execute(
                     insert(polls)
@@ -137,7 +137,7 @@ class Polls(CommunityService):
                 raise Conflict("this poll is closed", "poll_id", reason="poll_closed")
             count = await _option_count(conn, poll_id)
             chosen = check_choices(choices, count, row.multiple)
-            self._spend(self._voting, user.id, "vote_too_fast")
+            self._spend(False, user.id)
             await conn.execute(
                 delete(poll_votes).where(
                     poll_votes.c.poll_id == poll_id, poll_votes.c.user_id == user.id
@@ -192,13 +192,17 @@ class Polls(CommunityService):
         self._bus.publish(room_topic(room_id), {"type": "poll", "room_id": room_id, "poll": poll})
         return {**poll, "my_choices": mine}
 
-    def _spend(self, buckets: TokenBuckets[int] | None, user_id: int, reason: str) -> None:
+    def _spend(self, creating: bool, user_id: int) -> None:
+        buckets = self._creating if creating else self._voting
         if buckets is None:
             return
         wait = buckets.take(user_id, self._clock())
         if wait > 0:
             raise RateLimited(
-                f"too many at once; wait {math.ceil(wait)} s", None, wait, reason=reason
+                f"too many at once; wait {math.ceil(wait)} s",
+                None,
+                wait,
+                reason="poll_too_fast" if creating else "vote_too_fast",
             )
 
 

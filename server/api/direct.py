@@ -10,30 +10,30 @@ from server.api.fields import Field
 from server.api.routing import Call, Route
 
 
-async def open_conversation(call: Call) -> dict[str, Any]:
+async def open_direct(call: Call) -> dict[str, Any]:
     return await call.community.direct.open(call.me, call.body["user_id"])
 
 
-async def blocked(call: Call) -> dict[str, Any]:
+async def blocked_members(call: Call) -> dict[str, Any]:
     return {"blocked": await call.community.direct.blocked(call.me)}
 
 
-async def block(call: Call) -> None:
+async def block_member(call: Call) -> None:
     await call.community.direct.block(call.me, call.path["user_id"])
 
 
-async def unblock(call: Call) -> None:
+async def unblock_member(call: Call) -> None:
     await call.community.direct.unblock(call.me, call.path["user_id"])
 
 
-async def report(call: Call) -> None:
+async def report_direct(call: Call) -> None:
     body = call.body
     await call.community.direct.report(
         call.me, call.path["room_id"], body["reason"], body["message_id"]
     )
 
 
-async def reports(call: Call) -> dict[str, Any]:
+async def direct_reports(call: Call) -> dict[str, Any]:
     return {"reports": await call.community.direct.reports(call.me)}
 
 
@@ -42,7 +42,7 @@ ROUTES = [
     Route(
         "POST",
         "/api/direct",
-        open_conversation,
+        open_direct,
         "The conversation with a member one shares a room with (a two-member room, made once)",
         body=(Field("user_id", kind=int, required=True, minimum=1),),
         tags=TAGS,
@@ -50,7 +50,7 @@ ROUTES = [
     Route(
         "GET",
         "/api/direct/blocks",
-        blocked,
+        blocked_members,
         "The members one has blocked",
         content="none",
         tags=TAGS,
@@ -58,7 +58,7 @@ ROUTES = [
     Route(
         "PUT",
         "/api/direct/blocks/{user_id}",
-        block,
+        block_member,
         "Block a member: no conversation with them any more, either way",
         status=204,
         content="none",
@@ -67,7 +67,7 @@ ROUTES = [
     Route(
         "DELETE",
         "/api/direct/blocks/{user_id}",
-        unblock,
+        unblock_member,
         "Lift a block",
         status=204,
         content="none",
@@ -76,7 +76,7 @@ ROUTES = [
     Route(
         "POST",
         "/api/direct/{room_id}/report",
-        report,
+        report_direct,
         "Report a conversation (and a message of it) to the server's administrators",
         status=204,
         body=(
@@ -88,7 +88,7 @@ ROUTES = [
     Route(
         "GET",
         "/api/direct/reports",
-        reports,
+        direct_reports,
         "Reported conversations, newest first (server administrators)",
         content="none",
         tags=TAGS,

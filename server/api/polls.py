@@ -10,11 +10,11 @@ from server.api.fields import Field
 from server.api.routing import Call, Route
 
 
-async def in_room(call: Call) -> dict[str, Any]:
+async def room_polls(call: Call) -> dict[str, Any]:
     return {"polls": await call.community.polls.in_room(call.me, call.path["room_id"])}
 
 
-async def create(call: Call) -> dict[str, Any]:
+async def create_poll(call: Call) -> dict[str, Any]:
     body = call.body
     form = PollForm(
         question=body["question"],
@@ -26,11 +26,11 @@ async def create(call: Call) -> dict[str, Any]:
     return await call.community.polls.create(call.me, call.path["room_id"], form)
 
 
-async def vote(call: Call) -> dict[str, Any]:
+async def vote_in_poll(call: Call) -> dict[str, Any]:
     return await call.community.polls.vote(call.me, call.path["poll_id"], call.body["choices"])
 
 
-async def close(call: Call) -> dict[str, Any]:
+async def close_poll(call: Call) -> dict[str, Any]:
     return await call.community.polls.close(call.me, call.path["poll_id"])
 
 
@@ -39,7 +39,7 @@ ROUTES = [
     Route(
         "GET",
         "/api/rooms/{room_id}/polls",
-        in_room,
+        room_polls,
         "The room's newest polls with their results and one's own choices",
         content="none",
         tags=TAGS,
@@ -47,7 +47,7 @@ ROUTES = [
     Route(
         "POST",
         "/api/rooms/{room_id}/polls",
-        create,
+        create_poll,
         "Ask the room a question (members; rate-limited per member)",
         status=201,
         body=(
@@ -64,7 +64,7 @@ ROUTES = [
     Route(
         "POST",
         "/api/polls/{poll_id}/vote",
-        vote,
+        vote_in_poll,
         "Choose (again): replaces one's earlier choices while the poll is open",
         body=(Field("choices", kind=list, items=int, required=True, max_length=MAX_OPTIONS),),
         tags=TAGS,
@@ -72,7 +72,7 @@ ROUTES = [
     Route(
         "POST",
         "/api/polls/{poll_id}/close",
-        close,
+        close_poll,
         "Close a poll now (its author or a moderator)",
         content="none",
         tags=TAGS,

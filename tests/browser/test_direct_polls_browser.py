@@ -44,7 +44,9 @@ async def test_a_direct_message_arrives_a_poll_is_live_on_both_pages_and_a_block
             people[name] = await api_call(http, "POST", "/api/auth/register", json=body)
         siti, budi = people["siti"]["token"], people["budi"]["token"]
         budi_id = people["budi"]["user"]["id"]
-        room = await api_call(http, "POST", "/api/rooms", siti, json={"name": "PUK", "kind": "work"})
+        room = await api_call(
+            http, "POST", "/api/rooms", siti, json={"name": "PUK", "kind": "work"}
+        )
         invite = await api_call(http, "POST", f"/api/rooms/{room['id']}/invites", siti, json={})
         await api_call(http, "POST", f"/api/invites/{invite['code']}/accept", budi)
 

@@ -26,7 +26,11 @@ async def test_a_direct_conversation_is_opened_written_blocked_and_reported(api:
         "POST", "/api/direct", siti, json={"user_id": asep_user["id"]}, expect=403
     )
     assert refused["error"]["reason"] == "dm_no_shared_room"
+    meeting = await api.call("POST", f"/api/rooms/{card['id']}/meeting", budi)
+    assert meeting["title"] == "Siti"  # a call with Siti, under her name
     await api.call("PUT", f"/api/direct/blocks/{budi_user['id']}", siti, expect=204)
+    no_call = await api.call("POST", f"/api/rooms/{card['id']}/meeting", budi, expect=403)
+    assert no_call["error"]["reason"] == "dm_blocked"
     blocked = await api.call("POST", path, budi, json={"text": "Halo?"}, expect=403)
     assert blocked["error"]["reason"] == "dm_blocked"
     assert [u["id"] for u in (await api.call("GET", "/api/direct/blocks", siti))["blocked"]] == [

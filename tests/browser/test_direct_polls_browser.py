@@ -56,6 +56,8 @@ async def test_a_direct_message_arrives_a_poll_is_live_on_both_pages_and_a_block
     await b.wait_for_selector(f".room-item[data-room-id='{room['id']}']", timeout=WAIT_MS)
 
     # "Pesan langsung" beside Budi's name opens the conversation; Budi's open list gets it.
+    await a.wait_for_selector(f".direct-open[data-user-id='{budi_id}']", timeout=WAIT_MS)
+    await shot(a, tmp_path, "room-info-members")
     await a.click(f".direct-open[data-user-id='{budi_id}']", timeout=WAIT_MS)
     await a.wait_for_selector("#chat-input", timeout=WAIT_MS)
     assert await a.locator("#room-title").inner_text() == "Budi"
@@ -109,6 +111,12 @@ async def test_a_direct_message_arrives_a_poll_is_live_on_both_pages_and_a_block
         "#messages .error-text:has-text('tidak menerima pesan dari Anda')", timeout=WAIT_MS
     )
     await shot(b, tmp_path, "dm-refused")
+    # Her room list no longer shows him; her profile lists him, to unblock.
+    await a.goto(f"{kamar.base_url}/#/me")
+    await a.wait_for_selector(f"#blocked-list button[data-user-id='{budi_id}']", timeout=WAIT_MS)
+    await a.wait_for_selector("#dm-list", state="detached", timeout=WAIT_MS)
+    await a.locator("#blocked-members").scroll_into_view_if_needed()
+    await shot(a, tmp_path, "profile-blocked")
     assert await b.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
     for person in (first, second):

@@ -53,6 +53,7 @@ async function showBlock(view, box, other) {
     try {
       await api(blocked ? "DELETE" : "PUT", `/api/direct/blocks/${other.id}`);
       view.app.notify(blocked ? t.unblockDone : t.blockDone, { timeoutMs: 4000 });
+      view.app.loadRooms(); // a blocked member's conversation leaves the list, and comes back
       showBlock(view, box, other);
     } catch (error) {
       button.disabled = false;
@@ -78,4 +79,39 @@ function reportForm(view) {
     });
   });
   return form;
+}
+
+// The profile's list of blocked members, each with "unblock": a blocked member's conversation
+// is hidden from the room list, so this is where a block is lifted.
+export function blockedSection(app) {
+  const list = h("ul", { class: "plain-list", id: "blocked-list" });
+  const section = h("section", { class: "profile-section", id: "blocked-members", hidden: true, "aria-labelledby": "blocked-members-title" },
+    h("h2", { id: "blocked-members-title" }, t.blockedTitle), list);
+  const load = async () => {
+    let blocked = [];
+    try {
+      ({ blocked } = await api("GET", "/api/direct/blocks"));
+    } catch {
+      return; // nothing to manage shows as nothing
+    }
+    section.hidden = !blocked.length;
+    list.replaceChildren(...blocked.map((user) => {
+      const button = h("button", { type: "button", class: "small secondary", dataset: { userId: String(user.id) } }, t.unblockMember);
+      button.addEventListener("click", async () => {
+        button.disabled = true;
+        try {
+          await api("DELETE", `/api/direct/blocks/${user.id}`);
+          app.notify(t.unblockDone, { timeoutMs: 4000 });
+          app.loadRooms(); // the conversation is back in the list
+          load();
+        } catch (error) {
+          button.disabled = false;
+          app.notify(error.message, { kind: "error", timeoutMs: 8000 });
+        }
+      });
+      return h("li", { class: "member" }, h("strong", {}, user.display_name), button);
+    }));
+  };
+  load();
+  return section;
 }

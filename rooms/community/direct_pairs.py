@@ -85,6 +85,12 @@ def refuse(block: Block) -> Forbidden:
     return Forbidden("this member does not take messages from you", reason="dm_blocked")
 
 
+async def blocked_in(conn: AsyncConnection, room_id: int, user_id: int) -> bool:
+    """Whether a block, either way, stands between the two members of a direct room."""
+    other = await peer_id(conn, room_id, user_id)
+    return other is not None and await block_between(conn, user_id, other) is not None
+
+
 async def check_may_send(conn: AsyncConnection, room_id: int, user_id: int) -> None:
     """Forbidden when a block stands between the two members of a direct room."""
     other = await peer_id(conn, room_id, user_id)

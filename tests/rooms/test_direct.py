@@ -113,3 +113,16 @@ async def test_new_conversations_are_rate_limited(community: Community) -> None:
         await community.direct.open(siti, others[10].id)
     assert limited.value.reason == "dm_too_many"
     await community.direct.open(siti, others[0].id)  # an existing one opens freely
+
+
+async def test_across_a_block_reading_moves_the_marker_but_tells_nobody(
+    community: Community,
+) -> None:
+    _room_id, siti, budi = await room_with(community, "siti", "budi")
+    card = await community.direct.open(siti, budi.id)
+    message = await community.chat.post(siti, card["id"], "Halo")
+    seen: list[dict[str, Any]] = []
+    community.bus.subscribe(f"room:{card['id']}", lambda _text, event: seen.append(event))
+    await community.direct.block(siti, budi.id)
+    assert await community.chat.mark_read(budi, card["id"], message["id"]) == 0
+    assert seen == []

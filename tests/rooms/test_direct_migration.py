@@ -1,15 +1,17 @@
-"""Migration 0009 on a database with conversations from before direct messages: each buyer and
+"""Migration 0009, on SQLite and PostgreSQL, on a database with conversations from before direct messages: each buyer and
 seller's oldest listing room becomes their direct conversation, later ones stay plain rooms."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from rooms.community.database import MIGRATIONS_DIR
+from rooms.community.database import MIGRATIONS_DIR, normalise_url
 
 LEGACY = """
 INSERT INTO users (id, username, password_hash, display_name, created_at) VALUES
@@ -31,22 +33,33 @@ INSERT INTO listing_chats (listing_id, buyer_id, room_id, created_at) VALUES
 """
 
 
-def test_the_oldest_listing_room_of_each_pair_becomes_their_direct_conversation(
-    tmp_path: Path,
-) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path / 'kamar.db'}")
+def _migrate_legacy(connection: Connection) -> dict[int, str]:
+    """Up to 0008, the old data, then 0009: the rooms' kinds, and the pairs made."""
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0008_announcements")
-        for statement in LEGACY.split(";"):
-            if statement.strip():
-                connection.execute(text(statement))
-        command.upgrade(config, "0009_direct_and_polls")
-        kinds = dict(connection.execute(text("SELECT id, kind FROM rooms ORDER BY id")).all())
-        pairs = connection.execute(text("SELECT room_id, user_low, user_high FROM direct_chats"))
-        assert [tuple(row) for row in pairs] == [(10, 1, 2)]
-    # 11: a second room of the same pair stays as it was; 12: Ani had left, so not a pair any more
-    assert kinds == {10: "direct", 11: "other", 12: "other"}
-    engine.dispose()
+    config.attributes["connection"] = connection
+    command.upgrade(config, "0008_announcements")
+    for statement in LEGACY.split(";"):
+        if statement.strip():
+            connection.execute(text(statement))
+    command.upgrade(config, "0009_direct_and_polls")
+    pairs = connection.execute(text("SELECT room_id, user_low, user_high FROM direct_chats"))
+    assert [tuple(row) for row in pairs] == [(10, 1, 2)]
+    return dict(connection.execute(text("SELECT id, kind FROM rooms ORDER BY id")).all())
+
+
+async def test_the_oldest_listing_room_of_each_pair_becomes_their_direct_conversation(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    for url in (
+        f"sqlite:///{tmp_path / 'kamar.db'}",
+        request.getfixturevalue("empty_postgresql_url"),
+    ):
+        engine = create_async_engine(normalise_url(url))
+        try:
+            async with engine.begin() as connection:
+                kinds = await connection.run_sync(_migrate_legacy)
+        finally:
+            await engine.dispose()
+        # 11: a second room of the same pair stays as it was; 12: Ani had left, so no pair
+        assert kinds == {10: "direct", 11: "other", 12: "other"}, url

@@ -1,10 +1,14 @@
-"""Migration 0009, on SQLite and PostgreSQL, on a database with conversations from before direct messages: each buyer and
-seller's oldest listing room becomes their direct conversation, later ones stay plain rooms."""
+"""Migration 0009, on SQLite and PostgreSQL, on a database with conversations from before
+direct messages: each buyer and seller's oldest listing room becomes their direct conversation,
+later ones stay plain rooms."""
 
 from __future__ import annotations
 
+import itertools
+import os
 from pathlib import Path
 
+import asyncpg
 import pytest
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -13,6 +17,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from rooms.community.database import MIGRATIONS_DIR, normalise_url
 
+_numbers = itertools.count()
 LEGACY = """
 INSERT INTO users (id, username, password_hash, display_name, created_at) VALUES
   (1, 'siti', 'x', 'Siti', 0), (2, 'budi', 'x', 'Budi', 0), (3, 'ani', 'x', 'Ani', 0);
@@ -48,18 +53,29 @@ def _migrate_legacy(connection: Connection) -> dict[int, str]:
     return dict(connection.execute(text("SELECT id, kind FROM rooms ORDER BY id")).all())
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database of each kind without even the migrations' schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'kamar.db'}"
+    server: str = request.getfixturevalue("postgres_server")
+    name = f"kamar_legacy_{os.getpid()}_{next(_numbers)}"
+    admin = await asyncpg.connect(f"{server}/postgres")
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return f"{server}/{name}"
+
+
 async def test_the_oldest_listing_room_of_each_pair_becomes_their_direct_conversation(
-    tmp_path: Path, request: pytest.FixtureRequest
+    empty_url: str,
 ) -> None:
-    for url in (
-        f"sqlite:///{tmp_path / 'kamar.db'}",
-        request.getfixturevalue("empty_postgresql_url"),
-    ):
-        engine = create_async_engine(normalise_url(url))
-        try:
-            async with engine.begin() as connection:
-                kinds = await connection.run_sync(_migrate_legacy)
-        finally:
-            await engine.dispose()
-        # 11: a second room of the same pair stays as it was; 12: Ani had left, so no pair
-        assert kinds == {10: "direct", 11: "other", 12: "other"}, url
+    engine = create_async_engine(normalise_url(empty_url))
+    try:
+        async with engine.begin() as connection:
+            kinds = await connection.run_sync(_migrate_legacy)
+    finally:
+        await engine.dispose()
+    # 11: a second room of the same pair stays as it was; 12: Ani had left, so no pair
+    assert kinds == {10: "direct", 11: "other", 12: "other"}

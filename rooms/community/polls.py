@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, distinct, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.accounts import User
@@ -35,6 +35,7 @@ MIN_OPTIONS, MAX_OPTIONS = 2, 10
 MIN_OPEN_MS = 60_000  # a poll that closes within a minute could not be answered by anyone
 MAX_OPEN_MS = 90 * 86_400_000
 LIST_MAX = 20
+VOTERS_SHOWN = 20  # names per option; the count is always whole
 # Per member, across rooms: polls are rarer than messages; votes are taps, changed at will.
 POLL_BURST, POLLS_PER_SECOND = 5, 1 / 60
 VOTE_BURST, VOTES_PER_SECOND = 20, 1.0
@@ -242,7 +243,9 @@ async def _choices_of(
 
 
 async def render(conn: AsyncConnection, ids: list[int], now: int) -> list[dict[str, Any]]:
-    """Polls as the API and the feed show them, in the order of `ids` (three queries)."""
+    """Polls as the API and the feed show them, in the order of `ids`: counts by option and
+    the first VOTERS_SHOWN names of each (a thousand voters would make every event of the
+    poll 33 KB, sent to every member's socket on every vote)."""
     if not ids:
         return []
     rows = {
@@ -262,21 +265,53 @@ async def render(conn: AsyncConnection, ids: list[int], now: int) -> list[dict[s
         options.setdefault(option.poll_id, []).append(
             {"text": option.text, "votes": 0, "voters": []}
         )
-    voters: dict[int, set[int]] = {}
-    for vote in await conn.execute(
-        select(
-            poll_votes.c.poll_id, poll_votes.c.position, poll_votes.c.user_id, users.c.display_name
-        )
-        .join(users, users.c.id == poll_votes.c.user_id)
+    for poll_id, position, votes in await conn.execute(
+        select(poll_votes.c.poll_id, poll_votes.c.position, func.count())
         .where(poll_votes.c.poll_id.in_(ids))
-        .order_by(poll_votes.c.created_at, poll_votes.c.user_id)
+        .group_by(poll_votes.c.poll_id, poll_votes.c.position)
     ):
-        option = options[vote.poll_id][vote.position]
-        option["votes"] += 1
-        voters.setdefault(vote.poll_id, set()).add(vote.user_id)
-        if not rows[vote.poll_id].anonymous:
-            option["voters"].append({"id": vote.user_id, "display_name": vote.display_name})
-    return [_poll_json(rows[i], options[i], len(voters.get(i, ())), now) for i in ids]
+        options[poll_id][position]["votes"] = votes
+    voter_counts: dict[int, int] = dict(
+        (
+            await conn.execute(
+                select(poll_votes.c.poll_id, func.count(distinct(poll_votes.c.user_id)))
+                .where(poll_votes.c.poll_id.in_(ids))
+                .group_by(poll_votes.c.poll_id)
+            )
+        ).all()
+    )
+    named = [i for i in ids if not rows[i].anonymous]
+    for vote in await _first_voters(conn, named):
+        options[vote.poll_id][vote.position]["voters"].append(
+            {"id": vote.user_id, "display_name": vote.display_name}
+        )
+    return [_poll_json(rows[i], options[i], voter_counts.get(i, 0), now) for i in ids]
+
+
+async def _first_voters(conn: AsyncConnection, ids: list[int]) -> Sequence[Any]:
+    """The first VOTERS_SHOWN voters of each option of these polls, in the order they voted."""
+    if not ids:
+        return []
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=(poll_votes.c.poll_id, poll_votes.c.position),
+            order_by=(poll_votes.c.created_at, poll_votes.c.user_id),
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(poll_votes.c.poll_id, poll_votes.c.position, poll_votes.c.user_id, rank)
+        .where(poll_votes.c.poll_id.in_(ids))
+        .subquery()
+    )
+    result = await conn.execute(
+        select(ranked.c.poll_id, ranked.c.position, ranked.c.user_id, users.c.display_name)
+        .join(users, users.c.id == ranked.c.user_id)
+        .where(ranked.c.rank <= VOTERS_SHOWN)
+        .order_by(ranked.c.poll_id, ranked.c.position, ranked.c.rank)
+    )
+    return result.all()
 
 
 def _poll_json(

@@ -460,4 +460,6 @@ poll_votes = Table(
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("position", Integer, primary_key=True),
     Column("created_at", BigInteger, nullable=False),
+    # Counts by option and each option's first voters read this index alone (polls.render).
+    Index(None, "poll_id", "position", "created_at", "user_id"),
 )

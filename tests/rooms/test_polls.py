@@ -137,3 +137,16 @@ async def test_a_blocked_member_cannot_ask_or_vote_in_the_conversation(
         await community.polls.vote(budi, poll["id"], [0])
     with pytest.raises(Forbidden):
         await community.polls.create(budi, card["id"], form())
+
+
+async def test_a_poll_names_only_its_first_voters_but_counts_them_all(
+    community: Community, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("rooms.community.polls.VOTERS_SHOWN", 2)
+    room_id, siti, *others = await room_with(community, "siti", "budi", "ani", "asep")
+    poll = await community.polls.create(siti, room_id, form())
+    for member in others:
+        await community.polls.vote(member, poll["id"], [0])
+    [listed] = await community.polls.in_room(siti, room_id)
+    assert listed["options"][0]["votes"] == 3 and listed["voter_count"] == 3
+    assert [v["display_name"] for v in listed["options"][0]["voters"]] == ["Budi", "Ani"]

@@ -102,6 +102,11 @@ def _poll_tables() -> None:
         _fk("poll_votes", "user_id", "users"),
         sa.PrimaryKeyConstraint("poll_id", "user_id", "position", name="pk_poll_votes"),
     )
+    op.create_index(
+        "ix_poll_votes_poll_id_position_created_at_user_id",
+        "poll_votes",
+        ["poll_id", "position", "created_at", "user_id"],
+    )
 
 
 def _listing_chats_to_direct() -> None:

@@ -85,8 +85,11 @@ async def test_a_listing_with_a_photo_is_found_by_search_and_the_seller_gets_the
     await a.wait_for_selector(
         "#messages li.msg:not(.mine) .text:has-text('Masih ada, Bu?')", timeout=WAIT_MS
     )
+    quote = a.locator("#messages li.msg:not(.mine) .text", has_text="🛒 Keripik singkong pedas")
+    await quote.wait_for(timeout=WAIT_MS)
+    await quote.locator("a").click()  # the quoted listing's link opens it in the app
     await a.wait_for_selector(
-        "#messages li.msg:not(.mine) .text:has-text('🛒 Keripik singkong pedas')", timeout=WAIT_MS
+        "#listing-title-view:text-is('Keripik singkong pedas')", timeout=WAIT_MS
     )
 
     for person in (seller, buyer):

@@ -77,6 +77,14 @@ class AnnouncementComment(TypedDict):
     comment: dict[str, Any]
 
 
+class PollChanged(TypedDict):
+    """A poll created, voted on or closed (rooms/community/polls.py render)."""
+
+    type: Literal["poll"]
+    room_id: int
+    poll: dict[str, Any]
+
+
 class SessionsRevoked(TypedDict):
     type: Literal["sessions_revoked"]
     before_ms: int
@@ -92,5 +100,6 @@ CommunityEvent = (
     | RoomUpdated
     | AgendaChanged
     | EventReminder
+    | PollChanged
     | SessionsRevoked
 )

@@ -1,5 +1,5 @@
-"""The community HTTP API under /api/ (docs/api.md): accounts, rooms, chat, agenda,
-regions, organising (referrals, campaigns, announcements), market, insight."""
+"""The community HTTP API under /api/ (docs/api.md): accounts, rooms, chat, direct messages,
+polls, agenda, regions, organising (referrals, campaigns, announcements), market, insight."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from server.api import (
     agenda,
     announcements,
     chat,
+    direct,
     insight,
     market,
     organising,
+    polls,
     regions,
     rooms,
 )
@@ -25,6 +27,8 @@ ROUTES: list[Route] = [
     *accounts.ROUTES,
     *rooms.ROUTES,
     *chat.ROUTES,
+    *direct.ROUTES,
+    *polls.ROUTES,
     *agenda.ROUTES,
     *regions.ROUTES,
     *organising.ROUTES,

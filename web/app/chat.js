@@ -5,6 +5,7 @@ import { Composer } from "/static/app/composer.js";
 import { clear, dayLabel, h, sameDay } from "/static/app/dom.js";
 import { openLightbox, receipt, renderMessage } from "/static/app/message.js";
 import { PinnedAnnouncement } from "/static/app/pinned.js";
+import { PollStrip } from "/static/app/polls.js";
 import { t } from "/static/strings.js";
 
 const PAGE = 50;
@@ -34,7 +35,8 @@ export class ChatView {
     this.newBelow.addEventListener("click", () => this.scrollToBottom());
     this.composer = new Composer(app, this);
     this.pinned = new PinnedAnnouncement(this.roomId);
-    pane.append(h("h2", { class: "visually-hidden" }, t.tabChat), this.pinned.el, this.scroller, this.newBelow, this.composer.el);
+    this.polls = new PollStrip(app, roomView);
+    pane.append(h("h2", { class: "visually-hidden" }, t.tabChat), this.pinned.el, this.polls.el, this.scroller, this.newBelow, this.composer.el);
 
     this.scroller.addEventListener("scroll", () => {
       this.stick = this.atBottom();
@@ -146,6 +148,7 @@ export class ChatView {
   // After a reconnect: everything newer than what is shown, plus edits among the recent ones.
   async catchUp() {
     this.composer.retryOffline();
+    this.polls.load(); // votes and polls missed while the feed was away
     if (this.nextBefore === undefined) {
       this.loadLatest();
       return;
@@ -273,6 +276,9 @@ export class ChatView {
       }
       case "announcement_comment":
         this.pinned.onFeed(event);
+        break;
+      case "poll":
+        this.polls.onFeed(event);
         break;
       case "chat_edited":
       case "chat_deleted":

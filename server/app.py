@@ -29,7 +29,7 @@ from server.api.routing import API_SERVICES_KEY, error_response
 from server.config import Config, load_secret
 from server.public_page import add_public_pages
 from server.pwa import add_pwa
-from server.wiring import Seams, single_node
+from server.wiring import Seams, seams_for
 from sfu.peer import PeerSettings, gather_on
 from signalling.peers import WebRtcPeers
 from signalling.session import Services
@@ -50,7 +50,7 @@ def build_app(
     config: Config, password_hasher: PasswordHasher | None = None, seams: Seams | None = None
 ) -> web.Application:
     gather_on(config.ice_hosts)
-    seams = seams or single_node()
+    seams = seams or seams_for(config.redis_url)
     services = Services(
         registry=seams.meetings,
         placement=seams.placement,
@@ -84,6 +84,7 @@ def build_app(
     add_public_pages(app)
     security_headers.install(app)
     app.on_shutdown.append(_say_goodbye)
+    app.cleanup_ctx.append(lambda _app: seams.running())
     app.cleanup_ctx.append(_community(config, password_hasher, seams))
     app.cleanup_ctx.append(_speaker_updates)
     app.cleanup_ctx.append(_reminders)

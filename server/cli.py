@@ -128,6 +128,13 @@ def _parser() -> argparse.ArgumentParser:
         help="community storage: postgresql://user@host/db (default: SQLite in the data dir)",
     )
     serve.add_argument(
+        "--redis",
+        dest="redis_url",
+        metavar="URL",
+        help="Redis shared by the nodes of one deployment (redis://host:6379/0); "
+        "needs --database-url postgresql://... (default: one process, no Redis)",
+    )
+    serve.add_argument(
         "--android-package",
         metavar="NAME",
         help="Android app (Trusted Web Activity) allowed to open this site: its package name",

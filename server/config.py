@@ -59,6 +59,9 @@ class Config:
     max_participants: int = 0
     # Community storage: "" keeps SQLite in the data directory; postgresql://... for a server.
     database_url: str = ""
+    # Several nodes serving one deployment share a Redis server (redis://host:6379/0): the
+    # community feed crosses nodes through it (docs/cluster.md). "": one process, no Redis.
+    redis_url: str = ""
     log_level: str = "info"
     # A Trusted Web Activity (docs/android.md): the Android app's package name and the SHA-256
     # fingerprints of its signing certificates, published at /.well-known/assetlinks.json.
@@ -223,9 +226,20 @@ def validate(config: Config) -> Config:
         ("sqlite:", "postgresql:", "postgresql+asyncpg:", "postgres:")
     ):
         raise ConfigError("database_url must start with sqlite:/// or postgresql://")
+    _validate_redis(config)
     if config.log_level.lower() not in ("debug", "info", "warning", "error"):
         raise ConfigError("log_level must be debug, info, warning or error")
     return config
+
+
+def _validate_redis(config: Config) -> None:
+    if not config.redis_url:
+        return
+    if not config.redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("redis_url must start with redis://, rediss:// or unix://")
+    if not config.effective_database_url.startswith(("postgresql", "postgres:")):
+        # Each node would otherwise keep community data of its own in its own SQLite file.
+        raise ConfigError("redis_url needs a PostgreSQL database_url that every node shares")
 
 
 def _validate_turn(config: Config) -> None:

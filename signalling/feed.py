@@ -80,6 +80,7 @@ class Feed:
         self._own_topic = bus.subscribe(user_topic(user.id), self._on_own_event)
         for room_id in room_ids:
             self._follow(room_id)
+        await bus.ready()  # nothing published from here on passes this feed by
         own = {
             **user.own(),
             "calendar_url": calendar_url(user.id, self._secret, user.calendar_generation),
@@ -157,6 +158,9 @@ class Feed:
                 signed_out = "this session was signed out; sign in again"
                 self._send(encode(error("unauthorized", signed_out)))
                 self._close("unauthorized")
+            return
+        if event["type"] == "feed_gap":
+            self._send(text)  # the client catches up (docs/protocol.md)
             return
         if event["type"] != "room_member":
             return

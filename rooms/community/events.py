@@ -90,6 +90,13 @@ class SessionsRevoked(TypedDict):
     before_ms: int
 
 
+class FeedGap(TypedDict):
+    """Events may have been missed (a node's link to the other nodes came back,
+    rooms/community/redis_bus.py): catch up as after a reconnect."""
+
+    type: Literal["feed_gap"]
+
+
 CommunityEvent = (
     AnnouncementComment
     | ChatPosted
@@ -102,4 +109,5 @@ CommunityEvent = (
     | EventReminder
     | PollChanged
     | SessionsRevoked
+    | FeedGap
 )

@@ -21,7 +21,7 @@ from rooms.market.market import open_market
 from rooms.meeting import grants
 from rooms.meeting.events import bye
 from rooms.meeting.registry import MeetingRegistry
-from server import security_headers, upload_expiry
+from server import metrics, security_headers, upload_expiry
 from server.api import add_api
 from server.api.contexts import CONTEXTS_KEY, Contexts
 from server.api.inbound import decode_json_object
@@ -77,6 +77,7 @@ def build_app(
     app.router.add_get("/r/{room}", _room_page)
     app.router.add_get("/ws", websocket_handler)
     app.router.add_get("/healthz", _healthz)
+    metrics.install(app)
     app.router.add_post("/api/dev-token", _dev_token)
     app.router.add_static("/static/", WEB_DIR, follow_symlinks=False)
     add_pwa(app, config, WEB_DIR)
@@ -163,13 +164,16 @@ async def _room_page(request: web.Request) -> web.StreamResponse:
 
 
 async def _healthz(request: web.Request) -> web.Response:
-    registry = request.app[SERVICES_KEY].registry
+    """200 while this node takes newcomers; 503 while it drains (server/drain.py)."""
+    services = request.app[SERVICES_KEY]
+    registry = services.registry
     return web.json_response(
         {
-            "status": "ok",
+            "status": "draining" if services.draining else "ok",
             "rooms": len(registry.meetings()),
             "participants": registry.participant_count,
-        }
+        },
+        status=503 if services.draining else 200,
     )
 
 

@@ -26,9 +26,11 @@ from rooms.meeting import grants
 from rooms.meeting.stage import MEETING_ROLES
 from server.app import build_app, ssl_context
 from server.config import Config, ConfigError, load, load_secret
+from server.drain import drain
 from server.listener import make_runner
 from server.wiring import single_node
 from sfu import native
+from signalling.ws import SERVICES_KEY
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -126,6 +128,12 @@ def _parser() -> argparse.ArgumentParser:
         "--database-url",
         metavar="URL",
         help="community storage: postgresql://user@host/db (default: SQLite in the data dir)",
+    )
+    serve.add_argument(
+        "--drain-seconds",
+        type=int,
+        metavar="SECONDS",
+        help="on SIGTERM, how long meetings may go on before they are ended (default: 300)",
     )
     serve.add_argument(
         "--redis",
@@ -315,9 +323,21 @@ async def _run(config: Config) -> None:
             "--room ROOM --identity ID",
             flush=True,
         )
-    stop = asyncio.Event()
+    # SIGTERM drains (server/drain.py): no new meetings, exit when the last participant left
+    # or after --drain-seconds. SIGINT (Ctrl-C), or a second signal, stops at once.
+    terminate, stop_now = asyncio.Event(), asyncio.Event()
+
+    def on_sigterm() -> None:
+        (stop_now if terminate.is_set() else terminate).set()
+
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
+    loop.add_signal_handler(signal.SIGINT, stop_now.set)
+    loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+    waiting = [asyncio.create_task(event.wait()) for event in (terminate, stop_now)]
+    await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+    for task in waiting:
+        task.cancel()
+    if not stop_now.is_set():
+        print("Draining: no new meetings; stopping when the last participant leaves", flush=True)
+        await drain(app[SERVICES_KEY], stop_now, config.drain_seconds)
     await runner.cleanup()

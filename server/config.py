@@ -62,6 +62,9 @@ class Config:
     # Several nodes serving one deployment share a Redis server (redis://host:6379/0): the
     # community feed crosses nodes through it (docs/cluster.md). "": one process, no Redis.
     redis_url: str = ""
+    # After SIGTERM, how long the meetings on this node may go on before they are ended
+    # (server/drain.py); a node with no participant left stops at once.
+    drain_seconds: int = 300
     log_level: str = "info"
     # A Trusted Web Activity (docs/android.md): the Android app's package name and the SHA-256
     # fingerprints of its signing certificates, published at /.well-known/assetlinks.json.
@@ -102,13 +105,21 @@ class Config:
         return IceServers(self.ice_servers, turn if self.turn_urls else None)
 
 
+MAX_DRAIN_SECONDS = 24 * 3600
 MIN_VIDEO_KBPS, MAX_VIDEO_KBPS = 100, 20_000
 MIN_AUDIO_KBPS, MAX_AUDIO_KBPS = 6, 128  # Opus' useful range for a voice (RFC 6716 2.1.1)
 _ENV_PREFIX = "KAMAR_"
 _LIST_FIELDS = {"ice_hosts", "announce", "ice_servers", "turn_urls", "android_cert_fingerprints"}
 _PATH_FIELDS = {"data_dir", "tls_cert", "tls_key"}
 _BOOL_FIELDS = {"dev_tokens", "no_rate_limits"}
-_INT_FIELDS = {"port", "max_video_kbps", "max_audio_kbps", "max_participants", "turn_ttl"}
+_INT_FIELDS = {
+    "port",
+    "max_video_kbps",
+    "max_audio_kbps",
+    "max_participants",
+    "turn_ttl",
+    "drain_seconds",
+}
 _NAMES = {f.name for f in fields(Config)} - {"extra"}
 
 
@@ -227,6 +238,8 @@ def validate(config: Config) -> Config:
     ):
         raise ConfigError("database_url must start with sqlite:/// or postgresql://")
     _validate_redis(config)
+    if not 0 <= config.drain_seconds <= MAX_DRAIN_SECONDS:
+        raise ConfigError(f"drain_seconds must be 0-{MAX_DRAIN_SECONDS}")
     if config.log_level.lower() not in ("debug", "info", "warning", "error"):
         raise ConfigError("log_level must be debug, info, warning or error")
     return config

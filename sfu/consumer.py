@@ -18,7 +18,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from sfu import red
+from sfu import red, totals
 from sfu.forwarding import VIDEO, Producer
 from sfu.layer_switching import LayerSwitching
 from sfu.retransmit import ResendLimiter
@@ -386,4 +386,6 @@ class Consumer(LayerSwitching):
         self._leave_route()
         self._cancel_switch()
         self.closed = True
+        totals.CLOSED.forwarded_packets += self.packets_sent
+        totals.CLOSED.forwarded_octets += self.octets_sent
         self.producer.remove_consumer(self)

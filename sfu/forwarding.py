@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NewType
 
-from sfu import native, red
+from sfu import native, red, totals
 from sfu.owner import CAMERA
 from sfu.reception import Reception
 from sfu.retransmit import PacketCache
@@ -384,6 +384,8 @@ class Producer:
         if self.closed:
             return
         self.closed = True
+        totals.CLOSED.received_packets += self.packets_received
+        totals.CLOSED.received_octets += self.octets_received
         for consumer in list(self.consumers):
             consumer.close()
         for layer in self.layers:

@@ -18,6 +18,7 @@ CLOSING_CODES = frozenset(
         "flooding",
         "not_a_member",
         "wrong_node",
+        "draining",
     }
 )
 

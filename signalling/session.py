@@ -64,6 +64,8 @@ class Services:
     ice: IceServers = field(default_factory=IceServers)
     # The most participants this process serves at once; 0: no limit but the machine's.
     max_participants: int = 0
+    # Shutting down gracefully (server/drain.py): meetings live here go on, no new one starts.
+    draining: bool = False
     # Sessions whose socket is open or whose media is still closing: shutdown waits for them.
     live_sessions: set[Session] = field(default_factory=set)
     # Accounts, rooms, chat and agenda; opened when the server starts (server/app.py).
@@ -180,6 +182,10 @@ class Session:
         await self._hosted_here(grant.room)
         registry = self._services.registry
         existing = registry.find(grant.room)
+        if existing is None and self._services.draining:
+            raise ProtocolError(
+                "draining", "this server is shutting down; connect again to reach another one"
+            )
         role = grant.meeting_role
         if existing is not None and role != "moderator":
             # Brought on stage (or sent back) earlier in this meeting: a reconnect keeps that.

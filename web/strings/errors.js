@@ -42,6 +42,7 @@ const ID_CODES = {
   denied: "Moderator tidak mengizinkan Anda masuk ke pertemuan ini.",
   media_failed: "Sambungan suara dan video terputus. Menyambung kembali…",
   wrong_node: "Pertemuan ini sedang berjalan di server lain. Menyambung kembali…",
+  draining: "Server ini sedang dimatikan untuk perawatan. Menyambung ke server lain…",
   // The client's own: no answer from the server at all.
   network: "Tidak ada koneksi ke server. Periksa jaringan Anda lalu coba lagi.",
 };
@@ -79,6 +80,7 @@ const EN_CODES = {
   denied: "A moderator did not let you into this meeting.",
   media_failed: "The sound and video connection dropped. Reconnecting…",
   wrong_node: "This meeting runs on another server. Reconnecting…",
+  draining: "This server is shutting down for maintenance. Connecting to another one…",
   network: "Cannot reach the server. Check your connection and try again.",
 };
 

@@ -50,7 +50,7 @@ def build_app(
     config: Config, password_hasher: PasswordHasher | None = None, seams: Seams | None = None
 ) -> web.Application:
     gather_on(config.ice_hosts)
-    seams = seams or seams_for(config.redis_url)
+    seams = seams or seams_for(config.redis_url, config.node_url or config.base_url)
     services = Services(
         registry=seams.meetings,
         placement=seams.placement,

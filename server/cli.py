@@ -130,6 +130,12 @@ def _parser() -> argparse.ArgumentParser:
         help="community storage: postgresql://user@host/db (default: SQLite in the data dir)",
     )
     serve.add_argument(
+        "--node-url",
+        metavar="URL",
+        help="with --redis: how the other nodes reach this one, e.g. http://10.0.0.5:8080 "
+        "(default: http://HOST:PORT)",
+    )
+    serve.add_argument(
         "--drain-seconds",
         type=int,
         metavar="SECONDS",

@@ -62,6 +62,9 @@ class Config:
     # Several nodes serving one deployment share a Redis server (redis://host:6379/0): the
     # community feed crosses nodes through it (docs/cluster.md). "": one process, no Redis.
     redis_url: str = ""
+    # How the other nodes reach this one (they relay meeting sockets to it): "" is
+    # http(s)://HOST:PORT, which a node listening on every address (0.0.0.0) must replace.
+    node_url: str = ""
     # After SIGTERM, how long the meetings on this node may go on before they are ended
     # (server/drain.py); a node with no participant left stops at once.
     drain_seconds: int = 300
@@ -250,6 +253,10 @@ def _validate_redis(config: Config) -> None:
         return
     if not config.redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("redis_url must start with redis://, rediss:// or unix://")
+    if config.node_url and not config.node_url.startswith(("http://", "https://")):
+        raise ConfigError("node_url must start with http:// or https://")
+    if not config.node_url and config.host in ("0.0.0.0", "::", ""):
+        raise ConfigError("a node listening on every address needs node_url (how others reach it)")
     if not config.effective_database_url.startswith(("postgresql", "postgres:")):
         # Each node would otherwise keep community data of its own in its own SQLite file.
         raise ConfigError("redis_url needs a PostgreSQL database_url that every node shares")

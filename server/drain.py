@@ -23,6 +23,7 @@ CHECK_INTERVAL = 1.0  # seconds between looks at the participant count
 
 async def drain(services: Services, stop_now: asyncio.Event, timeout: float) -> None:
     services.draining = True
+    services.placement.drain()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     log.info("draining: %d participants still here", services.registry.participant_count)

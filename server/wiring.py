@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from rooms.community.bus import Bus, LocalBus
 from rooms.community.redis_bus import RedisBus
+from rooms.meeting.redis_placement import RedisPlacement
 from rooms.meeting.registry import (
     LocalMeetingRegistry,
     LocalPlacement,
@@ -34,9 +35,13 @@ class Seams:
         context: started before the community opens, closed after it closes)."""
         if isinstance(self.bus, RedisBus):
             await self.bus.start()
+        if isinstance(self.placement, RedisPlacement):
+            await self.placement.start()
         try:
             yield
         finally:
+            if isinstance(self.placement, RedisPlacement):
+                await self.placement.close()
             if isinstance(self.bus, RedisBus):
                 await self.bus.close()
 
@@ -51,10 +56,12 @@ def single_node() -> Seams:
     )
 
 
-def seams_for(redis_url: str) -> Seams:
-    """Single-node seams, with the community bus over Redis when `redis_url` is given."""
+def seams_for(redis_url: str, node_url: str) -> Seams:
+    """Single-node seams; with `redis_url`, the community bus and the placement of meetings
+    go through Redis (each meeting still lives whole on one node, reached at `node_url`)."""
     seams = single_node()
     if not redis_url:
         return seams
     bus = RedisBus(redis_url, seams.node, encode)
-    return Seams(node=seams.node, bus=bus, meetings=seams.meetings, placement=seams.placement)
+    placement = RedisPlacement(redis_url, seams.meetings, node_url)
+    return Seams(node=seams.node, bus=bus, meetings=seams.meetings, placement=placement)

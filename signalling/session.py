@@ -87,6 +87,9 @@ class Session:
         self.media = MediaControl(self.meeting, services.peers)
         self.stage = StageControl(self.meeting)
         self.feed: Feed | None = None
+        # The URL of the node hosting the meeting this socket's hello asked for, when that is
+        # another node: signalling/ws.py then relays the socket there (docs/cluster.md).
+        self.relay_to: str | None = None
         self._limits = FrameLimits()
         self._handlers: dict[type, Callable[[Any], Awaitable[None]]] = {
             Hello: self._on_hello,
@@ -179,7 +182,9 @@ class Session:
                 "wrong_room", f"this join token is for room {grant.room!r}, not {hello.room!r}"
             )
         await self._still_a_member(grant)
-        await self._hosted_here(grant.room)
+        self.relay_to = await self._hosted_here(grant.room)
+        if self.relay_to is not None:
+            return  # signalling/ws.py relays this socket, this hello first, to that node
         registry = self._services.registry
         existing = registry.find(grant.room)
         if existing is None and self._services.draining:
@@ -256,14 +261,20 @@ class Session:
         except DomainError as exc:
             raise ProtocolError(exc.code, exc.message) from exc
 
-    async def _hosted_here(self, meeting: str) -> None:
-        """A meeting lives on one node (rooms/meeting/registry.py): a socket that reached
-        another node is refused before it joins anything. A single node hosts them all."""
-        host = await self._services.placement.claim(meeting)
-        if host != self._services.registry.node:
+    async def _hosted_here(self, meeting: str) -> str | None:
+        """A meeting lives on one node (rooms/meeting/registry.py). None when it is this one;
+        else the URL of the node hosting it, where this socket is to be relayed (docs/
+        cluster.md). A node that cannot be reached is `wrong_node`, before anything joined."""
+        placement = self._services.placement
+        host = await placement.claim(meeting)
+        if host == self._services.registry.node:
+            return None
+        url = await placement.address(host)
+        if url is None:
             raise ProtocolError(
                 "wrong_node", f"this meeting runs on another node ({host}); connect again"
             )
+        return url
 
     def _refuse_when_full(self, grant: grants.JoinGrant) -> None:
         """A full server says so before any media, rather than degrading everyone's meeting.

@@ -18,6 +18,7 @@ from signalling.errors import ProtocolError, error_event
 from signalling.events import ServerEvent, encode
 from signalling.messages import MAX_MESSAGE_BYTES
 from signalling.outbox import Outbox
+from signalling.relay import relay
 from signalling.session import Services, Session
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,11 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
                 # not a silent socket: the clock stops while a frame is handled.
                 hello_timer.cancel()
                 await session.handle_text(message.data)
+                if session.relay_to is not None:  # the meeting is on another node
+                    outcome = await relay(ws, session.relay_to, message.data)
+                    log.info("socket relayed to %s: %s", session.relay_to, outcome)
+                    connection.close_reason = "relayed"
+                    break
                 if not session.identified:
                     hello_timer = loop.call_at(max(hello_deadline, loop.time()), hello_overdue)
             elif message.type == WSMsgType.BINARY:

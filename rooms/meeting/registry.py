@@ -57,7 +57,16 @@ class MeetingRegistry(Protocol):
 
 class Placement(Protocol):
     async def claim(self, meeting: str) -> NodeId:
-        """The node hosting `meeting`, claimed for the asking node when nobody hosts it."""
+        """The node hosting `meeting`, claimed for a node when nobody hosts it."""
+        ...
+
+    async def address(self, node: NodeId) -> str | None:
+        """The URL another node reaches `node` on (its sockets are relayed there), or None
+        when it is not known to be alive."""
+        ...
+
+    def drain(self) -> None:
+        """This node shuts down: place no new meeting here (server/drain.py)."""
         ...
 
 
@@ -106,3 +115,9 @@ class LocalPlacement:
 
     async def claim(self, meeting: str) -> NodeId:
         return self._node
+
+    async def address(self, node: NodeId) -> str | None:
+        return None  # no other node
+
+    def drain(self) -> None:
+        pass  # the only node: new meetings are refused with `draining` (signalling/session.py)

@@ -29,10 +29,19 @@ class _Socket:
 
 
 class _Elsewhere:
-    """Another node claimed every meeting already."""
+    """Another node claimed every meeting already; `url`: how it is reached (None: gone)."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url
 
     async def claim(self, meeting: str) -> NodeId:
         return THERE
+
+    async def address(self, node: NodeId) -> str | None:
+        return self.url if node == THERE else None
+
+    def drain(self) -> None:
+        pass
 
 
 def _hello(room: str) -> str:
@@ -40,7 +49,7 @@ def _hello(room: str) -> str:
     return json.dumps({"type": "hello", "v": 1, "token": grants.mint(grant, SECRET, 1_000)})
 
 
-async def _say_hello(placement: Any) -> tuple[_Socket, LocalMeetingRegistry]:
+async def _say_hello(placement: Any) -> tuple[_Socket, LocalMeetingRegistry, Session]:
     registry = LocalMeetingRegistry(HERE)
     services = Services(
         registry=registry,
@@ -53,11 +62,12 @@ async def _say_hello(placement: Any) -> tuple[_Socket, LocalMeetingRegistry]:
     session = Session(services, socket.send, socket.close)
     await session.handle_text(_hello("rapat"))
     await session.end("left")
-    return socket, registry
+    return socket, registry, session
 
 
-async def test_a_meeting_placed_on_another_node_is_refused_and_nothing_joins() -> None:
-    socket, registry = await _say_hello(_Elsewhere())
+async def test_a_meeting_on_a_node_that_cannot_be_reached_is_refused_and_nothing_joins() -> None:
+    socket, registry, session = await _say_hello(_Elsewhere(url=None))
+    assert session.relay_to is None
     assert socket.sent == [
         {
             "type": "error",
@@ -69,8 +79,15 @@ async def test_a_meeting_placed_on_another_node_is_refused_and_nothing_joins() -
     assert registry.meetings() == [] and registry.participant_count == 0
 
 
+async def test_a_meeting_on_another_live_node_is_relayed_there_and_nothing_joins_here() -> None:
+    socket, registry, session = await _say_hello(_Elsewhere(url="http://10.0.0.2:8080"))
+    assert session.relay_to == "http://10.0.0.2:8080"  # signalling/ws.py relays the socket
+    assert socket.sent == [] and socket.closed is None
+    assert registry.meetings() == [] and registry.participant_count == 0
+
+
 async def test_a_meeting_placed_here_is_joined() -> None:
-    socket, _registry = await _say_hello(LocalPlacement(HERE))
+    socket, _registry, _session = await _say_hello(LocalPlacement(HERE))
     assert isinstance(socket.sent[0], dict) and socket.sent[0]["type"] == "welcome"
     assert socket.sent[0]["participant"]["id"] == "p1-0000aaaa"
     assert socket.closed is None

@@ -1,0 +1,135 @@
+"""Meetings with several nodes (docs/cluster.md): each meeting lives on one node, placed through
+Redis on the least-loaded live node, and a socket that reaches another node is relayed there, so
+participants who came in through different nodes meet, see and hear each other."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestServer
+from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
+
+from loadtest.client import SyntheticParticipant
+from rooms.meeting import grants
+from rooms.meeting.redis_placement import RedisPlacement
+from rooms.meeting.registry import NodeId
+from server.app import build_app
+from server.config import Config, load_secret
+from signalling.ws import SERVICES_KEY
+from tests.conftest import eventually
+from tests.databases import database_url_postgresql, postgres_server
+from tests.redis_server import RedisServer, redis_server
+from tests.rooms.conftest import CHEAP_HASHER
+
+__all__ = ["database_url_postgresql", "postgres_server", "redis_server"]  # fixtures
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+async def two_nodes(
+    tmp_path: Path, database_url_postgresql: str, redis_server: RedisServer
+) -> AsyncIterator[list[TestServer]]:
+    servers: list[TestServer] = []
+    try:
+        for _ in range(2):
+            port = _free_port()
+            config = Config(
+                host="127.0.0.1",
+                port=port,
+                data_dir=tmp_path,  # shared by the nodes (docs/cluster.md)
+                ice_hosts=("127.0.0.1",),
+                database_url=database_url_postgresql,
+                redis_url=redis_server.url,
+                node_url=f"http://127.0.0.1:{port}",
+            )
+            app = build_app(config, password_hasher=CHEAP_HASHER)
+            servers.append(TestServer(app, host="127.0.0.1", port=port))
+            await servers[-1].start_server()
+        yield servers
+    finally:
+        for server in servers:
+            await server.close()
+
+
+def token(data_dir: Path, room: str, identity: str) -> str:
+    grant = grants.JoinGrant(room=room, identity=identity, name=identity.title())
+    return grants.mint(grant, load_secret(data_dir), int(time.time()), ttl=600)
+
+
+def ws_url(server: TestServer) -> str:
+    return str(server.make_url("/ws")).replace("http://", "ws://")
+
+
+@pytest.mark.webrtc
+async def test_participants_entering_through_different_nodes_meet_on_one(
+    two_nodes: list[TestServer], tmp_path: Path
+) -> None:
+    a, b = two_nodes
+    ani = SyntheticParticipant(ws_url(a), token(tmp_path, "rapat", "ani"), room="rapat")
+    budi = SyntheticParticipant(
+        ws_url(b), token(tmp_path, "rapat", "budi"), room="rapat", receive="count"
+    )
+    try:
+        await ani.join()  # node a is as loaded as b: the meeting goes where ani asked
+        await budi.join()  # through node b, relayed to node a
+        hosts = [s.app[SERVICES_KEY].registry.participant_count for s in (a, b)]
+        assert hosts == [2, 0]
+        await ani.publish([AudioStreamTrack(), VideoStreamTrack()])
+        await eventually(
+            lambda: (
+                budi.received.packets[(ani.id, "video")] > 10
+                and budi.received.packets[(ani.id, "audio")] > 10
+            ),
+            what="ani's media at budi, who came in through the other node",
+        )
+    finally:
+        for member in (budi, ani):
+            await member.close()
+
+
+async def test_a_new_meeting_goes_to_the_least_loaded_node_and_a_dead_nodes_is_taken_over(
+    redis_server: RedisServer,
+) -> None:
+    busy, idle = _Load(NodeId("busy0001"), 3), _Load(NodeId("idle0002"), 0)
+    ttl: dict[str, Any] = {"heartbeat": 0.05, "node_ttl": 0.3, "claim_ttl": 0.6}
+    on_busy = RedisPlacement(redis_server.url, busy, "http://10.0.0.1:8080", **ttl)  # type: ignore[arg-type]
+    on_idle = RedisPlacement(redis_server.url, idle, "http://10.0.0.2:8080", **ttl)  # type: ignore[arg-type]
+    await on_busy.start()
+    await on_idle.start()
+    try:
+        assert await on_busy.claim("rapat-baru") == "idle0002"  # 3 participants against 0
+        assert await on_busy.address(NodeId("idle0002")) == "http://10.0.0.2:8080"
+        assert await on_idle.claim("rapat-baru") == "idle0002"  # one claim, seen by both
+        await on_idle.close()  # as after SIGKILL its key expires; close drops it at once
+        assert await on_busy.address(NodeId("idle0002")) is None
+        assert await on_busy.claim("rapat-baru") == "busy0001"  # taken over
+        on_busy.drain()
+        await eventually(lambda: _draining_seen(on_busy), what="the drain in the heartbeat")
+    finally:
+        await on_busy.close()
+        await on_idle.close()
+
+
+class _Load:
+    """A node's registry as placement sees it: its id and how many participants it holds."""
+
+    def __init__(self, node: NodeId, participants: int) -> None:
+        self.node, self.participant_count = node, participants
+
+    def meetings(self) -> list[Any]:
+        return []
+
+
+async def _draining_seen(placement: RedisPlacement) -> bool:
+    return any(n.draining for n in await placement.nodes())

@@ -1,0 +1,86 @@
+"""The ffmpeg command lines of egress, and when to restart what stopped. Pure.
+
+One encoder per meeting reads the two plain-RTP sinks (sfu/plain_rtp.py) through an SDP file
+and writes the programme as MPEG-TS to its stdout: VP8 to H.264 (libx264, veryfast,
+zerolatency) and Opus to AAC, the codecs RTMP servers and MP4 players take. That is the one
+transcode: each RTMP destination and the recording is a relay (`-c copy`) fed from that
+stream, so a destination that drops is restarted alone, and a viewer never costs an encode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+FPS = 25
+KEYFRAME_SECONDS = 2  # YouTube and Facebook ask for a key frame at most every 2-4 s
+# A relay restarted after a drop waits 1, 2, 4 ... s, at most this, before trying again.
+MAX_BACKOFF = 30.0
+STEADY = 30.0  # a relay that ran this long before dropping starts its backoff again
+AUDIO_KBPS = 128
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """The programme's picture: `height` lines, 16:9, at `video_kbps`."""
+
+    height: int = 720
+    video_kbps: int = 2500
+
+    @property
+    def width(self) -> int:
+        return (self.height * 16 // 9) // 2 * 2  # libx264 needs even sides
+
+
+def encoder_command(ffmpeg: str, sdp_file: Path, encoding: Encoding) -> list[str]:
+    """ffmpeg reading RTP described by `sdp_file`, writing MPEG-TS to stdout."""
+    width, height, kbps = encoding.width, encoding.height, encoding.video_kbps
+    # Any camera's size fits the frame without distortion; a speaker switch to another size
+    # reconfigures the filter, never the encoder.
+    picture = (
+        f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
+        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,fps={FPS},format=yuv420p"
+    )
+    return [
+        ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error",
+        "-protocol_whitelist", "file,udp,rtp",
+        # Packets are stamped when they arrive: a speaker switch and a silent pause are the
+        # time that really passed, whatever the publishers' RTP clocks say.
+        "-use_wallclock_as_timestamps", "1",
+        "-analyzeduration", "1000000", "-reorder_queue_size", "64",
+        "-i", str(sdp_file),
+        "-map", "0:v:0", "-map", "0:a:0",
+        "-vf", picture,
+        "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
+        "-b:v", f"{kbps}k", "-maxrate", f"{kbps}k", "-bufsize", f"{kbps * 2}k",
+        "-g", str(FPS * KEYFRAME_SECONDS), "-keyint_min", str(FPS * KEYFRAME_SECONDS),
+        "-sc_threshold", "0",
+        # Gaps (nobody speaking into a microphone for a while) become silence, not a stall.
+        "-af", "aresample=async=1:first_pts=0",
+        "-c:a", "aac", "-b:a", f"{AUDIO_KBPS}k", "-ar", "48000", "-ac", "2",
+        "-f", "mpegts", "-flush_packets", "1", "-muxdelay", "0", "pipe:1",
+    ]  # fmt: skip
+
+
+def relay_command(ffmpeg: str, target: str) -> list[str]:
+    """ffmpeg copying the programme from stdin to an RTMP(S) destination."""
+    return [
+        ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error",
+        "-f", "mpegts", "-i", "pipe:0", "-map", "0", "-c", "copy",
+        "-f", "flv", "-flvflags", "no_duration_filesize", target,
+    ]  # fmt: skip
+
+
+def recorder_command(ffmpeg: str, path: Path) -> list[str]:
+    """ffmpeg copying the programme from stdin into an MP4 file, finished when stdin closes
+    (the index is moved to the front so a browser plays it while downloading)."""
+    return [
+        ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error",
+        "-f", "mpegts", "-i", "pipe:0", "-map", "0", "-c", "copy",
+        "-movflags", "+faststart", "-f", "mp4", str(path),
+    ]  # fmt: skip
+
+
+def backoff(failures: int) -> float:
+    """Seconds to wait before the next start after `failures` drops in a row (1, 2, 4 ...)."""
+    return float(min(MAX_BACKOFF, 2 ** max(0, failures - 1)))

@@ -1,0 +1,144 @@
+"""One meeting's egress: the programme out of the SFU, to RTMP destinations and/or an MP4.
+
+Started and stopped by a moderator (signalling/egress.py); owned by the Room, which calls
+`follow` on every speaker tick. Two plain-RTP sinks (sfu/plain_rtp.py) carry the chosen
+picture and voice to one ffmpeg encoder; its output goes to one relay per destination and one
+for the recording (processes.py). Everything here that changes state is synchronous except
+`start` and `stop`, so the room never sees egress half-started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rooms.meeting.egress import programme
+from rooms.meeting.egress.commands import (
+    Encoding,
+    encoder_command,
+    recorder_command,
+    relay_command,
+)
+from rooms.meeting.egress.destinations import Destination, EgressError
+from rooms.meeting.egress.processes import Encoder, Relay
+from rooms.meeting.events import EgressState
+from sfu.forwarding import AUDIO, VIDEO, Producer
+from sfu.plain_rtp import PlainRtpSink, ffmpeg_sdp, free_port_pair
+
+log = logging.getLogger(__name__)
+# Stops still finishing their files after their room closed: awaited at shutdown.
+_STOPPING: set[asyncio.Future[None]] = set()
+
+
+@dataclass(frozen=True)
+class EgressSettings:
+    """Where recordings go and which ffmpeg makes them (server/app.py fills it in)."""
+
+    recordings: Path
+    ffmpeg: str = "ffmpeg"
+    encoding: Encoding = field(default_factory=Encoding)
+
+    def available(self) -> bool:
+        return shutil.which(self.ffmpeg) is not None
+
+
+class Egress:
+    def __init__(
+        self,
+        meeting: str,
+        settings: EgressSettings,
+        destinations: list[Destination],
+        record: bool,
+        clock: Callable[[], float],
+    ) -> None:
+        if not destinations and not record:
+            raise EgressError("bad_message", "egress_start: give a destination or record")
+        if not settings.available():
+            raise EgressError("unavailable", "this server has no ffmpeg: egress cannot start")
+        self.meeting = meeting
+        self.destinations = destinations
+        self.recording: Path | None = None
+        if record:
+            settings.recordings.mkdir(parents=True, exist_ok=True)
+            stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+            safe = re.sub(r"[^A-Za-z0-9_-]", "_", meeting)
+            self.recording = settings.recordings / f"{safe}-{stamp}.mp4"
+        self.started_at = clock()
+        self._clock = clock
+        self._settings = settings
+        self._choice = programme.Choice(None, None)
+        self._workdir = Path(tempfile.mkdtemp(prefix="kamar-egress-"))
+        video_port, audio_port = free_port_pair(), free_port_pair()
+        self.video = PlainRtpSink(VIDEO, video_port, clock)
+        self.audio = PlainRtpSink(AUDIO, audio_port, clock)
+        sdp_file = self._workdir / "programme.sdp"
+        sdp_file.write_text(ffmpeg_sdp(video_port, audio_port), encoding="utf-8")
+        ffmpeg = settings.ffmpeg
+        relays = [
+            Relay(d.host, relay_command(ffmpeg, d.target), secret=d.key) for d in destinations
+        ]
+        if self.recording is not None:
+            relays.append(Relay("recording", recorder_command(ffmpeg, self.recording)))
+        self.encoder = Encoder(
+            encoder_command(ffmpeg, sdp_file, settings.encoding), relays, self._restarted
+        )
+        self.stopped = False
+
+    def start(self) -> None:
+        self.encoder.start()
+
+    def follow(self, producers: list[Producer], speakers: list[str]) -> None:
+        """Send the picture and voice the programme chooses now (every speaker tick)."""
+        if self.stopped:
+            return
+        self._choice = programme.choose(producers, speakers, self._choice)
+        self.video.follow(self._choice.video)
+        self.audio.follow(self._choice.audio)
+
+    def _restarted(self) -> None:
+        self.video.request_keyframe()
+
+    def state(self) -> EgressState:
+        """What everyone in the meeting is told: live where, recording or not, since when."""
+        on = not self.stopped
+        return {
+            "type": "egress",
+            "live": on and bool(self.destinations),
+            "recording": on and self.recording is not None,
+            "seconds": round(self._clock() - self.started_at, 1) if on else 0.0,
+            "destinations": [d.host for d in self.destinations] if on else [],
+        }
+
+    async def stop(self) -> None:
+        """Stop sending and let ffmpeg finish the streams and the file. Idempotent."""
+        if self.stopped:
+            return
+        self.stopped = True
+        self.video.close()
+        self.audio.close()
+        await self.encoder.stop()
+        shutil.rmtree(self._workdir, ignore_errors=True)
+        log.info("egress of %s stopped (%s)", self.meeting, self.recording or "live only")
+
+    def stop_soon(self) -> None:
+        """Stop from synchronous code (the meeting closed); shutdown awaits it."""
+        task = asyncio.ensure_future(self.stop())
+        _STOPPING.add(task)
+        task.add_done_callback(_STOPPING.discard)
+
+
+async def finish_stopping() -> None:
+    """Wait for the egresses still finishing (server shutdown)."""
+    if _STOPPING:
+        await asyncio.gather(*_STOPPING, return_exceptions=True)
+
+
+def idle_state() -> EgressState:
+    return {"type": "egress", "live": False, "recording": False, "seconds": 0.0, "destinations": []}

@@ -116,8 +116,8 @@ def probe(path: Path) -> dict[str, Any]:
     data = json.loads(shown.stdout)
     streams = data.get("streams", [])
     times = [float(p["pts_time"]) for p in data.get("packets", []) if "pts_time" in p]
-    video = next((s for s in streams if s.get("codec_type") == "video"), {})
-    audio = next((s for s in streams if s.get("codec_type") == "audio"), {})
+    video: dict[str, Any] = next((s for s in streams if s.get("codec_type") == "video"), {})
+    audio: dict[str, Any] = next((s for s in streams if s.get("codec_type") == "audio"), {})
     return {
         "video_codec": video.get("codec_name"),
         "audio_codec": audio.get("codec_name"),

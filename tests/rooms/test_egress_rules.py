@@ -1,0 +1,103 @@
+"""Egress rules without processes: destinations a moderator may give, whose picture and voice
+the programme takes, the ffmpeg command lines and the restart backoff."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rooms.meeting.egress import programme
+from rooms.meeting.egress.commands import (
+    Encoding,
+    backoff,
+    encoder_command,
+    recorder_command,
+    relay_command,
+)
+from rooms.meeting.egress.destinations import EgressError, parse_destinations
+from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
+
+
+def test_a_destination_is_a_url_and_a_key_and_shows_only_its_host() -> None:
+    (youtube,) = parse_destinations(
+        [{"url": " rtmp://a.rtmp.youtube.com/live2/ ", "key": "abcd-1234"}]
+    )
+    assert youtube.target == "rtmp://a.rtmp.youtube.com/live2/abcd-1234"
+    assert youtube.host == "a.rtmp.youtube.com"
+    (facebook,) = parse_destinations(
+        [{"url": "rtmps://live-api-s.facebook.com:443/rtmp", "key": "FB-1-0?s_bl=1&a=Ab"}]
+    )
+    assert facebook.target == "rtmps://live-api-s.facebook.com:443/rtmp/FB-1-0?s_bl=1&a=Ab"
+    assert parse_destinations(None) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("rtmp://x/live", "must be a list"),
+        ([{"url": "http://x/live", "key": "k"}], "rtmp:// or rtmps://"),
+        ([{"url": "rtmp:///live", "key": "k"}], "rtmp:// or rtmps://"),
+        ([{"key": "k"}], "needs a 'url' string"),
+        ([{"url": "rtmp://x/live", "key": 5}], "'key' must be a string"),
+        ([{"url": "rtmp://x/live", "key": "a b"}], "no spaces"),
+        ([{"url": "rtmp://x:99999/live", "key": "k"}], "cannot be read"),
+        ([{"url": "rtmp://x/live#a", "key": "k"}], "no '#'"),
+        ([{"url": "rtmp://x/" + "a" * 600, "key": "k"}], "1-500 characters"),
+        ([{"url": "rtmp://x/live", "key": "k"}] * 2, "listed twice"),
+        ([{"url": f"rtmp://x{i}/live", "key": "k"} for i in range(6)], "at most 5"),
+    ],
+)
+def test_a_bad_destination_is_refused_with_a_clear_message(value: Any, message: str) -> None:
+    with pytest.raises(EgressError, match=message) as caught:
+        parse_destinations(value)
+    assert caught.value.code == "bad_message"
+    assert "k" not in caught.value.message.split()  # never the key itself
+
+
+def _track(owner: str, kind: str) -> Producer:
+    return Producer(ProducerId(f"{owner}/{kind}/1"), owner, kind, 1, 96, 90000, None, lambda: None)
+
+
+def test_the_programme_takes_the_loudest_speaker_and_keeps_them_through_a_pause() -> None:
+    tracks = [_track(p, k) for p in ("ani", "budi") for k in (AUDIO, VIDEO)]
+    first = programme.choose(tracks, [], programme.Choice(None, None))
+    assert (first.video, first.audio) == (tracks[1], tracks[0])  # nobody speaks: the first
+    budi = programme.choose(tracks, ["budi", "ani"], first)
+    assert (budi.video, budi.audio) == (tracks[3], tracks[2])
+    assert programme.choose(tracks, [], budi) == budi  # a pause does not cut away
+
+
+def test_a_shared_screen_is_the_picture_and_the_speaker_the_voice() -> None:
+    ani_mic, ani_cam = _track("ani", AUDIO), _track("ani", VIDEO)
+    screen = _track("budi:screen", VIDEO)
+    chosen = programme.choose([ani_mic, ani_cam, screen], ["ani"], programme.Choice(None, None))
+    assert (chosen.video, chosen.audio) == (screen, ani_mic)
+
+
+def test_a_speaker_who_left_is_replaced() -> None:
+    ani, budi = _track("ani", VIDEO), _track("budi", VIDEO)
+    before = programme.Choice(ani, None)
+    ani.close()
+    assert programme.choose([ani, budi], ["ani"], before).video is budi
+
+
+def test_one_transcode_and_copies_for_every_output() -> None:
+    encoder = encoder_command("ffmpeg", Path("/tmp/p.sdp"), Encoding(height=720))
+    assert encoder.count("-c:v") == 1 and "libx264" in encoder and "veryfast" in encoder
+    assert "scale=1280:720:force_original_aspect_ratio=decrease" in " ".join(encoder)
+    assert encoder[-1] == "pipe:1"
+    relay = relay_command("ffmpeg", "rtmp://x/live/key")
+    assert relay[relay.index("-c") + 1] == "copy" and relay[-3:] == [
+        "-flvflags",
+        "no_duration_filesize",
+        "rtmp://x/live/key",
+    ]  # noqa: E501
+    assert recorder_command("ffmpeg", Path("/d/a.mp4"))[-1] == "/d/a.mp4"
+    assert Encoding(height=360).width == 640
+
+
+@pytest.mark.parametrize(("failures", "delay"), [(0, 1), (1, 1), (2, 2), (3, 4), (6, 30), (99, 30)])
+def test_a_dropped_destination_backs_off_up_to_half_a_minute(failures: int, delay: float) -> None:
+    assert backoff(failures) == delay

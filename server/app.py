@@ -19,6 +19,7 @@ from rooms.errors import Invalid
 from rooms.insight.insight import Insight
 from rooms.market.market import open_market
 from rooms.meeting import grants
+from rooms.meeting.egress.commands import EGRESS_KBPS, Encoding
 from rooms.meeting.egress.egress import EgressSettings, finish_stopping
 from rooms.meeting.events import bye
 from rooms.meeting.registry import MeetingRegistry
@@ -66,7 +67,10 @@ def build_app(
         ice_servers=list(config.ice_servers),
         turn=config.turn,
         max_participants=config.max_participants,
-        egress=EgressSettings(recordings=config.data_dir / "recordings"),
+        egress=EgressSettings(
+            recordings=config.data_dir / "recordings",
+            encoding=Encoding(config.egress_height, EGRESS_KBPS[config.egress_height]),
+        ),
     )
     app = web.Application(client_max_size=MAX_API_BODY)
     app[SERVICES_KEY] = services

@@ -55,6 +55,8 @@ class Config:
     # clear wideband speech, and with packet headers a voice costs a listener ~50 kbit/s
     # instead of ~58 at Chromium's default of 32 (what a data saver's plan pays for).
     max_audio_kbps: int = 24
+    # Lines of the picture egress encodes (rooms/meeting/egress/): live streams and recordings.
+    egress_height: int = 720
     # The most participants at once in this process (0: no limit but the machine's capacity).
     max_participants: int = 0
     # Community storage: "" keeps SQLite in the data directory; postgresql://... for a server.
@@ -105,7 +107,10 @@ _ENV_PREFIX = "KAMAR_"
 _LIST_FIELDS = {"ice_hosts", "announce", "ice_servers", "turn_urls", "android_cert_fingerprints"}
 _PATH_FIELDS = {"data_dir", "tls_cert", "tls_key"}
 _BOOL_FIELDS = {"dev_tokens", "no_rate_limits"}
-_INT_FIELDS = {"port", "max_video_kbps", "max_audio_kbps", "max_participants", "turn_ttl"}
+_INT_FIELDS = {
+    "port", "max_video_kbps", "max_audio_kbps", "max_participants", "turn_ttl", "egress_height",
+}  # fmt: skip
+EGRESS_HEIGHTS = (360, 480, 720, 1080)
 _NAMES = {f.name for f in fields(Config)} - {"extra"}
 
 
@@ -201,6 +206,9 @@ def validate(config: Config) -> Config:
         raise ConfigError(
             f"max_audio_kbps must be {MIN_AUDIO_KBPS}-{MAX_AUDIO_KBPS}, not {config.max_audio_kbps}"
         )
+    if config.egress_height not in EGRESS_HEIGHTS:
+        heights = ", ".join(map(str, EGRESS_HEIGHTS))
+        raise ConfigError(f"egress_height must be one of {heights}, not {config.egress_height}")
     for host in config.ice_hosts:
         _address(host, "ice_host")
     config.announce_map()

@@ -18,6 +18,8 @@ KEYFRAME_SECONDS = 2  # YouTube and Facebook ask for a key frame at most every 2
 MAX_BACKOFF = 30.0
 STEADY = 30.0  # a relay that ran this long before dropping starts its backoff again
 AUDIO_KBPS = 128
+# Video bitrate by picture height, within what YouTube recommends for live H.264 at 25-30 fps.
+EGRESS_KBPS = {360: 800, 480: 1200, 720: 2500, 1080: 4500}
 
 
 @dataclass(frozen=True)

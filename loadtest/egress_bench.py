@@ -1,0 +1,261 @@
+"""`python -m loadtest egress [--duration 30] [--height 720] [--json FILE]`: a town hall with
+two speakers taking turns goes out live to an RTMP server this tool starts (Debian's
+nginx-rtmp) and is recorded, against a Kamar server it starts, all in a private network
+namespace.
+
+Each speaker publishes a replayed VP8 clip and a microphone of tone pulses (loadtest/tone.py);
+they take turns every TURN seconds, so the programme switches speakers. Measured over
+`--duration` seconds after the stream is up:
+
+- `rtmp_seconds_received`: the span of what the RTMP server recorded (ffprobe);
+- `egress_cpu_percent`: CPU of every ffmpeg egress runs (the encoder, the RTMP relay, the
+  recorder), in % of one core; `encoder_cpu_percent` of the encode alone;
+- `speaker_to_rtmp_ms`: from a pulse leaving the speaker to it being heard from the RTMP server
+  (median, pulses within a turn); `switch_to_rtmp_ms` the same for a turn's first pulse, which
+  also waits for speaker detection to switch the programme's voice;
+- `hls_start_s`: null, HLS is not built yet (docs/egress.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import secrets
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from loadtest.client import SyntheticParticipant
+from loadtest.media import ReplayTrack, VideoSpec, ensure_video_file, load_packets
+from loadtest.netns import reexec_in_private_netns
+from loadtest.rtmp_server import RtmpServer, probe, running_rtmp_server
+from loadtest.servers import ServerProcess, local_server, process_cpu_seconds
+from loadtest.sfu import CACHE_DIR
+from loadtest.target import bounded, write_results
+from loadtest.tone import OnsetListener, PulsedTone
+from rooms.meeting import grants
+from server.config import EGRESS_HEIGHTS, load_secret
+from sfu import peer
+
+TURN = 6.0  # seconds each speaker has the floor
+PULSE_EVERY, PULSE_LENGTH = 1.5, 0.5  # a "syllable" of tone every 1.5 s, 0.5 s long
+STREAM_KEY = "townhall"
+HLS_NOTE = "HLS output is not built yet (docs/egress.md)"
+
+
+@dataclass(frozen=True)
+class EgressResult:
+    height: int
+    duration_s: float
+    rtmp_seconds_received: float
+    rtmp_video: str
+    egress_cpu_percent: float
+    encoder_cpu_percent: float
+    relays_cpu_percent: float
+    server_cpu_percent: float | None
+    speaker_to_rtmp_ms: float | None
+    switch_to_rtmp_ms: float | None
+    pulses_sent: int
+    pulses_heard: int
+    hls_start_s: float | None
+    hls_note: str
+    townhalls_per_core: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Schedule:
+    """Who is loud when: speaker k has turns k, k + speakers, ...; pulses within a turn."""
+
+    def __init__(self, epoch: float, speakers: int = 2) -> None:
+        self.epoch = epoch
+        self.speakers = speakers
+
+    def loud(self, speaker: int, now: float) -> bool:
+        since = now - self.epoch
+        if since < 0 or int(since // TURN) % self.speakers != speaker:
+            return False
+        return (since % TURN) % PULSE_EVERY < PULSE_LENGTH
+
+    def onsets(self, start: float, end: float) -> list[tuple[float, bool]]:
+        """(time, first of its turn) of every pulse that starts in [start, end)."""
+        found = []
+        turn = max(0, int((start - self.epoch) // TURN))
+        while (turn_start := self.epoch + turn * TURN) < end:
+            offset = 0.0
+            while offset < TURN - 1e-9:
+                at = turn_start + offset
+                if start <= at < end:
+                    found.append((at, offset == 0.0))
+                offset += PULSE_EVERY
+            turn += 1
+        return found
+
+
+def delays(sent: list[tuple[float, bool]], heard: list[float]) -> tuple[list[float], list[float]]:
+    """Delays (ms) of pulses within a turn and of turns' first pulses: each heard onset is
+    matched with the latest pulse sent before it, less than a pulse period earlier."""
+    steady: list[float] = []
+    switching: list[float] = []
+    for at in heard:
+        earlier = [(s, first) for s, first in sent if s <= at < s + PULSE_EVERY]
+        if earlier:
+            start, first = earlier[-1]
+            (switching if first else steady).append((at - start) * 1000)
+    return steady, switching
+
+
+def egress_pids(server_pid: int) -> dict[int, str]:
+    """The server's ffmpeg children: pid -> "encoder" or "relay"."""
+    found: dict[int, str] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if int(fields[1]) == server_pid and command and command[0].endswith(b"ffmpeg"):
+            found[int(stat.parent.name)] = "encoder" if b"pipe:1" in command else "relay"
+    return found
+
+
+def cpu_of(pids: dict[int, str]) -> dict[int, float]:
+    cpu: dict[int, float] = {}
+    for pid in pids:
+        seconds = process_cpu_seconds(pid)
+        if seconds is not None:
+            cpu[pid] = sum(seconds)
+    return cpu
+
+
+async def run_egress(duration: float, height: int, progress: Callable[[str], None]) -> EgressResult:
+    peer.gather_on(["127.0.0.1"])
+    frames = load_packets(ensure_video_file(CACHE_DIR, VideoSpec()))
+    with tempfile.TemporaryDirectory(prefix="kamar-egress-bench-") as scratch:
+        with running_rtmp_server(Path(scratch) / "rtmp") as rtmp:
+            async with local_server(("--egress-height", str(height))) as server:
+                return await _measure(server, rtmp, frames, duration, height, progress)
+
+
+async def _measure(
+    server: ServerProcess,
+    rtmp: RtmpServer,
+    frames: list[bytes],
+    duration: float,
+    height: int,
+    progress: Callable[[str], None],
+) -> EgressResult:
+    secret = load_secret(server.data_dir)
+    room = f"bench-egress-{secrets.token_hex(3)}"
+    ws_url = server.base_url.replace("http://", "ws://") + "/ws"
+
+    def member(identity: str, role: str) -> SyntheticParticipant:
+        grant = grants.JoinGrant(room, identity, identity, role=role)  # type: ignore[arg-type]
+        token = grants.mint(grant, secret, int(time.time()), ttl=3600)
+        return SyntheticParticipant(ws_url, token, receive="count")
+
+    schedule = Schedule(time.time() + 2.0)
+    moderator = member("moderator", "moderator")
+    speakers = [member(f"speaker{n}", "speaker") for n in range(2)]
+    listener = OnsetListener(f"{rtmp.url}/{STREAM_KEY}")
+    try:
+        await moderator.join()
+        for n, speaker in enumerate(speakers):
+            await speaker.join()
+            tone = PulsedTone(functools.partial(schedule.loud, n))
+            await speaker.publish([tone, ReplayTrack("video", frames, VideoSpec().fps)])
+        started = moderator.wait_for(lambda e: e["type"] in ("egress", "error"))
+        destination = {"url": rtmp.url, "key": STREAM_KEY}
+        await moderator.send({"type": "egress_start", "rtmp": [destination], "record": True})
+        if (event := await started)["type"] == "error":
+            raise RuntimeError(f"egress_start refused: {event['message']}")
+        progress("egress started; waiting for the RTMP server to receive")
+        await _until(lambda: rtmp.recording(STREAM_KEY).exists(), 20.0)
+        await listener.start()
+        await asyncio.sleep(3.0)  # the listener's start-up; the stream has settled meanwhile
+        pids = egress_pids(server.pid or 0)
+        before, server_before, begin = cpu_of(pids), server.cpu_seconds(), time.time()
+        await asyncio.sleep(duration)
+        after, server_after, end = cpu_of(pids), server.cpu_seconds(), time.time()
+        stopped = moderator.wait_for(lambda e: e["type"] == "egress" and not e["recording"])
+        await moderator.send({"type": "egress_stop"})
+        await stopped
+    finally:
+        await listener.stop()
+        for participant in (moderator, *speakers):
+            await participant.close()
+    wall = end - begin
+    used = {pid: after[pid] - before[pid] for pid in before if pid in after}
+    encoder = sum(v for pid, v in used.items() if pids[pid] == "encoder") / wall * 100
+    relays = sum(v for pid, v in used.items() if pids[pid] == "relay") / wall * 100
+    server_cpu = (
+        None
+        if server_before is None or server_after is None
+        else (sum(server_after) - sum(server_before)) / wall * 100
+    )
+    sent = schedule.onsets(begin, end)
+    steady, switching = delays(sent, [t for t in listener.onsets if begin <= t < end + 2])
+    received = probe(rtmp.recording(STREAM_KEY))
+    egress_cpu = encoder + relays
+    return EgressResult(
+        height=height,
+        duration_s=round(wall, 1),
+        rtmp_seconds_received=round(received["seconds"], 1),
+        rtmp_video=f"{received['video_codec']} {received['width']}x{received['height']}, "
+        f"{received['audio_codec']}",
+        egress_cpu_percent=round(egress_cpu, 1),
+        encoder_cpu_percent=round(encoder, 1),
+        relays_cpu_percent=round(relays, 1),
+        server_cpu_percent=None if server_cpu is None else round(server_cpu, 1),
+        speaker_to_rtmp_ms=round(statistics.median(steady)) if steady else None,
+        switch_to_rtmp_ms=round(statistics.median(switching)) if switching else None,
+        pulses_sent=len(sent),
+        pulses_heard=len(steady) + len(switching),
+        hls_start_s=None,
+        hls_note=HLS_NOTE,
+        townhalls_per_core=round(100 / egress_cpu, 1) if egress_cpu > 0 else None,
+    )
+
+
+async def _until(condition: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError("the RTMP server received nothing: is ffmpeg installed?")
+        await asyncio.sleep(0.1)
+
+
+def add_parser(scenarios: Any) -> None:
+    egress = scenarios.add_parser(
+        "egress", help="a town hall with two speakers taking turns, live to RTMP and recorded"
+    )
+    egress.add_argument(
+        "--duration", type=bounded(float, 5, 600), default=30.0, help="seconds measured (30)"
+    )
+    egress.add_argument(
+        "--height",
+        type=int,
+        choices=EGRESS_HEIGHTS,
+        default=720,
+        help="lines of the programme's picture (the server's --egress-height; default 720)",
+    )
+    egress.add_argument("--json", type=Path, help="write the results to this file")
+
+
+def run(args: argparse.Namespace, progress: Callable[[str], None]) -> int:
+    reexec_in_private_netns()
+    import uvloop
+
+    result = uvloop.run(run_egress(args.duration, args.height, progress))
+    print()
+    for name, value in result.as_dict().items():
+        print(f"  {name:<24} {'n/a' if value is None else value}")
+    if args.json:
+        write_results(args.json, [result])
+    return 0

@@ -63,7 +63,8 @@ class EgressControl:
             raise ProtocolError("bad_state", "egress is not on")
         room.egress = None
         room.broadcast(idle_state())
-        await egress.stop()
+        # Finishing the file takes ffmpeg a moment: not while this socket waits for it.
+        egress.stop_soon()
 
     def _clock(self) -> float:
         return self._context.clock()

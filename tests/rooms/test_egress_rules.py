@@ -17,6 +17,7 @@ from rooms.meeting.egress.commands import (
     relay_command,
 )
 from rooms.meeting.egress.destinations import EgressError, parse_destinations
+from rooms.meeting.egress.processes import keyframe_start
 from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
 
 
@@ -101,3 +102,21 @@ def test_one_transcode_and_copies_for_every_output() -> None:
 @pytest.mark.parametrize(("failures", "delay"), [(0, 1), (1, 1), (2, 2), (3, 4), (6, 30), (99, 30)])
 def test_a_dropped_destination_backs_off_up_to_half_a_minute(failures: int, delay: float) -> None:
     assert backoff(failures) == delay
+
+
+def _ts(pid: int, start: bool = False, random_access: bool = False) -> bytes:
+    """One 188-byte TS packet; with `random_access`, an adaptation field flagging it."""
+    header = bytes([0x47, (0x40 if start else 0) | pid >> 8, pid & 0xFF])
+    if random_access:
+        return header + bytes([0x30, 1, 0x40]) + bytes(182)
+    return header + bytes([0x10]) + bytes(184)
+
+
+def test_a_relay_joins_the_stream_at_the_pat_before_a_video_key_frame() -> None:
+    audio, video, pat, pmt = 0x101, 0x100, 0, 0x1000
+    chunk = b"".join(
+        [_ts(video), _ts(audio, True, True), _ts(pat), _ts(pmt), _ts(video, True, True)]
+    )
+    assert keyframe_start(chunk) == 2 * 188  # audio's random access does not count
+    assert keyframe_start(_ts(video, True, True)) == 0  # no PAT in this chunk: the frame
+    assert keyframe_start(_ts(video) + _ts(audio, True, True)) is None

@@ -60,7 +60,9 @@ def encoder_command(ffmpeg: str, sdp_file: Path, encoding: Encoding) -> list[str
         # Gaps (nobody speaking into a microphone for a while) become silence, not a stall.
         "-af", "aresample=async=1:first_pts=0",
         "-c:a", "aac", "-b:a", f"{AUDIO_KBPS}k", "-ar", "48000", "-ac", "2",
-        "-f", "mpegts", "-flush_packets", "1", "-muxdelay", "0", "pipe:1",
+        # PAT and PMT before every key frame: a relay can start from any key frame (processes.py).
+        "-f", "mpegts", "-mpegts_flags", "+pat_pmt_at_frames",
+        "-flush_packets", "1", "-muxdelay", "0", "pipe:1",
     ]  # fmt: skip
 
 

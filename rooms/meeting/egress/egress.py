@@ -120,10 +120,10 @@ class Egress:
         """Stop sending and let ffmpeg finish the streams and the file. Idempotent."""
         if self.stopped:
             return
-        self.stopped = True
+        self.stopped = True  # the room's ticks no longer move the sinks
+        await self.encoder.stop()  # packets still flowing let ffmpeg end its loop at once
         self.video.close()
         self.audio.close()
-        await self.encoder.stop()
         shutil.rmtree(self._workdir, ignore_errors=True)
         log.info("egress of %s stopped (%s)", self.meeting, self.recording or "live only")
 

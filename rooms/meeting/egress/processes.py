@@ -20,8 +20,11 @@ from rooms.meeting.egress.commands import STEADY, backoff
 
 log = logging.getLogger(__name__)
 TS_PACKET = 188
+PAT_PID = 0
+VIDEO_PID = 0x100  # ffmpeg's mpegts muxer numbers streams from 0x100: video is mapped first
 MAX_BACKLOG = 4 * 1024 * 1024  # bytes waiting in a relay's pipe: ~10 s of a 3 Mbit/s programme
 STOP_TIMEOUT = 10.0  # seconds a process gets to finish its file or stream before it is killed
+SECOND_SIGNAL_AFTER = 0.5  # seconds: see Encoder.stop
 
 
 class Relay:
@@ -36,6 +39,7 @@ class Relay:
         self._process: asyncio.subprocess.Process | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._synced = False  # the running process has been fed from a key frame on
 
     @property
     def running(self) -> bool:
@@ -74,6 +78,7 @@ class Relay:
             log.error("egress %s: ffmpeg could not start: %s", self.name, exc)
             return
         self._process = process
+        self._synced = False
         assert process.stderr is not None
         async for line in process.stderr:
             log.warning("egress %s: %s", self.name, self._masked(line))
@@ -95,6 +100,12 @@ class Relay:
             log.warning("egress %s cannot keep up; restarting it", self.name)
             process.kill()
             return
+        if not self._synced:  # a new process: nothing it could decode before a key frame
+            start = keyframe_start(packets)
+            if start is None:
+                return
+            packets = packets[start:]
+            self._synced = True
         stdin.write(packets)
         self.bytes_fed += len(packets)
 
@@ -187,11 +198,20 @@ class Encoder:
                 log.warning("egress encoder: %s", line.decode("utf-8", "replace").rstrip())
 
     async def stop(self) -> None:
-        """Let ffmpeg flush what it holds (SIGINT), pass it on, then stop every relay."""
+        """Let ffmpeg finish what it holds (SIGINT), pass it on, then stop every relay.
+
+        ffmpeg's first SIGINT ends its loop at the next packet, but does not interrupt a read
+        that waits for one (its interrupt callback fires from the second signal on, and a
+        meeting may be silent): a second SIGINT a moment later ends that wait. Both stay
+        graceful; ffmpeg exits at once only from the fourth."""
         self._stopping = True
         process = self._process
         if process is not None and process.returncode is None:
             process.send_signal(signal.SIGINT)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(process.wait()), SECOND_SIGNAL_AFTER)
+            if process.returncode is None:
+                process.send_signal(signal.SIGINT)
         if self._task is not None:
             try:
                 await asyncio.wait_for(asyncio.shield(self._task), STOP_TIMEOUT)
@@ -203,6 +223,22 @@ class Encoder:
                     await self._task
         for relay in self.relays:
             await relay.stop()
+
+
+def keyframe_start(packets: bytes) -> int | None:
+    """Where in whole TS packets the stream can be joined: the PAT just before a video key
+    frame (its packet starting a unit with the random access indicator, ISO 13818-1 2.4.3.5),
+    or the key frame itself; None when the chunk holds no key frame."""
+    pat = None
+    for offset in range(0, len(packets) - TS_PACKET + 1, TS_PACKET):
+        header = packets[offset : offset + 6]
+        pid = ((header[1] & 0x1F) << 8) | header[2]
+        if pid == PAT_PID:
+            pat = offset
+        elif pid == VIDEO_PID and header[1] & 0x40 and header[3] & 0x20 and header[4]:
+            if header[5] & 0x40:  # random access indicator: a key frame starts here
+                return pat if pat is not None and offset - pat <= 4 * TS_PACKET else offset
+    return None
 
 
 async def _wait_or_kill(process: asyncio.subprocess.Process) -> None:

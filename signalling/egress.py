@@ -45,7 +45,14 @@ class EgressControl:
             raise ProtocolError("bad_state", "egress is already on: stop it first")
         try:
             destinations = parse_destinations(message.rtmp)
-            egress = Egress(room.name, self._settings, destinations, message.record, self._clock)
+            egress = Egress(
+                room.name,
+                self._settings,
+                destinations,
+                message.record,
+                self._clock,
+                self._context.event_id,
+            )
         except EgressError as exc:
             raise ProtocolError(exc.code, exc.message) from exc
         except OSError as exc:  # no ports, no directory for recordings

@@ -1,5 +1,6 @@
 """The community HTTP API under /api/ (docs/api.md): accounts, rooms, chat, agenda,
-regions, organising (referrals, campaigns, announcements), market, insight."""
+regions, organising (referrals, campaigns, announcements), market, insight, town-hall
+recordings."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from server.api import (
     insight,
     market,
     organising,
+    recordings,
     regions,
     rooms,
 )
@@ -26,6 +28,7 @@ ROUTES: list[Route] = [
     *rooms.ROUTES,
     *chat.ROUTES,
     *agenda.ROUTES,
+    *recordings.ROUTES,
     *regions.ROUTES,
     *organising.ROUTES,
     *announcements.ROUTES,

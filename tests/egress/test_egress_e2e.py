@@ -55,9 +55,13 @@ async def test_a_moderator_streams_to_rtmp_and_records_a_playable_mp4(
         )
         assert _egress_events(host.events)[1]["recording"] is False
 
-    files = list(recordings.glob("balai-warga-*.mp4"))
-    assert len(files) == 1
-    await eventually(lambda: probe(files[0])["seconds"] >= 3.0, what="a finished MP4")
+    # Written as .part until ffmpeg finished it, then renamed: a list never shows half a file.
+    await eventually(
+        lambda: len(list(recordings.glob("meeting-balai-warga-*.mp4"))) == 1,
+        what="the finished MP4",
+    )
+    files = list(recordings.glob("meeting-balai-warga-*.mp4"))
+    assert probe(files[0])["seconds"] >= 3.0
     for path in (received, files[0]):
         found = probe(path)
         assert found["video_codec"] == "h264" and found["audio_codec"] == "aac"

@@ -96,8 +96,9 @@ async def test_the_recording_follows_the_speaker_who_talks(
         stopped = host.wait_for(lambda e: e["type"] == "egress" and not e["recording"])
         await host.send({"type": "egress_stop"})
         await stopped
+    await eventually(lambda: list(recordings.glob("*.mp4")), what="the finished recording")
     (recording,) = recordings.glob("*.mp4")
-    await eventually(lambda: probe(recording)["seconds"] > TURN, what="a finished recording")
+    assert probe(recording)["seconds"] > TURN
     seen = _colours(recording)
     assert "red" in seen and "blue" in seen, seen
     # Ani's turn, then Budi's, then Ani's again: the picture changes with the voice.

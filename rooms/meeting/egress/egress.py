@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import shutil
 import tempfile
 import time
@@ -19,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rooms.meeting.egress import programme
+from rooms.meeting.egress import programme, recordings
 from rooms.meeting.egress.commands import (
     Encoding,
     encoder_command,
@@ -57,19 +56,20 @@ class Egress:
         destinations: list[Destination],
         record: bool,
         clock: Callable[[], float],
+        event_id: int | None = None,
     ) -> None:
+        """`event_id`: the town hall's agenda event, whose recordings list this one joins."""
         if not destinations and not record:
             raise EgressError("bad_message", "egress_start: give a destination or record")
         if not settings.available():
             raise EgressError("unavailable", "this server has no ffmpeg: egress cannot start")
         self.meeting = meeting
         self.destinations = destinations
-        self.recording: Path | None = None
+        self.recording: Path | None = None  # where the finished file goes
         if record:
             settings.recordings.mkdir(parents=True, exist_ok=True)
-            stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-            safe = re.sub(r"[^A-Za-z0-9_-]", "_", meeting)
-            self.recording = settings.recordings / f"{safe}-{stamp}.mp4"
+            name = recordings.file_name(meeting, event_id, int(time.time()))
+            self.recording = settings.recordings / name
         self.started_at = clock()
         self._clock = clock
         self._settings = settings
@@ -85,7 +85,8 @@ class Egress:
             Relay(d.host, relay_command(ffmpeg, d.target), secret=d.key) for d in destinations
         ]
         if self.recording is not None:
-            relays.append(Relay("recording", recorder_command(ffmpeg, self.recording)))
+            partial = self.recording.with_name(self.recording.name + recordings.PARTIAL)
+            relays.append(Relay("recording", recorder_command(ffmpeg, partial)))
         self.encoder = Encoder(
             encoder_command(ffmpeg, sdp_file, settings.encoding), relays, self._restarted
         )
@@ -125,6 +126,10 @@ class Egress:
         self.video.close()
         self.audio.close()
         shutil.rmtree(self._workdir, ignore_errors=True)
+        if self.recording is not None:  # finished: now it may be listed
+            partial = self.recording.with_name(self.recording.name + recordings.PARTIAL)
+            if partial.is_file() and partial.stat().st_size > 0:
+                partial.rename(self.recording)
         log.info("egress of %s stopped (%s)", self.meeting, self.recording or "live only")
 
     def stop_soon(self) -> None:

@@ -52,6 +52,7 @@ class EgressControl:
                 message.record,
                 self._clock,
                 self._context.event_id,
+                message.hls,
             )
         except EgressError as exc:
             raise ProtocolError(exc.code, exc.message) from exc

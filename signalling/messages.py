@@ -189,6 +189,7 @@ class EgressStart:
 
     rtmp: Any = None
     record: bool = False
+    hls: bool = False
 
 
 @dataclass(frozen=True)
@@ -276,7 +277,10 @@ _SCHEMAS: dict[str, tuple[type, dict[str, tuple[type | None, bool]]]] = {
     "hide_question": (HideQuestion, {"question_id": (int, True), "hidden": (bool, False)}),
     "comment": (Comment, {"text": (str, True)}),
     "react": (React, {"emoji": (str, True)}),
-    "egress_start": (EgressStart, {"rtmp": (list, False), "record": (bool, False)}),
+    "egress_start": (
+        EgressStart,
+        {"rtmp": (list, False), "record": (bool, False), "hls": (bool, False)},
+    ),
     "egress_stop": (EgressStop, {}),
 }
 _TYPE_NAMES = {int: "an integer", str: "a string", bool: "true or false", list: "a list"}

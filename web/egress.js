@@ -1,6 +1,7 @@
 // Egress in the meeting page: the "LIVE"/"REKAM" badge everyone sees with how long it has been
 // on (being recorded is a matter of consent), and the moderators' form to go live to an RTMP
-// destination (server URL + stream key, as YouTube and Facebook give them) and/or record.
+// destination (server URL + stream key, as YouTube and Facebook give them), on the web (HLS,
+// for members watching from the agenda) and/or record.
 // The stream key stays in this form and the one message that starts egress.
 import { t } from "/static/strings.js";
 import { h } from "/static/stage.js";
@@ -62,6 +63,7 @@ export class EgressForm {
       placeholder: t.egressKey, maxlength: 200,
     });
     this.record = h("input", { id: "egress-record", type: "checkbox", checked: true });
+    this.hls = h("input", { id: "egress-hls", type: "checkbox", checked: true });
     this.start = h("button", { type: "submit", class: "small primary", id: "btn-egress-start" }, t.egressStart);
     this.stop = h("button", {
       type: "button", class: "small danger", id: "btn-egress-stop", onclick: () => this.client.egressStop(),
@@ -70,6 +72,7 @@ export class EgressForm {
       h("label", { class: "field" }, h("span", {}, t.egressUrl), this.url),
       h("label", { class: "field" }, h("span", {}, t.egressKey), this.key),
       h("label", { class: "check" }, this.record, " ", t.egressRecord),
+      h("label", { class: "check" }, this.hls, " ", t.egressHls),
       this.start);
     this.root = h("form", {
       id: "egress-form", class: "people-section egress-form", onsubmit: (e) => this.submit(e),
@@ -87,6 +90,6 @@ export class EgressForm {
     event.preventDefault();
     const url = this.url.value.trim();
     const rtmp = url ? [{ url, key: this.key.value.trim() }] : [];
-    this.client.egressStart(rtmp, this.record.checked);
+    this.client.egressStart(rtmp, this.record.checked, this.hls.checked);
   }
 }

@@ -162,7 +162,7 @@ export class KamarClient extends EventTarget {
     this._send({ type: "remove_participant", participant_id: participantId, ban });
   }
   lockMeeting(locked) { this._send({ type: "lock_meeting", locked }); }
-  egressStart(rtmp, record) { this._send({ type: "egress_start", rtmp, record }); }
+  egressStart(rtmp, record, hls) { this._send({ type: "egress_start", rtmp, record, hls }); }
   egressStop() { this._send({ type: "egress_stop" }); }
   setLobby(enabled) { this._send({ type: "set_lobby", enabled }); }
   admit(participantId, allow = true) { this._send({ type: "admit", participant_id: participantId, allow }); }

@@ -1,8 +1,10 @@
-"""Town-hall recordings (rooms/meeting/egress/): listed with their event for its room's
-members, each with a signed link that a <video> element can play and a browser can save."""
+"""Town-hall recordings and live HLS (rooms/meeting/egress/): listed with their event for its
+room's members, each with a signed link that a <video> element can play (browsers with HLS
+built in: Chromium, Chrome on Android, Safari) and a browser can save."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from aiohttp import web
 
 from rooms.errors import Forbidden, NotFound
 from rooms.meeting.egress import recordings
+from rooms.meeting.egress.commands import HLS_PLAYLIST, HLS_SEGMENT_SECONDS
 from server.api.fields import Field
 from server.api.routing import API_SERVICES_KEY, Call, Route, secret_of
 
@@ -69,6 +72,59 @@ async def download_recording(call: Call) -> web.StreamResponse:
     )
 
 
+LIVE_FILE = re.compile(r"index\.m3u8|seg-\d{5,9}\.ts")
+# A playlist not rewritten for this long is a stream that ended without cleaning up (a crash).
+STALE_AFTER = 5 * HLS_SEGMENT_SECONDS
+
+
+def _live_root(app: web.Application) -> Path | None:
+    settings = app[API_SERVICES_KEY].egress
+    return None if settings is None else settings.live_root
+
+
+def _fresh(playlist: Path) -> bool:
+    return playlist.is_file() and time.time() - playlist.stat().st_mtime <= STALE_AFTER
+
+
+async def live(call: Call) -> dict[str, Any]:
+    event_id = call.path["event_id"]
+    await call.community.agenda.get(call.me, event_id)  # a member of the event's room
+    root = _live_root(call.request.app)
+    if root is None or not _fresh(recordings.live_directory(root, "", event_id) / HLS_PLAYLIST):
+        return {"live": False, "url": None}
+    expires = int(time.time()) + recordings.LINK_TTL
+    sig = recordings.live_signature(secret_of(call.request.app), event_id, expires)
+    return {"live": True, "url": f"/api/events/{event_id}/live/{expires}/{sig}/{HLS_PLAYLIST}"}
+
+
+async def live_file(call: Call) -> web.StreamResponse:
+    event_id = call.path["event_id"]
+    expires_text, sig = call.request.match_info["expires"], call.request.match_info["sig"]
+    name = call.request.match_info["file"]
+    secret = secret_of(call.request.app)
+    expires = int(expires_text) if expires_text.isascii() and expires_text.isdigit() else -1
+    if len(sig) > 64 or not recordings.link_valid(secret, event_id, -1, expires, sig, time.time()):
+        raise Forbidden(
+            "this live link is not valid or has expired; open the event again",
+            "sig",
+            reason="recording_link_expired",
+        )
+    root = _live_root(call.request.app)
+    path = None if root is None else recordings.live_directory(root, "", event_id) / name
+    if path is None or not LIVE_FILE.fullmatch(name) or not path.is_file():
+        raise NotFound("the live stream has no such file", "file", reason="recording_not_found")
+    playlist = name == HLS_PLAYLIST
+    return web.FileResponse(
+        path,
+        headers={
+            "Content-Type": "application/vnd.apple.mpegurl" if playlist else "video/mp2t",
+            # The playlist changes every segment; a segment never changes once written.
+            "Cache-Control": "no-cache" if playlist else "private, max-age=60",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 ROUTES = [
     Route(
         "GET",
@@ -90,6 +146,24 @@ ROUTES = [
             Field("sig", required=True, max_length=64),
         ),
         produces="video/mp4",
+        tags=("agenda",),
+    ),
+    Route(
+        "GET",
+        "/api/events/{event_id}/live",
+        live,
+        "Whether a town hall is live on the web now, with a signed HLS link for six hours",
+        content="none",
+        tags=("agenda",),
+    ),
+    Route(
+        "GET",
+        "/api/events/{event_id}/live/{expires}/{sig}/{file}",
+        live_file,
+        "The live HLS playlist and its segments, through the signed link",
+        auth="none",
+        content="none",
+        produces="application/vnd.apple.mpegurl",
         tags=("agenda",),
     ),
 ]

@@ -35,6 +35,10 @@ def rtmp(tmp_path: Path) -> Iterator[RtmpServer]:
 
 @pytest.fixture
 def clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[bytes], list[bytes]]:
+    return load_clip(tmp_path_factory)
+
+
+def load_clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[bytes], list[bytes]]:
     """(VP8 frames, Opus packets of a tone), encoded once per session directory."""
     directory = tmp_path_factory.getbasetemp() / "egress-media"
     return (

@@ -59,3 +59,40 @@ async def test_members_list_and_play_a_town_halls_recordings(api: Api) -> None:
     sig = recordings.signature(secret, event["id"], 42, 2**40)
     gone = f"/api/events/{event['id']}/recordings/42?expires={2**40}&sig={sig}"
     assert (await api.call("GET", gone, expect=404))["error"]["reason"] == "recording_not_found"
+
+
+def _live_files(directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "index.m3u8").write_text("#EXTM3U\n#EXTINF:2.0,\nseg-00001.ts\n")
+    (directory / "seg-00001.ts").write_bytes(b"\x47" + bytes(187))
+    (directory / "notes.txt").write_text("not part of the stream")
+
+
+async def test_members_find_a_live_town_hall_and_its_signed_hls_files(api: Api) -> None:
+    ani, _ = await api.user("ani")
+    eve, _ = await api.user("eve")
+    room_id = (await api.room(ani, "Serikat"))["id"]
+    event = await api.call("POST", f"/api/rooms/{room_id}/events", ani, json=TOWN_HALL, expect=201)
+    settings = api.client.app[SERVICES_KEY].egress
+    assert settings is not None
+    assert await api.call("GET", f"/api/events/{event['id']}/live", ani) == {
+        "live": False,
+        "url": None,
+    }
+    await api.call("GET", f"/api/events/{event['id']}/live", eve, expect=404)
+    _live_files(settings.live_root / f"event-{event['id']}")
+    answer = await api.call("GET", f"/api/events/{event['id']}/live", ani)
+    assert answer["live"] is True and answer["url"].endswith("/index.m3u8")
+    playlist = await api.client.get(answer["url"])  # no Authorization: a <video> fetches it
+    assert playlist.status == 200
+    assert playlist.content_type == "application/vnd.apple.mpegurl"
+    assert playlist.headers["Cache-Control"] == "no-cache"
+    segment_url = answer["url"].replace("index.m3u8", "seg-00001.ts")
+    segment = await api.client.get(segment_url)
+    assert segment.status == 200 and segment.content_type == "video/mp2t"
+    await api.call("GET", answer["url"].replace("index.m3u8", "notes.txt"), expect=404)
+    await api.call("GET", answer["url"].replace("index.m3u8", "..%2Fsecret.key"), expect=404)
+    forged = answer["url"].replace(f"/{event['id']}/", f"/{event['id'] + 1}/")
+    assert (await api.call("GET", forged, expect=403))["error"]["reason"] == (
+        "recording_link_expired"
+    )

@@ -31,7 +31,7 @@ async def _answer(member: SyntheticParticipant, message: dict[str, Any]) -> dict
 @pytest.mark.parametrize(
     ("message", "code", "text"),
     [
-        ({"type": "egress_start"}, "bad_message", "give a destination or record"),
+        ({"type": "egress_start"}, "bad_message", "give a destination, record or hls"),
         ({"type": "egress_start", "rtmp": "x"}, "bad_message", "'rtmp' must be a list"),
         (
             {"type": "egress_start", "rtmp": [{"url": "http://x/live", "key": "rahasia"}]},

@@ -10,7 +10,32 @@ function megabytes(bytes) {
   return `${mb.toFixed(mb < 10 ? 1 : 0)} MB`;
 }
 
+// "Tonton langsung": the live HLS stream, which Chromium, Chrome on Android and Safari play
+// without a library (Firefox does not: it gets the link to open elsewhere).
+function liveButton(event, box, notify) {
+  return h("button", {
+    type: "button", class: "small primary", id: `live-${event.id}`,
+    onclick: async () => {
+      try {
+        const { live, url } = await api("GET", `/api/events/${event.id}/live`);
+        clear(box).hidden = false;
+        if (!live) {
+          box.append(h("p", { class: "muted small" }, t.liveNone));
+          return;
+        }
+        const video = h("video", { controls: true, autoplay: true, playsinline: true, src: url });
+        const playable = video.canPlayType("application/vnd.apple.mpegurl") !== "";
+        box.append(playable ? video : h("p", { class: "muted small" }, t.liveUnsupported, " ",
+          h("a", { href: url }, url)));
+      } catch (error) {
+        notify(error.message, { kind: "error", timeoutMs: 8000 });
+      }
+    },
+  }, t.liveButton);
+}
+
 export function recordingsSection(event, notify) {
+  const liveBox = h("div", { class: "live-box", id: `live-box-${event.id}`, hidden: true });
   const list = h("div", { class: "recordings", id: `recordings-${event.id}`, hidden: true });
   const button = h("button", {
     type: "button", class: "small", "aria-expanded": "false", "aria-controls": list.id,
@@ -21,7 +46,8 @@ export function recordingsSection(event, notify) {
       if (open) await load(event, list, notify);
     },
   }, t.recordingsButton);
-  return h("div", { class: "recordings-box" }, button, list);
+  return h("div", { class: "recordings-box" },
+    h("div", { class: "row wrap" }, liveButton(event, liveBox, notify), button), liveBox, list);
 }
 
 async function load(event, list, notify) {

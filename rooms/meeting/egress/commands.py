@@ -85,6 +85,25 @@ def recorder_command(ffmpeg: str, path: Path) -> list[str]:
     ]  # fmt: skip
 
 
+HLS_SEGMENT_SECONDS = KEYFRAME_SECONDS  # a segment starts at every key frame
+HLS_LIST_SIZE = 6  # segments in the playlist: 12 s to start from, older ones deleted
+HLS_PLAYLIST = "index.m3u8"
+
+
+def hls_command(ffmpeg: str, directory: Path) -> list[str]:
+    """ffmpeg copying the programme from stdin into a live HLS playlist of MPEG-TS segments
+    (any web server or CDN can serve the directory; Kamar serves it, docs/egress.md)."""
+    return [
+        ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error",
+        "-f", "mpegts", "-i", "pipe:0", "-map", "0", "-c", "copy",
+        "-f", "hls", "-hls_time", str(HLS_SEGMENT_SECONDS), "-hls_list_size", str(HLS_LIST_SIZE),
+        # Written under another name and renamed: a player never reads half a segment.
+        "-hls_flags", "delete_segments+independent_segments+temp_file",
+        "-hls_segment_filename", str(directory / "seg-%05d.ts"),
+        str(directory / HLS_PLAYLIST),
+    ]  # fmt: skip
+
+
 def backoff(failures: int) -> float:
     """Seconds to wait before the next start after `failures` drops in a row (1, 2, 4 ...)."""
     return float(min(MAX_BACKOFF, 2 ** max(0, failures - 1)))

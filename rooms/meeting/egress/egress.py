@@ -22,6 +22,7 @@ from rooms.meeting.egress import programme, recordings
 from rooms.meeting.egress.commands import (
     Encoding,
     encoder_command,
+    hls_command,
     recorder_command,
     relay_command,
 )
@@ -41,8 +42,13 @@ class EgressSettings:
     """Where recordings go and which ffmpeg makes them (server/app.py fills it in)."""
 
     recordings: Path
+    live: Path | None = None  # HLS playlists while live; None: beside the recordings
     ffmpeg: str = "ffmpeg"
     encoding: Encoding = field(default_factory=Encoding)
+
+    @property
+    def live_root(self) -> Path:
+        return self.live if self.live is not None else self.recordings.parent / "live"
 
     def available(self) -> bool:
         return shutil.which(self.ffmpeg) is not None
@@ -57,10 +63,12 @@ class Egress:
         record: bool,
         clock: Callable[[], float],
         event_id: int | None = None,
+        hls: bool = False,
     ) -> None:
-        """`event_id`: the town hall's agenda event, whose recordings list this one joins."""
-        if not destinations and not record:
-            raise EgressError("bad_message", "egress_start: give a destination or record")
+        """`event_id`: the town hall's agenda event, whose recordings list this one joins.
+        `hls`: also write a live HLS playlist for viewers on the web."""
+        if not destinations and not record and not hls:
+            raise EgressError("bad_message", "egress_start: give a destination, record or hls")
         if not settings.available():
             raise EgressError("unavailable", "this server has no ffmpeg: egress cannot start")
         self.meeting = meeting
@@ -87,6 +95,12 @@ class Egress:
         if self.recording is not None:
             partial = self.recording.with_name(self.recording.name + recordings.PARTIAL)
             relays.append(Relay("recording", recorder_command(ffmpeg, partial)))
+        self.hls: Path | None = None  # the live playlist's directory
+        if hls:
+            self.hls = recordings.live_directory(settings.live_root, meeting, event_id)
+            shutil.rmtree(self.hls, ignore_errors=True)  # an earlier stream's segments
+            self.hls.mkdir(parents=True)
+            relays.append(Relay("hls", hls_command(ffmpeg, self.hls)))
         self.encoder = Encoder(
             encoder_command(ffmpeg, sdp_file, settings.encoding), relays, self._restarted
         )
@@ -111,7 +125,7 @@ class Egress:
         on = not self.stopped
         return {
             "type": "egress",
-            "live": on and bool(self.destinations),
+            "live": on and (bool(self.destinations) or self.hls is not None),
             "recording": on and self.recording is not None,
             "seconds": round(self._clock() - self.started_at, 1) if on else 0.0,
             "destinations": [d.host for d in self.destinations] if on else [],
@@ -126,6 +140,8 @@ class Egress:
         self.video.close()
         self.audio.close()
         shutil.rmtree(self._workdir, ignore_errors=True)
+        if self.hls is not None:  # live only: the recording is what stays
+            shutil.rmtree(self.hls, ignore_errors=True)
         if self.recording is not None:  # finished: now it may be listed
             partial = self.recording.with_name(self.recording.name + recordings.PARTIAL)
             if partial.is_file() and partial.stat().st_size > 0:

@@ -1,5 +1,5 @@
-"""Recordings on disk: their names, which event they belong to, and signed links to them. Pure
-but for reading the directory.
+"""Recordings and live HLS on disk: their names, which event they belong to, and signed links
+to them. Pure but for reading the directory.
 
 A town hall's recording is `event-<event id>-<start, Unix seconds>.mp4` in the recordings
 directory (another meeting's `meeting-<name>-<start>.mp4`, kept but not listed anywhere yet);
@@ -56,9 +56,22 @@ def find(directory: Path, event_id: int, started: int) -> Recording | None:
     return Recording(event_id, started, path) if path.is_file() else None
 
 
+def live_directory(root: Path, meeting: str, event_id: int | None) -> Path:
+    """Where a meeting's HLS playlist and segments are written while it is live."""
+    if event_id is not None:
+        return root / f"event-{event_id}"
+    return root / f"meeting-{re.sub(r'[^A-Za-z0-9_-]', '_', meeting)}"
+
+
 def signature(secret: str, event_id: int, started: int, expires: int) -> str:
     message = f"recording:{event_id}:{started}:{expires}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:40]
+
+
+def live_signature(secret: str, event_id: int, expires: int) -> str:
+    """The live stream's link signs its directory (the path carries it), so the segments a
+    player fetches by relative URL are covered too."""
+    return signature(secret, event_id, -1, expires)
 
 
 def link_valid(

@@ -3,8 +3,8 @@ two speakers taking turns goes out live to an RTMP server this tool starts (Debi
 nginx-rtmp) and is recorded, against a Kamar server it starts, all in a private network
 namespace.
 
-Each speaker publishes a replayed VP8 clip and a microphone of tone pulses (loadtest/tone.py);
-they take turns every TURN seconds, so the programme switches speakers. Measured over
+Each speaker publishes a replayed VP8 clip and a microphone of tone pulses (loadtest/tone.py,
+loadtest/pulses.py); they take turns every 6 s, so the programme switches speakers. Measured over
 `--duration` seconds after the stream is up:
 
 - `rtmp_seconds_received`: the span of what the RTMP server recorded (ffprobe);
@@ -13,7 +13,9 @@ they take turns every TURN seconds, so the programme switches speakers. Measured
 - `speaker_to_rtmp_ms`: from a pulse leaving the speaker to it being heard from the RTMP server
   (median, pulses within a turn); `switch_to_rtmp_ms` the same for a turn's first pulse, which
   also waits for speaker detection to switch the programme's voice;
-- `hls_start_s`: null, HLS is not built yet (docs/egress.md).
+- `hls_start_s`: from `egress_start` to the live HLS playlist listing its first segment, the
+  earliest a web viewer can press play; `speaker_to_hls_ms`: a pulse's delay to a player of
+  that playlist (ffmpeg reading it as it grows), median within a turn.
 """
 
 from __future__ import annotations
@@ -33,19 +35,20 @@ from typing import Any
 from loadtest.client import SyntheticParticipant
 from loadtest.media import ReplayTrack, VideoSpec, ensure_video_file, load_packets
 from loadtest.netns import reexec_in_private_netns
+from loadtest.pulses import MAX_DELAY, Schedule, delays, steady_delay
 from loadtest.rtmp_server import RtmpServer, probe, running_rtmp_server
 from loadtest.servers import ServerProcess, local_server, process_cpu_seconds
 from loadtest.sfu import CACHE_DIR
 from loadtest.target import bounded, write_results
 from loadtest.tone import OnsetListener, PulsedTone
 from rooms.meeting import grants
+from rooms.meeting.egress.commands import HLS_PLAYLIST
+from rooms.meeting.egress.recordings import live_directory
 from server.config import EGRESS_HEIGHTS, load_secret
 from sfu import peer
 
-TURN = 6.0  # seconds each speaker has the floor
-PULSE_EVERY, PULSE_LENGTH = 1.5, 0.5  # a "syllable" of tone every 1.5 s, 0.5 s long
 STREAM_KEY = "townhall"
-HLS_NOTE = "HLS output is not built yet (docs/egress.md)"
+HLS_NOTE = "to the playlist's first segment; a player adds its own start (Chromium: ~2 s)"
 
 
 @dataclass(frozen=True)
@@ -63,52 +66,12 @@ class EgressResult:
     pulses_sent: int
     pulses_heard: int
     hls_start_s: float | None
+    speaker_to_hls_ms: float | None
     hls_note: str
     townhalls_per_core: float | None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-class Schedule:
-    """Who is loud when: speaker k has turns k, k + speakers, ...; pulses within a turn."""
-
-    def __init__(self, epoch: float, speakers: int = 2) -> None:
-        self.epoch = epoch
-        self.speakers = speakers
-
-    def loud(self, speaker: int, now: float) -> bool:
-        since = now - self.epoch
-        if since < 0 or int(since // TURN) % self.speakers != speaker:
-            return False
-        return (since % TURN) % PULSE_EVERY < PULSE_LENGTH
-
-    def onsets(self, start: float, end: float) -> list[tuple[float, bool]]:
-        """(time, first of its turn) of every pulse that starts in [start, end)."""
-        found = []
-        turn = max(0, int((start - self.epoch) // TURN))
-        while (turn_start := self.epoch + turn * TURN) < end:
-            offset = 0.0
-            while offset < TURN - 1e-9:
-                at = turn_start + offset
-                if start <= at < end:
-                    found.append((at, offset == 0.0))
-                offset += PULSE_EVERY
-            turn += 1
-        return found
-
-
-def delays(sent: list[tuple[float, bool]], heard: list[float]) -> tuple[list[float], list[float]]:
-    """Delays (ms) of pulses within a turn and of turns' first pulses: each heard onset is
-    matched with the latest pulse sent before it, less than a pulse period earlier."""
-    steady: list[float] = []
-    switching: list[float] = []
-    for at in heard:
-        earlier = [(s, first) for s, first in sent if s <= at < s + PULSE_EVERY]
-        if earlier:
-            start, first = earlier[-1]
-            (switching if first else steady).append((at - start) * 1000)
-    return steady, switching
 
 
 def egress_pids(server_pid: int) -> dict[int, str]:
@@ -160,10 +123,12 @@ async def _measure(
         token = grants.mint(grant, secret, int(time.time()), ttl=3600)
         return SyntheticParticipant(ws_url, token, receive="count")
 
-    schedule = Schedule(time.time() + 2.0)
+    schedule = Schedule(time.time() + 2.0, span=duration + 120)
     moderator = member("moderator", "moderator")
     speakers = [member(f"speaker{n}", "speaker") for n in range(2)]
     listener = OnsetListener(f"{rtmp.url}/{STREAM_KEY}")
+    playlist = live_directory(server.data_dir / "live", room, None) / HLS_PLAYLIST
+    hls_listener = OnsetListener(str(playlist))
     try:
         await moderator.join()
         for n, speaker in enumerate(speakers):
@@ -172,12 +137,17 @@ async def _measure(
             await speaker.publish([tone, ReplayTrack("video", frames, VideoSpec().fps)])
         started = moderator.wait_for(lambda e: e["type"] in ("egress", "error"))
         destination = {"url": rtmp.url, "key": STREAM_KEY}
-        await moderator.send({"type": "egress_start", "rtmp": [destination], "record": True})
+        start = {"type": "egress_start", "rtmp": [destination], "record": True, "hls": True}
+        asked = time.monotonic()
+        await moderator.send(start)
         if (event := await started)["type"] == "error":
             raise RuntimeError(f"egress_start refused: {event['message']}")
-        progress("egress started; waiting for the RTMP server to receive")
+        progress("egress started; waiting for the RTMP server and the HLS playlist")
+        await _until(lambda: _has_segment(playlist), 30.0)
+        hls_start = time.monotonic() - asked
         await _until(lambda: rtmp.recording(STREAM_KEY).exists(), 20.0)
         await listener.start()
+        await hls_listener.start()
         await asyncio.sleep(3.0)  # the listener's start-up; the stream has settled meanwhile
         pids = egress_pids(server.pid or 0)
         before, server_before, begin = cpu_of(pids), server.cpu_seconds(), time.time()
@@ -188,6 +158,7 @@ async def _measure(
         await stopped
     finally:
         await listener.stop()
+        await hls_listener.stop()
         for participant in (moderator, *speakers):
             await participant.close()
     wall = end - begin
@@ -201,6 +172,9 @@ async def _measure(
     )
     sent = schedule.onsets(begin, end)
     steady, switching = delays(sent, [t for t in listener.onsets if begin <= t < end + 2])
+    # An HLS player is seconds behind: what it played in the window was sent before it too.
+    hls_sent = schedule.onsets(begin - MAX_DELAY, end)
+    hls_delay = steady_delay(hls_sent, [t for t in hls_listener.onsets if begin <= t < end])
     received = probe(rtmp.recording(STREAM_KEY))
     egress_cpu = encoder + relays
     return EgressResult(
@@ -217,10 +191,18 @@ async def _measure(
         switch_to_rtmp_ms=round(statistics.median(switching)) if switching else None,
         pulses_sent=len(sent),
         pulses_heard=len(steady) + len(switching),
-        hls_start_s=None,
+        hls_start_s=round(hls_start, 1),
+        speaker_to_hls_ms=None if hls_delay is None else round(hls_delay),
         hls_note=HLS_NOTE,
         townhalls_per_core=round(100 / egress_cpu, 1) if egress_cpu > 0 else None,
     )
+
+
+def _has_segment(playlist: Path) -> bool:
+    try:
+        return ".ts" in playlist.read_text()
+    except OSError:
+        return False
 
 
 async def _until(condition: Callable[[], bool], timeout: float) -> None:

@@ -106,6 +106,22 @@ async def run_egress(duration: float, height: int, progress: Callable[[str], Non
                 return await _measure(server, rtmp, frames, duration, height, progress)
 
 
+@dataclass
+class Window:
+    """What was seen while measuring, before any figure is computed."""
+
+    pids: dict[int, str]
+    cpu_before: dict[int, float]
+    cpu_after: dict[int, float]
+    server_before: tuple[float, float] | None
+    server_after: tuple[float, float] | None
+    begin: float  # wall clock
+    end: float
+    hls_start: float
+    rtmp_onsets: list[float]
+    hls_onsets: list[float]
+
+
 async def _measure(
     server: ServerProcess,
     rtmp: RtmpServer,
@@ -126,29 +142,47 @@ async def _measure(
     schedule = Schedule(time.time() + 2.0, span=duration + 120)
     moderator = member("moderator", "moderator")
     speakers = [member(f"speaker{n}", "speaker") for n in range(2)]
-    listener = OnsetListener(f"{rtmp.url}/{STREAM_KEY}")
-    playlist = live_directory(server.data_dir / "live", room, None) / HLS_PLAYLIST
-    hls_listener = OnsetListener(str(playlist))
     try:
         await moderator.join()
         for n, speaker in enumerate(speakers):
             await speaker.join()
             tone = PulsedTone(functools.partial(schedule.loud, n))
             await speaker.publish([tone, ReplayTrack("video", frames, VideoSpec().fps)])
-        started = moderator.wait_for(lambda e: e["type"] in ("egress", "error"))
-        destination = {"url": rtmp.url, "key": STREAM_KEY}
-        start = {"type": "egress_start", "rtmp": [destination], "record": True, "hls": True}
-        asked = time.monotonic()
-        await moderator.send(start)
-        if (event := await started)["type"] == "error":
-            raise RuntimeError(f"egress_start refused: {event['message']}")
-        progress("egress started; waiting for the RTMP server and the HLS playlist")
+        playlist = live_directory(server.data_dir / "live", room, None) / HLS_PLAYLIST
+        window = await _window(server, rtmp, moderator, playlist, duration, progress)
+    finally:
+        for participant in (moderator, *speakers):
+            await participant.close()
+    return _result(window, schedule, probe(rtmp.recording(STREAM_KEY)), height)
+
+
+async def _window(
+    server: ServerProcess,
+    rtmp: RtmpServer,
+    moderator: SyntheticParticipant,
+    playlist: Path,
+    duration: float,
+    progress: Callable[[str], None],
+) -> Window:
+    """Start egress (RTMP, recording, HLS), listen to both outputs, measure, stop."""
+    listener = OnsetListener(f"{rtmp.url}/{STREAM_KEY}")
+    hls_listener = OnsetListener(str(playlist))
+    started = moderator.wait_for(lambda e: e["type"] in ("egress", "error"))
+    destination = {"url": rtmp.url, "key": STREAM_KEY}
+    asked = time.monotonic()
+    await moderator.send(
+        {"type": "egress_start", "rtmp": [destination], "record": True, "hls": True}
+    )
+    if (event := await started)["type"] == "error":
+        raise RuntimeError(f"egress_start refused: {event['message']}")
+    progress("egress started; waiting for the RTMP server and the HLS playlist")
+    try:
         await _until(lambda: _has_segment(playlist), 30.0)
         hls_start = time.monotonic() - asked
         await _until(lambda: rtmp.recording(STREAM_KEY).exists(), 20.0)
         await listener.start()
         await hls_listener.start()
-        await asyncio.sleep(3.0)  # the listener's start-up; the stream has settled meanwhile
+        await asyncio.sleep(3.0)  # the listeners' start-up; the stream settles meanwhile
         pids = egress_pids(server.pid or 0)
         before, server_before, begin = cpu_of(pids), server.cpu_seconds(), time.time()
         await asyncio.sleep(duration)
@@ -159,23 +193,32 @@ async def _measure(
     finally:
         await listener.stop()
         await hls_listener.stop()
-        for participant in (moderator, *speakers):
-            await participant.close()
+    return Window(
+        pids, before, after, server_before, server_after, begin, end, hls_start,
+        listener.onsets, hls_listener.onsets,
+    )  # fmt: skip
+
+
+def _result(
+    window: Window, schedule: Schedule, received: dict[str, Any], height: int
+) -> EgressResult:
+    begin, end = window.begin, window.end
     wall = end - begin
-    used = {pid: after[pid] - before[pid] for pid in before if pid in after}
-    encoder = sum(v for pid, v in used.items() if pids[pid] == "encoder") / wall * 100
-    relays = sum(v for pid, v in used.items() if pids[pid] == "relay") / wall * 100
-    server_cpu = (
-        None
-        if server_before is None or server_after is None
-        else (sum(server_after) - sum(server_before)) / wall * 100
-    )
+    used = {
+        pid: window.cpu_after[pid] - window.cpu_before[pid]
+        for pid in window.cpu_before
+        if pid in window.cpu_after
+    }
+    encoder = sum(v for pid, v in used.items() if window.pids[pid] == "encoder") / wall * 100
+    relays = sum(v for pid, v in used.items() if window.pids[pid] == "relay") / wall * 100
+    server_cpu = None
+    if window.server_before is not None and window.server_after is not None:
+        server_cpu = (sum(window.server_after) - sum(window.server_before)) / wall * 100
     sent = schedule.onsets(begin, end)
-    steady, switching = delays(sent, [t for t in listener.onsets if begin <= t < end + 2])
+    steady, switching = delays(sent, [t for t in window.rtmp_onsets if begin <= t < end + 2])
     # An HLS player is seconds behind: what it played in the window was sent before it too.
-    hls_sent = schedule.onsets(begin - MAX_DELAY, end)
-    hls_delay = steady_delay(hls_sent, [t for t in hls_listener.onsets if begin <= t < end])
-    received = probe(rtmp.recording(STREAM_KEY))
+    hls_heard = [t for t in window.hls_onsets if begin <= t < end]
+    hls_delay = steady_delay(schedule.onsets(begin - MAX_DELAY, end), hls_heard)
     egress_cpu = encoder + relays
     return EgressResult(
         height=height,
@@ -191,7 +234,7 @@ async def _measure(
         switch_to_rtmp_ms=round(statistics.median(switching)) if switching else None,
         pulses_sent=len(sent),
         pulses_heard=len(steady) + len(switching),
-        hls_start_s=round(hls_start, 1),
+        hls_start_s=round(window.hls_start, 1),
         speaker_to_hls_ms=None if hls_delay is None else round(hls_delay),
         hls_note=HLS_NOTE,
         townhalls_per_core=round(100 / egress_cpu, 1) if egress_cpu > 0 else None,

@@ -73,38 +73,40 @@ class Egress:
             raise EgressError("unavailable", "this server has no ffmpeg: egress cannot start")
         self.meeting = meeting
         self.destinations = destinations
+        self.started_at = clock()
+        self.stopped = False
+        self._clock = clock
+        self._choice = programme.Choice(None, None)
         self.recording: Path | None = None  # where the finished file goes
         if record:
             settings.recordings.mkdir(parents=True, exist_ok=True)
             name = recordings.file_name(meeting, event_id, int(time.time()))
             self.recording = settings.recordings / name
-        self.started_at = clock()
-        self._clock = clock
-        self._settings = settings
-        self._choice = programme.Choice(None, None)
+        self.hls: Path | None = None  # the live playlist's directory
+        if hls:
+            self.hls = recordings.live_directory(settings.live_root, meeting, event_id)
+            shutil.rmtree(self.hls, ignore_errors=True)  # an earlier stream's segments
+            self.hls.mkdir(parents=True)
         self._workdir = Path(tempfile.mkdtemp(prefix="kamar-egress-"))
         video_port, audio_port = free_port_pair(), free_port_pair()
         self.video = PlainRtpSink(VIDEO, video_port, clock)
         self.audio = PlainRtpSink(AUDIO, audio_port, clock)
         sdp_file = self._workdir / "programme.sdp"
         sdp_file.write_text(ffmpeg_sdp(video_port, audio_port), encoding="utf-8")
-        ffmpeg = settings.ffmpeg
+        command = encoder_command(settings.ffmpeg, sdp_file, settings.encoding)
+        self.encoder = Encoder(command, self._relays(settings.ffmpeg), self._restarted)
+
+    def _relays(self, ffmpeg: str) -> list[Relay]:
+        """One copy of the encoded programme per destination, the recording and HLS."""
         relays = [
-            Relay(d.host, relay_command(ffmpeg, d.target), secret=d.key) for d in destinations
+            Relay(d.host, relay_command(ffmpeg, d.target), secret=d.key) for d in self.destinations
         ]
         if self.recording is not None:
             partial = self.recording.with_name(self.recording.name + recordings.PARTIAL)
             relays.append(Relay("recording", recorder_command(ffmpeg, partial)))
-        self.hls: Path | None = None  # the live playlist's directory
-        if hls:
-            self.hls = recordings.live_directory(settings.live_root, meeting, event_id)
-            shutil.rmtree(self.hls, ignore_errors=True)  # an earlier stream's segments
-            self.hls.mkdir(parents=True)
+        if self.hls is not None:
             relays.append(Relay("hls", hls_command(ffmpeg, self.hls)))
-        self.encoder = Encoder(
-            encoder_command(ffmpeg, sdp_file, settings.encoding), relays, self._restarted
-        )
-        self.stopped = False
+        return relays
 
     def start(self) -> None:
         self.encoder.start()

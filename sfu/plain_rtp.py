@@ -27,6 +27,12 @@ VP8_PT = 96  # the payload types written into the SDP ffmpeg reads (RFC 3551 dyn
 OPUS_PT = 111
 LOOPBACK = "127.0.0.1"
 _SEQ_TS = struct.Struct("!HI")
+_HEADER = struct.Struct("!BBHII")
+# One 20 ms Opus frame of silence (RFC 6716 3.1: TOC 0xF8, CELT fullband 20 ms, one frame;
+# then a frame that decodes to silence), what a voice sends when nobody speaks into it.
+OPUS_SILENCE = b"\xf8\xff\xfe"
+OPUS_FRAME_TICKS = 960  # 20 ms at 48 kHz
+SILENCE_AFTER = 0.06  # seconds without a packet before silence fills in
 
 
 class _Source:
@@ -55,6 +61,7 @@ class PlainRtpSink:
         self.octets_sent = 0
         self.send_failures = 0
         self.switches = 0  # times the output moved to another producer
+        self.silence_sent = 0  # frames of silence filled in (fill_silence)
         self.closed = False
         self._clock = clock
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -135,6 +142,31 @@ class PlainRtpSink:
         self.octets_sent += len(buf)
         return True
 
+    def fill_silence(self) -> None:
+        """Audio: when nothing went out for SILENCE_AFTER (no speaker, a dropped packet, a
+        browser's DTX pause), send a frame of silence, so a mixer that reads every voice in
+        step (ffmpeg's amix) never waits for this one. The producer's next packet re-anchors
+        the numbering after it, like a switch."""
+        if self.kind != AUDIO or self.closed:
+            return
+        now = self._clock()
+        last = self._last_sent_at
+        if last is not None and now - last < SILENCE_AFTER:
+            return
+        ticks = OPUS_FRAME_TICKS if last is None else round((now - last) * self.clock_rate)
+        seq = (self._last_seq + 1) & 0xFFFF
+        ts = (self._last_ts + max(ticks, OPUS_FRAME_TICKS)) & 0xFFFFFFFF
+        packet = _HEADER.pack(0x80, self.payload_type, seq, ts, self.ssrc) + OPUS_SILENCE
+        try:
+            self._socket.sendto(packet, self.address)
+        except OSError:
+            self.send_failures += 1
+            return
+        self._last_seq, self._last_ts, self._last_sent_at = seq, ts, now
+        self.silence_sent += 1
+        if self._active is not None:
+            self._active.seq_delta = None  # its next packet numbers on from the silence
+
     @staticmethod
     def _drop(source: _Source) -> None:
         if source.consumer is not None:
@@ -150,22 +182,21 @@ class PlainRtpSink:
         self._socket.close()
 
 
-def ffmpeg_sdp(video_port: int, audio_port: int) -> str:
-    """The session description ffmpeg reads the two sinks with (`-i file.sdp`)."""
-    return "\r\n".join(
-        [
-            "v=0",
-            f"o=- 0 0 IN IP4 {LOOPBACK}",
-            "s=Kamar egress",
-            f"c=IN IP4 {LOOPBACK}",
-            "t=0 0",
-            f"m=video {video_port} RTP/AVP {VP8_PT}",
-            f"a=rtpmap:{VP8_PT} VP8/90000",
-            f"m=audio {audio_port} RTP/AVP {OPUS_PT}",
-            f"a=rtpmap:{OPUS_PT} opus/48000/2",
-            "",
-        ]
-    )
+def ffmpeg_sdp(video_port: int, audio_ports: list[int]) -> str:
+    """The session description ffmpeg reads the sinks with (`-i file.sdp`): the picture,
+    then one m-line per voice."""
+    lines = [
+        "v=0",
+        f"o=- 0 0 IN IP4 {LOOPBACK}",
+        "s=Kamar egress",
+        f"c=IN IP4 {LOOPBACK}",
+        "t=0 0",
+        f"m=video {video_port} RTP/AVP {VP8_PT}",
+        f"a=rtpmap:{VP8_PT} VP8/90000",
+    ]
+    for port in audio_ports:
+        lines += [f"m=audio {port} RTP/AVP {OPUS_PT}", f"a=rtpmap:{OPUS_PT} opus/48000/2"]
+    return "\r\n".join([*lines, ""])
 
 
 def free_port_pair() -> int:

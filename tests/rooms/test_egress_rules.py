@@ -61,33 +61,44 @@ def _track(owner: str, kind: str) -> Producer:
     return Producer(ProducerId(f"{owner}/{kind}/1"), owner, kind, 1, 96, 90000, None, lambda: None)
 
 
-def test_the_programme_takes_the_loudest_speaker_and_keeps_them_through_a_pause() -> None:
+def test_the_picture_is_the_loudest_speaker_and_stays_through_a_pause() -> None:
     tracks = [_track(p, k) for p in ("ani", "budi") for k in (AUDIO, VIDEO)]
-    first = programme.choose(tracks, [], programme.Choice(None, None))
-    assert (first.video, first.audio) == (tracks[1], tracks[0])  # nobody speaks: the first
-    budi = programme.choose(tracks, ["budi", "ani"], first)
-    assert (budi.video, budi.audio) == (tracks[3], tracks[2])
-    assert programme.choose(tracks, [], budi) == budi  # a pause does not cut away
+    first = programme.picture(tracks, [], None)
+    assert first is tracks[1]  # nobody speaks: the first camera
+    budi = programme.picture(tracks, ["budi", "ani"], first)
+    assert budi is tracks[3]
+    assert programme.picture(tracks, [], budi) is budi  # a pause does not cut away
 
 
-def test_a_shared_screen_is_the_picture_and_the_speaker_the_voice() -> None:
-    ani_mic, ani_cam = _track("ani", AUDIO), _track("ani", VIDEO)
-    screen = _track("budi:screen", VIDEO)
-    chosen = programme.choose([ani_mic, ani_cam, screen], ["ani"], programme.Choice(None, None))
-    assert (chosen.video, chosen.audio) == (screen, ani_mic)
+def test_a_shared_screen_is_the_picture() -> None:
+    ani_cam, screen = _track("ani", VIDEO), _track("budi:screen", VIDEO)
+    assert programme.picture([ani_cam, screen], ["ani"], None) is screen
 
 
 def test_a_speaker_who_left_is_replaced() -> None:
     ani, budi = _track("ani", VIDEO), _track("budi", VIDEO)
-    before = programme.Choice(ani, None)
     ani.close()
-    assert programme.choose([ani, budi], ["ani"], before).video is budi
+    assert programme.picture([ani, budi], ["ani"], ani) is budi
+
+
+def test_the_voices_are_the_speakers_first_and_keep_their_slots() -> None:
+    mics = {name: _track(name, AUDIO) for name in ("ani", "budi", "citra", "dedi")}
+    screen_sound = _track("ani:screen", AUDIO)
+    everyone = [*mics.values(), screen_sound]
+    slots = programme.voices(everyone, ["citra"], [])
+    assert slots == [mics["citra"], mics["ani"], mics["budi"]]  # speakers, then the first ones
+    later = programme.voices(everyone, ["dedi", "citra"], slots)
+    # Dedi takes the slot of Budi, who left the mix; Citra and Ani stay where they were.
+    assert later == [mics["citra"], mics["ani"], mics["dedi"]]
+    assert programme.voices([], [], later) == [None, None, None]
 
 
 def test_one_transcode_and_copies_for_every_output() -> None:
-    encoder = encoder_command("ffmpeg", Path("/tmp/p.sdp"), Encoding(height=720))
+    encoder = encoder_command("ffmpeg", Path("/tmp/p.sdp"), Encoding(height=720), voices=3)
     assert encoder.count("-c:v") == 1 and "libx264" in encoder and "veryfast" in encoder
-    assert "scale=1280:720:force_original_aspect_ratio=decrease" in " ".join(encoder)
+    graph = encoder[encoder.index("-filter_complex") + 1]
+    assert "scale=1280:720:force_original_aspect_ratio=decrease" in graph
+    assert "[voice0][voice1][voice2]amix=inputs=3:dropout_transition=0:normalize=0[sound]" in graph
     assert encoder[-1] == "pipe:1"
     relay = relay_command("ffmpeg", "rtmp://x/live/key")
     assert relay[relay.index("-c") + 1] == "copy" and relay[-3:] == [

@@ -10,7 +10,14 @@ from collections.abc import Iterator
 import pytest
 
 from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
-from sfu.plain_rtp import OPUS_PT, VP8_PT, PlainRtpSink, ffmpeg_sdp, free_port_pair
+from sfu.plain_rtp import (
+    OPUS_PT,
+    OPUS_SILENCE,
+    VP8_PT,
+    PlainRtpSink,
+    ffmpeg_sdp,
+    free_port_pair,
+)
 from tests.sfu.test_forwarding import VP8_DELTA, VP8_KEY, Requests, fields, rtp
 from tests.sfu.test_red import red_payload
 
@@ -118,11 +125,38 @@ def test_a_sink_refuses_the_other_kind_and_stops_on_none(reader: socket.socket) 
     assert sink.closed
 
 
-def test_the_sdp_names_both_ports_and_codecs() -> None:
-    text = ffmpeg_sdp(5000, 5002)
+def test_the_sdp_names_the_picture_and_every_voice() -> None:
+    text = ffmpeg_sdp(5000, [5002, 5004])
     assert "m=video 5000 RTP/AVP 96\r\na=rtpmap:96 VP8/90000" in text
     assert "m=audio 5002 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2" in text
+    assert text.index("m=audio 5002") < text.index("m=audio 5004")
     assert "c=IN IP4 127.0.0.1" in text
+
+
+def test_a_quiet_voice_is_filled_with_silence_and_numbers_on(reader: socket.socket) -> None:
+    clock = Clock()
+    sink = sink_to(reader, AUDIO, clock)
+    sink.fill_silence()  # nobody to follow yet: silence at once, so the mixer never waits
+    voice = Producer(ProducerId("ani/audio/1"), "ani", AUDIO, 0xA2, 111, 48000, None, Requests())
+    sink.follow(voice)
+    clock.now += 0.02
+    voice.receive(rtp(5, 960, b"speech", pt=111, ssrc=0xA2))
+    clock.now += 0.03
+    sink.fill_silence()  # 30 ms since the last packet: not yet
+    clock.now += 0.05
+    sink.fill_silence()  # 80 ms: a frame of silence
+    clock.now += 0.02
+    voice.receive(rtp(9, 4800, b"again", pt=111, ssrc=0xA2))  # packets 6-8 never came
+    packets = [(fields(p), p[12:]) for p in received(reader, 4)]
+    assert [payload for _f, payload in packets] == [OPUS_SILENCE, b"speech", OPUS_SILENCE, b"again"]
+    seqs = [f[2] for f, _payload in packets]
+    assert seqs == [(seqs[0] + i) & 0xFFFF for i in range(4)]
+    stamps = [f[3] for f, _payload in packets]
+    assert [(b - a) & 0xFFFFFFFF for a, b in zip(stamps, stamps[1:], strict=False)] == [
+        960, 3840, 960,
+    ]  # fmt: skip
+    assert sink.silence_sent == 2 and nothing_more(reader)
+    sink.close()
 
 
 def test_a_free_port_pair_is_even_with_its_rtcp_port_free() -> None:

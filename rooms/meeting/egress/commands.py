@@ -34,15 +34,26 @@ class Encoding:
         return (self.height * 16 // 9) // 2 * 2  # libx264 needs even sides
 
 
-def encoder_command(ffmpeg: str, sdp_file: Path, encoding: Encoding) -> list[str]:
-    """ffmpeg reading RTP described by `sdp_file`, writing MPEG-TS to stdout."""
-    width, height, kbps = encoding.width, encoding.height, encoding.video_kbps
-    # Any camera's size fits the frame without distortion; a speaker switch to another size
-    # reconfigures the filter, never the encoder.
-    picture = (
-        f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
-        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,fps={FPS},format=yuv420p"
-    )
+def programme_filter(encoding: Encoding, voices: int) -> str:
+    """The picture, and the voices mixed. Any camera's size fits the frame without distortion
+    (a speaker switch to another size reconfigures the filter, never the encoder); each voice's
+    gaps become silence, and the mix adds voices at their own level (no 1/n scaling: one
+    speaker at a time is the usual case and must not be made quieter by the empty slots)."""
+    width, height = encoding.width, encoding.height
+    parts = [
+        f"[0:v:0]scale={width}:{height}:force_original_aspect_ratio=decrease,"
+        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,fps={FPS},format=yuv420p[picture]"
+    ]
+    parts += [f"[0:a:{n}]aresample=async=1:first_pts=0[voice{n}]" for n in range(voices)]
+    inputs = "".join(f"[voice{n}]" for n in range(voices))
+    parts.append(f"{inputs}amix=inputs={voices}:dropout_transition=0:normalize=0[sound]")
+    return ";".join(parts)
+
+
+def encoder_command(ffmpeg: str, sdp_file: Path, encoding: Encoding, voices: int) -> list[str]:
+    """ffmpeg reading RTP described by `sdp_file` (a picture and `voices` microphones),
+    writing MPEG-TS to stdout."""
+    kbps = encoding.video_kbps
     return [
         ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error",
         "-protocol_whitelist", "file,udp,rtp",
@@ -51,14 +62,12 @@ def encoder_command(ffmpeg: str, sdp_file: Path, encoding: Encoding) -> list[str
         "-use_wallclock_as_timestamps", "1",
         "-analyzeduration", "1000000", "-reorder_queue_size", "64",
         "-i", str(sdp_file),
-        "-map", "0:v:0", "-map", "0:a:0",
-        "-vf", picture,
+        "-filter_complex", programme_filter(encoding, voices),
+        "-map", "[picture]", "-map", "[sound]",
         "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
         "-b:v", f"{kbps}k", "-maxrate", f"{kbps}k", "-bufsize", f"{kbps * 2}k",
         "-g", str(FPS * KEYFRAME_SECONDS), "-keyint_min", str(FPS * KEYFRAME_SECONDS),
         "-sc_threshold", "0",
-        # Gaps (nobody speaking into a microphone for a while) become silence, not a stall.
-        "-af", "aresample=async=1:first_pts=0",
         "-c:a", "aac", "-b:a", f"{AUDIO_KBPS}k", "-ar", "48000", "-ac", "2",
         # PAT and PMT before every key frame: a relay can start from any key frame (processes.py).
         "-f", "mpegts", "-mpegts_flags", "+pat_pmt_at_frames",

@@ -33,6 +33,7 @@ from sfu.forwarding import AUDIO, VIDEO, Producer
 from sfu.plain_rtp import PlainRtpSink, ffmpeg_sdp, free_port_pair
 
 log = logging.getLogger(__name__)
+SILENCE_TICK = 0.02  # seconds: one Opus frame
 # Stops still finishing their files after their room closed: awaited at shutdown.
 _STOPPING: set[asyncio.Future[None]] = set()
 
@@ -76,7 +77,8 @@ class Egress:
         self.started_at = clock()
         self.stopped = False
         self._clock = clock
-        self._choice = programme.Choice(None, None)
+        self._picture: Producer | None = None
+        self._filler: asyncio.Task[None] | None = None
         self.recording: Path | None = None  # where the finished file goes
         if record:
             settings.recordings.mkdir(parents=True, exist_ok=True)
@@ -88,12 +90,13 @@ class Egress:
             shutil.rmtree(self.hls, ignore_errors=True)  # an earlier stream's segments
             self.hls.mkdir(parents=True)
         self._workdir = Path(tempfile.mkdtemp(prefix="kamar-egress-"))
-        video_port, audio_port = free_port_pair(), free_port_pair()
+        video_port = free_port_pair()
+        audio_ports = [free_port_pair() for _slot in range(programme.MAX_VOICES)]
         self.video = PlainRtpSink(VIDEO, video_port, clock)
-        self.audio = PlainRtpSink(AUDIO, audio_port, clock)
+        self.voices = [PlainRtpSink(AUDIO, port, clock) for port in audio_ports]
         sdp_file = self._workdir / "programme.sdp"
-        sdp_file.write_text(ffmpeg_sdp(video_port, audio_port), encoding="utf-8")
-        command = encoder_command(settings.ffmpeg, sdp_file, settings.encoding)
+        sdp_file.write_text(ffmpeg_sdp(video_port, audio_ports), encoding="utf-8")
+        command = encoder_command(settings.ffmpeg, sdp_file, settings.encoding, len(audio_ports))
         self.encoder = Encoder(command, self._relays(settings.ffmpeg), self._restarted)
 
     def _relays(self, ffmpeg: str) -> list[Relay]:
@@ -110,14 +113,26 @@ class Egress:
 
     def start(self) -> None:
         self.encoder.start()
+        self._filler = asyncio.ensure_future(self._fill_silence())
+
+    async def _fill_silence(self) -> None:
+        """Every voice the mixer reads must keep coming, speaker or not (PlainRtpSink)."""
+        while True:  # cancelled by `stop` once ffmpeg has finished reading
+            for voice in self.voices:
+                voice.fill_silence()
+            await asyncio.sleep(SILENCE_TICK)
 
     def follow(self, producers: list[Producer], speakers: list[str]) -> None:
-        """Send the picture and voice the programme chooses now (every speaker tick)."""
+        """Send the picture and voices the programme chooses now (every speaker tick)."""
         if self.stopped:
             return
-        self._choice = programme.choose(producers, speakers, self._choice)
-        self.video.follow(self._choice.video)
-        self.audio.follow(self._choice.audio)
+        self._picture = programme.picture(producers, speakers, self._picture)
+        self.video.follow(self._picture)
+        current = [voice.producer for voice in self.voices]
+        for voice, producer in zip(
+            self.voices, programme.voices(producers, speakers, current), strict=True
+        ):
+            voice.follow(producer)
 
     def _restarted(self) -> None:
         self.video.request_keyframe()
@@ -139,8 +154,11 @@ class Egress:
             return
         self.stopped = True  # the room's ticks no longer move the sinks
         await self.encoder.stop()  # packets still flowing let ffmpeg end its loop at once
+        if self._filler is not None:
+            self._filler.cancel()
         self.video.close()
-        self.audio.close()
+        for voice in self.voices:
+            voice.close()
         shutil.rmtree(self._workdir, ignore_errors=True)
         if self.hls is not None:  # live only: the recording is what stays
             shutil.rmtree(self.hls, ignore_errors=True)

@@ -4,15 +4,14 @@ nginx-rtmp) and is recorded, against a Kamar server it starts, all in a private 
 namespace.
 
 Each speaker publishes a replayed VP8 clip and a microphone of tone pulses (loadtest/tone.py,
-loadtest/pulses.py); they take turns every 6 s, so the programme switches speakers. Measured over
-`--duration` seconds after the stream is up:
+loadtest/pulses.py); they take turns every 6 s, so the programme switches speakers. Measured
+over `--duration` seconds after the stream is up:
 
 - `rtmp_seconds_received`: the span of what the RTMP server recorded (ffprobe);
 - `egress_cpu_percent`: CPU of every ffmpeg egress runs (the encoder, the RTMP relay, the
-  recorder), in % of one core; `encoder_cpu_percent` of the encode alone;
+  recorder, HLS), in % of one core; `encoder_cpu_percent` of the encode alone;
 - `speaker_to_rtmp_ms`: from a pulse leaving the speaker to it being heard from the RTMP server
-  (median, pulses within a turn); `switch_to_rtmp_ms` the same for a turn's first pulse, which
-  also waits for speaker detection to switch the programme's voice;
+  (median, pulses within a turn); `switch_to_rtmp_ms` the same for a turn's first pulse;
 - `hls_start_s`: from `egress_start` to the live HLS playlist listing its first segment, the
   earliest a web viewer can press play; `speaker_to_hls_ms`: a pulse's delay to a player of
   that playlist (ffmpeg reading it as it grows), median within a turn.

@@ -23,9 +23,9 @@ from aiortc.mediastreams import MediaStreamError
 
 from loadtest import latency, pacing, subscriber_rtcp
 from sfu import peer as sfu_peer
-from sfu import router as sfu_router
 from sfu import rtp as sfu_rtp
 from sfu import sdp
+from sfu.owner import CAMERA, owner_key
 from sfu.reception import Reception, ReportBlock
 
 RECEIVE_MODES = ("decode", "count")
@@ -313,8 +313,8 @@ class SyntheticParticipant:
 
 def _sender(info: dict[str, str]) -> str:
     """Counts are kept per sender: a participant's id for its camera and microphone,
-    "ID:screen" for its screen share (sfu.router.owner_key)."""
-    return sfu_router.owner_key(info.get("participant_id", "?"), info.get("source", "camera"))
+    "ID:screen" for its screen share (sfu/owner.py)."""
+    return owner_key(info.get("participant_id", "?"), info.get("source", CAMERA))
 
 
 def _selected_socket(dtls_transport: Any) -> int:

@@ -31,7 +31,7 @@ from server.api.routing import API_SERVICES_KEY, error_response
 from server.config import Config, load_secret
 from server.public_page import add_public_pages
 from server.pwa import add_pwa
-from server.wiring import Seams, single_node
+from server.wiring import Seams, seams_for
 from sfu.peer import PeerSettings, gather_on
 from signalling.peers import WebRtcPeers
 from signalling.session import Services
@@ -43,6 +43,8 @@ WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 CONFIG_KEY = web.AppKey("kamar_config", Config)
 MAX_API_BODY = 16 * 1024
 SPEAKER_UPDATE_INTERVAL = 0.3  # seconds: fast enough for a layout, rare enough to be free
+# The name in the TURN credentials of the SFU's own connections (participants' carry their id).
+SFU_TURN_IDENTITY = "kamar-sfu"
 REMINDER_SWEEP_INTERVAL = 30.0  # seconds: reminders go out 15 minutes ahead, give or take this
 
 
@@ -50,22 +52,21 @@ def build_app(
     config: Config, password_hasher: PasswordHasher | None = None, seams: Seams | None = None
 ) -> web.Application:
     gather_on(config.ice_hosts)
-    seams = seams or single_node()
+    seams = seams or seams_for(config.redis_url)
     services = Services(
         registry=seams.meetings,
         placement=seams.placement,
         secret=load_secret(config.data_dir),
         peers=WebRtcPeers(
             PeerSettings(
-                ice_servers=config.ice_servers,
+                ice_servers=lambda: config.ice.for_identity(SFU_TURN_IDENTITY, time.time()),
                 announce=config.announce_map(),
                 max_video_bitrate=config.max_video_kbps * 1000,
                 max_audio_bitrate=config.max_audio_kbps * 1000,
             )
         ),
         clock=time.time,
-        ice_servers=list(config.ice_servers),
-        turn=config.turn,
+        ice=config.ice,
         max_participants=config.max_participants,
         egress=EgressSettings(
             recordings=config.data_dir / "recordings",
@@ -89,6 +90,7 @@ def build_app(
     add_public_pages(app)
     security_headers.install(app)
     app.on_shutdown.append(_say_goodbye)
+    app.cleanup_ctx.append(lambda _app: seams.running())
     app.on_cleanup.append(_finish_egress)
     app.cleanup_ctx.append(_community(config, password_hasher, seams))
     app.cleanup_ctx.append(_speaker_updates)

@@ -69,7 +69,8 @@ def _parser() -> argparse.ArgumentParser:
         dest="ice_servers",
         action="append",
         metavar="URL",
-        help="STUN/TURN server URL for clients and the SFU; repeatable (default: none)",
+        help="STUN server URL (stun:) for clients and the SFU; repeatable (default: none); "
+        "TURN goes in --turn-url",
     )
     serve.add_argument(
         "--turn-url",
@@ -130,6 +131,13 @@ def _parser() -> argparse.ArgumentParser:
         "--database-url",
         metavar="URL",
         help="community storage: postgresql://user@host/db (default: SQLite in the data dir)",
+    )
+    serve.add_argument(
+        "--redis",
+        dest="redis_url",
+        metavar="URL",
+        help="Redis shared by the nodes of one deployment (redis://host:6379/0); "
+        "needs --database-url postgresql://... (default: one process, no Redis)",
     )
     serve.add_argument(
         "--android-package",

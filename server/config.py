@@ -13,10 +13,10 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from signalling.turn import DEFAULT_TTL as DEFAULT_TURN_TTL
-from signalling.turn import MAX_TTL as MAX_TURN_TTL
-from signalling.turn import MIN_TTL as MIN_TURN_TTL
-from signalling.turn import TurnSettings
+from sfu.ice_servers import DEFAULT_TTL as DEFAULT_TURN_TTL
+from sfu.ice_servers import MAX_TTL as MAX_TURN_TTL
+from sfu.ice_servers import MIN_TTL as MIN_TURN_TTL
+from sfu.ice_servers import IceServers, TurnSettings
 
 DEFAULT_DATA_DIR = Path("kamar-data")
 SECRET_FILE = "secret.key"
@@ -37,7 +37,7 @@ class Config:
     # "PUBLIC" (every host candidate) or "LOCAL=PUBLIC": addresses advertised behind 1:1 NAT.
     announce: tuple[str, ...] = ()
     ice_servers: tuple[str, ...] = ()  # STUN/TURN URLs handed to clients and used by the SFU
-    # TURN with time-limited credentials (signalling/turn.py): the secret shared with the TURN
+    # TURN with time-limited credentials (sfu/ice_servers.py): the secret shared with the TURN
     # server (coturn's static-auth-secret), its URLs, and how long each credential lasts.
     turn_secret: str = ""
     turn_urls: tuple[str, ...] = ()
@@ -61,6 +61,9 @@ class Config:
     max_participants: int = 0
     # Community storage: "" keeps SQLite in the data directory; postgresql://... for a server.
     database_url: str = ""
+    # Several nodes serving one deployment share a Redis server (redis://host:6379/0): the
+    # community feed crosses nodes through it (docs/cluster.md). "": one process, no Redis.
+    redis_url: str = ""
     log_level: str = "info"
     # A Trusted Web Activity (docs/android.md): the Android app's package name and the SHA-256
     # fingerprints of its signing certificates, published at /.well-known/assetlinks.json.
@@ -95,10 +98,10 @@ class Config:
         return mapping
 
     @property
-    def turn(self) -> TurnSettings | None:
-        if not self.turn_urls:
-            return None
-        return TurnSettings(self.turn_secret, self.turn_urls, self.turn_ttl)
+    def ice(self) -> IceServers:
+        """STUN as configured; TURN only with its shared secret, to hand out credentials."""
+        turn = TurnSettings(self.turn_secret, self.turn_urls, self.turn_ttl)
+        return IceServers(self.ice_servers, turn if self.turn_urls else None)
 
 
 MIN_VIDEO_KBPS, MAX_VIDEO_KBPS = 100, 20_000
@@ -218,17 +221,33 @@ def validate(config: Config) -> Config:
         if path is not None and not path.is_file():
             raise ConfigError(f"TLS file {path} does not exist")
     for url in config.ice_servers:
-        if not url.startswith(("stun:", "turn:", "turns:")):
-            raise ConfigError(f"ice server {url!r} must start with stun:, turn: or turns:")
+        if url.startswith(("turn:", "turns:")):
+            # A TURN URL without credentials makes browsers refuse the whole connection.
+            raise ConfigError(
+                f"ice server {url!r} is a TURN server: give it as a turn_url with a turn_secret"
+            )
+        if not url.startswith("stun:"):
+            raise ConfigError(f"ice server {url!r} must start with stun:")
     _validate_turn(config)
     _validate_android(config)
     if config.database_url and not config.database_url.startswith(
         ("sqlite:", "postgresql:", "postgresql+asyncpg:", "postgres:")
     ):
         raise ConfigError("database_url must start with sqlite:/// or postgresql://")
+    _validate_redis(config)
     if config.log_level.lower() not in ("debug", "info", "warning", "error"):
         raise ConfigError("log_level must be debug, info, warning or error")
     return config
+
+
+def _validate_redis(config: Config) -> None:
+    if not config.redis_url:
+        return
+    if not config.redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("redis_url must start with redis://, rediss:// or unix://")
+    if not config.effective_database_url.startswith(("postgresql", "postgres:")):
+        # Each node would otherwise keep community data of its own in its own SQLite file.
+        raise ConfigError("redis_url needs a PostgreSQL database_url that every node shares")
 
 
 def _validate_turn(config: Config) -> None:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NewType
 
 from sfu import native, red
+from sfu.owner import CAMERA
 from sfu.reception import Reception
 from sfu.retransmit import PacketCache
 from sfu.rtp import (
@@ -70,6 +71,8 @@ class Producer:
     __slots__ = (
         "id",
         "owner",
+        "person",
+        "source",
         "kind",
         "ssrc",
         "payload_type",
@@ -103,6 +106,7 @@ class Producer:
         "octets_received",
         "bitrate",
         "_measured",
+        "_keyframe",
     )
 
     def __init__(
@@ -116,10 +120,17 @@ class Producer:
         extension_map: bytes | None,
         request_keyframe: Callable[[], None],
         request_resend: Callable[[list[int]], None] | None = None,
+        *,
+        person: str = "",
+        source: str = CAMERA,
     ) -> None:
-        """`request_resend` asks the publisher for video packets that never arrived (NACK)."""
+        """`request_resend` asks the publisher for video packets that never arrived (NACK).
+        `owner` names the publisher in maps (sfu/owner.py): `person` and `source` say who and
+        what it is (`person` defaults to `owner`, a camera's)."""
         self.id = producer_id
         self.owner = owner
+        self.person = person or owner
+        self.source = source
         self.kind = kind
         self.ssrc = ssrc
         self.payload_type = payload_type
@@ -159,6 +170,7 @@ class Producer:
         self.octets_received = 0
         self.bitrate = 0  # bit/s over the last measurement (`measure`)
         self._measured: tuple[float, int] | None = None
+        self._keyframe = False  # whether the packet `_admit` last admitted starts a key frame
 
     def add_layers(self, layers: list[Producer]) -> None:
         """Make this a simulcast track fed by `layers` (lowest resolution first)."""
@@ -182,29 +194,16 @@ class Producer:
 
     def receive(self, data: bytes, arrival: float | None = None) -> None:
         """Forward one decrypted RTP packet of this producer's SSRC to every consumer.
-        `arrival` (seconds, steady clock) feeds the jitter of the receiver reports."""
-        if len(data) < 12 or data[1] & 0x7F != self.payload_type:
-            # RTX (RFC 4588) and anything else on another payload type is not forwarded.
+        `arrival` (seconds, steady clock) feeds the jitter of the receiver reports.
+
+        Four steps, whatever the endpoint the packet came from: admit it (`_admit`), count it
+        for the receiver reports, keep it for repairs or hear its loudness (`_keep`, `_hear`),
+        and fan it out (`_fan_out_packet`)."""
+        buf = self._admit(data)
+        if buf is None:
             self.packets_dropped += 1
             return
-        buf = bytearray(data)
-        vp8 = self.vp8
-        try:
-            if self._extension_map is not None:
-                _rewrite_extension_ids(buf, self._extension_map)
-            if self.red and not red.renumber(buf, red.SUBSCRIBER_OPUS_PT):
-                raise ValueError("not RED")
-            if vp8 is not None:  # a simulcast layer: its consumers renumber pictures
-                offset = payload_offset(buf)
-                vp8.read(buf, offset)
-                keyframe = is_vp8_keyframe(buf, offset)
-                if keyframe:
-                    self.size = vp8_keyframe_size(buf, offset) or self.size
-            else:
-                keyframe = self._keyframe_waiters > 0 and is_vp8_keyframe(buf, payload_offset(buf))
-        except ValueError:  # malformed: dropped, not received
-            self.packets_dropped += 1
-            return
+        keyframe = self._keyframe
         self.packets_received += 1
         self.octets_received += len(data)
         if arrival is not None:
@@ -215,24 +214,71 @@ class Producer:
         if self.silenced:
             return
         if self._cache is not None:
-            self._cache.put(seq, data)
-            gap = (seq - highest - 1) & 0xFFFF
-            if highest < 0 or gap < 0x8000:  # newer than the highest so far
-                if 0 < gap <= MAX_NACK_GAP and highest >= 0:
-                    self._ask_for(highest + 1, gap)
-            else:  # a repair or a reordered packet: fill the gap, move no one's numbering
-                for consumer in self.consumers:
-                    consumer.forward_late(buf, second & 0x80, seq, timestamp)
+            if not self._keep(data, buf, second, seq, timestamp, highest):
                 return
         elif self.audio_level_id:
-            level = audio_level(data, self.audio_level_id)
-            if level is not None:
-                self._level_packets += 1
-                loudness = 127 - (level & 0x7F)
-                if loudness >= LOUD:
-                    self._loud_total += loudness
-                    self._loud_packets += 1
-        marker = second & 0x80
+            self._hear(data)
+        self._fan_out_packet(buf, second & 0x80, seq, timestamp, keyframe)
+
+    def _admit(self, data: bytes) -> bytearray | None:
+        """The packet as this producer's consumers forward it (extension ids and RED block
+        numbering rewritten, a layer's VP8 numbering read), or None when it is not forwarded:
+        RTX (RFC 4588) or another payload type, or malformed. Sets `_keyframe`."""
+        if len(data) < 12 or data[1] & 0x7F != self.payload_type:
+            return None
+        buf = bytearray(data)
+        vp8 = self.vp8
+        try:
+            if self._extension_map is not None:
+                _rewrite_extension_ids(buf, self._extension_map)
+            if self.red and not red.renumber(buf, red.SUBSCRIBER_OPUS_PT):
+                raise ValueError("not RED")
+            if vp8 is not None:  # a simulcast layer: its consumers renumber pictures
+                offset = payload_offset(buf)
+                vp8.read(buf, offset)
+                self._keyframe = is_vp8_keyframe(buf, offset)
+                if self._keyframe:
+                    self.size = vp8_keyframe_size(buf, offset) or self.size
+            else:
+                self._keyframe = self._keyframe_waiters > 0 and is_vp8_keyframe(
+                    buf, payload_offset(buf)
+                )
+        except ValueError:  # malformed: dropped, not received
+            return None
+        return buf
+
+    def _keep(
+        self, data: bytes, buf: bytearray, second: int, seq: int, timestamp: int, highest: int
+    ) -> bool:
+        """Cache a video packet for repairs and ask for what its sequence number says is
+        missing. False for a repair or a reordered packet, which fills its gap in every
+        consumer's stream here and moves no one's numbering."""
+        assert self._cache is not None
+        self._cache.put(seq, data)
+        gap = (seq - highest - 1) & 0xFFFF
+        if highest < 0 or gap < 0x8000:  # newer than the highest so far
+            if 0 < gap <= MAX_NACK_GAP and highest >= 0:
+                self._ask_for(highest + 1, gap)
+            return True
+        for consumer in self.consumers:
+            consumer.forward_late(buf, second & 0x80, seq, timestamp)
+        return False
+
+    def _hear(self, data: bytes) -> None:
+        """An audio packet's RFC 6464 level, summed for speaker detection (sfu/speakers.py)."""
+        level = audio_level(data, self.audio_level_id)
+        if level is not None:
+            self._level_packets += 1
+            loudness = 127 - (level & 0x7F)
+            if loudness >= LOUD:
+                self._loud_total += loudness
+                self._loud_packets += 1
+
+    def _fan_out_packet(
+        self, buf: bytearray, marker: int, seq: int, timestamp: int, keyframe: bool
+    ) -> None:
+        """To every consumer: those forwarding from Python one by one, the native routes in
+        one C call; then the consumers moving to this layer at its key frame."""
         routes = self.routes
         routed = len(routes)
         if routed < len(self.consumers):  # else every consumer has a route
@@ -243,6 +289,7 @@ class Producer:
             if len(routes) != routed:  # consumers that just took a route sent this one already
                 routes = routes[:routed]
             # Every route rewrites all the fields the consumers above rewrote in `buf`.
+            vp8 = self.vp8
             if vp8 is None:
                 failed = _fan_out(routes, buf, marker, seq, timestamp, 0, 0, 0, 0, 0)
             else:

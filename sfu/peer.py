@@ -75,6 +75,7 @@ from pylibsrtp._binding import lib as _srtp_lib
 
 from sfu import native
 from sfu.forwarding import AUDIO, VIDEO
+from sfu.ice_servers import IceServer
 from sfu.packet_output import srtp_session_address
 from sfu.reception import ReportBlock
 
@@ -90,22 +91,34 @@ ABS_SEND_TIME_URI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
 PeerConnection = RTCPeerConnection
 
 
+def no_ice_servers() -> Sequence[IceServer]:
+    return ()
+
+
 @dataclass(frozen=True)
 class PeerSettings:
-    ice_servers: Sequence[str] = ()  # STUN/TURN URLs; empty: host candidates only, no traffic out
+    # The SFU's own STUN/TURN servers, asked for at every new connection so that TURN
+    # credentials are fresh (sfu/ice_servers.py); none: host candidates only, no traffic out.
+    ice_servers: Callable[[], Sequence[IceServer]] = no_ice_servers
     announce: dict[str, str] = field(default_factory=dict)  # local address -> advertised address
     # The most a publisher may send per camera (REMB): every subscriber receives that much.
     max_video_bitrate: int = 1_000_000
     # The Opus bitrate a publisher is asked for (maxaveragebitrate, RFC 7587 6.1).
     max_audio_bitrate: int = 24_000
 
-    def new_connection(self) -> RTCPeerConnection:
+    def configuration(self) -> RTCConfiguration:
         # An explicit list: aiortc's default (None) would contact a public STUN server.
-        servers = [RTCIceServer(urls=url) for url in self.ice_servers]
+        servers = [
+            RTCIceServer(urls=list(server.urls), username=server.username or None,
+                         credential=server.credential or None)
+            for server in self.ice_servers()
+        ]  # fmt: skip
         # max-bundle: with aiortc's default ("balanced") every transceiver added later gathers
         # a transport of its own, which BUNDLE then drops without closing its socket.
-        policy = RTCBundlePolicy.MAX_BUNDLE
-        return RTCPeerConnection(RTCConfiguration(iceServers=servers, bundlePolicy=policy))
+        return RTCConfiguration(iceServers=servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+
+    def new_connection(self) -> RTCPeerConnection:
+        return RTCPeerConnection(self.configuration())
 
 
 async def close_connection(pc: RTCPeerConnection) -> None:

@@ -18,6 +18,7 @@ from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
 from sfu.keyframes import KeyframeRequestLimiter
 from sfu.layer_demand import LayerDemand
 from sfu.media_failure import FailureWatch
+from sfu.owner import owner_key
 from sfu.publish_offer import section_by_mid, validate_publish_offer
 from sfu.publisher_feedback import PublisherFeedback
 from sfu.rtp import build_id_map
@@ -30,14 +31,17 @@ _MAX_IGNORED_SSRCS = 64
 class PublisherPeer(PublisherFeedback):
     def __init__(
         self,
-        owner: str,
+        person: str,
+        source: str,
         settings: peer.PeerSettings,
         on_failed: Callable[[], None],
         on_layers: Callable[[list[str]], None] | None = None,
     ) -> None:
         """`on_layers(rids)`: the simulcast layers the browser should keep sending changed
         (sfu/layer_demand.py)."""
-        self.owner = owner
+        self.person = person
+        self.source = source
+        self.owner = owner_key(person, source)
         self._on_layers = on_layers
         self._layer_demand: dict[ProducerId, LayerDemand] = {}
         self.producers: list[Producer] = []
@@ -67,7 +71,7 @@ class PublisherPeer(PublisherFeedback):
         self._arrival_reports = ArrivalReporter(self._send_feedback)
         self._ingress: Any = None  # the native ingress (sfu/_ingress.c), where it was built
         self._rtcp_out: packet_output.PacketOutput | None = None
-        self._failure = FailureWatch(f"publish {owner}", on_failed)
+        self._failure = FailureWatch(f"publish {self.owner}", on_failed)
         self.dropped: ice_demux.DroppedDatagrams | None = None  # the door's counters
         self._pc.on("connectionstatechange", self._on_state)
 
@@ -222,6 +226,8 @@ class PublisherPeer(PublisherFeedback):
         producer: Producer = Producer(
             producer_id,
             owner=self.owner,
+            person=self.person,
+            source=self.source,
             kind=kind,
             ssrc=ssrc,
             payload_type=codec.payload_type,

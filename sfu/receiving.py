@@ -16,8 +16,8 @@ from collections.abc import Callable
 from sfu import simulcast
 from sfu.consumer import Consumer
 from sfu.downlink import OUTAGE_GAP, Downlink, RepairMeter, SentMeter
-from sfu.forwarding import AUDIO
-from sfu.router import CAMERA, source_of
+from sfu.forwarding import AUDIO, Producer
+from sfu.owner import CAMERA
 from sfu.subscriber_slot import Slot
 
 log = logging.getLogger(__name__)
@@ -26,8 +26,8 @@ log = logging.getLogger(__name__)
 # delay-based estimate falls to 0.85x what arrives on overuse); a REMB merely low is not.
 CONGESTED = 0.9
 DATA_SAVER_VOICES = 1  # voices a data saver hears at once: the loudest speaker's
-# Told when the downlink stops (True) or restarts (False) an owner's video (sfu/simulcast.py OFF).
-OnVideoOff = Callable[[str, bool], None]
+# Told when the downlink stops (True) or restarts (False) a producer's video (simulcast.py OFF).
+OnVideoOff = Callable[[Producer, bool], None]
 
 
 class Receiving:
@@ -116,8 +116,12 @@ class Receiving:
             consumer = slot.consumer
             if consumer is None or consumer.producer.kind != AUDIO:
                 continue
-            owner = consumer.producer.owner
-            if self._speakers_only and source_of(owner) == CAMERA and owner not in self._voices:
+            producer = consumer.producer
+            if (
+                self._speakers_only
+                and producer.source == CAMERA
+                and producer.owner not in self._voices
+            ):
                 consumer.pause()
             else:
                 consumer.resume()
@@ -199,23 +203,23 @@ class Receiving:
             estimate is not None and estimate < sent * CONGESTED
         )
         chosen = self.chooser.choose(videos, estimate, time.monotonic(), audio, congested)
-        changed: list[tuple[str, bool]] = []
+        changed: list[tuple[Producer, bool]] = []
         for consumer, index in zip(shown, chosen, strict=True):
             owner = consumer.producer.owner
             off = index == simulcast.OFF
             if off != (owner in self._video_off):
                 (self._video_off.add if off else self._video_off.discard)(owner)
-                changed.append((owner, off))
+                changed.append((consumer.producer, off))
             if not off:
                 consumer.set_layer(index)
         if changed:
             self.apply_pauses()
-            for owner, off in changed:
+            for producer, off in changed:
                 log.info(
                     "%s: %s's video %s",
                     self.owner,
-                    owner,
+                    producer.owner,
                     "stops: downlink full" if off else "restarts",
                 )
                 if self._on_video_off is not None:
-                    self._on_video_off(owner, off)
+                    self._on_video_off(producer, off)

@@ -1,8 +1,9 @@
 """Per-room fan-out: which subscribers receive which producers.
 
-Plain bookkeeping with no I/O: a subscriber receives every producer except its own owner's.
-A participant may publish on two connections: its camera and microphone (owner: its id) and a
-screen share (owner: "ID:screen"); neither comes back to the participant itself.
+Plain bookkeeping with no I/O. Each subscriber says which producers it takes (`accepts`): a
+participant's subscribe connection takes everyone's but its own person's (camera and screen
+alike: neither comes back to the participant itself); another kind of endpoint (a relay to
+another node, a recorder) decides by its own rule, and the fan-out does not change for it.
 """
 
 from __future__ import annotations
@@ -11,25 +12,12 @@ from typing import Protocol
 
 from sfu.forwarding import Producer, ProducerId
 
-CAMERA, SCREEN = "camera", "screen"
-SOURCES = (CAMERA, SCREEN)
-
-
-def owner_key(participant_id: str, source: str = CAMERA) -> str:
-    """The producer owner of a participant's camera/microphone or of its screen share."""
-    return participant_id if source == CAMERA else f"{participant_id}:{source}"
-
-
-def person_of(owner: str) -> str:
-    return owner.partition(":")[0]
-
-
-def source_of(owner: str) -> str:
-    return owner.partition(":")[2] or CAMERA
-
 
 class Subscriber(Protocol):
-    owner: str
+    owner: str  # names it among the room's subscribers
+
+    def accepts(self, producer: Producer) -> bool:
+        """Whether this subscriber is to receive `producer` at all."""
 
     def add_producer(self, producer: Producer) -> None: ...
 
@@ -48,14 +36,14 @@ class MediaRouter:
             raise ValueError(f"producer {producer.id} is already routed")
         self.producers[producer.id] = producer
         for subscriber in list(self.subscribers.values()):
-            if subscriber.owner != person_of(producer.owner):
+            if subscriber.accepts(producer):
                 subscriber.add_producer(producer)
 
     def remove_producer(self, producer: Producer) -> None:
         if self.producers.pop(producer.id, None) is None:
             return
         for subscriber in list(self.subscribers.values()):
-            if subscriber.owner != person_of(producer.owner):
+            if subscriber.accepts(producer):
                 subscriber.remove_producer(producer)
         producer.close()
 
@@ -64,7 +52,7 @@ class MediaRouter:
             raise ValueError(f"{subscriber.owner} already subscribes")
         self.subscribers[subscriber.owner] = subscriber
         for producer in list(self.producers.values()):
-            if person_of(producer.owner) != subscriber.owner:
+            if subscriber.accepts(producer):
                 subscriber.add_producer(producer)
 
     def remove_subscriber(self, owner: str) -> Subscriber | None:
@@ -75,4 +63,4 @@ class MediaRouter:
 
     def producers_of_person(self, participant_id: str) -> list[Producer]:
         """Camera, microphone and screen share alike."""
-        return [p for p in self.producers.values() if person_of(p.owner) == participant_id]
+        return [p for p in self.producers.values() if p.person == participant_id]

@@ -21,7 +21,6 @@ from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import Producer, ProducerId
 from sfu.media_failure import FailureWatch
 from sfu.receiving import OnVideoOff, Receiving
-from sfu.router import person_of, source_of
 from sfu.rtcp_feedback import LossReport, Nack, Remb, parse_feedback
 from sfu.sdp_checks import count_m_lines, description_problem
 from sfu.subscriber_slot import Slot
@@ -63,6 +62,10 @@ class SubscriberPeer:
         self._closed = False
 
     # -- what to receive ---------------------------------------------------------------------
+
+    def accepts(self, producer: Producer) -> bool:
+        """Everyone's media but this participant's own (camera and screen alike)."""
+        return producer.person != self.owner
 
     def add_producer(self, producer: Producer) -> None:
         self._wanted[producer.id] = producer
@@ -185,9 +188,9 @@ class SubscriberPeer:
         revision = self._revision
         tracks: TrackMap = {
             slot.transceiver.mid: {
-                "participant_id": person_of(slot.producer.owner),
+                "participant_id": slot.producer.person,
                 "kind": slot.kind,
-                "source": source_of(slot.producer.owner),
+                "source": slot.producer.source,
             }
             for slot in self._slots
             if slot.producer is not None

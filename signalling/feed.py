@@ -18,6 +18,7 @@ from rooms.community.bus import user_topic
 from rooms.community.calendar_links import calendar_url
 from rooms.community.chat import room_topic
 from rooms.community.community import Community
+from rooms.community.direct_pairs import blocked_in, peer_id
 from rooms.community.events import CommunityEvent
 from rooms.community.membership import account_and_room_ids
 from rooms.errors import DomainError
@@ -59,6 +60,7 @@ class Feed:
         self._rooms: dict[int, Callable[[], None]] = {}
         self._own_topic: Callable[[], None] | None = None
         self._last_typing: dict[int, float] = {}
+        self._direct: dict[int, bool] = {}  # room -> whether it is a direct conversation
 
     async def authenticate(self, token: str) -> Authed:
         if self.user is not None:
@@ -78,6 +80,7 @@ class Feed:
         self._own_topic = bus.subscribe(user_topic(user.id), self._on_own_event)
         for room_id in room_ids:
             self._follow(room_id)
+        await bus.ready()  # nothing published from here on passes this feed by
         own = {
             **user.own(),
             "calendar_url": calendar_url(user.id, self._secret, user.calendar_generation),
@@ -92,6 +95,8 @@ class Feed:
         if now - self._last_typing.get(room_id, -TYPING_INTERVAL) < TYPING_INTERVAL:
             return
         self._last_typing[room_id] = now
+        if await self._blocked_in(room_id, user.id):
+            return  # the blocker sees nothing from them, typing included
         self._community.bus.publish(
             room_topic(room_id),
             {
@@ -100,6 +105,17 @@ class Feed:
                 "user": {"id": user.id, "display_name": user.display_name},
             },
         )
+
+    async def _blocked_in(self, room_id: int, user_id: int) -> bool:
+        """Whether a block stands in this direct room. Whether a room is a direct one never
+        changes, so that is asked once per room; blocks only in direct rooms."""
+        if room_id not in self._direct:
+            async with self._community.db.read() as conn:
+                self._direct[room_id] = await peer_id(conn, room_id, user_id) is not None
+        if not self._direct[room_id]:
+            return False
+        async with self._community.db.read() as conn:
+            return await blocked_in(conn, room_id, user_id)
 
     async def read(self, room_id: int, message_id: int) -> Unread:
         user = self._signed_in("read")
@@ -142,6 +158,9 @@ class Feed:
                 signed_out = "this session was signed out; sign in again"
                 self._send(encode(error("unauthorized", signed_out)))
                 self._close("unauthorized")
+            return
+        if event["type"] == "feed_gap":
+            self._send(text)  # the client catches up (docs/protocol.md)
             return
         if event["type"] != "room_member":
             return

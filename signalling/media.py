@@ -13,8 +13,9 @@ from typing import Any
 
 from rooms.meeting.room import Participant, Room
 from sfu.errors import NegotiationStateError
+from sfu.forwarding import Producer
+from sfu.owner import CAMERA, SCREEN, owner_key
 from sfu.publisher import PublisherPeer
-from sfu.router import CAMERA, SCREEN, owner_key, person_of, source_of
 from sfu.subscriber import SubscriberPeer
 from signalling.context import MeetingContext
 from signalling.errors import ProtocolError, error_event
@@ -87,9 +88,11 @@ class MediaControl:
             raise ProtocolError("forbidden", "your role does not allow publishing")
         if self.publishers.get(offer.source) is not None:
             raise NegotiationStateError(f"the {offer.source} is already published")
-        owner = owner_key(me.id, offer.source)
         publisher = self._peers.publisher(
-            owner, self._media_failed, functools.partial(self._publish_layers, offer.source)
+            me.id,
+            offer.source,
+            self._media_failed,
+            functools.partial(self._publish_layers, offer.source),
         )
         self.publishers[offer.source] = publisher  # claimed while negotiating
         try:
@@ -163,13 +166,13 @@ class MediaControl:
         """Only these simulcast layers of our `source` video have a receiver now."""
         self._context.send({"type": "publish_layers", "source": source, "active": rids})
 
-    def _video_suspended(self, owner: str, suspended: bool) -> None:
-        """This participant's downlink cannot carry `owner`'s video now, or can again."""
+    def _video_suspended(self, producer: Producer, suspended: bool) -> None:
+        """This participant's downlink cannot carry `producer`'s video now, or can again."""
         self._context.send(
             {
                 "type": "video_suspended",
-                "participant_id": person_of(owner),
-                "source": source_of(owner),
+                "participant_id": producer.person,
+                "source": producer.source,
                 "suspended": suspended,
             }
         )

@@ -16,7 +16,7 @@ from signalling.errors import ProtocolError
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 512 * 1024
 MEDIA_KINDS = ("audio", "video")
-VIDEO_SOURCES = ("camera", "screen")  # sfu.router.SOURCES: a camera, or a shared screen
+VIDEO_SOURCES = ("camera", "screen")  # sfu.owner.SOURCES: a camera, or a shared screen
 MAX_TILE_PIXELS = 16384  # a tile side larger than any screen is a bug, not a request
 
 

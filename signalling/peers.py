@@ -19,9 +19,9 @@ OnLayers = Callable[[list[str]], None]
 
 class PeerFactory(Protocol):
     def publisher(
-        self, owner: str, on_failed: Callable[[], None], on_layers: OnLayers
+        self, person: str, source: str, on_failed: Callable[[], None], on_layers: OnLayers
     ) -> PublisherPeer:
-        """A publish connection for producer owner `owner` (sfu.router.owner_key);
+        """A publish connection for participant `person`'s `source` (sfu/owner.py);
         `on_layers(rids)`: the simulcast layers someone receives changed."""
         ...
 
@@ -33,7 +33,7 @@ class PeerFactory(Protocol):
         on_video_off: OnVideoOff,
     ) -> SubscriberPeer:
         """The subscribe connection of a participant; the server offers on it.
-        `on_video_off(owner, off)`: its downlink cannot carry `owner`'s video, or can again."""
+        `on_video_off(producer, off)`: its downlink cannot carry that video, or can again."""
         ...
 
 
@@ -42,9 +42,9 @@ class WebRtcPeers:
     settings: PeerSettings
 
     def publisher(
-        self, owner: str, on_failed: Callable[[], None], on_layers: OnLayers
+        self, person: str, source: str, on_failed: Callable[[], None], on_layers: OnLayers
     ) -> PublisherPeer:
-        return PublisherPeer(owner, self.settings, on_failed, on_layers)
+        return PublisherPeer(person, source, self.settings, on_failed, on_layers)
 
     def subscriber(
         self,

@@ -26,6 +26,7 @@ from rooms.meeting.events import bye
 from rooms.meeting.registry import MeetingRegistry, Placement
 from rooms.meeting.room import Participant, Room
 from sfu.errors import NegotiationError, NegotiationStateError
+from sfu.ice_servers import IceServers
 from signalling.context import Close, MeetingContext, Send
 from signalling.egress import EgressControl
 from signalling.errors import ProtocolError, error_event
@@ -47,7 +48,6 @@ from signalling.messages import (
 from signalling.peers import PeerFactory
 from signalling.ratelimit import Dropped, FrameLimits
 from signalling.townhall import StageControl, stage_snapshot
-from signalling.turn import TurnSettings, ice_servers
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +62,8 @@ class Services:
     secret: str
     peers: PeerFactory  # how sessions get their media connections (signalling/peers.py)
     clock: Callable[[], float]
-    ice_servers: list[str] = field(default_factory=list)
-    turn: TurnSettings | None = None
+    # STUN and TURN for the participants: each gets TURN credentials of its own in `welcome`.
+    ice: IceServers = field(default_factory=IceServers)
     # The most participants this process serves at once; 0: no limit but the machine's.
     max_participants: int = 0
     # Sessions whose socket is open or whose media is still closing: shutdown waits for them.
@@ -231,9 +231,10 @@ class Session:
             "room": room.name,
             "participant": participant.public(),
             "participants": room.others(participant.id),
-            "ice_servers": ice_servers(
-                self._services.ice_servers, self._services.turn, participant.id, self.clock()
-            ),
+            "ice_servers": [
+                server.as_dict()
+                for server in self._services.ice.for_identity(participant.id, self.clock())
+            ],
             "max_message_bytes": MAX_MESSAGE_BYTES,
             "stage": stage_snapshot(room, participant),
         }

@@ -131,16 +131,19 @@ def test_the_http_api_does_not_import_the_websocket_glue(path: Path) -> None:
 
 SEAMS = {
     "rooms.community.bus.LocalBus",
+    "rooms.community.redis_bus.RedisBus",
     "rooms.meeting.registry.LocalMeetingRegistry",
     "rooms.meeting.registry.LocalPlacement",
 }
+# The wiring chooses; the Redis bus embeds the local one for its own node's subscribers.
+CHOOSERS = {ROOT / "server" / "wiring.py", ROOT / "rooms" / "community" / "redis_bus.py"}
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT)))
-def test_only_the_wiring_chooses_the_single_node_implementations(path: Path) -> None:
-    """The bus, the meeting registry and placement are interfaces everywhere else, so a
-    cluster replaces them in server/wiring.py alone."""
-    if path != ROOT / "server" / "wiring.py":
+def test_only_the_wiring_chooses_the_implementations_of_the_seams(path: Path) -> None:
+    """The bus, the meeting registry and placement are interfaces everywhere else, so
+    single-node and multi-node implementations are chosen in server/wiring.py alone."""
+    if path not in CHOOSERS:
         assert not imported_modules(path) & SEAMS
 
 
@@ -159,7 +162,7 @@ def test_the_import_scan_sees_dotted_submodules(tmp_path: Path) -> None:
 
 EGRESS = sorted((ROOT / "rooms" / "meeting" / "egress").rglob("*.py"))
 # What egress may use of the SFU: tracks to choose from and the plain-RTP sink, no peer.
-EGRESS_SFU = {"sfu.forwarding", "sfu.router", "sfu.plain_rtp"}
+EGRESS_SFU = {"sfu.forwarding", "sfu.owner", "sfu.plain_rtp"}
 
 
 @pytest.mark.parametrize("path", EGRESS, ids=lambda p: str(p.relative_to(ROOT)))

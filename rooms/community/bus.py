@@ -39,6 +39,11 @@ class Bus(Protocol):
         called after the change is committed, from code that must not wait on the network."""
         ...
 
+    async def ready(self) -> None:
+        """Return once the subscriptions made so far receive what any node publishes (a feed
+        says `authed` only then, so nothing published afterwards can pass it by)."""
+        ...
+
 
 class LocalBus:
     """Subscribers of this process only."""
@@ -63,12 +68,20 @@ class LocalBus:
 
         return unsubscribe
 
+    async def ready(self) -> None:
+        """In one process a subscription is in place as soon as it is made."""
+
     def publish(self, topic: str, event: CommunityEvent) -> None:
         """Deliver to everyone subscribed now."""
+        if topic in self._subscribers:
+            self.deliver(topic, self._encode(event), event)
+
+    def deliver(self, topic: str, text: str, event: CommunityEvent) -> None:
+        """Hand an event already encoded as `text` to this process's subscribers of `topic`
+        (a multi-node bus calls this for what other nodes published)."""
         subscribers = self._subscribers.get(topic)
         if not subscribers:
             return
-        text = self._encode(event)
         for deliver in list(subscribers.values()):
             try:
                 deliver(text, event)

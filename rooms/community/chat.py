@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from rooms.community.accounts import User
 from rooms.community.bus import Bus
 from rooms.community.database import Database
+from rooms.community.direct_pairs import DIRECT, blocked_in, check_may_send
 from rooms.community.membership import Access, require
 from rooms.community.message_views import render
 from rooms.community.permissions import may
@@ -115,11 +116,13 @@ class Chat(CommunityService):
         earlier copy with the same client_id, which is not announced again)."""
         now = self._now()
         async with self._db.write() as conn:
-            await require(conn, room_id, user.id, "post")
+            standing = await require(conn, room_id, user.id, "post")
             if client_id is not None:
                 earlier = await self._posted_before(conn, user.id, room_id, client_id)
                 if earlier is not None:
                     return earlier, False
+            if standing.kind == DIRECT:  # a block stops a conversation, both ways
+                await check_may_send(conn, room_id, user.id)
             if reply_to is not None:
                 await self._check_reply(conn, room_id, reply_to)
             if ids:
@@ -235,7 +238,7 @@ class Chat(CommunityService):
     async def mark_read(self, user: User, room_id: int, message_id: int) -> int:
         """Move the member's read marker forward (never back); returns their unread count."""
         async with self._db.write() as conn:
-            await require(conn, room_id, user.id, "post")
+            standing = await require(conn, room_id, user.id, "post")
             exists = await conn.execute(
                 select(messages.c.id).where(
                     (messages.c.id == message_id) & (messages.c.room_id == room_id)
@@ -247,6 +250,9 @@ class Chat(CommunityService):
                 )
             moved = await self._advance_read(conn, room_id, user.id, message_id)
             unread = await unread_count(conn, room_id, user.id)
+            # Across a block in a direct room the marker moves, but nobody is told.
+            if moved and standing.kind == DIRECT:
+                moved = not await blocked_in(conn, room_id, user.id)
         if moved:
             self._bus.publish(
                 room_topic(room_id),

@@ -1,5 +1,6 @@
 """Everything of the community side in one object: database, accounts, rooms, chat, uploads,
-agenda and the event bus. The server opens it once at start and closes it at shutdown."""
+agenda, direct messages, polls and the event bus. The server opens it once at start and closes
+it at shutdown."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from rooms.community.bus import Bus
 from rooms.community.calendar_links import CalendarLinks
 from rooms.community.chat import Chat
 from rooms.community.database import Database, open_database
+from rooms.community.direct import DirectMessages
 from rooms.community.directory import Directory
+from rooms.community.polls import Polls
 from rooms.community.townhall_record import TownHallRecord
 
 
@@ -32,6 +35,8 @@ class Community:
     agenda: Agenda
     townhall: TownHallRecord
     calendar_links: CalendarLinks
+    direct: DirectMessages
+    polls: Polls
 
     async def close(self) -> None:
         await self.db.close()
@@ -58,4 +63,6 @@ async def open_community(
         agenda=Agenda(db, bus, clock),
         townhall=TownHallRecord(db, clock),
         calendar_links=CalendarLinks(db, bus, clock),
+        direct=DirectMessages(db, bus, clock, rate_limits),
+        polls=Polls(db, bus, clock, rate_limits),
     )

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from rooms.community.accounts import User, user_from_row
 from rooms.community.bus import user_topic
 from rooms.community.chat import latest_message_ids, room_topic, unread_count
+from rooms.community.direct_pairs import DIRECT, hidden_from, peers
 from rooms.community.events import RoomMember, RoomUpdated
 from rooms.community.membership import access, require
 from rooms.community.message_views import render
@@ -110,7 +111,8 @@ class Directory(CommunityService):
                     .order_by(rooms.c.last_activity_at.desc(), rooms.c.id.desc())
                 )
             ).scalars()
-            return await summaries(conn, user.id, list(ids))
+            hidden = await hidden_from(conn, user.id)  # conversations with blocked members
+            return await summaries(conn, user.id, [i for i in ids if i not in hidden])
 
     async def discover(self, user: User, limit: int = 100) -> list[dict[str, Any]]:
         """Public rooms the user is not in, busiest first."""
@@ -263,6 +265,12 @@ class Directory(CommunityService):
                     "user_id",
                     reason="not_a_member_account",
                 )
+            if standing.kind == DIRECT:
+                raise Conflict(
+                    "a direct conversation cannot be left; block the member instead",
+                    "user_id",
+                    reason="dm_cannot_leave",
+                )
             is_self = target_id == user.id
             if not may_remove(standing.role, target_role, is_self):
                 raise Forbidden(
@@ -334,6 +342,7 @@ async def summaries(conn: AsyncConnection, user_id: int, ids: list[int]) -> list
     rows = {row.id: row for row in await conn.execute(select(rooms).where(rooms.c.id.in_(ids)))}
     if any(row.region_code for row in rows.values()):
         await loaded_regions()
+    others = await peers(conn, user_id, [i for i in ids if rows[i].kind == DIRECT])
     out = []
     for room_id in ids:
         row = rows[room_id]
@@ -341,7 +350,8 @@ async def summaries(conn: AsyncConnection, user_id: int, ids: list[int]) -> list
         out.append(
             {
                 "id": row.id,
-                "name": row.name,
+                # A direct conversation is called after the other member, for each of them.
+                "name": others[room_id]["display_name"] if room_id in others else row.name,
                 "kind": row.kind,
                 "description": row.description,
                 "visibility": row.visibility,
@@ -350,6 +360,7 @@ async def summaries(conn: AsyncConnection, user_id: int, ids: list[int]) -> list
                 "member_count": counts.get(room_id, 0),
                 "unread": await unread_count(conn, room_id, user_id) if role else 0,
                 "last_message": last.get(room_id),
+                "direct_with": others.get(room_id),
             }
         )
     return out

@@ -77,9 +77,24 @@ class AnnouncementComment(TypedDict):
     comment: dict[str, Any]
 
 
+class PollChanged(TypedDict):
+    """A poll created, voted on or closed (rooms/community/polls.py render)."""
+
+    type: Literal["poll"]
+    room_id: int
+    poll: dict[str, Any]
+
+
 class SessionsRevoked(TypedDict):
     type: Literal["sessions_revoked"]
     before_ms: int
+
+
+class FeedGap(TypedDict):
+    """Events may have been missed (a node's link to the other nodes came back,
+    rooms/community/redis_bus.py): catch up as after a reconnect."""
+
+    type: Literal["feed_gap"]
 
 
 CommunityEvent = (
@@ -92,5 +107,7 @@ CommunityEvent = (
     | RoomUpdated
     | AgendaChanged
     | EventReminder
+    | PollChanged
     | SessionsRevoked
+    | FeedGap
 )

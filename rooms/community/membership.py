@@ -24,13 +24,14 @@ class Access:
     role: str | None  # None: signed in, not a member (public rooms only)
     visibility: str
     name: str
+    kind: str = ""  # "direct" for a one-to-one conversation (rooms/community/direct.py)
 
 
 async def access(conn: AsyncConnection, room_id: int, user_id: int) -> Access:
     """The caller's standing in a room they may at least see, or NotFound."""
     row = (
         await conn.execute(
-            select(rooms.c.visibility, rooms.c.name, memberships.c.role)
+            select(rooms.c.visibility, rooms.c.name, rooms.c.kind, memberships.c.role)
             .select_from(
                 rooms.outerjoin(
                     memberships,
@@ -42,7 +43,9 @@ async def access(conn: AsyncConnection, room_id: int, user_id: int) -> Access:
     ).one_or_none()
     if row is None or (row.role is None and row.visibility != "public"):
         raise NotFound("no such room", "room_id", reason="room_not_found")
-    return Access(room_id=room_id, role=row.role, visibility=row.visibility, name=row.name)
+    return Access(
+        room_id=room_id, role=row.role, visibility=row.visibility, name=row.name, kind=row.kind
+    )
 
 
 async def require(conn: AsyncConnection, room_id: int, user_id: int, action: str) -> Access:

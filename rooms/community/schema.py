@@ -390,3 +390,76 @@ announcement_comments = Table(
     Column("created_at", BigInteger, nullable=False),
     Index(None, "announcement_id", "id"),
 )
+
+
+# Direct messages (rooms/community/direct.py): a one-to-one conversation is a room of kind
+# "direct" whose two members are named here, lowest account id first, so one pair has one
+# room. Chat, receipts, typing, uploads and the feed then work as in every room.
+direct_chats = Table(
+    "direct_chats",
+    metadata,
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_low", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("user_high", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("user_low", "user_high"),
+    Index(None, "user_high"),
+)
+
+# Who does not want to hear from whom: the blocked member cannot start or continue a direct
+# conversation with the blocker, whose room list no longer shows it.
+blocks = Table(
+    "blocks",
+    metadata,
+    Column("blocker_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("blocked_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+# A member's report of a direct conversation (and, optionally, one message in it) for the
+# server's administrators: a direct room has no moderators of its own.
+direct_reports = Table(
+    "direct_reports",
+    metadata,
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True),
+    Column("reporter_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("message_id", BigInteger),
+    Column("reason", String(500), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+# Polls in any room (rooms/community/polls.py). Votes are kept per member even in anonymous
+# polls, so a member can change their vote and never vote twice; anonymous ones never show
+# who chose what.
+polls = Table(
+    "polls",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False),
+    Column("author_id", ForeignKey("users.id"), nullable=False),
+    Column("question", String(300), nullable=False),
+    Column("multiple", Boolean, nullable=False, server_default="0"),
+    Column("anonymous", Boolean, nullable=False, server_default="0"),
+    Column("closes_at", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Index(None, "room_id", "id"),
+)
+
+poll_options = Table(
+    "poll_options",
+    metadata,
+    Column("poll_id", ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("text", String(100), nullable=False),
+)
+
+poll_votes = Table(
+    "poll_votes",
+    metadata,
+    Column("poll_id", ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("created_at", BigInteger, nullable=False),
+    # Counts by option and each option's first voters read this index alone (polls.render).
+    Index(None, "poll_id", "position", "created_at", "user_id"),
+)

@@ -25,5 +25,5 @@ def open_market(
     return Market(
         listings=Marketplace(db, bus, clock, data_dir, rate_limits),
         moderation=Moderation(db, bus, clock),
-        chats=SellerChats(db, bus, clock),
+        chats=SellerChats(db, bus, clock, community.direct, community.chat),
     )

@@ -3,67 +3,46 @@
 Any member who sees a listing may report it once; its moderators (rooms/market/listings.py
 is_moderator) see the reported listings and hide or show them again.
 
-Kamar has no direct messages yet. "Chat with the seller" opens the smallest honest thing: a
-two-member, invite-only room per listing and buyer, with both as plain members (nobody can
-invite a third), named after the listing. Chat, photos, unread counts and the live feed then
-work as in every room; asking again opens the same room.
+"Chat with the seller" is a direct message (rooms/community/direct.py) that starts by quoting
+the listing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import func, select, update
 
 from rooms.community.accounts import User
-from rooms.community.bus import user_topic
-from rooms.community.chat import room_topic
+from rooms.community.bus import Bus
+from rooms.community.chat import Chat
+from rooms.community.database import Database
+from rooms.community.direct import DirectMessages
 from rooms.community.directory import summaries
-from rooms.community.events import RoomMember
+from rooms.community.reports import check_reason, file_once
 from rooms.community.schema import (
     listing_chats,
     listing_reports,
     listing_rooms,
     listings,
     memberships,
-    rooms,
-    users,
 )
 from rooms.community.service import CommunityService
 from rooms.errors import Forbidden, Invalid, NotFound
 from rooms.market.listings import _listing_row, is_moderator, render
-from rooms.market.rules import MAX_REASON
-
-CHAT_NAME_PREFIX = "Lapak: "  # "stall": what the room list shows for a listing's conversation
-MAX_ROOM_NAME = 80
 
 
 class Moderation(CommunityService):
     async def report(self, user: User, listing_id: int, reason: str) -> None:
         """Report once per member; reporting again changes nothing."""
-        reason = reason.strip()
-        if not 0 < len(reason) <= MAX_REASON:
-            raise Invalid(f"reason must be 1-{MAX_REASON} characters", "reason")
+        reason = check_reason(reason)
         async with self._db.write() as conn:
             row = await _listing_row(conn, user.id, listing_id)
             if row.seller_id == user.id:
                 raise Invalid("you cannot report your own listing", "listing_id")
-            already = await conn.execute(
-                select(listing_reports.c.listing_id).where(
-                    listing_reports.c.listing_id == listing_id,
-                    listing_reports.c.reporter_id == user.id,
-                )
-            )
-            if already.first() is None:
-                await conn.execute(
-                    insert(listing_reports).values(
-                        listing_id=listing_id,
-                        reporter_id=user.id,
-                        reason=reason,
-                        created_at=self._now(),
-                    )
-                )
+            key = {"listing_id": listing_id, "reporter_id": user.id}
+            await file_once(conn, listing_reports, key, reason=reason, created_at=self._now())
 
     async def set_hidden(self, user: User, listing_id: int, hidden: bool) -> dict[str, Any]:
         async with self._db.write() as conn:
@@ -112,16 +91,32 @@ class Moderation(CommunityService):
 
 
 class SellerChats(CommunityService):
+    """ "Chat with the seller" is the buyer's direct conversation with the seller
+    (rooms/community/direct.py), whatever the listing: its first message about a listing quotes
+    it. Asking again about the same listing opens the same conversation and quotes nothing
+    twice (the quote's client_id is per listing). Conversations made before direct messages
+    existed (listing_chats) are opened as they are."""
+
+    def __init__(
+        self,
+        db: Database,
+        bus: Bus,
+        clock: Callable[[], float],
+        direct: DirectMessages,
+        chat: Chat,
+    ) -> None:
+        super().__init__(db, bus, clock)
+        self._direct = direct
+        self._chat = chat
+
     async def open(self, user: User, listing_id: int) -> dict[str, Any]:
-        """The buyer's conversation with the seller about a listing (made on first use)."""
-        created = False
-        async with self._db.write() as conn:
+        async with self._db.read() as conn:
             row = await _listing_row(conn, user.id, listing_id)
             if row.seller_id == user.id:
-                raise Invalid("this is your own listing", "listing_id")
+                raise Invalid("this is your own listing", "listing_id", reason="own_listing")
             if row.hidden:
                 raise NotFound("no such listing", "listing_id")
-            room_id = (
+            earlier = (
                 await conn.execute(
                     select(listing_chats.c.room_id).where(
                         listing_chats.c.listing_id == listing_id,
@@ -129,60 +124,23 @@ class SellerChats(CommunityService):
                     )
                 )
             ).scalar_one_or_none()
-            if room_id is None:
-                room_id = await self._new_room(conn, row, user)
-                created = True
-            [room] = await summaries(conn, user.id, [room_id])
-            seller = (await conn.execute(select(users).where(users.c.id == row.seller_id))).one()
-        if created:
-            for member_id, name in ((user.id, user.display_name), (seller.id, seller.display_name)):
-                event: RoomMember = {
-                    "type": "room_member",
-                    "room_id": room_id,
-                    "user": {"id": member_id, "display_name": name},
-                    "role": "member",
-                }
-                self._bus.publish(room_topic(room_id), event)
-                self._bus.publish(user_topic(member_id), event)
-        room["listing_id"] = listing_id
-        return room
+            if earlier is not None:
+                [room] = await summaries(conn, user.id, [earlier])
+                return {**room, "listing_id": listing_id}
+        # The listing is what buyer and seller share: no common room needed, blocks still hold.
+        room = await self._direct.open(user, row.seller_id, shared_room=False)
+        await self._chat.post(user, room["id"], listing_quote(row), client_id=f"listing-{row.id}")
+        async with self._db.read() as conn:
+            [room] = await summaries(conn, user.id, [room["id"]])
+        return {**room, "listing_id": listing_id}
 
-    async def _new_room(self, conn: AsyncConnection, listing: Any, buyer: User) -> int:
-        now = self._now()
-        name = (CHAT_NAME_PREFIX + listing.title)[:MAX_ROOM_NAME]
-        room_id: int = (
-            await conn.execute(
-                insert(rooms)
-                .values(
-                    name=name,
-                    kind="other",
-                    description=(
-                        f"Tentang lapak #{listing.id}; pembayaran tidak lewat Kamar. "
-                        f"About listing #{listing.id}; Kamar handles no payments."
-                    ),
-                    visibility="invite",
-                    created_by=buyer.id,
-                    created_at=now,
-                    last_activity_at=now,
-                )
-                .returning(rooms.c.id)
-            )
-        ).scalar_one()
-        await conn.execute(
-            insert(memberships),
-            [
-                {"room_id": room_id, "user_id": buyer.id, "role": "member", "joined_at": now},
-                {
-                    "room_id": room_id,
-                    "user_id": listing.seller_id,
-                    "role": "member",
-                    "joined_at": now,
-                },
-            ],
-        )
-        await conn.execute(
-            insert(listing_chats).values(
-                listing_id=listing.id, buyer_id=buyer.id, room_id=room_id, created_at=now
-            )
-        )
-        return room_id
+
+def listing_quote(listing: Any) -> str:
+    """The first message about a listing: its title, price and link, in no one language."""
+    if listing.pricing == "free" or listing.price is None:
+        price = "Rp 0"
+    else:
+        price = "Rp " + f"{listing.price:,}".replace(",", ".")  # Indonesian digit grouping
+        if listing.pricing == "nego":
+            price += " (nego)"
+    return f"🛒 {listing.title} · {price}\n#/market/{listing.id}"

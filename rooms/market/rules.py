@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# One rule for every report (rooms/community/reports.py), re-exported for the listing form.
+from rooms.community.reports import MAX_REASON as MAX_REASON
 from rooms.errors import Invalid
 
 CATEGORIES = ("food", "services", "secondhand", "merchandise", "crafts", "farm", "other")
@@ -16,7 +18,7 @@ CONDITIONS = ("new", "used", "none")  # "none": food, services and the like have
 PRICINGS = ("fixed", "nego", "free")
 STATUSES = ("available", "reserved", "sold")
 SCOPES = ("rooms", "organisation")
-MAX_TITLE, MAX_DESCRIPTION, MAX_REASON = 120, 4000, 500
+MAX_TITLE, MAX_DESCRIPTION = 120, 4000
 MAX_PRICE = 10**12  # a trillion Rupiah: far above any second-hand sale, well inside BIGINT
 MAX_PHOTOS, MAX_ROOMS = 8, 20
 DEFAULT_DAYS, MAX_DAYS = 30, 90

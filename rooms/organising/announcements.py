@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.accounts import User, user_from_row
 from rooms.community.chat import room_topic
+from rooms.community.direct_pairs import DIRECT
 from rooms.community.directory import KINDS
 from rooms.community.events import AnnouncementComment, ChatPosted
 from rooms.community.message_views import render
@@ -96,7 +97,12 @@ class Announcements(CommunityService):
     async def target_rooms(self, user: User, selection: Selection) -> list[int]:
         """The rooms the selection names that this user may announce to, by id."""
         selection.check()
-        query = select(rooms.c.id).where(*selection.where()).order_by(rooms.c.id)
+        # Never into someone's direct conversation, even by naming its room.
+        query = (
+            select(rooms.c.id)
+            .where(*selection.where(), rooms.c.kind != DIRECT)
+            .order_by(rooms.c.id)
+        )
         if not user.is_admin:
             query = query.join(memberships, memberships.c.room_id == rooms.c.id).where(
                 memberships.c.user_id == user.id, memberships.c.role.in_(MODERATING)

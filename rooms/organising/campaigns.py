@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.accounts import User
+from rooms.community.direct_pairs import DIRECT
 from rooms.community.membership import require
 from rooms.community.permissions import may
 from rooms.community.regions import check_place
@@ -137,7 +138,10 @@ class Campaigns(CommunityService):
                 if not user.is_admin:
                     await require(conn, room_id, user.id, "invite")
                 elif (
-                    await conn.execute(select(rooms.c.id).where(rooms.c.id == room_id))
+                    # A direct conversation keeps its two members: never a campaign's room.
+                    await conn.execute(
+                        select(rooms.c.id).where(rooms.c.id == room_id, rooms.c.kind != DIRECT)
+                    )
                 ).first() is None:
                     raise NotFound("no such room", "room_ids")
             campaign_id = (

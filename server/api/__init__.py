@@ -1,6 +1,6 @@
-"""The community HTTP API under /api/ (docs/api.md): accounts, rooms, chat, agenda,
-regions, organising (referrals, campaigns, announcements), market, insight, town-hall
-recordings."""
+"""The community HTTP API under /api/ (docs/api.md): accounts, rooms, chat, direct messages,
+polls, agenda, regions, organising (referrals, campaigns, announcements), market, insight,
+town-hall recordings."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from server.api import (
     agenda,
     announcements,
     chat,
+    direct,
     insight,
     market,
     organising,
+    polls,
     recordings,
     regions,
     rooms,
@@ -27,6 +29,8 @@ ROUTES: list[Route] = [
     *accounts.ROUTES,
     *rooms.ROUTES,
     *chat.ROUTES,
+    *direct.ROUTES,
+    *polls.ROUTES,
     *agenda.ROUTES,
     *recordings.ROUTES,
     *regions.ROUTES,

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from rooms.community.agenda import event_meeting_room, meeting_room_name
+from rooms.community.direct_pairs import DIRECT, check_may_send, peers
 from rooms.community.directory import KINDS, MAX_DESCRIPTION, MAX_NAME, VISIBILITIES
 from rooms.community.membership import require
 from rooms.community.timefmt import zoned_iso
@@ -115,9 +116,13 @@ async def meeting_token(call: Call) -> dict[str, Any]:
     room_id = call.path["room_id"]
     async with call.community.db.read() as conn:
         standing = await require(conn, room_id, call.me.id, "join_meeting")
+        title = standing.name
+        if standing.kind == DIRECT:  # a call between two members: not across a block
+            await check_may_send(conn, room_id, call.me.id)
+            title = (await peers(conn, call.me.id, [room_id]))[room_id]["display_name"]
     assert standing.role is not None
     role = meeting_role(standing.role, town_hall=False, organiser=False)
-    return _join(call, meeting_room_name(room_id), role, standing.name)
+    return _join(call, meeting_room_name(room_id), role, title)
 
 
 async def event_meeting_token(call: Call) -> dict[str, Any]:

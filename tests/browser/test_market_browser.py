@@ -1,6 +1,7 @@
 """The members' market in real Chromium on a 360x640 phone in Indonesian: Siti puts up a
 listing with a photo on her page, Budi finds it by search on his, and "chat with the seller"
-delivers his message to Siti's open page. Every wait polls a condition with a deadline."""
+delivers his message, after the quoted listing, to Siti's open page as their direct
+conversation. Every wait polls a condition with a deadline."""
 
 from __future__ import annotations
 
@@ -76,12 +77,19 @@ async def test_a_listing_with_a_photo_is_found_by_search_and_the_seller_gets_the
     await b.click("#chat-send")
 
     # Siti's open page learns of the new conversation over the feed and shows the message.
-    chat = a.locator(".room-item", has_text="Lapak: Keripik singkong pedas")
+    # It is their direct conversation, under the buyer's name, opening with the listing quoted.
+    chat = a.locator("#dm-list .room-item", has_text="Budi")
     await chat.wait_for(timeout=WAIT_MS)
     await a.wait_for_selector(".room-item .room-last:has-text('Masih ada, Bu?')", timeout=WAIT_MS)
     await chat.click()
     await a.wait_for_selector(
         "#messages li.msg:not(.mine) .text:has-text('Masih ada, Bu?')", timeout=WAIT_MS
+    )
+    quote = a.locator("#messages li.msg:not(.mine) .text", has_text="🛒 Keripik singkong pedas")
+    await quote.wait_for(timeout=WAIT_MS)
+    await quote.locator("a").click()  # the quoted listing's link opens it in the app
+    await a.wait_for_selector(
+        "#listing-title-view:text-is('Keripik singkong pedas')", timeout=WAIT_MS
     )
 
     for person in (seller, buyer):

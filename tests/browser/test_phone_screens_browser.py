@@ -143,7 +143,10 @@ async def test_a_link_to_a_room_one_is_not_in_says_how_to_get_in(
     await shoot(page, screens_dir(tmp_path), "room-not-a-member")
     # An open room can be joined right there, and then its chat opens.
     await page.goto(f"{kamar.base_url}/#/rooms/{open_room['id']}")
-    await page.click("#join-open-room", timeout=WAIT_MS)
+    await page.locator("#join-open-room").wait_for(timeout=WAIT_MS)
+    # Nothing can be typed before joining: a message sent then would only be refused.
+    assert await page.locator("#chat-input").is_hidden()
+    await page.click("#join-open-room")
     await page.fill("#chat-input", "Salam kenal")
     await page.click("#chat-send")
     await page.locator("#messages li:not(.pending)", has_text="Salam kenal").wait_for(

@@ -19,6 +19,7 @@ from rooms.meeting.egress.commands import (
 from rooms.meeting.egress.destinations import EgressError, parse_destinations
 from rooms.meeting.egress.processes import keyframe_start
 from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
+from sfu.owner import CAMERA
 
 
 def test_a_destination_is_a_url_and_a_key_and_shows_only_its_host() -> None:
@@ -58,7 +59,12 @@ def test_a_bad_destination_is_refused_with_a_clear_message(value: Any, message: 
 
 
 def _track(owner: str, kind: str) -> Producer:
-    return Producer(ProducerId(f"{owner}/{kind}/1"), owner, kind, 1, 96, 90000, None, lambda: None)
+    """A track of `owner`: a person's camera or microphone, or "person:screen"."""
+    person, _colon, source = owner.partition(":")
+    return Producer(
+        ProducerId(f"{owner}/{kind}/1"), owner, kind, 1, 96, 90000, None, lambda: None,
+        person=person, source=source or CAMERA,
+    )  # fmt: skip
 
 
 def test_the_picture_is_the_loudest_speaker_and_stays_through_a_pause() -> None:

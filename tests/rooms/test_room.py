@@ -46,6 +46,9 @@ class FakeSubscriber:
         self.owner = owner
         self.removed: list[ProducerId] = []
 
+    def accepts(self, producer: Producer) -> bool:
+        return producer.person != self.owner
+
     def add_producer(self, producer: Producer) -> None:
         pass
 

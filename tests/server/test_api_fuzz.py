@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -196,8 +196,17 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
                   "rooms": [room["id"]], "photos": [photo["id"]]},
             expect=201,
         )  # fmt: skip
+        poll = await api.call(
+            "POST",
+            f"/api/rooms/{room['id']}/polls",
+            token,
+            json={"question": "Kapan?", "options": ["Sabtu", "Minggu"],
+                  "closes_at": (datetime.now(UTC) + timedelta(days=1)).isoformat()},
+            expect=201,
+        )  # fmt: skip
         ids = {
             "room_id": room["id"],
+            "poll_id": poll["id"],
             "message_id": message["id"],
             "event_id": event["id"],
             "user_id": budi_user["id"],

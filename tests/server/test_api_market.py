@@ -48,7 +48,11 @@ async def test_a_listing_with_a_photo_is_found_and_opens_a_chat_with_the_seller(
         "POST", f"/api/rooms/{chat['id']}/messages", budi, json={"text": "Masih?"}, expect=201
     )
     history = await api.call("GET", f"/api/rooms/{chat['id']}/messages", siti)
-    assert [m["text"] for m in history["messages"]] == ["Masih?"]
+    assert [m["text"] for m in history["messages"]] == [  # the quote of the listing first
+        f"🛒 Keripik singkong · Rp 10.000\n#/market/{listing['id']}",
+        "Masih?",
+    ]
+    assert chat["kind"] == "direct" and chat["name"] == "Siti"
     sold = await api.call(
         "PATCH", f"/api/market/listings/{listing['id']}", siti, json={"status": "sold"}
     )

@@ -100,9 +100,9 @@ def test_a_bad_boolean_in_the_environment_names_the_variable(tmp_path: Path) -> 
 
 
 def test_list_settings_split_on_commas_in_the_environment(tmp_path: Path) -> None:
-    env = {"KAMAR_ICE_SERVERS": " stun:a.example:3478 , turn:b.example ,,", "KAMAR_HOST": ""}
+    env = {"KAMAR_ICE_SERVERS": " stun:a.example:3478 , stun:b.example ,,", "KAMAR_HOST": ""}
     config = load_in(tmp_path, env)
-    assert config.ice_servers == ("stun:a.example:3478", "turn:b.example")
+    assert config.ice_servers == ("stun:a.example:3478", "stun:b.example")
     assert config.host == "127.0.0.1"  # an empty variable counts as unset
 
 
@@ -121,7 +121,9 @@ def test_a_single_string_in_the_file_is_a_one_item_list(tmp_path: Path) -> None:
         ({"env": {"KAMAR_ICE_HOSTS": "10.0.0.1,eth0"}}, "ice_host: 'eth0' is not an IP address"),
         ({"env": {"KAMAR_ANNOUNCE": "10.0.0.1=public"}}, "announce: 'public' is not an IP"),
         ({"env": {"KAMAR_ANNOUNCE": "host=1.2.3.4"}}, "announce: 'host' is not an IP"),
-        ({"env": {"KAMAR_ICE_SERVERS": "stun.example.org"}}, "must start with stun:, turn:"),
+        ({"env": {"KAMAR_ICE_SERVERS": "stun.example.org"}}, "must start with stun:"),
+        # A TURN URL without credentials would make browsers refuse the whole connection.
+        ({"env": {"KAMAR_ICE_SERVERS": "turn:t.example"}}, "give it as a turn_url"),
         ({"env": {"KAMAR_LOG_LEVEL": "verbose"}}, "log_level must be debug, info"),
     ],
 )
@@ -233,11 +235,11 @@ def test_turn_settings_come_from_the_environment_and_make_turn_settings(tmp_path
         "KAMAR_TURN_URLS": "turn:turn.example:3478, turns:turn.example:443?transport=tcp",
         "KAMAR_TURN_TTL": "3600",
     }
-    turn = load_in(tmp_path, env).turn
+    turn = load_in(tmp_path, env).ice.turn
     assert turn is not None
     assert turn.urls == ("turn:turn.example:3478", "turns:turn.example:443?transport=tcp")
     assert (turn.secret, turn.ttl) == ("s" * 32, 3600)
-    assert load_in(tmp_path).turn is None
+    assert load_in(tmp_path).ice.turn is None
 
 
 @pytest.mark.parametrize(

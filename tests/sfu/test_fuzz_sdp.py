@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from sfu import sdp
 from sfu.errors import NegotiationError
+from sfu.owner import CAMERA
 from sfu.peer import PeerSettings
 from sfu.publish_offer import validate_publish_offer
 from sfu.publisher import PublisherPeer
@@ -88,7 +89,7 @@ def test_an_answer_is_checked_and_parsed_or_refused_with_a_value_error(text: str
 async def test_a_publisher_answers_an_offer_or_refuses_it_with_a_negotiation_error(
     text: str,
 ) -> None:
-    publisher = PublisherPeer("alice", PeerSettings(), on_failed=lambda: None)
+    publisher = PublisherPeer("alice", CAMERA, PeerSettings(), on_failed=lambda: None)
     try:
         answer = await publisher.accept_offer(text)
         assert answer.startswith("v=0") and publisher.producers

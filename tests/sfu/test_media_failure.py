@@ -9,6 +9,7 @@ import pytest
 
 from sfu import media_failure, publisher_feedback
 from sfu.media_failure import FailureWatch
+from sfu.owner import CAMERA
 from sfu.peer import PeerSettings
 from sfu.publisher import PublisherPeer
 from tests.conftest import eventually
@@ -72,7 +73,7 @@ async def test_a_report_that_raises_does_not_end_the_publishers_reports(
             raise RuntimeError("a bug in one report")
 
     monkeypatch.setattr(PublisherPeer, "_report", report)
-    peer = PublisherPeer("alice", PeerSettings(), on_failed=lambda: None)
+    peer = PublisherPeer("alice", CAMERA, PeerSettings(), on_failed=lambda: None)
     try:
         task = asyncio.ensure_future(peer._report_periodically())
         await eventually(lambda: len(calls) >= 3, what="reports after the failing one")

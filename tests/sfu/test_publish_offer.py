@@ -10,6 +10,7 @@ import pytest
 
 from sfu import sdp
 from sfu.errors import NegotiationError
+from sfu.owner import CAMERA
 from sfu.peer import PeerSettings
 from sfu.publish_offer import validate_publish_offer
 from sfu.publisher import PublisherPeer
@@ -160,7 +161,7 @@ def test_a_malformed_offer_is_refused_with_its_reason(text: str, says: str) -> N
     ],
 )
 async def test_the_publisher_refuses_what_aiortc_would_fail_on_or_accept(broken) -> None:  # type: ignore[no-untyped-def]
-    publisher = PublisherPeer("alice", PeerSettings(), on_failed=lambda: None)
+    publisher = PublisherPeer("alice", CAMERA, PeerSettings(), on_failed=lambda: None)
     try:
         with pytest.raises(NegotiationError):
             await publisher.accept_offer(broken(offer()))
@@ -173,7 +174,7 @@ async def test_the_publisher_refuses_what_aiortc_would_fail_on_or_accept(broken)
 async def test_whatever_aiortc_raises_on_an_offer_becomes_a_negotiation_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    publisher = PublisherPeer("alice", PeerSettings(), on_failed=lambda: None)
+    publisher = PublisherPeer("alice", CAMERA, PeerSettings(), on_failed=lambda: None)
 
     async def fails(description: object) -> None:
         raise KeyError("something aiortc did not expect")
@@ -188,7 +189,7 @@ async def test_whatever_aiortc_raises_on_an_offer_becomes_a_negotiation_error(
 
 @pytest.mark.webrtc
 async def test_a_connection_that_aiortc_cannot_close_is_closed_without_raising() -> None:
-    publisher = PublisherPeer("alice", PeerSettings(), on_failed=lambda: None)
+    publisher = PublisherPeer("alice", CAMERA, PeerSettings(), on_failed=lambda: None)
 
     async def raises() -> None:
         raise AttributeError("'NoneType' object has no attribute 'stop'")

@@ -11,6 +11,7 @@ from aiortc.mediastreams import VideoStreamTrack
 
 from sfu import sdp
 from sfu.errors import NegotiationError
+from sfu.owner import CAMERA
 from sfu.peer import PeerSettings
 from sfu.publisher import PublisherPeer
 
@@ -58,7 +59,7 @@ def packet(ssrc: int, seq: int, pt: int, rid: str | None = None, element: int = 
 
 
 async def test_each_layer_is_learned_from_its_rid_and_rtx_from_the_repaired_rid() -> None:
-    publisher = PublisherPeer("alice", PeerSettings(), on_failed=lambda: None)
+    publisher = PublisherPeer("alice", CAMERA, PeerSettings(), on_failed=lambda: None)
     try:
         answer = await publisher.accept_offer(await simulcast_offer())
         assert "a=simulcast:recv q;h;f" in answer and f"a=extmap:{RID_ID} {sdp.RID_URI}" in answer
@@ -86,7 +87,7 @@ async def test_each_layer_is_learned_from_its_rid_and_rtx_from_the_repaired_rid(
 
 async def test_an_offer_with_a_rid_missing_its_line_is_refused() -> None:
     offer = (await simulcast_offer()).replace("a=rid:h send\r\n", "")
-    publisher = PublisherPeer("alice", PeerSettings(), on_failed=lambda: None)
+    publisher = PublisherPeer("alice", CAMERA, PeerSettings(), on_failed=lambda: None)
     try:
         with pytest.raises(NegotiationError, match="without an a=rid:h send line"):
             await publisher.accept_offer(offer)

@@ -1,4 +1,5 @@
-"""Per-room fan-out bookkeeping: every subscriber receives every producer but its own."""
+"""Per-room fan-out bookkeeping: every subscriber receives the producers it accepts; a
+participant's, every producer but its own person's."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import pytest
 
 from sfu.consumer import Consumer
 from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
-from sfu.router import CAMERA, SCREEN, MediaRouter, owner_key, person_of, source_of
+from sfu.owner import CAMERA, SCREEN, owner_key
+from sfu.router import MediaRouter
 
 
 class FakeSubscriber:
@@ -16,6 +18,9 @@ class FakeSubscriber:
         self.owner = owner
         self.added: list[ProducerId] = []
         self.removed: list[ProducerId] = []
+
+    def accepts(self, producer: Producer) -> bool:
+        return producer.person != self.owner
 
     def add_producer(self, producer: Producer) -> None:
         self.added.append(producer.id)
@@ -27,8 +32,12 @@ class FakeSubscriber:
         self.speakers = speakers
 
 
-def make_producer(owner: str, kind: str = VIDEO) -> Producer:
-    return Producer(ProducerId(f"{owner}/{kind}"), owner, kind, 1234, 96, 90000, None, lambda: None)
+def make_producer(person: str, kind: str = VIDEO, source: str = CAMERA) -> Producer:
+    owner = owner_key(person, source)
+    return Producer(
+        ProducerId(f"{owner}/{kind}"), owner, kind, 1234, 96, 90000, None, lambda: None,
+        person=person, source=source,
+    )  # fmt: skip
 
 
 def test_a_new_producer_goes_to_every_subscriber_except_its_owner() -> None:
@@ -146,7 +155,7 @@ def test_a_screen_share_goes_to_everyone_but_the_person_sharing_it() -> None:
     alice, bob = FakeSubscriber("alice"), FakeSubscriber("bob")
     for subscriber in (alice, bob):
         router.add_subscriber(subscriber)
-    screen = make_producer(owner_key("alice", SCREEN))
+    screen = make_producer("alice", source=SCREEN)
     router.add_producer(screen)
     assert (alice.added, bob.added) == ([], ["alice:screen/video"])
     camera = make_producer("alice")
@@ -167,4 +176,33 @@ def test_owner_keys_name_the_person_and_the_source(
     participant_id: str, source: str, owner: str
 ) -> None:
     assert owner_key(participant_id, source) == owner
-    assert (person_of(owner), source_of(owner)) == (participant_id, source)
+    producer = make_producer(participant_id, source=source)
+    assert (producer.owner, producer.person, producer.source) == (owner, participant_id, source)
+
+
+def test_an_owner_key_names_only_known_sources() -> None:
+    with pytest.raises(ValueError, match="unknown source"):
+        owner_key("p1", "window")
+
+
+def test_an_endpoint_with_its_own_rule_plugs_in_without_changing_the_fan_out() -> None:
+    # A recorder (or a relay to another node) takes only what its rule admits: here, one
+    # speaker's camera and microphone, never a screen, and nobody else's.
+    class Recorder(FakeSubscriber):
+        def accepts(self, producer: Producer) -> bool:
+            return producer.person == "alice" and producer.source == CAMERA
+
+    router = MediaRouter()
+    recorder, bob = Recorder("recorder"), FakeSubscriber("bob")
+    for subscriber in (recorder, bob):
+        router.add_subscriber(subscriber)
+    produced = [make_producer("alice", AUDIO), make_producer("alice", source=SCREEN)]
+    produced.append(make_producer("carol"))
+    for producer in produced:
+        router.add_producer(producer)
+    assert recorder.added == ["alice/audio"]
+    assert bob.added == ["alice/audio", "alice:screen/video", "carol/video"]
+    router.remove_producer(produced[0])
+    router.remove_producer(produced[1])
+    assert recorder.removed == ["alice/audio"]
+    assert bob.removed == ["alice/audio", "alice:screen/video"]

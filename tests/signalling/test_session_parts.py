@@ -11,6 +11,7 @@ import pytest
 
 from rooms.meeting import grants
 from rooms.meeting.registry import LocalMeetingRegistry, LocalPlacement, NodeId
+from sfu.owner import owner_key
 from signalling.context import MeetingContext
 from signalling.errors import ProtocolError
 from signalling.messages import RaiseHand
@@ -42,8 +43,10 @@ class _Peers:
         self.publishers: list[_FakePublisher] = []
         self.subscribers: list[str] = []
 
-    def publisher(self, owner: str, on_failed: Callable[[], None], on_layers: Any) -> Any:
-        self.publishers.append(_FakePublisher(owner, on_layers))
+    def publisher(
+        self, person: str, source: str, on_failed: Callable[[], None], on_layers: Any
+    ) -> Any:
+        self.publishers.append(_FakePublisher(owner_key(person, source), on_layers))
         return self.publishers[-1]
 
     def subscriber(self, participant_id: str, send_offer: Any, on_failed: Any, on_off: Any) -> Any:

@@ -12,7 +12,8 @@ import pytest
 from aioice import stun
 from aioice.turn import create_turn_endpoint
 
-from signalling.turn import TurnSettings, credentials, ice_servers
+from sfu.ice_servers import IceServer, IceServers, TurnSettings, credentials
+from sfu.peer import PeerSettings
 from tests.conftest import running_kamar
 from tests.signalling.test_ws import Client
 from tests.turn_server import running_coturn
@@ -27,18 +28,54 @@ def test_credentials_follow_the_turn_rest_scheme() -> None:
 
 
 def test_without_turn_only_the_stun_urls_are_handed_out() -> None:
-    assert ice_servers(["stun:stun.example:3478"], None, "p1", now=100) == [
-        {"urls": ["stun:stun.example:3478"]}
-    ]
+    servers = IceServers(["stun:stun.example:3478"]).for_identity("p1", now=100)
+    assert [server.as_dict() for server in servers] == [{"urls": ["stun:stun.example:3478"]}]
 
 
 def test_turn_urls_share_one_credential_that_expires_after_the_ttl() -> None:
     turn = TurnSettings("s" * 20, ("turn:t.example:3478", "turns:t.example:443"), ttl=600)
-    servers = ice_servers([], turn, "p7", now=1000.9)
+    servers = IceServers((), turn).for_identity("p7", now=1000.9)
     assert len(servers) == 1
-    assert servers[0]["urls"] == ["turn:t.example:3478", "turns:t.example:443"]
-    assert servers[0]["username"] == "1600:p7"
-    assert servers[0]["credential"] == credentials("s" * 20, "p7", 1000, 600)[1]
+    entry = servers[0].as_dict()
+    assert entry["urls"] == ["turn:t.example:3478", "turns:t.example:443"]
+    assert entry["username"] == "1600:p7"
+    assert entry["credential"] == credentials("s" * 20, "p7", 1000, 600)[1]
+
+
+@pytest.mark.parametrize(
+    "urls, username, credential, message",
+    [
+        ((), "", "", "at least one URL"),
+        (("http://t.example",), "", "", "must start with stun:, turn: or turns:"),
+        (("stun:s.example", "turn:t.example"), "", "", "needs a username and a credential"),
+        (("turns:t.example:443",), "user", "", "needs a username and a credential"),
+    ],
+)
+def test_an_ice_server_that_could_not_be_used_is_refused(
+    urls: tuple[str, ...], username: str, credential: str, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        IceServer(urls, username, credential)
+
+
+def test_the_sfu_asks_for_fresh_turn_credentials_with_every_connection() -> None:
+    turn = TurnSettings("k" * 20, ("turn:127.0.0.1:3478",), ttl=600)
+    clock = iter([1000.0, 2000.0])
+    settings = PeerSettings(
+        ice_servers=lambda: IceServers(["stun:127.0.0.1:3478"], turn).for_identity(
+            "kamar-sfu", next(clock)
+        )
+    )
+    first, second = settings.configuration(), settings.configuration()
+    stun, relay = first.iceServers or []
+    assert (stun.urls, stun.username) == (["stun:127.0.0.1:3478"], None)
+    assert (relay.urls, relay.username) == (["turn:127.0.0.1:3478"], "1600:kamar-sfu")
+    assert relay.credential == credentials(turn.secret, "kamar-sfu", 1000, 600)[1]
+    assert (second.iceServers or [])[1].username == "2600:kamar-sfu"
+
+
+def test_without_ice_servers_the_sfu_contacts_no_one() -> None:
+    assert PeerSettings().configuration().iceServers == []
 
 
 async def test_welcome_hands_each_participant_credentials_of_their_own(tmp_path: Path) -> None:

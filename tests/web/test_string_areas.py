@@ -16,12 +16,16 @@ def keys_by_area() -> dict[str, dict[str, list[str]]]:
     """{area: {language: [keys]}} for the meeting and the community strings, read by Node."""
     meeting = (ROOT / "web/strings/meeting.js").as_uri()
     community = (ROOT / "web/strings/community.js").as_uri()
+    talk = (ROOT / "web/strings/talk.js").as_uri()
     script = f"""
 const {{ MEETING }} = await import({json.dumps(meeting)});
 const {{ COMMUNITY }} = await import({json.dumps(community)});
+const {{ TALK }} = await import({json.dumps(talk)});
 const keys = (table) => Object.fromEntries(
   Object.entries(table).map(([language, texts]) => [language, Object.keys(texts)]));
-console.log(JSON.stringify({{ meeting: keys(MEETING), community: keys(COMMUNITY) }}));
+console.log(JSON.stringify({{
+  meeting: keys(MEETING), community: keys(COMMUNITY), talk: keys(TALK),
+}}));
 """
     areas: dict[str, dict[str, list[str]]] = run_module_script(script, "web/strings/")
     return areas
@@ -30,7 +34,8 @@ console.log(JSON.stringify({{ meeting: keys(MEETING), community: keys(COMMUNITY)
 def test_no_key_is_in_two_areas_and_both_languages_have_the_same_keys() -> None:
     areas = keys_by_area()
     for language in ("id", "en"):
-        shared = set(areas["meeting"][language]) & set(areas["community"][language])
-        assert not shared, f"{language}: in both areas: {sorted(shared)}"
+        for one, other in (("meeting", "community"), ("meeting", "talk"), ("community", "talk")):
+            shared = set(areas[one][language]) & set(areas[other][language])
+            assert not shared, f"{language}: in both {one} and {other}: {sorted(shared)}"
     for area in areas.values():
         assert set(area["id"]) == set(area["en"])

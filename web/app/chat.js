@@ -5,6 +5,7 @@ import { Composer } from "/static/app/composer.js";
 import { clear, dayLabel, h, sameDay } from "/static/app/dom.js";
 import { openLightbox, receipt, renderMessage } from "/static/app/message.js";
 import { PinnedAnnouncement } from "/static/app/pinned.js";
+import { PollStrip } from "/static/app/polls.js";
 import { t } from "/static/strings.js";
 
 const PAGE = 50;
@@ -34,7 +35,8 @@ export class ChatView {
     this.newBelow.addEventListener("click", () => this.scrollToBottom());
     this.composer = new Composer(app, this);
     this.pinned = new PinnedAnnouncement(this.roomId);
-    pane.append(h("h2", { class: "visually-hidden" }, t.tabChat), this.pinned.el, this.scroller, this.newBelow, this.composer.el);
+    this.polls = new PollStrip(app, roomView);
+    pane.append(h("h2", { class: "visually-hidden" }, t.tabChat), this.pinned.el, this.polls.el, this.scroller, this.newBelow, this.composer.el);
 
     this.scroller.addEventListener("scroll", () => {
       this.stick = this.atBottom();
@@ -112,8 +114,11 @@ export class ChatView {
       if (this.destroyed || error.status === 401) return;
       this.status.className = "error pad";
       this.status.setAttribute("role", "alert");
-      // An open room not joined yet: joining is the way in, not trying again.
-      const action = error.reason === "join_room_first"
+      // An open room not joined yet: joining is the way in, not trying again; until then
+      // nothing typed here could be posted, so the composer goes away.
+      const notMember = error.reason === "join_room_first";
+      if (notMember) this.composer.el.hidden = true;
+      const action = notMember
         ? this.roomView.joinButton()
         : h("button", { type: "button", class: "small", onclick: () => { this.status.textContent = t.loading; this.loadLatest(); } }, t.tryAgain);
       clear(this.status).append(error.message, " ", action);
@@ -143,6 +148,7 @@ export class ChatView {
   // After a reconnect: everything newer than what is shown, plus edits among the recent ones.
   async catchUp() {
     this.composer.retryOffline();
+    this.polls.load(); // votes and polls missed while the feed was away
     if (this.nextBefore === undefined) {
       this.loadLatest();
       return;
@@ -270,6 +276,9 @@ export class ChatView {
       }
       case "announcement_comment":
         this.pinned.onFeed(event);
+        break;
+      case "poll":
+        this.polls.onFeed(event);
         break;
       case "chat_edited":
       case "chat_deleted":

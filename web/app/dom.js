@@ -90,14 +90,16 @@ export async function submitting(form, box, action) {
   }
 }
 
-// Text with web addresses turned into links; never innerHTML.
+// Text with web addresses turned into links; never innerHTML. A listing's address inside the
+// app (`#/market/12`, how "chat with the seller" quotes it) opens in the app itself.
 export function richText(text) {
   const out = document.createDocumentFragment();
-  const pattern = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
+  const pattern = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]|#\/market\/\d+\b/g;
   let last = 0;
   for (const match of text.matchAll(pattern)) {
     if (match.index > last) out.append(text.slice(last, match.index));
-    out.append(h("a", { href: match[0], target: "_blank", rel: "noopener noreferrer" }, match[0]));
+    const inApp = match[0].startsWith("#");
+    out.append(h("a", inApp ? { href: match[0] } : { href: match[0], target: "_blank", rel: "noopener noreferrer" }, match[0]));
     last = match.index + match[0].length;
   }
   if (last < text.length) out.append(text.slice(last));

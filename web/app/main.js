@@ -258,6 +258,9 @@ function onFeedMessage(message) {
     case "read_receipt":
       if (app.me && message.user_id === app.me.id) app.markRead(roomId); // read on another device
       break;
+    case "feed_gap": // another node's events may have passed this socket by: as after a reconnect
+      catchUp();
+      break;
     case "room_member":
       onRoomMember(message);
       break;

@@ -1,10 +1,12 @@
 // The profile page (#/me): one's account, the details room members see (name, organisation,
-// region), a new password, signing out other devices, and the personal calendar link.
+// region), a new password, signing out other devices, the personal calendar link, and the
+// members one has blocked.
 //
 // Changing the password and "sign out everywhere" both answer with a new session token: every
 // older token, this device's included, stops working, so the new one replaces it at once
 // (app.replaceSession, which also reconnects the feed).
 import { api, ApiError } from "/static/app/api.js";
+import { blockedSection } from "/static/app/direct.js";
 import { clear, copyText, errorBox, field, focusHeading, h, showFormError, submitting } from "/static/app/dom.js";
 import { regionPicker, rtRwLooksRight } from "/static/app/region_picker.js";
 import { initials } from "/static/app/rooms.js";
@@ -28,6 +30,7 @@ export function renderProfile(app, container) {
     passwordSection(app, refresh),
     sessionsSection(app, refresh),
     calendar.section,
+    blockedSection(app),
     h("div", { class: "profile-signout" },
       h("button", { type: "button", id: "profile-logout", class: "secondary", onclick: () => app.signOut(true) }, t.logoutHere)));
   container.append(page);

@@ -2,6 +2,7 @@
 import { api } from "/static/app/api.js";
 import { AgendaView } from "/static/app/agenda.js";
 import { ChatView } from "/static/app/chat.js";
+import { directButton, renderDirectInfo } from "/static/app/direct.js";
 import { clear, errorBox, field, focusHeading, h, icon, submitting } from "/static/app/dom.js";
 import { makeInvite } from "/static/app/rooms.js";
 import { t } from "/static/strings.js";
@@ -157,6 +158,7 @@ export class RoomView {
       case "chat_deleted":
       case "read_receipt":
       case "announcement_comment":
+      case "poll":
         if (this.chat) this.chat.onFeed(message);
         break;
       case "agenda_event":
@@ -231,6 +233,10 @@ export class RoomView {
     const focused = this.editForm && this.editForm.contains(document.activeElement) ? document.activeElement : null;
     const pane = clear(this.panes.info);
     const room = this.room;
+    if (room.kind === "direct") {
+      renderDirectInfo(this, pane);
+      return;
+    }
     const head = h("div", { class: "page-head info-head" }, h("h2", { id: "info-room-name" }, room.name));
     if (this.isModerator() && !this.editForm) {
       head.append(h("button", { type: "button", class: "small", id: "btn-edit-room", onclick: () => this.startEdit() }, t.editRoom));
@@ -331,6 +337,7 @@ export class RoomView {
         role !== "member" ? h("span", { class: "role" }, t.roles[role] || role) : null,
         who ? h("span", { class: "muted block small" }, who) : null));
     const actions = h("span", { class: "row" });
+    if (!me && this.app.me) actions.append(directButton(this.app, user));
     if (!me && this.myRole === "owner" && role !== "owner") {
       const next = role === "moderator" ? "member" : "moderator";
       actions.append(h("button", {

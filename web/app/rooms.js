@@ -40,30 +40,40 @@ export function renderRoomList(app, sidebar, currentId) {
     sidebar.append(h("p", { class: "muted pad" }, app.roomsLoaded ? t.noRooms : t.loading));
     return;
   }
-  const list = h("ul", { class: "room-list", id: "room-list" });
-  for (const room of rooms) {
-    const last = room.last_message;
-    const author = last && last.author && !last.deleted
-      ? (app.me && last.author.id === app.me.id ? t.you : last.author.display_name) + ": " : "";
-    const unread = room.unread || 0;
-    const link = h("a", {
-      href: `#/rooms/${room.id}`, class: "room-item", dataset: { roomId: String(room.id) },
-      "aria-current": room.id === currentId ? "page" : null,
-    },
-    h("span", { class: "room-avatar", "aria-hidden": "true" }, initials(room.name)),
-    h("span", { class: "room-main" },
-      h("span", { class: "room-title" }, room.name),
-      h("span", { class: "room-last" }, last ? author + messagePreview(last) : t.roomKinds[room.kind] || "")),
-    h("span", { class: "room-side" },
-      h("span", { class: "room-time" }, last ? shortStamp(last.created_at) : ""),
-      unread ? h("span", { class: "unread", dataset: { unread: String(unread) }, "aria-label": t.unreadCount(unread) }, String(unread)) : null));
-    list.append(h("li", {}, link));
+  // Rooms first, then one's direct conversations under their own heading.
+  const direct = rooms.filter((room) => room.direct_with);
+  const groups = rooms.filter((room) => !room.direct_with);
+  if (groups.length) {
+    sidebar.append(h("ul", { class: "room-list", id: "room-list" }, groups.map((room) => roomItem(app, room, currentId))));
   }
-  sidebar.append(list);
+  if (direct.length) {
+    sidebar.append(h("h3", { class: "sidebar-subhead", id: "dm-heading" }, t.directMessages),
+      h("ul", { class: "room-list", id: "dm-list", "aria-labelledby": "dm-heading" }, direct.map((room) => roomItem(app, room, currentId))));
+  }
   if (focused) {
     const again = sidebar.querySelector(`[data-room-id="${focused}"]`);
     if (again) again.focus();
   }
+}
+
+function roomItem(app, room, currentId) {
+  const last = room.last_message;
+  const author = last && last.author && !last.deleted
+    ? (app.me && last.author.id === app.me.id ? t.you : last.author.display_name) + ": " : "";
+  const unread = room.unread || 0;
+  const fallback = room.direct_with ? t.directKind : t.roomKinds[room.kind] || "";
+  const link = h("a", {
+    href: `#/rooms/${room.id}`, class: "room-item", dataset: { roomId: String(room.id) },
+    "aria-current": room.id === currentId ? "page" : null,
+  },
+  h("span", { class: "room-avatar", "aria-hidden": "true" }, initials(room.name)),
+  h("span", { class: "room-main" },
+    h("span", { class: "room-title" }, room.name),
+    h("span", { class: "room-last" }, last ? author + messagePreview(last) : fallback)),
+  h("span", { class: "room-side" },
+    h("span", { class: "room-time" }, last ? shortStamp(last.created_at) : ""),
+    unread ? h("span", { class: "unread", dataset: { unread: String(unread) }, "aria-label": t.unreadCount(unread) }, String(unread)) : null));
+  return h("li", {}, link);
 }
 
 // Insight is for administrators and the owners and moderators of rooms (the server checks).

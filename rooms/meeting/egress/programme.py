@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sfu.forwarding import AUDIO, VIDEO, Producer
-from sfu.router import CAMERA, SCREEN, source_of
+from sfu.owner import CAMERA, SCREEN
 
 MAX_VOICES = 3  # a town hall's stage: a few speakers and a moderator; each mixed costs little
 
@@ -27,10 +27,10 @@ def picture(
     for producer in producers:
         if producer.closed or producer.kind != VIDEO:
             continue
-        if source_of(producer.owner) == SCREEN:
+        if producer.source == SCREEN:
             screens.append(producer)
         else:
-            cameras.setdefault(producer.owner, producer)
+            cameras.setdefault(producer.person, producer)
     return screens[0] if screens else _pick(cameras, speakers, current)
 
 
@@ -39,9 +39,7 @@ def voices(
 ) -> list[Producer | None]:
     """The microphones for the mixer's MAX_VOICES slots (None: an empty slot)."""
     microphones = {
-        p.owner: p
-        for p in producers
-        if p.kind == AUDIO and source_of(p.owner) == CAMERA and not p.closed
+        p.person: p for p in producers if p.kind == AUDIO and p.source == CAMERA and not p.closed
     }
     ordered = [microphones[s] for s in speakers if s in microphones]
     ordered += [p for p in microphones.values() if p not in ordered]
@@ -60,6 +58,6 @@ def _pick(
     for speaker in speakers:
         if speaker in available:
             return available[speaker]
-    if current is not None and available.get(current.owner) is current:
+    if current is not None and available.get(current.person) is current:
         return current
     return next(iter(available.values()), None)

@@ -242,26 +242,39 @@ async def test_a_report_reaches_the_rooms_moderators_who_hide_the_listing(
     assert (await market.listings.get(siti, listing["id"]))["hidden"] is True  # the seller sees why
 
 
-async def test_chat_with_the_seller_is_a_two_member_room_reused_on_the_next_ask(
+async def test_chat_with_the_seller_is_their_direct_conversation_quoting_the_listing(
     community: Community, market: Market
 ) -> None:
     room_id, siti, budi = await room_with(community, "siti", "budi")
     listing = await market.listings.create(siti, form([room_id]))
+    other = await market.listings.create(
+        siti, form([room_id], "Es teh", pricing="free", price=None)
+    )
     seen: list[dict[str, Any]] = []
     community.bus.subscribe(f"user:{siti.id}", lambda _text, event: seen.append(event))
     room = await market.chats.open(budi, listing["id"])
-    assert room["name"] == "Lapak: Nasi goreng" and room["visibility"] == "invite"
+    assert (
+        room["name"] == "Siti" and room["kind"] == "direct" and room["listing_id"] == listing["id"]
+    )
     assert room["member_count"] == 2 and room["my_role"] == "member"
     assert [event["type"] for event in seen] == ["room_member"]  # the seller's feed follows it
     again = await market.chats.open(budi, listing["id"])
     assert again["id"] == room["id"]
-    message = await community.chat.post(budi, room["id"], "Masih ada?")
+    assert (await community.direct.open(siti, budi.id))["id"] == room["id"]  # one per pair
+    about_other = await market.chats.open(budi, other["id"])
+    assert about_other["id"] == room["id"]
     page, _ = await community.chat.history(siti, room["id"], None)
-    assert [m["id"] for m in page] == [message["id"]]
+    assert [m["text"] for m in page] == [
+        f"🛒 Nasi goreng · Rp 15.000\n#/market/{listing['id']}",  # quoted once, not on asking again
+        f"🛒 Es teh · Rp 0\n#/market/{other['id']}",
+    ]
+    assert all(m["author"]["id"] == budi.id for m in page)
     with pytest.raises(Invalid):
         await market.chats.open(siti, listing["id"])
-    with pytest.raises(Forbidden):  # plain members: nobody invites a third person
-        await community.directory.create_invite(budi, room["id"], None, None)
+    await community.direct.block(siti, budi.id)
+    third = await market.listings.create(siti, form([room_id], "Kopi"))
+    with pytest.raises(Forbidden):  # a block holds in the market too
+        await market.chats.open(budi, third["id"])
 
 
 async def test_a_refused_listing_changes_nothing(community: Community, market: Market) -> None:

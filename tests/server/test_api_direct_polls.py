@@ -1,0 +1,85 @@
+"""Direct messages and polls over HTTP on SQLite and PostgreSQL: the routes of docs/api.md, with
+their refusals naming the reason, and the events the feed carries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tests.server.api_client import Api
+
+
+def in_an_hour() -> str:
+    return (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+
+
+async def test_a_direct_conversation_is_opened_written_blocked_and_reported(api: Api) -> None:
+    siti, siti_user = await api.user("siti")
+    budi, budi_user = await api.user("budi")
+    asep, asep_user = await api.user("asep")
+    room = await api.room(siti)
+    await api.join_by_invite(siti, budi, room["id"])
+    card = await api.call("POST", "/api/direct", siti, json={"user_id": budi_user["id"]})
+    assert card["kind"] == "direct" and card["name"] == "Budi"
+    path = f"/api/rooms/{card['id']}/messages"
+    await api.call("POST", path, budi, json={"text": "Halo Siti"}, expect=201)
+    refused = await api.call(
+        "POST", "/api/direct", siti, json={"user_id": asep_user["id"]}, expect=403
+    )
+    assert refused["error"]["reason"] == "dm_no_shared_room"
+    meeting = await api.call("POST", f"/api/rooms/{card['id']}/meeting", budi)
+    assert meeting["title"] == "Siti"  # a call with Siti, under her name
+    await api.call("PUT", f"/api/direct/blocks/{budi_user['id']}", siti, expect=204)
+    no_call = await api.call("POST", f"/api/rooms/{card['id']}/meeting", budi, expect=403)
+    assert no_call["error"]["reason"] == "dm_blocked"
+    blocked = await api.call("POST", path, budi, json={"text": "Halo?"}, expect=403)
+    assert blocked["error"]["reason"] == "dm_blocked"
+    assert [u["id"] for u in (await api.call("GET", "/api/direct/blocks", siti))["blocked"]] == [
+        budi_user["id"]
+    ]
+    rooms = (await api.call("GET", "/api/rooms", siti))["rooms"]
+    assert [r["id"] for r in rooms] == [room["id"]]
+    report = f"/api/direct/{card['id']}/report"
+    bad = await api.call("POST", report, siti, json={"reason": ""}, expect=400)
+    assert bad["error"]["reason"] == "report_reason"
+    await api.call("POST", report, siti, json={"reason": "Mengganggu"}, expect=204)
+    await api.call("GET", "/api/direct/reports", siti, expect=403)
+    await api.call("DELETE", f"/api/direct/blocks/{budi_user['id']}", siti, expect=204)
+    await api.call("POST", path, budi, json={"text": "Maaf"}, expect=201)
+    leave = await api.call(
+        "DELETE", f"/api/rooms/{card['id']}/members/{siti_user['id']}", siti, expect=409
+    )
+    assert leave["error"]["reason"] == "dm_cannot_leave"
+    assert asep
+
+
+async def test_a_poll_is_created_voted_on_and_refuses_bad_input(api: Api) -> None:
+    siti, _ = await api.user("siti")
+    budi, _ = await api.user("budi")
+    room = await api.room(siti)
+    await api.join_by_invite(siti, budi, room["id"])
+    polls = f"/api/rooms/{room['id']}/polls"
+    body = {
+        "question": "Rapat hari apa?",
+        "options": ["Sabtu", "Minggu"],
+        "closes_at": in_an_hour(),
+    }
+    poll = await api.call("POST", polls, siti, json=body, expect=201)
+    vote = f"/api/polls/{poll['id']}/vote"
+    answer = await api.call("POST", vote, budi, json={"choices": [1]})
+    assert answer["my_choices"] == [1] and [o["votes"] for o in answer["options"]] == [0, 1]
+    two = await api.call("POST", vote, budi, json={"choices": [0, 1]}, expect=400)
+    assert two["error"]["reason"] == "poll_one_choice"
+    for changes, reason in [
+        ({"options": ["Sabtu"]}, "poll_options"),
+        ({"closes_at": "besok"}, "time_format"),
+        ({"closes_at": "2020-01-01T00:00:00Z"}, "poll_closes_soon"),
+    ]:
+        bad = await api.call("POST", polls, siti, json={**body, **changes}, expect=400)
+        assert bad["error"]["reason"] == reason
+    closed = await api.call("POST", f"/api/polls/{poll['id']}/close", budi, expect=403)
+    assert closed["error"]["reason"] == "poll_not_author"
+    await api.call("POST", f"/api/polls/{poll['id']}/close", siti)
+    late = await api.call("POST", vote, siti, json={"choices": [0]}, expect=409)
+    assert late["error"]["reason"] == "poll_closed"
+    [listed] = (await api.call("GET", polls, budi))["polls"]
+    assert listed["closed"] and listed["my_choices"] == [1]

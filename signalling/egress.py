@@ -12,7 +12,7 @@ from typing import Any
 from rooms.meeting import stage
 from rooms.meeting.egress.destinations import EgressError, parse_destinations
 from rooms.meeting.egress.egress import Egress, EgressSettings, idle_state
-from rooms.meeting.room import Room
+from rooms.meeting.room import ParticipantId, Room
 from rooms.meeting.stage import StageError
 from signalling.context import MeetingContext
 from signalling.errors import ProtocolError
@@ -53,6 +53,7 @@ class EgressControl:
                 self._clock,
                 self._context.event_id,
                 message.hls,
+                name_of=lambda person: _name(room, person),
             )
         except EgressError as exc:
             raise ProtocolError(exc.code, exc.message) from exc
@@ -76,3 +77,8 @@ class EgressControl:
 
     def _clock(self) -> float:
         return self._context.clock()
+
+
+def _name(room: Room, person: str) -> str:
+    participant = room.participants.get(ParticipantId(person))
+    return participant.name if participant is not None else ""

@@ -90,9 +90,16 @@ async def test_the_recording_follows_the_speaker_who_talks(
             member = await _speaker(kamar, name, colour, turn, epoch)
             stack.push_async_callback(member.close)
         await host.send({"type": "egress_start", "record": True})
-        await eventually(
-            lambda: time.time() > epoch + 2.5 * TURN, timeout=20, what="two and a half turns"
-        )
+        room = kamar.server.app[SERVICES_KEY].registry.find(ROOM)
+        captions: set[str] = set()
+
+        def turns_done() -> bool:  # noting the caption under the picture meanwhile
+            if room is not None and room.egress is not None:
+                captions.add(room.egress.caption.read_text(encoding="utf-8"))
+            return time.time() > epoch + 2.5 * TURN
+
+        await eventually(turns_done, timeout=20, what="two and a half turns")
+        assert {"ani", "budi"} <= captions  # each speaker's name under their picture
         stopped = host.wait_for(lambda e: e["type"] == "egress" and not e["recording"])
         await host.send({"type": "egress_stop"})
         await stopped

@@ -105,6 +105,11 @@ def test_one_transcode_and_copies_for_every_output() -> None:
     graph = encoder[encoder.index("-filter_complex") + 1]
     assert "scale=1280:720:force_original_aspect_ratio=decrease" in graph
     assert "[voice0][voice1][voice2]amix=inputs=3:dropout_transition=0:normalize=0[sound]" in graph
+    assert "drawtext" not in graph  # no caption file given
+    captioned = encoder_command("ffmpeg", Path("/tmp/p.sdp"), Encoding(), 3, Path("/tmp/c.txt"))
+    graph = captioned[captioned.index("-filter_complex") + 1]
+    assert "drawtext=textfile=/tmp/c.txt:reload=1:expansion=none:" in graph
+    assert graph.index("drawtext") < graph.index("[picture]")
     assert encoder[-1] == "pipe:1"
     relay = relay_command("ffmpeg", "rtmp://x/live/key")
     assert relay[relay.index("-c") + 1] == "copy" and relay[-3:] == [

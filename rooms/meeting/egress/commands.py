@@ -34,15 +34,31 @@ class Encoding:
         return (self.height * 16 // 9) // 2 * 2  # libx264 needs even sides
 
 
-def programme_filter(encoding: Encoding, voices: int) -> str:
-    """The picture, and the voices mixed. Any camera's size fits the frame without distortion
-    (a speaker switch to another size reconfigures the filter, never the encoder); each voice's
-    gaps become silence, and the mix adds voices at their own level (no 1/n scaling: one
-    speaker at a time is the usual case and must not be made quieter by the empty slots)."""
+CAPTION_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")  # fonts-dejavu-core
+
+
+def caption_filter(caption: Path) -> str:
+    """The name of whoever is on screen, bottom left, read again every frame from `caption`
+    (egress rewrites it on a switch). `expansion=none`: a name is text, never a %{...}
+    expression."""
+    font = f"fontfile={CAPTION_FONT}" if CAPTION_FONT.is_file() else "font=Sans"
+    return (
+        f"drawtext=textfile={caption}:reload=1:expansion=none:{font}:fontcolor=white:"
+        "fontsize=h/22:box=1:boxcolor=black@0.55:boxborderw=10:x=h/24:y=h-th-h/24"
+    )
+
+
+def programme_filter(encoding: Encoding, voices: int, caption: Path | None = None) -> str:
+    """The picture with its caption, and the voices mixed. Any camera's size fits the frame
+    without distortion (a speaker switch to another size reconfigures the filter, never the
+    encoder); each voice's gaps become silence, and the mix adds voices at their own level (no
+    1/n scaling: one speaker at a time is the usual case and must not be made quieter by the
+    empty slots)."""
     width, height = encoding.width, encoding.height
+    named = f",{caption_filter(caption)}" if caption is not None else ""
     parts = [
         f"[0:v:0]scale={width}:{height}:force_original_aspect_ratio=decrease,"
-        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,fps={FPS},format=yuv420p[picture]"
+        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,fps={FPS},format=yuv420p{named}[picture]"
     ]
     parts += [f"[0:a:{n}]aresample=async=1:first_pts=0[voice{n}]" for n in range(voices)]
     inputs = "".join(f"[voice{n}]" for n in range(voices))
@@ -50,9 +66,11 @@ def programme_filter(encoding: Encoding, voices: int) -> str:
     return ";".join(parts)
 
 
-def encoder_command(ffmpeg: str, sdp_file: Path, encoding: Encoding, voices: int) -> list[str]:
+def encoder_command(
+    ffmpeg: str, sdp_file: Path, encoding: Encoding, voices: int, caption: Path | None = None
+) -> list[str]:
     """ffmpeg reading RTP described by `sdp_file` (a picture and `voices` microphones),
-    writing MPEG-TS to stdout."""
+    writing MPEG-TS to stdout; `caption`: a file holding the name to show."""
     kbps = encoding.video_kbps
     return [
         ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error",
@@ -62,7 +80,7 @@ def encoder_command(ffmpeg: str, sdp_file: Path, encoding: Encoding, voices: int
         "-use_wallclock_as_timestamps", "1",
         "-analyzeduration", "1000000", "-reorder_queue_size", "64",
         "-i", str(sdp_file),
-        "-filter_complex", programme_filter(encoding, voices),
+        "-filter_complex", programme_filter(encoding, voices, caption),
         "-map", "[picture]", "-map", "[sound]",
         "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
         "-b:v", f"{kbps}k", "-maxrate", f"{kbps}k", "-bufsize", f"{kbps * 2}k",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -65,9 +66,11 @@ class Egress:
         clock: Callable[[], float],
         event_id: int | None = None,
         hls: bool = False,
+        name_of: Callable[[str], str] = lambda _person: "",
     ) -> None:
         """`event_id`: the town hall's agenda event, whose recordings list this one joins.
-        `hls`: also write a live HLS playlist for viewers on the web."""
+        `hls`: also write a live HLS playlist for viewers on the web. `name_of(person)`: the
+        display name captioned under whoever is on screen."""
         if not destinations and not record and not hls:
             raise EgressError("bad_message", "egress_start: give a destination, record or hls")
         if not settings.available():
@@ -78,6 +81,7 @@ class Egress:
         self.stopped = False
         self._clock = clock
         self._picture: Producer | None = None
+        self._name_of = name_of
         self._filler: asyncio.Task[None] | None = None
         self.recording: Path | None = None  # where the finished file goes
         if record:
@@ -96,7 +100,11 @@ class Egress:
         self.voices = [PlainRtpSink(AUDIO, port, clock) for port in audio_ports]
         sdp_file = self._workdir / "programme.sdp"
         sdp_file.write_text(ffmpeg_sdp(video_port, audio_ports), encoding="utf-8")
-        command = encoder_command(settings.ffmpeg, sdp_file, settings.encoding, len(audio_ports))
+        self.caption = self._workdir / "caption.txt"
+        self._write_caption("")
+        command = encoder_command(
+            settings.ffmpeg, sdp_file, settings.encoding, len(audio_ports), self.caption
+        )
         self.encoder = Encoder(command, self._relays(settings.ffmpeg), self._restarted)
 
     def _relays(self, ffmpeg: str) -> list[Relay]:
@@ -126,13 +134,23 @@ class Egress:
         """Send the picture and voices the programme chooses now (every speaker tick)."""
         if self.stopped:
             return
-        self._picture = programme.picture(producers, speakers, self._picture)
-        self.video.follow(self._picture)
+        picture = programme.picture(producers, speakers, self._picture)
+        if picture is not self._picture:
+            self._write_caption(self._name_of(picture.person) if picture is not None else "")
+        self._picture = picture
+        self.video.follow(picture)
         current = [voice.producer for voice in self.voices]
         for voice, producer in zip(
             self.voices, programme.voices(producers, speakers, current), strict=True
         ):
             voice.follow(producer)
+
+    def _write_caption(self, name: str) -> None:
+        """Replaced whole (written aside, then renamed): ffmpeg reads it every frame and must
+        never see half a name. A space when there is none: drawtext wants some text."""
+        partial = self.caption.with_suffix(".new")
+        partial.write_text(name.strip() or " ", encoding="utf-8")
+        os.replace(partial, self.caption)
 
     def _restarted(self) -> None:
         self.video.request_keyframe()

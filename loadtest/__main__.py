@@ -27,6 +27,9 @@ campaign's recruitment report on PostgreSQL over generated data (loadtest/campai
 [--json [FILE]]`: generate a community and time every member-insight view
 (loadtest/insight_bench.py).
 
+`python -m loadtest egress [--duration 30] [--height 720] [--json FILE]`: a town hall with two
+speakers taking turns, live to an RTMP server it starts and recorded (loadtest/egress_bench.py).
+
 `python -m loadtest floor --receivers 10,80 [--duration 10]`: a bare relay (no SRTP, ICE or
 RTCP) forwarding the same paced stream to N sockets, the floor under the sfu figure here.
 
@@ -42,7 +45,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from loadtest import announce, auth_storm, campaign_report, chat_cli, insight_bench, townhall_cli
+from loadtest import (
+    announce,
+    auth_storm,
+    campaign_report,
+    chat_cli,
+    egress_bench,
+    insight_bench,
+    townhall_cli,
+)
 from loadtest.field import cli as field_cli
 from loadtest.forward_bench import run_forward
 from loadtest.netns import reexec_in_private_netns
@@ -145,6 +156,7 @@ def main() -> int:
     announce.add_parser(scenarios)
     campaign_report.add_parser(scenarios)
     insight_bench.add_parser(scenarios)
+    egress_bench.add_parser(scenarios)
     args = parser.parse_args()
     if args.scenario == "insight":
         return insight_bench.run(args, _progress)
@@ -162,6 +174,8 @@ def main() -> int:
         return field_cli.run(args, parser, _progress)
     if args.scenario == "announce":
         return announce.run(args, _progress)
+    if args.scenario == "egress":
+        return egress_bench.run(args, _progress)
     if args.scenario == "campaign-report":
         return campaign_report.run(args, _progress)
     return _sfu(args, parser)

@@ -22,8 +22,9 @@ import aiohttp
 class ServerProcess:
     """`kamar serve` on loopback in a child process, with its CPU and memory from /proc."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, extra_args: tuple[str, ...] = ()) -> None:
         self.data_dir = data_dir
+        self.extra_args = extra_args  # more `kamar serve` flags (the egress benchmark's)
         self.port = _free_port()
         self.process: asyncio.subprocess.Process | None = None
 
@@ -41,6 +42,7 @@ class ServerProcess:
             "--port", str(self.port), "--data", str(self.data_dir),
             "--ice-host", "127.0.0.1", "--log-level", "warning",
             "--no-rate-limits",  # sign-ups and posts far faster than people: docs/api.md
+            *self.extra_args,
             stdout=asyncio.subprocess.DEVNULL,
         )  # fmt: skip
         await _wait_for_health(self.base_url, 20.0, self.process)
@@ -69,9 +71,9 @@ def _free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def local_server() -> AsyncIterator[ServerProcess]:
+async def local_server(extra_args: tuple[str, ...] = ()) -> AsyncIterator[ServerProcess]:
     with tempfile.TemporaryDirectory(prefix="kamar-loadtest-") as data:
-        server = ServerProcess(Path(data))
+        server = ServerProcess(Path(data), extra_args)
         try:
             await server.start()
             yield server

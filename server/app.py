@@ -19,6 +19,8 @@ from rooms.errors import Invalid
 from rooms.insight.insight import Insight
 from rooms.market.market import open_market
 from rooms.meeting import grants
+from rooms.meeting.egress.commands import EGRESS_KBPS, Encoding
+from rooms.meeting.egress.egress import EgressSettings, finish_stopping
 from rooms.meeting.events import bye
 from rooms.meeting.registry import MeetingRegistry
 from server import metrics, security_headers, upload_expiry
@@ -66,6 +68,10 @@ def build_app(
         clock=time.time,
         ice=config.ice,
         max_participants=config.max_participants,
+        egress=EgressSettings(
+            recordings=config.data_dir / "recordings",
+            encoding=Encoding(config.egress_height, EGRESS_KBPS[config.egress_height]),
+        ),
     )
     app = web.Application(client_max_size=MAX_API_BODY)
     app[SERVICES_KEY] = services
@@ -86,6 +92,7 @@ def build_app(
     security_headers.install(app)
     app.on_shutdown.append(_say_goodbye)
     app.cleanup_ctx.append(lambda _app: seams.running())
+    app.on_cleanup.append(_finish_egress)
     app.cleanup_ctx.append(_community(config, password_hasher, seams))
     app.cleanup_ctx.append(_speaker_updates)
     app.cleanup_ctx.append(_reminders)
@@ -216,6 +223,11 @@ async def _tick_speakers(registry: MeetingRegistry) -> None:
                 room.update_speakers(loop.time())
             except Exception:  # one room's bug must not silence every other room
                 log.exception("speaker update failed in room %s", room.name)
+
+
+async def _finish_egress(_app: web.Application) -> None:
+    """Recordings of meetings that just ended get their index written before the exit."""
+    await finish_stopping()
 
 
 async def _say_goodbye(app: web.Application) -> None:

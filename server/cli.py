@@ -125,6 +125,11 @@ def _parser() -> argparse.ArgumentParser:
         help="the Opus bitrate asked of every microphone, in kbit/s (default 24)",
     )
     serve.add_argument(
+        "--egress-height",
+        type=int,
+        help="lines of the live stream and recording picture: 360, 480, 720 or 1080 (default 720)",
+    )
+    serve.add_argument(
         "--database-url",
         metavar="URL",
         help="community storage: postgresql://user@host/db (default: SQLite in the data dir)",

@@ -55,6 +55,8 @@ class Config:
     # clear wideband speech, and with packet headers a voice costs a listener ~50 kbit/s
     # instead of ~58 at Chromium's default of 32 (what a data saver's plan pays for).
     max_audio_kbps: int = 24
+    # Lines of the picture egress encodes (rooms/meeting/egress/): live streams and recordings.
+    egress_height: int = 720
     # The most participants at once in this process (0: no limit but the machine's capacity).
     max_participants: int = 0
     # Community storage: "" keeps SQLite in the data directory; postgresql://... for a server.
@@ -122,7 +124,9 @@ _INT_FIELDS = {
     "max_participants",
     "turn_ttl",
     "drain_seconds",
+    "egress_height",
 }
+EGRESS_HEIGHTS = (360, 480, 720, 1080)
 _NAMES = {f.name for f in fields(Config)} - {"extra"}
 
 
@@ -218,6 +222,9 @@ def validate(config: Config) -> Config:
         raise ConfigError(
             f"max_audio_kbps must be {MIN_AUDIO_KBPS}-{MAX_AUDIO_KBPS}, not {config.max_audio_kbps}"
         )
+    if config.egress_height not in EGRESS_HEIGHTS:
+        heights = ", ".join(map(str, EGRESS_HEIGHTS))
+        raise ConfigError(f"egress_height must be one of {heights}, not {config.egress_height}")
     for host in config.ice_hosts:
         _address(host, "ice_host")
     config.announce_map()

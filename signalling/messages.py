@@ -183,6 +183,20 @@ class React:
     emoji: str
 
 
+@dataclass(frozen=True)
+class EgressStart:
+    """Go live to `rtmp` ([{"url", "key"}], rooms/meeting/egress/destinations.py) and/or record."""
+
+    rtmp: Any = None
+    record: bool = False
+    hls: bool = False
+
+
+@dataclass(frozen=True)
+class EgressStop:
+    pass
+
+
 StageMessage = (
     RaiseHand
     | SetRole
@@ -199,6 +213,8 @@ StageMessage = (
     | HideQuestion
     | Comment
     | React
+    | EgressStart
+    | EgressStop
 )
 ClientMessage = (
     Hello
@@ -261,8 +277,13 @@ _SCHEMAS: dict[str, tuple[type, dict[str, tuple[type | None, bool]]]] = {
     "hide_question": (HideQuestion, {"question_id": (int, True), "hidden": (bool, False)}),
     "comment": (Comment, {"text": (str, True)}),
     "react": (React, {"emoji": (str, True)}),
+    "egress_start": (
+        EgressStart,
+        {"rtmp": (list, False), "record": (bool, False), "hls": (bool, False)},
+    ),
+    "egress_stop": (EgressStop, {}),
 }
-_TYPE_NAMES = {int: "an integer", str: "a string", bool: "true or false"}
+_TYPE_NAMES = {int: "an integer", str: "a string", bool: "true or false", list: "a list"}
 _NAME_OF_CLASS = {cls: name for name, (cls, _fields) in _SCHEMAS.items()}
 # Every client message type and its field names (tests and tools build frames from it).
 MESSAGE_FIELDS = {name: tuple(fields) for name, (_cls, fields) in _SCHEMAS.items()}

@@ -35,6 +35,9 @@ KINDS: dict[str, tuple[float, float]] = {
     "hide_question": _TOGGLE,
     "remove_participant": _TOGGLE,
     "ask": (1.0, 3.0),
+    # Each start spawns ffmpeg processes; a second start while one runs is refused anyway.
+    "egress_start": (1.0, 3.0),
+    "egress_stop": (1.0, 3.0),
     "pause_video": _PER_TILE,
     "video_size": _PER_TILE,
     "publish_offer": _NEGOTIATION,

@@ -21,12 +21,14 @@ from typing import Any
 from rooms.community.community import Community
 from rooms.errors import DomainError
 from rooms.meeting import grants, meeting_access
+from rooms.meeting.egress.egress import EgressSettings
 from rooms.meeting.events import bye
 from rooms.meeting.registry import MeetingRegistry, Placement
 from rooms.meeting.room import Participant, Room
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.ice_servers import IceServers
 from signalling.context import Close, MeetingContext, Send
+from signalling.egress import EgressControl
 from signalling.errors import ProtocolError, error_event
 from signalling.events import Welcome
 from signalling.feed import AUTH_CONCURRENCY, Feed
@@ -75,6 +77,8 @@ class Services:
     auth_gate: asyncio.Semaphore = field(
         default_factory=lambda: asyncio.Semaphore(AUTH_CONCURRENCY)
     )
+    # Live out and recording (rooms/meeting/egress/); None: not offered by this server.
+    egress: EgressSettings | None = None
 
 
 class Session:
@@ -86,6 +90,7 @@ class Session:
         self.meeting = MeetingContext(send, close, services.clock, lambda: services.community)
         self.media = MediaControl(self.meeting, services.peers)
         self.stage = StageControl(self.meeting)
+        self.egress = EgressControl(self.meeting, services.egress)
         self.feed: Feed | None = None
         # The URL of the node hosting the meeting this socket's hello asked for, when that is
         # another node: signalling/ws.py then relays the socket there (docs/cluster.md).
@@ -100,6 +105,7 @@ class Session:
             Read: self._on_read,
             **self.media.handlers(),
             **self.stage.handlers(),
+            **self.egress.handlers(),
         }
 
     def clock(self) -> float:

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from rooms.community.townhall_record import Question, TownHallRecord
 from rooms.meeting import stage
+from rooms.meeting.egress.egress import idle_state
 from rooms.meeting.events import ByeReason, QuestionChanged, QuestionRemoved, bye
 from rooms.meeting.room import Participant, ParticipantId, Room
 from rooms.meeting.stage import REACTIONS, StageError
@@ -53,6 +54,8 @@ def stage_snapshot(room: Room, participant: Participant) -> dict[str, Any]:
         "questions": [q.public() for q in questions],
         "comments": list(room.stage.comments),
         "reactions": list(REACTIONS),
+        # Told at once, like the `egress` event: a newcomer learns it is being recorded.
+        "egress": room.egress.state() if room.egress is not None else idle_state(),
     }
 
 

@@ -158,3 +158,33 @@ def test_the_import_scan_sees_dotted_submodules(tmp_path: Path) -> None:
     probe.write_text("from rooms.meeting import stage\nimport sfu.router\n", encoding="utf-8")
     assert imports_any(probe, {"rooms.meeting"}) == {"rooms.meeting", "rooms.meeting.stage"}
     assert imports_any(probe, {"sfu"}) == {"sfu.router"}
+
+
+EGRESS = sorted((ROOT / "rooms" / "meeting" / "egress").rglob("*.py"))
+# What egress may use of the SFU: tracks to choose from and the plain-RTP sink, no peer.
+EGRESS_SFU = {"sfu.forwarding", "sfu.owner", "sfu.plain_rtp"}
+
+
+@pytest.mark.parametrize("path", EGRESS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_egress_uses_the_sfu_only_through_its_tracks_and_the_plain_rtp_sink(path: Path) -> None:
+    for name in imports_any(path, {"sfu"}):
+        assert any(name == allowed or name.startswith(allowed + ".") for allowed in EGRESS_SFU)
+
+
+@pytest.mark.parametrize("path", EGRESS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_egress_needs_no_community_storage(path: Path) -> None:
+    """The programme is live media on this node; recordings are files, not rows (yet)."""
+    assert not imports_any(path, {"rooms.community", "rooms.organising"})
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "sfu").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_the_sfu_starts_no_processes(path: Path) -> None:
+    """ffmpeg belongs to egress (rooms/meeting/egress/processes.py); the SFU only sends RTP."""
+    assert "subprocess" not in imported_top_levels(path)
+    assert "create_subprocess_exec" not in path.read_text(encoding="utf-8")
+
+
+def test_the_egress_package_is_scanned() -> None:
+    assert {p.stem for p in EGRESS} >= {"egress", "processes", "programme", "destinations"}

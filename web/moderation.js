@@ -3,6 +3,7 @@
 // controls (mute all, lock, lobby, end). Everyone sees the hands queue and who is on stage.
 import { t } from "/static/strings.js";
 import { h } from "/static/stage.js";
+import { EgressBadge, EgressForm } from "/static/egress.js";
 
 const MAX_AUDIENCE_SHOWN = 100; // a big town hall's audience list stays cheap to draw
 const CONFIRM_MS = 4000; // a dangerous button waits this long for its second tap
@@ -10,6 +11,8 @@ const CONFIRM_MS = 4000; // a dangerous button waits this long for its second ta
 export class PeoplePane {
   constructor(client) {
     this.client = client;
+    this.egressBadge = new EgressBadge(document.getElementById("egress-badge") || document.createElement("span"));
+    this.egressForm = new EgressForm(client, this.egressBadge);
     this.waiting = [];
     this.meeting = { locked: false, lobby: false };
     this.confirming = new Map(); // "action:id" -> timer of a first tap
@@ -23,7 +26,8 @@ export class PeoplePane {
     // Who needs a moderator's answer first (the lobby, raised hands), then the meeting-wide
     // tools: on a 360x640 phone the tools above them pushed "Ajak ke panggung" off the screen.
     this.root = h("div", { class: "people" },
-      this.lobbySection, this.handsSection, this.tools, this.stageSection, this.audienceSection);
+      this.lobbySection, this.handsSection, this.tools, this.egressForm.root, this.stageSection,
+      this.audienceSection);
   }
 
   get isModerator() {
@@ -33,6 +37,12 @@ export class PeoplePane {
   setWaiting(waiting) {
     this.waiting = waiting;
     this.render(this.self, this.participants);
+  }
+
+  // The `egress` event, or welcome.stage.egress: the badge for everyone, the form for moderators.
+  setEgress(state) {
+    this.egressBadge.update(state);
+    this.egressForm.show(this.isModerator);
   }
 
   setMeetingState({ locked, lobby }) {
@@ -55,6 +65,7 @@ export class PeoplePane {
     this.participants = participants;
     const everyone = this.everyone();
     this.renderTools();
+    this.egressForm.show(this.isModerator);
     this.renderLobby();
     const hands = everyone.filter((p) => p.hand !== null && p.hand !== undefined).sort((a, b) => a.hand - b.hand);
     this.handsSection.replaceChildren(

@@ -44,7 +44,8 @@ function sourceField(source) {
 //     now (the server stopped it; it restarts it by itself when the link allows)
 // Stage (town halls, docs/protocol.md "Stage"): lobby-wait {message}, lobby {waiting},
 //   meeting-state {locked, lobby}, muted-by-moderator {kind}, question {question},
-//   question-removed {questionId}, comment {comment}, reaction {participantId, emoji};
+//   question-removed {questionId}, comment {comment}, reaction {participantId, emoji},
+//   egress {live, recording, seconds, destinations};
 //   welcome also carries `stage`.
 export class KamarClient extends EventTarget {
   constructor({ wsUrl, token, room, localStream = null }) {
@@ -161,6 +162,8 @@ export class KamarClient extends EventTarget {
     this._send({ type: "remove_participant", participant_id: participantId, ban });
   }
   lockMeeting(locked) { this._send({ type: "lock_meeting", locked }); }
+  egressStart(rtmp, record, hls) { this._send({ type: "egress_start", rtmp, record, hls }); }
+  egressStop() { this._send({ type: "egress_stop" }); }
   setLobby(enabled) { this._send({ type: "set_lobby", enabled }); }
   admit(participantId, allow = true) { this._send({ type: "admit", participant_id: participantId, allow }); }
   endMeeting() { this._send({ type: "end_meeting" }); }
@@ -386,6 +389,9 @@ KamarClient.prototype._handlers = {
   },
   reaction(message) {
     this._emit("reaction", { participantId: message.participant_id, emoji: message.emoji });
+  },
+  egress(message) {
+    this._emit("egress", message);
   },
   bye(message) {
     this._byeReason = message.reason;

@@ -286,6 +286,7 @@ function wireClient() {
     setStatus("");
   });
   client.addEventListener("lobby", ({ detail }) => panel.setWaiting(detail.waiting));
+  client.addEventListener("egress", ({ detail }) => panel.people.setEgress(detail));
   client.addEventListener("meeting-state", ({ detail }) => {
     panel.setMeetingState(detail);
     $("locked-badge").hidden = !detail.locked;

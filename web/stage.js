@@ -144,6 +144,7 @@ export class StagePanel {
     for (const comment of stage.comments || []) this.addComment(comment);
     this.noComments.hidden = this.commentList.childElementCount > 0;
     this.people.setMeetingState(stage);
+    this.people.setEgress(stage.egress);
     this.people.setWaiting([]);
     this.participantsChanged();
   }

@@ -14,6 +14,7 @@
 
 const SHELL_CACHE = `kamar-shell-${VERSION}`;
 const API_CACHE = "kamar-api";
+const RECORDING = /^\/api\/events\/\d+\/(recordings\/\d+|live\/.+)$/;
 const PAGES = { "/": "/", room: "/r/kamar" }; // cache keys: the app page, the meeting page
 const NAVIGATION_WAIT_MS = 4000; // a slow mobile network: the cached page, rather than a blank one
 const THUMBNAIL = /^\/api\/attachments\/\d+\/thumbnail$/;
@@ -52,6 +53,9 @@ self.addEventListener("fetch", (event) => {
     // Member insight is personal data organisers view under an audit log (UU 27/2022,
     // docs/market-and-insight.md): it never rests on a device.
     if (url.pathname.startsWith("/api/insight")) return;
+    // A recording streams from the network in ranges, a live stream is new every 2 s
+    // (docs/egress.md): never through here.
+    if (RECORDING.test(url.pathname)) return;
     if (!url.pathname.startsWith("/api/attachments/") || THUMBNAIL.test(url.pathname)) {
       event.respondWith(apiAnswer(event));
     }

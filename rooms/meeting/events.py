@@ -95,6 +95,16 @@ class Reaction(TypedDict):
     emoji: str
 
 
+class EgressState(TypedDict):
+    """Egress of the meeting (rooms/meeting/egress/): everyone is told it is recorded."""
+
+    type: Literal["egress"]
+    live: bool  # pushed to RTMP destinations
+    recording: bool
+    seconds: float  # how long it has been on
+    destinations: list[str]  # the destinations' hosts (never their stream keys)
+
+
 class Bye(TypedDict):
     type: Literal["bye"]
     reason: ByeReason
@@ -127,6 +137,7 @@ MeetingEvent = (
     | QuestionRemoved
     | CommentPosted
     | Reaction
+    | EgressState
     | Bye
     | Error
 )

@@ -93,6 +93,7 @@ class LocalMeetingRegistry:
         room.leave_lobby(participant_id)
         if not room.participants and not room.waiting:
             del self._rooms[name]
+            room.close()
 
     def meetings(self) -> list[Room]:
         return list(self._rooms.values())

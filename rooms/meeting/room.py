@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import NewType
+from typing import TYPE_CHECKING, NewType
 
 from rooms.meeting.events import ActiveSpeakers as ActiveSpeakersChanged
 from rooms.meeting.events import Lobby, MeetingEvent, MeetingState, ParticipantInfo, Waiting
@@ -17,6 +17,9 @@ from rooms.meeting.stage import MeetingRole, Stage
 from sfu.forwarding import AUDIO
 from sfu.router import MediaRouter
 from sfu.speakers import ActiveSpeakers
+
+if TYPE_CHECKING:
+    from rooms.meeting.egress.egress import Egress
 
 ParticipantId = NewType("ParticipantId", str)
 MEDIA_KINDS = ("audio", "video")
@@ -77,6 +80,8 @@ class Room:
         # Newcomers kept in the lobby until a moderator admits them: id -> (participant,
         # the callable that completes their join).
         self.waiting: dict[ParticipantId, tuple[Participant, Callable[[], None]]] = {}
+        # The programme going out live or to a recording (rooms/meeting/egress/), if any.
+        self.egress: Egress | None = None
 
     def update_speakers(self, now: float) -> None:
         """Announce who speaks when that changes (called a few times a second)."""
@@ -89,6 +94,8 @@ class Room:
             and producer.owner in self.participants
         }
         speakers = self.speakers.update(heard, now)
+        if self.egress is not None:  # every tick: a speaker who left is replaced at once
+            self.egress.follow(list(self.media.producers.values()), self.speakers.speakers)
         if speakers is not None:
             for subscriber in list(self.media.subscribers.values()):
                 subscriber.follow_speakers(speakers)  # data savers hear the loudest only
@@ -124,6 +131,12 @@ class Room:
             exclude=participant.id,
         )
         return replaced
+
+    def close(self) -> None:
+        """The meeting is over (its last participant left): egress finishes its file."""
+        if self.egress is not None:
+            self.egress.stop_soon()
+            self.egress = None
 
     def by_identity(self, identity: str) -> Participant | None:
         """The participant connected with `identity` (one at most: a new join replaces)."""

@@ -40,6 +40,7 @@ _LOWEST: dict[str, MeetingRole] = {
     "end": "moderator",
     "answer_question": "moderator",
     "hide_question": "moderator",
+    "egress": "moderator",  # live out and recording (rooms/meeting/egress/)
 }
 STAGE_ACTIONS = tuple(_LOWEST)
 MAX_QUESTION, MAX_COMMENT = 500, 500

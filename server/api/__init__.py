@@ -1,5 +1,6 @@
 """The community HTTP API under /api/ (docs/api.md): accounts, rooms, chat, direct messages,
-polls, agenda, regions, organising (referrals, campaigns, announcements), market, insight."""
+polls, agenda, regions, organising (referrals, campaigns, announcements), market, insight,
+town-hall recordings."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from server.api import (
     market,
     organising,
     polls,
+    recordings,
     regions,
     rooms,
 )
@@ -30,6 +32,7 @@ ROUTES: list[Route] = [
     *direct.ROUTES,
     *polls.ROUTES,
     *agenda.ROUTES,
+    *recordings.ROUTES,
     *regions.ROUTES,
     *organising.ROUTES,
     *announcements.ROUTES,

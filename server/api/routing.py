@@ -22,6 +22,7 @@ from rooms.community.accounts import User
 from rooms.community.calendar_links import check_generation
 from rooms.community.community import Community
 from rooms.errors import DomainError, NotFound, TooLarge, Unauthorized
+from rooms.meeting.egress.egress import EgressSettings
 from server.api.fields import Field, object_schema, parse_body, parse_query
 from server.api.inbound import check_path, decode_json, decode_query
 
@@ -167,6 +168,7 @@ class ApiServices(Protocol):
 
     community: Community | None
     secret: str
+    egress: EgressSettings | None  # where recordings are (rooms/meeting/egress/)
 
 
 API_SERVICES_KEY = web.AppKey("kamar_api_services", ApiServices)

@@ -91,3 +91,26 @@ def test_two_nodes_never_hand_out_the_same_participant_id() -> None:
 async def test_a_single_node_hosts_every_meeting() -> None:
     placement = LocalPlacement(NODE)
     assert {await placement.claim(name) for name in ("kamar-1", "kamar-1-e7", "rapat")} == {NODE}
+
+
+class _Egress:
+    """Stands in for rooms/meeting/egress: counts the stops it is asked for."""
+
+    def __init__(self) -> None:
+        self.stops = 0
+
+    def stop_soon(self) -> None:
+        self.stops += 1
+
+
+def test_egress_stops_when_the_last_participant_leaves() -> None:
+    registry = LocalMeetingRegistry(NODE)
+    room = registry.open("balai")
+    ada, _ = person("p1")
+    room.join(ada)
+    egress = _Egress()
+    room.egress = egress  # type: ignore[assignment]
+    registry.leave("balai", ParticipantId("p1"), "left")
+    assert egress.stops == 1 and room.egress is None
+    room.close()  # closing again asks nothing more
+    assert egress.stops == 1

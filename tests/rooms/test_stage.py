@@ -26,6 +26,7 @@ MODERATOR_ONLY = {
     "end",
     "answer_question",
     "hide_question",
+    "egress",  # live out and recording
 }
 
 

@@ -3,6 +3,7 @@
 import { api } from "/static/app/api.js";
 import { clear, copyText, errorBox, eventWhen, field, h, richText, submitting } from "/static/app/dom.js";
 import { t } from "/static/strings.js";
+import { recordingsSection } from "/static/app/recordings.js";
 
 const EVENT_KINDS = ["meeting", "town_hall", "offline"];
 const RESPONSES = ["going", "maybe", "no"];
@@ -115,6 +116,9 @@ export class AgendaView {
         }, t.rsvp[response]));
       }
       item.append(group);
+    }
+    if (event.kind === "town_hall") {
+      item.append(recordingsSection(event, (message, options) => this.app.notify(message, options)));
     }
     if (event.meeting_url && !past) {
       const townHall = event.kind === "town_hall";

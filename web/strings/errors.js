@@ -140,6 +140,8 @@ const ID_REASONS = {
   ends_before_start: "Jam selesai harus setelah jam mulai.",
   event_too_long: "Sebuah acara paling lama 7 hari.",
   event_not_found: "Acara ini tidak ada lagi.",
+  recording_not_found: "Rekaman ini tidak ada lagi.",
+  recording_link_expired: "Tautan rekaman ini sudah kedaluwarsa. Buka acaranya lagi.",
   offline_event: "Acara tatap muka tidak punya rapat video.",
   town_hall_not_open: (wait) => (wait
     ? `Pertemuan akbar ini belum dibuka: buka dalam ${wait}.`
@@ -226,6 +228,8 @@ const EN_REASONS = {
   ends_before_start: "The end must be after the start.",
   event_too_long: "An event lasts at most 7 days.",
   event_not_found: "This event no longer exists.",
+  recording_not_found: "This recording no longer exists.",
+  recording_link_expired: "This recording link has expired. Open the event again.",
   offline_event: "An in-person event has no video meeting.",
   town_hall_not_open: (wait) => (wait
     ? `This town hall is not open yet: it opens in ${wait}.`

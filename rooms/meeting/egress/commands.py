@@ -1,0 +1,136 @@
+"""The ffmpeg command lines of egress, and when to restart what stopped. Pure.
+
+One encoder per meeting reads the two plain-RTP sinks (sfu/plain_rtp.py) through an SDP file
+and writes the programme as MPEG-TS to its stdout: VP8 to H.264 (libx264, veryfast,
+zerolatency) and Opus to AAC, the codecs RTMP servers and MP4 players take. That is the one
+transcode: each RTMP destination and the recording is a relay (`-c copy`) fed from that
+stream, so a destination that drops is restarted alone, and a viewer never costs an encode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+FPS = 25
+KEYFRAME_SECONDS = 2  # YouTube and Facebook ask for a key frame at most every 2-4 s
+# A relay restarted after a drop waits 1, 2, 4 ... s, at most this, before trying again.
+MAX_BACKOFF = 30.0
+STEADY = 30.0  # a relay that ran this long before dropping starts its backoff again
+AUDIO_KBPS = 128
+# Video bitrate by picture height, within what YouTube recommends for live H.264 at 25-30 fps.
+EGRESS_KBPS = {360: 800, 480: 1200, 720: 2500, 1080: 4500}
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """The programme's picture: `height` lines, 16:9, at `video_kbps`."""
+
+    height: int = 720
+    video_kbps: int = 2500
+
+    @property
+    def width(self) -> int:
+        return (self.height * 16 // 9) // 2 * 2  # libx264 needs even sides
+
+
+CAPTION_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")  # fonts-dejavu-core
+
+
+def caption_filter(caption: Path) -> str:
+    """The name of whoever is on screen, bottom left, read again every frame from `caption`
+    (egress rewrites it on a switch). `expansion=none`: a name is text, never a %{...}
+    expression."""
+    font = f"fontfile={CAPTION_FONT}" if CAPTION_FONT.is_file() else "font=Sans"
+    return (
+        f"drawtext=textfile={caption}:reload=1:expansion=none:{font}:fontcolor=white:"
+        "fontsize=h/22:box=1:boxcolor=black@0.55:boxborderw=10:x=h/24:y=h-th-h/24"
+    )
+
+
+def programme_filter(encoding: Encoding, voices: int, caption: Path | None = None) -> str:
+    """The picture with its caption, and the voices mixed. Any camera's size fits the frame
+    without distortion (a speaker switch to another size reconfigures the filter, never the
+    encoder); each voice's gaps become silence, and the mix adds voices at their own level (no
+    1/n scaling: one speaker at a time is the usual case and must not be made quieter by the
+    empty slots)."""
+    width, height = encoding.width, encoding.height
+    named = f",{caption_filter(caption)}" if caption is not None else ""
+    parts = [
+        f"[0:v:0]scale={width}:{height}:force_original_aspect_ratio=decrease,"
+        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,fps={FPS},format=yuv420p{named}[picture]"
+    ]
+    parts += [f"[0:a:{n}]aresample=async=1:first_pts=0[voice{n}]" for n in range(voices)]
+    inputs = "".join(f"[voice{n}]" for n in range(voices))
+    parts.append(f"{inputs}amix=inputs={voices}:dropout_transition=0:normalize=0[sound]")
+    return ";".join(parts)
+
+
+def encoder_command(
+    ffmpeg: str, sdp_file: Path, encoding: Encoding, voices: int, caption: Path | None = None
+) -> list[str]:
+    """ffmpeg reading RTP described by `sdp_file` (a picture and `voices` microphones),
+    writing MPEG-TS to stdout; `caption`: a file holding the name to show."""
+    kbps = encoding.video_kbps
+    return [
+        ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error",
+        "-protocol_whitelist", "file,udp,rtp",
+        # Packets are stamped when they arrive: a speaker switch and a silent pause are the
+        # time that really passed, whatever the publishers' RTP clocks say.
+        "-use_wallclock_as_timestamps", "1",
+        "-analyzeduration", "1000000", "-reorder_queue_size", "64",
+        "-i", str(sdp_file),
+        "-filter_complex", programme_filter(encoding, voices, caption),
+        "-map", "[picture]", "-map", "[sound]",
+        "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
+        "-b:v", f"{kbps}k", "-maxrate", f"{kbps}k", "-bufsize", f"{kbps * 2}k",
+        "-g", str(FPS * KEYFRAME_SECONDS), "-keyint_min", str(FPS * KEYFRAME_SECONDS),
+        "-sc_threshold", "0",
+        "-c:a", "aac", "-b:a", f"{AUDIO_KBPS}k", "-ar", "48000", "-ac", "2",
+        # PAT and PMT before every key frame: a relay can start from any key frame (processes.py).
+        "-f", "mpegts", "-mpegts_flags", "+pat_pmt_at_frames",
+        "-flush_packets", "1", "-muxdelay", "0", "pipe:1",
+    ]  # fmt: skip
+
+
+def relay_command(ffmpeg: str, target: str) -> list[str]:
+    """ffmpeg copying the programme from stdin to an RTMP(S) destination."""
+    return [
+        ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error",
+        "-f", "mpegts", "-i", "pipe:0", "-map", "0", "-c", "copy",
+        "-f", "flv", "-flvflags", "no_duration_filesize", target,
+    ]  # fmt: skip
+
+
+def recorder_command(ffmpeg: str, path: Path) -> list[str]:
+    """ffmpeg copying the programme from stdin into an MP4 file, finished when stdin closes
+    (the index is moved to the front so a browser plays it while downloading)."""
+    return [
+        ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error",
+        "-f", "mpegts", "-i", "pipe:0", "-map", "0", "-c", "copy",
+        "-movflags", "+faststart", "-f", "mp4", str(path),
+    ]  # fmt: skip
+
+
+HLS_SEGMENT_SECONDS = KEYFRAME_SECONDS  # a segment starts at every key frame
+HLS_LIST_SIZE = 6  # segments in the playlist: 12 s to start from, older ones deleted
+HLS_PLAYLIST = "index.m3u8"
+
+
+def hls_command(ffmpeg: str, directory: Path) -> list[str]:
+    """ffmpeg copying the programme from stdin into a live HLS playlist of MPEG-TS segments
+    (any web server or CDN can serve the directory; Kamar serves it, docs/egress.md)."""
+    return [
+        ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error",
+        "-f", "mpegts", "-i", "pipe:0", "-map", "0", "-c", "copy",
+        "-f", "hls", "-hls_time", str(HLS_SEGMENT_SECONDS), "-hls_list_size", str(HLS_LIST_SIZE),
+        # Written under another name and renamed: a player never reads half a segment.
+        "-hls_flags", "delete_segments+independent_segments+temp_file",
+        "-hls_segment_filename", str(directory / "seg-%05d.ts"),
+        str(directory / HLS_PLAYLIST),
+    ]  # fmt: skip
+
+
+def backoff(failures: int) -> float:
+    """Seconds to wait before the next start after `failures` drops in a row (1, 2, 4 ...)."""
+    return float(min(MAX_BACKOFF, 2 ** max(0, failures - 1)))

@@ -1,0 +1,203 @@
+"""One meeting's egress: the programme out of the SFU, to RTMP destinations and/or an MP4.
+
+Started and stopped by a moderator (signalling/egress.py); owned by the Room, which calls
+`follow` on every speaker tick. Two plain-RTP sinks (sfu/plain_rtp.py) carry the chosen
+picture and voice to one ffmpeg encoder; its output goes to one relay per destination and one
+for the recording (processes.py). Everything here that changes state is synchronous except
+`start` and `stop`, so the room never sees egress half-started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rooms.meeting.egress import programme, recordings
+from rooms.meeting.egress.commands import (
+    Encoding,
+    encoder_command,
+    hls_command,
+    recorder_command,
+    relay_command,
+)
+from rooms.meeting.egress.destinations import Destination, EgressError
+from rooms.meeting.egress.processes import Encoder, Relay
+from rooms.meeting.events import EgressState
+from sfu.forwarding import AUDIO, VIDEO, Producer
+from sfu.plain_rtp import PlainRtpSink, ffmpeg_sdp, free_port_pair
+
+log = logging.getLogger(__name__)
+SILENCE_TICK = 0.02  # seconds: one Opus frame
+# Stops still finishing their files after their room closed: awaited at shutdown.
+_STOPPING: set[asyncio.Future[None]] = set()
+
+
+@dataclass(frozen=True)
+class EgressSettings:
+    """Where recordings go and which ffmpeg makes them (server/app.py fills it in)."""
+
+    recordings: Path
+    live: Path | None = None  # HLS playlists while live; None: beside the recordings
+    ffmpeg: str = "ffmpeg"
+    encoding: Encoding = field(default_factory=Encoding)
+
+    @property
+    def live_root(self) -> Path:
+        return self.live if self.live is not None else self.recordings.parent / "live"
+
+    def available(self) -> bool:
+        return shutil.which(self.ffmpeg) is not None
+
+
+class Egress:
+    def __init__(
+        self,
+        meeting: str,
+        settings: EgressSettings,
+        destinations: list[Destination],
+        record: bool,
+        clock: Callable[[], float],
+        event_id: int | None = None,
+        hls: bool = False,
+        name_of: Callable[[str], str] = lambda _person: "",
+    ) -> None:
+        """`event_id`: the town hall's agenda event, whose recordings list this one joins.
+        `hls`: also write a live HLS playlist for viewers on the web. `name_of(person)`: the
+        display name captioned under whoever is on screen."""
+        if not destinations and not record and not hls:
+            raise EgressError("bad_message", "egress_start: give a destination, record or hls")
+        if not settings.available():
+            raise EgressError("unavailable", "this server has no ffmpeg: egress cannot start")
+        self.meeting = meeting
+        self.destinations = destinations
+        self.started_at = clock()
+        self.stopped = False
+        self._clock = clock
+        self._picture: Producer | None = None
+        self._name_of = name_of
+        self._filler: asyncio.Task[None] | None = None
+        self.recording: Path | None = None  # where the finished file goes
+        if record:
+            settings.recordings.mkdir(parents=True, exist_ok=True)
+            name = recordings.file_name(meeting, event_id, int(time.time()))
+            self.recording = settings.recordings / name
+        self.hls: Path | None = None  # the live playlist's directory
+        if hls:
+            self.hls = recordings.live_directory(settings.live_root, meeting, event_id)
+            shutil.rmtree(self.hls, ignore_errors=True)  # an earlier stream's segments
+            self.hls.mkdir(parents=True)
+        self._workdir = Path(tempfile.mkdtemp(prefix="kamar-egress-"))
+        video_port = free_port_pair()
+        audio_ports = [free_port_pair() for _slot in range(programme.MAX_VOICES)]
+        self.video = PlainRtpSink(VIDEO, video_port, clock)
+        self.voices = [PlainRtpSink(AUDIO, port, clock) for port in audio_ports]
+        sdp_file = self._workdir / "programme.sdp"
+        sdp_file.write_text(ffmpeg_sdp(video_port, audio_ports), encoding="utf-8")
+        self.caption = self._workdir / "caption.txt"
+        self._write_caption("")
+        command = encoder_command(
+            settings.ffmpeg, sdp_file, settings.encoding, len(audio_ports), self.caption
+        )
+        self.encoder = Encoder(command, self._relays(settings.ffmpeg), self._restarted)
+
+    def _relays(self, ffmpeg: str) -> list[Relay]:
+        """One copy of the encoded programme per destination, the recording and HLS."""
+        relays = [
+            Relay(d.host, relay_command(ffmpeg, d.target), secret=d.key) for d in self.destinations
+        ]
+        if self.recording is not None:
+            partial = self.recording.with_name(self.recording.name + recordings.PARTIAL)
+            relays.append(Relay("recording", recorder_command(ffmpeg, partial)))
+        if self.hls is not None:
+            relays.append(Relay("hls", hls_command(ffmpeg, self.hls)))
+        return relays
+
+    def start(self) -> None:
+        self.encoder.start()
+        self._filler = asyncio.ensure_future(self._fill_silence())
+
+    async def _fill_silence(self) -> None:
+        """Every voice the mixer reads must keep coming, speaker or not (PlainRtpSink)."""
+        while True:  # cancelled by `stop` once ffmpeg has finished reading
+            for voice in self.voices:
+                voice.fill_silence()
+            await asyncio.sleep(SILENCE_TICK)
+
+    def follow(self, producers: list[Producer], speakers: list[str]) -> None:
+        """Send the picture and voices the programme chooses now (every speaker tick)."""
+        if self.stopped:
+            return
+        picture = programme.picture(producers, speakers, self._picture)
+        if picture is not self._picture:
+            self._write_caption(self._name_of(picture.person) if picture is not None else "")
+        self._picture = picture
+        self.video.follow(picture)
+        current = [voice.producer for voice in self.voices]
+        for voice, producer in zip(
+            self.voices, programme.voices(producers, speakers, current), strict=True
+        ):
+            voice.follow(producer)
+
+    def _write_caption(self, name: str) -> None:
+        """Replaced whole (written aside, then renamed): ffmpeg reads it every frame and must
+        never see half a name. A space when there is none: drawtext wants some text."""
+        partial = self.caption.with_suffix(".new")
+        partial.write_text(name.strip() or " ", encoding="utf-8")
+        os.replace(partial, self.caption)
+
+    def _restarted(self) -> None:
+        self.video.request_keyframe()
+
+    def state(self) -> EgressState:
+        """What everyone in the meeting is told: live where, recording or not, since when."""
+        on = not self.stopped
+        return {
+            "type": "egress",
+            "live": on and (bool(self.destinations) or self.hls is not None),
+            "recording": on and self.recording is not None,
+            "seconds": round(self._clock() - self.started_at, 1) if on else 0.0,
+            "destinations": [d.host for d in self.destinations] if on else [],
+        }
+
+    async def stop(self) -> None:
+        """Stop sending and let ffmpeg finish the streams and the file. Idempotent."""
+        if self.stopped:
+            return
+        self.stopped = True  # the room's ticks no longer move the sinks
+        await self.encoder.stop()  # packets still flowing let ffmpeg end its loop at once
+        if self._filler is not None:
+            self._filler.cancel()
+        self.video.close()
+        for voice in self.voices:
+            voice.close()
+        shutil.rmtree(self._workdir, ignore_errors=True)
+        if self.hls is not None:  # live only: the recording is what stays
+            shutil.rmtree(self.hls, ignore_errors=True)
+        if self.recording is not None:  # finished: now it may be listed
+            partial = self.recording.with_name(self.recording.name + recordings.PARTIAL)
+            if partial.is_file() and partial.stat().st_size > 0:
+                partial.rename(self.recording)
+        log.info("egress of %s stopped (%s)", self.meeting, self.recording or "live only")
+
+    def stop_soon(self) -> None:
+        """Stop from synchronous code (the meeting closed); shutdown awaits it."""
+        task = asyncio.ensure_future(self.stop())
+        _STOPPING.add(task)
+        task.add_done_callback(_STOPPING.discard)
+
+
+async def finish_stopping() -> None:
+    """Wait for the egresses still finishing (server shutdown)."""
+    if _STOPPING:
+        await asyncio.gather(*_STOPPING, return_exceptions=True)
+
+
+def idle_state() -> EgressState:
+    return {"type": "egress", "live": False, "recording": False, "seconds": 0.0, "destinations": []}

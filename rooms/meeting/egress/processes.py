@@ -1,0 +1,249 @@
+"""The ffmpeg processes of one egress: the encoder, and the relays its output feeds.
+
+The encoder's stdout (MPEG-TS, 188-byte packets) is read here and written to every relay's
+stdin, whole packets only, so a relay started or restarted mid-stream begins on a packet
+boundary and finds its footing at the next key frame (commands.KEYFRAME_SECONDS). A relay that
+exits while it should run (the destination dropped the connection, the network went away) is
+restarted after commands.backoff; one that cannot keep up (its pipe holds more than
+MAX_BACKLOG) is stopped and restarted the same way, so it never holds the others back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+
+from rooms.meeting.egress.commands import STEADY, backoff
+
+log = logging.getLogger(__name__)
+TS_PACKET = 188
+PAT_PID = 0
+VIDEO_PID = 0x100  # ffmpeg's mpegts muxer numbers streams from 0x100: video is mapped first
+MAX_BACKLOG = 4 * 1024 * 1024  # bytes waiting in a relay's pipe: ~10 s of a 3 Mbit/s programme
+STOP_TIMEOUT = 10.0  # seconds a process gets to finish its file or stream before it is killed
+SECOND_SIGNAL_AFTER = 0.5  # seconds: see Encoder.stop
+
+
+class Relay:
+    """One ffmpeg fed the programme on stdin: a destination or the recording."""
+
+    def __init__(self, name: str, command: list[str], secret: str = "") -> None:
+        self.name = name  # for logs and state: a host or "recording", never a stream key
+        self.command = command
+        self.restarts = 0
+        self.bytes_fed = 0
+        self._secret = secret  # masked in what ffmpeg prints
+        self._process: asyncio.subprocess.Process | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._synced = False  # the running process has been fed from a key frame on
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.returncode is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self.running and self._process else None
+
+    def start(self) -> None:
+        self._task = asyncio.ensure_future(self._supervise())
+
+    async def _supervise(self) -> None:
+        loop = asyncio.get_running_loop()
+        failures = 0
+        while not self._stopping:
+            started = loop.time()
+            await self._run_once()
+            if self._stopping:
+                return
+            failures = 1 if loop.time() - started >= STEADY else failures + 1
+            self.restarts += 1
+            delay = backoff(failures)
+            log.warning("egress %s stopped; restarting in %.0f s", self.name, delay)
+            await asyncio.sleep(delay)
+
+    async def _run_once(self) -> None:
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *self.command,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )
+        except OSError as exc:
+            log.error("egress %s: ffmpeg could not start: %s", self.name, exc)
+            return
+        self._process = process
+        self._synced = False
+        assert process.stderr is not None
+        async for line in process.stderr:
+            log.warning("egress %s: %s", self.name, self._masked(line))
+        await process.wait()
+
+    def _masked(self, line: bytes) -> str:
+        text = line.decode("utf-8", "replace").rstrip()
+        return text.replace(self._secret, "***") if self._secret else text
+
+    def feed(self, packets: bytes) -> None:
+        """Whole TS packets for the process's stdin; dropped while it is not running."""
+        process = self._process
+        if process is None or process.returncode is not None or process.stdin is None:
+            return
+        stdin = process.stdin
+        if stdin.is_closing():
+            return
+        if stdin.transport.get_write_buffer_size() > MAX_BACKLOG:
+            log.warning("egress %s cannot keep up; restarting it", self.name)
+            process.kill()
+            return
+        if not self._synced:  # a new process: nothing it could decode before a key frame
+            start = keyframe_start(packets)
+            if start is None:
+                return
+            packets = packets[start:]
+            self._synced = True
+        stdin.write(packets)
+        self.bytes_fed += len(packets)
+
+    def kill(self) -> None:
+        """End the process now, as a dropped connection would (tests, a stuck relay)."""
+        if self.running and self._process is not None:
+            self._process.kill()
+
+    async def stop(self) -> None:
+        """Close stdin so ffmpeg finishes its file or stream, then wait for it. Idempotent."""
+        self._stopping = True
+        process = self._process
+        if process is not None and process.returncode is None and process.stdin is not None:
+            process.stdin.close()
+            await _wait_or_kill(process)
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+class Encoder:
+    """The one transcode: reads the RTP sinks, writes MPEG-TS, which goes to every relay."""
+
+    def __init__(
+        self, command: list[str], relays: list[Relay], on_restart: Callable[[], None]
+    ) -> None:
+        self.command = command
+        self.relays = relays
+        self.restarts = 0
+        self.bytes_out = 0
+        self._on_restart = on_restart  # the readers need a key frame to start from
+        self._process: asyncio.subprocess.Process | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    @property
+    def pid(self) -> int | None:
+        process = self._process
+        return process.pid if process is not None and process.returncode is None else None
+
+    def start(self) -> None:
+        for relay in self.relays:
+            relay.start()
+        self._task = asyncio.ensure_future(self._supervise())
+
+    async def _supervise(self) -> None:
+        loop = asyncio.get_running_loop()
+        failures = 0
+        while not self._stopping:
+            started = loop.time()
+            await self._run_once()
+            if self._stopping:
+                return
+            failures = 1 if loop.time() - started >= STEADY else failures + 1
+            self.restarts += 1
+            log.warning("egress encoder stopped; restarting in %.0f s", backoff(failures))
+            await asyncio.sleep(backoff(failures))
+            self._on_restart()
+
+    async def _run_once(self) -> None:
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *self.command,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+        except OSError as exc:
+            log.error("egress encoder: ffmpeg could not start: %s", exc)
+            return
+        self._process = process
+        assert process.stdout is not None and process.stderr is not None
+        errors = asyncio.ensure_future(self._log_errors(process.stderr))
+        pending = b""
+        while chunk := await process.stdout.read(64 * 1024):
+            pending += chunk
+            whole = len(pending) - len(pending) % TS_PACKET
+            if whole:
+                packets, pending = pending[:whole], pending[whole:]
+                self.bytes_out += whole
+                for relay in self.relays:
+                    relay.feed(packets)
+        await process.wait()
+        await errors
+
+    async def _log_errors(self, stream: asyncio.StreamReader) -> None:
+        async for line in stream:
+            if not self._stopping:  # SIGINT interrupts its read: "Connection timed out"
+                log.warning("egress encoder: %s", line.decode("utf-8", "replace").rstrip())
+
+    async def stop(self) -> None:
+        """Let ffmpeg finish what it holds (SIGINT), pass it on, then stop every relay.
+
+        ffmpeg's first SIGINT ends its loop at the next packet, but does not interrupt a read
+        that waits for one (its interrupt callback fires from the second signal on, and a
+        meeting may be silent): a second SIGINT a moment later ends that wait. Both stay
+        graceful; ffmpeg exits at once only from the fourth."""
+        self._stopping = True
+        process = self._process
+        if process is not None and process.returncode is None:
+            process.send_signal(signal.SIGINT)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(process.wait()), SECOND_SIGNAL_AFTER)
+            if process.returncode is None:
+                process.send_signal(signal.SIGINT)
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), STOP_TIMEOUT)
+            except TimeoutError:
+                if process is not None and process.returncode is None:
+                    process.kill()
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+        for relay in self.relays:
+            await relay.stop()
+
+
+def keyframe_start(packets: bytes) -> int | None:
+    """Where in whole TS packets the stream can be joined: the PAT just before a video key
+    frame (its packet starting a unit with the random access indicator, ISO 13818-1 2.4.3.5),
+    or the key frame itself; None when the chunk holds no key frame."""
+    pat = None
+    for offset in range(0, len(packets) - TS_PACKET + 1, TS_PACKET):
+        header = packets[offset : offset + 6]
+        pid = ((header[1] & 0x1F) << 8) | header[2]
+        if pid == PAT_PID:
+            pat = offset
+        elif pid == VIDEO_PID and header[1] & 0x40 and header[3] & 0x20 and header[4]:
+            if header[5] & 0x40:  # random access indicator: a key frame starts here
+                return pat if pat is not None and offset - pat <= 4 * TS_PACKET else offset
+    return None
+
+
+async def _wait_or_kill(process: asyncio.subprocess.Process) -> None:
+    try:
+        await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
+    except TimeoutError:
+        process.kill()
+        await process.wait()

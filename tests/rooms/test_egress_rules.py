@@ -1,0 +1,144 @@
+"""Egress rules without processes: destinations a moderator may give, whose picture and voice
+the programme takes, the ffmpeg command lines and the restart backoff."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rooms.meeting.egress import programme
+from rooms.meeting.egress.commands import (
+    Encoding,
+    backoff,
+    encoder_command,
+    recorder_command,
+    relay_command,
+)
+from rooms.meeting.egress.destinations import EgressError, parse_destinations
+from rooms.meeting.egress.processes import keyframe_start
+from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
+from sfu.owner import CAMERA
+
+
+def test_a_destination_is_a_url_and_a_key_and_shows_only_its_host() -> None:
+    (youtube,) = parse_destinations(
+        [{"url": " rtmp://a.rtmp.youtube.com/live2/ ", "key": "abcd-1234"}]
+    )
+    assert youtube.target == "rtmp://a.rtmp.youtube.com/live2/abcd-1234"
+    assert youtube.host == "a.rtmp.youtube.com"
+    (facebook,) = parse_destinations(
+        [{"url": "rtmps://live-api-s.facebook.com:443/rtmp", "key": "FB-1-0?s_bl=1&a=Ab"}]
+    )
+    assert facebook.target == "rtmps://live-api-s.facebook.com:443/rtmp/FB-1-0?s_bl=1&a=Ab"
+    assert parse_destinations(None) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("rtmp://x/live", "must be a list"),
+        ([{"url": "http://x/live", "key": "k"}], "rtmp:// or rtmps://"),
+        ([{"url": "rtmp:///live", "key": "k"}], "rtmp:// or rtmps://"),
+        ([{"key": "k"}], "needs a 'url' string"),
+        ([{"url": "rtmp://x/live", "key": 5}], "'key' must be a string"),
+        ([{"url": "rtmp://x/live", "key": "a b"}], "no spaces"),
+        ([{"url": "rtmp://x:99999/live", "key": "k"}], "cannot be read"),
+        ([{"url": "rtmp://x/live#a", "key": "k"}], "no '#'"),
+        ([{"url": "rtmp://x/" + "a" * 600, "key": "k"}], "1-500 characters"),
+        ([{"url": "rtmp://x/live", "key": "k"}] * 2, "listed twice"),
+        ([{"url": f"rtmp://x{i}/live", "key": "k"} for i in range(6)], "at most 5"),
+    ],
+)
+def test_a_bad_destination_is_refused_with_a_clear_message(value: Any, message: str) -> None:
+    with pytest.raises(EgressError, match=message) as caught:
+        parse_destinations(value)
+    assert caught.value.code == "bad_message"
+    assert "k" not in caught.value.message.split()  # never the key itself
+
+
+def _track(owner: str, kind: str) -> Producer:
+    """A track of `owner`: a person's camera or microphone, or "person:screen"."""
+    person, _colon, source = owner.partition(":")
+    return Producer(
+        ProducerId(f"{owner}/{kind}/1"), owner, kind, 1, 96, 90000, None, lambda: None,
+        person=person, source=source or CAMERA,
+    )  # fmt: skip
+
+
+def test_the_picture_is_the_loudest_speaker_and_stays_through_a_pause() -> None:
+    tracks = [_track(p, k) for p in ("ani", "budi") for k in (AUDIO, VIDEO)]
+    first = programme.picture(tracks, [], None)
+    assert first is tracks[1]  # nobody speaks: the first camera
+    budi = programme.picture(tracks, ["budi", "ani"], first)
+    assert budi is tracks[3]
+    assert programme.picture(tracks, [], budi) is budi  # a pause does not cut away
+
+
+def test_a_shared_screen_is_the_picture() -> None:
+    ani_cam, screen = _track("ani", VIDEO), _track("budi:screen", VIDEO)
+    assert programme.picture([ani_cam, screen], ["ani"], None) is screen
+
+
+def test_a_speaker_who_left_is_replaced() -> None:
+    ani, budi = _track("ani", VIDEO), _track("budi", VIDEO)
+    ani.close()
+    assert programme.picture([ani, budi], ["ani"], ani) is budi
+
+
+def test_the_voices_are_the_speakers_first_and_keep_their_slots() -> None:
+    mics = {name: _track(name, AUDIO) for name in ("ani", "budi", "citra", "dedi")}
+    screen_sound = _track("ani:screen", AUDIO)
+    everyone = [*mics.values(), screen_sound]
+    slots = programme.voices(everyone, ["citra"], [])
+    assert slots == [mics["citra"], mics["ani"], mics["budi"]]  # speakers, then the first ones
+    later = programme.voices(everyone, ["dedi", "citra"], slots)
+    # Dedi takes the slot of Budi, who left the mix; Citra and Ani stay where they were.
+    assert later == [mics["citra"], mics["ani"], mics["dedi"]]
+    assert programme.voices([], [], later) == [None, None, None]
+
+
+def test_one_transcode_and_copies_for_every_output() -> None:
+    encoder = encoder_command("ffmpeg", Path("/tmp/p.sdp"), Encoding(height=720), voices=3)
+    assert encoder.count("-c:v") == 1 and "libx264" in encoder and "veryfast" in encoder
+    graph = encoder[encoder.index("-filter_complex") + 1]
+    assert "scale=1280:720:force_original_aspect_ratio=decrease" in graph
+    assert "[voice0][voice1][voice2]amix=inputs=3:dropout_transition=0:normalize=0[sound]" in graph
+    assert "drawtext" not in graph  # no caption file given
+    captioned = encoder_command("ffmpeg", Path("/tmp/p.sdp"), Encoding(), 3, Path("/tmp/c.txt"))
+    graph = captioned[captioned.index("-filter_complex") + 1]
+    assert "drawtext=textfile=/tmp/c.txt:reload=1:expansion=none:" in graph
+    assert graph.index("drawtext") < graph.index("[picture]")
+    assert encoder[-1] == "pipe:1"
+    relay = relay_command("ffmpeg", "rtmp://x/live/key")
+    assert relay[relay.index("-c") + 1] == "copy" and relay[-3:] == [
+        "-flvflags",
+        "no_duration_filesize",
+        "rtmp://x/live/key",
+    ]  # noqa: E501
+    assert recorder_command("ffmpeg", Path("/d/a.mp4"))[-1] == "/d/a.mp4"
+    assert Encoding(height=360).width == 640
+
+
+@pytest.mark.parametrize(("failures", "delay"), [(0, 1), (1, 1), (2, 2), (3, 4), (6, 30), (99, 30)])
+def test_a_dropped_destination_backs_off_up_to_half_a_minute(failures: int, delay: float) -> None:
+    assert backoff(failures) == delay
+
+
+def _ts(pid: int, start: bool = False, random_access: bool = False) -> bytes:
+    """One 188-byte TS packet; with `random_access`, an adaptation field flagging it."""
+    header = bytes([0x47, (0x40 if start else 0) | pid >> 8, pid & 0xFF])
+    if random_access:
+        return header + bytes([0x30, 1, 0x40]) + bytes(182)
+    return header + bytes([0x10]) + bytes(184)
+
+
+def test_a_relay_joins_the_stream_at_the_pat_before_a_video_key_frame() -> None:
+    audio, video, pat, pmt = 0x101, 0x100, 0, 0x1000
+    chunk = b"".join(
+        [_ts(video), _ts(audio, True, True), _ts(pat), _ts(pmt), _ts(video, True, True)]
+    )
+    assert keyframe_start(chunk) == 2 * 188  # audio's random access does not count
+    assert keyframe_start(_ts(video, True, True)) == 0  # no PAT in this chunk: the frame
+    assert keyframe_start(_ts(video) + _ts(audio, True, True)) is None

@@ -21,7 +21,7 @@ from rooms.market.market import open_market
 from rooms.meeting import grants
 from rooms.meeting.events import bye
 from rooms.meeting.registry import MeetingRegistry
-from server import security_headers, upload_expiry
+from server import insight_upkeep, security_headers, upload_expiry
 from server.api import add_api
 from server.api.contexts import CONTEXTS_KEY, Contexts
 from server.api.inbound import decode_json_object
@@ -87,6 +87,7 @@ def build_app(
     app.cleanup_ctx.append(_speaker_updates)
     app.cleanup_ctx.append(_reminders)
     upload_expiry.install(app)
+    insight_upkeep.install(app)
     return app
 
 

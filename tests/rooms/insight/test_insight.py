@@ -109,14 +109,19 @@ async def admin(community: Community, user: User) -> User:
 async def test_weekly_participation_of_a_room_by_hand(data: Data) -> None:
     ketua = data.people["ketua"]
     view = await data.insight.view(ketua, "participation", data.pabrik, "week", 2)
-    # week 0 (14-7 days ago): ani (first active 50 days ago: returning) and budi (first ever:
-    # new) posted once each. Week 1 (the last 7 days): budi (returning), cici (new, message)
-    # and dedi (new, RSVP) are active; euis only asked a question, which is counted but does
-    # not make her active.
+    # Weeks run Monday to Sunday; "now" is Wednesday 18 November. Week 0 (9-15 November):
+    # budi posted on Sunday the 15th (3 days ago), returning (he first posted 10 days ago, on
+    # Sunday the 8th, the week before). Week 1 (from Monday the 16th, so far): cici (2 days
+    # ago, her first: new, message) and dedi (yesterday, RSVP: new); euis only asked a
+    # question, which is counted but does not make her active.
     assert [
         (r["active"], r["new"], r["returning"], r["messages"], r["rsvps"], r["questions"])
         for r in view["rows"]
-    ] == [(2, 1, 1, 2, 0, 0), (3, 2, 1, 2, 1, 1)]
+    ] == [(1, 0, 1, 1, 0, 0), (2, 2, 0, 1, 1, 1)]
+    assert [r["start"] for r in view["rows"]] == [
+        "2026-11-09T00:00:00.000Z",
+        "2026-11-16T00:00:00.000Z",
+    ]
     assert view["members"] == 6 and view["small_group"] is False
 
 
@@ -144,13 +149,14 @@ async def test_members_slipping_away_were_active_on_three_days_before_and_silent
 ) -> None:
     # ani posted 50, 40 (before the last 28 days) and 20, 10 days ago (within them): not
     # slipping. Move the clock 30 days on: her 4 days now lie before, and nothing since.
+    # (In that order: the roll-up's mark, like time, only moves forward.)
+    assert (await data.insight.view(data.people["ketua"], "slipping"))["rows"] == []
     later = Insight(
         data.insight._db, data.insight._bus, lambda: data.insight._clock() + 30 * 86_400
     )
     slipping = (await later.view(data.people["ketua"], "slipping"))["rows"]
     assert [row["name"] for row in slipping] == ["Ani"]
     assert slipping[0]["active_days_before"] == 4
-    assert (await data.insight.view(data.people["ketua"], "slipping"))["rows"] == []
 
 
 async def test_a_member_cannot_read_insight_and_an_organiser_only_their_rooms(
@@ -210,8 +216,24 @@ async def test_regions_get_a_readiness_score_only_when_big_enough(
 
 async def test_a_member_sees_what_is_kept_about_them(data: Data) -> None:
     mine = await data.insight.about_me(data.people["euis"])
-    assert mine["kept"] == {"rooms": 1, "messages": 0, "rsvps": 0, "questions": 1, "listings": 0}
-    assert mine["derived_data_stored"] is False
+    assert mine["kept"] == {
+        "rooms": 1,
+        "messages": 0,
+        "rsvps": 0,
+        "questions": 1,
+        "listings": 0,
+        "meetings_attended": 0,
+        "activity_days": 0,  # a question alone does not make one active
+    }
+    assert mine["derived_data_stored"] is True
+    budi = await data.insight.about_me(data.people["budi"])
+    # budi posted 10 and 3 days ago: two active days, in weeks 10 and 11 of the twelve.
+    assert budi["kept"]["activity_days"] == 2
+    assert [(w["active_days"], w["messages"]) for w in budi["weeks"][-3:]] == [
+        (1, 1),
+        (1, 1),
+        (0, 0),
+    ]
 
 
 async def test_relations_of_the_data_set(community: Community, data: Data) -> None:

@@ -73,7 +73,7 @@ def signup_ms(member: int) -> int:
 
 
 async def load(url: str, members: int, messages: int, progress: Callable[[str], None]) -> None:
-    database = await open_database(url)  # the schema, migrated
+    database = await open_database(url, migrate=True)  # the schema, migrated
     await database.close()
     rng = random.Random(SEED)
     regencies = [r.code for r in regions().children("32")] + [

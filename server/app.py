@@ -106,6 +106,7 @@ def _community(
         )
         # The marketplace and insight share the community's database and bus; they close with it.
         opened = services.community
+        seams.attendance.community = opened  # members' meeting stays are recorded from now
         contexts = app[CONTEXTS_KEY]
         contexts.market = open_market(
             opened, config.data_dir, time.time, rate_limits=not config.no_rate_limits
@@ -113,6 +114,7 @@ def _community(
         contexts.insight = Insight(opened.db, opened.bus, time.time)
         yield
         contexts.market = contexts.insight = None
+        seams.attendance.community = None
         community, services.community = services.community, None
         await community.close()
 

@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from rooms.community.accounts import Accounts
 from rooms.community.agenda import Agenda
 from rooms.community.attachments import AttachmentStore
+from rooms.community.attendance import AttendanceRecord
 from rooms.community.bus import Bus
 from rooms.community.calendar_links import CalendarLinks
 from rooms.community.chat import Chat
@@ -32,8 +33,10 @@ class Community:
     agenda: Agenda
     townhall: TownHallRecord
     calendar_links: CalendarLinks
+    attendance: AttendanceRecord
 
     async def close(self) -> None:
+        await self.attendance.close()  # the stays still open end now
         await self.db.close()
 
 
@@ -58,4 +61,5 @@ async def open_community(
         agenda=Agenda(db, bus, clock),
         townhall=TownHallRecord(db, clock),
         calendar_links=CalendarLinks(db, bus, clock),
+        attendance=AttendanceRecord(db, clock),
     )

@@ -45,7 +45,7 @@ from signalling.events import encode
 DAY_MS = 86_400_000
 SPAN_DAYS = 120
 BATCH = 5_000
-VIEWS = ("participation", "rooms", "trends", "slipping", "regions", "relations")
+VIEWS = ("participation", "rooms", "trends", "slipping", "regions", "meetings", "relations")
 PROVINCES = [f"Provinsi {n}" for n in range(1, 35)]
 
 

@@ -18,7 +18,7 @@ from rooms.community.database import Database
 from rooms.community.service import CommunityService
 from rooms.community.timefmt import utc_iso
 from rooms.errors import Forbidden, Invalid
-from rooms.insight import dynamics, mine, participation, relations
+from rooms.insight import dynamics, meetings, mine, participation, relations
 from rooms.insight.access import (
     Scope,
     audit_log,
@@ -73,6 +73,7 @@ class Insight(CommunityService):
             "trends": lambda c, s, now: _rows(dynamics.room_trends(c, s, now)),
             "slipping": lambda c, s, now: _rows(dynamics.slipping(c, s, now)),
             "regions": lambda c, s, now: _rows(dynamics.regions(c, s, now)),
+            "meetings": lambda c, s, now: _rows(meetings.attendance(c, s, now)),
         }
         if name not in (*views, "relations"):
             raise Invalid(f"view must be one of {', '.join(views)}, relations", "view")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from rooms.community.accounts import User
 from rooms.community.community import Community
@@ -331,3 +331,38 @@ async def test_someone_who_left_is_no_longer_in_the_graph(
     await community.directory.remove(data.people["budi"], data.pabrik, data.people["budi"].id)
     view = await data.insight.view(boss, "relations")
     assert (view["rows"], view["members"]) == ([], 7)
+
+
+async def test_attending_a_meeting_makes_one_active_and_is_set_against_rsvps(
+    community: Community, data: Data, clock: Clock
+) -> None:
+    """The data set's town hall (yesterday): dedi said "going". Record that euis (who only
+    asked a question so far) and dedi attended its meeting, 30 and 45 minutes; gita (not in
+    the factory room) is not counted for it."""
+    ketua, dedi, euis = (data.people[name] for name in ("ketua", "dedi", "euis"))
+    async with community.db.read() as conn:
+        [event_id] = (await conn.execute(select(events.c.id))).scalars()
+    record = community.attendance
+    record.joined(euis.id, data.pabrik, event_id)
+    record.joined(dedi.id, data.pabrik, event_id)
+    clock.now += 30 * 60
+    record.left(euis.id, data.pabrik, event_id)
+    clock.now += 15 * 60
+    record.left(dedi.id, data.pabrik, event_id)
+    await record.close()  # every row written
+    view = await data.insight.view(ketua, "participation", data.pabrik, "week", 2)
+    # This week (see the first test): cici, dedi and now euis are active, all new; two of
+    # them attended, for 75 minutes in all.
+    this_week = view["rows"][-1]
+    assert (this_week["active"], this_week["new"], this_week["attended"]) == (3, 3, 2)
+    assert this_week["meeting_minutes"] == 75
+    [meeting] = (await data.insight.view(ketua, "meetings", data.pabrik))["rows"]
+    assert (
+        meeting["going"],
+        meeting["attended"],
+        meeting["going_and_attended"],
+        meeting["meeting_minutes"],
+    ) == (1, 2, 1, 75)
+    mine = await data.insight.about_me(euis)
+    assert mine["kept"]["meetings_attended"] == 1
+    assert mine["weeks"][-1]["meeting_minutes"] == 30

@@ -4,7 +4,8 @@ instead of every message, RSVP and meeting (docs/market-and-insight.md, "Scale")
 Derived tables (rooms/community/schema.py): `activity_days`, one row per day, room and
 member with their messages, RSVP answers (and how many "going") and seconds in meetings;
 `room_days`, the same per room and day plus town-hall questions (guests ask too); and
-`first_activity`, each member's first activity in each room; and `member_windows`, each
+`first_activity` and `member_first_activity`, each member's first activity in each room
+and anywhere; and `member_windows`, each
 member's activity in the 28 and the 84 days before the mark, rebuilt when the mark moves
 (once a day), which the organisation-wide dynamics read instead of 112 days of rows. Days
 before the mark (`rollup_marks`) are final and never read again from the source tables;
@@ -28,12 +29,14 @@ from sqlalchemy import case, delete, func, insert, literal, select, text, true, 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from rooms.community.database import Database
 from rooms.community.schema import (
     activity_days,
     event_questions,
     events,
     first_activity,
     meeting_attendance,
+    member_first_activity,
     member_windows,
     messages,
     rollup_marks,
@@ -50,6 +53,9 @@ MARK = "activity"
 # from rebuilding the same days at once (SQLite's writes are one at a time anyway).
 LOCK_KEY = 1800
 ANALYSE_AFTER_DAYS = 7
+# Days per transaction when catching up on a long history (catch_up): about 60,000 messages
+# at 1,000,000 in 120 days, a few seconds of either database.
+BACKFILL_DAYS = 7
 # The windows of member insight's dynamics (rooms/insight/dynamics.py): recent, and the three
 # as long before it that make its baseline.
 RECENT_DAYS = 28
@@ -68,9 +74,9 @@ def day_of(ms: int) -> int:
     return ms // DAY_MS
 
 
-def _source(since: int) -> Any:
+def _source(since: int, before: int) -> Any:
     """(at, room_id, user_id, messages, rsvps, going, seconds) of every message, RSVP answer and
-    attended meeting from `since` on (ms)."""
+    attended meeting in [since, before) (ms)."""
     zero = literal(0)
     posted = select(
         messages.c.created_at.label("at"),
@@ -80,7 +86,11 @@ def _source(since: int) -> Any:
         zero.label("rsvps"),
         zero.label("going"),
         zero.label("seconds"),
-    ).where(messages.c.created_at >= since, messages.c.deleted.is_(False))
+    ).where(
+        messages.c.created_at >= since,
+        messages.c.created_at < before,
+        messages.c.deleted.is_(False),
+    )
     answered = (
         select(
             rsvps.c.updated_at,
@@ -92,7 +102,7 @@ def _source(since: int) -> Any:
             zero,
         )
         .join(events, events.c.id == rsvps.c.event_id)
-        .where(rsvps.c.updated_at >= since)
+        .where(rsvps.c.updated_at >= since, rsvps.c.updated_at < before)
     )
     attended = select(
         meeting_attendance.c.left_at,
@@ -102,22 +112,39 @@ def _source(since: int) -> Any:
         zero,
         zero,
         (meeting_attendance.c.left_at - meeting_attendance.c.joined_at) // 1000,
-    ).where(meeting_attendance.c.left_at >= since)
+    ).where(meeting_attendance.c.left_at >= since, meeting_attendance.c.left_at < before)
     return union_all(posted, answered, attended).subquery("source")
 
 
-async def refresh(conn: AsyncConnection, now: int) -> int:
-    """Rebuild every day from the mark on and move the mark to the last final day; returns the
-    first day rebuilt. Idempotent: run it as often as wanted, in a write transaction."""
+async def catch_up(db: Database, now: int, days: int = BACKFILL_DAYS) -> int:
+    """Refresh `days` days per transaction until the mark is where it belongs; returns how
+    many transactions it took. A first roll-up of a long history thus never holds the
+    database (SQLite's one writer) for more than one batch of days at a time."""
+    rounds = 0
+    while True:
+        rounds += 1
+        async with db.write() as conn:
+            await refresh(conn, now, days)
+            if await final_until(conn) >= day_of(now - LATE_MS):
+                if rounds > 1:
+                    await _analyse(conn)
+                return rounds
+
+
+async def refresh(conn: AsyncConnection, now: int, days: int | None = None) -> int:
+    """Rebuild the days from the mark on (at most `days` of them) and move the mark past the
+    ones now final; returns the first day rebuilt. Idempotent: run it as often as wanted, in
+    a write transaction."""
     if conn.dialect.name == "postgresql":
         await conn.execute(text(f"SELECT pg_advisory_xact_lock({LOCK_KEY})"))
     found = await conn.execute(select(rollup_marks.c.until_day).where(rollup_marks.c.name == MARK))
     mark = found.scalar_one_or_none()
-    first_day = 0 if mark is None else int(mark)
-    since = first_day * DAY_MS
-    await conn.execute(delete(activity_days).where(activity_days.c.day >= first_day))
-    await conn.execute(delete(room_days).where(room_days.c.day >= first_day))
-    source = _source(since)
+    first_day = await _first_source_day(conn, now) if mark is None else int(mark)
+    end = day_of(now) + 1 if days is None else min(day_of(now) + 1, first_day + days)
+    since, before = first_day * DAY_MS, end * DAY_MS
+    for table in (activity_days, room_days):
+        await conn.execute(delete(table).where(table.c.day >= first_day, table.c.day < end))
+    source = _source(since, before)
     day = source.c.at // DAY_MS  # one expression: GROUP BY must repeat the same parameter
     per_member = select(
         day,
@@ -134,14 +161,15 @@ async def refresh(conn: AsyncConnection, now: int) -> int:
             per_member,
         )
     )
-    await conn.execute(insert(room_days).from_select(_ROOM_COLUMNS, _per_room(first_day, since)))
+    await conn.execute(
+        insert(room_days).from_select(_ROOM_COLUMNS, _per_room(first_day, end, since, before))
+    )
     await _first_activity(conn, source)
-    if conn.dialect.name == "postgresql" and day_of(now) - first_day > ANALYSE_AFTER_DAYS:
-        # A first refresh wrote the whole history: the planner needs its statistics now, not
-        # when autovacuum comes by (without them it guessed 6,000 rows for 800,000).
-        await conn.execute(text("ANALYZE activity_days, room_days, first_activity"))
-    until = max(first_day, day_of(now - LATE_MS))
-    if mark is None or until != mark:
+    if days is None and day_of(now) - first_day > ANALYSE_AFTER_DAYS:
+        await _analyse(conn)
+    target = day_of(now - LATE_MS)
+    until = max(first_day, min(target, end))
+    if until == target and until != mark:  # caught up, on a new day
         await _rebuild_windows(conn, until)
     if mark is None:
         await conn.execute(
@@ -154,6 +182,30 @@ async def refresh(conn: AsyncConnection, now: int) -> int:
             .values(until_day=until, refreshed_at=now)
         )
     return first_day
+
+
+async def _analyse(conn: AsyncConnection) -> None:
+    """After writing a long history: the planner needs the tables' statistics now, not when
+    autovacuum comes by (without them it guessed 6,000 rows for 800,000)."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(
+            text("ANALYZE activity_days, room_days, first_activity, member_first_activity")
+        )
+
+
+async def _first_source_day(conn: AsyncConnection, now: int) -> int:
+    """The first day with anything to roll up (today when there is nothing): where a first
+    refresh starts, read from the time indexes."""
+    firsts = [
+        (await conn.execute(select(func.min(column)))).scalar_one_or_none()
+        for column in (
+            messages.c.created_at,
+            rsvps.c.updated_at,
+            meeting_attendance.c.left_at,
+            event_questions.c.asked_at,
+        )
+    ]
+    return day_of(min([int(at) for at in firsts if at is not None] or [now]))
 
 
 async def final_until(conn: AsyncConnection) -> int:
@@ -207,7 +259,7 @@ async def _rebuild_windows(conn: AsyncConnection, until: int) -> None:
 _ROOM_COLUMNS = ["day", "room_id", "messages", "rsvps", "questions", "meeting_seconds"]
 
 
-def _per_room(first_day: int, since: int) -> Any:
+def _per_room(first_day: int, end: int, since: int, before: int) -> Any:
     zero = literal(0)
     members = select(
         activity_days.c.day,
@@ -216,7 +268,7 @@ def _per_room(first_day: int, since: int) -> Any:
         activity_days.c.rsvps,
         zero.label("questions"),
         activity_days.c.meeting_seconds,
-    ).where(activity_days.c.day >= first_day)
+    ).where(activity_days.c.day >= first_day, activity_days.c.day < end)
     asked = (
         select(
             event_questions.c.asked_at // DAY_MS,
@@ -227,7 +279,7 @@ def _per_room(first_day: int, since: int) -> Any:
             zero,
         )
         .join(events, events.c.id == event_questions.c.event_id)
-        .where(event_questions.c.asked_at >= since)
+        .where(event_questions.c.asked_at >= since, event_questions.c.asked_at < before)
     )
     both = union_all(members, asked).subquery("both_kinds")
     return select(
@@ -241,23 +293,32 @@ def _per_room(first_day: int, since: int) -> Any:
 
 
 async def _first_activity(conn: AsyncConnection, source: Any) -> None:
-    """Each (member, room)'s earliest time, kept when an earlier one is already there."""
-    earliest = (
+    """Each (member, room)'s earliest time and each member's, kept when an earlier one is
+    already there."""
+    by_room = (
         select(source.c.user_id, source.c.room_id, func.min(source.c.at))
         .where(true())  # SQLite: INSERT ... SELECT needs a WHERE before ON CONFLICT
         .group_by(source.c.user_id, source.c.room_id)
     )
-    columns = ["user_id", "room_id", "first_at"]
+    await _keep_earliest(conn, first_activity, ["user_id", "room_id", "first_at"], by_room)
+    by_member = (
+        select(source.c.user_id, func.min(source.c.at)).where(true()).group_by(source.c.user_id)
+    )
+    await _keep_earliest(conn, member_first_activity, ["user_id", "first_at"], by_member)
+
+
+async def _keep_earliest(conn: AsyncConnection, table: Any, columns: list[str], rows: Any) -> None:
+    keys = columns[:-1]
     if conn.dialect.name == "postgresql":
-        pg = postgresql.insert(first_activity).from_select(columns, earliest)
+        pg = postgresql.insert(table).from_select(columns, rows)
         statement: Any = pg.on_conflict_do_update(
-            index_elements=["user_id", "room_id"],
-            set_={"first_at": func.least(first_activity.c.first_at, pg.excluded.first_at)},
+            index_elements=keys,
+            set_={"first_at": func.least(table.c.first_at, pg.excluded.first_at)},
         )
     else:
-        lite = sqlite.insert(first_activity).from_select(columns, earliest)
+        lite = sqlite.insert(table).from_select(columns, rows)
         statement = lite.on_conflict_do_update(
-            index_elements=["user_id", "room_id"],
-            set_={"first_at": func.min(first_activity.c.first_at, lite.excluded.first_at)},
+            index_elements=keys,
+            set_={"first_at": func.min(table.c.first_at, lite.excluded.first_at)},
         )
     await conn.execute(statement)

@@ -451,6 +451,15 @@ first_activity = Table(
     Column("first_at", BigInteger, nullable=False),
 )
 
+# Each member's first activity anywhere (ms): recruitment reports' "active within 7 days" join
+# it once per sign-up (rooms/organising/report.py).
+member_first_activity = Table(
+    "member_first_activity",
+    metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("first_at", BigInteger, nullable=False),
+)
+
 # How far the roll-up is final: days before until_day are never rebuilt.
 rollup_marks = Table(
     "rollup_marks",

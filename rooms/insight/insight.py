@@ -121,9 +121,9 @@ class Insight(CommunityService):
         took: dict[str, float] = {}
         began = time.perf_counter()
         now = self._now()
+        await activity_days.catch_up(self._db, now)
+        took["rollup_s"] = time.perf_counter() - began
         async with self._db.write() as conn:
-            await activity_days.refresh(conn, now)
-            took["rollup_s"] = time.perf_counter() - began
             for period, count in DEFAULT_PERIODS:
                 await participation.count_past_periods(conn, organisation, period, count, now)
         took["periods_s"] = time.perf_counter() - began - took["rollup_s"]

@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.regions import regions
-from rooms.community.schema import first_activity, referrals, users
+from rooms.community.schema import member_first_activity, referrals, users
 from rooms.community.timefmt import utc_iso
 
 DAY_MS = 24 * 3_600_000
@@ -66,14 +66,10 @@ class Scope:
 
 def _signups(scope: Scope) -> Any:
     """One row per sign-up in scope, with its member's first activity anywhere (a post, an
-    RSVP or a meeting attended), from the community's roll-up (first_activity, one row per
-    member and room: rooms/community/activity_days.py) joined once, instead of probing the
-    message and RSVP tables per sign-up."""
-    first = (
-        select(first_activity.c.user_id, func.min(first_activity.c.first_at).label("first_at"))
-        .group_by(first_activity.c.user_id)
-        .subquery("first")
-    )
+    RSVP or a meeting attended), from the community's roll-up (member_first_activity:
+    rooms/community/activity_days.py) joined once, instead of probing the message and RSVP
+    tables per sign-up."""
+    first = member_first_activity
     query = select(
         referrals.c.recruiter_id,
         (referrals.c.created_at // DAY_MS).label("day"),

@@ -92,7 +92,7 @@ async def test_a_refresh_rolls_up_messages_rsvps_meetings_and_questions(
                 left_at=now - DAY + 45 * 60_000,
             )
         )
-    assert await refresh(community, now) == 0  # the first refresh reads everything
+    assert await refresh(community, now) == today - 2  # the first refresh: from the first day
     # (day, room, member, messages, rsvps, going, seconds in meetings)
     assert await table(community, activity_days, activity_days.c.day, activity_days.c.user_id) == [
         (today - 2, room, ani.id, 2, 0, 0, 0),
@@ -159,3 +159,28 @@ async def test_an_account_deleted_leaves_no_rolled_up_row(
         await conn.execute(delete(users).where(users.c.id == gone.id))
     for derived in (activity_days, first_activity, member_windows):
         assert await table(community, derived, derived.c.user_id) == []
+
+
+async def test_catching_up_a_long_history_goes_a_few_days_at_a_time(
+    community: Community, clock: Clock
+) -> None:
+    room, ani = await room_with(community, "ani")
+    now = int(clock() * 1000)
+    today = now // DAY
+    async with community.db.write() as conn:
+        await conn.execute(
+            insert(messages),
+            [
+                {"room_id": room, "author_id": ani.id, "text": "x", "created_at": now - d * DAY}
+                for d in (20, 9, 0)
+            ],
+        )
+    # From 20 days ago, 7 days at a time: days -20..-14, -13..-7, -6..0 (the last includes
+    # today, which stays open).
+    assert await rollup.catch_up(community.db, now, days=7) == 3
+    assert await table(community, activity_days.c.day, activity_days.c.day) == [
+        (today - 20,),
+        (today - 9,),
+        (today,),
+    ]
+    assert await rollup.catch_up(community.db, now, days=7) == 1  # nothing left but today

@@ -78,6 +78,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", "room_id", name="pk_first_activity"),
     )
     op.create_table(
+        "member_first_activity",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("first_at", sa.BigInteger(), nullable=False),
+        _fk("member_first_activity", "user_id", "users", "CASCADE"),
+        sa.PrimaryKeyConstraint("user_id", name="pk_member_first_activity"),
+    )
+    op.create_table(
         "rollup_marks",
         sa.Column("name", sa.String(length=40), nullable=False),
         sa.Column("until_day", sa.Integer(), nullable=False),
@@ -117,6 +124,7 @@ def downgrade() -> None:
         "period_counts",
         "member_windows",
         "rollup_marks",
+        "member_first_activity",
         "first_activity",
         "room_days",
         "activity_days",

@@ -6,6 +6,7 @@
 // (app.replaceSession, which also reconnects the feed).
 import { api, ApiError } from "/static/app/api.js";
 import { clear, copyText, errorBox, field, focusHeading, h, showFormError, submitting } from "/static/app/dom.js";
+import { myActivitySection } from "/static/app/insight.js";
 import { regionPicker, rtRwLooksRight } from "/static/app/region_picker.js";
 import { initials } from "/static/app/rooms.js";
 import { t } from "/static/strings.js";
@@ -28,6 +29,7 @@ export function renderProfile(app, container) {
     passwordSection(app, refresh),
     sessionsSection(app, refresh),
     calendar.section,
+    myActivitySection(),
     h("div", { class: "profile-signout" },
       h("button", { type: "button", id: "profile-logout", class: "secondary", onclick: () => app.signOut(true) }, t.logoutHere)));
   container.append(page);

@@ -41,8 +41,8 @@ async def about_me(db: Database, user: User, now: int) -> dict[str, Any]:
         "meetings_attended": select(func.count()).where(meeting_attendance.c.user_id == user.id),
         "activity_days": select(func.count()).where(activity_days.c.user_id == user.id),
     }
-    async with db.write() as conn:
-        await rollup.refresh(conn, now)
+    await rollup.catch_up(db, now)
+    async with db.read() as conn:
         kept = {name: int((await conn.execute(q)).scalar_one()) for name, q in counts.items()}
         weeks = await _weeks(conn, user.id, now)
     return {"profile": user.own(), "kept": kept, "derived_data_stored": True, "weeks": weeks}

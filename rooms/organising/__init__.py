@@ -41,8 +41,8 @@ class Organising:
         elif scope.recruiter_id != user.id and not user.is_admin:
             raise Forbidden("only administrators see reports across campaigns")
         await loaded_regions()  # names of the regions in the breakdown
-        async with self.community.db.write() as conn:  # first activities up to now
-            await activity_days.refresh(conn, int(self.clock() * 1000))
+        # First activities up to now (a first roll-up in transactions of a few days each).
+        await activity_days.catch_up(self.community.db, int(self.clock() * 1000))
         async with self.community.db.read() as conn:
             return await recruitment_report(conn, scope, target)
 

@@ -257,7 +257,7 @@ async def measure(args: argparse.Namespace, progress: Callable[[str], None]) -> 
             # What the server's upkeep job has done before anyone looks (server/
             # insight_upkeep.py): the roll-up (here the whole history at once, as on the
             # first start after upgrading), past periods, the relation analysis.
-            upkeep = await insight.maintain()
+            upkeep = await insight.maintain(analyse=True)
             progress("upkeep: " + ", ".join(f"{k} {v:.1f}" for k, v in upkeep.items()))
             admin = User(1, "m1", None, "Anggota 1", "", "", "", "", True)
             timings: dict[str, list[float]] = {view: [] for view in VIEWS}

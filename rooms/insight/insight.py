@@ -36,6 +36,7 @@ FRESH_MS = 60_000
 # organisation's before it runs out (maintain), so an organiser rarely waits for one.
 RELATIONS_FRESH_MS = 15 * 60_000
 MAINTAIN_INTERVAL_S = 300.0
+RELATIONS_WANTED_MS = 60 * 60_000
 DEFAULT_PERIODS = (("week", 12), ("month", 12), ("day", 28))  # what the insight page asks
 View = Callable[[AsyncConnection, Scope, int], Awaitable[dict[str, Any]]]
 # Who the background work sees as: nobody's view, so nothing is audited.
@@ -54,6 +55,7 @@ class Insight(CommunityService):
         # organisers asking at once wait for one analysis instead of running two.
         self._graphs: dict[frozenset[int] | None, Graph] = {}
         self._graph_locks: dict[frozenset[int] | None, asyncio.Lock] = {}
+        self._graph_wanted_at = -RELATIONS_WANTED_MS  # when an organiser last asked (ms)
 
     async def view(
         self,
@@ -100,6 +102,8 @@ class Insight(CommunityService):
         """The scope's last analysis while fresh, else a new one (which reads, then computes
         without holding a connection)."""
         key = scope.room_ids
+        if key is None and not force:
+            self._graph_wanted_at = now
         async with self._graph_locks.setdefault(key, asyncio.Lock()):
             async with self._db.read() as conn:
                 members = await relations.membership_mark(conn, scope)
@@ -114,11 +118,12 @@ class Insight(CommunityService):
                 kept = self._graphs[key] = (now, answer, members)
         return {**kept[1], "computed_at": utc_iso(kept[0])}
 
-    async def maintain(self) -> dict[str, float]:
+    async def maintain(self, analyse: bool = False) -> dict[str, float]:
         """The background work that keeps views quick (the server runs it every
         MAINTAIN_INTERVAL_S): the roll-up's open days, the organisation's past periods of the
-        page's default views, and its relation analysis when about to go stale. Returns the
-        seconds each step took."""
+        page's default views, and its relation analysis when about to go stale, if someone
+        looked at it within RELATIONS_WANTED_MS (or `analyse`). Returns the seconds each
+        step took."""
         organisation = Scope(MAINTENANCE, None)
         took: dict[str, float] = {}
         began = time.perf_counter()
@@ -130,8 +135,12 @@ class Insight(CommunityService):
                 await participation.count_past_periods(conn, organisation, period, count, now)
         took["periods_s"] = time.perf_counter() - began - took["rollup_s"]
         kept = self._graphs.get(None)
-        ahead = MAINTAIN_INTERVAL_S * 1000 * 2  # redone before a view would find it stale
-        if kept is None or now - kept[0] >= self.relations_fresh_ms - ahead:
+        # Redone one run before a view would find it stale: every other run (20 s of one
+        # core at 100,000 members every 10 minutes), and only while organisers look at it.
+        ahead = MAINTAIN_INTERVAL_S * 1000
+        wanted = now - self._graph_wanted_at < RELATIONS_WANTED_MS
+        stale = kept is None or now - kept[0] >= self.relations_fresh_ms - ahead
+        if analyse or (wanted and stale):
             began = time.perf_counter()
             await self._relations(organisation, now, force=True)
             took["relations_s"] = time.perf_counter() - began

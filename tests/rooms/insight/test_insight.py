@@ -366,3 +366,18 @@ async def test_attending_a_meeting_makes_one_active_and_is_set_against_rsvps(
     mine = await data.insight.about_me(euis)
     assert mine["kept"]["meetings_attended"] == 1
     assert mine["weeks"][-1]["meeting_minutes"] == 30
+
+
+async def test_the_upkeep_redoes_the_relation_analysis_only_while_organisers_look_at_it(
+    community: Community, data: Data, clock: Clock
+) -> None:
+    boss = await admin(community, await register(community, "admin"))
+    assert "relations_s" not in await data.insight.maintain()  # nobody asked for it yet
+    first = await data.insight.view(boss, "relations")
+    assert "relations_s" not in await data.insight.maintain()  # fresh
+    clock.now += 11 * 60  # 11 minutes on: one more run and a view would find it stale
+    assert "relations_s" in await data.insight.maintain()
+    again = await data.insight.view(boss, "relations")
+    assert again["computed_at"] > first["computed_at"]  # the job's, not a new one on request
+    clock.now += 2 * 3600  # nobody looked for two hours: no more analyses
+    assert "relations_s" not in await data.insight.maintain()

@@ -19,12 +19,14 @@ rebuilt once a day), so these views read one row per member instead of 112 days 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.activity_days import BEFORE_DAYS, DAY_MS, RECENT_DAYS, final_until
+from rooms.community.regions.data import regions as region_data
 from rooms.community.schema import member_windows, memberships, rooms, users
 from rooms.community.timefmt import utc_iso
 from rooms.insight.access import SMALL_GROUP, Scope
@@ -35,6 +37,8 @@ BEFORE = BEFORE_DAYS
 MIN_BASELINE = 10
 FALLING_BELOW = 0.5
 MIN_ACTIVE_DAYS = 3
+REGENCY_CHARS = 5  # "32.73": readiness is per regency or city
+CODE = re.compile(r"[0-9]{2}(\.[0-9]{2})?")
 
 
 def readiness(active: float, going: float, trend: float) -> int:
@@ -105,6 +109,17 @@ async def slipping(conn: AsyncConnection, scope: Scope, now: int) -> list[dict[s
     ]
 
 
+def _code(region: str) -> str:
+    return region if CODE.fullmatch(region) else ""
+
+
+def _region_name(region: str) -> str:
+    """A code's name from the region data (loaded by the caller), else the text itself."""
+    if not region:
+        return "?"
+    return region_data().get(region).name if _code(region) else region
+
+
 async def _windows(conn: AsyncConnection, scope: Scope) -> Any:
     """Per member of the scope: active days recently and before, last active day, messages
     recently and before, and whether they said "going" recently; the windows end at the
@@ -143,8 +158,13 @@ async def _windows(conn: AsyncConnection, scope: Scope) -> Any:
 
 
 async def regions(conn: AsyncConnection, scope: Scope, now: int) -> list[dict[str, Any]]:
-    """Readiness per region (the members' province and city as they wrote them)."""
-    region = func.trim(users.c.province + " / " + users.c.city)
+    """Readiness per region: regency or city by code, else the text the member wrote."""
+    # The member's regency or city by its code ("32.73"), named from the region data; a member
+    # without a code by the province and city they wrote.
+    region = case(
+        (users.c.region_code != "", func.substr(users.c.region_code, 1, REGENCY_CHARS)),
+        else_=func.trim(users.c.province + " / " + users.c.city),
+    )
     people = (
         select(users.c.id.label("user_id"), region.label("region"))
         .where(
@@ -174,7 +194,7 @@ async def regions(conn: AsyncConnection, scope: Scope, now: int) -> list[dict[st
     }
     out = []
     for name, count in sorted(members.items(), key=lambda item: (-item[1], item[0])):
-        row: dict[str, Any] = {"region": name or "?", "members": count}
+        row: dict[str, Any] = {"region": _region_name(name), "code": _code(name), "members": count}
         if count < SMALL_GROUP:
             row.update(small_group=True, score=None, active=None, going=None, trend=None)
         else:

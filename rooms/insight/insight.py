@@ -15,6 +15,7 @@ from rooms.community import activity_days
 from rooms.community.accounts import User
 from rooms.community.bus import Bus
 from rooms.community.database import Database
+from rooms.community.regions.data import loaded_regions
 from rooms.community.service import CommunityService
 from rooms.community.timefmt import utc_iso
 from rooms.errors import Forbidden, Invalid
@@ -84,6 +85,8 @@ class Insight(CommunityService):
             scope = await narrowed(conn, await scope_of(conn, user), room_id)
             await record_view(conn, scope, name, now)
             stale = name != "relations" and await self._stale(conn, now)
+        if name == "regions":
+            await loaded_regions()  # the names of the regions' codes
         if stale:  # in transactions of its own, a few days each (a first roll-up is long)
             await activity_days.catch_up(self._db, now)
         if name == "participation":

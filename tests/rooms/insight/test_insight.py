@@ -381,3 +381,24 @@ async def test_the_upkeep_redoes_the_relation_analysis_only_while_organisers_loo
     assert again["computed_at"] > first["computed_at"]  # the job's, not a new one on request
     clock.now += 2 * 3600  # nobody looked for two hours: no more analyses
     assert "relations_s" not in await data.insight.maintain()
+
+
+async def test_members_with_a_region_code_are_counted_in_their_regency_or_city(
+    community: Community, data: Data
+) -> None:
+    boss = await admin(community, await register(community, "admin"))
+    bandung = [
+        await register(community, f"warga{n}", region={"code": code})
+        for n, code in enumerate(["32.73", "32.73.01", "32.73.01.1001", "32.73.02", "32.73"])
+    ]
+    owner = data.people["ketua"]
+    for person in bandung:
+        invite = await community.directory.create_invite(owner, data.pabrik, None, None)
+        await community.directory.accept_invite(person, invite["code"])
+    rows = (await data.insight.view(boss, "regions"))["rows"]
+    by_code = {row["code"]: row for row in rows if row["code"]}
+    # Five members in Kota Bandung at its level, in three of its districts and a village:
+    # one regency, named from the region data; nobody active, no RSVP, no messages: score 0.
+    assert list(by_code) == ["32.73"]
+    city = by_code["32.73"]
+    assert (city["region"], city["members"], city["score"]) == ("Kota Bandung", 5, 0)

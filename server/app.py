@@ -23,7 +23,7 @@ from rooms.meeting.egress.commands import EGRESS_KBPS, Encoding
 from rooms.meeting.egress.egress import EgressSettings, finish_stopping
 from rooms.meeting.events import bye
 from rooms.meeting.registry import MeetingRegistry
-from server import metrics, security_headers, upload_expiry
+from server import insight_upkeep, metrics, security_headers, upload_expiry
 from server.api import add_api
 from server.api.contexts import CONTEXTS_KEY, Contexts
 from server.api.inbound import decode_json_object
@@ -97,6 +97,7 @@ def build_app(
     app.cleanup_ctx.append(_speaker_updates)
     app.cleanup_ctx.append(_reminders)
     upload_expiry.install(app)
+    insight_upkeep.install(app)
     return app
 
 
@@ -115,6 +116,7 @@ def _community(
         )
         # The marketplace and insight share the community's database and bus; they close with it.
         opened = services.community
+        seams.attendance.community = opened  # members' meeting stays are recorded from now
         contexts = app[CONTEXTS_KEY]
         contexts.market = open_market(
             opened, config.data_dir, time.time, rate_limits=not config.no_rate_limits
@@ -122,6 +124,7 @@ def _community(
         contexts.insight = Insight(opened.db, opened.bus, time.time)
         yield
         contexts.market = contexts.insight = None
+        seams.attendance.community = None
         community, services.community = services.community, None
         await community.close()
 

@@ -7,10 +7,13 @@ live whole on the node that holds them (README, "Seams for a cluster")."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rooms.community.bus import Bus, LocalBus
+from rooms.community.community import Community
 from rooms.community.redis_bus import RedisBus
+from rooms.meeting.events import Presence
+from rooms.meeting.meeting_access import attendee
 from rooms.meeting.redis_placement import RedisPlacement
 from rooms.meeting.registry import (
     LocalMeetingRegistry,
@@ -23,12 +26,30 @@ from rooms.meeting.registry import (
 from signalling.events import encode
 
 
+class Attendance:
+    """The seam between live meetings and the community's attendance record
+    (rooms/community/attendance.py): the meetings report arrivals and departures here, and
+    those of members in community rooms' meetings are recorded once the community is open
+    (server/app.py sets `community`). The community never learns of the meeting itself."""
+
+    def __init__(self) -> None:
+        self.community: Community | None = None
+
+    def __call__(self, presence: Presence) -> None:
+        member = attendee(presence.meeting, presence.identity)
+        if member is None or self.community is None:
+            return
+        record = self.community.attendance
+        (record.joined if presence.joined else record.left)(*member)
+
+
 @dataclass(frozen=True)
 class Seams:
     node: NodeId
     bus: Bus
     meetings: MeetingRegistry
     placement: Placement
+    attendance: Attendance = field(default_factory=Attendance)
 
     async def running(self) -> AsyncIterator[None]:
         """Connections the seams hold for as long as the server runs (an aiohttp cleanup
@@ -48,11 +69,13 @@ class Seams:
 
 def single_node() -> Seams:
     node = new_node_id()
+    attendance = Attendance()
     return Seams(
         node=node,
         bus=LocalBus(encode),
-        meetings=LocalMeetingRegistry(node),
+        meetings=LocalMeetingRegistry(node, on_presence=attendance),
         placement=LocalPlacement(node),
+        attendance=attendance,
     )
 
 
@@ -64,4 +87,10 @@ def seams_for(redis_url: str, node_url: str) -> Seams:
         return seams
     bus = RedisBus(redis_url, seams.node, encode)
     placement = RedisPlacement(redis_url, seams.meetings, node_url)
-    return Seams(node=seams.node, bus=bus, meetings=seams.meetings, placement=placement)
+    return Seams(
+        node=seams.node,
+        bus=bus,
+        meetings=seams.meetings,
+        placement=placement,
+        attendance=seams.attendance,
+    )

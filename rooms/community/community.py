@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from rooms.community.accounts import Accounts
 from rooms.community.agenda import Agenda
 from rooms.community.attachments import AttachmentStore
+from rooms.community.attendance import AttendanceRecord
 from rooms.community.bus import Bus
 from rooms.community.calendar_links import CalendarLinks
 from rooms.community.chat import Chat
@@ -37,8 +38,10 @@ class Community:
     calendar_links: CalendarLinks
     direct: DirectMessages
     polls: Polls
+    attendance: AttendanceRecord
 
     async def close(self) -> None:
+        await self.attendance.close()  # the stays still open end now
         await self.db.close()
 
 
@@ -65,4 +68,5 @@ async def open_community(
         calendar_links=CalendarLinks(db, bus, clock),
         direct=DirectMessages(db, bus, clock, rate_limits),
         polls=Polls(db, bus, clock, rate_limits),
+        attendance=AttendanceRecord(db, clock),
     )

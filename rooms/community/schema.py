@@ -118,6 +118,8 @@ messages = Table(
     Index(None, "author_id", "client_id", unique=True),
     # A member's first post: recruitment reports' "active within 7 days" (rooms/organising).
     Index(None, "author_id", "created_at"),
+    # The activity roll-up re-reads only the days not yet final (rooms/community/activity_days.py).
+    Index(None, "created_at"),
 )
 
 attachments = Table(
@@ -166,6 +168,7 @@ rsvps = Table(
     Column("updated_at", BigInteger, nullable=False),
     # Recruitment reports ask "did this new member answer any RSVP" (rooms/organising/report.py).
     Index(None, "user_id", "updated_at"),
+    Index(None, "updated_at"),  # the activity roll-up, as for messages
 )
 
 # Town halls: what was asked and said, kept with the agenda event
@@ -187,6 +190,7 @@ event_questions = Table(
     Column("hidden", Boolean, nullable=False, server_default="0"),
     Column("asked_at", BigInteger, nullable=False),
     UniqueConstraint("event_id", "stage", "number"),
+    Index(None, "asked_at"),  # the activity roll-up, as for messages
 )
 
 event_comments = Table(
@@ -462,4 +466,104 @@ poll_votes = Table(
     Column("created_at", BigInteger, nullable=False),
     # Counts by option and each option's first voters read this index alone (polls.render).
     Index(None, "poll_id", "position", "created_at", "user_id"),
+)
+
+# Who attended which live meeting of a room, from when to when (rooms/community/attendance.py;
+# the meeting reports joins and leaves through server/wiring.py). event_id: the agenda event
+# the meeting was for (a town hall's own meeting, or the room's meeting during an event).
+meeting_attendance = Table(
+    "meeting_attendance",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False),
+    Column("event_id", ForeignKey("events.id", ondelete="SET NULL")),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("joined_at", BigInteger, nullable=False),
+    Column("left_at", BigInteger, nullable=False),
+    Index(None, "joined_at"),
+    Index(None, "user_id", "joined_at"),
+    Index(None, "event_id"),
+)
+
+# The daily roll-up of activity that member insight and recruitment reports read instead of
+# every message (rooms/community/activity_days.py): derived from the rows above, rebuilt for
+# the days not yet final, and gone with the account or room (CASCADE). day: days since
+# 1970-01-01 UTC.
+activity_days = Table(
+    "activity_days",
+    metadata,
+    Column("day", Integer, primary_key=True),
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("messages", Integer, nullable=False),
+    Column("rsvps", Integer, nullable=False),
+    Column("going", Integer, nullable=False),
+    Column("meeting_seconds", Integer, nullable=False),
+    Index(None, "user_id", "day"),
+)
+
+# Per room and day: what activity_days holds summed, and town-hall questions (guests ask too).
+room_days = Table(
+    "room_days",
+    metadata,
+    Column("day", Integer, primary_key=True),
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True),
+    Column("messages", Integer, nullable=False),
+    Column("rsvps", Integer, nullable=False),
+    Column("questions", Integer, nullable=False),
+    Column("meeting_seconds", Integer, nullable=False),
+)
+
+# Each member's first activity in each room (ms): "new or returning", "active within 7 days".
+first_activity = Table(
+    "first_activity",
+    metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True),
+    Column("first_at", BigInteger, nullable=False),
+)
+
+# Each member's first activity anywhere (ms): recruitment reports' "active within 7 days" join
+# it once per sign-up (rooms/organising/report.py).
+member_first_activity = Table(
+    "member_first_activity",
+    metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("first_at", BigInteger, nullable=False),
+)
+
+# How far the roll-up is final: days before until_day are never rebuilt.
+rollup_marks = Table(
+    "rollup_marks",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("until_day", Integer, nullable=False),
+    Column("refreshed_at", BigInteger, nullable=False),
+)
+
+# Each member's activity over the windows member insight's dynamics read, organisation-wide,
+# as of the roll-up's mark (recent: the 28 days before it; before: the 84 days before those),
+# rebuilt once a day when the mark moves (rooms/community/activity_days.py).
+member_windows = Table(
+    "member_windows",
+    metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("recent_days", Integer, nullable=False),
+    Column("before_days", Integer, nullable=False),
+    Column("last_day", Integer, nullable=False),
+    Column("recent_messages", Integer, nullable=False),
+    Column("before_messages", Integer, nullable=False),
+    Column("going", Integer, nullable=False),
+)
+
+# Organisation-wide active, new and attending members of whole past periods (weeks, 28-day
+# months, days on a fixed grid): a past period's figures never change, so each is counted once.
+period_counts = Table(
+    "period_counts",
+    metadata,
+    Column("period", String(8), primary_key=True),
+    Column("start_day", Integer, primary_key=True),
+    Column("active", Integer, nullable=False),
+    Column("new", Integer, nullable=False),
+    Column("attended", Integer, nullable=False),
 )

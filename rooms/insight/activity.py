@@ -1,21 +1,24 @@
-"""The activity every metric counts, as SQL over the community's own tables (no copies: an
-account's rows gone means the account is gone from every analysis).
+"""The activity every metric counts, read from the community's daily roll-up
+(rooms/community/activity_days.py) instead of every message: a view reads at most one row per
+day, room and active member of its window, and refreshes the roll-up's open days first, so
+it is exact up to the moment it is asked.
 
-A member is *active* in a period when they posted a message (not deleted) or answered an RSVP
-in it, in a room of the scope. Messages, RSVPs and town-hall questions are also counted on
-their own. Meeting minutes attended are not recorded by Kamar yet (docs/market-and-insight.md).
+A member is *active* on a day when they posted a message, answered an RSVP or attended a
+meeting in a room of the scope. Messages, RSVPs, questions asked in town halls and meeting
+minutes are also counted on their own. Windows are whole UTC days ending with today.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import func, literal, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from rooms.community.schema import event_questions, events, messages, rsvps
+from rooms.community.activity_days import DAY_MS, day_of
+from rooms.community.schema import activity_days, first_activity, room_days
 from rooms.insight.access import Scope
 
-DAY_MS = 86_400_000
 PERIODS = {"day": DAY_MS, "week": 7 * DAY_MS, "month": 28 * DAY_MS}
 
 
@@ -25,62 +28,45 @@ def in_scope(column: Any, scope: Scope) -> Any:
     return column.in_(sorted(scope.room_ids))
 
 
-def activity(scope: Scope, since: int, until: int) -> Any:
-    """(user_id, room_id, at) of every message and RSVP answer in [since, until)."""
-    posted = select(
-        messages.c.author_id.label("user_id"),
-        messages.c.room_id.label("room_id"),
-        messages.c.created_at.label("at"),
-    ).where(
-        messages.c.deleted.is_(False),
-        messages.c.created_at >= since,
-        messages.c.created_at < until,
-        in_scope(messages.c.room_id, scope),
-    )
-    answered = (
-        select(
-            rsvps.c.user_id.label("user_id"),
-            events.c.room_id.label("room_id"),
-            rsvps.c.updated_at.label("at"),
-        )
-        .join(events, events.c.id == rsvps.c.event_id)
-        .where(
-            rsvps.c.updated_at >= since,
-            rsvps.c.updated_at < until,
-            in_scope(events.c.room_id, scope),
-        )
-    )
-    return union_all(posted, answered).subquery("activity")
+def end_day(now: int) -> int:
+    """The first day after every window: tomorrow (UTC)."""
+    return day_of(now) + 1
 
 
-def message_rows(scope: Scope, since: int, until: int) -> Any:
-    return select(messages.c.room_id, messages.c.created_at.label("at")).where(
-        messages.c.deleted.is_(False),
-        messages.c.created_at >= since,
-        messages.c.created_at < until,
-        in_scope(messages.c.room_id, scope),
+def member_days(scope: Scope, first_day: int, until_day: int) -> Any:
+    """activity_days rows of the scope in [first_day, until_day)."""
+    return select(activity_days).where(
+        activity_days.c.day >= first_day,
+        activity_days.c.day < until_day,
+        in_scope(activity_days.c.room_id, scope),
     )
 
 
-def rsvp_rows(scope: Scope, since: int, until: int) -> Any:
+def room_day_rows(scope: Scope, first_day: int, until_day: int) -> Any:
+    return select(room_days).where(
+        room_days.c.day >= first_day,
+        room_days.c.day < until_day,
+        in_scope(room_days.c.room_id, scope),
+    )
+
+
+def newcomers(scope: Scope, since_day: int) -> Any:
+    """(user_id, first_day) of the members whose first activity in the scope was on or after
+    since_day: the new ones of a window starting then."""
+    first_at = func.min(first_activity.c.first_at)
     return (
-        select(events.c.room_id, rsvps.c.updated_at.label("at"))
-        .join(events, events.c.id == rsvps.c.event_id)
-        .where(
-            rsvps.c.updated_at >= since,
-            rsvps.c.updated_at < until,
-            in_scope(events.c.room_id, scope),
-        )
+        select(first_activity.c.user_id, (first_at // DAY_MS).label("first_day"))
+        .where(in_scope(first_activity.c.room_id, scope))
+        .group_by(first_activity.c.user_id)
+        .having(first_at >= since_day * DAY_MS)
+        .subquery("newcomers")
     )
 
 
-def question_rows(scope: Scope, since: int, until: int) -> Any:
-    return (
-        select(events.c.room_id, event_questions.c.asked_at.label("at"))
-        .join(events, events.c.id == event_questions.c.event_id)
-        .where(
-            event_questions.c.asked_at >= since,
-            event_questions.c.asked_at < until,
-            in_scope(events.c.room_id, scope),
-        )
-    )
+async def for_analysis(conn: AsyncConnection) -> None:
+    """PostgreSQL settings for this transaction's analytic reads: hash the window's rows in
+    memory (the default 4 MB of work_mem spilled 800,000 rows to disk and sorted them there),
+    and no JIT (its compile time exceeded the queries' own)."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SET LOCAL work_mem = '64MB'"))
+        await conn.execute(text("SET LOCAL jit = off"))

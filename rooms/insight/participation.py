@@ -2,29 +2,33 @@
 week or month, for the scope or one room; and each room's totals over the last four weeks.
 
 New in a period: active in it, and never active in the scope before it. Returning: active in
-it and before it. Groups smaller than SMALL_GROUP members are shown as a count only.
+it and before it. Attended: was in a meeting in it (rooms/community/attendance.py). Groups
+smaller than SMALL_GROUP members are shown as a count only.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from rooms.community.schema import memberships, rooms
+from rooms.community.activity_days import DAY_MS, final_until
+from rooms.community.schema import memberships, period_counts, rooms
 from rooms.community.timefmt import utc_iso
 from rooms.insight.access import SMALL_GROUP, Scope
 from rooms.insight.activity import (
     PERIODS,
-    activity,
+    end_day,
     in_scope,
-    message_rows,
-    question_rows,
-    rsvp_rows,
+    member_days,
+    newcomers,
+    room_day_rows,
 )
 
-WINDOW = PERIODS["month"]  # the rooms table: the last four weeks
+GRID_MONDAY = 4  # 1970-01-05, the first Monday after the epoch
+WINDOW_DAYS = 28  # the rooms table: the last four weeks
+TOTALS = ("messages", "rsvps", "questions", "meeting_seconds")
 
 
 async def member_count(conn: AsyncConnection, scope: Scope) -> int:
@@ -34,62 +38,154 @@ async def member_count(conn: AsyncConnection, scope: Scope) -> int:
     return int((await conn.execute(query)).scalar_one())
 
 
+def period_start(day: int, length: int) -> int:
+    """The first day of the period holding `day`, on a fixed grid: weeks (and 28-day months)
+    start on Mondays, counted from Monday 1970-01-05 (day 4), so a past period never moves and
+    its figures are counted once. Pure."""
+    return day - (day - GRID_MONDAY) % length
+
+
 async def series(
     conn: AsyncConnection, scope: Scope, period: str, count: int, now: int
 ) -> dict[str, Any]:
-    """`count` periods ending now, oldest first."""
-    length = PERIODS[period]
-    start = now - count * length
+    """`count` periods, the last being the one today is in (so far), oldest first."""
+    length = PERIODS[period] // DAY_MS
+    current = period_start(end_day(now) - 1, length)
+    start = current - (count - 1) * length
     members = await member_count(conn, scope)
     if members < SMALL_GROUP:
         return {"members": members, "small_group": True, "rows": []}
-    act = activity(scope, 0, now)
-    first = (
-        select(act.c.user_id, func.min(act.c.at).label("first_at"))
-        .group_by(act.c.user_id)
-        .subquery("first")
-    )
-    bucket = (act.c.at - start) // length
-    newcomer = case(((first.c.first_at - start) // length == bucket, act.c.user_id))
-    active_rows = await conn.execute(
-        select(
-            bucket.label("bucket"),
-            func.count(func.distinct(act.c.user_id)),
-            func.count(func.distinct(newcomer)),
-        )
-        .join(first, first.c.user_id == act.c.user_id)
-        .where(act.c.at >= start)
-        .group_by(bucket)
-    )
+    figures = await _cached(conn, scope, period, start, await final_until(conn))
+    missing = [n for n in range(count) if start + n * length not in figures]
+    if missing:  # the current period, and any past one not counted yet
+        figures |= await _active(conn, scope, start + missing[0] * length, end_day(now), length)
     rows = [
         {
-            "start": utc_iso(start + n * length),
+            "start": utc_iso((start + n * length) * DAY_MS),
             "active": 0,
             "new": 0,
             "returning": 0,
+            "attended": 0,
             "messages": 0,
             "rsvps": 0,
             "questions": 0,
+            "meeting_minutes": 0,
         }
         for n in range(count)
     ]
-    for index, active, new in active_rows:
-        rows[int(index)].update(active=active, new=new, returning=active - new)
-    for name, source in (
-        ("messages", message_rows(scope, start, now)),
-        ("rsvps", rsvp_rows(scope, start, now)),
-        ("questions", question_rows(scope, start, now)),
-    ):
-        sub = source.subquery()
-        per = (sub.c.at - start) // length
-        for index, total in await conn.execute(select(per, func.count()).group_by(per)):
-            rows[int(index)][name] = total
+    for first_day, (active, fresh, attended) in figures.items():
+        index = (first_day - start) // length
+        if 0 <= index < count:
+            rows[index].update(
+                active=active, new=fresh, returning=active - fresh, attended=attended
+            )
+    per_room = room_day_rows(scope, start, end_day(now)).subquery()
+    per = (per_room.c.day - start) // length
+    sums = [func.sum(per_room.c[name]) for name in TOTALS]
+    for index, *totals in await conn.execute(select(per, *sums).group_by(per)):
+        messages, answers, questions, seconds = (int(t or 0) for t in totals)
+        rows[int(index)].update(
+            messages=messages, rsvps=answers, questions=questions, meeting_minutes=seconds // 60
+        )
     return {"members": members, "small_group": False, "period": period, "rows": rows}
+
+
+async def _active(
+    conn: AsyncConnection, scope: Scope, first: int, until: int, length: int
+) -> dict[int, tuple[int, int, int]]:
+    """Active, new and attending members of each period from `first` to `until`, by the
+    period's first day."""
+    act = member_days(scope, first, until).subquery("act")
+    # Each member once per period first (a hash of (period, member) pairs), then counted:
+    # COUNT(DISTINCT) would sort all the rows of the window instead.
+    bucket = ((act.c.day - first) // length).label("bucket")
+    once = (
+        select(
+            bucket,
+            act.c.user_id,
+            func.max(case((act.c.meeting_seconds > 0, 1), else_=0)).label("attended"),
+        )
+        .group_by(bucket, act.c.user_id)
+        .subquery("once")
+    )
+    new = newcomers(scope, first)
+    is_new = (new.c.first_day - first) // length == once.c.bucket
+    found = await conn.execute(
+        select(
+            once.c.bucket,
+            func.count(),
+            func.sum(case((is_new, 1), else_=0)),
+            func.sum(once.c.attended),
+        )
+        .outerjoin(new, new.c.user_id == once.c.user_id)
+        .group_by(once.c.bucket)
+    )
+    counted = {first + n * length: (0, 0, 0) for n in range((until - first + length - 1) // length)}
+    for index, active, fresh, attended in found:
+        counted[first + int(index) * length] = (int(active), int(fresh or 0), int(attended or 0))
+    return counted
+
+
+async def _cached(
+    conn: AsyncConnection, scope: Scope, period: str, start: int, final: int
+) -> dict[int, tuple[int, int, int]]:
+    """The organisation's past periods already counted (none for a scope of some rooms: their
+    rows are few enough to count each time)."""
+    if scope.room_ids is not None:
+        return {}
+    found = await conn.execute(
+        select(
+            period_counts.c.start_day,
+            period_counts.c.active,
+            period_counts.c.new,
+            period_counts.c.attended,
+        ).where(
+            period_counts.c.period == period,
+            period_counts.c.start_day >= start,
+            period_counts.c.start_day < final,
+        )
+    )
+    return {row[0]: (row[1], row[2], row[3]) for row in found}
+
+
+async def count_past_periods(
+    conn: AsyncConnection, scope: Scope, period: str, count: int, now: int
+) -> None:
+    """Count and keep the organisation's periods of the view that are wholly before the
+    roll-up's mark and not kept yet: their days are final, so their figures are too. Run in
+    the write transaction before the view reads (a past period is counted once, ever)."""
+    if scope.room_ids is not None:
+        return
+    length = PERIODS[period] // DAY_MS
+    start = period_start(end_day(now) - 1, length) - (count - 1) * length
+    final = await final_until(conn)
+    kept = await _cached(conn, scope, period, start, final)
+    todo = [
+        start + n * length
+        for n in range(count)
+        if start + (n + 1) * length <= final and start + n * length not in kept
+    ]
+    if not todo:
+        return
+    counted = await _active(conn, scope, todo[0], todo[-1] + length, length)
+    await conn.execute(
+        delete(period_counts).where(
+            period_counts.c.period == period, period_counts.c.start_day.in_(todo)
+        )
+    )
+    await conn.execute(
+        insert(period_counts),
+        [
+            {"period": period, "start_day": day, "active": a, "new": n, "attended": m}
+            for day, (a, n, m) in counted.items()
+            if day in todo
+        ],
+    )
 
 
 async def room_table(conn: AsyncConnection, scope: Scope, now: int) -> list[dict[str, Any]]:
     """Each room of the scope over the last four weeks, busiest first; small rooms as a count."""
-    since = now - WINDOW
+    since, until = end_day(now) - WINDOW_DAYS, end_day(now)
     counts: dict[int, int] = dict(
         (
             await conn.execute(
@@ -99,26 +195,21 @@ async def room_table(conn: AsyncConnection, scope: Scope, now: int) -> list[dict
             )
         ).all()
     )
-    act = activity(scope, since, now)
+    act = member_days(scope, since, until).subquery()
+    # (room, member) pairs once, then counted: cheaper than COUNT(DISTINCT), which sorts.
+    pairs = select(act.c.room_id, act.c.user_id).distinct().subquery("pairs")
     active: dict[int, int] = dict(
-        (
-            await conn.execute(
-                select(act.c.room_id, func.count(func.distinct(act.c.user_id))).group_by(
-                    act.c.room_id
-                )
-            )
-        ).all()
+        (await conn.execute(select(pairs.c.room_id, func.count()).group_by(pairs.c.room_id))).all()
     )
-    totals: dict[str, dict[int, int]] = {}
-    for name, source in (
-        ("messages", message_rows(scope, since, now)),
-        ("rsvps", rsvp_rows(scope, since, now)),
-        ("questions", question_rows(scope, since, now)),
-    ):
-        sub = source.subquery()
-        totals[name] = dict(
-            (await conn.execute(select(sub.c.room_id, func.count()).group_by(sub.c.room_id))).all()
+    per_room = room_day_rows(scope, since, until).subquery()
+    totals = {
+        row[0]: [int(t or 0) for t in row[1:]]
+        for row in await conn.execute(
+            select(per_room.c.room_id, *(func.sum(per_room.c[n]) for n in TOTALS)).group_by(
+                per_room.c.room_id
+            )
         )
+    }
     names = dict(
         (
             await conn.execute(select(rooms.c.id, rooms.c.name).where(in_scope(rooms.c.id, scope)))
@@ -128,6 +219,7 @@ async def room_table(conn: AsyncConnection, scope: Scope, now: int) -> list[dict
     for room_id, name in names.items():
         members = counts.get(room_id, 0)
         small = members < SMALL_GROUP
+        messages, answers, questions, seconds = totals.get(room_id, [0, 0, 0, 0])
         out.append(
             {
                 "room_id": room_id,
@@ -135,9 +227,10 @@ async def room_table(conn: AsyncConnection, scope: Scope, now: int) -> list[dict
                 "members": members,
                 "small_group": small,
                 "active": None if small else active.get(room_id, 0),
-                "messages": None if small else totals["messages"].get(room_id, 0),
-                "rsvps": None if small else totals["rsvps"].get(room_id, 0),
-                "questions": None if small else totals["questions"].get(room_id, 0),
+                "messages": None if small else messages,
+                "rsvps": None if small else answers,
+                "questions": None if small else questions,
+                "meeting_minutes": None if small else seconds // 60,
             }
         )
     out.sort(key=lambda row: (-(row["messages"] or 0), -row["members"], row["room_id"]))

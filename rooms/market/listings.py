@@ -22,6 +22,7 @@ from rooms.community.accounts import User, user_from_row
 from rooms.community.bus import Bus
 from rooms.community.database import Database
 from rooms.community.membership import require
+from rooms.community.regions.data import loaded_regions
 from rooms.community.schema import (
     listing_photos,
     listing_rooms,
@@ -95,6 +96,7 @@ class Marketplace(CommunityService):
             self._listing = TokenBuckets(LISTING_BURST, LISTINGS_PER_SECOND)
 
     async def create(self, user: User, form: ListingForm) -> dict[str, Any]:
+        await loaded_regions()  # for check_region
         columns = form.columns()
         room_ids = check_scope(form.scope, form.rooms)
         photo_ids = list(dict.fromkeys(form.photos))
@@ -135,6 +137,7 @@ class Marketplace(CommunityService):
     async def update(self, user: User, listing_id: int, changes: dict[str, Any]) -> dict[str, Any]:
         """The seller changes what was given: text, price, category, condition, region,
         status (available, reserved, sold) or a new expiry counted from now."""
+        await loaded_regions()  # for check_region
         now = self._now()
         async with self._db.write() as conn:
             row = await _listing_row(conn, user.id, listing_id)
@@ -164,6 +167,7 @@ class Marketplace(CommunityService):
     async def browse(self, user: User, search: Search) -> list[dict[str, Any]]:
         if not 1 <= search.limit <= PAGE_MAX:
             raise Invalid(f"limit must be 1-{PAGE_MAX}", "limit")
+        await loaded_regions()  # for check_region
         now = self._now()
         own = search.seller_id == user.id
         query = select(listings.c.id).where(visible_to(user.id))

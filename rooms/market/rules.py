@@ -6,12 +6,14 @@ point at the input that was wrong.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 # One rule for every report (rooms/community/reports.py), re-exported for the listing form.
+from rooms.community.regions.data import regions
+
+# One rule for every report (rooms/community/reports.py), re-exported for the listing form.
 from rooms.community.reports import MAX_REASON as MAX_REASON
-from rooms.errors import Invalid
+from rooms.errors import Invalid, NotFound
 
 CATEGORIES = ("food", "services", "secondhand", "merchandise", "crafts", "farm", "other")
 CONDITIONS = ("new", "used", "none")  # "none": food, services and the like have no condition
@@ -23,10 +25,6 @@ MAX_PRICE = 10**12  # a trillion Rupiah: far above any second-hand sale, well in
 MAX_PHOTOS, MAX_ROOMS = 8, 20
 DEFAULT_DAYS, MAX_DAYS = 30, 90
 DAY_MS = 86_400_000
-# Kemendagri region codes: province "32", regency/city "32.73", district "32.73.01", village
-# "32.73.01.1001". Checked for shape only until the region reference data lands
-# (rooms/community/regions/, docs/market-and-insight.md says where it plugs in).
-REGION_CODE = re.compile(r"[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?")
 
 
 def check_title(title: str) -> str:
@@ -62,10 +60,15 @@ def check_choice(value: str, choices: tuple[str, ...], field: str) -> str:
 
 
 def check_region(code: str) -> str:
+    """The code of a region that exists in the community's reference data (Kemendagri codes:
+    province "32", regency/city "32.73", district "32.73.01", village "32.73.01.1001";
+    rooms/community/regions), else Invalid naming "region". The index must be loaded
+    (await loaded_regions()) before a coroutine calls this, so the loop never waits for it."""
     code = code.strip()
-    if not REGION_CODE.fullmatch(code):
-        raise Invalid("region is a region code such as 32.73 (province.city[.district])", "region")
-    return code
+    try:
+        return regions().get(code).code
+    except NotFound as exc:  # a well-formed code of no region: still a bad field value
+        raise Invalid(exc.message, "region") from exc
 
 
 def region_prefixes(code: str) -> list[str]:

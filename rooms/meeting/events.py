@@ -7,6 +7,8 @@ wire exactly as written: keys in the order of the constructor call, `type` first
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
 ByeReason = Literal["left", "replaced", "shutdown", "removed", "banned", "ended"]
@@ -108,6 +110,20 @@ class EgressState(TypedDict):
 class Bye(TypedDict):
     type: Literal["bye"]
     reason: ByeReason
+
+
+@dataclass(frozen=True)
+class Presence:
+    """Someone came into a meeting (past the lobby) or left it. Not sent to participants: the
+    meeting reports it to whoever listens (server/wiring.py connects the community's
+    attendance record, rooms/community/attendance.py), synchronously and without waiting."""
+
+    meeting: str
+    identity: str
+    joined: bool
+
+
+PresenceListener = Callable[[Presence], None]
 
 
 def bye(reason: ByeReason) -> Bye:

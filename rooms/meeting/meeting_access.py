@@ -20,7 +20,7 @@ from rooms.errors import Unauthorized
 from rooms.meeting.grants import JoinGrant
 
 _MEMBER_IDENTITY = re.compile(r"user-([0-9]{1,18})")
-_MEETING_ROOM = re.compile(r"kamar-([0-9]{1,18})(?:-e[0-9]{1,18})?")
+_MEETING_ROOM = re.compile(r"kamar-([0-9]{1,18})(?:-e([0-9]{1,18}))?")
 
 
 class NotAMember(Unauthorized):
@@ -32,6 +32,18 @@ class MemberGrant:
     user_id: int
     room_id: int
     issued_at: int  # seconds since the epoch (claim `iat`)
+
+
+def attendee(meeting: str, identity: str) -> tuple[int, int, int | None] | None:
+    """(member, community room, agenda event or None) of a member in a community room's
+    meeting (`kamar-ROOM`, a town hall's `kamar-ROOM-eEVENT`), None for a guest or a meeting
+    of no community room."""
+    member = _MEMBER_IDENTITY.fullmatch(identity)
+    room = _MEETING_ROOM.fullmatch(meeting)
+    if member is None or room is None:
+        return None
+    event = room.group(2)
+    return int(member.group(1)), int(room.group(1)), None if event is None else int(event)
 
 
 def member_grant(grant: JoinGrant) -> MemberGrant | None:

@@ -17,6 +17,7 @@ import itertools
 import secrets
 from typing import NewType, Protocol
 
+from rooms.meeting.events import PresenceListener
 from rooms.meeting.room import ParticipantId, Room
 
 NodeId = NewType("NodeId", str)
@@ -71,8 +72,9 @@ class Placement(Protocol):
 
 
 class LocalMeetingRegistry:
-    def __init__(self, node: NodeId) -> None:
+    def __init__(self, node: NodeId, on_presence: PresenceListener | None = None) -> None:
         self.node = node
+        self._on_presence = on_presence  # told of every arrival and departure in its meetings
         self._rooms: dict[str, Room] = {}
         self._participant_numbers = itertools.count(1)
 
@@ -82,7 +84,7 @@ class LocalMeetingRegistry:
     def open(self, name: str) -> Room:
         room = self._rooms.get(name)
         if room is None:
-            room = self._rooms[name] = Room(name)
+            room = self._rooms[name] = Room(name, self._on_presence)
         return room
 
     def leave(self, name: str, participant_id: ParticipantId, reason: str) -> None:

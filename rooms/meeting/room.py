@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NewType
 
 from rooms.meeting.events import ActiveSpeakers as ActiveSpeakersChanged
-from rooms.meeting.events import Lobby, MeetingEvent, MeetingState, ParticipantInfo, Waiting
+from rooms.meeting.events import (
+    Lobby,
+    MeetingEvent,
+    MeetingState,
+    ParticipantInfo,
+    Presence,
+    PresenceListener,
+    Waiting,
+)
 from rooms.meeting.stage import MeetingRole, Stage
 from sfu.forwarding import AUDIO
 from sfu.router import MediaRouter
@@ -68,8 +76,9 @@ class Participant:
 
 
 class Room:
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, on_presence: PresenceListener | None = None) -> None:
         self.name = name
+        self._on_presence = on_presence
         self.participants: dict[ParticipantId, Participant] = {}
         self.media = MediaRouter()
         self.speakers = ActiveSpeakers()
@@ -126,6 +135,7 @@ class Room:
             self.leave(replaced.id, "replaced")
         self.participants[participant.id] = participant
         self._speakers_untold = True
+        self._presence(participant, joined=True)
         self.broadcast(
             {"type": "participant_joined", "participant": participant.public()},
             exclude=participant.id,
@@ -150,6 +160,7 @@ class Room:
         participant = self.participants.pop(participant_id, None)
         if participant is None:
             return False
+        self._presence(participant, joined=False)
         for producer in self.media.producers_of_person(participant_id):
             self.media.remove_producer(producer)
         self.media.remove_subscriber(participant_id)
@@ -157,6 +168,10 @@ class Room:
             {"type": "participant_left", "participant_id": participant_id, "reason": reason}
         )
         return True
+
+    def _presence(self, participant: Participant, joined: bool) -> None:
+        if self._on_presence is not None:
+            self._on_presence(Presence(self.name, participant.identity, joined))
 
     def set_muted(self, participant_id: ParticipantId, kind: str, muted: bool) -> None:
         if kind not in MEDIA_KINDS:

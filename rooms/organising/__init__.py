@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from rooms.community import activity_days
 from rooms.community.accounts import User
 from rooms.community.community import Community
 from rooms.community.regions.data import loaded_regions
@@ -28,6 +29,7 @@ class Organising:
     recruitment: Recruitment
     campaigns: Campaigns
     announcements: Announcements
+    clock: Callable[[], float]
 
     async def report(self, user: User, scope: Scope) -> dict[str, Any]:
         """A recruitment report for those allowed to see it: a campaign's organisers, anyone
@@ -39,6 +41,8 @@ class Organising:
         elif scope.recruiter_id != user.id and not user.is_admin:
             raise Forbidden("only administrators see reports across campaigns")
         await loaded_regions()  # names of the regions in the breakdown
+        # First activities up to now (a first roll-up in transactions of a few days each).
+        await activity_days.catch_up(self.community.db, int(self.clock() * 1000))
         async with self.community.db.read() as conn:
             return await recruitment_report(conn, scope, target)
 
@@ -50,4 +54,5 @@ def open_organising(community: Community, clock: Callable[[], float], secret: st
         recruitment=Recruitment(db, bus, clock, secret),
         campaigns=Campaigns(db, bus, clock),
         announcements=Announcements(db, bus, clock),
+        clock=clock,
     )

@@ -2,12 +2,13 @@
 leaderboard of recruiters and a breakdown by the new members' regions, for one campaign, one
 region or one recruiter.
 
-"Active" means the new member posted in a room or answered an event's RSVP within that many
-days of signing up (meeting attendance is not stored: a live meeting keeps no roll). The whole
-report is one statement: the sign-ups in scope, each with its member's first post and first
-RSVP (two index probes), then the totals, days, recruiters and regions grouped from that in a
-UNION ALL, so the database reads each sign-up once and does the counting, not Python. On
-PostgreSQL, 99,000 sign-ups and 1,000,000 messages: docs/benchmarks.md.
+"Active" means the new member posted in a room, answered an event's RSVP or attended a
+meeting within that many days of signing up. The whole report is one statement: the sign-ups
+in scope joined with each member's first activity (the community's daily roll-up keeps it:
+rooms/community/activity_days.py; refresh it first), then the totals, days, recruiters and
+regions grouped from that in a UNION ALL, so the database reads each sign-up once and does the
+counting, not Python. On PostgreSQL, 99,000 sign-ups and 1,000,000 messages:
+docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.regions import regions
-from rooms.community.schema import messages, referrals, rsvps, users
+from rooms.community.schema import member_first_activity, referrals, users
 from rooms.community.timefmt import utc_iso
 
 DAY_MS = 24 * 3_600_000
@@ -64,27 +65,23 @@ class Scope:
 
 
 def _signups(scope: Scope) -> Any:
-    """One row per sign-up in scope, with its member's first post and first RSVP: each an index
-    probe (messages by author and time, RSVPs by member and time), done once per sign-up."""
-    first_post = (
-        select(func.min(messages.c.created_at))
-        .where(messages.c.author_id == referrals.c.user_id)
-        .scalar_subquery()
-    )
-    first_rsvp = (
-        select(func.min(rsvps.c.updated_at))
-        .where(rsvps.c.user_id == referrals.c.user_id)
-        .scalar_subquery()
-    )
+    """One row per sign-up in scope, with its member's first activity anywhere (a post, an
+    RSVP or a meeting attended), from the community's roll-up (member_first_activity:
+    rooms/community/activity_days.py) joined once, instead of probing the message and RSVP
+    tables per sign-up."""
+    first = member_first_activity
     query = select(
         referrals.c.recruiter_id,
         (referrals.c.created_at // DAY_MS).label("day"),
         func.substr(users.c.region_code, 1, REGION_LEVEL_CHARS).label("area"),
         case((referrals.c.flags != "", 1), else_=0).label("flagged"),
         referrals.c.created_at,
-        first_post.label("first_post"),
-        first_rsvp.label("first_rsvp"),
-    ).select_from(referrals.join(users, users.c.id == referrals.c.user_id))
+        first.c.first_at,
+    ).select_from(
+        referrals.join(users, users.c.id == referrals.c.user_id).outerjoin(
+            first, first.c.user_id == referrals.c.user_id
+        )
+    )
     where = scope.where()
     return (query.where(and_(*where)) if where else query).cte("signups")
 
@@ -93,8 +90,7 @@ def _figures(signups: Any, kind: str, key: Any) -> Any:
     """count, flagged, active within 7 and 30 days, grouped by `key` (or all, for None)."""
 
     def active(days: int) -> Any:
-        deadline = signups.c.created_at + days * DAY_MS
-        began = or_(signups.c.first_post < deadline, signups.c.first_rsvp < deadline)
+        began = signups.c.first_at < signups.c.created_at + days * DAY_MS
         return func.coalesce(func.sum(case((began, 1), else_=0)), 0)
 
     int_key = key if kind in ("day", "recruiter") else literal(None, Integer)
@@ -115,7 +111,7 @@ async def recruitment_report(
     conn: AsyncConnection, scope: Scope, target: int = 0
 ) -> dict[str, Any]:
     """The report, in one statement; the regions index must be loaded when members have
-    region codes."""
+    region codes, and the activity roll-up refreshed (activity_days.refresh)."""
     if conn.dialect.name == "postgresql":
         # PostgreSQL's JIT compiles this plan (its cost estimate is high) for 0.4-2 s on the
         # 2-core machine, more than the query then runs: off for this transaction only.

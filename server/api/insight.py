@@ -15,7 +15,7 @@ from server.api.contexts import insight_of
 from server.api.fields import Field
 from server.api.routing import Call, Route
 
-VIEWS = ("participation", "rooms", "trends", "slipping", "regions", "relations")
+VIEWS = ("participation", "rooms", "trends", "slipping", "regions", "meetings", "relations")
 TAGS = ("insight",)
 
 

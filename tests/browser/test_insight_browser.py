@@ -1,6 +1,7 @@
 """The insight page in real Chromium on a 360x640 phone in Indonesian: a room's owner sees
-the participation line, the room and region bars and the relation graph drawn as SVG, and
-downloads a view as CSV; a plain member has no insight link and is refused."""
+the participation line, the room and region bars, the meetings and the relation graph drawn
+as SVG, and downloads a view as CSV; a plain member sees her own activity on her profile, has
+no insight link and is refused the page."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ async def test_an_organiser_sees_the_charts_and_a_member_does_not(
     assert await a.locator("#insight-relations svg.chart-graph circle").count() == len(NAMES)
     assert await a.locator("#insight-relations svg.chart-graph line").count() == len(NAMES) - 1
     assert "dicatat" in await a.inner_text("#insight-privacy")
+    assert "Belum ada" in await a.inner_text("#insight-meetings")  # no event yet
     assert await a.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     async with a.expect_download() as download_info:
         await a.click("#insight-rooms .insight-csv")
@@ -56,8 +58,14 @@ async def test_an_organiser_sees_the_charts_and_a_member_does_not(
     saved = await asyncio.to_thread(Path(await download.path()).read_text, encoding="utf-8")
     assert saved.startswith("room_id,name,members,small_group,active,messages")
 
-    member = await signed_in_page(chromium, kamar, tokens["ani"], "#/rooms", PHONE)
+    member = await signed_in_page(chromium, kamar, tokens["ani"], "#/me", PHONE)
     b = member.page
+    # Her own activity on her profile: one message, one active day, drawn week by week.
+    await b.wait_for_selector("#my-activity svg.chart-line polyline", timeout=WAIT_MS)
+    kept = await b.inner_text("#my-activity-kept")
+    assert "1 pesan" in kept and "1 hari aktif" in kept
+    assert await b.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    await b.goto(f"{kamar.base_url}/#/rooms")
     await b.wait_for_selector(".room-item", timeout=WAIT_MS)
     assert await b.locator("#open-insight").count() == 0
     await b.goto(f"{kamar.base_url}/#/insight")

@@ -3,7 +3,10 @@ counts what was generated (sign-ups, flags, activity within its windows)."""
 
 from __future__ import annotations
 
+import time
+
 from loadtest import campaign_report
+from rooms.community import activity_days
 from rooms.community.database import open_database
 from rooms.community.regions.data import loaded_regions
 from rooms.organising.report import Scope, recruitment_report
@@ -16,6 +19,8 @@ async def test_the_generated_campaign_reports_what_was_generated(
     await campaign_report.load(database_url_postgresql, 1200, 5000, lambda _line: None)
     database = await open_database(database_url_postgresql)
     try:
+        async with database.write() as conn:
+            await activity_days.refresh(conn, int(time.time() * 1000))
         async with database.read() as conn:
             report = await recruitment_report(conn, Scope(campaign_id=1), 1200)
     finally:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from loadtest.insight_bench import VIEWS, generate, measure
 from rooms.community.database import open_database
-from rooms.community.schema import memberships, messages, rsvps, users
+from rooms.community.schema import meeting_attendance, memberships, messages, rsvps, users
 
 
 def args(**overrides: object) -> argparse.Namespace:
@@ -32,7 +32,8 @@ async def test_the_benchmark_times_every_view_and_names_its_figures() -> None:
     result = await measure(args(), lambda _line: None)
     assert set(result.view_ms) == set(VIEWS)
     assert result.view_ms_p99 == max(result.view_ms.values())
-    assert result.relations_s == pytest.approx(result.view_ms["relations"] / 1000, abs=0.01)
+    # the upkeep job analysed the graph and rolled up the history; the view answered from them
+    assert result.relations_s > 0 and result.rollup_s > 0
     assert result.communities >= 1 and result.modularity > 0
 
 
@@ -51,9 +52,12 @@ async def test_generation_fills_the_counts_asked_and_refuses_a_used_database(
             joined = (
                 await conn.execute(select(func.count()).select_from(memberships))
             ).scalar_one()
-            answered = (await conn.execute(select(func.count()).select_from(rsvps))).scalar_one()
+            answered, attended = [
+                (await conn.execute(select(func.count()).select_from(table))).scalar_one()
+                for table in (rsvps, meeting_attendance)
+            ]
         assert counted == [60, 600]
-        assert 60 <= joined <= 180 and answered > 0
+        assert 60 <= joined <= 180 and answered > 0 and attended > 0
         with pytest.raises(SystemExit, match="not empty"):
             await generate(db, 60, 4, 600, 6, 3, now, lambda _line: None)
     finally:

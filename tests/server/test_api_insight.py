@@ -1,13 +1,16 @@
 """Member insight over HTTP on SQLite and PostgreSQL: who may read it, CSV exports, grants and
-the audit log."""
+the audit log, and a meeting's attendance recorded from a real websocket session."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import time
 
 from server.api.insight import VIEWS, as_csv
 from tests.server.api_client import Api
+from tests.signalling.test_member_tokens import hello, member_room
 
 
 async def test_a_member_is_refused_and_an_organiser_reads_every_view(api: Api) -> None:
@@ -67,3 +70,19 @@ async def test_grants_are_for_administrators_and_the_log_shows_every_view(api: A
     await api.call("GET", "/api/insight/audit", ani, expect=403)
     mine = await api.call("GET", "/api/insight/me", ani)
     assert mine["kept"]["messages"] == 0 and mine["profile"]["id"] == ani_user["id"]
+
+
+async def test_a_member_who_was_in_the_rooms_meeting_sees_it_counted(api: Api) -> None:
+    """End to end: the meeting's departure goes through server/wiring.py to the community's
+    attendance record; the member's own view counts it, and so does the organiser's."""
+    ani, budi, _budi_user, room_id = await member_room(api)
+    token = (await api.call("POST", f"/api/rooms/{room_id}/meeting", budi))["token"]
+    ws, answer = await hello(api, token)
+    assert answer["type"] == "welcome", answer
+    await ws.close()  # the session ends: budi leaves the meeting
+    deadline = time.monotonic() + 10
+    while (await api.call("GET", "/api/insight/me", budi))["kept"]["meetings_attended"] == 0:
+        assert time.monotonic() < deadline, "the stay was never recorded"
+        await asyncio.sleep(0.05)
+    view = await api.call("GET", "/api/insight/participation?period=day&count=1", ani)
+    assert view["small_group"] is True  # two members: counts only, no breakdown

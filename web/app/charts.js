@@ -27,7 +27,7 @@ export function lineChart(rows, keys, label) {
   keys.forEach(({ key, label: name }, n) => {
     const points = rows.map((row, i) => `${x(i).toFixed(1)},${y(row[key] || 0).toFixed(1)}`).join(" ");
     svg.append(s("polyline", { points, class: `series s${n}`, fill: "none" }, s("title", {}, name)));
-    svg.append(s("text", { x: left + 4 + n * 90, y: height - 4, class: `legend s${n}` }, `— ${name}`));
+    svg.append(s("text", { x: left + 4 + n * 76, y: height - 4, class: `legend s${n}` }, `— ${name}`));
   });
   return svg;
 }

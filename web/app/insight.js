@@ -1,5 +1,6 @@
 // Member insight for organisers (#/insight): participation over time, the rooms, readiness per
-// region, the relation graph, falling rooms and members slipping away; each with its CSV.
+// region, RSVPs against who came to meetings, the relation graph, falling rooms and members
+// slipping away; each with its CSV. myActivitySection: a member's own, on the profile page.
 // The server decides who may see what and logs every view; this page only draws.
 import { api, freshFileUrl } from "/static/app/api.js";
 import { barChart, graphChart, lineChart } from "/static/app/charts.js";
@@ -30,23 +31,29 @@ export async function renderInsight(app, container) {
   focusHeading(container);
   let views;
   try {
-    const names = ["participation", "rooms", "regions", "relations", "trends", "slipping"];
+    const names = ["participation", "rooms", "regions", "meetings", "relations", "trends", "slipping"];
     const answers = await Promise.all(names.map((name) => api("GET", `/api/insight/${name}${name === "participation" ? "?period=week&count=12" : ""}`)));
     views = Object.fromEntries(names.map((name, n) => [name, answers[n]]));
   } catch (error) {
     page.append(h("p", { class: "error", role: "alert" }, error.message));
     return;
   }
-  const { participation, rooms, regions, relations, trends, slipping } = views;
+  const { participation, rooms, regions, meetings, relations, trends, slipping } = views;
   page.append(panel("insight-participation", i.participation, "participation",
     participation.small_group ? h("p", { class: "muted" }, i.smallGroup(participation.members))
       : lineChart(participation.rows, [
-        { key: "active", label: i.active }, { key: "new", label: i.newcomers }, { key: "messages", label: i.messages },
+        { key: "active", label: i.active }, { key: "new", label: i.newcomers },
+        { key: "attended", label: i.attended }, { key: "messages", label: i.messages },
       ], i.participation)));
   page.append(panel("insight-rooms", i.rooms, "rooms",
     barChart(rooms.rows.map((room) => ({ name: room.name, value: room.active })), i.rooms)));
   page.append(panel("insight-regions", i.regions, "regions",
     barChart(regions.rows.map((row) => ({ name: row.region, value: row.score })), i.regions, 100)));
+  page.append(panel("insight-meetings", i.meetings, "meetings",
+    meetings.rows.length ? h("ul", {}, meetings.rows.map((row) => h("li", {},
+      h("strong", {}, row.title), ` (${row.starts_at.slice(0, 10)}) `,
+      h("span", { class: "muted small" }, row.small_group ? i.smallRoom : i.turnout(row)))))
+      : h("p", { class: "muted" }, i.none)));
   page.append(panel("insight-relations", i.relations, "relations",
     h("p", { class: "muted small" }, i.communities(relations.rows.length, relations.modularity), " · ", i.isolated(relations.isolated)),
     relations.nodes.length ? graphChart(relations.nodes, relations.edges, i.relations) : h("p", { class: "muted" }, i.none),
@@ -57,4 +64,22 @@ export async function renderInsight(app, container) {
   page.append(panel("insight-slipping", i.slipping, "slipping",
     slipping.rows.length ? h("ul", {}, slipping.rows.map((member) => h("li", {}, `${member.name} (${member.last_active.slice(0, 10)})`)))
       : h("p", { class: "muted" }, i.none)));
+}
+
+// What Kamar keeps about the member and their own activity, week by week (GET /api/insight/me).
+export function myActivitySection() {
+  const body = h("div", { class: "my-activity-body" }, h("p", { class: "muted small" }, i.loading));
+  const section = h("section", { class: "card my-activity", id: "my-activity" }, h("h2", {}, i.mine), body);
+  api("GET", "/api/insight/me").then((mine) => {
+    clear(body);
+    const kept = mine.kept;
+    body.append(
+      h("p", { class: "small", id: "my-activity-kept" }, i.kept(kept)),
+      lineChart(mine.weeks, [
+        { key: "active_days", label: i.activeDays }, { key: "messages", label: i.messages },
+        { key: "meeting_minutes", label: i.minutes },
+      ], i.mine),
+      h("p", { class: "muted small" }, i.mineNote));
+  }).catch((error) => { clear(body); body.append(h("p", { class: "error" }, error.message)); });
+  return section;
 }

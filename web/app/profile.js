@@ -8,6 +8,7 @@
 import { api, ApiError } from "/static/app/api.js";
 import { blockedSection } from "/static/app/direct.js";
 import { clear, copyText, errorBox, field, focusHeading, h, showFormError, submitting } from "/static/app/dom.js";
+import { myActivitySection } from "/static/app/insight.js";
 import { regionPicker, rtRwLooksRight } from "/static/app/region_picker.js";
 import { initials } from "/static/app/rooms.js";
 import { t } from "/static/strings.js";
@@ -31,6 +32,7 @@ export function renderProfile(app, container) {
     sessionsSection(app, refresh),
     calendar.section,
     blockedSection(app),
+    myActivitySection(),
     h("div", { class: "profile-signout" },
       h("button", { type: "button", id: "profile-logout", class: "secondary", onclick: () => app.signOut(true) }, t.logoutHere)));
   container.append(page);

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from rooms.community.accounts import User
 from rooms.community.community import Community
@@ -109,14 +109,19 @@ async def admin(community: Community, user: User) -> User:
 async def test_weekly_participation_of_a_room_by_hand(data: Data) -> None:
     ketua = data.people["ketua"]
     view = await data.insight.view(ketua, "participation", data.pabrik, "week", 2)
-    # week 0 (14-7 days ago): ani (first active 50 days ago: returning) and budi (first ever:
-    # new) posted once each. Week 1 (the last 7 days): budi (returning), cici (new, message)
-    # and dedi (new, RSVP) are active; euis only asked a question, which is counted but does
-    # not make her active.
+    # Weeks run Monday to Sunday; "now" is Wednesday 18 November. Week 0 (9-15 November):
+    # budi posted on Sunday the 15th (3 days ago), returning (he first posted 10 days ago, on
+    # Sunday the 8th, the week before). Week 1 (from Monday the 16th, so far): cici (2 days
+    # ago, her first: new, message) and dedi (yesterday, RSVP: new); euis only asked a
+    # question, which is counted but does not make her active.
     assert [
         (r["active"], r["new"], r["returning"], r["messages"], r["rsvps"], r["questions"])
         for r in view["rows"]
-    ] == [(2, 1, 1, 2, 0, 0), (3, 2, 1, 2, 1, 1)]
+    ] == [(1, 0, 1, 1, 0, 0), (2, 2, 0, 1, 1, 1)]
+    assert [r["start"] for r in view["rows"]] == [
+        "2026-11-09T00:00:00.000Z",
+        "2026-11-16T00:00:00.000Z",
+    ]
     assert view["members"] == 6 and view["small_group"] is False
 
 
@@ -144,13 +149,14 @@ async def test_members_slipping_away_were_active_on_three_days_before_and_silent
 ) -> None:
     # ani posted 50, 40 (before the last 28 days) and 20, 10 days ago (within them): not
     # slipping. Move the clock 30 days on: her 4 days now lie before, and nothing since.
+    # (In that order: the roll-up's mark, like time, only moves forward.)
+    assert (await data.insight.view(data.people["ketua"], "slipping"))["rows"] == []
     later = Insight(
         data.insight._db, data.insight._bus, lambda: data.insight._clock() + 30 * 86_400
     )
     slipping = (await later.view(data.people["ketua"], "slipping"))["rows"]
     assert [row["name"] for row in slipping] == ["Ani"]
     assert slipping[0]["active_days_before"] == 4
-    assert (await data.insight.view(data.people["ketua"], "slipping"))["rows"] == []
 
 
 async def test_a_member_cannot_read_insight_and_an_organiser_only_their_rooms(
@@ -210,8 +216,24 @@ async def test_regions_get_a_readiness_score_only_when_big_enough(
 
 async def test_a_member_sees_what_is_kept_about_them(data: Data) -> None:
     mine = await data.insight.about_me(data.people["euis"])
-    assert mine["kept"] == {"rooms": 1, "messages": 0, "rsvps": 0, "questions": 1, "listings": 0}
-    assert mine["derived_data_stored"] is False
+    assert mine["kept"] == {
+        "rooms": 1,
+        "messages": 0,
+        "rsvps": 0,
+        "questions": 1,
+        "listings": 0,
+        "meetings_attended": 0,
+        "activity_days": 0,  # a question alone does not make one active
+    }
+    assert mine["derived_data_stored"] is True
+    budi = await data.insight.about_me(data.people["budi"])
+    # budi posted 10 and 3 days ago: two active days, in weeks 10 and 11 of the twelve.
+    assert budi["kept"]["activity_days"] == 2
+    assert [(w["active_days"], w["messages"]) for w in budi["weeks"][-3:]] == [
+        (1, 1),
+        (1, 1),
+        (0, 0),
+    ]
 
 
 async def test_relations_of_the_data_set(community: Community, data: Data) -> None:
@@ -309,3 +331,74 @@ async def test_someone_who_left_is_no_longer_in_the_graph(
     await community.directory.remove(data.people["budi"], data.pabrik, data.people["budi"].id)
     view = await data.insight.view(boss, "relations")
     assert (view["rows"], view["members"]) == ([], 7)
+
+
+async def test_attending_a_meeting_makes_one_active_and_is_set_against_rsvps(
+    community: Community, data: Data, clock: Clock
+) -> None:
+    """The data set's town hall (yesterday): dedi said "going". Record that euis (who only
+    asked a question so far) and dedi attended its meeting, 30 and 45 minutes; gita (not in
+    the factory room) is not counted for it."""
+    ketua, dedi, euis = (data.people[name] for name in ("ketua", "dedi", "euis"))
+    async with community.db.read() as conn:
+        [event_id] = (await conn.execute(select(events.c.id))).scalars()
+    record = community.attendance
+    record.joined(euis.id, data.pabrik, event_id)
+    record.joined(dedi.id, data.pabrik, event_id)
+    clock.now += 30 * 60
+    record.left(euis.id, data.pabrik, event_id)
+    clock.now += 15 * 60
+    record.left(dedi.id, data.pabrik, event_id)
+    await record.close()  # every row written
+    view = await data.insight.view(ketua, "participation", data.pabrik, "week", 2)
+    # This week (see the first test): cici, dedi and now euis are active, all new; two of
+    # them attended, for 75 minutes in all.
+    this_week = view["rows"][-1]
+    assert (this_week["active"], this_week["new"], this_week["attended"]) == (3, 3, 2)
+    assert this_week["meeting_minutes"] == 75
+    [meeting] = (await data.insight.view(ketua, "meetings", data.pabrik))["rows"]
+    assert (
+        meeting["going"],
+        meeting["attended"],
+        meeting["going_and_attended"],
+        meeting["meeting_minutes"],
+    ) == (1, 2, 1, 75)
+    mine = await data.insight.about_me(euis)
+    assert mine["kept"]["meetings_attended"] == 1
+    assert mine["weeks"][-1]["meeting_minutes"] == 30
+
+
+async def test_the_upkeep_redoes_the_relation_analysis_only_while_organisers_look_at_it(
+    community: Community, data: Data, clock: Clock
+) -> None:
+    boss = await admin(community, await register(community, "admin"))
+    assert "relations_s" not in await data.insight.maintain()  # nobody asked for it yet
+    first = await data.insight.view(boss, "relations")
+    assert "relations_s" not in await data.insight.maintain()  # fresh
+    clock.now += 11 * 60  # 11 minutes on: one more run and a view would find it stale
+    assert "relations_s" in await data.insight.maintain()
+    again = await data.insight.view(boss, "relations")
+    assert again["computed_at"] > first["computed_at"]  # the job's, not a new one on request
+    clock.now += 2 * 3600  # nobody looked for two hours: no more analyses
+    assert "relations_s" not in await data.insight.maintain()
+
+
+async def test_members_with_a_region_code_are_counted_in_their_regency_or_city(
+    community: Community, data: Data
+) -> None:
+    boss = await admin(community, await register(community, "admin"))
+    bandung = [
+        await register(community, f"warga{n}", region={"code": code})
+        for n, code in enumerate(["32.73", "32.73.01", "32.73.01.1001", "32.73.02", "32.73"])
+    ]
+    owner = data.people["ketua"]
+    for person in bandung:
+        invite = await community.directory.create_invite(owner, data.pabrik, None, None)
+        await community.directory.accept_invite(person, invite["code"])
+    rows = (await data.insight.view(boss, "regions"))["rows"]
+    by_code = {row["code"]: row for row in rows if row["code"]}
+    # Five members in Kota Bandung at its level, in three of its districts and a village:
+    # one regency, named from the region data; nobody active, no RSVP, no messages: score 0.
+    assert list(by_code) == ["32.73"]
+    city = by_code["32.73"]
+    assert (city["region"], city["members"], city["score"]) == ("Kota Bandung", 5, 0)

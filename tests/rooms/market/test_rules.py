@@ -53,8 +53,23 @@ def test_region_codes_of_every_level_are_taken(code: str) -> None:
     assert check_region(code) == code.strip()
 
 
-@pytest.mark.parametrize("code", ["", "3", "32.7", "32.73.1", "32.73.01.100", "Bandung", "32-73"])
-def test_region_text_that_is_not_a_code_is_refused(code: str) -> None:
+@pytest.mark.parametrize(
+    "code",
+    [
+        "",
+        "3",
+        "32.7",
+        "32.73.1",
+        "32.73.01.100",
+        "Bandung",
+        "32-73",
+        "99",
+        "32.99",
+        "32.73.01.9999",
+    ],
+)
+def test_region_text_that_is_not_a_code_of_a_region_is_refused(code: str) -> None:
+    # The last three are shaped like codes but name no region in Kemendagri's list.
     with pytest.raises(Invalid) as refused:
         check_region(code)
     assert refused.value.field == "region"

@@ -25,6 +25,7 @@ from rooms.community.membership import Access, require
 from rooms.community.message_views import render
 from rooms.community.permissions import may
 from rooms.community.schema import attachments, memberships, messages, rooms
+from rooms.community.search import index_message, index_new_messages, unindex_message
 from rooms.community.service import CommunityService
 from rooms.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from rooms.ratelimit import TokenBuckets
@@ -152,6 +153,7 @@ class Chat(CommunityService):
             ).scalar_one()
             if ids:
                 await self._claim_attachments(conn, room_id, user.id, ids, message_id)
+            await index_new_messages(conn, [(message_id, text)])
             await conn.execute(
                 update(rooms).where(rooms.c.id == room_id).values(last_activity_at=now)
             )
@@ -192,6 +194,7 @@ class Chat(CommunityService):
                 .where(messages.c.id == message_id)
                 .values(text=text, edited_at=self._now())
             )
+            await index_message(conn, message_id, text)
             [message] = await render(conn, [message_id])
         self._publish_change("chat_edited", row.room_id, message)
         return message
@@ -209,6 +212,7 @@ class Chat(CommunityService):
                     .where(messages.c.id == message_id)
                     .values(text="", deleted=True, edited_at=self._now())
                 )
+                await unindex_message(conn, message_id)
             [message] = await render(conn, [message_id])
         self._publish_change("chat_deleted", row.room_id, message)
         return message

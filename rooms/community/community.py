@@ -1,6 +1,6 @@
 """Everything of the community side in one object: database, accounts, rooms, chat, uploads,
-agenda, direct messages, polls and the event bus. The server opens it once at start and closes
-it at shutdown."""
+agenda, direct messages, polls, search and the event bus. The server opens it once at start and
+closes it at shutdown."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from rooms.community.database import Database, open_database
 from rooms.community.direct import DirectMessages
 from rooms.community.directory import Directory
 from rooms.community.polls import Polls
+from rooms.community.search import Search
 from rooms.community.townhall_record import TownHallRecord
 
 
@@ -37,6 +38,7 @@ class Community:
     calendar_links: CalendarLinks
     direct: DirectMessages
     polls: Polls
+    search: Search
 
     async def close(self) -> None:
         await self.db.close()
@@ -65,4 +67,5 @@ async def open_community(
         calendar_links=CalendarLinks(db, bus, clock),
         direct=DirectMessages(db, bus, clock, rate_limits),
         polls=Polls(db, bus, clock, rate_limits),
+        search=Search(db, bus, clock),
     )

@@ -1,4 +1,4 @@
-"""The community HTTP API under /api/ (docs/api.md): accounts, rooms, chat, direct messages,
+"""The community HTTP API under /api/ (docs/api.md): accounts, rooms, chat, search, direct messages,
 polls, agenda, regions, organising (referrals, campaigns, announcements), market, insight."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from server.api import (
     polls,
     regions,
     rooms,
+    search,
 )
 from server.api.limits import add_limits
 from server.api.routing import Route, install, openapi
@@ -27,6 +28,7 @@ ROUTES: list[Route] = [
     *accounts.ROUTES,
     *rooms.ROUTES,
     *chat.ROUTES,
+    *search.ROUTES,
     *direct.ROUTES,
     *polls.ROUTES,
     *agenda.ROUTES,

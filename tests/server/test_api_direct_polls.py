@@ -83,3 +83,26 @@ async def test_a_poll_is_created_voted_on_and_refuses_bad_input(api: Api) -> Non
     assert late["error"]["reason"] == "poll_closed"
     [listed] = (await api.call("GET", polls, budi))["polls"]
     assert listed["closed"] and listed["my_choices"] == [1]
+
+
+async def test_search_finds_inflected_words_in_ones_rooms_and_names_bad_queries(api: Api) -> None:
+    siti, _ = await api.user("siti")
+    budi, _ = await api.user("budi")
+    room = await api.room(siti)
+    await api.join_by_invite(siti, budi, room["id"])
+    other = await api.room(siti)
+    path = f"/api/rooms/{room['id']}/messages"
+    await api.call("POST", path, siti, json={"text": "Beras sudah dibeli"}, expect=201)
+    await api.call(
+        "POST", f"/api/rooms/{other['id']}/messages", siti, json={"text": "beli"}, expect=201
+    )
+    found = await api.call("GET", "/api/search?q=membeli", budi)
+    assert [r["message"]["text"] for r in found["results"]] == ["Beras sudah dibeli"]
+    assert found["results"][0]["room"]["id"] == room["id"] and found["next_before"] is None
+    mine = await api.call("GET", f"/api/search?q=beli&room_id={other['id']}", siti)
+    assert [r["message"]["text"] for r in mine["results"]] == ["beli"]
+    empty = await api.call("GET", "/api/search?q=%20", budi, expect=400)
+    assert empty["error"]["reason"] == "search_empty"
+    hidden = await api.call("GET", f"/api/search?q=beli&room_id={other['id']}", budi, expect=404)
+    assert hidden["error"]["reason"] == "room_not_found"
+    await api.call("GET", "/api/search", budi, expect=400)

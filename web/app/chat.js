@@ -6,6 +6,7 @@ import { clear, dayLabel, h, sameDay } from "/static/app/dom.js";
 import { openLightbox, receipt, renderMessage } from "/static/app/message.js";
 import { PinnedAnnouncement } from "/static/app/pinned.js";
 import { PollStrip } from "/static/app/polls.js";
+import { revealPendingJump } from "/static/app/search.js";
 import { t } from "/static/strings.js";
 
 const PAGE = 50;
@@ -110,6 +111,7 @@ export class ChatView {
       } else {
         this.scrollToBottom();
       }
+      revealPendingJump(this.app, this);
     } catch (error) {
       if (this.destroyed || error.status === 401) return;
       this.status.className = "error pad";

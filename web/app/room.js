@@ -29,6 +29,7 @@ export class RoomView {
     this.meetingButton = h("button", { type: "button", class: "meeting", id: "btn-meeting", title: t.joinMeeting },
       icon("video"), h("span", { class: "label-long" }, t.joinMeeting), h("span", { class: "label-short" }, t.meetingShort));
     this.meetingButton.addEventListener("click", () => app.openMeeting(roomId, this.meetingButton));
+    const searchLink = h("a", { href: `#/search/${roomId}`, class: "icon-button", id: "room-search", title: t.searchHere, "aria-label": t.searchHere }, icon("search"));
     this.tabLinks = {};
     const tabs = h("nav", { class: "tabs", "aria-label": t.roomSections });
     for (const [name, label] of [["chat", t.tabChat], ["agenda", t.tabAgenda], ["info", t.tabInfo]]) {
@@ -44,7 +45,7 @@ export class RoomView {
       h("header", { class: "room-head" },
         h("a", { href: "#/rooms", class: "back", "aria-label": t.back }, "←"),
         h("div", { class: "room-head-text" }, this.title, this.subtitle),
-        this.meetingButton),
+        searchLink, this.meetingButton),
       tabs, ...Object.values(this.panes));
     clear(container).append(this.el);
     this.renderSubtitle();

@@ -27,6 +27,9 @@ campaign's recruitment report on PostgreSQL over generated data (loadtest/campai
 [--json [FILE]]`: generate a community and time every member-insight view
 (loadtest/insight_bench.py).
 
+`python -m loadtest search --messages 100000 [--postgres] [--json [FILE]]`: index generated
+Indonesian chat and time searches, with pg_trgm beside it on PostgreSQL (loadtest/search_bench.py).
+
 `python -m loadtest floor --receivers 10,80 [--duration 10]`: a bare relay (no SRTP, ICE or
 RTCP) forwarding the same paced stream to N sockets, the floor under the sfu figure here.
 
@@ -42,7 +45,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from loadtest import announce, auth_storm, campaign_report, chat_cli, insight_bench, townhall_cli
+from loadtest import (
+    announce,
+    auth_storm,
+    campaign_report,
+    chat_cli,
+    insight_bench,
+    search_bench,
+    townhall_cli,
+)
 from loadtest.field import cli as field_cli
 from loadtest.forward_bench import run_forward
 from loadtest.netns import reexec_in_private_netns
@@ -145,9 +156,12 @@ def main() -> int:
     announce.add_parser(scenarios)
     campaign_report.add_parser(scenarios)
     insight_bench.add_parser(scenarios)
+    search_bench.add_parser(scenarios)
     args = parser.parse_args()
     if args.scenario == "insight":
         return insight_bench.run(args, _progress)
+    if args.scenario == "search":
+        return search_bench.run(args, _progress)
     if args.scenario == "forward":
         return _forward(args)
     if args.scenario == "floor":

@@ -24,6 +24,7 @@ from rooms.community.direct_pairs import DIRECT, blocked_in, check_may_send
 from rooms.community.membership import Access, require
 from rooms.community.message_views import render
 from rooms.community.permissions import may
+from rooms.community.readers import record_read
 from rooms.community.schema import attachments, memberships, messages, rooms
 from rooms.community.search import index_message, index_new_messages, unindex_message
 from rooms.community.service import CommunityService
@@ -157,7 +158,7 @@ class Chat(CommunityService):
             await conn.execute(
                 update(rooms).where(rooms.c.id == room_id).values(last_activity_at=now)
             )
-            await self._advance_read(conn, room_id, user.id, message_id)
+            await self._advance_read(conn, room_id, user.id, message_id, now)
             [message] = await render(conn, [message_id])
         return message, True
 
@@ -252,7 +253,7 @@ class Chat(CommunityService):
                 raise NotFound(
                     "no such message in this room", "message_id", reason="message_not_found"
                 )
-            moved = await self._advance_read(conn, room_id, user.id, message_id)
+            moved = await self._advance_read(conn, room_id, user.id, message_id, self._now())
             unread = await unread_count(conn, room_id, user.id)
             # Across a block in a direct room the marker moves, but nobody is told.
             if moved and standing.kind == DIRECT:
@@ -324,7 +325,7 @@ class Chat(CommunityService):
             raise _not_usable()
 
     async def _advance_read(
-        self, conn: AsyncConnection, room_id: int, user_id: int, message_id: int
+        self, conn: AsyncConnection, room_id: int, user_id: int, message_id: int, now: int
     ) -> bool:
         result = await conn.execute(
             update(memberships)
@@ -335,7 +336,10 @@ class Chat(CommunityService):
             )
             .values(last_read_message_id=message_id)
         )
-        return bool(result.rowcount)
+        if not result.rowcount:
+            return False
+        await record_read(conn, room_id, user_id, message_id, now)
+        return True
 
 
 async def unread_count(conn: AsyncConnection, room_id: int, user_id: int) -> int:

@@ -21,6 +21,7 @@ from rooms.community.database import Database, open_database
 from rooms.community.direct import DirectMessages
 from rooms.community.directory import Directory
 from rooms.community.polls import Polls
+from rooms.community.readers import Readers
 from rooms.community.search import Search
 from rooms.community.townhall_record import TownHallRecord
 
@@ -39,6 +40,7 @@ class Community:
     direct: DirectMessages
     polls: Polls
     search: Search
+    readers: Readers
 
     async def close(self) -> None:
         await self.db.close()
@@ -68,4 +70,5 @@ async def open_community(
         direct=DirectMessages(db, bus, clock, rate_limits),
         polls=Polls(db, bus, clock, rate_limits),
         search=Search(db, bus, clock),
+        readers=Readers(db, bus, clock),
     )

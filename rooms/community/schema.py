@@ -463,3 +463,17 @@ poll_votes = Table(
     # Counts by option and each option's first voters read this index alone (polls.render).
     Index(None, "poll_id", "position", "created_at", "user_id"),
 )
+
+# When each member's read marker moved, and to which message (rooms/community/readers.py):
+# "who read this, and when" is the first move to it or past it. memberships.last_read_message_id
+# stays the marker itself; markers moved before this table existed have no time.
+read_marks = Table(
+    "read_marks",
+    metadata,
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("message_id", BigInteger, primary_key=True),
+    Column("read_at", BigInteger, nullable=False),
+    # A message's readers: the marks at or past it in its room.
+    Index(None, "room_id", "message_id"),
+)

@@ -1,4 +1,4 @@
-"""Chat endpoints: history, post, edit, delete, read markers, attachments."""
+"""Chat endpoints: history, post, edit, delete, read markers and readers, attachments."""
 
 from __future__ import annotations
 
@@ -49,6 +49,10 @@ async def mark_read(call: Call) -> dict[str, Any]:
         call.me, call.path["room_id"], call.body["message_id"]
     )
     return {"unread": unread}
+
+
+async def readers(call: Call) -> dict[str, Any]:
+    return await call.community.readers.of_message(call.me, call.path["message_id"])
 
 
 async def upload(call: Call) -> dict[str, Any]:
@@ -152,6 +156,14 @@ ROUTES = [
         mark_read,
         "Mark messages up to one as read",
         body=(Field("message_id", kind=int, required=True, minimum=1),),
+        tags=("chat",),
+    ),
+    Route(
+        "GET",
+        "/api/messages/{message_id}/readers",
+        readers,
+        "Who has read a message, and when (members of its room)",
+        content="none",
         tags=("chat",),
     ),
     Route(

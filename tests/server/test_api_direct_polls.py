@@ -106,3 +106,22 @@ async def test_search_finds_inflected_words_in_ones_rooms_and_names_bad_queries(
     hidden = await api.call("GET", f"/api/search?q=beli&room_id={other['id']}", budi, expect=404)
     assert hidden["error"]["reason"] == "room_not_found"
     await api.call("GET", "/api/search", budi, expect=400)
+
+
+async def test_the_readers_of_a_message_are_listed_for_members_only(api: Api) -> None:
+    siti, _ = await api.user("siti")
+    budi, budi_user = await api.user("budi")
+    asep, _ = await api.user("asep")
+    room = await api.room(siti)
+    await api.join_by_invite(siti, budi, room["id"])
+    path = f"/api/rooms/{room['id']}/messages"
+    message = await api.call("POST", path, siti, json={"text": "Rapat Sabtu"}, expect=201)
+    readers = f"/api/messages/{message['id']}/readers"
+    assert await api.call("GET", readers, siti) == {"readers": [], "count": 0}
+    read = {"message_id": message["id"]}
+    await api.call("POST", f"/api/rooms/{room['id']}/read", budi, json=read)
+    seen = await api.call("GET", readers, siti)
+    assert [r["user"]["id"] for r in seen["readers"]] == [budi_user["id"]]
+    assert seen["readers"][0]["read_at"].endswith("Z")
+    await api.call("GET", readers, asep, expect=404)
+    await api.call("GET", "/api/messages/999999/readers", siti, expect=404)

@@ -6,6 +6,7 @@ import { clear, dayLabel, h, sameDay } from "/static/app/dom.js";
 import { openLightbox, receipt, renderMessage } from "/static/app/message.js";
 import { PinnedAnnouncement } from "/static/app/pinned.js";
 import { PollStrip } from "/static/app/polls.js";
+import { openReaders } from "/static/app/readers.js";
 import { revealPendingJump } from "/static/app/search.js";
 import { t } from "/static/strings.js";
 
@@ -363,6 +364,7 @@ export class ChatView {
     else if (action === "retry") this.composer.retry(message);
     else if (action === "discard") this.composer.discard(message);
     else if (action === "delete") this.confirmDelete(message, origin);
+    else if (action === "readers") openReaders(message, origin);
   }
 
   // Two taps (WebViews may not show confirm()): the menu button turns into "Delete?".

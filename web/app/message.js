@@ -97,6 +97,7 @@ function actions(message, mine, ctx) {
     },
   }, label));
   add("reply", t.reply);
+  if (mine) add("readers", t.readersTitle);
   if (mine && message.text) add("edit", t.edit);
   if (mine || ctx.canModerate) add("delete", t.delete, "danger");
   return [toggle, menu];

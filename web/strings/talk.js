@@ -50,6 +50,9 @@ export const TALK = {
     searchMore: "Hasil lainnya",
     searchFound: (n, more) => `${n}${more ? "+" : ""} pesan ditemukan`,
     searchNothing: (q) => `Tidak ada pesan dengan "${q}".`,
+    readersTitle: "Dibaca oleh",
+    readersNone: "Belum ada yang membaca.",
+    readersNoTime: "waktu tidak tercatat",
   },
   en: {
     directMessages: "Direct messages",
@@ -98,5 +101,8 @@ export const TALK = {
     searchMore: "More results",
     searchFound: (n, more) => `${n}${more ? "+" : ""} messages found`,
     searchNothing: (q) => `No message with "${q}".`,
+    readersTitle: "Read by",
+    readersNone: "Nobody has read it yet.",
+    readersNoTime: "time not recorded",
   },
 };

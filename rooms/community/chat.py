@@ -21,6 +21,7 @@ from rooms.community.accounts import User
 from rooms.community.bus import Bus
 from rooms.community.database import Database
 from rooms.community.direct_pairs import DIRECT, blocked_in, check_may_send
+from rooms.community.forward_refs import Forwarded, refer_to_files
 from rooms.community.membership import Access, require
 from rooms.community.message_views import render
 from rooms.community.permissions import may
@@ -71,10 +72,11 @@ class Chat(CommunityService):
         reply_to: int | None = None,
         attachment_ids: Sequence[int] = (),
         client_id: str | None = None,
+        forwarded: Forwarded | None = None,
     ) -> dict[str, Any]:
         """Store and announce a message. With `client_id`, a retry of a post whose answer was
         lost returns the stored message instead of storing it twice (nothing is announced
-        again)."""
+        again). `forwarded`: a copy of another message (rooms/community/forward.py)."""
         if client_id is not None and not CLIENT_ID.fullmatch(client_id):
             raise Invalid("client_id is 8-64 letters, digits, '-' or '_'", "client_id")
         ids = list(dict.fromkeys(attachment_ids))
@@ -84,9 +86,11 @@ class Chat(CommunityService):
                 "attachments",
                 reason="too_many_attachments",
             )
-        text = check_text(text, bool(ids))
+        text = check_text(text, bool(ids) or bool(forwarded and forwarded.attachment_ids))
         try:
-            message, stored = await self._store(user, room_id, text, reply_to, ids, client_id)
+            message, stored = await self._store(
+                user, room_id, text, reply_to, ids, client_id, forwarded
+            )
         except IntegrityError:
             # Copies of one message racing (a phone resending as it comes back online): on
             # PostgreSQL they run in parallel and the unique (author, client_id) index stops
@@ -113,6 +117,7 @@ class Chat(CommunityService):
         reply_to: int | None,
         ids: list[int],
         client_id: str | None,
+        forwarded: Forwarded | None = None,
     ) -> tuple[dict[str, Any], bool]:
         """One transaction of `post`: the message, and whether it was stored now (False: an
         earlier copy with the same client_id, which is not announced again)."""
@@ -148,12 +153,15 @@ class Chat(CommunityService):
                         reply_to=reply_to,
                         created_at=now,
                         client_id=client_id,
+                        forwarded_from=forwarded.source_id if forwarded else None,
                     )
                     .returning(messages.c.id)
                 )
             ).scalar_one()
             if ids:
                 await self._claim_attachments(conn, room_id, user.id, ids, message_id)
+            if forwarded is not None:
+                await refer_to_files(conn, message_id, forwarded.attachment_ids)
             await index_new_messages(conn, [(message_id, text)])
             await conn.execute(
                 update(rooms).where(rooms.c.id == room_id).values(last_activity_at=now)
@@ -187,6 +195,12 @@ class Chat(CommunityService):
             if row.deleted:
                 raise Invalid(
                     "a deleted message cannot be edited", "message_id", reason="message_deleted"
+                )
+            if row.forwarded_from is not None:
+                raise Invalid(
+                    "a forwarded message cannot be edited",
+                    "message_id",
+                    reason="forwarded_not_editable",
                 )
             has_files = await _has_attachments(conn, message_id)
             text = check_text(text, has_files)

@@ -20,6 +20,7 @@ from rooms.community.chat import Chat
 from rooms.community.database import Database, open_database
 from rooms.community.direct import DirectMessages
 from rooms.community.directory import Directory
+from rooms.community.forward import Forwarding
 from rooms.community.polls import Polls
 from rooms.community.readers import Readers
 from rooms.community.search import Search
@@ -41,6 +42,7 @@ class Community:
     polls: Polls
     search: Search
     readers: Readers
+    forwarding: Forwarding
 
     async def close(self) -> None:
         await self.db.close()
@@ -57,12 +59,13 @@ async def open_community(
 ) -> Community:
     await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
     db = await open_database(database_url)
+    chat = Chat(db, bus, clock, rate_limits)
     return Community(
         db=db,
         bus=bus,
         accounts=Accounts(db, hasher or PasswordHasher(), clock, bus),
         directory=Directory(db, bus, clock),
-        chat=Chat(db, bus, clock, rate_limits),
+        chat=chat,
         attachments=AttachmentStore(db, data_dir, clock),
         agenda=Agenda(db, bus, clock),
         townhall=TownHallRecord(db, clock),
@@ -71,4 +74,5 @@ async def open_community(
         polls=Polls(db, bus, clock, rate_limits),
         search=Search(db, bus, clock),
         readers=Readers(db, bus, clock),
+        forwarding=Forwarding(db, bus, clock, chat),
     )

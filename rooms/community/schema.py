@@ -113,6 +113,9 @@ messages = Table(
     # Chosen by the sending client once per message and sent again on every retry, so a retry
     # after a lost answer finds the message instead of posting it twice.
     Column("client_id", String(64)),
+    # The message this one forwards (rooms/community/forward.py); never shown, it may be in a
+    # room the readers of this one cannot see. Its files are shared through attachment_refs.
+    Column("forwarded_from", BigInteger),
     # History pages and unread counts walk one room's messages by id.
     Index(None, "room_id", "id"),
     Index(None, "author_id", "client_id", unique=True),
@@ -476,4 +479,18 @@ read_marks = Table(
     Column("read_at", BigInteger, nullable=False),
     # A message's readers: the marks at or past it in its room.
     Index(None, "room_id", "message_id"),
+)
+
+# Photos and videos a forwarded message shows without copying them (rooms/community/forward.py):
+# the files stay their first message's, and go when that message is deleted.
+attachment_refs = Table(
+    "attachment_refs",
+    metadata,
+    Column(
+        "message_id", BigInteger, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("attachment_id", ForeignKey("attachments.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, nullable=False),
+    # Who may open a file through a forward: its references by attachment.
+    Index(None, "attachment_id"),
 )

@@ -52,7 +52,7 @@ class Forwarding(CommunityService):
                 raise Invalid(
                     "a deleted message cannot be forwarded",
                     "message_id",
-                    reason="message_deleted",
+                    reason="forward_deleted",
                 )
             [shown] = await render(conn, [message_id])
         files = tuple(item["id"] for item in shown["attachments"])

@@ -75,7 +75,7 @@ async def test_only_members_forward_into_rooms_they_may_post_in(community: Commu
     await community.chat.delete(budi, message["id"])
     with pytest.raises(Invalid) as gone:
         await community.forwarding.forward(siti, message["id"], room_b)
-    assert gone.value.reason == "message_deleted"
+    assert gone.value.reason == "forward_deleted"
 
 
 async def test_forwarding_spends_the_chat_allowance_and_retries_are_one_message(

@@ -125,3 +125,22 @@ async def test_the_readers_of_a_message_are_listed_for_members_only(api: Api) ->
     assert seen["readers"][0]["read_at"].endswith("Z")
     await api.call("GET", readers, asep, expect=404)
     await api.call("GET", "/api/messages/999999/readers", siti, expect=404)
+
+
+async def test_a_message_is_forwarded_to_another_room_of_ones_own(api: Api) -> None:
+    siti, _ = await api.user("siti")
+    budi, _ = await api.user("budi")
+    room = await api.room(siti)
+    other = await api.room(siti)
+    await api.join_by_invite(siti, budi, room["id"])
+    path = f"/api/rooms/{room['id']}/messages"
+    message = await api.call("POST", path, budi, json={"text": "Aksi Senin"}, expect=201)
+    forward = f"/api/messages/{message['id']}/forward"
+    copy = await api.call("POST", forward, siti, json={"room_id": other["id"]}, expect=201)
+    assert (copy["room_id"], copy["text"], copy["forwarded"]) == (other["id"], "Aksi Senin", True)
+    refused = await api.call("POST", forward, budi, json={"room_id": other["id"]}, expect=404)
+    assert refused["error"]["reason"] == "room_not_found"
+    await api.call("POST", forward, siti, json={}, expect=400)
+    edit = f"/api/messages/{copy['id']}"
+    changed = await api.call("PATCH", edit, siti, json={"text": "Aksi Selasa"}, expect=400)
+    assert changed["error"]["reason"] == "forwarded_not_editable"

@@ -61,6 +61,9 @@ class Chat(CommunityService):
     ) -> None:
         super().__init__(db, bus, clock)
         self._posting: TokenBuckets[int] | None = None
+        # Told of each new message once, on the node that stored it (server/push.py sends Web
+        # Push from here: the bus would tell every node).
+        self.on_posted: list[Callable[[dict[str, Any]], None]] = []
         if rate_limits:
             self._posting = TokenBuckets(POST_BURST, POSTS_PER_SECOND)
 
@@ -107,6 +110,8 @@ class Chat(CommunityService):
         self._bus.publish(
             room_topic(room_id), {"type": "chat_message", "room_id": room_id, "message": message}
         )
+        for listener in self.on_posted:
+            listener(message)
         return message
 
     async def _store(

@@ -22,6 +22,7 @@ from rooms.community.direct import DirectMessages
 from rooms.community.directory import Directory
 from rooms.community.forward import Forwarding
 from rooms.community.polls import Polls
+from rooms.community.push_subscriptions import PushSettings
 from rooms.community.readers import Readers
 from rooms.community.search import Search
 from rooms.community.townhall_record import TownHallRecord
@@ -43,6 +44,7 @@ class Community:
     search: Search
     readers: Readers
     forwarding: Forwarding
+    push: PushSettings
 
     async def close(self) -> None:
         await self.db.close()
@@ -75,4 +77,5 @@ async def open_community(
         search=Search(db, bus, clock),
         readers=Readers(db, bus, clock),
         forwarding=Forwarding(db, bus, clock, chat),
+        push=PushSettings(db, bus, clock),
     )

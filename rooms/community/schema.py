@@ -494,3 +494,26 @@ attachment_refs = Table(
     # Who may open a file through a forward: its references by attachment.
     Index(None, "attachment_id"),
 )
+
+# Web Push (RFC 8030) subscriptions of members' browsers (rooms/community/push_subscriptions.py):
+# the push service's endpoint and the browser's keys the payload is encrypted to (RFC 8291).
+push_subscriptions = Table(
+    "push_subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("endpoint", String(1000), nullable=False, unique=True),
+    Column("p256dh", String(100), nullable=False),
+    Column("auth", String(40), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Index(None, "user_id"),
+)
+
+# Rooms a member muted: no push for their messages, except those that mention the member.
+room_mutes = Table(
+    "room_mutes",
+    metadata,
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("created_at", BigInteger, nullable=False),
+)

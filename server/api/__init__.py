@@ -1,5 +1,6 @@
-"""The community HTTP API under /api/ (docs/api.md): accounts, rooms, chat, search, direct messages,
-polls, agenda, regions, organising (referrals, campaigns, announcements), market, insight."""
+"""The community HTTP API under /api/ (docs/api.md): accounts, rooms, chat, search, direct
+messages, polls, notifications, agenda, regions, organising (referrals, campaigns,
+announcements), market, insight."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from server.api import (
     market,
     organising,
     polls,
+    push,
     regions,
     rooms,
     search,
@@ -31,6 +33,7 @@ ROUTES: list[Route] = [
     *search.ROUTES,
     *direct.ROUTES,
     *polls.ROUTES,
+    *push.ROUTES,
     *agenda.ROUTES,
     *regions.ROUTES,
     *organising.ROUTES,

@@ -144,3 +144,25 @@ async def test_a_message_is_forwarded_to_another_room_of_ones_own(api: Api) -> N
     edit = f"/api/messages/{copy['id']}"
     changed = await api.call("PATCH", edit, siti, json={"text": "Aksi Selasa"}, expect=400)
     assert changed["error"]["reason"] == "forwarded_not_editable"
+
+
+async def test_notifications_take_a_subscription_and_a_mute(api: Api) -> None:
+    siti, _ = await api.user("siti")
+    room = await api.room(siti)
+    first = await api.call("GET", "/api/push", siti)
+    assert len(first["public_key"]) == 87 and first["muted_rooms"] == []
+    keys = {"p256dh": "BA" + "A" * 85, "auth": "A" * 22}
+    endpoint = "https://push.example.org/send/abc"
+    await api.call(
+        "POST", "/api/push/subscriptions", siti, json={"endpoint": endpoint, **keys}, expect=204
+    )
+    inside = {"endpoint": "https://192.168.1.5/x", **keys}
+    refused = await api.call("POST", "/api/push/subscriptions", siti, json=inside, expect=400)
+    assert refused["error"]["reason"] == "push_subscription"
+    remove = {"endpoint": endpoint}
+    await api.call("POST", "/api/push/subscriptions/remove", siti, json=remove, expect=204)
+    muted = await api.call("PUT", f"/api/rooms/{room['id']}/mute", siti)
+    assert muted == {"room_id": room["id"], "muted": True}
+    assert (await api.call("GET", "/api/push", siti))["muted_rooms"] == [room["id"]]
+    await api.call("DELETE", f"/api/rooms/{room['id']}/mute", siti)
+    assert (await api.call("GET", "/api/push", siti))["muted_rooms"] == []

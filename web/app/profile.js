@@ -10,6 +10,7 @@ import { blockedSection } from "/static/app/direct.js";
 import { clear, copyText, errorBox, field, focusHeading, h, showFormError, submitting } from "/static/app/dom.js";
 import { regionPicker, rtRwLooksRight } from "/static/app/region_picker.js";
 import { initials } from "/static/app/rooms.js";
+import { notificationsSection } from "/static/app/notifications.js";
 import { t } from "/static/strings.js";
 
 const REGION_KEYS = ["province", "city", "rt_rw"];
@@ -30,6 +31,7 @@ export function renderProfile(app, container) {
     passwordSection(app, refresh),
     sessionsSection(app, refresh),
     calendar.section,
+    notificationsSection(),
     blockedSection(app),
     h("div", { class: "profile-signout" },
       h("button", { type: "button", id: "profile-logout", class: "secondary", onclick: () => app.signOut(true) }, t.logoutHere)));

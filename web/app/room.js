@@ -4,6 +4,7 @@ import { AgendaView } from "/static/app/agenda.js";
 import { ChatView } from "/static/app/chat.js";
 import { directButton, renderDirectInfo } from "/static/app/direct.js";
 import { clear, errorBox, field, focusHeading, h, icon, submitting } from "/static/app/dom.js";
+import { muteSwitch } from "/static/app/notifications.js";
 import { makeInvite } from "/static/app/rooms.js";
 import { t } from "/static/strings.js";
 
@@ -250,6 +251,7 @@ export class RoomView {
       if (room.description) pane.append(h("p", { class: "description", id: "info-room-description" }, room.description));
       pane.append(h("p", { class: "muted", id: "info-room-meta" },
         `${t.roomKinds[room.kind] || room.kind || ""} · ${room.visibility === "public" ? t.visibilityPublic : t.visibilityInvite}`));
+      if (this.myRole) pane.append(muteSwitch(this.roomId));
     }
     if (this.isModerator()) {
       // One box for the life of the view: a member joining re-renders the pane, not the link.

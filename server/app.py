@@ -129,6 +129,7 @@ async def _open_push(config: Config, community: Community) -> PushSender:
     subject = config.base_url if config.scheme == "https" else "mailto:admin@localhost"
     sender = PushSender(community.push, key, subject)
     community.chat.on_posted.append(sender.message_posted)
+    community.agenda.on_reminder.append(sender.reminder_due)
     return sender
 
 

@@ -1,8 +1,8 @@
 """Web Push sending (RFC 8030 delivery, RFC 8291 aes128gcm encryption, RFC 8292 VAPID) with
-pywebpush, for new messages in rooms a member has not muted and for mentions (docs/api.md
-"Notifications"). The domain says who (rooms/community/push_subscriptions.py); this module
-signs, encrypts and posts, off the request that stored the message, and forgets subscriptions
-the push service says are gone.
+pywebpush, for new messages in rooms a member has not muted, mentions and event reminders
+(docs/api.md "Notifications"). The domain says who (rooms/community/push_subscriptions.py);
+this module signs, encrypts and posts, off the request that stored the message, and forgets
+subscriptions the push service says are gone.
 
 The VAPID key pair is made once and kept in the data directory (vapid.pem), like the server's
 secret: browsers bind a subscription to the public key, so a new key would silently end every
@@ -13,16 +13,20 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import logging
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiohttp
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush_async
 
+from rooms.community.events import EventReminder
 from rooms.community.push_subscriptions import PushSettings, Subscription
 
 log = logging.getLogger(__name__)
@@ -69,6 +73,22 @@ def payload(room_name: str, message: dict[str, Any], mentioned: bool) -> dict[st
     }
 
 
+def reminder_payload(room_name: str, reminder: EventReminder) -> dict[str, Any]:
+    """An event about to start: its title, and its room and start in the event's own time
+    zone ("PUK Garmen · 19.00"), which reads the same in Indonesian and English."""
+    event = reminder["event"]
+    starts = datetime.fromisoformat(event["starts_at"])
+    with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+        starts = starts.astimezone(ZoneInfo(event.get("timezone") or "UTC"))
+    return {
+        "title": event["title"],
+        "body": f"{room_name} · {starts:%H.%M}",
+        "url": f"/#/rooms/{reminder['room_id']}/agenda",
+        "tag": f"event-{event['id']}",
+        "mention": True,  # alert even if the room's last message already did
+    }
+
+
 class PushSender:
     def __init__(self, settings: PushSettings, key: Vapid02, subject: str) -> None:
         self._settings = settings
@@ -83,6 +103,21 @@ class PushSender:
         task = asyncio.get_running_loop().create_task(self._notify(message))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def reminder_due(self, reminder: EventReminder) -> None:
+        """Agenda.on_reminder."""
+        task = asyncio.get_running_loop().create_task(self._remind(reminder))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _remind(self, reminder: EventReminder) -> None:
+        try:
+            room_id, event_id = reminder["room_id"], reminder["event"]["id"]
+            room_name, targets = await self._settings.for_reminder(room_id, event_id)
+            for subscription in targets:
+                await self.send(subscription, reminder_payload(room_name, reminder))
+        except Exception:
+            log.exception("web push for a reminder failed")
 
     async def idle(self) -> None:
         """Until every notification begun has been handed over (tests, shutdown)."""

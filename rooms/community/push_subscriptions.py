@@ -25,7 +25,14 @@ from rooms.community.bus import Bus
 from rooms.community.database import Database
 from rooms.community.direct_pairs import DIRECT, blocked_in
 from rooms.community.membership import require
-from rooms.community.schema import memberships, push_subscriptions, room_mutes, rooms, users
+from rooms.community.schema import (
+    memberships,
+    push_subscriptions,
+    room_mutes,
+    rooms,
+    rsvps,
+    users,
+)
 from rooms.community.service import CommunityService
 from rooms.errors import Invalid
 
@@ -169,6 +176,36 @@ class PushSettings(CommunityService):
             sub = Subscription(row.id, row.user_id, row.endpoint, row.p256dh, row.auth)
             out.append((sub, mentioned))
         return (message["author"]["display_name"] if kind == DIRECT else name), out
+
+    async def for_reminder(self, room_id: int, event_id: int) -> tuple[str, list[Subscription]]:
+        """The room's name and the browsers of its members to remind of an event: muted or
+        not (a mute is for chatter, not for a meeting about to start), all but those who
+        answered "no"."""
+        async with self._db.read() as conn:
+            name = (
+                await conn.execute(select(rooms.c.name).where(rooms.c.id == room_id))
+            ).scalar_one()
+            rows = await _reminded_subscriptions(conn, room_id, event_id)
+        return name, [Subscription(r.id, r.user_id, r.endpoint, r.p256dh, r.auth) for r in rows]
+
+
+async def _reminded_subscriptions(conn: AsyncConnection, room_id: int, event_id: int) -> list[Any]:
+    said_no = (
+        select(rsvps.c.user_id)
+        .where(
+            rsvps.c.event_id == event_id,
+            rsvps.c.user_id == push_subscriptions.c.user_id,
+            rsvps.c.response == "no",
+        )
+        .exists()
+    )
+    result = await conn.execute(
+        select(push_subscriptions)
+        .join(memberships, memberships.c.user_id == push_subscriptions.c.user_id)
+        .where(memberships.c.room_id == room_id, ~said_no)
+        .order_by(push_subscriptions.c.id)
+    )
+    return list(result)
 
 
 async def _member_subscriptions(conn: AsyncConnection, room_id: int, author_id: int) -> list[Any]:

@@ -27,7 +27,7 @@ from rooms.errors import Invalid
 from server.push import PushSender, application_server_key, load_vapid
 from signalling.events import encode
 from tests.rooms.conftest import CHEAP_HASHER, Clock
-from tests.rooms.test_store import room_with
+from tests.rooms.test_store import EVENT, room_with
 
 
 def b64(raw: bytes) -> str:
@@ -163,3 +163,27 @@ def test_a_push_service_subscription_is_taken() -> None:
     browser = Browser()
     endpoint = "https://fcm.googleapis.com/fcm/send/abc"
     assert check_subscription(endpoint, browser.p256dh, b64(browser.auth))[0] == endpoint
+
+
+async def test_a_reminder_is_pushed_to_members_but_those_who_said_no(
+    community: Community, receiver: Receiver, tmp_path: Path
+) -> None:
+    room, siti, budi, asep = await room_with(community, "siti", "budi", "asep")
+    sender = PushSender(community.push, load_vapid(tmp_path), "mailto:admin@kamar.example")
+    community.agenda.on_reminder.append(sender.reminder_due)
+    phones = {"budi": Browser(), "asep": Browser()}
+    for name, person in (("budi", budi), ("asep", asep)):
+        phone = phones[name]
+        await community.push.subscribe(
+            person, f"{receiver.base}/push/{name}", phone.p256dh, b64(phone.auth)
+        )
+    await community.push.set_muted(budi, room, True)  # muted rooms still remind
+    event = await community.agenda.create(siti, room, **EVENT)
+    await community.agenda.rsvp(asep, event["id"], "no")
+    assert await community.agenda.send_reminders() == 1
+    await sender.idle()
+    assert [path for path, _h, _b in receiver.received] == ["/push/budi"]
+    shown = phones["budi"].decrypt(receiver.received[0][2])
+    assert shown["title"] == EVENT["title"] and shown["tag"] == f"event-{event['id']}"
+    assert shown["body"] == "Serikat · 18.21"  # in the event's own time zone (WIB)
+    await sender.close()

@@ -21,6 +21,7 @@ from rooms.community.database import Database, open_database
 from rooms.community.direct import DirectMessages
 from rooms.community.directory import Directory
 from rooms.community.forward import Forwarding
+from rooms.community.notification_list import NotificationList
 from rooms.community.polls import Polls
 from rooms.community.push_subscriptions import PushSettings
 from rooms.community.readers import Readers
@@ -45,6 +46,7 @@ class Community:
     readers: Readers
     forwarding: Forwarding
     push: PushSettings
+    notifications: NotificationList
 
     async def close(self) -> None:
         await self.db.close()
@@ -78,4 +80,5 @@ async def open_community(
         readers=Readers(db, bus, clock),
         forwarding=Forwarding(db, bus, clock, chat),
         push=PushSettings(db, bus, clock),
+        notifications=NotificationList(db, bus, clock),
     )

@@ -125,7 +125,7 @@ class Search(CommunityService):
             more = len(ids) > limit
             ids = ids[:limit]
             page = await render(conn, ids)
-            named = await _rooms_of(conn, user.id, {m["room_id"] for m in page})
+            named = await rooms_as_seen(conn, user.id, {m["room_id"] for m in page})
         results = [{"room": named[m["room_id"]], "message": m} for m in page]
         return results, (ids[-1] if more and ids else None)
 
@@ -164,7 +164,7 @@ async def _matching_ids(
     return list((await conn.execute(text(statement), params)).scalars())
 
 
-async def _rooms_of(
+async def rooms_as_seen(
     conn: AsyncConnection, user_id: int, room_ids: set[int]
 ) -> dict[int, dict[str, Any]]:
     """Each room's id, name and kind; a direct conversation is named after the other member."""

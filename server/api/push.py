@@ -21,6 +21,10 @@ async def push_key(call: Call) -> dict[str, Any]:
     }
 
 
+async def notification_list(call: Call) -> dict[str, Any]:
+    return await call.community.notifications.of(call.me)
+
+
 async def subscribe(call: Call) -> None:
     body = call.body
     await call.community.push.subscribe(call.me, body["endpoint"], body["p256dh"], body["auth"])
@@ -41,6 +45,14 @@ async def unmute(call: Call) -> dict[str, Any]:
 TAGS = ("notifications",)
 ENDPOINT = Field("endpoint", required=True, max_length=MAX_ENDPOINT)
 ROUTES = [
+    Route(
+        "GET",
+        "/api/notifications",
+        notification_list,
+        "Mentions of oneself and one's rooms' events starting soon (the in-app list)",
+        content="none",
+        tags=TAGS,
+    ),
     Route(
         "GET",
         "/api/push",

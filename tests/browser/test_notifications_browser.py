@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -81,6 +82,30 @@ async def test_a_push_is_shown_and_a_room_is_muted(
     async with aiohttp.ClientSession(kamar.base_url) as http:
         assert (await api_call(http, "GET", "/api/push", siti))["muted_rooms"] == [room]
     await shoot(page, screens_dir(tmp_path), "room-info-mute")
+
+    # The in-app list, for browsers without push too: a mention and an event starting soon.
+    async with aiohttp.ClientSession(kamar.base_url) as http:
+        budi = await register(http, "budi")
+        invite = await api_call(http, "POST", f"/api/rooms/{room}/invites", siti, json={})
+        await api_call(http, "POST", f"/api/invites/{invite['code']}/accept", budi)
+        body = {"text": "@Siti tolong bawa spanduk"}
+        await api_call(http, "POST", f"/api/rooms/{room}/messages", budi, json=body)
+        start = datetime.now(UTC) + timedelta(minutes=30)
+        event = {
+            "title": "Rapat pengurus",
+            "kind": "meeting",
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=1)).isoformat(),
+        }
+        await api_call(http, "POST", f"/api/rooms/{room}/events", siti, json=event)
+    await page.goto(f"{kamar.base_url}/#/rooms")
+    await page.wait_for_selector(f".room-item[data-room-id='{room}']", timeout=WAIT_MS)
+    await shoot(page, screens_dir(tmp_path), "room-list")
+    await page.click("#open-notices", timeout=WAIT_MS)
+    await page.wait_for_selector("#notices-mentions .search-hit", timeout=WAIT_MS)
+    assert await page.inner_text("#notices-mentions .search-text") == "@Siti tolong bawa spanduk"
+    assert await page.inner_text("#notices-events .search-text") == "Rapat pengurus"
+    await shoot(page, screens_dir(tmp_path), "notification-list")
 
     await page.goto(f"{kamar.base_url}/#/me")
     await page.wait_for_selector("#notify-toggle:has-text('Aktifkan notifikasi')", timeout=WAIT_MS)

@@ -10,6 +10,7 @@
 //         #/market  #/market/new  #/market/ID (the members' market)
 //         #/insight (member insight, for organisers)
 //         #/search  #/search/ROOM (messages across one's rooms, or in one room)
+//         #/notifications (mentions of oneself and events starting soon)
 import {
   api, apiEvents, forgetMedia, sessionToken, setSession,
 } from "/static/app/api.js";
@@ -24,6 +25,7 @@ import { renderAnnounce } from "/static/app/announce.js";
 import { renderCampaigns } from "/static/app/campaigns.js";
 import { renderJoin, renderRecruit } from "/static/app/recruit.js";
 import { RoomView } from "/static/app/room.js";
+import { renderNotificationList } from "/static/app/notification_list.js";
 import { renderSearch } from "/static/app/search.js";
 import { acceptInvite, renderCreateRoom, renderRoomList, renderWelcome } from "/static/app/rooms.js";
 import { rememberMeetingTitle } from "/static/meeting_token.js";
@@ -403,6 +405,13 @@ async function route() {
     if (parts[1] === "new") renderNewListing(app, view);
     else if (/^\d+$/.test(parts[1] || "")) renderListing(app, view, Number(parts[1]));
     else renderMarket(app, view);
+    app.renderRooms();
+    return;
+  }
+  if (parts[0] === "notifications") {
+    closeRoomView();
+    setLayout("room");
+    renderNotificationList(app, view);
     app.renderRooms();
     return;
   }

@@ -31,6 +31,7 @@ export function renderRoomList(app, sidebar, currentId) {
       h("a", { class: "button small secondary", href: "#/recruit", id: "open-recruit" }, t.openRecruit),
       h("a", { class: "button small", href: "#/market", id: "open-market" }, m.market),
       h("a", { class: "button small secondary", href: "#/search", id: "open-search" }, t.searchButton),
+      h("a", { class: "button small secondary", href: "#/notifications", id: "open-notices" }, t.noticesTitle),
       organises(app) ? h("a", { class: "button small", href: "#/insight", id: "open-insight" }, i.insight) : null,
       h("a", {
         href: "#/me", id: "open-profile", class: "profile-link", title: t.profileOf(name),

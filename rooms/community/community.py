@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from rooms.community.accounts import Accounts
 from rooms.community.agenda import Agenda
 from rooms.community.attachments import AttachmentStore
+from rooms.community.avatars import Avatars
 from rooms.community.bus import Bus
 from rooms.community.calendar_links import CalendarLinks
 from rooms.community.chat import Chat
@@ -47,6 +48,7 @@ class Community:
     forwarding: Forwarding
     push: PushSettings
     notifications: NotificationList
+    avatars: Avatars
 
     async def close(self) -> None:
         await self.db.close()
@@ -81,4 +83,5 @@ async def open_community(
         forwarding=Forwarding(db, bus, clock, chat),
         push=PushSettings(db, bus, clock),
         notifications=NotificationList(db, bus, clock),
+        avatars=Avatars(data_dir),
     )

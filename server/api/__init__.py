@@ -12,6 +12,7 @@ from server.api import (
     accounts,
     agenda,
     announcements,
+    avatars,
     chat,
     direct,
     insight,
@@ -28,6 +29,7 @@ from server.api.routing import Route, install, openapi
 
 ROUTES: list[Route] = [
     *accounts.ROUTES,
+    *avatars.ROUTES,
     *rooms.ROUTES,
     *chat.ROUTES,
     *search.ROUTES,

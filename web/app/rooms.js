@@ -4,6 +4,7 @@ import { clear, copyText, errorBox, field, focusHeading, h, shortStamp, showForm
 import { i } from "/static/app/insight_strings.js";
 import { m } from "/static/app/market_strings.js";
 import { regionPicker, rtRwLooksRight } from "/static/app/region_picker.js";
+import { avatar } from "/static/app/avatar.js";
 import { t } from "/static/strings.js";
 
 export const ROOM_KINDS = ["work", "network", "region", "school", "profession", "other"];
@@ -36,7 +37,7 @@ export function renderRoomList(app, sidebar, currentId) {
       h("a", {
         href: "#/me", id: "open-profile", class: "profile-link", title: t.profileOf(name),
         "aria-label": t.profileOf(name), "aria-current": location.hash === "#/me" ? "page" : null,
-      }, h("span", { class: "room-avatar", "aria-hidden": "true" }, initials(name))))));
+      }, avatar(app.me && app.me.id, name)))));
   const rooms = app.sortedRooms();
   if (!rooms.length) {
     sidebar.append(h("p", { class: "muted pad" }, app.roomsLoaded ? t.noRooms : t.loading));

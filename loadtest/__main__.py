@@ -29,6 +29,8 @@ campaign's recruitment report on PostgreSQL over generated data (loadtest/campai
 
 `python -m loadtest egress [--duration 30] [--height 720] [--json FILE]`: a town hall with two
 speakers taking turns, live to an RTMP server it starts and recorded (loadtest/egress_bench.py).
+`python -m loadtest search --messages 100000 [--postgres] [--json [FILE]]`: index generated
+Indonesian chat and time searches, with pg_trgm beside it on PostgreSQL (loadtest/search_bench.py).
 
 `python -m loadtest floor --receivers 10,80 [--duration 10]`: a bare relay (no SRTP, ICE or
 RTCP) forwarding the same paced stream to N sockets, the floor under the sfu figure here.
@@ -52,6 +54,7 @@ from loadtest import (
     chat_cli,
     egress_bench,
     insight_bench,
+    search_bench,
     townhall_cli,
 )
 from loadtest.field import cli as field_cli
@@ -157,9 +160,12 @@ def main() -> int:
     campaign_report.add_parser(scenarios)
     insight_bench.add_parser(scenarios)
     egress_bench.add_parser(scenarios)
+    search_bench.add_parser(scenarios)
     args = parser.parse_args()
     if args.scenario == "insight":
         return insight_bench.run(args, _progress)
+    if args.scenario == "search":
+        return search_bench.run(args, _progress)
     if args.scenario == "forward":
         return _forward(args)
     if args.scenario == "floor":

@@ -14,7 +14,7 @@ from pathlib import Path
 from aiohttp import web
 from argon2 import PasswordHasher
 
-from rooms.community.community import open_community
+from rooms.community.community import Community, open_community
 from rooms.errors import Invalid
 from rooms.insight.insight import Insight
 from rooms.market.market import open_market
@@ -30,6 +30,7 @@ from server.api.inbound import decode_json_object
 from server.api.routing import API_SERVICES_KEY, error_response
 from server.config import Config, load_secret
 from server.public_page import add_public_pages
+from server.push import PushSender, load_vapid
 from server.pwa import add_pwa
 from server.wiring import Seams, seams_for
 from sfu.peer import PeerSettings, gather_on
@@ -122,13 +123,26 @@ def _community(
             opened, config.data_dir, time.time, rate_limits=not config.no_rate_limits
         )
         contexts.insight = Insight(opened.db, opened.bus, time.time)
+        contexts.push = await _open_push(config, opened)
         yield
-        contexts.market = contexts.insight = None
+        await contexts.push.close()
+        contexts.market = contexts.insight = contexts.push = None
         seams.attendance.community = None
         community, services.community = services.community, None
         await community.close()
 
     return open_and_close
+
+
+async def _open_push(config: Config, community: Community) -> PushSender:
+    """Web Push from this node for the messages posted on it (server/push.py)."""
+    key = await asyncio.to_thread(load_vapid, config.data_dir)
+    # RFC 8292's contact: the site when it is public (https), else a placeholder address.
+    subject = config.base_url if config.scheme == "https" else "mailto:admin@localhost"
+    sender = PushSender(community.push, key, subject)
+    community.chat.on_posted.append(sender.message_posted)
+    community.agenda.on_reminder.append(sender.reminder_due)
+    return sender
 
 
 async def _reminders(app: web.Application) -> AsyncIterator[None]:

@@ -100,3 +100,39 @@ async function apiAnswer(event) {
   }
   return response;
 }
+
+// Web Push (server/push.py; docs/api.md "Notifications"): the payload arrives decrypted by the
+// browser, {title, body, url, tag, mention}. One notification per room (`tag`), renewed by
+// each message, so a busy room does not fill the phone's shade; a mention alerts again.
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch {
+    return; // not ours: nothing to show
+  }
+  event.waitUntil(self.registration.showNotification(data.title || "Kamar", {
+    body: data.body || "",
+    tag: data.tag || "kamar",
+    renotify: !!data.mention,
+    icon: "/icons/icon-192.png",
+    badge: "/icons/icon-192.png",
+    data: { url: data.url || "/" },
+  }));
+});
+
+// A tap opens the room: in the app's open window if there is one, else a new one.
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = new URL((event.notification.data && event.notification.data.url) || "/", self.location.origin).href;
+  event.waitUntil((async () => {
+    const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+    for (const client of windows) {
+      if (new URL(client.url).origin === self.location.origin && "focus" in client) {
+        await client.navigate(url).catch(() => {});
+        return client.focus();
+      }
+    }
+    return self.clients.openWindow(url);
+  })());
+});

@@ -9,7 +9,7 @@ nor a second node repeats one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,7 +20,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.accounts import User
+from rooms.community.bus import Bus
 from rooms.community.chat import room_topic
+from rooms.community.database import Database
+from rooms.community.events import EventReminder
 from rooms.community.membership import require
 from rooms.community.schema import events, rsvps
 from rooms.community.service import CommunityService
@@ -144,6 +147,11 @@ def event_json(row: Any, counts: dict[str, int], mine: str | None) -> dict[str, 
 
 
 class Agenda(CommunityService):
+    def __init__(self, db: Database, bus: Bus, clock: Callable[[], float]) -> None:
+        super().__init__(db, bus, clock)
+        # Told of each reminder once, by the node whose sweep claimed it (server/push.py).
+        self.on_reminder: list[Callable[[EventReminder], None]] = []
+
     async def create(self, user: User, room_id: int, **fields: str) -> dict[str, Any]:
         columns = check_event(**fields)
         async with self._db.write() as conn:
@@ -238,15 +246,15 @@ class Agenda(CommunityService):
         for event in due:
             starts = datetime.fromisoformat(event["starts_at"]).timestamp() * 1000
             minutes = max(0, round((starts - now) / 60_000))
-            self._bus.publish(
-                room_topic(event["room_id"]),
-                {
-                    "type": "event_reminder",
-                    "room_id": event["room_id"],
-                    "event": event,
-                    "minutes": minutes,
-                },
-            )
+            reminder: EventReminder = {
+                "type": "event_reminder",
+                "room_id": event["room_id"],
+                "event": event,
+                "minutes": minutes,
+            }
+            self._bus.publish(room_topic(event["room_id"]), reminder)
+            for listener in self.on_reminder:
+                listener(reminder)
         return len(due)
 
     async def for_rooms(self, room_ids: Sequence[int], since_ms: int) -> list[Any]:

@@ -22,6 +22,7 @@ from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.accounts import User
 from rooms.community.database import Database
@@ -30,8 +31,8 @@ from rooms.community.membership import require
 from rooms.community.message_views import attachment_json
 from rooms.community.photo_metadata import strip_metadata
 from rooms.community.posters import first_picture
-from rooms.community.schema import attachments, messages
-from rooms.errors import Invalid, NotFound, TooLarge, UnsupportedMedia
+from rooms.community.schema import attachment_refs, attachments, memberships, messages
+from rooms.errors import Forbidden, Invalid, NotFound, TooLarge, UnsupportedMedia
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_VIDEO_BYTES = 50 * 1024 * 1024
@@ -288,7 +289,13 @@ class AttachmentStore:
             ).one_or_none()
             if row is None:
                 raise NotFound("no such attachment", "attachment_id", reason="attachment_not_found")
-            await require(conn, row.room_id, user.id, "read")
+            try:
+                await require(conn, row.room_id, user.id, "read")
+            except (NotFound, Forbidden):
+                # Forwarded elsewhere (rooms/community/forward.py): members of a room where a
+                # forward of it stands see it too.
+                if not await _forwarded_to(conn, attachment_id, user.id):
+                    raise
         if row.deleted or (row.message_id is None and row.uploader_id != user.id):
             raise NotFound("no such attachment", "attachment_id", reason="attachment_not_found")
         if thumbnail:
@@ -300,6 +307,22 @@ class AttachmentStore:
                 )
             return self._root / row.thumbnail_path, "image/jpeg"
         return self._root / row.path, row.mime
+
+
+async def _forwarded_to(conn: AsyncConnection, attachment_id: int, user_id: int) -> bool:
+    """Whether a message showing this file by reference stands in one of the member's rooms."""
+    found = await conn.execute(
+        select(attachment_refs.c.message_id)
+        .join(messages, messages.c.id == attachment_refs.c.message_id)
+        .join(memberships, memberships.c.room_id == messages.c.room_id)
+        .where(
+            attachment_refs.c.attachment_id == attachment_id,
+            messages.c.deleted.is_(False),
+            memberships.c.user_id == user_id,
+        )
+        .limit(1)
+    )
+    return found.first() is not None
 
 
 async def receive_upload(

@@ -21,10 +21,13 @@ from rooms.community.accounts import User
 from rooms.community.bus import Bus
 from rooms.community.database import Database
 from rooms.community.direct_pairs import DIRECT, blocked_in, check_may_send
+from rooms.community.forward_refs import Forwarded, refer_to_files
 from rooms.community.membership import Access, require
 from rooms.community.message_views import render
 from rooms.community.permissions import may
+from rooms.community.readers import record_read
 from rooms.community.schema import attachments, memberships, messages, rooms
+from rooms.community.search import index_message, index_new_messages, unindex_message
 from rooms.community.service import CommunityService
 from rooms.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from rooms.ratelimit import TokenBuckets
@@ -58,6 +61,9 @@ class Chat(CommunityService):
     ) -> None:
         super().__init__(db, bus, clock)
         self._posting: TokenBuckets[int] | None = None
+        # Told of each new message once, on the node that stored it (server/push.py sends Web
+        # Push from here: the bus would tell every node).
+        self.on_posted: list[Callable[[dict[str, Any]], None]] = []
         if rate_limits:
             self._posting = TokenBuckets(POST_BURST, POSTS_PER_SECOND)
 
@@ -69,10 +75,11 @@ class Chat(CommunityService):
         reply_to: int | None = None,
         attachment_ids: Sequence[int] = (),
         client_id: str | None = None,
+        forwarded: Forwarded | None = None,
     ) -> dict[str, Any]:
         """Store and announce a message. With `client_id`, a retry of a post whose answer was
         lost returns the stored message instead of storing it twice (nothing is announced
-        again)."""
+        again). `forwarded`: a copy of another message (rooms/community/forward.py)."""
         if client_id is not None and not CLIENT_ID.fullmatch(client_id):
             raise Invalid("client_id is 8-64 letters, digits, '-' or '_'", "client_id")
         ids = list(dict.fromkeys(attachment_ids))
@@ -82,9 +89,11 @@ class Chat(CommunityService):
                 "attachments",
                 reason="too_many_attachments",
             )
-        text = check_text(text, bool(ids))
+        text = check_text(text, bool(ids) or bool(forwarded and forwarded.attachment_ids))
         try:
-            message, stored = await self._store(user, room_id, text, reply_to, ids, client_id)
+            message, stored = await self._store(
+                user, room_id, text, reply_to, ids, client_id, forwarded
+            )
         except IntegrityError:
             # Copies of one message racing (a phone resending as it comes back online): on
             # PostgreSQL they run in parallel and the unique (author, client_id) index stops
@@ -101,6 +110,8 @@ class Chat(CommunityService):
         self._bus.publish(
             room_topic(room_id), {"type": "chat_message", "room_id": room_id, "message": message}
         )
+        for listener in self.on_posted:
+            listener(message)
         return message
 
     async def _store(
@@ -111,6 +122,7 @@ class Chat(CommunityService):
         reply_to: int | None,
         ids: list[int],
         client_id: str | None,
+        forwarded: Forwarded | None = None,
     ) -> tuple[dict[str, Any], bool]:
         """One transaction of `post`: the message, and whether it was stored now (False: an
         earlier copy with the same client_id, which is not announced again)."""
@@ -146,16 +158,20 @@ class Chat(CommunityService):
                         reply_to=reply_to,
                         created_at=now,
                         client_id=client_id,
+                        forwarded_from=forwarded.source_id if forwarded else None,
                     )
                     .returning(messages.c.id)
                 )
             ).scalar_one()
             if ids:
                 await self._claim_attachments(conn, room_id, user.id, ids, message_id)
+            if forwarded is not None:
+                await refer_to_files(conn, message_id, forwarded.attachment_ids)
+            await index_new_messages(conn, [(message_id, text)])
             await conn.execute(
                 update(rooms).where(rooms.c.id == room_id).values(last_activity_at=now)
             )
-            await self._advance_read(conn, room_id, user.id, message_id)
+            await self._advance_read(conn, room_id, user.id, message_id, now)
             [message] = await render(conn, [message_id])
         return message, True
 
@@ -185,6 +201,12 @@ class Chat(CommunityService):
                 raise Invalid(
                     "a deleted message cannot be edited", "message_id", reason="message_deleted"
                 )
+            if row.forwarded_from is not None:
+                raise Invalid(
+                    "a forwarded message cannot be edited",
+                    "message_id",
+                    reason="forwarded_not_editable",
+                )
             has_files = await _has_attachments(conn, message_id)
             text = check_text(text, has_files)
             await conn.execute(
@@ -192,6 +214,7 @@ class Chat(CommunityService):
                 .where(messages.c.id == message_id)
                 .values(text=text, edited_at=self._now())
             )
+            await index_message(conn, message_id, text)
             [message] = await render(conn, [message_id])
         self._publish_change("chat_edited", row.room_id, message)
         return message
@@ -209,6 +232,7 @@ class Chat(CommunityService):
                     .where(messages.c.id == message_id)
                     .values(text="", deleted=True, edited_at=self._now())
                 )
+                await unindex_message(conn, message_id)
             [message] = await render(conn, [message_id])
         self._publish_change("chat_deleted", row.room_id, message)
         return message
@@ -248,7 +272,7 @@ class Chat(CommunityService):
                 raise NotFound(
                     "no such message in this room", "message_id", reason="message_not_found"
                 )
-            moved = await self._advance_read(conn, room_id, user.id, message_id)
+            moved = await self._advance_read(conn, room_id, user.id, message_id, self._now())
             unread = await unread_count(conn, room_id, user.id)
             # Across a block in a direct room the marker moves, but nobody is told.
             if moved and standing.kind == DIRECT:
@@ -320,7 +344,7 @@ class Chat(CommunityService):
             raise _not_usable()
 
     async def _advance_read(
-        self, conn: AsyncConnection, room_id: int, user_id: int, message_id: int
+        self, conn: AsyncConnection, room_id: int, user_id: int, message_id: int, now: int
     ) -> bool:
         result = await conn.execute(
             update(memberships)
@@ -331,7 +355,10 @@ class Chat(CommunityService):
             )
             .values(last_read_message_id=message_id)
         )
-        return bool(result.rowcount)
+        if not result.rowcount:
+            return False
+        await record_read(conn, room_id, user_id, message_id, now)
+        return True
 
 
 async def unread_count(conn: AsyncConnection, room_id: int, user_id: int) -> int:

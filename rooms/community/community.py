@@ -1,6 +1,6 @@
 """Everything of the community side in one object: database, accounts, rooms, chat, uploads,
-agenda, direct messages, polls and the event bus. The server opens it once at start and closes
-it at shutdown."""
+agenda, direct messages, polls, search and the event bus. The server opens it once at start and
+closes it at shutdown."""
 
 from __future__ import annotations
 
@@ -15,13 +15,19 @@ from rooms.community.accounts import Accounts
 from rooms.community.agenda import Agenda
 from rooms.community.attachments import AttachmentStore
 from rooms.community.attendance import AttendanceRecord
+from rooms.community.avatars import Avatars
 from rooms.community.bus import Bus
 from rooms.community.calendar_links import CalendarLinks
 from rooms.community.chat import Chat
 from rooms.community.database import Database, open_database
 from rooms.community.direct import DirectMessages
 from rooms.community.directory import Directory
+from rooms.community.forward import Forwarding
+from rooms.community.notification_list import NotificationList
 from rooms.community.polls import Polls
+from rooms.community.push_subscriptions import PushSettings
+from rooms.community.readers import Readers
+from rooms.community.search import Search
 from rooms.community.townhall_record import TownHallRecord
 
 
@@ -39,6 +45,12 @@ class Community:
     direct: DirectMessages
     polls: Polls
     attendance: AttendanceRecord
+    search: Search
+    readers: Readers
+    forwarding: Forwarding
+    push: PushSettings
+    notifications: NotificationList
+    avatars: Avatars
 
     async def close(self) -> None:
         await self.attendance.close()  # the stays still open end now
@@ -56,12 +68,13 @@ async def open_community(
 ) -> Community:
     await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
     db = await open_database(database_url)
+    chat = Chat(db, bus, clock, rate_limits)
     return Community(
         db=db,
         bus=bus,
         accounts=Accounts(db, hasher or PasswordHasher(), clock, bus),
         directory=Directory(db, bus, clock),
-        chat=Chat(db, bus, clock, rate_limits),
+        chat=chat,
         attachments=AttachmentStore(db, data_dir, clock),
         agenda=Agenda(db, bus, clock),
         townhall=TownHallRecord(db, clock),
@@ -69,4 +82,10 @@ async def open_community(
         direct=DirectMessages(db, bus, clock, rate_limits),
         polls=Polls(db, bus, clock, rate_limits),
         attendance=AttendanceRecord(db, clock),
+        search=Search(db, bus, clock),
+        readers=Readers(db, bus, clock),
+        forwarding=Forwarding(db, bus, clock, chat),
+        push=PushSettings(db, bus, clock),
+        notifications=NotificationList(db, bus, clock),
+        avatars=Avatars(data_dir),
     )

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from rooms.community.schema import attachments, messages, users
+from rooms.community.schema import attachment_refs, attachments, messages, users
 from rooms.community.timefmt import utc_iso
 
 REPLY_PREVIEW = 200  # characters of the message replied to
@@ -33,6 +33,8 @@ async def render(conn: AsyncConnection, ids: Sequence[int]) -> list[dict[str, An
         select(attachments).where(attachments.c.message_id.in_(ids)).order_by(attachments.c.id)
     ):
         files.setdefault(item.message_id, []).append(attachment_json(item))
+    for message_id, item in await _forwarded_files(conn, ids):
+        files.setdefault(message_id, []).append(attachment_json(item))
     replies = await _reply_previews(conn, {row.reply_to for row in rows.values() if row.reply_to})
     out = []
     for message_id in ids:
@@ -48,9 +50,25 @@ async def render(conn: AsyncConnection, ids: Sequence[int]) -> list[dict[str, An
                 "created_at": utc_iso(row.created_at),
                 "edited_at": utc_iso(row.edited_at),
                 "deleted": bool(row.deleted),
+                "forwarded": row.forwarded_from is not None,
             }
         )
     return out
+
+
+async def _forwarded_files(conn: AsyncConnection, ids: Sequence[int]) -> list[tuple[int, Any]]:
+    """(forwarding message id, attachment row) for the files forwarded messages show by
+    reference, in their order; a file whose own message was deleted is gone for every forward
+    too (the files were removed from disk with it)."""
+    owner = messages.alias("owner")
+    result = await conn.execute(
+        select(attachment_refs.c.message_id.label("forwarding_id"), attachments)
+        .join(attachments, attachments.c.id == attachment_refs.c.attachment_id)
+        .join(owner, owner.c.id == attachments.c.message_id)
+        .where(attachment_refs.c.message_id.in_(ids), owner.c.deleted.is_(False))
+        .order_by(attachment_refs.c.message_id, attachment_refs.c.position)
+    )
+    return [(row.forwarding_id, row) for row in result]
 
 
 def attachment_json(row: Any) -> dict[str, Any]:

@@ -113,6 +113,9 @@ messages = Table(
     # Chosen by the sending client once per message and sent again on every retry, so a retry
     # after a lost answer finds the message instead of posting it twice.
     Column("client_id", String(64)),
+    # The message this one forwards (rooms/community/forward.py); never shown, it may be in a
+    # room the readers of this one cannot see. Its files are shared through attachment_refs.
+    Column("forwarded_from", BigInteger),
     # History pages and unread counts walk one room's messages by id.
     Index(None, "room_id", "id"),
     Index(None, "author_id", "client_id", unique=True),
@@ -566,4 +569,55 @@ period_counts = Table(
     Column("active", Integer, nullable=False),
     Column("new", Integer, nullable=False),
     Column("attended", Integer, nullable=False),
+)
+
+# When each member's read marker moved, and to which message (rooms/community/readers.py):
+# "who read this, and when" is the first move to it or past it. memberships.last_read_message_id
+# stays the marker itself; markers moved before this table existed have no time.
+read_marks = Table(
+    "read_marks",
+    metadata,
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("message_id", BigInteger, primary_key=True),
+    Column("read_at", BigInteger, nullable=False),
+    # A message's readers: the marks at or past it in its room.
+    Index(None, "room_id", "message_id"),
+)
+
+# Photos and videos a forwarded message shows without copying them (rooms/community/forward.py):
+# the files stay their first message's, and go when that message is deleted.
+attachment_refs = Table(
+    "attachment_refs",
+    metadata,
+    Column(
+        "message_id", BigInteger, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("attachment_id", ForeignKey("attachments.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, nullable=False),
+    # Who may open a file through a forward: its references by attachment.
+    Index(None, "attachment_id"),
+)
+
+# Web Push (RFC 8030) subscriptions of members' browsers (rooms/community/push_subscriptions.py):
+# the push service's endpoint and the browser's keys the payload is encrypted to (RFC 8291).
+push_subscriptions = Table(
+    "push_subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("endpoint", String(1000), nullable=False, unique=True),
+    Column("p256dh", String(100), nullable=False),
+    Column("auth", String(40), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Index(None, "user_id"),
+)
+
+# Rooms a member muted: no push for their messages, except those that mention the member.
+room_mutes = Table(
+    "room_mutes",
+    metadata,
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("created_at", BigInteger, nullable=False),
 )

@@ -34,6 +34,7 @@ from rooms.community.schema import (
     rooms,
     users,
 )
+from rooms.community.search import index_new_messages
 from rooms.community.service import CommunityService
 from rooms.community.timefmt import utc_iso
 from rooms.errors import Forbidden, Invalid, NotFound
@@ -280,6 +281,7 @@ async def _post_everywhere(
             .returning(messages.c.id, messages.c.room_id)
         )
     ).all()
+    await index_new_messages(conn, [(row.id, body) for row in posted])
     await conn.execute(
         insert(announcement_rooms),
         [

@@ -1,6 +1,6 @@
-"""The community HTTP API under /api/ (docs/api.md): accounts, rooms, chat, direct messages,
-polls, agenda, regions, organising (referrals, campaigns, announcements), market, insight,
-town-hall recordings."""
+"""The community HTTP API under /api/ (docs/api.md): accounts, rooms, chat, search, direct
+messages, polls, notifications, agenda, regions, organising (referrals, campaigns,
+announcements), market, insight, town-hall recordings."""
 
 from __future__ import annotations
 
@@ -12,25 +12,31 @@ from server.api import (
     accounts,
     agenda,
     announcements,
+    avatars,
     chat,
     direct,
     insight,
     market,
     organising,
     polls,
+    push,
     recordings,
     regions,
     rooms,
+    search,
 )
 from server.api.limits import add_limits
 from server.api.routing import Route, install, openapi
 
 ROUTES: list[Route] = [
     *accounts.ROUTES,
+    *avatars.ROUTES,
     *rooms.ROUTES,
     *chat.ROUTES,
+    *search.ROUTES,
     *direct.ROUTES,
     *polls.ROUTES,
+    *push.ROUTES,
     *agenda.ROUTES,
     *recordings.ROUTES,
     *regions.ROUTES,

@@ -1,4 +1,4 @@
-"""Chat endpoints: history, post, edit, delete, read markers, attachments."""
+"""Chat endpoints: history, post, edit, delete, forward, read markers and readers, attachments."""
 
 from __future__ import annotations
 
@@ -49,6 +49,16 @@ async def mark_read(call: Call) -> dict[str, Any]:
         call.me, call.path["room_id"], call.body["message_id"]
     )
     return {"unread": unread}
+
+
+async def forward_message(call: Call) -> dict[str, Any]:
+    return await call.community.forwarding.forward(
+        call.me, call.path["message_id"], call.body["room_id"], call.body["client_id"]
+    )
+
+
+async def readers(call: Call) -> dict[str, Any]:
+    return await call.community.readers.of_message(call.me, call.path["message_id"])
 
 
 async def upload(call: Call) -> dict[str, Any]:
@@ -152,6 +162,26 @@ ROUTES = [
         mark_read,
         "Mark messages up to one as read",
         body=(Field("message_id", kind=int, required=True, minimum=1),),
+        tags=("chat",),
+    ),
+    Route(
+        "POST",
+        "/api/messages/{message_id}/forward",
+        forward_message,
+        "Forward a message to another room one is a member of (rate-limited as chat)",
+        status=201,
+        body=(
+            Field("room_id", kind=int, required=True, minimum=1),
+            Field("client_id", max_length=64, description="as for posting: no duplicates"),
+        ),
+        tags=("chat",),
+    ),
+    Route(
+        "GET",
+        "/api/messages/{message_id}/readers",
+        readers,
+        "Who has read a message, and when (members of its room)",
+        content="none",
         tags=("chat",),
     ),
     Route(

@@ -1,5 +1,6 @@
-"""The bounded contexts beside the community (the marketplace, member insight), opened when the
-server starts, after the community (server/app.py), and read by their endpoints here."""
+"""The bounded contexts beside the community (the marketplace, member insight) and Web Push,
+opened when the server starts, after the community (server/app.py), and read by their
+endpoints here."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from aiohttp import web
 from rooms.insight.insight import Insight
 from rooms.market.market import Market
 from server.api.routing import Call
+from server.push import PushSender
 
 
 @dataclass
 class Contexts:
     market: Market | None = None
     insight: Insight | None = None
+    push: PushSender | None = None  # server/push.py, open with the community
 
 
 CONTEXTS_KEY = web.AppKey("kamar_contexts", Contexts)

@@ -71,3 +71,24 @@ async def test_a_file_that_only_starts_like_a_video_is_refused(api: Api, tmp_pat
     assert list((tmp_path / "uploads" / str(room_id)).iterdir()) == []  # nothing left behind
     saved = await upload(api, ani, room_id, mp4(tmp_path / "rapat.mp4"), "rapat.mp4", 201)
     assert (saved["kind"], saved["mime"], saved["width"]) == ("video", "video/mp4", 640)
+
+
+async def test_a_profile_photo_is_a_small_square_without_metadata(api: Api) -> None:
+    ani, ani_user = await api.user("ani")
+    budi, _ = await api.user("budi")
+    path = f"/api/users/{ani_user['id']}/avatar"
+    missing = await api.call("GET", path, budi, expect=404)
+    assert missing["error"]["reason"] == "avatar_not_found"
+    form = FormData()
+    original = photo("JPEG", exif_with_location(orientation=6))
+    form.add_field("file", original, filename="aku.jpg", content_type="image/jpeg")
+    await api.call("PUT", "/api/me/avatar", ani, data=form, expect=204)
+    stored = await download(api, budi, path)
+    with Image.open(io.BytesIO(stored)) as image:
+        assert (image.format, image.size) == ("JPEG", (256, 256))
+        assert GPS_IFD not in image.getexif().get_ifd(0x8825) and not image.getexif()
+    junk = FormData()
+    junk.add_field("file", b"not a photo" * 100, filename="x.jpg")
+    await api.call("PUT", "/api/me/avatar", ani, data=junk, expect=415)
+    await api.call("DELETE", "/api/me/avatar", ani, expect=204)
+    await api.call("GET", path, budi, expect=404)

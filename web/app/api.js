@@ -117,7 +117,9 @@ export async function api(method, path, body = undefined, options = {}) {
   const sentToken = sessionToken();
   const headers = { ...authHeaders(), Accept: "application/json" };
   const init = { method, headers, signal: options.signal };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body; // the browser writes the multipart Content-Type with its boundary
+  } else if (body !== undefined) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }

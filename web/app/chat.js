@@ -5,7 +5,10 @@ import { Composer } from "/static/app/composer.js";
 import { clear, dayLabel, h, sameDay } from "/static/app/dom.js";
 import { openLightbox, receipt, renderMessage } from "/static/app/message.js";
 import { PinnedAnnouncement } from "/static/app/pinned.js";
+import { openForward } from "/static/app/forward.js";
 import { PollStrip } from "/static/app/polls.js";
+import { openReaders } from "/static/app/readers.js";
+import { revealPendingJump } from "/static/app/search.js";
 import { t } from "/static/strings.js";
 
 const PAGE = 50;
@@ -110,6 +113,7 @@ export class ChatView {
       } else {
         this.scrollToBottom();
       }
+      revealPendingJump(this.app, this);
     } catch (error) {
       if (this.destroyed || error.status === 401) return;
       this.status.className = "error pad";
@@ -361,6 +365,8 @@ export class ChatView {
     else if (action === "retry") this.composer.retry(message);
     else if (action === "discard") this.composer.discard(message);
     else if (action === "delete") this.confirmDelete(message, origin);
+    else if (action === "readers") openReaders(message, origin);
+    else if (action === "forward") openForward(this.app, message, origin);
   }
 
   // Two taps (WebViews may not show confirm()): the menu button turns into "Delete?".

@@ -185,6 +185,7 @@ export async function copyText(text) {
 const ICONS = {
   clip: "M16.5 6.5 8.6 14.4a2 2 0 0 0 2.8 2.8l7.9-7.9a4 4 0 0 0-5.7-5.7L5.7 11.5a6 6 0 0 0 8.5 8.5l6.3-6.3",
   video: "M3 7h12v10H3zM15 10l6-3v10l-6-3",
+  search: "M10.5 17a6.5 6.5 0 1 0 0-13 6.5 6.5 0 0 0 0 13zM15.3 15.3 21 21",
 };
 
 export function icon(name) {

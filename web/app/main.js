@@ -9,6 +9,8 @@
 //         #/announce (one announcement to many rooms)
 //         #/market  #/market/new  #/market/ID (the members' market)
 //         #/insight (member insight, for organisers)
+//         #/search  #/search/ROOM (messages across one's rooms, or in one room)
+//         #/notifications (mentions of oneself and events starting soon)
 import {
   api, apiEvents, forgetMedia, sessionToken, setSession,
 } from "/static/app/api.js";
@@ -23,6 +25,8 @@ import { renderAnnounce } from "/static/app/announce.js";
 import { renderCampaigns } from "/static/app/campaigns.js";
 import { renderJoin, renderRecruit } from "/static/app/recruit.js";
 import { RoomView } from "/static/app/room.js";
+import { renderNotificationList } from "/static/app/notification_list.js";
+import { renderSearch } from "/static/app/search.js";
 import { acceptInvite, renderCreateRoom, renderRoomList, renderWelcome } from "/static/app/rooms.js";
 import { rememberMeetingTitle } from "/static/meeting_token.js";
 import { pageLanguage, t } from "/static/strings.js";
@@ -404,6 +408,20 @@ async function route() {
     if (parts[1] === "new") renderNewListing(app, view);
     else if (/^\d+$/.test(parts[1] || "")) renderListing(app, view, Number(parts[1]));
     else renderMarket(app, view);
+    app.renderRooms();
+    return;
+  }
+  if (parts[0] === "notifications") {
+    closeRoomView();
+    setLayout("room");
+    renderNotificationList(app, view);
+    app.renderRooms();
+    return;
+  }
+  if (parts[0] === "search") {
+    closeRoomView();
+    setLayout("room");
+    renderSearch(app, view, /^\d+$/.test(parts[1] || "") ? Number(parts[1]) : null);
     app.renderRooms();
     return;
   }

@@ -17,6 +17,7 @@ export function renderMessage(message, ctx) {
   });
   const bubble = h("div", { class: "bubble" });
   if (!mine && message.author) bubble.append(h("span", { class: "author" }, message.author.display_name));
+  if (message.forwarded && !message.deleted) bubble.append(h("span", { class: "forwarded-label" }, "↪ ", t.forwardedLabel));
   if (message.deleted) {
     bubble.append(h("p", { class: "text gone" }, t.messageDeleted));
   } else {
@@ -97,7 +98,9 @@ function actions(message, mine, ctx) {
     },
   }, label));
   add("reply", t.reply);
-  if (mine && message.text) add("edit", t.edit);
+  add("forward", t.forwardAction);
+  if (mine) add("readers", t.readersTitle);
+  if (mine && message.text && !message.forwarded) add("edit", t.edit);
   if (mine || ctx.canModerate) add("delete", t.delete, "danger");
   return [toggle, menu];
 }

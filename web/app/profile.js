@@ -10,7 +10,8 @@ import { blockedSection } from "/static/app/direct.js";
 import { clear, copyText, errorBox, field, focusHeading, h, showFormError, submitting } from "/static/app/dom.js";
 import { myActivitySection } from "/static/app/insight.js";
 import { regionPicker, rtRwLooksRight } from "/static/app/region_picker.js";
-import { initials } from "/static/app/rooms.js";
+import { notificationsSection } from "/static/app/notifications.js";
+import { avatar, avatarControls } from "/static/app/avatar.js";
 import { t } from "/static/strings.js";
 
 const REGION_KEYS = ["province", "city", "rt_rw"];
@@ -27,10 +28,12 @@ export function renderProfile(app, container) {
       h("a", { href: "#/rooms", class: "back", "aria-label": t.back }, "←"),
       h("h1", {}, t.profileTitle)),
     account.el,
+    section("profile-photo", t.avatarTitle, avatarControls(app, () => { showAccount(); app.renderRooms(); })),
     details.section,
     passwordSection(app, refresh),
     sessionsSection(app, refresh),
     calendar.section,
+    notificationsSection(),
     blockedSection(app),
     myActivitySection(),
     h("div", { class: "profile-signout" },
@@ -68,7 +71,7 @@ function accountCard(me) {
     me.phone ? h("span", { class: "muted block small" }, t.phoneShort, " ", me.phone) : null,
   ];
   return h("div", { class: "account-card", id: "profile-account" },
-    h("span", { class: "room-avatar", "aria-hidden": "true" }, initials(me.display_name || "")),
+    avatar(me.id, me.display_name, "large"),
     h("div", { class: "account-text" },
       h("strong", { id: "profile-name" }, me.display_name || ""),
       me.is_admin ? h("span", { class: "role" }, t.adminBadge) : null,

@@ -4,6 +4,7 @@ import { AgendaView } from "/static/app/agenda.js";
 import { ChatView } from "/static/app/chat.js";
 import { directButton, renderDirectInfo } from "/static/app/direct.js";
 import { clear, errorBox, field, focusHeading, h, icon, submitting } from "/static/app/dom.js";
+import { muteSwitch } from "/static/app/notifications.js";
 import { makeInvite } from "/static/app/rooms.js";
 import { t } from "/static/strings.js";
 
@@ -29,6 +30,7 @@ export class RoomView {
     this.meetingButton = h("button", { type: "button", class: "meeting", id: "btn-meeting", title: t.joinMeeting },
       icon("video"), h("span", { class: "label-long" }, t.joinMeeting), h("span", { class: "label-short" }, t.meetingShort));
     this.meetingButton.addEventListener("click", () => app.openMeeting(roomId, this.meetingButton));
+    const searchLink = h("a", { href: `#/search/${roomId}`, class: "icon-button", id: "room-search", title: t.searchHere, "aria-label": t.searchHere }, icon("search"));
     this.tabLinks = {};
     const tabs = h("nav", { class: "tabs", "aria-label": t.roomSections });
     for (const [name, label] of [["chat", t.tabChat], ["agenda", t.tabAgenda], ["info", t.tabInfo]]) {
@@ -44,7 +46,7 @@ export class RoomView {
       h("header", { class: "room-head" },
         h("a", { href: "#/rooms", class: "back", "aria-label": t.back }, "←"),
         h("div", { class: "room-head-text" }, this.title, this.subtitle),
-        this.meetingButton),
+        searchLink, this.meetingButton),
       tabs, ...Object.values(this.panes));
     clear(container).append(this.el);
     this.renderSubtitle();
@@ -249,6 +251,7 @@ export class RoomView {
       if (room.description) pane.append(h("p", { class: "description", id: "info-room-description" }, room.description));
       pane.append(h("p", { class: "muted", id: "info-room-meta" },
         `${t.roomKinds[room.kind] || room.kind || ""} · ${room.visibility === "public" ? t.visibilityPublic : t.visibilityInvite}`));
+      if (this.myRole) pane.append(muteSwitch(this.roomId));
     }
     if (this.isModerator()) {
       // One box for the life of the view: a member joining re-renders the pane, not the link.

@@ -4,6 +4,7 @@ import { clear, copyText, errorBox, field, focusHeading, h, shortStamp, showForm
 import { i } from "/static/app/insight_strings.js";
 import { m } from "/static/app/market_strings.js";
 import { regionPicker, rtRwLooksRight } from "/static/app/region_picker.js";
+import { avatar } from "/static/app/avatar.js";
 import { t } from "/static/strings.js";
 
 export const ROOM_KINDS = ["work", "network", "region", "school", "profession", "other"];
@@ -30,11 +31,13 @@ export function renderRoomList(app, sidebar, currentId) {
       h("a", { class: "button small", href: "#/rooms/new", id: "new-room" }, t.newRoom),
       h("a", { class: "button small secondary", href: "#/recruit", id: "open-recruit" }, t.openRecruit),
       h("a", { class: "button small", href: "#/market", id: "open-market" }, m.market),
+      h("a", { class: "button small secondary", href: "#/search", id: "open-search" }, t.searchButton),
+      h("a", { class: "button small secondary", href: "#/notifications", id: "open-notices" }, t.noticesTitle),
       organises(app) ? h("a", { class: "button small", href: "#/insight", id: "open-insight" }, i.insight) : null,
       h("a", {
         href: "#/me", id: "open-profile", class: "profile-link", title: t.profileOf(name),
         "aria-label": t.profileOf(name), "aria-current": location.hash === "#/me" ? "page" : null,
-      }, h("span", { class: "room-avatar", "aria-hidden": "true" }, initials(name))))));
+      }, avatar(app.me && app.me.id, name)))));
   const rooms = app.sortedRooms();
   if (!rooms.length) {
     sidebar.append(h("p", { class: "muted pad" }, app.roomsLoaded ? t.noRooms : t.loading));

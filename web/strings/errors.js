@@ -122,6 +122,10 @@ const ID_REASONS = {
   chat_too_fast: (wait) => `Terlalu banyak pesan sekaligus. Tunggu ${wait || "sebentar"}, lalu kirim lagi.`,
   not_author: "Hanya penulisnya (atau moderator, untuk menghapus) yang bisa melakukan ini.",
   message_deleted: "Pesan yang sudah dihapus tidak bisa diubah.",
+  forward_deleted: "Pesan yang sudah dihapus tidak bisa diteruskan.",
+  avatar_not_found: "Belum ada foto profil.",
+  push_subscription: "Peramban ini memberi data notifikasi yang tidak bisa dipakai. Coba aktifkan lagi.",
+  forwarded_not_editable: "Pesan yang diteruskan tidak bisa diubah.",
   message_not_found: "Pesan itu tidak ada lagi.",
   file_type: "Hanya foto (JPEG, PNG, GIF, WebP) dan video (MP4, WebM, 3GP, MOV) yang bisa dikirim.",
   file_empty: "Berkas ini kosong.",
@@ -172,6 +176,8 @@ const ID_REASONS = {
   poll_not_author: "Hanya pembuat polling atau moderator yang bisa menutupnya.",
   poll_too_fast: (wait) => `Terlalu banyak polling sekaligus. Tunggu ${wait || "sebentar"}.`,
   vote_too_fast: (wait) => `Terlalu cepat mengubah suara. Tunggu ${wait || "sebentar"}.`,
+  search_empty: "Ketik kata yang dicari.",
+  search_too_long: "Pencarian paling banyak 200 karakter dan 8 kata.",
   // The lobby (/meet, only with --dev-tokens)
   meeting_name_format: "Nama kamar hanya boleh berisi huruf, angka, titik, - dan _ (paling banyak 64).",
 };
@@ -211,6 +217,10 @@ const EN_REASONS = {
   chat_too_fast: (wait) => `Too many messages at once. Wait ${wait || "a moment"}, then send again.`,
   not_author: "Only the author (or a moderator, to delete) can do this.",
   message_deleted: "A deleted message cannot be edited.",
+  forward_deleted: "A deleted message cannot be forwarded.",
+  avatar_not_found: "No profile photo yet.",
+  push_subscription: "This browser gave notification details that cannot be used. Try turning them on again.",
+  forwarded_not_editable: "A forwarded message cannot be edited.",
   message_not_found: "That message no longer exists.",
   file_type: "Only photos (JPEG, PNG, GIF, WebP) and videos (MP4, WebM, 3GP, MOV) can be sent.",
   file_empty: "This file is empty.",
@@ -259,6 +269,8 @@ const EN_REASONS = {
   poll_not_author: "Only the poll's author or a moderator can close it.",
   poll_too_fast: (wait) => `Too many polls at once. Wait ${wait || "a moment"}.`,
   vote_too_fast: (wait) => `Changing votes too fast. Wait ${wait || "a moment"}.`,
+  search_empty: "Type a word to search for.",
+  search_too_long: "A search has at most 200 characters and 8 words.",
   meeting_name_format: "A room name holds only letters, digits, dots, - and _ (at most 64).",
 };
 

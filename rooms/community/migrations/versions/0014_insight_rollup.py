@@ -1,7 +1,7 @@
 """Meeting attendance, the daily activity roll-up, and the indexes its refresh reads by
 
-Revision ID: 0010_insight_rollup
-Revises: 0009_direct_and_polls
+Revision ID: 0014_insight_rollup
+Revises: 0013_push
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_insight_rollup"
-down_revision = "0009_direct_and_polls"
+revision = "0014_insight_rollup"
+down_revision = "0013_push"
 branch_labels = None
 depends_on = None
 

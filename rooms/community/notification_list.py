@@ -1,0 +1,91 @@
+"""The in-app notification list (docs/api.md "GET /api/notifications"): what Web Push would
+have said, for every browser, the WebViews without the Push API included: messages that mention
+the member by name ("@Siti") in their rooms, and their rooms' events starting soon that they
+have not declined. Computed when asked, from the messages and the agenda: nothing is written
+per member when a message is posted, so a room of a thousand costs nothing more to write in.
+Unread messages are the room list's own counts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from rooms.community.accounts import User
+from rooms.community.agenda import render_events
+from rooms.community.message_views import render
+from rooms.community.schema import events, memberships, messages, rsvps
+from rooms.community.search import rooms_as_seen
+from rooms.community.service import CommunityService
+
+MENTIONS_MAX = 30
+MENTION_DAYS = 30
+EVENTS_AHEAD_MS = 24 * 3_600_000  # events starting within a day
+EVENTS_BEHIND_MS = 3_600_000  # and those that started within the hour
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class NotificationList(CommunityService):
+    async def of(self, user: User) -> dict[str, Any]:
+        """{"mentions": [{room, message}] newest first, "events": [Event] soonest first}."""
+        now = self._now()
+        async with self._db.read() as conn:
+            mentions = await _mentions(conn, user, now - MENTION_DAYS * 86_400_000)
+            soon = await _events_soon(conn, user.id, now)
+        return {"mentions": mentions, "events": soon}
+
+
+async def _mentions(conn: AsyncConnection, user: User, since: int) -> list[dict[str, Any]]:
+    if not user.display_name:
+        return []
+    mine = select(memberships.c.room_id).where(memberships.c.user_id == user.id)
+    pattern = f"%@{_like_escaped(user.display_name.lower())}%"
+    ids = list(
+        (
+            await conn.execute(
+                select(messages.c.id)
+                .where(
+                    messages.c.room_id.in_(mine),
+                    messages.c.author_id != user.id,
+                    messages.c.deleted.is_(False),
+                    messages.c.created_at >= since,
+                    func.lower(messages.c.text).like(pattern, escape="\\"),
+                )
+                .order_by(messages.c.id.desc())
+                .limit(MENTIONS_MAX)
+            )
+        ).scalars()
+    )
+    page = await render(conn, ids)
+    named = await rooms_as_seen(conn, user.id, {m["room_id"] for m in page})
+    return [{"room": named[m["room_id"]], "message": m} for m in page]
+
+
+async def _events_soon(conn: AsyncConnection, user_id: int, now: int) -> list[dict[str, Any]]:
+    declined = (
+        select(rsvps.c.event_id)
+        .where(rsvps.c.user_id == user_id, rsvps.c.response == "no")
+        .scalar_subquery()
+    )
+    ids = list(
+        (
+            await conn.execute(
+                select(events.c.id)
+                .where(
+                    events.c.room_id.in_(
+                        select(memberships.c.room_id).where(memberships.c.user_id == user_id)
+                    ),
+                    events.c.starts_at <= now + EVENTS_AHEAD_MS,
+                    events.c.starts_at >= now - EVENTS_BEHIND_MS,
+                    events.c.id.not_in(declined),
+                )
+                .order_by(events.c.starts_at)
+            )
+        ).scalars()
+    )
+    return await render_events(conn, ids, user_id)

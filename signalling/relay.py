@@ -24,8 +24,13 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 10.0  # seconds to reach the hosting node
 
 
+class NodeRefused(Exception):
+    """The hosting node's port refused the connection: its process is not running."""
+
+
 async def relay(client: web.WebSocketResponse, node_url: str, hello: str) -> str:
-    """Copy `client` to and from `node_url`'s websocket, `hello` first; returns why it ended."""
+    """Copy `client` to and from `node_url`'s websocket, `hello` first; returns why it ended.
+    Raises NodeRefused after telling the client `wrong_node`, when the node is not running."""
     url = node_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1) + "/ws"
     timeout = aiohttp.ClientTimeout(total=None, connect=CONNECT_TIMEOUT)
     async with aiohttp.ClientSession(timeout=timeout) as http:
@@ -37,6 +42,8 @@ async def relay(client: web.WebSocketResponse, node_url: str, hello: str) -> str
                 '{"type":"error","code":"wrong_node",'
                 '"message":"the node of this meeting cannot be reached; connect again"}'
             )
+            if isinstance(getattr(exc, "os_error", None), ConnectionRefusedError):
+                raise NodeRefused(node_url) from exc
             return "node unreachable"
         async with upstream:
             await upstream.send_str(hello)

@@ -23,7 +23,7 @@ from rooms.errors import DomainError
 from rooms.meeting import grants, meeting_access
 from rooms.meeting.egress.egress import EgressSettings
 from rooms.meeting.events import bye
-from rooms.meeting.registry import MeetingRegistry, Placement
+from rooms.meeting.registry import MeetingRegistry, NodeId, Placement
 from rooms.meeting.room import Participant, Room
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.ice_servers import IceServers
@@ -92,9 +92,10 @@ class Session:
         self.stage = StageControl(self.meeting)
         self.egress = EgressControl(self.meeting, services.egress)
         self.feed: Feed | None = None
-        # The URL of the node hosting the meeting this socket's hello asked for, when that is
+        # The node hosting the meeting this socket's hello asked for and its URL, when that is
         # another node: signalling/ws.py then relays the socket there (docs/cluster.md).
         self.relay_to: str | None = None
+        self.relay_node: NodeId | None = None
         self._limits = FrameLimits()
         self._handlers: dict[type, Callable[[Any], Awaitable[None]]] = {
             Hello: self._on_hello,
@@ -275,6 +276,7 @@ class Session:
         host = await placement.claim(meeting)
         if host == self._services.registry.node:
             return None
+        self.relay_node = host
         url = await placement.address(host)
         if url is None:
             raise ProtocolError(

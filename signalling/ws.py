@@ -18,7 +18,7 @@ from signalling.errors import ProtocolError, error_event
 from signalling.events import ServerEvent, encode
 from signalling.messages import MAX_MESSAGE_BYTES
 from signalling.outbox import Outbox
-from signalling.relay import relay
+from signalling.relay import NodeRefused, relay
 from signalling.session import Services, Session
 
 log = logging.getLogger(__name__)
@@ -130,8 +130,7 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
                 hello_timer.cancel()
                 await session.handle_text(message.data)
                 if session.relay_to is not None:  # the meeting is on another node
-                    outcome = await relay(ws, session.relay_to, message.data)
-                    log.info("socket relayed to %s: %s", session.relay_to, outcome)
+                    await _relay(services, session, ws, message.data)
                     connection.close_reason = "relayed"
                     break
                 if not session.identified:
@@ -162,6 +161,20 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
             await asyncio.wait_for(writer, timeout=2.0)
         writer.cancel()
     return ws
+
+
+async def _relay(
+    services: Services, session: Session, ws: web.WebSocketResponse, hello: str
+) -> None:
+    assert session.relay_to is not None and session.relay_node is not None
+    try:
+        outcome = await relay(ws, session.relay_to, hello)
+    except NodeRefused:
+        # Its process is gone: the client's next hello (it reconnects on wrong_node) finds
+        # the meeting placed anew instead of waiting for the node's heartbeat to expire.
+        await services.placement.gone(session.relay_node)
+        outcome = "node refused the connection"
+    log.info("socket relayed to %s: %s", session.relay_to, outcome)
 
 
 def _why_closed(ws: web.WebSocketResponse, connection: _Connection) -> str:

@@ -62,8 +62,8 @@ class RedisPlacement:
         url: str,
         registry: MeetingRegistry,
         node_url: str,
-        heartbeat: float = 2.0,
-        node_ttl: float = 6.0,
+        heartbeat: float = 1.0,
+        node_ttl: float = 3.0,
         claim_ttl: float = 10.0,
         prefix: str = "kamar:",
     ) -> None:
@@ -113,6 +113,14 @@ class RedisPlacement:
         if won:
             return target
         return NodeId(await self._client.get(key) or target)  # another node was faster
+
+    async def gone(self, node: NodeId) -> None:
+        """Refused connections mean the process is not running (a live node that is merely
+        slow or far times out instead), so its heartbeat is removed at once. Should it be
+        running after all, its next heartbeat brings it back."""
+        if node != self.node:
+            log.info("placement: node %s refused a connection; forgetting it", node)
+            await self._client.delete(self._node_key(node))
 
     def drain(self) -> None:
         """Place no new meeting here; the next heartbeat (soon) tells the other nodes."""

@@ -70,6 +70,11 @@ class Placement(Protocol):
         """This node shuts down: place no new meeting here (server/drain.py)."""
         ...
 
+    async def gone(self, node: NodeId) -> None:
+        """`node` refused a connection, so it is not running: forget it now rather than when
+        its heartbeat expires, so that its meetings move at the next `hello`."""
+        ...
+
 
 class LocalMeetingRegistry:
     def __init__(self, node: NodeId, on_presence: PresenceListener | None = None) -> None:
@@ -124,3 +129,6 @@ class LocalPlacement:
 
     def drain(self) -> None:
         pass  # the only node: new meetings are refused with `draining` (signalling/session.py)
+
+    async def gone(self, node: NodeId) -> None:
+        pass  # there is no other node

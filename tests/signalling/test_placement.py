@@ -43,6 +43,9 @@ class _Elsewhere:
     def drain(self) -> None:
         pass
 
+    async def gone(self, node: NodeId) -> None:
+        pass
+
 
 def _hello(room: str) -> str:
     grant = grants.JoinGrant(room=room, identity="ani", name="Ani", can_subscribe=False)

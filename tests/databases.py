@@ -13,7 +13,6 @@ import glob
 import itertools
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ import asyncpg
 import pytest
 
 from rooms.community.database import migrate
+from tests.ports import free_port
 
 _databases = itertools.count(1)
 
@@ -34,13 +34,6 @@ def _postgres_bin() -> Path | None:
         return Path(found[-1]).parent
     on_path = shutil.which("pg_ctl")
     return Path(on_path).parent if on_path else None
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _as_postgres(command: list[str]) -> list[str]:
@@ -58,7 +51,7 @@ def postgres_server() -> Iterator[str]:
     base.chmod(0o755)
     if os.geteuid() == 0:
         shutil.chown(base, "postgres", "postgres")
-    data, port = base / "data", _free_port()
+    data, port = base / "data", free_port()
     subprocess.run(
         _as_postgres(
             [str(bindir / "initdb"), "-D", str(data), "-U", "kamar", "--auth=trust", "--no-sync"]

@@ -14,14 +14,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.ports import free_port
+
 READY_TIMEOUT = 20.0  # seconds for the server to answer on its port, on a loaded machine
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _answers(port: int) -> bool:
@@ -41,7 +36,7 @@ class RedisServer:
         if binary is None:
             pytest.fail("redis-server is missing: scripts/test installs the redis-server package")
         self._binary = binary
-        self.port = _free_port()
+        self.port = free_port()
         self._dir = tempfile.mkdtemp(prefix="kamar-redis-")
         self._process: subprocess.Popen[bytes] | None = None
 

@@ -11,18 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
-
 from rooms.community.accounts import User
 from rooms.community.bus import Bus
 from rooms.community.chat import Chat
 from rooms.community.database import Database
 from rooms.community.forward_refs import Forwarded
-from rooms.community.membership import require
+from rooms.community.membership import member_message
 from rooms.community.message_views import render
 from rooms.community.schema import messages
 from rooms.community.service import CommunityService
-from rooms.errors import Forbidden, Invalid, NotFound
+from rooms.errors import Invalid
 
 
 class Forwarding(CommunityService):
@@ -36,18 +34,7 @@ class Forwarding(CommunityService):
         """The new message in `room_id`; the caller must be a member of both rooms (posting in
         the target is checked by Chat.post)."""
         async with self._db.read() as conn:
-            row = (
-                await conn.execute(
-                    select(messages.c.room_id, messages.c.deleted).where(
-                        messages.c.id == message_id
-                    )
-                )
-            ).one_or_none()
-            if row is None:
-                raise NotFound("no such message", "message_id", reason="message_not_found")
-            standing = await require(conn, row.room_id, user.id, "read")
-            if standing.role is None:
-                raise Forbidden("join this room first", reason="join_room_first")
+            row, _standing = await member_message(conn, message_id, user.id, messages.c.deleted)
             if row.deleted:
                 raise Invalid(
                     "a deleted message cannot be forwarded",

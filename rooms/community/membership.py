@@ -8,13 +8,14 @@ the caller is in the room but their role does not allow the action.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.accounts import User, user_from_row
 from rooms.community.permissions import may
-from rooms.community.schema import memberships, rooms, users
+from rooms.community.schema import memberships, messages, rooms, users
 from rooms.errors import Forbidden, NotFound
 
 
@@ -55,6 +56,22 @@ async def require(conn: AsyncConnection, room_id: int, user_id: int, action: str
             raise Forbidden("join this room first", reason="join_room_first")
         raise Forbidden(f"your role ({standing.role}) does not allow this", reason="role_forbidden")
     return standing
+
+
+async def member_message(
+    conn: AsyncConnection, message_id: int, user_id: int, *columns: Any
+) -> tuple[Any, Access]:
+    """A message's `columns` (its room_id always first) and the caller's access to its room,
+    for actions on one message that only its room's members may take (forward, who read)."""
+    row = (
+        await conn.execute(select(messages.c.room_id, *columns).where(messages.c.id == message_id))
+    ).one_or_none()
+    if row is None:
+        raise NotFound("no such message", "message_id", reason="message_not_found")
+    standing = await require(conn, row.room_id, user_id, "read")
+    if standing.role is None:
+        raise Forbidden("join this room first", reason="join_room_first")
+    return row, standing
 
 
 async def member_ids(conn: AsyncConnection, room_id: int) -> list[int]:

@@ -15,11 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.accounts import User, user_from_row
 from rooms.community.direct_pairs import DIRECT, blocked_in
-from rooms.community.membership import require
+from rooms.community.membership import member_message
 from rooms.community.schema import memberships, messages, read_marks, users
 from rooms.community.service import CommunityService
 from rooms.community.timefmt import utc_iso
-from rooms.errors import Forbidden, NotFound
 
 
 async def record_read(
@@ -39,18 +38,7 @@ class Readers(CommunityService):
         """{"readers": [{user, read_at}], "count"}: the room's members other than the author
         who have read the message, earliest first (those without a time last). Members only."""
         async with self._db.read() as conn:
-            row = (
-                await conn.execute(
-                    select(messages.c.room_id, messages.c.author_id).where(
-                        messages.c.id == message_id
-                    )
-                )
-            ).one_or_none()
-            if row is None:
-                raise NotFound("no such message", "message_id", reason="message_not_found")
-            standing = await require(conn, row.room_id, user.id, "read")
-            if standing.role is None:
-                raise Forbidden("join this room first", reason="join_room_first")
+            row, standing = await member_message(conn, message_id, user.id, messages.c.author_id)
             # Across a block in a direct conversation read receipts are not told (chat.py).
             if standing.kind == DIRECT and await blocked_in(conn, row.room_id, user.id):
                 return {"readers": [], "count": 0}

@@ -8,7 +8,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import websockets
 from rooms.meeting import grants
 from server.config import load_secret
 from tests.databases import database_url_postgresql, postgres_server
+from tests.ports import free_port
 from tests.redis_server import RedisServer, redis_server
 
 __all__ = ["database_url_postgresql", "postgres_server", "redis_server"]  # fixtures
@@ -28,18 +28,11 @@ START_TIMEOUT = 30.0  # seconds for a node to answer /healthz on a loaded machin
 REJOIN_ATTEMPTS = 20  # the web client retries on wrong_node and on a closed socket likewise
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 class Node:
     """One `kamar serve` process of the deployment."""
 
     def __init__(self, data: Path, database_url: str, redis_url: str) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         args = [sys.executable, "-m", "server", "serve", "--data", str(data)]
         args += ["--host", "127.0.0.1", "--port", str(self.port), "--ice-host", "127.0.0.1"]

@@ -4,7 +4,6 @@ participants who came in through different nodes meet, see and hear each other."
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -23,17 +22,11 @@ from server.config import Config, load_secret
 from signalling.ws import SERVICES_KEY
 from tests.conftest import eventually
 from tests.databases import database_url_postgresql, postgres_server
+from tests.ports import free_port
 from tests.redis_server import RedisServer, redis_server
 from tests.rooms.conftest import CHEAP_HASHER
 
 __all__ = ["database_url_postgresql", "postgres_server", "redis_server"]  # fixtures
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -43,7 +36,7 @@ async def two_nodes(
     servers: list[TestServer] = []
     try:
         for _ in range(2):
-            port = _free_port()
+            port = free_port()
             config = Config(
                 host="127.0.0.1",
                 port=port,

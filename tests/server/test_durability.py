@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,20 +14,15 @@ from typing import Any
 
 import aiohttp
 
+from tests.ports import free_port
+
 POSTERS = 8
 KILL_AFTER_ACKS = 150
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 class ServerProcess:
     def __init__(self, data: Path, database_url: str | None) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         args = [sys.executable, "-m", "server", "serve", "--data", str(data)]
         args += ["--host", "127.0.0.1", "--port", str(self.port)]
         if database_url:

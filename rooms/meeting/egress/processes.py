@@ -27,7 +27,36 @@ STOP_TIMEOUT = 10.0  # seconds a process gets to finish its file or stream befor
 SECOND_SIGNAL_AFTER = 0.5  # seconds: see Encoder.stop
 
 
-class Relay:
+class _Supervised:
+    """A process run again, after commands.backoff, whenever it stops while it should run."""
+
+    name: str
+    restarts: int
+    _stopping: bool
+
+    async def _run_once(self) -> None:
+        raise NotImplementedError
+
+    def _restarted(self) -> None:
+        """Called after each restart's wait, before the process runs again."""
+
+    async def _supervise(self) -> None:
+        loop = asyncio.get_running_loop()
+        failures = 0
+        while not self._stopping:
+            started = loop.time()
+            await self._run_once()
+            if self._stopping:
+                return
+            failures = 1 if loop.time() - started >= STEADY else failures + 1
+            self.restarts += 1
+            delay = backoff(failures)
+            log.warning("egress %s stopped; restarting in %.0f s", self.name, delay)
+            await asyncio.sleep(delay)
+            self._restarted()
+
+
+class Relay(_Supervised):
     """One ffmpeg fed the programme on stdin: a destination or the recording."""
 
     def __init__(self, name: str, command: list[str], secret: str = "") -> None:
@@ -51,20 +80,6 @@ class Relay:
 
     def start(self) -> None:
         self._task = asyncio.ensure_future(self._supervise())
-
-    async def _supervise(self) -> None:
-        loop = asyncio.get_running_loop()
-        failures = 0
-        while not self._stopping:
-            started = loop.time()
-            await self._run_once()
-            if self._stopping:
-                return
-            failures = 1 if loop.time() - started >= STEADY else failures + 1
-            self.restarts += 1
-            delay = backoff(failures)
-            log.warning("egress %s stopped; restarting in %.0f s", self.name, delay)
-            await asyncio.sleep(delay)
 
     async def _run_once(self) -> None:
         try:
@@ -127,12 +142,13 @@ class Relay:
                 await self._task
 
 
-class Encoder:
+class Encoder(_Supervised):
     """The one transcode: reads the RTP sinks, writes MPEG-TS, which goes to every relay."""
 
     def __init__(
         self, command: list[str], relays: list[Relay], on_restart: Callable[[], None]
     ) -> None:
+        self.name = "encoder"
         self.command = command
         self.relays = relays
         self.restarts = 0
@@ -152,19 +168,8 @@ class Encoder:
             relay.start()
         self._task = asyncio.ensure_future(self._supervise())
 
-    async def _supervise(self) -> None:
-        loop = asyncio.get_running_loop()
-        failures = 0
-        while not self._stopping:
-            started = loop.time()
-            await self._run_once()
-            if self._stopping:
-                return
-            failures = 1 if loop.time() - started >= STEADY else failures + 1
-            self.restarts += 1
-            log.warning("egress encoder stopped; restarting in %.0f s", backoff(failures))
-            await asyncio.sleep(backoff(failures))
-            self._on_restart()
+    def _restarted(self) -> None:
+        self._on_restart()
 
     async def _run_once(self) -> None:
         try:

@@ -1,5 +1,5 @@
-import { waitText } from "/static/app/api.js";
-import { errorMessage } from "/static/strings.js";
+import { api } from "/static/base/api.js";
+import { rememberedMeeting, rememberMeeting, sessionToken } from "/static/base/session.js";
 
 // The meeting page's join token: from the link (then moved out of the address bar), minted fresh
 // for a signed-in member from their membership, or kept in this tab's session storage.
@@ -26,54 +26,33 @@ function takeTokenFromUrl(room) {
   return fromUrl;
 }
 
-// A meeting link shared without a token (/r/kamar-3, /r/kamar-3-e7): a member signed in to
-// the community app on this device gets a token from their membership (docs/api.md).
+// A meeting link shared without a token (/r/NAME): a member signed in to the community app on
+// this device asks the server for a token by the meeting's name. The server alone knows which
+// community room or event a meeting belongs to; it answers with the token, the title to show
+// and the address back to the room (docs/api.md). A meeting of no community room gets no
+// token this way: a guest needs the link's own.
 export async function tokenForMember(room) {
-  const session = localStorage.getItem("kamar.session");
-  const match = /^kamar-(\d+)(?:-e(\d+))?$/.exec(room);
-  if (!session || !match) return { token: null, problem: null };
-  const path = match[2] ? `/api/events/${match[2]}/meeting` : `/api/rooms/${match[1]}/meeting`;
+  if (!sessionToken()) return { token: null, problem: null };
   try {
-    const response = await fetch(path, { method: "POST", headers: { Authorization: `Bearer ${session}` } });
-    const body = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      const info = body.error || {};
-      const seconds = parseInt(response.headers.get("Retry-After"), 10);
-      const wait = seconds > 0 ? waitText(seconds) : null;
-      return { token: null, problem: errorMessage(info.code || "internal", info.reason, wait) };
-    }
+    const body = await api("POST", `/api/meetings/${encodeURIComponent(room)}/token`);
     sessionStorage.setItem(`kamar.token.${room}`, body.token);
-    rememberMeetingTitle(room, body.title);
+    rememberMeeting(room, { title: body.title, back: body.back });
     return { token: body.token, problem: null };
-  } catch {
-    return { token: null, problem: errorMessage("network") };
+  } catch (error) {
+    const notOurs = error.reason === "not_a_community_meeting";
+    return { token: null, problem: notOurs ? null : error.message };
   }
 }
 
-// What the page's header shows: the room's or the event's title from the API, kept for this
-// tab's reloads; a guest's link has none, and shows the room's name as it is.
-export function rememberMeetingTitle(room, title) {
-  try {
-    if (room && title) sessionStorage.setItem(`kamar.title.${room}`, title);
-  } catch {
-    /* storage disabled: the header shows the room's name */
-  }
-}
-
+// What the page's header shows: the room's or the event's title as the API handed it out,
+// kept for this tab's reloads; a guest's link has none, and shows the meeting's name as it is.
 export function meetingTitle(room) {
-  try {
-    return sessionStorage.getItem(`kamar.title.${room}`) || room;
-  } catch {
-    return room;
-  }
+  return rememberedMeeting(room).title || room;
 }
 
-// Where "back" leads after a meeting: a community room's meeting goes back to that room (its
-// agenda, for an event's meeting); any other meeting to the start page.
+// Where "back" leads after a meeting: the community room the API named, else the start page.
 export function backLink(room) {
-  const match = /^kamar-(\d+)(?:-e(\d+))?$/.exec(room);
-  if (!match) return null;
-  return `/#/rooms/${match[1]}/${match[2] ? "agenda" : "chat"}`;
+  return rememberedMeeting(room).back;
 }
 
 export function tokenClaims(jwt) {

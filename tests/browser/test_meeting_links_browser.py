@@ -31,7 +31,7 @@ async def api(
 
 async def signed_in_page(browser: Browser, kamar: RunningServer, session: str | None) -> Page:
     context = await browser.new_context(viewport={"width": 360, "height": 640}, locale="en-US")
-    if session is not None:  # what the community app keeps after signing in (web/app/api.js)
+    if session is not None:  # what the community app keeps after signing in (web/base/session.js)
         await context.add_init_script(f"localStorage.setItem('kamar.session', '{session}')")
     return await context.new_page()
 

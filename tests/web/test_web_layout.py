@@ -1,7 +1,8 @@
-"""The web clients' layout (README.md, "Layout"): one base (web/base/) under two clients.
+"""The web clients' layout (README.md, "How it fits together"): one base (web/base/) under two
+clients beside each other.
 
-The community app (web/app.html, web/app/) and the meeting page (web/room.html and the modules
-it loads) share DOM building, the API client, the session and the one websocket with its
+The community app (web/app.html, web/app/) and the meeting page (web/room.html, web/meeting/)
+share DOM building, the API client, the session and the one websocket with its
 reconnect schedule through web/base/, and only there: a second `h()`, a socket opened outside
 web/base/socket.js or a reconnect delay table of its own fails here. The meeting page loads
 nothing from web/app/ and does not know how the community names its meetings (the server hands
@@ -84,13 +85,14 @@ def test_the_meeting_page_loads_nothing_of_the_community_app() -> None:
     assert not knows, f"the meeting page parses community meeting names: {knows}"
 
 
-def test_the_community_app_loads_nothing_of_the_meeting_page() -> None:
+def test_each_client_loads_only_its_own_modules_and_the_shared_ones() -> None:
     shared = {WEB / "strings.js"} | set(BASE.rglob("*.js")) | set((WEB / "strings").rglob("*.js"))
-    loaded = loaded_by("app.html")
-    borrowed = sorted(
-        str(p.relative_to(WEB)) for p in loaded - shared if WEB / "app" not in p.parents
-    )
-    assert not borrowed, f"the community app imports the meeting page's modules: {borrowed}"
+    for page, own in (("app.html", "app"), ("room.html", "meeting"), ("index.html", "meeting")):
+        loaded = loaded_by(page)
+        strays = sorted(
+            str(p.relative_to(WEB)) for p in loaded - shared if WEB / own not in p.parents
+        )
+        assert not strays, f"{page} loads modules from outside web/{own}/ and the base: {strays}"
 
 
 def test_the_scan_sees_what_it_must_refuse() -> None:

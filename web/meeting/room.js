@@ -3,13 +3,13 @@
 // Town halls (a "stage"): speakers and moderators are tiles, the current speaker large; the
 // audience watches without camera or microphone, raises hands, asks, comments and reacts.
 import { Backoff, RETRY_A_FEW, socketUrl } from "/static/base/socket.js";
-import { KamarClient } from "/static/protocol.js";
+import { KamarClient } from "/static/meeting/protocol.js";
 import { errorMessage, pageLanguage, t } from "/static/strings.js";
-import { StagePanel } from "/static/stage.js";
-import { TileBoard } from "/static/tiles.js";
-import { ScreenShare } from "/static/screenshare.js";
-import { dataSaverPreferred, wireDataSaver } from "/static/data_saver.js";
-import { backLink, meetingTitle, meetingToken, tokenClaims, tokenForMember } from "/static/meeting_token.js";
+import { StagePanel } from "/static/meeting/stage.js";
+import { TileBoard } from "/static/meeting/tiles.js";
+import { ScreenShare } from "/static/meeting/screenshare.js";
+import { dataSaverPreferred, wireDataSaver } from "/static/meeting/data_saver.js";
+import { backLink, meetingTitle, meetingToken, tokenClaims, tokenForMember } from "/static/meeting/meeting_token.js";
 
 const $ = (id) => document.getElementById(id);
 

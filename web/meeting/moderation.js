@@ -3,7 +3,7 @@
 // controls (mute all, lock, lobby, end). Everyone sees the hands queue and who is on stage.
 import { t } from "/static/strings.js";
 import { h } from "/static/base/dom.js";
-import { EgressBadge, EgressForm } from "/static/egress.js";
+import { EgressBadge, EgressForm } from "/static/meeting/egress.js";
 
 const MAX_AUDIENCE_SHOWN = 100; // a big town hall's audience list stays cheap to draw
 const CONFIRM_MS = 4000; // a dangerous button waits this long for its second tap

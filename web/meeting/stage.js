@@ -3,7 +3,7 @@
 // again; from 900 px it is a column beside the stage. No protocol here: it calls KamarClient.
 import { h } from "/static/base/dom.js";
 import { t } from "/static/strings.js";
-import { PeoplePane } from "/static/moderation.js";
+import { PeoplePane } from "/static/meeting/moderation.js";
 
 const MAX_COMMENTS = 200; // kept on the page; the server sends the latest 50 on join
 const MAX_FLOATING = 16; // reactions in flight at once; more are dropped to spare slow phones

@@ -5,11 +5,11 @@
 // else). Each has one offerer, so offers never cross. No trickle ICE (peer.js).
 
 import { openSocket } from "/static/base/socket.js";
-import { createPeerConnection, waitForIceGathering } from "/static/peer.js";
-import { Publisher } from "/static/publishing.js";
+import { createPeerConnection, waitForIceGathering } from "/static/meeting/peer.js";
+import { Publisher } from "/static/meeting/publishing.js";
 
-export { waitForIceGathering } from "/static/peer.js";
-export { simulcastEncodings } from "/static/publishing.js";
+export { waitForIceGathering } from "/static/meeting/peer.js";
+export { simulcastEncodings } from "/static/meeting/publishing.js";
 
 const PROTOCOL_VERSION = 1;
 // Close reasons after which reconnecting with the same token cannot help.

@@ -86,8 +86,9 @@ SAMPLER = """
 })();
 """.replace("MAX_SAMPLES", str(MAX_SAMPLES)).replace("SAMPLE_MS", str(SAMPLE_MS))
 
-# The web client's data saver ("Hemat data", web/data_saver.js), switched on as a member would
-# have left it on this device: camera off at join, everyone's video paused until tapped.
+# The web client's data saver ("Hemat data", web/meeting/data_saver.js), switched on as a
+# member would have left it on this device: camera off at join, everyone's video paused until
+# tapped.
 DATA_SAVER_ON = "localStorage.setItem('kamar.dataSaver', '1');"
 
 

@@ -275,7 +275,7 @@ async def run_data_saver(count: int, seconds: float, progress: Progress) -> dict
     return {
         "participants": count,
         "what": f"kbit/s delivered to each of {savers} participants with the web client's "
-        "data saver on (web/data_saver.js), over a clean link; one more joined without it, "
+        "data saver on (web/meeting/data_saver.js), over a clean link; one more joined without it, "
         "camera on",
         "media_after_join_s": joined,
         "kbps_down": {name: usage[name]["kbps_down"] for name in saving},

@@ -9,6 +9,7 @@ nor a second node repeats one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Literal
@@ -45,6 +46,19 @@ def meeting_room_name(room_id: int, event_id: int | None = None) -> str:
     if event_id is None:
         return f"kamar-{room_id}"
     return f"kamar-{room_id}-e{event_id}"
+
+
+_MEETING_NAME = re.compile(r"kamar-([0-9]{1,15})(?:-e([0-9]{1,15}))?")
+
+
+def meeting_owner(meeting: str) -> tuple[int, int | None] | None:
+    """The community room (and town hall event) a meeting's name was made for by
+    meeting_room_name, None for a meeting of no community room (a guest meeting)."""
+    match = _MEETING_NAME.fullmatch(meeting)
+    if match is None:
+        return None
+    event = match.group(2)
+    return int(match.group(1)), None if event is None else int(event)
 
 
 def event_meeting_room(kind: str, room_id: int, event_id: int) -> str | None:

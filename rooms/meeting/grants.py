@@ -16,9 +16,9 @@ from rooms.text import printable, unsendable
 
 ALGORITHM = "HS256"
 DEFAULT_TTL = 6 * 3600  # seconds: a guest link (`kamar token`) lasts a long meeting
-# A member's token is fetched from the HTTP API right before each join and rejoin (web/room.js),
-# so it only has to outlive opening the camera; what admits a member is their membership,
-# checked again at hello (rooms/meeting/meeting_access.py).
+# A member's token is fetched from the HTTP API right before each join and rejoin
+# (web/meeting/room.js), so it only has to outlive opening the camera; what admits a member is
+# their membership, checked again at hello (rooms/meeting/meeting_access.py).
 MEMBER_TTL = 5 * 60
 MAX_TTL = 30 * 24 * 3600
 ROOM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # used with fullmatch

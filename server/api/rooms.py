@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from rooms.community.agenda import event_meeting_room, meeting_room_name
+from rooms.community.agenda import event_meeting_room, meeting_owner, meeting_room_name
 from rooms.community.direct_pairs import DIRECT, check_may_send, peers
 from rooms.community.directory import KINDS, MAX_DESCRIPTION, MAX_NAME, VISIBILITIES
 from rooms.community.membership import require
 from rooms.community.timefmt import zoned_iso
-from rooms.errors import Conflict
+from rooms.errors import Conflict, NotFound
 from rooms.meeting import grants
 from rooms.meeting.stage import MeetingRole
 from server.api.fields import Field
@@ -96,9 +96,11 @@ def meeting_role(room_role: str, town_hall: bool, organiser: bool) -> MeetingRol
 
 
 def _join(
-    call: Call, room: str, role: MeetingRole, title: str, event_id: int | None = None
+    call: Call, room: str, role: MeetingRole, title: str, back: str, event_id: int | None = None
 ) -> dict[str, Any]:
-    """The token, and the `title` the meeting page shows instead of the internal room name."""
+    """The token, the `title` the meeting page shows instead of the internal room name, and
+    `back`: the community app's address the page leads back to, so that the meeting page
+    never needs to know how meetings are named or how the app's addresses look."""
     grant = grants.JoinGrant(
         room=room,
         identity=f"user-{call.me.id}",
@@ -108,12 +110,16 @@ def _join(
         event_id=event_id,
     )
     token = grants.mint(grant, secret_of(call.request.app), int(time.time()), grants.MEMBER_TTL)
-    return {"token": token, "room": room, "url": f"/r/{room}", "role": role, "title": title}
+    url = f"/r/{room}"
+    return {"token": token, "room": room, "url": url, "role": role, "title": title, "back": back}
 
 
 async def meeting_token(call: Call) -> dict[str, Any]:
+    return await room_meeting(call, call.path["room_id"])
+
+
+async def room_meeting(call: Call, room_id: int) -> dict[str, Any]:
     """A join token for the room's everyday meeting, derived from membership."""
-    room_id = call.path["room_id"]
     async with call.community.db.read() as conn:
         standing = await require(conn, room_id, call.me.id, "join_meeting")
         title = standing.name
@@ -122,12 +128,16 @@ async def meeting_token(call: Call) -> dict[str, Any]:
             title = (await peers(conn, call.me.id, [room_id]))[room_id]["display_name"]
     assert standing.role is not None
     role = meeting_role(standing.role, town_hall=False, organiser=False)
-    return _join(call, meeting_room_name(room_id), role, title)
+    return _join(call, meeting_room_name(room_id), role, title, f"/#/rooms/{room_id}/chat")
 
 
 async def event_meeting_token(call: Call) -> dict[str, Any]:
+    return await event_meeting(call, call.path["event_id"])
+
+
+async def event_meeting(call: Call, event_id: int) -> dict[str, Any]:
     """A join token for an event's meeting: a town hall's own, or the room's."""
-    row, room_role = await call.community.agenda.meeting_access(call.me, call.path["event_id"])
+    row, room_role = await call.community.agenda.meeting_access(call.me, event_id)
     room = event_meeting_room(row.kind, row.room_id, row.id)
     if room is None:
         raise Conflict("an offline event has no meeting", "event_id", reason="offline_event")
@@ -135,7 +145,28 @@ async def event_meeting_token(call: Call) -> dict[str, Any]:
     role = meeting_role(room_role, town_hall, organiser=row.created_by == call.me.id)
     if town_hall and role != "moderator":
         check_town_hall_open(row.starts_at, row.ends_at, row.timezone, int(time.time() * 1000))
-    return _join(call, room, role, row.title, row.id if town_hall else None)
+    back = f"/#/rooms/{row.room_id}/{'agenda' if town_hall else 'chat'}"
+    return _join(call, room, role, row.title, back, row.id if town_hall else None)
+
+
+async def named_meeting_token(call: Call) -> dict[str, Any]:
+    """A join token by the meeting's own name (a link /r/NAME shared without a token): the
+    community room's or the town hall's meeting that name was made for."""
+    name = call.request.match_info["meeting"]
+    owner = meeting_owner(name)
+    if owner is None:
+        raise NotFound(
+            "this meeting belongs to no community room; join with its link's token",
+            "meeting",
+            reason="not_a_community_meeting",
+        )
+    room_id, event_id = owner
+    answer = await (
+        room_meeting(call, room_id) if event_id is None else event_meeting(call, event_id)
+    )
+    if answer["room"] != name:  # an event of another room, or not a town hall
+        raise NotFound("no such meeting", "meeting")
+    return answer
 
 
 TOWN_HALL_OPENS_EARLY_MS = 30 * 60_000  # the audience may come in half an hour before
@@ -266,6 +297,14 @@ ROUTES = [
         "/api/events/{event_id}/meeting",
         event_meeting_token,
         "A join token for an event's meeting (a town hall's own)",
+        content="none",
+        tags=("meetings",),
+    ),
+    Route(
+        "POST",
+        "/api/meetings/{meeting}/token",
+        named_meeting_token,
+        "A join token for a community meeting by its name (the meeting page's link)",
         content="none",
         tags=("meetings",),
     ),

@@ -31,7 +31,7 @@ async def api(
 
 async def signed_in_page(browser: Browser, kamar: RunningServer, session: str | None) -> Page:
     context = await browser.new_context(viewport={"width": 360, "height": 640}, locale="en-US")
-    if session is not None:  # what the community app keeps after signing in (web/app/api.js)
+    if session is not None:  # what the community app keeps after signing in (web/base/session.js)
         await context.add_init_script(f"localStorage.setItem('kamar.session', '{session}')")
     return await context.new_page()
 
@@ -100,6 +100,10 @@ async def check_pages(kamar: RunningServer, pages: list[Page], room_id: int, eve
     await early.wait_for_selector("#ended:not([hidden])", timeout=WAIT_MS)
     # When it opens, in the member's language (the API's Retry-After, worded by the client).
     assert "not open yet: it opens in" in (await early.text_content("#ended-text") or "")
+    # A meeting of no community room (a guest's): membership cannot admit, the link's token must.
+    await early.goto(f"{kamar.base_url}/r/gudang")
+    await early.wait_for_selector("#ended:not([hidden])", timeout=WAIT_MS)
+    assert "token" in (await early.text_content("#ended-text") or "")
 
     await stranger.goto(f"{kamar.base_url}/r/kamar-{room_id}")
     await stranger.wait_for_selector("#ended:not([hidden])", timeout=WAIT_MS)

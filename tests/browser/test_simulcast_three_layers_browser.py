@@ -19,7 +19,7 @@ from tests.conftest import RunningServer, eventually, running_kamar
 
 pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
 
-# The page asks for 640x360 (web/room.js); this camera is an HD one, as on a laptop.
+# The page asks for 640x360 (web/meeting/room.js); this camera is an HD one, as on a laptop.
 HD_CAMERA = """(() => {
   const media = navigator.mediaDevices;
   const original = media.getUserMedia.bind(media);

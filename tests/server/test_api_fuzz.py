@@ -133,7 +133,13 @@ class World:
             name = match.group(1)
             if junk is not None:  # surrogatepass: a lone surrogate as its 3 (invalid) bytes
                 return quote(junk, safe="", errors="surrogatepass")
-            return self.code if name == "code" else str(self.ids[name])
+            if name == "meeting":  # a meeting by its name: the room's everyday one
+                return f"kamar-{self.ids['room_id']}"
+            if name == "code":
+                return self.code
+            # An id the world made no record for (a recording needs a real egress): a number
+            # of no record, so the route still answers, with its 404.
+            return str(self.ids.get(name, 999_999))
 
         return re.sub(r"\{(\w+)\}", fill, template)
 

@@ -187,3 +187,43 @@ async def test_moderators_prepare_a_town_hall_before_it_opens(api: Api) -> None:
     await api.call("POST", f"/api/events/{event['id']}/meeting", ani)
     refused = await api.call("POST", f"/api/events/{event['id']}/meeting", budi, expect=409)
     assert "opens at" in refused["error"]["message"]
+
+
+async def test_a_meeting_by_its_name_gives_the_title_and_the_way_back(api: Api) -> None:
+    """The meeting page asks by the name in its address and learns the rest from the answer."""
+    ani, _ = await api.user("ani")
+    stranger, _ = await api.user("orang")
+    room = await api.room(ani)
+    event = await api.call(
+        "POST", f"/api/rooms/{room['id']}/events", ani, json=TOWN_HALL, expect=201
+    )
+    everyday = await api.call("POST", f"/api/meetings/kamar-{room['id']}/token", ani)
+    assert (everyday["room"], everyday["title"], everyday["back"]) == (
+        f"kamar-{room['id']}",
+        room["name"],
+        f"/#/rooms/{room['id']}/chat",
+    )
+    town_hall = await api.call(
+        "POST", f"/api/meetings/kamar-{room['id']}-e{event['id']}/token", ani
+    )
+    assert (town_hall["title"], town_hall["back"], town_hall["role"]) == (
+        TOWN_HALL["title"],
+        f"/#/rooms/{room['id']}/agenda",
+        "moderator",
+    )
+    assert grant_of(api, town_hall).event_id == event["id"]
+    guest = await api.call("POST", "/api/meetings/demo/token", ani, expect=404)
+    assert guest["error"]["reason"] == "not_a_community_meeting"
+    # An event named under another room's number is no meeting at all.
+    await api.call(
+        "POST", f"/api/meetings/kamar-{room['id'] + 1}-e{event['id']}/token", ani, expect=404
+    )
+    await api.call("POST", f"/api/meetings/kamar-{room['id']}/token", stranger, expect=404)
+    await api.call("POST", f"/api/meetings/kamar-{room['id']}/token", None, expect=401)
+
+
+async def test_the_room_and_event_routes_name_the_way_back_too(api: Api) -> None:
+    ani, _ = await api.user("ani")
+    room = await api.room(ani)
+    answer = await api.call("POST", f"/api/rooms/{room['id']}/meeting", ani)
+    assert answer["back"] == f"/#/rooms/{room['id']}/chat"

@@ -1,7 +1,8 @@
 // A room's agenda: upcoming events with RSVP (going / maybe / no), the room's calendar feed,
 // and for moderators a form to add an event.
-import { api } from "/static/app/api.js";
-import { clear, copyText, errorBox, eventWhen, field, h, richText, submitting } from "/static/app/dom.js";
+import { api } from "/static/base/api.js";
+import { clear, h } from "/static/base/dom.js";
+import { copyText, errorBox, eventWhen, field, richText, submitting } from "/static/app/dom.js";
 import { t } from "/static/strings.js";
 import { recordingsSection } from "/static/app/recordings.js";
 

@@ -1,8 +1,9 @@
 // Posting one announcement to many rooms (#/announce, docs/organising.md): title, text, the
 // rooms (ticked from those one owns or moderates, or all of them in a region, of some kinds),
 // and whether it gets a public page to share. The answer's reach is shown after posting.
-import { api } from "/static/app/api.js";
-import { clear, errorBox, field, focusHeading, h, submitting } from "/static/app/dom.js";
+import { api } from "/static/base/api.js";
+import { clear, h } from "/static/base/dom.js";
+import { errorBox, field, focusHeading, submitting } from "/static/app/dom.js";
 import { regionPicker } from "/static/app/region_picker.js";
 import { ROOM_KINDS } from "/static/app/rooms.js";
 import { t } from "/static/strings.js";

@@ -1,6 +1,7 @@
 // Sign-in and registration views.
-import { api } from "/static/app/api.js";
-import { clear, errorBox, field, focusHeading, h, submitting } from "/static/app/dom.js";
+import { api } from "/static/base/api.js";
+import { clear, h } from "/static/base/dom.js";
+import { errorBox, field, focusHeading, submitting } from "/static/app/dom.js";
 import { t } from "/static/strings.js";
 
 export function renderAuth(app, container, mode, invited) {

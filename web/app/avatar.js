@@ -1,8 +1,9 @@
 // Profile photos (docs/api.md "PUT /api/me/avatar"): a round avatar that shows the member's
 // initials, and their photo over them once it has loaded (none: the initials stay). Photos
 // need the session, so they come through mediaUrl as blob URLs, each fetched once a page.
-import { api, mediaUrl } from "/static/app/api.js";
-import { h } from "/static/app/dom.js";
+import { api } from "/static/base/api.js";
+import { mediaUrl } from "/static/app/api.js";
+import { h } from "/static/base/dom.js";
 import { initials } from "/static/app/rooms.js";
 import { t } from "/static/strings.js";
 

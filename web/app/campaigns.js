@@ -2,8 +2,9 @@
 // each with its report for those who organise it (sign-ups against the target, active within
 // 7 and 30 days, flagged sign-ups, the leaderboard), and a form to start one in rooms one
 // owns or moderates.
-import { api } from "/static/app/api.js";
-import { clear, errorBox, field, focusHeading, h, submitting } from "/static/app/dom.js";
+import { api } from "/static/base/api.js";
+import { clear, h } from "/static/base/dom.js";
+import { errorBox, field, focusHeading, submitting } from "/static/app/dom.js";
 import { regionPicker } from "/static/app/region_picker.js";
 import { t } from "/static/strings.js";
 

@@ -1,8 +1,9 @@
 // A room's chat: history with "load older", live messages from the feed (de-duplicated by id),
 // read receipts, and catching up after a dropped connection. The composer is in composer.js.
-import { api } from "/static/app/api.js";
+import { api } from "/static/base/api.js";
 import { Composer } from "/static/app/composer.js";
-import { clear, dayLabel, h, sameDay } from "/static/app/dom.js";
+import { clear, h } from "/static/base/dom.js";
+import { dayLabel, sameDay } from "/static/app/dom.js";
 import { openLightbox, receipt, renderMessage } from "/static/app/message.js";
 import { PinnedAnnouncement } from "/static/app/pinned.js";
 import { openForward } from "/static/app/forward.js";

@@ -2,8 +2,10 @@
 // they are picked), the typing signal, and messages shown at once while they are being sent.
 // What is sent goes through the device's outbox (outbox.js), so it survives a reload and goes
 // out by itself when the network returns; an unsent draft is kept per room too.
-import { api, upload } from "/static/app/api.js";
-import { errorBox, fileSize, h, icon } from "/static/app/dom.js";
+import { api } from "/static/base/api.js";
+import { upload } from "/static/app/api.js";
+import { h } from "/static/base/dom.js";
+import { errorBox, fileSize, icon } from "/static/app/dom.js";
 import { renderMessage } from "/static/app/message.js";
 import { shrink } from "/static/app/photos.js";
 import { refusal } from "/static/app/upload_rules.js";

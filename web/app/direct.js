@@ -1,8 +1,9 @@
 // Direct messages (docs/api.md "Direct messages"): a conversation is a room of kind "direct",
 // so the room view shows it; here are the ways in (a member's name in a room's member list)
 // and what differs in its info pane: no invitations, no leaving, but block and report.
-import { api } from "/static/app/api.js";
-import { errorBox, field, h, submitting } from "/static/app/dom.js";
+import { api } from "/static/base/api.js";
+import { h } from "/static/base/dom.js";
+import { errorBox, field, submitting } from "/static/app/dom.js";
 import { t } from "/static/strings.js";
 
 // The conversation with `userId`, made on the first tap, then opened.

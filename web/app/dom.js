@@ -1,41 +1,9 @@
-// Small DOM helpers shared by the views: element building, forms and their errors, times.
+// The community app's view helpers: forms and their errors, rich text, times, icons. Element
+// building itself (h, clear) is web/base/dom.js, shared with the meeting page.
+import { h } from "/static/base/dom.js";
 import { pageLanguage, t } from "/static/strings.js";
 
 const LOCALE = pageLanguage === "id" ? "id-ID" : "en-GB";
-
-// h("button", {type: "button", onclick: fn, class: "x"}, "text", child...)
-export function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs || {})) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name.startsWith("on") && typeof value === "function") {
-      el.addEventListener(name.slice(2), value);
-    } else if (name === "class") {
-      el.className = value;
-    } else if (name === "dataset") {
-      Object.assign(el.dataset, value);
-    } else if (name in el && typeof value !== "string") {
-      el[name] = value; // properties such as hidden, disabled, value
-    } else {
-      el.setAttribute(name, value === true ? "" : String(value));
-    }
-  }
-  append(el, children);
-  return el;
-}
-
-function append(el, children) {
-  for (const child of children) {
-    if (child === null || child === undefined || child === false) continue;
-    if (Array.isArray(child)) append(el, child);
-    else el.append(child instanceof Node ? child : String(child));
-  }
-}
-
-export function clear(el) {
-  while (el.firstChild) el.firstChild.remove();
-  return el;
-}
 
 // A label wrapping its input, so screen readers and taps both reach the field.
 export function field(label, input, hint = null) {

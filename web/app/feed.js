@@ -2,8 +2,8 @@
 //
 // After opening, the client sends {type: "auth", token}; the server answers {type: "authed"}
 // and from then on pushes the events of every room the user belongs to. A dropped socket is
-// reopened with growing delays for as long as the page lives; the "online" event tells the UI
-// to refetch what it may have missed.
+// reopened with growing delays for as long as the page lives (web/base/socket.js); the "online"
+// event tells the UI to refetch what it may have missed.
 //
 // Events (CustomEvent, payload in `detail`):
 //   status {state: "connecting" | "online" | "offline"}
@@ -11,21 +11,21 @@
 //   message {type, ...}                 one per server event (chat_message, typing, ...)
 //   server-error {code, message}
 
-const DELAYS_MS = [1000, 2000, 4000, 8000, 15000, 30000];
+import { Backoff, openSocket, RETRY_FOREVER, socketUrl } from "/static/base/socket.js";
+
 const PING_EVERY_MS = 25000; // keeps NAT and proxy mappings alive on mobile networks
 const PONG_WITHIN_MS = 10000;
 
 export class Feed extends EventTarget {
-  constructor(token, url = defaultUrl()) {
+  constructor(token, url = socketUrl()) {
     super();
     this.token = token;
     this.url = url;
     this.ws = null;
     this.state = "offline";
-    this.attempt = 0;
+    this.retry = new Backoff(RETRY_FOREVER);
     this.everOnline = false;
     this.stopped = false;
-    this.retryTimer = null;
     this.pingTimer = null;
     this.pongTimer = null;
     this.queue = []; // sent while the socket was not ready; only the latest of each kind is kept
@@ -46,7 +46,7 @@ export class Feed extends EventTarget {
     this.stopped = true;
     globalThis.removeEventListener("online", this._onOnline);
     globalThis.document?.removeEventListener("visibilitychange", this._onVisible);
-    clearTimeout(this.retryTimer);
+    this.retry.cancel();
     this._stopPing();
     if (this.ws) {
       const ws = this.ws;
@@ -73,7 +73,7 @@ export class Feed extends EventTarget {
   // Skip the wait when the network or the page comes back.
   reconnectNow() {
     if (this.stopped || this.state !== "offline") return;
-    clearTimeout(this.retryTimer);
+    this.retry.cancel();
     this._open();
   }
 
@@ -90,50 +90,37 @@ export class Feed extends EventTarget {
   _open() {
     if (this.stopped) return;
     this._setState("connecting");
-    let ws;
     try {
-      ws = new WebSocket(this.url);
+      this.ws = openSocket(this.url, {
+        onOpen: (ws) => {
+          if (ws === this.ws) ws.send(JSON.stringify({ type: "auth", token: this.token }));
+        },
+        onFrame: (message, ws) => {
+          if (ws === this.ws) this._onFrame(message);
+        },
+        onClose: (_event, ws) => {
+          if (ws !== this.ws) return;
+          this.ws = null;
+          this._stopPing();
+          this._setState("offline");
+          this._scheduleRetry();
+        },
+      });
     } catch {
-      this._scheduleRetry();
-      return;
+      this._scheduleRetry(); // a malformed URL, or a page that may not open sockets
     }
-    this.ws = ws;
-    ws.addEventListener("open", () => {
-      if (ws === this.ws) ws.send(JSON.stringify({ type: "auth", token: this.token }));
-    });
-    ws.addEventListener("message", (event) => {
-      if (ws === this.ws) this._onFrame(event.data);
-    });
-    ws.addEventListener("close", () => {
-      if (ws !== this.ws) return;
-      this.ws = null;
-      this._stopPing();
-      this._setState("offline");
-      this._scheduleRetry();
-    });
   }
 
   _scheduleRetry() {
-    if (this.stopped) return;
-    const delay = DELAYS_MS[Math.min(this.attempt, DELAYS_MS.length - 1)];
-    this.attempt += 1;
-    // A little randomness, so a server restart is not met by every phone at the same instant.
-    this.retryTimer = setTimeout(() => this._open(), delay * (0.8 + Math.random() * 0.4));
+    if (!this.stopped) this.retry.schedule(() => this._open());
   }
 
-  _onFrame(data) {
-    let message;
-    try {
-      message = JSON.parse(data);
-    } catch {
-      return;
-    }
-    if (!message || typeof message.type !== "string") return;
+  _onFrame(message) {
     switch (message.type) {
       case "authed": {
         const reconnect = this.everOnline;
         this.everOnline = true;
-        this.attempt = 0;
+        this.retry.reset();
         this._setState("online");
         this._startPing();
         const queued = this.queue;
@@ -176,9 +163,4 @@ export class Feed extends EventTarget {
     clearInterval(this.pingTimer);
     clearTimeout(this.pongTimer);
   }
-}
-
-function defaultUrl() {
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}/ws`;
 }

@@ -1,7 +1,7 @@
 // "Teruskan": the message menu's forward, to another of one's rooms picked from a sheet
 // (docs/api.md "POST /api/messages/{id}/forward"); the new message is labelled "Diteruskan".
-import { api } from "/static/app/api.js";
-import { h } from "/static/app/dom.js";
+import { api } from "/static/base/api.js";
+import { h } from "/static/base/dom.js";
 import { openSheet } from "/static/app/sheet.js";
 import { t } from "/static/strings.js";
 

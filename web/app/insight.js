@@ -2,9 +2,11 @@
 // region, RSVPs against who came to meetings, the relation graph, falling rooms and members
 // slipping away; each with its CSV. myActivitySection: a member's own, on the profile page.
 // The server decides who may see what and logs every view; this page only draws.
-import { api, freshFileUrl } from "/static/app/api.js";
+import { api } from "/static/base/api.js";
+import { freshFileUrl } from "/static/app/api.js";
 import { barChart, graphChart, lineChart } from "/static/app/charts.js";
-import { clear, focusHeading, h } from "/static/app/dom.js";
+import { clear, h } from "/static/base/dom.js";
+import { focusHeading } from "/static/app/dom.js";
 import { i } from "/static/app/insight_strings.js";
 
 function csvLink(view, query = "") {

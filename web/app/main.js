@@ -11,11 +11,11 @@
 //         #/insight (member insight, for organisers)
 //         #/search  #/search/ROOM (messages across one's rooms, or in one room)
 //         #/notifications (mentions of oneself and events starting soon)
-import {
-  api, apiEvents, forgetMedia, sessionToken, setSession,
-} from "/static/app/api.js";
+import { forgetMedia } from "/static/app/api.js";
+import { api, apiEvents } from "/static/base/api.js";
+import { rememberMeeting, sessionToken, setSession } from "/static/base/session.js";
 import { renderAuth } from "/static/app/auth.js";
-import { clear, h } from "/static/app/dom.js";
+import { clear, h } from "/static/base/dom.js";
 import { Feed } from "/static/app/feed.js";
 import { renderInsight } from "/static/app/insight.js";
 import { renderListing, renderMarket, renderNewListing } from "/static/app/market.js";
@@ -28,7 +28,6 @@ import { RoomView } from "/static/app/room.js";
 import { renderNotificationList } from "/static/app/notification_list.js";
 import { renderSearch } from "/static/app/search.js";
 import { acceptInvite, renderCreateRoom, renderRoomList, renderWelcome } from "/static/app/rooms.js";
-import { rememberMeetingTitle } from "/static/meeting_token.js";
 import { pageLanguage, t } from "/static/strings.js";
 
 const $ = (id) => document.getElementById(id);
@@ -104,8 +103,8 @@ export const app = {
     if (button) button.disabled = true;
     try {
       const path = townHallEventId != null ? `/api/events/${townHallEventId}/meeting` : `/api/rooms/${roomId}/meeting`;
-      const { token, url, room, title } = await api("POST", path);
-      rememberMeetingTitle(room, title);
+      const { token, url, room, title, back } = await api("POST", path);
+      rememberMeeting(room, { title, back });
       location.href = url + (url.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(token);
     } catch (error) {
       app.notify(error.message, { kind: "error" });

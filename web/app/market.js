@@ -1,8 +1,10 @@
 // The members' market: browse and search (#/market), put up a listing (#/market/new), one
 // listing with its photos, the seller's other listings and "chat with the seller"
 // (#/market/ID). Kamar moves no money, and every page says so.
-import { api, mediaUrl, uploadTo } from "/static/app/api.js";
-import { clear, errorBox, field, focusHeading, h, submitting } from "/static/app/dom.js";
+import { api } from "/static/base/api.js";
+import { mediaUrl, uploadTo } from "/static/app/api.js";
+import { clear, h } from "/static/base/dom.js";
+import { errorBox, field, focusHeading, submitting } from "/static/app/dom.js";
 import { m } from "/static/app/market_strings.js";
 
 

@@ -1,7 +1,8 @@
 // One chat message as a list item: author, quoted reply, photos and videos, text, time, read
 // state and its actions (reply, edit, delete).
 import { mediaUrl } from "/static/app/api.js";
-import { clockTime, fileSize, h, richText } from "/static/app/dom.js";
+import { h } from "/static/base/dom.js";
+import { clockTime, fileSize, richText } from "/static/app/dom.js";
 import { t } from "/static/strings.js";
 
 const THUMB_MAX = 240; // CSS pixels; thumbnails are at most 320 px, so this stays sharp enough

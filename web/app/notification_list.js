@@ -1,8 +1,9 @@
 // #/notifications: the in-app list (docs/api.md "GET /api/notifications") for every browser,
 // those without Web Push included: mentions of oneself and events starting soon, each opening
 // its room (a mention at the message, as a search result does).
-import { api } from "/static/app/api.js";
-import { clear, eventWhen, focusHeading, h, shortStamp } from "/static/app/dom.js";
+import { api } from "/static/base/api.js";
+import { clear, h } from "/static/base/dom.js";
+import { eventWhen, focusHeading, shortStamp } from "/static/app/dom.js";
 import { messagePreview } from "/static/app/rooms.js";
 import { t } from "/static/strings.js";
 

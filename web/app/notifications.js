@@ -1,8 +1,8 @@
 // Notifications: Web Push on this browser (profile, "Notifikasi") and a room's mute (room info,
 // "Bisukan notifikasi"). docs/api.md "Notifications"; web/sw.js shows what arrives. A browser
 // or WebView without the Push API gets the switch explained instead (docs/android.md).
-import { api } from "/static/app/api.js";
-import { h } from "/static/app/dom.js";
+import { api } from "/static/base/api.js";
+import { h } from "/static/base/dom.js";
 import { t } from "/static/strings.js";
 
 export function pushSupported() {

@@ -14,7 +14,7 @@
 // Events (CustomEvent, payload in `detail`):
 //   sent {entry, message}      the server stored it (or had already)
 //   failed {entry, error}      refused for good (entry.failed) or for now (entry.offline)
-import { api } from "/static/app/api.js";
+import { api } from "/static/base/api.js";
 
 const KEY_PREFIX = "kamar.outbox.";
 // Waiting messages are tried again on a timer too: the browser's `online` event does not come

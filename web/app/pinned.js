@@ -3,8 +3,9 @@
 // text and the one comment thread it has across every room it was posted in, with a box to
 // comment from this room. Feed events keep it current: a new announcement replaces it, an
 // `announcement_comment` from any of its rooms joins the thread.
-import { api } from "/static/app/api.js";
-import { clear, errorBox, h, submitting } from "/static/app/dom.js";
+import { api } from "/static/base/api.js";
+import { clear, h } from "/static/base/dom.js";
+import { errorBox, submitting } from "/static/app/dom.js";
 import { t } from "/static/strings.js";
 
 export class PinnedAnnouncement {

@@ -2,8 +2,9 @@
 // open ones; opened, each poll with its options as buttons showing the live counts, and a form
 // for a new one. The server's `poll` events carry whole polls, so the newest one received is
 // the result shown; one's own choices come only in the answers to one's own requests.
-import { api } from "/static/app/api.js";
-import { clear, errorBox, field, h, shortStamp, submitting } from "/static/app/dom.js";
+import { api } from "/static/base/api.js";
+import { clear, h } from "/static/base/dom.js";
+import { errorBox, field, shortStamp, submitting } from "/static/app/dom.js";
 import { t } from "/static/strings.js";
 
 const SHOWN = 5; // the newest polls shown; older ones are in GET /api/rooms/{id}/polls

@@ -5,9 +5,10 @@
 // Changing the password and "sign out everywhere" both answer with a new session token: every
 // older token, this device's included, stops working, so the new one replaces it at once
 // (app.replaceSession, which also reconnects the feed).
-import { api, ApiError } from "/static/app/api.js";
+import { ApiError, api } from "/static/base/api.js";
 import { blockedSection } from "/static/app/direct.js";
-import { clear, copyText, errorBox, field, focusHeading, h, showFormError, submitting } from "/static/app/dom.js";
+import { clear, h } from "/static/base/dom.js";
+import { copyText, errorBox, field, focusHeading, showFormError, submitting } from "/static/app/dom.js";
 import { myActivitySection } from "/static/app/insight.js";
 import { regionPicker, rtRwLooksRight } from "/static/app/region_picker.js";
 import { notificationsSection } from "/static/app/notifications.js";

@@ -1,7 +1,8 @@
 // "Dibaca oleh": who has read one's message and when, from the message menu, in a sheet over
 // the chat (docs/api.md "GET /api/messages/{id}/readers").
-import { api } from "/static/app/api.js";
-import { h, shortStamp } from "/static/app/dom.js";
+import { api } from "/static/base/api.js";
+import { h } from "/static/base/dom.js";
+import { shortStamp } from "/static/app/dom.js";
 import { openSheet } from "/static/app/sheet.js";
 import { t } from "/static/strings.js";
 

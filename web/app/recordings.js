@@ -1,8 +1,8 @@
 // A town hall's recordings in its agenda entry: a button that lists them, each playable in
 // place (the signed link lets <video> stream it with Range requests, no Authorization header)
 // and downloadable as MP4. Links last six hours: listing again gives fresh ones.
-import { api } from "/static/app/api.js";
-import { clear, h } from "/static/app/dom.js";
+import { api } from "/static/base/api.js";
+import { clear, h } from "/static/base/dom.js";
 import { t } from "/static/strings.js";
 
 function megabytes(bytes) {

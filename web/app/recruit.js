@@ -1,8 +1,10 @@
 // Recruitment (docs/organising.md): one's personal invitation link and QR code (#/recruit),
 // and the page a link or a scanned QR code opens (#/join/CODE?via=qr&campaign=N): who invites,
 // to which campaign, and a registration form that lands the new member in its rooms.
-import { api, deviceId } from "/static/app/api.js";
-import { clear, copyText, errorBox, field, focusHeading, h, submitting } from "/static/app/dom.js";
+import { api } from "/static/base/api.js";
+import { deviceId } from "/static/base/session.js";
+import { clear, h } from "/static/base/dom.js";
+import { copyText, errorBox, field, focusHeading, submitting } from "/static/app/dom.js";
 import { t } from "/static/strings.js";
 
 // "#/join/CODE?via=qr&campaign=3" -> {code, via, campaignId}

@@ -5,8 +5,8 @@
 // Requests are debounced (250 ms after the last keystroke) and the previous one is aborted, so
 // typing "bandung" on a slow line sends one or two requests, not seven, and an old answer never
 // overwrites a newer one.
-import { api } from "/static/app/api.js";
-import { h } from "/static/app/dom.js";
+import { api } from "/static/base/api.js";
+import { h } from "/static/base/dom.js";
 import { t } from "/static/strings.js";
 
 // The shapes the server accepts (rooms/community/regions/place.py), checked here too so the

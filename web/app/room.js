@@ -1,9 +1,10 @@
 // One room: its header (back, name, meeting button), tabs, and the chat, agenda and info panes.
-import { api } from "/static/app/api.js";
+import { api } from "/static/base/api.js";
 import { AgendaView } from "/static/app/agenda.js";
 import { ChatView } from "/static/app/chat.js";
 import { directButton, renderDirectInfo } from "/static/app/direct.js";
-import { clear, errorBox, field, focusHeading, h, icon, submitting } from "/static/app/dom.js";
+import { clear, h } from "/static/base/dom.js";
+import { errorBox, field, focusHeading, icon, submitting } from "/static/app/dom.js";
 import { muteSwitch } from "/static/app/notifications.js";
 import { makeInvite } from "/static/app/rooms.js";
 import { t } from "/static/strings.js";

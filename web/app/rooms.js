@@ -1,6 +1,7 @@
 // The list of one's rooms, creating a room, public rooms to join, and invitations.
-import { api } from "/static/app/api.js";
-import { clear, copyText, errorBox, field, focusHeading, h, shortStamp, showFormError, submitting } from "/static/app/dom.js";
+import { api } from "/static/base/api.js";
+import { clear, h } from "/static/base/dom.js";
+import { copyText, errorBox, field, focusHeading, shortStamp, showFormError, submitting } from "/static/app/dom.js";
 import { i } from "/static/app/insight_strings.js";
 import { m } from "/static/app/market_strings.js";
 import { regionPicker, rtRwLooksRight } from "/static/app/region_picker.js";

@@ -1,7 +1,8 @@
 // Search (#/search across one's rooms, #/search/ROOM in one room): a query box and the
 // messages found, newest first, each opening its room at that message (docs/api.md "Search").
-import { api } from "/static/app/api.js";
-import { clear, errorBox, focusHeading, h, shortStamp } from "/static/app/dom.js";
+import { api } from "/static/base/api.js";
+import { clear, h } from "/static/base/dom.js";
+import { errorBox, focusHeading, shortStamp } from "/static/app/dom.js";
 import { messagePreview } from "/static/app/rooms.js";
 import { t } from "/static/strings.js";
 

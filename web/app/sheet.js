@@ -1,7 +1,7 @@
 // A sheet over the page from the bottom, as phones show menus: "Dibaca oleh" (readers.js) and
 // "Teruskan ke" (forward.js). Closes with its button, Escape or a tap beside it, and gives the
 // focus back to what opened it.
-import { h } from "/static/app/dom.js";
+import { h } from "/static/base/dom.js";
 import { t } from "/static/strings.js";
 
 export function openSheet(id, title, origin) {

@@ -151,6 +151,7 @@ const ID_REASONS = {
     ? `Pertemuan akbar ini belum dibuka: buka dalam ${wait}.`
     : "Pertemuan akbar ini belum dibuka. Coba lagi mendekati jam mulainya."),
   town_hall_over: "Pertemuan akbar ini sudah selesai.",
+  not_a_community_meeting: "Rapat ini bukan milik kamar komunitas: masuklah dengan tautan undangannya.",
   // Direct messages, reports and polls
   dm_self: "Pilih orang lain, bukan diri sendiri.",
   dm_no_member: "Anggota ini tidak ada lagi.",
@@ -245,6 +246,7 @@ const EN_REASONS = {
     ? `This town hall is not open yet: it opens in ${wait}.`
     : "This town hall is not open yet. Try again closer to its start."),
   town_hall_over: "This town hall is over.",
+  not_a_community_meeting: "This meeting belongs to no community room: join it with its invitation link.",
   dm_self: "Choose someone else, not yourself.",
   dm_no_member: "This member no longer exists.",
   dm_no_shared_room: "You can only send direct messages to members of your rooms.",

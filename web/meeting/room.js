@@ -2,15 +2,15 @@
 // sharing for speakers (screenshare.js), reconnect on drops.
 // Town halls (a "stage"): speakers and moderators are tiles, the current speaker large; the
 // audience watches without camera or microphone, raises hands, asks, comments and reacts.
-import { KamarClient } from "/static/protocol.js";
+import { Backoff, RETRY_A_FEW, socketUrl } from "/static/base/socket.js";
+import { KamarClient } from "/static/meeting/protocol.js";
 import { errorMessage, pageLanguage, t } from "/static/strings.js";
-import { StagePanel } from "/static/stage.js";
-import { TileBoard } from "/static/tiles.js";
-import { ScreenShare } from "/static/screenshare.js";
-import { dataSaverPreferred, wireDataSaver } from "/static/data_saver.js";
-import { backLink, meetingTitle, meetingToken, tokenClaims, tokenForMember } from "/static/meeting_token.js";
+import { StagePanel } from "/static/meeting/stage.js";
+import { TileBoard } from "/static/meeting/tiles.js";
+import { ScreenShare } from "/static/meeting/screenshare.js";
+import { dataSaverPreferred, wireDataSaver } from "/static/meeting/data_saver.js";
+import { backLink, meetingTitle, meetingToken, tokenClaims, tokenForMember } from "/static/meeting/meeting_token.js";
 
-const RECONNECT_DELAYS_MS = [1000, 2000, 4000, 8000, 8000];
 const $ = (id) => document.getElementById(id);
 
 const room = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "");
@@ -22,7 +22,8 @@ const claims = token ? tokenClaims(token) : {};
 // audience never opens camera or microphone at all.
 const tokenRole = claims.role || (claims.can_publish === true ? "speaker" : "audience");
 const state = {
-  phase: "starting", self: null, micOn: true, camOn: true, reconnects: 0, error: null,
+  phase: "starting", self: null, micOn: true, camOn: true, error: null,
+  get reconnects() { return retry.attempts; }, // tries since the last welcome (tests read it)
   // Stage layout: the active speaker large, other speakers small, the audience only counted.
   // On for town halls, and from the moment someone in the meeting is audience.
   stageLayout: claims.event_id != null || claims.role === "audience",
@@ -36,6 +37,7 @@ const screenShare = new ScreenShare({
   onStream: (stream) => board.setScreenStream(stream),
   notify: (text) => showStageNotice(text),
 });
+const retry = new Backoff(RETRY_A_FEW);
 let client = null;
 let localStream = null;
 let panel = null;
@@ -247,7 +249,7 @@ function wireClient() {
   client.addEventListener("welcome", ({ detail }) => {
     state.phase = "joined";
     state.self = detail.participant;
-    state.reconnects = 0;
+    retry.reset();
     document.body.dataset.phase = "joined";
     $("waiting").hidden = true;
     board.active = true;
@@ -328,7 +330,7 @@ function onClosed({ reason, final }) {
   }
   // A member's short-lived token ran out: the rejoin below fetches a fresh one.
   const renewable = reason === "token_expired" && memberToken;
-  if ((final && !renewable) || state.reconnects >= RECONNECT_DELAYS_MS.length) {
+  if ((final && !renewable) || retry.exhausted) {
     state.phase = "ended";
     // A full server may have room again later: offer to try again.
     const canRejoin = !final || reason === "server_full";
@@ -338,8 +340,7 @@ function onClosed({ reason, final }) {
   state.phase = "reconnecting";
   setStatus(t.reconnecting);
   renderButtons();
-  const delay = RECONNECT_DELAYS_MS[state.reconnects++];
-  setTimeout(rejoin, delay);
+  retry.schedule(rejoin);
 }
 
 async function rejoin() {
@@ -375,8 +376,7 @@ async function start() {
   state.camOn = !!localStream && localStream.getVideoTracks().length > 0 && !state.dataSaver;
   // Data saver: our camera starts off (the welcome handler tells the server).
   if (localStream && !state.camOn) for (const track of localStream.getVideoTracks()) track.enabled = false;
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  client = new KamarClient({ wsUrl: `${scheme}//${location.host}/ws`, token, room, localStream });
+  client = new KamarClient({ wsUrl: socketUrl(), token, room, localStream });
   window.kamarDebug.client = client;
   board.client = client;
   board.setLocalStream(localStream);

@@ -4,7 +4,7 @@
 // when the share stops. No DOM: the KamarClient owns one Publisher, hands it the server's
 // publish answers and refusals, and its events (publishing, screen-share) go out through it.
 
-import { createPeerConnection, waitForIceGathering } from "/static/peer.js";
+import { createPeerConnection, waitForIceGathering } from "/static/meeting/peer.js";
 
 // Simulcast: the camera goes out as several layers, lowest first, and the server forwards to
 // each subscriber the one that fits its tile and its downlink.

@@ -4,7 +4,7 @@
 // for members watching from the agenda) and/or record.
 // The stream key stays in this form and the one message that starts egress.
 import { t } from "/static/strings.js";
-import { h } from "/static/stage.js";
+import { h } from "/static/base/dom.js";
 
 export function duration(seconds) {
   const s = Math.max(0, Math.floor(seconds));

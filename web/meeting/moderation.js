@@ -2,8 +2,8 @@
 // actions (invite to stage, back to audience, mute, camera off, remove, ban) and the meeting
 // controls (mute all, lock, lobby, end). Everyone sees the hands queue and who is on stage.
 import { t } from "/static/strings.js";
-import { h } from "/static/stage.js";
-import { EgressBadge, EgressForm } from "/static/egress.js";
+import { h } from "/static/base/dom.js";
+import { EgressBadge, EgressForm } from "/static/meeting/egress.js";
 
 const MAX_AUDIENCE_SHOWN = 100; // a big town hall's audience list stays cheap to draw
 const CONFIRM_MS = 4000; // a dangerous button waits this long for its second tap

@@ -1,29 +1,13 @@
 // The meeting's side panel: Q&A, comments, reactions and people (moderation.js), as tabs.
 // Phone first: below the stage, one tab at a time, and the open tab collapses when tapped
 // again; from 900 px it is a column beside the stage. No protocol here: it calls KamarClient.
+import { h } from "/static/base/dom.js";
 import { t } from "/static/strings.js";
-import { PeoplePane } from "/static/moderation.js";
+import { PeoplePane } from "/static/meeting/moderation.js";
 
 const MAX_COMMENTS = 200; // kept on the page; the server sends the latest 50 on join
 const MAX_FLOATING = 16; // reactions in flight at once; more are dropped to spare slow phones
 const MAX_REMEMBERED_VOTES = 500;
-
-export function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "class") el.className = value;
-    else if (key === "dataset") Object.assign(el.dataset, value);
-    else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
-    else if (key in el && typeof value !== "string") el[key] = value;
-    else el.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
-}
 
 // Open questions first, then most votes, then oldest (ids grow with time).
 export function questionOrder(a, b) {

@@ -4,11 +4,12 @@
 // share, a second one: publishing.js) and "subscribe" (the server offers, recvonly: everyone
 // else). Each has one offerer, so offers never cross. No trickle ICE (peer.js).
 
-import { createPeerConnection, waitForIceGathering } from "/static/peer.js";
-import { Publisher } from "/static/publishing.js";
+import { openSocket } from "/static/base/socket.js";
+import { createPeerConnection, waitForIceGathering } from "/static/meeting/peer.js";
+import { Publisher } from "/static/meeting/publishing.js";
 
-export { waitForIceGathering } from "/static/peer.js";
-export { simulcastEncodings } from "/static/publishing.js";
+export { waitForIceGathering } from "/static/meeting/peer.js";
+export { simulcastEncodings } from "/static/meeting/publishing.js";
 
 const PROTOCOL_VERSION = 1;
 // Close reasons after which reconnecting with the same token cannot help.
@@ -72,13 +73,12 @@ export class KamarClient extends EventTarget {
     this.left = false;
     return new Promise((resolve, reject) => {
       this._welcome = { resolve, reject };
-      const ws = new WebSocket(this.wsUrl);
-      this.ws = ws;
-      ws.addEventListener("open", () => {
-        this._send({ type: "hello", v: PROTOCOL_VERSION, token: this.token, room: this.room });
+      this.ws = openSocket(this.wsUrl, {
+        onOpen: () => this._send({ type: "hello", v: PROTOCOL_VERSION, token: this.token, room: this.room }),
+        onFrame: (message) => this._onFrame(message),
+        onBadFrame: () => console.warn("kamar: ignoring a frame that is not a JSON message"),
+        onClose: (event, ws) => this._onSocketClosed(ws, event),
       });
-      ws.addEventListener("message", (event) => this._onFrame(event.data));
-      ws.addEventListener("close", (event) => this._onSocketClosed(ws, event));
     });
   }
 
@@ -229,14 +229,7 @@ export class KamarClient extends EventTarget {
     this.dispatchEvent(new CustomEvent(name, { detail }));
   }
 
-  _onFrame(data) {
-    let message;
-    try {
-      message = JSON.parse(data);
-    } catch {
-      console.warn("kamar: ignoring a frame that is not JSON");
-      return;
-    }
+  _onFrame(message) {
     const handler = this._handlers[message.type];
     if (handler) handler.call(this, message);
     else console.warn("kamar: ignoring unknown message type", message.type);

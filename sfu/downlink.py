@@ -92,13 +92,20 @@ class SentMeter:
         return self.rate
 
 
+# Fewer packets than this between two reports say nothing about the link: the few repairs of
+# a stream's first key frame among the ~30 packets a second of a low layer were 10-15 %, and
+# stopped a watcher's video on loopback (tests/browser/test_simulcast_three_layers_browser.py).
+MIN_REPAIR_SAMPLE = 50
+
+
 @dataclass
 class RepairMeter:
     """The share of repairs (RTX answers to NACKs) among the packets sent between two calls.
 
     A receiver's report counts a packet lost only if its repair did not come either, so on a
     link whose queue overflows the reports show little loss while repairs grow: the share of
-    repairs is the loss the reports hide, and counts as loss (sfu/receiving.py)."""
+    repairs is the loss the reports hide, and counts as loss (sfu/receiving.py), once enough
+    packets went out for a share to mean something (MIN_REPAIR_SAMPLE)."""
 
     _last: tuple[int, int] | None = None  # (packets, repairs) at the last call
 
@@ -107,6 +114,8 @@ class RepairMeter:
         if last is None:
             return 0.0
         sent, repaired = packets - last[0], repairs - last[1]
-        if sent < 0 or repaired < 0 or sent + repaired == 0:
+        if sent < 0 or repaired < 0:
             return 0.0  # counters that started over measure nothing
+        if sent + repaired < MIN_REPAIR_SAMPLE:
+            return 0.0
         return repaired / (sent + repaired)

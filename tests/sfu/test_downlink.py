@@ -86,3 +86,10 @@ def test_the_share_of_repairs_is_the_loss_the_reports_hide() -> None:
     assert meter.update(packets=1_300, repairs=100) == 0.25  # 100 repairs among 400 sent
     assert meter.update(packets=1_700, repairs=100) == 0.0
     assert meter.update(packets=10, repairs=0) == 0.0  # counters that started over
+
+
+def test_a_few_repairs_among_few_packets_are_no_verdict_on_the_link() -> None:
+    meter = RepairMeter()
+    meter.update(packets=0, repairs=0)
+    assert meter.update(packets=30, repairs=5) == 0.0  # 5 of 35: a first key frame's repairs
+    assert meter.update(packets=70, repairs=15) == 0.2  # 10 of 50: enough to count

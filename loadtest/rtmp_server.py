@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from loadtest.servers import free_port
+
 NGINX = "/usr/sbin/nginx"
 RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
 APPLICATION = "live"
@@ -33,12 +35,6 @@ class RtmpServer:
 
     def recording(self, key: str) -> Path:
         return self.recordings / f"{key}.flv"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _listening(port: int) -> bool:
@@ -78,7 +74,7 @@ def running_rtmp_server(directory: Path, timeout: float = 10.0) -> Iterator[Rtmp
         )
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "received").mkdir(exist_ok=True)
-    port = _free_port()
+    port = free_port()
     config = directory / "nginx.conf"
     config.write_text(_config(directory, port), encoding="utf-8")
     command = [NGINX, "-p", str(directory), "-e", str(directory / "error.log"), "-c", str(config)]

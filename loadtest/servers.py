@@ -25,7 +25,7 @@ class ServerProcess:
     def __init__(self, data_dir: Path, extra_args: tuple[str, ...] = ()) -> None:
         self.data_dir = data_dir
         self.extra_args = extra_args  # more `kamar serve` flags (the egress benchmark's)
-        self.port = _free_port()
+        self.port = free_port()
         self.process: asyncio.subprocess.Process | None = None
 
     @property
@@ -63,7 +63,8 @@ class ServerProcess:
                 await self.process.wait()
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A free TCP port on loopback for a server the caller starts next."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]

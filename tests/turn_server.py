@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.ports import free_port
+
 TURNSERVER = "/usr/bin/turnserver"
 SECRET = "kamar-test-turn-secret-0123456789"
 
@@ -33,12 +35,6 @@ class Coturn:
         return (f"turn:127.0.0.1:{self.port}", f"turn:127.0.0.1:{self.port}?transport=tcp")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _listening(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
@@ -49,7 +45,7 @@ def running_coturn(tmp_path: Path) -> Iterator[Coturn]:
     """coturn on 127.0.0.1 only, relaying to loopback peers (Kamar's ICE host is 127.0.0.1)."""
     if shutil.which(TURNSERVER) is None:
         pytest.fail(f"{TURNSERVER} is missing: scripts/test installs Debian's coturn package")
-    port = _free_port()
+    port = free_port()
     relay_base = 40000 + port % 20000  # a relay range of its own, apart from Kamar's ICE ports
     command = [
         TURNSERVER,

@@ -53,7 +53,7 @@ async def _remove_files(call: Call, erased: Erased) -> None:
         await market.listings.photos.remove_files(erased.listing_photos)
 
 
-async def audit(call: Call) -> dict[str, Any]:
+async def admin_audit_log(call: Call) -> dict[str, Any]:
     if not call.me.is_admin:
         raise Forbidden("only an administrator reads the administrators' audit log")
     async with call.community.db.read() as conn:
@@ -98,7 +98,7 @@ ROUTES = [
     Route(
         "GET",
         "/api/admin/audit",
-        audit,
+        admin_audit_log,
         "What administrators did to members' accounts, newest first (administrators)",
         content="none",
         tags=TAGS,

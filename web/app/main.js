@@ -29,6 +29,13 @@ import { renderNotificationList } from "/static/app/notification_list.js";
 import { renderSearch } from "/static/app/search.js";
 import { acceptInvite, renderCreateRoom, renderRoomList, renderWelcome } from "/static/app/rooms.js";
 import { pageLanguage, t } from "/static/strings.js";
+import { nameOf } from "/static/app/dom.js";
+
+// A direct conversation is named after the other member: "deleted member" once their account
+// is deleted (its name is then empty; docs/api.md "Deleting an account").
+function withName(room) {
+  return room.direct_with && !room.name ? { ...room, name: nameOf(room.direct_with) } : room;
+}
 
 const $ = (id) => document.getElementById(id);
 const AFTER_LOGIN = "kamar.afterLogin"; // where a link pointed before signing in
@@ -63,7 +70,7 @@ export const app = {
 
   async loadRooms() {
     const { rooms } = await api("GET", "/api/rooms");
-    app.rooms = new Map(rooms.map((room) => [room.id, room]));
+    app.rooms = new Map(rooms.map((room) => [room.id, withName(room)]));
     const open = app.roomView && app.rooms.get(app.roomView.roomId);
     if (open && app.roomView.isReadingChat()) open.unread = 0; // read while this was in flight
     app.roomsLoaded = true;
@@ -72,7 +79,7 @@ export const app = {
 
   putRoom(room) {
     const old = app.rooms.get(room.id) || {};
-    app.rooms.set(room.id, { ...old, ...room });
+    app.rooms.set(room.id, withName({ ...old, ...room }));
     app.renderRooms();
   },
 

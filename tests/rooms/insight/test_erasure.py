@@ -177,6 +177,9 @@ async def test_the_members_own_rows_go_and_their_messages_stay_under_an_empty_ac
     now = int(clock() * 1000)
     await add_ani_rows(community, data, now)
     ani = data.people["ani"]
+    mine = await data.insight.about_me(ani)
+    told = mine["on_deletion"]
+    assert set(told["removed"]) | set(told["kept_as_deleted_member"]) == set(mine["kept"])
     await data.insight.view(await admin(community, data.people["ketua"]), "participation")
     # four days with a post, one in a meeting
     assert await count(community, activity_days, activity_days.c.user_id, ani.id) == 5

@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 from playwright.async_api import Browser
 
+from signalling.ws import SERVICES_KEY
 from tests.browser.test_community_browser import PHONE, WAIT_MS, api_call, signed_in_page
 from tests.browser.test_phone_screens_browser import screens_dir, shoot
 from tests.browser.test_search_browser import register
@@ -69,3 +70,40 @@ async def test_a_member_deletes_their_account_on_a_phone(
             "#messages li.msg:has-text('Rapat besok jam 7') .author:text-is('Anggota terhapus')",
             timeout=WAIT_MS,
         )
+
+
+async def test_an_administrator_deletes_a_member_from_the_member_list(
+    kamar: RunningServer, chromium: Browser, tmp_path: Path
+) -> None:
+    async with aiohttp.ClientSession(kamar.base_url) as http:
+        siti, budi = await register(http, "siti"), await register(http, "budi")
+        me = await api_call(http, "GET", "/api/me", siti)
+        await kamar.server.app[SERVICES_KEY].community.accounts.set_admin(me["id"], True)
+        room = await api_call(
+            http, "POST", "/api/rooms", siti, json={"name": "PUK", "kind": "work"}
+        )
+        rid = room["id"]
+        invite = await api_call(http, "POST", f"/api/rooms/{rid}/invites", siti, json={})
+        await api_call(http, "POST", f"/api/invites/{invite['code']}/accept", budi)
+
+        admin = await signed_in_page(chromium, kamar, siti, f"#/rooms/{rid}/info", viewport=PHONE)
+        page = admin.page
+        await page.wait_for_selector("#member-list li.member:has-text('Budi')", timeout=WAIT_MS)
+        button = "#member-list li.member:has-text('Budi') .admin-delete"
+        assert await page.locator("#member-list .admin-delete").count() == 1  # not on herself
+        await page.click(button)
+        await page.wait_for_selector(f"{button}:has-text('Ketuk lagi')", timeout=WAIT_MS)
+        await shoot(page, screens_dir(tmp_path), "admin-delete-member")
+        wide = await page.evaluate(
+            "() => [...document.querySelectorAll('#member-list *')]"
+            ".filter((el) => el.getBoundingClientRect().right > innerWidth + 1).length"
+        )
+        assert wide == 0  # the member's buttons wrap on a 360 px screen
+        await page.click(button)
+        await page.wait_for_selector("text=dicatat di log audit", timeout=WAIT_MS)
+        # the feed's room_member takes Budi off the list
+        await page.wait_for_selector(
+            "#member-list li.member:has-text('Budi')", state="detached", timeout=WAIT_MS
+        )
+        [row] = (await api_call(http, "GET", "/api/admin/audit", siti))["rows"]
+        assert (row["admin_id"], row["action"]) == (me["id"], "delete_account")

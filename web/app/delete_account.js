@@ -54,3 +54,29 @@ export function deleteAccountSection(app) {
     h("p", { class: "small" }, t.deleteStays),
     form);
 }
+
+// An administrator deletes a member's account from a room's member list (DELETE
+// /api/users/{id}, written to the administrators' audit log): two taps, the second within a
+// few seconds. The member then leaves every room, which the feed tells this list.
+export function adminDeleteButton(app, user) {
+  const button = h("button", { type: "button", class: "small danger admin-delete", dataset: { userId: String(user.id) } }, t.adminDelete);
+  let armedAt = 0;
+  button.addEventListener("click", async () => {
+    if (Date.now() - armedAt > ARMED_MS) {
+      armedAt = Date.now();
+      button.textContent = t.adminDeleteConfirm;
+      return;
+    }
+    armedAt = 0;
+    button.disabled = true;
+    try {
+      await api("DELETE", `/api/users/${user.id}`);
+      app.notify(t.adminDeleted, { timeoutMs: 6000 });
+    } catch (error) {
+      app.notify(error.message, { kind: "error" });
+      button.textContent = t.adminDelete;
+      button.disabled = false;
+    }
+  });
+  return button;
+}

@@ -2,6 +2,7 @@
 import { api } from "/static/base/api.js";
 import { AgendaView } from "/static/app/agenda.js";
 import { ChatView } from "/static/app/chat.js";
+import { adminDeleteButton } from "/static/app/delete_account.js";
 import { directButton, renderDirectInfo } from "/static/app/direct.js";
 import { clear, h } from "/static/base/dom.js";
 import { errorBox, field, focusHeading, icon, submitting } from "/static/app/dom.js";
@@ -340,7 +341,7 @@ export class RoomView {
       h("span", {}, h("strong", {}, user.display_name), me ? ` (${t.you})` : "",
         role !== "member" ? h("span", { class: "role" }, t.roles[role] || role) : null,
         who ? h("span", { class: "muted block small" }, who) : null));
-    const actions = h("span", { class: "row" });
+    const actions = h("span", { class: "row wrap" }); // four buttons do not fit 360 px in a row
     if (!me && this.app.me) actions.append(directButton(this.app, user));
     if (!me && this.myRole === "owner" && role !== "owner") {
       const next = role === "moderator" ? "member" : "moderator";
@@ -354,6 +355,7 @@ export class RoomView {
       remove.addEventListener("click", () => this.confirmThen(remove, t.removeMemberConfirm, () => this.removeMember(user.id, remove)));
       actions.append(remove);
     }
+    if (!me && this.app.me && this.app.me.is_admin) actions.append(adminDeleteButton(this.app, user));
     item.append(actions);
     return item;
   }

@@ -34,6 +34,10 @@ async def test_a_member_deletes_their_account_on_a_phone(
         await api_call(http, "POST", f"/api/invites/{invite['code']}/accept", budi)
         message = {"text": "Rapat besok jam 7"}
         await api_call(http, "POST", f"/api/rooms/{rid}/messages", siti, json=message)
+        budi_id = (await api_call(http, "GET", "/api/me", budi))["id"]
+        direct = await api_call(http, "POST", "/api/direct", siti, json={"user_id": budi_id})
+        hello = {"text": "Halo Budi"}
+        await api_call(http, "POST", f"/api/rooms/{direct['id']}/messages", siti, json=hello)
 
         phone = await signed_in_page(chromium, kamar, siti, "#/me", viewport=PHONE)
         page = phone.page
@@ -70,6 +74,16 @@ async def test_a_member_deletes_their_account_on_a_phone(
             "#messages li.msg:has-text('Rapat besok jam 7') .author:text-is('Anggota terhapus')",
             timeout=WAIT_MS,
         )
+        # The direct conversation stays Budi's, named for a deleted member.
+        await budi_page.wait_for_selector(
+            f".room-item[data-room-id='{direct['id']}'] .room-title:text-is('Anggota terhapus')",
+            timeout=WAIT_MS,
+        )
+        await budi_page.click(f".room-item[data-room-id='{direct['id']}']")
+        await budi_page.wait_for_selector(
+            "#room-title:text-is('Anggota terhapus')", timeout=WAIT_MS
+        )
+        await budi_page.wait_for_selector("#messages li.msg:has-text('Halo Budi')", timeout=WAIT_MS)
 
 
 async def test_an_administrator_deletes_a_member_from_the_member_list(

@@ -11,6 +11,12 @@ export function nameOf(user) {
   return (user && user.display_name) || t.deletedMember;
 }
 
+// A direct conversation is named after the other member: "deleted member" once their account
+// is deleted (its name is then empty).
+export function withName(room) {
+  return room.direct_with && !room.name ? { ...room, name: nameOf(room.direct_with) } : room;
+}
+
 // A label wrapping its input, so screen readers and taps both reach the field.
 export function field(label, input, hint = null) {
   return h("label", { class: "field" }, h("span", {}, label), input,

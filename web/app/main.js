@@ -29,13 +29,7 @@ import { renderNotificationList } from "/static/app/notification_list.js";
 import { renderSearch } from "/static/app/search.js";
 import { acceptInvite, renderCreateRoom, renderRoomList, renderWelcome } from "/static/app/rooms.js";
 import { pageLanguage, t } from "/static/strings.js";
-import { nameOf } from "/static/app/dom.js";
-
-// A direct conversation is named after the other member: "deleted member" once their account
-// is deleted (its name is then empty; docs/api.md "Deleting an account").
-function withName(room) {
-  return room.direct_with && !room.name ? { ...room, name: nameOf(room.direct_with) } : room;
-}
+import { withName } from "/static/app/dom.js";
 
 const $ = (id) => document.getElementById(id);
 const AFTER_LOGIN = "kamar.afterLogin"; // where a link pointed before signing in

@@ -5,7 +5,7 @@ import { ChatView } from "/static/app/chat.js";
 import { adminDeleteButton } from "/static/app/delete_account.js";
 import { directButton, renderDirectInfo } from "/static/app/direct.js";
 import { clear, h } from "/static/base/dom.js";
-import { errorBox, field, focusHeading, icon, submitting } from "/static/app/dom.js";
+import { errorBox, field, focusHeading, icon, submitting, withName } from "/static/app/dom.js";
 import { muteSwitch } from "/static/app/notifications.js";
 import { makeInvite } from "/static/app/rooms.js";
 import { t } from "/static/strings.js";
@@ -95,13 +95,13 @@ export class RoomView {
     try {
       const room = await api("GET", `/api/rooms/${this.roomId}`);
       if (this.destroyed) return;
-      this.room = room;
+      this.room = withName(room);
       this.members = new Map((room.members || []).map((m) => [m.user.id, m]));
       // The list's unread count and last message are the feed's business: this answer may
       // have been computed before our own read marker moved.
       const { members, unread, last_message: lastMessage, ...summary } = room;
       this.app.putRoom(summary);
-      this.title.textContent = room.name;
+      this.title.textContent = this.room.name;
       this.renderSubtitle();
       if (this.tab === "info") this.renderInfo();
       if (this.agenda) this.agenda.roleChanged();

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
@@ -18,7 +19,10 @@ from rooms.meeting import grants
 from rooms.meeting.redis_placement import RedisPlacement
 from rooms.meeting.registry import NodeId
 from server.app import build_app
+from server.cascade import MEDIA_HOST_KEY
 from server.config import Config, load_secret
+from sfu.cascade.media_link import RelaySocket
+from signalling.cascade.node_link import LinkRefused, dial
 from signalling.ws import SERVICES_KEY
 from tests.conftest import eventually
 from tests.databases import database_url_postgresql, postgres_server
@@ -86,6 +90,14 @@ async def test_participants_entering_through_different_nodes_meet_on_one(
             ),
             what="ani's media at budi, who came in through the other node",
         )
+        # The cascade: budi receives on node b, where ani's two tracks crossed once.
+        host = b.app[MEDIA_HOST_KEY]
+        (link,) = host.links
+        assert list(link.subscribers) == [budi.id]
+        assert len(link.imports.tracks) == 2
+        assert link.channel.media.packets_received > 20
+        (home_link,) = a.app[SERVICES_KEY].cascade.links  # type: ignore[union-attr]
+        assert home_link.exports.tracks == 2
     finally:
         for member in (budi, ani):
             await member.close()
@@ -126,3 +138,19 @@ class _Load:
 
 async def _draining_seen(placement: RedisPlacement) -> bool:
     return any(n.draining for n in await placement.nodes())
+
+
+async def test_a_node_link_without_the_deployments_secret_is_refused(
+    two_nodes: list[TestServer],
+) -> None:
+    _a, b = two_nodes
+    host = b.app[MEDIA_HOST_KEY]
+    relay = await RelaySocket.bind("127.0.0.1")
+    try:
+        async with aiohttp.ClientSession() as http:
+            with pytest.raises(LinkRefused):
+                await dial(http, str(b.make_url("")).rstrip("/"), "intruder", host.node,
+                           "not the deployment's secret", relay, lambda p, t: None)  # fmt: skip
+    finally:
+        relay.close()
+    assert host.refused == 1 and not host.links

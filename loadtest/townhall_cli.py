@@ -1,5 +1,6 @@
 """`python -m loadtest townhall --audience 50,200 [--speakers 1] [--duration 20]
-[--questions-per-s 2] [--comments-per-s 5] [--votes-per-s 5] [--json FILE] [--url URL]`:
+[--questions-per-s 2] [--comments-per-s 5] [--votes-per-s 5] [--nodes K] [--json FILE]
+[--url URL]`:
 the command line of loadtest/townhall.py."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from loadtest.cluster import MAX_NODES
 from loadtest.stage_traffic import MAX_COMMENTS_PER_S, MAX_QUESTIONS_PER_S, MAX_VOTES_PER_S
 from loadtest.target import (
     add_target_options,
@@ -79,6 +81,13 @@ def add_parser(scenarios: Any) -> None:
         default=3.0,
         help="pace each speaker like a browser at this rate (default 3.0); 0: whole frames",
     )
+    townhall.add_argument(
+        "--nodes",
+        type=bounded(int, 1, MAX_NODES),
+        default=1,
+        help="start this many nodes with Redis and PostgreSQL and spread the audience over "
+        f"them, as a load balancer would (default 1, at most {MAX_NODES}; not with --url)",
+    )
     townhall.add_argument("--json", type=Path, help="write the results to this file")
     add_target_options(townhall)
 
@@ -89,6 +98,8 @@ def run(
     progress: Callable[[str], None],
 ) -> int:
     external = target_server(args, parser)
+    if args.nodes > 1 and external is not None:
+        parser.error("--nodes starts its own nodes: leave out --url")
 
     import uvloop
 
@@ -102,6 +113,7 @@ def run(
             comments_per_s=args.comments_per_s,
             votes_per_s=args.votes_per_s,
             pace_bps=args.pace_mbps * 1e6 if args.pace_mbps > 0 else None,
+            nodes=args.nodes,
         )
         print(
             f"townhall scenario: {args.speakers} speaker(s) with video and audio, 1 moderator, "
@@ -164,3 +176,9 @@ def summary(result: TownhallResult) -> None:
         if value is None:  # nothing sent of that kind, or no process id for the server
             value = "n/a (needs --pid)" if name in server_figures else "n/a"
         print(f"  {name:<38} {value}")
+    for node in result.per_node:
+        print(
+            f"  node {node.node}: {node.participants} audience, CPU {node.cpu_percent} % of a "
+            f"core, {node.delivered_pps} pkt/s delivered, latency p50/p99 "
+            f"{node.latency_ms_p50}/{node.latency_ms_p99} ms"
+        )

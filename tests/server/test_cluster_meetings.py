@@ -18,6 +18,7 @@ from loadtest.client import SyntheticParticipant
 from rooms.meeting import grants
 from rooms.meeting.redis_placement import RedisPlacement
 from rooms.meeting.registry import NodeId
+from rooms.meeting.stage import MeetingRole
 from server.app import build_app
 from server.cascade import MEDIA_HOST_KEY
 from server.config import Config, load_secret
@@ -154,3 +155,47 @@ async def test_a_node_link_without_the_deployments_secret_is_refused(
     finally:
         relay.close()
     assert host.refused == 1 and not host.links
+
+
+def moderated_token(data_dir: Path, room: str, identity: str, role: MeetingRole) -> str:
+    grant = grants.JoinGrant(room=room, identity=identity, name=identity.title(), role=role)
+    return grants.mint(grant, load_secret(data_dir), int(time.time()), ttl=600)
+
+
+@pytest.mark.webrtc
+async def test_a_moderator_on_one_node_mutes_a_speaker_who_came_through_another(
+    two_nodes: list[TestServer], tmp_path: Path
+) -> None:
+    a, b = two_nodes
+    ketua = SyntheticParticipant(
+        ws_url(a), moderated_token(tmp_path, "sidang", "ketua", "moderator"), room="sidang"
+    )
+    sari = SyntheticParticipant(
+        ws_url(b), moderated_token(tmp_path, "sidang", "sari", "speaker"), room="sidang"
+    )
+    try:
+        await ketua.join()
+        await sari.join()  # relayed to node a, where the meeting lives
+        await sari.publish([AudioStreamTrack()])
+        room = a.app[SERVICES_KEY].registry.find("sidang")
+        assert room is not None
+        await eventually(lambda: bool(room.media.producers_of(sari.id)), what="sari's audio")
+        await ketua.send({"type": "mute_participant", "participant_id": sari.id, "kind": "audio"})
+        await eventually(
+            lambda: any(e["type"] == "muted_by_moderator" for e in sari.events),
+            what="the mute at sari, through node b",
+        )
+        (audio,) = room.media.producers_of(sari.id)
+        assert audio.silenced
+        await eventually(
+            lambda: any(
+                e["type"] == "participant_updated"
+                and e["participant"]["id"] == sari.id
+                and e["participant"]["audio_muted"]
+                for e in ketua.events
+            ),
+            what="the moderator told of the mute",
+        )
+    finally:
+        for member in (sari, ketua):
+            await member.close()

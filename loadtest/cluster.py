@@ -147,6 +147,25 @@ class NodeWindow:
         return figures
 
 
+def node_cpu(
+    cluster: LocalCluster,
+    before: list[tuple[float, float] | None],
+    window: float,
+    participants: int,
+) -> list[NodeFigures]:
+    """Each node's CPU over `window` seconds since `before` (the chat scenario: its sockets
+    time deliveries themselves, so only the CPU is per node)."""
+    count = len(cluster.nodes)
+    figures = []
+    for node, (then, now) in enumerate(zip(before, cluster.cpu_seconds_per_node(), strict=True)):
+        cpu = None
+        if then is not None and now is not None:
+            cpu = round((sum(now) - sum(then)) / window * 100, 1)
+        share = participants // count + (1 if node < participants % count else 0)
+        figures.append(NodeFigures(node, share, cpu, 0.0, None, None))
+    return figures
+
+
 def _delivered(members: list[SyntheticParticipant]) -> int:
     return sum(sum(m.received.packets.values()) for m in members)
 

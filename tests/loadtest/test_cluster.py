@@ -54,7 +54,7 @@ def test_the_cluster_adds_up_its_nodes() -> None:
     assert cluster.cpu_seconds() == (3.5, 0.0)
 
 
-@pytest.mark.parametrize("scenario", ["sfu", "townhall"])
+@pytest.mark.parametrize("scenario", ["sfu", "townhall", "chat"])
 def test_nodes_do_not_go_with_a_server_given_by_url(
     scenario: str,
     tmp_path: Path,

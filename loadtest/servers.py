@@ -57,6 +57,12 @@ class ServerProcess:
     def rss_mb(self) -> float | None:
         return _rss_mb(self.pid)
 
+    async def kill(self) -> None:
+        """SIGKILL, as a crash or a power cut: nothing of the server runs after it."""
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+
     async def stop(self) -> None:
         if self.process is not None and self.process.returncode is None:
             self.process.terminate()

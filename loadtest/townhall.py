@@ -24,6 +24,7 @@ from typing import Any
 from loadtest.chat_stats import percentile
 from loadtest.client import SyntheticParticipant
 from loadtest.cluster import MAX_NODES, LocalCluster, NodeFigures, NodeWindow, measured_servers
+from loadtest.failover import FailoverFigures, fail_over
 from loadtest.measuring import difference, runqueue_wait_seconds
 from loadtest.media import (
     AUDIO_PACKETS_PER_SECOND,
@@ -77,6 +78,7 @@ class TownhallScenario:
     pace_bps: float | None = 3_000_000  # speakers paced like Chromium, as in the sfu scenario
     seed: int = 1  # who asks, votes and comments
     nodes: int = 1  # >1: that many nodes started here; the audience spreads over them
+    failover: bool = False  # then kill a node that is not the home (loadtest/failover.py)
 
     def __post_init__(self) -> None:
         limits = [
@@ -87,7 +89,7 @@ class TownhallScenario:
             ("comments per second", self.comments_per_s, 0, MAX_COMMENTS_PER_S),
             ("votes per second", self.votes_per_s, 0, MAX_VOTES_PER_S),
             ("answer delay", self.answer_after, 0, MAX_DURATION),
-            ("nodes", self.nodes, 1, MAX_NODES),
+            ("nodes", self.nodes, 2 if self.failover else 1, MAX_NODES),
         ]
         for name, value, low, high in limits:
             if not low <= value <= high:
@@ -131,10 +133,12 @@ class TownhallResult:
     nodes: int = 1
     # With several nodes: each node's CPU and what its audience received (loadtest/cluster.py).
     per_node: list[NodeFigures] = field(default_factory=list)
+    failover: FailoverFigures | None = None  # with --failover
 
     def as_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
         data["per_node"] = [asdict(figures) for figures in self.per_node]
+        data["failover"] = None if self.failover is None else asdict(self.failover)
         data["media"] = self.media.as_dict()
         return data
 
@@ -227,6 +231,14 @@ async def run_townhall(
                 got.update({speaker.id: 0 for speaker in speakers})  # a speaker never seen
             result = _result(scenario, media, video, t1 - t0, joins, traffic, waits)
             result.nodes, result.per_node = scenario.nodes, node_figures
+            if scenario.failover and cluster is not None:
+
+                async def rejoin(index: int, via: int) -> SyntheticParticipant:
+                    member = participant(f"audience{index}", "audience", index, via=via)
+                    await member.join()
+                    return member
+
+                result.failover, audience[:] = await fail_over(cluster, audience, rejoin, progress)
             return result
         finally:
             traffic.stop()

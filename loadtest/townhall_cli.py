@@ -1,7 +1,6 @@
 """`python -m loadtest townhall --audience 50,200 [--speakers 1] [--duration 20]
-[--questions-per-s 2] [--comments-per-s 5] [--votes-per-s 5] [--nodes K] [--json FILE]
-[--url URL]`:
-the command line of loadtest/townhall.py."""
+[--questions-per-s 2] [--comments-per-s 5] [--votes-per-s 5] [--nodes K [--failover]]
+[--json FILE] [--url URL]`: the command line of loadtest/townhall.py."""
 
 from __future__ import annotations
 
@@ -88,6 +87,13 @@ def add_parser(scenarios: Any) -> None:
         help="start this many nodes with Redis and PostgreSQL and spread the audience over "
         f"them, as a load balancer would (default 1, at most {MAX_NODES}; not with --url)",
     )
+    townhall.add_argument(
+        "--failover",
+        action="store_true",
+        help="with --nodes 2 or more: after the measured window, kill the last node (not the "
+        "meeting's home) with SIGKILL and time its audience's way back to video through the "
+        "other nodes",
+    )
     townhall.add_argument("--json", type=Path, help="write the results to this file")
     add_target_options(townhall)
 
@@ -100,6 +106,8 @@ def run(
     external = target_server(args, parser)
     if args.nodes > 1 and external is not None:
         parser.error("--nodes starts its own nodes: leave out --url")
+    if args.failover and args.nodes < 2:
+        parser.error("--failover needs --nodes 2 or more")
 
     import uvloop
 
@@ -114,6 +122,7 @@ def run(
             votes_per_s=args.votes_per_s,
             pace_bps=args.pace_mbps * 1e6 if args.pace_mbps > 0 else None,
             nodes=args.nodes,
+            failover=args.failover,
         )
         print(
             f"townhall scenario: {args.speakers} speaker(s) with video and audio, 1 moderator, "
@@ -176,6 +185,13 @@ def summary(result: TownhallResult) -> None:
         if value is None:  # nothing sent of that kind, or no process id for the server
             value = "n/a (needs --pid)" if name in server_figures else "n/a"
         print(f"  {name:<38} {value}")
+    if result.failover is not None:
+        failover = result.failover
+        print(
+            f"  failover: node {failover.killed_node} killed, {failover.rejoined}/"
+            f"{failover.members} back to video, p50/p99/max {failover.failover_s_p50}/"
+            f"{failover.failover_s_p99}/{failover.failover_s_max} s"
+        )
     for node in result.per_node:
         print(
             f"  node {node.node}: {node.participants} audience, CPU {node.cpu_percent} % of a "

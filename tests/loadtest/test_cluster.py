@@ -3,6 +3,7 @@ participants who connected through it (participant i through node i mod K)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from pathlib import Path
 from typing import Any, cast
@@ -12,6 +13,7 @@ import pytest
 from loadtest.__main__ import main
 from loadtest.client import SyntheticParticipant
 from loadtest.cluster import LocalCluster, NodeWindow
+from loadtest.failover import fail_over
 from loadtest.servers import ServerProcess
 
 
@@ -69,3 +71,47 @@ def test_nodes_do_not_go_with_a_server_given_by_url(
         main()
     assert ended.value.code == 2
     assert "--nodes starts its own nodes" in capsys.readouterr().err
+
+
+class KillableNode(FakeNode):
+    def __init__(self) -> None:
+        super().__init__(0.0)
+        self.killed = False
+
+    async def kill(self) -> None:
+        self.killed = True
+
+
+class Member(FakeMember):
+    def __init__(self, closes: bool = True) -> None:
+        super().__init__()
+        self.closed = asyncio.Event()
+        if closes:
+            self.closed.set()
+        self.close_calls = 0
+
+    async def close(self) -> None:
+        self.close_calls += 1
+
+
+async def test_failover_kills_the_last_node_and_times_its_audience_back_to_video() -> None:
+    nodes = [KillableNode() for _ in range(3)]
+    cluster = LocalCluster(Path("."), cast(list[ServerProcess], nodes))
+    audience = [Member() for _ in range(6)]  # members 2 and 5 came through node 2
+    vias: list[tuple[int, int]] = []
+
+    async def rejoin(index: int, via: int) -> SyntheticParticipant:
+        vias.append((index, via))
+        member = Member()
+        member.received.packets["speaker", "video"] = 1  # video at once
+        return cast(SyntheticParticipant, member)
+
+    figures, current = await fail_over(
+        cluster, cast(list[SyntheticParticipant], audience), rejoin, lambda _line: None
+    )
+    assert [node.killed for node in nodes] == [False, False, True]
+    assert sorted(vias) == [(2, 0), (5, 1)]  # through the live nodes in turn
+    assert (figures.killed_node, figures.members, figures.rejoined) == (2, 2, 2)
+    assert figures.failover_s_p99 is not None and figures.failover_s_p99 >= 0
+    assert current[2] is not audience[2] and current[0] is audience[0]
+    assert audience[2].close_calls == 1 and audience[0].close_calls == 0

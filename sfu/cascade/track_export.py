@@ -81,6 +81,15 @@ class TrackExport:
             elif isinstance(request, KeyframeRequest):
                 consumer.request_keyframe()
 
+    def want(self, wanted: list[bool]) -> None:
+        """Only these layers have someone on the other node: the others stop crossing (and
+        count as unwatched here, so the publisher may stop sending them)."""
+        for consumer, on in zip(self.consumers.values(), wanted, strict=False):
+            if on:
+                consumer.resume()
+            else:
+                consumer.pause()
+
     def _report(self, ssrc: int, ntp: int, rtp: int) -> None:
         consumer = self.consumers.get(ssrc)
         if consumer is None:
@@ -132,6 +141,11 @@ class Exports:
             self._by_ssrc.pop(ssrc, None)
         export.close()
         return True
+
+    def want(self, producer_id: str, wanted: list[bool]) -> None:
+        export = self._tracks.get(producer_id)
+        if export is not None:
+            export.want(wanted)
 
     def on_rtcp(self, packet: bytes, now: float) -> None:
         """Key-frame requests and NACKs from the other node, each to its stream's export."""

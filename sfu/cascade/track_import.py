@@ -18,6 +18,7 @@ from typing import Any
 
 from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
 from sfu.keyframes import KeyframeRequestLimiter
+from sfu.layer_demand import wanted_layers
 from sfu.rtcp_feedback import FMT_NACK, FMT_PLI, PSFB, RTPFB, SR
 from sfu.rtp import FIXED_HEADER, is_rtcp
 
@@ -66,6 +67,7 @@ class ImportedTrack:
             self.producer.add_layers(self.layers)
         self.producer.red = bool(description.get("red"))
         self.by_ssrc = {layer.ssrc: layer for layer in self.layers}
+        self._told = [True] * len(self.layers)  # every layer crosses until told otherwise
 
     def _stream(self, description: dict[str, Any], ssrc: int, rid: str) -> Producer:
         track_id = description["id"]
@@ -105,6 +107,18 @@ class ImportedTrack:
         limiter.deferred_due(asyncio.get_running_loop().time())
         if not self.producer.closed:
             self._send(pli(ssrc))
+
+    def wanted_changes(self) -> list[bool] | None:
+        """Which layers this node's subscribers want now (sfu/layer_demand.py), when that
+        changed since the last call: the home stops sending the others across, and the
+        publisher stops encoding a layer nobody on any node wants."""
+        if not self.producer.simulcast:
+            return None
+        wanted = wanted_layers(self.producer)
+        if wanted == self._told:
+            return None
+        self._told = wanted
+        return wanted
 
     def close(self) -> None:
         self.producer.close()

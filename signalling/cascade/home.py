@@ -55,6 +55,11 @@ class HomeLink:
             await self.close()
 
     def _handle(self, command: Command) -> None:
+        if command.get("t") == "layers":
+            wanted = command.get("wanted")
+            if isinstance(wanted, list):
+                self.exports.want(str(command.get("track")), [bool(on) for on in wanted])
+            return
         subscriber = self.subscribers.get(str(command.get("sub")))
         if subscriber is None:
             return  # closed here meanwhile

@@ -42,8 +42,13 @@ class HostedLink:
         self._measure()
 
     def _measure(self) -> None:
+        """Once a second: the imported layers' bitrates, and which layers are wanted here."""
         loop = asyncio.get_running_loop()
         self.imports.measure(loop.time())
+        for track_id, track in self.imports.tracks.items():
+            wanted = track.wanted_changes()
+            if wanted is not None:
+                self.channel.send({"t": "layers", "track": track_id, "wanted": wanted})
         self._measuring = loop.call_later(MEASURE_INTERVAL, self._measure)
 
     async def serve(self) -> None:

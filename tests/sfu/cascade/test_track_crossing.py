@@ -12,10 +12,12 @@ from sfu.cascade.link_crypto import Opener, Sealer, derive, new_salt
 from sfu.cascade.media_link import LinkEnd, RelaySocket
 from sfu.cascade.track_export import Exports
 from sfu.cascade.track_import import ImportedTrack, Imports, nack
+from sfu.consumer import Consumer
 from sfu.forwarding import AUDIO, Producer, ProducerId
+from sfu.layer_demand import wanted_layers
 from sfu.rtcp_feedback import Nack, parse_feedback
 from tests.conftest import eventually
-from tests.sfu.test_forwarding import VP8_DELTA, VP8_KEY, Requests, attach, rtp
+from tests.sfu.test_forwarding import VP8_DELTA, VP8_KEY, Output, Requests, attach, rtp
 
 
 class Nodes:
@@ -146,3 +148,32 @@ async def test_a_datagram_sealed_with_another_secret_is_dropped(
         assert out.packets[0][12:] == b"real"
     finally:
         intruder.close()
+
+
+async def test_layers_nobody_watches_on_the_other_node_stop_crossing(
+    sockets: tuple[RelaySocket, RelaySocket],
+) -> None:
+    nodes = Nodes(*sockets)
+    track = Producer(ProducerId("p1-n1/video/2"), "p1-n1", "video", 0, 96, 90000, None,
+                     Requests(), person="p1-n1")  # fmt: skip
+    layers = []
+    for index, rid in enumerate("qhf"):
+        layer = Producer(ProducerId(f"p1-n1/video/2/{rid}"), "p1-n1", "video", 0xA0 + index,
+                         96, 90000, None, Requests(), person="p1-n1")  # fmt: skip
+        layer.rid = rid
+        layers.append(layer)
+    track.add_layers(layers)
+    imported = cross(nodes, track)
+    assert [layer.rid for layer in imported.layers] == ["q", "h", "f"]
+    assert wanted_layers(track) == [True, True, True]  # everything crosses at first
+    watcher = Consumer(imported.producer, 0xBB, 96, Output().send, layer=0)
+    watcher.ceiling = 0  # a small tile: the lowest layer is all it can use
+    imported.producer.add_consumer(watcher)
+    wanted = imported.wanted_changes()
+    assert wanted == [True, False, False]
+    assert imported.wanted_changes() is None  # told once
+    nodes.exports.want(track.id, wanted)
+    assert wanted_layers(track) == [True, False, False]  # the publisher may stop h and f
+    watcher.ceiling = 2
+    nodes.exports.want(track.id, imported.wanted_changes() or [])
+    assert wanted_layers(track) == [True, True, True]

@@ -71,6 +71,10 @@ class RelaySocket(asyncio.DatagramProtocol):
         self._transport: asyncio.DatagramTransport | None = None
         self.address: Address = ("", 0)
         self.dropped = 0  # datagrams of no link of ours, or refused by a link's key
+        # Since the socket opened, all links together (a closed link's counts stay here).
+        self.packets_sent = 0
+        self.octets_sent = 0
+        self.packets_received = 0
 
     @classmethod
     async def bind(cls, host: str, port: int = 0) -> RelaySocket:
@@ -104,6 +108,8 @@ class RelaySocket(asyncio.DatagramProtocol):
     def send(self, datagram: bytes, address: Address) -> None:
         if self._transport is not None:
             self._transport.sendto(datagram, address)
+            self.packets_sent += 1
+            self.octets_sent += len(datagram)
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
         if len(data) <= HEADER_BYTES or data[0] != MAGIC:
@@ -119,6 +125,7 @@ class RelaySocket(asyncio.DatagramProtocol):
             self.dropped += 1
             return
         link.packets_received += 1
+        self.packets_received += 1
         link.on_packet(packet, asyncio.get_running_loop().time())
 
     def error_received(self, exc: Exception) -> None:

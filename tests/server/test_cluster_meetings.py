@@ -65,6 +65,15 @@ def token(data_dir: Path, room: str, identity: str) -> str:
     return grants.mint(grant, load_secret(data_dir), int(time.time()), ttl=600)
 
 
+async def scrape(server: TestServer) -> dict[str, float]:
+    """A node's /metrics as {name with labels: value}."""
+    async with aiohttp.ClientSession() as http:
+        async with http.get(server.make_url("/metrics")) as answer:
+            text = await answer.text()
+    pairs = (line.rsplit(" ", 1) for line in text.splitlines() if line and line[0] != "#")
+    return {name: float(value) for name, value in pairs}
+
+
 def ws_url(server: TestServer) -> str:
     return str(server.make_url("/ws")).replace("http://", "ws://")
 
@@ -99,6 +108,12 @@ async def test_participants_entering_through_different_nodes_meet_on_one(
         assert link.channel.media.packets_received > 20
         (home_link,) = a.app[SERVICES_KEY].cascade.links  # type: ignore[union-attr]
         assert home_link.exports.tracks == 2
+        home, other = await scrape(a), await scrape(b)
+        assert home['kamar_cascade_links{side="home"}'] == 1
+        assert home['kamar_cascade_tracks{direction="out"}'] == 2
+        assert other['kamar_cascade_tracks{direction="in"}'] == 2
+        assert other['kamar_cascade_packets_total{direction="in"}'] > 20
+        assert other["kamar_forwarded_packets_total"] > 20  # budi's, forwarded on node b
     finally:
         for member in (budi, ani):
             await member.close()

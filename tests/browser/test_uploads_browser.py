@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import random
 import struct
 from pathlib import Path
@@ -177,6 +178,10 @@ async def test_a_large_video_goes_in_pieces_and_survives_dropped_connections(
     await dropped.wait()
     waiting = page.locator("#messages li.pending .sending", has_text="menunggu jaringan")
     await waiting.wait_for(timeout=WAIT_MS)
+    # docs/screens/ with scripts/screens (test_phone_screens_browser imports this module, so
+    # its shoot() cannot be imported here).
+    screens = Path(os.environ.get("KAMAR_SCREENS") or tmp_path)
+    await page.screenshot(path=str(screens / "chat-upload-waiting.png"))
     # The signal is back: it goes on by itself, from what arrived.
     await context.set_offline(False)
     await page.evaluate("() => { window.testOnline = true; dispatchEvent(new Event('online')); }")

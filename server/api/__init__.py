@@ -25,6 +25,7 @@ from server.api import (
     regions,
     rooms,
     search,
+    uploads,
 )
 from server.api.limits import add_limits
 from server.api.routing import Route, install, openapi
@@ -35,6 +36,7 @@ ROUTES: list[Route] = [
     *erasure.ROUTES,
     *rooms.ROUTES,
     *chat.ROUTES,
+    *uploads.ROUTES,
     *search.ROUTES,
     *direct.ROUTES,
     *polls.ROUTES,

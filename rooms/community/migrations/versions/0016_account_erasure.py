@@ -1,7 +1,7 @@
 """Account deletion: users.erased_at and the administrators' audit log
 
-Revision ID: 0015_account_erasure
-Revises: 0014_insight_rollup
+Revision ID: 0016_account_erasure
+Revises: 0015_resumable_uploads
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_account_erasure"
-down_revision = "0014_insight_rollup"
+revision = "0016_account_erasure"
+down_revision = "0015_resumable_uploads"
 branch_labels = None
 depends_on = None
 

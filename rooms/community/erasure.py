@@ -23,7 +23,8 @@ What goes and what stays, in one transaction:
 
 After the commit their sessions end everywhere (the bus's "sessions_revoked", which closes
 feed sockets on every node), their rooms learn they left, and their profile photo is deleted;
-the caller deletes the listing photos' files (`Erased.listing_photos`, the market's files).
+the caller deletes the listing photos' files (`Erased.listing_photos`, the market's files) and
+the partial files of unfinished uploads (`Erased.upload_tokens`).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from rooms.community.schema import (
     memberships,
     metadata,
     period_counts,
+    resumable_uploads,
     rooms,
     users,
 )
@@ -71,6 +73,7 @@ class Erased:
     room_ids: list[int] = field(default_factory=list)
     new_owners: list[tuple[int, User]] = field(default_factory=list)  # (room, promoted)
     listing_photos: list[Any] = field(default_factory=list)  # rows with path, thumbnail_path
+    upload_tokens: list[str] = field(default_factory=list)  # unfinished resumable uploads
 
 
 def personal_columns(now: int) -> dict[str, Any]:
@@ -179,6 +182,10 @@ async def _erase_rows(conn: AsyncConnection, user_id: int, now: int) -> Erased:
             )
         )
     )
+    found = await conn.execute(
+        select(resumable_uploads.c.token).where(resumable_uploads.c.user_id == user_id)
+    )
+    erased.upload_tokens = list(found.scalars())
     await conn.execute(
         update(event_questions)
         .where(event_questions.c.identity == f"user-{user_id}")

@@ -47,7 +47,9 @@ async def delete_member(call: Call) -> None:
 
 
 async def _remove_files(call: Call, erased: Erased) -> None:
-    """The listing photos' files belong to the marketplace's store."""
+    """The listing photos' files belong to the marketplace's store, the partial files of
+    unfinished uploads to the resumable uploads'."""
+    await call.community.resumable.remove_partial_files(erased.upload_tokens)
     market = call.request.app[CONTEXTS_KEY].market
     if market is not None and erased.listing_photos:
         await market.listings.photos.remove_files(erased.listing_photos)

@@ -4,10 +4,20 @@ no session, no open feed socket, and the messages stay in the room under an empt
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from aiohttp import FormData
+
 from signalling.ws import SERVICES_KEY
+from tests.rooms.test_photo_metadata import photo
 from tests.server.api_client import Api
+from tests.server.test_api_resumable import start
+
+
+def file_names(data_dir: Path) -> set[str]:
+    """Every file in the data directory (a few, in a test): the test reads it between calls."""
+    return {path.name for path in data_dir.rglob("*") if path.is_file()}
 
 
 async def make_admin(api: Api, user: dict[str, Any]) -> None:
@@ -79,3 +89,28 @@ async def test_an_administrator_deletes_a_member_and_the_audit_log_says_so(api: 
         "POST", "/api/me/delete", admin, json={"password": "rahasia-123"}, expect=409
     )
     assert last["error"]["reason"] == "last_admin"
+
+
+async def test_the_members_files_go_with_the_account(api: Api, tmp_path: Path) -> None:
+    """Profile photo, a listing's photo and an unfinished upload's partial file; the photo
+    they sent in the room stays with the message."""
+    ketua, _ = await api.user("ketua")
+    ani, ani_user = await api.user("ani")
+    room = await api.room(ketua)
+    await api.join_by_invite(ketua, ani, room["id"])
+    avatar = FormData()
+    avatar.add_field("file", photo("JPEG"), filename="aku.jpg", content_type="image/jpeg")
+    await api.call("PUT", "/api/me/avatar", ani, data=avatar, expect=204)
+    listing_photo = FormData()
+    listing_photo.add_field("file", photo("JPEG"), filename="kue.jpg", content_type="image/jpeg")
+    await api.call("POST", "/api/market/photos", ani, data=listing_photo, expect=201)
+    await start(api, ani, room["id"], 10_000)
+    files = file_names(tmp_path)
+    assert f"{ani_user['id']}.jpg" in files and any(name.endswith(".part") for name in files)
+    before = len(files)
+    await api.call("POST", "/api/me/delete", ani, json={"password": "rahasia-123"}, expect=204)
+    after = file_names(tmp_path)
+    assert f"{ani_user['id']}.jpg" not in after
+    assert not any(name.endswith(".part") for name in after)
+    assert before - len(after) == 4  # avatar, listing photo and its thumbnail, partial upload
+    await api.call("GET", f"/api/users/{ani_user['id']}/avatar", ketua, expect=404)

@@ -5,7 +5,7 @@
 // `announcement_comment` from any of its rooms joins the thread.
 import { api } from "/static/base/api.js";
 import { clear, h } from "/static/base/dom.js";
-import { errorBox, submitting } from "/static/app/dom.js";
+import { errorBox, nameOf, submitting } from "/static/app/dom.js";
 import { t } from "/static/strings.js";
 
 export class PinnedAnnouncement {
@@ -86,7 +86,7 @@ export class PinnedAnnouncement {
       h("div", { class: "pinned-text" }, a.text.split("\n\n").map((part) => h("p", {}, part))),
       h("p", { hidden: !a.public_url }, h("a", { href: a.public_url || "#", target: "_blank", rel: "noopener" }, t.publicPage)),
       h("ol", { class: "pinned-comments", id: "pinned-comments" }, (this.comments || []).map((c) =>
-        h("li", {}, h("strong", {}, c.author.display_name), " ",
+        h("li", {}, h("strong", {}, nameOf(c.author)), " ",
           h("span", { class: "muted small" }, t.fromRoom(c.room_name)), h("span", { class: "block" }, c.text)))),
       this.commentForm(a));
   }

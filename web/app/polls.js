@@ -4,7 +4,7 @@
 // the result shown; one's own choices come only in the answers to one's own requests.
 import { api } from "/static/base/api.js";
 import { clear, h } from "/static/base/dom.js";
-import { errorBox, field, shortStamp, submitting } from "/static/app/dom.js";
+import { errorBox, field, nameOf, shortStamp, submitting } from "/static/app/dom.js";
 import { t } from "/static/strings.js";
 
 const SHOWN = 5; // the newest polls shown; older ones are in GET /api/rooms/{id}/polls
@@ -71,7 +71,7 @@ export class PollStrip {
     const badges = [poll.multiple ? t.pollMultipleBadge : null, poll.anonymous ? t.pollAnonymousBadge : null].filter(Boolean);
     const item = h("li", { class: "poll" + (live ? "" : " closed"), dataset: { pollId: String(poll.id) } },
       h("p", { class: "poll-question" }, h("strong", {}, poll.question)),
-      h("p", { class: "muted small" }, [t.pollBy(poll.author.display_name), ...badges,
+      h("p", { class: "muted small" }, [t.pollBy(nameOf(poll.author)), ...badges,
         live ? t.pollClosesAt(shortStamp(poll.closes_at)) : t.pollClosed, t.pollVoters(poll.voter_count)].join(" · ")));
     const list = h("ul", { class: "poll-options" });
     poll.options.forEach((option, index) => {

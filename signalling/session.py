@@ -101,8 +101,8 @@ class Session:
         # another node: signalling/ws.py then relays the socket there (docs/cluster.md).
         self.relay_to: str | None = None
         self.relay_node: NodeId | None = None
-        # The node that relayed this socket here, when it proved so (signalling/ws.py): the
-        # participant receives media there (the cascade).
+        # The node that carried this socket here over its link (signalling/cascade/tunnel.py):
+        # the participant receives media there (the cascade).
         self.came_through: str | None = None
         self._limits = FrameLimits()
         self._handlers: dict[type, Callable[[Any], Awaitable[None]]] = {
@@ -199,7 +199,7 @@ class Session:
         await self._still_a_member(grant)
         self.relay_to = await self._hosted_here(grant.room)
         if self.relay_to is not None:
-            return  # signalling/ws.py relays this socket, this hello first, to that node
+            return  # signalling/ws.py carries this socket, this hello first, to that node
         await self._receive_where_it_came_through()
         registry = self._services.registry
         existing = registry.find(grant.room)
@@ -294,7 +294,7 @@ class Session:
         return url
 
     async def _receive_where_it_came_through(self) -> None:
-        """Relayed from another node: the participant's subscribe connection goes there, fed
+        """Carried from another node: the participant's subscribe connection goes there, fed
         by tracks that cross once (docs/cluster.md), when the link to it opens."""
         cascade = self._services.cascade
         node = self.came_through

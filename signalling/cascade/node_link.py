@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import json
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -204,30 +201,3 @@ async def answer(
     channel.start_writing()
     channel.send({"t": "ready"})
     return channel
-
-
-# -- which node a relayed participant came in through ---------------------------------------
-
-CAME_THROUGH = "X-Kamar-Came-Through"
-CAME_THROUGH_PROOF = "X-Kamar-Came-Through-Proof"
-
-
-def came_through_headers(secret: str, node: str) -> dict[str, str]:
-    """Headers a node adds when it relays a participant's socket to the meeting's home, so
-    the home has the participant receive media on this node. Signed, so a client connecting
-    to a node directly cannot pick which node serves its media."""
-    return {CAME_THROUGH: node, CAME_THROUGH_PROOF: _proof(secret, node)}
-
-
-def came_through(headers: Mapping[str, str], secret: str) -> str | None:
-    """The node a relayed socket came in through, when the headers prove it."""
-    node = headers.get(CAME_THROUGH)
-    proof = headers.get(CAME_THROUGH_PROOF, "")
-    if not node or not hmac.compare_digest(proof, _proof(secret, node)):
-        return None
-    return node
-
-
-def _proof(secret: str, node: str) -> str:
-    message = f"kamar came through {node}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()

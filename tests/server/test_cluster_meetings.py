@@ -100,6 +100,10 @@ async def test_participants_entering_through_different_nodes_meet_on_one(
             ),
             what="ani's media at budi, who came in through the other node",
         )
+        # budi's socket is carried to node a over b's sealed link, not a websocket of its own.
+        (carrying,) = a.app[MEDIA_HOST_KEY].links
+        assert carrying.channel.peer == b.app[SERVICES_KEY].registry.node
+        assert carrying.carried.sockets == 1
         # The cascade: budi receives on node b, where ani's two tracks crossed once.
         host = b.app[MEDIA_HOST_KEY]
         (link,) = host.links

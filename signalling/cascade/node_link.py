@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 VERSION = 1
 HANDSHAKE_TIMEOUT = 5.0  # seconds for the other node to answer each handshake step
+# A ping after this many seconds without a frame, and the link closes when no pong comes within
+# half of it: every socket it carries closes with it, so it must outlast a busy event loop.
+LINK_HEARTBEAT = 30.0
 NOT_A_NODE = 4401  # close code: the other side could not prove it is of this deployment
 PATH = "/node"
 Command = dict[str, Any]
@@ -154,7 +157,9 @@ async def dial(
 ) -> Channel:
     """Open a link from this (home) node to node `them` at `node_url`."""
     url = node_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1) + PATH
-    ws = await http.ws_connect(url, heartbeat=10.0, timeout=aiohttp.ClientWSTimeout(ws_close=2))
+    ws = await http.ws_connect(
+        url, heartbeat=LINK_HEARTBEAT, timeout=aiohttp.ClientWSTimeout(ws_close=2)
+    )
     try:
         mine = Hello(me, new_salt(), relay.address, relay.free_link_id())
         await ws.send_str(mine.encode(to=them))

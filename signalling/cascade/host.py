@@ -162,7 +162,7 @@ class MediaHost:
         self.refused = 0  # connections that could not prove they are nodes of this deployment
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(heartbeat=LINK_HEARTBEAT, max_msg_size=1 << 20)
+        ws = web.WebSocketResponse(heartbeat=LINK_HEARTBEAT, max_msg_size=0)
         await ws.prepare(request)
         try:
             channel = await answer(ws, self.node, self._services.secret, self.relay, _unused)

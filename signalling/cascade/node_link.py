@@ -155,7 +155,7 @@ async def dial(
     relay: RelaySocket,
     on_packet: OnPacket,
 ) -> Channel:
-    """Open a link from this (home) node to node `them` at `node_url`."""
+    """Open a link from this node to node `them` at `node_url`."""
     url = node_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1) + PATH
     ws = await http.ws_connect(
         url, heartbeat=LINK_HEARTBEAT, timeout=aiohttp.ClientWSTimeout(ws_close=2)

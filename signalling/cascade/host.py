@@ -24,7 +24,14 @@ from sfu.cascade.track_import import MEASURE_INTERVAL, ImportedTrack, Imports
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import Producer
 from signalling.cascade.carried import HomeEnd
-from signalling.cascade.node_link import LINK_HEARTBEAT, Channel, Command, LinkRefused, answer
+from signalling.cascade.node_link import (
+    LINK_HEARTBEAT,
+    MAX_FRAME_BYTES,
+    Channel,
+    Command,
+    LinkRefused,
+    answer,
+)
 from signalling.events import encoded
 from signalling.peers import PeerFactory, SubscribeEndpoint
 from signalling.session import Services
@@ -162,7 +169,7 @@ class MediaHost:
         self.refused = 0  # connections that could not prove they are nodes of this deployment
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(heartbeat=LINK_HEARTBEAT, max_msg_size=0)
+        ws = web.WebSocketResponse(heartbeat=LINK_HEARTBEAT, max_msg_size=MAX_FRAME_BYTES)
         await ws.prepare(request)
         try:
             channel = await answer(ws, self.node, self._services.secret, self.relay, _unused)

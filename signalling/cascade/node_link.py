@@ -32,7 +32,10 @@ HANDSHAKE_TIMEOUT = 5.0  # seconds for the other node to answer each handshake s
 # A ping after this many seconds without a frame, and the link closes when no pong comes within
 # half of it: every socket it carries closes with it, so it must outlast a busy event loop.
 LINK_HEARTBEAT = 30.0
-NOT_A_NODE = 4401  # close code: the other side could not prove it is of this deployment
+NOT_A_NODE = 4401
+# One frame between nodes carries one member's frame or one offer, sealed: far below this; the
+# cap bounds what something that is not a node can make a node read before it is refused.
+MAX_FRAME_BYTES = 4 << 20  # close code: the other side could not prove it is of this deployment
 PATH = "/node"
 Command = dict[str, Any]
 

@@ -125,7 +125,11 @@ class Supervisor:
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, self._on_sigterm)
         loop.add_signal_handler(signal.SIGINT, self.stop, signal.SIGINT)
-        await asyncio.gather(*(self._keep(index) for index in range(self._count)))
+        try:
+            await asyncio.gather(*(self._keep(index) for index in range(self._count)))
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
+            loop.remove_signal_handler(signal.SIGINT)
         return 1 if self._failed else 0
 
     def _on_sigterm(self) -> None:

@@ -16,19 +16,24 @@ from typing import Any
 import aiohttp
 import pytest
 import websockets
+from aiohttp.test_utils import TestServer
 from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 
 from loadtest.client import SyntheticParticipant
 from rooms.meeting import grants
+from server import workers
 from server.cli import main
 from server.config import ConfigError, load, load_secret
+from server.drain import drain, relayed_sockets
 from sfu.peer import gather_on
+from signalling.ws import SERVICES_KEY
 from tests.conftest import eventually
 from tests.databases import database_url_postgresql, postgres_server
 from tests.ports import free_port
 from tests.redis_server import RedisServer, redis_server
+from tests.server.test_cluster_meetings import token, two_nodes, ws_url
 
-__all__ = ["database_url_postgresql", "postgres_server", "redis_server"]  # fixtures
+__all__ = ["database_url_postgresql", "postgres_server", "redis_server", "two_nodes"]  # fixtures
 START_TIMEOUT = 60.0  # seconds for the workers to start: 10-25 s each with a load of 12 on 2 cores
 
 
@@ -169,3 +174,60 @@ def test_workers_need_redis_and_postgresql(tmp_path: Path) -> None:
         with pytest.raises(ConfigError, match="workers"):
             load({"workers": bad, "data_dir": tmp_path}, environ={})
     assert main(["serve", "--workers", "2", "--data", str(tmp_path)]) == 2  # told, not started
+
+
+def _script(code: str) -> list[str]:
+    return [sys.executable, "-c", "import os, signal, sys\n" + code]
+
+
+# A worker that exits 0 on SIGTERM, as a draining node with nobody left does.
+WAIT_FOR_SIGTERM = "signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\nsignal.pause()\n"
+
+
+async def test_a_worker_that_cannot_start_stops_the_supervisor() -> None:
+    def command(index: int) -> list[str]:
+        return _script("sys.exit(3)" if index == 0 else WAIT_FOR_SIGTERM)
+
+    assert await asyncio.wait_for(workers.Supervisor(command, 2).run(), 20) == 1
+
+
+async def test_a_worker_that_ended_is_started_again_and_sigterm_stops_all(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+
+    def command(index: int) -> list[str]:
+        # Each run adds a line; the first run of worker 0 ends as if it had crashed.
+        code = f"open({str(runs)!r}, 'a').write('{index}\\n')\n"
+        code += f"if open({str(runs)!r}).read().count('0') == 1 and {index} == 0: sys.exit(1)\n"
+        return _script(code + WAIT_FOR_SIGTERM)
+
+    supervisor = workers.Supervisor(command, 2)
+    running = asyncio.create_task(supervisor.run())
+
+    def started() -> list[str]:
+        return runs.read_text().split() if runs.exists() else []
+
+    await eventually(lambda: sorted(started()) == ["0", "0", "1"], 20, "worker 0 again")
+    supervisor.stop(signal.SIGTERM)
+    assert await asyncio.wait_for(running, 20) == 0
+
+
+async def test_a_draining_node_waits_for_the_sockets_it_relays(
+    two_nodes: list[TestServer], tmp_path: Path
+) -> None:
+    """With --workers every worker drains at once; a socket relayed through a worker must not
+    be cut while the meeting it reaches goes on (server/drain.py)."""
+    a, b = two_nodes
+    ani = await websockets.connect(ws_url(a))
+    await ani.send(json.dumps({"type": "hello", "v": 1, "token": token(tmp_path, "r", "ani")}))
+    assert json.loads(await asyncio.wait_for(ani.recv(), 10))["type"] == "welcome"
+    budi = await websockets.connect(ws_url(b))  # relayed to a, where the meeting lives
+    await budi.send(json.dumps({"type": "hello", "v": 1, "token": token(tmp_path, "r", "budi")}))
+    assert json.loads(await asyncio.wait_for(budi.recv(), 10))["type"] == "welcome"
+    services = b.app[SERVICES_KEY]
+    assert (services.registry.participant_count, relayed_sockets(services)) == (0, 1)
+    draining = asyncio.create_task(drain(services, asyncio.Event(), timeout=60))
+    await asyncio.sleep(0)  # let it start: it must wait while Budi's socket is relayed
+    assert not draining.done()
+    await budi.close()
+    await asyncio.wait_for(draining, 10)
+    await ani.close()

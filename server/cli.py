@@ -144,6 +144,12 @@ def _parser() -> argparse.ArgumentParser:
         "(default: http://HOST:PORT)",
     )
     serve.add_argument(
+        "--relay-port",
+        type=int,
+        metavar="PORT",
+        help="with --redis: the UDP port media crosses between nodes on (default: any free)",
+    )
+    serve.add_argument(
         "--drain-seconds",
         type=int,
         metavar="SECONDS",
@@ -350,7 +356,7 @@ async def _run_worker(config: Config, index: int) -> int:
     except OSError as exc:
         print(f"kamar: worker {index} cannot listen on {config.node_url}: {exc}", file=sys.stderr)
         return workers.EXIT_CANNOT_START
-    config = replace(config, node_url=node_url)
+    config = replace(config, node_url=node_url, relay_port=workers.relay_port(config, index))
     app = build_app(config, background_jobs=index == workers.JOBS_WORKER)
     runner = make_runner(app)
     await runner.setup()

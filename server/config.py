@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sfu.ice_servers import DEFAULT_TTL as DEFAULT_TURN_TTL
 from sfu.ice_servers import MAX_TTL as MAX_TURN_TTL
@@ -67,6 +68,9 @@ class Config:
     # How the other nodes reach this one (they relay meeting sockets to it): "" is
     # http(s)://HOST:PORT, which a node listening on every address (0.0.0.0) must replace.
     node_url: str = ""
+    # The UDP port media crosses between nodes on (the cascade, docs/cluster.md), on the
+    # address of node_url; 0: any free port (other nodes learn it when they link).
+    relay_port: int = 0
     # After SIGTERM, how long the meetings on this node may go on before they are ended
     # (server/drain.py); a node with no participant left stops at once.
     drain_seconds: int = 300
@@ -124,6 +128,7 @@ _PATH_FIELDS = {"data_dir", "tls_cert", "tls_key"}
 _BOOL_FIELDS = {"dev_tokens", "no_rate_limits"}
 _INT_FIELDS = {
     "port",
+    "relay_port",
     "max_video_kbps",
     "max_audio_kbps",
     "max_participants",
@@ -265,6 +270,8 @@ def validate(config: Config) -> Config:
 
 
 def _validate_redis(config: Config) -> None:
+    if not 0 <= config.relay_port <= 65535:
+        raise ConfigError("relay_port must be 0-65535")
     if not config.redis_url:
         return
     if not config.redis_url.startswith(("redis://", "rediss://", "unix://")):
@@ -282,12 +289,26 @@ def _validate_redis(config: Config) -> None:
 def _validate_workers(config: Config) -> None:
     if not 1 <= config.workers <= MAX_WORKERS:
         raise ConfigError(f"workers must be 1-{MAX_WORKERS} or auto, not {config.workers}")
+    # Worker i listens on node_url's port + i and relays media on relay_port + i.
+    for name, first in (
+        ("node_url's port", _port_of(config.node_url)),
+        ("relay_port", config.relay_port),
+    ):
+        if first and first + config.workers - 1 > 65535:
+            raise ConfigError(f"{name} {first} leaves no room for {config.workers} workers' ports")
     if config.workers > 1 and not config.redis_url:
         # The workers are nodes of one deployment: they find each other's meetings in Redis.
         raise ConfigError(
             "workers above 1 need redis_url (--redis redis://host:6379/0) and a PostgreSQL "
             "database_url, as several nodes do (docs/cluster.md)"
         )
+
+
+def _port_of(url: str) -> int | None:
+    try:
+        return urlsplit(url).port
+    except ValueError as exc:
+        raise ConfigError(f"{url!r} has no valid port") from exc
 
 
 def _validate_turn(config: Config) -> None:

@@ -12,7 +12,9 @@ deployment (docs/cluster.md) with its own node id, and listens twice:
   on a worker not hosting its meeting is relayed to the hosting worker (signalling/relay.py);
 - on a private port of its own, its `--node-url`, where the other workers relay sockets to it:
   on 127.0.0.1 with a port from the kernel, or with `--node-url http://ADDR:PORT` given, on
-  ADDR at PORT + index, so nodes on other machines can reach each worker too.
+  ADDR at PORT + index, so nodes on other machines can reach each worker too. The cascade's
+  UDP relay socket (server/cascade.py) is on the same address, at `--relay-port` + index when
+  one is given.
 
 Media needs no split: Kamar has no configured UDP port range, and each worker's ICE sockets take
 free ports from the kernel on the `--ice-host` addresses, as nodes on one machine always did.
@@ -108,6 +110,11 @@ def private_listener(config: Config, index: int) -> tuple[socket.socket, str]:
     sock.bind((host, port))
     shown = f"[{host}]" if family == socket.AF_INET6 else host
     return sock, f"{scheme}://{shown}:{sock.getsockname()[1]}"
+
+
+def relay_port(config: Config, index: int) -> int:
+    """Worker `index`'s UDP port for the cascade: `relay_port` + index, or any free port."""
+    return config.relay_port + index if config.relay_port else 0
 
 
 class Supervisor:

@@ -173,6 +173,12 @@ def test_workers_need_redis_and_postgresql(tmp_path: Path) -> None:
     for bad in ("0", "many", "-1", "257"):
         with pytest.raises(ConfigError, match="workers"):
             load({"workers": bad, "data_dir": tmp_path}, environ={})
+    cluster = {"redis_url": "redis://h/0", "database_url": "postgresql://h/k", "data_dir": tmp_path}
+    with pytest.raises(ConfigError, match="relay_port 65534 leaves no room for 4 workers"):
+        load({"workers": "4", "relay_port": "65534"} | cluster, environ={})
+    with pytest.raises(ConfigError, match="node_url's port 65533 leaves no room for 4 workers"):
+        load({"workers": "4", "node_url": "http://10.0.0.5:65533"} | cluster, environ={})
+    assert load({"workers": "4", "relay_port": "65532"} | cluster, environ={}).workers == 4
     assert main(["serve", "--workers", "2", "--data", str(tmp_path)]) == 2  # told, not started
 
 

@@ -159,10 +159,16 @@ async def _drain(kamar: Supervised) -> None:
     assert code == 0, kamar.log_path.read_text(errors="replace")
 
 
-def test_workers_auto_is_one_per_core_this_process_may_use() -> None:
+def test_workers_come_from_flags_environment_and_toml_auto_is_one_per_core(tmp_path: Path) -> None:
     flags = {"workers": "auto", "redis_url": "redis://h/0", "database_url": "postgresql://h/k"}
     config = load(flags, environ={})
     assert config.workers == len(os.sched_getaffinity(0))
+    environ = {"KAMAR_WORKERS": "auto", "KAMAR_REDIS_URL": "redis://h/0"}
+    environ["KAMAR_DATABASE_URL"] = "postgresql://h/k"
+    assert load({}, environ=environ).workers == len(os.sched_getaffinity(0))
+    toml = tmp_path / "kamar.toml"
+    toml.write_text('workers = 3\nredis_url = "redis://h/0"\ndatabase_url = "postgresql://h/k"\n')
+    assert load({"data_dir": tmp_path}, environ={}).workers == 3
 
 
 def test_workers_need_redis_and_postgresql(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -76,6 +77,19 @@ class Supervised:
             seen.add(node)
         return len(seen) >= wanted
 
+    async def sockets_per_worker(self) -> list[float]:
+        """Each worker's open websockets (`kamar_sockets` on its own port, its node URL)."""
+        urls = re.findall(r"other workers reach it at (\S+)", self.log_path.read_text())
+        counts = []
+        async with aiohttp.ClientSession() as http:
+            for url in urls:
+                async with http.get(f"{url}/metrics") as answer:
+                    found = re.search(r"^kamar_sockets (\S+)$", await answer.text(), re.M)
+                    assert found is not None
+                    counts.append(float(found.group(1)))
+        assert len(counts) == 2, urls
+        return counts
+
     def token(self, identity: str, room: str = "rapat") -> str:
         grant = grants.JoinGrant(room=room, identity=identity, name=identity.title())
         return grants.mint(grant, load_secret(self.data), int(time.time()), ttl=600)
@@ -118,13 +132,24 @@ async def test_two_workers_share_the_port_meet_restart_and_drain(
 
 
 async def _participants_meet(kamar: Supervised) -> None:
-    """Two participants entering through the shared port both receive the other's media,
-    whichever worker each socket reached (the relay brings it to the meeting's worker)."""
+    """Two participants entering through the shared port, one through the worker hosting the
+    meeting and one through the other (relayed there; its media served where it came in, the
+    tracks crossing between the workers): both receive the other's audio and video."""
     gather_on(["127.0.0.1"])  # the participants' ICE, in this process: only loopback here
-    ani, budi = kamar.participant("ani"), kamar.participant("budi")
+    ani = kamar.participant("ani")  # the meeting goes to the worker her socket reached
+    others: list[SyntheticParticipant] = []
     try:
         await ani.join()
-        await budi.join()
+        # The kernel picks a worker per connection: newcomers until one came in through the
+        # other worker (each does with even odds; 1 in 65,536 that none of 16 does).
+        for attempt in range(16):
+            others.append(kamar.participant(f"budi{attempt}"))
+            await others[-1].join()
+            if all(sockets > 0 for sockets in await kamar.sockets_per_worker()):
+                break
+        else:
+            raise AssertionError("no socket came in through the other worker")
+        budi = others[-1]
         await ani.publish([AudioStreamTrack(), VideoStreamTrack()])
         await budi.publish([AudioStreamTrack(), VideoStreamTrack()])
 
@@ -137,7 +162,7 @@ async def _participants_meet(kamar: Supervised) -> None:
 
         await eventually(both_receive, 20, "each one's media at the other")
     finally:
-        for member in (budi, ani):
+        for member in (*others, ani):
             await member.close()
 
 

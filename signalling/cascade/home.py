@@ -50,7 +50,11 @@ class HomeLink:
     async def _read(self) -> None:
         try:
             while (command := await self.channel.receive()) is not None:
-                self._handle(command)
+                try:
+                    self._handle(command)
+                except (KeyError, ValueError, TypeError) as exc:
+                    log.warning("node link %s: bad command %r: %s", self.channel.peer,
+                                command.get("t"), exc)  # fmt: skip
         finally:
             await self.close()
 

@@ -50,8 +50,13 @@ REMINDER_SWEEP_INTERVAL = 30.0  # seconds: reminders go out 15 minutes ahead, gi
 
 
 def build_app(
-    config: Config, password_hasher: PasswordHasher | None = None, seams: Seams | None = None
+    config: Config,
+    password_hasher: PasswordHasher | None = None,
+    seams: Seams | None = None,
+    background_jobs: bool = True,
 ) -> web.Application:
+    """`background_jobs` False leaves the sweeps (reminders, upload expiry, insight upkeep) to
+    another process: the workers of one machine run them in one of them (server/workers.py)."""
     gather_on(config.ice_hosts)
     seams = seams or seams_for(config.redis_url, config.node_url or config.base_url)
     services = Services(
@@ -96,9 +101,10 @@ def build_app(
     app.on_cleanup.append(_finish_egress)
     app.cleanup_ctx.append(_community(config, password_hasher, seams))
     app.cleanup_ctx.append(_speaker_updates)
-    app.cleanup_ctx.append(_reminders)
-    upload_expiry.install(app)
-    insight_upkeep.install(app)
+    if background_jobs:
+        app.cleanup_ctx.append(_reminders)
+        upload_expiry.install(app)
+        insight_upkeep.install(app)
     cascade.install(app, config, services)
     return app
 
@@ -195,6 +201,7 @@ async def _healthz(request: web.Request) -> web.Response:
     return web.json_response(
         {
             "status": "draining" if services.draining else "ok",
+            "node": registry.node,
             "rooms": len(registry.meetings()),
             "participants": registry.participant_count,
         },

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import random
 from collections import Counter
 from typing import Any
@@ -181,7 +180,7 @@ async def test_the_moderator_answers_and_frees_the_asker() -> None:
     inboxes[0].append(_question(40, text))  # a vote: the same question again
     assert traffic.questions.missing == 0 and traffic.questions.arrivals == 4
     assert traffic.owners == {40: 1}
-    await asyncio.sleep(0.01)
+    await traffic.answers_sent()  # answer_after=0.0: only the task's turn is waited for
     assert moderator.sent == [{"type": "answer_question", "question_id": 40}]
     inboxes[traffic.moderator_index].append(_question(40, text, answered=True))
     assert traffic.members[1].open_questions == 0 and traffic.owners == {}

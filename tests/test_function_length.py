@@ -18,10 +18,7 @@ OWNED_ELSEWHERE = "owned by a parallel change; split after merge"
 NOT_SPLIT_YET = "not split yet (issue #20)"
 ALLOWED = {
     "loadtest/announce.py:run_announce": NOT_SPLIT_YET,
-    "loadtest/auth_storm.py:run_storm": NOT_SPLIT_YET,
-    "loadtest/campaign_report.py:load": NOT_SPLIT_YET,
     "loadtest/chat.py:_measure": NOT_SPLIT_YET,
-    "loadtest/chat_stats.py:summarise": NOT_SPLIT_YET,
     "loadtest/sfu.py:measure_media": NOT_SPLIT_YET,
     "loadtest/townhall.py:run_townhall": NOT_SPLIT_YET,
     "rooms/insight/meetings.py:attendance": OWNED_ELSEWHERE,

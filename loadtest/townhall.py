@@ -90,6 +90,10 @@ class TownhallScenario:
             if not low <= value <= high:
                 raise ValueError(f"{name} must be {low:g}-{high:g}, not {value:g}")
 
+    def rates(self) -> Rates:
+        """The stage traffic's sends per second, and how long the moderator waits to answer."""
+        return Rates(self.questions_per_s, self.comments_per_s, self.votes_per_s, self.answer_after)
+
 
 @dataclass
 class TownhallResult:
@@ -142,42 +146,12 @@ async def run_townhall(
     spec = VideoSpec()
     frames = load_packets(ensure_video_file(CACHE_DIR, spec))
     voice = load_packets(ensure_audio_file(CACHE_DIR))
-    rates = Rates(
-        scenario.questions_per_s,
-        scenario.comments_per_s,
-        scenario.votes_per_s,
-        scenario.answer_after,
-    )
-    traffic = StageTraffic(scenario.audience, scenario.speakers, rates, scenario.seed)
+    traffic = StageTraffic(scenario.audience, scenario.speakers, scenario.rates(), scenario.seed)
     async with measured_server(external) as server:
-        secret = load_secret(server.data_dir)
-        room = f"{ROOM_PREFIX}-townhall-{secrets.token_hex(4)}"  # others may use the server
         ws_url = server.base_url.replace("http://", "ws://") + "/ws"
-
-        def participant(identity: str, role: MeetingRole, receiver: int) -> SyntheticParticipant:
-            grant = grants.JoinGrant(
-                room,
-                identity,
-                identity,
-                can_publish=role != "audience",
-                can_subscribe=role == "audience",
-                role=role,
-            )
-            token = grants.mint(grant, secret, int(time.time()), ttl=3600)
-            # Everyone who receives sends receiver reports and REMB, as browsers do.
-            joining = SyntheticParticipant(
-                ws_url, token, receive="count", report=role == "audience"
-            )
-            joining.events = traffic.inbox(receiver)
-            return joining
-
-        moderator = participant("moderator", "moderator", traffic.moderator_index)
-        speakers = [
-            participant(f"speaker{n}", "speaker", scenario.audience + 1 + n)
-            for n in range(scenario.speakers)
-        ]
-        audience = [participant(f"audience{n}", "audience", n) for n in range(scenario.audience)]
-        traffic.moderator, traffic.audience = moderator, audience
+        moderator, speakers, audience = _cast(
+            scenario, traffic, ws_url, load_secret(server.data_dir)
+        )
         try:
             await moderator.join()
             for speaker in speakers:
@@ -218,6 +192,38 @@ async def run_townhall(
             traffic.stop()
             for someone in [*audience, *speakers, moderator]:
                 await someone.close()
+
+
+def _cast(
+    scenario: TownhallScenario, traffic: StageTraffic, ws_url: str, secret: str
+) -> tuple[SyntheticParticipant, list[SyntheticParticipant], list[SyntheticParticipant]]:
+    """The moderator, the speakers and the audience of a new town hall, not joined yet, each
+    with its inbox in `traffic`."""
+    room = f"{ROOM_PREFIX}-townhall-{secrets.token_hex(4)}"  # others may use the server
+
+    def participant(identity: str, role: MeetingRole, receiver: int) -> SyntheticParticipant:
+        grant = grants.JoinGrant(
+            room,
+            identity,
+            identity,
+            can_publish=role != "audience",
+            can_subscribe=role == "audience",
+            role=role,
+        )
+        token = grants.mint(grant, secret, int(time.time()), ttl=3600)
+        # Everyone who receives sends receiver reports and REMB, as browsers do.
+        joining = SyntheticParticipant(ws_url, token, receive="count", report=role == "audience")
+        joining.events = traffic.inbox(receiver)
+        return joining
+
+    moderator = participant("moderator", "moderator", traffic.moderator_index)
+    speakers = [
+        participant(f"speaker{n}", "speaker", scenario.audience + 1 + n)
+        for n in range(scenario.speakers)
+    ]
+    audience = [participant(f"audience{n}", "audience", n) for n in range(scenario.audience)]
+    traffic.moderator, traffic.audience = moderator, audience
+    return moderator, speakers, audience
 
 
 async def _join_audience(

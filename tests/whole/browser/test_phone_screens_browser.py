@@ -170,7 +170,7 @@ async def test_a_meeting_shows_its_room_and_leads_back_to_it(
     assert await page.text_content("#room-name") == "Serikat"
     await shoot(page, screens_dir(tmp_path), "meeting-member")
     await page.click("#btn-leave")
-    back = page.locator("#to-lobby")
+    back = page.locator("#to-start")
     await back.wait_for(timeout=WAIT_MS)
     assert await back.text_content() == "Kembali ke kamar"
     await shoot(page, screens_dir(tmp_path), "meeting-left")

@@ -1,15 +1,15 @@
-// Lobby: type a room and a name. Only servers started with --dev-tokens mint tokens here;
+// The quick-join page (/meet): type a meeting name and your name. Only servers started with --dev-tokens mint tokens here;
 // elsewhere people join through an invitation link (/r/ROOM?token=...).
 import { errorMessage, pageLanguage, t } from "/static/strings.js";
 
 document.documentElement.lang = pageLanguage;
-document.getElementById("lobby-title").textContent = t.lobbyTitle;
+document.getElementById("quick-join-title").textContent = t.quickJoinTitle;
 document.getElementById("room-label").textContent = t.roomLabel;
 document.getElementById("name-label").textContent = t.nameLabel;
 document.getElementById("join").textContent = t.joinButton;
 
 const form = document.getElementById("join-form");
-const errorBox = document.getElementById("lobby-error");
+const errorBox = document.getElementById("quick-join-error");
 const nameInput = document.getElementById("name");
 nameInput.value = localStorage.getItem("kamar.name") || "";
 
@@ -35,13 +35,13 @@ form.addEventListener("submit", async (event) => {
     return;
   }
   if (response.status === 404) {
-    showError(t.lobbyNoDevTokens);
+    showError(t.quickJoinNoDevTokens);
     return;
   }
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
     const info = body.error || {};
-    showError(t.lobbyFailed + errorMessage(info.code || "internal", info.reason));
+    showError(t.quickJoinFailed + errorMessage(info.code || "internal", info.reason));
     return;
   }
   localStorage.setItem("kamar.name", name);

@@ -31,10 +31,8 @@ ALLOWED = {
     "tests/rooms/insight/test_insight.py:build": NOT_SPLIT_YET,
     "tests/rooms/test_activity_days.py:"
     "test_a_refresh_rolls_up_messages_rsvps_meetings_and_questions": NOT_SPLIT_YET,
-    "tests/server/test_api.py:test_events_rsvps_and_calendar_feeds": NOT_SPLIT_YET,
     "tests/server/test_api_announcements.py:"
     "test_an_announcement_to_three_rooms_gathers_comments_from_two": NOT_SPLIT_YET,
-    "tests/server/test_api_fuzz.py:world": NOT_SPLIT_YET,
     "tests/server/test_api_organising.py:"
     "test_a_referral_qr_leads_to_registration_into_the_campaign_rooms": NOT_SPLIT_YET,
     "tests/server/test_durability.py:_burst_kill_restart": OWNED_ELSEWHERE,

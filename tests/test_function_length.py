@@ -28,8 +28,6 @@ ALLOWED = {
     # Four short closures over shared locals, for each datagram: as a class, every packet
     # would pay attribute look-ups (the whole check costs 0.12 µs: sfu/ice_demux.py).
     "sfu/ice_demux.py:_demultiplex": "the per-datagram closures' shared frame",
-    "tests/rooms/test_activity_days.py:"
-    "test_a_refresh_rolls_up_messages_rsvps_meetings_and_questions": NOT_SPLIT_YET,
     "tests/server/test_api_announcements.py:"
     "test_an_announcement_to_three_rooms_gathers_comments_from_two": NOT_SPLIT_YET,
     "tests/server/test_api_organising.py:"

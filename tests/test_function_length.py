@@ -28,8 +28,6 @@ ALLOWED = {
     # Four short closures over shared locals, for each datagram: as a class, every packet
     # would pay attribute look-ups (the whole check costs 0.12 µs: sfu/ice_demux.py).
     "sfu/ice_demux.py:_demultiplex": "the per-datagram closures' shared frame",
-    "tests/server/test_api_announcements.py:"
-    "test_an_announcement_to_three_rooms_gathers_comments_from_two": NOT_SPLIT_YET,
     "tests/server/test_api_organising.py:"
     "test_a_referral_qr_leads_to_registration_into_the_campaign_rooms": NOT_SPLIT_YET,
     "tests/server/test_durability.py:_burst_kill_restart": OWNED_ELSEWHERE,

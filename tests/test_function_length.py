@@ -1,5 +1,5 @@
-"""No function grows past 60 lines (README, "How to work"): a longer one is split where a name
-fits a part of it. Counted from `def` to the last line, docstring included (a decorator's
+"""No function grows past 60 lines (tests/README.md): a longer one is split where a name fits
+a part of it. Counted from `def` to the last line, docstring included (a decorator's
 parameter table is data, not steps)."""
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ LONGEST = 60
 PACKAGES = ("server", "signalling", "rooms", "sfu", "web", "loadtest", "scripts", "tests")
 MIGRATIONS = ROOT / "rooms" / "community" / "migrations" / "versions"
 BROWSER_TESTS = ROOT / "tests" / "whole" / "browser"
+# Files other branches edit meanwhile (test_durability.py goes with test_drain.py).
 OWNED_ELSEWHERE = "owned by a parallel change; split after merge"
-# path:function -> why it may stay longer, for now. Take an entry off when it is split.
-NOT_SPLIT_YET = "not split yet (issue #20)"
 # The fields of an object on the per-packet path, one commented attribute a line: helpers
 # would only scatter them (and a sub-object would cost a look-up per packet).
 PACKET_STATE = "a per-packet object's fields"
+# path:function -> why it may stay longer, for now. Take an entry off when it is split.
 ALLOWED = {
     "rooms/insight/meetings.py:attendance": OWNED_ELSEWHERE,
     "rooms/organising/report.py:recruitment_report": OWNED_ELSEWHERE,
@@ -28,8 +28,6 @@ ALLOWED = {
     # Four short closures over shared locals, for each datagram: as a class, every packet
     # would pay attribute look-ups (the whole check costs 0.12 µs: sfu/ice_demux.py).
     "sfu/ice_demux.py:_demultiplex": "the per-datagram closures' shared frame",
-    "tests/server/test_api_organising.py:"
-    "test_a_referral_qr_leads_to_registration_into_the_campaign_rooms": NOT_SPLIT_YET,
     "tests/server/test_durability.py:_burst_kill_restart": OWNED_ELSEWHERE,
 }
 

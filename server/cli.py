@@ -141,6 +141,12 @@ def _parser() -> argparse.ArgumentParser:
         "(default: http://HOST:PORT)",
     )
     serve.add_argument(
+        "--relay-port",
+        type=int,
+        metavar="PORT",
+        help="with --redis: the UDP port media crosses between nodes on (default: any free)",
+    )
+    serve.add_argument(
         "--drain-seconds",
         type=int,
         metavar="SECONDS",

@@ -67,6 +67,9 @@ class Config:
     # How the other nodes reach this one (they relay meeting sockets to it): "" is
     # http(s)://HOST:PORT, which a node listening on every address (0.0.0.0) must replace.
     node_url: str = ""
+    # The UDP port media crosses between nodes on (the cascade, docs/cluster.md), on the
+    # address of node_url; 0: any free port (other nodes learn it when they link).
+    relay_port: int = 0
     # After SIGTERM, how long the meetings on this node may go on before they are ended
     # (server/drain.py); a node with no participant left stops at once.
     drain_seconds: int = 300
@@ -119,6 +122,7 @@ _PATH_FIELDS = {"data_dir", "tls_cert", "tls_key"}
 _BOOL_FIELDS = {"dev_tokens", "no_rate_limits"}
 _INT_FIELDS = {
     "port",
+    "relay_port",
     "max_video_kbps",
     "max_audio_kbps",
     "max_participants",
@@ -256,6 +260,8 @@ def validate(config: Config) -> Config:
 
 
 def _validate_redis(config: Config) -> None:
+    if not 0 <= config.relay_port <= 65535:
+        raise ConfigError("relay_port must be 0-65535")
     if not config.redis_url:
         return
     if not config.redis_url.startswith(("redis://", "rediss://", "unix://")):

@@ -28,14 +28,22 @@ class NodeRefused(Exception):
     """The hosting node's port refused the connection: its process is not running."""
 
 
-async def relay(client: web.WebSocketResponse, node_url: str, hello: str) -> str:
+async def relay(
+    client: web.WebSocketResponse,
+    node_url: str,
+    hello: str,
+    headers: dict[str, str] | None = None,
+) -> str:
     """Copy `client` to and from `node_url`'s websocket, `hello` first; returns why it ended.
-    Raises NodeRefused after telling the client `wrong_node`, when the node is not running."""
+    Raises NodeRefused after telling the client `wrong_node`, when the node is not running.
+    `headers` go to the hosting node (which node the socket came through: the cascade)."""
     url = node_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1) + "/ws"
     timeout = aiohttp.ClientTimeout(total=None, connect=CONNECT_TIMEOUT)
     async with aiohttp.ClientSession(timeout=timeout) as http:
         try:
-            upstream = await http.ws_connect(url, heartbeat=None, max_msg_size=0)
+            upstream = await http.ws_connect(
+                url, heartbeat=None, max_msg_size=0, headers=headers or {}
+            )
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             log.warning("relay: node %s unreachable: %s", node_url, exc)
             await client.send_str(

@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from rooms.text import surrogates_replaced
+from signalling.cascade.node_link import came_through, came_through_headers
 from signalling.errors import ProtocolError, error_event
 from signalling.events import ServerEvent, encode
 from signalling.messages import MAX_MESSAGE_BYTES
@@ -111,6 +112,8 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
     connection = _Connection(ws)
     services = request.app[SERVICES_KEY]
     session = Session(services, connection.send, connection.close)
+    if services.cascade is not None:
+        session.came_through = came_through(request.headers, services.secret)
     services.live_sessions.add(session)
     writer = asyncio.create_task(connection.write_loop())
 
@@ -168,7 +171,10 @@ async def _relay(
 ) -> None:
     assert session.relay_to is not None and session.relay_node is not None
     try:
-        outcome = await relay(ws, session.relay_to, hello)
+        headers = None
+        if services.cascade is not None:  # the home has this participant receive here
+            headers = came_through_headers(services.secret, services.registry.node)
+        outcome = await relay(ws, session.relay_to, hello, headers)
     except NodeRefused:
         # Its process is gone: the client's next hello (it reconnects on wrong_node) finds
         # the meeting placed anew instead of waiting for the node's heartbeat to expire.

@@ -18,8 +18,13 @@ OWNED_ELSEWHERE = "owned by a parallel change; split after merge"
 # The fields of an object on the per-packet path, one commented attribute a line: helpers
 # would only scatter them (and a sub-object would cost a look-up per packet).
 PACKET_STATE = "a per-packet object's fields"
+# Grown on main (the load test's --nodes and --failover) while this list was made: split next.
+GREW_ON_MAIN = "grew on main meanwhile; split next"
 # path:function -> why it may stay longer, for now. Take an entry off when it is split.
 ALLOWED = {
+    "loadtest/sfu.py:run_sfu": GREW_ON_MAIN,
+    "loadtest/townhall.py:run_townhall": GREW_ON_MAIN,
+    "loadtest/townhall_cli.py:add_parser": GREW_ON_MAIN,
     "rooms/insight/meetings.py:attendance": OWNED_ELSEWHERE,
     "rooms/organising/report.py:recruitment_report": OWNED_ELSEWHERE,
     "server/cli.py:_parser": OWNED_ELSEWHERE,

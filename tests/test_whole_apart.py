@@ -38,10 +38,11 @@ def whole_server_starters(path: Path) -> set[str]:
     """What in the file starts a browser or a whole server process; empty for a unit test."""
     found = imports_any(path, {"playwright"})
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Name) and node.id in SERVER_STARTERS:
-            found.add(node.id)
-        elif isinstance(node, ast.Attribute) and node.attr in SERVER_STARTERS:
-            found.add(node.attr)
+        if isinstance(node, ast.Call):  # called, not only named (a type in a cast starts nothing)
+            called = node.func
+            name = called.id if isinstance(called, ast.Name) else getattr(called, "attr", "")
+            if name in SERVER_STARTERS:
+                found.add(name)
         elif isinstance(node, ast.List | ast.Tuple):
             words = [e.value for e in node.elts if isinstance(e, ast.Constant)]
             if "server" in words and "serve" in words:
@@ -75,3 +76,5 @@ def test_the_scan_finds_browsers_scenario_runs_and_server_processes(tmp_path: Pa
     probe = tmp_path / "probe.py"
     probe.write_text('args = [sys.executable, "-m", "server", "serve"]\n', encoding="utf-8")
     assert whole_server_starters(probe) == {"python -m server serve"}
+    probe.write_text("fake = cast(ServerProcess, node)\nrun = chat.run_chat\n", encoding="utf-8")
+    assert whole_server_starters(probe) == set()

@@ -53,6 +53,6 @@ def open_organising(community: Community, clock: Callable[[], float], secret: st
         community=community,
         recruitment=Recruitment(db, bus, clock, secret),
         campaigns=Campaigns(db, bus, clock),
-        announcements=Announcements(db, bus, clock),
+        announcements=Announcements(db, bus, clock, community.chat.on_posted),
         clock=clock,
     )

@@ -1,0 +1,128 @@
+"""An announcement to three rooms in Chromium at 360x640, in Indonesian: it appears pinned at
+the top of each room's chat as it is published (the feed), members of two rooms comment from
+their own rooms, and every room shows the two comments under the one post."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+from playwright.async_api import Browser
+
+from tests.conftest import RunningServer
+from tests.whole.browser.test_community_browser import PHONE, WAIT_MS, signed_in_page
+from tests.whole.browser.test_profile_browser import call
+
+pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
+
+
+async def account(http: aiohttp.ClientSession, username: str) -> str:
+    body = {"username": username, "password": "rahasia-2026", "display_name": username.title()}
+    answer = await call(http, "POST", "/api/auth/register", expect=201, json=body)
+    token: str = answer["token"]
+    return token
+
+
+async def test_an_announcement_is_pinned_in_three_rooms_with_one_comment_thread(
+    kamar: RunningServer, chromium: Browser
+) -> None:
+    async with aiohttp.ClientSession(kamar.base_url) as http:
+        siti, budi, ani = [await account(http, name) for name in ("siti", "budi", "ani")]
+        rooms = [
+            await call(http, "POST", "/api/rooms", siti, 201, json={"name": name, "kind": "region"})
+            for name in ("Sukarasa", "Gegerkalong", "Ciumbuleuit")
+        ]
+        for token, room in ((budi, rooms[0]), (ani, rooms[1])):
+            invite = await call(
+                http, "POST", f"/api/rooms/{room['id']}/invites", siti, 201, json={}
+            )
+            await call(http, "POST", f"/api/invites/{invite['code']}/accept", token)
+        people = [
+            await signed_in_page(chromium, kamar, token, f"#/rooms/{room['id']}", PHONE)
+            for token, room in ((budi, rooms[0]), (ani, rooms[1]), (siti, rooms[2]))
+        ]
+        for person in people:
+            await person.page.wait_for_selector("#chat-input", timeout=WAIT_MS)
+            assert await person.page.locator("#pinned").is_hidden()
+
+        await call(
+            http,
+            "POST",
+            "/api/announcements",
+            siti,
+            201,
+            json={
+                "title": "Aksi 1 Mei",
+                "text": "Kumpul jam 7 di alun-alun.",
+                "room_ids": [room["id"] for room in rooms],
+            },
+        )
+        for person in people:
+            await person.page.wait_for_selector(
+                "#pinned-title:has-text('Aksi 1 Mei')", timeout=WAIT_MS
+            )
+            assert await person.page.inner_text("#pinned-count") == "0 komentar"
+
+        for person, text in ((people[0], "Siap, RW 05 hadir"), (people[1], "Kami bawa spanduk")):
+            page = person.page
+            await page.click("#pinned-toggle")
+            await page.fill("#pinned-comment", text)
+            await page.click("#pinned-form button[type=submit]")
+            await page.wait_for_selector(f"#pinned-comments li:has-text('{text}')", timeout=WAIT_MS)
+
+        await people[2].page.wait_for_selector(
+            "#pinned-count:has-text('2 komentar')", timeout=WAIT_MS
+        )
+        await people[2].page.click("#pinned-toggle")
+        for person in people:
+            page = person.page
+            await page.wait_for_function(
+                "() => document.querySelectorAll('#pinned-comments li').length === 2",
+                timeout=WAIT_MS,
+            )
+            thread = await page.inner_text("#pinned-comments")
+            assert thread.index("Siap, RW 05 hadir") < thread.index("Kami bawa spanduk")
+            assert "dari Sukarasa" in thread and "dari Gegerkalong" in thread
+            # One's own comment comes back twice (the answer and the feed): counted once.
+            assert await page.inner_text("#pinned-count") == "2 komentar"
+            assert "null" not in await page.inner_text("#pinned")
+            assert person.errors == []
+
+
+async def test_an_organiser_posts_an_announcement_from_the_page(
+    kamar: RunningServer, chromium: Browser
+) -> None:
+    async with aiohttp.ClientSession(kamar.base_url) as http:
+        siti, budi = [await account(http, name) for name in ("siti", "budi")]
+        rooms = [
+            await call(http, "POST", "/api/rooms", siti, 201, json={"name": name, "kind": "work"})
+            for name in ("PUK Pabrik A", "PUK Pabrik B", "Pengurus")
+        ]
+        invite = await call(
+            http, "POST", f"/api/rooms/{rooms[0]['id']}/invites", siti, 201, json={}
+        )
+        await call(http, "POST", f"/api/invites/{invite['code']}/accept", budi)
+        member = await signed_in_page(chromium, kamar, budi, f"#/rooms/{rooms[0]['id']}", PHONE)
+        await member.page.wait_for_selector("#chat-input", timeout=WAIT_MS)
+
+        organiser = await signed_in_page(chromium, kamar, siti, "#/rooms", PHONE)
+        page = organiser.page
+        await page.wait_for_selector(".room-item", timeout=WAIT_MS)
+        await page.goto(f"{kamar.base_url}/#/campaigns")
+        await page.click("#open-announce")
+        await page.fill("#announce-title", "Mogok makan siang")
+        await page.fill("#announce-text", "Jumat jam 12 di kantin.")
+        for room in rooms[:2]:
+            await page.check(f"#announce-form input[name=room][value='{room['id']}']")
+        await page.check("#announce-public")
+        await page.click("#announce-form button[type=submit]")
+        await page.wait_for_selector(
+            "#announce-result:has-text('Terkirim ke 2 kamar, 3 anggota')", timeout=WAIT_MS
+        )
+        public = await page.get_attribute("#announce-public-link", "href")
+        assert public and public.startswith("/a/")
+        await member.page.wait_for_selector(
+            "#pinned-title:has-text('Mogok makan siang')", timeout=WAIT_MS
+        )
+        pinned = await call(http, "GET", f"/api/rooms/{rooms[2]['id']}/announcements", siti)
+        assert pinned["announcements"] == []  # the third room was not ticked
+        assert organiser.errors == [] and member.errors == []

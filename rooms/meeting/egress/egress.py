@@ -47,6 +47,7 @@ class EgressSettings:
     live: Path | None = None  # HLS playlists while live; None: beside the recordings
     ffmpeg: str = "ffmpeg"
     encoding: Encoding = field(default_factory=Encoding)
+    retention_days: int = 0  # recordings older are deleted (retention.py); 0: kept
 
     @property
     def live_root(self) -> Path:
@@ -164,6 +165,7 @@ class Egress:
             "recording": on and self.recording is not None,
             "seconds": round(self._clock() - self.started_at, 1) if on else 0.0,
             "destinations": [d.host for d in self.destinations] if on else [],
+            "hls": on and self.hls is not None,
         }
 
     async def stop(self) -> None:
@@ -200,4 +202,11 @@ async def finish_stopping() -> None:
 
 
 def idle_state() -> EgressState:
-    return {"type": "egress", "live": False, "recording": False, "seconds": 0.0, "destinations": []}
+    return {
+        "type": "egress",
+        "live": False,
+        "recording": False,
+        "seconds": 0.0,
+        "destinations": [],
+        "hls": False,
+    }

@@ -256,7 +256,7 @@ function wireClient() {
     retry.reset();
     document.body.dataset.phase = "joined";
     $("waiting").hidden = true;
-    board.active = true;
+    board.active = !state.watching; // an HLS viewer has no tiles to size or pause
     if (board.dataSaver) client.setDataSaver(true); // a new connection: the server forgot
     setStatus("");
     // The server keeps a role a moderator gave for the whole meeting, so a reconnect (or a

@@ -19,6 +19,7 @@ from rooms.errors import Invalid
 from rooms.insight.insight import Insight
 from rooms.market.market import open_market
 from rooms.meeting import grants
+from rooms.meeting.egress import retention
 from rooms.meeting.egress.commands import EGRESS_KBPS, Encoding
 from rooms.meeting.egress.egress import EgressSettings, finish_stopping
 from rooms.meeting.events import bye
@@ -77,6 +78,7 @@ def build_app(
         egress=EgressSettings(
             recordings=config.data_dir / "recordings",
             encoding=Encoding(config.egress_height, EGRESS_KBPS[config.egress_height]),
+            retention_days=config.recording_retention_days,
         ),
     )
     app = web.Application(client_max_size=MAX_API_BODY)
@@ -104,6 +106,7 @@ def build_app(
     if background_jobs:
         app.cleanup_ctx.append(_reminders)
         upload_expiry.install(app)
+        app.cleanup_ctx.append(_recording_retention)
         insight_upkeep.install(app)
     cascade.install(app, config, services)
     return app
@@ -248,6 +251,21 @@ async def _tick_speakers(registry: MeetingRegistry) -> None:
                 room.update_speakers(loop.time())
             except Exception:  # one room's bug must not silence every other room
                 log.exception("speaker update failed in room %s", room.name)
+
+
+async def _recording_retention(app: web.Application) -> AsyncIterator[None]:
+    """Recordings past the configured retention deleted, hourly (docs/egress.md)."""
+    settings = app[SERVICES_KEY].egress
+    task = None
+    if settings is not None and settings.retention_days > 0:
+        task = asyncio.create_task(
+            retention.sweep_forever(settings.recordings, settings.retention_days, time.time)
+        )
+    yield
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def _finish_egress(_app: web.Application) -> None:

@@ -133,6 +133,12 @@ def _parser() -> argparse.ArgumentParser:
         help="lines of the live stream and recording picture: 360, 480, 720 or 1080 (default 720)",
     )
     serve.add_argument(
+        "--recording-retention-days",
+        type=int,
+        metavar="DAYS",
+        help="delete recordings older than this many days (default 0: keep them)",
+    )
+    serve.add_argument(
         "--database-url",
         metavar="URL",
         help="community storage: postgresql://user@host/db (default: SQLite in the data dir)",

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from rooms.meeting.egress.retention import MAX_RETENTION_DAYS
 from sfu.ice_servers import DEFAULT_TTL as DEFAULT_TURN_TTL
 from sfu.ice_servers import MAX_TTL as MAX_TURN_TTL
 from sfu.ice_servers import MIN_TTL as MIN_TURN_TTL
@@ -58,6 +59,9 @@ class Config:
     max_audio_kbps: int = 24
     # Lines of the picture egress encodes (rooms/meeting/egress/): live streams and recordings.
     egress_height: int = 720
+    # Recordings older than this many days are deleted by a background sweep (rooms/meeting/
+    # egress/retention.py); 0 keeps them until a moderator deletes them.
+    recording_retention_days: int = 0
     # The most participants at once in this process (0: no limit but the machine's capacity).
     max_participants: int = 0
     # Community storage: "" keeps SQLite in the data directory; postgresql://... for a server.
@@ -136,6 +140,7 @@ _INT_FIELDS = {
     "drain_seconds",
     "egress_height",
     "workers",
+    "recording_retention_days",
 }
 EGRESS_HEIGHTS = (360, 480, 720, 1080)
 _NAMES = {f.name for f in fields(Config)} - {"extra"}
@@ -234,6 +239,11 @@ def validate(config: Config) -> Config:
     if not MIN_AUDIO_KBPS <= config.max_audio_kbps <= MAX_AUDIO_KBPS:
         raise ConfigError(
             f"max_audio_kbps must be {MIN_AUDIO_KBPS}-{MAX_AUDIO_KBPS}, not {config.max_audio_kbps}"
+        )
+    if not 0 <= config.recording_retention_days <= MAX_RETENTION_DAYS:
+        raise ConfigError(
+            f"recording_retention_days must be 0 (keep) to {MAX_RETENTION_DAYS}, "
+            f"not {config.recording_retention_days}"
         )
     if config.egress_height not in EGRESS_HEIGHTS:
         heights = ", ".join(map(str, EGRESS_HEIGHTS))

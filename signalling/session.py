@@ -208,7 +208,9 @@ class Session:
                 "draining", "this server is shutting down; connect again to reach another one"
             )
         role = grant.meeting_role
-        if existing is not None and role != "moderator":
+        if hello.watch:
+            role = "audience"  # an HLS viewer has no media to speak with
+        elif existing is not None and role != "moderator":
             # Brought on stage (or sent back) earlier in this meeting: a reconnect keeps that.
             role = existing.stage.roles_given.get(grant.identity, role)
         participant = Participant(
@@ -217,11 +219,13 @@ class Session:
             name=grant.name,
             deliver=self._send,
             disconnect=self._close,
-            can_subscribe=grant.can_subscribe,
+            can_subscribe=grant.can_subscribe and not hello.watch,
             role=role,
             left_stage=self.media.left_stage,
+            watching=hello.watch,
         )
-        self._refuse_when_full(grant)
+        if not hello.watch:
+            self._refuse_when_full(grant)
         admission = existing.stage.admission(grant.identity, role) if existing else "admit"
         if admission == "banned":
             raise ProtocolError("banned", "you were removed from this meeting")

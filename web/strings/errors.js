@@ -153,6 +153,7 @@ const ID_REASONS = {
   event_not_found: "Acara ini tidak ada lagi.",
   recording_not_found: "Rekaman ini tidak ada lagi.",
   recording_link_expired: "Tautan rekaman ini sudah kedaluwarsa. Buka acaranya lagi.",
+  recording_delete_forbidden: "Hanya moderator kamar atau penyelenggara acara yang bisa menghapus rekaman.",
   offline_event: "Acara tatap muka tidak punya rapat video.",
   town_hall_not_open: (wait) => (wait
     ? `Pertemuan akbar ini belum dibuka: buka dalam ${wait}.`
@@ -255,6 +256,7 @@ const EN_REASONS = {
   event_not_found: "This event no longer exists.",
   recording_not_found: "This recording no longer exists.",
   recording_link_expired: "This recording link has expired. Open the event again.",
+  recording_delete_forbidden: "Only the room's moderators or the event's organiser can delete a recording.",
   offline_event: "An in-person event has no video meeting.",
   town_hall_not_open: (wait) => (wait
     ? `This town hall is not open yet: it opens in ${wait}.`

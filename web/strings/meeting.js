@@ -50,6 +50,11 @@ export const MEETING = {
     // Town halls (stage.js, moderation.js)
     raiseHand: "✋ Angkat tangan",
     lowerHand: "✋ Turunkan tangan",
+    watchFull: "Rapat penuh, jadi Anda menonton siaran webnya. Anda tetap bisa bertanya dan berkomentar.",
+    watchNotLive: "Siaran web belum dimulai. Videonya muncul di sini begitu dimulai.",
+    watchEnded: "Siaran web berhenti.",
+    watchSignIn: "Masuk ke aplikasi Kamar di perangkat ini untuk menonton siarannya.",
+    watchUnsupported: "Browser ini tidak bisa memutar siaran (HLS). Buka tautan ini di Chrome atau Safari:",
     onStage: "Anda sekarang di panggung: kamera dan mikrofon Anda terkirim ke semua peserta.",
     backToAudience: "Moderator mengembalikan Anda ke penonton. Kamera dan mikrofon Anda dimatikan.",
     audienceCount: (n) => `👥 ${n} penonton`,
@@ -162,6 +167,11 @@ export const MEETING = {
     // Town halls (stage.js, moderation.js)
     raiseHand: "✋ Raise hand",
     lowerHand: "✋ Lower hand",
+    watchFull: "The meeting is full, so you are watching its web stream. You can still ask and comment.",
+    watchNotLive: "The web stream has not started yet. The video appears here as soon as it does.",
+    watchEnded: "The web stream stopped.",
+    watchSignIn: "Sign in to the Kamar app on this device to watch the stream.",
+    watchUnsupported: "This browser cannot play the stream (HLS). Open this link in Chrome or Safari:",
     onStage: "You are on stage: your camera and microphone go out to everyone.",
     backToAudience: "A moderator moved you back to the audience. Your camera and microphone are off.",
     audienceCount: (n) => `👥 ${n} in the audience`,

@@ -1,6 +1,7 @@
 """A town hall's recording in the community app on a 360x640 phone in Indonesian: "Rekaman"
 lists it under the event, Chromium plays the MP4 through its signed link (H.264 + AAC, what
-egress writes), and "Unduh MP4" offers the same file."""
+egress writes), and "Unduh MP4" offers the same file; the organiser deletes it ("Hapus",
+tapped twice)."""
 
 from __future__ import annotations
 
@@ -68,5 +69,12 @@ async def test_a_member_watches_a_town_halls_recording_on_a_phone(
     )
     await item.scroll_into_view_if_needed()
     await page.screenshot(path=str(tmp_path / "recordings-360.png"))
+
+    # Siti organised the event: she may delete it, with a second tap to confirm.
+    delete = item.locator("figure.recording button", has_text="Hapus")
+    await delete.click()
+    await item.locator("figure.recording button", has_text="Ketuk lagi").click()
+    await item.locator(".recordings p", has_text="Belum ada rekaman").wait_for(timeout=WAIT_MS)
+    assert not (tmp_path / "recordings" / f"event-{event['id']}-1765000000.mp4").exists()
     assert person.errors == [], person.errors
     await person.context.close()

@@ -1,6 +1,7 @@
-"""Two speakers taking turns: the recording shows one, then the other (the programme follows
-speaker detection, fed by the audio levels aiortc puts in every packet like a browser); and
-an RTMP destination whose connection drops is restarted by itself."""
+"""The picture follows the stage: three speakers taking turns are shown one after the other
+(the programme follows speaker detection, fed by the audio levels aiortc puts in every packet
+like a browser), two on stage share the frame side by side; and an RTMP destination whose
+connection drops is restarted by itself."""
 
 from __future__ import annotations
 
@@ -43,38 +44,85 @@ class ColourTrack(VideoStreamTrack):
         return frame
 
 
-RED, BLUE = (76, 84, 255), (29, 255, 107)  # BT.601 YUV of pure red and pure blue
+RED, BLUE, GREEN = (76, 84, 255), (29, 255, 107), (150, 44, 21)  # BT.601 YUV of each
 
 
 async def _speaker(
-    kamar: RunningServer, name: str, colour: tuple[int, int, int], turn: int, epoch: float
+    kamar: RunningServer,
+    name: str,
+    colour: tuple[int, int, int],
+    turn: int,
+    epoch: float,
+    turns: int = 2,
 ) -> SyntheticParticipant:
     member = SyntheticParticipant(kamar.ws_url, kamar.token(ROOM, name), room=ROOM, receive="count")
     await member.join()
 
     def loud(now: float) -> bool:
-        return now >= epoch and int((now - epoch) // TURN) % 2 == turn
+        return now >= epoch and int((now - epoch) // TURN) % turns == turn
 
     await member.publish([PulsedTone(loud), ColourTrack(colour)])
     return member
 
 
-def _colours(path: Path) -> list[str]:
-    """'red' or 'blue' for every half second of the recording's picture."""
+def _colours(path: Path, crop: str = "iw:ih:0:0") -> list[str]:
+    """'red', 'green' or 'blue' for every half second of the recording's picture (`crop`:
+    ffmpeg's w:h:x:y of the part looked at)."""
     raw = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(path), "-vf", "fps=2,scale=8:8",
+        ["ffmpeg", "-v", "error", "-i", str(path), "-vf", f"fps=2,crop={crop},scale=8:8",
          "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
         capture_output=True, check=True, timeout=60,
     ).stdout  # fmt: skip
     frames = [raw[i : i + 192] for i in range(0, len(raw) - 191, 192)]
     seen = []
     for frame in frames:
-        red, blue = sum(frame[0::3]), sum(frame[2::3])
-        seen.append("red" if red > 2 * blue else "blue" if blue > 2 * red else "other")
+        sums = {"red": sum(frame[0::3]), "green": sum(frame[1::3]), "blue": sum(frame[2::3])}
+        top = max(sums, key=sums.__getitem__)
+        others = [value for colour, value in sums.items() if colour != top]
+        seen.append(top if sums[top] > 2 * max(others) else "other")
     return seen
 
 
 async def test_the_recording_follows_the_speaker_who_talks(
+    kamar: RunningServer, tmp_path: Path
+) -> None:
+    recordings = tmp_path / "recordings"
+    use_test_encoding(kamar, recordings)
+    epoch = time.time() + 1.0
+    async with contextlib.AsyncExitStack() as stack:
+        host = SyntheticParticipant(
+            kamar.ws_url, kamar.token(ROOM, "ketua", role="moderator"), room=ROOM
+        )
+        stack.push_async_callback(host.close)
+        await host.join()
+        speakers = (("ani", RED), ("budi", BLUE), ("citra", GREEN))
+        for turn, (name, colour) in enumerate(speakers):
+            member = await _speaker(kamar, name, colour, turn, epoch, turns=3)
+            stack.push_async_callback(member.close)
+        await host.send({"type": "egress_start", "record": True})
+        room = kamar.server.app[SERVICES_KEY].registry.find(ROOM)
+        captions: set[str] = set()
+
+        def turns_done() -> bool:  # noting the caption under the picture meanwhile
+            if room is not None and room.egress is not None:
+                captions.add(room.egress.captions[0].read_text(encoding="utf-8"))
+            return time.time() > epoch + 3.5 * TURN
+
+        await eventually(turns_done, timeout=30, what="three and a half turns")
+        assert {"ani", "budi", "citra"} <= captions  # each speaker's name under their picture
+        stopped = host.wait_for(lambda e: e["type"] == "egress" and not e["recording"])
+        await host.send({"type": "egress_stop"})
+        await stopped
+    await eventually(lambda: list(recordings.glob("*.mp4")), what="the finished recording")
+    (recording,) = recordings.glob("*.mp4")
+    assert probe(recording)["seconds"] > TURN
+    seen = _colours(recording)
+    # Ani's turn, then Budi's, then Citra's, then Ani's again: the picture follows the voice.
+    changes = [c for i, c in enumerate(seen) if c != "other" and (i == 0 or c != seen[i - 1])]
+    assert changes[:4] == ["red", "blue", "green", "red"], seen
+
+
+async def test_two_speakers_on_stage_share_the_frame_side_by_side(
     kamar: RunningServer, tmp_path: Path
 ) -> None:
     recordings = tmp_path / "recordings"
@@ -91,26 +139,18 @@ async def test_the_recording_follows_the_speaker_who_talks(
             stack.push_async_callback(member.close)
         await host.send({"type": "egress_start", "record": True})
         room = kamar.server.app[SERVICES_KEY].registry.find(ROOM)
-        captions: set[str] = set()
-
-        def turns_done() -> bool:  # noting the caption under the picture meanwhile
-            if room is not None and room.egress is not None:
-                captions.add(room.egress.caption.read_text(encoding="utf-8"))
-            return time.time() > epoch + 2.5 * TURN
-
-        await eventually(turns_done, timeout=20, what="two and a half turns")
-        assert {"ani", "budi"} <= captions  # each speaker's name under their picture
+        await eventually(lambda: time.time() > epoch + 2.5 * TURN, timeout=20, what="turns")
+        assert room is not None and room.egress is not None
+        names = [caption.read_text(encoding="utf-8") for caption in room.egress.captions]
+        assert names == ["ani", "budi"]  # left and right, each named
         stopped = host.wait_for(lambda e: e["type"] == "egress" and not e["recording"])
         await host.send({"type": "egress_stop"})
         await stopped
     await eventually(lambda: list(recordings.glob("*.mp4")), what="the finished recording")
     (recording,) = recordings.glob("*.mp4")
-    assert probe(recording)["seconds"] > TURN
-    seen = _colours(recording)
-    assert "red" in seen and "blue" in seen, seen
-    # Ani's turn, then Budi's, then Ani's again: the picture changes with the voice.
-    changes = [c for i, c in enumerate(seen) if c != "other" and (i == 0 or c != seen[i - 1])]
-    assert changes[:3] == ["red", "blue", "red"], seen
+    # Both all along, whoever talks: Ani on the left, Budi on the right, nobody switched.
+    left, right = _colours(recording, "iw/2:ih:0:0"), _colours(recording, "iw/2:ih:iw/2:0")
+    assert set(left[1:]) == {"red"} and set(right[1:]) == {"blue"}, (left, right)
 
 
 async def test_a_dropped_destination_is_restarted(

@@ -179,7 +179,9 @@ class Session:
 
     # -- handlers ----------------------------------------------------------------------------
 
-    async def _on_hello(self, hello: Hello) -> None:
+    def _verified_grant(self, hello: Hello) -> grants.JoinGrant:
+        """The join grant a first `hello` carries, checked: version, signature and expiry,
+        and the room it names."""
         if self.participant is not None:
             raise ProtocolError("bad_state", "hello was already received", in_reply_to="hello")
         if hello.v != PROTOCOL_VERSION:
@@ -196,6 +198,10 @@ class Session:
             raise ProtocolError(
                 "wrong_room", f"this join token is for room {grant.room!r}, not {hello.room!r}"
             )
+        return grant
+
+    async def _on_hello(self, hello: Hello) -> None:
+        grant = self._verified_grant(hello)
         await self._still_a_member(grant)
         self.relay_to = await self._hosted_here(grant.room)
         if self.relay_to is not None:

@@ -374,7 +374,6 @@ announcements = Table(
     # Shown at /a/<id> with Open Graph tags to anyone (no sign-in) when true.
     Column("public", Boolean, nullable=False, server_default="0"),
     Column("created_at", BigInteger, nullable=False),
-    # Feed sockets the announcement reached the moment it was published (this process).
 )
 
 announcement_rooms = Table(
@@ -396,6 +395,18 @@ announcement_comments = Table(
     Column("text", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Index(None, "announcement_id", "id"),
+)
+
+# Reactions to an announcement, gathered across its rooms like its comments: one row per member
+# and emoji (the room it came from is kept, as a comment's is), counted per emoji.
+announcement_reactions = Table(
+    "announcement_reactions",
+    metadata,
+    Column("announcement_id", ForeignKey("announcements.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("emoji", String(16), primary_key=True),
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
 )
 
 
@@ -449,7 +460,11 @@ polls = Table(
     Column("anonymous", Boolean, nullable=False, server_default="0"),
     Column("closes_at", BigInteger, nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # Whether its closing was announced to the room's feed (rooms/community/polls.py
+    # announce_closed: every node sweeps, each poll is claimed once).
+    Column("close_announced", Boolean, nullable=False, server_default="0"),
     Index(None, "room_id", "id"),
+    Index(None, "close_announced", "closes_at"),
 )
 
 poll_options = Table(

@@ -19,6 +19,7 @@ from rooms.community.regions.data import loaded_regions
 from rooms.errors import Forbidden
 from rooms.organising.announcements import Announcements
 from rooms.organising.campaigns import Campaigns
+from rooms.organising.reactions import AnnouncementReactionService
 from rooms.organising.referrals import Recruitment
 from rooms.organising.report import Scope, recruitment_report
 
@@ -29,6 +30,7 @@ class Organising:
     recruitment: Recruitment
     campaigns: Campaigns
     announcements: Announcements
+    reactions: AnnouncementReactionService
     clock: Callable[[], float]
 
     async def report(self, user: User, scope: Scope) -> dict[str, Any]:
@@ -54,5 +56,6 @@ def open_organising(community: Community, clock: Callable[[], float], secret: st
         recruitment=Recruitment(db, bus, clock, secret),
         campaigns=Campaigns(db, bus, clock),
         announcements=Announcements(db, bus, clock),
+        reactions=AnnouncementReactionService(db, bus, clock),
         clock=clock,
     )

@@ -1,6 +1,6 @@
 """Announcement endpoints (docs/api.md, docs/organising.md): publish one announcement to many
-rooms, read it with its comments and reach, comment from any of its rooms, and a room's
-announcements (the newest is pinned)."""
+rooms, read it with its comments and reach, comment and react from any of its rooms, and a
+room's announcements (the newest is pinned)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from rooms.community.directory import KINDS
 from rooms.organising.announcements import MAX_COMMENT, MAX_ROOMS, MAX_TEXT, MAX_TITLE, Selection
+from rooms.organising.reactions import REACTIONS
 from server.api.fields import Field
 from server.api.organising import organising_of
 from server.api.routing import Call, Route
@@ -32,6 +33,13 @@ async def get_announcement(call: Call) -> dict[str, Any]:
 async def comment(call: Call) -> dict[str, Any]:
     return await organising_of(call).announcements.comment(
         call.me, call.path["announcement_id"], call.body["room_id"], call.body["text"]
+    )
+
+
+async def react(call: Call) -> dict[str, Any]:
+    body = call.body
+    return await organising_of(call).reactions.react(
+        call.me, call.path["announcement_id"], body["room_id"], body["emoji"], body["on"]
     )
 
 
@@ -74,6 +82,19 @@ ROUTES = [
         body=(
             Field("room_id", kind=int, required=True, minimum=1),
             Field("text", required=True, max_length=MAX_COMMENT),
+        ),
+        tags=("organising",),
+    ),
+    Route(
+        "PUT",
+        "/api/announcements/{announcement_id}/reactions",
+        react,
+        "Set or take back one's reaction to an announcement, from one of its rooms; every room"
+        " sees the new counts",
+        body=(
+            Field("room_id", kind=int, required=True, minimum=1),
+            Field("emoji", required=True, max_length=16, description=" ".join(REACTIONS)),
+            Field("on", kind=bool, required=True, description="false takes it back"),
         ),
         tags=("organising",),
     ),

@@ -126,3 +126,45 @@ async def test_an_organiser_posts_an_announcement_from_the_page(
         pinned = await call(http, "GET", f"/api/rooms/{rooms[2]['id']}/announcements", siti)
         assert pinned["announcements"] == []  # the third room was not ticked
         assert organiser.errors == [] and member.errors == []
+
+
+async def test_reactions_from_two_rooms_show_the_same_count_on_both_pages(
+    kamar: RunningServer, chromium: Browser
+) -> None:
+    async with aiohttp.ClientSession(kamar.base_url) as http:
+        siti, budi, ani = [await account(http, name) for name in ("siti", "budi", "ani")]
+        rooms = [
+            await call(http, "POST", "/api/rooms", siti, 201, json={"name": name, "kind": "work"})
+            for name in ("PUK Pabrik A", "PUK Pabrik B")
+        ]
+        for token, room in ((budi, rooms[0]), (ani, rooms[1])):
+            invite = await call(
+                http, "POST", f"/api/rooms/{room['id']}/invites", siti, 201, json={}
+            )
+            await call(http, "POST", f"/api/invites/{invite['code']}/accept", token)
+        body = {"title": "Mogok", "text": "Jumat jam 12.", "room_ids": [r["id"] for r in rooms]}
+        await call(http, "POST", "/api/announcements", siti, 201, json=body)
+        people = [
+            await signed_in_page(chromium, kamar, token, f"#/rooms/{room['id']}", PHONE)
+            for token, room in ((budi, rooms[0]), (ani, rooms[1]))
+        ]
+        for person in people:
+            await person.page.wait_for_selector("#pinned-title:has-text('Mogok')", timeout=WAIT_MS)
+            await person.page.click("#pinned-toggle")
+            await person.page.wait_for_selector("#pinned-reactions button", timeout=WAIT_MS)
+        fist = "#pinned-reactions button[data-emoji='✊']"
+        await people[0].page.click(fist)
+        await people[0].page.wait_for_selector(f"{fist}[aria-pressed=true]", timeout=WAIT_MS)
+        # Ani's page, in the other room, gets Budi's reaction over the feed, then adds hers.
+        await people[1].page.wait_for_selector(f"{fist}:has-text('1')", timeout=WAIT_MS)
+        assert await people[1].page.get_attribute(fist, "aria-pressed") == "false"
+        await people[1].page.click(fist)
+        for person in people:
+            page = person.page
+            await page.wait_for_selector(f"{fist}:has-text('2')", timeout=WAIT_MS)
+            assert await page.get_attribute(fist, "aria-pressed") == "true"
+            await page.click("#pinned-toggle")  # closed, the head still shows the count
+            assert await page.inner_text("#pinned-reactions-summary") == "✊ 2"
+            assert person.errors == []
+        await people[0].page.click("#pinned-toggle")
+        await people[0].page.screenshot(path="/tmp/organise-reactions.png")

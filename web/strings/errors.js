@@ -177,6 +177,8 @@ const ID_REASONS = {
   poll_not_author: "Hanya pembuat polling atau moderator yang bisa menutupnya.",
   poll_too_fast: (wait) => `Terlalu banyak polling sekaligus. Tunggu ${wait || "sebentar"}.`,
   vote_too_fast: (wait) => `Terlalu cepat mengubah suara. Tunggu ${wait || "sebentar"}.`,
+  reaction_emoji: "Reaksi itu tidak tersedia; pilih salah satu yang ada.",
+  reaction_too_fast: (wait) => `Terlalu cepat mengubah reaksi. Tunggu ${wait || "sebentar"}.`,
   search_empty: "Ketik kata yang dicari.",
   search_too_long: "Pencarian paling banyak 200 karakter dan 8 kata.",
   // The lobby (/meet, only with --dev-tokens)
@@ -271,6 +273,8 @@ const EN_REASONS = {
   poll_not_author: "Only the poll's author or a moderator can close it.",
   poll_too_fast: (wait) => `Too many polls at once. Wait ${wait || "a moment"}.`,
   vote_too_fast: (wait) => `Changing votes too fast. Wait ${wait || "a moment"}.`,
+  reaction_emoji: "That reaction is not available; choose one of those shown.",
+  reaction_too_fast: (wait) => `Changing reactions too fast. Wait ${wait || "a moment"}.`,
   search_empty: "Type a word to search for.",
   search_too_long: "A search has at most 200 characters and 8 words.",
   meeting_name_format: "A room name holds only letters, digits, dots, - and _ (at most 64).",

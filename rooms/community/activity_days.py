@@ -5,7 +5,8 @@ Derived tables (rooms/community/schema.py): `activity_days`, one row per day, ro
 member with their messages, RSVP answers (and how many "going") and seconds in meetings;
 `room_days`, the same per room and day plus town-hall questions (guests ask too);
 `first_activity` and `member_first_activity`, each member's first activity in each room and
-anywhere; and `member_windows`, each member's activity in the 28 and the 84 days before the
+anywhere (copied onto the member's referral, `referrals.first_at`, for recruitment
+reports); and `member_windows`, each member's activity in the 28 and the 84 days before the
 mark, rebuilt when the mark moves (once a day), which the organisation-wide dynamics read
 instead of 112 days of rows. Days before the mark (`rollup_marks`) are final and never read
 again from the source tables; `refresh` rebuilds the days from the mark on, which are today
@@ -25,7 +26,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, literal, select, text, true, union_all, update
+from sqlalchemy import (
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -39,6 +52,7 @@ from rooms.community.schema import (
     member_first_activity,
     member_windows,
     messages,
+    referrals,
     rollup_marks,
     room_days,
     rsvps,
@@ -305,6 +319,21 @@ async def _first_activity(conn: AsyncConnection, source: Any) -> None:
         select(source.c.user_id, func.min(source.c.at)).where(true()).group_by(source.c.user_id)
     )
     await _keep_earliest(conn, member_first_activity, ["user_id", "first_at"], by_member)
+    # Recruitment reports read each sign-up's first activity from its referral (a copy, so
+    # that they join nothing: docs/benchmarks.md): only members active in these days changed.
+    earliest = (
+        select(member_first_activity.c.first_at)
+        .where(member_first_activity.c.user_id == referrals.c.user_id)
+        .scalar_subquery()
+    )
+    await conn.execute(
+        update(referrals)
+        .where(
+            referrals.c.user_id.in_(select(source.c.user_id)),
+            or_(referrals.c.first_at.is_(None), referrals.c.first_at > earliest),
+        )
+        .values(first_at=earliest)
+    )
 
 
 async def _keep_earliest(conn: AsyncConnection, table: Any, columns: list[str], rows: Any) -> None:

@@ -355,6 +355,13 @@ referrals = Table(
     Column("address_key", String(16), nullable=False, server_default=""),
     Column("device_key", String(16), nullable=False, server_default=""),
     Column("flags", String(60), nullable=False, server_default=""),
+    # Copies kept for recruitment reports, so that they read this table alone instead of
+    # joining 100,000 members and their first activities per report (docs/benchmarks.md):
+    # the member's region (users.region_code, kept equal by a trigger: migration
+    # 0016_signup_facts) and first activity (member_first_activity, kept by the roll-up:
+    # rooms/community/activity_days.py), NULL until they first post, answer or attend.
+    Column("region_code", String(13), nullable=False, server_default=""),
+    Column("first_at", BigInteger),
     Index(None, "recruiter_id", "created_at"),
     Index(None, "campaign_id", "created_at"),
     Index(None, "device_key", "created_at"),

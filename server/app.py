@@ -23,7 +23,7 @@ from rooms.meeting.egress.commands import EGRESS_KBPS, Encoding
 from rooms.meeting.egress.egress import EgressSettings, finish_stopping
 from rooms.meeting.events import bye
 from rooms.meeting.registry import MeetingRegistry
-from server import insight_upkeep, metrics, security_headers, upload_expiry
+from server import insight_upkeep, metrics, poll_closing, security_headers, upload_expiry
 from server.api import add_api
 from server.api.contexts import CONTEXTS_KEY, Contexts
 from server.api.inbound import decode_json_object
@@ -99,6 +99,7 @@ def build_app(
     app.cleanup_ctx.append(_reminders)
     upload_expiry.install(app)
     insight_upkeep.install(app)
+    poll_closing.install(app)
     return app
 
 

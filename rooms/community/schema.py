@@ -271,6 +271,9 @@ listing_reports = Table(
     Column("reporter_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("reason", String(500), nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # Open while NULL; then "hidden" or "dismissed" by a moderator (rooms/community/reports.py).
+    Column("closed_at", BigInteger),
+    Column("outcome", String(10)),
 )
 
 # "Chat with the seller": a two-member, invite-only room per listing and buyer, so chat, unread
@@ -451,6 +454,9 @@ direct_reports = Table(
     Column("message_id", BigInteger),
     Column("reason", String(500), nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # Open while NULL; then "hidden" or "dismissed" by an administrator.
+    Column("closed_at", BigInteger),
+    Column("outcome", String(10)),
 )
 
 # Polls in any room (rooms/community/polls.py). Votes are kept per member even in anonymous

@@ -125,6 +125,12 @@ async def test_an_organiser_posts_an_announcement_from_the_page(
         )
         pinned = await call(http, "GET", f"/api/rooms/{rooms[2]['id']}/announcements", siti)
         assert pinned["announcements"] == []  # the third room was not ticked
+        # The member's link to the public page carries his referral code: whoever signs up
+        # through the page he shares is credited to him.
+        code = (await call(http, "GET", "/api/me/referral", budi))["code"]
+        await member.page.click("#pinned-toggle")
+        await member.page.wait_for_selector(f"#pinned-public[href$='?ref={code}']", timeout=WAIT_MS)
+        assert await member.page.get_attribute("#pinned-public", "href") == f"{public}?ref={code}"
         assert organiser.errors == [] and member.errors == []
 
 

@@ -10,6 +10,14 @@ import { clear, h } from "/static/base/dom.js";
 import { errorBox, submitting } from "/static/app/dom.js";
 import { t } from "/static/strings.js";
 
+// The member's referral code, asked once per page: a public page's link carries it, so whoever
+// signs up through a shared announcement is credited to the member who shared it.
+let myCode = null;
+function referralCode() {
+  if (!myCode) myCode = api("GET", "/api/me/referral").then((mine) => mine.code).catch(() => { myCode = null; return null; });
+  return myCode;
+}
+
 export class PinnedAnnouncement {
   constructor(roomId) {
     this.roomId = roomId;
@@ -130,13 +138,23 @@ export class PinnedAnnouncement {
         h("div", { class: "pinned-text" }, a.text.split("\n\n").map((part) => h("p", {}, part))),
         h("div", { class: "reaction-row", id: "pinned-reactions", role: "group", "aria-label": t.pinnedReactionsLabel }),
         Object.assign(errorBox(), { id: "pinned-reactions-error" }),
-        h("p", { hidden: !a.public_url }, h("a", { href: a.public_url || "#", target: "_blank", rel: "noopener" }, t.publicPage)),
+        h("p", { hidden: !a.public_url }, this.publicLink(a)),
         h("ol", { class: "pinned-comments", id: "pinned-comments" }, (this.comments || []).map((c) =>
           h("li", {}, h("strong", {}, c.author.display_name), " ",
           h("span", { class: "muted small" }, t.fromRoom(c.room_name)), h("span", { class: "block" }, c.text)))),
         this.commentForm(a));
     }
     this.drawReactions();
+  }
+
+  publicLink(a) {
+    const link = h("a", { href: a.public_url || "#", target: "_blank", rel: "noopener", id: "pinned-public" }, t.publicPage);
+    if (a.public_url) {
+      referralCode().then((code) => {
+        if (code) link.href = `${a.public_url}?ref=${encodeURIComponent(code)}`;
+      });
+    }
+    return link;
   }
 
   commentForm(a) {

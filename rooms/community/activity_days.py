@@ -27,12 +27,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    bindparam,
     case,
     delete,
     func,
     insert,
     literal,
-    or_,
     select,
     text,
     true,
@@ -318,36 +318,43 @@ async def _first_activity(conn: AsyncConnection, source: Any) -> None:
     by_member = (
         select(source.c.user_id, func.min(source.c.at)).where(true()).group_by(source.c.user_id)
     )
-    await _keep_earliest(conn, member_first_activity, ["user_id", "first_at"], by_member)
+    changed = await _keep_earliest(
+        conn, member_first_activity, ["user_id", "first_at"], by_member, answer=True
+    )
     # Recruitment reports read each sign-up's first activity from its referral (a copy, so
-    # that they join nothing: docs/benchmarks.md): only members active in these days changed.
-    earliest = (
-        select(member_first_activity.c.first_at)
-        .where(member_first_activity.c.user_id == referrals.c.user_id)
-        .scalar_subquery()
-    )
-    await conn.execute(
-        update(referrals)
-        .where(
-            referrals.c.user_id.in_(select(source.c.user_id)),
-            or_(referrals.c.first_at.is_(None), referrals.c.first_at > earliest),
+    # that they join nothing: docs/benchmarks.md): only members whose first activity is new
+    # or earlier than known, which the upsert answers with.
+    if changed:
+        await conn.execute(
+            update(referrals)
+            .where(referrals.c.user_id == bindparam("member"))
+            .values(first_at=bindparam("first")),
+            [{"member": user_id, "first": first_at} for user_id, first_at in changed],
         )
-        .values(first_at=earliest)
-    )
 
 
-async def _keep_earliest(conn: AsyncConnection, table: Any, columns: list[str], rows: Any) -> None:
+async def _keep_earliest(
+    conn: AsyncConnection, table: Any, columns: list[str], rows: Any, answer: bool = False
+) -> list[tuple[Any, ...]]:
+    """Upsert the rows, keeping the earlier `first_at`; with `answer`, returns the rows
+    written (new, or earlier than what was there), so a caller can pass on what changed."""
     keys = columns[:-1]
     if conn.dialect.name == "postgresql":
         pg = postgresql.insert(table).from_select(columns, rows)
         statement: Any = pg.on_conflict_do_update(
             index_elements=keys,
-            set_={"first_at": func.least(table.c.first_at, pg.excluded.first_at)},
+            set_={"first_at": pg.excluded.first_at},
+            where=table.c.first_at > pg.excluded.first_at,
         )
     else:
         lite = sqlite.insert(table).from_select(columns, rows)
         statement = lite.on_conflict_do_update(
             index_elements=keys,
-            set_={"first_at": func.min(table.c.first_at, lite.excluded.first_at)},
+            set_={"first_at": lite.excluded.first_at},
+            where=table.c.first_at > lite.excluded.first_at,
         )
-    await conn.execute(statement)
+    if not answer:
+        await conn.execute(statement)
+        return []
+    written = await conn.execute(statement.returning(*(table.c[name] for name in columns)))
+    return [tuple(row) for row in written]

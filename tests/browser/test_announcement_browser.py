@@ -174,3 +174,50 @@ async def test_reactions_from_two_rooms_show_the_same_count_on_both_pages(
             assert person.errors == []
         await people[0].page.click("#pinned-toggle")
         await people[0].page.screenshot(path="/tmp/organise-reactions.png")
+
+
+async def test_a_public_page_shows_its_preview_tags_and_nothing_private(
+    kamar: RunningServer, chromium: Browser
+) -> None:
+    """What WhatsApp, Facebook, X and Telegram read from a shared link, and what a visitor
+    without an account sees, on a phone in Indonesian: the announcement only."""
+    async with aiohttp.ClientSession(kamar.base_url) as http:
+        siti, budi = [await account(http, name) for name in ("siti", "budi")]
+        room = await call(
+            http, "POST", "/api/rooms", siti, 201, json={"name": "PUK Rahasia", "kind": "work"}
+        )
+        invite = await call(http, "POST", f"/api/rooms/{room['id']}/invites", siti, 201, json={})
+        await call(http, "POST", f"/api/invites/{invite['code']}/accept", budi)
+        body = {
+            "title": "Aksi 1 Mei",
+            "text": "Kumpul jam 7 di alun-alun.\n\nBawa bendera.",
+            "room_ids": [room["id"]],
+            "public": True,
+        }
+        published = await call(http, "POST", "/api/announcements", siti, 201, json=body)
+        comment = {"room_id": room["id"], "text": "Budi ikut dari pabrik"}
+        await call(
+            http, "POST", f"/api/announcements/{published['id']}/comments", budi, 201, json=comment
+        )
+        code = (await call(http, "GET", "/api/me/referral", budi))["code"]
+
+    context = await chromium.new_context(viewport=PHONE, locale="id-ID")
+    page = await context.new_page()
+    url = f"{kamar.base_url}/a/{published['id']}?ref={code}"
+    await page.goto(url)
+
+    async def meta(key: str) -> str | None:
+        found = page.locator(f"meta[property='{key}'], meta[name='{key}']")
+        return await found.first.get_attribute("content")
+
+    assert await meta("og:title") == await meta("twitter:title") == "Aksi 1 Mei"
+    assert await meta("og:description") == "Kumpul jam 7 di alun-alun. Bawa bendera."
+    assert await meta("og:url") == url and await meta("og:type") == "article"
+    assert await meta("twitter:card") == "summary"
+    shown = await page.inner_text("body")
+    assert "Aksi 1 Mei" in shown and "Bawa bendera." in shown and "Siti" in shown
+    for private in ("PUK Rahasia", "Budi", "pabrik", "budi"):
+        assert private not in shown and private not in await page.content()
+    assert await page.get_attribute(f"a[href='/#/join/{code}']", "href") == f"/#/join/{code}"
+    await page.screenshot(path="/tmp/organise-public-page.png")
+    await context.close()

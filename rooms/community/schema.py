@@ -407,6 +407,25 @@ announcement_comments = Table(
     Index(None, "announcement_id", "id"),
 )
 
+# Saved lists of rooms an organiser announces to often (rooms/organising/room_lists.py): the
+# web client ticks a list's rooms in the announcement form.
+room_lists = Table(
+    "room_lists",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("owner_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Index(None, "owner_id"),
+)
+
+room_list_rooms = Table(
+    "room_list_rooms",
+    metadata,
+    Column("list_id", ForeignKey("room_lists.id", ondelete="CASCADE"), primary_key=True),
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True),
+)
+
 # Reactions to an announcement, gathered across its rooms like its comments: one row per member
 # and emoji (the room it came from is kept, as a comment's is), counted per emoji.
 announcement_reactions = Table(

@@ -22,6 +22,7 @@ from rooms.organising.campaigns import Campaigns
 from rooms.organising.reactions import AnnouncementReactionService
 from rooms.organising.referrals import Recruitment
 from rooms.organising.report import Scope, recruitment_report
+from rooms.organising.room_lists import RoomLists
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Organising:
     campaigns: Campaigns
     announcements: Announcements
     reactions: AnnouncementReactionService
+    room_lists: RoomLists
     clock: Callable[[], float]
 
     async def report(self, user: User, scope: Scope) -> dict[str, Any]:
@@ -57,5 +59,6 @@ def open_organising(community: Community, clock: Callable[[], float], secret: st
         campaigns=Campaigns(db, bus, clock),
         announcements=Announcements(db, bus, clock),
         reactions=AnnouncementReactionService(db, bus, clock),
+        room_lists=RoomLists(db, bus, clock),
         clock=clock,
     )

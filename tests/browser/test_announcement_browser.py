@@ -111,8 +111,18 @@ async def test_an_organiser_posts_an_announcement_from_the_page(
         await page.click("#open-announce")
         await page.fill("#announce-title", "Mogok makan siang")
         await page.fill("#announce-text", "Jumat jam 12 di kantin.")
-        for room in rooms[:2]:
-            await page.check(f"#announce-form input[name=room][value='{room['id']}']")
+        boxes = [f"#announce-form input[name=room][value='{room['id']}']" for room in rooms]
+        for box in boxes[:2]:
+            await page.check(box)
+        # Saved as a list, then chosen again: the list ticks its rooms.
+        await page.fill("#announce-list-name", "PUK Pabrik")
+        await page.click("#announce-list-save")
+        await page.wait_for_selector("#announce-list-status:has-text('tersimpan')", timeout=WAIT_MS)
+        for box in boxes[:2]:
+            await page.uncheck(box)
+        await page.select_option("#announce-list", label="PUK Pabrik")
+        assert [await page.is_checked(box) for box in boxes] == [True, True, False]
+        await page.screenshot(path="/tmp/organise-announce-lists.png")
         await page.check("#announce-public")
         await page.click("#announce-form button[type=submit]")
         await page.wait_for_selector(

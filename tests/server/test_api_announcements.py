@@ -128,3 +128,20 @@ async def test_reactions_from_two_rooms_are_gathered_on_the_announcement(api: Ap
     ]:
         refused = await api.call("PUT", path, budi, json=json, expect=status)
         assert refused["error"]["field"] == field
+
+
+async def test_saved_room_lists_are_made_listed_and_deleted(api: Api) -> None:
+    siti, _ = await api.user("siti")
+    budi, _ = await api.user("budi")
+    rooms = [await api.room(siti, name) for name in ("PUK A", "PUK B")]
+    body = {"name": "Bekasi", "room_ids": [room["id"] for room in rooms]}
+    saved = await api.call("POST", "/api/room-lists", siti, json=body, expect=201)
+    assert saved["room_ids"] == sorted(room["id"] for room in rooms)
+    assert [m["id"] for m in (await api.call("GET", "/api/room-lists", siti))["lists"]] == [
+        saved["id"]
+    ]
+    refused = await api.call("POST", "/api/room-lists", budi, json=body, expect=400)
+    assert refused["error"]["reason"] == "room_list_not_yours"
+    await api.call("DELETE", f"/api/room-lists/{saved['id']}", budi, expect=404)
+    await api.call("DELETE", f"/api/room-lists/{saved['id']}", siti, expect=204)
+    assert (await api.call("GET", "/api/room-lists", siti))["lists"] == []

@@ -1,13 +1,18 @@
 """`python -m loadtest sfu --subscribers 10,40,80,160 [--duration 20] [--pace-mbps 3]
-[--idle S] [--floor] [--no-subscriber-rtcp] [--json FILE] [--plot FILE.png] [--profile FILE]`
+[--idle S] [--floor] [--no-subscriber-rtcp] [--nodes K] [--json FILE] [--plot FILE.png]
+[--profile FILE]`
 (also installed as `kamar-loadtest`)
 
 `python -m loadtest chat --clients 500,2000 [--rate 5] [--duration 20] [--workers 1]
 [--json FILE]`: chat fan-out to N websocket clients in one room.
 
 `python -m loadtest townhall --audience 50,200 [--speakers 1] [--duration 20]
-[--questions-per-s 2] [--comments-per-s 5] [--votes-per-s 5] [--json FILE]`: speakers to an
-audience, with questions, votes and comments on the stage.
+[--questions-per-s 2] [--comments-per-s 5] [--votes-per-s 5] [--nodes K] [--json FILE]`:
+speakers to an audience, with questions, votes and comments on the stage.
+
+With `--nodes K` (sfu, townhall) the tool starts K nodes with a Redis and a PostgreSQL of its
+own, spreads the subscribers over them as a load balancer would (subscriber i through node
+i mod K) and adds `nodes` and `per_node` (each node's CPU, deliveries and delay) to --json.
 
 `python -m loadtest auth-storm --sockets 2000 [--within 9]`: a reconnect storm of feed sockets
 sending `auth`, and how long another user's requests wait meanwhile.
@@ -57,6 +62,7 @@ from loadtest import (
     search_bench,
     townhall_cli,
 )
+from loadtest.cluster import MAX_NODES
 from loadtest.field import cli as field_cli
 from loadtest.forward_bench import run_forward
 from loadtest.netns import reexec_in_private_netns
@@ -65,6 +71,7 @@ from loadtest.relay_floor import measure as measure_floor
 from loadtest.sfu import SfuResult, SfuScenario, run_sfu
 from loadtest.target import (
     add_target_options,
+    bounded,
     count_list,
     print_summary,
     target_server,
@@ -78,6 +85,7 @@ MAX_PUBLISHERS = 10
 
 
 _subscriber_counts = count_list(MAX_SUBSCRIBERS, "10,40,80")
+_node_count = bounded(int, 1, MAX_NODES)
 
 
 def _duration(text: str) -> float:
@@ -242,6 +250,13 @@ def _add_sfu_parser(scenarios: Any) -> None:
         "floor scenario) and report how much the SFU costs above it: on a shared machine the "
         "difference of two back-to-back runs is steadier than either",
     )
+    sfu.add_argument(
+        "--nodes",
+        type=_node_count,
+        default=1,
+        help="start this many nodes with Redis and PostgreSQL; subscribers spread over them, "
+        f"publishers go to the first (default 1, at most {MAX_NODES}; not with --url)",
+    )
     sfu.add_argument("--json", type=Path, help="write the results to this file")
     add_target_options(sfu)
     sfu.add_argument(
@@ -283,6 +298,8 @@ def _sfu(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.plot and importlib.util.find_spec("matplotlib") is None:
         parser.error("--plot needs matplotlib: .venv/bin/pip install -e '.[bench]'")
     external = target_server(args, parser)
+    if args.nodes > 1 and (external is not None or args.profile):
+        parser.error("--nodes starts its own nodes: leave out --url and --profile")
 
     import uvloop  # the client side must not be the bottleneck either
 
@@ -305,6 +322,7 @@ def _sfu(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                     idle=args.idle,
                     transport_cc=not args.no_transport_cc,
                     subscriber_rtcp=not args.no_subscriber_rtcp,
+                    nodes=args.nodes,
                 ),
                 _progress,
                 external,
@@ -367,6 +385,12 @@ def _summary(result: SfuResult) -> None:
         rows.append(("bare relay per forwarded packet (us)", result.floor_us_per_packet))
         rows.append(("  SFU above the bare relay (us)", result.above_floor_us_per_packet))
     print_summary(rows, 38)
+    for node in result.per_node:
+        print(
+            f"  node {node.node}: {node.participants} subscribers, CPU {node.cpu_percent} % of "
+            f"a core, {node.delivered_pps} pkt/s delivered, publisher to socket p50/p99 "
+            f"{node.latency_ms_p50}/{node.latency_ms_p99} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -34,10 +34,10 @@ from loadtest.chat_stats import (
     split,
     summarise,
 )
+from loadtest.cluster import MAX_NODES, LocalCluster, measured_servers, node_cpu
 from loadtest.measuring import (
     MeasuredServer,
     difference,
-    measured_server,
     own_cpu_seconds,
     progress_bar,
     runqueue_wait_seconds,
@@ -68,6 +68,9 @@ class ChatScenario:
     straggler_wait: float = 10.0  # seconds after the last answer to wait for deliveries
     # py-spy output of the server while sending (as the sfu scenario's --profile), or None.
     profile: Path | None = None
+    # >1: that many nodes with Redis and PostgreSQL started here; the sockets spread over them
+    # in equal shares and the senders post through the first (loadtest/cluster.py).
+    nodes: int = 1
 
     def __post_init__(self) -> None:
         checks = [
@@ -77,6 +80,7 @@ class ChatScenario:
             (1 <= self.senders <= MAX_SENDERS, f"senders must be 1-{MAX_SENDERS}"),
             (1 <= self.accounts <= MAX_ACCOUNTS, f"accounts must be 1-{MAX_ACCOUNTS}"),
             (1 <= self.workers <= MAX_WORKERS, f"workers must be 1-{MAX_WORKERS}"),
+            (1 <= self.nodes <= MAX_NODES, f"nodes must be 1-{MAX_NODES}"),
         ]
         for ok, message in checks:
             if not ok:
@@ -157,21 +161,26 @@ async def run_chat(
     schedule = send_schedule(scenario.rate, scenario.duration, scenario.senders)
     messages = len(schedule)
     async with (
-        measured_server(external) as server,
+        measured_servers(external, scenario.nodes) as server,
         aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http,
     ):
         base = server.base_url
         room_id, tokens = await _set_up_room(http, base, scenario.account_count, progress)
         socket_tokens = [tokens[a] for a in socket_accounts(scenario.clients, len(tokens))]
-        ws_url = base.replace("http://", "ws://") + "/ws"
+        cluster = server if isinstance(server, LocalCluster) else None
+        ws_urls = [base.replace("http://", "ws://") + "/ws"]
+        if cluster is not None:
+            ws_urls = [cluster.ws_url(node) for node in range(len(cluster.nodes))]
         rss_before = server.rss_mb()
         groups: list[Clients] = []
         try:
             connect_ms = await _open_clients(
-                scenario, ws_url, socket_tokens, messages, groups, progress
+                scenario, ws_urls, socket_tokens, messages, groups, progress
             )
             await asyncio.sleep(scenario.settle)
-            return await _measure(
+            cpu0 = cluster.cpu_seconds_per_node() if cluster else []
+            t0 = time.monotonic()
+            result = await _measure(
                 scenario,
                 server,
                 http,
@@ -183,18 +192,39 @@ async def run_chat(
                 rss_before,
                 progress,
             )
+            if cluster is not None:
+                result.nodes = len(cluster.nodes)
+                result.per_node = node_cpu(cluster, cpu0, time.monotonic() - t0, scenario.clients)
+            return result
         finally:
             await asyncio.gather(*(group.close() for group in groups))
 
 
 async def _open_clients(
     scenario: ChatScenario,
-    ws_url: str,
+    ws_urls: list[str],
     socket_tokens: list[str],
     messages: int,
     groups: list[Clients],
     progress: Callable[[str], None],
 ) -> list[float]:
+    """The sockets in equal shares over the nodes' `ws_urls`, in `scenario.workers` processes
+    per node (1: this one)."""
+    if len(ws_urls) > 1:
+        start = 0
+        for url, size in zip(ws_urls, split(scenario.clients, len(ws_urls)), strict=True):
+            share = socket_tokens[start : start + size]
+            start += size
+            if scenario.workers == 1:
+                groups.append(ClientGroup(url, share, messages, CONNECT_CONCURRENCY))
+                continue
+            begin = 0
+            for part in split(size, scenario.workers):
+                groups.append(WorkerGroup(url, share[begin : begin + part], messages, 10))
+                begin += part
+        progress(f"connecting {scenario.clients} clients through {len(ws_urls)} nodes")
+        return [ms for each in await asyncio.gather(*(g.open() for g in groups)) for ms in each]
+    ws_url = ws_urls[0]
     if scenario.workers == 1:
         group = ClientGroup(ws_url, socket_tokens, messages, CONNECT_CONCURRENCY)
         groups.append(group)

@@ -10,6 +10,7 @@ from typing import Any
 
 from loadtest import chat as chat_scenario
 from loadtest.chat_stats import ChatResult
+from loadtest.cluster import MAX_NODES
 from loadtest.target import (
     add_target_options,
     bounded,
@@ -66,6 +67,13 @@ def add_parser(scenarios: Any) -> None:
         help="processes holding the clients (default 1: this one; 2 when one process cannot "
         "keep up, see the load generator's CPU in the summary)",
     )
+    chat.add_argument(
+        "--nodes",
+        type=bounded(int, 1, MAX_NODES),
+        default=1,
+        help="start this many nodes with Redis and PostgreSQL; the sockets spread over them "
+        f"in equal shares, posts go through the first (default 1, at most {MAX_NODES})",
+    )
     chat.add_argument("--json", type=Path, help="write the results to this file")
     add_target_options(chat)
     chat.add_argument(
@@ -80,6 +88,8 @@ def run(
     args: argparse.Namespace, parser: argparse.ArgumentParser, progress: Callable[[str], None]
 ) -> int:
     external = target_server(args, parser)
+    if args.nodes > 1 and (external is not None or args.profile):
+        parser.error("--nodes starts its own nodes: leave out --url and --profile")
 
     import uvloop
 
@@ -93,6 +103,7 @@ def run(
             accounts=args.accounts,
             workers=args.workers,
             profile=args.profile,
+            nodes=args.nodes,
         )
         print(
             f"chat scenario: {count} clients over {scenario.account_count} accounts, "
@@ -133,3 +144,7 @@ def _summary(result: ChatResult) -> None:
          result.loadgen_cpu_wait_percent)),
     ]  # fmt: skip
     print_summary(rows, 41)
+    for node in result.per_node:
+        print(
+            f"  node {node.node}: {node.participants} sockets, CPU {node.cpu_percent} % of a core"
+        )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 _LOG_STEP = math.log1p(0.01)  # delivery histogram buckets are 1 % wide
@@ -139,9 +139,14 @@ class ChatResult:
     # other work on the machine, not the process itself, holds it back. None: not available.
     server_cpu_wait_percent: float | None
     loadgen_cpu_wait_percent: float | None
+    nodes: int = 1
+    # With several nodes: each node's sockets and CPU (loadtest/cluster.py NodeFigures).
+    per_node: list[Any] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        data = dict(self.__dict__)
+        data["per_node"] = [asdict(figures) for figures in self.per_node]
+        return data
 
 
 def _rounded(value: float | None, digits: int) -> float | None:

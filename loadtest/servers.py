@@ -18,6 +18,10 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+# Seconds for a started server to answer /healthz: importing the media stack alone takes
+# several seconds when other work shares the machine's cores.
+START_TIMEOUT = 60.0
+
 
 class ServerProcess:
     """`kamar serve` on loopback in a child process, with its CPU and memory from /proc."""
@@ -45,13 +49,19 @@ class ServerProcess:
             *self.extra_args,
             stdout=asyncio.subprocess.DEVNULL,
         )  # fmt: skip
-        await _wait_for_health(self.base_url, 20.0, self.process)
+        await _wait_for_health(self.base_url, START_TIMEOUT, self.process)
 
     def cpu_seconds(self) -> tuple[float, float] | None:
         return process_cpu_seconds(self.pid)
 
     def rss_mb(self) -> float | None:
         return _rss_mb(self.pid)
+
+    async def kill(self) -> None:
+        """SIGKILL, as a crash or a power cut: nothing of the server runs after it."""
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
 
     async def stop(self) -> None:
         if self.process is not None and self.process.returncode is None:

@@ -12,15 +12,15 @@ import secrets
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from loadtest.chat_stats import percentile
 from loadtest.client import SyntheticParticipant
+from loadtest.cluster import LocalCluster, NodeFigures, NodeWindow, measured_servers
 from loadtest.measuring import (
     MeasuredServer,
-    measured_server,
     own_cpu_seconds,
     progress_bar,
     start_profiler,
@@ -64,6 +64,9 @@ class SfuScenario:
     # Seconds to measure the server with everyone still connected after the publishers stop
     # sending (0: not measured): what the connections alone cost (RTCP, ICE checks, timers).
     idle: float = 0.0
+    # >1: that many nodes with Redis and PostgreSQL, started here; subscribers spread over them
+    # (subscriber i connects through node i mod K), publishers through the first.
+    nodes: int = 1
 
 
 @dataclass
@@ -96,6 +99,9 @@ class SfuResult:
     # loadtest/relay_floor.py), and the SFU's figure minus it; None: not measured.
     floor_us_per_packet: float | None = None
     above_floor_us_per_packet: float | None = None
+    nodes: int = 1
+    # With several nodes: each node's CPU and what its subscribers received (loadtest/cluster.py).
+    per_node: list[NodeFigures] = field(default_factory=list)
 
     def note_floor(self, floor_us_per_packet: float | None) -> None:
         self.floor_us_per_packet = floor_us_per_packet
@@ -104,7 +110,9 @@ class SfuResult:
             self.above_floor_us_per_packet = round(above, 2)
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        data = dict(self.__dict__)
+        data["per_node"] = [asdict(figures) for figures in self.per_node]
+        return data
 
 
 def _rounded_percentile(values: list[float], fraction: float, digits: int = 3) -> float | None:
@@ -122,11 +130,15 @@ async def run_sfu(
     spec = VideoSpec()
     frames = load_packets(ensure_video_file(CACHE_DIR, spec))
     voice = load_packets(ensure_audio_file(CACHE_DIR)) if scenario.audio else []
-    async with measured_server(external) as server:
+    async with measured_servers(external, scenario.nodes) as server:
         secret = load_secret(server.data_dir)
         # A room of its own: a running server may have people in other rooms.
         room = f"{ROOM_PREFIX}-{secrets.token_hex(4)}"
         ws_url = server.base_url.replace("http://", "ws://") + "/ws"
+        cluster = server if isinstance(server, LocalCluster) else None
+
+        def via(index: int) -> str:
+            return cluster.ws_url(index) if cluster else ws_url
 
         def token(identity: str, publish: bool) -> str:
             # Publishers only send: every packet the SFU forwards then goes to a subscriber,
@@ -153,11 +165,14 @@ async def run_sfu(
                     list(tracks), pace_bps=scenario.pace_bps, transport_cc=scenario.transport_cc
                 )
             rss_before = server.rss_mb()
-            join_ms = await _join_subscribers(ws_url, token, scenario, subscribers, progress)
+            join_ms = await _join_subscribers(via, token, scenario, subscribers, progress)
             await asyncio.sleep(scenario.settle)
+            per_node = NodeWindow(cluster, subscribers) if cluster else None
             result = await measure_media(
                 scenario, server, publishers, subscribers, rss_before, join_ms, progress
             )
+            if per_node is not None:
+                result.nodes, result.per_node = scenario.nodes, per_node.finish()
             if scenario.idle > 0:
                 for track in replays:
                     track.hold()
@@ -171,7 +186,7 @@ async def run_sfu(
 
 
 async def _join_subscribers(
-    ws_url: str,
+    via: Callable[[int], str],
     token: Callable[[str, bool], str],
     scenario: SfuScenario,
     subscribers: list[SyntheticParticipant],
@@ -181,9 +196,10 @@ async def _join_subscribers(
 
     async def join_one(index: int) -> None:
         participant = SyntheticParticipant(
-            ws_url, token(f"sub{index}", False), receive="count", report=scenario.subscriber_rtcp
-        )
-        subscribers.append(participant)
+            via(index), token(f"sub{index}", False), receive="count",
+            report=scenario.subscriber_rtcp,
+        )  # fmt: skip
+        subscribers.append(participant)  # in index order: each is added before any await
         started = time.monotonic()
         await participant.join()
         deadline = started + scenario.join_timeout

@@ -18,12 +18,14 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from loadtest.chat_stats import percentile
 from loadtest.client import SyntheticParticipant
-from loadtest.measuring import difference, measured_server, runqueue_wait_seconds
+from loadtest.cluster import MAX_NODES, LocalCluster, NodeFigures, NodeWindow, measured_servers
+from loadtest.failover import FailoverFigures, fail_over
+from loadtest.measuring import difference, runqueue_wait_seconds
 from loadtest.media import (
     AUDIO_PACKETS_PER_SECOND,
     ReplayTrack,
@@ -57,7 +59,7 @@ from rooms.meeting.stage import MeetingRole
 from server.config import load_secret
 from sfu import peer
 
-MAX_AUDIENCE = 500
+MAX_AUDIENCE = 1000  # one load generator reaches its own limit first (docs/benchmarks.md)
 MAX_SPEAKERS = 3
 MAX_DURATION = 600.0
 
@@ -75,6 +77,8 @@ class TownhallScenario:
     join_timeout: float = 60.0
     pace_bps: float | None = 3_000_000  # speakers paced like Chromium, as in the sfu scenario
     seed: int = 1  # who asks, votes and comments
+    nodes: int = 1  # >1: that many nodes started here; the audience spreads over them
+    failover: bool = False  # then kill a node that is not the home (loadtest/failover.py)
 
     def __post_init__(self) -> None:
         limits = [
@@ -85,6 +89,7 @@ class TownhallScenario:
             ("comments per second", self.comments_per_s, 0, MAX_COMMENTS_PER_S),
             ("votes per second", self.votes_per_s, 0, MAX_VOTES_PER_S),
             ("answer delay", self.answer_after, 0, MAX_DURATION),
+            ("nodes", self.nodes, 2 if self.failover else 1, MAX_NODES),
         ]
         for name, value, low, high in limits:
             if not low <= value <= high:
@@ -125,9 +130,15 @@ class TownhallResult:
     # shared machine, whether delays and loss came from other work on the same cores.
     server_cpu_wait_percent: float | None
     loadgen_cpu_wait_percent: float | None
+    nodes: int = 1
+    # With several nodes: each node's CPU and what its audience received (loadtest/cluster.py).
+    per_node: list[NodeFigures] = field(default_factory=list)
+    failover: FailoverFigures | None = None  # with --failover
 
     def as_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
+        data["per_node"] = [asdict(figures) for figures in self.per_node]
+        data["failover"] = None if self.failover is None else asdict(self.failover)
         data["media"] = self.media.as_dict()
         return data
 
@@ -149,12 +160,14 @@ async def run_townhall(
         scenario.answer_after,
     )
     traffic = StageTraffic(scenario.audience, scenario.speakers, rates, scenario.seed)
-    async with measured_server(external) as server:
+    async with measured_servers(external, scenario.nodes) as server:
         secret = load_secret(server.data_dir)
         room = f"{ROOM_PREFIX}-townhall-{secrets.token_hex(4)}"  # others may use the server
-        ws_url = server.base_url.replace("http://", "ws://") + "/ws"
+        cluster = server if isinstance(server, LocalCluster) else None
 
-        def participant(identity: str, role: MeetingRole, receiver: int) -> SyntheticParticipant:
+        def participant(
+            identity: str, role: MeetingRole, receiver: int, via: int = 0
+        ) -> SyntheticParticipant:
             grant = grants.JoinGrant(
                 room,
                 identity,
@@ -165,9 +178,8 @@ async def run_townhall(
             )
             token = grants.mint(grant, secret, int(time.time()), ttl=3600)
             # Everyone who receives sends receiver reports and REMB, as browsers do.
-            joining = SyntheticParticipant(
-                ws_url, token, receive="count", report=role == "audience"
-            )
+            url = cluster.ws_url(via) if cluster else server.base_url.replace("http", "ws") + "/ws"
+            joining = SyntheticParticipant(url, token, receive="count", report=role == "audience")
             joining.events = traffic.inbox(receiver)
             return joining
 
@@ -176,7 +188,9 @@ async def run_townhall(
             participant(f"speaker{n}", "speaker", scenario.audience + 1 + n)
             for n in range(scenario.speakers)
         ]
-        audience = [participant(f"audience{n}", "audience", n) for n in range(scenario.audience)]
+        audience = [
+            participant(f"audience{n}", "audience", n, via=n) for n in range(scenario.audience)
+        ]
         traffic.moderator, traffic.audience = moderator, audience
         try:
             await moderator.join()
@@ -199,6 +213,7 @@ async def run_townhall(
             )
             video0, t0 = _video_packets(audience), time.monotonic()
             waits0 = [runqueue_wait_seconds(pid) for pid in (server.pid, "self")]
+            per_node = NodeWindow(cluster, audience) if cluster else None
             media, _sent = await asyncio.gather(
                 measure_media(
                     media_scenario, server, speakers, audience, rss_before, joins[1], progress
@@ -206,6 +221,7 @@ async def run_townhall(
                 traffic.run(scenario.duration),
             )
             video1, t1 = _video_packets(audience), time.monotonic()
+            node_figures = per_node.finish() if per_node else []
             waits1 = [runqueue_wait_seconds(pid) for pid in (server.pid, "self")]
             waits = [difference(a, b) for a, b in zip(waits0, waits1, strict=True)]
             progress("waiting for questions and comments still in flight")
@@ -213,7 +229,17 @@ async def run_townhall(
             video = [after - before for before, after in zip(video0, video1, strict=True)]
             for got in video:
                 got.update({speaker.id: 0 for speaker in speakers})  # a speaker never seen
-            return _result(scenario, media, video, t1 - t0, joins, traffic, waits)
+            result = _result(scenario, media, video, t1 - t0, joins, traffic, waits)
+            result.nodes, result.per_node = scenario.nodes, node_figures
+            if scenario.failover and cluster is not None:
+
+                async def rejoin(index: int, via: int) -> SyntheticParticipant:
+                    member = participant(f"audience{index}", "audience", index, via=via)
+                    await member.join()
+                    return member
+
+                result.failover, audience[:] = await fail_over(cluster, audience, rejoin, progress)
+            return result
         finally:
             traffic.stop()
             for someone in [*audience, *speakers, moderator]:

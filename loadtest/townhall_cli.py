@@ -1,6 +1,6 @@
 """`python -m loadtest townhall --audience 50,200 [--speakers 1] [--duration 20]
-[--questions-per-s 2] [--comments-per-s 5] [--votes-per-s 5] [--json FILE] [--url URL]`:
-the command line of loadtest/townhall.py."""
+[--questions-per-s 2] [--comments-per-s 5] [--votes-per-s 5] [--nodes K [--failover]]
+[--json FILE] [--url URL]`: the command line of loadtest/townhall.py."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from loadtest.cluster import MAX_NODES
 from loadtest.stage_traffic import MAX_COMMENTS_PER_S, MAX_QUESTIONS_PER_S, MAX_VOTES_PER_S
 from loadtest.target import (
     add_target_options,
@@ -79,6 +80,20 @@ def add_parser(scenarios: Any) -> None:
         default=3.0,
         help="pace each speaker like a browser at this rate (default 3.0); 0: whole frames",
     )
+    townhall.add_argument(
+        "--nodes",
+        type=bounded(int, 1, MAX_NODES),
+        default=1,
+        help="start this many nodes with Redis and PostgreSQL and spread the audience over "
+        f"them, as a load balancer would (default 1, at most {MAX_NODES}; not with --url)",
+    )
+    townhall.add_argument(
+        "--failover",
+        action="store_true",
+        help="with --nodes 2 or more: after the measured window, kill the last node (not the "
+        "meeting's home) with SIGKILL and time its audience's way back to video through the "
+        "other nodes",
+    )
     townhall.add_argument("--json", type=Path, help="write the results to this file")
     add_target_options(townhall)
 
@@ -89,6 +104,10 @@ def run(
     progress: Callable[[str], None],
 ) -> int:
     external = target_server(args, parser)
+    if args.nodes > 1 and external is not None:
+        parser.error("--nodes starts its own nodes: leave out --url")
+    if args.failover and args.nodes < 2:
+        parser.error("--failover needs --nodes 2 or more")
 
     import uvloop
 
@@ -102,6 +121,8 @@ def run(
             comments_per_s=args.comments_per_s,
             votes_per_s=args.votes_per_s,
             pace_bps=args.pace_mbps * 1e6 if args.pace_mbps > 0 else None,
+            nodes=args.nodes,
+            failover=args.failover,
         )
         print(
             f"townhall scenario: {args.speakers} speaker(s) with video and audio, 1 moderator, "
@@ -164,3 +185,16 @@ def summary(result: TownhallResult) -> None:
         if value is None:  # nothing sent of that kind, or no process id for the server
             value = "n/a (needs --pid)" if name in server_figures else "n/a"
         print(f"  {name:<38} {value}")
+    if result.failover is not None:
+        failover = result.failover
+        print(
+            f"  failover: node {failover.killed_node} killed, {failover.rejoined}/"
+            f"{failover.members} back to video, p50/p99/max {failover.failover_s_p50}/"
+            f"{failover.failover_s_p99}/{failover.failover_s_max} s"
+        )
+    for node in result.per_node:
+        print(
+            f"  node {node.node}: {node.participants} audience, CPU {node.cpu_percent} % of a "
+            f"core, {node.delivered_pps} pkt/s delivered, latency p50/p99 "
+            f"{node.latency_ms_p50}/{node.latency_ms_p99} ms"
+        )

@@ -23,7 +23,7 @@ from rooms.meeting.egress.commands import EGRESS_KBPS, Encoding
 from rooms.meeting.egress.egress import EgressSettings, finish_stopping
 from rooms.meeting.events import bye
 from rooms.meeting.registry import MeetingRegistry
-from server import insight_upkeep, metrics, poll_closing, security_headers, upload_expiry
+from server import cascade, insight_upkeep, metrics, poll_closing, security_headers, upload_expiry
 from server.api import add_api
 from server.api.contexts import CONTEXTS_KEY, Contexts
 from server.api.inbound import decode_json_object
@@ -50,8 +50,14 @@ REMINDER_SWEEP_INTERVAL = 30.0  # seconds: reminders go out 15 minutes ahead, gi
 
 
 def build_app(
-    config: Config, password_hasher: PasswordHasher | None = None, seams: Seams | None = None
+    config: Config,
+    password_hasher: PasswordHasher | None = None,
+    seams: Seams | None = None,
+    background_jobs: bool = True,
 ) -> web.Application:
+    """`background_jobs` False leaves the sweeps (reminders, upload expiry, insight upkeep, poll
+    closing) to another process: the workers of one machine run them in one of them
+    (server/workers.py)."""
     gather_on(config.ice_hosts)
     seams = seams or seams_for(config.redis_url, config.node_url or config.base_url)
     services = Services(
@@ -96,10 +102,12 @@ def build_app(
     app.on_cleanup.append(_finish_egress)
     app.cleanup_ctx.append(_community(config, password_hasher, seams))
     app.cleanup_ctx.append(_speaker_updates)
-    app.cleanup_ctx.append(_reminders)
-    upload_expiry.install(app)
-    insight_upkeep.install(app)
-    poll_closing.install(app)
+    if background_jobs:
+        app.cleanup_ctx.append(_reminders)
+        upload_expiry.install(app)
+        insight_upkeep.install(app)
+        poll_closing.install(app)
+    cascade.install(app, config, services)
     return app
 
 
@@ -195,6 +203,7 @@ async def _healthz(request: web.Request) -> web.Response:
     return web.json_response(
         {
             "status": "draining" if services.draining else "ok",
+            "node": registry.node,
             "rooms": len(registry.meetings()),
             "participants": registry.participant_count,
         },

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sfu.ice_servers import DEFAULT_TTL as DEFAULT_TURN_TTL
 from sfu.ice_servers import MAX_TTL as MAX_TURN_TTL
@@ -67,9 +68,16 @@ class Config:
     # How the other nodes reach this one (they relay meeting sockets to it): "" is
     # http(s)://HOST:PORT, which a node listening on every address (0.0.0.0) must replace.
     node_url: str = ""
+    # The UDP port media crosses between nodes on (the cascade, docs/cluster.md), on the
+    # address of node_url; 0: any free port (other nodes learn it when they link).
+    relay_port: int = 0
     # After SIGTERM, how long the meetings on this node may go on before they are ended
     # (server/drain.py); a node with no participant left stops at once.
     drain_seconds: int = 300
+    # Processes serving this deployment from this machine (server/workers.py): 1 is one
+    # process; more (or "auto": one per core this process may run on) start a supervisor and
+    # that many worker nodes sharing the port, which needs redis_url like several nodes do.
+    workers: int = 1
     log_level: str = "info"
     # A Trusted Web Activity (docs/android.md): the Android app's package name and the SHA-256
     # fingerprints of its signing certificates, published at /.well-known/assetlinks.json.
@@ -111,6 +119,7 @@ class Config:
 
 
 MAX_DRAIN_SECONDS = 24 * 3600
+MAX_WORKERS = 256
 MIN_VIDEO_KBPS, MAX_VIDEO_KBPS = 100, 20_000
 MIN_AUDIO_KBPS, MAX_AUDIO_KBPS = 6, 128  # Opus' useful range for a voice (RFC 6716 2.1.1)
 _ENV_PREFIX = "KAMAR_"
@@ -119,12 +128,14 @@ _PATH_FIELDS = {"data_dir", "tls_cert", "tls_key"}
 _BOOL_FIELDS = {"dev_tokens", "no_rate_limits"}
 _INT_FIELDS = {
     "port",
+    "relay_port",
     "max_video_kbps",
     "max_audio_kbps",
     "max_participants",
     "turn_ttl",
     "drain_seconds",
     "egress_height",
+    "workers",
 }
 EGRESS_HEIGHTS = (360, 480, 720, 1080)
 _NAMES = {f.name for f in fields(Config)} - {"extra"}
@@ -180,6 +191,8 @@ def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _coerce(name: str, value: Any) -> Any:
+    if name == "workers" and isinstance(value, str) and value.strip().lower() == "auto":
+        return len(os.sched_getaffinity(0))  # the cores this process may run on, not all
     try:
         if name in _LIST_FIELDS:
             items = [value] if isinstance(value, str) else list(value)
@@ -248,6 +261,7 @@ def validate(config: Config) -> Config:
     ):
         raise ConfigError("database_url must start with sqlite:/// or postgresql://")
     _validate_redis(config)
+    _validate_workers(config)
     if not 0 <= config.drain_seconds <= MAX_DRAIN_SECONDS:
         raise ConfigError(f"drain_seconds must be 0-{MAX_DRAIN_SECONDS}")
     if config.log_level.lower() not in ("debug", "info", "warning", "error"):
@@ -256,17 +270,45 @@ def validate(config: Config) -> Config:
 
 
 def _validate_redis(config: Config) -> None:
+    if not 0 <= config.relay_port <= 65535:
+        raise ConfigError("relay_port must be 0-65535")
     if not config.redis_url:
         return
     if not config.redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("redis_url must start with redis://, rediss:// or unix://")
     if config.node_url and not config.node_url.startswith(("http://", "https://")):
         raise ConfigError("node_url must start with http:// or https://")
-    if not config.node_url and config.host in ("0.0.0.0", "::", ""):
+    # Workers of one machine reach each other on loopback (server/workers.py) by default.
+    if not config.node_url and config.host in ("0.0.0.0", "::", "") and config.workers == 1:
         raise ConfigError("a node listening on every address needs node_url (how others reach it)")
     if not config.effective_database_url.startswith(("postgresql", "postgres:")):
         # Each node would otherwise keep community data of its own in its own SQLite file.
         raise ConfigError("redis_url needs a PostgreSQL database_url that every node shares")
+
+
+def _validate_workers(config: Config) -> None:
+    if not 1 <= config.workers <= MAX_WORKERS:
+        raise ConfigError(f"workers must be 1-{MAX_WORKERS} or auto, not {config.workers}")
+    # Worker i listens on node_url's port + i and relays media on relay_port + i.
+    for name, first in (
+        ("node_url's port", _port_of(config.node_url)),
+        ("relay_port", config.relay_port),
+    ):
+        if first and first + config.workers - 1 > 65535:
+            raise ConfigError(f"{name} {first} leaves no room for {config.workers} workers' ports")
+    if config.workers > 1 and not config.redis_url:
+        # The workers are nodes of one deployment: they find each other's meetings in Redis.
+        raise ConfigError(
+            "workers above 1 need redis_url (--redis redis://host:6379/0) and a PostgreSQL "
+            "database_url, as several nodes do (docs/cluster.md)"
+        )
+
+
+def _port_of(url: str) -> int | None:
+    try:
+        return urlsplit(url).port
+    except ValueError as exc:
+        raise ConfigError(f"{url!r} has no valid port") from exc
 
 
 def _validate_turn(config: Config) -> None:

@@ -1,6 +1,7 @@
 """The background sweeps that delete abandoned uploads (rooms/community/attachments.py and
-rooms/market/photos.py expire_orphans): photos and videos uploaded but never sent in a message,
-and listing photos never put in a listing, would otherwise stay on disk forever.
+rooms/market/photos.py expire_orphans, rooms/community/resumable.py expire): photos and videos
+uploaded but never sent in a message, resumable uploads never finished, and listing photos never
+put in a listing, would otherwise stay on disk forever.
 """
 
 from __future__ import annotations
@@ -60,6 +61,10 @@ async def expire_uploads_forever(
         try:
             while await community.attachments.expire_orphans(int(clock() * 1000)) == EXPIRY_BATCH:
                 pass  # a backlog: the next batch at once, each in its own short transaction
+            # Resumable uploads never finished (rooms/community/resumable.py), or finished
+            # and past their lifetime.
+            while await community.resumable.expire(int(clock() * 1000)) == EXPIRY_BATCH:
+                pass
         except Exception:  # a database hiccup must not end the sweep for good
             log.exception("expiring abandoned uploads failed")
 

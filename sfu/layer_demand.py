@@ -23,8 +23,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sfu.forwarding import Producer
 
 HOLD = 5.0  # seconds a layer stays on after the last subscriber left it
+
+
+def wanted_layers(track: Producer) -> list[bool]:
+    """Per layer of a simulcast `track`: whether some consumer that is not paused is on it,
+    waiting to switch to it, or has a tile that could use it (its `ceiling`), so a step up
+    has a layer to take."""
+    watching = [c for layer in track.layers for c in layer.consumers if not c.paused]
+    return [
+        bool(layer.switching) or any(c.layer is layer or c.ceiling >= index for c in watching)
+        for index, layer in enumerate(track.layers)
+    ]
 
 
 @dataclass

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sfu import packet_output, peer, simulcast
 from sfu.forwarding import VIDEO, Producer, ProducerId
 from sfu.keyframes import KeyframeRequestLimiter
-from sfu.layer_demand import LayerDemand
+from sfu.layer_demand import LayerDemand, wanted_layers
 from sfu.transport_feedback import ArrivalLog
 
 log = logging.getLogger(__name__)
@@ -89,13 +89,7 @@ class PublisherFeedback:
             demand = self._layer_demand.get(track.id)
             if demand is None:
                 demand = self._layer_demand[track.id] = LayerDemand(len(track.layers))
-            watching = [c for layer in track.layers for c in layer.consumers if not c.paused]
-            wanted = [
-                bool(layer.switching)
-                or any(c.layer is layer or c.ceiling >= index for c in watching)
-                for index, layer in enumerate(track.layers)
-            ]
-            keep = demand.update(wanted, now)
+            keep = demand.update(wanted_layers(track), now)
             if keep is not None:
                 rids = [layer.rid for layer, on in zip(track.layers, keep, strict=True) if on]
                 log.info("publisher %s: layers %s on", self.owner, ",".join(rids) or "none")

@@ -16,7 +16,6 @@ from sfu.errors import NegotiationStateError
 from sfu.forwarding import Producer
 from sfu.owner import CAMERA, SCREEN, owner_key
 from sfu.publisher import PublisherPeer
-from sfu.subscriber import SubscriberPeer
 from signalling.context import MeetingContext
 from signalling.errors import ProtocolError, error_event
 from signalling.messages import (
@@ -28,7 +27,7 @@ from signalling.messages import (
     Unpublish,
     VideoSize,
 )
-from signalling.peers import PeerFactory
+from signalling.peers import PeerFactory, SubscribeEndpoint, SubscriberFactory
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +38,10 @@ class MediaControl:
         self._peers = peers
         # Publish connections by source: "camera" (camera and microphone) and "screen".
         self.publishers: dict[str, PublisherPeer] = {}
-        self.subscriber: SubscriberPeer | None = None
+        self.subscriber: SubscribeEndpoint | None = None
+        # Where the subscribe connection is made when not here: another node's, for a
+        # participant who came in through it (signalling/cascade/home.py).
+        self.receive_elsewhere: SubscriberFactory | None = None
         self._closing: set[asyncio.Future[None]] = set()
 
     def handlers(self) -> dict[type, Callable[[Any], Awaitable[None]]]:
@@ -61,7 +63,8 @@ class MediaControl:
     def start_receiving(self, room: Room, participant: Participant) -> None:
         """Just joined: the subscribe connection, which the server offers on."""
         if participant.can_subscribe:
-            self.subscriber = self._peers.subscriber(
+            make = self.receive_elsewhere or self._peers.subscriber
+            self.subscriber = make(
                 participant.id, self._send_offer, self._media_failed, self._video_suspended
             )
             room.media.add_subscriber(self.subscriber)
@@ -148,7 +151,7 @@ class MediaControl:
         self.subscriber.hear_speakers_only(saver.on, room.speakers.speakers)
         me.saves_data = saver.on
 
-    def _receiving_from(self, participant_id: str) -> SubscriberPeer:
+    def _receiving_from(self, participant_id: str) -> SubscribeEndpoint:
         """This session's subscriber, when another participant `participant_id` is here."""
         room, me = self._context.me()
         if self.subscriber is None:

@@ -9,12 +9,42 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from sfu.forwarding import Producer
 from sfu.peer import PeerSettings
 from sfu.publisher import PublisherPeer
 from sfu.receiving import OnVideoOff
 from sfu.subscriber import SendOffer, SubscriberPeer
 
 OnLayers = Callable[[list[str]], None]
+
+
+class SubscribeEndpoint(Protocol):
+    """What a session's media handlers and its meeting's router use of a subscribe
+    connection: an `SubscriberPeer` here, or a remote one on the node the participant came in
+    through (signalling/cascade/home.py)."""
+
+    owner: str
+
+    def accepts(self, producer: Producer) -> bool: ...
+
+    def add_producer(self, producer: Producer) -> None: ...
+
+    def remove_producer(self, producer: Producer) -> None: ...
+
+    def follow_speakers(self, speakers: list[str]) -> None: ...
+
+    def handle_answer(self, answer: str, revision: int) -> None: ...
+
+    def set_video_paused(self, owner: str, paused: bool) -> None: ...
+
+    def set_video_size(self, owner: str, width: int, height: int) -> None: ...
+
+    def hear_speakers_only(self, on: bool, speakers: list[str]) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+SubscriberFactory = Callable[[str, SendOffer, Callable[[], None], OnVideoOff], SubscribeEndpoint]
 
 
 class PeerFactory(Protocol):
@@ -31,7 +61,7 @@ class PeerFactory(Protocol):
         send_offer: SendOffer,
         on_failed: Callable[[], None],
         on_video_off: OnVideoOff,
-    ) -> SubscriberPeer:
+    ) -> SubscribeEndpoint:
         """The subscribe connection of a participant; the server offers on it.
         `on_video_off(producer, off)`: its downlink cannot carry that video, or can again."""
         ...

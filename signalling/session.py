@@ -13,6 +13,7 @@ on the session's MeetingContext (signalling/context.py) and never see the sessio
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from rooms.meeting.registry import MeetingRegistry, NodeId, Placement
 from rooms.meeting.room import Participant, Room
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.ice_servers import IceServers
+from signalling.cascade.home import Cascade, RemoteSubscriber
 from signalling.context import Close, MeetingContext, Send
 from signalling.egress import EgressControl
 from signalling.errors import ProtocolError, error_event
@@ -79,6 +81,9 @@ class Services:
     )
     # Live out and recording (rooms/meeting/egress/); None: not offered by this server.
     egress: EgressSettings | None = None
+    # Links to the other nodes (signalling/cascade/): a participant relayed here from another
+    # node receives media on that node. None on a single node.
+    cascade: Cascade | None = None
 
 
 class Session:
@@ -96,6 +101,9 @@ class Session:
         # another node: signalling/ws.py then relays the socket there (docs/cluster.md).
         self.relay_to: str | None = None
         self.relay_node: NodeId | None = None
+        # The node that carried this socket here over its link (signalling/cascade/tunnel.py):
+        # the participant receives media there (the cascade).
+        self.came_through: str | None = None
         self._limits = FrameLimits()
         self._handlers: dict[type, Callable[[Any], Awaitable[None]]] = {
             Hello: self._on_hello,
@@ -191,7 +199,8 @@ class Session:
         await self._still_a_member(grant)
         self.relay_to = await self._hosted_here(grant.room)
         if self.relay_to is not None:
-            return  # signalling/ws.py relays this socket, this hello first, to that node
+            return  # signalling/ws.py carries this socket, this hello first, to that node
+        await self._receive_where_it_came_through()
         registry = self._services.registry
         existing = registry.find(grant.room)
         if existing is None and self._services.draining:
@@ -283,6 +292,17 @@ class Session:
                 "wrong_node", f"this meeting runs on another node ({host}); connect again"
             )
         return url
+
+    async def _receive_where_it_came_through(self) -> None:
+        """Carried from another node: the participant's subscribe connection goes there, fed
+        by tracks that cross once (docs/cluster.md), when the link to it opens."""
+        cascade = self._services.cascade
+        node = self.came_through
+        if cascade is None or node is None or node == self._services.registry.node:
+            return
+        link = await cascade.link(node)
+        if link is not None:
+            self.media.receive_elsewhere = functools.partial(RemoteSubscriber, link)
 
     def _refuse_when_full(self, grant: grants.JoinGrant) -> None:
         """A full server says so before any media, rather than degrading everyone's meeting.

@@ -56,6 +56,8 @@ self.addEventListener("fetch", (event) => {
     // A recording streams from the network in ranges, a live stream is new every 2 s
     // (docs/egress.md): never through here.
     if (RECORDING.test(url.pathname)) return;
+    // An upload's progress is the server's now, never a copy (web/app/resumable.js).
+    if (url.pathname.startsWith("/api/uploads/")) return;
     if (!url.pathname.startsWith("/api/attachments/") || THUMBNAIL.test(url.pathname)) {
       event.respondWith(apiAnswer(event));
     }

@@ -3,9 +3,9 @@
 An upload streams into a temporary file beside its final place while its size is counted; the
 first bytes decide the type (the name and the client's Content-Type are not trusted). Images
 are decoded once with Pillow to prove they are images and to make a JPEG thumbnail, and are
-stored without their EXIF location (rooms/community/photo_metadata.py); videos must open in
-FFmpeg's demuxer (rooms/community/media_probe.py) and get their first picture as a poster when
-it can be decoded.
+stored without their EXIF location; videos must open in FFmpeg's demuxer and get their first
+picture as a poster when it can be decoded (rooms/community/media_files.py). Resumable uploads
+(rooms/community/resumable.py) end here too, through `adopt`.
 The file is fsynced and renamed into place before the database row that points to it commits,
 so a row never names a missing or half-written file.
 """
@@ -20,24 +20,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.accounts import User
 from rooms.community.database import Database
-from rooms.community.media_probe import probe_video
+from rooms.community.media_files import make_thumbnail as make_thumbnail
+from rooms.community.media_files import make_video_poster as make_video_poster
+from rooms.community.media_files import prepare
+from rooms.community.media_files import publish_file as publish_file
+from rooms.community.media_files import remove_metadata as remove_metadata
 from rooms.community.membership import require
 from rooms.community.message_views import attachment_json
-from rooms.community.photo_metadata import strip_metadata
-from rooms.community.posters import first_picture
 from rooms.community.schema import attachment_refs, attachments, memberships, messages
 from rooms.errors import Forbidden, Invalid, NotFound, TooLarge, UnsupportedMedia
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_VIDEO_BYTES = 50 * 1024 * 1024
-MAX_IMAGE_PIXELS = 40_000_000  # a 40-megapixel photo; beyond that it is a decompression bomb
-THUMBNAIL_SIZE = 320
 MAX_NAME = 200
 SNIFF_BYTES = 64
 # An upload not sent in a message within a day is abandoned (the app was closed, the message
@@ -90,95 +89,6 @@ def clean_name(name: str | None, media: MediaType) -> str:
     return base or f"file.{media.extension}"
 
 
-def make_thumbnail(source: Path, target: Path) -> tuple[int, int]:
-    """Decode the image, write a JPEG thumbnail, return the image's (width, height)."""
-    try:
-        with Image.open(source) as image:
-            if image.width * image.height > MAX_IMAGE_PIXELS:
-                raise Invalid(
-                    f"images are limited to {MAX_IMAGE_PIXELS} pixels",
-                    "file",
-                    reason="image_too_large",
-                )
-            upright = ImageOps.exif_transpose(image)  # phones store portrait photos rotated
-            width, height = upright.size
-            upright.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
-            _write_atomically(target, lambda f: upright.convert("RGB").save(f, "JPEG", quality=80))
-            return width, height
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise UnsupportedMedia(
-            "the photo could not be read", "file", reason="photo_unreadable"
-        ) from exc
-
-
-def check_video(source: Path) -> None:
-    """Refuse a file that only starts like a video: the demuxer must find a real one."""
-    try:
-        probe_video(source)
-    except ValueError as exc:
-        raise UnsupportedMedia(
-            f"the video could not be read ({exc})", "file", reason="video_unreadable"
-        ) from exc
-
-
-def remove_metadata(source: Path, mime: str) -> None:
-    """Rewrite the photo at `source` without its location and other metadata
-    (rooms/community/photo_metadata.py); a photo that cannot be rewritten is refused, never kept
-    as is."""
-    try:
-        cleaned = strip_metadata(source.read_bytes(), mime)
-    except ValueError as exc:
-        raise UnsupportedMedia(
-            "the photo could not be read", "file", reason="photo_unreadable"
-        ) from exc
-    with open(source, "wb") as out:
-        out.write(cleaned)
-        out.flush()
-        os.fsync(out.fileno())
-
-
-def _prepare(media: MediaType, partial: Path, poster: Path) -> tuple[int, int] | None:
-    """Validate the upload, clean it and make its thumbnail; the picture's size, or None for
-    a video whose first picture does not decode here."""
-    if media.kind == "image":
-        dimensions = make_thumbnail(partial, poster)
-        remove_metadata(partial, media.mime)
-        return dimensions
-    check_video(partial)
-    return make_video_poster(partial, poster)
-
-
-def make_video_poster(source: Path, target: Path) -> tuple[int, int] | None:
-    """The video's first picture as a JPEG thumbnail (a poster to tap before downloading tens
-    of megabytes on a data plan), and the video's size. None when it cannot be decoded here:
-    the video is still kept, and plays wherever the viewer's browser can play it."""
-    image = first_picture(source)
-    if image is None:
-        return None
-    width, height = image.size
-    image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
-    _write_atomically(target, lambda f: image.convert("RGB").save(f, "JPEG", quality=80))
-    return width, height
-
-
-def _write_atomically(target: Path, write: Callable[[Any], None]) -> None:
-    temporary = target.with_name(f".{target.name}.part")
-    with open(temporary, "wb") as out:
-        write(out)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temporary, target)
-    _fsync_directory(target.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class AttachmentStore:
     def __init__(self, db: Database, data_dir: Path, clock: Callable[[], float]) -> None:
         self._db = db
@@ -188,17 +98,54 @@ class AttachmentStore:
     async def save(
         self, user: User, room_id: int, filename: str | None, chunks: AsyncIterator[bytes]
     ) -> dict[str, Any]:
+        directory, stem = await self._place(user, room_id)
+        partial = directory / f".{stem}.upload"
+        try:
+            media, _ = await receive_upload(chunks, partial)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        return await self._store(user, room_id, filename, media, directory, stem)
+
+    async def adopt(
+        self, user: User, room_id: int, filename: str | None, source: Path
+    ) -> dict[str, Any]:
+        """A file that arrived another way (a resumable upload, rooms/community/resumable.py)
+        becomes an attachment through the same checks as `save`: type from its bytes, size
+        limit, decoding, metadata removal, thumbnail. `source` is moved away or deleted."""
+        try:
+            directory, stem = await self._place(user, room_id)
+            media = await asyncio.to_thread(_sniff_file, source)
+            partial = directory / f".{stem}.upload"
+            await asyncio.to_thread(os.replace, source, partial)
+        except BaseException:
+            _unlink_all([source])
+            raise
+        return await self._store(user, room_id, filename, media, directory, stem)
+
+    async def _place(self, user: User, room_id: int) -> tuple[Path, str]:
+        """The room's upload directory and a fresh file stem, once the member may post."""
         async with self._db.read() as conn:
             await require(conn, room_id, user.id, "post")
         directory = self._root / str(room_id)
-        directory.mkdir(parents=True, exist_ok=True)
-        stem = secrets.token_hex(12)
+        await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
+        return directory, secrets.token_hex(12)
+
+    async def _store(
+        self,
+        user: User,
+        room_id: int,
+        filename: str | None,
+        media: MediaType,
+        directory: Path,
+        stem: str,
+    ) -> dict[str, Any]:
+        """Check and clean the received file `.{stem}.upload`, move it into place, record it."""
         partial = directory / f".{stem}.upload"
         poster = directory / f"{stem}.thumb.jpg"
+        final = directory / f"{stem}.{media.extension}"
         try:
-            media, size = await receive_upload(chunks, partial)
-            final = directory / f"{stem}.{media.extension}"
-            dimensions = await asyncio.to_thread(_prepare, media, partial, poster)
+            dimensions = await asyncio.to_thread(prepare, media.kind, media.mime, partial, poster)
             thumbnail = poster if dimensions is not None else None
             width, height = dimensions or (None, None)
             size = partial.stat().st_size  # a photo loses its metadata: it may shrink
@@ -343,25 +290,36 @@ async def receive_upload(
             if len(head) < SNIFF_BYTES:
                 head += chunk[: SNIFF_BYTES - len(head)]
                 if len(head) == SNIFF_BYTES:
-                    media = _sniff_kind(bytes(head), kinds)
+                    media = sniff_kind(bytes(head), kinds)
             _check_size(media, size)
             out.write(chunk)
         if media is None:
             if not head:
                 raise Invalid("the file is empty", "file", reason="file_empty")
-            media = _sniff_kind(bytes(head), kinds)
+            media = sniff_kind(bytes(head), kinds)
             _check_size(media, size)
         out.flush()
         await asyncio.to_thread(os.fsync, out.fileno())
     return media, size
 
 
-def _sniff_kind(head: bytes, kinds: tuple[str, ...]) -> MediaType:
+def sniff_kind(head: bytes, kinds: tuple[str, ...]) -> MediaType:
     media = sniff(head)
     if media.kind not in kinds:
         raise UnsupportedMedia(
             f"only {' and '.join(k + 's' for k in kinds)} are taken here", "file"
         )
+    return media
+
+
+def _sniff_file(source: Path) -> MediaType:
+    """The type of a whole file on disk, within its size limit (as `receive_upload` checks)."""
+    with source.open("rb") as received:
+        head = received.read(SNIFF_BYTES)
+    if not head:
+        raise Invalid("the file is empty", "file", reason="file_empty")
+    media = sniff_kind(head, ("image", "video"))
+    _check_size(media, source.stat().st_size)
     return media
 
 
@@ -385,9 +343,3 @@ def _unlink_all(paths: list[Path]) -> int:
         except FileNotFoundError:
             pass
     return removed
-
-
-def publish_file(partial: Path, final: Path) -> None:
-    """Move a finished upload into place and make the rename durable."""
-    os.replace(partial, final)
-    _fsync_directory(final.parent)

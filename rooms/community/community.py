@@ -27,6 +27,7 @@ from rooms.community.notification_list import NotificationList
 from rooms.community.polls import Polls
 from rooms.community.push_subscriptions import PushSettings
 from rooms.community.readers import Readers
+from rooms.community.resumable import ResumableUploads
 from rooms.community.search import Search
 from rooms.community.townhall_record import TownHallRecord
 
@@ -39,6 +40,7 @@ class Community:
     directory: Directory
     chat: Chat
     attachments: AttachmentStore
+    resumable: ResumableUploads  # large videos in pieces (tus 1.0)
     agenda: Agenda
     townhall: TownHallRecord
     calendar_links: CalendarLinks
@@ -69,13 +71,15 @@ async def open_community(
     await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
     db = await open_database(database_url)
     chat = Chat(db, bus, clock, rate_limits)
+    attachments = AttachmentStore(db, data_dir, clock)
     return Community(
         db=db,
         bus=bus,
         accounts=Accounts(db, hasher or PasswordHasher(), clock, bus),
         directory=Directory(db, bus, clock),
         chat=chat,
-        attachments=AttachmentStore(db, data_dir, clock),
+        attachments=attachments,
+        resumable=ResumableUploads(db, data_dir, clock, attachments),
         agenda=Agenda(db, bus, clock),
         townhall=TownHallRecord(db, clock),
         calendar_links=CalendarLinks(db, bus, clock),

@@ -1,7 +1,8 @@
 """The in-app notification list (docs/api.md "GET /api/notifications"): what Web Push would
 have said, for every browser, the WebViews without the Push API included: messages that mention
 the member by name ("@Siti") in their rooms, and their rooms' events starting soon that they
-have not declined. Computed when asked, from the messages and the agenda: nothing is written
+have not declined, and announcements posted to their rooms (rooms/organising/announcements.py)
+by others. Computed when asked, from the messages and the agenda: nothing is written
 per member when a message is posted, so a room of a thousand costs nothing more to write in.
 Unread messages are the room list's own counts.
 """
@@ -16,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from rooms.community.accounts import User
 from rooms.community.agenda import render_events
 from rooms.community.message_views import render
-from rooms.community.schema import events, memberships, messages, rsvps
+from rooms.community.schema import announcement_rooms, events, memberships, messages, rsvps
 from rooms.community.search import rooms_as_seen
 from rooms.community.service import CommunityService
 
 MENTIONS_MAX = 30
 MENTION_DAYS = 30
+ANNOUNCEMENTS_MAX = 30  # of the last MENTION_DAYS too
 EVENTS_AHEAD_MS = 24 * 3_600_000  # events starting within a day
 EVENTS_BEHIND_MS = 3_600_000  # and those that started within the hour
 
@@ -32,12 +34,44 @@ def _like_escaped(text: str) -> str:
 
 class NotificationList(CommunityService):
     async def of(self, user: User) -> dict[str, Any]:
-        """{"mentions": [{room, message}] newest first, "events": [Event] soonest first}."""
+        """{"mentions": [{room, message}] newest first, "announcements": [{room, message}]
+        newest first, "events": [Event] soonest first}."""
         now = self._now()
+        since = now - MENTION_DAYS * 86_400_000
         async with self._db.read() as conn:
-            mentions = await _mentions(conn, user, now - MENTION_DAYS * 86_400_000)
+            mentions = await _mentions(conn, user, since)
+            posted = await _announcements(conn, user.id, since)
             soon = await _events_soon(conn, user.id, now)
-        return {"mentions": mentions, "events": soon}
+        return {"mentions": mentions, "announcements": posted, "events": soon}
+
+
+async def _announcements(conn: AsyncConnection, user_id: int, since: int) -> list[dict[str, Any]]:
+    """Each room's post of an announcement, in the member's rooms, by someone else."""
+    mine = select(memberships.c.room_id).where(memberships.c.user_id == user_id)
+    ids = list(
+        (
+            await conn.execute(
+                select(messages.c.id)
+                .join(announcement_rooms, announcement_rooms.c.message_id == messages.c.id)
+                .where(
+                    announcement_rooms.c.room_id.in_(mine),
+                    messages.c.author_id != user_id,
+                    messages.c.deleted.is_(False),
+                    messages.c.created_at >= since,
+                )
+                .order_by(messages.c.id.desc())
+                .limit(ANNOUNCEMENTS_MAX)
+            )
+        ).scalars()
+    )
+    return await _in_rooms(conn, user_id, await render(conn, ids))
+
+
+async def _in_rooms(
+    conn: AsyncConnection, user_id: int, page: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    named = await rooms_as_seen(conn, user_id, {m["room_id"] for m in page})
+    return [{"room": named[m["room_id"]], "message": m} for m in page]
 
 
 async def _mentions(conn: AsyncConnection, user: User, since: int) -> list[dict[str, Any]]:
@@ -61,9 +95,7 @@ async def _mentions(conn: AsyncConnection, user: User, since: int) -> list[dict[
             )
         ).scalars()
     )
-    page = await render(conn, ids)
-    named = await rooms_as_seen(conn, user.id, {m["room_id"] for m in page})
-    return [{"room": named[m["room_id"]], "message": m} for m in page]
+    return await _in_rooms(conn, user.id, await render(conn, ids))
 
 
 async def _events_soon(conn: AsyncConnection, user_id: int, now: int) -> list[dict[str, Any]]:

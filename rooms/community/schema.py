@@ -361,7 +361,7 @@ referrals = Table(
     # Copies kept for recruitment reports, so that they read this table alone instead of
     # joining 100,000 members and their first activities per report (docs/benchmarks.md):
     # the member's region (users.region_code, kept equal by a trigger: migration
-    # 0016_signup_facts) and first activity (member_first_activity, kept by the roll-up:
+    # 0017_signup_facts) and first activity (member_first_activity, kept by the roll-up:
     # rooms/community/activity_days.py), NULL until they first post, answer or attend.
     Column("region_code", String(13), nullable=False, server_default=""),
     Column("first_at", BigInteger),
@@ -667,4 +667,23 @@ room_mutes = Table(
     Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("created_at", BigInteger, nullable=False),
+)
+
+# Resumable uploads (tus 1.0, rooms/community/resumable.py) still arriving or just finished:
+# `received` bytes of `length` are safely on disk; a finished one names its attachment so a
+# client whose last answer was lost can still learn it. Deleted at `expires_at`.
+resumable_uploads = Table(
+    "resumable_uploads",
+    metadata,
+    Column("token", String(32), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("length", BigInteger, nullable=False),
+    Column("received", BigInteger, nullable=False),
+    Column("kind", String(10)),
+    Column("attachment_id", ForeignKey("attachments.id", ondelete="SET NULL")),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False, index=True),
+    Index(None, "user_id"),
 )

@@ -57,7 +57,7 @@ def open_organising(community: Community, clock: Callable[[], float], secret: st
         community=community,
         recruitment=Recruitment(db, bus, clock, secret),
         campaigns=Campaigns(db, bus, clock),
-        announcements=Announcements(db, bus, clock),
+        announcements=Announcements(db, bus, clock, community.chat.on_posted),
         reactions=AnnouncementReactionService(db, bus, clock),
         room_lists=RoomLists(db, bus, clock),
         clock=clock,

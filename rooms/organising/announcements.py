@@ -11,6 +11,7 @@ after it commits (like rooms/community/chat.py), to each room's topic once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,9 @@ from sqlalchemy import ColumnElement, case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.accounts import User, user_from_row
+from rooms.community.bus import Bus
 from rooms.community.chat import room_topic
+from rooms.community.database import Database
 from rooms.community.direct_pairs import DIRECT
 from rooms.community.directory import KINDS
 from rooms.community.events import AnnouncementComment, ChatPosted
@@ -96,6 +99,19 @@ def post_text(title: str, text: str) -> str:
 
 
 class Announcements(CommunityService):
+    def __init__(
+        self,
+        db: Database,
+        bus: Bus,
+        clock: Callable[[], float],
+        on_posted: list[Callable[[dict[str, Any]], None]] | None = None,
+    ) -> None:
+        super().__init__(db, bus, clock)
+        # Told of each room's post after the commit, as Chat.on_posted is of a message (the
+        # server passes Chat's own list: an announcement notifies as a message does, Web Push
+        # included, server/push.py).
+        self.on_posted = on_posted if on_posted is not None else []
+
     async def target_rooms(self, user: User, selection: Selection) -> list[int]:
         """The rooms the selection names that this user may announce to, by id."""
         selection.check()
@@ -145,6 +161,8 @@ class Announcements(CommunityService):
                 "message": message,
             }
             self._bus.publish(room_topic(message["room_id"]), posted_event)
+            for listener in self.on_posted:
+                listener(message)
         return await self.get(user, announcement_id)
 
     async def get(self, user: User, announcement_id: int) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from server.api import (
     regions,
     rooms,
     search,
+    uploads,
 )
 from server.api.limits import add_limits
 from server.api.routing import Route, install, openapi
@@ -33,6 +34,7 @@ ROUTES: list[Route] = [
     *avatars.ROUTES,
     *rooms.ROUTES,
     *chat.ROUTES,
+    *uploads.ROUTES,
     *search.ROUTES,
     *direct.ROUTES,
     *polls.ROUTES,

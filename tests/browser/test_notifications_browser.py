@@ -83,7 +83,8 @@ async def test_a_push_is_shown_and_a_room_is_muted(
         assert (await api_call(http, "GET", "/api/push", siti))["muted_rooms"] == [room]
     await shoot(page, screens_dir(tmp_path), "room-info-mute")
 
-    # The in-app list, for browsers without push too: a mention and an event starting soon.
+    # The in-app list, for browsers without push too: a mention, an announcement and an event
+    # starting soon.
     async with aiohttp.ClientSession(kamar.base_url) as http:
         budi = await register(http, "budi")
         invite = await api_call(http, "POST", f"/api/rooms/{room}/invites", siti, json={})
@@ -98,6 +99,12 @@ async def test_a_push_is_shown_and_a_room_is_muted(
             "ends_at": (start + timedelta(hours=1)).isoformat(),
         }
         await api_call(http, "POST", f"/api/rooms/{room}/events", siti, json=event)
+        # An announcement from a moderator (Siti's own would not be news to her).
+        me = await api_call(http, "GET", "/api/me", budi)
+        role = {"role": "moderator"}
+        await api_call(http, "PATCH", f"/api/rooms/{room}/members/{me['id']}", siti, json=role)
+        announcement = {"title": "Mogok 1 Mei", "text": "Kumpul jam 7", "room_ids": [room]}
+        await api_call(http, "POST", "/api/announcements", budi, json=announcement)
     await page.goto(f"{kamar.base_url}/#/rooms")
     await page.wait_for_selector(f".room-item[data-room-id='{room}']", timeout=WAIT_MS)
     await shoot(page, screens_dir(tmp_path), "room-list")
@@ -105,6 +112,7 @@ async def test_a_push_is_shown_and_a_room_is_muted(
     await page.wait_for_selector("#notices-mentions .search-hit", timeout=WAIT_MS)
     assert await page.inner_text("#notices-mentions .search-text") == "@Siti tolong bawa spanduk"
     assert await page.inner_text("#notices-events .search-text") == "Rapat pengurus"
+    assert (await page.inner_text("#notices-announcements .search-text")).startswith("Mogok 1 Mei")
     await shoot(page, screens_dir(tmp_path), "notification-list")
 
     await page.goto(f"{kamar.base_url}/#/me")

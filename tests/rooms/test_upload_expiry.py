@@ -17,6 +17,7 @@ from sqlalchemy import select
 from rooms.community.accounts import User
 from rooms.community.attachments import ORPHAN_WINDOW_MS
 from rooms.community.community import Community
+from rooms.community.resumable import UPLOAD_LIFETIME_MS
 from rooms.community.schema import attachments
 from rooms.errors import Invalid, NotFound
 from server.upload_expiry import expire_uploads_forever
@@ -103,19 +104,28 @@ async def test_the_server_sweep_expires_uploads_by_its_clock(
     room_id = (await community.directory.create(ani, "Serikat", "work"))["id"]
     saved = await upload(community, ani, room_id)
     [original, _] = await files_of(community, tmp_path, saved["id"])
+    # A resumable upload never finished (rooms/community/resumable.py) goes in the same sweep.
+    resumable = await community.resumable.create(ani, room_id, 1000, "video.mp4")
+    partial = tmp_path / "uploads" / "resumable" / f"{resumable.token}.part"
+    assert partial.exists()
     later = Clock()
-    later.now = clock.now + ORPHAN_WINDOW_MS / 1000 + 1
+    later.now = clock.now + max(ORPHAN_WINDOW_MS, UPLOAD_LIFETIME_MS) / 1000 + 1
     services = SimpleNamespace(community=community)
     sweep = asyncio.create_task(expire_uploads_forever(services, later, interval=0.01))
     try:
         deadline = asyncio.get_running_loop().time() + 10
-        while original.exists():
+        while original.exists() or partial.exists():
             assert asyncio.get_running_loop().time() < deadline, "the sweep never ran"
             await asyncio.sleep(0.01)
     finally:
         sweep.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sweep
+
+
+class NothingToExpire:
+    async def __call__(self, now_ms: int) -> int:
+        return 0
 
 
 class FailingOnce:
@@ -131,7 +141,10 @@ class FailingOnce:
 
 async def test_a_failed_sweep_does_not_end_the_sweeping() -> None:
     attachments_store = FailingOnce()
-    services = SimpleNamespace(community=SimpleNamespace(attachments=attachments_store))
+    nothing_resumable = SimpleNamespace(expire=NothingToExpire())
+    services = SimpleNamespace(
+        community=SimpleNamespace(attachments=attachments_store, resumable=nothing_resumable)
+    )
     sweep = asyncio.create_task(expire_uploads_forever(services, Clock(), interval=0.01))
     try:
         deadline = asyncio.get_running_loop().time() + 10

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
@@ -17,8 +18,12 @@ from loadtest.client import SyntheticParticipant
 from rooms.meeting import grants
 from rooms.meeting.redis_placement import RedisPlacement
 from rooms.meeting.registry import NodeId
+from rooms.meeting.stage import MeetingRole
 from server.app import build_app
+from server.cascade import MEDIA_HOST_KEY
 from server.config import Config, load_secret
+from sfu.cascade.media_link import RelaySocket
+from signalling.cascade.node_link import LinkRefused, dial
 from signalling.ws import SERVICES_KEY
 from tests.conftest import eventually
 from tests.databases import database_url_postgresql, postgres_server
@@ -60,6 +65,15 @@ def token(data_dir: Path, room: str, identity: str) -> str:
     return grants.mint(grant, load_secret(data_dir), int(time.time()), ttl=600)
 
 
+async def scrape(server: TestServer) -> dict[str, float]:
+    """A node's /metrics as {name with labels: value}."""
+    async with aiohttp.ClientSession() as http:
+        async with http.get(server.make_url("/metrics")) as answer:
+            text = await answer.text()
+    pairs = (line.rsplit(" ", 1) for line in text.splitlines() if line and line[0] != "#")
+    return {name: float(value) for name, value in pairs}
+
+
 def ws_url(server: TestServer) -> str:
     return str(server.make_url("/ws")).replace("http://", "ws://")
 
@@ -86,6 +100,24 @@ async def test_participants_entering_through_different_nodes_meet_on_one(
             ),
             what="ani's media at budi, who came in through the other node",
         )
+        # budi's socket is carried to node a over b's sealed link, not a websocket of its own.
+        (carrying,) = a.app[MEDIA_HOST_KEY].links
+        assert carrying.channel.peer == b.app[SERVICES_KEY].registry.node
+        assert carrying.carried.sockets == 1
+        # The cascade: budi receives on node b, where ani's two tracks crossed once.
+        host = b.app[MEDIA_HOST_KEY]
+        (link,) = host.links
+        assert list(link.subscribers) == [budi.id]
+        assert len(link.imports.tracks) == 2
+        assert link.channel.media.packets_received > 20
+        (home_link,) = a.app[SERVICES_KEY].cascade.links  # type: ignore[union-attr]
+        assert home_link.exports.tracks == 2
+        home, other = await scrape(a), await scrape(b)
+        assert home['kamar_cascade_links{side="home"}'] == 1
+        assert home['kamar_cascade_tracks{direction="out"}'] == 2
+        assert other['kamar_cascade_tracks{direction="in"}'] == 2
+        assert other['kamar_cascade_packets_total{direction="in"}'] > 20
+        assert other["kamar_forwarded_packets_total"] > 20  # budi's, forwarded on node b
     finally:
         for member in (budi, ani):
             await member.close()
@@ -126,3 +158,63 @@ class _Load:
 
 async def _draining_seen(placement: RedisPlacement) -> bool:
     return any(n.draining for n in await placement.nodes())
+
+
+async def test_a_node_link_without_the_deployments_secret_is_refused(
+    two_nodes: list[TestServer],
+) -> None:
+    _a, b = two_nodes
+    host = b.app[MEDIA_HOST_KEY]
+    relay = await RelaySocket.bind("127.0.0.1")
+    try:
+        async with aiohttp.ClientSession() as http:
+            with pytest.raises(LinkRefused):
+                await dial(http, str(b.make_url("")).rstrip("/"), "intruder", host.node,
+                           "not the deployment's secret", relay, lambda p, t: None)  # fmt: skip
+    finally:
+        relay.close()
+    assert host.refused == 1 and not host.links
+
+
+def moderated_token(data_dir: Path, room: str, identity: str, role: MeetingRole) -> str:
+    grant = grants.JoinGrant(room=room, identity=identity, name=identity.title(), role=role)
+    return grants.mint(grant, load_secret(data_dir), int(time.time()), ttl=600)
+
+
+@pytest.mark.webrtc
+async def test_a_moderator_on_one_node_mutes_a_speaker_who_came_through_another(
+    two_nodes: list[TestServer], tmp_path: Path
+) -> None:
+    a, b = two_nodes
+    ketua = SyntheticParticipant(
+        ws_url(a), moderated_token(tmp_path, "sidang", "ketua", "moderator"), room="sidang"
+    )
+    sari = SyntheticParticipant(
+        ws_url(b), moderated_token(tmp_path, "sidang", "sari", "speaker"), room="sidang"
+    )
+    try:
+        await ketua.join()
+        await sari.join()  # relayed to node a, where the meeting lives
+        await sari.publish([AudioStreamTrack()])
+        room = a.app[SERVICES_KEY].registry.find("sidang")
+        assert room is not None
+        await eventually(lambda: bool(room.media.producers_of(sari.id)), what="sari's audio")
+        await ketua.send({"type": "mute_participant", "participant_id": sari.id, "kind": "audio"})
+        await eventually(
+            lambda: any(e["type"] == "muted_by_moderator" for e in sari.events),
+            what="the mute at sari, through node b",
+        )
+        (audio,) = room.media.producers_of(sari.id)
+        assert audio.silenced
+        await eventually(
+            lambda: any(
+                e["type"] == "participant_updated"
+                and e["participant"]["id"] == sari.id
+                and e["participant"]["audio_muted"]
+                for e in ketua.events
+            ),
+            what="the moderator told of the mute",
+        )
+    finally:
+        for member in (sari, ketua):
+            await member.close()

@@ -2,7 +2,8 @@
 service and the browser; what it receives is decrypted with the browser's private key
 (aes128gcm, RFC 8291, by http_ece) and carries the VAPID signature of the server's key
 (RFC 8292). Muted rooms stay quiet but for mentions; a subscription the service calls gone is
-forgotten; bad subscriptions are refused with their reason."""
+forgotten; bad subscriptions are refused with their reason; an announcement notifies each
+room's members as a message does."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ from rooms.community.bus import LocalBus
 from rooms.community.community import Community, open_community
 from rooms.community.push_subscriptions import check_subscription
 from rooms.errors import Invalid
+from rooms.organising import open_organising
+from rooms.organising.announcements import Selection
 from server.push import PushSender, application_server_key, load_vapid
 from signalling.events import encode
 from tests.rooms.conftest import CHEAP_HASHER, Clock
@@ -186,4 +189,29 @@ async def test_a_reminder_is_pushed_to_members_but_those_who_said_no(
     shown = phones["budi"].decrypt(receiver.received[0][2])
     assert shown["title"] == EVENT["title"] and shown["tag"] == f"event-{event['id']}"
     assert shown["body"] == "Serikat · 18.21"  # in the event's own time zone (WIB)
+    await sender.close()
+
+
+async def test_an_announcement_is_pushed_to_each_rooms_members_like_a_message(
+    community: Community, receiver: Receiver, tmp_path: Path
+) -> None:
+    room, siti, budi = await room_with(community, "siti", "budi")
+    sender = PushSender(community.push, load_vapid(tmp_path), "mailto:admin@kamar.example")
+    community.chat.on_posted.append(sender.message_posted)
+    # Opened after the sender was attached, as the server does: the same listeners.
+    organising = open_organising(community, Clock(), "test-secret")
+    phones = {"siti": Browser(), "budi": Browser()}
+    for name, person in (("siti", siti), ("budi", budi)):
+        phone = phones[name]
+        await community.push.subscribe(
+            person, f"{receiver.base}/push/{name}", phone.p256dh, b64(phone.auth)
+        )
+    await organising.announcements.publish(
+        siti, "Mogok 1 Mei", "Kumpul jam 7 di depan pabrik", Selection(room_ids=(room,))
+    )
+    await sender.idle()
+    assert [path for path, _h, _b in receiver.received] == ["/push/budi"]  # not the author
+    shown = phones["budi"].decrypt(receiver.received[0][2])
+    assert shown["title"] == "Serikat" and shown["tag"] == f"room-{room}"
+    assert shown["body"].startswith("Siti: Mogok 1 Mei")
     await sender.close()

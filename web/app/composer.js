@@ -9,6 +9,7 @@ import { errorBox, fileSize, icon } from "/static/app/dom.js";
 import { renderMessage } from "/static/app/message.js";
 import { shrink } from "/static/app/photos.js";
 import { refusal } from "/static/app/upload_rules.js";
+import { resumableUpload, wantsResumable } from "/static/app/resumable.js";
 import { errorMessage, t } from "/static/strings.js";
 
 const TYPING_EVERY_MS = 3000;
@@ -151,7 +152,7 @@ export class Composer {
       return;
     }
     this.error.hidden = true;
-    const item = { file, preview: null, attachment: null, progress: 0, failed: null, upload: null };
+    const item = { file, preview: null, attachment: null, progress: 0, failed: null, upload: null, resume: {}, waiting: false };
     if (file.type.startsWith("image/")) item.preview = URL.createObjectURL(file);
     item.start = () => {
       if (item.attachment) return Promise.resolve(item.attachment);
@@ -160,11 +161,19 @@ export class Composer {
         item.upload = shrink(file).then((ready) => {
           const tooBig = refusal(ready, true); // a photo still too large once made smaller
           if (tooBig) throw new Error(errorMessage(tooBig.code, tooBig.reason));
-          const job = upload(this.chat.roomId, ready, (fraction) => {
+          const onProgress = (fraction) => {
             item.progress = fraction;
             this.renderStaged();
             if (item.onProgress) item.onProgress();
-          });
+          };
+          const onWaiting = (waiting) => {
+            item.waiting = waiting;
+            onProgress(item.progress);
+          };
+          // Large videos go in pieces that survive a dropped connection (resumable.js).
+          const job = wantsResumable(ready)
+            ? resumableUpload(this.chat.roomId, ready, { resume: item.resume, onProgress, onWaiting })
+            : upload(this.chat.roomId, ready, onProgress);
           item.abort = job.abort;
           return job.promise;
         }).then((attachment) => {
@@ -188,7 +197,8 @@ export class Composer {
   renderStaged() {
     this.stagedList.hidden = !this.staged.length;
     this.stagedList.replaceChildren(...this.staged.map((item) => {
-      const state = item.failed ? item.failed : item.attachment ? t.uploaded : t.uploading(Math.round(item.progress * 100));
+      const state = item.failed ? item.failed : item.attachment ? t.uploaded
+        : item.waiting ? t.uploadWaiting(Math.round(item.progress * 100)) : t.uploading(Math.round(item.progress * 100));
       return h("li", { class: "staged-item" + (item.failed ? " failed" : "") },
         item.preview ? h("img", { src: item.preview, alt: "" }) : h("span", { class: "file-icon" }, icon("video")),
         h("span", { class: "staged-text" }, h("span", { class: "name" }, item.file.name), h("span", { class: "muted small" }, `${fileSize(item.file.size)} · ${state}`)),
@@ -266,7 +276,8 @@ export class Composer {
     const total = pending.staged.reduce((sum, item) => sum + (item.attachment ? 1 : item.progress), 0);
     pending.progress = Math.round((total / Math.max(1, pending.staged.length)) * 100);
     const span = this.chat.list.querySelector(`#pending-${pending.localId} .sending`);
-    if (span) span.textContent = t.uploading(pending.progress);
+    const waiting = pending.staged.some((item) => item.waiting && !item.attachment);
+    if (span) span.textContent = waiting ? t.uploadWaiting(pending.progress) : t.uploading(pending.progress);
   }
 
   rerender(pending) {

@@ -1,6 +1,6 @@
 // #/notifications: the in-app list (docs/api.md "GET /api/notifications") for every browser,
-// those without Web Push included: mentions of oneself and events starting soon, each opening
-// its room (a mention at the message, as a search result does).
+// those without Web Push included: events starting soon, announcements to one's rooms and
+// mentions of oneself, each opening its room (a message at the message, as a search result does).
 import { api } from "/static/base/api.js";
 import { clear, h } from "/static/base/dom.js";
 import { eventWhen, focusHeading, shortStamp } from "/static/app/dom.js";
@@ -10,6 +10,7 @@ import { t } from "/static/strings.js";
 export async function renderNotificationList(app, view) {
   const status = h("p", { class: "muted", role: "status", id: "notices-status" }, t.loading);
   const events = h("ol", { class: "search-results", id: "notices-events" });
+  const announcements = h("ol", { class: "search-results", id: "notices-announcements" });
   const mentions = h("ol", { class: "search-results", id: "notices-mentions" });
   clear(view).append(h("div", { class: "pad search-view" },
     h("header", { class: "page-head" },
@@ -17,11 +18,14 @@ export async function renderNotificationList(app, view) {
       h("h1", {}, t.noticesTitle)),
     status,
     h("h2", { class: "small-heading" }, t.noticesEvents), events,
+    h("h2", { class: "small-heading" }, t.noticesAnnouncements), announcements,
     h("h2", { class: "small-heading" }, t.noticesMentions), mentions));
   focusHeading(view);
   try {
     const answer = await api("GET", "/api/notifications");
-    status.textContent = answer.events.length || answer.mentions.length ? "" : t.noticesNone;
+    answer.announcements ||= []; // an answer the service worker kept from an older server
+    const none = !answer.events.length && !answer.announcements.length && !answer.mentions.length;
+    status.textContent = none ? t.noticesNone : "";
     status.hidden = !status.textContent;
     for (const event of answer.events) {
       const room = app.rooms.get(event.room_id);
@@ -32,21 +36,26 @@ export async function renderNotificationList(app, view) {
         h("span", { class: "search-text" }, event.title))));
     }
     if (!answer.events.length) events.append(h("li", { class: "muted small" }, t.noticesNoEvents));
-    for (const { room, message } of answer.mentions) {
-      mentions.append(h("li", {}, h("a", {
-        class: "search-hit", href: `#/rooms/${room.id}`,
-        onclick: () => { app.pendingJump = { roomId: room.id, messageId: message.id }; },
-      },
-      h("span", { class: "search-hit-head" },
-        h("strong", { class: "search-room" }, room.name),
-        h("span", { class: "search-author" }, message.author ? message.author.display_name : ""),
-        h("time", { datetime: message.created_at, class: "muted small" }, shortStamp(message.created_at))),
-      h("span", { class: "search-text" }, messagePreview(message)))));
-    }
+    for (const entry of answer.announcements) announcements.append(messageHit(app, entry));
+    if (!answer.announcements.length) announcements.append(h("li", { class: "muted small" }, t.noticesNoAnnouncements));
+    for (const entry of answer.mentions) mentions.append(messageHit(app, entry));
     if (!answer.mentions.length) mentions.append(h("li", { class: "muted small" }, t.noticesNoMentions));
   } catch (error) {
     status.className = "error";
     status.setAttribute("role", "alert");
     status.textContent = error.message;
   }
+}
+
+// A message in one of one's rooms, opening the room at it.
+function messageHit(app, { room, message }) {
+  return h("li", {}, h("a", {
+    class: "search-hit", href: `#/rooms/${room.id}`,
+    onclick: () => { app.pendingJump = { roomId: room.id, messageId: message.id }; },
+  },
+  h("span", { class: "search-hit-head" },
+    h("strong", { class: "search-room" }, room.name),
+    h("span", { class: "search-author" }, message.author ? message.author.display_name : ""),
+    h("time", { datetime: message.created_at, class: "muted small" }, shortStamp(message.created_at))),
+  h("span", { class: "search-text" }, messagePreview(message))));
 }

@@ -1,7 +1,7 @@
 """Reactions to announcements, and polls' closing announced once by the sweep every node runs
 
-Revision ID: 0015_reactions_and_poll_closing
-Revises: 0014_insight_rollup
+Revision ID: 0016_reactions_and_poll_closing
+Revises: 0015_resumable_uploads
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_reactions_and_poll_closing"
-down_revision = "0014_insight_rollup"
+revision = "0016_reactions_and_poll_closing"
+down_revision = "0015_resumable_uploads"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Reports are open until acted on: when and how (hidden, dismissed) each was closed
 
-Revision ID: 0017_report_outcomes
-Revises: 0016_signup_facts
+Revision ID: 0018_report_outcomes
+Revises: 0017_signup_facts
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017_report_outcomes"
-down_revision = "0016_signup_facts"
+revision = "0018_report_outcomes"
+down_revision = "0017_signup_facts"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Recruitment reports read referrals alone: each sign-up's region and first activity kept on it
 
-Revision ID: 0016_signup_facts
-Revises: 0015_reactions_and_poll_closing
+Revision ID: 0017_signup_facts
+Revises: 0016_reactions_and_poll_closing
 
 `referrals.region_code` follows `users.region_code` through a trigger (a profile's region is
 set in one place, rooms/community/accounts.py, but the community must not know about the
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016_signup_facts"
-down_revision = "0015_reactions_and_poll_closing"
+revision = "0017_signup_facts"
+down_revision = "0016_reactions_and_poll_closing"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Saved lists of rooms to announce to
 
-Revision ID: 0018_room_lists
-Revises: 0017_report_outcomes
+Revision ID: 0019_room_lists
+Revises: 0018_report_outcomes
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018_room_lists"
-down_revision = "0017_report_outcomes"
+revision = "0019_room_lists"
+down_revision = "0018_report_outcomes"
 branch_labels = None
 depends_on = None
 

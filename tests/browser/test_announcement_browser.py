@@ -128,8 +128,13 @@ async def test_an_organiser_posts_an_announcement_from_the_page(
         await page.wait_for_selector(
             "#announce-result:has-text('Terkirim ke 2 kamar, 3 anggota')", timeout=WAIT_MS
         )
-        public = await page.get_attribute("#announce-public-link", "href")
-        assert public and public.startswith("/a/")
+        organiser_code = (await call(http, "GET", "/api/me/referral", siti))["code"]
+        await page.wait_for_selector(
+            f"#announce-public-link[href$='?ref={organiser_code}']", timeout=WAIT_MS
+        )
+        linked = await page.get_attribute("#announce-public-link", "href")
+        assert linked and linked.startswith("/a/")
+        public = linked.split("?")[0]
         await member.page.wait_for_selector(
             "#pinned-title:has-text('Mogok makan siang')", timeout=WAIT_MS
         )

@@ -6,6 +6,7 @@
 import { api } from "/static/base/api.js";
 import { clear, h } from "/static/base/dom.js";
 import { errorBox, field, focusHeading, submitting } from "/static/app/dom.js";
+import { referralCode } from "/static/app/pinned.js";
 import { regionPicker } from "/static/app/region_picker.js";
 import { ROOM_KINDS } from "/static/app/rooms.js";
 import { t } from "/static/strings.js";
@@ -64,10 +65,19 @@ function announceForm(rooms) {
       const posted = await api("POST", "/api/announcements", body);
       form.reset();
       clear(result).append(t.announceSent(posted.reach.rooms, posted.reach.recipients), " ",
-        posted.public_url ? h("a", { href: posted.public_url, target: "_blank", rel: "noopener", id: "announce-public-link" }, t.publicPage) : "");
+        posted.public_url ? publicLink(posted.public_url) : "");
     });
   });
   return form;
+}
+
+// The public page's link, with the author's referral code once it is known (as the pinned post's).
+function publicLink(url) {
+  const link = h("a", { href: url, target: "_blank", rel: "noopener", id: "announce-public-link" }, t.publicPage);
+  referralCode().then((code) => {
+    if (code) link.href = `${url}?ref=${encodeURIComponent(code)}`;
+  });
+  return link;
 }
 
 // The saved lists' chooser (ticks a list's rooms) and a row to save the ticked rooms as a list.

@@ -13,7 +13,7 @@ import { t } from "/static/strings.js";
 // The member's referral code, asked once per page: a public page's link carries it, so whoever
 // signs up through a shared announcement is credited to the member who shared it.
 let myCode = null;
-function referralCode() {
+export function referralCode() {
   if (!myCode) myCode = api("GET", "/api/me/referral").then((mine) => mine.code).catch(() => { myCode = null; return null; });
   return myCode;
 }

@@ -64,16 +64,19 @@ async def test_an_announcement_to_three_rooms_gathers_comments_from_two(api: Api
         json={"title": "x", "text": "y", "kinds": ["work"]},
         expect=403,
     )
+    await public_page_shows_only_the_announcement(api, published["id"])
 
-    # The public page: its tags describe the announcement, and nothing private is on it.
-    page = await api.client.get(f"/a/{published['id']}?ref=abcd1234")
+
+async def public_page_shows_only_the_announcement(api: Api, announcement_id: int) -> None:
+    """The public page's tags describe the announcement, and nothing private is on it."""
+    page = await api.client.get(f"/a/{announcement_id}?ref=abcd1234")
     assert page.status == 200 and page.content_type == "text/html"
     html = await page.text()
     meta = dict(re.findall(r'<meta (?:property|name)="([a-z:]+)" content="([^"]*)"', html))
     base = f"http://{api.client.host}:{api.client.port}"
     assert meta["og:title"] == meta["twitter:title"] == "Aksi 1 Mei"
     assert meta["og:description"] == "Kumpul jam 7 di alun-alun. Bawa bendera."
-    assert meta["og:url"] == f"{base}/a/{published['id']}?ref=abcd1234"
+    assert meta["og:url"] == f"{base}/a/{announcement_id}?ref=abcd1234"
     assert meta["twitter:card"] == "summary" and meta["og:type"] == "article"
     assert 'href="/#/join/abcd1234"' in html
     assert "https://wa.me/?text=" in html and "https://t.me/share/url?url=" in html

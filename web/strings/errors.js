@@ -195,7 +195,7 @@ const ID_REASONS = {
   reaction_too_fast: (wait) => `Terlalu cepat mengubah reaksi. Tunggu ${wait || "sebentar"}.`,
   search_empty: "Ketik kata yang dicari.",
   search_too_long: "Pencarian paling banyak 200 karakter dan 8 kata.",
-  // The lobby (/meet, only with --dev-tokens)
+  // The quick-join page (/meet, only with --dev-tokens)
   meeting_name_format: "Nama kamar hanya boleh berisi huruf, angka, titik, - dan _ (paling banyak 64).",
 };
 

@@ -1,20 +1,21 @@
-// The meeting page's texts (room.html, lobby, stage, moderation): Indonesian first, our
-// members' language; English for everyone else. web/strings.js picks by the browser's language.
+// The meeting page's texts (room.html, the quick-join page, stage, moderation, the lobby
+// where newcomers wait): Indonesian first, our members' language; English for everyone else.
+// web/strings.js picks by the browser's language.
 
 export const MEETING = {
   id: {
-    lobbyTitle: "Masuk ke kamar",
+    quickJoinTitle: "Masuk ke kamar",
     roomLabel: "Nama kamar",
     nameLabel: "Nama Anda",
     joinButton: "Masuk",
-    lobbyNoDevTokens:
+    quickJoinNoDevTokens:
       "Server ini tidak membagikan tautan sendiri. Mintalah tautan undangan kepada penyelenggara.",
-    lobbyFailed: "Tidak bisa masuk: ",
+    quickJoinFailed: "Tidak bisa masuk: ",
     connecting: "Menghubungkan…",
     reconnecting: "Koneksi terputus. Menghubungkan kembali…",
     noToken: "Tautan ini tidak berisi token undangan.",
     badLink: "Tautan pertemuan ini tidak berlaku. Mintalah tautan baru kepada penyelenggara.",
-    toLobby: "Ke halaman depan",
+    toStart: "Ke halaman depan",
     backToRoom: "Kembali ke kamar",
     mic: "Mikrofon",
     micOff: "Mikrofon mati",
@@ -76,7 +77,7 @@ export const MEETING = {
     reactionsLabel: "Kirim reaksi",
     handsTitle: "Angkat tangan",
     noHands: "Belum ada yang mengangkat tangan.",
-    lobbyTitle2: "Ruang tunggu",
+    lobbyTitle: "Ruang tunggu",
     stageTitle: "Di panggung",
     audienceTitle: "Penonton",
     andMore: (n) => `dan ${n} orang lainnya`,
@@ -116,18 +117,18 @@ export const MEETING = {
     joinTownHall: "Gabung pertemuan akbar",
   },
   en: {
-    lobbyTitle: "Join a room",
+    quickJoinTitle: "Join a room",
     roomLabel: "Room name",
     nameLabel: "Your name",
     joinButton: "Join",
-    lobbyNoDevTokens:
+    quickJoinNoDevTokens:
       "This server does not hand out links itself. Ask the organiser for an invitation link.",
-    lobbyFailed: "Could not join: ",
+    quickJoinFailed: "Could not join: ",
     connecting: "Connecting…",
     reconnecting: "Connection lost. Reconnecting…",
     noToken: "This link has no invitation token.",
     badLink: "This meeting link is not valid. Ask the organiser for a new one.",
-    toLobby: "Go to the start page",
+    toStart: "Go to the start page",
     backToRoom: "Back to the room",
     mic: "Microphone",
     micOff: "Microphone off",
@@ -188,7 +189,7 @@ export const MEETING = {
     reactionsLabel: "Send a reaction",
     handsTitle: "Raised hands",
     noHands: "No hands raised.",
-    lobbyTitle2: "Lobby",
+    lobbyTitle: "Lobby",
     stageTitle: "On stage",
     audienceTitle: "Audience",
     andMore: (n) => `and ${n} more`,

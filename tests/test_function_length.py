@@ -32,7 +32,7 @@ ALLOWED = {
     # Four short closures over shared locals, for each datagram: as a class, every packet
     # would pay attribute look-ups (the whole check costs 0.12 µs: sfu/ice_demux.py).
     "sfu/ice_demux.py:_demultiplex": "the per-datagram closures' shared frame",
-    "tests/server/test_durability.py:_burst_kill_restart": OWNED_ELSEWHERE,
+    "tests/whole/server/test_durability.py:_burst_kill_restart": OWNED_ELSEWHERE,
 }
 
 

@@ -25,13 +25,6 @@ SERVER_STARTERS = {
     "run_storm",
     "run_townhall",
 }
-# Whole-server tests that other branches edit right now: the lead moves them into tests/whole/
-# after merging, and takes them off this list.
-NOT_MOVED_YET = {
-    TESTS / "server" / "test_cluster_failover.py",
-    TESTS / "server" / "test_drain.py",
-    TESTS / "server" / "test_durability.py",
-}
 
 
 def whole_server_starters(path: Path) -> set[str]:
@@ -51,9 +44,7 @@ def whole_server_starters(path: Path) -> set[str]:
 
 
 UNIT_TESTS = sorted(
-    path
-    for path in TESTS.rglob("*.py")
-    if WHOLE not in path.parents and path.parent != TESTS and path not in NOT_MOVED_YET
+    path for path in TESTS.rglob("*.py") if WHOLE not in path.parents and path.parent != TESTS
 )
 
 
@@ -61,12 +52,6 @@ UNIT_TESTS = sorted(
 def test_a_unit_test_starts_no_browser_and_no_server_process(path: Path) -> None:
     assert not whole_server_starters(path), "a whole-server test: move it to tests/whole/"
     assert not path.stem.endswith(("_e2e", "_browser")), "a whole-server name: tests/whole/"
-
-
-@pytest.mark.parametrize("path", sorted(NOT_MOVED_YET), ids=lambda p: str(p.relative_to(ROOT)))
-def test_the_tests_left_to_move_still_start_a_server(path: Path) -> None:
-    """Once one moves (or stops starting a server), its entry goes."""
-    assert whole_server_starters(path)
 
 
 def test_the_scan_finds_browsers_scenario_runs_and_server_processes(tmp_path: Path) -> None:

@@ -196,8 +196,10 @@ async def test_the_moderator_answers_and_frees_the_asker() -> None:
     "arguments",
     [
         {"audience": 0},
-        {"audience": 501},
+        {"audience": 1001},
         {"audience": 10, "speakers": 4},
+        {"audience": 10, "nodes": 9},
+        {"audience": 10, "nodes": 1, "failover": True},
         {"audience": 10, "speakers": 0},
         {"audience": 10, "duration": 601},
         {"audience": 10, "questions_per_s": stage_traffic.MAX_QUESTIONS_PER_S + 1},
@@ -211,7 +213,7 @@ def test_the_scenario_is_bounded(arguments: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("200", [200]), ("50,200", [50, 200]), ("1, 500", [1, 500]), ("0", None), ("501", None),
+    [("200", [200]), ("50,200", [50, 200]), ("1, 1000", [1, 1000]), ("0", None), ("1001", None),
      ("", None), ("many", None)],
 )  # fmt: skip
 def test_audience_counts_on_the_command_line(text: str, expected: list[int] | None) -> None:

@@ -17,8 +17,8 @@ from server.cascade import MEDIA_HOST_KEY
 from tests.conftest import eventually
 from tests.databases import database_url_postgresql, postgres_server
 from tests.redis_server import redis_server
-from tests.server.test_cluster_meetings import token, two_nodes, ws_url
 from tests.whole.browser.test_three_browsers import participant_id, stats
+from tests.whole.server.test_cluster_meetings import token, two_nodes, ws_url
 
 __all__ = ["database_url_postgresql", "postgres_server", "redis_server", "two_nodes"]
 pytestmark = [pytest.mark.webrtc, pytest.mark.browser]

@@ -16,8 +16,8 @@ from server.config import load_secret
 from server.drain import drain
 from signalling.ws import SERVICES_KEY
 from tests.conftest import RunningServer, running_kamar
-from tests.server.test_durability import ServerProcess
 from tests.signalling.test_ws import Client, joined
+from tests.whole.server.test_durability import ServerProcess
 
 
 async def health(base_url: str) -> tuple[int, dict[str, object]]:

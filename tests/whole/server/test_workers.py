@@ -32,7 +32,7 @@ from tests.conftest import eventually
 from tests.databases import database_url_postgresql, postgres_server
 from tests.ports import free_port
 from tests.redis_server import RedisServer, redis_server
-from tests.server.test_cluster_meetings import token, two_nodes, ws_url
+from tests.whole.server.test_cluster_meetings import token, two_nodes, ws_url
 
 __all__ = ["database_url_postgresql", "postgres_server", "redis_server", "two_nodes"]  # fixtures
 START_TIMEOUT = 60.0  # seconds for the workers to start: 10-25 s each with a load of 12 on 2 cores

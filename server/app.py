@@ -24,7 +24,7 @@ from rooms.meeting.egress.commands import EGRESS_KBPS, Encoding
 from rooms.meeting.egress.egress import EgressSettings, finish_stopping
 from rooms.meeting.events import bye
 from rooms.meeting.registry import MeetingRegistry
-from server import cascade, insight_upkeep, metrics, security_headers, upload_expiry
+from server import cascade, insight_upkeep, metrics, poll_closing, security_headers, upload_expiry
 from server.api import add_api
 from server.api.contexts import CONTEXTS_KEY, Contexts
 from server.api.inbound import decode_json_object
@@ -56,8 +56,9 @@ def build_app(
     seams: Seams | None = None,
     background_jobs: bool = True,
 ) -> web.Application:
-    """`background_jobs` False leaves the sweeps (reminders, upload expiry, insight upkeep) to
-    another process: the workers of one machine run them in one of them (server/workers.py)."""
+    """`background_jobs` False leaves the sweeps (reminders, upload expiry, insight upkeep, poll
+    closing) to another process: the workers of one machine run them in one of them
+    (server/workers.py)."""
     gather_on(config.ice_hosts)
     seams = seams or seams_for(config.redis_url, config.node_url or config.base_url)
     services = Services(
@@ -108,6 +109,7 @@ def build_app(
         upload_expiry.install(app)
         app.cleanup_ctx.append(_recording_retention)
         insight_upkeep.install(app)
+        poll_closing.install(app)
     cascade.install(app, config, services)
     return app
 

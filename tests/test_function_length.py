@@ -26,7 +26,6 @@ ALLOWED = {
     "loadtest/townhall.py:run_townhall": GREW_ON_MAIN,
     "loadtest/townhall_cli.py:add_parser": GREW_ON_MAIN,
     "rooms/insight/meetings.py:attendance": OWNED_ELSEWHERE,
-    "rooms/organising/report.py:recruitment_report": OWNED_ELSEWHERE,
     "server/cli.py:_parser": OWNED_ELSEWHERE,
     "sfu/consumer.py:__init__": PACKET_STATE,
     "sfu/forwarding.py:__init__": PACKET_STATE,

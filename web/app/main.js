@@ -9,6 +9,7 @@
 //         #/announce (one announcement to many rooms)
 //         #/market  #/market/new  #/market/ID (the members' market)
 //         #/insight (member insight, for organisers)
+//         #/reports (open reports of listings and direct messages, for moderators)
 //         #/search  #/search/ROOM (messages across one's rooms, or in one room)
 //         #/notifications (mentions of oneself and events starting soon)
 import { forgetMedia } from "/static/app/api.js";
@@ -18,6 +19,7 @@ import { renderAuth } from "/static/app/auth.js";
 import { clear, h } from "/static/base/dom.js";
 import { Feed } from "/static/app/feed.js";
 import { renderInsight } from "/static/app/insight.js";
+import { renderReports } from "/static/app/reports.js";
 import { renderListing, renderMarket, renderNewListing } from "/static/app/market.js";
 import { Outbox } from "/static/app/outbox.js";
 import { renderProfile } from "/static/app/profile.js";
@@ -391,6 +393,13 @@ async function route() {
     closeRoomView();
     setLayout("room");
     renderRecruit(app, view).catch((error) => app.notify(error.message, { kind: "error" }));
+    app.renderRooms();
+    return;
+  }
+  if (parts[0] === "reports") {
+    closeRoomView();
+    setLayout("room");
+    renderReports(app, view).catch((error) => app.notify(error.message, { kind: "error" }));
     app.renderRooms();
     return;
   }

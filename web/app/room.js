@@ -161,6 +161,7 @@ export class RoomView {
       case "chat_deleted":
       case "read_receipt":
       case "announcement_comment":
+      case "announcement_reactions":
       case "poll":
         if (this.chat) this.chat.onFeed(message);
         break;

@@ -111,18 +111,128 @@ async def test_an_organiser_posts_an_announcement_from_the_page(
         await page.click("#open-announce")
         await page.fill("#announce-title", "Mogok makan siang")
         await page.fill("#announce-text", "Jumat jam 12 di kantin.")
-        for room in rooms[:2]:
-            await page.check(f"#announce-form input[name=room][value='{room['id']}']")
+        boxes = [f"#announce-form input[name=room][value='{room['id']}']" for room in rooms]
+        for box in boxes[:2]:
+            await page.check(box)
+        # Saved as a list, then chosen again: the list ticks its rooms.
+        await page.fill("#announce-list-name", "PUK Pabrik")
+        await page.click("#announce-list-save")
+        await page.wait_for_selector("#announce-list-status:has-text('tersimpan')", timeout=WAIT_MS)
+        for box in boxes[:2]:
+            await page.uncheck(box)
+        await page.select_option("#announce-list", label="PUK Pabrik")
+        assert [await page.is_checked(box) for box in boxes] == [True, True, False]
+        await page.screenshot(path="/tmp/organise-announce-lists.png")
         await page.check("#announce-public")
         await page.click("#announce-form button[type=submit]")
         await page.wait_for_selector(
             "#announce-result:has-text('Terkirim ke 2 kamar, 3 anggota')", timeout=WAIT_MS
         )
-        public = await page.get_attribute("#announce-public-link", "href")
-        assert public and public.startswith("/a/")
+        organiser_code = (await call(http, "GET", "/api/me/referral", siti))["code"]
+        await page.wait_for_selector(
+            f"#announce-public-link[href$='?ref={organiser_code}']", timeout=WAIT_MS
+        )
+        linked = await page.get_attribute("#announce-public-link", "href")
+        assert linked and linked.startswith("/a/")
+        public = linked.split("?")[0]
         await member.page.wait_for_selector(
             "#pinned-title:has-text('Mogok makan siang')", timeout=WAIT_MS
         )
         pinned = await call(http, "GET", f"/api/rooms/{rooms[2]['id']}/announcements", siti)
         assert pinned["announcements"] == []  # the third room was not ticked
+        # The member's link to the public page carries his referral code: whoever signs up
+        # through the page he shares is credited to him.
+        code = (await call(http, "GET", "/api/me/referral", budi))["code"]
+        await member.page.click("#pinned-toggle")
+        await member.page.wait_for_selector(f"#pinned-public[href$='?ref={code}']", timeout=WAIT_MS)
+        assert await member.page.get_attribute("#pinned-public", "href") == f"{public}?ref={code}"
         assert organiser.errors == [] and member.errors == []
+
+
+async def test_reactions_from_two_rooms_show_the_same_count_on_both_pages(
+    kamar: RunningServer, chromium: Browser
+) -> None:
+    async with aiohttp.ClientSession(kamar.base_url) as http:
+        siti, budi, ani = [await account(http, name) for name in ("siti", "budi", "ani")]
+        rooms = [
+            await call(http, "POST", "/api/rooms", siti, 201, json={"name": name, "kind": "work"})
+            for name in ("PUK Pabrik A", "PUK Pabrik B")
+        ]
+        for token, room in ((budi, rooms[0]), (ani, rooms[1])):
+            invite = await call(
+                http, "POST", f"/api/rooms/{room['id']}/invites", siti, 201, json={}
+            )
+            await call(http, "POST", f"/api/invites/{invite['code']}/accept", token)
+        body = {"title": "Mogok", "text": "Jumat jam 12.", "room_ids": [r["id"] for r in rooms]}
+        await call(http, "POST", "/api/announcements", siti, 201, json=body)
+        people = [
+            await signed_in_page(chromium, kamar, token, f"#/rooms/{room['id']}", PHONE)
+            for token, room in ((budi, rooms[0]), (ani, rooms[1]))
+        ]
+        for person in people:
+            await person.page.wait_for_selector("#pinned-title:has-text('Mogok')", timeout=WAIT_MS)
+            await person.page.click("#pinned-toggle")
+            await person.page.wait_for_selector("#pinned-reactions button", timeout=WAIT_MS)
+        fist = "#pinned-reactions button[data-emoji='✊']"
+        await people[0].page.click(fist)
+        await people[0].page.wait_for_selector(f"{fist}[aria-pressed=true]", timeout=WAIT_MS)
+        # Ani's page, in the other room, gets Budi's reaction over the feed, then adds hers.
+        await people[1].page.wait_for_selector(f"{fist}:has-text('1')", timeout=WAIT_MS)
+        assert await people[1].page.get_attribute(fist, "aria-pressed") == "false"
+        await people[1].page.click(fist)
+        for person in people:
+            page = person.page
+            await page.wait_for_selector(f"{fist}:has-text('2')", timeout=WAIT_MS)
+            assert await page.get_attribute(fist, "aria-pressed") == "true"
+            await page.click("#pinned-toggle")  # closed, the head still shows the count
+            assert await page.inner_text("#pinned-reactions-summary") == "✊ 2"
+            assert person.errors == []
+        await people[0].page.click("#pinned-toggle")
+        await people[0].page.screenshot(path="/tmp/organise-reactions.png")
+
+
+async def test_a_public_page_shows_its_preview_tags_and_nothing_private(
+    kamar: RunningServer, chromium: Browser
+) -> None:
+    """What WhatsApp, Facebook, X and Telegram read from a shared link, and what a visitor
+    without an account sees, on a phone in Indonesian: the announcement only."""
+    async with aiohttp.ClientSession(kamar.base_url) as http:
+        siti, budi = [await account(http, name) for name in ("siti", "budi")]
+        room = await call(
+            http, "POST", "/api/rooms", siti, 201, json={"name": "PUK Rahasia", "kind": "work"}
+        )
+        invite = await call(http, "POST", f"/api/rooms/{room['id']}/invites", siti, 201, json={})
+        await call(http, "POST", f"/api/invites/{invite['code']}/accept", budi)
+        body = {
+            "title": "Aksi 1 Mei",
+            "text": "Kumpul jam 7 di alun-alun.\n\nBawa bendera.",
+            "room_ids": [room["id"]],
+            "public": True,
+        }
+        published = await call(http, "POST", "/api/announcements", siti, 201, json=body)
+        comment = {"room_id": room["id"], "text": "Budi ikut dari pabrik"}
+        await call(
+            http, "POST", f"/api/announcements/{published['id']}/comments", budi, 201, json=comment
+        )
+        code = (await call(http, "GET", "/api/me/referral", budi))["code"]
+
+    context = await chromium.new_context(viewport=PHONE, locale="id-ID")
+    page = await context.new_page()
+    url = f"{kamar.base_url}/a/{published['id']}?ref={code}"
+    await page.goto(url)
+
+    async def meta(key: str) -> str | None:
+        found = page.locator(f"meta[property='{key}'], meta[name='{key}']")
+        return await found.first.get_attribute("content")
+
+    assert await meta("og:title") == await meta("twitter:title") == "Aksi 1 Mei"
+    assert await meta("og:description") == "Kumpul jam 7 di alun-alun. Bawa bendera."
+    assert await meta("og:url") == url and await meta("og:type") == "article"
+    assert await meta("twitter:card") == "summary"
+    shown = await page.inner_text("body")
+    assert "Aksi 1 Mei" in shown and "Bawa bendera." in shown and "Siti" in shown
+    for private in ("PUK Rahasia", "Budi", "pabrik", "budi"):
+        assert private not in shown and private not in await page.content()
+    assert await page.get_attribute(f"a[href='/#/join/{code}']", "href") == f"/#/join/{code}"
+    await page.screenshot(path="/tmp/organise-public-page.png")
+    await context.close()

@@ -61,27 +61,7 @@ def build_app(
     (server/workers.py)."""
     gather_on(config.ice_hosts)
     seams = seams or seams_for(config.redis_url, config.node_url or config.base_url)
-    services = Services(
-        registry=seams.meetings,
-        placement=seams.placement,
-        secret=load_secret(config.data_dir),
-        peers=WebRtcPeers(
-            PeerSettings(
-                ice_servers=lambda: config.ice.for_identity(SFU_TURN_IDENTITY, time.time()),
-                announce=config.announce_map(),
-                max_video_bitrate=config.max_video_kbps * 1000,
-                max_audio_bitrate=config.max_audio_kbps * 1000,
-            )
-        ),
-        clock=time.time,
-        ice=config.ice,
-        max_participants=config.max_participants,
-        egress=EgressSettings(
-            recordings=config.data_dir / "recordings",
-            encoding=Encoding(config.egress_height, EGRESS_KBPS[config.egress_height]),
-            retention_days=config.recording_retention_days,
-        ),
-    )
+    services = _services(config, seams)
     app = web.Application(client_max_size=MAX_API_BODY)
     app[SERVICES_KEY] = services
     app[API_SERVICES_KEY] = services
@@ -112,6 +92,32 @@ def build_app(
         poll_closing.install(app)
     cascade.install(app, config, services)
     return app
+
+
+def _services(config: Config, seams: Seams) -> Services:
+    """What every session shares: this node's meetings and their placement, the secret, the
+    SFU's peer settings, ICE servers, limits and egress."""
+    return Services(
+        registry=seams.meetings,
+        placement=seams.placement,
+        secret=load_secret(config.data_dir),
+        peers=WebRtcPeers(
+            PeerSettings(
+                ice_servers=lambda: config.ice.for_identity(SFU_TURN_IDENTITY, time.time()),
+                announce=config.announce_map(),
+                max_video_bitrate=config.max_video_kbps * 1000,
+                max_audio_bitrate=config.max_audio_kbps * 1000,
+            )
+        ),
+        clock=time.time,
+        ice=config.ice,
+        max_participants=config.max_participants,
+        egress=EgressSettings(
+            recordings=config.data_dir / "recordings",
+            encoding=Encoding(config.egress_height, EGRESS_KBPS[config.egress_height]),
+            retention_days=config.recording_retention_days,
+        ),
+    )
 
 
 def _community(

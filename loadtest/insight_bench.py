@@ -28,8 +28,10 @@ from sqlalchemy import func, insert, select, text
 
 from loadtest.target import bounded
 from rooms.community.accounts import User
+from rooms.community.avatars import Avatars
 from rooms.community.bus import LocalBus
 from rooms.community.database import Database, open_database
+from rooms.community.erasure import Erasure
 from rooms.community.schema import (
     events,
     meeting_attendance,
@@ -72,6 +74,9 @@ class InsightResult:
     periods_s: float
     communities: int
     modularity: float
+    # Deleting one member's account afterwards (rooms/community/erasure.py): its transaction
+    # deletes their rows from every table keyed to users, on the full data set.
+    erase_ms: float
 
 
 async def generate(
@@ -316,6 +321,11 @@ async def measure(args: argparse.Namespace, progress: Callable[[str], None]) -> 
                     f"round {round_ + 1}: "
                     + ", ".join(f"{view} {timings[view][-1]:.0f} ms" for view in VIEWS)
                 )
+            erasure = Erasure(db, LocalBus(encode), time.time, Avatars(Path(scratch)))
+            began = time.perf_counter()
+            await erasure.erase(2)  # "Anggota 2", in 1-3 rooms like everyone
+            erase_ms = (time.perf_counter() - began) * 1000
+            progress(f"deleting one account: {erase_ms:.0f} ms")
         finally:
             await db.close()
     every = sorted(ms for runs in timings.values() for ms in runs)
@@ -336,6 +346,7 @@ async def measure(args: argparse.Namespace, progress: Callable[[str], None]) -> 
         periods_s=round(upkeep["periods_s"], 2),
         communities=len(relations.get("rows", [])),
         modularity=relations.get("modularity", 0.0),
+        erase_ms=round(erase_ms, 1),
     )
 
 

@@ -283,8 +283,12 @@ class Accounts:
 
     async def get(self, user_id: int) -> User:
         async with self._db.read() as conn:
-            row = (await conn.execute(select(users).where(users.c.id == user_id))).one_or_none()
-        if row is None:
+            row = (
+                await conn.execute(
+                    select(users).where(users.c.id == user_id, users.c.erased_at.is_(None))
+                )
+            ).one_or_none()
+        if row is None:  # a deleted account (users.erased_at) is no account
             raise NotFound("no such account", "user_id")
         return user_from_row(row)
 
@@ -311,14 +315,7 @@ class Accounts:
                 "new_password",
                 reason="password_length",
             )
-        async with self._db.read() as conn:
-            stored = (
-                await conn.execute(select(users.c.password_hash).where(users.c.id == user.id))
-            ).scalar_one()
-        if not await self._matches(stored, current):
-            raise Unauthorized(
-                "the current password is wrong", "current_password", reason="wrong_current_password"
-            )
+        await self.check_own_password(user, current, "current_password")
         new_hash = await self._argon2(self._hasher.hash, new)
         cutoff = int(self._clock() * 1000)
         async with self._db.write() as conn:
@@ -328,6 +325,18 @@ class Accounts:
                 .values(password_hash=new_hash, sessions_valid_after=cutoff)
             )
         self._announce_revocation(user.id, cutoff)
+
+    async def check_own_password(self, user: User, password: str, field: str) -> None:
+        """Unauthorized naming `field` unless `password` is the account's: what a signed-in
+        member re-enters before changing the password or deleting the account."""
+        async with self._db.read() as conn:
+            stored = (
+                await conn.execute(select(users.c.password_hash).where(users.c.id == user.id))
+            ).scalar_one()
+        if not await self._matches(stored, password):
+            raise Unauthorized(
+                "the current password is wrong", field, reason="wrong_current_password"
+            )
 
     async def revoke_sessions(self, user: User) -> None:
         """Sign out everywhere: every session issued before now stops working."""

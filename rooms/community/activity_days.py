@@ -18,8 +18,9 @@ history; the first one on an old database reads all of it, BACKFILL_DAYS per tra
 What "final" means for the numbers: a message deleted after its day became final still counts
 as that day's activity (the member did post), and an RSVP changed later counts on both days
 (they answered on both). A meeting counts on the day it was left: that is when its row is
-written, so no late row lands in a final day. The rows go with the account or the room
-(ON DELETE CASCADE), so deleting an account removes it from every analysis.
+written, so no late row lands in a final day. The rows go with the room (ON DELETE CASCADE)
+and with a deleted account (rooms/community/erasure.py), whose messages, kept in their rooms,
+are never rolled up again.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from rooms.community.schema import (
     rollup_marks,
     room_days,
     rsvps,
+    users,
 )
 
 DAY_MS = 86_400_000
@@ -104,6 +106,9 @@ def _source(since: int, before: int) -> Any:
         messages.c.created_at >= since,
         messages.c.created_at < before,
         messages.c.deleted.is_(False),
+        # A deleted account's messages stay in their rooms, but not in any analysis
+        # (rooms/community/erasure.py); its other rows are gone with it.
+        messages.c.author_id.not_in(select(users.c.id).where(users.c.erased_at.is_not(None))),
     )
     answered = (
         select(

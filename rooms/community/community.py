@@ -1,6 +1,6 @@
 """Everything of the community side in one object: database, accounts, rooms, chat, uploads,
-agenda, direct messages, polls, search and the event bus. The server opens it once at start and
-closes it at shutdown."""
+agenda, direct messages, polls, search, account deletion and the event bus. The server opens it
+once at start and closes it at shutdown."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from rooms.community.chat import Chat
 from rooms.community.database import Database, open_database
 from rooms.community.direct import DirectMessages
 from rooms.community.directory import Directory
+from rooms.community.erasure import Erasure
 from rooms.community.forward import Forwarding
 from rooms.community.notification_list import NotificationList
 from rooms.community.polls import Polls
@@ -53,6 +54,7 @@ class Community:
     push: PushSettings
     notifications: NotificationList
     avatars: Avatars
+    erasure: Erasure
 
     async def close(self) -> None:
         await self.attendance.close()  # the stays still open end now
@@ -72,6 +74,7 @@ async def open_community(
     db = await open_database(database_url)
     chat = Chat(db, bus, clock, rate_limits)
     attachments = AttachmentStore(db, data_dir, clock)
+    avatars = Avatars(data_dir)
     return Community(
         db=db,
         bus=bus,
@@ -91,5 +94,6 @@ async def open_community(
         forwarding=Forwarding(db, bus, clock, chat),
         push=PushSettings(db, bus, clock),
         notifications=NotificationList(db, bus, clock),
-        avatars=Avatars(data_dir),
+        avatars=avatars,
+        erasure=Erasure(db, bus, clock, avatars),
     )

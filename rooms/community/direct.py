@@ -83,8 +83,12 @@ class DirectMessages(CommunityService):
         """The card, and the other member when the room was made now (to announce it)."""
         low, high = pair_of(user.id, other_id)
         async with self._db.write() as conn:
-            row = (await conn.execute(select(users).where(users.c.id == other_id))).one_or_none()
-            if row is None:
+            row = (
+                await conn.execute(
+                    select(users).where(users.c.id == other_id, users.c.erased_at.is_(None))
+                )
+            ).one_or_none()
+            if row is None:  # deleted accounts (users.erased_at) included
                 raise NotFound("no such member", "user_id", reason="dm_no_member")
             block = await block_between(conn, user.id, other_id)
             if block is not None:
@@ -157,7 +161,9 @@ class DirectMessages(CommunityService):
         if other_id == user.id:
             raise Invalid("you cannot block yourself", "user_id", reason="dm_self")
         async with self._db.write() as conn:
-            found = await conn.execute(select(users.c.id).where(users.c.id == other_id))
+            found = await conn.execute(
+                select(users.c.id).where(users.c.id == other_id, users.c.erased_at.is_(None))
+            )
             if found.first() is None:
                 raise NotFound("no such member", "user_id", reason="dm_no_member")
             if await block_between(conn, user.id, other_id) != "you_blocked":

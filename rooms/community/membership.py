@@ -96,7 +96,7 @@ async def account_and_room_ids(conn: AsyncConnection, user_id: int) -> tuple[Use
     query = (
         select(users, memberships.c.room_id)
         .select_from(users.outerjoin(memberships, memberships.c.user_id == users.c.id))
-        .where(users.c.id == user_id)
+        .where(users.c.id == user_id, users.c.erased_at.is_(None))
     )
     rows = (await conn.execute(query)).all()
     if not rows:

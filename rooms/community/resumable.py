@@ -186,6 +186,12 @@ class ResumableUploads:
         await self._own(user, token)
         await self._drop(token)
 
+    async def remove_partial_files(self, tokens: list[str]) -> None:
+        """The partial files of uploads whose rows are already gone (a deleted account's:
+        rooms/community/erasure.py)."""
+        for token in tokens:
+            await asyncio.to_thread(self._path(token).unlink, missing_ok=True)
+
     async def _drop(self, token: str) -> None:
         async with self._db.write() as conn:
             await conn.execute(delete(resumable_uploads).where(resumable_uploads.c.token == token))

@@ -54,6 +54,10 @@ users = Table(
     # Calendar links carry the generation they were made in; making a new link (rooms/
     # calendar_links.py) counts up, and links of older generations stop opening the feed.
     Column("calendar_generation", Integer, nullable=False, server_default="0"),
+    # When the account was deleted (rooms/community/erasure.py), NULL while it exists. The row
+    # stays, emptied of everything personal, so the messages it wrote keep an author ("deleted
+    # member"); nothing can sign in as it or find it.
+    Column("erased_at", BigInteger),
     Index(None, "region_code"),
 )
 
@@ -304,6 +308,19 @@ insight_audit = Table(
     Column("viewer_id", ForeignKey("users.id", ondelete="SET NULL")),
     Column("view", String(40), nullable=False),
     Column("scope", String(200), nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Index(None, "at"),
+)
+
+# What administrators did to other members' accounts (deleting one, for now): who, what, whom,
+# when. The target is the emptied account row (users.erased_at), so no name is kept here.
+admin_audit = Table(
+    "admin_audit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("admin_id", ForeignKey("users.id", ondelete="SET NULL")),
+    Column("action", String(40), nullable=False),
+    Column("target_id", ForeignKey("users.id", ondelete="SET NULL")),
     Column("at", BigInteger, nullable=False),
     Index(None, "at"),
 )

@@ -97,8 +97,10 @@ async def set_grant(
 ) -> None:
     if not admin.is_admin:
         raise Forbidden("only an administrator grants insight")
-    found = (await conn.execute(select(users.c.id).where(users.c.id == user_id))).first()
-    if found is None:
+    found = await conn.execute(
+        select(users.c.id).where(users.c.id == user_id, users.c.erased_at.is_(None))
+    )
+    if found.first() is None:  # deleted accounts (users.erased_at) included
         raise NotFound("no such account", "user_id")
     await conn.execute(delete(insight_grants).where(insight_grants.c.user_id == user_id))
     if granted:

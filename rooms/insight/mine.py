@@ -27,6 +27,12 @@ from rooms.insight.activity import end_day
 from rooms.insight.participation import period_start
 
 WEEKS = 12
+# What deleting the account does to each kind of row counted in `kept` (rooms/community/
+# erasure.py; the profile is erased too): the member sees it before they decide.
+ON_DELETION = {
+    "removed": ["rooms", "rsvps", "listings", "meetings_attended", "activity_days"],
+    "kept_as_deleted_member": ["messages", "questions"],
+}
 
 
 async def about_me(db: Database, user: User, now: int) -> dict[str, Any]:
@@ -45,7 +51,13 @@ async def about_me(db: Database, user: User, now: int) -> dict[str, Any]:
     async with db.read() as conn:
         kept = {name: int((await conn.execute(q)).scalar_one()) for name, q in counts.items()}
         weeks = await _weeks(conn, user.id, now)
-    return {"profile": user.own(), "kept": kept, "derived_data_stored": True, "weeks": weeks}
+    return {
+        "profile": user.own(),
+        "kept": kept,
+        "derived_data_stored": True,
+        "weeks": weeks,
+        "on_deletion": ON_DELETION,
+    }
 
 
 async def _weeks(conn: Any, user_id: int, now: int) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from server.api import (
     avatars,
     chat,
     direct,
+    erasure,
     insight,
     market,
     organising,
@@ -32,6 +33,7 @@ from server.api.routing import Route, install, openapi
 ROUTES: list[Route] = [
     *accounts.ROUTES,
     *avatars.ROUTES,
+    *erasure.ROUTES,
     *rooms.ROUTES,
     *chat.ROUTES,
     *uploads.ROUTES,

@@ -35,6 +35,7 @@ async def test_the_benchmark_times_every_view_and_names_its_figures() -> None:
     # the upkeep job analysed the graph and rolled up the history; the view answered from them
     assert result.relations_s > 0 and result.rollup_s > 0
     assert result.communities >= 1 and result.modularity > 0
+    assert result.erase_ms > 0
 
 
 async def test_generation_fills_the_counts_asked_and_refuses_a_used_database(

@@ -3,7 +3,7 @@
 // and what differs in its info pane: no invitations, no leaving, but block and report.
 import { api } from "/static/base/api.js";
 import { h } from "/static/base/dom.js";
-import { errorBox, field, submitting } from "/static/app/dom.js";
+import { errorBox, field, nameOf, submitting } from "/static/app/dom.js";
 import { t } from "/static/strings.js";
 
 // The conversation with `userId`, made on the first tap, then opened.
@@ -30,7 +30,7 @@ export function renderDirectInfo(view, pane) {
   const other = view.room.direct_with;
   if (!other) return;
   pane.append(
-    h("h2", { id: "info-room-name" }, t.directWith(other.display_name)),
+    h("h2", { id: "info-room-name" }, t.directWith(nameOf(other))),
     h("p", { class: "muted" }, t.directExplain));
   const blockBox = h("div", { class: "direct-block", id: "direct-block" });
   pane.append(blockBox, reportForm(view));

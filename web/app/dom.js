@@ -5,6 +5,18 @@ import { pageLanguage, t } from "/static/strings.js";
 
 const LOCALE = pageLanguage === "id" ? "id-ID" : "en-GB";
 
+// A member's name; a deleted account keeps its messages under an empty name (docs/api.md
+// "Deleting an account"), shown as "deleted member".
+export function nameOf(user) {
+  return (user && user.display_name) || t.deletedMember;
+}
+
+// A direct conversation is named after the other member: "deleted member" once their account
+// is deleted (its name is then empty).
+export function withName(room) {
+  return room.direct_with && !room.name ? { ...room, name: nameOf(room.direct_with) } : room;
+}
+
 // A label wrapping its input, so screen readers and taps both reach the field.
 export function field(label, input, hint = null) {
   return h("label", { class: "field" }, h("span", {}, label), input,

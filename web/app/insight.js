@@ -77,6 +77,7 @@ export function myActivitySection() {
     const kept = mine.kept;
     body.append(
       h("p", { class: "small", id: "my-activity-kept" }, i.kept(kept)),
+      h("p", { class: "small", id: "my-activity-deletion" }, i.onDeletion(kept)),
       lineChart(mine.weeks, [
         { key: "active_days", label: i.activeDays }, { key: "messages", label: i.messages },
         { key: "meeting_minutes", label: i.minutes },

@@ -29,6 +29,7 @@ const STRINGS = {
     kept: (k) => `Yang disimpan Kamar tentang Anda: ${k.messages} pesan, ${k.rsvps} RSVP, ${k.meetings_attended} kehadiran rapat, ${k.questions} pertanyaan, ${k.listings} lapak, ${k.activity_days} hari aktif (ringkasan harian).`,
     activeDays: "hari aktif", minutes: "menit rapat",
     mineNote: "12 minggu terakhir. Pengurus melihat angka yang sama, dihitung dari data ini.",
+    onDeletion: (k) => `Jika akun Anda dihapus, semua ini dihapus, kecuali ${k.messages} pesan dan ${k.questions} pertanyaan Anda, yang tetap ada tanpa nama Anda ("Anggota terhapus").`,
   },
   en: {
     insight: "Insight",
@@ -57,6 +58,7 @@ const STRINGS = {
     kept: (k) => `What Kamar keeps about you: ${k.messages} messages, ${k.rsvps} RSVPs, ${k.meetings_attended} meetings attended, ${k.questions} questions, ${k.listings} listings, ${k.activity_days} active days (a daily summary).`,
     activeDays: "active days", minutes: "meeting minutes",
     mineNote: "The last 12 weeks. Organisers see the same figures, counted from these.",
+    onDeletion: (k) => `If you delete your account, all of this is deleted, except your ${k.messages} messages and ${k.questions} questions, which stay without your name ("Deleted member").`,
   },
 };
 

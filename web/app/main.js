@@ -31,6 +31,7 @@ import { renderNotificationList } from "/static/app/notification_list.js";
 import { renderSearch } from "/static/app/search.js";
 import { acceptInvite, renderCreateRoom, renderRoomList, renderWelcome } from "/static/app/rooms.js";
 import { pageLanguage, t } from "/static/strings.js";
+import { withName } from "/static/app/dom.js";
 
 const $ = (id) => document.getElementById(id);
 const AFTER_LOGIN = "kamar.afterLogin"; // where a link pointed before signing in
@@ -65,7 +66,7 @@ export const app = {
 
   async loadRooms() {
     const { rooms } = await api("GET", "/api/rooms");
-    app.rooms = new Map(rooms.map((room) => [room.id, room]));
+    app.rooms = new Map(rooms.map((room) => [room.id, withName(room)]));
     const open = app.roomView && app.rooms.get(app.roomView.roomId);
     if (open && app.roomView.isReadingChat()) open.unread = 0; // read while this was in flight
     app.roomsLoaded = true;
@@ -74,7 +75,7 @@ export const app = {
 
   putRoom(room) {
     const old = app.rooms.get(room.id) || {};
-    app.rooms.set(room.id, { ...old, ...room });
+    app.rooms.set(room.id, withName({ ...old, ...room }));
     app.renderRooms();
   },
 

@@ -2,7 +2,7 @@
 // state and its actions (reply, edit, delete).
 import { mediaUrl } from "/static/app/api.js";
 import { h } from "/static/base/dom.js";
-import { clockTime, fileSize, richText } from "/static/app/dom.js";
+import { clockTime, fileSize, nameOf, richText } from "/static/app/dom.js";
 import { t } from "/static/strings.js";
 
 const THUMB_MAX = 240; // CSS pixels; thumbnails are at most 320 px, so this stays sharp enough
@@ -17,7 +17,7 @@ export function renderMessage(message, ctx) {
     dataset: message.pending ? { localId: String(message.localId) } : { id: String(message.id) },
   });
   const bubble = h("div", { class: "bubble" });
-  if (!mine && message.author) bubble.append(h("span", { class: "author" }, message.author.display_name));
+  if (!mine && message.author) bubble.append(h("span", { class: "author" }, nameOf(message.author)));
   if (message.forwarded && !message.deleted) bubble.append(h("span", { class: "forwarded-label" }, "↪ ", t.forwardedLabel));
   if (message.deleted) {
     bubble.append(h("p", { class: "text gone" }, t.messageDeleted));
@@ -42,8 +42,8 @@ function quote(reply, ctx) {
   return h("button", {
     type: "button", class: "quote", dataset: { replyTo: String(reply.id) },
     onclick: () => ctx.jumpTo(reply.id),
-    "aria-label": t.replyTo(reply.author_name),
-  }, h("strong", {}, reply.author_name || ""), h("span", {}, reply.text || t.previewAttachment));
+    "aria-label": t.replyTo(reply.author_name || t.deletedMember),
+  }, h("strong", {}, reply.author_name || t.deletedMember), h("span", {}, reply.text || t.previewAttachment));
 }
 
 function meta(message, mine, ctx) {

@@ -3,7 +3,7 @@
 // mentions of oneself, each opening its room (a message at the message, as a search result does).
 import { api } from "/static/base/api.js";
 import { clear, h } from "/static/base/dom.js";
-import { eventWhen, focusHeading, shortStamp } from "/static/app/dom.js";
+import { eventWhen, focusHeading, nameOf, shortStamp } from "/static/app/dom.js";
 import { messagePreview } from "/static/app/rooms.js";
 import { t } from "/static/strings.js";
 
@@ -55,7 +55,7 @@ function messageHit(app, { room, message }) {
   },
   h("span", { class: "search-hit-head" },
     h("strong", { class: "search-room" }, room.name),
-    h("span", { class: "search-author" }, message.author ? message.author.display_name : ""),
+    h("span", { class: "search-author" }, message.author ? nameOf(message.author) : ""),
     h("time", { datetime: message.created_at, class: "muted small" }, shortStamp(message.created_at))),
   h("span", { class: "search-text" }, messagePreview(message))));
 }

@@ -1,12 +1,13 @@
 // The profile page (#/me): one's account, the details room members see (name, organisation,
-// region), a new password, signing out other devices, the personal calendar link, and the
-// members one has blocked.
+// region), a new password, signing out other devices, the personal calendar link, the
+// members one has blocked, what Kamar keeps about one, and deleting the account.
 //
 // Changing the password and "sign out everywhere" both answer with a new session token: every
 // older token, this device's included, stops working, so the new one replaces it at once
 // (app.replaceSession, which also reconnects the feed).
 import { ApiError, api } from "/static/base/api.js";
 import { blockedSection } from "/static/app/direct.js";
+import { deleteAccountSection } from "/static/app/delete_account.js";
 import { clear, h } from "/static/base/dom.js";
 import { copyText, errorBox, field, focusHeading, showFormError, submitting } from "/static/app/dom.js";
 import { myActivitySection } from "/static/app/insight.js";
@@ -37,6 +38,7 @@ export function renderProfile(app, container) {
     notificationsSection(),
     blockedSection(app),
     myActivitySection(),
+    deleteAccountSection(app),
     h("div", { class: "profile-signout" },
       h("button", { type: "button", id: "profile-logout", class: "secondary", onclick: () => app.signOut(true) }, t.logoutHere)));
   container.append(page);

@@ -2,9 +2,10 @@
 import { api } from "/static/base/api.js";
 import { AgendaView } from "/static/app/agenda.js";
 import { ChatView } from "/static/app/chat.js";
+import { adminDeleteButton } from "/static/app/delete_account.js";
 import { directButton, renderDirectInfo } from "/static/app/direct.js";
 import { clear, h } from "/static/base/dom.js";
-import { errorBox, field, focusHeading, icon, submitting } from "/static/app/dom.js";
+import { errorBox, field, focusHeading, icon, submitting, withName } from "/static/app/dom.js";
 import { muteSwitch } from "/static/app/notifications.js";
 import { makeInvite } from "/static/app/rooms.js";
 import { t } from "/static/strings.js";
@@ -94,13 +95,13 @@ export class RoomView {
     try {
       const room = await api("GET", `/api/rooms/${this.roomId}`);
       if (this.destroyed) return;
-      this.room = room;
+      this.room = withName(room);
       this.members = new Map((room.members || []).map((m) => [m.user.id, m]));
       // The list's unread count and last message are the feed's business: this answer may
       // have been computed before our own read marker moved.
       const { members, unread, last_message: lastMessage, ...summary } = room;
       this.app.putRoom(summary);
-      this.title.textContent = room.name;
+      this.title.textContent = this.room.name;
       this.renderSubtitle();
       if (this.tab === "info") this.renderInfo();
       if (this.agenda) this.agenda.roleChanged();
@@ -341,7 +342,7 @@ export class RoomView {
       h("span", {}, h("strong", {}, user.display_name), me ? ` (${t.you})` : "",
         role !== "member" ? h("span", { class: "role" }, t.roles[role] || role) : null,
         who ? h("span", { class: "muted block small" }, who) : null));
-    const actions = h("span", { class: "row" });
+    const actions = h("span", { class: "row wrap" }); // four buttons do not fit 360 px in a row
     if (!me && this.app.me) actions.append(directButton(this.app, user));
     if (!me && this.myRole === "owner" && role !== "owner") {
       const next = role === "moderator" ? "member" : "moderator";
@@ -355,6 +356,7 @@ export class RoomView {
       remove.addEventListener("click", () => this.confirmThen(remove, t.removeMemberConfirm, () => this.removeMember(user.id, remove)));
       actions.append(remove);
     }
+    if (!me && this.app.me && this.app.me.is_admin) actions.append(adminDeleteButton(this.app, user));
     item.append(actions);
     return item;
   }

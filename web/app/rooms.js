@@ -1,7 +1,7 @@
 // The list of one's rooms, creating a room, public rooms to join, and invitations.
 import { api } from "/static/base/api.js";
 import { clear, h } from "/static/base/dom.js";
-import { copyText, errorBox, field, focusHeading, shortStamp, showFormError, submitting } from "/static/app/dom.js";
+import { copyText, errorBox, field, focusHeading, nameOf, shortStamp, showFormError, submitting } from "/static/app/dom.js";
 import { i } from "/static/app/insight_strings.js";
 import { m } from "/static/app/market_strings.js";
 import { regionPicker, rtRwLooksRight } from "/static/app/region_picker.js";
@@ -64,7 +64,7 @@ export function renderRoomList(app, sidebar, currentId) {
 function roomItem(app, room, currentId) {
   const last = room.last_message;
   const author = last && last.author && !last.deleted
-    ? (app.me && last.author.id === app.me.id ? t.you : last.author.display_name) + ": " : "";
+    ? (app.me && last.author.id === app.me.id ? t.you : nameOf(last.author)) + ": " : "";
   const unread = room.unread || 0;
   const fallback = room.direct_with ? t.directKind : t.roomKinds[room.kind] || "";
   const link = h("a", {

@@ -2,7 +2,7 @@
 // messages found, newest first, each opening its room at that message (docs/api.md "Search").
 import { api } from "/static/base/api.js";
 import { clear, h } from "/static/base/dom.js";
-import { errorBox, focusHeading, shortStamp } from "/static/app/dom.js";
+import { errorBox, focusHeading, nameOf, shortStamp } from "/static/app/dom.js";
 import { messagePreview } from "/static/app/rooms.js";
 import { t } from "/static/strings.js";
 
@@ -67,7 +67,7 @@ function resultItem(app, { room, message }, showRoom) {
   },
   h("span", { class: "search-hit-head" },
     showRoom ? h("strong", { class: "search-room" }, room.name) : null,
-    h("span", { class: "search-author" }, message.author ? message.author.display_name : ""),
+    h("span", { class: "search-author" }, message.author ? nameOf(message.author) : ""),
     h("time", { datetime: message.created_at, class: "muted small" }, shortStamp(message.created_at))),
   h("span", { class: "search-text" }, messagePreview(message)));
   return h("li", {}, open);

@@ -60,15 +60,16 @@ export async function errorFrom(response) {
   return failure(response.status, (body && body.error) || {}, response.headers.get("Retry-After"));
 }
 
-// Paths whose 401 names a wrong password (in `field`) rather than a dead session.
-const PASSWORD_CHECKS = new Set(["/api/me/password"]);
+// Paths whose 401 names a wrong password (in this field) rather than a dead session.
+const PASSWORD_CHECKS = new Map([["/api/me/password", "current_password"], ["/api/me/delete", "password"]]);
 
 export function checkUnauthorized(error, path, sentToken) {
   if (error.status !== 401) return;
   // A wrong password at login is a 401 too, but it does not end a session.
   if (path.startsWith("/api/auth/")) return;
-  // Nor does a wrong current password when changing it (a dead session names no field).
-  if (PASSWORD_CHECKS.has(path) && error.field === "current_password") return;
+  // Nor does a wrong password when changing it or deleting the account (a dead session names
+  // no field).
+  if (PASSWORD_CHECKS.has(path) && error.field === PASSWORD_CHECKS.get(path)) return;
   // Sent with a token since replaced (a password change, "sign out everywhere"): the refusal
   // is about the old token, and the new one is still good.
   if (sentToken !== undefined && sentToken !== sessionToken()) return;

@@ -103,6 +103,8 @@ const ID_REASONS = {
   session_expired: "Sesi Anda berakhir. Silakan masuk lagi.",
   signed_out: "Akun ini sudah dikeluarkan dari semua perangkat. Silakan masuk lagi.",
   account_gone: "Akun ini sudah tidak ada.",
+  last_admin: "Administrator terakhir tidak bisa dihapus. Jadikan orang lain administrator dulu.",
+  delete_self_here: "Hapus akun Anda sendiri dari halaman profil, dengan kata sandi Anda.",
   calendar_link_replaced: "Tautan kalender ini sudah diganti dengan yang baru.",
   // Rooms and invitations
   room_name_length: "Nama kamar harus 1–80 karakter.",
@@ -218,6 +220,8 @@ const EN_REASONS = {
   session_expired: "Your session has ended. Please sign in again.",
   signed_out: "This account was signed out on every device. Please sign in again.",
   account_gone: "This account no longer exists.",
+  last_admin: "The last administrator cannot be deleted. Make someone else administrator first.",
+  delete_self_here: "Delete your own account from your profile page, with your password.",
   calendar_link_replaced: "This calendar link was replaced by a new one.",
   room_name_length: "A room name has 1–80 characters.",
   description_length: "The description is too long.",

@@ -1,7 +1,7 @@
 """Account deletion: users.erased_at and the administrators' audit log
 
-Revision ID: 0016_account_erasure
-Revises: 0015_resumable_uploads
+Revision ID: 0020_account_erasure
+Revises: 0019_room_lists
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016_account_erasure"
-down_revision = "0015_resumable_uploads"
+revision = "0020_account_erasure"
+down_revision = "0019_room_lists"
 branch_labels = None
 depends_on = None
 

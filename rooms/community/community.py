@@ -24,6 +24,7 @@ from rooms.community.direct import DirectMessages
 from rooms.community.directory import Directory
 from rooms.community.forward import Forwarding
 from rooms.community.notification_list import NotificationList
+from rooms.community.password_reset import PasswordResets
 from rooms.community.polls import Polls
 from rooms.community.push_subscriptions import PushSettings
 from rooms.community.readers import Readers
@@ -53,6 +54,7 @@ class Community:
     push: PushSettings
     notifications: NotificationList
     avatars: Avatars
+    password_resets: PasswordResets  # forgot password: codes made by organisers
 
     async def close(self) -> None:
         await self.attendance.close()  # the stays still open end now
@@ -72,10 +74,11 @@ async def open_community(
     db = await open_database(database_url)
     chat = Chat(db, bus, clock, rate_limits)
     attachments = AttachmentStore(db, data_dir, clock)
+    accounts = Accounts(db, hasher or PasswordHasher(), clock, bus)
     return Community(
         db=db,
         bus=bus,
-        accounts=Accounts(db, hasher or PasswordHasher(), clock, bus),
+        accounts=accounts,
         directory=Directory(db, bus, clock),
         chat=chat,
         attachments=attachments,
@@ -92,4 +95,5 @@ async def open_community(
         push=PushSettings(db, bus, clock),
         notifications=NotificationList(db, bus, clock),
         avatars=Avatars(data_dir),
+        password_resets=PasswordResets(db, accounts, clock),
     )

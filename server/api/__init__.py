@@ -18,6 +18,7 @@ from server.api import (
     insight,
     market,
     organising,
+    password_reset,
     polls,
     push,
     recordings,
@@ -31,6 +32,7 @@ from server.api.routing import Route, install, openapi
 
 ROUTES: list[Route] = [
     *accounts.ROUTES,
+    *password_reset.ROUTES,
     *avatars.ROUTES,
     *rooms.ROUTES,
     *chat.ROUTES,

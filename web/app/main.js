@@ -11,6 +11,7 @@
 //         #/insight (member insight, for organisers)
 //         #/search  #/search/ROOM (messages across one's rooms, or in one room)
 //         #/notifications (mentions of oneself and events starting soon)
+//         #/forgot  #/reset[/CODE] (forgot password: ask an organiser; a reset code, signed in or not)
 import { forgetMedia } from "/static/app/api.js";
 import { api, apiEvents } from "/static/base/api.js";
 import { rememberMeeting, sessionToken, setSession } from "/static/base/session.js";
@@ -20,6 +21,7 @@ import { Feed } from "/static/app/feed.js";
 import { renderInsight } from "/static/app/insight.js";
 import { renderListing, renderMarket, renderNewListing } from "/static/app/market.js";
 import { Outbox } from "/static/app/outbox.js";
+import { renderForgot, renderReset } from "/static/app/password_reset.js";
 import { renderProfile } from "/static/app/profile.js";
 import { renderAnnounce } from "/static/app/announce.js";
 import { renderCampaigns } from "/static/app/campaigns.js";
@@ -331,6 +333,13 @@ function setLayout(mode) {
 async function route() {
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
   const view = $("view");
+  if (parts[0] === "forgot" || parts[0] === "reset") {
+    closeRoomView();
+    setLayout("auth");
+    if (parts[0] === "forgot") renderForgot(view);
+    else renderReset(app, view, parts[1] || "");
+    return;
+  }
   if (parts[0] === "join" && !sessionToken()) {
     closeRoomView();
     setLayout("auth");

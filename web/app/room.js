@@ -6,6 +6,7 @@ import { directButton, renderDirectInfo } from "/static/app/direct.js";
 import { clear, h } from "/static/base/dom.js";
 import { errorBox, field, focusHeading, icon, submitting } from "/static/app/dom.js";
 import { muteSwitch } from "/static/app/notifications.js";
+import { mayMakeCode, resetCodeButton } from "/static/app/password_reset.js";
 import { makeInvite } from "/static/app/rooms.js";
 import { t } from "/static/strings.js";
 
@@ -353,6 +354,9 @@ export class RoomView {
       const remove = h("button", { type: "button", class: "small danger" }, t.removeMember);
       remove.addEventListener("click", () => this.confirmThen(remove, t.removeMemberConfirm, () => this.removeMember(user.id, remove)));
       actions.append(remove);
+    }
+    if (!me && mayMakeCode(this.app.me, this.myRole, role)) {
+      actions.append(resetCodeButton(item, user, (button, question, action) => this.confirmThen(button, question, action)));
     }
     item.append(actions);
     return item;

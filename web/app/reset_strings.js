@@ -1,0 +1,51 @@
+// "Forgot password" strings (web/app/password_reset.js), Indonesian first.
+import { pageLanguage } from "/static/strings.js";
+
+const STRINGS = {
+  id: {
+    forgotLink: "Lupa kata sandi?",
+    forgotTitle: "Lupa kata sandi?",
+    forgotWhy: "Kamar tidak memakai e-mail, jadi sandi tidak bisa dikirim lewat e-mail.",
+    forgotHow: "Hubungi pengurus (moderator atau pemilik) salah satu kamar Anda, atau admin server — langsung atau lewat telepon. Mereka bisa membuat kode reset untuk Anda.",
+    forgotCode: "Kode itu berlaku 24 jam dan hanya sekali pakai. Jangan berikan kode itu ke orang lain.",
+    haveCode: "Saya sudah punya kode reset",
+    backToLogin: "Kembali ke halaman masuk",
+    resetTitle: "Buat kata sandi baru",
+    resetIntro: "Masukkan kode reset dari pengurus atau admin, lalu pilih kata sandi baru. Semua perangkat lain akan keluar dari akun Anda.",
+    codeLabel: "Kode reset",
+    newPasswordLabel: "Kata sandi baru",
+    resetButton: "Simpan sandi baru dan masuk",
+    makeCode: "Reset sandi",
+    makeCodeConfirm: "Buat kode reset?",
+    codeFor: (name) => `Kode reset untuk ${name}`,
+    codeShownOnce: (until) => `Sampaikan langsung atau lewat telepon, jangan di grup. Kode ini hanya tampil sekarang, berlaku sekali, sampai ${until}.`,
+    codeLink: "Atau kirim tautan ini ke anggota itu saja:",
+    copyLink: "Salin tautan",
+    copied: "Tersalin",
+    closeCode: "Tutup",
+  },
+  en: {
+    forgotLink: "Forgot your password?",
+    forgotTitle: "Forgot your password?",
+    forgotWhy: "Kamar does not use e-mail, so a password cannot be sent by e-mail.",
+    forgotHow: "Ask an organiser (a moderator or owner) of one of your rooms, or the server's administrator, in person or by phone. They can make a reset code for you.",
+    forgotCode: "The code lasts 24 hours and works once. Do not give it to anyone else.",
+    haveCode: "I have a reset code",
+    backToLogin: "Back to sign-in",
+    resetTitle: "Choose a new password",
+    resetIntro: "Enter the reset code from your organiser or administrator, then choose a new password. Every other device will be signed out of your account.",
+    codeLabel: "Reset code",
+    newPasswordLabel: "New password",
+    resetButton: "Save the new password and sign in",
+    makeCode: "Reset password",
+    makeCodeConfirm: "Make a reset code?",
+    codeFor: (name) => `Reset code for ${name}`,
+    codeShownOnce: (until) => `Pass it on in person or by phone, not in a group chat. It is shown only now and works once, until ${until}.`,
+    codeLink: "Or send this link to that member only:",
+    copyLink: "Copy link",
+    copied: "Copied",
+    closeCode: "Close",
+  },
+};
+
+export const r = STRINGS[pageLanguage];

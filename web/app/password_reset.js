@@ -86,6 +86,7 @@ export function resetCodeButton(item, user, confirmThen) {
       item.append(box);
     } finally {
       button.disabled = false;
+      button.textContent = r.makeCode; // confirmThen leaves its question on the button
     }
   }));
   return button;

@@ -13,6 +13,9 @@ passwords, not random secrets), opens once, within CODE_TTL, and only the newest
 member counts. Using it sets the new password and signs out every session so far (the same
 cut-off and bus event as "sign out everywhere", so sockets on other nodes close too).
 Every code made and used goes into password_reset_audit.
+
+A member may also ask from the sign-in page, by username or phone: the request shows to those
+who may make them a code. The answer is the same whether the account exists or not.
 """
 
 from __future__ import annotations
@@ -23,17 +26,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
-from rooms.community.accounts import Accounts, User, user_from_row
+from rooms.community.accounts import Accounts, User, login_key, user_from_row
 from rooms.community.database import Database
 from rooms.community.permissions import may_remove
 from rooms.community.schema import (
     memberships,
     password_reset_audit,
     password_reset_codes,
+    password_reset_requests,
     users,
 )
 from rooms.errors import Forbidden, Invalid, NotFound, Unauthorized
@@ -44,6 +48,8 @@ ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12  # 12 symbols of 31: 59 bits
 GROUP = 4  # shown as XXXX-XXXX-XXXX
 AUDIT_ROWS = 500
+REQUEST_TTL_MS = 7 * 24 * 3_600_000  # a request nobody answered in a week is stale
+REQUEST_ROWS = 200
 
 
 @dataclass(frozen=True)
@@ -113,9 +119,8 @@ class PasswordResets:
                     "user_id",
                     reason="reset_not_allowed",
                 )
-            await conn.execute(
-                delete(password_reset_codes).where(password_reset_codes.c.user_id == target_id)
-            )
+            for table in (password_reset_codes, password_reset_requests):
+                await conn.execute(delete(table).where(table.c.user_id == target_id))
             await conn.execute(
                 insert(password_reset_codes).values(
                     code_hash=code_hash(code),
@@ -157,6 +162,42 @@ class PasswordResets:
             row = (await conn.execute(select(users).where(users.c.id == user_id))).one()
         self._accounts.announce_revocation(user_id, now)
         return user_from_row(row)
+
+    async def request(self, login: str) -> None:
+        """A member's "please reset my password". Nothing tells whether the account exists."""
+        column, key = login_key(login)
+        now = self._now_ms()
+        requests = password_reset_requests
+        async with self._db.write() as conn:
+            found = await conn.execute(select(users.c.id).where(users.c[column] == key))
+            user_id = found.scalar_one_or_none()
+            if user_id is None:
+                return
+            await conn.execute(delete(requests).where(requests.c.user_id == user_id))
+            await conn.execute(insert(requests).values(user_id=user_id, requested_at=now))
+
+    async def requests_for(self, actor: User) -> list[dict[str, Any]]:
+        """The live requests of members `actor` may make a code for, newest first."""
+        requests = password_reset_requests
+        query = (
+            select(requests.c.user_id, requests.c.requested_at, users.c.display_name)
+            .join(users, users.c.id == requests.c.user_id)
+            .where(requests.c.requested_at > self._now_ms() - REQUEST_TTL_MS)
+            .where(requests.c.user_id != actor.id)
+            .order_by(requests.c.requested_at.desc())
+            .limit(REQUEST_ROWS)
+        )
+        if not actor.is_admin:
+            query = query.where(users.c.is_admin.is_(False), _organises(actor.id))
+        async with self._db.read() as conn:
+            rows = (await conn.execute(query)).all()
+        return [
+            {
+                "user": {"id": row.user_id, "display_name": row.display_name},
+                "requested_at": row.requested_at,
+            }
+            for row in rows
+        ]
 
     async def audit(self, actor: User) -> list[dict[str, Any]]:
         """The newest codes made and used, for administrators."""
@@ -215,6 +256,22 @@ async def _shared_roles(
         .where(mine.c.user_id == actor_id)
     )
     return [(row.role, row.their_role) for row in rows]
+
+
+def _organises(actor_id: int) -> ColumnElement[bool]:
+    """The requester shares a room where `actor_id` may remove them: permissions.may_remove
+    in SQL (a moderator over members, an owner over everyone but owners)."""
+    mine, theirs = aliased(memberships), aliased(memberships)
+    over = or_(
+        and_(mine.c.role == "owner", theirs.c.role != "owner"),
+        and_(mine.c.role == "moderator", theirs.c.role == "member"),
+    )
+    return exists(
+        select(mine.c.room_id)
+        .join(theirs, theirs.c.room_id == mine.c.room_id)
+        .where(mine.c.user_id == actor_id)
+        .where(theirs.c.user_id == password_reset_requests.c.user_id, over)
+    )
 
 
 async def _audit(

@@ -656,6 +656,15 @@ password_reset_codes = Table(
     Index(None, "user_id"),
 )
 
+# "Please reset my password", sent by username or phone from the sign-in page: shown to those
+# who may make the member a code (newest per member; gone when a code is made, or after a week).
+password_reset_requests = Table(
+    "password_reset_requests",
+    metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("requested_at", BigInteger, nullable=False, index=True),
+)
+
 # Who made a reset code for whom, and when it was used ("issued" / "used"): kept after the
 # code itself is gone, like insight_audit.
 password_reset_audit = Table(

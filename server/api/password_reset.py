@@ -31,6 +31,16 @@ async def use_code(call: Call) -> dict[str, Any]:
     return signed_in(call, user)
 
 
+async def ask_for_reset(call: Call) -> dict[str, Any]:
+    limit_reset_attempt(call.request)
+    await call.community.password_resets.request(call.body["login"])
+    return {"received": True}  # the same whether the account exists or not
+
+
+async def reset_requests(call: Call) -> dict[str, Any]:
+    return {"requests": await call.community.password_resets.requests_for(call.me)}
+
+
 async def reset_log(call: Call) -> dict[str, Any]:
     return {"rows": await call.community.password_resets.audit(call.me)}
 
@@ -55,6 +65,24 @@ ROUTES = [
             Field("code", required=True, max_length=CODE_FIELD_LENGTH),
             Field("new_password", required=True, max_length=MAX_PASSWORD),
         ),
+        tags=("accounts",),
+    ),
+    Route(
+        "POST",
+        "/api/auth/password-reset/request",
+        ask_for_reset,
+        "Ask the organisers of one's rooms for a reset code; the same answer for any login",
+        auth="none",
+        status=202,
+        body=(Field("login", required=True, max_length=64),),
+        tags=("accounts",),
+    ),
+    Route(
+        "GET",
+        "/api/password-resets/requests",
+        reset_requests,
+        "Members asking for a reset code whom the caller may make one for",
+        content="none",
         tags=("accounts",),
     ),
     Route(

@@ -14,6 +14,7 @@ from rooms.community.community import Community
 from rooms.community.password_reset import (
     ALPHABET,
     CODE_TTL_MS,
+    REQUEST_TTL_MS,
     code_hash,
     may_reset,
     new_code,
@@ -185,3 +186,32 @@ async def test_members_and_organisers_are_held_to_their_rooms(community: Communi
         await community.password_resets.issue(admin, 999_999)
     with pytest.raises(Forbidden):
         await community.password_resets.audit(owner)
+
+
+async def test_requests_show_to_those_who_may_make_a_code(
+    community: Community, clock: Clock
+) -> None:
+    owner, mod = await register(community, "owner"), await register(community, "mod")
+    ani, budi = await register(community, "ani"), await register(community, "budi")
+    outsider, admin = await register(community, "luar"), await _admin(community, "root")
+    room = await _room_with(community, owner, mod, ani, budi)
+    await community.directory.set_role(owner, room, mod.id, "moderator")
+    resets = community.password_resets
+    await resets.request("nobody")  # no such account: the same silence
+    await resets.request(" ANI ")
+    clock.now += 1
+    await resets.request("mod")
+
+    async def seen_by(actor: User) -> list[int]:
+        return [row["user"]["id"] for row in await resets.requests_for(actor)]
+
+    assert await seen_by(admin) == [mod.id, ani.id]
+    assert await seen_by(owner) == [mod.id, ani.id]
+    assert await seen_by(mod) == [ani.id]  # not their own request
+    assert await seen_by(budi) == await seen_by(outsider) == []
+    await resets.request("root")  # an administrator's request is for administrators only
+    assert admin.id not in await seen_by(owner)
+    await resets.issue(mod, ani.id)  # answered: the request is gone
+    assert await seen_by(owner) == [mod.id]
+    clock.now += REQUEST_TTL_MS / 1000  # a week later nobody is asked any more
+    assert await seen_by(admin) == []  # root's own request and mod's are stale now

@@ -96,3 +96,18 @@ async def test_wrong_codes_from_one_address_are_limited(api: Api) -> None:
         expect=429,
     )
     assert limited["error"]["reason"] == "too_many_reset_tries"
+
+
+async def test_asking_for_a_reset_says_the_same_for_any_login(api: Api) -> None:
+    owner, _ani, ani_user, _ = await _room(api)
+    answers = [
+        await api.call(
+            "POST", "/api/auth/password-reset/request", json={"login": login}, expect=202
+        )
+        for login in ("ani", "tidak-ada", "+6281234567890")
+    ]
+    assert answers[0] == answers[1] == answers[2] == {"received": True}
+    asked = await api.call("GET", "/api/password-resets/requests", owner)
+    assert [row["user"]["id"] for row in asked["requests"]] == [ani_user["id"]]
+    await api.call("POST", f"/api/users/{ani_user['id']}/password-reset", owner, expect=201)
+    assert (await api.call("GET", "/api/password-resets/requests", owner))["requests"] == []

@@ -20,9 +20,48 @@ export function renderForgot(container) {
     h("p", {}, r.forgotWhy),
     h("p", {}, r.forgotHow),
     h("p", { class: "hint" }, r.forgotCode),
-    h("p", {}, h("a", { href: "#/reset", class: "button primary", id: "have-code" }, r.haveCode)),
+    h("p", {}, h("a", { href: "#/reset", class: "button", id: "have-code" }, r.haveCode)),
+    askForm(),
     h("p", { class: "switch" }, h("a", { href: "#/login" }, r.backToLogin))));
   focusHeading(container);
+}
+
+// "Please reset my password" by username or phone; the server answers the same for any login.
+function askForm() {
+  const box = errorBox();
+  const sent = h("p", { class: "hint", id: "ask-sent", role: "status", hidden: true }, r.askSent);
+  const form = h("form", { novalidate: true, id: "ask-form" },
+    h("h2", {}, r.askTitle),
+    field(t.loginLabel, h("input", {
+      name: "login", id: "ask-login", required: true, maxlength: 64,
+      autocomplete: "username", autocapitalize: "none", spellcheck: "false",
+    }), r.askHint),
+    box, sent,
+    h("button", { type: "submit" }, r.askButton));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    sent.hidden = true;
+    submitting(form, box, async () => {
+      await api("POST", "/api/auth/password-reset/request", { login: form.elements.login.value.trim() });
+      sent.hidden = false;
+    });
+  });
+  return form;
+}
+
+// Marks the members of a list who asked for a reset code, for those who may make them one.
+export async function markResetRequests(list) {
+  let asked;
+  try {
+    asked = (await api("GET", "/api/password-resets/requests")).requests;
+  } catch {
+    return; // a hint only: the list works without it
+  }
+  for (const { user } of asked) {
+    const item = list.querySelector(`li[data-user-id="${user.id}"]`);
+    if (!item || item.querySelector(".reset-asked")) continue;
+    item.firstChild.append(h("span", { class: "role reset-asked" }, r.asked));
+  }
 }
 
 export function renderReset(app, container, code) {

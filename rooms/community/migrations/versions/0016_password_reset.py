@@ -1,4 +1,4 @@
-"""Password reset codes made by an organiser or administrator, and their audit log
+"""Password reset codes, members' requests for one, and the audit log
 
 Revision ID: 0016_password_reset
 Revises: 0015_resumable_uploads
@@ -37,6 +37,16 @@ def upgrade() -> None:
     op.create_index("ix_password_reset_codes_expires_at", "password_reset_codes", ["expires_at"])
     op.create_index("ix_password_reset_codes_user_id", "password_reset_codes", ["user_id"])
     op.create_table(
+        "password_reset_requests",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("requested_at", sa.BigInteger(), nullable=False),
+        _fk("password_reset_requests", "user_id", "CASCADE"),
+        sa.PrimaryKeyConstraint("user_id", name="pk_password_reset_requests"),
+    )
+    op.create_index(
+        "ix_password_reset_requests_requested_at", "password_reset_requests", ["requested_at"]
+    )
+    op.create_table(
         "password_reset_audit",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("actor_id", sa.Integer(), nullable=True),
@@ -52,4 +62,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("password_reset_audit")
+    op.drop_table("password_reset_requests")
     op.drop_table("password_reset_codes")

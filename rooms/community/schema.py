@@ -704,3 +704,40 @@ resumable_uploads = Table(
     Column("expires_at", BigInteger, nullable=False, index=True),
     Index(None, "user_id"),
 )
+
+# "Forgot password" without e-mail (rooms/community/password_reset.py): an administrator or a
+# room organiser makes a one-time code for a member and passes it on in person or by phone.
+# Only the code's SHA-256 is kept; one live code per member (a new one replaces it).
+password_reset_codes = Table(
+    "password_reset_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("issued_by", ForeignKey("users.id", ondelete="SET NULL")),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False, index=True),
+    Column("used_at", BigInteger),
+    Index(None, "user_id"),
+)
+
+# "Please reset my password", sent by username or phone from the sign-in page: shown to those
+# who may make the member a code (newest per member; gone when a code is made, or after a week).
+password_reset_requests = Table(
+    "password_reset_requests",
+    metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("requested_at", BigInteger, nullable=False, index=True),
+)
+
+# Who made a reset code for whom, and when it was used ("issued" / "used"): kept after the
+# code itself is gone, like insight_audit.
+password_reset_audit = Table(
+    "password_reset_audit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("actor_id", ForeignKey("users.id", ondelete="SET NULL")),
+    Column("target_id", ForeignKey("users.id", ondelete="SET NULL")),
+    Column("action", String(10), nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Index(None, "at"),
+)

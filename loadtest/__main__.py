@@ -196,6 +196,7 @@ def main() -> int:
 
 
 def _add_sfu_parser(scenarios: Any) -> None:
+    """`sfu`: the meeting it runs (its reports: `_add_sfu_reports`)."""
     sfu = scenarios.add_parser("sfu", help="1 VP8 publisher to N counting subscribers")
     sfu.add_argument(
         "--subscribers",
@@ -236,6 +237,11 @@ def _add_sfu_parser(scenarios: Any) -> None:
         help="subscribers send no receiver reports or REMB (browsers send them about once a "
         "second; without them the server does less than it would for real viewers)",
     )
+    _add_sfu_reports(sfu)
+
+
+def _add_sfu_reports(sfu: Any) -> None:
+    """What else `sfu` measures and where its figures go."""
     sfu.add_argument(
         "--idle",
         type=_idle_seconds,

@@ -113,42 +113,8 @@ async def run_announce(
         # Connected members spread over the rooms: member n is in room n % rooms.
         chosen = [admin + 1 + n * members // socket_count for n in range(socket_count)]
         ws_url = server.base_url.replace("http://", "ws://") + "/ws"
-        arrivals: list[float] = []
-        ready = 0
-        sockets: list[aiohttp.ClientWebSocketResponse] = []
-        got_all = asyncio.Event()
-
-        async def connect(user_id: int) -> asyncio.Task[None]:
-            nonlocal ready
-            ws = await http.ws_connect(ws_url, heartbeat=None, max_msg_size=0)
-            sockets.append(ws)
-            await ws.send_json(
-                {"type": "auth", "token": sessions.mint_session(user_id, secret, now)}
-            )
-            while (await ws.receive_json(timeout=WAIT_LIMIT)).get("type") != "authed":
-                pass
-            ready += 1
-            if ready % 200 == 0:
-                progress(f"{ready}/{socket_count} sockets signed in")
-            return asyncio.create_task(listen(ws))
-
-        async def listen(ws: aiohttp.ClientWebSocketResponse) -> None:
-            async for message in ws:
-                if message.type != aiohttp.WSMsgType.TEXT or TITLE not in message.data:
-                    continue
-                event = json.loads(message.data)
-                if event.get("type") == "chat_message":
-                    arrivals.append(time.monotonic())
-                    if len(arrivals) == socket_count:
-                        got_all.set()
-
-        gate = asyncio.Semaphore(50)
-
-        async def connect_gated(user_id: int) -> asyncio.Task[None]:
-            async with gate:
-                return await connect(user_id)
-
-        listeners = await asyncio.gather(*(connect_gated(user_id) for user_id in chosen))
+        audience = _Audience(http, ws_url, secret, now, socket_count, progress)
+        await audience.connect(chosen)
         token = sessions.mint_session(admin, secret, now)
         cpu_before = server.cpu_seconds()
         sent = time.monotonic()
@@ -156,14 +122,13 @@ async def run_announce(
         await _api(http, "POST", f"{server.base_url}/api/announcements", token, body)
         answered = time.monotonic()
         progress("announcement published")
+        arrivals = audience.arrivals
         try:
-            await asyncio.wait_for(got_all.wait(), WAIT_LIMIT)
+            await asyncio.wait_for(audience.got_all.wait(), WAIT_LIMIT)
         except TimeoutError:
             progress(f"only {len(arrivals)}/{socket_count} sockets got it within {WAIT_LIMIT:g} s")
         cpu_after = server.cpu_seconds()
-        for task in listeners:
-            task.cancel()
-        await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+        await audience.close()
         delays = [(arrival - sent) * 1000 for arrival in arrivals]
         cpu = None
         if cpu_before is not None and cpu_after is not None:
@@ -180,6 +145,63 @@ async def run_announce(
             publish_answer_ms=round((answered - sent) * 1000, 1),
             server_cpu_s=cpu,
         )
+
+
+class _Audience:
+    """Connected members' sockets, signed in, noting when the announcement reaches each."""
+
+    def __init__(
+        self,
+        http: aiohttp.ClientSession,
+        ws_url: str,
+        secret: str,
+        now: float,
+        expected: int,
+        progress: Callable[[str], None],
+    ) -> None:
+        self.arrivals: list[float] = []  # time.monotonic() of each socket's announcement
+        self.got_all = asyncio.Event()
+        self._http, self._ws_url, self._secret, self._now = http, ws_url, secret, now
+        self._expected = expected
+        self._progress = progress
+        self._ready = 0
+        self._sockets: list[aiohttp.ClientWebSocketResponse] = []
+        self._listeners: list[asyncio.Task[None]] = []
+        self._gate = asyncio.Semaphore(50)
+
+    async def connect(self, user_ids: list[int]) -> None:
+        self._listeners = await asyncio.gather(*(self._connect_gated(u) for u in user_ids))
+
+    async def _connect_gated(self, user_id: int) -> asyncio.Task[None]:
+        async with self._gate:
+            return await self._connect(user_id)
+
+    async def _connect(self, user_id: int) -> asyncio.Task[None]:
+        ws = await self._http.ws_connect(self._ws_url, heartbeat=None, max_msg_size=0)
+        self._sockets.append(ws)
+        token = sessions.mint_session(user_id, self._secret, self._now)
+        await ws.send_json({"type": "auth", "token": token})
+        while (await ws.receive_json(timeout=WAIT_LIMIT)).get("type") != "authed":
+            pass
+        self._ready += 1
+        if self._ready % 200 == 0:
+            self._progress(f"{self._ready}/{self._expected} sockets signed in")
+        return asyncio.create_task(self._listen(ws))
+
+    async def _listen(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        async for message in ws:
+            if message.type != aiohttp.WSMsgType.TEXT or TITLE not in message.data:
+                continue
+            event = json.loads(message.data)
+            if event.get("type") == "chat_message":
+                self.arrivals.append(time.monotonic())
+                if len(self.arrivals) == self._expected:
+                    self.got_all.set()
+
+    async def close(self) -> None:
+        for task in self._listeners:
+            task.cancel()
+        await asyncio.gather(*(ws.close() for ws in self._sockets), return_exceptions=True)
 
 
 def add_parser(scenarios: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

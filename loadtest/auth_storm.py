@@ -98,17 +98,22 @@ async def run_storm(
                 reader.cancel()
             await asyncio.gather(*readers, return_exceptions=True)
         failed = sum(1 for r in results if isinstance(r, BaseException))
-        return StormResult(
-            sockets=sockets,
-            authed=len(auth_ms),
-            failed=failed,
-            auth_ms_p50=_ms(percentile(auth_ms, 0.5)),
-            auth_ms_p99=_ms(percentile(auth_ms, 0.99)),
-            bystander_requests=len(waits),
-            bystander_ms_p50=_ms(percentile(waits, 0.5)),
-            bystander_ms_p99=_ms(percentile(waits, 0.99)),
-            bystander_ms_max=round(max(waits, default=0.0), 1),
-        )
+        return _figures(sockets, failed, auth_ms, waits)
+
+
+def _figures(sockets: int, failed: int, auth_ms: list[float], waits: list[float]) -> StormResult:
+    """The storm's sign-in times and the bystander's waits meanwhile, in milliseconds."""
+    return StormResult(
+        sockets=sockets,
+        authed=len(auth_ms),
+        failed=failed,
+        auth_ms_p50=_ms(percentile(auth_ms, 0.5)),
+        auth_ms_p99=_ms(percentile(auth_ms, 0.99)),
+        bystander_requests=len(waits),
+        bystander_ms_p50=_ms(percentile(waits, 0.5)),
+        bystander_ms_p99=_ms(percentile(waits, 0.99)),
+        bystander_ms_max=round(max(waits, default=0.0), 1),
+    )
 
 
 async def _drain(ws: aiohttp.ClientWebSocketResponse) -> None:

@@ -9,7 +9,9 @@ author's sign-up; 30,000 RSVPs. Then the report (rooms/organising/report.py, the
 runs) is timed `--runs` times, after VACUUM ANALYZE and the first roll-up of the activity (each
 run refreshes the roll-up first, as the API does). Without --database-url a throwaway PostgreSQL
 cluster is started from Debian's binaries (loadtest/postgres.py) inside a private network
-namespace; with it, a database of that server is used and must be empty.
+namespace; with it, a database of that server is used and must be empty, unless --reuse says
+it holds an earlier run's data: then only the report is timed (two versions of the report,
+back to back on the same data).
 """
 
 from __future__ import annotations
@@ -76,77 +78,105 @@ async def load(url: str, members: int, messages: int, progress: Callable[[str], 
     database = await open_database(url, migrate=True)  # the schema, migrated
     await database.close()
     rng = random.Random(SEED)
-    regencies = [r.code for r in regions().children("32")] + [
-        r.code for r in regions().children("35")
-    ]
     conn = await asyncpg.connect(url)
     try:
-        await conn.copy_records_to_table(
-            "users",
-            columns=["id", "password_hash", "display_name", "region_code", "created_at"],
-            records=(
-                (n, "!", f"Anggota {n}", regencies[n % REGENCIES], signup_ms(n))
-                for n in range(1, members + 1)
-            ),
-        )
-        progress(f"{members} members written")
-        await conn.copy_records_to_table(
-            "rooms",
-            columns=["id", "name", "kind", "visibility", "created_by", "created_at",
-                     "last_activity_at"],
-            records=((n, f"Ranting {n}", "region", "invite", 1, START_MS, START_MS)
-                     for n in range(1, ROOMS + 1)),
-        )  # fmt: skip
-        await conn.execute(
-            "INSERT INTO campaigns (id, name, starts_at, ends_at, target, created_by, created_at)"
-            " VALUES (1, 'Bench', $1, $2, $3, 1, $1)",
-            START_MS,
-            START_MS + 30 * DAY_MS,
-            members,
-        )
-        await conn.copy_records_to_table(
-            "referrals",
-            columns=["user_id", "recruiter_id", "channel", "campaign_id", "created_at", "flags"],
-            records=(
-                (n, n % RECRUITERS + 1, "qr" if n % 3 else "link", 1, signup_ms(n),
-                 "same_device" if n % 50 == 0 else "")
-                for n in range(RECRUITERS + 1, members + 1)
-            ),
-        )  # fmt: skip
-        posters = [n for n in range(1, members + 1) if rng.random() < 0.7]
-        batch = 200_000
-        for start in range(0, messages, batch):
-            rows = []
-            for m in range(start, min(messages, start + batch)):
-                author = posters[rng.randrange(len(posters))]
-                at = signup_ms(author) + rng.randrange(40 * DAY_MS)
-                rows.append((m + 1, rng.randrange(1, ROOMS + 1), author, "pesan", at))
-            await conn.copy_records_to_table(
-                "messages",
-                columns=["id", "room_id", "author_id", "text", "created_at"],
-                records=rows,
-            )
-            progress(f"{min(messages, start + batch)}/{messages} messages written")
-        await conn.copy_records_to_table(
-            "events",
-            columns=["id", "room_id", "title", "kind", "starts_at", "ends_at", "timezone",
-                     "created_by", "created_at"],
-            records=((n, (n - 1) % ROOMS + 1, f"Rapat {n}", "meeting", START_MS, START_MS,
-                      "Asia/Jakarta", 1, START_MS) for n in range(1, EVENTS + 1)),
-        )  # fmt: skip
-        pairs = {
-            (rng.randrange(1, EVENTS + 1), rng.randrange(1, members + 1)) for _ in range(RSVPS)
-        }
-        await conn.copy_records_to_table(
-            "rsvps",
-            columns=["event_id", "user_id", "response", "updated_at"],
-            records=((e, u, "going", signup_ms(u) + rng.randrange(40 * DAY_MS)) for e, u in pairs),
-        )
+        await _members_in_a_campaign(conn, members, progress)
+        await _activity(conn, rng, members, messages, progress)
         # What autovacuum does to a live server's tables: statistics, and the visibility map
         # that lets the report's index probes skip the table.
         await conn.execute("VACUUM ANALYZE")
     finally:
         await conn.close()
+
+
+async def _vacuum_analyze(url: str) -> None:
+    database = await open_database(url, migrate=True)
+    await database.close()
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("VACUUM ANALYZE")
+    finally:
+        await conn.close()
+
+
+async def _members_in_a_campaign(
+    conn: asyncpg.Connection, members: int, progress: Callable[[str], None]
+) -> None:
+    """The members in West and East Java's regencies, the branch rooms, and the campaign all
+    but the recruiters joined through."""
+    regencies = [r.code for r in regions().children("32")] + [
+        r.code for r in regions().children("35")
+    ]
+    await conn.copy_records_to_table(
+        "users",
+        columns=["id", "password_hash", "display_name", "region_code", "created_at"],
+        records=(
+            (n, "!", f"Anggota {n}", regencies[n % REGENCIES], signup_ms(n))
+            for n in range(1, members + 1)
+        ),
+    )
+    progress(f"{members} members written")
+    await conn.copy_records_to_table(
+        "rooms",
+        columns=["id", "name", "kind", "visibility", "created_by", "created_at",
+                 "last_activity_at"],
+        records=((n, f"Ranting {n}", "region", "invite", 1, START_MS, START_MS)
+                 for n in range(1, ROOMS + 1)),
+    )  # fmt: skip
+    await conn.execute(
+        "INSERT INTO campaigns (id, name, starts_at, ends_at, target, created_by, created_at)"
+        " VALUES (1, 'Bench', $1, $2, $3, 1, $1)",
+        START_MS,
+        START_MS + 30 * DAY_MS,
+        members,
+    )
+    await conn.copy_records_to_table(
+        "referrals",
+        columns=["user_id", "recruiter_id", "channel", "campaign_id", "created_at", "flags",
+                 "region_code"],
+        records=(
+            (n, n % RECRUITERS + 1, "qr" if n % 3 else "link", 1, signup_ms(n),
+             "same_device" if n % 50 == 0 else "", regencies[n % REGENCIES])
+            for n in range(RECRUITERS + 1, members + 1)
+        ),
+    )  # fmt: skip
+
+
+async def _activity(
+    conn: asyncpg.Connection,
+    rng: random.Random,
+    members: int,
+    messages: int,
+    progress: Callable[[str], None],
+) -> None:
+    """Messages from seven in ten members, the branch meetings, and the RSVPs to them."""
+    posters = [n for n in range(1, members + 1) if rng.random() < 0.7]
+    batch = 200_000
+    for start in range(0, messages, batch):
+        rows = []
+        for m in range(start, min(messages, start + batch)):
+            author = posters[rng.randrange(len(posters))]
+            at = signup_ms(author) + rng.randrange(40 * DAY_MS)
+            rows.append((m + 1, rng.randrange(1, ROOMS + 1), author, "pesan", at))
+        await conn.copy_records_to_table(
+            "messages",
+            columns=["id", "room_id", "author_id", "text", "created_at"],
+            records=rows,
+        )
+        progress(f"{min(messages, start + batch)}/{messages} messages written")
+    await conn.copy_records_to_table(
+        "events",
+        columns=["id", "room_id", "title", "kind", "starts_at", "ends_at", "timezone",
+                 "created_by", "created_at"],
+        records=((n, (n - 1) % ROOMS + 1, f"Rapat {n}", "meeting", START_MS, START_MS,
+                  "Asia/Jakarta", 1, START_MS) for n in range(1, EVENTS + 1)),
+    )  # fmt: skip
+    pairs = {(rng.randrange(1, EVENTS + 1), rng.randrange(1, members + 1)) for _ in range(RSVPS)}
+    await conn.copy_records_to_table(
+        "rsvps",
+        columns=["event_id", "user_id", "response", "updated_at"],
+        records=((e, u, "going", signup_ms(u) + rng.randrange(40 * DAY_MS)) for e, u in pairs),
+    )
 
 
 def _cpu_seconds(pid: int) -> float | None:
@@ -172,11 +202,20 @@ async def _database(given: str | None) -> AsyncIterator[str]:
 
 
 async def run_report(
-    members: int, messages: int, runs: int, url: str | None, progress: Callable[[str], None]
+    members: int,
+    messages: int,
+    runs: int,
+    url: str | None,
+    progress: Callable[[str], None],
+    reuse: bool = False,
 ) -> ReportResult:
     async with _database(url) as database_url:
         started = time.monotonic()
-        await load(database_url, members, messages, progress)
+        if not reuse:
+            await load(database_url, members, messages, progress)
+        else:  # a migration may have rewritten tables: what autovacuum does after it
+            await _vacuum_analyze(database_url)
+            regions()  # the regions' index, built once per process (the API's too), untimed
         loaded = time.monotonic() - started
         database = await open_database(database_url)
         timings: list[float] = []
@@ -230,15 +269,24 @@ def add_parser(scenarios: argparse._SubParsersAction[argparse.ArgumentParser]) -
     bench.add_argument(
         "--database-url", help="an empty PostgreSQL database (default: a throwaway cluster)"
     )
+    bench.add_argument(
+        "--reuse",
+        action="store_true",
+        help="the database holds an earlier run's data (same --members and --messages):"
+        " migrate it and time the report only, to compare two versions on the same data",
+    )
     bench.add_argument("--json", metavar="FILE", help="write the figures as JSON")
 
 
 def run(args: argparse.Namespace, progress: Callable[[str], None]) -> int:
     if args.database_url is None:
+        if args.reuse:
+            print("--reuse needs --database-url: a throwaway cluster starts empty")
+            return 2
         reexec_in_private_netns()
     print(f"campaign report: {args.members} members, {args.messages} messages", flush=True)
     result = asyncio.run(
-        run_report(args.members, args.messages, args.runs, args.database_url, progress)
+        run_report(args.members, args.messages, args.runs, args.database_url, progress, args.reuse)
     )
     print()
     print_summary(

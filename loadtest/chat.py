@@ -247,6 +247,63 @@ async def _open_clients(
     return connect_ms
 
 
+class _Posts:
+    """The senders' posts on the schedule, at most MAX_IN_FLIGHT unanswered at a time: how
+    long each took to be acknowledged, how many were, and how many failed."""
+
+    def __init__(self, http: aiohttp.ClientSession, url: str, sender_tokens: list[str]) -> None:
+        self.ack_ms: list[float] = []
+        self.acknowledged = 0
+        self.failed = 0
+        self._http, self._url, self._tokens = http, url, sender_tokens
+        self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
+
+    async def send(
+        self,
+        schedule: list[tuple[float, int]],
+        t0: float,
+        duration: float,
+        progress: Callable[[str], None],
+    ) -> float:
+        """Post on `schedule` from `t0` and wait for every answer; the seconds it took to send."""
+        tasks: list[asyncio.Task[None]] = []
+        next_report = 1.0
+        for sequence, (offset, sender) in enumerate(schedule):
+            delay = t0 + offset - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await self._in_flight.acquire()
+            tasks.append(asyncio.create_task(self._post(sequence, sender)))
+            if offset >= next_report:
+                next_report += 1.0
+                p50 = percentile(self.ack_ms[-200:], 0.5) or 0.0
+                progress(
+                    f"{progress_bar(offset / duration)} "
+                    f"{offset:4.0f}/{duration:.0f} s  "
+                    f"{self.acknowledged} posted, ack p50 {p50:.1f} ms"
+                )
+        send_window = max(duration, time.monotonic() - t0)
+        await asyncio.gather(*tasks)
+        return send_window
+
+    async def _post(self, sequence: int, sender: int) -> None:
+        try:
+            headers = {"Authorization": f"Bearer {self._tokens[sender]}"}
+            sent_ns = time.monotonic_ns()
+            body = {"text": stamp(sequence, sent_ns)}
+            async with self._http.post(self._url, json=body, headers=headers) as response:
+                await response.read()
+                if response.status == 201:
+                    self.ack_ms.append((time.monotonic_ns() - sent_ns) / 1e6)
+                    self.acknowledged += 1
+                else:
+                    self.failed += 1
+        except (aiohttp.ClientError, TimeoutError):
+            self.failed += 1
+        finally:
+            self._in_flight.release()
+
+
 async def _measure(
     scenario: ChatScenario,
     server: MeasuredServer,
@@ -259,27 +316,7 @@ async def _measure(
     rss_before: float | None,
     progress: Callable[[str], None],
 ) -> ChatResult:
-    ack_ms: list[float] = []
-    posted = [0, 0]  # acknowledged, failed
-    in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
-
-    async def post(sequence: int, sender: int) -> None:
-        try:
-            headers = {"Authorization": f"Bearer {sender_tokens[sender]}"}
-            sent_ns = time.monotonic_ns()
-            body = {"text": stamp(sequence, sent_ns)}
-            async with http.post(messages_url, json=body, headers=headers) as response:
-                await response.read()
-                if response.status == 201:
-                    ack_ms.append((time.monotonic_ns() - sent_ns) / 1e6)
-                    posted[0] += 1
-                else:
-                    posted[1] += 1
-        except (aiohttp.ClientError, TimeoutError):
-            posted[1] += 1
-        finally:
-            in_flight.release()
-
+    posts = _Posts(http, messages_url, sender_tokens)
     for group in groups:
         group.start_measuring()
     profiler = (
@@ -289,27 +326,12 @@ async def _measure(
     )
     waits0 = runqueue_wait_seconds(server.pid), runqueue_wait_seconds("self")
     cpu0, own0, t0 = server.cpu_seconds(), own_cpu_seconds(), time.monotonic()
-    tasks: list[asyncio.Task[None]] = []
-    next_report = 1.0
-    for sequence, (offset, sender) in enumerate(schedule):
-        delay = t0 + offset - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        await in_flight.acquire()
-        tasks.append(asyncio.create_task(post(sequence, sender)))
-        if offset >= next_report:
-            next_report += 1.0
-            p50 = percentile(ack_ms[-200:], 0.5) or 0.0
-            progress(
-                f"{progress_bar(offset / scenario.duration)} "
-                f"{offset:4.0f}/{scenario.duration:.0f} s  "
-                f"{posted[0]} posted, ack p50 {p50:.1f} ms"
-            )
-    send_window = max(scenario.duration, time.monotonic() - t0)
-    await asyncio.gather(*tasks)
+    send_window = await posts.send(schedule, t0, scenario.duration, progress)
     progress(f"all {len(schedule)} posts answered; waiting for deliveries")
     deadline = time.monotonic() + scenario.straggler_wait
-    reports = await asyncio.gather(*(group.finish(posted[0], deadline) for group in groups))
+    reports = await asyncio.gather(
+        *(group.finish(posts.acknowledged, deadline) for group in groups)
+    )
     cpu1, own1, t1 = server.cpu_seconds(), own_cpu_seconds(), time.monotonic()
     waits1 = runqueue_wait_seconds(server.pid), runqueue_wait_seconds("self")
     if profiler is not None:
@@ -325,11 +347,11 @@ async def _measure(
         rate=scenario.rate,
         send_window=send_window,
         measure_window=t1 - t0,
-        messages=posted[0],
-        post_errors=posted[1],
+        messages=posts.acknowledged,
+        post_errors=posts.failed,
         groups=reports,
         parent_cpu_seconds=own1 - own0,
-        ack_ms=ack_ms,
+        ack_ms=posts.ack_ms,
         connect_ms=connect_ms,
         server_cpu_seconds=server_cpu,
         rss_mb=server.rss_mb(),

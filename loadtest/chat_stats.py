@@ -179,18 +179,11 @@ def summarise(
     `send_window`: seconds from the first post to the end of the schedule (rates are per this
     window); `measure_window`: seconds from the first post until every delivery arrived or
     the wait for stragglers ended (CPU percentages are per this window)."""
-    delays = Histogram()
-    for group in groups:
-        delays.merge(group.delays)
-    delivered = sum(group.delivered for group in groups)
-    expected = clients * messages
+    deliveries = _deliveries(groups, clients * messages, send_window)
     # The parent process posts, and holds the clients when there are no workers.
     processes = [parent_cpu_seconds]
     if workers > 1:
         processes.extend(group.cpu_seconds for group in groups)
-    grown = None
-    if rss_mb is not None and rss_mb_before_clients is not None:
-        grown = rss_mb - rss_mb_before_clients
     return ChatResult(
         clients=clients,
         accounts=accounts,
@@ -201,36 +194,57 @@ def summarise(
         messages=messages,
         post_errors=post_errors,
         messages_per_s=round(messages / send_window, 2),
-        deliveries_per_s=round(delivered / send_window, 1),
-        expected_deliveries=expected,
-        delivered=delivered,
-        missing=expected - delivered,
-        duplicates=sum(group.duplicates for group in groups),
-        dropped_sockets=sum(group.dropped for group in groups),
-        delivered_ratio=round(delivered / expected, 6) if expected else 0.0,
-        delivery_ms_p50=_rounded(delays.percentile_ms(0.5), 2),
-        delivery_ms_p99=_rounded(delays.percentile_ms(0.99), 2),
-        delivery_ms_max=_rounded(delays.max_us / 1000 if delays.total else None, 2),
+        **deliveries,
         ack_ms_p50=_rounded(percentile(ack_ms, 0.5), 2),
         ack_ms_p99=_rounded(percentile(ack_ms, 0.99), 2),
         connect_ms_p50=_rounded(percentile(connect_ms, 0.5), 1),
         connect_ms_p99=_rounded(percentile(connect_ms, 0.99), 1),
-        server_cpu_percent=None
-        if server_cpu_seconds is None
-        else round(server_cpu_seconds / measure_window * 100, 1),
         server_cpu_us_per_delivery=None
-        if server_cpu_seconds is None or not delivered
-        else round(server_cpu_seconds / delivered * 1e6, 2),
+        if server_cpu_seconds is None or not deliveries["delivered"]
+        else round(server_cpu_seconds / deliveries["delivered"] * 1e6, 2),
         rss_mb=_rounded(rss_mb, 1),
-        rss_kb_per_socket=None if grown is None else round(grown * 1024 / clients, 1),
+        rss_kb_per_socket=None
+        if rss_mb is None or rss_mb_before_clients is None
+        else round((rss_mb - rss_mb_before_clients) * 1024 / clients, 1),
         loadgen_cpu_percent=round(sum(processes) / measure_window * 100, 1),
         loadgen_busiest_percent=round(max(processes) / measure_window * 100, 1),
-        server_cpu_wait_percent=_rounded(
-            None if server_wait_seconds is None else server_wait_seconds / measure_window * 100,
-            1,
-        ),
-        loadgen_cpu_wait_percent=_rounded(
-            None if loadgen_wait_seconds is None else loadgen_wait_seconds / measure_window * 100,
-            1,
+        **_cpu_percents(
+            measure_window, server_cpu_seconds, server_wait_seconds, loadgen_wait_seconds
         ),
     )
+
+
+def _cpu_percents(
+    window: float, server: float | None, server_wait: float | None, loadgen_wait: float | None
+) -> dict[str, Any]:
+    """The server's CPU, and the waits for a core, as percentages of `window` seconds, by
+    ChatResult's field names."""
+
+    def percent(seconds: float | None) -> float | None:
+        return _rounded(None if seconds is None else seconds / window * 100, 1)
+
+    return {
+        "server_cpu_percent": percent(server),
+        "server_cpu_wait_percent": percent(server_wait),
+        "loadgen_cpu_wait_percent": percent(loadgen_wait),
+    }
+
+
+def _deliveries(groups: Sequence[GroupReport], expected: int, send_window: float) -> dict[str, Any]:
+    """The figures of what reached the clients, and how fast, by ChatResult's field names."""
+    delays = Histogram()
+    for group in groups:
+        delays.merge(group.delays)
+    delivered = sum(group.delivered for group in groups)
+    return {
+        "deliveries_per_s": round(delivered / send_window, 1),
+        "expected_deliveries": expected,
+        "delivered": delivered,
+        "missing": expected - delivered,
+        "duplicates": sum(group.duplicates for group in groups),
+        "dropped_sockets": sum(group.dropped for group in groups),
+        "delivered_ratio": round(delivered / expected, 6) if expected else 0.0,
+        "delivery_ms_p50": _rounded(delays.percentile_ms(0.5), 2),
+        "delivery_ms_p99": _rounded(delays.percentile_ms(0.99), 2),
+        "delivery_ms_max": _rounded(delays.max_us / 1000 if delays.total else None, 2),
+    }

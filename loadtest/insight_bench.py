@@ -89,11 +89,43 @@ async def generate(
     now: int,
     progress: Callable[[str], None],
 ) -> None:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # one sequence, drawn in this order: the same data every run
     async with db.read() as conn:
         if (await conn.execute(select(func.count()).select_from(users))).scalar_one():
             raise SystemExit("the database is not empty: the insight benchmark fills a new one")
     start = now - SPAN_DAYS * DAY_MS
+    room_members = await _members_in_rooms(db, rng, members, room_count, start, now)
+    progress(f"{members} members in {room_count} rooms")
+    busy = [r for r, people_in in room_members.items() if people_in]
+    await _messages(db, rng, room_members, busy, message_count, (start, now), progress)
+    event_rooms = await _meetings(db, rng, busy, meetings, start, now)
+    answers = await _rsvps(db, rng, event_rooms, room_members, now)
+    attended = _attendance(rng, event_rooms, room_members, start, now)
+    await _insert(db, meeting_attendance, attended)
+    if not db.is_sqlite:  # explicit ids leave the sequences behind: move them past the data
+        async with db.write() as conn:
+            for table in ("users", "rooms", "messages", "events"):
+                await conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"
+                    )
+                )
+    progress(
+        f"{message_count} messages, {meetings} meetings, {answers} RSVPs, "
+        f"{len(attended)} attendances"
+    )
+    if not db.is_sqlite:
+        # What autovacuum does to a live server's tables before anyone asks: statistics.
+        async with db.engine.connect() as conn:
+            autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text("VACUUM ANALYZE"))
+
+
+async def _members_in_rooms(
+    db: Database, rng: random.Random, members: int, room_count: int, start: int, now: int
+) -> dict[int, list[int]]:
+    """The members, the rooms, and each member in one to three rooms: {room: its members}."""
     people = [
         {
             "id": n,
@@ -133,11 +165,23 @@ async def generate(
                 {"room_id": room_id, "user_id": person, "role": "member", "joined_at": start}
             )
     await _insert(db, memberships, joined)
-    progress(f"{members} members in {room_count} rooms")
-    busy = [r for r, people_in in room_members.items() if people_in]
+    return room_members
+
+
+async def _messages(
+    db: Database,
+    rng: random.Random,
+    room_members: dict[int, list[int]],
+    busy: list[int],
+    count: int,
+    span: tuple[int, int],
+    progress: Callable[[str], None],
+) -> None:
+    """`count` messages over `span` in the rooms with members, a fifth of them replies to one of
+    the room's 50 latest, inserted a batch at a time."""
     last_in_room: dict[int, list[int]] = {}
     batch: list[dict[str, Any]] = []
-    times = sorted(rng.randint(start, now - 1) for _ in range(message_count))
+    times = sorted(rng.randint(span[0], span[1] - 1) for _ in range(count))
     for n, at in enumerate(times, start=1):
         room_id = rng.choice(busy)
         recent = last_in_room.setdefault(room_id, [])
@@ -160,6 +204,12 @@ async def generate(
             if n % 100_000 == 0:
                 progress(f"{n} messages")
     await _insert(db, messages, batch)
+
+
+async def _meetings(
+    db: Database, rng: random.Random, busy: list[int], count: int, start: int, now: int
+) -> dict[int, int]:
+    """`count` one-hour meetings on the agenda of rooms with members: {event id: room}."""
     await _insert(
         db,
         events,
@@ -175,11 +225,21 @@ async def generate(
                 "created_by": 1,
                 "created_at": at - DAY_MS,
             }
-            for e in range(1, meetings + 1)
+            for e in range(1, count + 1)
         ],
     )
     async with db.read() as conn:
-        event_rooms = dict((await conn.execute(select(events.c.id, events.c.room_id))).all())
+        return dict((await conn.execute(select(events.c.id, events.c.room_id))).all())
+
+
+async def _rsvps(
+    db: Database,
+    rng: random.Random,
+    event_rooms: dict[int, int],
+    room_members: dict[int, list[int]],
+    now: int,
+) -> int:
+    """Up to 20 answers from the room's members to each meeting; how many."""
     answers = []
     for event_id, room_id in event_rooms.items():
         crowd = room_members[room_id]
@@ -193,26 +253,7 @@ async def generate(
                 }
             )
     await _insert(db, rsvps, answers)
-    attended = _attendance(rng, event_rooms, room_members, start, now)
-    await _insert(db, meeting_attendance, attended)
-    if not db.is_sqlite:  # explicit ids leave the sequences behind: move them past the data
-        async with db.write() as conn:
-            for table in ("users", "rooms", "messages", "events"):
-                await conn.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT max(id) FROM {table}))"
-                    )
-                )
-    progress(
-        f"{message_count} messages, {meetings} meetings, {len(answers)} RSVPs, "
-        f"{len(attended)} attendances"
-    )
-    if not db.is_sqlite:
-        # What autovacuum does to a live server's tables before anyone asks: statistics.
-        async with db.engine.connect() as conn:
-            autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await autocommit.execute(text("VACUUM ANALYZE"))
+    return len(answers)
 
 
 def _attendance(

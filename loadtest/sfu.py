@@ -245,49 +245,35 @@ async def _publisher_packets(publishers: list[SyntheticParticipant]) -> int:
     return total
 
 
-async def measure_media(
-    scenario: SfuScenario,
-    server: MeasuredServer,
-    publishers: list[SyntheticParticipant],
-    subscribers: list[SyntheticParticipant],
-    rss_before: float | None,
-    join_ms: list[float],
-    progress: Callable[[str], None],
-) -> SfuResult:
-    def delivered() -> int:
-        return sum(sum(s.received.packets.values()) for s in subscribers)
+@dataclass(frozen=True)
+class _Totals:
+    """Counters read at each end of the measured window."""
 
-    for subscriber in subscribers:
-        subscriber.received.start_measuring()
-    profiler = (
-        await start_profiler(server, scenario.profile, scenario.duration)
-        if scenario.profile
-        else None
-    )
-    own0 = own_cpu_seconds()
-    cpu0, got0, sent0, t0 = (
-        server.cpu_seconds(),
-        delivered(),
-        await _publisher_packets(publishers),
-        time.monotonic(),
-    )
-    while (elapsed := time.monotonic() - t0) < scenario.duration:
-        await asyncio.sleep(min(1.0, scenario.duration - elapsed))
-        elapsed = time.monotonic() - t0
-        progress(
-            f"{progress_bar(elapsed / scenario.duration)} "
-            f"{elapsed:4.1f}/{scenario.duration:.0f} s  "
-            f"{(delivered() - got0) / max(elapsed, 1e-9):8.0f} pkt/s forwarded"
-        )
-    own1 = own_cpu_seconds()
-    cpu1, got1, sent1, t1 = (
-        server.cpu_seconds(),
-        delivered(),
-        await _publisher_packets(publishers),
-        time.monotonic(),
-    )
-    if profiler is not None:
-        await profiler.wait()
+    own: float  # this process's CPU seconds (the load generator's)
+    cpu: tuple[float, float] | None  # the server's user and system CPU seconds, if known
+    delivered: int  # packets the subscribers got
+    sent: int  # packets the publishers sent
+    at: float  # time.monotonic()
+
+    @staticmethod
+    async def read(
+        server: MeasuredServer,
+        publishers: list[SyntheticParticipant],
+        subscribers: list[SyntheticParticipant],
+    ) -> _Totals:
+        own = own_cpu_seconds()
+        cpu, delivered = server.cpu_seconds(), _delivered(subscribers)
+        return _Totals(own, cpu, delivered, await _publisher_packets(publishers), time.monotonic())
+
+
+def _delivered(subscribers: list[SyntheticParticipant]) -> int:
+    return sum(sum(s.received.packets.values()) for s in subscribers)
+
+
+def _reception(subscribers: list[SyntheticParticipant], sent: int) -> dict[str, Any]:
+    """What the subscribers got while measuring (which stops), by SfuResult's field names:
+    the share lost (all `sent` by a subscriber that got nothing) and the delays in ms after
+    their sockets and after their event loops."""
     delays_ms: list[float] = []
     socket_delays_ms: list[float] = []
     expected = lost = 0
@@ -297,26 +283,77 @@ async def measure_media(
         delays_ms.extend(delay * 1000 for delay in received.delays)
         socket_delays_ms.extend(delay * 1000 for delay in received.socket_delays)
         if not received.sequences:  # got nothing at all: everything sent was lost
-            expected += sent1 - sent0
-            lost += sent1 - sent0
+            expected += sent
+            lost += sent
         for tracker in received.sequences.values():
             expected += tracker.expected
             lost += tracker.lost
-    packets = got1 - got0
+    return {
+        "loss_ratio": round(lost / expected, 5) if expected else 1.0,
+        "latency_ms_p50": _rounded_percentile(socket_delays_ms, 0.5),
+        "latency_ms_p99": _rounded_percentile(socket_delays_ms, 0.99),
+        "loop_latency_ms_p50": _rounded_percentile(delays_ms, 0.5),
+        "loop_latency_ms_p99": _rounded_percentile(delays_ms, 0.99),
+    }
+
+
+def _memory(
+    rss: float | None, rss_before: float | None, subscribers: int, streams: int
+) -> dict[str, Any]:
+    """The server's memory, and what each subscriber and each stream to one added, by
+    SfuResult's field names."""
+    grown = None if rss is None or rss_before is None or not subscribers else rss - rss_before
+    return {
+        "rss_mb": None if rss is None else round(rss, 1),
+        "rss_mb_per_subscriber": None if grown is None else round(grown / subscribers, 3),
+        "rss_mb_per_subscriber_stream": None
+        if grown is None
+        else round(grown / (subscribers * streams), 3),
+    }
+
+
+async def measure_media(
+    scenario: SfuScenario,
+    server: MeasuredServer,
+    publishers: list[SyntheticParticipant],
+    subscribers: list[SyntheticParticipant],
+    rss_before: float | None,
+    join_ms: list[float],
+    progress: Callable[[str], None],
+) -> SfuResult:
+    for subscriber in subscribers:
+        subscriber.received.start_measuring()
+    profiler = (
+        await start_profiler(server, scenario.profile, scenario.duration)
+        if scenario.profile
+        else None
+    )
+    start = await _Totals.read(server, publishers, subscribers)
+    while (elapsed := time.monotonic() - start.at) < scenario.duration:
+        await asyncio.sleep(min(1.0, scenario.duration - elapsed))
+        elapsed = time.monotonic() - start.at
+        progress(
+            f"{progress_bar(elapsed / scenario.duration)} "
+            f"{elapsed:4.1f}/{scenario.duration:.0f} s  "
+            f"{(_delivered(subscribers) - start.delivered) / max(elapsed, 1e-9):8.0f} pkt/s"
+            " forwarded"
+        )
+    end = await _Totals.read(server, publishers, subscribers)
+    if profiler is not None:
+        await profiler.wait()
+    packets = end.delivered - start.delivered
     streams = len(publishers) * (2 if scenario.audio else 1)
 
-    window = t1 - t0
+    window = end.at - start.at
     user = system = None  # unknown without the server's process id
-    if cpu0 is not None and cpu1 is not None:
-        user, system = cpu1[0] - cpu0[0], cpu1[1] - cpu0[1]
+    if start.cpu is not None and end.cpu is not None:
+        user, system = end.cpu[0] - start.cpu[0], end.cpu[1] - start.cpu[1]
 
     def per_packet(*seconds: float | None) -> float | None:
         if not packets or any(s is None for s in seconds):
             return None
         return round(sum(s or 0.0 for s in seconds) / packets * 1e6, 2)
 
-    rss = server.rss_mb()
-    grown = None if rss is None or rss_before is None or not subscribers else rss - rss_before
     return SfuResult(
         subscribers=len(subscribers),
         duration_s=round(window, 2),
@@ -327,18 +364,10 @@ async def measure_media(
         sfu_cpu_percent=None
         if user is None or system is None
         else round((user + system) / window * 100, 1),
-        loadgen_cpu_percent=round((own1 - own0) / window * 100, 1),
-        loss_ratio=round(lost / expected, 5) if expected else 1.0,
-        latency_ms_p50=_rounded_percentile(socket_delays_ms, 0.5),
-        latency_ms_p99=_rounded_percentile(socket_delays_ms, 0.99),
-        loop_latency_ms_p50=_rounded_percentile(delays_ms, 0.5),
-        loop_latency_ms_p99=_rounded_percentile(delays_ms, 0.99),
+        loadgen_cpu_percent=round((end.own - start.own) / window * 100, 1),
+        **_reception(subscribers, end.sent - start.sent),
         join_ms_p50=round(statistics.median(join_ms), 1),
         join_ms_p99=_rounded_percentile(join_ms, 0.99, 1) or 0.0,
-        rss_mb=None if rss is None else round(rss, 1),
-        rss_mb_per_subscriber=None if grown is None else round(grown / len(subscribers), 3),
-        rss_mb_per_subscriber_stream=None
-        if grown is None
-        else round(grown / (len(subscribers) * streams), 3),
-        publisher_pps=round((sent1 - sent0) / window, 1),
+        **_memory(server.rss_mb(), rss_before, len(subscribers), streams),
+        publisher_pps=round((end.sent - start.sent) / window, 1),
     )

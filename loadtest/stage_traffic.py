@@ -307,6 +307,10 @@ class StageTraffic:
                 return
             await asyncio.sleep(step)
 
+    async def answers_sent(self) -> None:
+        """Until the moderator's answers due so far went out (a test's wait: no sleeping)."""
+        await asyncio.gather(*self._answers)
+
     def stop(self) -> None:
         for task in list(self._answers):
             task.cancel()

@@ -19,11 +19,12 @@ from rooms.errors import Invalid
 from rooms.insight.insight import Insight
 from rooms.market.market import open_market
 from rooms.meeting import grants
+from rooms.meeting.egress import retention
 from rooms.meeting.egress.commands import EGRESS_KBPS, Encoding
 from rooms.meeting.egress.egress import EgressSettings, finish_stopping
 from rooms.meeting.events import bye
 from rooms.meeting.registry import MeetingRegistry
-from server import cascade, insight_upkeep, metrics, security_headers, upload_expiry
+from server import cascade, insight_upkeep, metrics, poll_closing, security_headers, upload_expiry
 from server.api import add_api
 from server.api.contexts import CONTEXTS_KEY, Contexts
 from server.api.inbound import decode_json_object
@@ -50,30 +51,17 @@ REMINDER_SWEEP_INTERVAL = 30.0  # seconds: reminders go out 15 minutes ahead, gi
 
 
 def build_app(
-    config: Config, password_hasher: PasswordHasher | None = None, seams: Seams | None = None
+    config: Config,
+    password_hasher: PasswordHasher | None = None,
+    seams: Seams | None = None,
+    background_jobs: bool = True,
 ) -> web.Application:
+    """`background_jobs` False leaves the sweeps (reminders, upload expiry, insight upkeep, poll
+    closing) to another process: the workers of one machine run them in one of them
+    (server/workers.py)."""
     gather_on(config.ice_hosts)
     seams = seams or seams_for(config.redis_url, config.node_url or config.base_url)
-    services = Services(
-        registry=seams.meetings,
-        placement=seams.placement,
-        secret=load_secret(config.data_dir),
-        peers=WebRtcPeers(
-            PeerSettings(
-                ice_servers=lambda: config.ice.for_identity(SFU_TURN_IDENTITY, time.time()),
-                announce=config.announce_map(),
-                max_video_bitrate=config.max_video_kbps * 1000,
-                max_audio_bitrate=config.max_audio_kbps * 1000,
-            )
-        ),
-        clock=time.time,
-        ice=config.ice,
-        max_participants=config.max_participants,
-        egress=EgressSettings(
-            recordings=config.data_dir / "recordings",
-            encoding=Encoding(config.egress_height, EGRESS_KBPS[config.egress_height]),
-        ),
-    )
+    services = _services(config, seams)
     app = web.Application(client_max_size=MAX_API_BODY)
     app[SERVICES_KEY] = services
     app[API_SERVICES_KEY] = services
@@ -96,11 +84,40 @@ def build_app(
     app.on_cleanup.append(_finish_egress)
     app.cleanup_ctx.append(_community(config, password_hasher, seams))
     app.cleanup_ctx.append(_speaker_updates)
-    app.cleanup_ctx.append(_reminders)
-    upload_expiry.install(app)
-    insight_upkeep.install(app)
+    if background_jobs:
+        app.cleanup_ctx.append(_reminders)
+        upload_expiry.install(app)
+        app.cleanup_ctx.append(_recording_retention)
+        insight_upkeep.install(app)
+        poll_closing.install(app)
     cascade.install(app, config, services)
     return app
+
+
+def _services(config: Config, seams: Seams) -> Services:
+    """What every session shares: this node's meetings and their placement, the secret, the
+    SFU's peer settings, ICE servers, limits and egress."""
+    return Services(
+        registry=seams.meetings,
+        placement=seams.placement,
+        secret=load_secret(config.data_dir),
+        peers=WebRtcPeers(
+            PeerSettings(
+                ice_servers=lambda: config.ice.for_identity(SFU_TURN_IDENTITY, time.time()),
+                announce=config.announce_map(),
+                max_video_bitrate=config.max_video_kbps * 1000,
+                max_audio_bitrate=config.max_audio_kbps * 1000,
+            )
+        ),
+        clock=time.time,
+        ice=config.ice,
+        max_participants=config.max_participants,
+        egress=EgressSettings(
+            recordings=config.data_dir / "recordings",
+            encoding=Encoding(config.egress_height, EGRESS_KBPS[config.egress_height]),
+            retention_days=config.recording_retention_days,
+        ),
+    )
 
 
 def _community(
@@ -195,6 +212,7 @@ async def _healthz(request: web.Request) -> web.Response:
     return web.json_response(
         {
             "status": "draining" if services.draining else "ok",
+            "node": registry.node,
             "rooms": len(registry.meetings()),
             "participants": registry.participant_count,
         },
@@ -241,6 +259,21 @@ async def _tick_speakers(registry: MeetingRegistry) -> None:
                 room.update_speakers(loop.time())
             except Exception:  # one room's bug must not silence every other room
                 log.exception("speaker update failed in room %s", room.name)
+
+
+async def _recording_retention(app: web.Application) -> AsyncIterator[None]:
+    """Recordings past the configured retention deleted, hourly (docs/egress.md)."""
+    settings = app[SERVICES_KEY].egress
+    task = None
+    if settings is not None and settings.retention_days > 0:
+        task = asyncio.create_task(
+            retention.sweep_forever(settings.recordings, settings.retention_days, time.time)
+        )
+    yield
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def _finish_egress(_app: web.Application) -> None:

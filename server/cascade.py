@@ -33,7 +33,7 @@ def install(app: web.Application, config: Config, services: Services) -> None:
         relay = await RelaySocket.bind(relay_host(config), config.relay_port)
         node = services.registry.node
         services.cascade = Cascade(node, services.secret, relay, services.placement.address)
-        app[MEDIA_HOST_KEY] = MediaHost(node, services.secret, relay, services.peers)
+        app[MEDIA_HOST_KEY] = MediaHost(services, relay)
         log.info("cascade: node %s relays media on %s:%d", node, *relay.address)
         try:
             yield

@@ -12,6 +12,7 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -24,6 +25,7 @@ from rooms.community.regions import update as region_update
 from rooms.errors import DomainError
 from rooms.meeting import grants
 from rooms.meeting.stage import MEETING_ROLES
+from server import workers
 from server.app import build_app, ssl_context
 from server.config import Config, ConfigError, load, load_secret
 from server.drain import drain
@@ -36,6 +38,7 @@ from signalling.ws import SERVICES_KEY
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # what workers are started with
     try:
         result: int = args.func(args)
         return result
@@ -130,6 +133,12 @@ def _parser() -> argparse.ArgumentParser:
         help="lines of the live stream and recording picture: 360, 480, 720 or 1080 (default 720)",
     )
     serve.add_argument(
+        "--recording-retention-days",
+        type=int,
+        metavar="DAYS",
+        help="delete recordings older than this many days (default 0: keep them)",
+    )
+    serve.add_argument(
         "--database-url",
         metavar="URL",
         help="community storage: postgresql://user@host/db (default: SQLite in the data dir)",
@@ -171,6 +180,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SHA256",
         help="SHA-256 fingerprint of that app's signing certificate (AA:BB:...); repeatable",
     )
+    serve.add_argument(
+        "--workers",
+        metavar="N|auto",
+        help="processes serving from this machine, auto: one per core; above 1 needs --redis "
+        "and PostgreSQL (default 1)",
+    )
+    # Set by the supervisor of --workers on the processes it starts (server/workers.py).
+    serve.add_argument("--worker-index", type=int, help=argparse.SUPPRESS)
     serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
     serve.set_defaults(func=_serve)
 
@@ -246,7 +263,7 @@ def command_name(
 
 
 def _config(args: argparse.Namespace) -> Config:
-    flags = {k: v for k, v in vars(args).items() if k not in ("func", "config")}
+    flags = {k: v for k, v in vars(args).items() if k not in ("func", "config", "argv")}
     known = {k: v for k, v in flags.items() if k in Config.__dataclass_fields__}
     return load(known, config_file=args.config)
 
@@ -317,12 +334,54 @@ def _update_regions(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     config = _config(args)
+    worker: int | None = args.worker_index
+    who = "" if worker is None else f"worker {worker} "
     logging.basicConfig(
-        level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=config.log_level.upper(),
+        format=f"%(asctime)s %(levelname)s {who}%(name)s: %(message)s",
     )
     import uvloop  # the default loop costs 2-3x more per packet (shared/aiortc-notes.md)
 
+    if config.workers > 1 and worker is None:
+        workers.prepare(config)
+        print(f"Kamar is running {config.workers} workers: open {config.base_url}/", flush=True)
+        return uvloop.run(
+            workers.Supervisor(workers.worker_command(args.argv), config.workers).run()
+        )
+    if worker is not None:
+        return uvloop.run(_run_worker(config, worker))
     uvloop.run(_run(config))
+    return 0
+
+
+async def _run_worker(config: Config, index: int) -> int:
+    """One of the supervisor's workers (server/workers.py): a node on the shared port, with its
+    own port where the other workers relay meeting sockets to it."""
+    try:
+        private, node_url = workers.private_listener(config, index)
+    except OSError as exc:
+        print(f"kamar: worker {index} cannot listen on {config.node_url}: {exc}", file=sys.stderr)
+        return workers.EXIT_CANNOT_START
+    config = replace(config, node_url=node_url, relay_port=workers.relay_port(config, index))
+    app = build_app(config, background_jobs=index == workers.JOBS_WORKER)
+    runner = make_runner(app)
+    await runner.setup()
+    try:
+        await web.TCPSite(
+            runner, config.host, config.port, ssl_context=ssl_context(config), reuse_port=True
+        ).start()
+        tls = ssl_context(config) if node_url.startswith("https:") else None
+        await web.SockSite(runner, private, ssl_context=tls).start()
+    except OSError as exc:
+        print(f"kamar: worker {index} cannot listen on port {config.port}: {exc}", file=sys.stderr)
+        await runner.cleanup()
+        return workers.EXIT_CANNOT_START
+    node = app[SERVICES_KEY].registry.node
+    print(
+        f"worker {index} (node {node}) is running; other workers reach it at {node_url}", flush=True
+    )
+    await _until_stopped(app, config)
+    await runner.cleanup()
     return 0
 
 
@@ -340,6 +399,11 @@ async def _run(config: Config) -> None:
             "--room ROOM --identity ID",
             flush=True,
         )
+    await _until_stopped(app, config)
+    await runner.cleanup()
+
+
+async def _until_stopped(app: web.Application, config: Config) -> None:
     # SIGTERM drains (server/drain.py): no new meetings, exit when the last participant left
     # or after --drain-seconds. SIGINT (Ctrl-C), or a second signal, stops at once.
     terminate, stop_now = asyncio.Event(), asyncio.Event()
@@ -357,4 +421,3 @@ async def _run(config: Config) -> None:
     if not stop_now.is_set():
         print("Draining: no new meetings; stopping when the last participant leaves", flush=True)
         await drain(app[SERVICES_KEY], stop_now, config.drain_seconds)
-    await runner.cleanup()

@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from rooms.meeting.egress.retention import MAX_RETENTION_DAYS
 from sfu.ice_servers import DEFAULT_TTL as DEFAULT_TURN_TTL
 from sfu.ice_servers import MAX_TTL as MAX_TURN_TTL
 from sfu.ice_servers import MIN_TTL as MIN_TURN_TTL
@@ -57,6 +59,9 @@ class Config:
     max_audio_kbps: int = 24
     # Lines of the picture egress encodes (rooms/meeting/egress/): live streams and recordings.
     egress_height: int = 720
+    # Recordings older than this many days are deleted by a background sweep (rooms/meeting/
+    # egress/retention.py); 0 keeps them until a moderator deletes them.
+    recording_retention_days: int = 0
     # The most participants at once in this process (0: no limit but the machine's capacity).
     max_participants: int = 0
     # Community storage: "" keeps SQLite in the data directory; postgresql://... for a server.
@@ -73,6 +78,10 @@ class Config:
     # After SIGTERM, how long the meetings on this node may go on before they are ended
     # (server/drain.py); a node with no participant left stops at once.
     drain_seconds: int = 300
+    # Processes serving this deployment from this machine (server/workers.py): 1 is one
+    # process; more (or "auto": one per core this process may run on) start a supervisor and
+    # that many worker nodes sharing the port, which needs redis_url like several nodes do.
+    workers: int = 1
     log_level: str = "info"
     # A Trusted Web Activity (docs/android.md): the Android app's package name and the SHA-256
     # fingerprints of its signing certificates, published at /.well-known/assetlinks.json.
@@ -114,6 +123,7 @@ class Config:
 
 
 MAX_DRAIN_SECONDS = 24 * 3600
+MAX_WORKERS = 256
 MIN_VIDEO_KBPS, MAX_VIDEO_KBPS = 100, 20_000
 MIN_AUDIO_KBPS, MAX_AUDIO_KBPS = 6, 128  # Opus' useful range for a voice (RFC 6716 2.1.1)
 _ENV_PREFIX = "KAMAR_"
@@ -129,6 +139,8 @@ _INT_FIELDS = {
     "turn_ttl",
     "drain_seconds",
     "egress_height",
+    "workers",
+    "recording_retention_days",
 }
 EGRESS_HEIGHTS = (360, 480, 720, 1080)
 _NAMES = {f.name for f in fields(Config)} - {"extra"}
@@ -184,6 +196,8 @@ def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _coerce(name: str, value: Any) -> Any:
+    if name == "workers" and isinstance(value, str) and value.strip().lower() == "auto":
+        return len(os.sched_getaffinity(0))  # the cores this process may run on, not all
     try:
         if name in _LIST_FIELDS:
             items = [value] if isinstance(value, str) else list(value)
@@ -226,6 +240,11 @@ def validate(config: Config) -> Config:
         raise ConfigError(
             f"max_audio_kbps must be {MIN_AUDIO_KBPS}-{MAX_AUDIO_KBPS}, not {config.max_audio_kbps}"
         )
+    if not 0 <= config.recording_retention_days <= MAX_RETENTION_DAYS:
+        raise ConfigError(
+            f"recording_retention_days must be 0 (keep) to {MAX_RETENTION_DAYS}, "
+            f"not {config.recording_retention_days}"
+        )
     if config.egress_height not in EGRESS_HEIGHTS:
         heights = ", ".join(map(str, EGRESS_HEIGHTS))
         raise ConfigError(f"egress_height must be one of {heights}, not {config.egress_height}")
@@ -252,6 +271,7 @@ def validate(config: Config) -> Config:
     ):
         raise ConfigError("database_url must start with sqlite:/// or postgresql://")
     _validate_redis(config)
+    _validate_workers(config)
     if not 0 <= config.drain_seconds <= MAX_DRAIN_SECONDS:
         raise ConfigError(f"drain_seconds must be 0-{MAX_DRAIN_SECONDS}")
     if config.log_level.lower() not in ("debug", "info", "warning", "error"):
@@ -268,11 +288,37 @@ def _validate_redis(config: Config) -> None:
         raise ConfigError("redis_url must start with redis://, rediss:// or unix://")
     if config.node_url and not config.node_url.startswith(("http://", "https://")):
         raise ConfigError("node_url must start with http:// or https://")
-    if not config.node_url and config.host in ("0.0.0.0", "::", ""):
+    # Workers of one machine reach each other on loopback (server/workers.py) by default.
+    if not config.node_url and config.host in ("0.0.0.0", "::", "") and config.workers == 1:
         raise ConfigError("a node listening on every address needs node_url (how others reach it)")
     if not config.effective_database_url.startswith(("postgresql", "postgres:")):
         # Each node would otherwise keep community data of its own in its own SQLite file.
         raise ConfigError("redis_url needs a PostgreSQL database_url that every node shares")
+
+
+def _validate_workers(config: Config) -> None:
+    if not 1 <= config.workers <= MAX_WORKERS:
+        raise ConfigError(f"workers must be 1-{MAX_WORKERS} or auto, not {config.workers}")
+    # Worker i listens on node_url's port + i and relays media on relay_port + i.
+    for name, first in (
+        ("node_url's port", _port_of(config.node_url)),
+        ("relay_port", config.relay_port),
+    ):
+        if first and first + config.workers - 1 > 65535:
+            raise ConfigError(f"{name} {first} leaves no room for {config.workers} workers' ports")
+    if config.workers > 1 and not config.redis_url:
+        # The workers are nodes of one deployment: they find each other's meetings in Redis.
+        raise ConfigError(
+            "workers above 1 need redis_url (--redis redis://host:6379/0) and a PostgreSQL "
+            "database_url, as several nodes do (docs/cluster.md)"
+        )
+
+
+def _port_of(url: str) -> int | None:
+    try:
+        return urlsplit(url).port
+    except ValueError as exc:
+        raise ConfigError(f"{url!r} has no valid port") from exc
 
 
 def _validate_turn(config: Config) -> None:

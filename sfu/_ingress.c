@@ -14,6 +14,7 @@
  * The arrivals wait here until Python takes them (`take_arrivals`), which it does when it
  * sends a feedback packet: `on_arrivals()` is called on the first arrival at or after
  * `call_at` (Python moves it on each time), and whenever the notes are full, so none is lost.
+ * A test sets `now` to drive that clock itself (sfu/arrival_reports.py takes a clock too).
  */
 #include "_rtpsend.h"
 
@@ -41,6 +42,7 @@ typedef struct {
     void *srtp;
     int transport_cc_id; /* the publisher's id of the transport-wide sequence; 0: none */
     double call_at;      /* time.monotonic() from which the next arrival calls on_arrivals */
+    double now;          /* 0: packets arrive at CLOCK_MONOTONIC's time; else a test's clock */
     unsigned int media_ssrc; /* the SSRC of the last packet with a transport-wide number */
     unsigned long long rejected; /* packets libsrtp refused: not authentic, or replayed */
     int held;
@@ -222,7 +224,12 @@ ingress_call(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject 
         Py_RETURN_NONE;
     }
     struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now); /* the clock of Python's time.monotonic() */
+    if (self->now > 0.0) { /* a test's clock: one predictable branch per packet */
+        now.tv_sec = (time_t)self->now;
+        now.tv_nsec = (long)((self->now - (double)now.tv_sec) * 1e9);
+    } else {
+        clock_gettime(CLOCK_MONOTONIC, &now); /* the clock of Python's time.monotonic() */
+    }
     unsigned int ssrc = ((unsigned int)plain[8] << 24) | ((unsigned int)plain[9] << 16) |
                         ((unsigned int)plain[10] << 8) | plain[11];
     if (self->transport_cc_id)
@@ -348,6 +355,8 @@ static PyMemberDef ingress_members[] = {
      "the publisher's header extension id of the transport-wide sequence number; 0: none"},
     {"call_at", T_DOUBLE, offsetof(Ingress, call_at), 0,
      "time.monotonic() from which the next noted arrival calls on_arrivals()"},
+    {"now", T_DOUBLE, offsetof(Ingress, now), 0,
+     "0.0: each packet arrives at time.monotonic()'s reading; else at this time (a test's clock)"},
     {"media_ssrc", T_UINT, offsetof(Ingress, media_ssrc), READONLY,
      "the SSRC of the last packet with a transport-wide sequence number"},
     {"rejected", T_ULONGLONG, offsetof(Ingress, rejected), READONLY,

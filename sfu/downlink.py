@@ -94,7 +94,8 @@ class SentMeter:
 
 # Fewer packets than this between two reports say nothing about the link: the few repairs of
 # a stream's first key frame among the ~30 packets a second of a low layer were 10-15 %, and
-# stopped a watcher's video on loopback (tests/browser/test_simulcast_three_layers_browser.py).
+# stopped a watcher's video on loopback
+# (tests/whole/browser/test_simulcast_three_layers_browser.py).
 MIN_REPAIR_SAMPLE = 50
 
 

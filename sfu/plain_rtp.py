@@ -182,18 +182,18 @@ class PlainRtpSink:
         self._socket.close()
 
 
-def ffmpeg_sdp(video_port: int, audio_ports: list[int]) -> str:
-    """The session description ffmpeg reads the sinks with (`-i file.sdp`): the picture,
-    then one m-line per voice."""
+def ffmpeg_sdp(video_ports: list[int], audio_ports: list[int]) -> str:
+    """The session description ffmpeg reads the sinks with (`-i file.sdp`): one m-line per
+    picture, then one per voice."""
     lines = [
         "v=0",
         f"o=- 0 0 IN IP4 {LOOPBACK}",
         "s=Kamar egress",
         f"c=IN IP4 {LOOPBACK}",
         "t=0 0",
-        f"m=video {video_port} RTP/AVP {VP8_PT}",
-        f"a=rtpmap:{VP8_PT} VP8/90000",
     ]
+    for port in video_ports:
+        lines += [f"m=video {port} RTP/AVP {VP8_PT}", f"a=rtpmap:{VP8_PT} VP8/90000"]
     for port in audio_ports:
         lines += [f"m=audio {port} RTP/AVP {OPUS_PT}", f"a=rtpmap:{OPUS_PT} opus/48000/2"]
     return "\r\n".join([*lines, ""])

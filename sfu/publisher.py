@@ -285,7 +285,7 @@ class PublisherPeer(PublisherFeedback):
             producer.receive(original, time.monotonic())
 
     def _learn_ssrc(self, data: bytes) -> Producer | None:
-        """An SSRC the offer did not list: let aiortc's router match it by MID or payload type,
+        """An SSRC the offer did not list: let aiortc's RtpRouter match it by MID or payload type,
         once, then remember the answer either way."""
         if len(data) < 12:
             return None

@@ -93,6 +93,7 @@ class Receiving:
         for slot in self._slots():  # and RED, which doubles the audio, goes as plain Opus
             if slot.consumer is not None and slot.kind == AUDIO:
                 slot.consumer.strip_red(*slot.red_choice(on))
+                slot.consumer.send_bare(on)  # nor do its header extensions go
 
     def follow_speakers(self, speakers: list[str]) -> None:
         """The room's active speakers changed."""

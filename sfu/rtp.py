@@ -46,6 +46,19 @@ def payload_offset(data: bytes | bytearray) -> int:
     return offset
 
 
+def without_extensions(packet: bytearray) -> bytearray:
+    """The packet without its header extension (RFC 3550 5.3.1: X bit cleared, the block
+    removed): `packet` itself when it has none. For a data saver's audio, whose extensions
+    (audio level, send times) its client never reads but its data plan pays for."""
+    block = extension_block(packet)
+    if block is None:
+        return packet
+    _profile, elements, end = block
+    out = packet[: elements - 4] + packet[end:]
+    out[0] &= 0xEF
+    return out
+
+
 def extension_block(data: bytes | bytearray) -> tuple[int, int, int] | None:
     """(profile, start, end) of the extension elements, or None when the X bit is clear."""
     first = data[0]

@@ -18,7 +18,7 @@ from typing import Any
 from sfu import ice_demux, packet_output, peer, red, sdp, sender_reports
 from sfu.consumer import Consumer
 from sfu.errors import NegotiationError, NegotiationStateError
-from sfu.forwarding import Producer, ProducerId
+from sfu.forwarding import AUDIO, Producer, ProducerId
 from sfu.media_failure import FailureWatch
 from sfu.receiving import OnVideoOff, Receiving
 from sfu.rtcp_feedback import LossReport, Nack, Remb, parse_feedback
@@ -322,6 +322,8 @@ class SubscriberPeer:
                 routes=output if isinstance(output, packet_output.NativePacketOutput) else None,
             )
             slot.consumer.strip_red(*slot.red_choice(self.receiving.speakers_only))
+            if producer.kind == AUDIO:
+                slot.consumer.send_bare(self.receiving.speakers_only)  # a data saver's
             producer.add_consumer(slot.consumer)
             if self._report_timer is None:
                 self._schedule_reports()

@@ -10,6 +10,7 @@ the rest here. Whoever builds them, `encode` turns them into text: the socket wr
 from __future__ import annotations
 
 import json
+import logging
 import typing
 from typing import Any, Literal, TypedDict
 
@@ -88,6 +89,7 @@ SessionEvent = (
     | Unread
 )
 ServerEvent = SessionEvent | MeetingEvent | CommunityEvent
+log = logging.getLogger(__name__)
 # Events that stay on the server (the feed turns this one into an `error` and a close).
 INTERNAL_TYPES = frozenset({"sessions_revoked"})
 
@@ -97,6 +99,18 @@ def encode(event: ServerEvent) -> str:
     its bytes, not a six-byte escape per code unit). Raises TypeError or ValueError for what
     JSON cannot hold; the writer logs and skips such an event."""
     return json.dumps(event, separators=(",", ":"), ensure_ascii=False)
+
+
+def encoded(item: ServerEvent | str) -> str | None:
+    """The wire text of an event (text already encoded passes through), or None, logged,
+    when it cannot be encoded at all: the caller skips it rather than dying."""
+    if isinstance(item, str):
+        return item
+    try:
+        return encode(item)
+    except (TypeError, ValueError):
+        log.exception("an event could not be encoded; skipped: %.200r", item)
+        return None
 
 
 def error(code: str, message: str, in_reply_to: str | None = None) -> Error:

@@ -25,6 +25,9 @@ class Hello:
     v: int
     token: str
     room: str | None = None
+    # An HLS viewer (docs/egress.md): in the meeting for its questions and comments only, no
+    # media, not counted against max_participants.
+    watch: bool = False
 
 
 @dataclass(frozen=True)
@@ -235,7 +238,10 @@ ClientMessage = (
 
 # type name -> (message class, {field: (python type, required)})
 _SCHEMAS: dict[str, tuple[type, dict[str, tuple[type | None, bool]]]] = {
-    "hello": (Hello, {"v": (int, True), "token": (str, True), "room": (str, False)}),
+    "hello": (
+        Hello,
+        {"v": (int, True), "token": (str, True), "room": (str, False), "watch": (bool, False)},
+    ),
     "publish_offer": (PublishOffer, {"sdp": (str, True), "source": (str, False)}),
     "unpublish": (Unpublish, {"source": (str, True)}),
     "subscribe_answer": (SubscribeAnswer, {"sdp": (str, True), "revision": (int, True)}),

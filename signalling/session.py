@@ -101,8 +101,8 @@ class Session:
         # another node: signalling/ws.py then relays the socket there (docs/cluster.md).
         self.relay_to: str | None = None
         self.relay_node: NodeId | None = None
-        # The node that relayed this socket here, when it proved so (signalling/ws.py): the
-        # participant receives media there (the cascade).
+        # The node that carried this socket here over its link (signalling/cascade/tunnel.py):
+        # the participant receives media there (the cascade).
         self.came_through: str | None = None
         self._limits = FrameLimits()
         self._handlers: dict[type, Callable[[Any], Awaitable[None]]] = {
@@ -179,7 +179,9 @@ class Session:
 
     # -- handlers ----------------------------------------------------------------------------
 
-    async def _on_hello(self, hello: Hello) -> None:
+    def _verified_grant(self, hello: Hello) -> grants.JoinGrant:
+        """The join grant a first `hello` carries, checked: version, signature and expiry,
+        and the room it names."""
         if self.participant is not None:
             raise ProtocolError("bad_state", "hello was already received", in_reply_to="hello")
         if hello.v != PROTOCOL_VERSION:
@@ -196,10 +198,14 @@ class Session:
             raise ProtocolError(
                 "wrong_room", f"this join token is for room {grant.room!r}, not {hello.room!r}"
             )
+        return grant
+
+    async def _on_hello(self, hello: Hello) -> None:
+        grant = self._verified_grant(hello)
         await self._still_a_member(grant)
         self.relay_to = await self._hosted_here(grant.room)
         if self.relay_to is not None:
-            return  # signalling/ws.py relays this socket, this hello first, to that node
+            return  # signalling/ws.py carries this socket, this hello first, to that node
         await self._receive_where_it_came_through()
         registry = self._services.registry
         existing = registry.find(grant.room)
@@ -208,7 +214,9 @@ class Session:
                 "draining", "this server is shutting down; connect again to reach another one"
             )
         role = grant.meeting_role
-        if existing is not None and role != "moderator":
+        if hello.watch:
+            role = "audience"  # an HLS viewer has no media to speak with
+        elif existing is not None and role != "moderator":
             # Brought on stage (or sent back) earlier in this meeting: a reconnect keeps that.
             role = existing.stage.roles_given.get(grant.identity, role)
         participant = Participant(
@@ -217,11 +225,13 @@ class Session:
             name=grant.name,
             deliver=self._send,
             disconnect=self._close,
-            can_subscribe=grant.can_subscribe,
+            can_subscribe=grant.can_subscribe and not hello.watch,
             role=role,
             left_stage=self.media.left_stage,
+            watching=hello.watch,
         )
-        self._refuse_when_full(grant)
+        if not hello.watch:
+            self._refuse_when_full(grant)
         admission = existing.stage.admission(grant.identity, role) if existing else "admit"
         if admission == "banned":
             raise ProtocolError("banned", "you were removed from this meeting")
@@ -294,7 +304,7 @@ class Session:
         return url
 
     async def _receive_where_it_came_through(self) -> None:
-        """Relayed from another node: the participant's subscribe connection goes there, fed
+        """Carried from another node: the participant's subscribe connection goes there, fed
         by tracks that cross once (docs/cluster.md), when the link to it opens."""
         cascade = self._services.cascade
         node = self.came_through

@@ -130,11 +130,17 @@ class StageControl:
         room, me = self._me("raise_hand")
         if message.raised and me.role != "audience":
             raise ProtocolError("bad_state", "you are on the stage already")
+        if message.raised and me.watching:
+            raise ProtocolError("bad_state", "you watch the live stream: join the meeting to speak")
         room.raise_hand(me.id, message.raised)
 
     async def _set_role(self, message: SetRole) -> None:
         room, me = self._me("set_role")
         target = self._other(room, message.participant_id, me)
+        if target.watching and message.role == "speaker":
+            raise ProtocolError(
+                "bad_state", f"{target.name} watches the live stream and has no camera here"
+            )
         room.set_role(target.id, "speaker" if message.role == "speaker" else "audience")
 
     # -- moderation ---------------------------------------------------------------------

@@ -9,17 +9,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from typing import cast
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from rooms.text import surrogates_replaced
-from signalling.cascade.node_link import came_through, came_through_headers
 from signalling.errors import ProtocolError, error_event
-from signalling.events import ServerEvent, encode
+from signalling.events import ServerEvent, encoded
 from signalling.messages import MAX_MESSAGE_BYTES
 from signalling.outbox import Outbox
-from signalling.relay import NodeRefused, relay
 from signalling.session import Services, Session
 
 log = logging.getLogger(__name__)
@@ -65,7 +63,7 @@ class _Connection:
                 item = await self.outbox.get()
                 if item is _CLOSE:
                     break
-                text = _encoded(item)
+                text = encoded(cast("ServerEvent | str", item))  # not _CLOSE: checked above
                 if text is not None and not await self._send_text(text):
                     break
         except Exception:
@@ -95,25 +93,12 @@ class _Connection:
         return True
 
 
-def _encoded(item: Any) -> str | None:
-    """The wire text of an event, or None (logged) when it cannot be encoded at all."""
-    if isinstance(item, str):
-        return item
-    try:
-        return encode(item)
-    except (TypeError, ValueError):
-        log.exception("an event could not be encoded; skipped: %.200r", item)
-        return None
-
-
 async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=MAX_MESSAGE_BYTES)
     await ws.prepare(request)
     connection = _Connection(ws)
     services = request.app[SERVICES_KEY]
     session = Session(services, connection.send, connection.close)
-    if services.cascade is not None:
-        session.came_through = came_through(request.headers, services.secret)
     services.live_sessions.add(session)
     writer = asyncio.create_task(connection.write_loop())
 
@@ -133,8 +118,7 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
                 hello_timer.cancel()
                 await session.handle_text(message.data)
                 if session.relay_to is not None:  # the meeting is on another node
-                    await _relay(services, session, ws, message.data)
-                    connection.close_reason = "relayed"
+                    await _carry(services, session, ws, connection, message.data)
                     break
                 if not session.identified:
                     hello_timer = loop.call_at(max(hello_deadline, loop.time()), hello_overdue)
@@ -166,21 +150,53 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
-async def _relay(
-    services: Services, session: Session, ws: web.WebSocketResponse, hello: str
+async def _carry(
+    services: Services,
+    session: Session,
+    ws: web.WebSocketResponse,
+    connection: _Connection,
+    hello: str,
 ) -> None:
-    assert session.relay_to is not None and session.relay_node is not None
+    """The meeting lives on another node: carry this socket there over the node link (sealed,
+    signalling/cascade/tunnel.py), `hello` first, until either side closes. What the home sends
+    goes out through this socket's own connection (its outbox and slow-client rule)."""
+    node = session.relay_node
+    assert node is not None
+    cascade = services.cascade
+    link = await cascade.link(node) if cascade is not None else None
+    if link is None:
+        connection.send(
+            error_event(
+                ProtocolError(
+                    "wrong_node", "the node of this meeting cannot be reached; connect again"
+                )
+            )
+        )
+        connection.close("wrong_node")
+        if cascade is not None and cascade.refused(node):
+            # Its process is gone: the client's next hello (it reconnects on wrong_node) finds
+            # the meeting placed anew instead of waiting for the node's heartbeat to expire.
+            await services.placement.gone(node)
+        return
+    tunnel = link.clients.open(hello, connection.send, connection.close)
     try:
-        headers = None
-        if services.cascade is not None:  # the home has this participant receive here
-            headers = came_through_headers(services.secret, services.registry.node)
-        outcome = await relay(ws, session.relay_to, hello, headers)
-    except NodeRefused:
-        # Its process is gone: the client's next hello (it reconnects on wrong_node) finds
-        # the meeting placed anew instead of waiting for the node's heartbeat to expire.
-        await services.placement.gone(session.relay_node)
-        outcome = "node refused the connection"
-    log.info("socket relayed to %s: %s", session.relay_to, outcome)
+        async for message in ws:
+            if message.type == WSMsgType.TEXT:
+                link.clients.frame(tunnel, message.data)
+            elif message.type == WSMsgType.BINARY:
+                connection.send(
+                    error_event(
+                        ProtocolError("binary_unsupported", "send JSON in text frames only")
+                    )
+                )
+            elif message.type == WSMsgType.ERROR:
+                _report_read_error(ws, connection)
+                break
+            if connection.close_reason is not None:
+                break
+    finally:
+        link.clients.closed_by_client(tunnel)
+        log.info("socket carried to node %s ended", node)
 
 
 def _why_closed(ws: web.WebSocketResponse, connection: _Connection) -> str:

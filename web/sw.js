@@ -53,6 +53,8 @@ self.addEventListener("fetch", (event) => {
     // Member insight is personal data organisers view under an audit log (UU 27/2022,
     // docs/market-and-insight.md): it never rests on a device.
     if (url.pathname.startsWith("/api/insight")) return;
+    // Nor does the password reset log (who reset whom): administrators read it fresh.
+    if (url.pathname.startsWith("/api/admin/")) return;
     // A recording streams from the network in ranges, a live stream is new every 2 s
     // (docs/egress.md): never through here.
     if (RECORDING.test(url.pathname)) return;

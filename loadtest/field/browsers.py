@@ -16,7 +16,7 @@ from typing import Any
 from playwright.async_api import Browser, Page, Playwright
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [  # as tests/browser/conftest.py, with fake camera and microphone
+CHROMIUM_ARGS = [  # as tests/whole/browser/conftest.py, with fake camera and microphone
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
     "--autoplay-policy=no-user-gesture-required",

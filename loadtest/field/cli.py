@@ -49,6 +49,7 @@ def _data_saver_count(text: str) -> int:
 
 
 def add_parser(scenarios: Any) -> None:
+    """`field`: its participants and link (then `_add_timing`)."""
     field = scenarios.add_parser(
         "field", help="Chromium participants behind an emulated bad link (delay, loss, rate, "
         "an outage): audio concealment, video freezes, recovery, data used"
@@ -86,6 +87,11 @@ def add_parser(scenarios: Any) -> None:
         type=bounded(float, 0, 100_000),
         help="a custom link: kbit/s in each direction per participant (0: none)",
     )
+    _add_timing(field)
+
+
+def _add_timing(field: Any) -> None:
+    """How long `field` measures, cuts the link and waits; the data-saver meeting; the output."""
     field.add_argument(
         "--duration",
         type=bounded(float, 5, 600),

@@ -347,6 +347,21 @@ class Accounts:
             )
         self._announce_revocation(user.id, cutoff)
 
+    async def hash_new_password(self, password: str, field: str = "new_password") -> str:
+        """A new password checked against the registration rules, hashed like every other
+        (for a reset: rooms/community/password_reset.py stores it with the code's use)."""
+        if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+            raise Invalid(
+                f"{field} must be {MIN_PASSWORD}-{MAX_PASSWORD} characters",
+                field,
+                reason="password_length",
+            )
+        return await self._argon2(self._hasher.hash, password)
+
+    def announce_revocation(self, user_id: int, cutoff_ms: int) -> None:
+        """After a write that moved sessions_valid_after: close the older sessions' sockets."""
+        self._announce_revocation(user_id, cutoff_ms)
+
     def _announce_revocation(self, user_id: int, cutoff_ms: int) -> None:
         """Open feed sockets of the older sessions close now, not at their next request."""
         if self._bus is not None:

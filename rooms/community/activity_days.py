@@ -5,7 +5,8 @@ Derived tables (rooms/community/schema.py): `activity_days`, one row per day, ro
 member with their messages, RSVP answers (and how many "going") and seconds in meetings;
 `room_days`, the same per room and day plus town-hall questions (guests ask too);
 `first_activity` and `member_first_activity`, each member's first activity in each room and
-anywhere; and `member_windows`, each member's activity in the 28 and the 84 days before the
+anywhere (copied onto the member's referral, `referrals.first_at`, for recruitment
+reports); and `member_windows`, each member's activity in the 28 and the 84 days before the
 mark, rebuilt when the mark moves (once a day), which the organisation-wide dynamics read
 instead of 112 days of rows. Days before the mark (`rollup_marks`) are final and never read
 again from the source tables; `refresh` rebuilds the days from the mark on, which are today
@@ -26,7 +27,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, literal, select, text, true, union_all, update
+from sqlalchemy import (
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -40,6 +53,7 @@ from rooms.community.schema import (
     member_first_activity,
     member_windows,
     messages,
+    referrals,
     rollup_marks,
     room_days,
     rsvps,
@@ -309,21 +323,43 @@ async def _first_activity(conn: AsyncConnection, source: Any) -> None:
     by_member = (
         select(source.c.user_id, func.min(source.c.at)).where(true()).group_by(source.c.user_id)
     )
-    await _keep_earliest(conn, member_first_activity, ["user_id", "first_at"], by_member)
+    changed = await _keep_earliest(
+        conn, member_first_activity, ["user_id", "first_at"], by_member, answer=True
+    )
+    # Recruitment reports read each sign-up's first activity from its referral (a copy, so
+    # that they join nothing: docs/benchmarks.md): only members whose first activity is new
+    # or earlier than known, which the upsert answers with.
+    if changed:
+        await conn.execute(
+            update(referrals)
+            .where(referrals.c.user_id == bindparam("member"))
+            .values(first_at=bindparam("first")),
+            [{"member": user_id, "first": first_at} for user_id, first_at in changed],
+        )
 
 
-async def _keep_earliest(conn: AsyncConnection, table: Any, columns: list[str], rows: Any) -> None:
+async def _keep_earliest(
+    conn: AsyncConnection, table: Any, columns: list[str], rows: Any, answer: bool = False
+) -> list[tuple[Any, ...]]:
+    """Upsert the rows, keeping the earlier `first_at`; with `answer`, returns the rows
+    written (new, or earlier than what was there), so a caller can pass on what changed."""
     keys = columns[:-1]
     if conn.dialect.name == "postgresql":
         pg = postgresql.insert(table).from_select(columns, rows)
         statement: Any = pg.on_conflict_do_update(
             index_elements=keys,
-            set_={"first_at": func.least(table.c.first_at, pg.excluded.first_at)},
+            set_={"first_at": pg.excluded.first_at},
+            where=table.c.first_at > pg.excluded.first_at,
         )
     else:
         lite = sqlite.insert(table).from_select(columns, rows)
         statement = lite.on_conflict_do_update(
             index_elements=keys,
-            set_={"first_at": func.min(table.c.first_at, lite.excluded.first_at)},
+            set_={"first_at": lite.excluded.first_at},
+            where=table.c.first_at > lite.excluded.first_at,
         )
-    await conn.execute(statement)
+    if not answer:
+        await conn.execute(statement)
+        return []
+    written = await conn.execute(statement.returning(*(table.c[name] for name in columns)))
+    return [tuple(row) for row in written]

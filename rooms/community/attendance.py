@@ -3,7 +3,7 @@ attended" and "actual attendance" beside RSVPs for member insight and recruitmen
 
 The live meeting is one node's memory (rooms/meeting/) and tells of every arrival and
 departure; server/wiring.py turns those into `joined` and `left` calls here for members of
-community rooms (guests are not recorded). `Sessions` is the pure core: it pairs each
+community rooms (guests are not recorded). `OpenStays` is the pure core: it pairs each
 member's arrival with their departure and hands back the finished stay. `AttendanceRecord`
 writes each finished stay as one row of meeting_attendance, in the background (the meeting's
 methods never wait), and on shutdown ends every stay still open at that moment (`close`). A
@@ -45,7 +45,7 @@ class Stay:
 Key = tuple[int, int, int | None]  # member, room, event
 
 
-class Sessions:
+class OpenStays:
     """Open stays by member and meeting. Pure: times come in as arguments."""
 
     def __init__(self) -> None:
@@ -80,14 +80,14 @@ class AttendanceRecord:
     def __init__(self, db: Database, clock: Callable[[], float]) -> None:
         self._db = db
         self._clock = clock
-        self._sessions = Sessions()
+        self._stays = OpenStays()
         self._writing: set[asyncio.Task[None]] = set()
 
     def joined(self, user_id: int, room_id: int, event_id: int | None) -> None:
-        self._sessions.joined((user_id, room_id, event_id), self._now())
+        self._stays.joined((user_id, room_id, event_id), self._now())
 
     def left(self, user_id: int, room_id: int, event_id: int | None) -> None:
-        stay = self._sessions.left((user_id, room_id, event_id), self._now())
+        stay = self._stays.left((user_id, room_id, event_id), self._now())
         if stay is not None:
             task = asyncio.get_running_loop().create_task(self.write(stay))
             self._writing.add(task)
@@ -95,7 +95,7 @@ class AttendanceRecord:
 
     async def close(self) -> None:
         """End every open stay now and wait for every row to be written."""
-        for stay in self._sessions.close_all(self._now()):
+        for stay in self._stays.close_all(self._now()):
             await self.write(stay)
         if self._writing:
             await asyncio.gather(*self._writing, return_exceptions=True)

@@ -25,6 +25,7 @@ from rooms.community.directory import Directory
 from rooms.community.erasure import Erasure
 from rooms.community.forward import Forwarding
 from rooms.community.notification_list import NotificationList
+from rooms.community.password_reset import PasswordResets
 from rooms.community.polls import Polls
 from rooms.community.push_subscriptions import PushSettings
 from rooms.community.readers import Readers
@@ -55,6 +56,7 @@ class Community:
     notifications: NotificationList
     avatars: Avatars
     erasure: Erasure
+    password_resets: PasswordResets  # forgot password: codes made by organisers
 
     async def close(self) -> None:
         await self.attendance.close()  # the stays still open end now
@@ -75,10 +77,11 @@ async def open_community(
     chat = Chat(db, bus, clock, rate_limits)
     attachments = AttachmentStore(db, data_dir, clock)
     avatars = Avatars(data_dir)
+    accounts = Accounts(db, hasher or PasswordHasher(), clock, bus)
     return Community(
         db=db,
         bus=bus,
-        accounts=Accounts(db, hasher or PasswordHasher(), clock, bus),
+        accounts=accounts,
         directory=Directory(db, bus, clock),
         chat=chat,
         attachments=attachments,
@@ -96,4 +99,5 @@ async def open_community(
         notifications=NotificationList(db, bus, clock),
         avatars=avatars,
         erasure=Erasure(db, bus, clock, avatars),
+        password_resets=PasswordResets(db, accounts, clock),
     )

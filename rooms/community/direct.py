@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -25,9 +25,9 @@ from rooms.community.chat import room_topic
 from rooms.community.database import Database
 from rooms.community.direct_pairs import DIRECT, block_between, pair_of, peer_id, refuse
 from rooms.community.directory import summaries
-from rooms.community.events import RoomMember
+from rooms.community.events import ChatChanged, RoomMember
 from rooms.community.message_views import render
-from rooms.community.reports import check_reason, file_once
+from rooms.community.reports import check_action, check_reason, file_once, hide_message
 from rooms.community.schema import (
     blocks,
     direct_chats,
@@ -226,14 +226,15 @@ class DirectMessages(CommunityService):
             )
 
     async def reports(self, user: User) -> list[dict[str, Any]]:
-        """Reported conversations, newest first: who reported whom, why, and the message
-        they pointed at. Server administrators only."""
+        """Open reports of conversations, newest first: who reported whom, why, and the
+        message they pointed at. Server administrators only."""
         if not user.is_admin:
             raise Forbidden("only administrators see reports of direct messages")
         async with self._db.read() as conn:
             rows = (
                 await conn.execute(
                     select(direct_reports)
+                    .where(direct_reports.c.closed_at.is_(None))
                     .order_by(direct_reports.c.created_at.desc())
                     .limit(REPORTS_SHOWN)
                 )
@@ -256,6 +257,40 @@ class DirectMessages(CommunityService):
                     }
                 )
         return out
+
+    async def resolve_report(
+        self, user: User, room_id: int, reporter_id: int, action: str
+    ) -> dict[str, Any]:
+        """An administrator acts on an open report (rooms/community/reports.py): `hide` deletes
+        the message it points at, for both members; either action closes it."""
+        outcome = check_action(action)
+        if not user.is_admin:
+            raise Forbidden("only administrators act on reports of direct messages")
+        key = (direct_reports.c.room_id == room_id, direct_reports.c.reporter_id == reporter_id)
+        now = self._now()
+        async with self._db.write() as conn:
+            row = (
+                await conn.execute(
+                    select(direct_reports).where(*key, direct_reports.c.closed_at.is_(None))
+                )
+            ).one_or_none()
+            if row is None:
+                raise NotFound(
+                    "no open report by that member", "room_id", reason="report_not_found"
+                )
+            hidden = None
+            if outcome == "hidden":
+                if row.message_id is None:
+                    raise Invalid(
+                        "this report names no message to hide", "action", reason="report_no_message"
+                    )
+                hidden = await hide_message(conn, row.message_id, now)
+            closing = update(direct_reports).where(*key)
+            await conn.execute(closing.values(closed_at=now, outcome=outcome))
+        if hidden is not None:
+            deleted: ChatChanged = {"type": "chat_deleted", "room_id": room_id, "message": hidden}
+            self._bus.publish(room_topic(room_id), deleted)
+        return {"room_id": room_id, "reporter_id": reporter_id, "outcome": outcome}
 
 
 async def _share_a_room(conn: AsyncConnection, a: int, b: int) -> bool:

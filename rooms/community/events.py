@@ -77,6 +77,16 @@ class AnnouncementComment(TypedDict):
     comment: dict[str, Any]
 
 
+class AnnouncementReactions(TypedDict):
+    """An announcement's reaction counts changed (rooms/organising/reactions.py), sent to every
+    room it was posted in: `reactions` is every emoji of the set with its count."""
+
+    type: Literal["announcement_reactions"]
+    room_id: int
+    announcement_id: int
+    reactions: list[dict[str, Any]]
+
+
 class PollChanged(TypedDict):
     """A poll created, voted on or closed (rooms/community/polls.py render)."""
 
@@ -99,6 +109,7 @@ class FeedGap(TypedDict):
 
 CommunityEvent = (
     AnnouncementComment
+    | AnnouncementReactions
     | ChatPosted
     | ChatChanged
     | ReadReceipt

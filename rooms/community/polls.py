@@ -4,7 +4,8 @@ Every change (a new poll, a vote, an early close) is published to the room as on
 event carrying the whole poll with its counts, after its transaction commits: the live results
 of every member's screen are the server's, never a client's sum. Votes are kept per member so
 a vote can be changed until the poll closes; an anonymous poll never shows who chose what. A
-vote after the closing time is refused and changes nothing.
+vote after the closing time is refused and changes nothing; reaching it is announced once, by
+a sweep every node runs (`announce_closed`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ VOTERS_SHOWN = 20  # names per option; the count is always whole
 # Per member, across rooms: polls are rarer than messages; votes are taps, changed at will.
 POLL_BURST, POLLS_PER_SECOND = 5, 1 / 60
 VOTE_BURST, VOTES_PER_SECOND = 20, 1.0
+CLOSE_ANNOUNCE_WINDOW_MS = 86_400_000
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,7 @@ class Polls(CommunityService):
         """Replace the member's choices in an open poll."""
         now = self._now()
         async with self._db.write() as conn:
-            row = await _poll_row(conn, poll_id)
+            row = await _poll_row(conn, poll_id, lock=True)
             await _may_take_part(conn, row.room_id, user.id)
             if row.closes_at <= now:
                 raise Conflict("this poll is closed", "poll_id", reason="poll_closed")
@@ -165,10 +167,37 @@ class Polls(CommunityService):
                     "only the poll's author or a moderator can close it", reason="poll_not_author"
                 )
             if row.closes_at > now:
-                await conn.execute(update(polls).where(polls.c.id == poll_id).values(closes_at=now))
+                # Announced here, so the closing sweep does not announce it again.
+                closing = update(polls).where(polls.c.id == poll_id)
+                await conn.execute(closing.values(closes_at=now, close_announced=True))
             [poll] = await render(conn, [poll_id], now)
             mine = await _choices_of(conn, [poll_id], user.id)
         return self._announce(poll, mine.get(poll_id, []))
+
+    async def announce_closed(self) -> int:
+        """Tell each room whose poll reached its closing time: a `poll` event with `closed`
+        true, so open pages stop taking votes without comparing clocks. Returns how many.
+
+        Every node runs this sweep (server/poll_closing.py); the claim is one UPDATE ...
+        RETURNING, so two nodes sweeping at once split the polls instead of both announcing
+        them (as rooms/community/agenda.py send_reminders). Polls that closed more than
+        CLOSE_ANNOUNCE_WINDOW_MS ago (a cluster down for a day, or polls older than this
+        sweep) are claimed without an event: no page still waits for them."""
+        now = self._now()
+        due = polls.c.close_announced.is_(False), polls.c.closes_at <= now
+        async with self._db.write() as conn:
+            claimed = await conn.execute(
+                update(polls)
+                .where(*due, polls.c.closes_at > now - CLOSE_ANNOUNCE_WINDOW_MS)
+                .values(close_announced=True)
+                .returning(polls.c.id)
+            )
+            ids = sorted(claimed.scalars())
+            await conn.execute(update(polls).where(*due).values(close_announced=True))
+            closed = await render(conn, ids, now)
+        for poll in closed:
+            self._announce(poll, [])
+        return len(closed)
 
     async def in_room(self, user: User, room_id: int) -> list[dict[str, Any]]:
         """The room's newest polls, newest first, each with the caller's own choices."""
@@ -214,8 +243,11 @@ async def _may_take_part(conn: AsyncConnection, room_id: int, user_id: int) -> N
         await check_may_send(conn, room_id, user_id)
 
 
-async def _poll_row(conn: AsyncConnection, poll_id: int) -> Any:
-    row = (await conn.execute(select(polls).where(polls.c.id == poll_id))).one_or_none()
+async def _poll_row(conn: AsyncConnection, poll_id: int, lock: bool = False) -> Any:
+    """The poll; `lock` holds its row until the transaction ends (PostgreSQL), so a closing
+    sweep waits for a vote cast just before the closing time and announces it counted."""
+    query = select(polls).where(polls.c.id == poll_id)
+    row = (await conn.execute(query.with_for_update() if lock else query)).one_or_none()
     if row is None:
         raise NotFound("no such poll", "poll_id", reason="poll_not_found")
     return row

@@ -275,6 +275,9 @@ listing_reports = Table(
     Column("reporter_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("reason", String(500), nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # Open while NULL; then "hidden" or "dismissed" by a moderator (rooms/community/reports.py).
+    Column("closed_at", BigInteger),
+    Column("outcome", String(10)),
 )
 
 # "Chat with the seller": a two-member, invite-only room per listing and buyer, so chat, unread
@@ -372,6 +375,13 @@ referrals = Table(
     Column("address_key", String(16), nullable=False, server_default=""),
     Column("device_key", String(16), nullable=False, server_default=""),
     Column("flags", String(60), nullable=False, server_default=""),
+    # Copies kept for recruitment reports, so that they read this table alone instead of
+    # joining 100,000 members and their first activities per report (docs/benchmarks.md):
+    # the member's region (users.region_code, kept equal by a trigger: migration
+    # 0017_signup_facts) and first activity (member_first_activity, kept by the roll-up:
+    # rooms/community/activity_days.py), NULL until they first post, answer or attend.
+    Column("region_code", String(13), nullable=False, server_default=""),
+    Column("first_at", BigInteger),
     Index(None, "recruiter_id", "created_at"),
     Index(None, "campaign_id", "created_at"),
     Index(None, "device_key", "created_at"),
@@ -391,7 +401,6 @@ announcements = Table(
     # Shown at /a/<id> with Open Graph tags to anyone (no sign-in) when true.
     Column("public", Boolean, nullable=False, server_default="0"),
     Column("created_at", BigInteger, nullable=False),
-    # Feed sockets the announcement reached the moment it was published (this process).
 )
 
 announcement_rooms = Table(
@@ -413,6 +422,37 @@ announcement_comments = Table(
     Column("text", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Index(None, "announcement_id", "id"),
+)
+
+# Saved lists of rooms an organiser announces to often (rooms/organising/room_lists.py): the
+# web client ticks a list's rooms in the announcement form.
+room_lists = Table(
+    "room_lists",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("owner_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Index(None, "owner_id"),
+)
+
+room_list_rooms = Table(
+    "room_list_rooms",
+    metadata,
+    Column("list_id", ForeignKey("room_lists.id", ondelete="CASCADE"), primary_key=True),
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True),
+)
+
+# Reactions to an announcement, gathered across its rooms like its comments: one row per member
+# and emoji (the room it came from is kept, as a comment's is), counted per emoji.
+announcement_reactions = Table(
+    "announcement_reactions",
+    metadata,
+    Column("announcement_id", ForeignKey("announcements.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("emoji", String(16), primary_key=True),
+    Column("room_id", ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
 )
 
 
@@ -450,6 +490,9 @@ direct_reports = Table(
     Column("message_id", BigInteger),
     Column("reason", String(500), nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # Open while NULL; then "hidden" or "dismissed" by an administrator.
+    Column("closed_at", BigInteger),
+    Column("outcome", String(10)),
 )
 
 # Polls in any room (rooms/community/polls.py). Votes are kept per member even in anonymous
@@ -466,7 +509,11 @@ polls = Table(
     Column("anonymous", Boolean, nullable=False, server_default="0"),
     Column("closes_at", BigInteger, nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # Whether its closing was announced to the room's feed (rooms/community/polls.py
+    # announce_closed: every node sweeps, each poll is claimed once).
+    Column("close_announced", Boolean, nullable=False, server_default="0"),
     Index(None, "room_id", "id"),
+    Index(None, "close_announced", "closes_at"),
 )
 
 poll_options = Table(
@@ -656,4 +703,41 @@ resumable_uploads = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=False, index=True),
     Index(None, "user_id"),
+)
+
+# "Forgot password" without e-mail (rooms/community/password_reset.py): an administrator or a
+# room organiser makes a one-time code for a member and passes it on in person or by phone.
+# Only the code's SHA-256 is kept; one live code per member (a new one replaces it).
+password_reset_codes = Table(
+    "password_reset_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("issued_by", ForeignKey("users.id", ondelete="SET NULL")),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False, index=True),
+    Column("used_at", BigInteger),
+    Index(None, "user_id"),
+)
+
+# "Please reset my password", sent by username or phone from the sign-in page: shown to those
+# who may make the member a code (newest per member; gone when a code is made, or after a week).
+password_reset_requests = Table(
+    "password_reset_requests",
+    metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("requested_at", BigInteger, nullable=False, index=True),
+)
+
+# Who made a reset code for whom, and when it was used ("issued" / "used"): kept after the
+# code itself is gone, like insight_audit.
+password_reset_audit = Table(
+    "password_reset_audit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("actor_id", ForeignKey("users.id", ondelete="SET NULL")),
+    Column("target_id", ForeignKey("users.id", ondelete="SET NULL")),
+    Column("action", String(10), nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Index(None, "at"),
 )

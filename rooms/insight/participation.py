@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import case, delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.activity_days import DAY_MS, final_until
@@ -29,6 +29,8 @@ from rooms.insight.activity import (
 GRID_MONDAY = 4  # 1970-01-05, the first Monday after the epoch
 WINDOW_DAYS = 28  # the rooms table: the last four weeks
 TOTALS = ("messages", "rsvps", "questions", "meeting_seconds")
+# PostgreSQL advisory lock around counting past periods (activity_days' roll-up takes 1800).
+PERIOD_COUNTS_LOCK_KEY = 1801
 
 
 async def member_count(conn: AsyncConnection, scope: Scope) -> int:
@@ -156,6 +158,10 @@ async def count_past_periods(
     the write transaction before the view reads (a past period is counted once, ever)."""
     if scope.room_ids is not None:
         return
+    if conn.dialect.name == "postgresql":
+        # Two nodes (or `--workers`) counting the same new period at once would both insert
+        # it and the second would fail on the primary key: the second waits, then finds it kept.
+        await conn.execute(text(f"SELECT pg_advisory_xact_lock({PERIOD_COUNTS_LOCK_KEY})"))
     length = PERIODS[period] // DAY_MS
     start = period_start(end_day(now) - 1, length) - (count - 1) * length
     final = await final_until(conn)

@@ -1,7 +1,8 @@
 """Reports and moderation of listings, and "chat with the seller".
 
 Any member who sees a listing may report it once; its moderators (rooms/market/listings.py
-is_moderator) see the reported listings and hide or show them again.
+is_moderator) see the listings with open reports, and hide them or dismiss the reports (which
+closes them), or hide or show a listing again at any time.
 
 "Chat with the seller" is a direct message (rooms/community/direct.py) that starts by quoting
 the listing.
@@ -20,7 +21,7 @@ from rooms.community.chat import Chat
 from rooms.community.database import Database
 from rooms.community.direct import DirectMessages
 from rooms.community.directory import summaries
-from rooms.community.reports import check_reason, file_once
+from rooms.community.reports import check_action, check_reason, file_once
 from rooms.community.schema import (
     listing_chats,
     listing_reports,
@@ -55,10 +56,42 @@ class Moderation(CommunityService):
             [listing] = await render(conn, user, [listing_id], self._now())
         return listing
 
+    async def resolve(self, user: User, listing_id: int, action: str) -> dict[str, Any]:
+        """A moderator acts on a listing's open reports (rooms/community/reports.py): `hide`
+        hides the listing, `dismiss` leaves it; either closes all of them."""
+        outcome = check_action(action)
+        now = self._now()
+        async with self._db.write() as conn:
+            await _listing_row(conn, user.id, listing_id)
+            if not await is_moderator(conn, user, listing_id):
+                raise Forbidden("only a moderator of the listing's rooms acts on its reports")
+            open_reports = (
+                listing_reports.c.listing_id == listing_id,
+                listing_reports.c.closed_at.is_(None),
+            )
+            closed = await conn.execute(
+                update(listing_reports)
+                .where(*open_reports)
+                .values(closed_at=now, outcome=outcome)
+                .returning(listing_reports.c.reporter_id)
+            )
+            if closed.first() is None:
+                raise NotFound(
+                    "this listing has no open report", "listing_id", reason="report_not_found"
+                )
+            if outcome == "hidden":
+                await conn.execute(
+                    update(listings).where(listings.c.id == listing_id).values(hidden=True)
+                )
+            [listing] = await render(conn, user, [listing_id], now)
+        return {**listing, "outcome": outcome}
+
     async def reported(self, user: User) -> list[dict[str, Any]]:
-        """Reported listings the caller moderates, most reported first, with the reasons."""
+        """Listings with open reports that the caller moderates, most reported first, with
+        the reasons."""
         counts = (
             select(listing_reports.c.listing_id, func.count().label("reports"))
+            .where(listing_reports.c.closed_at.is_(None))
             .group_by(listing_reports.c.listing_id)
             .subquery()
         )
@@ -81,7 +114,7 @@ class Moderation(CommunityService):
             reasons: dict[int, list[str]] = {}
             for row in await conn.execute(
                 select(listing_reports.c.listing_id, listing_reports.c.reason)
-                .where(listing_reports.c.listing_id.in_(ids))
+                .where(listing_reports.c.listing_id.in_(ids), listing_reports.c.closed_at.is_(None))
                 .order_by(listing_reports.c.created_at)
             ):
                 reasons.setdefault(row.listing_id, []).append(row.reason)

@@ -24,6 +24,7 @@ class ParticipantInfo(TypedDict):
     role: str
     hand: int | None
     screen: bool
+    watching: bool  # follows the HLS stream: questions and comments, no media
 
 
 class ParticipantJoined(TypedDict):
@@ -105,6 +106,7 @@ class EgressState(TypedDict):
     recording: bool
     seconds: float  # how long it has been on
     destinations: list[str]  # the destinations' hosts (never their stream keys)
+    hls: bool  # on the web as HLS: GET /api/events/{id}/live has a link to play
 
 
 class Bye(TypedDict):

@@ -107,7 +107,13 @@ class LocalMeetingRegistry:
 
     @property
     def participant_count(self) -> int:
-        return sum(len(room.participants) for room in self._rooms.values())
+        # HLS viewers cost the node a socket, no media: max_participants does not count them.
+        return sum(
+            1
+            for room in self._rooms.values()
+            for participant in room.participants.values()
+            if not participant.watching
+        )
 
     def new_participant_id(self) -> ParticipantId:
         # A counter keeps ids short in logs; the node's id keeps them apart from other nodes'

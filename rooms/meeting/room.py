@@ -55,6 +55,9 @@ class Participant:
     saves_data: bool = False
     speakers_told: list[str] = field(default_factory=list)  # the last active_speakers sent
     speakers_told_at: float = float("-inf")
+    # Watches the town hall's HLS stream instead of its WebRTC media (hello `watch`): asks,
+    # votes and comments as audience, never publishes or subscribes.
+    watching: bool = False
 
     @property
     def can_publish(self) -> bool:
@@ -72,6 +75,7 @@ class Participant:
             "role": self.role,
             "hand": self.hand,
             "screen": self.screen,
+            "watching": self.watching,
         }
 
 

@@ -19,8 +19,10 @@ from rooms.community.regions.data import loaded_regions
 from rooms.errors import Forbidden
 from rooms.organising.announcements import Announcements
 from rooms.organising.campaigns import Campaigns
+from rooms.organising.reactions import AnnouncementReactionService
 from rooms.organising.referrals import Recruitment
 from rooms.organising.report import Scope, recruitment_report
+from rooms.organising.room_lists import RoomLists
 
 
 @dataclass
@@ -29,6 +31,8 @@ class Organising:
     recruitment: Recruitment
     campaigns: Campaigns
     announcements: Announcements
+    reactions: AnnouncementReactionService
+    room_lists: RoomLists
     clock: Callable[[], float]
 
     async def report(self, user: User, scope: Scope) -> dict[str, Any]:
@@ -54,5 +58,7 @@ def open_organising(community: Community, clock: Callable[[], float], secret: st
         recruitment=Recruitment(db, bus, clock, secret),
         campaigns=Campaigns(db, bus, clock),
         announcements=Announcements(db, bus, clock, community.chat.on_posted),
+        reactions=AnnouncementReactionService(db, bus, clock),
+        room_lists=RoomLists(db, bus, clock),
         clock=clock,
     )

@@ -1,7 +1,7 @@
 """One announcement to many rooms: chosen by region, room kind or a list, posted as one message
-in each room (the client pins it), with the comments of every room gathered in one thread,
-and its reach: recipients, how many read it (read receipts past the post), and how many feed
-sockets it reached the moment it was published.
+in each room (the client pins it), with the comments and reactions (rooms/organising/
+reactions.py) of every room gathered in one place, and its reach: recipients and how many
+read it (read receipts past the post).
 
 Who may announce: an administrator to any rooms, anyone else to the rooms they own or
 moderate among those chosen (rooms/community/permissions.py "schedule_event": a moderator's
@@ -41,6 +41,7 @@ from rooms.community.search import index_new_messages
 from rooms.community.service import CommunityService
 from rooms.community.timefmt import utc_iso
 from rooms.errors import Forbidden, Invalid, NotFound
+from rooms.organising.reactions import member_rooms, reaction_counts, reactions_of
 
 MAX_TITLE, MAX_TEXT, MAX_COMMENT = 200, 4000, 2000
 MAX_ROOMS = 5000
@@ -169,13 +170,15 @@ class Announcements(CommunityService):
         too for its author and administrators."""
         async with self._db.read() as conn:
             row = await _announcement(conn, announcement_id)
-            mine = await _rooms_of(conn, announcement_id, user.id)
+            mine = await member_rooms(conn, announcement_id, user.id)
             is_author = row.author_id == user.id or user.is_admin
             if not mine and not is_author:
                 raise NotFound("no such announcement", "announcement_id")
             view = await _view(conn, row)
             view["comments"] = await _comments(conn, announcement_id)
             view["my_rooms"] = mine
+            view["reactions"] = (await reaction_counts(conn, [row.id]))[row.id]
+            view["my_reactions"] = (await reactions_of(conn, [row.id], user.id))[row.id]
             if is_author:
                 view["reach"] = await _reach(conn, announcement_id)
         return view
@@ -222,11 +225,14 @@ class Announcements(CommunityService):
                     .limit(limit)
                 )
             ).all()
+            ids = [row.id for row in rows]
+            counts, mine = await reaction_counts(conn, ids), await reactions_of(conn, ids, user.id)
             out = []
             for row in rows:
                 view = await _view(conn, row)
                 view["message_id"] = row.message_id
                 view["comment_count"] = await _comment_count(conn, row.id)
+                view["reactions"], view["my_reactions"] = counts[row.id], mine[row.id]
                 out.append(view)
         return out
 
@@ -240,7 +246,7 @@ class Announcements(CommunityService):
         now = self._now()
         async with self._db.write() as conn:
             await _announcement(conn, announcement_id)
-            if room_id not in await _rooms_of(conn, announcement_id, user.id):
+            if room_id not in await member_rooms(conn, announcement_id, user.id):
                 raise NotFound("you are in no room of this announcement by that id", "room_id")
             comment_id = (
                 await conn.execute(
@@ -332,20 +338,6 @@ async def _announcement(conn: AsyncConnection, announcement_id: int) -> Any:
     if row is None:
         raise NotFound("no such announcement", "announcement_id")
     return row
-
-
-async def _rooms_of(conn: AsyncConnection, announcement_id: int, user_id: int) -> list[int]:
-    """The announcement's rooms the user is a member of."""
-    result = await conn.execute(
-        select(announcement_rooms.c.room_id)
-        .join(memberships, memberships.c.room_id == announcement_rooms.c.room_id)
-        .where(
-            announcement_rooms.c.announcement_id == announcement_id,
-            memberships.c.user_id == user_id,
-        )
-        .order_by(announcement_rooms.c.room_id)
-    )
-    return list(result.scalars())
 
 
 async def _view(conn: AsyncConnection, row: Any) -> dict[str, Any]:

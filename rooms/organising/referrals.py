@@ -23,6 +23,7 @@ from rooms.community.database import Database
 from rooms.community.events import RoomMember
 from rooms.community.schema import (
     invites,
+    member_first_activity,
     memberships,
     referral_codes,
     referrals,
@@ -48,6 +49,17 @@ def join_path(code: str, campaign_id: int | None = None, via: str = "link") -> s
     if campaign_id is not None:
         query.append(f"campaign={campaign_id}")
     return f"/#/join/{code}" + ("?" + "&".join(query) if query else "")
+
+
+def signup_facts(user_id: int) -> dict[str, Any]:
+    """The member's region and first activity as the referral keeps them for reports (later
+    changes: a trigger and the activity roll-up, rooms/community/schema.py `referrals`)."""
+    return {
+        "region_code": select(users.c.region_code).where(users.c.id == user_id).scalar_subquery(),
+        "first_at": select(member_first_activity.c.first_at)
+        .where(member_first_activity.c.user_id == user_id)
+        .scalar_subquery(),
+    }
 
 
 class Recruitment(CommunityService):
@@ -146,6 +158,7 @@ class Recruitment(CommunityService):
                     address_key=address_key,
                     device_key=device_key,
                     flags=",".join(flags),
+                    **signup_facts(member.id),
                 )
             )
             room_ids = await campaign_room_ids(conn, campaign.id) if campaign else []
@@ -195,6 +208,7 @@ class Recruitment(CommunityService):
                         created_at=now,
                         address_key=address_key,
                         device_key=device_key,
+                        **signup_facts(member.id),
                     )
                 )
         except IntegrityError:  # credited by a concurrent request

@@ -3,11 +3,11 @@ leaderboard of recruiters and a breakdown by the new members' regions, for one c
 region or one recruiter.
 
 "Active" means the new member posted in a room, answered an event's RSVP or attended a
-meeting within that many days of signing up. The whole report is one statement: the sign-ups
-in scope joined with each member's first activity (the community's daily roll-up keeps it:
-rooms/community/activity_days.py; refresh it first), then the totals, days, recruiters and
-regions grouped from that in a UNION ALL, so the database reads each sign-up once and does the
-counting, not Python. On PostgreSQL, 99,000 sign-ups and 1,000,000 messages:
+meeting within that many days of signing up. The whole report is one statement over the
+referrals alone, each with its member's region and first activity (the community's daily
+roll-up keeps the latter: rooms/community/activity_days.py; refresh it first): the totals,
+days, recruiters and regions grouped in a UNION ALL, so the database reads each sign-up once
+and does the counting, not Python. On PostgreSQL, 99,000 sign-ups and 1,000,000 messages:
 docs/benchmarks.md.
 """
 
@@ -27,12 +27,13 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    tuple_,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.regions import regions
-from rooms.community.schema import member_first_activity, referrals, users
+from rooms.community.schema import referrals, users
 from rooms.community.timefmt import utc_iso
 
 DAY_MS = 24 * 3_600_000
@@ -57,54 +58,108 @@ class Scope:
         if self.region_code:
             conditions.append(
                 or_(
-                    users.c.region_code == self.region_code,
-                    users.c.region_code.like(self.region_code + ".%"),
+                    referrals.c.region_code == self.region_code,
+                    referrals.c.region_code.like(self.region_code + ".%"),
                 )
             )
         return conditions
 
 
 def _signups(scope: Scope) -> Any:
-    """One row per sign-up in scope, with its member's first activity anywhere (a post, an
-    RSVP or a meeting attended), from the community's roll-up (member_first_activity:
-    rooms/community/activity_days.py) joined once, instead of probing the message and RSVP
-    tables per sign-up."""
-    first = member_first_activity
+    """One row per sign-up in scope, from the referrals alone: each keeps a copy of its
+    member's region and first activity anywhere (a post, an RSVP or a meeting attended; kept
+    by a trigger and the community's roll-up: rooms/community/schema.py `referrals`), so the
+    report joins neither the members nor their first activities (docs/benchmarks.md: the two
+    joins were three quarters of its time)."""
     query = select(
         referrals.c.recruiter_id,
         (referrals.c.created_at // DAY_MS).label("day"),
-        func.substr(users.c.region_code, 1, REGION_LEVEL_CHARS).label("area"),
+        func.substr(referrals.c.region_code, 1, REGION_LEVEL_CHARS).label("area"),
         case((referrals.c.flags != "", 1), else_=0).label("flagged"),
         referrals.c.created_at,
-        first.c.first_at,
-    ).select_from(
-        referrals.join(users, users.c.id == referrals.c.user_id).outerjoin(
-            first, first.c.user_id == referrals.c.user_id
-        )
+        referrals.c.first_at,
     )
     where = scope.where()
     return (query.where(and_(*where)) if where else query).cte("signups")
 
 
-def _figures(signups: Any, kind: str, key: Any) -> Any:
-    """count, flagged, active within 7 and 30 days, grouped by `key` (or all, for None)."""
+def _counts(signups: Any) -> list[Any]:
+    """count, flagged, active within 7 and 30 days: the figures of every grouping."""
 
     def active(days: int) -> Any:
         began = signups.c.first_at < signups.c.created_at + days * DAY_MS
         return func.coalesce(func.sum(case((began, 1), else_=0)), 0)
 
+    return [
+        func.count().label("signups"),
+        func.coalesce(func.sum(signups.c.flagged), 0).label("flagged"),
+        active(7).label("active_7d"),
+        active(30).label("active_30d"),
+    ]
+
+
+def _figures(signups: Any, kind: str, key: Any) -> Any:
+    """The figures grouped by `key` (or all, for None), for SQLite's UNION ALL."""
     int_key = key if kind in ("day", "recruiter") else literal(None, Integer)
     text_key = key if kind == "area" else literal(None, String)
     query = select(
         literal(kind).label("kind"),
         int_key.label("int_key"),
         text_key.label("text_key"),
-        func.count().label("signups"),
-        func.coalesce(func.sum(signups.c.flagged), 0).label("flagged"),
-        active(7).label("active_7d"),
-        active(30).label("active_30d"),
+        *_counts(signups),
     ).select_from(signups)
     return query.group_by(key) if key is not None else query
+
+
+# PostgreSQL's GROUPING(day, recruiter_id, area) for each grouping set: a bit per key left out.
+GROUPING_KINDS = {7: "all", 3: "day", 5: "recruiter", 6: "area"}
+
+
+def _grouping_sets(signups: Any) -> Any:
+    """The four groupings in one pass over the sign-ups (PostgreSQL's GROUPING SETS: a third
+    less of the database's time than four scans of the sign-ups, docs/benchmarks.md)."""
+    keys = (signups.c.day, signups.c.recruiter_id, signups.c.area)
+    query = select(func.grouping(*keys).label("grouping"), *keys, *_counts(signups))
+    return query.group_by(func.grouping_sets(tuple_(), *keys))
+
+
+async def _grouped(conn: AsyncConnection, signups: Any) -> dict[str, list[Any]]:
+    """The figures by kind ("all", "day", "recruiter", "area"), each row with `int_key` (a
+    day or a recruiter) or `text_key` (a region's code)."""
+    by_kind: dict[str, list[Any]] = {"all": [], "day": [], "recruiter": [], "area": []}
+    if conn.dialect.name == "postgresql":
+        for row in await conn.execute(_grouping_sets(signups)):
+            kind = GROUPING_KINDS[row.grouping]
+            by_kind[kind].append(
+                Figures(
+                    row.day if kind == "day" else row.recruiter_id,
+                    row.area,
+                    row.signups,
+                    row.flagged,
+                    row.active_7d,
+                    row.active_30d,
+                )
+            )
+        return by_kind
+    statement = union_all(
+        _figures(signups, "all", None),
+        _figures(signups, "day", signups.c.day),
+        _figures(signups, "recruiter", signups.c.recruiter_id),
+        _figures(signups, "area", signups.c.area),
+    )
+    for row in await conn.execute(statement):
+        by_kind[row.kind].append(row)
+    return by_kind
+
+
+@dataclass(frozen=True)
+class Figures:
+    int_key: int | None
+    text_key: str | None
+    signups: int
+    flagged: int
+    active_7d: int
+    active_30d: int
 
 
 async def recruitment_report(
@@ -116,20 +171,7 @@ async def recruitment_report(
         # PostgreSQL's JIT compiles this plan (its cost estimate is high) for 0.4-2 s on the
         # 2-core machine, more than the query then runs: off for this transaction only.
         await conn.execute(text("SET LOCAL jit = off"))
-    signups = _signups(scope)
-    rows = (
-        await conn.execute(
-            union_all(
-                _figures(signups, "all", None),
-                _figures(signups, "day", signups.c.day),
-                _figures(signups, "recruiter", signups.c.recruiter_id),
-                _figures(signups, "area", signups.c.area),
-            )
-        )
-    ).all()
-    by_kind: dict[str, list[Any]] = {"all": [], "day": [], "recruiter": [], "area": []}
-    for row in rows:
-        by_kind[row.kind].append(row)
+    by_kind = await _grouped(conn, _signups(scope))
     [total] = by_kind["all"]
     leaders = sorted(
         by_kind["recruiter"], key=lambda r: (-(int(r.signups) - int(r.flagged)), r.int_key)

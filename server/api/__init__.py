@@ -19,6 +19,7 @@ from server.api import (
     insight,
     market,
     organising,
+    password_reset,
     polls,
     push,
     recordings,
@@ -32,6 +33,7 @@ from server.api.routing import Route, install, openapi
 
 ROUTES: list[Route] = [
     *accounts.ROUTES,
+    *password_reset.ROUTES,
     *avatars.ROUTES,
     *erasure.ROUTES,
     *rooms.ROUTES,

@@ -1,6 +1,6 @@
 """Announcement endpoints (docs/api.md, docs/organising.md): publish one announcement to many
-rooms, read it with its comments and reach, comment from any of its rooms, and a room's
-announcements (the newest is pinned)."""
+rooms, read it with its comments and reach, comment and react from any of its rooms, and a
+room's announcements (the newest is pinned)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Any
 
 from rooms.community.directory import KINDS
 from rooms.organising.announcements import MAX_COMMENT, MAX_ROOMS, MAX_TEXT, MAX_TITLE, Selection
+from rooms.organising.reactions import REACTIONS
+from rooms.organising.room_lists import MAX_NAME
 from server.api.fields import Field
 from server.api.organising import organising_of
 from server.api.routing import Call, Route
@@ -33,6 +35,26 @@ async def comment(call: Call) -> dict[str, Any]:
     return await organising_of(call).announcements.comment(
         call.me, call.path["announcement_id"], call.body["room_id"], call.body["text"]
     )
+
+
+async def react(call: Call) -> dict[str, Any]:
+    body = call.body
+    return await organising_of(call).reactions.react(
+        call.me, call.path["announcement_id"], body["room_id"], body["emoji"], body["on"]
+    )
+
+
+async def my_room_lists(call: Call) -> dict[str, Any]:
+    return {"lists": await organising_of(call).room_lists.mine(call.me)}
+
+
+async def save_room_list(call: Call) -> dict[str, Any]:
+    body = call.body
+    return await organising_of(call).room_lists.save(call.me, body["name"], body["room_ids"])
+
+
+async def delete_room_list(call: Call) -> None:
+    await organising_of(call).room_lists.delete(call.me, call.path["list_id"])
 
 
 async def room_announcements(call: Call) -> dict[str, Any]:
@@ -75,6 +97,48 @@ ROUTES = [
             Field("room_id", kind=int, required=True, minimum=1),
             Field("text", required=True, max_length=MAX_COMMENT),
         ),
+        tags=("organising",),
+    ),
+    Route(
+        "PUT",
+        "/api/announcements/{announcement_id}/reactions",
+        react,
+        "Set or take back one's reaction to an announcement, from one of its rooms; every room"
+        " sees the new counts",
+        body=(
+            Field("room_id", kind=int, required=True, minimum=1),
+            Field("emoji", required=True, max_length=16, description=" ".join(REACTIONS)),
+            Field("on", kind=bool, required=True, description="false takes it back"),
+        ),
+        tags=("organising",),
+    ),
+    Route(
+        "GET",
+        "/api/room-lists",
+        my_room_lists,
+        "One's saved lists of rooms to announce to",
+        content="none",
+        tags=("organising",),
+    ),
+    Route(
+        "POST",
+        "/api/room-lists",
+        save_room_list,
+        "Save a list of rooms one owns or moderates, to announce to again",
+        status=201,
+        body=(
+            Field("name", required=True, max_length=MAX_NAME),
+            Field("room_ids", kind=list, items=int, required=True, max_length=MAX_ROOMS),
+        ),
+        tags=("organising",),
+    ),
+    Route(
+        "DELETE",
+        "/api/room-lists/{list_id}",
+        delete_room_list,
+        "Delete one of one's saved lists",
+        status=204,
+        content="none",
         tags=("organising",),
     ),
     Route(

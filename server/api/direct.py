@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rooms.community.reports import MAX_REASON
+from rooms.community.reports import ACTIONS, MAX_REASON
 from server.api.fields import Field
 from server.api.routing import Call, Route
 
@@ -35,6 +35,13 @@ async def report_direct(call: Call) -> None:
 
 async def direct_reports(call: Call) -> dict[str, Any]:
     return {"reports": await call.community.direct.reports(call.me)}
+
+
+async def resolve_direct_report(call: Call) -> dict[str, Any]:
+    path = call.path
+    return await call.community.direct.resolve_report(
+        call.me, path["room_id"], path["reporter_id"], call.body["action"]
+    )
 
 
 TAGS = ("direct",)
@@ -89,8 +96,16 @@ ROUTES = [
         "GET",
         "/api/direct/reports",
         direct_reports,
-        "Reported conversations, newest first (server administrators)",
+        "Open reports of conversations, newest first (server administrators)",
         content="none",
+        tags=TAGS,
+    ),
+    Route(
+        "POST",
+        "/api/direct/reports/{room_id}/{reporter_id}",
+        resolve_direct_report,
+        "An administrator hides the reported message or dismisses the report; either closes it",
+        body=(Field("action", required=True, choices=tuple(ACTIONS)),),
         tags=TAGS,
     ),
 ]

@@ -28,6 +28,9 @@ T = TypeVar("T")
 # A union office may sign up a room full of members from one connection at a meeting; after
 # that, one account every 30 seconds (120 an hour) is plenty for people and slow for a script.
 REGISTRATION_BURST, REGISTRATIONS_PER_SECOND = 10, 1 / 30
+# Reset codes have 59 random bits, so this is about floods, not guessing: a member who mistypes
+# a few times is never held up, a script is slowed to one try a minute.
+RESET_BURST, RESETS_PER_SECOND = 10, 1 / 60
 
 
 @dataclass
@@ -36,6 +39,9 @@ class Limits:
     logins: LoginThrottle = field(default_factory=LoginThrottle)
     registrations: TokenBuckets[str] = field(
         default_factory=lambda: TokenBuckets(REGISTRATION_BURST, REGISTRATIONS_PER_SECOND)
+    )
+    resets: TokenBuckets[str] = field(
+        default_factory=lambda: TokenBuckets(RESET_BURST, RESETS_PER_SECOND)
     )
     clock: Callable[[], float] = time.monotonic  # tests step their own
 
@@ -70,6 +76,21 @@ def limit_registration(request: web.Request) -> None:
             f"too many new accounts from this connection; try again in {_seconds(wait)}",
             retry_after=wait,
             reason="too_many_accounts",
+        )
+
+
+def limit_reset_attempt(request: web.Request) -> None:
+    """Tries of a password reset code from one address (server/api/password_reset.py)."""
+    limits = request.app[LIMITS_KEY]
+    if not limits.enabled:
+        return
+    wait = limits.resets.take(client_address(request), limits.clock())
+    if wait > 0:
+        raise RateLimited(
+            f"too many tries of reset codes; try again in {_seconds(wait)}",
+            "code",
+            wait,
+            reason="too_many_reset_tries",
         )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from rooms.community.reports import ACTIONS
 from rooms.errors import Invalid, UnsupportedMedia
 from rooms.market.listings import PAGE_MAX, Search
 from rooms.market.rules import (
@@ -122,6 +123,12 @@ async def report(call: Call) -> None:
 async def moderate(call: Call) -> dict[str, Any]:
     return await market_of(call).moderation.set_hidden(
         call.me, call.path["listing_id"], call.body["hidden"]
+    )
+
+
+async def resolve_reports(call: Call) -> dict[str, Any]:
+    return await market_of(call).moderation.resolve(
+        call.me, call.path["listing_id"], call.body["action"]
     )
 
 
@@ -245,8 +252,16 @@ ROUTES = [
         "GET",
         "/api/market/reports",
         reported,
-        "Reported listings the caller moderates, with the reasons",
+        "Listings with open reports that the caller moderates, with the reasons",
         content="none",
+        tags=TAGS,
+    ),
+    Route(
+        "POST",
+        "/api/market/reports/{listing_id}",
+        resolve_reports,
+        "A moderator hides the reported listing or dismisses its reports; either closes them",
+        body=(Field("action", required=True, choices=tuple(ACTIONS)),),
         tags=TAGS,
     ),
     Route(

@@ -11,8 +11,9 @@ from typing import Any
 
 from aiohttp import web
 
+from rooms.community.permissions import may
 from rooms.errors import Forbidden, NotFound
-from rooms.meeting.egress import recordings
+from rooms.meeting.egress import recordings, retention
 from rooms.meeting.egress.commands import HLS_PLAYLIST, HLS_SEGMENT_SECONDS
 from server.api.fields import Field
 from server.api.routing import API_SERVICES_KEY, Call, Route, secret_of
@@ -25,7 +26,7 @@ def _directory(app: web.Application) -> Path | None:
 
 async def list_recordings(call: Call) -> dict[str, Any]:
     event_id = call.path["event_id"]
-    await call.community.agenda.get(call.me, event_id)  # a member of the event's room
+    may_delete = await _may_delete(call, event_id)  # and a member of the event's room
     directory = _directory(call.request.app)
     found = recordings.for_event(directory, event_id) if directory is not None else []
     expires = int(time.time()) + recordings.LINK_TTL
@@ -42,7 +43,15 @@ async def list_recordings(call: Call) -> dict[str, Any]:
             for recording in found
         ],
         "link_expires_at": expires,
+        "can_delete": may_delete,
     }
+
+
+async def _may_delete(call: Call, event_id: int) -> bool:
+    """Whether the caller may delete the event's recordings: a moderator of its room or
+    whoever scheduled it. Raises NotFound for someone not in the room."""
+    event, role = await call.community.agenda.meeting_access(call.me, event_id)
+    return may(role, "schedule_event") or bool(event.created_by == call.me.id)
 
 
 async def download_recording(call: Call) -> web.StreamResponse:
@@ -70,6 +79,22 @@ async def download_recording(call: Call) -> web.StreamResponse:
             "Content-Security-Policy": "default-src 'none'",
         },
     )
+
+
+async def delete_recording(call: Call) -> None:
+    """A moderator of the event's room, or whoever scheduled the event, deletes a recording:
+    claimed and removed at once, as the retention sweep would (retention.py)."""
+    event_id, started = call.path["event_id"], call.path["recording_id"]
+    if not await _may_delete(call, event_id):
+        raise Forbidden(
+            "only the room's moderators or the event's organiser can delete a recording",
+            "recording_id",
+            reason="recording_delete_forbidden",
+        )
+    directory = _directory(call.request.app)
+    found = recordings.find(directory, event_id, started) if directory is not None else None
+    if found is None or not retention.claim_and_remove(found.path):
+        raise NotFound("no such recording", "recording_id", reason="recording_not_found")
 
 
 LIVE_FILE = re.compile(r"index\.m3u8|seg-\d{5,9}\.ts")
@@ -146,6 +171,15 @@ ROUTES = [
             Field("sig", required=True, max_length=64),
         ),
         produces="video/mp4",
+        tags=("agenda",),
+    ),
+    Route(
+        "DELETE",
+        "/api/events/{event_id}/recordings/{recording_id}",
+        delete_recording,
+        "Delete a recording (the room's moderators, the event's organiser)",
+        status=204,
+        content="none",
         tags=("agenda",),
     ),
     Route(

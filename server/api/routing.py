@@ -255,58 +255,7 @@ def openapi(routes: Sequence[Route], version: str) -> dict[str, Any]:
     """OpenAPI 3.1 from the route table: paths, parameters, bodies and error responses."""
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
-        operation: dict[str, Any] = {
-            "summary": route.summary,
-            "operationId": route.handler.__name__.lstrip("_"),
-            "tags": list(route.tags),
-            "responses": {
-                str(route.status): {
-                    "description": "success",
-                    "content": {route.produces: {}},
-                },
-                "4XX": {"$ref": "#/components/responses/Error"},
-                "5XX": {"$ref": "#/components/responses/Error"},
-            },
-        }
-        parameters = [
-            {
-                "name": name,
-                "in": "path",
-                "required": True,
-                "schema": {"type": "integer" if name.endswith("_id") else "string"},
-            }
-            for name in _path_names(route.path)
-        ]
-        parameters += [
-            {"name": f.name, "in": "query", "required": f.required, "schema": f.schema()}
-            for f in route.query
-        ]
-        if route.auth == "calendar":
-            parameters.append(
-                {"name": "token", "in": "query", "required": False, "schema": {"type": "string"}}
-            )
-        if parameters:
-            operation["parameters"] = parameters
-        if route.body:
-            operation["requestBody"] = {
-                "required": True,
-                "content": {"application/json": {"schema": object_schema(route.body)}},
-            }
-        if route.content == "multipart":
-            operation["requestBody"] = {
-                "required": True,
-                "content": {
-                    "multipart/form-data": {
-                        "schema": {
-                            "type": "object",
-                            "properties": {"file": {"type": "string", "format": "binary"}},
-                            "required": ["file"],
-                        }
-                    }
-                },
-            }
-        operation["security"] = [] if route.auth == "none" else [{"bearer": []}]
-        paths.setdefault(route.path, {})[route.method.lower()] = operation
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Kamar API", "version": version},
@@ -327,6 +276,76 @@ def openapi(routes: Sequence[Route], version: str) -> dict[str, Any]:
             },
         },
     }
+
+
+def _operation(route: Route) -> dict[str, Any]:
+    """One route's OpenAPI operation: what it is, what it takes, and what it answers."""
+    operation: dict[str, Any] = {
+        "summary": route.summary,
+        "operationId": route.handler.__name__.lstrip("_"),
+        "tags": list(route.tags),
+        "responses": {
+            str(route.status): {
+                "description": "success",
+                "content": {route.produces: {}},
+            },
+            "4XX": {"$ref": "#/components/responses/Error"},
+            "5XX": {"$ref": "#/components/responses/Error"},
+        },
+    }
+    parameters = _parameters(route)
+    if parameters:
+        operation["parameters"] = parameters
+    body = _request_body(route)
+    if body is not None:
+        operation["requestBody"] = body
+    operation["security"] = [] if route.auth == "none" else [{"bearer": []}]
+    return operation
+
+
+def _parameters(route: Route) -> list[dict[str, Any]]:
+    """The path's ids and names, the query fields, and a calendar feed's token."""
+    parameters = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer" if name.endswith("_id") else "string"},
+        }
+        for name in _path_names(route.path)
+    ]
+    parameters += [
+        {"name": f.name, "in": "query", "required": f.required, "schema": f.schema()}
+        for f in route.query
+    ]
+    if route.auth == "calendar":
+        parameters.append(
+            {"name": "token", "in": "query", "required": False, "schema": {"type": "string"}}
+        )
+    return parameters
+
+
+def _request_body(route: Route) -> dict[str, Any] | None:
+    """A JSON body's fields, or a multipart upload's one file; None without a body."""
+    if route.content == "multipart":  # an upload route's form, whatever `body` says
+        return {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
+                }
+            },
+        }
+    if route.body:
+        return {
+            "required": True,
+            "content": {"application/json": {"schema": object_schema(route.body)}},
+        }
+    return None
 
 
 _ERROR_SCHEMA = {

@@ -1,10 +1,11 @@
 """The home end of the cascade: remote subscribers of this node's meetings.
 
-A participant whose socket came in through another node (signalling/relay.py) has its session
-here, on the meeting's home, and its subscribe connection there, on that node's own ports: the
-fan-out to it is that node's work. Here it is a `RemoteSubscriber`, which the meeting's router
-treats like any subscriber and which passes everything on over the node link; the tracks it
-takes cross to that node once, however many of its subscribers take them (sfu/cascade/).
+A participant whose socket came in through another node (carried here over that node's link,
+signalling/cascade/tunnel.py) has its session here, on the meeting's home, and its subscribe
+connection there, on that node's own ports: the fan-out to it is that node's work. Here it is
+a `RemoteSubscriber`, which the meeting's router treats like any subscriber and which passes
+everything on over the node link; the tracks it takes cross to that node once, however many of
+its subscribers take them (sfu/cascade/). The same link carries that node's sockets here.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sfu.forwarding import Producer
 from sfu.receiving import OnVideoOff
 from sfu.subscriber import SendOffer
 from signalling.cascade.node_link import Channel, Command, LinkRefused, dial
+from signalling.cascade.tunnel import ClientEnd
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,8 @@ class HomeLink:
     def __init__(self, channel: Channel, relay: RelaySocket, on_closed: Callable[[], None]):
         self.channel = channel
         self.exports = Exports(channel.media)
+        # Client sockets of this node carried to the other node, their meetings' home.
+        self.clients = ClientEnd(channel)
         self.subscribers: dict[str, RemoteSubscriber] = {}
         self.producers: dict[str, Producer] = {}  # what crosses, by id, for video_off
         self._relay = relay
@@ -59,6 +63,8 @@ class HomeLink:
             await self.close()
 
     def _handle(self, command: Command) -> None:
+        if self.clients.handle(command):
+            return
         if command.get("t") == "layers":
             wanted = command.get("wanted")
             if isinstance(wanted, list):
@@ -94,6 +100,7 @@ class HomeLink:
             return
         self.closed = True
         self._on_closed()
+        self.clients.link_closed()
         for subscriber in list(self.subscribers.values()):
             subscriber.fail()
         self.exports.close()
@@ -204,6 +211,7 @@ class Cascade:
         self._address_of = address_of
         self._links: dict[str, HomeLink] = {}
         self._opening: dict[str, asyncio.Task[HomeLink | None]] = {}
+        self._refused: set[str] = set()  # nodes whose port refused the last try
         self._http: aiohttp.ClientSession | None = None
 
     async def link(self, node: str) -> HomeLink | None:
@@ -231,11 +239,19 @@ class Cascade:
             )
         except (LinkRefused, aiohttp.ClientError, OSError, TimeoutError) as exc:
             log.warning("cascade: no link to node %s at %s: %s", node, url, exc)
+            cause = getattr(exc, "os_error", exc)
+            if isinstance(cause, ConnectionRefusedError):
+                self._refused.add(node)
             return None
+        self._refused.discard(node)
         link = HomeLink(channel, self.relay, lambda: self._forget(node))
         self._links[node] = link
         log.info("cascade: link to node %s open", node)
         return link
+
+    def refused(self, node: str) -> bool:
+        """Whether the last try to link to `node` found its port closed: it is not running."""
+        return node in self._refused
 
     def _forget(self, node: str) -> None:
         log.info("cascade: link to node %s closed", node)

@@ -1,7 +1,9 @@
 """The other end of the cascade: this node receives media for participants of meetings whose
 home is another node, on its own ports, from tracks that cross once (sfu/cascade/).
 
-Each link a home opens (`PATH` on this node, signalling/node_link.py) brings commands: a track
+Each link another node opens (`PATH` on this node, signalling/node_link.py) carries that node's
+participants' sockets when their meeting lives here (signalling/cascade/tunnel.py), and, when
+this node is where a meeting's participants came in, brings the home's commands: a track
 crosses (`track`, `track_end`), a subscriber opens, takes or drops a track, answers its offer,
 pauses or sizes a video, follows the speakers, closes. The subscribers are this node's ordinary
 subscribe connections (signalling/peers.py), fed by the imported tracks; their offers, failures
@@ -21,8 +23,18 @@ from sfu.cascade.media_link import RelaySocket
 from sfu.cascade.track_import import MEASURE_INTERVAL, ImportedTrack, Imports
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.forwarding import Producer
-from signalling.cascade.node_link import Channel, Command, LinkRefused, answer
+from signalling.cascade.carried import HomeEnd
+from signalling.cascade.node_link import (
+    LINK_HEARTBEAT,
+    MAX_FRAME_BYTES,
+    Channel,
+    Command,
+    LinkRefused,
+    answer,
+)
+from signalling.events import encoded
 from signalling.peers import PeerFactory, SubscribeEndpoint
+from signalling.session import Services
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +42,11 @@ log = logging.getLogger(__name__)
 class HostedLink:
     """One home's link to this node, with the subscribers it opened here."""
 
-    def __init__(self, channel: Channel, relay: RelaySocket, peers: PeerFactory) -> None:
+    def __init__(
+        self, channel: Channel, relay: RelaySocket, peers: PeerFactory, carried: HomeEnd
+    ) -> None:
         self.channel = channel
+        self.carried = carried  # sockets the other node carries here (this node is the home)
         self.imports = Imports()
         self.subscribers: dict[str, SubscribeEndpoint] = {}
         self._peers = peers
@@ -63,6 +78,8 @@ class HostedLink:
             await self.close()
 
     async def _handle(self, command: Command) -> None:
+        if self.carried.handle(command):
+            return
         kind = command["t"]
         if kind == "track":
             description = command["track"]
@@ -135,6 +152,7 @@ class HostedLink:
         subscribers, self.subscribers = list(self.subscribers.values()), {}
         for subscriber in subscribers:
             await subscriber.close()
+        await self.carried.close()
         self.imports.close()
         self._relay.remove(self.channel.media)
         await self.channel.close()
@@ -143,26 +161,26 @@ class HostedLink:
 class MediaHost:
     """Takes the links homes open to this node (the `/node` route)."""
 
-    def __init__(self, node: str, secret: str, relay: RelaySocket, peers: PeerFactory):
-        self.node = node
+    def __init__(self, services: Services, relay: RelaySocket) -> None:
+        self.node = services.registry.node
         self.relay = relay
-        self._secret = secret
-        self._peers = peers
+        self._services = services
         self.links: set[HostedLink] = set()
         self.refused = 0  # connections that could not prove they are nodes of this deployment
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(heartbeat=10.0, max_msg_size=1 << 20)
+        ws = web.WebSocketResponse(heartbeat=LINK_HEARTBEAT, max_msg_size=MAX_FRAME_BYTES)
         await ws.prepare(request)
         try:
-            channel = await answer(ws, self.node, self._secret, self.relay, _unused)
+            channel = await answer(ws, self.node, self._services.secret, self.relay, _unused)
         except (LinkRefused, TimeoutError) as exc:
             self.refused += 1
             log.warning("node link from %s refused: %s", request.remote, exc)
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await ws.close()
             return ws
-        link = HostedLink(channel, self.relay, self._peers)
+        carried = HomeEnd(channel, self._services, encoded)
+        link = HostedLink(channel, self.relay, self._services.peers, carried)
         self.links.add(link)
         log.info("node link from node %s open", channel.peer)
         try:

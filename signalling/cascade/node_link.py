@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import json
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +29,13 @@ log = logging.getLogger(__name__)
 
 VERSION = 1
 HANDSHAKE_TIMEOUT = 5.0  # seconds for the other node to answer each handshake step
-NOT_A_NODE = 4401  # close code: the other side could not prove it is of this deployment
+# A ping after this many seconds without a frame, and the link closes when no pong comes within
+# half of it: every socket it carries closes with it, so it must outlast a busy event loop.
+LINK_HEARTBEAT = 30.0
+NOT_A_NODE = 4401
+# One frame between nodes carries one member's frame or one offer, sealed: far below this; the
+# cap bounds what something that is not a node can make a node read before it is refused.
+MAX_FRAME_BYTES = 4 << 20  # close code: the other side could not prove it is of this deployment
 PATH = "/node"
 Command = dict[str, Any]
 
@@ -155,9 +158,11 @@ async def dial(
     relay: RelaySocket,
     on_packet: OnPacket,
 ) -> Channel:
-    """Open a link from this (home) node to node `them` at `node_url`."""
+    """Open a link from this node to node `them` at `node_url`."""
     url = node_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1) + PATH
-    ws = await http.ws_connect(url, heartbeat=10.0, timeout=aiohttp.ClientWSTimeout(ws_close=2))
+    ws = await http.ws_connect(
+        url, heartbeat=LINK_HEARTBEAT, timeout=aiohttp.ClientWSTimeout(ws_close=2)
+    )
     try:
         mine = Hello(me, new_salt(), relay.address, relay.free_link_id())
         await ws.send_str(mine.encode(to=them))
@@ -204,30 +209,3 @@ async def answer(
     channel.start_writing()
     channel.send({"t": "ready"})
     return channel
-
-
-# -- which node a relayed participant came in through ---------------------------------------
-
-CAME_THROUGH = "X-Kamar-Came-Through"
-CAME_THROUGH_PROOF = "X-Kamar-Came-Through-Proof"
-
-
-def came_through_headers(secret: str, node: str) -> dict[str, str]:
-    """Headers a node adds when it relays a participant's socket to the meeting's home, so
-    the home has the participant receive media on this node. Signed, so a client connecting
-    to a node directly cannot pick which node serves its media."""
-    return {CAME_THROUGH: node, CAME_THROUGH_PROOF: _proof(secret, node)}
-
-
-def came_through(headers: Mapping[str, str], secret: str) -> str | None:
-    """The node a relayed socket came in through, when the headers prove it."""
-    node = headers.get(CAME_THROUGH)
-    proof = headers.get(CAME_THROUGH_PROOF, "")
-    if not node or not hmac.compare_digest(proof, _proof(secret, node)):
-        return None
-    return node
-
-
-def _proof(secret: str, node: str) -> str:
-    message = f"kamar came through {node}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()

@@ -1,10 +1,10 @@
-"""The announcement scenario: the rows it writes, and one small run against a real server."""
+"""The announcement scenario: the rows it writes. One small run against a real server is in
+tests/whole/loadtest/test_scenario_runs.py."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from loadtest import announce
@@ -32,12 +32,3 @@ async def test_members_are_spread_evenly_over_the_rooms(tmp_path: Path) -> None:
             assert admin_row.is_admin
     finally:
         await db.close()
-
-
-@pytest.mark.webrtc  # starts a server: only inside the loopback-only namespace
-async def test_a_small_announcement_reaches_every_connected_member() -> None:
-    result = await announce.run_announce(5, 60, 30, lambda _line: None)
-    assert (result.rooms, result.members, result.sockets) == (5, 60, 30)
-    assert result.delivered == 30 and result.delivered_ratio == 1.0
-    assert 0 < result.delivery_ms_p50 <= result.delivery_ms_p99 <= result.delivery_ms_max
-    assert result.server_cpu_s is not None and result.server_cpu_s >= 0

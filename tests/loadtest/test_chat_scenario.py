@@ -1,9 +1,9 @@
-"""The chat fan-out scenario: its arithmetic, and one small run against a real server."""
+"""The chat fan-out scenario: its arithmetic. One small run against a real server is in
+tests/whole/loadtest/test_scenario_runs.py."""
 
 from __future__ import annotations
 
 import argparse
-import math
 from typing import Any
 
 import pytest
@@ -287,19 +287,3 @@ def test_accounts_never_outnumber_sockets_nor_senders_the_accounts() -> None:
 def test_the_command_line_refuses_client_counts_out_of_bounds(text: str) -> None:
     with pytest.raises(argparse.ArgumentTypeError):
         client_counts(text)
-
-
-@pytest.mark.webrtc  # starts a server: only inside the loopback-only namespace
-@pytest.mark.parametrize("workers", [1, 2])  # the clients in this process, or in two others
-async def test_every_message_reaches_every_client(workers: int) -> None:
-    scenario = chat.ChatScenario(
-        clients=20, rate=10, duration=1.0, accounts=3, workers=workers, settle=0.2
-    )
-    result = await chat.run_chat(scenario, lambda _line: None)
-    assert result.messages == 10 and result.post_errors == 0
-    assert result.delivered == result.expected_deliveries == 200
-    assert result.delivered_ratio == 1.0 and result.duplicates == 0
-    assert result.dropped_sockets == 0
-    assert result.delivery_ms_p99 is not None and not math.isnan(result.delivery_ms_p99)
-    assert result.server_cpu_percent is not None and result.rss_mb is not None
-    assert result.workers == workers and result.loadgen_busiest_percent > 0

@@ -1,4 +1,5 @@
-"""The load test measures a server that is already running (`--url`), on loopback only."""
+"""The load test measures a server that is already running (`--url`), on loopback only; the
+runs against one are in tests/whole/loadtest/test_scenario_runs.py."""
 
 from __future__ import annotations
 
@@ -6,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtest.servers import ExternalServer, ServerProcess
-from loadtest.sfu import SfuScenario, run_sfu
+from loadtest.servers import ExternalServer
 
 
 @pytest.mark.parametrize(
@@ -34,28 +34,3 @@ def test_a_process_id_must_exist(tmp_path: Path) -> None:
     (tmp_path / "secret.key").write_text("x" * 40)
     with pytest.raises(ValueError, match="no process"):
         ExternalServer("http://localhost:8080", tmp_path, 2**22 + 1)
-
-
-@pytest.mark.webrtc
-async def test_a_running_server_is_measured_through_its_url(tmp_path: Path) -> None:
-    server = ServerProcess(tmp_path)
-    await server.start()
-    try:
-        external = ExternalServer(server.base_url, tmp_path, server.pid)
-        scenario = SfuScenario(subscribers=2, duration=1.0, settle=0.5)
-        result = await run_sfu(scenario, lambda _line: None, external)
-    finally:
-        await server.stop()
-    assert result.subscribers == 2 and result.forwarded_pps > 0 and result.loss_ratio == 0
-    assert result.sfu_cpu_us_per_packet is not None and result.rss_mb is not None
-
-
-@pytest.mark.webrtc
-async def test_the_connections_alone_are_measured_after_the_media_stops() -> None:
-    scenario = SfuScenario(subscribers=2, duration=1.0, settle=0.5, idle=1.0)
-    result = await run_sfu(scenario, lambda _line: None)
-    assert result.forwarded_pps > 0 and result.idle_sfu_cpu_ms_per_s is not None
-    # Each packet lands in the subscriber's socket before its event loop sees it.
-    socket_p50, loop_p50 = result.latency_ms_p50, result.loop_latency_ms_p50
-    assert socket_p50 is not None and loop_p50 is not None and 0 < socket_p50 <= loop_p50
-    assert result.as_dict()["idle_sfu_cpu_ms_per_s"] == result.idle_sfu_cpu_ms_per_s

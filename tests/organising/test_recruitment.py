@@ -235,3 +235,36 @@ async def test_the_campaign_report_counts_sign_ups_activity_and_regions(
         await organising.report(ani, Scope(region_code="32"))
     mine = await organising.report(ani, Scope(recruiter_id=ani.id))
     assert mine["signups"] == 1
+
+
+async def test_the_report_follows_a_members_region_and_earlier_activity_after_sign_up(
+    organising: Organising, clock: Clock
+) -> None:
+    """The report reads each referral's copy of its member's region and first activity:
+    a region set after signing up moves the sign-up, and activity before the credit counts."""
+    community = organising.community
+    siti = await register(community, "siti")
+    campaign, rooms = await campaign_with_rooms(organising, clock, siti, target=2)
+    budi = await register(community, "budi")
+    await organising.recruitment.record(budi, siti, "link", campaign["id"], "", "")
+    cici = await register(community, "cici", region={"code": "35.78"})
+    own_room = (await community.directory.create(cici, "Rumah Cici", "region"))["id"]
+    await community.chat.post(cici, own_room, "Halo")
+    report = await organising.report(siti, Scope(campaign_id=campaign["id"]))  # rolled up
+    assert report["signups"] == 1 and report["by_region"][0]["code"] == ""
+
+    await organising.recruitment.record(cici, siti, "qr", campaign["id"], "", "")
+    await community.accounts.update_profile(budi, region={"code": "32.73.01.1001"})
+    report = await organising.report(siti, Scope(campaign_id=campaign["id"]))
+    assert (report["signups"], report["active_7d"]) == (2, 1)
+    assert [(row["code"], row["signups"]) for row in report["by_region"]] == [
+        ("32.73", 1),
+        ("35.78", 1),
+    ]
+    bandung = await organising.report(siti, Scope(recruiter_id=siti.id, region_code="32.73"))
+    assert (bandung["signups"], bandung["active_7d"]) == (1, 0)
+    await community.accounts.update_profile(budi, region={"code": "35.78"})
+    moved = await organising.report(siti, Scope(recruiter_id=siti.id, region_code="35"))
+    assert moved["signups"] == 2
+    await community.chat.post(budi, rooms[0], "Saya juga")
+    assert (await organising.report(siti, Scope(campaign_id=campaign["id"])))["active_7d"] == 2

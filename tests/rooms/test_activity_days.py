@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 
 from rooms.community import activity_days as rollup
+from rooms.community.accounts import User
 from rooms.community.community import Community
 from rooms.community.schema import (
     activity_days,
@@ -37,12 +38,11 @@ async def refresh(community: Community, now: int) -> int:
         return await rollup.refresh(conn, now)
 
 
-async def test_a_refresh_rolls_up_messages_rsvps_meetings_and_questions(
-    community: Community, clock: Clock
+async def a_few_days_of_activity(
+    community: Community, room: int, ani: User, budi: User, now: int
 ) -> None:
-    room, ani, budi = await room_with(community, "ani", "budi")
-    now = int(clock() * 1000)
-    today = now // DAY
+    """Two messages of ani's two days ago; budi's RSVP to yesterday's meeting and 45 minutes
+    in it; a message of budi's today, and one deleted."""
     async with community.db.write() as conn:
         await conn.execute(
             insert(messages),
@@ -92,6 +92,15 @@ async def test_a_refresh_rolls_up_messages_rsvps_meetings_and_questions(
                 left_at=now - DAY + 45 * 60_000,
             )
         )
+
+
+async def test_a_refresh_rolls_up_messages_rsvps_meetings_and_questions(
+    community: Community, clock: Clock
+) -> None:
+    room, ani, budi = await room_with(community, "ani", "budi")
+    now = int(clock() * 1000)
+    today = now // DAY
+    await a_few_days_of_activity(community, room, ani, budi, now)
     assert await refresh(community, now) == today - 2  # the first refresh: from the first day
     # (day, room, member, messages, rsvps, going, seconds in meetings)
     assert await table(community, activity_days, activity_days.c.day, activity_days.c.user_id) == [

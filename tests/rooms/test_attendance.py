@@ -10,7 +10,7 @@ import time
 import pytest
 from sqlalchemy import insert, select
 
-from rooms.community.attendance import Sessions, Stay
+from rooms.community.attendance import OpenStays, Stay
 from rooms.community.community import Community
 from rooms.community.schema import events, meeting_attendance
 from rooms.meeting.meeting_access import attendee
@@ -24,20 +24,20 @@ MINUTE = 60_000
 
 
 def test_a_stay_runs_from_the_first_arrival_to_the_last_departure() -> None:
-    sessions = Sessions()
+    stays = OpenStays()
     key = (7, 3, None)
-    sessions.joined(key, 1_000)
-    sessions.joined(key, 5_000)  # a second device: the same stay
-    assert sessions.left(key, 9_000) is None
-    assert sessions.left(key, 12_000) == Stay(7, 3, None, joined_at=1_000, left_at=12_000)
-    assert sessions.left(key, 13_000) is None  # already over: nothing twice
+    stays.joined(key, 1_000)
+    stays.joined(key, 5_000)  # a second device: the same stay
+    assert stays.left(key, 9_000) is None
+    assert stays.left(key, 12_000) == Stay(7, 3, None, joined_at=1_000, left_at=12_000)
+    assert stays.left(key, 13_000) is None  # already over: nothing twice
 
 
 def test_shutting_down_ends_every_open_stay() -> None:
-    sessions = Sessions()
-    sessions.joined((1, 2, 9), 100)
-    assert sessions.close_all(700) == [Stay(1, 2, 9, 100, 700)]
-    assert sessions.close_all(800) == []
+    stays = OpenStays()
+    stays.joined((1, 2, 9), 100)
+    assert stays.close_all(700) == [Stay(1, 2, 9, 100, 700)]
+    assert stays.close_all(800) == []
 
 
 @pytest.mark.parametrize(

@@ -13,11 +13,13 @@ from rooms.meeting.egress.commands import (
     Encoding,
     backoff,
     encoder_command,
+    layout_command,
     recorder_command,
     relay_command,
 )
 from rooms.meeting.egress.destinations import EgressError, parse_destinations
 from rooms.meeting.egress.processes import keyframe_start
+from rooms.meeting.egress.programme import GRID, PIP, SINGLE, Layout
 from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
 from sfu.owner import CAMERA
 
@@ -68,23 +70,45 @@ def _track(owner: str, kind: str) -> Producer:
 
 
 def test_the_picture_is_the_loudest_speaker_and_stays_through_a_pause() -> None:
-    tracks = [_track(p, k) for p in ("ani", "budi") for k in (AUDIO, VIDEO)]
-    first = programme.picture(tracks, [], None)
-    assert first is tracks[1]  # nobody speaks: the first camera
-    budi = programme.picture(tracks, ["budi", "ani"], first)
-    assert budi is tracks[3]
-    assert programme.picture(tracks, [], budi) is budi  # a pause does not cut away
+    tracks = [_track(p, k) for p in ("ani", "budi", "citra") for k in (AUDIO, VIDEO)]
+    first = programme.layout(tracks, [], Layout())
+    assert first == Layout(SINGLE, tracks[1], tracks[1])  # nobody speaks: the first camera
+    budi = programme.layout(tracks, ["budi", "ani"], first)
+    assert budi == Layout(SINGLE, tracks[3], tracks[3])
+    assert programme.layout(tracks, [], budi) == budi  # a pause does not cut away
 
 
-def test_a_shared_screen_is_the_picture() -> None:
-    ani_cam, screen = _track("ani", VIDEO), _track("budi:screen", VIDEO)
-    assert programme.picture([ani_cam, screen], ["ani"], None) is screen
+def test_a_shared_screen_fills_the_frame_with_the_speaker_in_the_corner() -> None:
+    ani_cam, budi_cam, screen = (
+        _track("ani", VIDEO),
+        _track("budi", VIDEO),
+        _track("budi:screen", VIDEO),
+    )
+    pip = programme.layout([ani_cam, budi_cam, screen], ["ani"], Layout())
+    assert pip == Layout(PIP, screen, ani_cam)
+    assert programme.layout([ani_cam, budi_cam, screen], [], pip) == pip  # through a pause
+    assert programme.layout([ani_cam, budi_cam, screen], ["budi"], pip) == Layout(
+        PIP, screen, budi_cam
+    )
+    alone = programme.layout([screen], [], Layout())
+    assert alone == Layout(SINGLE, screen, screen)  # no camera: the screen alone
+
+
+def test_two_cameras_on_stage_share_the_frame_and_keep_their_sides() -> None:
+    ani, budi, citra = _track("ani", VIDEO), _track("budi", VIDEO), _track("citra", VIDEO)
+    grid = programme.layout([ani, budi], ["budi"], Layout())
+    assert grid == Layout(GRID, ani, budi)
+    assert programme.layout([budi, ani], ["ani"], grid) is grid  # nobody changes sides
+    three = programme.layout([ani, budi, citra], ["citra"], grid)
+    assert three == Layout(SINGLE, citra, citra)  # three or more: the speaker alone
+    budi.close()
+    assert programme.layout([ani, budi], [], grid) == Layout(SINGLE, ani, ani)
 
 
 def test_a_speaker_who_left_is_replaced() -> None:
     ani, budi = _track("ani", VIDEO), _track("budi", VIDEO)
     ani.close()
-    assert programme.picture([ani, budi], ["ani"], ani) is budi
+    assert programme.layout([ani, budi], ["ani"], Layout(SINGLE, ani, ani)).main is budi
 
 
 def test_the_voices_are_the_speakers_first_and_keep_their_slots() -> None:
@@ -106,10 +130,16 @@ def test_one_transcode_and_copies_for_every_output() -> None:
     assert "scale=1280:720:force_original_aspect_ratio=decrease" in graph
     assert "[voice0][voice1][voice2]amix=inputs=3:dropout_transition=0:normalize=0[sound]" in graph
     assert "drawtext" not in graph  # no caption file given
-    captioned = encoder_command("ffmpeg", Path("/tmp/p.sdp"), Encoding(), 3, Path("/tmp/c.txt"))
+    assert "[single][pip][grid]streamselect=inputs=3:map=0[picture]" in graph
+    assert "-nostdin" not in encoder  # layout commands come on stdin
+    names = (Path("/tmp/c.txt"), Path("/tmp/c2.txt"))
+    captioned = encoder_command("ffmpeg", Path("/tmp/p.sdp"), Encoding(), 3, names)
     graph = captioned[captioned.index("-filter_complex") + 1]
-    assert "drawtext=textfile=/tmp/c.txt:reload=1:expansion=none:" in graph
-    assert graph.index("drawtext") < graph.index("[picture]")
+    assert graph.count("drawtext=textfile=/tmp/c.txt:reload=1:expansion=none:") == 2
+    assert graph.count("drawtext=textfile=/tmp/c2.txt:reload=1:expansion=none:") == 2
+    assert graph.rindex("drawtext") < graph.index("[picture]")
+    assert [programme.LAYOUTS.index(m) for m in (SINGLE, PIP, GRID)] == [0, 1, 2]
+    assert layout_command(2) == b"cstreamselect -1 map 2\n"
     assert encoder[-1] == "pipe:1"
     relay = relay_command("ffmpeg", "rtmp://x/live/key")
     assert relay[relay.index("-c") + 1] == "copy" and relay[-3:] == [

@@ -1,14 +1,23 @@
 """Polls on SQLite and PostgreSQL: live results over the bus, single and multiple choice,
-anonymous ones, closing, members only, and a clear refusal of every bad input."""
+anonymous ones, closing (announced once by the sweep every node runs, with an injected
+clock), members only, and a clear refusal of every bad input."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
 from rooms.community.community import Community
-from rooms.community.polls import MAX_OPEN_MS, PollForm, check_choices, check_poll
+from rooms.community.polls import (
+    CLOSE_ANNOUNCE_WINDOW_MS,
+    MAX_OPEN_MS,
+    PollForm,
+    Polls,
+    check_choices,
+    check_poll,
+)
 from rooms.errors import Conflict, Forbidden, Invalid, NotFound
 from tests.rooms.conftest import START, Clock, register
 from tests.rooms.test_store import room_with
@@ -150,3 +159,51 @@ async def test_a_poll_names_only_its_first_voters_but_counts_them_all(
     [listed] = await community.polls.in_room(siti, room_id)
     assert listed["options"][0]["votes"] == 3 and listed["voter_count"] == 3
     assert [v["display_name"] for v in listed["options"][0]["voters"]] == ["Budi", "Ani"]
+
+
+async def test_a_polls_closing_is_announced_once_by_the_sweep_and_late_votes_are_refused(
+    community: Community, clock: Clock
+) -> None:
+    room_id, siti, budi = await room_with(community, "siti", "budi")
+    seen: list[dict[str, Any]] = []
+    community.bus.subscribe(f"room:{room_id}", lambda _text, event: seen.append(event))
+    first = await community.polls.create(siti, room_id, form())
+    second = await community.polls.create(siti, room_id, form(closes_at=NOW + 2 * HOUR))
+    await community.polls.vote(budi, first["id"], [1])
+    assert await community.polls.announce_closed() == 0  # nothing has closed yet
+    seen.clear()
+
+    clock.now += 3600  # the first poll's closing time, to the millisecond
+    # Two nodes sweep at once: each poll is claimed by one of them.
+    other_node = Polls(community.db, community.bus, clock)
+    counts = await asyncio.gather(community.polls.announce_closed(), other_node.announce_closed())
+    assert sorted(counts) == [0, 1]
+    [closing] = seen
+    assert closing["type"] == "poll" and closing["poll"]["id"] == first["id"]
+    assert closing["poll"]["closed"] is True
+    assert [o["votes"] for o in closing["poll"]["options"]] == [0, 1]
+    assert await community.polls.announce_closed() == 0  # announced once
+    with pytest.raises(Conflict) as late:
+        await community.polls.vote(budi, first["id"], [0])
+    assert late.value.reason == "poll_closed"
+
+    # Closed early by its author: that answer was the announcement, the sweep adds none.
+    await community.polls.close(siti, second["id"])
+    clock.now += 2 * 3600
+    assert await community.polls.announce_closed() == 0
+    assert [event["poll"]["id"] for event in seen] == [first["id"], second["id"]]
+
+
+async def test_polls_closed_long_before_the_sweep_are_not_announced(
+    community: Community, clock: Clock
+) -> None:
+    room_id, siti, _budi = await room_with(community, "siti", "budi")
+    seen: list[dict[str, Any]] = []
+    community.bus.subscribe(f"room:{room_id}", lambda _text, event: seen.append(event))
+    await community.polls.create(siti, room_id, form())
+    seen.clear()
+    clock.now += 3600 + CLOSE_ANNOUNCE_WINDOW_MS / 1000  # a cluster down for a day and more
+    assert await community.polls.announce_closed() == 0
+    assert seen == []
+    clock.now += 3600
+    assert await community.polls.announce_closed() == 0  # claimed: never announced late

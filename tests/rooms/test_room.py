@@ -71,6 +71,7 @@ def test_public_state_shows_mute_flags_and_nothing_callable() -> None:
         "role": "audience",
         "hand": None,
         "screen": False,
+        "watching": False,
     }
 
 

@@ -385,8 +385,16 @@ async def test_events_rsvps_and_calendar_feeds(api: Api) -> None:
     )
     assert (await api.call("GET", f"/api/events/{event['id']}", ani))["rsvp"]["going"] == 1
     await api.call("GET", f"/api/events/{event['id']}", eve, expect=404)
-    me = await api.call("GET", "/api/me", budi)
-    assert me["id"] == budi_user["id"]
+    await calendar_feeds_list_the_meeting(api, room_id, budi, budi_user["id"], eve)
+
+
+async def calendar_feeds_list_the_meeting(
+    api: Api, room_id: int, member: str, member_id: int, outsider: str
+) -> None:
+    """The member's own feed and the room's, by the member's calendar token; none for a
+    stranger or a forged token."""
+    me = await api.call("GET", "/api/me", member)
+    assert me["id"] == member_id
     for path in (
         me["calendar_url"],
         f"/api/rooms/{room_id}/calendar.ics?{me['calendar_url'].split('?')[1]}",
@@ -399,8 +407,8 @@ async def test_events_rsvps_and_calendar_feeds(api: Api) -> None:
         assert str(found["Rapat"]["url"]).endswith(f"/r/kamar-{room_id}")
     await api.call("GET", "/api/me/calendar.ics", None, expect=401)
     await api.call("GET", "/api/me/calendar.ics?token=forged", None, expect=401)
-    await api.call("GET", f"/api/rooms/{room_id}/calendar.ics", eve, expect=404)
-    await api.call("GET", f"/api/rooms/{room_id}/calendar.ics", budi)
+    await api.call("GET", f"/api/rooms/{room_id}/calendar.ics", outsider, expect=404)
+    await api.call("GET", f"/api/rooms/{room_id}/calendar.ics", member)
 
 
 async def test_a_member_gets_a_join_token_for_the_rooms_meeting(api: Api) -> None:

@@ -176,53 +176,62 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
             expect=201,
         )  # fmt: skip
         invite = await api.call("POST", f"/api/rooms/{room['id']}/invites", token, expect=201)
-        announcement = await api.call(
-            "POST",
-            "/api/announcements",
-            token,
-            json={"title": "Aksi", "text": "Kumpul", "room_ids": [room["id"]]},
-            expect=201,
-        )
-        campaign = await api.call(
-            "POST",
-            "/api/campaigns",
-            token,
-            json={"name": "CFD", "room_ids": [room["id"]], "starts_at": "2030-01-01T07:00",
-                  "ends_at": "2030-01-02T07:00"},
-            expect=201,
-        )  # fmt: skip
-        form = aiohttp.FormData()
-        form.add_field("file", png(), filename="foto.png", content_type="image/png")
-        photo = await api.call("POST", "/api/market/photos", token, data=form, expect=201)
-        listing = await api.call(
-            "POST",
-            "/api/market/listings",
-            token,
-            json={"title": "Kaos", "pricing": "free", "category": "merchandise", "region": "32",
-                  "rooms": [room["id"]], "photos": [photo["id"]]},
-            expect=201,
-        )  # fmt: skip
-        poll = await api.call(
-            "POST",
-            f"/api/rooms/{room['id']}/polls",
-            token,
-            json={"question": "Kapan?", "options": ["Sabtu", "Minggu"],
-                  "closes_at": (datetime.now(UTC) + timedelta(days=1)).isoformat()},
-            expect=201,
-        )  # fmt: skip
+        records = await _announced_listed_and_polled(api, token, room["id"])
         ids = {
             "room_id": room["id"],
-            "poll_id": poll["id"],
             "message_id": message["id"],
             "event_id": event["id"],
             "user_id": budi_user["id"],
-            "announcement_id": announcement["id"],
-            "campaign_id": campaign["id"],
-            "listing_id": listing["id"],
-            "photo_id": photo["id"],
+            **records,
         }
         assert me["id"] != budi_user["id"]
         yield World(api, token, ids, invite["code"])
+
+
+async def _announced_listed_and_polled(api: Api, token: str, room_id: int) -> dict[str, int]:
+    """An announcement and a campaign to the room, a market listing with a photo, and a poll:
+    their ids, for the routes that name them."""
+    announcement = await api.call(
+        "POST",
+        "/api/announcements",
+        token,
+        json={"title": "Aksi", "text": "Kumpul", "room_ids": [room_id]},
+        expect=201,
+    )
+    campaign = await api.call(
+        "POST",
+        "/api/campaigns",
+        token,
+        json={"name": "CFD", "room_ids": [room_id], "starts_at": "2030-01-01T07:00",
+              "ends_at": "2030-01-02T07:00"},
+        expect=201,
+    )  # fmt: skip
+    form = aiohttp.FormData()
+    form.add_field("file", png(), filename="foto.png", content_type="image/png")
+    photo = await api.call("POST", "/api/market/photos", token, data=form, expect=201)
+    listing = await api.call(
+        "POST",
+        "/api/market/listings",
+        token,
+        json={"title": "Kaos", "pricing": "free", "category": "merchandise", "region": "32",
+              "rooms": [room_id], "photos": [photo["id"]]},
+        expect=201,
+    )  # fmt: skip
+    poll = await api.call(
+        "POST",
+        f"/api/rooms/{room_id}/polls",
+        token,
+        json={"question": "Kapan?", "options": ["Sabtu", "Minggu"],
+              "closes_at": (datetime.now(UTC) + timedelta(days=1)).isoformat()},
+        expect=201,
+    )  # fmt: skip
+    return {
+        "announcement_id": announcement["id"],
+        "campaign_id": campaign["id"],
+        "photo_id": photo["id"],
+        "listing_id": listing["id"],
+        "poll_id": poll["id"],
+    }
 
 
 async def send(world: World, method: str, path: str, data: bytes | None, token: str | None) -> None:

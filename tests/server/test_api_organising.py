@@ -44,15 +44,7 @@ async def test_a_referral_qr_leads_to_registration_into_the_campaign_rooms(api: 
     code = link["code"]
     assert link["url"] == f"/#/join/{code}?campaign={campaign['id']}"
 
-    response = await api.client.get(link["qr_png"])
-    assert response.content_type == "image/png"
-    png = await response.read()
-    target = decode_qr(png)
-    host = f"http://{api.client.host}:{api.client.port}"
-    assert target == f"{host}/#/join/{code}?via=qr&campaign={campaign['id']}"
-    svg = await api.client.get(link["qr_svg"])
-    assert svg.content_type == "image/svg+xml"
-    assert (await svg.text()).lstrip().startswith("<?xml")
+    await qr_codes_lead_to_the_join_link(api, link, campaign["id"])
 
     preview = await api.call("GET", f"/api/referrals/{code}?campaign={campaign['id']}")
     assert preview["recruiter"] == {"display_name": "Siti"}
@@ -76,21 +68,39 @@ async def test_a_referral_qr_leads_to_registration_into_the_campaign_rooms(api: 
     budi_rooms = await api.call("GET", "/api/rooms", joined["token"])
     assert [r["id"] for r in budi_rooms["rooms"]] == [room["id"]]
 
-    recruits = await api.call("GET", "/api/me/recruits", siti_token)
-    assert recruits["count"] == 1
-    assert recruits["recruits"][0]["channel"] == "qr"
-    assert recruits["recruits"][0]["user"]["display_name"] == "Budi"
-    report = await api.call("GET", f"/api/campaigns/{campaign['id']}/report", siti_token)
-    assert (report["signups"], report["target"], report["progress"]) == (1, 50, 0.02)
-    assert report["by_region"] == [
-        {"code": "32.73", "name": "Kota Bandung", "signups": 1, "active_7d": 0}
-    ]
+    await the_recruiter_sees_budi_counted(api, siti_token, campaign["id"])
     listed = await api.call("GET", "/api/campaigns", joined["token"])
     assert [c["id"] for c in listed["campaigns"]] == [campaign["id"]]
     forbidden = await api.call(
         "GET", f"/api/campaigns/{campaign['id']}/report", joined["token"], expect=403
     )
     assert forbidden["error"]["code"] == "forbidden"
+
+
+async def the_recruiter_sees_budi_counted(api: Api, token: str, campaign_id: int) -> None:
+    """Budi among the recruiter's recruits, by QR, and in the campaign's report by region."""
+    recruits = await api.call("GET", "/api/me/recruits", token)
+    assert recruits["count"] == 1
+    assert recruits["recruits"][0]["channel"] == "qr"
+    assert recruits["recruits"][0]["user"]["display_name"] == "Budi"
+    report = await api.call("GET", f"/api/campaigns/{campaign_id}/report", token)
+    assert (report["signups"], report["target"], report["progress"]) == (1, 50, 0.02)
+    assert report["by_region"] == [
+        {"code": "32.73", "name": "Kota Bandung", "signups": 1, "active_7d": 0}
+    ]
+
+
+async def qr_codes_lead_to_the_join_link(api: Api, link: dict[str, str], campaign_id: int) -> None:
+    """The referral's QR code, as PNG (read back) and as SVG, opens its join link with via=qr."""
+    response = await api.client.get(link["qr_png"])
+    assert response.content_type == "image/png"
+    png = await response.read()
+    target = decode_qr(png)
+    host = f"http://{api.client.host}:{api.client.port}"
+    assert target == f"{host}/#/join/{link['code']}?via=qr&campaign={campaign_id}"
+    svg = await api.client.get(link["qr_svg"])
+    assert svg.content_type == "image/svg+xml"
+    assert (await svg.text()).lstrip().startswith("<?xml")
 
 
 async def test_bad_referrals_are_refused_by_field(api: Api) -> None:

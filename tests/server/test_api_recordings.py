@@ -96,3 +96,35 @@ async def test_members_find_a_live_town_hall_and_its_signed_hls_files(api: Api) 
     assert (await api.call("GET", forged, expect=403))["error"]["reason"] == (
         "recording_link_expired"
     )
+
+
+async def test_the_rooms_moderators_delete_a_recording_and_members_cannot(api: Api) -> None:
+    ani, _ = await api.user("ani")  # owner of the room, organiser of the event
+    budi, _ = await api.user("budi")  # a member
+    eve, _ = await api.user("eve")  # not in the room
+    room_id = (await api.room(ani, "Serikat"))["id"]
+    await api.join_by_invite(ani, budi, room_id)
+    event = await api.call("POST", f"/api/rooms/{room_id}/events", ani, json=TOWN_HALL, expect=201)
+    settings = api.client.app[SERVICES_KEY].egress
+    assert settings is not None
+    _files(settings.recordings, event["id"])
+    path = f"/api/events/{event['id']}/recordings/1700000000"
+
+    assert (await api.call("GET", f"/api/events/{event['id']}/recordings", budi))[
+        "can_delete"
+    ] is False
+    refused = await api.call("DELETE", path, budi, expect=403)
+    assert refused["error"]["reason"] == "recording_delete_forbidden"
+    await api.call("DELETE", path, eve, expect=404)
+    await api.call("DELETE", path, None, expect=401)
+    assert (settings.recordings / f"event-{event['id']}-1700000000.mp4").is_file()
+
+    listed = await api.call("GET", f"/api/events/{event['id']}/recordings", ani)
+    assert listed["can_delete"] is True
+    await api.call("DELETE", path, ani, expect=204)
+    assert (await api.call("GET", f"/api/events/{event['id']}/recordings", ani))["recordings"] == []
+    gone = await api.call("DELETE", path, ani, expect=404)
+    assert gone["error"]["reason"] == "recording_not_found"
+    await api.call("DELETE", f"/api/events/{event['id']}/recordings/1700009999", ani, expect=404)
+    assert (settings.recordings / f"event-{event['id']}-1700009999.mp4.part").is_file()
+    assert (settings.recordings / f"event-{event['id'] + 1}-1700000000.mp4").is_file()

@@ -21,7 +21,7 @@ async def fetch(url: str, method: str = "GET", **kwargs: Any) -> tuple[int, str]
             return response.status, await response.text()
 
 
-async def test_the_room_page_and_lobby_are_served(kamar: RunningServer) -> None:
+async def test_the_meeting_page_and_the_start_page_are_served(kamar: RunningServer) -> None:
     status, body = await fetch(kamar.base_url + "/r/rapat-rt05")
     assert status == 200 and "<html" in body.lower()
     status, body = await fetch(kamar.base_url + "/")

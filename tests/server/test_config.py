@@ -125,6 +125,10 @@ def test_a_single_string_in_the_file_is_a_one_item_list(tmp_path: Path) -> None:
         # A TURN URL without credentials would make browsers refuse the whole connection.
         ({"env": {"KAMAR_ICE_SERVERS": "turn:t.example"}}, "give it as a turn_url"),
         ({"env": {"KAMAR_LOG_LEVEL": "verbose"}}, "log_level must be debug, info"),
+        (
+            {"toml": "recording_retention_days = 99999\n"},
+            "recording_retention_days must be 0 \\(keep\\) to 36500, not 99999",
+        ),
     ],
 )
 def test_bad_values_give_errors_that_name_the_setting(

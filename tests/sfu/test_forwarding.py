@@ -269,3 +269,19 @@ def test_closing_a_producer_closes_its_consumers_once() -> None:
     source.close()
     assert source.closed and source.consumers == []
     assert all(c.closed for c in consumers)
+
+
+def test_a_bare_consumer_sends_audio_without_its_header_extensions() -> None:
+    source, _ = producer(AUDIO, pt=111, clock_rate=48000)
+    consumer, out = attach(source, pt=111)
+    level = b"\xbe\xde\x00\x01\x10\xaa\x00\x00"  # RFC 6464 audio level, padded
+    source.receive(rtp(1, 960, b"first", pt=111, ext=level))
+    consumer.send_bare(True)  # a data saver now
+    source.receive(rtp(2, 1920, b"second", pt=111, ext=level))
+    consumer.send_bare(False)
+    source.receive(rtp(3, 2880, b"third", pt=111, ext=level))
+    first, second, third = out.packets
+    assert first[0] & 0x10 and first.endswith(b"first")
+    assert not second[0] & 0x10 and second[12:] == b"second"
+    assert fields(second)[2:4] == (2, 1920)  # numbering goes on as ever
+    assert third[0] & 0x10 and third.endswith(b"third")

@@ -180,6 +180,21 @@ def test_transport_wide_numbers_are_read_as_the_python_path_reads_them(
     assert ingress.handled == [plain]  # noted or not, the packet goes on
 
 
+def test_a_tests_clock_sets_the_arrival_time_and_when_python_is_called(
+    ingress: Ingress,
+) -> None:
+    ingress.native.transport_cc_id = TRANSPORT_CC_ID
+    ingress.native.now = 2000.25
+    ingress.native.call_at = 2000.5
+    publisher = Publisher()
+    ingress.native(publisher.send(numbered(1, 1)), 1)
+    assert ingress.calls == 0  # before call_at on the test's clock, whatever the real time
+    ingress.native.now = 2000.5
+    ingress.native(publisher.send(numbered(2, 2)), 1)
+    assert ingress.calls == 1
+    assert ingress.native.take_arrivals() == [(1, 2_000_250_000), (2, 2_000_500_000)]
+
+
 def test_an_element_running_past_the_extension_block_is_not_read(ingress: Ingress) -> None:
     # Padding, then id 5 announcing two bytes where the block ends: the payload follows.
     ext = extension(ONE_BYTE, b"\x00\x00\x00" + bytes([(TRANSPORT_CC_ID << 4) | 1]))

@@ -125,9 +125,11 @@ def test_a_sink_refuses_the_other_kind_and_stops_on_none(reader: socket.socket) 
     assert sink.closed
 
 
-def test_the_sdp_names_the_picture_and_every_voice() -> None:
-    text = ffmpeg_sdp(5000, [5002, 5004])
+def test_the_sdp_names_every_picture_and_every_voice() -> None:
+    text = ffmpeg_sdp([5000, 5006], [5002, 5004])
     assert "m=video 5000 RTP/AVP 96\r\na=rtpmap:96 VP8/90000" in text
+    assert "m=video 5006 RTP/AVP 96\r\na=rtpmap:96 VP8/90000" in text
+    assert text.index("m=video 5000") < text.index("m=video 5006") < text.index("m=audio")
     assert "m=audio 5002 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2" in text
     assert text.index("m=audio 5002") < text.index("m=audio 5004")
     assert "c=IN IP4 127.0.0.1" in text

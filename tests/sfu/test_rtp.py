@@ -349,3 +349,13 @@ def test_the_native_rewrite_refuses_arguments_it_cannot_use() -> None:
         rewrite(bytearray(packet()), bytes(8))  # too short for the one-byte ids
     with pytest.raises(TypeError):
         rewrite(bytearray(packet()))
+
+
+def test_a_packet_loses_its_header_extension_and_keeps_the_rest() -> None:
+    ext = b"\xbe\xde\x00\x02" + b"\x10\xaa\x32\x01\x02\x03\x00\x00"  # level, abs-send-time
+    with_ext = bytearray(b"\x90\x6f\x00\x07" + b"\x00\x00\x03\xc0" + b"\x00\x00\x00\x09" + ext)
+    with_ext += b"opus-frame"
+    bare = rtp.without_extensions(with_ext)
+    assert bare == bytearray(b"\x80\x6f\x00\x07\x00\x00\x03\xc0\x00\x00\x00\x09opus-frame")
+    plain = bytearray(b"\x80\x6f\x00\x07\x00\x00\x03\xc0\x00\x00\x00\x09opus")
+    assert rtp.without_extensions(plain) is plain

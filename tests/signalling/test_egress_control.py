@@ -53,6 +53,7 @@ async def test_bad_egress_requests_get_clear_errors(
             "recording": False,
             "seconds": 0.0,
             "destinations": [],
+            "hls": False,
         }
         answer = await _answer(host, message)
         assert answer["type"] == "error" and answer["code"] == code

@@ -53,7 +53,8 @@ def test_meeting_events_keep_their_bytes() -> None:
     ]
     budi = (
         '{"id":"p2-0a0b0c0d","identity":"budi","name":"Budi","can_publish":true,'
-        '"audio_muted":%s,"video_muted":false,"role":"speaker","hand":null,"screen":false}'
+        '"audio_muted":%s,"video_muted":false,"role":"speaker","hand":null,"screen":false,'
+        '"watching":false}'
     )
     assert [encode(event) for event in events] == [
         '{"type":"participant_joined","participant":' + budi % "false" + "}",

@@ -1,6 +1,6 @@
 """The stage over real websockets: roles, hands, moderation, lobby, lock, Q&A, comments.
 
-Media is not needed here (tests/signalling/test_townhall_media_e2e.py covers it), so the
+Media is not needed here (tests/whole/signalling/test_townhall_media_e2e.py covers it), so the
 participants join with tokens that do not subscribe."""
 
 from __future__ import annotations

@@ -118,14 +118,14 @@ async def test_a_writer_that_fails_closes_its_socket_instead_of_going_silent(
     kamar: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     speaker = await enter(kamar, "ketua", "speaker")
-    encoded = ws_module._encoded
+    encoded = ws_module.encoded
 
     def broken(item: Any) -> str | None:
         if isinstance(item, dict) and item.get("id") == "break":
             raise KeyError("a bug in the writer")
         return encoded(item)
 
-    monkeypatch.setattr(ws_module, "_encoded", broken)
+    monkeypatch.setattr(ws_module, "encoded", broken)
     await speaker.send({"type": "ping", "id": "break"})
     await speaker.closed()
     assert speaker.conn.close_reason == "internal"

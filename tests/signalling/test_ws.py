@@ -231,6 +231,13 @@ async def test_healthz_counts_rooms_and_participants(kamar: RunningServer) -> No
     async with aiohttp.ClientSession() as http:
         async with http.get(kamar.base_url + "/healthz") as response:
             assert response.status == 200
-            assert await response.json() == {"status": "ok", "rooms": 1, "participants": 1}
+            services = kamar.server.app[ws_module.SERVICES_KEY]
+            node = services.registry.node
+            assert await response.json() == {
+                "status": "ok",
+                "rooms": 1,
+                "participants": 1,
+                "node": node,
+            }
     await siti.conn.close()
     await eventually(lambda: not kamar.server.app[ws_module.SERVICES_KEY].live_sessions)

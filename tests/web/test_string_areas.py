@@ -1,6 +1,6 @@
 """The web client's strings by area (web/strings/): the meeting's and the community app's are
 merged into one table (web/strings.js), so a key in both areas would silently replace the
-other's text, as the registration button once renamed the meeting lobby's "Masuk"."""
+other's text, as the registration button once renamed the quick-join page's "Masuk"."""
 
 from __future__ import annotations
 

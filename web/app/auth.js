@@ -2,6 +2,7 @@
 import { api } from "/static/base/api.js";
 import { clear, h } from "/static/base/dom.js";
 import { errorBox, field, focusHeading, submitting } from "/static/app/dom.js";
+import { forgotLink } from "/static/app/password_reset.js";
 import { t } from "/static/strings.js";
 
 export function renderAuth(app, container, mode, invited) {
@@ -10,6 +11,7 @@ export function renderAuth(app, container, mode, invited) {
   card.append(h("h1", {}, mode === "register" ? t.registerTitle : t.loginTitle));
   if (invited) card.append(h("p", { class: "hint" }, t.inviteNeedsLogin));
   card.append(mode === "register" ? registerForm(app) : loginForm(app));
+  if (mode !== "register") card.append(forgotLink());
   card.append(h("p", { class: "switch" },
     mode === "register" ? t.haveAccount : t.noAccount, " ",
     h("a", { href: mode === "register" ? "#/login" : "#/register", id: "auth-switch" },

@@ -280,6 +280,7 @@ export class ChatView {
         break;
       }
       case "announcement_comment":
+      case "announcement_reactions":
         this.pinned.onFeed(event);
         break;
       case "poll":

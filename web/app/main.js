@@ -9,8 +9,10 @@
 //         #/announce (one announcement to many rooms)
 //         #/market  #/market/new  #/market/ID (the members' market)
 //         #/insight (member insight, for organisers)
+//         #/reports (open reports of listings and direct messages, for moderators)
 //         #/search  #/search/ROOM (messages across one's rooms, or in one room)
 //         #/notifications (mentions of oneself and events starting soon)
+//         #/forgot  #/reset[/CODE] (forgot password: ask an organiser; a reset code, signed in or not)
 import { forgetMedia } from "/static/app/api.js";
 import { api, apiEvents } from "/static/base/api.js";
 import { rememberMeeting, sessionToken, setSession } from "/static/base/session.js";
@@ -18,8 +20,10 @@ import { renderAuth } from "/static/app/auth.js";
 import { clear, h } from "/static/base/dom.js";
 import { Feed } from "/static/app/feed.js";
 import { renderInsight } from "/static/app/insight.js";
+import { renderReports } from "/static/app/reports.js";
 import { renderListing, renderMarket, renderNewListing } from "/static/app/market.js";
 import { Outbox } from "/static/app/outbox.js";
+import { renderForgot, renderReset } from "/static/app/password_reset.js";
 import { renderProfile } from "/static/app/profile.js";
 import { renderAnnounce } from "/static/app/announce.js";
 import { renderCampaigns } from "/static/app/campaigns.js";
@@ -332,6 +336,13 @@ function setLayout(mode) {
 async function route() {
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
   const view = $("view");
+  if (parts[0] === "forgot" || parts[0] === "reset") {
+    closeRoomView();
+    setLayout("auth");
+    if (parts[0] === "forgot") renderForgot(view);
+    else renderReset(app, view, parts[1] || "");
+    return;
+  }
   if (parts[0] === "join" && !sessionToken()) {
     closeRoomView();
     setLayout("auth");
@@ -392,6 +403,13 @@ async function route() {
     closeRoomView();
     setLayout("room");
     renderRecruit(app, view).catch((error) => app.notify(error.message, { kind: "error" }));
+    app.renderRooms();
+    return;
+  }
+  if (parts[0] === "reports") {
+    closeRoomView();
+    setLayout("room");
+    renderReports(app, view).catch((error) => app.notify(error.message, { kind: "error" }));
     app.renderRooms();
     return;
   }

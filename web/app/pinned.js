@@ -1,12 +1,22 @@
 // The announcement pinned at the top of a room's chat (docs/organising.md): the newest of
 // GET /api/rooms/{id}/announcements, collapsed to its title and comment count; opened, its
 // text and the one comment thread it has across every room it was posted in, with a box to
-// comment from this room. Feed events keep it current: a new announcement replaces it, an
-// `announcement_comment` from any of its rooms joins the thread.
+// comment from this room, and its reactions, counted across all its rooms (a summary in the
+// head, buttons to react when opened). Feed events keep it current: a new announcement
+// replaces it, an `announcement_comment` from any of its rooms joins the thread, and
+// `announcement_reactions` brings the new counts (drawn in place, so a half-typed comment stays).
 import { api } from "/static/base/api.js";
 import { clear, h } from "/static/base/dom.js";
 import { errorBox, nameOf, submitting } from "/static/app/dom.js";
 import { t } from "/static/strings.js";
+
+// The member's referral code, asked once per page: a public page's link carries it, so whoever
+// signs up through a shared announcement is credited to the member who shared it.
+let myCode = null;
+export function referralCode() {
+  if (!myCode) myCode = api("GET", "/api/me/referral").then((mine) => mine.code).catch(() => { myCode = null; return null; });
+  return myCode;
+}
 
 export class PinnedAnnouncement {
   constructor(roomId) {
@@ -45,7 +55,48 @@ export class PinnedAnnouncement {
       this.load();
     } else if (event.type === "announcement_comment" && this.current && event.announcement_id === this.current.id) {
       this.add(event.comment);
+    } else if (event.type === "announcement_reactions" && this.current && event.announcement_id === this.current.id) {
+      this.current.reactions = event.reactions;
+      this.drawReactions();
     }
+  }
+
+  // Set or take back one's reaction; the answer has the counts and one's own set.
+  async react(emoji) {
+    const a = this.current;
+    const on = !(a.my_reactions || []).includes(emoji);
+    try {
+      const answer = await api("PUT", `/api/announcements/${a.id}/reactions`, { room_id: this.roomId, emoji, on });
+      if (this.current !== a) return;
+      this.showReactionError(null);
+      a.reactions = answer.reactions;
+      a.my_reactions = answer.my_reactions;
+      this.drawReactions();
+    } catch (error) {
+      this.showReactionError(error);
+    }
+  }
+
+  showReactionError(error) {
+    const box = this.el.querySelector("#pinned-reactions-error");
+    if (!box) return;
+    box.textContent = error ? error.message : "";
+    box.hidden = !error;
+  }
+
+  // The head's summary (reactions that have a count) and, when open, the buttons: in place.
+  drawReactions() {
+    const a = this.current;
+    const reactions = (a && a.reactions) || [];
+    const summary = this.el.querySelector("#pinned-reactions-summary");
+    if (summary) summary.textContent = reactions.filter((r) => r.count).map((r) => `${r.emoji} ${r.count}`).join("  ");
+    const row = this.el.querySelector("#pinned-reactions");
+    if (!row) return;
+    const mine = new Set(a.my_reactions || []);
+    row.replaceChildren(...reactions.map((r) => h("button", {
+      type: "button", class: "reaction-chip", dataset: { emoji: r.emoji }, "aria-pressed": String(mine.has(r.emoji)),
+      "aria-label": t.reactWith(r.emoji, r.count), onclick: () => this.react(r.emoji),
+    }, r.emoji, h("span", { class: "reaction-count" }, r.count ? String(r.count) : ""))));
   }
 
   // A comment that arrived (by feed or as our own answer), counted and shown once.
@@ -79,16 +130,31 @@ export class PinnedAnnouncement {
       onclick: () => this.toggle() },
       h("span", { class: "pinned-badge" }, t.pinnedBadge), " ",
       h("strong", { id: "pinned-title" }, a.title), " ",
-      h("span", { class: "muted small", id: "pinned-count" }, t.commentCount(a.comment_count)));
+      h("span", { class: "muted small", id: "pinned-count" }, t.commentCount(a.comment_count)), " ",
+      h("span", { class: "small", id: "pinned-reactions-summary" }));
     this.el.append(head);
-    if (!this.open) return;
-    this.el.append(
-      h("div", { class: "pinned-text" }, a.text.split("\n\n").map((part) => h("p", {}, part))),
-      h("p", { hidden: !a.public_url }, h("a", { href: a.public_url || "#", target: "_blank", rel: "noopener" }, t.publicPage)),
-      h("ol", { class: "pinned-comments", id: "pinned-comments" }, (this.comments || []).map((c) =>
-        h("li", {}, h("strong", {}, nameOf(c.author)), " ",
+    if (this.open) {
+      this.el.append(
+        h("div", { class: "pinned-text" }, a.text.split("\n\n").map((part) => h("p", {}, part))),
+        h("div", { class: "reaction-row", id: "pinned-reactions", role: "group", "aria-label": t.pinnedReactionsLabel }),
+        Object.assign(errorBox(), { id: "pinned-reactions-error" }),
+        h("p", { hidden: !a.public_url }, this.publicLink(a)),
+        h("ol", { class: "pinned-comments", id: "pinned-comments" }, (this.comments || []).map((c) =>
+          h("li", {}, h("strong", {}, nameOf(c.author)), " ",
           h("span", { class: "muted small" }, t.fromRoom(c.room_name)), h("span", { class: "block" }, c.text)))),
-      this.commentForm(a));
+        this.commentForm(a));
+    }
+    this.drawReactions();
+  }
+
+  publicLink(a) {
+    const link = h("a", { href: a.public_url || "#", target: "_blank", rel: "noopener", id: "pinned-public" }, t.publicPage);
+    if (a.public_url) {
+      referralCode().then((code) => {
+        if (code) link.href = `${a.public_url}?ref=${encodeURIComponent(code)}`;
+      });
+    }
+    return link;
   }
 
   commentForm(a) {

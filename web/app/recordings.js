@@ -53,7 +53,7 @@ export function recordingsSection(event, notify) {
 async function load(event, list, notify) {
   clear(list).append(h("p", { class: "muted small" }, t.recordingsLoading));
   try {
-    const { recordings } = await api("GET", `/api/events/${event.id}/recordings`);
+    const { recordings, can_delete: canDelete } = await api("GET", `/api/events/${event.id}/recordings`);
     clear(list);
     if (!recordings.length) {
       list.append(h("p", { class: "muted small" }, t.recordingsNone));
@@ -64,10 +64,38 @@ async function load(event, list, notify) {
       list.append(h("figure", { class: "recording", dataset: { recordingId: String(recording.id) } },
         h("video", { controls: true, preload: "metadata", playsinline: true, src: recording.url }),
         h("figcaption", {}, `${when} · ${megabytes(recording.bytes)} · `,
-          h("a", { href: recording.url, download: `${event.title || "rekaman"}.mp4` }, t.recordingsDownload))));
+          h("a", { href: recording.url, download: `${event.title || "rekaman"}.mp4` }, t.recordingsDownload),
+          canDelete ? deleteButton(event, recording, list, notify) : null)));
     }
   } catch (error) {
     clear(list);
     notify(error.message, { kind: "error", timeoutMs: 8000 });
   }
+}
+
+// Moderators of the room and the event's organiser: the file is gone for everyone, at once.
+// Two taps instead of confirm(): an Android WebView may not show JavaScript dialogs at all.
+function deleteButton(event, recording, list, notify) {
+  const button = h("button", {
+    type: "button", class: "small danger", dataset: { deleteRecording: String(recording.id) },
+    onclick: async () => {
+      if (!button.dataset.armed) {
+        button.dataset.armed = "1";
+        button.textContent = t.recordingsDeleteConfirm;
+        setTimeout(() => {
+          delete button.dataset.armed;
+          button.textContent = t.recordingsDelete;
+        }, 4000);
+        return;
+      }
+      try {
+        await api("DELETE", `/api/events/${event.id}/recordings/${recording.id}`);
+        notify(t.recordingsDeleted, { timeoutMs: 4000 });
+        await load(event, list, notify);
+      } catch (error) {
+        notify(error.message, { kind: "error", timeoutMs: 8000 });
+      }
+    },
+  }, t.recordingsDelete);
+  return button;
 }

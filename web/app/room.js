@@ -7,6 +7,7 @@ import { directButton, renderDirectInfo } from "/static/app/direct.js";
 import { clear, h } from "/static/base/dom.js";
 import { errorBox, field, focusHeading, icon, submitting, withName } from "/static/app/dom.js";
 import { muteSwitch } from "/static/app/notifications.js";
+import { markResetRequests, mayMakeCode, resetCodeButton } from "/static/app/password_reset.js";
 import { makeInvite } from "/static/app/rooms.js";
 import { t } from "/static/strings.js";
 
@@ -162,6 +163,7 @@ export class RoomView {
       case "chat_deleted":
       case "read_receipt":
       case "announcement_comment":
+      case "announcement_reactions":
       case "poll":
         if (this.chat) this.chat.onFeed(message);
         break;
@@ -269,6 +271,7 @@ export class RoomView {
       (ROLE_RANK[b.role] || 0) - (ROLE_RANK[a.role] || 0) || a.user.display_name.localeCompare(b.user.display_name));
     for (const member of sorted) list.append(this.memberItem(member));
     pane.append(list);
+    if ((this.app.me && this.app.me.is_admin) || this.isModerator()) markResetRequests(list);
     if (this.myRole) {
       const leave = h("button", { type: "button", class: "danger", id: "btn-leave-room" }, t.leaveRoom);
       leave.addEventListener("click", () => this.confirmThen(leave, t.leaveRoomConfirm, () => this.removeMember(this.app.me.id, leave)));
@@ -356,6 +359,9 @@ export class RoomView {
       actions.append(remove);
     }
     if (!me && this.app.me && this.app.me.is_admin) actions.append(adminDeleteButton(this.app, user));
+    if (!me && mayMakeCode(this.app.me, this.myRole, role)) {
+      actions.append(resetCodeButton(item, user, (button, question, action) => this.confirmThen(button, question, action)));
+    }
     item.append(actions);
     return item;
   }

@@ -35,6 +35,7 @@ export function renderRoomList(app, sidebar, currentId) {
       h("a", { class: "button small secondary", href: "#/search", id: "open-search" }, t.searchButton),
       h("a", { class: "button small secondary", href: "#/notifications", id: "open-notices" }, t.noticesTitle),
       organises(app) ? h("a", { class: "button small", href: "#/insight", id: "open-insight" }, i.insight) : null,
+      organises(app) ? h("a", { class: "button small secondary", href: "#/reports", id: "open-reports" }, t.reportsLink) : null,
       h("a", {
         href: "#/me", id: "open-profile", class: "profile-link", title: t.profileOf(name),
         "aria-label": t.profileOf(name), "aria-current": location.hash === "#/me" ? "page" : null,

@@ -111,7 +111,7 @@ export class PeoplePane {
     this.lobbySection.hidden = !show;
     if (!show) return;
     this.lobbySection.replaceChildren(
-      h("h3", {}, t.lobbyTitle2, ` (${this.waiting.length})`),
+      h("h3", {}, t.lobbyTitle, ` (${this.waiting.length})`),
       h("ul", { id: "lobby-list", class: "people-list" }, this.waiting.map((w) =>
         h("li", { class: "person", dataset: { waitingId: w.id } },
           h("span", { class: "p-name" }, w.name),

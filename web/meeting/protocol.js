@@ -46,7 +46,7 @@ function sourceField(source) {
 // Stage (town halls, docs/protocol.md "Stage"): lobby-wait {message}, lobby {waiting},
 //   meeting-state {locked, lobby}, muted-by-moderator {kind}, question {question},
 //   question-removed {questionId}, comment {comment}, reaction {participantId, emoji},
-//   egress {live, recording, seconds, destinations};
+//   egress {live, recording, seconds, destinations, hls};
 //   welcome also carries `stage`.
 export class KamarClient extends EventTarget {
   constructor({ wsUrl, token, room, localStream = null }) {
@@ -55,6 +55,8 @@ export class KamarClient extends EventTarget {
     this.token = token;
     this.room = room;
     this.localStream = localStream;
+    // An HLS viewer (web/meeting/watch.js): hello with `watch`, in for questions and comments only.
+    this.watch = false;
     this.self = null;
     this.participants = new Map(); // id -> Participant (others only)
     this.tracks = {}; // mid -> {participant_id, kind, source}, from the latest subscribe_offer
@@ -74,7 +76,9 @@ export class KamarClient extends EventTarget {
     return new Promise((resolve, reject) => {
       this._welcome = { resolve, reject };
       this.ws = openSocket(this.wsUrl, {
-        onOpen: () => this._send({ type: "hello", v: PROTOCOL_VERSION, token: this.token, room: this.room }),
+        onOpen: () => this._send({
+          type: "hello", v: PROTOCOL_VERSION, token: this.token, room: this.room, ...(this.watch ? { watch: true } : {}),
+        }),
         onFrame: (message) => this._onFrame(message),
         onBadFrame: () => console.warn("kamar: ignoring a frame that is not a JSON message"),
         onClose: (event, ws) => this._onSocketClosed(ws, event),

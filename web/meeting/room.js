@@ -10,6 +10,7 @@ import { TileBoard } from "/static/meeting/tiles.js";
 import { ScreenShare } from "/static/meeting/screenshare.js";
 import { dataSaverPreferred, wireDataSaver } from "/static/meeting/data_saver.js";
 import { backLink, meetingTitle, meetingToken, tokenClaims, tokenForMember } from "/static/meeting/meeting_token.js";
+import { LivePlayer } from "/static/meeting/watch.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -29,6 +30,7 @@ const state = {
   stageLayout: claims.event_id != null || claims.role === "audience",
   goingOnStage: false,
   dataSaver: dataSaverPreferred(),
+  watching: false, // the server was full: the town hall's HLS stream instead of media
 };
 const board = new TileBoard({ container: $("tiles"), onPlayBlocked: () => { $("sound-banner").hidden = false; } });
 const screenShare = new ScreenShare({
@@ -41,6 +43,7 @@ const retry = new Backoff(RETRY_A_FEW);
 let client = null;
 let localStream = null;
 let panel = null;
+let player = null; // the HLS player, once watching
 let noticeTimer = null;
 
 document.documentElement.lang = pageLanguage;
@@ -49,8 +52,8 @@ document.title = `${meetingTitle(room)} · Kamar`;
 $("btn-leave").textContent = t.leave;
 $("btn-rejoin").textContent = t.rejoin;
 const back = backLink(room);
-$("to-lobby").textContent = back ? t.backToRoom : t.toLobby;
-if (back) $("to-lobby").href = back;
+$("to-start").textContent = back ? t.backToRoom : t.toStart;
+if (back) $("to-start").href = back;
 $("sound-banner").textContent = t.tapForSound;
 $("alone").textContent = t.alone;
 $("waiting-text").textContent = t.lobbyWaiting;
@@ -96,7 +99,8 @@ function renderButtons() {
   cam.hidden = isAudience();
   const hand = $("btn-hand");
   const raised = !!state.self && state.self.hand !== null && state.self.hand !== undefined;
-  hand.hidden = !isAudience();
+  hand.hidden = !isAudience() || state.watching;
+  $("btn-saver").hidden = state.watching;
   hand.disabled = state.phase !== "joined";
   hand.textContent = raised ? t.lowerHand : t.raiseHand;
   hand.setAttribute("aria-pressed", String(raised));
@@ -252,7 +256,7 @@ function wireClient() {
     retry.reset();
     document.body.dataset.phase = "joined";
     $("waiting").hidden = true;
-    board.active = true;
+    board.active = !state.watching; // an HLS viewer has no tiles to size or pause
     if (board.dataSaver) client.setDataSaver(true); // a new connection: the server forgot
     setStatus("");
     // The server keeps a role a moderator gave for the whole meeting, so a reconnect (or a
@@ -288,7 +292,10 @@ function wireClient() {
     setStatus("");
   });
   client.addEventListener("lobby", ({ detail }) => panel.setWaiting(detail.waiting));
-  client.addEventListener("egress", ({ detail }) => panel.people.setEgress(detail));
+  client.addEventListener("egress", ({ detail }) => {
+    panel.people.setEgress(detail);
+    if (player) player.setEgress(detail);
+  });
   client.addEventListener("meeting-state", ({ detail }) => {
     panel.setMeetingState(detail);
     $("locked-badge").hidden = !detail.locked;
@@ -328,6 +335,11 @@ function onClosed({ reason, final }) {
     end(END_TEXTS[reason], reason === "meeting_locked"); // a locked meeting may open again
     return;
   }
+  // Full, and a town hall: watch its web stream and keep asking and commenting (watch.js).
+  if (reason === "server_full" && claims.event_id != null && !state.watching) {
+    startWatching();
+    return;
+  }
   // A member's short-lived token ran out: the rejoin below fetches a fresh one.
   const renewable = reason === "token_expired" && memberToken;
   if ((final && !renewable) || retry.exhausted) {
@@ -341,6 +353,19 @@ function onClosed({ reason, final }) {
   setStatus(t.reconnecting);
   renderButtons();
   retry.schedule(rejoin);
+}
+
+function startWatching() {
+  state.watching = true;
+  state.phase = "reconnecting";
+  state.error = null;
+  if (localStream) leaveStage(false);
+  player = new LivePlayer({ tiles: $("tiles"), eventId: claims.event_id });
+  player.show();
+  client.watch = true;
+  renderButtons();
+  retry.reset();
+  rejoin();
 }
 
 async function rejoin() {

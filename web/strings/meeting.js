@@ -1,20 +1,21 @@
-// The meeting page's texts (room.html, lobby, stage, moderation): Indonesian first, our
-// members' language; English for everyone else. web/strings.js picks by the browser's language.
+// The meeting page's texts (room.html, the quick-join page, stage, moderation, the lobby
+// where newcomers wait): Indonesian first, our members' language; English for everyone else.
+// web/strings.js picks by the browser's language.
 
 export const MEETING = {
   id: {
-    lobbyTitle: "Masuk ke kamar",
+    quickJoinTitle: "Masuk ke kamar",
     roomLabel: "Nama kamar",
     nameLabel: "Nama Anda",
     joinButton: "Masuk",
-    lobbyNoDevTokens:
+    quickJoinNoDevTokens:
       "Server ini tidak membagikan tautan sendiri. Mintalah tautan undangan kepada penyelenggara.",
-    lobbyFailed: "Tidak bisa masuk: ",
+    quickJoinFailed: "Tidak bisa masuk: ",
     connecting: "Menghubungkan…",
     reconnecting: "Koneksi terputus. Menghubungkan kembali…",
     noToken: "Tautan ini tidak berisi token undangan.",
     badLink: "Tautan pertemuan ini tidak berlaku. Mintalah tautan baru kepada penyelenggara.",
-    toLobby: "Ke halaman depan",
+    toStart: "Ke halaman depan",
     backToRoom: "Kembali ke kamar",
     mic: "Mikrofon",
     micOff: "Mikrofon mati",
@@ -49,6 +50,11 @@ export const MEETING = {
     // Town halls (stage.js, moderation.js)
     raiseHand: "✋ Angkat tangan",
     lowerHand: "✋ Turunkan tangan",
+    watchFull: "Rapat penuh, jadi Anda menonton siaran webnya. Anda tetap bisa bertanya dan berkomentar.",
+    watchNotLive: "Siaran web belum dimulai. Videonya muncul di sini begitu dimulai.",
+    watchEnded: "Siaran web berhenti.",
+    watchSignIn: "Masuk ke aplikasi Kamar di perangkat ini untuk menonton siarannya.",
+    watchUnsupported: "Browser ini tidak bisa memutar siaran (HLS). Buka tautan ini di Chrome atau Safari:",
     onStage: "Anda sekarang di panggung: kamera dan mikrofon Anda terkirim ke semua peserta.",
     backToAudience: "Moderator mengembalikan Anda ke penonton. Kamera dan mikrofon Anda dimatikan.",
     audienceCount: (n) => `👥 ${n} penonton`,
@@ -76,7 +82,7 @@ export const MEETING = {
     reactionsLabel: "Kirim reaksi",
     handsTitle: "Angkat tangan",
     noHands: "Belum ada yang mengangkat tangan.",
-    lobbyTitle2: "Ruang tunggu",
+    lobbyTitle: "Ruang tunggu",
     stageTitle: "Di panggung",
     audienceTitle: "Penonton",
     andMore: (n) => `dan ${n} orang lainnya`,
@@ -116,18 +122,18 @@ export const MEETING = {
     joinTownHall: "Gabung pertemuan akbar",
   },
   en: {
-    lobbyTitle: "Join a room",
+    quickJoinTitle: "Join a room",
     roomLabel: "Room name",
     nameLabel: "Your name",
     joinButton: "Join",
-    lobbyNoDevTokens:
+    quickJoinNoDevTokens:
       "This server does not hand out links itself. Ask the organiser for an invitation link.",
-    lobbyFailed: "Could not join: ",
+    quickJoinFailed: "Could not join: ",
     connecting: "Connecting…",
     reconnecting: "Connection lost. Reconnecting…",
     noToken: "This link has no invitation token.",
     badLink: "This meeting link is not valid. Ask the organiser for a new one.",
-    toLobby: "Go to the start page",
+    toStart: "Go to the start page",
     backToRoom: "Back to the room",
     mic: "Microphone",
     micOff: "Microphone off",
@@ -161,6 +167,11 @@ export const MEETING = {
     // Town halls (stage.js, moderation.js)
     raiseHand: "✋ Raise hand",
     lowerHand: "✋ Lower hand",
+    watchFull: "The meeting is full, so you are watching its web stream. You can still ask and comment.",
+    watchNotLive: "The web stream has not started yet. The video appears here as soon as it does.",
+    watchEnded: "The web stream stopped.",
+    watchSignIn: "Sign in to the Kamar app on this device to watch the stream.",
+    watchUnsupported: "This browser cannot play the stream (HLS). Open this link in Chrome or Safari:",
     onStage: "You are on stage: your camera and microphone go out to everyone.",
     backToAudience: "A moderator moved you back to the audience. Your camera and microphone are off.",
     audienceCount: (n) => `👥 ${n} in the audience`,
@@ -188,7 +199,7 @@ export const MEETING = {
     reactionsLabel: "Send a reaction",
     handsTitle: "Raised hands",
     noHands: "No hands raised.",
-    lobbyTitle2: "Lobby",
+    lobbyTitle: "Lobby",
     stageTitle: "On stage",
     audienceTitle: "Audience",
     andMore: (n) => `and ${n} more`,

@@ -37,29 +37,76 @@ class Encoding:
 CAPTION_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")  # fonts-dejavu-core
 
 
-def caption_filter(caption: Path) -> str:
-    """The name of whoever is on screen, bottom left, read again every frame from `caption`
+def caption_filter(caption: Path, size: str = "h/22") -> str:
+    """The name of whoever is in a picture, bottom left, read again every frame from `caption`
     (egress rewrites it on a switch). `expansion=none`: a name is text, never a %{...}
-    expression."""
+    expression. `size`: the font's height, as a share of the picture's (`h`)."""
     font = f"fontfile={CAPTION_FONT}" if CAPTION_FONT.is_file() else "font=Sans"
     return (
         f"drawtext=textfile={caption}:reload=1:expansion=none:{font}:fontcolor=white:"
-        "fontsize=h/22:box=1:boxcolor=black@0.55:boxborderw=10:x=h/24:y=h-th-h/24"
+        f"fontsize={size}:box=1:boxcolor=black@0.55:boxborderw=10:x=h/24:y=h-th-h/24"
     )
 
 
-def programme_filter(encoding: Encoding, voices: int, caption: Path | None = None) -> str:
-    """The picture with its caption, and the voices mixed. Any camera's size fits the frame
-    without distortion (a speaker switch to another size reconfigures the filter, never the
-    encoder); each voice's gaps become silence, and the mix adds voices at their own level (no
-    1/n scaling: one speaker at a time is the usual case and must not be made quieter by the
-    empty slots)."""
-    width, height = encoding.width, encoding.height
+def _fit(width: int, height: int, caption: Path | None, size: str = "h/22") -> str:
+    """Any picture's size into width x height without distortion (a switch to a camera of
+    another size reconfigures the filters, never the encoder), captioned if asked."""
+    named = f",{caption_filter(caption, size)}" if caption is not None else ""
+    return (
+        f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
+        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,format=yuv420p{named}"
+    )
+
+
+def _cover(width: int, height: int, caption: Path | None) -> str:
+    """A camera filling a half of the grid: scaled to cover it and cut at the sides (a face
+    is in the middle; black bars above and below two faces would waste half the frame)."""
     named = f",{caption_filter(caption)}" if caption is not None else ""
-    parts = [
-        f"[0:v:0]scale={width}:{height}:force_original_aspect_ratio=decrease,"
-        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,fps={FPS},format=yuv420p{named}[picture]"
+    return (
+        f"scale={width}:{height}:force_original_aspect_ratio=increase,"
+        f"crop={width}:{height},format=yuv420p{named}"
+    )
+
+
+def picture_filter(encoding: Encoding, captions: tuple[Path, Path] | None = None) -> list[str]:
+    """The three layouts (programme.LAYOUTS) made from the two pictures, and a streamselect
+    that passes one of them on: egress switches it at run time (`layout_command`), so a new
+    layout never restarts the encoder. The main picture (input 0) fills the frame (single),
+    under the second in a corner (pip), or the left half beside the second (grid). Each
+    layout is scaled every frame, chosen or not: a few per cent of a core (docs/egress.md)."""
+    width, height = encoding.width, encoding.height
+    half = width // 2 // 2 * 2
+    inset_w, inset_h = width // 4 // 2 * 2, height // 4 // 2 * 2
+    margin = height // 24
+    main, second = captions if captions is not None else (None, None)
+    return [
+        f"[0:v:0]fps={FPS},split=2[main_full][main_half]",
+        f"[main_full]{_fit(width, height, main)},split=2[single][screen]",
+        f"[main_half]{_cover(half, height, main)}[left]",
+        f"[0:v:1]fps={FPS},split=2[second_inset][second_half]",
+        f"[second_inset]{_fit(inset_w, inset_h, second, 'h/7')}[inset]",
+        f"[second_half]{_cover(half, height, second)}[right]",
+        f"[screen][inset]overlay=x={width - inset_w - margin}:y={height - inset_h - margin}[pip]",
+        f"[left][right]hstack=inputs=2,pad={width}:{height}[grid]",
+        "[single][pip][grid]streamselect=inputs=3:map=0[picture]",
     ]
+
+
+def layout_command(index: int) -> bytes:
+    """What egress writes to the encoder's stdin to show layout `index` (programme.LAYOUTS):
+    ffmpeg's interactive `c` command (target, time -1 for now, command, argument), which it
+    reads from stdin at most every 0.1 s."""
+    return f"cstreamselect -1 map {index}\n".encode()
+
+
+def programme_filter(
+    encoding: Encoding, voices: int, captions: tuple[Path, Path] | None = None
+) -> str:
+    """The picture in its layout, and the voices mixed: each voice's gaps become silence, and
+    the mix adds voices at their own level (no 1/n scaling: one speaker at a time is the usual
+    case and must not be made quieter by the empty slots). `captions`: the files holding the
+    names of the main and the second picture."""
+    parts = picture_filter(encoding, captions)
     parts += [f"[0:a:{n}]aresample=async=1:first_pts=0[voice{n}]" for n in range(voices)]
     inputs = "".join(f"[voice{n}]" for n in range(voices))
     parts.append(f"{inputs}amix=inputs={voices}:dropout_transition=0:normalize=0[sound]")
@@ -67,20 +114,25 @@ def programme_filter(encoding: Encoding, voices: int, caption: Path | None = Non
 
 
 def encoder_command(
-    ffmpeg: str, sdp_file: Path, encoding: Encoding, voices: int, caption: Path | None = None
+    ffmpeg: str,
+    sdp_file: Path,
+    encoding: Encoding,
+    voices: int,
+    captions: tuple[Path, Path] | None = None,
 ) -> list[str]:
-    """ffmpeg reading RTP described by `sdp_file` (a picture and `voices` microphones),
-    writing MPEG-TS to stdout; `caption`: a file holding the name to show."""
+    """ffmpeg reading RTP described by `sdp_file` (two pictures and `voices` microphones),
+    writing MPEG-TS to stdout; `captions`: the files holding the names to show. Its stdin
+    takes layout commands (`layout_command`), so it is not given -nostdin."""
     kbps = encoding.video_kbps
     return [
-        ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error",
+        ffmpeg, "-hide_banner", "-loglevel", "error",
         "-protocol_whitelist", "file,udp,rtp",
         # Packets are stamped when they arrive: a speaker switch and a silent pause are the
         # time that really passed, whatever the publishers' RTP clocks say.
         "-use_wallclock_as_timestamps", "1",
         "-analyzeduration", "1000000", "-reorder_queue_size", "64",
         "-i", str(sdp_file),
-        "-filter_complex", programme_filter(encoding, voices, caption),
+        "-filter_complex", programme_filter(encoding, voices, captions),
         "-map", "[picture]", "-map", "[sound]",
         "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
         "-b:v", f"{kbps}k", "-maxrate", f"{kbps}k", "-bufsize", f"{kbps * 2}k",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import shutil
 import tempfile
@@ -24,6 +25,7 @@ from rooms.meeting.egress.commands import (
     Encoding,
     encoder_command,
     hls_command,
+    layout_command,
     recorder_command,
     relay_command,
 )
@@ -35,6 +37,7 @@ from sfu.plain_rtp import PlainRtpSink, ffmpeg_sdp, free_port_pair
 
 log = logging.getLogger(__name__)
 SILENCE_TICK = 0.02  # seconds: one Opus frame
+LAYOUT_REPEAT = 1.0  # seconds between two reminders of the layout to the encoder
 # Stops still finishing their files after their room closed: awaited at shutdown.
 _STOPPING: set[asyncio.Future[None]] = set()
 
@@ -47,6 +50,7 @@ class EgressSettings:
     live: Path | None = None  # HLS playlists while live; None: beside the recordings
     ffmpeg: str = "ffmpeg"
     encoding: Encoding = field(default_factory=Encoding)
+    retention_days: int = 0  # recordings older are deleted (retention.py); 0: kept
 
     @property
     def live_root(self) -> Path:
@@ -80,7 +84,8 @@ class Egress:
         self.started_at = clock()
         self.stopped = False
         self._clock = clock
-        self._picture: Producer | None = None
+        self._layout = programme.Layout()
+        self._layout_told_at = -math.inf  # when the encoder was last told the layout
         self._name_of = name_of
         self._filler: asyncio.Task[None] | None = None
         self.recording: Path | None = None  # where the finished file goes
@@ -94,16 +99,19 @@ class Egress:
             shutil.rmtree(self.hls, ignore_errors=True)  # an earlier stream's segments
             self.hls.mkdir(parents=True)
         self._workdir = Path(tempfile.mkdtemp(prefix="kamar-egress-"))
-        video_port = free_port_pair()
+        video_ports = [free_port_pair(), free_port_pair()]
         audio_ports = [free_port_pair() for _slot in range(programme.MAX_VOICES)]
-        self.video = PlainRtpSink(VIDEO, video_port, clock)
+        # The main picture and the second (programme.Layout), each captioned with its name.
+        self.video = PlainRtpSink(VIDEO, video_ports[0], clock)
+        self.second = PlainRtpSink(VIDEO, video_ports[1], clock)
         self.voices = [PlainRtpSink(AUDIO, port, clock) for port in audio_ports]
         sdp_file = self._workdir / "programme.sdp"
-        sdp_file.write_text(ffmpeg_sdp(video_port, audio_ports), encoding="utf-8")
-        self.caption = self._workdir / "caption.txt"
-        self._write_caption("")
+        sdp_file.write_text(ffmpeg_sdp(video_ports, audio_ports), encoding="utf-8")
+        self.captions = (self._workdir / "caption.txt", self._workdir / "caption-2.txt")
+        for caption in self.captions:
+            _write_caption(caption, "")
         command = encoder_command(
-            settings.ffmpeg, sdp_file, settings.encoding, len(audio_ports), self.caption
+            settings.ffmpeg, sdp_file, settings.encoding, len(audio_ports), self.captions
         )
         self.encoder = Encoder(command, self._relays(settings.ffmpeg), self._restarted)
 
@@ -134,26 +142,34 @@ class Egress:
         """Send the picture and voices the programme chooses now (every speaker tick)."""
         if self.stopped:
             return
-        picture = programme.picture(producers, speakers, self._picture)
-        if picture is not self._picture:
-            self._write_caption(self._name_of(picture.person) if picture is not None else "")
-        self._picture = picture
-        self.video.follow(picture)
+        before, now = self._layout, programme.layout(producers, speakers, self._layout)
+        self._layout = now
+        for sink, caption, producer, was in (
+            (self.video, self.captions[0], now.main, before.main),
+            (self.second, self.captions[1], now.second, before.second),
+        ):
+            if producer is not was:
+                _write_caption(caption, self._name_of(producer.person) if producer else "")
+            sink.follow(producer)
+        self._tell_layout(now.mode != before.mode)
         current = [voice.producer for voice in self.voices]
         for voice, producer in zip(
             self.voices, programme.voices(producers, speakers, current), strict=True
         ):
             voice.follow(producer)
 
-    def _write_caption(self, name: str) -> None:
-        """Replaced whole (written aside, then renamed): ffmpeg reads it every frame and must
-        never see half a name. A space when there is none: drawtext wants some text."""
-        partial = self.caption.with_suffix(".new")
-        partial.write_text(name.strip() or " ", encoding="utf-8")
-        os.replace(partial, self.caption)
+    def _tell_layout(self, changed: bool) -> None:
+        """Switch the encoder's streamselect to the layout; again every LAYOUT_REPEAT seconds,
+        as ffmpeg builds its filters anew (back at the first layout) whenever a picture's
+        size changes, and a restarted encoder starts from the first layout too."""
+        now = self._clock()
+        if changed or now - self._layout_told_at >= LAYOUT_REPEAT:
+            self._layout_told_at = now
+            self.encoder.send_command(layout_command(programme.LAYOUTS.index(self._layout.mode)))
 
     def _restarted(self) -> None:
         self.video.request_keyframe()
+        self.second.request_keyframe()
 
     def state(self) -> EgressState:
         """What everyone in the meeting is told: live where, recording or not, since when."""
@@ -164,6 +180,7 @@ class Egress:
             "recording": on and self.recording is not None,
             "seconds": round(self._clock() - self.started_at, 1) if on else 0.0,
             "destinations": [d.host for d in self.destinations] if on else [],
+            "hls": on and self.hls is not None,
         }
 
     async def stop(self) -> None:
@@ -175,6 +192,7 @@ class Egress:
         if self._filler is not None:
             self._filler.cancel()
         self.video.close()
+        self.second.close()
         for voice in self.voices:
             voice.close()
         shutil.rmtree(self._workdir, ignore_errors=True)
@@ -199,5 +217,20 @@ async def finish_stopping() -> None:
         await asyncio.gather(*_STOPPING, return_exceptions=True)
 
 
+def _write_caption(caption: Path, name: str) -> None:
+    """Replaced whole (written aside, then renamed): ffmpeg reads it every frame and must
+    never see half a name. A space when there is none: drawtext wants some text."""
+    partial = caption.with_suffix(".new")
+    partial.write_text(name.strip() or " ", encoding="utf-8")
+    os.replace(partial, caption)
+
+
 def idle_state() -> EgressState:
-    return {"type": "egress", "live": False, "recording": False, "seconds": 0.0, "destinations": []}
+    return {
+        "type": "egress",
+        "live": False,
+        "recording": False,
+        "seconds": 0.0,
+        "destinations": [],
+        "hls": False,
+    }

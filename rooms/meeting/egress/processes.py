@@ -24,6 +24,8 @@ PAT_PID = 0
 VIDEO_PID = 0x100  # ffmpeg's mpegts muxer numbers streams from 0x100: video is mapped first
 MAX_BACKLOG = 4 * 1024 * 1024  # bytes waiting in a relay's pipe: ~10 s of a 3 Mbit/s programme
 STOP_TIMEOUT = 10.0  # seconds a process gets to finish its file or stream before it is killed
+# What ffmpeg prints for each command on its stdin (commands.layout_command): not a problem.
+_COMMAND_ECHO = ("Enter command:", "Command reply for stream")
 SECOND_SIGNAL_AFTER = 0.5  # seconds: see Encoder.stop
 
 
@@ -171,11 +173,20 @@ class Encoder(_Supervised):
     def _restarted(self) -> None:
         self._on_restart()
 
+    def send_command(self, line: bytes) -> None:
+        """A command for ffmpeg's filters on its stdin (commands.layout_command); dropped
+        while it is not running (its restart is told again soon)."""
+        process = self._process
+        if process is None or process.returncode is not None or process.stdin is None:
+            return
+        if not process.stdin.is_closing():
+            process.stdin.write(line)
+
     async def _run_once(self) -> None:
         try:
             process = await asyncio.create_subprocess_exec(
                 *self.command,
-                stdin=asyncio.subprocess.DEVNULL,
+                stdin=asyncio.subprocess.PIPE,  # layout commands
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
             )
@@ -199,8 +210,10 @@ class Encoder(_Supervised):
 
     async def _log_errors(self, stream: asyncio.StreamReader) -> None:
         async for line in stream:
-            if not self._stopping:  # SIGINT interrupts its read: "Connection timed out"
-                log.warning("egress encoder: %s", line.decode("utf-8", "replace").rstrip())
+            text = line.decode("utf-8", "replace").strip()
+            # SIGINT interrupts its read ("Connection timed out"); a layout command is echoed.
+            if text and not self._stopping and not text.startswith(_COMMAND_ECHO):
+                log.warning("egress encoder: %s", text)
 
     async def stop(self) -> None:
         """Let ffmpeg finish what it holds (SIGINT), pass it on, then stop every relay.

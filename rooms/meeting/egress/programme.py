@@ -1,27 +1,61 @@
-"""What egress sends: whose picture and whose voices. Pure.
+"""What egress sends: whose picture, in which layout, and whose voices. Pure.
 
-The picture is a shared screen when there is one (a town hall's slides matter more than a
-face), else the camera of the loudest speaker who has one. While nobody speaks, the last
-choice stays (a pause is not a reason to cut away), and with no choice yet the first camera
-published is taken. The sound is a mix of up to MAX_VOICES microphones (`voices`): the
-speakers' first, loudest first, then the others published; a microphone keeps its slot as long
-as it is mixed, so the mixer's inputs do not change under a voice that goes on.
+The picture follows the stage (`layout`): a shared screen fills the frame with the speaker in
+a corner (a town hall's slides matter more than a face, but the face says who talks); two
+cameras on stage share the frame side by side; otherwise the loudest speaker's camera fills
+it. While nobody speaks, the last choice stays (a pause is not a reason to cut away), and with
+no choice yet the first camera published is taken. The sound is a mix of up to MAX_VOICES
+microphones (`voices`): the speakers' first, loudest first, then the others published; a
+microphone keeps its slot as long as it is mixed, so the mixer's inputs do not change under a
+voice that goes on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sfu.forwarding import AUDIO, VIDEO, Producer
 from sfu.owner import CAMERA, SCREEN
 
 MAX_VOICES = 3  # a town hall's stage: a few speakers and a moderator; each mixed costs little
+# The layouts, in the order the encoder's streamselect takes them (commands.programme_filter).
+SINGLE, PIP, GRID = "single", "pip", "grid"
+LAYOUTS = (SINGLE, PIP, GRID)
 
 
-def picture(
-    producers: Iterable[Producer], speakers: list[str], current: Producer | None
-) -> Producer | None:
-    """`speakers`: participant ids, loudest first (sfu/speakers.py)."""
+@dataclass(frozen=True)
+class Layout:
+    """`main` fills the frame (single, pip) or its left half (grid); `second` is the corner
+    (pip) or the right half (grid). In a single layout `second` repeats `main`: the encoder's
+    second input must keep receiving pictures, or its compositing would wait for one."""
+
+    mode: str = SINGLE
+    main: Producer | None = None
+    second: Producer | None = None
+
+
+def layout(producers: Iterable[Producer], speakers: list[str], current: Layout) -> Layout:
+    """The layout for the stage now; `speakers`: participant ids, loudest first."""
+    cameras, screens = _videos(producers)
+    if screens:
+        kept = current.second if current.mode == PIP else None
+        speaker = _pick(cameras, speakers, kept)
+        if speaker is None:
+            return Layout(SINGLE, screens[0], screens[0])
+        return Layout(PIP, screens[0], speaker)
+    if len(cameras) == 2:
+        pair = set(cameras.values())
+        if current.mode == GRID and {current.main, current.second} == pair:
+            return current  # nobody changes sides while the same two are on stage
+        left, right = cameras.values()
+        return Layout(GRID, left, right)
+    main = _pick(cameras, speakers, current.main)
+    return Layout(SINGLE, main, main)
+
+
+def _videos(producers: Iterable[Producer]) -> tuple[dict[str, Producer], list[Producer]]:
+    """The open cameras by person, in the order published, and the shared screens."""
     cameras: dict[str, Producer] = {}
     screens: list[Producer] = []
     for producer in producers:
@@ -31,7 +65,7 @@ def picture(
             screens.append(producer)
         else:
             cameras.setdefault(producer.person, producer)
-    return screens[0] if screens else _pick(cameras, speakers, current)
+    return cameras, screens
 
 
 def voices(

@@ -58,11 +58,24 @@ async def count(community: Community, table: Any, column: Any, user_id: int) -> 
         return int(found.scalar_one())
 
 
+def ani_referrals(data: Data, now: int) -> list[dict[str, object]]:
+    """Ketua recruited ani; ani recruited budi, cici and dedi."""
+    ani, ketua = data.people["ani"], data.people["ketua"]
+    recruits = [
+        {"user_id": data.people[name].id, "recruiter_id": ani.id, "channel": "link",
+         "created_at": now - 55 * DAY_MS}
+        for name in ("budi", "cici", "dedi")
+    ]  # fmt: skip
+    recruited = {"user_id": ani.id, "recruiter_id": ketua.id, "channel": "link",
+                 "created_at": now - 60 * DAY_MS}  # fmt: skip
+    return [recruited, *recruits]
+
+
 async def add_ani_rows(community: Community, data: Data, now: int) -> None:
     """Ani (slipping away: four posts 10-50 days ago) also recruited budi, cici and dedi and
     was recruited by ketua (a community of five in the relation graph, so it names them),
     replied to by budi (a relation), sells something, and was in a meeting."""
-    ani, budi, ketua = data.people["ani"], data.people["budi"], data.people["ketua"]
+    ani, budi = data.people["ani"], data.people["budi"]
     async with community.db.write() as conn:
         first = (
             (
@@ -84,26 +97,7 @@ async def add_ani_rows(community: Community, data: Data, now: int) -> None:
                 created_at=now - 9 * DAY_MS,
             )
         )
-        await conn.execute(
-            insert(referrals),
-            [
-                {
-                    "user_id": ani.id,
-                    "recruiter_id": ketua.id,
-                    "channel": "link",
-                    "created_at": now - 60 * DAY_MS,
-                },
-                *(
-                    {
-                        "user_id": data.people[name].id,
-                        "recruiter_id": ani.id,
-                        "channel": "link",
-                        "created_at": now - 55 * DAY_MS,
-                    }
-                    for name in ("budi", "cici", "dedi")
-                ),
-            ],
-        )
+        await conn.execute(insert(referrals), ani_referrals(data, now))
         await conn.execute(
             insert(listings).values(
                 seller_id=ani.id,

@@ -4,10 +4,12 @@ away, readiness per region, who may see what, small groups, and the audit log.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.accounts import User
 from rooms.community.community import Community
@@ -38,7 +40,14 @@ async def build(community: Community, clock: Clock) -> Data:
         invite = await community.directory.create_invite(people["ketua"], kecil["id"], None, None)
         await community.directory.accept_invite(person, invite["code"])
     people |= {"fajar": fajar, "gita": gita}
-    now = int(clock() * 1000)
+    await write_history(community, pabrik, kecil["id"], people, int(clock() * 1000))
+    return Data(Insight(community.db, community.bus, clock), pabrik, kecil["id"], people)
+
+
+async def write_history(
+    community: Community, pabrik: int, kecil: int, people: dict[str, User], now: int
+) -> None:
+    """Who posted when, and a town hall a day ago (`town_hall_a_day_ago`)."""
 
     def ago(days: float) -> int:
         return int(now - days * DAY_MS)
@@ -59,41 +68,54 @@ async def build(community: Community, clock: Clock) -> Data:
                 {"room_id": pabrik, "author_id": people[name].id, "text": "x", "created_at": ago(d)}
                 for name, d in posts
             ]
-            + [{"room_id": kecil["id"], "author_id": fajar.id, "text": "x", "created_at": ago(1)}],
+            + [
+                {
+                    "room_id": kecil,
+                    "author_id": people["fajar"].id,
+                    "text": "x",
+                    "created_at": ago(1),
+                }
+            ],
         )
-        event_id = (
-            await conn.execute(
-                insert(events)
-                .values(
-                    room_id=pabrik,
-                    title="Rapat",
-                    kind="town_hall",
-                    starts_at=ago(1),
-                    ends_at=ago(0.9),
-                    timezone="Asia/Jakarta",
-                    created_by=people["ketua"].id,
-                    created_at=ago(5),
-                )
-                .returning(events.c.id)
-            )
-        ).scalar_one()
+        await town_hall_a_day_ago(conn, pabrik, people, ago)
+
+
+async def town_hall_a_day_ago(
+    conn: AsyncConnection, pabrik: int, people: dict[str, User], ago: Callable[[float], int]
+) -> None:
+    """A town hall in pabrik a day ago, dedi's RSVP to it and euis's question in it."""
+    event_id = (
         await conn.execute(
-            insert(rsvps).values(
-                event_id=event_id, user_id=people["dedi"].id, response="going", updated_at=ago(1)
+            insert(events)
+            .values(
+                room_id=pabrik,
+                title="Rapat",
+                kind="town_hall",
+                starts_at=ago(1),
+                ends_at=ago(0.9),
+                timezone="Asia/Jakarta",
+                created_by=people["ketua"].id,
+                created_at=ago(5),
             )
+            .returning(events.c.id)
         )
-        await conn.execute(
-            insert(event_questions).values(
-                event_id=event_id,
-                stage="s1",
-                number=1,
-                identity=f"user-{people['euis'].id}",
-                name="Euis",
-                text="Kapan?",
-                asked_at=ago(1),
-            )
+    ).scalar_one()
+    await conn.execute(
+        insert(rsvps).values(
+            event_id=event_id, user_id=people["dedi"].id, response="going", updated_at=ago(1)
         )
-    return Data(Insight(community.db, community.bus, clock), pabrik, kecil["id"], people)
+    )
+    await conn.execute(
+        insert(event_questions).values(
+            event_id=event_id,
+            stage="s1",
+            number=1,
+            identity=f"user-{people['euis'].id}",
+            name="Euis",
+            text="Kapan?",
+            asked_at=ago(1),
+        )
+    )
 
 
 @pytest.fixture

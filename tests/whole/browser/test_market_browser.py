@@ -1,0 +1,97 @@
+"""The members' market in real Chromium on a 360x640 phone in Indonesian: Siti puts up a
+listing with a photo on her page, Budi finds it by search on his, and "chat with the seller"
+delivers his message, after the quoted listing, to Siti's open page as their direct
+conversation. Every wait polls a condition with a deadline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiohttp
+import pytest
+from playwright.async_api import Browser
+
+from tests.conftest import RunningServer
+from tests.whole.browser.test_community_browser import PHONE, WAIT_MS, api_call, png, signed_in_page
+
+pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
+
+
+async def test_a_listing_with_a_photo_is_found_by_search_and_the_seller_gets_the_chat(
+    kamar: RunningServer, chromium: Browser, tmp_path: Path
+) -> None:
+    async with aiohttp.ClientSession(kamar.base_url) as http:
+        tokens = {}
+        for name in ("siti", "budi"):
+            body = {"username": name, "password": "rahasia-serikat", "display_name": name.title()}
+            tokens[name] = (await api_call(http, "POST", "/api/auth/register", json=body))["token"]
+        siti, budi = tokens["siti"], tokens["budi"]
+        room = await api_call(
+            http, "POST", "/api/rooms", siti, json={"name": "PUK", "kind": "work"}
+        )
+        invite = await api_call(http, "POST", f"/api/rooms/{room['id']}/invites", siti, json={})
+        await api_call(http, "POST", f"/api/invites/{invite['code']}/accept", budi)
+
+    photo = tmp_path / "keripik.png"
+    photo.write_bytes(png(64, 48))
+    seller = await signed_in_page(chromium, kamar, siti, "#/market/new", PHONE)
+    a = seller.page
+    await a.wait_for_selector(
+        f"#listing-scope option[value='room:{room['id']}']", state="attached", timeout=WAIT_MS
+    )
+    assert "tidak menangani pembayaran" in await a.inner_text("#market-no-payments")
+    await a.fill("#listing-title", "Keripik singkong pedas")
+    await a.fill("#listing-description", "Buatan ibu-ibu PUK")
+    await a.fill("#listing-price", "12000")
+    await a.fill("#listing-region", "32.73")
+    await a.set_input_files("#listing-photos", str(photo))
+    await a.click("#listing-publish")
+    await a.wait_for_selector(
+        "#listing-title-view:text-is('Keripik singkong pedas')", timeout=WAIT_MS
+    )
+    assert await a.inner_text("#listing-price-view") == "Rp 12.000"
+    await a.wait_for_function(
+        "() => [...document.querySelectorAll('.market-photos img')]"
+        ".some((img) => img.naturalWidth > 0)",
+        timeout=WAIT_MS,
+    )
+    assert await a.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    await a.goto(f"{kamar.base_url}/#/rooms")  # the seller waits on her room list
+
+    buyer = await signed_in_page(chromium, kamar, budi, "#/market", PHONE)
+    b = buyer.page
+    await b.fill("#market-q", "keripik")
+    await b.fill("#market-region", "32")
+    await b.click("#market-search-go")
+    found = b.locator("#market-results .market-card")
+    await found.first.wait_for(timeout=WAIT_MS)
+    assert await found.count() == 1
+    await b.wait_for_function(
+        "() => document.querySelector('#market-results img.market-thumb')?.naturalWidth > 0",
+        timeout=WAIT_MS,
+    )
+    await found.first.click()
+    await b.click("#listing-chat", timeout=WAIT_MS)
+    await b.wait_for_selector("#chat-input", timeout=WAIT_MS)
+    await b.fill("#chat-input", "Masih ada, Bu?")
+    await b.click("#chat-send")
+
+    # Siti's open page learns of the new conversation over the feed and shows the message.
+    # It is their direct conversation, under the buyer's name, opening with the listing quoted.
+    chat = a.locator("#dm-list .room-item", has_text="Budi")
+    await chat.wait_for(timeout=WAIT_MS)
+    await a.wait_for_selector(".room-item .room-last:has-text('Masih ada, Bu?')", timeout=WAIT_MS)
+    await chat.click()
+    await a.wait_for_selector(
+        "#messages li.msg:not(.mine) .text:has-text('Masih ada, Bu?')", timeout=WAIT_MS
+    )
+    quote = a.locator("#messages li.msg:not(.mine) .text", has_text="🛒 Keripik singkong pedas")
+    await quote.wait_for(timeout=WAIT_MS)
+    await quote.locator("a").click()  # the quoted listing's link opens it in the app
+    await a.wait_for_selector(
+        "#listing-title-view:text-is('Keripik singkong pedas')", timeout=WAIT_MS
+    )
+
+    for person in (seller, buyer):
+        assert person.errors == [], person.errors
+        await person.context.close()

@@ -13,10 +13,10 @@ import pytest
 from playwright.async_api import Browser
 
 from signalling.ws import SERVICES_KEY
-from tests.browser.test_community_browser import PHONE, WAIT_MS, api_call, signed_in_page
-from tests.browser.test_phone_screens_browser import screens_dir, shoot
-from tests.browser.test_search_browser import register
 from tests.conftest import RunningServer
+from tests.whole.browser.test_community_browser import PHONE, WAIT_MS, api_call, signed_in_page
+from tests.whole.browser.test_phone_screens_browser import screens_dir, shoot
+from tests.whole.browser.test_search_browser import register
 
 pytestmark = [pytest.mark.browser]
 

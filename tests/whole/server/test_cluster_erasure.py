@@ -7,8 +7,8 @@ from __future__ import annotations
 from tests.databases import database_url_postgresql, postgres_server
 from tests.redis_server import redis_server
 from tests.server.api_client import Api
-from tests.server.test_cluster_feed import two_nodes
 from tests.signalling.test_feed import feed, next_event
+from tests.whole.server.test_cluster_feed import two_nodes
 
 __all__ = ["database_url_postgresql", "postgres_server", "redis_server", "two_nodes"]
 

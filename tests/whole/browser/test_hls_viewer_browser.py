@@ -12,11 +12,11 @@ import pytest
 from playwright.async_api import Browser, Page
 
 from signalling.ws import SERVICES_KEY
-from tests.browser.test_community_browser import api_call, signed_in_page
-from tests.browser.test_live_hls_browser import _segments, _town_hall
-from tests.browser.test_townhall_browser import Attendee
 from tests.conftest import RunningServer, eventually
-from tests.egress.conftest import load_clip, speaker, use_test_encoding
+from tests.whole.browser.test_community_browser import api_call, signed_in_page
+from tests.whole.browser.test_live_hls_browser import _segments, _town_hall
+from tests.whole.browser.test_townhall_browser import Attendee
+from tests.whole.egress.conftest import load_clip, speaker, use_test_encoding
 
 pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
 

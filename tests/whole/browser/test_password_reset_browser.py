@@ -15,10 +15,10 @@ from playwright.async_api import Browser
 
 from rooms.community.password_reset import new_code
 from server.api.routing import community_of
-from tests.browser.test_community_browser import PHONE, WAIT_MS, open_person, signed_in_page
-from tests.browser.test_phone_screens_browser import screens_dir, shoot
-from tests.browser.test_profile_browser import call
 from tests.conftest import RunningServer
+from tests.whole.browser.test_community_browser import PHONE, WAIT_MS, open_person, signed_in_page
+from tests.whole.browser.test_phone_screens_browser import screens_dir, shoot
+from tests.whole.browser.test_profile_browser import call
 
 pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
 

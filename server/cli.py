@@ -104,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
         "--dev-tokens",
         action="store_const",
         const=True,
-        help="let the lobby page mint join tokens for anyone (development only)",
+        help="let the quick-join page (/meet) mint join tokens for anyone (development only)",
     )
     serve.add_argument(
         "--no-rate-limits",

@@ -46,7 +46,7 @@ class Config:
     turn_ttl: int = DEFAULT_TURN_TTL
     tls_cert: Path | None = None
     tls_key: Path | None = None
-    dev_tokens: bool = False  # the lobby may mint tokens for anyone: development only
+    dev_tokens: bool = False  # the quick-join page may mint tokens for anyone: development only
     # Login back-off and the limits on registrations and chat posts (docs/api.md) are off:
     # for load tests and benchmarks only, which sign up and post far faster than people.
     no_rate_limits: bool = False

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rooms.community.community import Community
-from rooms.meeting.room import Participant, Room
+from rooms.meeting.meeting import Meeting, Participant
 from signalling.errors import ProtocolError
 from signalling.events import ServerEvent
 
@@ -31,7 +31,7 @@ class MeetingContext:
         self.clock = clock
         self._community = community
         self.participant: Participant | None = None
-        self.room: Room | None = None
+        self.room: Meeting | None = None
         self.event_id: int | None = None  # a town hall's agenda event (its record)
         self.in_lobby = False
         self.ended = False
@@ -44,7 +44,7 @@ class MeetingContext:
     def joined(self) -> bool:
         return self.participant is not None and not self.ended and not self.in_lobby
 
-    def me(self) -> tuple[Room, Participant]:
+    def me(self) -> tuple[Meeting, Participant]:
         """The room and participant of a joined session, else `bad_state` (the session's
         dispatch names the message it answers)."""
         if not self.joined or self.room is None or self.participant is None:

@@ -12,7 +12,7 @@ from typing import Any
 from rooms.meeting import stage
 from rooms.meeting.egress.destinations import EgressError, parse_destinations
 from rooms.meeting.egress.egress import Egress, EgressSettings, idle_state
-from rooms.meeting.room import ParticipantId, Room
+from rooms.meeting.meeting import Meeting, ParticipantId
 from rooms.meeting.stage import StageError
 from signalling.context import MeetingContext
 from signalling.errors import ProtocolError
@@ -29,7 +29,7 @@ class EgressControl:
     def handlers(self) -> dict[type, Callable[[Any], Awaitable[None]]]:
         return {EgressStart: self._start, EgressStop: self._stop}
 
-    def _room(self) -> Room:
+    def _room(self) -> Meeting:
         room, me = self._context.me()
         try:
             stage.require(me.role, "egress")
@@ -79,6 +79,6 @@ class EgressControl:
         return self._context.clock()
 
 
-def _name(room: Room, person: str) -> str:
+def _name(room: Meeting, person: str) -> str:
     participant = room.participants.get(ParticipantId(person))
     return participant.name if participant is not None else ""

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rooms.meeting.room import Participant, Room
+from rooms.meeting.meeting import Meeting, Participant
 from sfu.errors import NegotiationStateError
 from sfu.forwarding import Producer
 from sfu.owner import CAMERA, SCREEN, owner_key
@@ -60,7 +60,7 @@ class MediaControl:
         """The camera and microphone connection."""
         return self.publishers.get(CAMERA)
 
-    def start_receiving(self, room: Room, participant: Participant) -> None:
+    def start_receiving(self, room: Meeting, participant: Participant) -> None:
         """Just joined: the subscribe connection, which the server offers on."""
         if participant.can_subscribe:
             make = self.receive_elsewhere or self._peers.subscriber

@@ -24,8 +24,8 @@ from rooms.errors import DomainError
 from rooms.meeting import grants, meeting_access
 from rooms.meeting.egress.egress import EgressSettings
 from rooms.meeting.events import bye
+from rooms.meeting.meeting import Meeting, Participant
 from rooms.meeting.registry import MeetingRegistry, NodeId, Placement
-from rooms.meeting.room import Participant, Room
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.ice_servers import IceServers
 from signalling.cascade.home import Cascade, RemoteSubscriber
@@ -125,7 +125,7 @@ class Session:
         return self.meeting.participant
 
     @property
-    def room(self) -> Room | None:
+    def room(self) -> Meeting | None:
         return self.meeting.room
 
     @property
@@ -247,7 +247,7 @@ class Session:
             return
         self._enter(room, participant)
 
-    def _enter(self, room: Room, participant: Participant) -> None:
+    def _enter(self, room: Meeting, participant: Participant) -> None:
         """Join the room for real: now, or when a moderator admits from the lobby."""
         if self.meeting.ended:
             return

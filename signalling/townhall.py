@@ -1,6 +1,6 @@
 """Stage messages of a meeting session: hands, roles, moderation, Q&A, comments, reactions.
 
-The rules live in rooms/meeting/stage.py and rooms/meeting/room.py; this module checks who is
+The rules live in rooms/meeting/stage.py and rooms/meeting/meeting.py; this module checks who is
 asking, maps rule errors to wire errors and tells the right people. Every handler runs without
 awaiting between reading and changing room state.
 """
@@ -17,7 +17,7 @@ from rooms.community.townhall_record import Question, TownHallRecord
 from rooms.meeting import stage
 from rooms.meeting.egress.egress import idle_state
 from rooms.meeting.events import ByeReason, QuestionChanged, QuestionRemoved, bye
-from rooms.meeting.room import Participant, ParticipantId, Room
+from rooms.meeting.meeting import Meeting, Participant, ParticipantId
 from rooms.meeting.stage import REACTIONS, StageError
 from signalling.context import MeetingContext
 from signalling.errors import ProtocolError, error_event
@@ -45,7 +45,7 @@ COMMENT_INTERVAL = 1.0  # seconds between one person's comments
 REACTION_INTERVAL = 0.5  # seconds; faster reactions are dropped silently
 
 
-def stage_snapshot(room: Room, participant: Participant) -> dict[str, Any]:
+def stage_snapshot(room: Meeting, participant: Participant) -> dict[str, Any]:
     """What a newcomer needs to draw the stage: state, visible questions, recent comments."""
     questions = room.stage.visible_questions(participant.identity, participant.role)
     return {
@@ -108,7 +108,7 @@ class StageControl:
 
     # -- who asks -----------------------------------------------------------------------
 
-    def _me(self, action: str) -> tuple[Room, Participant]:
+    def _me(self, action: str) -> tuple[Meeting, Participant]:
         room, me = self._context.me()
         try:
             stage.require(me.role, action)
@@ -116,7 +116,7 @@ class StageControl:
             raise ProtocolError(exc.code, exc.message) from exc
         return room, me
 
-    def _other(self, room: Room, participant_id: str, me: Participant) -> Participant:
+    def _other(self, room: Meeting, participant_id: str, me: Participant) -> Participant:
         target = room.participants.get(ParticipantId(participant_id))
         if target is None or target.id == me.id:
             raise ProtocolError("not_found", f"no other participant {participant_id!r} here")
@@ -247,7 +247,7 @@ class StageControl:
         self._last_reaction = now
         room.broadcast({"type": "reaction", "participant_id": me.id, "emoji": message.emoji})
 
-    async def _announce(self, room: Room, question: Question) -> None:
+    async def _announce(self, room: Meeting, question: Question) -> None:
         """Hidden questions reach only moderators and their author; the rest drop them.
         Then the question's new state is stored with the town hall's event."""
         shown: QuestionChanged = {"type": "question", "question": question.public()}

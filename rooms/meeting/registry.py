@@ -18,7 +18,7 @@ import secrets
 from typing import NewType, Protocol
 
 from rooms.meeting.events import PresenceListener
-from rooms.meeting.room import ParticipantId, Room
+from rooms.meeting.meeting import Meeting, ParticipantId
 
 NodeId = NewType("NodeId", str)
 
@@ -34,9 +34,9 @@ class MeetingRegistry(Protocol):
 
     node: NodeId
 
-    def find(self, name: str) -> Room | None: ...
+    def find(self, name: str) -> Meeting | None: ...
 
-    def open(self, name: str) -> Room:
+    def open(self, name: str) -> Meeting:
         """The meeting `name`, started now if nobody is in it yet."""
         ...
 
@@ -44,7 +44,7 @@ class MeetingRegistry(Protocol):
         """Remove someone from the meeting and its lobby; an empty meeting ends."""
         ...
 
-    def meetings(self) -> list[Room]:
+    def meetings(self) -> list[Meeting]:
         """A snapshot: callers may change meetings while they walk it."""
         ...
 
@@ -80,16 +80,16 @@ class LocalMeetingRegistry:
     def __init__(self, node: NodeId, on_presence: PresenceListener | None = None) -> None:
         self.node = node
         self._on_presence = on_presence  # told of every arrival and departure in its meetings
-        self._rooms: dict[str, Room] = {}
+        self._rooms: dict[str, Meeting] = {}
         self._participant_numbers = itertools.count(1)
 
-    def find(self, name: str) -> Room | None:
+    def find(self, name: str) -> Meeting | None:
         return self._rooms.get(name)
 
-    def open(self, name: str) -> Room:
+    def open(self, name: str) -> Meeting:
         room = self._rooms.get(name)
         if room is None:
-            room = self._rooms[name] = Room(name, self._on_presence)
+            room = self._rooms[name] = Meeting(name, self._on_presence)
         return room
 
     def leave(self, name: str, participant_id: ParticipantId, reason: str) -> None:
@@ -102,7 +102,7 @@ class LocalMeetingRegistry:
             del self._rooms[name]
             room.close()
 
-    def meetings(self) -> list[Room]:
+    def meetings(self) -> list[Meeting]:
         return list(self._rooms.values())
 
     @property

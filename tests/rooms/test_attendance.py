@@ -13,11 +13,11 @@ from sqlalchemy import insert, select
 from rooms.community.attendance import OpenStays, Stay
 from rooms.community.community import Community
 from rooms.community.schema import events, meeting_attendance
+from rooms.meeting.meeting import ParticipantId
 from rooms.meeting.meeting_access import attendee
-from rooms.meeting.room import ParticipantId
 from server.wiring import single_node
 from tests.rooms.conftest import Clock
-from tests.rooms.test_room import person
+from tests.rooms.test_meeting import person
 from tests.rooms.test_store import room_with
 
 MINUTE = 60_000

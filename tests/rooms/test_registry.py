@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 
+from rooms.meeting.meeting import ParticipantId
 from rooms.meeting.registry import (
     LocalMeetingRegistry,
     LocalPlacement,
     NodeId,
     new_node_id,
 )
-from rooms.meeting.room import ParticipantId
-from tests.rooms.test_room import person
+from tests.rooms.test_meeting import person
 
 NODE = NodeId("0a1b2c3d")
 

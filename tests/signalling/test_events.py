@@ -13,7 +13,7 @@ import pytest
 from rooms.community.bus import LocalBus
 from rooms.community.events import CommunityEvent
 from rooms.meeting.events import bye
-from rooms.meeting.room import Participant, ParticipantId, Room
+from rooms.meeting.meeting import Meeting, Participant, ParticipantId
 from rooms.meeting.stage import Stage
 from signalling.errors import ProtocolError, error_event
 from signalling.events import ServerEvent, encode, wire_types
@@ -27,8 +27,8 @@ def test_encode_is_compact_and_keeps_non_ascii_text() -> None:
     assert json.loads(text)["comment"]["text"] == "Grüße ✓ 🌱"
 
 
-def _joined_room() -> tuple[Room, list[ServerEvent]]:
-    room = Room("rapat")
+def _joined_room() -> tuple[Meeting, list[ServerEvent]]:
+    room = Meeting("rapat")
     seen: list[ServerEvent] = []
     for pid, name in (("p1-0a0b0c0d", "Ani"), ("p2-0a0b0c0d", "Budi")):
         room.join(Participant(ParticipantId(pid), name.lower(), name, seen.append, print))

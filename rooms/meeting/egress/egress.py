@@ -1,6 +1,6 @@
 """One meeting's egress: the programme out of the SFU, to RTMP destinations and/or an MP4.
 
-Started and stopped by a moderator (signalling/egress.py); owned by the Room, which calls
+Started and stopped by a moderator (signalling/egress.py); owned by the Meeting, which calls
 `follow` on every speaker tick. Two plain-RTP sinks (sfu/plain_rtp.py) carry the chosen
 picture and voice to one ffmpeg encoder; its output goes to one relay per destination and one
 for the recording (processes.py). Everything here that changes state is synchronous except

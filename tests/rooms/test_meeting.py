@@ -7,10 +7,10 @@ import struct
 import pytest
 
 from rooms.meeting.events import MeetingEvent
-from rooms.meeting.room import (
+from rooms.meeting.meeting import (
+    Meeting,
     Participant,
     ParticipantId,
-    Room,
 )
 from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
 
@@ -83,7 +83,7 @@ def test_participants_do_not_share_mute_state() -> None:
 
 
 def test_joining_tells_everyone_else_and_lists_the_others() -> None:
-    room = Room("standup")
+    room = Meeting("standup")
     ada, ada_inbox = person("p1", "ada")
     bob, bob_inbox = person("p2", "bob")
     assert room.join(ada) is None
@@ -95,7 +95,7 @@ def test_joining_tells_everyone_else_and_lists_the_others() -> None:
 
 
 def test_a_second_connection_of_the_same_identity_replaces_the_first() -> None:
-    room = Room("standup")
+    room = Meeting("standup")
     old, old_inbox = person("p1", "ada")
     bob, bob_inbox = person("p2", "bob")
     new, _new_inbox = person("p3", "ada")
@@ -114,7 +114,7 @@ def test_a_second_connection_of_the_same_identity_replaces_the_first() -> None:
 
 
 def test_leaving_is_announced_once_and_is_idempotent() -> None:
-    room = Room("standup")
+    room = Meeting("standup")
     ada, _ = person("p1")
     bob, bob_inbox = person("p2")
     room.join(ada)
@@ -128,7 +128,7 @@ def test_leaving_is_announced_once_and_is_idempotent() -> None:
 
 
 def test_leaving_removes_the_participants_media_from_the_room() -> None:
-    room = Room("standup")
+    room = Meeting("standup")
     ada, _ = person("p1")
     bob, _ = person("p2")
     room.join(ada)
@@ -146,7 +146,7 @@ def test_leaving_removes_the_participants_media_from_the_room() -> None:
 
 @pytest.mark.parametrize(("kind", "field"), [("audio", "audio_muted"), ("video", "video_muted")])
 def test_muting_updates_the_state_and_tells_everyone(kind: str, field: str) -> None:
-    room = Room("standup")
+    room = Meeting("standup")
     ada, ada_inbox = person("p1")
     bob, bob_inbox = person("p2")
     room.join(ada)
@@ -158,7 +158,7 @@ def test_muting_updates_the_state_and_tells_everyone(kind: str, field: str) -> N
 
 
 def test_muting_an_unknown_kind_changes_nothing() -> None:
-    room = Room("standup")
+    room = Meeting("standup")
     ada, inbox = person("p1")
     room.join(ada)
     with pytest.raises(ValueError, match="audio, video"):
@@ -167,13 +167,13 @@ def test_muting_an_unknown_kind_changes_nothing() -> None:
 
 
 def test_muting_someone_not_in_the_room_raises_key_error() -> None:
-    room = Room("standup")
+    room = Meeting("standup")
     with pytest.raises(KeyError):
         room.set_muted(ParticipantId("ghost"), "audio", True)
 
 
 def test_broadcast_skips_the_excluded_participant() -> None:
-    room = Room("standup")
+    room = Meeting("standup")
     inboxes = []
     for pid in ("p1", "p2", "p3"):
         participant, inbox = person(pid)
@@ -184,7 +184,7 @@ def test_broadcast_skips_the_excluded_participant() -> None:
 
 
 def test_a_participant_leaving_during_a_broadcast_does_not_break_it() -> None:
-    room = Room("standup")
+    room = Meeting("standup")
     ada, ada_inbox = person("p1")
     carol, carol_inbox = person("p3")
 
@@ -204,7 +204,7 @@ LOUD = struct.pack("!BBHII", 0x90, 111, 0, 0, 1) + bytes([0xBE, 0xDE, 0, 1, 0x10
 QUIET = LOUD[:-3] + bytes([120, 0, 0])  # level -120 dBov
 
 
-def voice_of(room: Room, pid: str, ssrc: int) -> Producer:
+def voice_of(room: Meeting, pid: str, ssrc: int) -> Producer:
     voice = Producer(ProducerId(f"{pid}/audio/1"), pid, AUDIO, ssrc, 111, 48000, None, lambda: None)
     voice.audio_level_id = 1
     room.media.add_producer(voice)
@@ -217,7 +217,7 @@ def speak(voice: Producer, packet: bytes, first_seq: int, count: int = 15) -> No
 
 
 def test_speakers_are_announced_to_everyone_when_they_change() -> None:
-    room = Room("standup")
+    room = Meeting("standup")
     ada, ada_inbox = person("p1")
     bob, bob_inbox = person("p2")
     room.join(ada)
@@ -232,7 +232,7 @@ def test_speakers_are_announced_to_everyone_when_they_change() -> None:
 
 
 def test_a_data_saver_hears_who_speaks_at_most_every_two_seconds_and_always_the_latest() -> None:
-    room = Room("standup")
+    room = Meeting("standup")
     ada, _ada_inbox = person("p1")
     bob, bob_inbox = person("p2")
     clock = [0.0]

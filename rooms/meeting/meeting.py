@@ -1,8 +1,10 @@
-"""Live meeting state: rooms (kamar) and the participants connected to them.
+"""Live meeting state: a meeting (the call of a community room, a town hall, or a quick-join
+meeting) and the participants connected to it. A community room (kamar) is something else:
+rooms/community/.
 
-In memory, one owner (the event loop): methods never await, so a room's state is never seen
+In memory, one owner (the event loop): methods never await, so a meeting's state is never seen
 half-changed. Events go out through each participant's non-blocking `deliver` callable; the
-signalling layer queues them per connection, so a slow socket never stalls a room.
+signalling layer queues them per connection, so a slow socket never stalls a meeting.
 """
 
 from __future__ import annotations
@@ -79,7 +81,7 @@ class Participant:
         }
 
 
-class Room:
+class Meeting:
     def __init__(self, name: str, on_presence: PresenceListener | None = None) -> None:
         self.name = name
         self._on_presence = on_presence

@@ -26,6 +26,8 @@ from redis.exceptions import RedisError
 from rooms.meeting.registry import MeetingRegistry, NodeId
 
 log = logging.getLogger(__name__)
+POOL_SIZE = 32  # connections to Redis at most; more callers wait their turn
+POOL_WAIT = 10.0  # seconds a caller may wait for one before it fails
 
 # Replace a claim only if it still names the node we found dead (KEYS[1] claim; ARGV: dead
 # node, new node, ttl in ms).
@@ -79,7 +81,13 @@ class RedisPlacement:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self._client = redis_asyncio.from_url(self._url, decode_responses=True)
+        # Every `hello` asks for a claim: a reconnect storm (hundreds of participants of a dead
+        # node at once) must queue for a connection, not fail with "Too many connections"
+        # and take the heartbeat down with it (seen at 200 at once, docs/benchmarks.md).
+        pool = redis_asyncio.BlockingConnectionPool.from_url(
+            self._url, decode_responses=True, max_connections=POOL_SIZE, timeout=POOL_WAIT
+        )
+        self._client = redis_asyncio.Redis(connection_pool=pool)
         await self._beat()  # known to the others before the first socket arrives
         self._task = asyncio.create_task(self._beat_forever(), name="placement-heartbeat")
 
@@ -96,6 +104,7 @@ class RedisPlacement:
                 await self._client.eval(_RENEW_OR_DROP, 1, key, self.node, 0)
             await self._client.delete(self._node_key(self.node))
         await self._client.aclose()
+        await self._client.connection_pool.disconnect()  # a pool we made, so ours to close
         self._client = None
 
     async def claim(self, meeting: str) -> NodeId:

@@ -4,6 +4,7 @@ participants who came in through different nodes meet, see and hear each other."
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -144,6 +145,21 @@ async def test_a_new_meeting_goes_to_the_least_loaded_node_and_a_dead_nodes_is_t
     finally:
         await on_busy.close()
         await on_idle.close()
+
+
+async def test_a_reconnect_storm_waits_for_redis_connections_instead_of_failing(
+    redis_server: RedisServer,
+) -> None:
+    """Hundreds of participants of a dead node say hello at once: every claim is answered
+    (with a pool that failed instead of waiting, 200 at once got "Too many connections")."""
+    node = _Load(NodeId("node0001"), 0)
+    placement = RedisPlacement(redis_server.url, node, "http://10.0.0.1:8080")  # type: ignore[arg-type]
+    await placement.start()
+    try:
+        claims = await asyncio.gather(*(placement.claim(f"rapat-{i % 7}") for i in range(400)))
+        assert set(claims) == {"node0001"}
+    finally:
+        await placement.close()
 
 
 class _Load:

@@ -153,17 +153,8 @@ async def run_sfu(
             for n in range(scenario.publishers)
         ]
         subscribers: list[SyntheticParticipant] = []
-        replays: list[ReplayTrack] = []
         try:
-            for publisher in publishers:
-                await publisher.join()
-                tracks = [ReplayTrack("video", frames, spec.fps)]
-                if voice:
-                    tracks.append(ReplayTrack("audio", voice, AUDIO_PACKETS_PER_SECOND))
-                replays += tracks
-                await publisher.publish(
-                    list(tracks), pace_bps=scenario.pace_bps, transport_cc=scenario.transport_cc
-                )
+            replays = await _publish(publishers, frames, voice, spec.fps, scenario)
             rss_before = server.rss_mb()
             join_ms = await _join_subscribers(via, token, scenario, subscribers, progress)
             await asyncio.sleep(scenario.settle)
@@ -183,6 +174,28 @@ async def run_sfu(
         finally:
             for participant in [*publishers, *subscribers]:
                 await participant.close()
+
+
+async def _publish(
+    publishers: list[SyntheticParticipant],
+    frames: list[bytes],
+    voice: list[bytes],
+    fps: int,
+    scenario: SfuScenario,
+) -> list[ReplayTrack]:
+    """Join each publisher and send the replayed video (and voice, when there is one); the
+    tracks, so they can be held for the idle measurement."""
+    replays: list[ReplayTrack] = []
+    for publisher in publishers:
+        await publisher.join()
+        tracks = [ReplayTrack("video", frames, fps)]
+        if voice:
+            tracks.append(ReplayTrack("audio", voice, AUDIO_PACKETS_PER_SECOND))
+        replays += tracks
+        await publisher.publish(
+            list(tracks), pace_bps=scenario.pace_bps, transport_cc=scenario.transport_cc
+        )
+    return replays
 
 
 async def _join_subscribers(

@@ -25,7 +25,7 @@ from loadtest.chat_stats import percentile
 from loadtest.client import SyntheticParticipant
 from loadtest.cluster import MAX_NODES, LocalCluster, NodeFigures, NodeWindow, measured_servers
 from loadtest.failover import FailoverFigures, fail_over
-from loadtest.measuring import difference, runqueue_wait_seconds
+from loadtest.measuring import MeasuredServer, difference, runqueue_wait_seconds
 from loadtest.media import (
     AUDIO_PACKETS_PER_SECOND,
     ReplayTrack,
@@ -161,27 +161,8 @@ async def run_townhall(
     )
     traffic = StageTraffic(scenario.audience, scenario.speakers, rates, scenario.seed)
     async with measured_servers(external, scenario.nodes) as server:
-        secret = load_secret(server.data_dir)
-        room = f"{ROOM_PREFIX}-townhall-{secrets.token_hex(4)}"  # others may use the server
         cluster = server if isinstance(server, LocalCluster) else None
-
-        def participant(
-            identity: str, role: MeetingRole, receiver: int, via: int = 0
-        ) -> SyntheticParticipant:
-            grant = grants.JoinGrant(
-                room,
-                identity,
-                identity,
-                can_publish=role != "audience",
-                can_subscribe=role == "audience",
-                role=role,
-            )
-            token = grants.mint(grant, secret, int(time.time()), ttl=3600)
-            # Everyone who receives sends receiver reports and REMB, as browsers do.
-            url = cluster.ws_url(via) if cluster else server.base_url.replace("http", "ws") + "/ws"
-            joining = SyntheticParticipant(url, token, receive="count", report=role == "audience")
-            joining.events = traffic.inbox(receiver)
-            return joining
+        participant = _Cast(load_secret(server.data_dir), server, traffic).member
 
         moderator = participant("moderator", "moderator", traffic.moderator_index)
         speakers = [
@@ -204,33 +185,9 @@ async def run_townhall(
             rss_before = server.rss_mb()
             joins = await _join_audience(audience, scenario, progress)
             await asyncio.sleep(scenario.settle)
-            media_scenario = SfuScenario(
-                subscribers=scenario.audience,
-                duration=scenario.duration,
-                publishers=scenario.speakers,
-                audio=True,
-                pace_bps=scenario.pace_bps,
+            result = await _measure(
+                scenario, server, speakers, audience, traffic, joins, rss_before, progress
             )
-            video0, t0 = _video_packets(audience), time.monotonic()
-            waits0 = [runqueue_wait_seconds(pid) for pid in (server.pid, "self")]
-            per_node = NodeWindow(cluster, audience) if cluster else None
-            media, _sent = await asyncio.gather(
-                measure_media(
-                    media_scenario, server, speakers, audience, rss_before, joins[1], progress
-                ),
-                traffic.run(scenario.duration),
-            )
-            video1, t1 = _video_packets(audience), time.monotonic()
-            node_figures = per_node.finish() if per_node else []
-            waits1 = [runqueue_wait_seconds(pid) for pid in (server.pid, "self")]
-            waits = [difference(a, b) for a, b in zip(waits0, waits1, strict=True)]
-            progress("waiting for questions and comments still in flight")
-            await traffic.wait_for_stragglers(STRAGGLERS)
-            video = [after - before for before, after in zip(video0, video1, strict=True)]
-            for got in video:
-                got.update({speaker.id: 0 for speaker in speakers})  # a speaker never seen
-            result = _result(scenario, media, video, t1 - t0, joins, traffic, waits)
-            result.nodes, result.per_node = scenario.nodes, node_figures
             if scenario.failover and cluster is not None:
 
                 async def rejoin(index: int, via: int) -> SyntheticParticipant:
@@ -244,6 +201,83 @@ async def run_townhall(
             traffic.stop()
             for someone in [*audience, *speakers, moderator]:
                 await someone.close()
+
+
+class _Cast:
+    """Who takes part in one run: members with tokens signed by the server's secret, each
+    joining through the node its index says (loadtest/cluster.py), their events timed by the
+    stage traffic."""
+
+    def __init__(
+        self, secret: str, server: MeasuredServer | LocalCluster, traffic: StageTraffic
+    ) -> None:
+        self._secret = secret
+        self._server = server
+        self._traffic = traffic
+        self._room = f"{ROOM_PREFIX}-townhall-{secrets.token_hex(4)}"  # others may use it
+
+    def member(
+        self, identity: str, role: MeetingRole, receiver: int, via: int = 0
+    ) -> SyntheticParticipant:
+        grant = grants.JoinGrant(
+            self._room,
+            identity,
+            identity,
+            can_publish=role != "audience",
+            can_subscribe=role == "audience",
+            role=role,
+        )
+        token = grants.mint(grant, self._secret, int(time.time()), ttl=3600)
+        server = self._server
+        if isinstance(server, LocalCluster):
+            url = server.ws_url(via)
+        else:
+            url = server.base_url.replace("http://", "ws://") + "/ws"
+        # Everyone who receives sends receiver reports and REMB, as browsers do.
+        joining = SyntheticParticipant(url, token, receive="count", report=role == "audience")
+        joining.events = self._traffic.inbox(receiver)
+        return joining
+
+
+async def _measure(
+    scenario: TownhallScenario,
+    server: MeasuredServer | LocalCluster,
+    speakers: list[SyntheticParticipant],
+    audience: list[SyntheticParticipant],
+    traffic: StageTraffic,
+    joins: tuple[list[float], list[float], list[float]],
+    rss_before: float | None,
+    progress: Callable[[str], None],
+) -> TownhallResult:
+    """The media as the sfu scenario measures it while the stage traffic runs, and what each
+    node did with its share of the audience."""
+    media_scenario = SfuScenario(
+        subscribers=scenario.audience,
+        duration=scenario.duration,
+        publishers=scenario.speakers,
+        audio=True,
+        pace_bps=scenario.pace_bps,
+    )
+    cluster = server if isinstance(server, LocalCluster) else None
+    video0, t0 = _video_packets(audience), time.monotonic()
+    waits0 = [runqueue_wait_seconds(pid) for pid in (server.pid, "self")]
+    per_node = NodeWindow(cluster, audience) if cluster else None
+    media, _sent = await asyncio.gather(
+        measure_media(media_scenario, server, speakers, audience, rss_before, joins[1], progress),
+        traffic.run(scenario.duration),
+    )
+    video1, t1 = _video_packets(audience), time.monotonic()
+    node_figures = per_node.finish() if per_node else []
+    waits1 = [runqueue_wait_seconds(pid) for pid in (server.pid, "self")]
+    waits = [difference(a, b) for a, b in zip(waits0, waits1, strict=True)]
+    progress("waiting for questions and comments still in flight")
+    await traffic.wait_for_stragglers(STRAGGLERS)
+    video = [after - before for before, after in zip(video0, video1, strict=True)]
+    for got in video:
+        got.update({speaker.id: 0 for speaker in speakers})  # a speaker never seen
+    result = _result(scenario, media, video, t1 - t0, joins, traffic, waits)
+    result.nodes, result.per_node = scenario.nodes, node_figures
+    return result
 
 
 async def _join_audience(

@@ -80,6 +80,12 @@ def add_parser(scenarios: Any) -> None:
         default=3.0,
         help="pace each speaker like a browser at this rate (default 3.0); 0: whole frames",
     )
+    _add_node_options(townhall)
+    add_target_options(townhall)
+
+
+def _add_node_options(townhall: Any) -> None:
+    """Several nodes, failover, and where the figures go."""
     townhall.add_argument(
         "--nodes",
         type=bounded(int, 1, MAX_NODES),
@@ -95,7 +101,6 @@ def add_parser(scenarios: Any) -> None:
         "other nodes",
     )
     townhall.add_argument("--json", type=Path, help="write the results to this file")
-    add_target_options(townhall)
 
 
 def run(

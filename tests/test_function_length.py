@@ -13,26 +13,16 @@ LONGEST = 60
 PACKAGES = ("server", "signalling", "rooms", "sfu", "web", "loadtest", "scripts", "tests")
 MIGRATIONS = ROOT / "rooms" / "community" / "migrations" / "versions"
 BROWSER_TESTS = ROOT / "tests" / "whole" / "browser"
-# Files other branches edit meanwhile (test_durability.py goes with test_drain.py).
-OWNED_ELSEWHERE = "owned by a parallel change; split after merge"
 # The fields of an object on the per-packet path, one commented attribute a line: helpers
 # would only scatter them (and a sub-object would cost a look-up per packet).
 PACKET_STATE = "a per-packet object's fields"
-# Grown on main (the load test's --nodes and --failover) while this list was made: split next.
-GREW_ON_MAIN = "grew on main meanwhile; split next"
 # path:function -> why it may stay longer, for now. Take an entry off when it is split.
 ALLOWED = {
-    "loadtest/sfu.py:run_sfu": GREW_ON_MAIN,
-    "loadtest/townhall.py:run_townhall": GREW_ON_MAIN,
-    "loadtest/townhall_cli.py:add_parser": GREW_ON_MAIN,
-    "rooms/insight/meetings.py:attendance": OWNED_ELSEWHERE,
-    "server/cli.py:_parser": OWNED_ELSEWHERE,
     "sfu/consumer.py:__init__": PACKET_STATE,
     "sfu/forwarding.py:__init__": PACKET_STATE,
     # Four short closures over shared locals, for each datagram: as a class, every packet
     # would pay attribute look-ups (the whole check costs 0.12 µs: sfu/ice_demux.py).
     "sfu/ice_demux.py:_demultiplex": "the per-datagram closures' shared frame",
-    "tests/whole/server/test_durability.py:_burst_kill_restart": OWNED_ELSEWHERE,
 }
 
 

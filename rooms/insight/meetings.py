@@ -66,25 +66,32 @@ async def attendance(conn: AsyncConnection, scope: Scope, now: int) -> list[dict
         .where(memberships.c.room_id.in_(select(recent.c.room_id)))
         .group_by(memberships.c.room_id),
     )
-    out = []
-    for row in await conn.execute(select(recent).order_by(recent.c.starts_at.desc())):
-        small = sizes.get(row.room_id, 0) < SMALL_GROUP
-        people, ms = present.get(row.id, (0, 0))
-        out.append(
-            {
-                "event_id": row.id,
-                "room_id": row.room_id,
-                "title": row.title,
-                "kind": row.kind,
-                "starts_at": utc_iso(row.starts_at),
-                "small_group": small,
-                "going": None if small else said.get(row.id, 0),
-                "attended": None if small else people,
-                "going_and_attended": None if small else kept.get(row.id, 0),
-                "meeting_minutes": None if small else ms // 60_000,
-            }
-        )
-    return out
+    rows = await conn.execute(select(recent).order_by(recent.c.starts_at.desc()))
+    return [_event_row(row, said, present, kept, sizes) for row in rows]
+
+
+def _event_row(
+    row: Any,
+    said: dict[int, int],
+    present: dict[int, tuple[int, int]],
+    kept: dict[int, int],
+    sizes: dict[int, int],
+) -> dict[str, Any]:
+    """One event's figures; only counts that name nobody when its room is a small group."""
+    small = sizes.get(row.room_id, 0) < SMALL_GROUP
+    people, ms = present.get(row.id, (0, 0))
+    return {
+        "event_id": row.id,
+        "room_id": row.room_id,
+        "title": row.title,
+        "kind": row.kind,
+        "starts_at": utc_iso(row.starts_at),
+        "small_group": small,
+        "going": None if small else said.get(row.id, 0),
+        "attended": None if small else people,
+        "going_and_attended": None if small else kept.get(row.id, 0),
+        "meeting_minutes": None if small else ms // 60_000,
+    }
 
 
 async def _per_event(conn: AsyncConnection, query: Any) -> dict[int, int]:

@@ -111,57 +111,75 @@ async def test_every_acknowledged_write_survives_sigkill_on_postgresql(
     await _burst_kill_restart(tmp_path, database_url_postgresql)
 
 
+async def _all_messages(session: aiohttp.ClientSession, room: str, token: str) -> dict[int, str]:
+    """Every message of the room (its API URL), page by page: id -> text."""
+    found: dict[int, str] = {}
+    before = None
+    while True:
+        query = f"?limit=100{'' if before is None else f'&before={before}'}"
+        status, page = await _call(session, "GET", f"{room}/messages{query}", token)
+        assert status == 200, page
+        found.update({m["id"]: m["text"] for m in page["messages"]})
+        before = page["next_before"]
+        if before is None:
+            return found
+
+
+class _Burst:
+    """Writers posting as fast as the server answers until KILL_AFTER_ACKS are acknowledged;
+    worker 1 also changes Budi's RSVP after each post."""
+
+    def __init__(
+        self, session: aiohttp.ClientSession, base: str, tokens: list[str], room: int, event: int
+    ) -> None:
+        self._session, self._base, self._tokens = session, base, tokens
+        self._room, self._event = room, event
+        self.acked: dict[int, str] = {}
+        # Budi's RSVPs: the last acknowledged answer, and the one in flight at the kill
+        # (which may or may not have committed).
+        self.budi_acked: str | None = None
+        self.budi_in_flight: str | None = None
+        self.stop = asyncio.Event()
+
+    async def post(self, worker: int) -> None:
+        token = self._tokens[worker % 2]
+        n = 0
+        while not self.stop.is_set():
+            text = f"pesan {worker}-{n}"
+            n += 1
+            try:
+                status, body = await _call(
+                    self._session, "POST", f"{self._base}/api/rooms/{self._room}/messages",
+                    token, json={"text": text},
+                )  # fmt: skip
+                if worker == 1:
+                    await self._rsvp(token, ("going", "maybe", "no")[n % 3])
+            except (aiohttp.ClientError, ConnectionError):
+                return
+            if status == 201:
+                self.acked[body["id"]] = text
+                if len(self.acked) >= KILL_AFTER_ACKS:
+                    self.stop.set()
+
+    async def _rsvp(self, token: str, answer: str) -> None:
+        self.budi_in_flight = answer
+        status, _ = await _call(
+            self._session, "POST", f"{self._base}/api/events/{self._event}/rsvp", token,
+            json={"response": answer},
+        )  # fmt: skip
+        if status == 200:
+            self.budi_acked = answer
+
+
 async def _burst_kill_restart(tmp_path: Path, database_url: str | None) -> None:
     async with aiohttp.ClientSession() as session:
         server = ServerProcess(tmp_path, database_url)
         try:
             await server.ready(session)
             _, tokens, room_id, event_id = await _setup(session, server.base)
-            acked: dict[int, str] = {}
-            # Budi's RSVPs: the last acknowledged answer, and the one in flight at the kill
-            # (which may or may not have committed).
-            budi_acked: str | None = None
-            budi_in_flight: str | None = None
-            stop = asyncio.Event()
-
-            async def post(worker: int) -> None:
-                token = tokens[worker % 2]
-                n = 0
-                while not stop.is_set():
-                    text = f"pesan {worker}-{n}"
-                    n += 1
-                    try:
-                        status, body = await _call(
-                            session,
-                            "POST",
-                            f"{server.base}/api/rooms/{room_id}/messages",
-                            token,
-                            json={"text": text},
-                        )
-                        if worker == 1:
-                            await rsvp(token, ("going", "maybe", "no")[n % 3])
-                    except (aiohttp.ClientError, ConnectionError):
-                        return
-                    if status == 201:
-                        acked[body["id"]] = text
-                        if len(acked) >= KILL_AFTER_ACKS:
-                            stop.set()
-
-            async def rsvp(token: str, answer: str) -> None:
-                nonlocal budi_acked, budi_in_flight
-                budi_in_flight = answer
-                status, _ = await _call(
-                    session,
-                    "POST",
-                    f"{server.base}/api/events/{event_id}/rsvp",
-                    token,
-                    json={"response": answer},
-                )
-                if status == 200:
-                    budi_acked = answer
-
-            posters = [asyncio.create_task(post(worker)) for worker in range(POSTERS)]
-            await asyncio.wait_for(stop.wait(), timeout=60)
+            burst = _Burst(session, server.base, tokens, room_id, event_id)
+            posters = [asyncio.create_task(burst.post(worker)) for worker in range(POSTERS)]
+            await asyncio.wait_for(burst.stop.wait(), timeout=60)
             server.kill()  # requests still in flight: their answers never arrive
             await asyncio.gather(*posters)
         finally:
@@ -170,23 +188,13 @@ async def _burst_kill_restart(tmp_path: Path, database_url: str | None) -> None:
         again = ServerProcess(tmp_path, database_url)
         try:
             await again.ready(session)
-            found: dict[int, str] = {}
-            before = None
-            while True:
-                query = f"?limit=100{'' if before is None else f'&before={before}'}"
-                status, page = await _call(
-                    session, "GET", f"{again.base}/api/rooms/{room_id}/messages{query}", tokens[0]
-                )
-                assert status == 200, page
-                found.update({m["id"]: m["text"] for m in page["messages"]})
-                before = page["next_before"]
-                if before is None:
-                    break
+            found = await _all_messages(session, f"{again.base}/api/rooms/{room_id}", tokens[0])
             status, event = await _call(
                 session, "GET", f"{again.base}/api/events/{event_id}", tokens[1]
             )
         finally:
             again.stop()
+    acked, budi_acked, budi_in_flight = burst.acked, burst.budi_acked, burst.budi_in_flight
     missing = {i: t for i, t in acked.items() if found.get(i) != t}
     assert len(acked) >= KILL_AFTER_ACKS
     assert not missing, f"{len(missing)} acknowledged messages lost: {list(missing)[:5]}"

@@ -122,14 +122,7 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
                     break
                 if not session.identified:
                     hello_timer = loop.call_at(max(hello_deadline, loop.time()), hello_overdue)
-            elif message.type == WSMsgType.BINARY:
-                connection.send(
-                    error_event(
-                        ProtocolError("binary_unsupported", "send JSON in text frames only")
-                    )
-                )
-            elif message.type == WSMsgType.ERROR:
-                _report_read_error(ws, connection)
+            elif _not_text(ws, connection, message.type):
                 break
             if connection.close_reason is not None:
                 break
@@ -183,20 +176,25 @@ async def _carry(
         async for message in ws:
             if message.type == WSMsgType.TEXT:
                 link.clients.frame(tunnel, message.data)
-            elif message.type == WSMsgType.BINARY:
-                connection.send(
-                    error_event(
-                        ProtocolError("binary_unsupported", "send JSON in text frames only")
-                    )
-                )
-            elif message.type == WSMsgType.ERROR:
-                _report_read_error(ws, connection)
+            elif _not_text(ws, connection, message.type):
                 break
             if connection.close_reason is not None:
                 break
     finally:
         link.clients.closed_by_client(tunnel)
         log.info("socket carried to node %s ended", node)
+
+
+def _not_text(ws: web.WebSocketResponse, connection: _Connection, kind: WSMsgType) -> bool:
+    """A frame that is not text: a binary one is answered with an error, a read error ends
+    the socket (True: stop reading)."""
+    if kind == WSMsgType.BINARY:
+        refused = ProtocolError("binary_unsupported", "send JSON in text frames only")
+        connection.send(error_event(refused))
+    elif kind == WSMsgType.ERROR:
+        _report_read_error(ws, connection)
+        return True
+    return False
 
 
 def _why_closed(ws: web.WebSocketResponse, connection: _Connection) -> str:

@@ -58,8 +58,12 @@ async def test_a_push_is_shown_and_a_room_is_muted(
         lambda e: registrations.extend(e["registrations"]),
     )
     await cdp.send("ServiceWorker.enable")
+    # A push reaches only an activated worker: wait for that state, not merely `ready`
+    # (which resolves while the worker may still be activating on a busy machine).
     await page.wait_for_function(
-        "() => navigator.serviceWorker.ready.then(() => true)", timeout=WAIT_MS
+        """() => navigator.serviceWorker.ready.then(
+             (r) => !!r.active && r.active.state === "activated")""",
+        timeout=WAIT_MS,
     )
     assert registrations, "no service worker registration reported"
     shown = {"title": "PUK Garmen", "body": "Budi: Rapat jam 8", "url": f"/#/rooms/{room}",

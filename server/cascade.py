@@ -1,6 +1,6 @@
 """The cascade's wiring (docs/cluster.md): with Redis, every node has a relay socket for the
 media that crosses between nodes, takes the links homes open to it (`/node`), and opens links
-of its own for the participants relayed to its meetings. A single node has none of it."""
+of its own for the participants carried to its meetings. A single node has none of it."""
 
 from __future__ import annotations
 

@@ -171,7 +171,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 async def _run_worker(config: Config, index: int) -> int:
     """One of the supervisor's workers (server/workers.py): a node on the shared port, with its
-    own port where the other workers relay meeting sockets to it."""
+    own port where the other workers carry meeting sockets to it."""
     try:
         private, node_url = workers.private_listener(config, index)
     except OSError as exc:

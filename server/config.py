@@ -69,7 +69,7 @@ class Config:
     # Several nodes serving one deployment share a Redis server (redis://host:6379/0): the
     # community feed crosses nodes through it (docs/cluster.md). "": one process, no Redis.
     redis_url: str = ""
-    # How the other nodes reach this one (they relay meeting sockets to it): "" is
+    # How the other nodes reach this one (they carry meeting sockets to it): "" is
     # http(s)://HOST:PORT, which a node listening on every address (0.0.0.0) must replace.
     node_url: str = ""
     # The UDP port media crosses between nodes on (the cascade, docs/cluster.md), on the

@@ -81,7 +81,7 @@ class Services:
     )
     # Live out and recording (rooms/meeting/egress/); None: not offered by this server.
     egress: EgressSettings | None = None
-    # Links to the other nodes (signalling/cascade/): a participant relayed here from another
+    # Links to the other nodes (signalling/cascade/): a participant carried here from another
     # node receives media on that node. None on a single node.
     cascade: Cascade | None = None
 
@@ -98,7 +98,7 @@ class Session:
         self.egress = EgressControl(self.meeting, services.egress)
         self.feed: Feed | None = None
         # The node hosting the meeting this socket's hello asked for and its URL, when that is
-        # another node: signalling/ws.py then relays the socket there (docs/cluster.md).
+        # another node: signalling/ws.py then carries the socket there (docs/cluster.md).
         self.relay_to: str | None = None
         self.relay_node: NodeId | None = None
         # The node that carried this socket here over its link (signalling/cascade/tunnel.py):
@@ -289,7 +289,7 @@ class Session:
 
     async def _hosted_here(self, meeting: str) -> str | None:
         """A meeting lives on one node (rooms/meeting/registry.py). None when it is this one;
-        else the URL of the node hosting it, where this socket is to be relayed (docs/
+        else the URL of the node hosting it, where this socket is to be carried (docs/
         cluster.md). A node that cannot be reached is `wrong_node`, before anything joined."""
         placement = self._services.placement
         host = await placement.claim(meeting)

@@ -155,7 +155,7 @@ class RedisPlacement:
         candidates = [n for n in await self.nodes() if not n.draining]
         if not candidates:
             return self.node
-        # This node first on a tie: no relay for the socket that asked.
+        # This node first on a tie: no carrying for the socket that asked.
         best = min(candidates, key=lambda n: (n.participants, n.node != self.node))
         return best.node
 

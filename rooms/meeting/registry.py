@@ -62,7 +62,7 @@ class Placement(Protocol):
         ...
 
     async def address(self, node: NodeId) -> str | None:
-        """The URL another node reaches `node` on (its sockets are relayed there), or None
+        """The URL another node reaches `node` on (sockets are carried there), or None
         when it is not known to be alive."""
         ...
 

@@ -25,7 +25,7 @@ from rooms.meeting import grants
 from server import workers
 from server.cli import main
 from server.config import ConfigError, load, load_secret
-from server.drain import drain, relayed_sockets
+from server.drain import carried_sockets, drain
 from sfu.peer import gather_on
 from signalling.ws import SERVICES_KEY
 from tests.conftest import eventually
@@ -261,7 +261,7 @@ async def test_a_draining_node_waits_for_the_sockets_it_relays(
     await budi.send(json.dumps({"type": "hello", "v": 1, "token": token(tmp_path, "r", "budi")}))
     assert json.loads(await asyncio.wait_for(budi.recv(), 10))["type"] == "welcome"
     services = b.app[SERVICES_KEY]
-    assert (services.registry.participant_count, relayed_sockets(services)) == (0, 1)
+    assert (services.registry.participant_count, carried_sockets(services)) == (0, 1)
     draining = asyncio.create_task(drain(services, asyncio.Event(), timeout=60))
     await asyncio.sleep(0)  # let it start: it must wait while Budi's socket is relayed
     assert not draining.done()

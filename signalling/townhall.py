@@ -8,6 +8,7 @@ awaiting between reading and changing room state.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
 from collections.abc import Awaitable, Callable
@@ -61,20 +62,36 @@ def stage_snapshot(room: Meeting, participant: Participant) -> dict[str, Any]:
 
 # Writes still running whose handler may be gone: a strong reference until they finish.
 _PENDING_WRITES: set[asyncio.Future[None]] = set()
+# The latest write of each town hall's record: the next one waits for it. A question's write
+# stores its whole state (votes, answered, hidden), so two writes of one meeting must reach
+# the database in the order the stage changed, or an older state lands last: a member's
+# question stored after the moderator hid it came back visible (seen on PostgreSQL, where
+# two connections commit in any order).
+_LAST_WRITE: dict[int, asyncio.Future[None]] = {}
 
 
-async def keep_write(write: Awaitable[None]) -> None:
-    """Store a change everyone has already seen. The write finishes even when the handler
-    awaiting it is cancelled (aiohttp cancels it when the client's socket goes away, and a
-    member who comments and closes the app at once must not lose the comment); a failed
-    write is logged, not sent back."""
-    task = asyncio.ensure_future(_store(write))
+async def keep_write(write: Awaitable[None], record: int = 0) -> None:
+    """Store a change everyone has already seen, after the earlier writes of the same
+    `record` (a town hall's event id). The write finishes even when the handler awaiting it
+    is cancelled (aiohttp cancels it when the client's socket goes away, and a member who
+    comments and closes the app at once must not lose the comment); a failed write is
+    logged, not sent back."""
+    task = asyncio.ensure_future(_store(write, _LAST_WRITE.get(record)))
+    _LAST_WRITE[record] = task
     _PENDING_WRITES.add(task)
-    task.add_done_callback(_PENDING_WRITES.discard)
+    task.add_done_callback(functools.partial(_written, record))
     await asyncio.shield(task)
 
 
-async def _store(write: Awaitable[None]) -> None:
+def _written(record: int, task: asyncio.Future[None]) -> None:
+    _PENDING_WRITES.discard(task)
+    if _LAST_WRITE.get(record) is task:
+        del _LAST_WRITE[record]
+
+
+async def _store(write: Awaitable[None], after: asyncio.Future[None] | None) -> None:
+    if after is not None:
+        await asyncio.wait([after])  # its own failure was logged; this one goes on regardless
     try:
         await write
     except Exception:
@@ -235,7 +252,7 @@ class StageControl:
         record = self._record()
         if record is not None:
             event_id, townhall = record
-            await self._keep(townhall.save_comment(event_id, me.name, entry["text"], now))
+            await keep_write(townhall.save_comment(event_id, me.name, entry["text"], now), event_id)
 
     async def _react(self, message: React) -> None:
         room, me = self._me("react")
@@ -262,7 +279,7 @@ class StageControl:
         record = self._record()
         if record is not None:
             event_id, townhall = record
-            await self._keep(townhall.save_question(event_id, room.stage.key, question))
+            await keep_write(townhall.save_question(event_id, room.stage.key, question), event_id)
 
     def _record(self) -> tuple[int, TownHallRecord] | None:
         """Where to store this meeting's questions and comments: a town hall's event."""
@@ -271,9 +288,6 @@ class StageControl:
         if community is None or event_id is None:
             return None
         return event_id, community.townhall
-
-    async def _keep(self, write: Awaitable[None]) -> None:
-        await keep_write(write)
 
     def _now(self) -> float:
         return self._context.clock()

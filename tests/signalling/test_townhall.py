@@ -284,3 +284,25 @@ async def test_a_stored_question_or_comment_outlives_its_cancelled_handler() -> 
         await handler
     release.set()
     await asyncio.wait_for(stored.wait(), 5)
+
+
+async def test_a_town_halls_writes_reach_the_database_in_the_order_the_stage_changed() -> None:
+    # A question's write stores its whole state: asked (visible), then hidden by the moderator.
+    # If the second write lands first, the first would bring the question back (it did on
+    # PostgreSQL in CI). Another town hall's writes do not wait.
+    done: list[str] = []
+    release = asyncio.Event()
+
+    async def write(name: str, wait: bool = False) -> None:
+        if wait:
+            await release.wait()
+        done.append(name)
+
+    asked = asyncio.create_task(keep_write(write("asked", wait=True), record=7))
+    hidden = asyncio.create_task(keep_write(write("hidden"), record=7))
+    other = asyncio.create_task(keep_write(write("other town hall"), record=8))
+    await other
+    assert done == ["other town hall"]  # record 7's second write still waits for its first
+    release.set()
+    await asyncio.gather(asked, hidden)
+    assert done == ["other town hall", "asked", "hidden"]

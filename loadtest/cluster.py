@@ -16,7 +16,7 @@ from pathlib import Path
 
 import asyncpg
 
-from loadtest.chat_stats import percentile
+from loadtest.chat_stats import percentile, split
 from loadtest.client import SyntheticParticipant
 from loadtest.measuring import MeasuredServer, measured_server
 from loadtest.postgres import throwaway_postgres
@@ -155,14 +155,13 @@ def node_cpu(
 ) -> list[NodeFigures]:
     """Each node's CPU over `window` seconds since `before` (the chat scenario: its sockets
     time deliveries themselves, so only the CPU is per node)."""
-    count = len(cluster.nodes)
+    shares = split(participants, len(cluster.nodes))  # as the chat scenario deals sockets out
     figures = []
     for node, (then, now) in enumerate(zip(before, cluster.cpu_seconds_per_node(), strict=True)):
         cpu = None
         if then is not None and now is not None:
             cpu = round((sum(now) - sum(then)) / window * 100, 1)
-        share = participants // count + (1 if node < participants % count else 0)
-        figures.append(NodeFigures(node, share, cpu, 0.0, None, None))
+        figures.append(NodeFigures(node, shares[node], cpu, 0.0, None, None))
     return figures
 
 

@@ -48,18 +48,13 @@ class LinkEnd:
         self._sealer = sealer
         self.opener = opener
         self.socket: RelaySocket | None = None
-        self.packets_sent = 0
-        self.octets_sent = 0
-        self.packets_received = 0
+        self.packets_received = 0  # the socket counts what all its links send
 
     def send(self, packet: bytes | bytearray) -> bool:
         """Seal and send one RTP or RTCP packet; False when the link is not on a socket."""
         if self.socket is None:
             return False
-        datagram = self._sealer.seal(packet, self._header)
-        self.socket.send(datagram, self.peer)
-        self.packets_sent += 1
-        self.octets_sent += len(datagram)
+        self.socket.send(self._sealer.seal(packet, self._header), self.peer)
         return True
 
 

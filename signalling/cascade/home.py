@@ -23,7 +23,7 @@ from sfu.cascade.track_export import Exports
 from sfu.forwarding import Producer
 from sfu.receiving import OnVideoOff
 from sfu.subscriber import SendOffer
-from signalling.cascade.node_link import Channel, Command, LinkRefused, dial
+from signalling.cascade.node_link import Channel, Command, LinkRefused, dial, ignore_packet
 from signalling.cascade.tunnel import ClientEnd
 
 log = logging.getLogger(__name__)
@@ -234,7 +234,7 @@ class Cascade:
             self._http = aiohttp.ClientSession()
         try:
             channel = await asyncio.wait_for(
-                dial(self._http, url, self.node, node, self._secret, self.relay, _unused),
+                dial(self._http, url, self.node, node, self._secret, self.relay, ignore_packet),
                 LINK_TIMEOUT,
             )
         except (LinkRefused, aiohttp.ClientError, OSError, TimeoutError) as exc:
@@ -266,7 +266,3 @@ class Cascade:
             await link.close()
         if self._http is not None:
             await self._http.close()
-
-
-def _unused(packet: bytes, now: float) -> None:
-    """Replaced by the link's own handler as soon as the link exists."""

@@ -31,6 +31,7 @@ from signalling.cascade.node_link import (
     Command,
     LinkRefused,
     answer,
+    ignore_packet,
 )
 from signalling.events import encoded
 from signalling.peers import PeerFactory, SubscribeEndpoint
@@ -172,7 +173,7 @@ class MediaHost:
         ws = web.WebSocketResponse(heartbeat=LINK_HEARTBEAT, max_msg_size=MAX_FRAME_BYTES)
         await ws.prepare(request)
         try:
-            channel = await answer(ws, self.node, self._services.secret, self.relay, _unused)
+            channel = await answer(ws, self.node, self._services.secret, self.relay, ignore_packet)
         except (LinkRefused, TimeoutError) as exc:
             self.refused += 1
             log.warning("node link from %s refused: %s", request.remote, exc)
@@ -193,7 +194,3 @@ class MediaHost:
     async def close(self) -> None:
         for link in list(self.links):
             await link.close()
-
-
-def _unused(packet: bytes, now: float) -> None:
-    """Replaced by the link's own handler as soon as the link exists."""

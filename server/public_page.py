@@ -42,17 +42,27 @@ def _share_links(url: str, title: str) -> list[tuple[str, str]]:
     ]
 
 
+# Indonesia's three zones by their offsets, as people there name them.
+ZONE_NAMES = {"+07:00": "WIB", "+08:00": "WITA", "+09:00": "WIT"}
+
+
+def event_when(starts: str, ends: str) -> str:
+    """'2026-12-20 19:00–21:00 WIB' from two ISO times in the organiser's zone. Pure."""
+    offset = starts[19:]
+    zone = ZONE_NAMES.get(offset, f"UTC{offset}")
+    end = ends[11:16] if ends[:10] == starts[:10] else f"{ends[:10]} {ends[11:16]}"
+    return f"{starts[:10]} {starts[11:16]}–{end} {zone}"
+
+
 def _event_card(event: dict[str, str] | None) -> str:
     if not event:
         return ""
     e = html.escape
-    starts, ends = event["starts_at"], event["ends_at"]
-    # "2026-12-20T19:00:00+07:00" read as it is written: the organiser's own zone.
-    when = f"{starts[:10]} {starts[11:16]}–{ends[11:16]} (UTC{starts[19:]})"
     place = f'<p class="muted small">{e(event["location"])}</p>' if event["location"] else ""
     return (
-        f'<div class="event-card" id="event-card"><strong>{e(event["title"])}</strong>'
-        f'<p><time datetime="{e(starts)}">{e(when)}</time></p>{place}</div>'
+        f'<div class="event-card" id="event-card"><p class="muted small">Acara</p>'
+        f'<strong>{e(event["title"])}</strong><p><time datetime="{e(event["starts_at"])}">'
+        f"{e(event_when(event['starts_at'], event['ends_at']))}</time></p>{place}</div>"
     )
 
 

@@ -63,7 +63,7 @@ async def test_a_photo_and_an_event_go_to_two_rooms_and_public_only_when_public(
     page = await api.call("GET", f"/a/{public['id']}")
     assert 'property="og:image" content="http://127.0.0.1:' in page
     assert f'/a/{public["id"]}/photos/{shots[1]["id"]}"' in page
-    assert "Rapat akbar" in page and "2030-05-01 07:00" in page
+    assert "Rapat akbar" in page and "2030-05-01 07:00–10:00 WIB" in page
 
 
 async def test_bad_event_ids_and_too_many_attachments_are_refused_with_reasons(api: Api) -> None:

@@ -194,3 +194,44 @@ async def test_room_moderators_see_the_reach_of_their_rooms_members_none(
     reach = (await organising.announcements.get(budi, published["id"]))["reach"]
     assert (reach["rooms"], reach["recipients"], reach["read"]) == (1, 2, 2)
     assert "reach" not in await organising.announcements.get(ani, published["id"])
+
+
+async def test_deleting_one_rooms_post_leaves_the_files_to_the_others_until_the_last(
+    organising: Organising,
+) -> None:
+    community = organising.community
+    ids, (siti, budi, ani) = await three_rooms(community)
+    file_id = await photo(community, siti, ids[0])
+    published = await organising.announcements.publish(
+        siti,
+        "Aksi",
+        "Ayo",
+        Selection(room_ids=tuple(ids)),
+        public=True,
+        extras=Extras(attachment_ids=(file_id,)),
+    )
+    posts = {
+        room_id: (await organising.announcements.for_room(siti, room_id))[0]["message_id"]
+        for room_id in ids
+    }
+    # The post the photo was uploaded with goes first: a moderator clearing room A.
+    await community.chat.delete(siti, posts[ids[0]])
+    assert await community.attachments.purge(posts[ids[0]]) == 0
+    for reader, room_id in ((budi, ids[1]), (ani, ids[2])):
+        page, _ = await community.chat.history(reader, room_id, None)
+        assert [a["id"] for a in page[-1]["attachments"]] == [file_id]
+        path, _mime = await community.attachments.open(reader, file_id, thumbnail=False)
+        assert path.is_file()
+    relative, _ = await organising.announcements.public_photo(published["id"], file_id, False)
+    assert community.attachments.stored(relative).is_file()
+    await community.chat.delete(siti, posts[ids[1]])
+    assert await community.attachments.purge(posts[ids[1]]) == 0
+    page, _ = await community.chat.history(ani, ids[2], None)
+    assert [a["id"] for a in page[-1]["attachments"]] == [file_id]
+    # The last post takes the file with it.
+    await community.chat.delete(siti, posts[ids[2]])
+    assert await community.attachments.purge(posts[ids[2]]) == 2  # the photo and its thumbnail
+    with pytest.raises(NotFound):
+        await community.attachments.open(ani, file_id, thumbnail=False)
+    with pytest.raises(NotFound):
+        await organising.announcements.public_photo(published["id"], file_id, False)

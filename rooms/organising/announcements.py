@@ -226,11 +226,12 @@ class Announcements(CommunityService):
             ids = [row.id for row in rows]
             counts, mine = await reaction_counts(conn, ids), await reactions_of(conn, ids, user.id)
             out = []
-            is_admin = user.is_admin
             for row in rows:
                 view = await _view(conn, row, user.id)
                 view["message_id"] = row.message_id
-                shown = await reach_for(conn, row.id, user.id, is_admin or row.author_id == user.id)
+                # Only the pinned one shows its reach: each is a count over all its rooms.
+                is_author = user.is_admin or row.author_id == user.id
+                shown = await reach_for(conn, row.id, user.id, is_author) if not out else None
                 if shown is not None:
                     view["reach"] = shown
                 view["comment_count"] = await _comment_count(conn, row.id)

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from server.public_page import event_when
 from tests.rooms.test_store import png
 from tests.server.api_client import Api
 from tests.server.test_api_uploads import upload
@@ -80,3 +83,26 @@ async def test_bad_event_ids_and_too_many_attachments_are_refused_with_reasons(a
     refused = await announce(api, siti, {"room_ids": [room], "event_id": "satu"}, expect=400)
     assert refused["error"]["field"] == "event_id"
     assert (await api.call("GET", f"/api/rooms/{room}/announcements", siti))["announcements"] == []
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "shown"),
+    [
+        ("2030-05-01T07:00:00+07:00", "2030-05-01T10:00:00+07:00", "2030-05-01 07:00–10:00 WIB"),
+        (
+            "2030-05-01T19:00:00+08:00",
+            "2030-05-02T01:00:00+08:00",
+            "2030-05-01 19:00–2030-05-02 01:00 WITA",
+        ),
+        ("2030-05-01T09:00:00+09:00", "2030-05-01T10:00:00+09:00", "2030-05-01 09:00–10:00 WIT"),
+        (
+            "2030-05-01T09:00:00+01:00",
+            "2030-05-01T10:00:00+01:00",
+            "2030-05-01 09:00–10:00 UTC+01:00",
+        ),
+    ],
+)
+def test_the_public_page_says_an_events_time_as_its_organisers_zone_names_it(
+    starts: str, ends: str, shown: str
+) -> None:
+    assert event_when(starts, ends) == shown

@@ -1,7 +1,8 @@
 """One announcement to many rooms: chosen by region, room kind or a list, posted as one message
-in each room (the client pins it), with the comments and reactions (rooms/organising/
+in each room (the client pins it), carrying the same photos, video and event in each
+(rooms/organising/announcement_media.py), with the comments and reactions (rooms/organising/
 reactions.py) of every room gathered in one place, and its reach: recipients and how many
-read it (read receipts past the post).
+read it (read receipts past the post; rooms/organising/announcement_reach.py).
 
 Who may announce: an administrator to any rooms, anyone else to the rooms they own or
 moderate among those chosen (rooms/community/permissions.py "schedule_event": a moderator's

@@ -226,7 +226,7 @@ class Announcements(CommunityService):
             ).all()
             ids = [row.id for row in rows]
             counts, mine = await reaction_counts(conn, ids), await reactions_of(conn, ids, user.id)
-            out = []
+            out: list[dict[str, Any]] = []
             for row in rows:
                 view = await _view(conn, row, user.id)
                 view["message_id"] = row.message_id

@@ -1,6 +1,8 @@
 """Public pages of announcements (/a/<id>): no sign-in, only what the author made public (title,
-text, author's name, time), with Open Graph and Twitter card tags so that a link pasted into
-WhatsApp, Facebook, X or Telegram shows a preview, and share links for each of them.
+text, author's name, time, its photos and its event's title and time), with Open Graph and
+Twitter card tags so that a link pasted into WhatsApp, Facebook, X or Telegram shows a preview
+(the first photo as its picture), and share links for each of them. The photos are served at
+/a/<id>/photos/<attachment id> to anyone while the announcement is public, and never otherwise.
 
 `?ref=<referral code>` (the sharer's) makes the page's "join" button open registration
 credited to the sharer (docs/organising.md). The page is built from escaped text only: no
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
@@ -24,6 +27,9 @@ REF = re.compile(r"[A-Za-z0-9_-]{4,16}")
 
 def add_public_pages(app: web.Application) -> None:
     app.router.add_get("/a/{announcement_id:[0-9]{1,15}}", announcement_page)
+    photo = "/a/{announcement_id:[0-9]{1,15}}/photos/{attachment_id:[0-9]{1,15}}"
+    app.router.add_get(photo, announcement_photo)
+    app.router.add_get(photo + "/thumbnail", announcement_photo)
 
 
 def _share_links(url: str, title: str) -> list[tuple[str, str]]:
@@ -36,7 +42,40 @@ def _share_links(url: str, title: str) -> list[tuple[str, str]]:
     ]
 
 
-def render_page(view: dict[str, str | int | None], url: str, ref: str | None) -> str:
+# Indonesia's three zones by their offsets, as people there name them.
+ZONE_NAMES = {"+07:00": "WIB", "+08:00": "WITA", "+09:00": "WIT"}
+
+
+def event_when(starts: str, ends: str) -> str:
+    """'2026-12-20 19:00–21:00 WIB' from two ISO times in the organiser's zone. Pure."""
+    offset = starts[19:]
+    zone = ZONE_NAMES.get(offset, f"UTC{offset}")
+    end = ends[11:16] if ends[:10] == starts[:10] else f"{ends[:10]} {ends[11:16]}"
+    return f"{starts[:10]} {starts[11:16]}–{end} {zone}"
+
+
+def _event_card(event: dict[str, str] | None) -> str:
+    if not event:
+        return ""
+    e = html.escape
+    place = f'<p class="muted small">{e(event["location"])}</p>' if event["location"] else ""
+    return (
+        f'<div class="event-card" id="event-card"><p class="muted small">Acara</p>'
+        f'<strong>{e(event["title"])}</strong><p><time datetime="{e(event["starts_at"])}">'
+        f"{e(event_when(event['starts_at'], event['ends_at']))}</time></p>{place}</div>"
+    )
+
+
+def _photos(photos: list[dict[str, Any]]) -> str:
+    e = html.escape
+    return "".join(
+        f'<a href="{e(p["url"])}"><img class="public-photo" src="{e(p["thumbnail_url"])}" '
+        f'alt="" loading="lazy" width="{p["width"] or 320}" height="{p["height"] or 240}"></a>'
+        for p in photos
+    )
+
+
+def render_page(view: dict[str, Any], url: str, ref: str | None) -> str:
     """The whole page. Pure: every value is escaped."""
     title = str(view["title"])
     text = str(view["text"])
@@ -49,6 +88,8 @@ def render_page(view: dict[str, str | int | None], url: str, ref: str | None) ->
         f'<a class="button small" href="{e(href)}" rel="noopener" target="_blank">{name}</a>'
         for name, href in _share_links(url, title)
     )
+    origin = url.split("/a/", 1)[0]
+    photos = view.get("photos") or []
     meta = {
         "og:type": "article",
         "og:site_name": "Kamar",
@@ -59,6 +100,10 @@ def render_page(view: dict[str, str | int | None], url: str, ref: str | None) ->
         "twitter:title": title,
         "twitter:description": description,
     }
+    if photos:  # a large picture in the preview: the first photo, whole
+        meta["og:image"] = origin + photos[0]["url"]
+        meta["twitter:card"] = "summary_large_image"
+        meta["twitter:image"] = origin + photos[0]["url"]
     tags = "".join(
         f'<meta {"name" if key.startswith("twitter:") else "property"}="{key}" '
         f'content="{e(value)}">'
@@ -76,6 +121,7 @@ def render_page(view: dict[str, str | int | None], url: str, ref: str | None) ->
         f'<p class="muted small">{e(str(view["author"]))} · '
         f'<time datetime="{when}">{when[:10]}</time></p>'
         f'<div class="announcement-text">{paragraphs}</div>'
+        f'<div class="public-photos">{_photos(photos)}</div>{_event_card(view.get("event"))}'
         f'<p class="row wrap share-links"><button type="button" id="web-share" hidden '
         f'data-url="{e(url)}" data-title="{e(title)}">Bagikan</button>{shares}</p>'
         f'<p><a class="button primary" href="{e(join)}" id="join-link">Gabung / Join Kamar</a></p>'
@@ -96,4 +142,30 @@ async def announcement_page(request: web.Request) -> web.Response:
         text=render_page(view, url, ref),
         content_type="text/html",
         headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
+async def announcement_photo(request: web.Request) -> web.StreamResponse:
+    """A public announcement's photo (or its thumbnail) for anyone; 404 for anything else."""
+    organising = organising_for(request.app)
+    try:
+        relative, mime = await organising.announcements.public_photo(
+            int(request.match_info["announcement_id"]),
+            int(request.match_info["attachment_id"]),
+            request.path.endswith("/thumbnail"),
+        )
+    except NotFound:
+        raise web.HTTPNotFound(text="not found") from None
+    path = organising.community.attachments.stored(relative)
+    if not path.is_file():  # removed with its message a moment ago
+        raise web.HTTPNotFound(text="not found")
+    return web.FileResponse(
+        path,
+        headers={
+            "Content-Type": mime,
+            # Short: an announcement made private, or its post deleted, stops being served soon.
+            "Cache-Control": "public, max-age=300",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'",
+        },
     )

@@ -177,6 +177,11 @@ class AttachmentStore:
                 thumbnail.unlink(missing_ok=True)
             raise
 
+    def stored(self, relative: str) -> Path:
+        """The file at `relative` under the uploads (a path an attachment row names), for a
+        caller that has decided who may have it (public announcement pages)."""
+        return self._root / relative
+
     async def purge(self, message_id: int) -> int:
         """Remove the files of a deleted message's attachments from disk: deleted means gone,
         not merely hidden. The rows stay (they name what was there); `open` refuses them.

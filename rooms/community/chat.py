@@ -29,6 +29,7 @@ from rooms.community.readers import record_read
 from rooms.community.schema import attachments, memberships, messages, rooms
 from rooms.community.search import index_message, index_new_messages, unindex_message
 from rooms.community.service import CommunityService
+from rooms.community.shared_files import hand_over_files
 from rooms.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from rooms.ratelimit import TokenBuckets
 
@@ -233,6 +234,7 @@ class Chat(CommunityService):
                     .values(text="", deleted=True, edited_at=self._now())
                 )
                 await unindex_message(conn, message_id)
+                await hand_over_files(conn, message_id)
             [message] = await render(conn, [message_id])
         self._publish_change("chat_deleted", row.room_id, message)
         return message

@@ -424,6 +424,25 @@ announcement_comments = Table(
     Index(None, "announcement_id", "id"),
 )
 
+# What an announcement carries beside its text (rooms/organising/announcement_media.py): its
+# photos and video, uploaded once and shown by reference in every room's post (no copy per
+# room), and the agenda event it points to. The files also reach the public page /a/<id>
+# through this table, for a public announcement only.
+announcement_files = Table(
+    "announcement_files",
+    metadata,
+    Column("announcement_id", ForeignKey("announcements.id", ondelete="CASCADE"), primary_key=True),
+    Column("attachment_id", ForeignKey("attachments.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+
+announcement_events = Table(
+    "announcement_events",
+    metadata,
+    Column("announcement_id", ForeignKey("announcements.id", ondelete="CASCADE"), primary_key=True),
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+)
+
 # Saved lists of rooms an organiser announces to often (rooms/organising/room_lists.py): the
 # web client ticks a list's rooms in the announcement form.
 room_lists = Table(

@@ -1,7 +1,8 @@
 """One announcement to many rooms: chosen by region, room kind or a list, posted as one message
-in each room (the client pins it), with the comments and reactions (rooms/organising/
+in each room (the client pins it), carrying the same photos, video and event in each
+(rooms/organising/announcement_media.py), with the comments and reactions (rooms/organising/
 reactions.py) of every room gathered in one place, and its reach: recipients and how many
-read it (read receipts past the post).
+read it (read receipts past the post; rooms/organising/announcement_reach.py).
 
 Who may announce: an administrator to any rooms, anyone else to the rooms they own or
 moderate among those chosen (rooms/community/permissions.py "schedule_event": a moderator's
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, insert, or_, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.accounts import User, user_from_row
@@ -23,11 +24,9 @@ from rooms.community.bus import Bus
 from rooms.community.chat import room_topic
 from rooms.community.database import Database
 from rooms.community.direct_pairs import DIRECT
-from rooms.community.directory import KINDS
 from rooms.community.events import AnnouncementComment, ChatPosted
 from rooms.community.message_views import render
-from rooms.community.permissions import RANK, may
-from rooms.community.regions.index import check_code_shape
+from rooms.community.permissions import may
 from rooms.community.schema import (
     announcement_comments,
     announcement_rooms,
@@ -41,47 +40,22 @@ from rooms.community.search import index_new_messages
 from rooms.community.service import CommunityService
 from rooms.community.timefmt import utc_iso
 from rooms.errors import Forbidden, Invalid, NotFound
+from rooms.organising import announcement_media as media
+from rooms.organising.announcement_reach import MODERATING, reach_for
 from rooms.organising.reactions import member_rooms, reaction_counts, reactions_of
+from rooms.organising.selection import MAX_ROOMS as MAX_ROOMS
+from rooms.organising.selection import Selection as Selection
 
 MAX_TITLE, MAX_TEXT, MAX_COMMENT = 200, 4000, 2000
-MAX_ROOMS = 5000
-MODERATING = [role for role, rank in RANK.items() if rank >= RANK["moderator"]]
 
 
 @dataclass(frozen=True)
-class Selection:
-    """Which rooms: all conditions given must hold (a region and a kind: that kind there)."""
+class Extras:
+    """What an announcement may carry beside its text: uploads' ids (photos, at most one
+    video) and an agenda event's id."""
 
-    region_code: str | None = None  # the room's region or any region inside it
-    kinds: tuple[str, ...] = ()
-    room_ids: tuple[int, ...] = ()
-
-    def check(self) -> Selection:
-        if not (self.region_code or self.kinds or self.room_ids):
-            raise Invalid("choose rooms by region, kind or list", "rooms")
-        if self.region_code:
-            check_code_shape(self.region_code)
-        for kind in self.kinds:
-            if kind not in KINDS:
-                raise Invalid(f"kinds must be of {', '.join(KINDS)}", "kinds")
-        if len(self.room_ids) > MAX_ROOMS:
-            raise Invalid(f"at most {MAX_ROOMS} rooms", "room_ids")
-        return self
-
-    def where(self) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = []
-        if self.region_code:
-            conditions.append(
-                or_(
-                    rooms.c.region_code == self.region_code,
-                    rooms.c.region_code.like(self.region_code + ".%"),
-                )
-            )
-        if self.kinds:
-            conditions.append(rooms.c.kind.in_(self.kinds))
-        if self.room_ids:
-            conditions.append(rooms.c.id.in_(self.room_ids))
-        return conditions
+    attachment_ids: tuple[int, ...] = ()
+    event_id: int | None = None
 
 
 def check_announcement(title: str, text: str) -> tuple[str, str]:
@@ -134,12 +108,25 @@ class Announcements(CommunityService):
         return ids
 
     async def publish(
-        self, user: User, title: str, text: str, selection: Selection, public: bool = False
+        self,
+        user: User,
+        title: str,
+        text: str,
+        selection: Selection,
+        public: bool = False,
+        extras: Extras | None = None,
     ) -> dict[str, Any]:
+        """Post it in every chosen room; `extras`: its photos, video and event
+        (rooms/organising/announcement_media.py)."""
         title, text = check_announcement(title, text)
+        extras = extras or Extras()
+        file_ids = media.check_file_count(extras.attachment_ids)
         room_ids = await self.target_rooms(user, selection)
         now = self._now()
         async with self._db.write() as conn:
+            files = await media.check_files(conn, user, file_ids, room_ids)
+            if extras.event_id is not None:
+                await media.check_event(conn, user, extras.event_id)
             announcement_id = (
                 await conn.execute(
                     insert(announcements)
@@ -149,10 +136,11 @@ class Announcements(CommunityService):
                     .returning(announcements.c.id)
                 )
             ).scalar_one()
-            posted = await _post_everywhere(
+            posts = await _post_everywhere(
                 conn, announcement_id, user.id, post_text(title, text), room_ids, now
             )
-            rendered = await render(conn, posted)
+            await media.attach(conn, announcement_id, files, file_ids, posts, extras.event_id)
+            rendered = await render(conn, list(posts.values()))
         for message in rendered:
             message["announcement_id"] = announcement_id
             posted_event: ChatPosted = {
@@ -174,18 +162,20 @@ class Announcements(CommunityService):
             is_author = row.author_id == user.id or user.is_admin
             if not mine and not is_author:
                 raise NotFound("no such announcement", "announcement_id")
-            view = await _view(conn, row)
+            view = await _view(conn, row, user.id)
             view["comments"] = await _comments(conn, announcement_id)
             view["my_rooms"] = mine
             view["reactions"] = (await reaction_counts(conn, [row.id]))[row.id]
             view["my_reactions"] = (await reactions_of(conn, [row.id], user.id))[row.id]
-            if is_author:
-                view["reach"] = await _reach(conn, announcement_id)
+            shown = await reach_for(conn, announcement_id, user.id, is_author)
+            if shown is not None:
+                view["reach"] = shown
         return view
 
     async def public_view(self, announcement_id: int) -> dict[str, Any]:
         """What the public page shows: only an announcement its author made public, and only
-        its title, text, author's name and time (no rooms, no comments, no members)."""
+        its title, text, author's name, time, photos and event's title and times (no rooms,
+        no comments, no members)."""
         async with self._db.read() as conn:
             row = await _announcement(conn, announcement_id)
             if not row.public:
@@ -193,13 +183,22 @@ class Announcements(CommunityService):
             author = (
                 await conn.execute(select(users.c.display_name).where(users.c.id == row.author_id))
             ).scalar_one()
+            shown = await media.public_media(conn, announcement_id)
         return {
             "id": row.id,
             "title": row.title,
             "text": row.text,
             "author": author,
             "created_at": utc_iso(row.created_at),
+            **shown,
         }
+
+    async def public_photo(
+        self, announcement_id: int, attachment_id: int, thumbnail: bool
+    ) -> tuple[str, str]:
+        """A public announcement's photo for anyone: (path under the uploads, type)."""
+        async with self._db.read() as conn:
+            return await media.public_photo(conn, announcement_id, attachment_id, thumbnail)
 
     async def for_room(self, user: User, room_id: int, limit: int = 5) -> list[dict[str, Any]]:
         """The room's announcements, newest first: the first is the pinned one."""
@@ -227,10 +226,15 @@ class Announcements(CommunityService):
             ).all()
             ids = [row.id for row in rows]
             counts, mine = await reaction_counts(conn, ids), await reactions_of(conn, ids, user.id)
-            out = []
+            out: list[dict[str, Any]] = []
             for row in rows:
-                view = await _view(conn, row)
+                view = await _view(conn, row, user.id)
                 view["message_id"] = row.message_id
+                # Only the pinned one shows its reach: each is a count over all its rooms.
+                is_author = user.is_admin or row.author_id == user.id
+                shown = await reach_for(conn, row.id, user.id, is_author) if not out else None
+                if shown is not None:
+                    view["reach"] = shown
                 view["comment_count"] = await _comment_count(conn, row.id)
                 view["reactions"], view["my_reactions"] = counts[row.id], mine[row.id]
                 out.append(view)
@@ -289,10 +293,10 @@ async def _post_everywhere(
     body: str,
     room_ids: list[int],
     now: int,
-) -> list[int]:
+) -> dict[int, int]:
     """One message in each room (a single multi-row INSERT), remembered as the announcement's
     post there; the rooms' activity time and the author's read receipts move to it. Returns
-    the messages' ids."""
+    {room id: message id}."""
     posted = (
         await conn.execute(
             insert(messages)
@@ -328,7 +332,7 @@ async def _post_everywhere(
         .where(memberships.c.user_id == author_id, memberships.c.room_id.in_(room_ids))
         .values(last_read_message_id=own_post)
     )
-    return [row.id for row in posted]
+    return {row.room_id: row.id for row in posted}
 
 
 async def _announcement(conn: AsyncConnection, announcement_id: int) -> Any:
@@ -340,8 +344,10 @@ async def _announcement(conn: AsyncConnection, announcement_id: int) -> Any:
     return row
 
 
-async def _view(conn: AsyncConnection, row: Any) -> dict[str, Any]:
+async def _view(conn: AsyncConnection, row: Any, reader_id: int) -> dict[str, Any]:
     author = (await conn.execute(select(users).where(users.c.id == row.author_id))).one()
+    files = (await media.files_of(conn, [row.id]))[row.id]
+    event = (await media.events_of(conn, [row.id], reader_id))[row.id]
     return {
         "id": row.id,
         "title": row.title,
@@ -350,6 +356,8 @@ async def _view(conn: AsyncConnection, row: Any) -> dict[str, Any]:
         "author": user_from_row(author).public(),
         "created_at": utc_iso(row.created_at),
         "public_url": f"/a/{row.id}" if row.public else None,
+        "attachments": files,
+        "event": event,
     }
 
 
@@ -381,32 +389,3 @@ async def _comment_count(conn: AsyncConnection, announcement_id: int) -> int:
         select(func.count()).where(announcement_comments.c.announcement_id == announcement_id)
     )
     return int(result.scalar_one())
-
-
-async def _reach(conn: AsyncConnection, announcement_id: int) -> dict[str, Any]:
-    """Recipients are the members of its rooms (the post is stored in each of their rooms);
-    read counts those whose read receipt in that room is at or past the post."""
-    read = case((memberships.c.last_read_message_id >= announcement_rooms.c.message_id, 1), else_=0)
-    rows = (
-        await conn.execute(
-            select(
-                announcement_rooms.c.room_id,
-                func.count(memberships.c.user_id).label("recipients"),
-                func.coalesce(func.sum(read), 0).label("read"),
-            )
-            .select_from(announcement_rooms)
-            .outerjoin(memberships, memberships.c.room_id == announcement_rooms.c.room_id)
-            .where(announcement_rooms.c.announcement_id == announcement_id)
-            .group_by(announcement_rooms.c.room_id)
-            .order_by(announcement_rooms.c.room_id)
-        )
-    ).all()
-    return {
-        "rooms": len(rows),
-        "recipients": sum(int(row.recipients) for row in rows),
-        "read": sum(int(row.read) for row in rows),
-        "per_room": [
-            {"room_id": row.room_id, "recipients": int(row.recipients), "read": int(row.read)}
-            for row in rows
-        ],
-    }

@@ -21,7 +21,8 @@ from rooms.community.schema import memberships, room_list_rooms, room_lists, roo
 from rooms.community.service import CommunityService
 from rooms.community.timefmt import utc_iso
 from rooms.errors import Invalid, NotFound
-from rooms.organising.announcements import MAX_ROOMS, MODERATING
+from rooms.organising.announcement_reach import MODERATING
+from rooms.organising.selection import MAX_ROOMS
 
 MAX_NAME = 80
 MAX_LISTS = 50  # per member: a picker on a phone, not a database

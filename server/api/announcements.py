@@ -6,8 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from rooms.community.chat import MAX_ATTACHMENTS
 from rooms.community.directory import KINDS
-from rooms.organising.announcements import MAX_COMMENT, MAX_ROOMS, MAX_TEXT, MAX_TITLE, Selection
+from rooms.organising.announcements import (
+    MAX_COMMENT,
+    MAX_ROOMS,
+    MAX_TEXT,
+    MAX_TITLE,
+    Extras,
+    Selection,
+)
 from rooms.organising.reactions import REACTIONS
 from rooms.organising.room_lists import MAX_NAME
 from server.api.fields import Field
@@ -22,8 +30,9 @@ async def publish(call: Call) -> dict[str, Any]:
         kinds=tuple(body["kinds"] or ()),
         room_ids=tuple(body["room_ids"] or ()),
     )
+    extras = Extras(attachment_ids=tuple(body["attachment_ids"] or ()), event_id=body["event_id"])
     return await organising_of(call).announcements.publish(
-        call.me, body["title"], body["text"], selection, bool(body["public"])
+        call.me, body["title"], body["text"], selection, bool(body["public"]), extras
     )
 
 
@@ -76,6 +85,15 @@ ROUTES = [
             Field("kinds", kind=list, items=str, max_length=len(KINDS)),
             Field("room_ids", kind=list, items=int, max_length=MAX_ROOMS),
             Field("public", kind=bool, description="shown at /a/<id> to anyone"),
+            # One more than allowed passes here, so the domain's clear reason answers it.
+            Field(
+                "attachment_ids",
+                kind=list,
+                items=int,
+                max_length=MAX_ATTACHMENTS + 1,
+                description=f"at most {MAX_ATTACHMENTS} own uploads to chosen rooms, one video",
+            ),
+            Field("event_id", kind=int, minimum=1, description="an agenda event one can see"),
         ),
         tags=("organising",),
     ),

@@ -138,7 +138,8 @@ async def test_only_a_public_announcement_has_a_public_view(organising: Organisi
         siti, "Aksi 1 Mei", "Ayo ikut!", Selection(room_ids=(made["Sukarasa"],)), public=True
     )
     view = await organising.announcements.public_view(public["id"])
-    assert set(view) == {"id", "title", "text", "author", "created_at"}
+    assert set(view) == {"id", "title", "text", "author", "created_at", "photos", "event"}
+    assert (view["photos"], view["event"]) == ([], None)
     assert view["author"] == "Siti" and public["public_url"] == f"/a/{public['id']}"
     with pytest.raises(Invalid) as refused:
         await organising.announcements.publish(siti, " ", "x", Selection(kinds=("work",)))

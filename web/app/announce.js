@@ -2,10 +2,11 @@
 // rooms (ticked from those one owns or moderates, or all of them in a region, of some kinds),
 // and whether it gets a public page to share. The answer's reach is shown after posting.
 // Saved lists of rooms (/api/room-lists): choosing one ticks its rooms; the ticked rooms can
-// be saved as a new list.
+// be saved as a new list. Photos, a video and an event go with it (announce_extras.js).
 import { api } from "/static/base/api.js";
 import { clear, h } from "/static/base/dom.js";
 import { errorBox, field, focusHeading, submitting } from "/static/app/dom.js";
+import { eventPicker, filePicker } from "/static/app/announce_extras.js";
 import { referralCode } from "/static/app/pinned.js";
 import { regionPicker } from "/static/app/region_picker.js";
 import { ROOM_KINDS } from "/static/app/rooms.js";
@@ -28,7 +29,12 @@ function announceForm(rooms) {
   const box = errorBox();
   const result = h("p", { role: "status", id: "announce-result" });
   const picker = regionPicker("announce-region");
-  const lists = roomLists(() => form);
+  const lists = roomLists(() => form, () => events.refresh());
+  const ticked = (name) => [...form.querySelectorAll(`input[name=${name}]:checked`)].map((input) => input.value);
+  const tickedRooms = () => ticked("room").map(Number);
+  const names = new Map(rooms.map((room) => [room.id, room.name]));
+  const files = filePicker(() => tickedRooms()[0] || null);
+  const events = eventPicker(tickedRooms, (id) => names.get(id) || "");
   const form = h("form", { novalidate: true, id: "announce-form" },
     field(t.announceTitleLabel, h("input", { name: "title", id: "announce-title", required: true, maxlength: 200 })),
     field(t.announceTextLabel, h("textarea", { name: "text", id: "announce-text", rows: 5, maxlength: 4000, required: true })),
@@ -36,7 +42,7 @@ function announceForm(rooms) {
       h("legend", {}, t.announceRooms),
       lists.el,
       rooms.map((room) => h("label", { class: "check" },
-        h("input", { type: "checkbox", name: "room", value: String(room.id) }), " ", room.name)),
+        h("input", { type: "checkbox", name: "room", value: String(room.id), onchange: () => events.refresh() }), " ", room.name)),
       lists.saveRow),
     h("details", { class: "more" }, h("summary", {}, t.announceByRegion),
       picker.el,
@@ -44,13 +50,14 @@ function announceForm(rooms) {
         h("legend", {}, t.announceKinds),
         ROOM_KINDS.map((kind) => h("label", { class: "check" },
           h("input", { type: "checkbox", name: "kind", value: kind }), " ", t.roomKinds[kind])))),
+    files.el,
+    events.el,
     h("label", { class: "check" }, h("input", { type: "checkbox", name: "public", id: "announce-public" }), " ", t.announcePublic),
     box,
     h("button", { type: "submit", class: "primary" }, t.announceSend),
     result);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const ticked = (name) => [...form.querySelectorAll(`input[name=${name}]:checked`)].map((input) => input.value);
     const body = {
       title: form.elements.title.value.trim(),
       text: form.elements.text.value.trim(),
@@ -61,9 +68,14 @@ function announceForm(rooms) {
     if (ticked("kind").length) body.kinds = ticked("kind");
     if (picker.value()) body.region_code = picker.value();
     result.textContent = "";
+    if (events.value()) body.event_id = events.value();
     submitting(form, box, async () => {
+      const attachmentIds = await files.ids();
+      if (attachmentIds.length) body.attachment_ids = attachmentIds;
       const posted = await api("POST", "/api/announcements", body);
       form.reset();
+      files.reset();
+      events.refresh();
       clear(result).append(t.announceSent(posted.reach.rooms, posted.reach.recipients), " ",
         posted.public_url ? publicLink(posted.public_url) : "");
     });
@@ -81,7 +93,7 @@ function publicLink(url) {
 }
 
 // The saved lists' chooser (ticks a list's rooms) and a row to save the ticked rooms as a list.
-function roomLists(formOf) {
+function roomLists(formOf, ticksChanged) {
   const choose = h("select", { id: "announce-list", "aria-label": t.roomListChoose },
     h("option", { value: "" }, t.roomListChoose));
   const byId = new Map();
@@ -98,6 +110,7 @@ function roomLists(formOf) {
     if (!list) return;
     const wanted = new Set(list.room_ids.map(String));
     for (const box of formOf().querySelectorAll("input[name=room]")) box.checked = wanted.has(box.value);
+    ticksChanged();
   });
   const name = h("input", { id: "announce-list-name", maxlength: 80, placeholder: t.roomListName, autocomplete: "off" });
   const status = h("span", { class: "muted small", role: "status", id: "announce-list-status" });

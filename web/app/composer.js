@@ -3,17 +3,14 @@
 // What is sent goes through the device's outbox (outbox.js), so it survives a reload and goes
 // out by itself when the network returns; an unsent draft is kept per room too.
 import { api } from "/static/base/api.js";
-import { upload } from "/static/app/api.js";
 import { h } from "/static/base/dom.js";
 import { errorBox, fileSize, icon } from "/static/app/dom.js";
 import { renderMessage } from "/static/app/message.js";
-import { shrink } from "/static/app/photos.js";
-import { refusal } from "/static/app/upload_rules.js";
-import { resumableUpload, wantsResumable } from "/static/app/resumable.js";
+import { sendFile } from "/static/app/send_file.js";
+import { ACCEPT, refusal } from "/static/app/upload_rules.js";
 import { errorMessage, t } from "/static/strings.js";
 
 const TYPING_EVERY_MS = 3000;
-const ACCEPT = "image/jpeg,image/png,image/gif,image/webp,video/mp4,video/webm,video/3gpp,video/quicktime";
 
 let localIds = 0;
 
@@ -158,24 +155,9 @@ export class Composer {
       if (item.attachment) return Promise.resolve(item.attachment);
       if (!item.upload) {
         item.failed = null;
-        item.upload = shrink(file).then((ready) => {
-          const tooBig = refusal(ready, true); // a photo still too large once made smaller
-          if (tooBig) throw new Error(errorMessage(tooBig.code, tooBig.reason));
-          const onProgress = (fraction) => {
-            item.progress = fraction;
-            this.renderStaged();
-            if (item.onProgress) item.onProgress();
-          };
-          const onWaiting = (waiting) => {
-            item.waiting = waiting;
-            onProgress(item.progress);
-          };
-          // Large videos go in pieces that survive a dropped connection (resumable.js).
-          const job = wantsResumable(ready)
-            ? resumableUpload(this.chat.roomId, ready, { resume: item.resume, onProgress, onWaiting })
-            : upload(this.chat.roomId, ready, onProgress);
-          item.abort = job.abort;
-          return job.promise;
+        item.upload = sendFile(this.chat.roomId, file, item, () => {
+          this.renderStaged();
+          if (item.onProgress) item.onProgress();
         }).then((attachment) => {
           item.attachment = attachment;
           this.renderStaged();

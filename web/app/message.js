@@ -106,7 +106,7 @@ function actions(message, mine, ctx) {
   return [toggle, menu];
 }
 
-function attachment(att, ctx) {
+export function attachment(att, ctx) {
   if (att.kind === "image") {
     const img = h("img", { class: "thumb-img", alt: att.name || t.previewPhoto, decoding: "async" });
     if (att.width && att.height) {

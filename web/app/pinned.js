@@ -5,9 +5,12 @@
 // head, buttons to react when opened). Feed events keep it current: a new announcement
 // replaces it, an `announcement_comment` from any of its rooms joins the thread, and
 // `announcement_reactions` brings the new counts (drawn in place, so a half-typed comment stays).
+// Its photos, video and event show collapsed too (small), and its reach for the author and the
+// room's moderators (announcement_parts.js).
 import { api } from "/static/base/api.js";
 import { clear, h } from "/static/base/dom.js";
 import { errorBox, nameOf, submitting } from "/static/app/dom.js";
+import { eventCard, mediaRow, reachLine, reachRooms } from "/static/app/announcement_parts.js";
 import { t } from "/static/strings.js";
 
 // The member's referral code, asked once per page: a public page's link carries it, so whoever
@@ -45,6 +48,7 @@ export class PinnedAnnouncement {
   async loadThread() {
     const full = await api("GET", `/api/announcements/${this.current.id}`);
     this.comments = full.comments;
+    if (full.reach) this.current.reach = full.reach; // fresh figures each time it is opened
     // Those in the thread are in the count the list answered with, or were counted here.
     for (const comment of full.comments) this.counted.add(comment.id);
     this.current.comment_count = Math.max(this.current.comment_count, full.comments.length);
@@ -132,10 +136,13 @@ export class PinnedAnnouncement {
       h("strong", { id: "pinned-title" }, a.title), " ",
       h("span", { class: "muted small", id: "pinned-count" }, t.commentCount(a.comment_count)), " ",
       h("span", { class: "small", id: "pinned-reactions-summary" }));
-    this.el.append(head);
+    this.el.classList.toggle("open", this.open);
+    this.el.append(head, reachLine(a.reach) || "");
+    if (this.open) this.el.append(h("div", { class: "pinned-text" }, a.text.split("\n\n").map((part) => h("p", {}, part))));
+    this.el.append(mediaRow(a.attachments) || "", eventCard(a.event) || "");
     if (this.open) {
       this.el.append(
-        h("div", { class: "pinned-text" }, a.text.split("\n\n").map((part) => h("p", {}, part))),
+        reachRooms(a.reach) || "",
         h("div", { class: "reaction-row", id: "pinned-reactions", role: "group", "aria-label": t.pinnedReactionsLabel }),
         Object.assign(errorBox(), { id: "pinned-reactions-error" }),
         h("p", { hidden: !a.public_url }, this.publicLink(a)),

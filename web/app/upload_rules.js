@@ -10,6 +10,9 @@ export const KIND_OF_TYPE = {
   "video/mp4": "video", "video/webm": "video", "video/3gpp": "video", "video/quicktime": "video",
 };
 
+// What the file pickers offer (the chat composer's and the announcement form's).
+export const ACCEPT = Object.keys(KIND_OF_TYPE).join(",");
+
 // Some Android pickers hand over files without a type: then the name says it.
 const TYPE_OF_EXTENSION = {
   jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", gif: "image/gif", webp: "image/webp",

@@ -95,12 +95,13 @@ async def move_over(
 class Cast:
     """Who is in the town hall: `make(identity, role, receiver, via=node)` makes a member
     (loadtest/townhall.py), `on_stage` joins a speaker and publishes; `staff` (the moderator,
-    then the speakers, each with its event receiver in `receivers`) ends as who came back."""
+    then the speakers) ends as who came back. `receivers`: the moderator's event receiver and
+    the first speaker's (the next speakers' follow it)."""
 
     make: Callable[..., SyntheticParticipant]
     on_stage: Callable[[SyntheticParticipant], Awaitable[None]]
     staff: list[SyntheticParticipant]
-    receivers: list[int]
+    receivers: tuple[int, int]
 
     async def rejoin(self, index: int, via: int) -> SyntheticParticipant:
         member = self.make(f"audience{index}", "audience", index, via=via)
@@ -116,7 +117,8 @@ class Cast:
                 self.staff[0] = self.make("moderator", "moderator", self.receivers[0], via=1)
                 await self.staff[0].join()
             else:
-                again = self.make(f"speaker{n - 1}", "speaker", self.receivers[n], via=1)
+                receiver = self.receivers[1] + n - 1
+                again = self.make(f"speaker{n - 1}", "speaker", receiver, via=1)
                 self.staff[n] = again
                 await self.on_stage(again)
 

@@ -197,12 +197,10 @@ async def run_townhall(
             )
             if cluster is not None and (scenario.failover or scenario.drain):
                 traffic.stop()  # the window is over: nobody sends on a socket told to move
-                staff = [moderator, *speakers]
-                receivers = [traffic.moderator_index]
-                receivers += [scenario.audience + 1 + n for n in range(scenario.speakers)]
-                cast = Cast(participant, on_stage, staff, receivers)
+                inboxes = (traffic.moderator_index, scenario.audience + 1)  # as made above
+                cast = Cast(participant, on_stage, [moderator, *speakers], inboxes)
                 result.failover = await node_goes(cluster, scenario.drain, cast, audience, progress)
-                moderator, speakers[:] = staff[0], staff[1:]
+                moderator, speakers[:] = cast.staff[0], cast.staff[1:]
             return result
         finally:
             traffic.stop()

@@ -204,10 +204,9 @@ def summary(result: TownhallResult) -> None:
         print(f"  {name:<38} {value}")
     if result.failover is not None:
         failover = result.failover
-        what = "killed" if failover.signal == "SIGKILL" else "drained (SIGTERM), exited after "
-        exited = "" if failover.exited_s is None else f"{failover.exited_s} s"
+        how = "killed" if failover.exited_s is None else f"drained, exited in {failover.exited_s} s"
         print(
-            f"  failover: node {failover.killed_node} {what}{exited}, {failover.rejoined}/"
+            f"  failover: node {failover.killed_node} {how}, {failover.rejoined}/"
             f"{failover.members} back to video, p50/p99/max {failover.failover_s_p50}/"
             f"{failover.failover_s_p99}/{failover.failover_s_max} s"
         )

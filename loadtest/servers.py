@@ -63,6 +63,15 @@ class ServerProcess:
             self.process.kill()
             await self.process.wait()
 
+    def drain(self) -> None:
+        """SIGTERM, as an orchestrator's rolling upgrade: the node drains (server/drain.py)."""
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+
+    async def exited(self) -> None:
+        if self.process is not None:
+            await self.process.wait()
+
     async def stop(self) -> None:
         if self.process is not None and self.process.returncode is None:
             self.process.terminate()

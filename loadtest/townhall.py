@@ -24,7 +24,7 @@ from typing import Any
 from loadtest.chat_stats import percentile
 from loadtest.client import SyntheticParticipant
 from loadtest.cluster import MAX_NODES, LocalCluster, NodeFigures, NodeWindow, measured_servers
-from loadtest.failover import FailoverFigures, fail_over
+from loadtest.failover import Cast, FailoverFigures, node_goes
 from loadtest.measuring import MeasuredServer, difference, runqueue_wait_seconds
 from loadtest.media import (
     AUDIO_PACKETS_PER_SECOND,
@@ -79,6 +79,7 @@ class TownhallScenario:
     seed: int = 1  # who asks, votes and comments
     nodes: int = 1  # >1: that many nodes started here; the audience spreads over them
     failover: bool = False  # then kill a node that is not the home (loadtest/failover.py)
+    drain: bool = False  # or SIGTERM to the home, which moves the meeting (ditto)
 
     def __post_init__(self) -> None:
         limits = [
@@ -89,8 +90,10 @@ class TownhallScenario:
             ("comments per second", self.comments_per_s, 0, MAX_COMMENTS_PER_S),
             ("votes per second", self.votes_per_s, 0, MAX_VOTES_PER_S),
             ("answer delay", self.answer_after, 0, MAX_DURATION),
-            ("nodes", self.nodes, 2 if self.failover else 1, MAX_NODES),
+            ("nodes", self.nodes, 2 if self.failover or self.drain else 1, MAX_NODES),
         ]
+        if self.failover and self.drain:
+            raise ValueError("failover and drain are two ways for a node to go: choose one")
         for name, value, low, high in limits:
             if not low <= value <= high:
                 raise ValueError(f"{name} must be {low:g}-{high:g}, not {value:g}")
@@ -173,29 +176,31 @@ async def run_townhall(
             participant(f"audience{n}", "audience", n, via=n) for n in range(scenario.audience)
         ]
         traffic.moderator, traffic.audience = moderator, audience
+
+        async def on_stage(speaker: SyntheticParticipant) -> None:
+            await speaker.join()
+            tracks = [
+                ReplayTrack("video", frames, spec.fps),
+                ReplayTrack("audio", voice, AUDIO_PACKETS_PER_SECOND),
+            ]
+            await speaker.publish(tracks, pace_bps=scenario.pace_bps)
+
         try:
             await moderator.join()
             for speaker in speakers:
-                await speaker.join()
-                tracks = [
-                    ReplayTrack("video", frames, spec.fps),
-                    ReplayTrack("audio", voice, AUDIO_PACKETS_PER_SECOND),
-                ]
-                await speaker.publish(tracks, pace_bps=scenario.pace_bps)
+                await on_stage(speaker)
             rss_before = server.rss_mb()
             joins = await _join_audience(audience, scenario, progress)
             await asyncio.sleep(scenario.settle)
             result = await _measure(
                 scenario, server, speakers, audience, traffic, joins, rss_before, progress
             )
-            if scenario.failover and cluster is not None:
-
-                async def rejoin(index: int, via: int) -> SyntheticParticipant:
-                    member = participant(f"audience{index}", "audience", index, via=via)
-                    await member.join()
-                    return member
-
-                result.failover, audience[:] = await fail_over(cluster, audience, rejoin, progress)
+            if cluster is not None and (scenario.failover or scenario.drain):
+                traffic.stop()  # the window is over: nobody sends on a socket told to move
+                inboxes = (traffic.moderator_index, scenario.audience + 1)  # as made above
+                cast = Cast(participant, on_stage, [moderator, *speakers], inboxes)
+                result.failover = await node_goes(cluster, scenario.drain, cast, audience, progress)
+                moderator, speakers[:] = cast.staff[0], cast.staff[1:]
             return result
         finally:
             traffic.stop()

@@ -1,5 +1,5 @@
 """`python -m loadtest townhall --audience 50,200 [--speakers 1] [--duration 20]
-[--questions-per-s 2] [--comments-per-s 5] [--votes-per-s 5] [--nodes K [--failover]]
+[--questions-per-s 2] [--comments-per-s 5] [--votes-per-s 5] [--nodes K [--failover | --drain]]
 [--json FILE] [--url URL]`: the command line of loadtest/townhall.py."""
 
 from __future__ import annotations
@@ -100,6 +100,13 @@ def _add_node_options(townhall: Any) -> None:
         "meeting's home) with SIGKILL and time its audience's way back to video through the "
         "other nodes",
     )
+    townhall.add_argument(
+        "--drain",
+        action="store_true",
+        help="with --nodes 2 or more: after the measured window, send SIGTERM to the meeting's "
+        "home (node 0), which moves the meeting to the other nodes, and time everyone's way "
+        "back to video and the drained node's exit",
+    )
     townhall.add_argument("--json", type=Path, help="write the results to this file")
 
 
@@ -113,6 +120,10 @@ def run(
         parser.error("--nodes starts its own nodes: leave out --url")
     if args.failover and args.nodes < 2:
         parser.error("--failover needs --nodes 2 or more")
+    if args.drain and args.nodes < 2:
+        parser.error("--drain needs --nodes 2 or more")
+    if args.drain and args.failover:
+        parser.error("--drain and --failover are two ways for a node to go: choose one")
 
     import uvloop
 
@@ -128,6 +139,7 @@ def run(
             pace_bps=args.pace_mbps * 1e6 if args.pace_mbps > 0 else None,
             nodes=args.nodes,
             failover=args.failover,
+            drain=args.drain,
         )
         print(
             f"townhall scenario: {args.speakers} speaker(s) with video and audio, 1 moderator, "
@@ -192,8 +204,9 @@ def summary(result: TownhallResult) -> None:
         print(f"  {name:<38} {value}")
     if result.failover is not None:
         failover = result.failover
+        how = "killed" if failover.exited_s is None else f"drained, exited in {failover.exited_s} s"
         print(
-            f"  failover: node {failover.killed_node} killed, {failover.rejoined}/"
+            f"  failover: node {failover.killed_node} {how}, {failover.rejoined}/"
             f"{failover.members} back to video, p50/p99/max {failover.failover_s_p50}/"
             f"{failover.failover_s_p99}/{failover.failover_s_max} s"
         )

@@ -4,6 +4,7 @@ of its own for the participants carried to its meetings. A single node has none 
 
 from __future__ import annotations
 
+import functools
 import logging
 import socket
 from collections.abc import AsyncIterator
@@ -44,6 +45,20 @@ def install(app: web.Application, config: Config, services: Services) -> None:
             relay.close()
 
     app.cleanup_ctx.append(running)
+    app.on_shutdown.append(functools.partial(_close_links, services))
+
+
+async def _close_links(services: Services, app: web.Application) -> None:
+    """Close the node links when the server stops, before aiohttp waits for its handlers to
+    end: a link from another node is one of them (`/node`), open for as long as that node
+    runs, so the wait would last its whole timeout (60 s) and a drained node would linger."""
+    cascade = services.cascade
+    if cascade is not None:
+        for link in cascade.links:
+            await link.close()
+    host = app.get(MEDIA_HOST_KEY)
+    if host is not None:
+        await host.close()
 
 
 def relay_host(config: Config) -> str:

@@ -134,7 +134,8 @@ def _cluster(serve: argparse.ArgumentParser) -> None:
         "--drain-seconds",
         type=int,
         metavar="SECONDS",
-        help="on SIGTERM, how long meetings may go on before they are ended (default: 300)",
+        help="on SIGTERM, how long meetings that cannot move to another node may go on before "
+        "they are ended (default: 300)",
     )
     serve.add_argument(
         "--redis",

@@ -22,6 +22,10 @@ CLOSING_CODES = frozenset(
     }
 )
 
+# A session's own close reasons that say what happened to the participant (the others see it
+# in `participant_left`); anything else is a plain disconnection.
+TELLING_REASONS = ("left", "replaced", "removed", "banned", "ended", "moved")
+
 
 class ProtocolError(Exception):
     """The client sent something the protocol does not allow. Nothing was changed."""

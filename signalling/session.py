@@ -21,11 +21,12 @@ from typing import Any
 
 from rooms.community.community import Community
 from rooms.errors import DomainError
-from rooms.meeting import grants, meeting_access
+from rooms.meeting import grants, handover, meeting_access
 from rooms.meeting.egress.egress import EgressSettings
 from rooms.meeting.events import bye
 from rooms.meeting.meeting import Meeting, Participant
 from rooms.meeting.registry import MeetingRegistry, NodeId, Placement
+from rooms.meeting.stage import Stage
 from sfu.errors import NegotiationError, NegotiationStateError
 from sfu.ice_servers import IceServers
 from signalling.cascade.home import Cascade, RemoteSubscriber
@@ -52,6 +53,14 @@ from signalling.ratelimit import Dropped, FrameLimits
 from signalling.townhall import StageControl, stage_snapshot
 
 log = logging.getLogger(__name__)
+# Work a session started and does not wait for: strong references until it ends.
+_BACKGROUND: set[asyncio.Future[None]] = set()
+
+
+def _finished_in_background(task: asyncio.Future[None]) -> None:
+    _BACKGROUND.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("a background step failed: %r", task.exception())
 
 
 @dataclass
@@ -70,6 +79,8 @@ class Services:
     max_participants: int = 0
     # Shutting down gracefully (server/drain.py): meetings live here go on, no new one starts.
     draining: bool = False
+    # Draining, and its meetings moved to other nodes (server/drain.py): it takes no socket.
+    moved_out: bool = False
     # Sessions whose socket is open or whose media is still closing: shutdown waits for them.
     live_sessions: set[Session] = field(default_factory=set)
     # Accounts, rooms, chat and agenda; opened when the server starts (server/app.py).
@@ -203,22 +214,28 @@ class Session:
     async def _on_hello(self, hello: Hello) -> None:
         grant = self._verified_grant(hello)
         await self._still_a_member(grant)
+        registry = self._services.registry
+        if self._services.moved_out and registry.find(grant.room) is None:
+            # Its meetings went to other nodes (server/drain.py): carrying a socket would
+            # keep this node running; the load balancer sends the next one elsewhere.
+            raise ProtocolError("draining", "this server is shutting down; connect again")
         self.relay_to = await self._hosted_here(grant.room)
         if self.relay_to is not None:
             return  # signalling/ws.py carries this socket, this hello first, to that node
         await self._receive_where_it_came_through()
-        registry = self._services.registry
+        handed = await self._handed_over(grant.room)
         existing = registry.find(grant.room)
         if existing is None and self._services.draining:
             raise ProtocolError(
                 "draining", "this server is shutting down; connect again to reach another one"
             )
+        stage = existing.stage if existing is not None else handed
         role = grant.meeting_role
         if hello.watch:
             role = "audience"  # an HLS viewer has no media to speak with
-        elif existing is not None and role != "moderator":
+        elif stage is not None and role != "moderator":
             # Brought on stage (or sent back) earlier in this meeting: a reconnect keeps that.
-            role = existing.stage.roles_given.get(grant.identity, role)
+            role = stage.roles_given.get(grant.identity, role)
         participant = Participant(
             id=registry.new_participant_id(),
             identity=grant.identity,
@@ -227,17 +244,21 @@ class Session:
             disconnect=self._close,
             can_subscribe=grant.can_subscribe and not hello.watch,
             role=role,
+            # A raised hand stays up across a reconnect, and a move to another node.
+            hand=stage.hands.get(grant.identity) if stage and role == "audience" else None,
             left_stage=self.media.left_stage,
             watching=hello.watch,
         )
         if not hello.watch:
             self._refuse_when_full(grant)
-        admission = existing.stage.admission(grant.identity, role) if existing else "admit"
+        admission = stage.admission(grant.identity, role) if stage else "admit"
         if admission == "banned":
             raise ProtocolError("banned", "you were removed from this meeting")
         if admission == "locked":
             raise ProtocolError("meeting_locked", "this meeting is locked; ask a moderator")
-        room = registry.open(grant.room)
+        room = registry.open(grant.room, handed)
+        if existing is None and handed is not None:
+            self._handover_taken(grant.room)
         meeting = self.meeting
         meeting.participant, meeting.room, meeting.event_id = participant, room, grant.event_id
         if admission == "wait":
@@ -303,6 +324,27 @@ class Session:
             )
         return url
 
+    async def _handed_over(self, meeting: str) -> Stage | None:
+        """The stage a draining node left when it moved `meeting` here (rooms/meeting/
+        handover.py), when the meeting is not live here yet."""
+        if self._services.registry.find(meeting) is not None:
+            return None
+        state = await self._services.placement.handed_over(meeting)
+        if state is None:
+            return None
+        try:
+            return handover.restored_stage(state)
+        except ValueError as exc:
+            log.warning("meeting %s: its stage did not survive the move (%s)", meeting, exc)
+            return None
+
+    def _handover_taken(self, meeting: str) -> None:
+        """Drop the stage state once the meeting lives here; without waiting for Redis, since
+        nothing depends on it: a state left over expires by itself."""
+        task = asyncio.ensure_future(self._services.placement.handover_taken(meeting))
+        _BACKGROUND.add(task)
+        task.add_done_callback(_finished_in_background)
+
     async def _receive_where_it_came_through(self) -> None:
         """Carried from another node: the participant's subscribe connection goes there, fed
         by tracks that cross once (docs/cluster.md), when the link to it opens."""
@@ -355,6 +397,12 @@ class Session:
         if self.feed is None or self.feed.user is None:
             raise ProtocolError("bad_state", "send auth first", in_reply_to=kind)
         return self.feed
+
+    def move(self) -> None:
+        """Its meeting moved to another node (or, for a socket carried from here, this node
+        stops): the client connects again at once (docs/protocol.md, `bye` `moved`)."""
+        self._send(bye("moved"))
+        self._close("moved")
 
     async def _on_leave(self, _leave: Leave) -> None:
         self._send(bye("left"))

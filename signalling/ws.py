@@ -14,7 +14,7 @@ from typing import cast
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from rooms.text import surrogates_replaced
-from signalling.errors import ProtocolError, error_event
+from signalling.errors import TELLING_REASONS, ProtocolError, error_event
 from signalling.events import ServerEvent, encoded
 from signalling.messages import MAX_MESSAGE_BYTES
 from signalling.outbox import Outbox
@@ -129,7 +129,7 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
     finally:
         hello_timer.cancel()
         log.info("websocket of %s closed: %s", session.label, _why_closed(ws, connection))
-        if connection.close_reason in ("left", "replaced", "removed", "banned", "ended"):
+        if connection.close_reason in TELLING_REASONS:
             disconnect_reason = connection.close_reason
         connection.close(connection.close_reason or "disconnected")
         # aiohttp may cancel this handler when the client goes away; closing the media must

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
-ByeReason = Literal["left", "replaced", "shutdown", "removed", "banned", "ended"]
+ByeReason = Literal["left", "replaced", "shutdown", "removed", "banned", "ended", "moved"]
 
 
 class ParticipantInfo(TypedDict):

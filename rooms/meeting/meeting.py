@@ -82,7 +82,11 @@ class Participant:
 
 
 class Meeting:
-    def __init__(self, name: str, on_presence: PresenceListener | None = None) -> None:
+    def __init__(
+        self, name: str, on_presence: PresenceListener | None = None, stage: Stage | None = None
+    ) -> None:
+        """`stage`: where a meeting moved from another node left off (rooms/meeting/
+        handover.py); a new meeting starts with an empty one."""
         self.name = name
         self._on_presence = on_presence
         self.participants: dict[ParticipantId, Participant] = {}
@@ -91,7 +95,7 @@ class Meeting:
         # Someone has not been told the current speakers yet (a newcomer, or a data saver
         # waiting for its interval): only then does a tick without a change look at everyone.
         self._speakers_untold = False
-        self.stage = Stage()
+        self.stage = stage if stage is not None else Stage()
         # Newcomers kept in the lobby until a moderator admits them: id -> (participant,
         # the callable that completes their join).
         self.waiting: dict[ParticipantId, tuple[Participant, Callable[[], None]]] = {}
@@ -139,6 +143,7 @@ class Meeting:
         replaced = self.by_identity(participant.identity)
         if replaced is not None:
             self.leave(replaced.id, "replaced")
+        self.stage.returning.discard(participant.identity)  # back: from now on, as anyone
         self.participants[participant.id] = participant
         self._speakers_untold = True
         self._presence(participant, joined=True)

@@ -9,6 +9,9 @@
 - A meeting nobody hosts goes to the least-loaded live node that is not draining (this node
   on a tie). A claim whose node is gone (its heartbeat expired) is taken over the same way,
   with a compare-and-set so that two nodes racing agree on one winner.
+- A draining node moves its meetings (server/drain.py): in one step it deletes its claim and
+  leaves the meeting's stage in `kamar:handover:<name>` (for `handover_ttl`), which the node
+  that opens the meeting next starts from (rooms/meeting/handover.py).
 """
 
 from __future__ import annotations
@@ -46,6 +49,16 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+# Release our claim (KEYS[1]) and leave the stage (KEYS[2]) in one step, only while the claim
+# is ours (ARGV: node, stage state, its ttl in ms): the next claim then finds the state there.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+"""
 
 
 @dataclass(frozen=True)
@@ -68,6 +81,7 @@ class RedisPlacement:
         node_ttl: float = 3.0,
         claim_ttl: float = 10.0,
         prefix: str = "kamar:",
+        handover_ttl: float = 60.0,
     ) -> None:
         """`node_url`: how the other nodes reach this one (they relay sockets to it)."""
         self._url = url
@@ -76,6 +90,8 @@ class RedisPlacement:
         self.node_url = node_url
         self._draining = False
         self._heartbeat, self._node_ttl, self._claim_ttl = heartbeat, node_ttl, claim_ttl
+        # Members reconnect within seconds of a move; a state nobody took by then is stale.
+        self._handover_ttl = handover_ttl
         self._prefix = prefix
         self._client: Any = None
         self._task: asyncio.Task[None] | None = None
@@ -134,6 +150,36 @@ class RedisPlacement:
     def drain(self) -> None:
         """Place no new meeting here; the next heartbeat (soon) tells the other nodes."""
         self._draining = True
+
+    async def successor(self) -> NodeId | None:
+        """Tells the others at once that this node drains, then waits one heartbeat, so that
+        nodes told to drain at the same moment (a supervisor's workers) have said so too,
+        before it looks for one that does not."""
+        await self._beat()
+        await asyncio.sleep(self._heartbeat)
+        others = [n for n in await self.nodes() if not n.draining and n.node != self.node]
+        if not others:
+            return None
+        return min(others, key=lambda n: n.participants).node
+
+    async def release(self, meeting: str, stage: dict[str, Any]) -> bool:
+        state_ms = int(self._handover_ttl * 1000)
+        keys = (self._claim_key(meeting), self._handover_key(meeting))
+        done = await self._client.eval(_RELEASE, 2, *keys, self.node, json.dumps(stage), state_ms)
+        return bool(done)
+
+    async def handed_over(self, meeting: str) -> Any:
+        raw = await self._client.get(self._handover_key(meeting))
+        if raw is None:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            log.warning("placement: unreadable stage state of %s; starting it afresh", meeting)
+            return None
+
+    async def handover_taken(self, meeting: str) -> None:
+        await self._client.delete(self._handover_key(meeting))
 
     async def address(self, node: NodeId) -> str | None:
         """How to reach `node` (its URL), or None when it is not alive."""
@@ -199,3 +245,6 @@ class RedisPlacement:
 
     def _claim_key(self, meeting: str) -> str:
         return f"{self._prefix}meeting:{meeting}"
+
+    def _handover_key(self, meeting: str) -> str:
+        return f"{self._prefix}handover:{meeting}"

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from typing import NewType, Protocol
+from typing import Any, NewType, Protocol
 
 from rooms.meeting.events import PresenceListener
 from rooms.meeting.meeting import Meeting, ParticipantId
+from rooms.meeting.stage import Stage
 
 NodeId = NewType("NodeId", str)
 
@@ -36,8 +37,9 @@ class MeetingRegistry(Protocol):
 
     def find(self, name: str) -> Meeting | None: ...
 
-    def open(self, name: str) -> Meeting:
-        """The meeting `name`, started now if nobody is in it yet."""
+    def open(self, name: str, stage: Stage | None = None) -> Meeting:
+        """The meeting `name`, started now if nobody is in it yet (from `stage` when it
+        moved here from another node)."""
         ...
 
     def leave(self, name: str, participant_id: ParticipantId, reason: str) -> None:
@@ -75,6 +77,26 @@ class Placement(Protocol):
         its heartbeat expires, so that its meetings move at the next `hello`."""
         ...
 
+    async def successor(self) -> NodeId | None:
+        """Another live node that takes new meetings: where the meetings of this draining
+        node can move (server/drain.py). None when there is none (a single node, or every
+        node drains, as the workers of one machine do together)."""
+        ...
+
+    async def release(self, meeting: str, stage: dict[str, Any]) -> bool:
+        """Give up this node's claim on `meeting` at once, so that the next `hello` places it
+        on a live node, and leave its stage state (rooms/meeting/handover.py) to the node
+        that opens it next. False when the claim was not this node's."""
+        ...
+
+    async def handed_over(self, meeting: str) -> Any:
+        """The stage state a draining node left for `meeting`, None when there is none."""
+        ...
+
+    async def handover_taken(self, meeting: str) -> None:
+        """`meeting` was opened here from its handed-over state: nobody needs it again."""
+        ...
+
 
 class LocalMeetingRegistry:
     def __init__(self, node: NodeId, on_presence: PresenceListener | None = None) -> None:
@@ -86,10 +108,10 @@ class LocalMeetingRegistry:
     def find(self, name: str) -> Meeting | None:
         return self._rooms.get(name)
 
-    def open(self, name: str) -> Meeting:
+    def open(self, name: str, stage: Stage | None = None) -> Meeting:
         room = self._rooms.get(name)
         if room is None:
-            room = self._rooms[name] = Meeting(name, self._on_presence)
+            room = self._rooms[name] = Meeting(name, self._on_presence, stage)
         return room
 
     def leave(self, name: str, participant_id: ParticipantId, reason: str) -> None:
@@ -138,3 +160,15 @@ class LocalPlacement:
 
     async def gone(self, node: NodeId) -> None:
         pass  # there is no other node
+
+    async def successor(self) -> NodeId | None:
+        return None  # nowhere to move to: a draining node keeps its meetings
+
+    async def release(self, meeting: str, stage: dict[str, Any]) -> bool:
+        return False
+
+    async def handed_over(self, meeting: str) -> Any:
+        return None
+
+    async def handover_taken(self, meeting: str) -> None:
+        pass

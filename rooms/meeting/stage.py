@@ -94,16 +94,24 @@ class Stage:
         self.hands: dict[str, int] = {}  # identity -> order of raising
         self.questions: dict[int, Question] = {}
         self.comments: deque[CommentEntry] = deque(maxlen=RECENT_COMMENTS)
-        self._hand_numbers = itertools.count(1)
-        self._question_ids = itertools.count(1)
-        self._comment_ids = itertools.count(1)
+        # Identities that were in the meeting when it moved here from a draining node
+        # (rooms/meeting/handover.py): let in again whatever the lock or the lobby say.
+        self.returning: set[str] = set()
+        self.restart_numbers(hands=1, questions=1, comments=1)
+
+    def restart_numbers(self, hands: int, questions: int, comments: int) -> None:
+        """The next hand order, question id and comment id to hand out."""
+        self._hand_numbers = itertools.count(hands)
+        self._question_ids = itertools.count(questions)
+        self._comment_ids = itertools.count(comments)
 
     def admission(self, identity: str, role: str) -> Admission:
-        """Whether someone may come in now. Moderators are never kept out, except by a ban
-        (a ban is for an identity, so it also holds against a moderator's own token)."""
+        """Whether someone may come in now. Moderators, and those who were in when the
+        meeting moved here, are never kept out, except by a ban (a ban is for an identity, so
+        it also holds against a moderator's own token)."""
         if identity in self.banned:
             return "banned"
-        if role == "moderator":
+        if role == "moderator" or identity in self.returning:
             return "admit"
         if self.locked:
             return "locked"

@@ -10,14 +10,10 @@ from collections.abc import Callable
 from typing import Any
 
 from signalling.cascade.node_link import Channel, Command
-from signalling.errors import ProtocolError
+from signalling.errors import TELLING_REASONS, ProtocolError
 from signalling.session import Services, Session
 
 log = logging.getLogger(__name__)
-
-# A session's own close reasons that say what happened to the participant; anything else is a
-# plain disconnection (signalling/ws.py treats a direct socket the same way).
-TELLING_REASONS = ("left", "replaced", "removed", "banned", "ended")
 
 
 class HomeEnd:

@@ -13,7 +13,7 @@ import pytest
 from loadtest.__main__ import main
 from loadtest.client import SyntheticParticipant
 from loadtest.cluster import LocalCluster, NodeWindow
-from loadtest.failover import fail_over
+from loadtest.failover import fail_over, move_over
 from loadtest.servers import ServerProcess
 
 
@@ -115,3 +115,44 @@ async def test_failover_kills_the_last_node_and_times_its_audience_back_to_video
     assert figures.failover_s_p99 is not None and figures.failover_s_p99 >= 0
     assert current[2] is not audience[2] and current[0] is audience[0]
     assert audience[2].close_calls == 1 and audience[0].close_calls == 0
+
+
+class DrainableNode(KillableNode):
+    def __init__(self) -> None:
+        super().__init__()
+        self.drained = False
+
+    def drain(self) -> None:
+        self.drained = True
+
+    async def exited(self) -> None:
+        assert self.drained
+
+
+async def test_a_drain_sends_sigterm_to_the_home_and_everyone_follows_the_move() -> None:
+    nodes = [DrainableNode() for _ in range(3)]
+    cluster = LocalCluster(Path("."), cast(list[ServerProcess], nodes))
+    audience = [Member() for _ in range(4)]
+    vias: list[tuple[int, int]] = []
+    restaged: list[bool] = []
+
+    async def rejoin(index: int, via: int) -> SyntheticParticipant:
+        vias.append((index, via))
+        member = Member()
+        member.received.packets["speaker", "video"] = 1
+        return cast(SyntheticParticipant, member)
+
+    async def restage() -> None:
+        restaged.append(True)
+
+    figures, current = await move_over(
+        cluster, cast(list[SyntheticParticipant], audience), rejoin, restage, lambda _: None
+    )
+    assert [node.drained for node in nodes] == [True, False, False]  # the home only
+    assert not any(node.killed for node in nodes) and restaged == [True]
+    assert sorted(vias) == [(0, 1), (1, 2), (2, 1), (3, 2)]  # the live nodes in turn
+    assert (figures.signal, figures.killed_node, figures.members, figures.rejoined) == (
+        "SIGTERM", 0, 4, 4,
+    )  # fmt: skip
+    assert figures.exited_s is not None
+    assert all(new is not old for new, old in zip(current, audience, strict=True))

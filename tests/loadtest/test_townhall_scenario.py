@@ -200,6 +200,7 @@ async def test_the_moderator_answers_and_frees_the_asker() -> None:
         {"audience": 10, "speakers": 4},
         {"audience": 10, "nodes": 9},
         {"audience": 10, "nodes": 1, "failover": True},
+        {"audience": 10, "nodes": 1, "drain": True},
         {"audience": 10, "speakers": 0},
         {"audience": 10, "duration": 601},
         {"audience": 10, "questions_per_s": stage_traffic.MAX_QUESTIONS_PER_S + 1},
@@ -209,6 +210,11 @@ async def test_the_moderator_answers_and_frees_the_asker() -> None:
 def test_the_scenario_is_bounded(arguments: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="must be"):
         TownhallScenario(**arguments)
+
+
+def test_a_node_goes_one_way_only() -> None:
+    with pytest.raises(ValueError, match="choose one"):
+        TownhallScenario(audience=10, nodes=2, failover=True, drain=True)
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,7 @@ const state = {
   goingOnStage: false,
   dataSaver: dataSaverPreferred(),
   watching: false, // the server was full: the town hall's HLS stream instead of media
+  moving: false, // told "moved" and not welcomed back yet: the next drop waits as usual
 };
 const board = new TileBoard({ container: $("tiles"), onPlayBlocked: () => { $("sound-banner").hidden = false; } });
 const screenShare = new ScreenShare({
@@ -253,6 +254,7 @@ function wireClient() {
   client.addEventListener("welcome", ({ detail }) => {
     state.phase = "joined";
     state.self = detail.participant;
+    state.moving = false;
     retry.reset();
     document.body.dataset.phase = "joined";
     $("waiting").hidden = true;
@@ -287,6 +289,7 @@ function wireClient() {
   });
   client.addEventListener("lobby-wait", () => {
     state.phase = "waiting";
+    state.moving = false;
     document.body.dataset.phase = "waiting";
     $("waiting").hidden = false;
     setStatus("");
@@ -338,6 +341,17 @@ function onClosed({ reason, final }) {
   // Full, and a town hall: watch its web stream and keep asking and commenting (watch.js).
   if (reason === "server_full" && claims.event_id != null && !state.watching) {
     startWatching();
+    return;
+  }
+  // The meeting moved to another node (this one shuts down; docs/protocol.md, `bye` "moved"):
+  // straight back, with no wait and nothing to apologise for. Should that fail before a
+  // welcome, the usual waits apply, so a refused client never hammers the server.
+  if (reason === "moved" && !state.moving) {
+    state.moving = true;
+    state.phase = "reconnecting";
+    setStatus(t.moving);
+    renderButtons();
+    rejoin();
     return;
   }
   // A member's short-lived token ran out: the rejoin below fetches a fresh one.

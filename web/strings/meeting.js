@@ -13,6 +13,8 @@ export const MEETING = {
     quickJoinFailed: "Tidak bisa masuk: ",
     connecting: "Menghubungkan…",
     reconnecting: "Koneksi terputus. Menghubungkan kembali…",
+    // The meeting moves to another server (docs/protocol.md `bye` "moved"): nothing went wrong.
+    moving: "Menyambungkan kembali ke pertemuan…",
     noToken: "Tautan ini tidak berisi token undangan.",
     badLink: "Tautan pertemuan ini tidak berlaku. Mintalah tautan baru kepada penyelenggara.",
     toStart: "Ke halaman depan",
@@ -131,6 +133,7 @@ export const MEETING = {
     quickJoinFailed: "Could not join: ",
     connecting: "Connecting…",
     reconnecting: "Connection lost. Reconnecting…",
+    moving: "Reconnecting to the meeting…",
     noToken: "This link has no invitation token.",
     badLink: "This meeting link is not valid. Ask the organiser for a new one.",
     toStart: "Go to the start page",

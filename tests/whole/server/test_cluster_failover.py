@@ -31,12 +31,15 @@ REJOIN_ATTEMPTS = 20  # the web client retries on wrong_node and on a closed soc
 class Node:
     """One `kamar serve` process of the deployment."""
 
-    def __init__(self, data: Path, database_url: str, redis_url: str) -> None:
+    def __init__(
+        self, data: Path, database_url: str, redis_url: str, extra: tuple[str, ...] = ()
+    ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         args = [sys.executable, "-m", "server", "serve", "--data", str(data)]
         args += ["--host", "127.0.0.1", "--port", str(self.port), "--ice-host", "127.0.0.1"]
         args += ["--database-url", database_url, "--redis", redis_url, "--node-url", self.base]
+        args += extra
         self.log_path = data / f"node-{self.port}.log"
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)

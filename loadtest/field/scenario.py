@@ -82,9 +82,10 @@ async def run_scenario(
             ):
                 joined = await wait_for_media(people, settings.join_limit_s, True, progress)
                 await _pause(settings.settle_s, "settling", progress)
-                cpu_before = _cpus(link, server_pid)
+                cpu_before = _cpus(link, server_pid, Path(data))
                 window = await _measure_window(link, people, settings.duration_s, progress)
-                cpu = _cpu_delta(cpu_before, _cpus(link, server_pid), settings.duration_s)
+                cpu_after = _cpus(link, server_pid, Path(data))
+                cpu = _cpu_delta(cpu_before, cpu_after, settings.duration_s)
                 stuck: dict[str, dict[str, dict[str, Any]]] = {}
                 recovered = await _outage(link, people, settings, progress, stuck)
                 reconnects = [await _reconnects(p) for p in people]
@@ -180,7 +181,14 @@ async def _reconnects(person: Participant) -> int:
     return int(await person.page.evaluate(script))
 
 
-def _cpus(link: EmulatedLink, server_pid: int) -> dict[str, float]:
+def _cpus(link: EmulatedLink, server_pid: int, data: Path) -> dict[str, float]:
+    """CPU seconds so far of the server and the emulator; one of them gone is a failed run,
+    said with the server's log (a CI run once lost one mid-window and said only ENOENT)."""
+    for name, pid in (("the Kamar server", server_pid), ("the link emulator", link.process.pid)):
+        if not Path(f"/proc/{pid}").exists():
+            log = (data / "server.log").read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"{name} (pid {pid}) ended during the run; server log:\n{log}")
+
     def total(pid: int) -> float:
         cpu = process_cpu_seconds(pid)
         return 0.0 if cpu is None else sum(cpu)

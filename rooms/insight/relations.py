@@ -26,7 +26,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-import igraph
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
@@ -95,6 +94,10 @@ async def edges(conn: AsyncConnection, scope: Scope) -> dict[tuple[int, int], in
 def analyse(weights: dict[tuple[int, int], int], members: Iterable[int]) -> dict[str, Any]:
     """Communities, modularity, betweenness and isolated members of a weighted graph. Pure
     (igraph's random choices come from a generator seeded here)."""
+    # Imported here, not at the top: igraph brings matplotlib when it is installed (the bench
+    # extra), about a second of every process start, and only this analysis needs it.
+    import igraph  # noqa: PLC0415
+
     # Only members with a relation enter the graph: isolated ones change neither the
     # communities nor anyone's betweenness.
     nodes = sorted({node for pair in weights for node in pair})

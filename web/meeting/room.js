@@ -267,6 +267,7 @@ function wireClient() {
     else if (!isAudience() && tokenRole === "audience" && !localStream) goOnStage();
     if (state.stageLayout && !panel.tab) panel.open(state.self.role === "moderator" ? "people" : "qa");
     panel.welcome(detail);
+    if (player && detail.stage.egress) player.setEgress(detail.stage.egress);
     $("locked-badge").hidden = !detail.stage.locked;
     syncTiles();
     // Mute state survives a reconnect: tell the server again.

@@ -25,6 +25,9 @@ class ServerProcess:
         self.port = free_port()
         args = [sys.executable, "-m", "server", "serve", "--data", str(data)]
         args += ["--host", "127.0.0.1", "--port", str(self.port)]
+        # The burst is about durability: the per-member message limit would only slow it to
+        # a minute (tests/server/test_rate_limits.py covers the limits).
+        args += ["--no-rate-limits"]
         if database_url:
             args += ["--database-url", database_url]
         self.log_path = data / f"server-{self.port}.log"

@@ -51,6 +51,13 @@ def only_loopback_here() -> bool:
     return names == ["lo"]
 
 
+def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:
+    """Byte strings are named by their length, not their content: some are built with random
+    STUN transaction ids, and every pytest-xdist worker must collect the same test names
+    (pytest numbers equal names apart)."""
+    return f"{len(val)}bytes" if isinstance(val, bytes) else None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if any(item.get_closest_marker("webrtc") for item in items) and not only_loopback_here():
         reason = (

@@ -61,15 +61,23 @@ async def _open_tab(page: Page, name: str) -> None:
         await tab.click()
 
 
-async def _player_state(page: Page, live: Path) -> str:
-    """What the page shows and its player's state, with the stream's files: for a failure."""
+async def _player_state(page: Page, live: Path, kamar: RunningServer, meeting: str) -> str:
+    """What the page shows and its player's state, with the stream's files and the meeting's
+    people and egress on the server: for a failure."""
+    found = kamar.server.app[SERVICES_KEY].registry.find(meeting)
+    server = (
+        "no meeting"
+        if found is None
+        else f"people {[p.identity for p in found.participants.values()]}, "
+        f"egress {None if found.egress is None else found.egress.state()}"
+    )
     state = await page.evaluate(
         "() => { const v = document.querySelector('#watch video');"
         " const text = document.querySelector('#watch').innerText;"
         " if (!v) return {text}; return {text, time: v.currentTime, ready: v.readyState,"
         " network: v.networkState, error: v.error && v.error.message, src: v.src}; }"
     )
-    return f"{state}, files {_files(live)}"
+    return f"{state}, files {_files(live)}, {server}"
 
 
 def _files(live: Path) -> list[str]:
@@ -112,7 +120,8 @@ async def test_a_viewer_beyond_the_limit_watches_hls_and_asks_the_moderator(
                 timeout=3 * WAIT_MS,  # a loaded machine: ffmpeg, two Chromiums and the server
             )
         except PlaywrightTimeout as error:
-            raise AssertionError(f"not playing: {await _player_state(page, live)}") from error
+            state = await _player_state(page, live, kamar, meeting)
+            raise AssertionError(f"not playing: {state}") from error
         assert await page.locator("#tiles").is_hidden()
         assert "menonton siaran webnya" in await page.inner_text("#watch")
 

@@ -24,9 +24,9 @@ def presence_events(
     per_member: Counter[str] = Counter()
     for member in audience:
         per_member.update(e["type"] for e in member.events if e["type"] in PRESENCE_TYPES)
-    figures = {f"{kind} per audience member": 0.0 for kind in PRESENCE_TYPES}
+    figures = {f"{kind} / audience member": 0.0 for kind in PRESENCE_TYPES}
     for kind, count in per_member.items():
-        figures[f"{kind} per audience member"] = round(count / max(1, len(audience)), 1)
+        figures[f"{kind} / audience member"] = round(count / max(1, len(audience)), 1)
     told = Counter(e["type"] for e in moderator.events if e["type"] in PRESENCE_TYPES)
     for kind in PRESENCE_TYPES:
         figures[f"{kind} to the moderator"] = float(told[kind])

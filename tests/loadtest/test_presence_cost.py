@@ -20,9 +20,9 @@ def test_presence_events_are_averaged_over_the_audience_and_counted_for_the_mode
         member("audience", "subscribe_offer", listed=2),
     ]
     figures = presence_events(moderator, audience)
-    assert figures["audience per audience member"] == 1.5
-    assert figures["participant_joined per audience member"] == 0.5
-    assert figures["participant_left per audience member"] == 0.0
+    assert figures["audience / audience member"] == 1.5
+    assert figures["participant_joined / audience member"] == 0.5
+    assert figures["participant_left / audience member"] == 0.0
     assert figures["participant_joined to the moderator"] == 2.0
     assert figures["audience to the moderator"] == 1.0
     assert figures["last audience welcome lists"] == 2.0

@@ -34,6 +34,7 @@ from loadtest.media import (
     ensure_video_file,
     load_packets,
 )
+from loadtest.presence_cost import cpu_total, presence_events
 from loadtest.servers import ExternalServer
 from loadtest.sfu import (
     CACHE_DIR,
@@ -137,6 +138,9 @@ class TownhallResult:
     # With several nodes: each node's CPU and what its audience received (loadtest/cluster.py).
     per_node: list[NodeFigures] = field(default_factory=list)
     failover: FailoverFigures | None = None  # with --failover
+    # Server CPU seconds from the first audience join to the last one's video, all nodes.
+    join_server_cpu_s: float | None = None
+    presence: dict[str, float] = field(default_factory=dict)  # loadtest/presence_cost.py
 
     def as_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -189,12 +193,12 @@ async def run_townhall(
             await moderator.join()
             for speaker in speakers:
                 await on_stage(speaker)
-            rss_before = server.rss_mb()
-            joins = await _join_audience(audience, scenario, progress)
+            joins, rss_before, join_cpu = await _join_measured(server, audience, scenario, progress)
             await asyncio.sleep(scenario.settle)
             result = await _measure(
                 scenario, server, speakers, audience, traffic, joins, rss_before, progress
             )
+            result.join_server_cpu_s = join_cpu
             if cluster is not None and (scenario.failover or scenario.drain):
                 traffic.stop()  # the window is over: nobody sends on a socket told to move
                 inboxes = (traffic.moderator_index, scenario.audience + 1)  # as made above
@@ -282,7 +286,23 @@ async def _measure(
         got.update({speaker.id: 0 for speaker in speakers})  # a speaker never seen
     result = _result(scenario, media, video, t1 - t0, joins, traffic, waits)
     result.nodes, result.per_node = scenario.nodes, node_figures
+    if traffic.moderator is not None:
+        result.presence = presence_events(traffic.moderator, audience)
     return result
+
+
+async def _join_measured(
+    server: MeasuredServer | LocalCluster,
+    audience: list[SyntheticParticipant],
+    scenario: TownhallScenario,
+    progress: Callable[[str], None],
+) -> tuple[tuple[list[float], list[float], list[float]], float | None, float | None]:
+    """The audience joined (see _join_audience); the server's RSS before (MB) and its CPU
+    seconds meanwhile."""
+    rss_before, cpu_before = server.rss_mb(), cpu_total(server)
+    joins = await _join_audience(audience, scenario, progress)
+    spent = difference(cpu_before, cpu_total(server))
+    return joins, rss_before, None if spent is None else round(spent, 2)
 
 
 async def _join_audience(

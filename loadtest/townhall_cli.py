@@ -194,7 +194,7 @@ def summary(result: TownhallResult) -> None:
         ("RSS per audience member (MB)", media.rss_mb_per_subscriber),
         ("load generator CPU (% of one core)", media.loadgen_cpu_percent),
         ("waiting for a core: SFU / loadgen (%)", pair(result.server_cpu_wait_percent,
-         result.loadgen_cpu_wait_percent)),
+         result.loadgen_cpu_wait_percent)), *_presence_rows(result),
     ]  # fmt: skip
     server_figures = {"SFU CPU (% of one core)", "SFU CPU per forwarded packet (us)",
                       "SFU RSS (MB)", "RSS per audience member (MB)"}  # fmt: skip
@@ -216,3 +216,11 @@ def summary(result: TownhallResult) -> None:
             f"core, {node.delivered_pps} pkt/s delivered, latency p50/p99 "
             f"{node.latency_ms_p50}/{node.latency_ms_p99} ms"
         )
+
+
+def _presence_rows(result: TownhallResult) -> list[tuple[str, object]]:
+    """What the joins cost in signalling (loadtest/presence_cost.py)."""
+    return [
+        ("server CPU during the joins (s)", result.join_server_cpu_s),
+        *((name, f"{value:g}") for name, value in result.presence.items()),
+    ]

@@ -257,6 +257,7 @@ async def _tick_speakers(registry: MeetingRegistry) -> None:
         for room in registry.meetings():
             try:
                 room.update_speakers(loop.time())
+                room.update_audience(loop.time())
             except Exception:  # one room's bug must not silence every other room
                 log.exception("speaker update failed in room %s", room.name)
 

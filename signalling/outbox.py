@@ -1,11 +1,11 @@
 """One socket's queue of outgoing events: bounded, and coalescing events that carry a whole state.
 
-`participant_updated`, `question`/`question_removed`, `meeting_state`, `lobby` and
-`active_speakers` each say everything about their subject, so a newer one makes a queued older
-one about the same subject worthless: the older is dropped and the newer goes to the end of the
-queue (so it is never delivered before an event that was queued ahead of it). However fast
-someone toggles, a reader that falls behind holds at most one such event per subject, and the
-`limit` counts only events still to be sent.
+`participant_updated`, `question`/`question_removed`, `meeting_state`, `lobby`,
+`active_speakers` and `audience` each say everything about their subject, so a newer one makes a
+queued older one about the same subject worthless: the older is dropped and the newer goes to
+the end of the queue (so it is never delivered before an event that was queued ahead of it).
+However fast someone toggles, a reader that falls behind holds at most one such event per
+subject, and the `limit` counts only events still to be sent.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ _SUBJECT: dict[str, Callable[[dict[str, Any]], object]] = {
     "meeting_state": lambda _event: "meeting_state",
     "lobby": lambda _event: "lobby",
     "active_speakers": lambda _event: "active_speakers",
+    "audience": lambda _event: "audience",
 }
 
 

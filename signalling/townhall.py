@@ -57,6 +57,8 @@ def stage_snapshot(room: Meeting, participant: Participant) -> dict[str, Any]:
         "reactions": list(REACTIONS),
         # Told at once, like the `egress` event: a newcomer learns it is being recorded.
         "egress": room.egress.state() if room.egress is not None else idle_state(),
+        # A town hall's audience members are not listed one by one (rooms/meeting/presence.py).
+        "audience": room.audience_count(),
     }
 
 

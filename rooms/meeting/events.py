@@ -43,6 +43,14 @@ class ParticipantUpdated(TypedDict):
     participant: ParticipantInfo
 
 
+class AudienceSize(TypedDict):
+    """How many are in a town hall's audience (rooms/meeting/presence.py): at most one a
+    second per meeting, instead of one `participant_joined` per audience member."""
+
+    type: Literal["audience"]
+    count: int
+
+
 class ActiveSpeakers(TypedDict):
     type: Literal["active_speakers"]
     speakers: list[str]
@@ -147,6 +155,7 @@ MeetingEvent = (
     ParticipantJoined
     | ParticipantLeft
     | ParticipantUpdated
+    | AudienceSize
     | ActiveSpeakers
     | MutedByModerator
     | Lobby

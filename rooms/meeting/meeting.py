@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NewType
 
 from rooms.meeting.events import ActiveSpeakers as ActiveSpeakersChanged
 from rooms.meeting.events import (
+    AudienceSize,
     Lobby,
     MeetingEvent,
     MeetingState,
@@ -23,6 +24,7 @@ from rooms.meeting.events import (
     PresenceListener,
     Waiting,
 )
+from rooms.meeting.presence import AudienceCount, sees
 from rooms.meeting.stage import MeetingRole, Stage
 from sfu.forwarding import AUDIO
 from sfu.router import MediaRouter
@@ -101,6 +103,8 @@ class Meeting:
         self.waiting: dict[ParticipantId, tuple[Participant, Callable[[], None]]] = {}
         # The programme going out live or to a recording (rooms/meeting/egress/), if any.
         self.egress: Egress | None = None
+        # When to tell everyone the audience's size (rooms/meeting/presence.py).
+        self._audience = AudienceCount()
 
     def update_speakers(self, now: float) -> None:
         """Announce who speaks when that changes (called a few times a second)."""
@@ -147,9 +151,8 @@ class Meeting:
         self.participants[participant.id] = participant
         self._speakers_untold = True
         self._presence(participant, joined=True)
-        self.broadcast(
-            {"type": "participant_joined", "participant": participant.public()},
-            exclude=participant.id,
+        self._tell_about(
+            participant, {"type": "participant_joined", "participant": participant.public()}
         )
         return replaced
 
@@ -164,7 +167,24 @@ class Meeting:
         return next((p for p in self.participants.values() if p.identity == identity), None)
 
     def others(self, participant_id: ParticipantId) -> list[ParticipantInfo]:
-        return [p.public() for p in self.participants.values() if p.id != participant_id]
+        """Everyone else `participant_id` is told about (in a town hall, an audience member
+        is told the stage only; rooms/meeting/presence.py)."""
+        viewer = self._get(participant_id)
+        return [
+            p.public()
+            for p in self.participants.values()
+            if p.id != participant_id and sees(viewer, p)
+        ]
+
+    def audience_count(self) -> int:
+        return sum(1 for p in self.participants.values() if p.role == "audience")
+
+    def update_audience(self, now: float) -> None:
+        """Tell everyone the audience's size, when it changed, at most once a second
+        (called a few times a second with update_speakers)."""
+        if self._audience.due(now):
+            event: AudienceSize = {"type": "audience", "count": self.audience_count()}
+            self.broadcast(event)
 
     def leave(self, participant_id: ParticipantId, reason: str) -> bool:
         """Remove a participant and its media; False if it was not here (idempotent)."""
@@ -175,12 +195,15 @@ class Meeting:
         for producer in self.media.producers_of_person(participant_id):
             self.media.remove_producer(producer)
         self.media.remove_subscriber(participant_id)
-        self.broadcast(
-            {"type": "participant_left", "participant_id": participant_id, "reason": reason}
+        self._tell_about(
+            participant,
+            {"type": "participant_left", "participant_id": participant_id, "reason": reason},
         )
         return True
 
     def _presence(self, participant: Participant, joined: bool) -> None:
+        if participant.role == "audience":
+            self._audience.changed()
         if self._on_presence is not None:
             self._on_presence(Presence(self.name, participant.identity, joined))
 
@@ -207,9 +230,12 @@ class Meeting:
         their producers leave the room, and their session closes the publishing peer."""
         participant = self._get(participant_id)
         self.stage.roles_given[participant.identity] = role
-        if participant.role == role:
+        was = participant.role
+        if was == role:
             return participant
         participant.role = role
+        if "audience" in (was, role):
+            self._audience.changed()
         # Every stage visit starts with fresh tracks, so with nothing muted.
         participant.muted = {kind: False for kind in MEDIA_KINDS}
         if role != "audience" and participant.hand is not None:
@@ -220,7 +246,7 @@ class Meeting:
                 self.media.remove_producer(producer)
             participant.screen = False
             participant.left_stage()
-        self._updated(participant)
+        self._updated(participant, was)
         return participant
 
     def raise_hand(self, participant_id: ParticipantId, raised: bool) -> None:
@@ -281,8 +307,28 @@ class Meeting:
             participant.screen = sharing
             self._updated(participant)
 
-    def _updated(self, participant: Participant) -> None:
-        self.broadcast({"type": "participant_updated", "participant": participant.public()})
+    def _updated(self, participant: Participant, was: MeetingRole | None = None) -> None:
+        """Tell who sees `participant` that it changed. `was`: its role before a role change,
+        which may make it appear to some (joined) or disappear for others (left, reason
+        `audience`: back in a town hall's audience, no longer shown to them)."""
+        event: MeetingEvent = {"type": "participant_updated", "participant": participant.public()}
+        joined: MeetingEvent = {"type": "participant_joined", "participant": participant.public()}
+        left: MeetingEvent = {
+            "type": "participant_left",
+            "participant_id": participant.id,
+            "reason": "audience",
+        }
+        for viewer in list(self.participants.values()):
+            before = sees(viewer, participant, was)
+            now = sees(viewer, participant)
+            if before or now:
+                viewer.deliver(event if before and now else joined if now else left)
+
+    def _tell_about(self, participant: Participant, event: MeetingEvent) -> None:
+        """`event` (joined or left) to everyone else who sees `participant`."""
+        for viewer in list(self.participants.values()):
+            if viewer.id != participant.id and sees(viewer, participant):
+                viewer.deliver(event)
 
     def _get(self, participant_id: ParticipantId) -> Participant:
         participant = self.participants.get(participant_id)

@@ -1,6 +1,9 @@
 // The people pane: lobby, raised hands, who is on stage, the audience; for moderators also the
 // actions (invite to stage, back to audience, mute, camera off, remove, ban) and the meeting
-// controls (mute all, lock, lobby, end). Everyone sees the hands queue and who is on stage.
+// controls (mute all, lock, lobby, end). Everyone sees who is on stage and the hands they are
+// told about: moderators all of them, an audience member its own. In a town hall only
+// moderators are told about each audience member; the others see their number
+// (client.audience, docs/protocol.md "Who is told about whom").
 import { t } from "/static/strings.js";
 import { h } from "/static/base/dom.js";
 import { EgressBadge, EgressForm } from "/static/meeting/egress.js";
@@ -78,12 +81,14 @@ export class PeoplePane {
       h("h3", {}, t.stageTitle, ` (${onStage.length})`),
       h("ul", { id: "on-stage", class: "people-list" }, onStage.map((p) => this.row(p, this.stageActions(p)))));
     const audience = everyone.filter((p) => p.role === "audience");
+    const total = this.isModerator || this.client.audience === null
+      ? audience.length : Math.max(audience.length, this.client.audience);
     const shown = audience.slice(0, MAX_AUDIENCE_SHOWN);
     this.audienceSection.replaceChildren(
-      h("h3", {}, t.audienceTitle, ` (${audience.length})`),
+      h("h3", {}, t.audienceTitle, ` (${total})`),
       h("ul", { id: "audience-list", class: "people-list" }, shown.map((p) => this.row(p, this.audienceActions(p)))),
-      h("p", { class: "muted small", hidden: audience.length <= shown.length }, t.andMore(audience.length - shown.length)));
-    this.audienceSection.hidden = audience.length === 0;
+      h("p", { id: "audience-more", class: "muted small", hidden: total <= shown.length }, t.andMore(total - shown.length)));
+    this.audienceSection.hidden = total === 0;
   }
 
   renderTools() {

@@ -46,8 +46,10 @@ function sourceField(source) {
 // Stage (town halls, docs/protocol.md "Stage"): lobby-wait {message}, lobby {waiting},
 //   meeting-state {locked, lobby}, muted-by-moderator {kind}, question {question},
 //   question-removed {questionId}, comment {comment}, reaction {participantId, emoji},
-//   egress {live, recording, seconds, destinations, hls};
-//   welcome also carries `stage`.
+//   egress {live, recording, seconds, destinations, hls}, audience {count};
+//   welcome also carries `stage`. In a town hall an audience member is told about the stage
+//   only, and how many are in the audience (`audience`: welcome.stage.audience, then the
+//   `audience` event at most once a second); moderators are told about everyone.
 export class KamarClient extends EventTarget {
   constructor({ wsUrl, token, room, localStream = null }) {
     super();
@@ -58,7 +60,9 @@ export class KamarClient extends EventTarget {
     // An HLS viewer (web/meeting/watch.js): hello with `watch`, in for questions and comments only.
     this.watch = false;
     this.self = null;
-    this.participants = new Map(); // id -> Participant (others only)
+    this.participants = new Map(); // id -> Participant (others only, those we are told about)
+    // How many are in the town hall's audience (the server's count), null before one is known.
+    this.audience = null;
     this.tracks = {}; // mid -> {participant_id, kind, source}, from the latest subscribe_offer
     // Our camera's and our shared screen's publish connections.
     this.publisher = new Publisher(this);
@@ -306,6 +310,7 @@ KamarClient.prototype._handlers = {
     this.self = message.participant;
     this.iceServers = message.ice_servers || [];
     this.participants = new Map(message.participants.map((p) => [p.id, p]));
+    this.audience = message.stage && Number.isInteger(message.stage.audience) ? message.stage.audience : null;
     this._lastError = null;
     this._byeReason = null;
     const stage = message.stage || { locked: false, lobby: false, questions: [], comments: [], reactions: [] };
@@ -348,6 +353,10 @@ KamarClient.prototype._handlers = {
       this.participants.set(participant.id, participant);
     }
     this._emit("participant-updated", { participant });
+  },
+  audience(message) {
+    this.audience = message.count;
+    this._emit("audience", { count: message.count });
   },
   active_speakers(message) {
     this._emit("active-speakers", { speakers: message.speakers });

@@ -115,16 +115,27 @@ function renderAlone() {
   $("alone").hidden = state.phase !== "joined" || others > 0 || state.stageLayout;
 }
 
+// How many are in the audience: the server's count, or those we know of (a moderator knows
+// everyone at once; the count follows within a second).
+function audienceSize() {
+  const known = [state.self, ...client.participants.values()].filter((p) => p.role === "audience").length;
+  if (state.self.role === "moderator" || client.audience === null) return known;
+  return Math.max(known, client.audience);
+}
+
 function syncTiles() {
   if (state.phase !== "joined" || !state.self) return;
-  if (!state.stageLayout && [...client.participants.values()].some((p) => p.role === "audience")) {
+  // A town hall: someone is in the audience (an audience member is told of no other one, only
+  // of their number).
+  const townHall = state.self.role === "audience" || client.audience > 0 ||
+    [...client.participants.values()].some((p) => p.role === "audience");
+  if (!state.stageLayout && townHall) {
     state.stageLayout = true; // stays on: layouts should not flip back and forth
     if (!panel.tab) panel.open(state.self.role === "moderator" ? "people" : "qa");
   }
   $("meeting").classList.toggle("stage-layout", state.stageLayout);
   board.sync({ self: state.self, participants: [...client.participants.values()], stageLayout: state.stageLayout });
-  const audience = [state.self, ...client.participants.values()].filter((p) => p.role === "audience").length;
-  $("audience-count").textContent = t.audienceCount(audience);
+  $("audience-count").textContent = t.audienceCount(audienceSize());
   $("audience-count").hidden = !state.stageLayout;
   renderAlone();
   renderButtons();
@@ -275,6 +286,7 @@ function wireClient() {
     if (localStream && !state.camOn) client.setMuted("video", true);
   });
   client.addEventListener("participant-joined", () => syncTiles());
+  client.addEventListener("audience", () => syncTiles());
   client.addEventListener("participant-left", ({ detail }) => {
     board.forget(detail.participantId);
     syncTiles();

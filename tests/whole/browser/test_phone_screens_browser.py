@@ -66,6 +66,36 @@ async def test_a_moderator_on_a_phone_reaches_invite_to_stage_in_the_people_list
         await attendee.page.context.close()
 
 
+async def test_an_audience_member_sees_the_stage_and_how_many_watch_not_each_one(
+    kamar: RunningServer, chromium: Browser, tmp_path: Path
+) -> None:
+    """In a town hall an audience member is told about the stage and the audience's size only
+    (docs/protocol.md "Who is told about whom"): the people list says so in Indonesian."""
+    room = "balai-serikat"
+    moderator = await join(chromium, kamar, room, "Ketua", "moderator", **PHONE_ID)
+    audience = [
+        await join(chromium, kamar, room, name, "audience", **PHONE_ID)
+        for name in ("Budi", "Citra", "Dewi")
+    ]
+    page = audience[0].page
+    if await page.get_attribute("#tab-people", "aria-selected") != "true":
+        await page.click("#tab-people")
+    await page.wait_for_selector("#audience-more:has-text('dan 2 orang lainnya')", timeout=WAIT_MS)
+    assert await page.inner_text("#audience-count") == "👥 3 penonton"
+    assert await page.locator("#audience-list li").count() == 1  # herself, not the others
+    stage = page.locator("#on-stage li")
+    assert await stage.count() == 1
+    assert "Ketua" in await stage.inner_text()
+    await shoot(page, screens_dir(tmp_path), "townhall-audience-people")
+    # The moderator still has each one, to invite, mute or remove.
+    if await moderator.page.get_attribute("#tab-people", "aria-selected") != "true":
+        await moderator.page.click("#tab-people")
+    await moderator.page.wait_for_selector("#audience-list li >> nth=2", timeout=WAIT_MS)
+    for attendee in [moderator, *audience]:
+        assert attendee.errors == []
+        await attendee.page.context.close()
+
+
 async def api_call(kamar: RunningServer, method: str, path: str, token: str, **body: Any) -> Any:
     async with (
         aiohttp.ClientSession(kamar.base_url) as http,

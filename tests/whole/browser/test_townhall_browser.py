@@ -91,7 +91,10 @@ async def test_a_moderator_invites_a_raised_hand_to_the_stage_and_everyone_sees_
         await eventually(partial(viewer.decodes, moderator.id), what="the stage")
         assert await viewer.page.locator(".tile").count() == 1
         assert await viewer.page.locator("#btn-mic").is_hidden()
-        assert await viewer.page.inner_text("#audience-count") == "👥 2 penonton"
+        # The server's count, at most a second after the last arrival (docs/protocol.md).
+        await viewer.page.wait_for_selector(
+            "#audience-count:has-text('👥 2 penonton')", timeout=WAIT_MS
+        )
     await moderator.page.wait_for_selector("#audience-count:has-text('2 in the audience')")
 
     # Ani raises her hand; it shows in the moderator's people panel, who invites her on stage.

@@ -35,9 +35,7 @@ class Organising:
     room_lists: RoomLists
     clock: Callable[[], float]
 
-    async def report(
-        self, user: User, scope: Scope, leaderboard_offset: int = 0
-    ) -> dict[str, Any]:
+    async def report(self, user: User, scope: Scope, leaderboard_offset: int = 0) -> dict[str, Any]:
         """A recruitment report for those allowed to see it: a campaign's organisers, anyone
         for their own recruits, administrators for everything; the leaderboard's page starts
         at `leaderboard_offset`."""

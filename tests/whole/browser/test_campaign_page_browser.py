@@ -39,11 +39,15 @@ async def join(
     return joined
 
 
-async def campaign_with_sign_ups(kamar: RunningServer, http: aiohttp.ClientSession) -> Any:
+async def campaign_with_sign_ups(
+    kamar: RunningServer, http: aiohttp.ClientSession, admin: bool = False
+) -> Any:
     """Siti's campaign: Budi (QR, Bandung) and Dedi (Bandung) yesterday; Cici (Surabaya)
     today, who brings in Eka (Surabaya) the same day. Budi has posted: active."""
     register = {"username": "siti", "password": "rahasia-siti", "display_name": "Siti"}
-    siti = (await call(http, "POST", "/api/auth/register", expect=201, json=register))["token"]
+    account = await call(http, "POST", "/api/auth/register", expect=201, json=register)
+    siti = account["token"]
+    await community_of(kamar.server.app).accounts.set_admin(account["user"]["id"], admin)
     room_body = {"name": "Warga RW 02", "kind": "region"}
     room = await call(http, "POST", "/api/rooms", siti, 201, json=room_body)
     campaign = await call(http, "POST", "/api/campaigns", siti, 201, json={
@@ -115,4 +119,28 @@ async def test_a_campaign_page_shows_its_days_regions_channels_and_leaderboard(
     await page.click("#open-recruitment")
     await page.wait_for_selector("#recruitment-report #report-progress-text", timeout=WAIT_MS)
     assert await page.inner_text("#report-progress-text") == "3 pendaftar (tanpa target)"
+    assert person.errors == []
+
+
+async def test_an_administrator_reads_recruitment_across_campaigns_by_region(
+    kamar: RunningServer, chromium: Browser
+) -> None:
+    async with aiohttp.ClientSession(kamar.base_url) as http:
+        siti, _ = await campaign_with_sign_ups(kamar, http, admin=True)
+    person = await signed_in_page(chromium, kamar, siti, "#/campaigns", PHONE)
+    page = person.page
+    await page.click("#open-recruitment")
+    text = page.locator("#recruitment-report #report-progress-text")
+    await text.wait_for(timeout=WAIT_MS)
+    assert await text.inner_text() == "4 pendaftar (tanpa target)"
+    await page.click("#recruitment details.more summary")
+    await page.fill("#recruitment-region-search", "kota surabaya")
+    await page.click(".region-option[data-code='35.78']")
+    await page.wait_for_selector(
+        "#report-progress-text:has-text('2 pendaftar (tanpa target)')", timeout=WAIT_MS
+    )
+    regions = await page.locator("#report-regions li .report-row-name").all_inner_texts()
+    assert regions == ["Kota Surabaya"]
+    leaders = await page.locator("#report-leaderboard .leader-name").all_inner_texts()
+    assert leaders == ["Siti", "Cici"]  # one sign-up each: the tie goes to the lower id
     assert person.errors == []

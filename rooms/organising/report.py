@@ -6,9 +6,9 @@ region or one recruiter.
 meeting within that many days of signing up. The whole report is one statement over the
 referrals alone, each with its member's region and first activity (the community's daily
 roll-up keeps the latter: rooms/community/activity_days.py; refresh it first): the totals,
-days, recruiters and regions grouped in a UNION ALL, so the database reads each sign-up once
-and does the counting, not Python. On PostgreSQL, 99,000 sign-ups and 1,000,000 messages:
-docs/benchmarks.md.
+days, recruiters, regions and channels grouped in a UNION ALL (GROUPING SETS on PostgreSQL),
+so the database does the counting, not Python. On PostgreSQL, 99,000 sign-ups and 1,000,000
+messages: docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from sqlalchemy import update
 
 from rooms.community.schema import referrals
 from server.api.routing import community_of
-from tests.conftest import RunningServer
+from tests.conftest import RunningServer, running_kamar
 from tests.whole.browser.test_announcement_media_browser import screens
 from tests.whole.browser.test_community_browser import PHONE, WAIT_MS, signed_in_page
 from tests.whole.browser.test_profile_browser import call
@@ -144,3 +144,39 @@ async def test_an_administrator_reads_recruitment_across_campaigns_by_region(
     leaders = await page.locator("#report-leaderboard .leader-name").all_inner_texts()
     assert leaders == ["Siti", "Cici"]  # one sign-up each: the tie goes to the lower id
     assert person.errors == []
+
+
+async def test_the_leaderboard_loads_its_next_page_on_request(
+    tmp_path: Path, chromium: Browser
+) -> None:
+    """22 members, each brought in by the one before: 21 recruiters, 20 on the first page."""
+    async with (
+        running_kamar(tmp_path, no_rate_limits=True) as kamar,
+        aiohttp.ClientSession(kamar.base_url) as http,
+    ):
+        register = {"username": "siti", "password": "rahasia-siti", "display_name": "Siti"}
+        siti = (await call(http, "POST", "/api/auth/register", expect=201, json=register))["token"]
+        token = siti
+        room_body = {"name": "Warga RW 02", "kind": "region"}
+        room = await call(http, "POST", "/api/rooms", siti, 201, json=room_body)
+        campaign = await call(http, "POST", "/api/campaigns", siti, 201, json={
+            "name": "Berantai", "room_ids": [room["id"]], "starts_at": iso(-1),
+            "ends_at": iso(30)})  # fmt: skip
+        for n in range(21):
+            code = (await call(http, "GET", "/api/me/referral", token))["code"]
+            token = (await join(http, code, f"anggota{n:02d}", "32.73", campaign["id"], "link"))[
+                "token"
+            ]
+        person = await signed_in_page(chromium, kamar, siti, f"#/campaigns/{campaign['id']}", PHONE)
+        page = person.page
+        leaders = page.locator("#report-leaderboard li")
+        await leaders.nth(19).wait_for(timeout=WAIT_MS)
+        assert await page.inner_text("#report-leaders-shown") == "20 dari 21 perekrut"
+        await page.click("#report-more")
+        await leaders.nth(20).wait_for(timeout=WAIT_MS)
+        assert await leaders.count() == 21
+        assert await leaders.nth(20).get_attribute("value") == "21"
+        assert await page.inner_text("#report-leaders-shown") == "21 dari 21 perekrut"
+        assert await page.locator("#report-more").is_hidden()
+        assert person.errors == []
+        await person.context.close()  # its feed socket closes before this server stops

@@ -35,9 +35,10 @@ class Organising:
     room_lists: RoomLists
     clock: Callable[[], float]
 
-    async def report(self, user: User, scope: Scope) -> dict[str, Any]:
+    async def report(self, user: User, scope: Scope, leaderboard_offset: int = 0) -> dict[str, Any]:
         """A recruitment report for those allowed to see it: a campaign's organisers, anyone
-        for their own recruits, administrators for everything."""
+        for their own recruits, administrators for everything; the leaderboard's page starts
+        at `leaderboard_offset`."""
         target = 0
         if scope.campaign_id is not None:
             campaign = await self.campaigns.require_organiser(user, scope.campaign_id)
@@ -48,7 +49,7 @@ class Organising:
         # First activities up to now (a first roll-up in transactions of a few days each).
         await activity_days.catch_up(self.community.db, int(self.clock() * 1000))
         async with self.community.db.read() as conn:
-            return await recruitment_report(conn, scope, target)
+            return await recruitment_report(conn, scope, target, leaderboard_offset)
 
 
 def open_organising(community: Community, clock: Callable[[], float], secret: str) -> Organising:

@@ -6,9 +6,9 @@ region or one recruiter.
 meeting within that many days of signing up. The whole report is one statement over the
 referrals alone, each with its member's region and first activity (the community's daily
 roll-up keeps the latter: rooms/community/activity_days.py; refresh it first): the totals,
-days, recruiters and regions grouped in a UNION ALL, so the database reads each sign-up once
-and does the counting, not Python. On PostgreSQL, 99,000 sign-ups and 1,000,000 messages:
-docs/benchmarks.md.
+days, recruiters, regions and channels grouped in a UNION ALL (GROUPING SETS on PostgreSQL),
+so the database does the counting, not Python. On PostgreSQL, 99,000 sign-ups and 1,000,000
+messages: docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from rooms.community.regions import regions
 from rooms.community.schema import referrals, users
 from rooms.community.timefmt import utc_iso
+from rooms.organising.referrals import CHANNELS
 
 DAY_MS = 24 * 3_600_000
 LEADERBOARD_SIZE = 20
@@ -75,6 +76,7 @@ def _signups(scope: Scope) -> Any:
         referrals.c.recruiter_id,
         (referrals.c.created_at // DAY_MS).label("day"),
         func.substr(referrals.c.region_code, 1, REGION_LEVEL_CHARS).label("area"),
+        referrals.c.channel,
         case((referrals.c.flags != "", 1), else_=0).label("flagged"),
         referrals.c.created_at,
         referrals.c.first_at,
@@ -101,7 +103,7 @@ def _counts(signups: Any) -> list[Any]:
 def _figures(signups: Any, kind: str, key: Any) -> Any:
     """The figures grouped by `key` (or all, for None), for SQLite's UNION ALL."""
     int_key = key if kind in ("day", "recruiter") else literal(None, Integer)
-    text_key = key if kind == "area" else literal(None, String)
+    text_key = key if kind in ("area", "channel") else literal(None, String)
     query = select(
         literal(kind).label("kind"),
         int_key.label("int_key"),
@@ -111,29 +113,36 @@ def _figures(signups: Any, kind: str, key: Any) -> Any:
     return query.group_by(key) if key is not None else query
 
 
-# PostgreSQL's GROUPING(day, recruiter_id, area) for each grouping set: a bit per key left out.
-GROUPING_KINDS = {7: "all", 3: "day", 5: "recruiter", 6: "area"}
+# PostgreSQL's GROUPING(day, recruiter_id, area, channel) for each grouping set: a bit per key
+# left out, the first key the highest.
+GROUPING_KINDS = {15: "all", 7: "day", 11: "recruiter", 13: "area", 14: "channel"}
 
 
 def _grouping_sets(signups: Any) -> Any:
-    """The four groupings in one pass over the sign-ups (PostgreSQL's GROUPING SETS: a third
-    less of the database's time than four scans of the sign-ups, docs/benchmarks.md)."""
-    keys = (signups.c.day, signups.c.recruiter_id, signups.c.area)
+    """The five groupings in one pass over the sign-ups (PostgreSQL's GROUPING SETS: a third
+    less of the database's time than one scan of the sign-ups each, docs/benchmarks.md)."""
+    keys = (signups.c.day, signups.c.recruiter_id, signups.c.area, signups.c.channel)
     query = select(func.grouping(*keys).label("grouping"), *keys, *_counts(signups))
     return query.group_by(func.grouping_sets(tuple_(), *keys))
 
 
 async def _grouped(conn: AsyncConnection, signups: Any) -> dict[str, list[Any]]:
-    """The figures by kind ("all", "day", "recruiter", "area"), each row with `int_key` (a
-    day or a recruiter) or `text_key` (a region's code)."""
-    by_kind: dict[str, list[Any]] = {"all": [], "day": [], "recruiter": [], "area": []}
+    """The figures by kind ("all", "day", "recruiter", "area", "channel"), each row with
+    `int_key` (a day or a recruiter) or `text_key` (a region's code or a channel)."""
+    by_kind: dict[str, list[Any]] = {
+        "all": [],
+        "day": [],
+        "recruiter": [],
+        "area": [],
+        "channel": [],
+    }
     if conn.dialect.name == "postgresql":
         for row in await conn.execute(_grouping_sets(signups)):
             kind = GROUPING_KINDS[row.grouping]
             by_kind[kind].append(
                 Figures(
                     row.day if kind == "day" else row.recruiter_id,
-                    row.area,
+                    row.channel if kind == "channel" else row.area,
                     row.signups,
                     row.flagged,
                     row.active_7d,
@@ -146,6 +155,7 @@ async def _grouped(conn: AsyncConnection, signups: Any) -> dict[str, list[Any]]:
         _figures(signups, "day", signups.c.day),
         _figures(signups, "recruiter", signups.c.recruiter_id),
         _figures(signups, "area", signups.c.area),
+        _figures(signups, "channel", signups.c.channel),
     )
     for row in await conn.execute(statement):
         by_kind[row.kind].append(row)
@@ -162,8 +172,47 @@ class Figures:
     active_30d: int
 
 
+async def _leaderboard(conn: AsyncConnection, rows: list[Any], offset: int) -> list[Any]:
+    """Recruiters by clean sign-ups (then by id, so pages never overlap), a page of
+    LEADERBOARD_SIZE from `offset`, each with their rank and display name."""
+    ranked = sorted(rows, key=lambda r: (-(int(r.signups) - int(r.flagged)), r.int_key))
+    page = ranked[offset : offset + LEADERBOARD_SIZE]
+    names = dict(
+        (
+            await conn.execute(
+                select(users.c.id, users.c.display_name).where(
+                    users.c.id.in_([row.int_key for row in page])
+                )
+            )
+        ).all()
+    )
+    return [
+        {
+            "rank": offset + index + 1,
+            "recruiter": {"id": row.int_key, "display_name": names.get(row.int_key, "")},
+            "signups": int(row.signups),
+            "flagged": int(row.flagged),
+            "active_7d": int(row.active_7d),
+        }
+        for index, row in enumerate(page)
+    ]
+
+
+def _by_channel(rows: list[Any]) -> list[dict[str, Any]]:
+    """Every channel in a fixed order, none left out for having no sign-ups."""
+    counts = {row.text_key: row for row in rows}
+    return [
+        {
+            "channel": channel,
+            "signups": int(counts[channel].signups) if channel in counts else 0,
+            "active_7d": int(counts[channel].active_7d) if channel in counts else 0,
+        }
+        for channel in CHANNELS
+    ]
+
+
 async def recruitment_report(
-    conn: AsyncConnection, scope: Scope, target: int = 0
+    conn: AsyncConnection, scope: Scope, target: int = 0, leaderboard_offset: int = 0
 ) -> dict[str, Any]:
     """The report, in one statement; the regions index must be loaded when members have
     region codes, and the activity roll-up refreshed (activity_days.refresh)."""
@@ -173,18 +222,6 @@ async def recruitment_report(
         await conn.execute(text("SET LOCAL jit = off"))
     by_kind = await _grouped(conn, _signups(scope))
     [total] = by_kind["all"]
-    leaders = sorted(
-        by_kind["recruiter"], key=lambda r: (-(int(r.signups) - int(r.flagged)), r.int_key)
-    )[:LEADERBOARD_SIZE]
-    names = dict(
-        (
-            await conn.execute(
-                select(users.c.id, users.c.display_name).where(
-                    users.c.id.in_([row.int_key for row in leaders])
-                )
-            )
-        ).all()
-    )
     signup_count = int(total.signups)
     return {
         "signups": signup_count,
@@ -197,15 +234,9 @@ async def recruitment_report(
             {"day": utc_iso(int(row.int_key) * DAY_MS), "signups": int(row.signups)}
             for row in sorted(by_kind["day"], key=lambda r: r.int_key)
         ],
-        "leaderboard": [
-            {
-                "recruiter": {"id": row.int_key, "display_name": names.get(row.int_key, "")},
-                "signups": int(row.signups),
-                "flagged": int(row.flagged),
-                "active_7d": int(row.active_7d),
-            }
-            for row in leaders
-        ],
+        "recruiters": len(by_kind["recruiter"]),
+        "leaderboard_offset": leaderboard_offset,
+        "leaderboard": await _leaderboard(conn, by_kind["recruiter"], leaderboard_offset),
         "by_region": [
             {
                 "code": row.text_key or "",
@@ -215,4 +246,5 @@ async def recruitment_report(
             }
             for row in sorted(by_kind["area"], key=lambda r: (-int(r.signups), r.text_key or ""))
         ],
+        "by_channel": _by_channel(by_kind["channel"]),
     }

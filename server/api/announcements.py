@@ -23,17 +23,30 @@ from server.api.organising import organising_of
 from server.api.routing import Call, Route
 
 
-async def publish(call: Call) -> dict[str, Any]:
-    body = call.body
-    selection = Selection(
+def selection_of(body: dict[str, Any]) -> Selection:
+    return Selection(
         region_code=body["region_code"],
         kinds=tuple(body["kinds"] or ()),
         room_ids=tuple(body["room_ids"] or ()),
     )
+
+
+async def publish(call: Call) -> dict[str, Any]:
+    body = call.body
+    selection = selection_of(body)
     extras = Extras(attachment_ids=tuple(body["attachment_ids"] or ()), event_id=body["event_id"])
     return await organising_of(call).announcements.publish(
         call.me, body["title"], body["text"], selection, bool(body["public"]), extras
     )
+
+
+async def resolve_selection(call: Call) -> dict[str, Any]:
+    """The rooms a selection names that one may announce to: the web form uploads an
+    announcement's photos to one of them before posting, since a file must belong to a room
+    the announcement goes to (docs/organising.md)."""
+    selection = selection_of(call.body)
+    room_ids = await organising_of(call).announcements.target_rooms(call.me, selection)
+    return {"count": len(room_ids), "room_ids": room_ids}
 
 
 async def get_announcement(call: Call) -> dict[str, Any]:
@@ -71,7 +84,21 @@ async def room_announcements(call: Call) -> dict[str, Any]:
     return {"announcements": found}
 
 
+SELECTION_FIELDS = (
+    Field("region_code", max_length=13, description="rooms in this region or inside it"),
+    Field("kinds", kind=list, items=str, max_length=len(KINDS)),
+    Field("room_ids", kind=list, items=int, max_length=MAX_ROOMS),
+)
+
 ROUTES = [
+    Route(
+        "POST",
+        "/api/announcements/selection",
+        resolve_selection,
+        "Which rooms a selection by region, kind or list names that one may announce to",
+        body=SELECTION_FIELDS,
+        tags=("organising",),
+    ),
     Route(
         "POST",
         "/api/announcements",
@@ -81,9 +108,7 @@ ROUTES = [
         body=(
             Field("title", required=True, max_length=MAX_TITLE),
             Field("text", required=True, max_length=MAX_TEXT),
-            Field("region_code", max_length=13, description="rooms in this region or inside it"),
-            Field("kinds", kind=list, items=str, max_length=len(KINDS)),
-            Field("room_ids", kind=list, items=int, max_length=MAX_ROOMS),
+            *SELECTION_FIELDS,
             Field("public", kind=bool, description="shown at /a/<id> to anyone"),
             # One more than allowed passes here, so the domain's clear reason answers it.
             Field(

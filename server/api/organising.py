@@ -149,7 +149,7 @@ async def get_campaign(call: Call) -> dict[str, Any]:
 
 async def campaign_report(call: Call) -> dict[str, Any]:
     scope = Scope(campaign_id=call.path["campaign_id"])
-    return await organising_of(call).report(call.me, scope)
+    return await organising_of(call).report(call.me, scope, call.query["leaderboard_offset"] or 0)
 
 
 async def recruitment_report(call: Call) -> dict[str, Any]:
@@ -161,10 +161,17 @@ async def recruitment_report(call: Call) -> dict[str, Any]:
     if query["region"] is not None:
         (await loaded_regions()).get(query["region"])  # 400/404 for a code that is no region
     scope = Scope(region_code=query["region"], recruiter_id=recruiter)
-    return await organising_of(call).report(call.me, scope)
+    return await organising_of(call).report(call.me, scope, query["leaderboard_offset"] or 0)
 
 
 REFERRAL_QUERY = (Field("campaign", kind=int, minimum=1, description="a campaign's id"),)
+LEADERBOARD_PAGE = Field(
+    "leaderboard_offset",
+    kind=int,
+    minimum=0,
+    maximum=1_000_000,
+    description="the leaderboard's page starts after this many recruiters (20 a page)",
+)
 
 ROUTES = [
     Route(
@@ -268,8 +275,9 @@ ROUTES = [
         "GET",
         "/api/campaigns/{campaign_id}/report",
         campaign_report,
-        "A campaign's sign-ups, activity, leaderboard and regions (its organisers)",
+        "A campaign's sign-ups, activity, leaderboard, regions and channels (its organisers)",
         content="none",
+        query=(LEADERBOARD_PAGE,),
         tags=("organising",),
     ),
     Route(
@@ -281,6 +289,7 @@ ROUTES = [
         query=(
             Field("region", max_length=13, description="new members in this region"),
             Field("recruiter_id", kind=int, minimum=1),
+            LEADERBOARD_PAGE,
         ),
         tags=("organising",),
     ),

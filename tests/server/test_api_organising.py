@@ -139,6 +139,8 @@ async def test_bad_referrals_are_refused_by_field(api: Api) -> None:
             "starts_at",
         ),
         ("GET", "/api/recruitment/report?region=32.99", None, 404, "region"),
+        ("GET", "/api/recruitment/report?leaderboard_offset=-1", None, 400, "leaderboard_offset"),
+        ("GET", "/api/campaigns/1/report?leaderboard_offset=x", None, 400, "leaderboard_offset"),
     ]:
         refused = await api.call(method, path, token, json=body, expect=status)
         assert refused["error"]["field"] == field, path

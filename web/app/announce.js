@@ -33,7 +33,15 @@ function announceForm(rooms) {
   const ticked = (name) => [...form.querySelectorAll(`input[name=${name}]:checked`)].map((input) => input.value);
   const tickedRooms = () => ticked("room").map(Number);
   const names = new Map(rooms.map((room) => [room.id, room.name]));
-  const files = filePicker(() => tickedRooms()[0] || null);
+  const selection = () => {
+    const chosen = {};
+    if (tickedRooms().length) chosen.room_ids = tickedRooms();
+    if (ticked("kind").length) chosen.kinds = ticked("kind");
+    if (picker.value()) chosen.region_code = picker.value();
+    return chosen;
+  };
+  // Uploads go to a room the announcement will reach: the first the server resolves now.
+  const files = filePicker(async () => (await api("POST", "/api/announcements/selection", selection())).room_ids[0]);
   const events = eventPicker(tickedRooms, (id) => names.get(id) || "");
   const form = h("form", { novalidate: true, id: "announce-form" },
     field(t.announceTitleLabel, h("input", { name: "title", id: "announce-title", required: true, maxlength: 200 })),
@@ -62,11 +70,8 @@ function announceForm(rooms) {
       title: form.elements.title.value.trim(),
       text: form.elements.text.value.trim(),
       public: form.elements.public.checked,
+      ...selection(),
     };
-    const roomIds = ticked("room").map(Number);
-    if (roomIds.length) body.room_ids = roomIds;
-    if (ticked("kind").length) body.kinds = ticked("kind");
-    if (picker.value()) body.region_code = picker.value();
     result.textContent = "";
     if (events.value()) body.event_id = events.value();
     submitting(form, box, async () => {

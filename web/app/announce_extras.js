@@ -1,7 +1,9 @@
 // What the announcement form (announce.js) sends beside the text: photos and a video, uploaded
-// as soon as they are picked through the chat's own path (send_file.js) into the first ticked
-// room (the server shows them in every chosen room's post without copying them), and one
-// upcoming event of the ticked rooms, offered as they are ticked.
+// as soon as they are picked through the chat's own path (send_file.js) into a room of the
+// selection as the server resolves it (ticked rooms, a region, kinds: POST
+// /api/announcements/selection), since a file must belong to a room the announcement goes to;
+// the server shows them in every chosen room's post without copying them. And one upcoming
+// event of the ticked rooms, offered as they are ticked.
 import { api } from "/static/base/api.js";
 import { h } from "/static/base/dom.js";
 import { eventWhen, field, fileSize, icon } from "/static/app/dom.js";
@@ -9,8 +11,9 @@ import { sendFile } from "/static/app/send_file.js";
 import { ACCEPT, refusal } from "/static/app/upload_rules.js";
 import { errorMessage, t } from "/static/strings.js";
 
-// `firstRoom()`: the id of the room uploads go to (the first ticked), or null.
-export function filePicker(firstRoom) {
+// `uploadRoom()`: resolves to the id of the room uploads go to (one of the selection's), or
+// rejects with the server's reason (no room chosen, none one runs).
+export function filePicker(uploadRoom) {
   let items = [];
   const note = h("p", { class: "error small", role: "alert", id: "announce-file-note", hidden: true });
   const list = h("ul", { class: "staged", id: "announce-staged", hidden: true });
@@ -53,11 +56,18 @@ export function filePicker(firstRoom) {
     draw();
     return null;
   };
-  input.addEventListener("change", () => {
-    const roomId = firstRoom();
-    say(roomId ? "" : t.announceAttachNeedsRoom);
-    if (roomId) for (const file of input.files) add(file, roomId);
+  input.addEventListener("change", async () => {
+    const picked = [...input.files];
     input.value = "";
+    let roomId;
+    try {
+      roomId = await uploadRoom();
+    } catch (error) {
+      say(error.field === "rooms" ? t.announceAttachNeedsRoom : error.message);
+      return;
+    }
+    say("");
+    for (const file of picked) add(file, roomId);
   });
   return {
     el: h("fieldset", { class: "region", id: "announce-files" }, h("legend", {}, t.announceFiles), list, input,

@@ -1,10 +1,11 @@
 // Campaigns (#/campaigns, docs/organising.md): the running and coming campaigns of one's rooms,
-// each with its report for those who organise it (sign-ups against the target, active within
-// 7 and 30 days, flagged sign-ups, the leaderboard), and a form to start one in rooms one
-// owns or moderates.
+// each with its figures for those who organise it (sign-ups against the target, active within
+// 7 and 30 days, flagged sign-ups, the top five) and a link to its own page with the whole
+// report (web/app/campaign_page.js), and a form to start one in rooms one owns or moderates.
 import { api } from "/static/base/api.js";
 import { clear, h } from "/static/base/dom.js";
 import { errorBox, field, focusHeading, submitting } from "/static/app/dom.js";
+import { c } from "/static/app/campaign_strings.js";
 import { regionPicker } from "/static/app/region_picker.js";
 import { t } from "/static/strings.js";
 
@@ -22,6 +23,11 @@ export async function renderCampaigns(app, container) {
   const moderated = [...app.rooms.values()].filter((room) => ["owner", "moderator"].includes(room.my_role));
   if (moderated.length) {
     page.insertBefore(h("p", {}, h("a", { href: "#/announce", id: "open-announce" }, t.announceLink)), list);
+  }
+  if (app.me && app.me.is_admin) {
+    page.insertBefore(h("p", {}, h("a", { href: "#/recruitment", id: "open-recruitment" }, c.recruitmentLink)), list);
+  }
+  if (moderated.length) {
     page.append(createForm(moderated, () => showList(list)));
   }
   container.append(page);
@@ -38,7 +44,7 @@ async function showList(list) {
 
 async function card(campaign) {
   const el = h("article", { class: "campaign", dataset: { campaignId: campaign.id } },
-    h("h2", {}, campaign.name),
+    h("h2", {}, h("a", { href: `#/campaigns/${campaign.id}`, class: "campaign-open" }, campaign.name)),
     h("p", { class: "muted small" }, campaign.rooms.map((room) => room.name).join(", ")));
   let report;
   try {
@@ -54,7 +60,8 @@ async function card(campaign) {
       t.activeWithin(7, report.active_7d), " · ", t.activeWithin(30, report.active_30d),
       report.flagged ? h("span", { class: "campaign-flagged" }, " · ", t.flaggedCount(report.flagged)) : null),
     h("ol", { class: "leaderboard" }, report.leaderboard.slice(0, LEADERS_SHOWN).map((row) =>
-      h("li", {}, row.recruiter.display_name, " ", h("span", { class: "muted small" }, String(row.signups))))));
+      h("li", {}, row.recruiter.display_name, " ", h("span", { class: "muted small" }, String(row.signups))))),
+    h("p", {}, h("a", { href: `#/campaigns/${campaign.id}`, class: "campaign-report-link" }, c.open, " →")));
   return el;
 }
 

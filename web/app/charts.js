@@ -81,3 +81,28 @@ export function graphChart(nodes, edges, label) {
   }
   return svg;
 }
+
+// rows: [{label, value}] in order (one per day); a column per row with its value above it,
+// and every `step`-th label below, so 60 days still fit a 340-wide phone screen.
+export function columnChart(rows, label) {
+  const width = 340, height = 150, top = 14, bottom = 18, left = 4;
+  const svg = frame(width, height, label, "chart-columns");
+  const most = Math.max(1, ...rows.map((row) => row.value));
+  const slot = (width - left) / Math.max(1, rows.length);
+  const step = Math.ceil(rows.length / 7); // at most 7 date labels, ~48 px each
+  const floor = height - bottom;
+  svg.append(s("line", { x1: left, y1: floor, x2: width, y2: floor, class: "axis" }));
+  rows.forEach((row, i) => {
+    const x = left + i * slot;
+    const tall = ((floor - top) * row.value) / most;
+    const middle = x + slot / 2;
+    const wide = Math.min(36, Math.max(1, slot * 0.7)); // two days are two columns, not two walls
+    svg.append(s("rect", {
+      x: middle - wide / 2, y: floor - tall, width: wide, height: tall,
+      class: "bar", "data-day": row.key, "data-value": row.value,
+    }, s("title", {}, `${row.label}: ${row.value}`)));
+    if (row.value && slot >= 14) svg.append(s("text", { x: middle, y: floor - tall - 3, "text-anchor": "middle", class: "tick value" }, row.value));
+    if (i % step === 0) svg.append(s("text", { x: middle, y: height - 4, "text-anchor": "middle", class: "tick day" }, row.label));
+  });
+  return svg;
+}

@@ -6,6 +6,8 @@
 //         #/join/CODE[?via=qr&campaign=N] (a referral: registration into a campaign's rooms)
 //         #/recruit (one's own invitation link, QR code and recruits)
 //         #/campaigns (campaigns of one's rooms, their reports for organisers, a new one)
+//         #/campaigns/ID (one campaign's page: its whole report for its organisers)
+//         #/recruitment (recruitment across campaigns, by region: administrators; one's own)
 //         #/announce (one announcement to many rooms)
 //         #/market  #/market/new  #/market/ID (the members' market)
 //         #/insight (member insight, for organisers)
@@ -27,6 +29,8 @@ import { renderForgot, renderReset } from "/static/app/password_reset.js";
 import { renderProfile } from "/static/app/profile.js";
 import { renderAnnounce } from "/static/app/announce.js";
 import { renderCampaigns } from "/static/app/campaigns.js";
+import { renderCampaign } from "/static/app/campaign_page.js";
+import { renderRecruitment } from "/static/app/recruitment_page.js";
 import { renderJoin, renderRecruit } from "/static/app/recruit.js";
 import { RoomView } from "/static/app/room.js";
 import { renderNotificationList } from "/static/app/notification_list.js";
@@ -395,7 +399,15 @@ async function route() {
   if (parts[0] === "campaigns") {
     closeRoomView();
     setLayout("room");
-    renderCampaigns(app, view).catch((error) => app.notify(error.message, { kind: "error" }));
+    const shown = parts[1] ? renderCampaign(app, view, parts[1]) : renderCampaigns(app, view);
+    shown.catch((error) => app.notify(error.message, { kind: "error" }));
+    app.renderRooms();
+    return;
+  }
+  if (parts[0] === "recruitment") {
+    closeRoomView();
+    setLayout("room");
+    renderRecruitment(app, view).catch((error) => app.notify(error.message, { kind: "error" }));
     app.renderRooms();
     return;
   }

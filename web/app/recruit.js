@@ -4,7 +4,8 @@
 import { api } from "/static/base/api.js";
 import { deviceId } from "/static/base/session.js";
 import { clear, h } from "/static/base/dom.js";
-import { copyText, errorBox, field, focusHeading, submitting } from "/static/app/dom.js";
+import { copyText, errorBox, field, focusHeading, shortStamp, submitting } from "/static/app/dom.js";
+import { c } from "/static/app/campaign_strings.js";
 import { t } from "/static/strings.js";
 
 // "#/join/CODE?via=qr&campaign=3" -> {code, via, campaignId}
@@ -75,7 +76,8 @@ export async function renderRecruit(app, container) {
       h("a", { href: "#/rooms", class: "back", "aria-label": t.back }, "←"),
       h("h1", {}, t.recruitTitle)),
     h("p", { class: "muted small" }, t.recruitExplain),
-    h("p", {}, h("a", { href: "#/campaigns", id: "open-campaigns" }, t.campaignsLink)));
+    h("p", {}, h("a", { href: "#/campaigns", id: "open-campaigns" }, t.campaignsLink)),
+    h("p", {}, h("a", { href: "#/recruitment", id: "open-recruitment" }, c.recruitmentLink)));
   container.append(page);
   focusHeading(container);
   const chooser = h("select", { id: "recruit-campaign" }, h("option", { value: "" }, t.recruitNoCampaign));
@@ -120,6 +122,7 @@ async function showRecruits(box) {
     h("h2", {}, t.recruitedTitle, " ", h("span", { id: "recruit-count", class: "badge" }, String(mine.count))),
     mine.count
       ? h("ul", { class: "recruits" }, mine.recruits.map((r) =>
-        h("li", {}, r.user.display_name, " ", h("span", { class: "muted small" }, t.channels[r.channel]))))
+        h("li", {}, r.user.display_name, " ",
+          h("span", { class: "muted small" }, t.channels[r.channel], " · ", c.joined, " ", shortStamp(r.joined_at)))))
       : h("p", { class: "muted" }, t.recruitedNone));
 }

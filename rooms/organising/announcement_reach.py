@@ -14,23 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.permissions import RANK
 from rooms.community.schema import announcement_rooms, memberships, rooms
+from rooms.organising.reactions import member_rooms
 
 MODERATING = [role for role, rank in RANK.items() if rank >= RANK["moderator"]]
 
 
 async def moderated_rooms(conn: AsyncConnection, announcement_id: int, user_id: int) -> list[int]:
     """The announcement's rooms that this member owns or moderates."""
-    result = await conn.execute(
-        select(announcement_rooms.c.room_id)
-        .join(memberships, memberships.c.room_id == announcement_rooms.c.room_id)
-        .where(
-            announcement_rooms.c.announcement_id == announcement_id,
-            memberships.c.user_id == user_id,
-            memberships.c.role.in_(MODERATING),
-        )
-        .order_by(announcement_rooms.c.room_id)
-    )
-    return list(result.scalars())
+    return await member_rooms(conn, announcement_id, user_id, roles=MODERATING)
 
 
 async def reach(

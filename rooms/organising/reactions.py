@@ -12,7 +12,7 @@ setting one that is already set (a retry on a flaky connection) changes nothing.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -134,9 +134,11 @@ async def _announcement_exists(conn: AsyncConnection, announcement_id: int) -> N
         raise NotFound("no such announcement", "announcement_id")
 
 
-async def member_rooms(conn: AsyncConnection, announcement_id: int, user_id: int) -> list[int]:
-    """The announcement's rooms the member is in."""
-    result = await conn.execute(
+async def member_rooms(
+    conn: AsyncConnection, announcement_id: int, user_id: int, roles: Sequence[str] = ()
+) -> list[int]:
+    """The announcement's rooms the member is in (with one of `roles` there, if given)."""
+    query = (
         select(announcement_rooms.c.room_id)
         .join(memberships, memberships.c.room_id == announcement_rooms.c.room_id)
         .where(
@@ -145,7 +147,9 @@ async def member_rooms(conn: AsyncConnection, announcement_id: int, user_id: int
         )
         .order_by(announcement_rooms.c.room_id)
     )
-    return list(result.scalars())
+    if roles:
+        query = query.where(memberships.c.role.in_(roles))
+    return list((await conn.execute(query)).scalars())
 
 
 async def _rooms(conn: AsyncConnection, announcement_id: int) -> list[int]:

@@ -11,15 +11,13 @@ from typing import Any
 
 from aiohttp import web
 
-from rooms.errors import NotFound
 from server.api.organising import organising_for
 from server.public_html import (
     event_when,
-    html_response,
-    page_url,
+    paragraphs,
     preview_meta,
     public_page,
-    sharer_ref,
+    serve_public,
     summary,
 )
 
@@ -36,13 +34,12 @@ def render_event_page(view: dict[str, Any], url: str, ref: str | None) -> str:
     # The preview says when first: that is what someone deciding to come needs.
     meta = preview_meta("website", title, summary(f"{when} · {kind}. {text}"), url)
     place = f'<p id="event-place">Tempat: {e(view["location"])}</p>' if view["location"] else ""
-    paragraphs = "".join(f"<p>{e(part)}</p>" for part in text.split("\n\n") if part.strip())
     rsvp = view["rsvp"]
     body = (
         f"<h1>{e(title)}</h1>"
         f'<p class="muted small" id="event-kind">{e(kind)}</p>'
         f'<p><time datetime="{e(view["starts_at"])}" id="event-when">{e(when)}</time></p>'
-        f'{place}<div class="announcement-text">{paragraphs}</div>'
+        f'{place}<div class="announcement-text">{paragraphs(text)}</div>'
         f'<p class="muted small" id="event-rsvp">Hadir {int(rsvp["going"])} · '
         f"Mungkin {int(rsvp['maybe'])}</p>"
     )
@@ -51,9 +48,7 @@ def render_event_page(view: dict[str, Any], url: str, ref: str | None) -> str:
 
 async def event_page(request: web.Request) -> web.Response:
     event_id = int(request.match_info["event_id"])
-    try:
-        view = await organising_for(request.app).community.agenda.public_view(event_id)
-    except NotFound:  # missing and private answer alike
-        raise web.HTTPNotFound(text="not found") from None
-    ref = sharer_ref(request)
-    return html_response(render_event_page(view, page_url(request, f"/e/{event_id}", ref), ref))
+    agenda = organising_for(request.app).community.agenda
+    return await serve_public(
+        request, f"/e/{event_id}", agenda.public_view(event_id), render_event_page
+    )

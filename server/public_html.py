@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
+
+from rooms.errors import NotFound
 
 DESCRIPTION_CHARS = 200  # what the previews show; Open Graph readers cut longer ones anyway
 REF = re.compile(r"[A-Za-z0-9_-]{4,16}")
@@ -97,8 +101,27 @@ def public_page(meta: dict[str, str], main_id: str, body: str, ref: str | None) 
     )
 
 
-def html_response(page: str) -> web.Response:
-    # Short: a page made private stops being served from caches soon.
+def paragraphs(text: str) -> str:
+    """Text as HTML paragraphs, split at blank lines, escaped. Pure."""
+    return "".join(f"<p>{html.escape(part)}</p>" for part in text.split("\n\n") if part.strip())
+
+
+Render = Callable[[dict[str, Any], str, "str | None"], str]
+
+
+async def serve_public(
+    request: web.Request, path: str, load: Awaitable[dict[str, Any]], render: Render
+) -> web.Response:
+    """The page `render` makes of what `load` gives, 404 when it is missing or private (the
+    same answer for both, so a private id is not told apart)."""
+    try:
+        view = await load
+    except NotFound:
+        raise web.HTTPNotFound(text="not found") from None
+    ref = sharer_ref(request)
     return web.Response(
-        text=page, content_type="text/html", headers={"Cache-Control": "public, max-age=300"}
+        text=render(view, page_url(request, path, ref), ref),
+        content_type="text/html",
+        # Short: a page made private stops being served from caches soon.
+        headers={"Cache-Control": "public, max-age=300"},
     )

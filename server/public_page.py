@@ -22,11 +22,10 @@ from server.api.organising import organising_for
 from server.event_page import event_page
 from server.public_html import (
     event_when,
-    html_response,
-    page_url,
+    paragraphs,
     preview_meta,
     public_page,
-    sharer_ref,
+    serve_public,
     summary,
 )
 
@@ -66,7 +65,6 @@ def render_page(view: dict[str, Any], url: str, ref: str | None) -> str:
     text = str(view["text"])
     e = html.escape
     when = e(str(view["created_at"]))
-    paragraphs = "".join(f"<p>{e(part)}</p>" for part in text.split("\n\n") if part.strip())
     origin = url.split("/a/", 1)[0]
     photos = view.get("photos") or []
     meta = preview_meta("article", title, summary(text), url)
@@ -78,7 +76,7 @@ def render_page(view: dict[str, Any], url: str, ref: str | None) -> str:
         f"<h1>{e(title)}</h1>"
         f'<p class="muted small">{e(str(view["author"]))} · '
         f'<time datetime="{when}">{when[:10]}</time></p>'
-        f'<div class="announcement-text">{paragraphs}</div>'
+        f'<div class="announcement-text">{paragraphs(text)}</div>'
         f'<div class="public-photos">{_photos(photos)}</div>{_event_card(view.get("event"))}'
     )
     return public_page(meta, "announcement", body, ref)
@@ -86,13 +84,10 @@ def render_page(view: dict[str, Any], url: str, ref: str | None) -> str:
 
 async def announcement_page(request: web.Request) -> web.Response:
     announcement_id = int(request.match_info["announcement_id"])
-    try:
-        view = await organising_for(request.app).announcements.public_view(announcement_id)
-    except NotFound:
-        raise web.HTTPNotFound(text="not found") from None
-    ref = sharer_ref(request)
-    url = page_url(request, f"/a/{announcement_id}", ref)
-    return html_response(render_page(view, url, ref))
+    announcements = organising_for(request.app).announcements
+    return await serve_public(
+        request, f"/a/{announcement_id}", announcements.public_view(announcement_id), render_page
+    )
 
 
 async def announcement_photo(request: web.Request) -> web.StreamResponse:

@@ -120,6 +120,12 @@ export class AgendaView {
       item.append(group);
     }
     if (event.public) item.append(h("p", {}, shareLink(event)));
+    if (this.roomView.isModerator() && !past) {
+      item.append(h("button", {
+        type: "button", class: "small secondary", id: `event-public-${event.id}`, "aria-pressed": String(Boolean(event.public)),
+        onclick: (e) => this.setPublic(event, !event.public, e.currentTarget),
+      }, event.public ? t.eventHidePublic : t.eventShowPublic));
+    }
     if (event.kind === "town_hall") {
       item.append(recordingsSection(event, (message, options) => this.app.notify(message, options)));
     }
@@ -138,6 +144,19 @@ export class AgendaView {
     try {
       const updated = await api("POST", `/api/events/${event.id}/rsvp`, { response });
       this.events.set(updated.id, { ...updated, my_rsvp: updated.my_rsvp ?? response });
+      this.render();
+    } catch (error) {
+      button.disabled = false;
+      this.app.notify(error.message, { kind: "error", timeoutMs: 8000 });
+    }
+  }
+
+  // Whoever may schedule here may show an event at /e/<id> or stop (PATCH /api/events/<id>).
+  async setPublic(event, shown, button) {
+    button.disabled = true;
+    try {
+      const updated = await api("PATCH", `/api/events/${event.id}`, { public: shown });
+      this.events.set(updated.id, { ...updated, my_rsvp: updated.my_rsvp ?? event.my_rsvp });
       this.render();
     } catch (error) {
       button.disabled = false;

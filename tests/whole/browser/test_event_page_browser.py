@@ -53,4 +53,16 @@ async def test_a_public_event_is_shared_and_opens_without_signing_in(
     assert "PUK Rahasia" not in await public.content()
     assert await public.get_attribute("#join-link", "href") == f"/#/join/{code}"
     await public.screenshot(path="/tmp/eventpage-public.png")
+
+    # She hides it again: the share link goes, and the page is gone for the visitor.
+    event_id = href.split("?")[0].removeprefix("/e/")
+    await page.click(f"#event-public-{event_id}")
+    await page.wait_for_selector(f"#event-public-{event_id}[aria-pressed=false]", timeout=WAIT_MS)
+    assert await share.count() == 0
+    await visitor.close()
+    # A new visitor: the first one's browser may keep the page for its 5 cache minutes.
+    visitor = await chromium.new_context(viewport=PHONE, locale="id-ID")
+    answer = await (await visitor.new_page()).goto(f"{kamar.base_url}{href}")
+    assert answer is not None and answer.status == 404
+    assert organiser.errors == []
     await visitor.close()

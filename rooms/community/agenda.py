@@ -106,6 +106,7 @@ def check_event(
     timezone: str = DEFAULT_TIMEZONE,
     description: str = "",
     location: str = "",
+    public: bool = False,
 ) -> dict[str, Any]:
     """The columns of a new event, or Invalid naming the field. Pure."""
     title = title.strip()
@@ -138,7 +139,15 @@ def check_event(
         "timezone": zone,
         "starts_at": start,
         "ends_at": end,
+        "public": check_public(public),
     }
+
+
+def check_public(public: object) -> bool:
+    """Only a real true or false: "false" as text must not publish an event. Pure."""
+    if not isinstance(public, bool):
+        raise Invalid("public must be true or false", "public", reason="public_not_boolean")
+    return public
 
 
 def event_json(row: Any, counts: dict[str, int], mine: str | None) -> dict[str, Any]:
@@ -157,6 +166,7 @@ def event_json(row: Any, counts: dict[str, int], mine: str | None) -> dict[str, 
         "my_rsvp": mine,
         "meeting_url": f"/r/{meeting}" if meeting else None,
         "created_by": row.created_by,
+        "public": bool(row.public),
     }
 
 
@@ -166,7 +176,7 @@ class Agenda(CommunityService):
         # Told of each reminder once, by the node whose sweep claimed it (server/push.py).
         self.on_reminder: list[Callable[[EventReminder], None]] = []
 
-    async def create(self, user: User, room_id: int, **fields: str) -> dict[str, Any]:
+    async def create(self, user: User, room_id: int, **fields: Any) -> dict[str, Any]:
         columns = check_event(**fields)
         async with self._db.write() as conn:
             await require(conn, room_id, user.id, "schedule_event")
@@ -180,6 +190,27 @@ class Agenda(CommunityService):
             [event] = await render_events(conn, [event_id], user.id)
         self._announce("agenda_event", room_id, event)
         return event
+
+    async def set_public(self, user: User, event_id: int, public: bool) -> dict[str, Any]:
+        """Show the event at /e/<id> to anyone, or stop: whoever may schedule in its room."""
+        shown = check_public(public)
+        async with self._db.write() as conn:
+            room_id = await self._room_of(conn, event_id, user.id, "schedule_event")
+            await conn.execute(update(events).where(events.c.id == event_id).values(public=shown))
+            [event] = await render_events(conn, [event_id], user.id)
+        self._announce("agenda_event", room_id, event)
+        return event
+
+    async def public_view(self, event_id: int) -> dict[str, Any]:
+        """What /e/<id> shows: only a public event, and only its title, description, kind,
+        times, place and RSVP counts (no room, no members, no meeting link)."""
+        async with self._db.read() as conn:
+            row = (await conn.execute(select(events).where(events.c.id == event_id))).one_or_none()
+            if row is None or not row.public:  # the same answer: a private one is not told apart
+                raise NotFound("no such event", "event_id", reason="event_not_found")
+            [event] = await render_events(conn, [event_id], None)
+        shown = ("id", "title", "description", "kind", "starts_at", "ends_at", "location", "rsvp")
+        return {key: event[key] for key in shown}
 
     async def upcoming(
         self, user: User, room_id: int, from_ms: int | None = None

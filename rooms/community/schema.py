@@ -162,6 +162,8 @@ events = Table(
     Column("created_by", ForeignKey("users.id"), nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("reminded", Boolean, nullable=False, server_default="0"),
+    # Shown at /e/<id> to anyone (server/event_page.py); off unless the organiser says so.
+    Column("public", Boolean, nullable=False, server_default="0"),
     Index(None, "room_id", "starts_at"),
     Index(None, "reminded", "starts_at"),
 )

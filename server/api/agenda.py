@@ -38,6 +38,12 @@ async def get_event(call: Call) -> dict[str, Any]:
     return await call.community.agenda.get(call.me, call.path["event_id"])
 
 
+async def set_public(call: Call) -> dict[str, Any]:
+    return await call.community.agenda.set_public(
+        call.me, call.path["event_id"], call.body["public"]
+    )
+
+
 async def rsvp(call: Call) -> dict[str, Any]:
     return await call.community.agenda.rsvp(call.me, call.path["event_id"], call.body["response"])
 
@@ -80,11 +86,20 @@ ROUTES = [
             Field("timezone", max_length=64, description="IANA name; default Asia/Jakarta"),
             Field("description", max_length=MAX_DESCRIPTION),
             Field("location", max_length=MAX_LOCATION),
+            Field("public", kind=bool, description="shown at /e/<id> to anyone; default false"),
         ),
         tags=("agenda",),
     ),
     Route(
         "GET", "/api/events/{event_id}", get_event, "One event", content="none", tags=("agenda",)
+    ),
+    Route(
+        "PATCH",
+        "/api/events/{event_id}",
+        set_public,
+        "Show the event at /e/<id> to anyone, or stop (moderators)",
+        body=(Field("public", required=True, kind=bool),),
+        tags=("agenda",),
     ),
     Route(
         "POST",

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from server.public_page import event_when
+from server.public_html import event_when
 from tests.rooms.test_store import png
 from tests.server.api_client import Api
 from tests.server.test_api_uploads import upload

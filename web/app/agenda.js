@@ -5,6 +5,7 @@ import { clear, h } from "/static/base/dom.js";
 import { copyText, errorBox, eventWhen, field, richText, submitting } from "/static/app/dom.js";
 import { t } from "/static/strings.js";
 import { recordingsSection } from "/static/app/recordings.js";
+import { referralCode } from "/static/app/pinned.js";
 
 const EVENT_KINDS = ["meeting", "town_hall", "offline"];
 const RESPONSES = ["going", "maybe", "no"];
@@ -118,6 +119,13 @@ export class AgendaView {
       }
       item.append(group);
     }
+    if (event.public) item.append(h("p", {}, shareLink(event)));
+    if (this.roomView.isModerator() && !past) {
+      item.append(h("button", {
+        type: "button", class: "small secondary", id: `event-public-${event.id}`, "aria-pressed": String(Boolean(event.public)),
+        onclick: (e) => this.setPublic(event, !event.public, e.currentTarget),
+      }, event.public ? t.eventHidePublic : t.eventShowPublic));
+    }
     if (event.kind === "town_hall") {
       item.append(recordingsSection(event, (message, options) => this.app.notify(message, options)));
     }
@@ -136,6 +144,19 @@ export class AgendaView {
     try {
       const updated = await api("POST", `/api/events/${event.id}/rsvp`, { response });
       this.events.set(updated.id, { ...updated, my_rsvp: updated.my_rsvp ?? response });
+      this.render();
+    } catch (error) {
+      button.disabled = false;
+      this.app.notify(error.message, { kind: "error", timeoutMs: 8000 });
+    }
+  }
+
+  // Whoever may schedule here may show an event at /e/<id> or stop (PATCH /api/events/<id>).
+  async setPublic(event, shown, button) {
+    button.disabled = true;
+    try {
+      const updated = await api("PATCH", `/api/events/${event.id}`, { public: shown });
+      this.events.set(updated.id, { ...updated, my_rsvp: updated.my_rsvp ?? event.my_rsvp });
       this.render();
     } catch (error) {
       button.disabled = false;
@@ -175,6 +196,7 @@ export class AgendaView {
         zones.map((z) => h("option", { value: z, selected: z === zone }, t.zoneNames[z] || z)))),
       field(t.eventLocationLabel, h("input", { name: "location", id: "event-location", maxlength: 300 }), t.eventLocationHint),
       field(t.eventDescriptionLabel, h("textarea", { name: "description", id: "event-description", rows: 3, maxlength: 4000 })),
+      h("label", { class: "check" }, h("input", { type: "checkbox", name: "public", id: "event-public" }), " ", t.eventPublicLabel),
       box,
       h("div", { class: "form-actions" },
         h("button", { type: "button", class: "secondary", onclick: () => this.toggleForm() }, t.cancel),
@@ -192,6 +214,7 @@ export class AgendaView {
         starts_at: `${value("date")}T${startTime}`,
         ends_at: `${endDate}T${endTime}`,
         timezone: value("timezone"),
+        public: form.elements.public.checked,
       };
       if (value("location")) body.location = value("location");
       if (value("description")) body.description = value("description");
@@ -209,6 +232,17 @@ export class AgendaView {
   destroy() {
     this.destroyed = true;
   }
+}
+
+// The event's public page, carrying the member's own referral code so that whoever signs up
+// through the shared link is credited to them (docs/organising.md).
+function shareLink(event) {
+  const page = `/e/${event.id}`;
+  const link = h("a", { href: page, target: "_blank", rel: "noopener", id: `event-share-${event.id}`, class: "event-share" }, t.share);
+  referralCode().then((code) => {
+    if (code) link.href = `${page}?ref=${encodeURIComponent(code)}`;
+  });
+  return link;
 }
 
 function nextDay(isoDate) {

@@ -4,6 +4,8 @@ opens needs no sign-in and shows the event without its room."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import aiohttp
 import pytest
 from playwright.async_api import Browser
@@ -17,7 +19,7 @@ pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
 
 
 async def test_a_public_event_is_shared_and_opens_without_signing_in(
-    kamar: RunningServer, chromium: Browser
+    kamar: RunningServer, chromium: Browser, tmp_path: Path
 ) -> None:
     async with aiohttp.ClientSession(kamar.base_url) as http:
         siti = await account(http, "siti")
@@ -34,14 +36,14 @@ async def test_a_public_event_is_shared_and_opens_without_signing_in(
     await page.select_option("#event-zone", "Asia/Jakarta")
     await page.fill("#event-location", "Balai warga")
     await page.check("#event-public")
-    await page.screenshot(path="/tmp/eventpage-form.png")
+    await page.screenshot(path=str(tmp_path / "eventpage-form.png"))
     await page.click("#event-submit")
     share = page.locator("#event-list li.event a.event-share")
     await page.wait_for_selector(f"#event-list a.event-share[href$='?ref={code}']", timeout=WAIT_MS)
     assert await share.inner_text() == "Bagikan"
     href = await share.get_attribute("href")
     assert href and href.startswith("/e/")
-    await page.screenshot(path="/tmp/eventpage-agenda.png")
+    await page.screenshot(path=str(tmp_path / "eventpage-agenda.png"))
     assert organiser.errors == []
 
     visitor = await chromium.new_context(viewport=PHONE, locale="id-ID")
@@ -52,7 +54,7 @@ async def test_a_public_event_is_shared_and_opens_without_signing_in(
     assert "Pertemuan akbar" in shown and "Balai warga" in shown and "WIB" in shown
     assert "PUK Rahasia" not in await public.content()
     assert await public.get_attribute("#join-link", "href") == f"/#/join/{code}"
-    await public.screenshot(path="/tmp/eventpage-public.png")
+    await public.screenshot(path=str(tmp_path / "eventpage-public.png"))
 
     # She hides it again: the share link goes, and the page is gone for the visitor.
     event_id = href.split("?")[0].removeprefix("/e/")

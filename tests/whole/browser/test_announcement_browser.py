@@ -4,6 +4,8 @@ their own rooms, and every room shows the two comments under the one post."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import aiohttp
 import pytest
 from playwright.async_api import Browser
@@ -89,7 +91,7 @@ async def test_an_announcement_is_pinned_in_three_rooms_with_one_comment_thread(
 
 
 async def test_an_organiser_posts_an_announcement_from_the_page(
-    kamar: RunningServer, chromium: Browser
+    kamar: RunningServer, chromium: Browser, tmp_path: Path
 ) -> None:
     async with aiohttp.ClientSession(kamar.base_url) as http:
         siti, budi = [await account(http, name) for name in ("siti", "budi")]
@@ -122,7 +124,7 @@ async def test_an_organiser_posts_an_announcement_from_the_page(
             await page.uncheck(box)
         await page.select_option("#announce-list", label="PUK Pabrik")
         assert [await page.is_checked(box) for box in boxes] == [True, True, False]
-        await page.screenshot(path="/tmp/organise-announce-lists.png")
+        await page.screenshot(path=str(tmp_path / "organise-announce-lists.png"))
         await page.check("#announce-public")
         await page.click("#announce-form button[type=submit]")
         await page.wait_for_selector(
@@ -150,7 +152,7 @@ async def test_an_organiser_posts_an_announcement_from_the_page(
 
 
 async def test_reactions_from_two_rooms_show_the_same_count_on_both_pages(
-    kamar: RunningServer, chromium: Browser
+    kamar: RunningServer, chromium: Browser, tmp_path: Path
 ) -> None:
     async with aiohttp.ClientSession(kamar.base_url) as http:
         siti, budi, ani = [await account(http, name) for name in ("siti", "budi", "ani")]
@@ -188,11 +190,11 @@ async def test_reactions_from_two_rooms_show_the_same_count_on_both_pages(
             assert await page.inner_text("#pinned-reactions-summary") == "✊ 2"
             assert person.errors == []
         await people[0].page.click("#pinned-toggle")
-        await people[0].page.screenshot(path="/tmp/organise-reactions.png")
+        await people[0].page.screenshot(path=str(tmp_path / "organise-reactions.png"))
 
 
 async def test_a_public_page_shows_its_preview_tags_and_nothing_private(
-    kamar: RunningServer, chromium: Browser
+    kamar: RunningServer, chromium: Browser, tmp_path: Path
 ) -> None:
     """What WhatsApp, Facebook, X and Telegram read from a shared link, and what a visitor
     without an account sees, on a phone in Indonesian: the announcement only."""
@@ -234,5 +236,5 @@ async def test_a_public_page_shows_its_preview_tags_and_nothing_private(
     for private in ("PUK Rahasia", "Budi", "pabrik", "budi"):
         assert private not in shown and private not in await page.content()
     assert await page.get_attribute(f"a[href='/#/join/{code}']", "href") == f"/#/join/{code}"
-    await page.screenshot(path="/tmp/organise-public-page.png")
+    await page.screenshot(path=str(tmp_path / "organise-public-page.png"))
     await context.close()

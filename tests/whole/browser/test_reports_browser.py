@@ -4,6 +4,8 @@ and the server has hidden the listing, deleted the message and closed the report
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import aiohttp
 import pytest
 from playwright.async_api import Browser
@@ -18,7 +20,7 @@ pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
 
 
 async def test_an_administrator_hides_a_reported_listing_and_message_from_the_page(
-    kamar: RunningServer, chromium: Browser
+    kamar: RunningServer, chromium: Browser, tmp_path: Path
 ) -> None:
     async with aiohttp.ClientSession(kamar.base_url) as http:
         ketua, siti, budi = [await account(http, name) for name in ("ketua", "siti", "budi")]
@@ -55,7 +57,7 @@ async def test_an_administrator_hides_a_reported_listing_and_message_from_the_pa
         await page.wait_for_selector(f"{listed}:has-text('Barang curian')", timeout=WAIT_MS)
         message = "#reports-direct .report-item:has-text('Siti melaporkan Budi')"
         await page.wait_for_selector(f"{message}:has-text('Kata kasar sekali')", timeout=WAIT_MS)
-        await page.screenshot(path="/tmp/organise-reports.png")
+        await page.screenshot(path=str(tmp_path / "organise-reports.png"))
         for item in (listed, message):
             await page.click(f"{item} button[data-action=hide]")
         await page.wait_for_selector(f"{listed}:has-text('Disembunyikan')", timeout=WAIT_MS)

@@ -157,10 +157,9 @@ class RedisPlacement:
         before it looks for one that does not."""
         await self._beat()
         await asyncio.sleep(self._heartbeat)
-        others = [n for n in await self.nodes() if not n.draining and n.node != self.node]
-        if not others:
-            return None
-        return min(others, key=lambda n: n.participants).node
+        # The beat above says this node drains, so it is no candidate: itself means none.
+        best = await self._least_loaded()
+        return None if best == self.node else best
 
     async def release(self, meeting: str, stage: dict[str, Any]) -> bool:
         state_ms = int(self._handover_ttl * 1000)

@@ -81,8 +81,7 @@ export class PeoplePane {
       h("h3", {}, t.stageTitle, ` (${onStage.length})`),
       h("ul", { id: "on-stage", class: "people-list" }, onStage.map((p) => this.row(p, this.stageActions(p)))));
     const audience = everyone.filter((p) => p.role === "audience");
-    const total = this.isModerator || this.client.audience === null
-      ? audience.length : Math.max(audience.length, this.client.audience);
+    const total = this.client.audienceSize(audience.length, this.isModerator);
     const shown = audience.slice(0, MAX_AUDIENCE_SHOWN);
     this.audienceSection.replaceChildren(
       h("h3", {}, t.audienceTitle, ` (${total})`),

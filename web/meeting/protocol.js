@@ -90,6 +90,14 @@ export class KamarClient extends EventTarget {
     });
   }
 
+  // How many are in the audience, from `known` (those we are told of): a moderator is told of
+  // everyone at once; anyone else takes the server's count when it says more (it follows
+  // within a second, docs/protocol.md "Who is told about whom").
+  audienceSize(known, isModerator) {
+    if (isModerator || this.audience === null) return known;
+    return Math.max(known, this.audience);
+  }
+
   setMuted(kind, muted) {
     if (this.localStream) {
       for (const track of this.localStream.getTracks()) {

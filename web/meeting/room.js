@@ -115,12 +115,9 @@ function renderAlone() {
   $("alone").hidden = state.phase !== "joined" || others > 0 || state.stageLayout;
 }
 
-// How many are in the audience: the server's count, or those we know of (a moderator knows
-// everyone at once; the count follows within a second).
 function audienceSize() {
   const known = [state.self, ...client.participants.values()].filter((p) => p.role === "audience").length;
-  if (state.self.role === "moderator" || client.audience === null) return known;
-  return Math.max(known, client.audience);
+  return client.audienceSize(known, state.self.role === "moderator");
 }
 
 function syncTiles() {

@@ -56,6 +56,19 @@ def check_text(text: str, has_attachments: bool) -> str:
     return text
 
 
+def unique_attachments(attachment_ids: Sequence[int], field: str, what: str) -> list[int]:
+    """The files' ids once each, in the order given; Invalid (`field`) when there are more
+    than MAX_ATTACHMENTS for one `what` (a message, an announcement). Pure."""
+    ids = list(dict.fromkeys(attachment_ids))
+    if len(ids) > MAX_ATTACHMENTS:
+        raise Invalid(
+            f"at most {MAX_ATTACHMENTS} attachments per {what}",
+            field,
+            reason="too_many_attachments",
+        )
+    return ids
+
+
 class Chat(CommunityService):
     def __init__(
         self, db: Database, bus: Bus, clock: Callable[[], float], rate_limits: bool = True
@@ -83,13 +96,7 @@ class Chat(CommunityService):
         again). `forwarded`: a copy of another message (rooms/community/forward.py)."""
         if client_id is not None and not CLIENT_ID.fullmatch(client_id):
             raise Invalid("client_id is 8-64 letters, digits, '-' or '_'", "client_id")
-        ids = list(dict.fromkeys(attachment_ids))
-        if len(ids) > MAX_ATTACHMENTS:
-            raise Invalid(
-                f"at most {MAX_ATTACHMENTS} attachments per message",
-                "attachments",
-                reason="too_many_attachments",
-            )
+        ids = unique_attachments(attachment_ids, "attachments", "message")
         text = check_text(text, bool(ids) or bool(forwarded and forwarded.attachment_ids))
         try:
             message, stored = await self._store(

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.accounts import User
 from rooms.community.agenda import render_events
-from rooms.community.chat import MAX_ATTACHMENTS
+from rooms.community.chat import unique_attachments
 from rooms.community.membership import require
 from rooms.community.message_views import attachment_json
 from rooms.community.schema import (
@@ -40,14 +40,7 @@ MAX_VIDEOS = 1  # a video is tens of megabytes: one per announcement, on prepaid
 
 def check_file_count(attachment_ids: Sequence[int]) -> list[int]:
     """The files' ids once each, in the order given, or Invalid when there are too many. Pure."""
-    ids = list(dict.fromkeys(attachment_ids))
-    if len(ids) > MAX_ATTACHMENTS:
-        raise Invalid(
-            f"at most {MAX_ATTACHMENTS} attachments per announcement",
-            "attachment_ids",
-            reason="too_many_attachments",
-        )
-    return ids
+    return unique_attachments(attachment_ids, "attachment_ids", "announcement")
 
 
 async def check_files(

@@ -1,9 +1,10 @@
-"""Room chat: post, edit, delete, history pages, read receipts and unread counts.
+"""Room chat: post, edit, delete, history pages and read receipts.
 
 A message is answered to its sender (and published to the room) only after its transaction
 has committed, so an acknowledged message survives a crash. Messages carry global, increasing
 ids: history pages are "the newest `limit` messages with id < before", and a read receipt is
-the highest id a member has seen.
+the highest id a member has seen (rooms/community/read_markers.py). Which files a message may
+carry is rooms/community/post_attachments.py's rule.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from rooms.community import post_attachments
 from rooms.community.accounts import User
 from rooms.community.bus import Bus
 from rooms.community.database import Database
@@ -25,8 +27,8 @@ from rooms.community.forward_refs import Forwarded, refer_to_files
 from rooms.community.membership import Access, require
 from rooms.community.message_views import render
 from rooms.community.permissions import may
-from rooms.community.readers import record_read
-from rooms.community.schema import attachments, memberships, messages, rooms
+from rooms.community.read_markers import advance_read, unread_count
+from rooms.community.schema import messages, rooms
 from rooms.community.search import index_message, index_new_messages, unindex_message
 from rooms.community.service import CommunityService
 from rooms.community.shared_files import hand_over_files
@@ -34,7 +36,6 @@ from rooms.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from rooms.ratelimit import TokenBuckets
 
 MAX_TEXT = 4000
-MAX_ATTACHMENTS = 10
 PAGE_DEFAULT, PAGE_MAX = 50, 100
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 # Per member, across rooms: a burst (a few photos sent one after another, a pasted list), then
@@ -54,19 +55,6 @@ def check_text(text: str, has_attachments: bool) -> str:
     if not text.strip() and not has_attachments:
         raise Invalid("a message needs text or an attachment", "text", reason="message_empty")
     return text
-
-
-def unique_attachments(attachment_ids: Sequence[int], field: str, what: str) -> list[int]:
-    """The files' ids once each, in the order given; Invalid (`field`) when there are more
-    than MAX_ATTACHMENTS for one `what` (a message, an announcement). Pure."""
-    ids = list(dict.fromkeys(attachment_ids))
-    if len(ids) > MAX_ATTACHMENTS:
-        raise Invalid(
-            f"at most {MAX_ATTACHMENTS} attachments per {what}",
-            field,
-            reason="too_many_attachments",
-        )
-    return ids
 
 
 class Chat(CommunityService):
@@ -96,7 +84,7 @@ class Chat(CommunityService):
         again). `forwarded`: a copy of another message (rooms/community/forward.py)."""
         if client_id is not None and not CLIENT_ID.fullmatch(client_id):
             raise Invalid("client_id is 8-64 letters, digits, '-' or '_'", "client_id")
-        ids = unique_attachments(attachment_ids, "attachments", "message")
+        ids = post_attachments.unique_attachments(attachment_ids, "attachments", "message")
         text = check_text(text, bool(ids) or bool(forwarded and forwarded.attachment_ids))
         try:
             message, stored = await self._store(
@@ -146,7 +134,7 @@ class Chat(CommunityService):
             if reply_to is not None:
                 await self._check_reply(conn, room_id, reply_to)
             if ids:
-                await self._check_attachments(conn, room_id, user.id, ids)
+                await post_attachments.check_usable(conn, room_id, user.id, ids)
             if self._posting is not None:
                 wait = self._posting.take(user.id, self._clock())
                 if wait > 0:
@@ -172,14 +160,14 @@ class Chat(CommunityService):
                 )
             ).scalar_one()
             if ids:
-                await self._claim_attachments(conn, room_id, user.id, ids, message_id)
+                await post_attachments.claim(conn, room_id, user.id, ids, message_id)
             if forwarded is not None:
                 await refer_to_files(conn, message_id, forwarded.attachment_ids)
             await index_new_messages(conn, [(message_id, text)])
             await conn.execute(
                 update(rooms).where(rooms.c.id == room_id).values(last_activity_at=now)
             )
-            await self._advance_read(conn, room_id, user.id, message_id, now)
+            await advance_read(conn, room_id, user.id, message_id, now)
             [message] = await render(conn, [message_id])
         return message, True
 
@@ -215,7 +203,7 @@ class Chat(CommunityService):
                     "message_id",
                     reason="forwarded_not_editable",
                 )
-            has_files = await _has_attachments(conn, message_id)
+            has_files = await post_attachments.has_attachments(conn, message_id)
             text = check_text(text, has_files)
             await conn.execute(
                 update(messages)
@@ -281,7 +269,7 @@ class Chat(CommunityService):
                 raise NotFound(
                     "no such message in this room", "message_id", reason="message_not_found"
                 )
-            moved = await self._advance_read(conn, room_id, user.id, message_id, self._now())
+            moved = await advance_read(conn, room_id, user.id, message_id, self._now())
             unread = await unread_count(conn, room_id, user.id)
             # Across a block in a direct room the marker moves, but nobody is told.
             if moved and standing.kind == DIRECT:
@@ -326,94 +314,3 @@ class Chat(CommunityService):
             raise Invalid(
                 "reply_to names no message in this room", "reply_to", reason="message_not_found"
             )
-
-    async def _check_attachments(
-        self, conn: AsyncConnection, room_id: int, user_id: int, ids: list[int]
-    ) -> None:
-        """Refuse early, before the post counts against the member's limit."""
-        usable = await conn.execute(
-            select(func.count()).where(_usable_attachments(room_id, user_id, ids))
-        )
-        if usable.scalar_one() != len(ids):
-            raise _not_usable()
-
-    async def _claim_attachments(
-        self, conn: AsyncConnection, room_id: int, user_id: int, ids: list[int], message_id: int
-    ) -> None:
-        """Attach the uploads to the message in one statement that checks them again: between
-        the check and here, the expiry sweep (rooms/community/attachments.py) or another post may
-        have taken one. Raising rolls the message back with it."""
-        claimed = await conn.execute(
-            update(attachments)
-            .where(_usable_attachments(room_id, user_id, ids))
-            .values(message_id=message_id)
-            .returning(attachments.c.id)
-        )
-        if len(claimed.all()) != len(ids):
-            raise _not_usable()
-
-    async def _advance_read(
-        self, conn: AsyncConnection, room_id: int, user_id: int, message_id: int, now: int
-    ) -> bool:
-        result = await conn.execute(
-            update(memberships)
-            .where(
-                memberships.c.room_id == room_id,
-                memberships.c.user_id == user_id,
-                memberships.c.last_read_message_id < message_id,
-            )
-            .values(last_read_message_id=message_id)
-        )
-        if not result.rowcount:
-            return False
-        await record_read(conn, room_id, user_id, message_id, now)
-        return True
-
-
-async def unread_count(conn: AsyncConnection, room_id: int, user_id: int) -> int:
-    """Others' messages after the member's read marker, deleted ones excluded."""
-    marker = (
-        select(memberships.c.last_read_message_id)
-        .where(memberships.c.room_id == room_id, memberships.c.user_id == user_id)
-        .scalar_subquery()
-    )
-    result = await conn.execute(
-        select(func.count()).where(
-            messages.c.room_id == room_id,
-            messages.c.id > func.coalesce(marker, 0),
-            messages.c.author_id != user_id,
-            messages.c.deleted.is_(False),
-        )
-    )
-    return int(result.scalar_one())
-
-
-async def latest_message_ids(conn: AsyncConnection, room_ids: Sequence[int]) -> dict[int, int]:
-    if not room_ids:
-        return {}
-    result = await conn.execute(
-        select(messages.c.room_id, func.max(messages.c.id))
-        .where(messages.c.room_id.in_(room_ids))
-        .group_by(messages.c.room_id)
-    )
-    return {room_id: newest for room_id, newest in result}
-
-
-def _not_usable() -> Invalid:
-    return Invalid("attachments must be your own uploads to this room, not yet sent", "attachments")
-
-
-def _usable_attachments(room_id: int, user_id: int, ids: list[int]) -> Any:
-    return and_(
-        attachments.c.id.in_(ids),
-        attachments.c.room_id == room_id,
-        attachments.c.uploader_id == user_id,
-        attachments.c.message_id.is_(None),
-    )
-
-
-async def _has_attachments(conn: AsyncConnection, message_id: int) -> bool:
-    found = await conn.execute(
-        select(attachments.c.id).where(attachments.c.message_id == message_id).limit(1)
-    )
-    return found.first() is not None

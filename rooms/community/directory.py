@@ -10,12 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.accounts import User, user_from_row
 from rooms.community.bus import user_topic
-from rooms.community.chat import latest_message_ids, room_topic, unread_count
+from rooms.community.chat import room_topic
 from rooms.community.direct_pairs import DIRECT, hidden_from, peers
 from rooms.community.events import RoomMember, RoomUpdated
 from rooms.community.membership import access, require
 from rooms.community.message_views import render
 from rooms.community.permissions import may, may_remove, may_set_role
+from rooms.community.read_markers import latest_message_ids, unread_count
 from rooms.community.regions import check_place, regions
 from rooms.community.regions.data import loaded_regions
 from rooms.community.schema import invites, memberships, rooms, users

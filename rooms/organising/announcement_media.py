@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.accounts import User
 from rooms.community.agenda import render_events
-from rooms.community.chat import unique_attachments
 from rooms.community.membership import require
 from rooms.community.message_views import attachment_json
+from rooms.community.post_attachments import unique_attachments
 from rooms.community.schema import (
     announcement_events,
     announcement_files,

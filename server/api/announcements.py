@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rooms.community.chat import MAX_ATTACHMENTS
 from rooms.community.directory import KINDS
+from rooms.community.post_attachments import MAX_ATTACHMENTS
 from rooms.organising.announcements import (
     MAX_COMMENT,
     MAX_ROOMS,

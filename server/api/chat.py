@@ -7,7 +7,8 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from rooms.community.chat import MAX_ATTACHMENTS, MAX_TEXT, PAGE_MAX
+from rooms.community.chat import MAX_TEXT, PAGE_MAX
+from rooms.community.post_attachments import MAX_ATTACHMENTS
 from rooms.errors import Invalid, UnsupportedMedia
 from server.api.fields import Field
 from server.api.routing import Call, Route

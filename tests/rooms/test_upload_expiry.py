@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from rooms.community import post_attachments
 from rooms.community.accounts import User
 from rooms.community.attachments import ORPHAN_WINDOW_MS
 from rooms.community.community import Community
@@ -169,7 +170,7 @@ async def test_an_upload_taken_after_the_check_fails_the_post_whole(
     async def checked_before_it_was_taken(*_: Any) -> None:
         """As if the check ran just before another post (or the expiry sweep) took it."""
 
-    monkeypatch.setattr(community.chat, "_check_attachments", checked_before_it_was_taken)
+    monkeypatch.setattr(post_attachments, "check_usable", checked_before_it_was_taken)
     with pytest.raises(Invalid):
         await community.chat.post(ani, room_id, "kedua", attachment_ids=[photo["id"]])
     history, _ = await community.chat.history(ani, room_id, None)

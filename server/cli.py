@@ -19,7 +19,8 @@ from urllib.parse import quote
 from aiohttp import web
 
 from rooms.community import database
-from rooms.community.accounts import Registration, User
+from rooms.community.account_rules import Registration
+from rooms.community.accounts import User
 from rooms.community.community import open_community
 from rooms.community.regions import update as region_update
 from rooms.errors import DomainError

@@ -1,45 +1,34 @@
-"""Accounts: register with a username and/or phone number, log in, look up.
+"""Accounts: register with a username and/or phone number, log in, look up, change the password.
 
-Passwords are hashed with argon2id (argon2-cffi) in a worker thread, so a login never stalls
-the event loop that forwards media. Unknown logins still pay for one verification, so response
-time does not tell whether an account exists. Each hash holds the hasher's memory_cost (64 MiB
-by default) while it runs: at most MAX_CONCURRENT_HASHES run at once (a flood of 500
-registrations once took 384 MiB, six executor threads' worth), and past MAX_QUEUED_HASHES
-waiting, a request is answered `busy` rather than queued without end.
+What the fields may hold is rooms/community/account_rules.py; passwords are hashed with argon2id
+off the event loop (rooms/community/password_hashing.py). Unknown logins still pay for one
+verification, so response time does not tell whether an account exists.
 """
 
 from __future__ import annotations
 
-import asyncio
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Row, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from rooms.community.account_rules import (
+    Registration,
+    check_password_length,
+    check_profile,
+    check_registration,
+    login_key,
+)
 from rooms.community.bus import Bus, user_topic
 from rooms.community.database import Database
 from rooms.community.events import SessionsRevoked
-from rooms.community.regions import check_place, check_rt_rw, regions
+from rooms.community.password_hashing import PasswordHashing
 from rooms.community.regions.data import loaded_regions
 from rooms.community.schema import users
-from rooms.errors import Busy, Conflict, Invalid, NotFound, Unauthorized
-
-_T = TypeVar("_T")
-
-USERNAME = re.compile(r"[a-z0-9_.]{3,32}")
-PHONE = re.compile(r"\+[0-9]{8,15}")
-MIN_PASSWORD, MAX_PASSWORD = 8, 256
-MAX_DISPLAY_NAME = 80
-REGION_FIELDS = {"province": 80, "city": 80, "rt_rw": 20, "code": 13}
-MAX_ORGANISATION = 120
-MAX_CONCURRENT_HASHES = 2  # the machines we aim at have 2 cores: 128 MiB of argon2 at most
-MAX_QUEUED_HASHES = 64  # running and waiting; a few seconds of work at ~50 ms a hash
-BUSY_RETRY_AFTER = 5.0  # seconds
+from rooms.errors import Conflict, NotFound, Unauthorized
 
 
 @dataclass(frozen=True)
@@ -82,129 +71,6 @@ class User:
         }
 
 
-@dataclass(frozen=True)
-class Registration:
-    password: str
-    display_name: str
-    username: str | None = None
-    phone: str | None = None
-    organisation: str = ""
-    region: Mapping[str, str] | None = None
-
-
-def normalise_username(value: str) -> str:
-    username = value.strip().lower()
-    if not USERNAME.fullmatch(username):
-        raise Invalid(
-            "username must be 3-32 of a-z, 0-9, '_' or '.'", "username", reason="username_format"
-        )
-    return username
-
-
-def normalise_phone(value: str) -> str:
-    """Indonesian numbers are often written 0812...; store them as +62812..."""
-    phone = re.sub(r"[\s-]", "", value)
-    if phone.startswith("0"):
-        phone = "+62" + phone[1:]
-    if not PHONE.fullmatch(phone):
-        raise Invalid(
-            "phone must be '+' and 8-15 digits (or 08... for Indonesia)",
-            "phone",
-            reason="phone_format",
-        )
-    return phone
-
-
-def login_key(login: str) -> tuple[str, str]:
-    """The column a login names and its stored form: ("phone", "+62812...") or ("username",
-    "ani"). Pure. One account has one key however its login is written (0812 or +62812)."""
-    login = login.strip()
-    if login.startswith(("+", "0")):
-        try:
-            return "phone", normalise_phone(login)
-        except Invalid:  # not a phone number after all: usernames may start with a digit
-            pass
-    return "username", login.lower()
-
-
-def check_registration(form: Registration) -> dict[str, Any]:
-    """The row to insert, or Invalid naming the first bad field. Pure."""
-    if form.username is None and form.phone is None:
-        raise Invalid("give a username or a phone number", "username", reason="login_missing")
-    if not MIN_PASSWORD <= len(form.password) <= MAX_PASSWORD:
-        raise Invalid(
-            f"password must be {MIN_PASSWORD}-{MAX_PASSWORD} characters",
-            "password",
-            reason="password_length",
-        )
-    region = {name: "" for name in REGION_FIELDS} | dict(form.region or {})
-    profile = check_profile(form.display_name, form.organisation, region)
-    return {
-        "username": normalise_username(form.username) if form.username is not None else None,
-        "phone": normalise_phone(form.phone) if form.phone is not None else None,
-        **profile,
-    }
-
-
-def check_profile(
-    display_name: str | None, organisation: str | None, region: Mapping[str, Any] | None
-) -> dict[str, Any]:
-    """The columns a profile edit changes (only what was given), or Invalid. Pure."""
-    row: dict[str, Any] = {}
-    if display_name is not None:
-        display_name = display_name.strip()
-        if not 0 < len(display_name) <= MAX_DISPLAY_NAME:
-            raise Invalid(
-                f"display_name must be 1-{MAX_DISPLAY_NAME} characters",
-                "display_name",
-                reason="display_name_length",
-            )
-        row["display_name"] = display_name
-    if organisation is not None:
-        if len(organisation.strip()) > MAX_ORGANISATION:
-            raise Invalid(
-                f"organisation is at most {MAX_ORGANISATION} characters",
-                "organisation",
-                reason="organisation_length",
-            )
-        row["organisation"] = organisation.strip()
-    if region is not None:
-        unknown = set(region) - set(REGION_FIELDS)
-        if unknown:
-            raise Invalid(
-                f"region has no field {sorted(unknown)[0]!r}", "region", reason="region_format"
-            )
-        for name, limit in REGION_FIELDS.items():
-            if name not in region:
-                continue
-            value = region[name]
-            if not isinstance(value, str) or len(value.strip()) > limit:
-                raise Invalid(
-                    f"region.{name} is text of at most {limit} characters",
-                    "region",
-                    reason="region_format",
-                )
-            row[name] = value.strip()
-        row.update(_place_columns(row))
-    return row
-
-
-def _place_columns(row: dict[str, Any]) -> dict[str, str]:
-    """RT/RW in one spelling; a region code checked against the official list, and its
-    province and regency (or city) names in place of whatever names came with it."""
-    out: dict[str, str] = {}
-    if "rt_rw" in row:
-        out["rt_rw"] = check_rt_rw(row.pop("rt_rw"), "region")
-    if "code" in row:
-        # RT/RW without a village is allowed on a profile (older profiles have it), so the
-        # place is checked without it.
-        out["region_code"] = check_place(row.pop("code"))["region_code"]
-        path = regions().path(out["region_code"]) if out["region_code"] else []
-        out["province"] = path[0].name if path else row.get("province", "")
-        out["city"] = path[1].name if len(path) > 1 else row.get("city", "")
-    return out
-
-
 def user_from_row(row: Row[Any]) -> User:
     return User(
         id=row.id,
@@ -231,18 +97,15 @@ class Accounts:
         bus: Bus | None = None,
     ) -> None:
         self._db = db
-        self._hasher = hasher
+        self._passwords = PasswordHashing(hasher)
         self._clock = clock
         self._bus = bus
-        self._dummy_hash: str | None = None
-        self._hashing = asyncio.Semaphore(MAX_CONCURRENT_HASHES)
-        self._queued = 0
 
     async def register(self, form: Registration, is_admin: bool = False) -> User:
         if form.region and form.region.get("code"):
             await loaded_regions()  # the first load takes a second: not on the event loop
         row = check_registration(form)
-        row["password_hash"] = await self._argon2(self._hasher.hash, form.password)
+        row["password_hash"] = await self._passwords.hash(form.password)
         row["is_admin"] = is_admin
         row["created_at"] = int(self._clock() * 1000)
         try:
@@ -272,12 +135,12 @@ class Accounts:
         column, key = login_key(login)
         async with self._db.read() as conn:
             row = (await conn.execute(select(users).where(users.c[column] == key))).one_or_none()
-        stored = row.password_hash if row is not None else await self._dummy()
-        if not await self._matches(stored, password):
+        stored = row.password_hash if row is not None else await self._passwords.dummy()
+        if not await self._passwords.matches(stored, password):
             row = None
         if row is None:
             raise Unauthorized("wrong login or password", "password", reason="wrong_login")
-        if self._hasher.check_needs_rehash(row.password_hash):
+        if self._passwords.needs_rehash(row.password_hash):
             await self._rehash(row.id, password)
         return user_from_row(row)
 
@@ -309,14 +172,9 @@ class Accounts:
 
     async def change_password(self, user: User, current: str, new: str) -> None:
         """Check the current password, store the new one, and end every session so far."""
-        if not MIN_PASSWORD <= len(new) <= MAX_PASSWORD:
-            raise Invalid(
-                f"new_password must be {MIN_PASSWORD}-{MAX_PASSWORD} characters",
-                "new_password",
-                reason="password_length",
-            )
+        check_password_length(new, "new_password")
         await self.check_own_password(user, current, "current_password")
-        new_hash = await self._argon2(self._hasher.hash, new)
+        new_hash = await self._passwords.hash(new)
         cutoff = int(self._clock() * 1000)
         async with self._db.write() as conn:
             await conn.execute(
@@ -333,7 +191,7 @@ class Accounts:
             stored = (
                 await conn.execute(select(users.c.password_hash).where(users.c.id == user.id))
             ).scalar_one()
-        if not await self._matches(stored, password):
+        if not await self._passwords.matches(stored, password):
             raise Unauthorized(
                 "the current password is wrong", field, reason="wrong_current_password"
             )
@@ -350,13 +208,8 @@ class Accounts:
     async def hash_new_password(self, password: str, field: str = "new_password") -> str:
         """A new password checked against the registration rules, hashed like every other
         (for a reset: rooms/community/password_reset.py stores it with the code's use)."""
-        if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-            raise Invalid(
-                f"{field} must be {MIN_PASSWORD}-{MAX_PASSWORD} characters",
-                field,
-                reason="password_length",
-            )
-        return await self._argon2(self._hasher.hash, password)
+        check_password_length(password, field)
+        return await self._passwords.hash(password)
 
     def announce_revocation(self, user_id: int, cutoff_ms: int) -> None:
         """After a write that moved sessions_valid_after: close the older sessions' sockets."""
@@ -377,36 +230,8 @@ class Accounts:
                 raise NotFound("no such account", "user_id")
 
     async def _rehash(self, user_id: int, password: str) -> None:
-        new_hash = await self._argon2(self._hasher.hash, password)
+        new_hash = await self._passwords.hash(password)
         async with self._db.write() as conn:
             await conn.execute(
                 update(users).where(users.c.id == user_id).values(password_hash=new_hash)
             )
-
-    async def _matches(self, stored_hash: str, password: str) -> bool:
-        """argon2 verification in a worker thread: it takes tens of milliseconds."""
-        try:
-            return bool(await self._argon2(self._hasher.verify, stored_hash, password))
-        except (VerificationError, InvalidHashError):
-            return False
-
-    async def _dummy(self) -> str:
-        if self._dummy_hash is None:
-            self._dummy_hash = await self._argon2(self._hasher.hash, "not a password")
-        return self._dummy_hash
-
-    async def _argon2(self, work: Callable[..., _T], *args: str) -> _T:
-        """One argon2 hash or verification in a worker thread, at most MAX_CONCURRENT_HASHES
-        at a time; Busy when MAX_QUEUED_HASHES are already running or waiting."""
-        if self._queued >= MAX_QUEUED_HASHES:
-            raise Busy(
-                "the server is busy checking passwords; try again in a few seconds",
-                retry_after=BUSY_RETRY_AFTER,
-                reason="password_check_busy",
-            )
-        self._queued += 1
-        try:
-            async with self._hashing:
-                return await asyncio.to_thread(work, *args)
-        finally:
-            self._queued -= 1

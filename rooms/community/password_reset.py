@@ -30,7 +30,8 @@ from sqlalchemy import ColumnElement, and_, delete, exists, insert, or_, select,
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
-from rooms.community.accounts import Accounts, User, login_key, user_from_row
+from rooms.community.account_rules import login_key
+from rooms.community.accounts import Accounts, User, user_from_row
 from rooms.community.database import Database
 from rooms.community.permissions import may_remove
 from rooms.community.schema import (

@@ -8,14 +8,14 @@ from typing import Any
 from aiohttp import web
 
 from rooms.community import sessions
-from rooms.community.accounts import (
+from rooms.community.account_rules import (
     MAX_DISPLAY_NAME,
     MAX_ORGANISATION,
     MAX_PASSWORD,
     Registration,
-    User,
     login_key,
 )
+from rooms.community.accounts import User
 from rooms.community.calendar import build_calendar
 from rooms.community.calendar_links import calendar_url
 from rooms.community.membership import room_ids_of

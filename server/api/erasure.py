@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import desc, select
 
-from rooms.community.accounts import MAX_PASSWORD
+from rooms.community.account_rules import MAX_PASSWORD
 from rooms.community.erasure import Erased
 from rooms.community.schema import admin_audit
 from rooms.community.timefmt import utc_iso

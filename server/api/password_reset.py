@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rooms.community.accounts import MAX_PASSWORD
+from rooms.community.account_rules import MAX_PASSWORD
 from server.api.accounts import signed_in
 from server.api.fields import Field
 from server.api.limits import limit_reset_attempt

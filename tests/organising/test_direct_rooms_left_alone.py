@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rooms.community.accounts import Registration
+from rooms.community.account_rules import Registration
 from rooms.errors import Forbidden, NotFound
 from rooms.organising import Organising
 from rooms.organising.announcements import Selection

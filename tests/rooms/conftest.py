@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 
-from rooms.community.accounts import Registration, User
+from rooms.community.account_rules import Registration
+from rooms.community.accounts import User
 from rooms.community.bus import LocalBus
 from rooms.community.community import Community, open_community
 from signalling.events import encode

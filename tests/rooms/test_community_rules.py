@@ -11,7 +11,7 @@ from typing import Any
 import icalendar
 import pytest
 
-from rooms.community.accounts import (
+from rooms.community.account_rules import (
     Registration,
     check_registration,
     normalise_phone,

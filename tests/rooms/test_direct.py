@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from rooms.community.accounts import Registration
+from rooms.community.account_rules import Registration
 from rooms.community.community import Community
 from rooms.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from tests.rooms.conftest import register

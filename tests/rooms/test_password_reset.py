@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from rooms.community import sessions
-from rooms.community.accounts import Registration, User
+from rooms.community.account_rules import Registration
+from rooms.community.accounts import User
 from rooms.community.bus import user_topic
 from rooms.community.community import Community
 from rooms.community.password_reset import (

@@ -15,7 +15,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
 from rooms.community import attachments as attachment_module
-from rooms.community.accounts import Registration
+from rooms.community.account_rules import Registration
 from rooms.community.community import Community
 from rooms.community.schema import messages, metadata
 from rooms.community.search import is_search_table

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from rooms.community.accounts import MAX_CONCURRENT_HASHES, MAX_QUEUED_HASHES, Registration
+from rooms.community.account_rules import Registration
 from rooms.community.bus import LocalBus
 from rooms.community.chat import POST_BURST
 from rooms.community.community import Community, open_community
+from rooms.community.password_hashing import MAX_CONCURRENT_HASHES, MAX_QUEUED_HASHES
 from rooms.errors import Busy, RateLimited
 from signalling.events import encode
 from tests.conftest import eventually

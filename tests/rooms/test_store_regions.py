@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rooms.community.accounts import Registration
+from rooms.community.account_rules import Registration
 from rooms.community.community import Community
 from rooms.errors import Invalid, NotFound
 from tests.rooms.conftest import register

@@ -36,7 +36,7 @@ from server.pwa import add_pwa
 from server.wiring import Seams, seams_for
 from sfu.peer import PeerSettings, gather_on
 from signalling.peers import WebRtcPeers
-from signalling.session import Services
+from signalling.services import Services
 from signalling.ws import SERVICES_KEY, websocket_handler
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from sfu.cascade.media_link import RelaySocket
 from signalling.cascade.home import Cascade
 from signalling.cascade.host import MediaHost
 from signalling.cascade.node_link import PATH
-from signalling.session import Services
+from signalling.services import Services
 
 log = logging.getLogger(__name__)
 

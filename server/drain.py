@@ -1,7 +1,7 @@
 """Graceful shutdown (SIGTERM): stop taking newcomers, move or finish the meetings here, exit.
 
 While draining, `/healthz` answers 503 so a load balancer sends new sockets elsewhere, and a
-`hello` that would start a meeting here is refused with `draining` (signalling/session.py).
+`hello` that would start a meeting here is refused with `draining` (signalling/joining.py).
 
 With several nodes (`--redis`) and another live node that is not draining, the meetings move
 (docs/cluster.md, "Moving a live meeting"): for each meeting it is home of, the node releases
@@ -28,7 +28,7 @@ from redis.exceptions import RedisError
 from rooms.meeting import handover
 from rooms.meeting.events import bye
 from rooms.meeting.meeting import Meeting
-from signalling.session import Services
+from signalling.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ async def move_meetings(services: Services) -> bool:
     moved = 0
     for room in meetings:
         moved += await _move(services, room)
-    carried = [s for s in services.live_sessions if s.relay_to is not None]
+    carried = [s for s in services.live_sessions if s.joining.relay_to is not None]
     for session in carried:
         session.move()
     log.info(
@@ -112,4 +112,4 @@ def _people(meetings: list[Meeting]) -> int:
 def carried_sockets(services: Services) -> int:
     """Sockets this node carries to the node hosting their meeting (signalling/cascade/
     tunnel.py)."""
-    return sum(1 for session in services.live_sessions if session.relay_to is not None)
+    return sum(1 for session in services.live_sessions if session.joining.relay_to is not None)

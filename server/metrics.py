@@ -22,7 +22,7 @@ from sfu import totals
 from sfu.forwarding import AUDIO, VIDEO, Producer
 from signalling.cascade.home import Cascade
 from signalling.cascade.host import MediaHost
-from signalling.session import Services
+from signalling.services import Services
 from signalling.ws import SERVICES_KEY
 
 METRICS_REGISTRY_KEY = web.AppKey("kamar_metrics", CollectorRegistry)

@@ -18,7 +18,8 @@ from signalling.errors import TELLING_REASONS, ProtocolError, error_event
 from signalling.events import ServerEvent, encoded
 from signalling.messages import MAX_MESSAGE_BYTES
 from signalling.outbox import Outbox
-from signalling.session import Services, Session
+from signalling.services import Services
+from signalling.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
                 # not a silent socket: the clock stops while a frame is handled.
                 hello_timer.cancel()
                 await session.handle_text(message.data)
-                if session.relay_to is not None:  # the meeting is on another node
+                if session.joining.relay_to is not None:  # the meeting is on another node
                     await _carry(services, session, ws, connection, message.data)
                     break
                 if not session.identified:
@@ -153,7 +154,7 @@ async def _carry(
     """The meeting lives on another node: carry this socket there over the node link (sealed,
     signalling/cascade/tunnel.py), `hello` first, until either side closes. What the home sends
     goes out through this socket's own connection (its outbox and slow-client rule)."""
-    node = session.relay_node
+    node = session.joining.relay_node
     assert node is not None
     cascade = services.cascade
     link = await cascade.link(node) if cascade is not None else None

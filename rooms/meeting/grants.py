@@ -114,7 +114,7 @@ def verify(token: object, secret: str, now: int) -> JoinGrant:
             },
         )
     except jwt.InvalidTokenError as exc:
-        # PyJWT's words ("Invalid payload padding") are for the log (signalling/session.py
+        # PyJWT's words ("Invalid payload padding") are for the log (signalling/joining.py
         # logs the cause), never for the member holding the link.
         raise GrantError("unauthorized", "the join token is not valid") from exc
     if not isinstance(claims.get("exp"), int) or claims["exp"] <= now:

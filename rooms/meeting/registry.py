@@ -156,7 +156,7 @@ class LocalPlacement:
         return None  # no other node
 
     def drain(self) -> None:
-        pass  # the only node: new meetings are refused with `draining` (signalling/session.py)
+        pass  # the only node: new meetings are refused with `draining` (signalling/joining.py)
 
     async def gone(self, node: NodeId) -> None:
         pass  # there is no other node

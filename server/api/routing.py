@@ -163,7 +163,7 @@ def _dumps(value: Any) -> str:
 
 
 class ApiServices(Protocol):
-    """What the HTTP API needs of the server's services (signalling.session.Services has it):
+    """What the HTTP API needs of the server's services (signalling.services.Services has it):
     the API reads them under its own key, so it never imports the websocket glue."""
 
     community: Community | None

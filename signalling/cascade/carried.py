@@ -11,7 +11,8 @@ from typing import Any
 
 from signalling.cascade.node_link import Channel, Command
 from signalling.errors import TELLING_REASONS, ProtocolError
-from signalling.session import Services, Session
+from signalling.services import Services
+from signalling.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ class CarriedSocket:
         services = home._services
         self.session = Session(services, self._send, self._close)
         # It came in through the node at the link's other end: its media is served there.
-        self.session.came_through = home._channel.peer
+        self.session.joining.came_through = home._channel.peer
         services.live_sessions.add(self.session)
         self._inbox: asyncio.Queue[str | None] = asyncio.Queue()
         self.close_reason: str | None = None
@@ -101,7 +102,7 @@ class CarriedSocket:
         try:
             while (text := await self._inbox.get()) is not None:
                 await session.handle_text(text)
-                if session.relay_to is not None:  # moved meanwhile: never carried twice
+                if session.joining.relay_to is not None:  # moved meanwhile: never carried twice
                     session.fail(ProtocolError("wrong_node", "the meeting moved; connect again"))
         finally:
             reason = self.close_reason if self.close_reason in TELLING_REASONS else None

@@ -35,7 +35,7 @@ from signalling.cascade.node_link import (
 )
 from signalling.events import encoded
 from signalling.peers import PeerFactory, SubscribeEndpoint
-from signalling.session import Services
+from signalling.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,8 @@ from signalling.errors import CLOSING_CODES, ProtocolError
 from signalling.events import encode
 from signalling.messages import MESSAGE_FIELDS, parse_client_message
 from signalling.peers import WebRtcPeers
-from signalling.session import Services, Session
+from signalling.services import Services
+from signalling.session import Session
 from tests.conftest import RunningServer
 from tests.signalling.test_ws import Client
 

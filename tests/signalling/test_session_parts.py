@@ -15,7 +15,8 @@ from sfu.owner import owner_key
 from signalling.context import MeetingContext
 from signalling.errors import ProtocolError
 from signalling.messages import RaiseHand
-from signalling.session import Services, Session
+from signalling.services import Services
+from signalling.session import Session
 from signalling.townhall import StageControl
 
 SECRET = "k" * 48

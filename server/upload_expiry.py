@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Protocol
 
 from aiohttp import web
@@ -23,6 +23,7 @@ from signalling.ws import SERVICES_KEY
 log = logging.getLogger(__name__)
 
 UPLOAD_EXPIRY_INTERVAL = 600.0  # seconds between sweeps: uploads live 24 h give or take this
+Pause = Callable[[float], Awaitable[None]]
 
 
 class HasCommunity(Protocol):
@@ -52,9 +53,12 @@ async def expire_uploads_forever(
     services: HasCommunity,
     clock: Callable[[], float],
     interval: float = UPLOAD_EXPIRY_INTERVAL,
+    pause: Pause = asyncio.sleep,
 ) -> None:
+    """Every `interval` seconds, a round; `pause` is the wait between rounds (a test's own,
+    tests/sweep_pauses.py, so that it needs no real time)."""
     while True:
-        await asyncio.sleep(interval)
+        await pause(interval)
         community = services.community
         if community is None:
             continue

@@ -97,6 +97,11 @@ class AttendanceRecord:
         """End every open stay now and wait for every row to be written."""
         for stay in self._stays.close_all(self._now()):
             await self.write(stay)
+        await self.written()
+
+    async def written(self) -> None:
+        """Return once the rows of the stays ended so far are written (`left` writes each in
+        the background)."""
         if self._writing:
             await asyncio.gather(*self._writing, return_exceptions=True)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from rooms.meeting.egress import retention
+from tests.sweep_pauses import SweepPauses
 
 NOW = 1_800_000_000
 DAY = retention.DAY
@@ -75,12 +76,19 @@ def test_of_nodes_deleting_the_same_file_exactly_one_claims_it(tmp_path: Path) -
 
 async def test_the_background_sweep_runs_at_once_and_keeps_going(tmp_path: Path) -> None:
     old = _recording(tmp_path, f"event-1-{NOW - 8 * DAY}.mp4")
-    task = asyncio.create_task(retention.sweep_forever(tmp_path, 7, lambda: NOW, interval=3600))
+    now = [NOW]
+    pauses = SweepPauses()
+    task = asyncio.create_task(
+        retention.sweep_forever(tmp_path, 7, lambda: now[0], interval=3600, pause=pauses.pause)
+    )
     try:
-        deadline = asyncio.get_running_loop().time() + 10
-        while old.exists():
-            assert asyncio.get_running_loop().time() < deadline, "the sweep did not run"
-            await asyncio.sleep(0.01)
+        await pauses.reached(1)  # the first sweep is done, before any pause
+        assert not old.exists()
+        older = _recording(tmp_path, f"event-1-{NOW - 6 * DAY}.mp4")
+        now[0] += 2 * DAY  # it is past its seven days by the next sweep
+        await pauses.release()
+        await pauses.reached(2)
+        assert not older.exists() and pauses.intervals == [3600, 3600]
         assert not task.done()
     finally:
         task.cancel()

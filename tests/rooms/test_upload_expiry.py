@@ -21,9 +21,10 @@ from rooms.community.community import Community
 from rooms.community.resumable import UPLOAD_LIFETIME_MS
 from rooms.community.schema import attachments
 from rooms.errors import Invalid, NotFound
-from server.upload_expiry import expire_uploads_forever
+from server.upload_expiry import UPLOAD_EXPIRY_INTERVAL, expire_uploads_forever
 from tests.rooms.conftest import Clock, register
 from tests.rooms.test_video_poster import chunks
+from tests.sweep_pauses import SweepPauses
 
 HOUR_S = 3600.0
 
@@ -112,12 +113,15 @@ async def test_the_server_sweep_expires_uploads_by_its_clock(
     later = Clock()
     later.now = clock.now + max(ORPHAN_WINDOW_MS, UPLOAD_LIFETIME_MS) / 1000 + 1
     services = SimpleNamespace(community=community)
-    sweep = asyncio.create_task(expire_uploads_forever(services, later, interval=0.01))
+    pauses = SweepPauses()
+    sweep = asyncio.create_task(expire_uploads_forever(services, later, pause=pauses.pause))
     try:
-        deadline = asyncio.get_running_loop().time() + 10
-        while original.exists() or partial.exists():
-            assert asyncio.get_running_loop().time() < deadline, "the sweep never ran"
-            await asyncio.sleep(0.01)
+        await pauses.reached(1)
+        assert original.exists() and partial.exists()  # nothing before the first interval
+        await pauses.release()
+        await pauses.reached(2)  # one round done
+        assert not original.exists() and not partial.exists()
+        assert pauses.intervals == [UPLOAD_EXPIRY_INTERVAL] * 2
     finally:
         sweep.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -146,13 +150,14 @@ async def test_a_failed_sweep_does_not_end_the_sweeping() -> None:
     services = SimpleNamespace(
         community=SimpleNamespace(attachments=attachments_store, resumable=nothing_resumable)
     )
-    sweep = asyncio.create_task(expire_uploads_forever(services, Clock(), interval=0.01))
+    pauses = SweepPauses()
+    sweep = asyncio.create_task(expire_uploads_forever(services, Clock(), pause=pauses.pause))
     try:
-        deadline = asyncio.get_running_loop().time() + 10
-        while attachments_store.calls < 3:
-            assert not sweep.done(), "the sweep ended"
-            assert asyncio.get_running_loop().time() < deadline, "the sweep stopped"
-            await asyncio.sleep(0.01)
+        for round_done in range(1, 4):
+            await pauses.reached(round_done)
+            await pauses.release()
+        await pauses.reached(4)  # three rounds, the first of them failed
+        assert attachments_store.calls == 3 and not sweep.done()
     finally:
         sweep.cancel()
         with contextlib.suppress(asyncio.CancelledError):

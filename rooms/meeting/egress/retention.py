@@ -19,7 +19,7 @@ import contextlib
 import logging
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -84,13 +84,18 @@ def sweep(directory: Path, now: float, days: int) -> int:
 
 
 async def sweep_forever(
-    directory: Path, days: int, clock: Callable[[], float], interval: float = SWEEP_INTERVAL
+    directory: Path,
+    days: int,
+    clock: Callable[[], float],
+    interval: float = SWEEP_INTERVAL,
+    pause: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> None:
     """Sweep now, then every `interval` seconds, in a thread (a directory of many files on a
-    network file system may take a moment to list)."""
+    network file system may take a moment to list). `pause` is the wait between sweeps (a
+    test's own, tests/sweep_pauses.py, so that it needs no real time)."""
     while True:
         try:
             await asyncio.to_thread(sweep, directory, clock(), days)
         except OSError:  # a file system hiccup must not end the sweep for good
             log.exception("deleting old recordings failed")
-        await asyncio.sleep(interval)
+        await pause(interval)

@@ -199,7 +199,7 @@ def _page(name: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
 
 async def _room_page(request: web.Request) -> web.StreamResponse:
     try:
-        grants.validate_room_name(request.match_info["room"])
+        grants.validate_meeting_name(request.match_info["room"])
     except ValueError as exc:
         raise web.HTTPNotFound(text=f"No such room: {exc}") from exc
     return web.FileResponse(WEB_DIR / "room.html", headers={"Cache-Control": "no-cache"})
@@ -230,7 +230,7 @@ async def _dev_token(request: web.Request) -> web.Response:
         return error_response("bad_request", exc.message, exc.field, reason=exc.reason)
     room, name = body.get("room"), body.get("name")
     try:
-        room = grants.validate_room_name(room)
+        room = grants.validate_meeting_name(room)
     except ValueError as exc:
         return error_response("bad_request", str(exc), "room", reason="meeting_name_format")
     if not isinstance(name, str) or not name.strip() or len(name) > grants.MAX_DISPLAY_NAME:
@@ -254,12 +254,12 @@ async def _tick_speakers(registry: MeetingRegistry) -> None:
     loop = asyncio.get_running_loop()
     while True:
         await asyncio.sleep(SPEAKER_UPDATE_INTERVAL)
-        for room in registry.meetings():
+        for meeting in registry.meetings():
             try:
-                room.update_speakers(loop.time())
-                room.update_audience(loop.time())
-            except Exception:  # one room's bug must not silence every other room
-                log.exception("speaker update failed in room %s", room.name)
+                meeting.update_speakers(loop.time())
+                meeting.update_audience(loop.time())
+            except Exception:  # one meeting's bug must not silence every other meeting
+                log.exception("speaker update failed in meeting %s", meeting.name)
 
 
 async def _recording_retention(app: web.Application) -> AsyncIterator[None]:
@@ -284,7 +284,7 @@ async def _finish_egress(_app: web.Application) -> None:
 
 async def _say_goodbye(app: web.Application) -> None:
     registry = app[SERVICES_KEY].registry
-    for room in registry.meetings():
-        for participant in list(room.participants.values()):
+    for meeting in registry.meetings():
+        for participant in list(meeting.participants.values()):
             participant.deliver(bye("shutdown"))
             participant.disconnect("shutdown")

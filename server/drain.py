@@ -73,9 +73,9 @@ async def move_meetings(services: Services) -> bool:
     services.moved_out = True
     meetings = services.registry.meetings()
     moved = 0
-    for room in meetings:
-        moved += await _move(services, room)
-    carried = [s for s in services.live_sessions if s.joining.relay_to is not None]
+    for meeting in meetings:
+        moved += await _move(services, meeting)
+    carried = [s for s in services.live_sessions if s.joining.carry_to is not None]
     for session in carried:
         session.move()
     log.info(
@@ -86,19 +86,19 @@ async def move_meetings(services: Services) -> bool:
     return True
 
 
-async def _move(services: Services, room: Meeting) -> int:
-    """Release `room`'s claim with its stage, then send everyone in it (the lobby included)
+async def _move(services: Services, meeting: Meeting) -> int:
+    """Release `meeting`'s claim with its stage, then send everyone in it (the lobby included)
     away to come back at once: in this order, so that their next `hello` finds it free.
     1 when moved; 0 when Redis failed, and the meeting stays here (a `hello` would find the
     claim still naming this node). A claim that was no longer this node's is moved all the
     same: the meeting's home is elsewhere already."""
-    present = [p.identity for p in room.participants.values()]
+    present = [p.identity for p in meeting.participants.values()]
     try:
-        await services.placement.release(room.name, handover.stage_state(room.stage, present))
+        await services.placement.release(meeting.name, handover.stage_state(meeting.stage, present))
     except (RedisError, OSError) as exc:
-        log.warning("draining: could not release %s (%s); it stays here", room.name, exc)
+        log.warning("draining: could not release %s (%s); it stays here", meeting.name, exc)
         return 0
-    everyone = [*room.participants.values(), *(p for p, _enter in room.waiting.values())]
+    everyone = [*meeting.participants.values(), *(p for p, _enter in meeting.waiting.values())]
     for participant in everyone:
         participant.deliver(bye("moved"))
         participant.disconnect("moved")
@@ -106,10 +106,10 @@ async def _move(services: Services, room: Meeting) -> int:
 
 
 def _people(meetings: list[Meeting]) -> int:
-    return sum(len(room.participants) + len(room.waiting) for room in meetings)
+    return sum(len(meeting.participants) + len(meeting.waiting) for meeting in meetings)
 
 
 def carried_sockets(services: Services) -> int:
     """Sockets this node carries to the node hosting their meeting (signalling/cascade/
     tunnel.py)."""
-    return sum(1 for session in services.live_sessions if session.joining.relay_to is not None)
+    return sum(1 for session in services.live_sessions if session.joining.carry_to is not None)

@@ -38,7 +38,7 @@ class NodeCollector:
     def collect(self) -> Iterator[Metric]:
         registry = self._services.registry
         meetings = registry.meetings()
-        producers = [p for room in meetings for p in room.media.producers.values()]
+        producers = [p for meeting in meetings for p in meeting.media.producers.values()]
         streams = [layer for p in producers for layer in p.layers]
         yield GaugeMetricFamily("kamar_meetings", "Live meetings on this node", len(meetings))
         yield GaugeMetricFamily(

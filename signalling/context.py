@@ -1,7 +1,8 @@
-"""One session's place in a meeting: what the meeting's handlers (signalling/media.py,
-signalling/townhall.py) work on instead of the whole session. The session fills it in at
-`hello` and marks it ended; the handlers read who and where, reach the client, and read the
-clock, and see nothing of the feed, the frame limits or the dispatch."""
+"""One session's place in a meeting: what the meeting's handlers (signalling/joining.py,
+signalling/media.py, signalling/townhall.py, signalling/egress.py) work on instead of the whole
+session. Joining fills it in at `hello` and the session marks it ended; the handlers read who
+and where, reach the client, and read the clock, and see nothing of the feed, the frame limits
+or the dispatch."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ class MeetingContext:
         self.clock = clock
         self._community = community
         self.participant: Participant | None = None
-        self.room: Meeting | None = None
+        self.meeting: Meeting | None = None
         self.event_id: int | None = None  # a town hall's agenda event (its record)
         self.in_lobby = False
         self.ended = False
@@ -45,8 +46,8 @@ class MeetingContext:
         return self.participant is not None and not self.ended and not self.in_lobby
 
     def me(self) -> tuple[Meeting, Participant]:
-        """The room and participant of a joined session, else `bad_state` (the session's
+        """The meeting and participant of a joined session, else `bad_state` (the session's
         dispatch names the message it answers)."""
-        if not self.joined or self.room is None or self.participant is None:
+        if not self.joined or self.meeting is None or self.participant is None:
             raise ProtocolError("bad_state", "join a meeting with hello first")
-        return self.room, self.participant
+        return self.meeting, self.participant

@@ -29,49 +29,49 @@ class EgressControl:
     def handlers(self) -> dict[type, Callable[[Any], Awaitable[None]]]:
         return {EgressStart: self._start, EgressStop: self._stop}
 
-    def _room(self) -> Meeting:
-        room, me = self._context.me()
+    def _meeting(self) -> Meeting:
+        meeting, me = self._context.me()
         try:
             stage.require(me.role, "egress")
         except StageError as exc:
             raise ProtocolError(exc.code, exc.message) from exc
-        return room
+        return meeting
 
     async def _start(self, message: EgressStart) -> None:
-        room = self._room()
+        meeting = self._meeting()
         if self._settings is None:
             raise ProtocolError("unavailable", "egress is not set up on this server")
-        if room.egress is not None:
+        if meeting.egress is not None:
             raise ProtocolError("bad_state", "egress is already on: stop it first")
         try:
             destinations = parse_destinations(message.rtmp)
             egress = Egress(
-                room.name,
+                meeting.name,
                 self._settings,
                 destinations,
                 message.record,
                 self._clock,
                 self._context.event_id,
                 message.hls,
-                name_of=lambda person: _name(room, person),
+                name_of=lambda person: _name(meeting, person),
             )
         except EgressError as exc:
             raise ProtocolError(exc.code, exc.message) from exc
         except OSError as exc:  # no ports, no directory for recordings
-            log.error("egress of %s could not start: %s", room.name, exc)
+            log.error("egress of %s could not start: %s", meeting.name, exc)
             raise ProtocolError("unavailable", "egress could not start on this server") from exc
-        room.egress = egress
+        meeting.egress = egress
         egress.start()
-        egress.follow(list(room.media.producers.values()), room.speakers.speakers)
-        room.broadcast(egress.state())
+        egress.follow(list(meeting.media.producers.values()), meeting.speakers.speakers)
+        meeting.broadcast(egress.state())
 
     async def _stop(self, _message: EgressStop) -> None:
-        room = self._room()
-        egress = room.egress
+        meeting = self._meeting()
+        egress = meeting.egress
         if egress is None:
             raise ProtocolError("bad_state", "egress is not on")
-        room.egress = None
-        room.broadcast(idle_state())
+        meeting.egress = None
+        meeting.broadcast(idle_state())
         # Finishing the file takes ffmpeg a moment: not while this socket waits for it.
         egress.stop_soon()
 
@@ -79,6 +79,6 @@ class EgressControl:
         return self._context.clock()
 
 
-def _name(room: Meeting, person: str) -> str:
-    participant = room.participants.get(ParticipantId(person))
+def _name(meeting: Meeting, person: str) -> str:
+    participant = meeting.participants.get(ParticipantId(person))
     return participant.name if participant is not None else ""

@@ -3,7 +3,7 @@
 A first `hello` carries a signed join grant (rooms/meeting/grants.py). Joining checks it and,
 for a member's grant, that they are still in the room; finds the node that hosts the meeting
 (rooms/meeting/registry.py Placement), and when that is another node, leaves the socket to be
-carried there (signalling/ws.py reads `relay_to`); restores a stage a draining node handed over;
+carried there (signalling/ws.py reads `carry_to`); restores a stage a draining node handed over;
 refuses when the server is full, the meeting locked or the person banned; and then joins the
 meeting, or waits in its waiting room until a moderator admits (`lobby_wait`).
 """
@@ -49,18 +49,18 @@ class Joining:
     def __init__(
         self,
         services: Services,
-        meeting: MeetingContext,
+        context: MeetingContext,
         media: MediaControl,
         label: Callable[[], str],
     ) -> None:
         self._services = services
-        self._meeting = meeting
+        self._context = context
         self._media = media
         self._label = label
         # The node hosting the meeting this socket's hello asked for and its URL, when that is
         # another node: signalling/ws.py then carries the socket there (docs/cluster.md).
-        self.relay_to: str | None = None
-        self.relay_node: NodeId | None = None
+        self.carry_to: str | None = None
+        self.carry_node: NodeId | None = None
         # The node that carried this socket here over its link (signalling/cascade/tunnel.py):
         # the participant receives media there (the cascade).
         self.came_through: str | None = None
@@ -70,8 +70,8 @@ class Joining:
 
     def _verified_grant(self, hello: Hello) -> grants.JoinGrant:
         """The join grant a first `hello` carries, checked: version, signature and expiry,
-        and the room it names."""
-        if self._meeting.participant is not None:
+        and the meeting it names."""
+        if self._context.participant is not None:
             raise ProtocolError("bad_state", "hello was already received", in_reply_to="hello")
         if hello.v != PROTOCOL_VERSION:
             raise ProtocolError(
@@ -97,8 +97,8 @@ class Joining:
             # Its meetings went to other nodes (server/drain.py): carrying a socket would
             # keep this node running; the load balancer sends the next one elsewhere.
             raise ProtocolError("draining", "this server is shutting down; connect again")
-        self.relay_to = await self._hosted_here(grant.room)
-        if self.relay_to is not None:
+        self.carry_to = await self._hosted_here(grant.room)
+        if self.carry_to is not None:
             return  # signalling/ws.py carries this socket, this hello first, to that node
         await self._receive_where_it_came_through()
         handed = await self._handed_over(grant.room)
@@ -118,8 +118,8 @@ class Joining:
             id=registry.new_participant_id(),
             identity=grant.identity,
             name=grant.name,
-            deliver=self._meeting.send,
-            disconnect=self._meeting.close,
+            deliver=self._context.send,
+            disconnect=self._context.close,
             can_subscribe=grant.can_subscribe and not hello.watch,
             role=role,
             # A raised hand stays up across a reconnect, and a move to another node.
@@ -134,24 +134,28 @@ class Joining:
             raise ProtocolError("banned", "you were removed from this meeting")
         if admission == "locked":
             raise ProtocolError("meeting_locked", "this meeting is locked; ask a moderator")
-        room = registry.open(grant.room, handed)
+        meeting = registry.open(grant.room, handed)
         if existing is None and handed is not None:
             self._handover_taken(grant.room)
-        meeting = self._meeting
-        meeting.participant, meeting.room, meeting.event_id = participant, room, grant.event_id
+        context = self._context
+        context.participant, context.meeting, context.event_id = (
+            participant,
+            meeting,
+            grant.event_id,
+        )
         if admission == "wait":
-            meeting.in_lobby = True
-            room.wait_in_lobby(participant, lambda: self._enter(room, participant))
-            meeting.send({"type": "lobby_wait", "message": "a moderator will let you in shortly"})
+            context.in_lobby = True
+            meeting.wait_in_lobby(participant, lambda: self._enter(meeting, participant))
+            context.send({"type": "lobby_wait", "message": "a moderator will let you in shortly"})
             return
-        self._enter(room, participant)
+        self._enter(meeting, participant)
 
-    def _enter(self, room: Meeting, participant: Participant) -> None:
-        """Join the room for real: now, or when a moderator admits from the lobby."""
-        if self._meeting.ended:
+    def _enter(self, meeting: Meeting, participant: Participant) -> None:
+        """Join the meeting for real: now, or when a moderator admits from the lobby."""
+        if self._context.ended:
             return
-        self._meeting.in_lobby = False
-        replaced = room.join(participant)
+        self._context.in_lobby = False
+        replaced = meeting.join(participant)
         if replaced is not None:
             replaced.deliver(bye("replaced"))
             replaced.disconnect("replaced")
@@ -159,19 +163,19 @@ class Joining:
         welcome: Welcome = {
             "type": "welcome",
             "v": PROTOCOL_VERSION,
-            "room": room.name,
+            "room": meeting.name,
             "participant": participant.public(),
-            "participants": room.others(participant.id),
+            "participants": meeting.others(participant.id),
             "ice_servers": [
                 server.as_dict() for server in self._services.ice.for_identity(participant.id, now)
             ],
             "max_message_bytes": MAX_MESSAGE_BYTES,
-            "stage": stage_snapshot(room, participant),
+            "stage": stage_snapshot(meeting, participant),
         }
-        self._meeting.send(welcome)
+        self._context.send(welcome)
         if participant.role == "moderator":
-            self._meeting.send(room.lobby_event())
-        self._media.start_receiving(room, participant)
+            self._context.send(meeting.lobby_event())
+        self._media.start_receiving(meeting, participant)
 
     async def _still_a_member(self, grant: grants.JoinGrant) -> None:
         """A member's token admits only while they are in the room and have not signed out
@@ -194,7 +198,7 @@ class Joining:
         host = await placement.claim(meeting)
         if host == self._services.registry.node:
             return None
-        self.relay_node = host
+        self.carry_node = host
         url = await placement.address(host)
         if url is None:
             raise ProtocolError(
@@ -242,8 +246,8 @@ class Joining:
         registry = self._services.registry
         if not limit or registry.participant_count < limit:
             return
-        room = registry.find(grant.room)
-        if room is not None and room.by_identity(grant.identity) is not None:
+        meeting = registry.find(grant.room)
+        if meeting is not None and meeting.by_identity(grant.identity) is not None:
             return
         raise ProtocolError(
             "server_full",

@@ -60,18 +60,18 @@ class MediaControl:
         """The camera and microphone connection."""
         return self.publishers.get(CAMERA)
 
-    def start_receiving(self, room: Meeting, participant: Participant) -> None:
+    def start_receiving(self, meeting: Meeting, participant: Participant) -> None:
         """Just joined: the subscribe connection, which the server offers on."""
         if participant.can_subscribe:
             make = self.receive_elsewhere or self._peers.subscriber
             self.subscriber = make(
                 participant.id, self._send_offer, self._media_failed, self._video_suspended
             )
-            room.media.add_subscriber(self.subscriber)
+            meeting.media.add_subscriber(self.subscriber)
 
     def left_stage(self) -> None:
         """Sent back to the audience: the publish connections close (their producers have
-        already left the room), so a later promotion negotiates fresh ones."""
+        already left the meeting), so a later promotion negotiates fresh ones."""
         publishers, self.publishers = list(self.publishers.values()), {}
         for publisher in publishers:
             task = asyncio.ensure_future(publisher.close())
@@ -86,7 +86,7 @@ class MediaControl:
             await asyncio.gather(*self._closing, return_exceptions=True)
 
     async def _publish_offer(self, offer: PublishOffer) -> None:
-        room, me = self._context.me()
+        meeting, me = self._context.me()
         if not me.can_publish:
             raise ProtocolError("forbidden", "your role does not allow publishing")
         if self.publishers.get(offer.source) is not None:
@@ -110,18 +110,18 @@ class MediaControl:
             return
         self._context.send({"type": "publish_answer", "sdp": answer, "source": offer.source})
         for producer in publisher.producers:
-            room.media.add_producer(producer)
+            meeting.media.add_producer(producer)
         if offer.source == SCREEN:
-            room.set_screen(me.id, True)
+            meeting.set_screen(me.id, True)
 
     async def _unpublish(self, unpublish: Unpublish) -> None:
-        room, me = self._context.me()
+        meeting, me = self._context.me()
         publisher = self.publishers.pop(unpublish.source, None)
         if publisher is None:
             raise NegotiationStateError(f"you are not sharing your {unpublish.source}")
-        for producer in room.media.producers_of(publisher.owner):
-            room.media.remove_producer(producer)
-        room.set_screen(me.id, False)
+        for producer in meeting.media.producers_of(publisher.owner):
+            meeting.media.remove_producer(producer)
+        meeting.set_screen(me.id, False)
         await publisher.close()
 
     async def _subscribe_answer(self, answer: SubscribeAnswer) -> None:
@@ -131,8 +131,8 @@ class MediaControl:
         self.subscriber.handle_answer(answer.sdp, answer.revision)
 
     async def _mute(self, mute: Mute) -> None:
-        room, me = self._context.me()
-        room.set_muted(me.id, mute.kind, mute.muted)
+        meeting, me = self._context.me()
+        meeting.set_muted(me.id, mute.kind, mute.muted)
 
     async def _pause_video(self, pause: PauseVideo) -> None:
         self._receiving_from(pause.participant_id).set_video_paused(
@@ -145,18 +145,18 @@ class MediaControl:
         )
 
     async def _data_saver(self, saver: DataSaver) -> None:
-        room, me = self._context.me()
+        meeting, me = self._context.me()
         if self.subscriber is None:
             raise NegotiationStateError("you do not receive media in this room")
-        self.subscriber.hear_speakers_only(saver.on, room.speakers.speakers)
+        self.subscriber.hear_speakers_only(saver.on, meeting.speakers.speakers)
         me.saves_data = saver.on
 
     def _receiving_from(self, participant_id: str) -> SubscribeEndpoint:
         """This session's subscriber, when another participant `participant_id` is here."""
-        room, me = self._context.me()
+        meeting, me = self._context.me()
         if self.subscriber is None:
             raise NegotiationStateError("you do not receive media in this room")
-        if participant_id not in room.participants or participant_id == me.id:
+        if participant_id not in meeting.participants or participant_id == me.id:
             raise NegotiationStateError(f"no other participant {participant_id!r} here")
         return self.subscriber
 

@@ -19,7 +19,7 @@ OnLayers = Callable[[list[str]], None]
 
 
 class SubscribeEndpoint(Protocol):
-    """What a session's media handlers and its meeting's router use of a subscribe
+    """What a session's media handlers and its meeting's media router use of a subscribe
     connection: an `SubscriberPeer` here, or a remote one on the node the participant came in
     through (signalling/cascade/home.py)."""
 

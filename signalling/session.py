@@ -2,7 +2,7 @@
 
 The websocket glue (signalling/ws.py) reads frames and calls `handle_text`; the session answers
 through `send` (non-blocking enqueue) and asks to close through `close`. Handlers await aiortc
-negotiation but never while a room is half-changed: room methods are synchronous.
+negotiation but never while a meeting is half-changed: meeting methods are synchronous.
 
 The session itself checks and dispatches frames and answers `leave`, `ping` and the feed's
 messages; `hello` goes to Joining (signalling/joining.py), media messages to MediaControl
@@ -50,11 +50,11 @@ class Session:
         self._send = send
         self._close = close
         # The meeting's handlers see this, not the session.
-        self.meeting = MeetingContext(send, close, services.clock, lambda: services.community)
-        self.media = MediaControl(self.meeting, services.peers)
-        self.stage = StageControl(self.meeting)
-        self.egress = EgressControl(self.meeting, services.egress)
-        self.joining = Joining(services, self.meeting, self.media, lambda: self.label)
+        self.context = MeetingContext(send, close, services.clock, lambda: services.community)
+        self.media = MediaControl(self.context, services.peers)
+        self.stage = StageControl(self.context)
+        self.egress = EgressControl(self.context, services.egress)
+        self.joining = Joining(services, self.context, self.media, lambda: self.label)
         self.feed: Feed | None = None
         self._limits = FrameLimits()
         self._handlers: dict[type, Callable[[Any], Awaitable[None]]] = {
@@ -74,19 +74,19 @@ class Session:
 
     @property
     def participant(self) -> Participant | None:
-        return self.meeting.participant
+        return self.context.participant
 
     @property
-    def room(self) -> Meeting | None:
-        return self.meeting.room
+    def meeting(self) -> Meeting | None:
+        return self.context.meeting
 
     @property
     def joined(self) -> bool:
-        return self.meeting.joined
+        return self.context.joined
 
     @property
     def in_lobby(self) -> bool:
-        return self.meeting.in_lobby
+        return self.context.in_lobby
 
     @property
     def identified(self) -> bool:
@@ -173,14 +173,14 @@ class Session:
     # -- teardown ----------------------------------------------------------------------------
 
     async def end(self, reason: str) -> None:
-        """Leave the room and close media. Idempotent; called once the socket is gone."""
-        if self.meeting.ended:
+        """Leave the meeting and close media. Idempotent; called once the socket is gone."""
+        if self.context.ended:
             return
-        self.meeting.ended = True
+        self.context.ended = True
         if self.feed is not None:
             self.feed.close()
-        if self.participant is not None and self.room is not None:
-            self._services.registry.leave(self.room.name, self.participant.id, reason)
+        if self.participant is not None and self.meeting is not None:
+            self._services.registry.leave(self.meeting.name, self.participant.id, reason)
         await self.media.close()
 
     @property

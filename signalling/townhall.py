@@ -2,7 +2,7 @@
 
 The rules live in rooms/meeting/stage.py and rooms/meeting/meeting.py; this module checks who is
 asking, maps rule errors to wire errors and tells the right people. Every handler runs without
-awaiting between reading and changing room state.
+awaiting between reading and changing meeting state.
 """
 
 from __future__ import annotations
@@ -46,19 +46,19 @@ COMMENT_INTERVAL = 1.0  # seconds between one person's comments
 REACTION_INTERVAL = 0.5  # seconds; faster reactions are dropped silently
 
 
-def stage_snapshot(room: Meeting, participant: Participant) -> dict[str, Any]:
+def stage_snapshot(meeting: Meeting, participant: Participant) -> dict[str, Any]:
     """What a newcomer needs to draw the stage: state, visible questions, recent comments."""
-    questions = room.stage.visible_questions(participant.identity, participant.role)
+    questions = meeting.stage.visible_questions(participant.identity, participant.role)
     return {
-        "locked": room.stage.locked,
-        "lobby": room.stage.lobby,
+        "locked": meeting.stage.locked,
+        "lobby": meeting.stage.lobby,
         "questions": [q.public() for q in questions],
-        "comments": list(room.stage.comments),
+        "comments": list(meeting.stage.comments),
         "reactions": list(REACTIONS),
         # Told at once, like the `egress` event: a newcomer learns it is being recorded.
-        "egress": room.egress.state() if room.egress is not None else idle_state(),
+        "egress": meeting.egress.state() if meeting.egress is not None else idle_state(),
         # A town hall's audience members are not listed one by one (rooms/meeting/presence.py).
-        "audience": room.audience_count(),
+        "audience": meeting.audience_count(),
     }
 
 
@@ -128,15 +128,15 @@ class StageControl:
     # -- who asks -----------------------------------------------------------------------
 
     def _me(self, action: str) -> tuple[Meeting, Participant]:
-        room, me = self._context.me()
+        meeting, me = self._context.me()
         try:
             stage.require(me.role, action)
         except StageError as exc:
             raise ProtocolError(exc.code, exc.message) from exc
-        return room, me
+        return meeting, me
 
-    def _other(self, room: Meeting, participant_id: str, me: Participant) -> Participant:
-        target = room.participants.get(ParticipantId(participant_id))
+    def _other(self, meeting: Meeting, participant_id: str, me: Participant) -> Participant:
+        target = meeting.participants.get(ParticipantId(participant_id))
         if target is None or target.id == me.id:
             raise ProtocolError("not_found", f"no other participant {participant_id!r} here")
         if target.role == "moderator":
@@ -146,132 +146,134 @@ class StageControl:
     # -- hands and roles ----------------------------------------------------------------
 
     async def _raise_hand(self, message: RaiseHand) -> None:
-        room, me = self._me("raise_hand")
+        meeting, me = self._me("raise_hand")
         if message.raised and me.role != "audience":
             raise ProtocolError("bad_state", "you are on the stage already")
         if message.raised and me.watching:
             raise ProtocolError("bad_state", "you watch the live stream: join the meeting to speak")
-        room.raise_hand(me.id, message.raised)
+        meeting.raise_hand(me.id, message.raised)
 
     async def _set_role(self, message: SetRole) -> None:
-        room, me = self._me("set_role")
-        target = self._other(room, message.participant_id, me)
+        meeting, me = self._me("set_role")
+        target = self._other(meeting, message.participant_id, me)
         if target.watching and message.role == "speaker":
             raise ProtocolError(
                 "bad_state", f"{target.name} watches the live stream and has no camera here"
             )
-        room.set_role(target.id, "speaker" if message.role == "speaker" else "audience")
+        meeting.set_role(target.id, "speaker" if message.role == "speaker" else "audience")
 
     # -- moderation ---------------------------------------------------------------------
 
     async def _mute_participant(self, message: MuteParticipant) -> None:
-        room, me = self._me("mute_other")
-        room.silence(self._other(room, message.participant_id, me).id, message.kind)
+        meeting, me = self._me("mute_other")
+        meeting.silence(self._other(meeting, message.participant_id, me).id, message.kind)
 
     async def _mute_all(self, message: MuteAll) -> None:
-        room, _me = self._me("mute_all")
+        meeting, _me = self._me("mute_all")
         # Speakers only: the audience sends nothing, and marking hundreds of listeners muted
         # would cost a broadcast each.
-        for participant in list(room.participants.values()):
+        for participant in list(meeting.participants.values()):
             if participant.role == "speaker" and not participant.muted[message.kind]:
-                room.silence(participant.id, message.kind)
+                meeting.silence(participant.id, message.kind)
 
     async def _remove(self, message: RemoveParticipant) -> None:
-        room, me = self._me("ban" if message.ban else "remove")
-        target = self._other(room, message.participant_id, me)
+        meeting, me = self._me("ban" if message.ban else "remove")
+        target = self._other(meeting, message.participant_id, me)
         if message.ban:
-            room.stage.banned.add(target.identity)
+            meeting.stage.banned.add(target.identity)
         reason: ByeReason = "banned" if message.ban else "removed"
         target.deliver(bye(reason))
         target.disconnect(reason)
 
     async def _lock(self, message: LockMeeting) -> None:
-        room, _me = self._me("lock")
-        room.stage.locked = message.locked
-        room.broadcast(room.stage_event())
+        meeting, _me = self._me("lock")
+        meeting.stage.locked = message.locked
+        meeting.broadcast(meeting.stage_event())
 
     async def _set_lobby(self, message: SetLobby) -> None:
-        room, _me = self._me("lobby")
-        room.stage.lobby = message.enabled
-        room.broadcast(room.stage_event())
+        meeting, _me = self._me("lobby")
+        meeting.stage.lobby = message.enabled
+        meeting.broadcast(meeting.stage_event())
         if not message.enabled:  # no lobby any more: everyone waiting comes in
-            for participant_id in list(room.waiting):
-                room.admit(participant_id)
+            for participant_id in list(meeting.waiting):
+                meeting.admit(participant_id)
 
     async def _admit(self, message: Admit) -> None:
-        room, _me = self._me("admit")
+        meeting, _me = self._me("admit")
         participant_id = ParticipantId(message.participant_id)
-        if participant_id not in room.waiting:
+        if participant_id not in meeting.waiting:
             raise ProtocolError("not_found", f"nobody {message.participant_id!r} is waiting")
         if message.allow:
-            room.admit(participant_id)
+            meeting.admit(participant_id)
             return
-        refused = room.leave_lobby(participant_id)
+        refused = meeting.leave_lobby(participant_id)
         if refused is not None:
             refused.deliver(error_event(ProtocolError("denied", "a moderator did not let you in")))
             refused.disconnect("denied")
 
     async def _end(self, _message: EndMeeting) -> None:
-        room, _me = self._me("end")
-        waiting = [participant for participant, _enter in room.waiting.values()]
-        for participant in [*room.participants.values(), *waiting]:
+        meeting, _me = self._me("end")
+        waiting = [participant for participant, _enter in meeting.waiting.values()]
+        for participant in [*meeting.participants.values(), *waiting]:
             participant.deliver(bye("ended"))
             participant.disconnect("ended")
 
     # -- questions, comments, reactions -------------------------------------------------
 
     async def _ask(self, message: Ask) -> None:
-        room, me = self._me("ask")
+        meeting, me = self._me("ask")
         question = self._rule(
-            lambda: room.stage.ask(me.identity, me.name, message.text, self._now())
+            lambda: meeting.stage.ask(me.identity, me.name, message.text, self._now())
         )
-        await self._announce(room, question)
+        await self._announce(meeting, question)
 
     async def _vote(self, message: Vote) -> None:
-        room, me = self._me("vote")
-        question = self._rule(lambda: room.stage.vote(me.identity, message.question_id, message.up))
+        meeting, me = self._me("vote")
+        question = self._rule(
+            lambda: meeting.stage.vote(me.identity, message.question_id, message.up)
+        )
         if question is not None:
-            await self._announce(room, question)
+            await self._announce(meeting, question)
 
     async def _answer(self, message: AnswerQuestion) -> None:
-        room, _me = self._me("answer_question")
-        question = self._rule(lambda: room.stage.answer(message.question_id, message.answered))
-        await self._announce(room, question)
+        meeting, _me = self._me("answer_question")
+        question = self._rule(lambda: meeting.stage.answer(message.question_id, message.answered))
+        await self._announce(meeting, question)
 
     async def _hide(self, message: HideQuestion) -> None:
-        room, _me = self._me("hide_question")
-        question = self._rule(lambda: room.stage.hide(message.question_id, message.hidden))
-        await self._announce(room, question)
+        meeting, _me = self._me("hide_question")
+        question = self._rule(lambda: meeting.stage.hide(message.question_id, message.hidden))
+        await self._announce(meeting, question)
 
     async def _comment(self, message: Comment) -> None:
-        room, me = self._me("comment")
+        meeting, me = self._me("comment")
         now = self._now()
         if now - self._last_comment < COMMENT_INTERVAL:
             raise ProtocolError("rate_limited", "one comment a second, please")
-        entry = self._rule(lambda: room.stage.comment(me.id, me.name, message.text, now))
+        entry = self._rule(lambda: meeting.stage.comment(me.id, me.name, message.text, now))
         self._last_comment = now
-        room.broadcast({"type": "comment", "comment": entry})
+        meeting.broadcast({"type": "comment", "comment": entry})
         record = self._record()
         if record is not None:
             event_id, townhall = record
             await keep_write(townhall.save_comment(event_id, me.name, entry["text"], now), event_id)
 
     async def _react(self, message: React) -> None:
-        room, me = self._me("react")
+        meeting, me = self._me("react")
         if message.emoji not in REACTIONS:
             raise ProtocolError("bad_message", f"react: emoji must be one of {' '.join(REACTIONS)}")
         now = self._now()
         if now - self._last_reaction < REACTION_INTERVAL:
             return
         self._last_reaction = now
-        room.broadcast({"type": "reaction", "participant_id": me.id, "emoji": message.emoji})
+        meeting.broadcast({"type": "reaction", "participant_id": me.id, "emoji": message.emoji})
 
-    async def _announce(self, room: Meeting, question: Question) -> None:
+    async def _announce(self, meeting: Meeting, question: Question) -> None:
         """Hidden questions reach only moderators and their author; the rest drop them.
         Then the question's new state is stored with the town hall's event."""
         shown: QuestionChanged = {"type": "question", "question": question.public()}
         removed: QuestionRemoved = {"type": "question_removed", "question_id": question.id}
-        for participant in list(room.participants.values()):
+        for participant in list(meeting.participants.values()):
             sees = (
                 not question.hidden
                 or participant.role == "moderator"
@@ -281,7 +283,9 @@ class StageControl:
         record = self._record()
         if record is not None:
             event_id, townhall = record
-            await keep_write(townhall.save_question(event_id, room.stage.key, question), event_id)
+            await keep_write(
+                townhall.save_question(event_id, meeting.stage.key, question), event_id
+            )
 
     def _record(self) -> tuple[int, TownHallRecord] | None:
         """Where to store this meeting's questions and comments: a town hall's event."""

@@ -118,7 +118,7 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
                 # not a silent socket: the clock stops while a frame is handled.
                 hello_timer.cancel()
                 await session.handle_text(message.data)
-                if session.joining.relay_to is not None:  # the meeting is on another node
+                if session.joining.carry_to is not None:  # the meeting is on another node
                     await _carry(services, session, ws, connection, message.data)
                     break
                 if not session.identified:
@@ -154,7 +154,7 @@ async def _carry(
     """The meeting lives on another node: carry this socket there over the node link (sealed,
     signalling/cascade/tunnel.py), `hello` first, until either side closes. What the home sends
     goes out through this socket's own connection (its outbox and slow-client rule)."""
-    node = session.joining.relay_node
+    node = session.joining.carry_node
     assert node is not None
     cascade = services.cascade
     link = await cascade.link(node) if cascade is not None else None

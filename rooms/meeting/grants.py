@@ -21,7 +21,7 @@ DEFAULT_TTL = 6 * 3600  # seconds: a guest link (`kamar token`) lasts a long mee
 # their membership, checked again at hello (rooms/meeting/meeting_access.py).
 MEMBER_TTL = 5 * 60
 MAX_TTL = 30 * 24 * 3600
-ROOM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # used with fullmatch
+MEETING_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # used with fullmatch
 MAX_IDENTITY = 128
 MAX_DISPLAY_NAME = 80
 
@@ -56,17 +56,17 @@ class JoinGrant:
         return "speaker" if self.can_publish else "audience"
 
 
-def validate_room_name(room: object) -> str:
-    if not isinstance(room, str) or not ROOM_NAME.fullmatch(room):
+def validate_meeting_name(name: object) -> str:
+    if not isinstance(name, str) or not MEETING_NAME.fullmatch(name):
         raise ValueError(
             "room names are 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
         )
-    return room
+    return name
 
 
 def mint(grant: JoinGrant, secret: str, now: int, ttl: int = DEFAULT_TTL) -> str:
     """Sign a token for `grant`, valid from `now` for `ttl` seconds. ValueError on bad input."""
-    validate_room_name(grant.room)
+    validate_meeting_name(grant.room)
     if not grant.identity or len(grant.identity) > MAX_IDENTITY:
         raise ValueError(f"identity must be 1-{MAX_IDENTITY} characters")
     if unsendable(grant.identity):
@@ -120,7 +120,7 @@ def verify(token: object, secret: str, now: int) -> JoinGrant:
     if not isinstance(claims.get("exp"), int) or claims["exp"] <= now:
         raise GrantError("token_expired", "the join token has expired; ask for a new link")
     room, identity, name = claims.get("room"), claims.get("sub"), claims.get("name", "")
-    if not isinstance(room, str) or not ROOM_NAME.fullmatch(room):
+    if not isinstance(room, str) or not MEETING_NAME.fullmatch(room):
         raise GrantError("unauthorized", "the join token names no valid room")
     if not isinstance(identity, str) or not 0 < len(identity) <= MAX_IDENTITY:
         raise GrantError("unauthorized", "the join token names no valid identity")

@@ -115,8 +115,8 @@ class RedisPlacement:
         if self._client is None:
             return
         with contextlib.suppress(RedisError, OSError):
-            for room in self._registry.meetings():
-                key = self._claim_key(room.name)
+            for meeting in self._registry.meetings():
+                key = self._claim_key(meeting.name)
                 await self._client.eval(_RENEW_OR_DROP, 1, key, self.node, 0)
             await self._client.delete(self._node_key(self.node))
         await self._client.aclose()
@@ -225,8 +225,8 @@ class RedisPlacement:
         ttl_ms = int(self._node_ttl * 1000)
         await self._client.set(self._node_key(self.node), json.dumps(beat), px=ttl_ms)
         claim_ms = int(self._claim_ttl * 1000)
-        for room in self._registry.meetings():
-            key = self._claim_key(room.name)
+        for meeting in self._registry.meetings():
+            key = self._claim_key(meeting.name)
             await self._client.eval(_RENEW_OR_DROP, 1, key, self.node, claim_ms)
 
     async def _beat_forever(self) -> None:

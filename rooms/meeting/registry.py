@@ -102,38 +102,38 @@ class LocalMeetingRegistry:
     def __init__(self, node: NodeId, on_presence: PresenceListener | None = None) -> None:
         self.node = node
         self._on_presence = on_presence  # told of every arrival and departure in its meetings
-        self._rooms: dict[str, Meeting] = {}
+        self._meetings: dict[str, Meeting] = {}
         self._participant_numbers = itertools.count(1)
 
     def find(self, name: str) -> Meeting | None:
-        return self._rooms.get(name)
+        return self._meetings.get(name)
 
     def open(self, name: str, stage: Stage | None = None) -> Meeting:
-        room = self._rooms.get(name)
-        if room is None:
-            room = self._rooms[name] = Meeting(name, self._on_presence, stage)
-        return room
+        meeting = self._meetings.get(name)
+        if meeting is None:
+            meeting = self._meetings[name] = Meeting(name, self._on_presence, stage)
+        return meeting
 
     def leave(self, name: str, participant_id: ParticipantId, reason: str) -> None:
-        room = self._rooms.get(name)
-        if room is None:
+        meeting = self._meetings.get(name)
+        if meeting is None:
             return
-        room.leave(participant_id, reason)
-        room.leave_lobby(participant_id)
-        if not room.participants and not room.waiting:
-            del self._rooms[name]
-            room.close()
+        meeting.leave(participant_id, reason)
+        meeting.leave_lobby(participant_id)
+        if not meeting.participants and not meeting.waiting:
+            del self._meetings[name]
+            meeting.close()
 
     def meetings(self) -> list[Meeting]:
-        return list(self._rooms.values())
+        return list(self._meetings.values())
 
     @property
     def participant_count(self) -> int:
         # HLS viewers cost the node a socket, no media: max_participants does not count them.
         return sum(
             1
-            for room in self._rooms.values()
-            for participant in room.participants.values()
+            for meeting in self._meetings.values()
+            for participant in meeting.participants.values()
             if not participant.watching
         )
 

@@ -96,13 +96,13 @@ def meeting_role(room_role: str, town_hall: bool, organiser: bool) -> MeetingRol
 
 
 def _join(
-    call: Call, room: str, role: MeetingRole, title: str, back: str, event_id: int | None = None
+    call: Call, meeting: str, role: MeetingRole, title: str, back: str, event_id: int | None = None
 ) -> dict[str, Any]:
-    """The token, the `title` the meeting page shows instead of the internal room name, and
+    """The token, the `title` the meeting page shows instead of the internal meeting name, and
     `back`: the community app's address the page leads back to, so that the meeting page
     never needs to know how meetings are named or how the app's addresses look."""
     grant = grants.JoinGrant(
-        room=room,
+        room=meeting,
         identity=f"user-{call.me.id}",
         name=call.me.display_name,
         can_publish=role != "audience",
@@ -110,8 +110,8 @@ def _join(
         event_id=event_id,
     )
     token = grants.mint(grant, secret_of(call.request.app), int(time.time()), grants.MEMBER_TTL)
-    url = f"/r/{room}"
-    return {"token": token, "room": room, "url": url, "role": role, "title": title, "back": back}
+    url = f"/r/{meeting}"
+    return {"token": token, "room": meeting, "url": url, "role": role, "title": title, "back": back}
 
 
 async def meeting_token(call: Call) -> dict[str, Any]:
@@ -138,15 +138,15 @@ async def event_meeting_token(call: Call) -> dict[str, Any]:
 async def event_meeting(call: Call, event_id: int) -> dict[str, Any]:
     """A join token for an event's meeting: a town hall's own, or the room's."""
     row, room_role = await call.community.agenda.meeting_access(call.me, event_id)
-    room = event_meeting_room(row.kind, row.room_id, row.id)
-    if room is None:
+    meeting = event_meeting_room(row.kind, row.room_id, row.id)
+    if meeting is None:
         raise Conflict("an offline event has no meeting", "event_id", reason="offline_event")
     town_hall = row.kind == "town_hall"
     role = meeting_role(room_role, town_hall, organiser=row.created_by == call.me.id)
     if town_hall and role != "moderator":
         check_town_hall_open(row.starts_at, row.ends_at, row.timezone, int(time.time() * 1000))
     back = f"/#/rooms/{row.room_id}/{'agenda' if town_hall else 'chat'}"
-    return _join(call, room, role, row.title, back, row.id if town_hall else None)
+    return _join(call, meeting, role, row.title, back, row.id if town_hall else None)
 
 
 async def named_meeting_token(call: Call) -> dict[str, Any]:

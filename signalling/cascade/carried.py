@@ -102,7 +102,7 @@ class CarriedSocket:
         try:
             while (text := await self._inbox.get()) is not None:
                 await session.handle_text(text)
-                if session.joining.relay_to is not None:  # moved meanwhile: never carried twice
+                if session.joining.carry_to is not None:  # moved meanwhile: never carried twice
                     session.fail(ProtocolError("wrong_node", "the meeting moved; connect again"))
         finally:
             reason = self.close_reason if self.close_reason in TELLING_REASONS else None

@@ -3,9 +3,10 @@
 A participant whose socket came in through another node (carried here over that node's link,
 signalling/cascade/tunnel.py) has its session here, on the meeting's home, and its subscribe
 connection there, on that node's own ports: the fan-out to it is that node's work. Here it is
-a `RemoteSubscriber`, which the meeting's router treats like any subscriber and which passes
-everything on over the node link; the tracks it takes cross to that node once, however many of
-its subscribers take them (sfu/cascade/). The same link carries that node's sockets here.
+a `RemoteSubscriber`, which the meeting's media router treats like any subscriber and which
+passes everything on over the node link; the tracks it takes cross to that node once, however
+many of its subscribers take them (sfu/cascade/). The same link carries that node's sockets
+here.
 """
 
 from __future__ import annotations
@@ -113,7 +114,8 @@ class HomeLink:
 
 
 class RemoteSubscriber:
-    """A participant's subscribe connection on another node, as this meeting's router sees it."""
+    """A participant's subscribe connection on another node, as this meeting's media router
+    sees it."""
 
     def __init__(
         self,

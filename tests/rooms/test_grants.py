@@ -151,7 +151,7 @@ def test_a_long_display_name_from_a_foreign_token_is_cut_to_80_characters() -> N
 
 @pytest.mark.parametrize("room", ["a", "A1", "room.name_with-dashes", "9" * 64, "x" + "." * 63])
 def test_valid_room_names(room: str) -> None:
-    assert grants.validate_room_name(room) == room
+    assert grants.validate_meeting_name(room) == room
 
 
 @pytest.mark.parametrize(
@@ -159,12 +159,12 @@ def test_valid_room_names(room: str) -> None:
 )
 def test_invalid_room_names_raise_a_readable_value_error(room: object) -> None:
     with pytest.raises(ValueError, match="room names are 1-64"):
-        grants.validate_room_name(room)
+        grants.validate_meeting_name(room)
 
 
 def test_a_room_name_with_a_trailing_newline_is_rejected() -> None:
     with pytest.raises(ValueError):
-        grants.validate_room_name("standup\n")
+        grants.validate_meeting_name("standup\n")
 
 
 @pytest.mark.parametrize(

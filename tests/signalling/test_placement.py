@@ -75,7 +75,7 @@ async def _say_hello(placement: Any) -> tuple[_Socket, LocalMeetingRegistry, Ses
 
 async def test_a_meeting_on_a_node_that_cannot_be_reached_is_refused_and_nothing_joins() -> None:
     socket, registry, session = await _say_hello(_Elsewhere(url=None))
-    assert session.joining.relay_to is None
+    assert session.joining.carry_to is None
     assert socket.sent == [
         {
             "type": "error",
@@ -89,7 +89,7 @@ async def test_a_meeting_on_a_node_that_cannot_be_reached_is_refused_and_nothing
 
 async def test_a_meeting_on_another_live_node_is_relayed_there_and_nothing_joins_here() -> None:
     socket, registry, session = await _say_hello(_Elsewhere(url="http://10.0.0.2:8080"))
-    assert session.joining.relay_to == "http://10.0.0.2:8080"  # signalling/ws.py relays the socket
+    assert session.joining.carry_to == "http://10.0.0.2:8080"  # signalling/ws.py relays the socket
     assert socket.sent == [] and socket.closed is None
     assert registry.meetings() == [] and registry.participant_count == 0
 
@@ -172,5 +172,5 @@ async def test_a_node_whose_meetings_moved_away_takes_no_more_sockets() -> None:
     socket = _Socket()
     session = Session(services, socket.send, socket.close)
     await session.handle_text(_hello("rapat"))
-    assert session.joining.relay_to is None  # not carried: that would keep this node running
+    assert session.joining.carry_to is None  # not carried: that would keep this node running
     assert socket.closed == "draining"

@@ -34,7 +34,7 @@ def media_connections(kamar: RunningServer) -> list[Any]:
     sessions: set[Session] = kamar.server.app[SERVICES_KEY].live_sessions
     found = []
     for session in sessions:
-        if session.room is not None and session.room.name == ROOM:
+        if session.meeting is not None and session.meeting.name == ROOM:
             peers = (session.media.subscriber, *session.media.publishers.values())
             found += [p for p in peers if p is not None and p._pc is not None]
     return found

@@ -9,7 +9,10 @@ shared kernel at rooms/'s top (errors, text rules, rate limits) uses neither. Th
 campaigns, announcements) are bounded contexts on top of the community: they may use it, never
 the SFU or the meeting, nor each other, and the community uses none of them. The HTTP API
 (server/api/) does not reach into the websocket glue (signalling/ws.py). Only server/wiring.py
-picks the single-node bus, meeting registry and placement."""
+picks the single-node bus, meeting registry and placement. The SFU's fan-out (router,
+producers, consumers) imports none of its endpoints (WebRTC peers, plain RTP, the cascade), and
+the meeting's message handlers (signalling/joining.py, media.py, townhall.py, egress.py) work on
+a MeetingContext without importing the session, the socket glue or the feed."""
 
 from __future__ import annotations
 
@@ -184,6 +187,46 @@ def test_the_sfu_starts_no_processes(path: Path) -> None:
     """ffmpeg belongs to egress (rooms/meeting/egress/processes.py); the SFU only sends RTP."""
     assert "subprocess" not in imported_top_levels(path)
     assert "create_subprocess_exec" not in path.read_text(encoding="utf-8")
+
+
+# The fan-out: producers, consumers and the media router. Endpoints plug into it, it knows none
+# of them (issue #20, item 4), so a relay or a plain-RTP endpoint needs no change to it.
+FAN_OUT = [ROOT / "sfu" / name for name in ("router.py", "forwarding.py", "consumer.py")]
+ENDPOINTS = {
+    "sfu.peer",
+    "sfu.publisher",
+    "sfu.subscriber",
+    "sfu.subscriber_slot",
+    "sfu.packet_output",
+    "sfu.plain_rtp",
+    "sfu.cascade",
+    "sfu.ice_demux",
+}
+
+
+@pytest.mark.parametrize("path", FAN_OUT, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_fan_out_imports_no_endpoint(path: Path) -> None:
+    assert not imports_any(path, ENDPOINTS)
+
+
+def test_the_endpoints_named_exist() -> None:
+    """A module renamed away would leave the rule above checking nothing."""
+    for name in ENDPOINTS:
+        module = ROOT.joinpath(*name.split("."))
+        assert module.with_suffix(".py").exists() or (module / "__init__.py").exists(), name
+
+
+# The meeting's handlers work on a MeetingContext (signalling/context.py), never on the session
+# that dispatches to them (issue #20, item 3).
+MEETING_HANDLERS = [
+    ROOT / "signalling" / name
+    for name in ("context.py", "joining.py", "media.py", "townhall.py", "egress.py")
+]
+
+
+@pytest.mark.parametrize("path", MEETING_HANDLERS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_meeting_handlers_never_import_the_session(path: Path) -> None:
+    assert not imports_any(path, {"signalling.session", "signalling.ws", "signalling.feed"})
 
 
 def test_the_egress_package_is_scanned() -> None:

@@ -3,6 +3,7 @@ event type the code can send is documented there (and nothing else is)."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -120,3 +121,33 @@ def test_every_bye_reason_is_documented(reason: Any) -> None:
     assert f"`{reason}`" in bye_section and encode(bye(reason)) == (
         f'{{"type":"bye","reason":"{reason}"}}'
     )
+
+
+def _builds_bye(path: Path) -> bool:
+    """Whether the file writes a `{"type": "bye", ...}` literal of its own."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Dict):
+            pairs = zip(node.keys, node.values, strict=True)
+            if any(
+                isinstance(key, ast.Constant)
+                and key.value == "type"
+                and isinstance(value, ast.Constant)
+                and value.value == "bye"
+                for key, value in pairs
+            ):
+                return True
+    return False
+
+
+def test_bye_is_built_in_one_place(tmp_path: Path) -> None:
+    """Every `bye` comes from rooms/meeting/events.py's `bye()` (it was built in five places)."""
+    root = PROTOCOL.parents[1]
+    sources = [
+        p
+        for package in ("server", "signalling", "rooms", "sfu")
+        for p in (root / package).rglob("*.py")
+    ]
+    assert [p for p in sources if _builds_bye(p)] == [root / "rooms" / "meeting" / "events.py"]
+    probe = tmp_path / "probe.py"
+    probe.write_text('send({"type": "bye", "reason": "left"})\n', encoding="utf-8")
+    assert _builds_bye(probe)

@@ -138,11 +138,8 @@ class Joining:
         if existing is None and handed is not None:
             self._handover_taken(grant.room)
         context = self._context
-        context.participant, context.meeting, context.event_id = (
-            participant,
-            meeting,
-            grant.event_id,
-        )
+        context.participant, context.meeting = participant, meeting
+        context.event_id = grant.event_id
         if admission == "wait":
             context.in_lobby = True
             meeting.wait_in_lobby(participant, lambda: self._enter(meeting, participant))

@@ -1,7 +1,8 @@
 """The app on a phone as an installed app: Chromium finds it installable (the DevTools
-protocol's own check), and with the network gone a reload shows the app with the rooms and
-messages it last saw, not the browser's error page; a message written then survives another
-reload and goes out once when the network returns."""
+protocol's own check) and offers it through the app's own "Pasang aplikasi" button; with the
+network gone a reload shows the app with the rooms and messages it last saw, not the browser's
+error page; a message written then survives another reload and goes out once when the network
+returns."""
 
 from __future__ import annotations
 
@@ -68,6 +69,13 @@ async def test_chromium_finds_the_app_installable(kamar: RunningServer, tmp_path
             manifest = await cdp.send("Page.getAppManifest")
             assert manifest["url"].endswith("/manifest.webmanifest")
             assert not manifest["errors"]
+            # The install prompt: Chromium's beforeinstallprompt shows the app's own button;
+            # a tap hands it to Chromium's dialog, and the button goes (the event is spent).
+            install = page.locator("#btn-install")
+            await install.wait_for(timeout=WAIT_MS)
+            assert await install.text_content() == "Pasang aplikasi"
+            await install.click()
+            await install.wait_for(state="hidden", timeout=WAIT_MS)
         finally:
             await context.close()
 

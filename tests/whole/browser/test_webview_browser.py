@@ -6,10 +6,12 @@ from an invitation, writes, sends a photo chosen through <input type=file>, is m
 the in-app notification list and the profile's word on push, and nothing asks for camera or
 microphone until they join the room's meeting, which then asks once. No JavaScript dialog is
 ever opened: a WebView without onJsAlert/onJsConfirm shows none. Every wait polls a condition
-with a deadline."""
+with a deadline. With KAMAR_SCREENS=DIR (scripts/screens) the profile's screenshot is kept
+there."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -18,6 +20,7 @@ from playwright.async_api import Browser, Dialog, Page
 
 from tests.conftest import RunningServer
 from tests.whole.browser.test_community_browser import PHONE, WAIT_MS, api_call, png, register
+from tests.whole.browser.test_phone_screens_browser import screens_dir, shoot
 from tests.whole.browser.test_search_browser import register as register_by_api
 
 pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
@@ -67,7 +70,7 @@ async def room_with_invite(kamar: RunningServer) -> tuple[str, int, str]:
 
 
 async def test_a_new_member_uses_the_app_inside_an_android_webview(
-    kamar: RunningServer, chromium: Browser
+    kamar: RunningServer, chromium: Browser, tmp_path: Path
 ) -> None:
     organiser, room_id, invitation = await room_with_invite(kamar)
     context = await chromium.new_context(
@@ -129,6 +132,9 @@ async def test_a_new_member_uses_the_app_inside_an_android_webview(
     await status.wait_for(timeout=WAIT_MS)
     assert (await status.text_content() or "").startswith("Peramban atau aplikasi ini tidak")
     assert await page.locator("#notify-toggle").is_hidden()
+    await page.wait_for_selector("#my-activity-kept", timeout=WAIT_MS)  # the page is loaded
+    await page.locator("#profile-notify").scroll_into_view_if_needed()
+    await shoot(page, screens_dir(tmp_path), "webview-profile-no-push")
 
     # Nothing so far has asked for the camera or the microphone.
     assert await media_requests(page) == []

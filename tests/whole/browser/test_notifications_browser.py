@@ -124,3 +124,31 @@ async def test_a_push_is_shown_and_a_room_is_muted(
     await page.locator("#profile-notify").scroll_into_view_if_needed()
     await shoot(page, screens_dir(tmp_path), "profile-notifications")
     await person.context.close()
+
+
+# A phone whose browser has no push service (many sold in Indonesia come without Google's): the
+# browser refuses the subscription with its own English words.
+NO_PUSH_SERVICE = """PushManager.prototype.subscribe = function () {
+  return Promise.reject(new DOMException("Registration failed - push service error", "AbortError"));
+};"""
+
+
+async def test_a_phone_without_a_push_service_is_told_so_in_its_language(
+    kamar: RunningServer, chromium: Browser
+) -> None:
+    async with aiohttp.ClientSession(kamar.base_url) as http:
+        siti = await register(http, "siti")
+    person = await signed_in_page(chromium, kamar, siti, "#/me", PHONE)
+    page = person.page
+    await person.context.add_init_script(NO_PUSH_SERVICE)
+    await person.context.grant_permissions(["notifications"], origin=kamar.base_url)
+    await page.reload()
+    await controlled(page)
+    await page.click("#notify-toggle:has-text('Aktifkan notifikasi')", timeout=WAIT_MS)
+    status = page.locator("#notify-status", has_text="layanan push-nya tidak tersedia")
+    await status.wait_for(timeout=WAIT_MS)
+    assert "Registration failed" not in await page.inner_text("body")
+    # Still off, and the switch is there to try again.
+    assert await page.text_content("#notify-toggle") == "Aktifkan notifikasi"
+    assert person.errors == []
+    await person.context.close()

@@ -1,14 +1,18 @@
 """Nothing typed is lost in a town hall either (issue #16): an audience member on a 360x640 phone
 in Indonesian loses the network, asks a question and writes a comment; both stay in their
 fields, marked waiting, and go by themselves, once each, when the meeting's connection is back.
-Every wait polls a condition with a deadline."""
+Every wait polls a condition with a deadline. With KAMAR_SCREENS=DIR (scripts/screens) the
+screenshot of the waiting question is kept there."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page
 
 from tests.conftest import RunningServer
+from tests.whole.browser.test_phone_screens_browser import screens_dir, shoot
 from tests.whole.browser.test_townhall_browser import WAIT_MS, join
 
 pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
@@ -26,7 +30,7 @@ async def write(page: Page, tab: str, form: str, text: str) -> None:
 
 
 async def test_a_question_and_a_comment_typed_without_a_connection_go_once_it_is_back(
-    kamar: RunningServer, chromium: Browser
+    kamar: RunningServer, chromium: Browser, tmp_path: Path
 ) -> None:
     room = "balai-serikat"
     moderator = await join(chromium, kamar, room, "Ketua", "moderator")
@@ -42,6 +46,7 @@ async def test_a_question_and_a_comment_typed_without_a_connection_go_once_it_is
     await page.locator("#ask-waiting").wait_for(timeout=WAIT_MS)
     assert "terkirim otomatis" in (await page.text_content("#ask-waiting") or "")
     assert await page.input_value("#ask-text") == QUESTION
+    await shoot(page, screens_dir(tmp_path), "townhall-question-waiting")
     await write(page, "comments", "comment", COMMENT)
     await page.locator("#comment-waiting").wait_for(timeout=WAIT_MS)
     assert await page.input_value("#comment-text") == COMMENT

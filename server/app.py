@@ -24,7 +24,15 @@ from rooms.meeting.egress.commands import EGRESS_KBPS, Encoding
 from rooms.meeting.egress.egress import EgressSettings, finish_stopping
 from rooms.meeting.events import bye
 from rooms.meeting.registry import MeetingRegistry
-from server import cascade, insight_upkeep, metrics, poll_closing, security_headers, upload_expiry
+from server import (
+    cascade,
+    insight_upkeep,
+    metrics,
+    not_found,
+    poll_closing,
+    security_headers,
+    upload_expiry,
+)
 from server.api import add_api
 from server.api.contexts import CONTEXTS_KEY, Contexts
 from server.api.inbound import decode_json_object
@@ -78,6 +86,7 @@ def build_app(
     add_pwa(app, config, WEB_DIR)
     add_api(app, rate_limits=not config.no_rate_limits)
     add_public_pages(app)
+    not_found.install(app)
     security_headers.install(app)
     app.on_shutdown.append(_say_goodbye)
     app.cleanup_ctx.append(lambda _app: seams.running())

@@ -1,8 +1,8 @@
 """Web Push sending (RFC 8030 delivery, RFC 8291 aes128gcm encryption, RFC 8292 VAPID) with
-pywebpush, for new messages in rooms a member has not muted, mentions and event reminders
-(docs/api.md "Notifications"). The domain says who (rooms/community/push_subscriptions.py);
-this module signs, encrypts and posts, off the request that stored the message, and forgets
-subscriptions the push service says are gone.
+pywebpush, for new messages in rooms a member has not muted (an announcement's post in each room
+among them), mentions and event reminders (docs/api.md "Notifications"). The domain says who
+(rooms/community/push_subscriptions.py); this module signs, encrypts and posts, off the request
+that stored the message, and forgets subscriptions the push service says are gone.
 
 The VAPID key pair is made once and kept in the data directory (vapid.pem), like the server's
 secret: browsers bind a subscription to the public key, so a new key would silently end every

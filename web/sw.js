@@ -125,18 +125,24 @@ self.addEventListener("push", (event) => {
   }));
 });
 
+// The window a tapped notification may take over: the app's own, never a meeting (/r/...),
+// whose call would end if it were sent elsewhere; null when a new window must open.
+function windowForNotification(windows, origin) {
+  return windows.find((client) => {
+    const address = new URL(client.url);
+    return address.origin === origin && !address.pathname.startsWith("/r/") && "focus" in client;
+  }) || null;
+}
+
 // A tap opens the room: in the app's open window if there is one, else a new one.
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
   const url = new URL((event.notification.data && event.notification.data.url) || "/", self.location.origin).href;
   event.waitUntil((async () => {
     const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
-    for (const client of windows) {
-      if (new URL(client.url).origin === self.location.origin && "focus" in client) {
-        await client.navigate(url).catch(() => {});
-        return client.focus();
-      }
-    }
-    return self.clients.openWindow(url);
+    const client = windowForNotification(windows, self.location.origin);
+    if (!client) return self.clients.openWindow(url);
+    await client.navigate(url).catch(() => {});
+    return client.focus();
   })());
 });

@@ -309,10 +309,21 @@ async def receive_upload(
 
 
 def sniff_kind(head: bytes, kinds: tuple[str, ...]) -> MediaType:
-    media = sniff(head)
-    if media.kind not in kinds:
+    """The file's type if its kind is taken here. Where only photos are (a profile photo, a
+    listing's photos), anything else is refused as not a photo (`photo_type`), not with the
+    chat's list of photos and videos."""
+    photos_only = kinds == ("image",)
+    try:
+        media: MediaType | None = sniff(head)
+    except UnsupportedMedia:
+        if not photos_only:
+            raise
+        media = None
+    if media is None or media.kind not in kinds:
         raise UnsupportedMedia(
-            f"only {' and '.join(k + 's' for k in kinds)} are taken here", "file"
+            f"only {' and '.join(k + 's' for k in kinds)} are taken here",
+            "file",
+            reason="photo_type" if photos_only else "file_type",
         )
     return media
 

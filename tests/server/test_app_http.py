@@ -133,3 +133,41 @@ def test_kamar_token_rejects_a_bad_room_with_a_clear_message(
     code = cli.main(["token", "--data", str(tmp_path), "--room", "no spaces", "--identity", "x"])
     assert code == 2
     assert "room names" in capsys.readouterr().err
+
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+
+@pytest.mark.parametrize("path", ["/e/999999", "/a/999999", "/no-such-page", "/r/-bad"])
+async def test_a_link_that_leads_nowhere_is_a_page_in_both_languages(
+    kamar: RunningServer, path: str
+) -> None:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(kamar.base_url + path, headers=BROWSER) as response,
+    ):
+        assert response.status == 404 and response.content_type == "text/html"
+        body = await response.text()
+        assert "Content-Security-Policy" in response.headers
+    assert "Halaman ini tidak ada" in body and "This page does not exist" in body
+    assert 'href="/"' in body and "Not Found" not in body
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/api/no-such-thing", BROWSER),  # the API's own error shape
+        ("/static/no-such-file.js", BROWSER),
+        ("/no-such-page", {"Accept": "*/*"}),  # not a browser opening a page
+    ],
+)
+async def test_what_is_not_a_page_keeps_its_plain_not_found(
+    kamar: RunningServer, path: str, headers: dict[str, str]
+) -> None:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(kamar.base_url + path, headers=headers) as response,
+    ):
+        assert response.status == 404 and response.content_type != "text/html"
+        if path.startswith("/api/"):
+            assert (await response.json())["error"]["code"] == "not_found"

@@ -34,6 +34,9 @@ console.log(JSON.stringify({
   kinds: rules.KIND_OF_TYPE,
   refusals: cases.map(([name, type, size, after]) =>
     rules.refusal({ name, type, size }, after)),
+  photoRefusals: cases.map(([name, type, size, after]) =>
+    rules.photoRefusal({ name, type, size }, after)),
+  photoAccept: rules.PHOTO_ACCEPT,
 }));
 """
 
@@ -88,3 +91,28 @@ def test_the_phone_refuses_what_the_server_would_with_the_same_reason() -> None:
         None,
         {"code": "bad_request", "reason": "file_empty"},
     ]
+
+
+def test_where_only_a_photo_is_taken_the_phone_refuses_the_rest_as_the_server_does() -> None:
+    mb = 1024 * 1024
+    cases = [
+        ("rapat.mp4", "video/mp4", 1 * mb, False),
+        ("dokumen.pdf", "application/pdf", 100, False),
+        ("rapat", "", 5 * mb, False),
+        ("aku.jpg", "image/jpeg", 12 * mb, False),  # made smaller on the phone first
+        ("aku.jpg", "image/jpeg", 12 * mb, True),
+        ("aku.gif", "image/gif", 1 * mb, False),
+    ]
+    answer = run_rules(cases)
+    not_a_photo = {"code": "unsupported_media_type", "reason": "photo_type"}
+    assert answer["photoRefusals"] == [
+        not_a_photo,
+        not_a_photo,
+        not_a_photo,
+        None,
+        {"code": "too_large", "reason": "photo_too_large"},
+        None,
+    ]
+    # The picker offers exactly the photo types the server reads.
+    server = {sniff(head).mime for head in HEADS if sniff(head).kind == "image"}
+    assert set(answer["photoAccept"].split(",")) == server

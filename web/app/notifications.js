@@ -67,7 +67,11 @@ export function notificationsSection() {
       on = !on;
       show();
     } catch (error) {
-      status.textContent = error.message;
+      // The browser's own errors (a phone without a push service, e.g. without Google's:
+      // "AbortError: Registration failed - push service error") are English and technical:
+      // logged, and the member reads what it means for them.
+      if (error instanceof DOMException) console.warn("kamar: web push:", error);
+      status.textContent = error instanceof DOMException ? t.notifyUnavailable : error.message;
     } finally {
       button.disabled = false;
     }

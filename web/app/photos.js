@@ -1,4 +1,5 @@
-// Photos made smaller on the phone before they are sent (composer.js).
+// Photos made smaller on the phone before they are sent (composer.js, and the profile photo in
+// avatar.js).
 import { SHRINKABLE, typeOf } from "/static/app/upload_rules.js";
 
 const SHRINK_ABOVE = 1024 * 1024; // photos above 1 MiB are scaled down before upload
@@ -7,13 +8,14 @@ const JPEG_QUALITY = 0.82;
 
 // Phone cameras make 3-8 MB photos; on a data plan a 1600 px JPEG is plenty for a chat (as
 // WhatsApp does). PNG and WebP photos become JPEG too, on white (JPEG has no transparency);
-// a GIF keeps its animation.
-export async function shrink(file) {
+// a GIF keeps its animation. `fit`: the longest side in px; `above`: the size in bytes up to
+// which a photo goes as it is.
+export async function shrink(file, { fit = SHRINK_TO_PX, above = SHRINK_ABOVE } = {}) {
   const type = typeOf(file);
-  if (!SHRINKABLE.has(type) || file.size <= SHRINK_ABOVE || !window.createImageBitmap) return file;
+  if (!SHRINKABLE.has(type) || file.size <= above || !window.createImageBitmap) return file;
   try {
     const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
-    const scale = Math.min(1, SHRINK_TO_PX / Math.max(bitmap.width, bitmap.height));
+    const scale = Math.min(1, fit / Math.max(bitmap.width, bitmap.height));
     const canvas = document.createElement("canvas");
     canvas.width = Math.round(bitmap.width * scale);
     canvas.height = Math.round(bitmap.height * scale);

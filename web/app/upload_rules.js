@@ -10,8 +10,10 @@ export const KIND_OF_TYPE = {
   "video/mp4": "video", "video/webm": "video", "video/3gpp": "video", "video/quicktime": "video",
 };
 
-// What the file pickers offer (the chat composer's and the announcement form's).
+// What the file pickers offer (the chat composer's and the announcement form's); the profile
+// photo's picker offers photos only.
 export const ACCEPT = Object.keys(KIND_OF_TYPE).join(",");
+export const PHOTO_ACCEPT = Object.keys(KIND_OF_TYPE).filter((type) => KIND_OF_TYPE[type] === "image").join(",");
 
 // Some Android pickers hand over files without a type: then the name says it.
 const TYPE_OF_EXTENSION = {
@@ -42,4 +44,11 @@ export function refusal(file, afterShrinking = false) {
     return { code: "too_large", reason: kind === "image" ? "photo_too_large" : "video_too_large" };
   }
   return null;
+}
+
+// The same where only a photo is taken (the profile photo, rooms/community/avatars.py): a video
+// or a file of no known type is refused as the server refuses it there.
+export function photoRefusal(file, afterShrinking = false) {
+  if (KIND_OF_TYPE[typeOf(file)] !== "image") return { code: "unsupported_media_type", reason: "photo_type" };
+  return refusal(file, afterShrinking);
 }

@@ -183,7 +183,9 @@ export class KamarClient extends EventTarget {
   setLobby(enabled) { this._send({ type: "set_lobby", enabled }); }
   admit(participantId, allow = true) { this._send({ type: "admit", participant_id: participantId, allow }); }
   endMeeting() { this._send({ type: "end_meeting" }); }
-  ask(text) { this._send({ type: "ask", text }); }
+  // A question or comment typed by the member: true when it went to the meeting, false when
+  // there was no welcomed connection to take it (nothing was sent; stage.js keeps the text).
+  ask(text) { return this._sendTyped({ type: "ask", text }); }
   vote(questionId, up = true) { this._send({ type: "vote", question_id: questionId, up }); }
   answerQuestion(questionId, answered = true) {
     this._send({ type: "answer_question", question_id: questionId, answered });
@@ -191,7 +193,7 @@ export class KamarClient extends EventTarget {
   hideQuestion(questionId, hidden = true) {
     this._send({ type: "hide_question", question_id: questionId, hidden });
   }
-  comment(text) { this._send({ type: "comment", text }); }
+  comment(text) { return this._sendTyped({ type: "comment", text }); }
   react(emoji) { this._send({ type: "react", emoji }); }
 
   leave() {
@@ -239,6 +241,17 @@ export class KamarClient extends EventTarget {
 
   _send(message) {
     if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
+  }
+
+  // Open and welcomed: between a reconnect's open and its welcome the server takes only hello.
+  get connected() {
+    return !!this.ws && this.ws.readyState === WebSocket.OPEN && !this._welcome;
+  }
+
+  _sendTyped(message) {
+    if (!this.connected) return false;
+    this._send(message);
+    return true;
   }
 
   _emit(name, detail) {
@@ -322,11 +335,11 @@ KamarClient.prototype._handlers = {
     this._lastError = null;
     this._byeReason = null;
     const stage = message.stage || { locked: false, lobby: false, questions: [], comments: [], reactions: [] };
+    // Welcomed before the listeners hear it, so they may send at once (`connected`).
+    const waiting = this._welcome;
+    this._welcome = null;
     this._emit("welcome", { participant: message.participant, participants: message.participants, stage });
-    if (this._welcome) {
-      this._welcome.resolve(message);
-      this._welcome = null;
-    }
+    if (waiting) waiting.resolve(message);
     if (this.self.can_publish && this.localStream && this.localStream.getTracks().length) {
       this.publisher.publishCamera();
     }

@@ -55,6 +55,7 @@ export class StagePanel {
     this.votes = new VoteMemory(scope);
     this.questions = new Map(); // id -> Question
     this.questionItems = new Map(); // id -> <li>
+    this.waiting = new Set(); // "ask", "comment": sent without a connection, kept in the field
     this.tab = null;
     this.build();
   }
@@ -96,10 +97,15 @@ export class StagePanel {
     });
     const commentForm = h("form", { id: "comment-form", class: "stage-form", onsubmit: (e) => this.submit(e, this.commentText, "comment") },
       this.commentText, h("button", { type: "submit", class: "primary" }, t.sendComment));
+    this.waitingNotes = {
+      ask: h("p", { id: "ask-waiting", class: "stage-waiting", role: "status", hidden: true }, t.typedWaiting),
+      comment: h("p", { id: "comment-waiting", class: "stage-waiting", role: "status", hidden: true }, t.typedWaiting),
+    };
     this.people = new PeoplePane(this.client);
     const contents = {
-      qa: [h("div", { class: "pane-scroll" }, this.questionList, this.noQuestions), askForm],
-      comments: [h("div", { class: "pane-scroll", id: "comments-scroll" }, this.commentList, this.noComments), commentForm],
+      qa: [h("div", { class: "pane-scroll" }, this.questionList, this.noQuestions), this.waitingNotes.ask, askForm],
+      comments: [h("div", { class: "pane-scroll", id: "comments-scroll" }, this.commentList, this.noComments),
+        this.waitingNotes.comment, commentForm],
       people: [h("div", { class: "pane-scroll" }, this.people.root)],
     };
     for (const [name] of tabs) {
@@ -131,6 +137,7 @@ export class StagePanel {
     this.people.setEgress(stage.egress);
     this.people.setWaiting([]);
     this.participantsChanged();
+    this.sendWaiting();
   }
 
   open(name) {
@@ -152,13 +159,36 @@ export class StagePanel {
     else this.open(name);
   }
 
+  // Nothing typed is lost: without a connection (a phone's network coming and going) the text
+  // stays in its field, marked waiting, and goes by itself with the next welcome.
   submit(event, field, kind) {
     event.preventDefault();
     const text = field.value.trim();
     if (!text) return;
-    if (kind === "ask") this.client.ask(text);
-    else this.client.comment(text);
-    field.value = "";
+    if (this.sendTyped(kind, text)) field.value = "";
+    else this.waiting.add(kind);
+    this.showWaiting();
+  }
+
+  sendTyped(kind, text) {
+    const sent = kind === "ask" ? this.client.ask(text) : this.client.comment(text);
+    if (sent) this.waiting.delete(kind);
+    return sent;
+  }
+
+  // The field's text as it is now: the member may have changed it while waiting (or emptied it).
+  sendWaiting() {
+    for (const kind of [...this.waiting]) {
+      const field = kind === "ask" ? this.askText : this.commentText;
+      const text = field.value.trim();
+      if (!text) this.waiting.delete(kind);
+      else if (this.sendTyped(kind, text)) field.value = "";
+    }
+    this.showWaiting();
+  }
+
+  showWaiting() {
+    for (const [kind, note] of Object.entries(this.waitingNotes)) note.hidden = !this.waiting.has(kind);
   }
 
   // -- people --------------------------------------------------------------------------

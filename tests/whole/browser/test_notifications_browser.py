@@ -1,7 +1,9 @@
 """Notifications in real Chromium at 360x640 in Indonesian: the service worker shows what a
 push delivers (delivered through the DevTools protocol, as a push service would after the
 browser decrypted it), one notification per room; room info mutes the room on the server; the
-profile has the switch. Every wait polls a condition with a deadline."""
+profile has the switch; a phone without a push service is told so in its language; a tapped
+notification never takes a meeting's window away. Every wait polls a condition with a
+deadline."""
 
 from __future__ import annotations
 
@@ -123,4 +125,62 @@ async def test_a_push_is_shown_and_a_room_is_muted(
     await page.wait_for_selector("#notify-toggle:has-text('Aktifkan notifikasi')", timeout=WAIT_MS)
     await page.locator("#profile-notify").scroll_into_view_if_needed()
     await shoot(page, screens_dir(tmp_path), "profile-notifications")
+    await person.context.close()
+
+
+# A phone whose browser has no push service (many sold in Indonesia come without Google's): the
+# browser refuses the subscription with its own English words.
+NO_PUSH_SERVICE = """PushManager.prototype.subscribe = function () {
+  return Promise.reject(new DOMException("Registration failed - push service error", "AbortError"));
+};"""
+
+
+async def test_a_phone_without_a_push_service_is_told_so_in_its_language(
+    kamar: RunningServer, chromium: Browser
+) -> None:
+    async with aiohttp.ClientSession(kamar.base_url) as http:
+        siti = await register(http, "siti")
+    person = await signed_in_page(chromium, kamar, siti, "#/me", PHONE)
+    page = person.page
+    await person.context.add_init_script(NO_PUSH_SERVICE)
+    await person.context.grant_permissions(["notifications"], origin=kamar.base_url)
+    await page.reload()
+    await controlled(page)
+    await page.click("#notify-toggle:has-text('Aktifkan notifikasi')", timeout=WAIT_MS)
+    status = page.locator("#notify-status", has_text="layanan push-nya tidak tersedia")
+    await status.wait_for(timeout=WAIT_MS)
+    assert "Registration failed" not in await page.inner_text("body")
+    # Still off, and the switch is there to try again.
+    assert await page.text_content("#notify-toggle") == "Aktifkan notifikasi"
+    assert person.errors == []
+    await person.context.close()
+
+
+# Run inside the service worker itself: which open window a tapped notification takes over.
+WINDOW_CHOICE = """(origin) => {
+  const open = (...paths) => paths.map((path) => ({ url: origin + path, focus() {} }));
+  const pick = (windows) => {
+    const chosen = windowForNotification(windows, origin);
+    return chosen ? new URL(chosen.url).pathname + new URL(chosen.url).hash : null;
+  };
+  return [
+    pick(open("/r/kamar-3", "/#/rooms/3")),
+    pick(open("/r/kamar-3")),
+    pick([{ url: "https://elsewhere.example/", focus() {} }]),
+  ];
+}"""
+
+
+async def test_a_tapped_notification_never_takes_a_meeting_window_away(
+    kamar: RunningServer, chromium: Browser
+) -> None:
+    async with aiohttp.ClientSession(kamar.base_url) as http:
+        siti = await register(http, "siti")
+    person = await signed_in_page(chromium, kamar, siti, "#/rooms", PHONE)
+    await controlled(person.page)
+    workers = person.context.service_workers
+    worker = workers[0] if workers else await person.context.wait_for_event("serviceworker")
+    # The app's window is taken to the room; a meeting in a call is left alone, and the room
+    # opens in a new window instead.
+    assert await worker.evaluate(WINDOW_CHOICE, kamar.base_url) == ["/#/rooms/3", None, None]
     await person.context.close()

@@ -223,3 +223,19 @@ async def test_a_video_too_large_is_refused_in_the_composer(
     await page.locator("#composer .error:not([hidden])").wait_for(timeout=WAIT_MS)
     await shoot(page, screens_dir(tmp_path), "composer-video-too-large")
     await context.close()
+
+
+async def test_a_link_that_leads_nowhere_says_so_and_leads_into_the_app(
+    kamar: RunningServer, chromium: Browser, tmp_path: Path
+) -> None:
+    # A shared event page its organiser has since made private, opened by a stranger.
+    context = await chromium.new_context(**PHONE_ID)
+    page = await context.new_page()
+    answer = await page.goto(f"{kamar.base_url}/e/424242")
+    assert answer is not None and answer.status == 404
+    assert await page.text_content("#not-found h1") == "Halaman ini tidak ada"
+    assert await inside_the_screen(page, "#to-app")
+    await shoot(page, screens_dir(tmp_path), "not-found")
+    await page.click("#to-app")
+    await page.wait_for_selector("#login-form", timeout=WAIT_MS)
+    await context.close()

@@ -1,7 +1,8 @@
 """The app on a phone as an installed app: Chromium finds it installable (the DevTools
-protocol's own check), and with the network gone a reload shows the app with the rooms and
-messages it last saw, not the browser's error page; a message written then survives another
-reload and goes out once when the network returns."""
+protocol's own check) and offers it through the app's own "Pasang aplikasi" button; with the
+network gone a reload shows the app with the rooms and messages it last saw, not the browser's
+error page; a message written then survives another reload and goes out once when the network
+returns."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from tests.whole.browser.test_offline_chat_browser import (
     open_signed_in,
     stored_texts,
 )
+from tests.whole.browser.test_phone_screens_browser import screens_dir, shoot
 
 pytestmark = [pytest.mark.browser]
 
@@ -40,6 +42,13 @@ async def post_photo(kamar: RunningServer, token: str, room_id: int) -> None:
             assert response.status == 201, await response.text()
 
 
+# Runs before the page's scripts: what the member answered to each install dialog.
+INSTALL_CHOICES = """window.kamarInstallChoices = [];
+window.addEventListener("beforeinstallprompt", (event) => {
+  event.userChoice.then((choice) => window.kamarInstallChoices.push(choice.outcome));
+});"""
+
+
 async def controlled(page: Page) -> None:
     """Until the service worker controls the page (it claims its clients on activation)."""
     await page.wait_for_function(
@@ -59,6 +68,7 @@ async def test_chromium_finds_the_app_installable(kamar: RunningServer, tmp_path
             locale="id-ID",
         )
         try:
+            await context.add_init_script(INSTALL_CHOICES)
             page = context.pages[0] if context.pages else await context.new_page()
             await page.goto(kamar.base_url + "/")
             await controlled(page)
@@ -68,12 +78,22 @@ async def test_chromium_finds_the_app_installable(kamar: RunningServer, tmp_path
             manifest = await cdp.send("Page.getAppManifest")
             assert manifest["url"].endswith("/manifest.webmanifest")
             assert not manifest["errors"]
+            # The install prompt: Chromium's beforeinstallprompt shows the app's own button,
+            # and a tap opens Chromium's dialog (the event's userChoice settles only then;
+            # headless Chromium dismisses it at once, and offers installing again).
+            install = page.locator("#btn-install")
+            await install.wait_for(timeout=WAIT_MS)
+            assert await install.text_content() == "Pasang aplikasi"
+            await install.click()
+            await page.wait_for_function(
+                "() => window.kamarInstallChoices.length > 0", timeout=WAIT_MS
+            )
         finally:
             await context.close()
 
 
 async def test_offline_the_app_opens_with_its_rooms_and_messages_and_sends_later(
-    kamar: RunningServer, chromium: Browser
+    kamar: RunningServer, chromium: Browser, tmp_path: Path
 ) -> None:
     token, room_id = await member_with_room(kamar, "siti")
     await post_photo(kamar, token, room_id)
@@ -114,6 +134,8 @@ async def test_offline_the_app_opens_with_its_rooms_and_messages_and_sends_later
     await page.locator("li.pending .waiting-text").wait_for(timeout=WAIT_MS)
     await page.reload()
     await page.locator("li.pending", has_text="Besok rapat").wait_for(timeout=WAIT_MS)
+    await page.locator("#conn", has_text="Offline — menunggu jaringan").wait_for(timeout=WAIT_MS)
+    await shoot(page, screens_dir(tmp_path), "offline-reload")
 
     await context.set_offline(False)
     await page.locator("#messages li:not(.pending)", has_text="Besok rapat").wait_for(

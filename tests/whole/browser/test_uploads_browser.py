@@ -76,19 +76,23 @@ async def test_a_60_mb_video_is_refused_before_any_byte_is_sent_and_the_text_sta
     await context.close()
 
 
-async def test_a_large_photo_is_made_smaller_on_the_phone_before_it_is_sent(
-    kamar: RunningServer, chromium: Browser, tmp_path: Path
-) -> None:
-    # A phone camera's photo: 4000x3000, noisy enough to be several MB as a JPEG.
+def camera_photo(path: Path) -> int:
+    """A phone camera's photo: 4000x3000, noisy enough to be several MB as a JPEG. Its size."""
     rng = random.Random(16)
     noise = Image.frombytes("L", (400, 300), bytes(rng.randrange(256) for _ in range(120_000)))
     photo = Image.merge("RGB", [noise, noise.rotate(90, expand=False), noise.transpose(0)])
     buffer = io.BytesIO()
     photo.resize((4000, 3000), Image.Resampling.BICUBIC).save(buffer, "JPEG", quality=95)
+    path.write_bytes(buffer.getvalue())
+    assert len(buffer.getvalue()) > 2 * 1024 * 1024
+    return len(buffer.getvalue())
+
+
+async def test_a_large_photo_is_made_smaller_on_the_phone_before_it_is_sent(
+    kamar: RunningServer, chromium: Browser, tmp_path: Path
+) -> None:
     original = tmp_path / "IMG_20261207.jpg"
-    original.write_bytes(buffer.getvalue())
-    before = len(buffer.getvalue())
-    assert before > 2 * 1024 * 1024
+    before = camera_photo(original)
 
     token, room_id = await member_with_room(kamar, "budi")
     context = await chromium.new_context(viewport=PHONE, locale="id-ID")

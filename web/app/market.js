@@ -6,8 +6,21 @@ import { mediaUrl, uploadTo } from "/static/app/api.js";
 import { clear, h } from "/static/base/dom.js";
 import { errorBox, field, focusHeading, submitting } from "/static/app/dom.js";
 import { m } from "/static/app/market_strings.js";
+import { regionPicker } from "/static/app/region_picker.js";
 
+// The member's own region from their profile: its code and a short label ("Kota Bandung,
+// Jawa Barat"), or null when they set none.
+function myRegion(app) {
+  const region = (app.me && app.me.region) || {};
+  if (!region.code) return null;
+  return { code: region.code, label: [region.city, region.province].filter(Boolean).join(", ") || region.code };
+}
 
+// A region picker named "region", so a server error about the region marks it (showFormError).
+function regionField(picker, hint = null) {
+  return h("fieldset", { class: "region", name: "region", tabindex: "-1" },
+    h("legend", {}, m.regionLabel), picker.el, hint ? h("small", { class: "hint" }, hint) : null);
+}
 
 function options(labels, selected = null) {
   return Object.entries(labels).map(([value, label]) =>
@@ -32,7 +45,7 @@ function card(listing) {
         h("span", { class: "market-title" }, listing.title),
         h("span", { class: "market-price" }, m.price(listing)),
         h("span", { class: "muted small" },
-          `${m.categories[listing.category] || ""} · ${listing.region}`,
+          `${m.categories[listing.category] || ""} · ${listing.region_label}`,
           listing.status !== "available" ? ` · ${m.statuses[listing.status]}` : ""))));
 }
 
@@ -47,14 +60,17 @@ export function renderMarket(app, container) {
   const q = h("input", { name: "q", id: "market-q", type: "search", maxlength: 200 });
   const category = h("select", { name: "category", id: "market-category" },
     h("option", { value: "" }, m.allCategories), options(m.categories));
-  const region = h("input", { name: "region", id: "market-region", inputmode: "decimal", maxlength: 16 });
+  const region = regionPicker("market-region");
+  const mine = myRegion(app);
   const box = errorBox();
   const form = h("form", { class: "market-search", id: "market-search" },
-    field(m.searchLabel, q), field(m.categoryLabel, category), field(m.regionLabel, region, m.regionHint),
+    field(m.searchLabel, q), field(m.categoryLabel, category), regionField(region, m.regionFilterHint),
     box, h("button", { type: "submit", id: "market-search-go" }, m.search));
   const search = () => submitting(form, box, async () => {
     const params = new URLSearchParams();
-    for (const input of [q, category, region]) if (input.value.trim()) params.set(input.name, input.value.trim());
+    for (const input of [q, category]) if (input.value.trim()) params.set(input.name, input.value.trim());
+    if (region.value()) params.set("region", region.value());
+    if (mine) params.set("near", mine.code); // the closest first: same village, district, city…
     const { listings } = await api("GET", `/api/market/listings?${params}`);
     clear(results).append(cards(listings));
   });
@@ -62,7 +78,9 @@ export function renderMarket(app, container) {
   container.append(h("section", { class: "pad market" },
     h("div", { class: "row" }, h("h1", {}, m.marketTitle),
       h("a", { class: "button small", href: "#/market/new", id: "market-sell" }, m.sell)),
-    noPayments(), form, results));
+    noPayments(), form,
+    h("p", { class: "muted small", id: "market-near" }, mine ? m.nearMine(mine.label) : m.nearNone),
+    results));
   focusHeading(container);
   search();
 }
@@ -77,6 +95,9 @@ export async function renderNewListing(app, container) {
   const pricing = h("select", { name: "pricing", id: "listing-pricing" }, options(m.pricings, "fixed"));
   const price = h("input", { name: "price", id: "listing-price", type: "number", min: 1, step: 1, inputmode: "numeric" });
   pricing.addEventListener("change", () => { price.disabled = pricing.value === "free"; });
+  const region = regionPicker("listing-region");
+  const mine = myRegion(app);
+  if (mine) region.set(mine.code, mine.label); // most sell where they live; they may change it
   const photos = h("input", { name: "photos", id: "listing-photos", type: "file", accept: "image/*", multiple: true });
   const progress = h("p", { class: "muted small", hidden: true }, m.uploading);
   const box = errorBox();
@@ -87,7 +108,7 @@ export async function renderNewListing(app, container) {
     field(m.pricingLabel, pricing), field(m.priceLabel, price),
     field(m.categoryLabel, h("select", { name: "category", id: "listing-category" }, options(m.categories, "food"))),
     field(m.conditionLabel, h("select", { name: "condition", id: "listing-condition" }, options(m.conditions, "none"))),
-    field(m.regionLabel, h("input", { name: "region", id: "listing-region", inputmode: "decimal", maxlength: 16 }), m.regionHint),
+    regionField(region),
     field(m.whereLabel, scope), field(m.photosLabel, photos), progress, noPayments(), box,
     h("button", { type: "submit", id: "listing-publish" }, m.publish));
   form.addEventListener("submit", (event) => {
@@ -103,7 +124,7 @@ export async function renderNewListing(app, container) {
       const body = {
         title: input("title"), description: input("description"), pricing: pricing.value,
         price: pricing.value === "free" || !price.value ? null : Number(price.value),
-        category: input("category"), condition: input("condition"), region: input("region"),
+        category: input("category"), condition: input("condition"), region: region.value(),
         scope: where === "organisation" ? "organisation" : "rooms",
         rooms: where === "organisation" ? [] : [Number(where.slice(5))], photos: photoIds,
       };
@@ -136,7 +157,7 @@ export async function renderListing(app, container, listingId) {
     h("p", { class: "muted small", id: "listing-status" }, badges),
     h("div", { class: "market-photos" }, listing.photos.map((photo) => thumb(photo, listing.title))),
     h("p", { class: "market-description" }, listing.description),
-    h("p", { class: "muted small" }, `${m.categories[listing.category]} · ${m.conditions[listing.condition]} · ${listing.region}`),
+    h("p", { class: "muted small", id: "listing-where" }, `${m.categories[listing.category]} · ${m.conditions[listing.condition]} · ${listing.region_label}`),
     h("p", {}, m.seller(listing.seller.display_name)), noPayments(), box);
   const actions = h("div", { class: "row market-actions" });
   if (!listing.mine) {

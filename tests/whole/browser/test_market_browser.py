@@ -43,7 +43,9 @@ async def test_a_listing_with_a_photo_is_found_by_search_and_the_seller_gets_the
     await a.fill("#listing-title", "Keripik singkong pedas")
     await a.fill("#listing-description", "Buatan ibu-ibu PUK")
     await a.fill("#listing-price", "12000")
-    await a.fill("#listing-region", "32.73")
+    # The region is picked by name (a member knows "Bandung", not "32.73").
+    await a.fill("#listing-region-search", "kota bandung")
+    await a.click("#listing-region-results [data-code='32.73']", timeout=WAIT_MS)
     await a.set_input_files("#listing-photos", str(photo))
     await a.click("#listing-publish")
     await a.wait_for_selector(
@@ -55,17 +57,22 @@ async def test_a_listing_with_a_photo_is_found_by_search_and_the_seller_gets_the
         ".some((img) => img.naturalWidth > 0)",
         timeout=WAIT_MS,
     )
+    where = await a.inner_text("#listing-where")
+    assert where == "Makanan · Tidak berlaku · Kota Bandung, Jawa Barat"
     assert await a.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     await a.goto(f"{kamar.base_url}/#/rooms")  # the seller waits on her room list
 
     buyer = await signed_in_page(chromium, kamar, budi, "#/market", PHONE)
     b = buyer.page
     await b.fill("#market-q", "keripik")
-    await b.fill("#market-region", "32")
+    assert "Isi wilayah Anda di profil" in await b.inner_text("#market-near")
+    await b.fill("#market-region-search", "jawa barat")
+    await b.click("#market-region-results [data-code='32']", timeout=WAIT_MS)
     await b.click("#market-search-go")
     found = b.locator("#market-results .market-card")
     await found.first.wait_for(timeout=WAIT_MS)
     assert await found.count() == 1
+    assert "Kota Bandung, Jawa Barat" in await found.first.inner_text()
     await b.wait_for_function(
         "() => document.querySelector('#market-results img.market-thumb')?.naturalWidth > 0",
         timeout=WAIT_MS,

@@ -57,19 +57,26 @@ function cards(listings) {
 export function renderMarket(app, container) {
   clear(container);
   const results = h("div", { id: "market-results", "aria-live": "polite" });
-  const q = h("input", { name: "q", id: "market-q", type: "search", maxlength: 200 });
+  const q = h("input", { name: "q", id: "market-q", type: "search", maxlength: 200, placeholder: m.searchPlaceholder });
   const category = h("select", { name: "category", id: "market-category" },
     h("option", { value: "" }, m.allCategories), options(m.categories));
   const region = regionPicker("market-region");
   const mine = myRegion(app);
   const box = errorBox();
+  // Words and "Cari" on one line, the filters folded: on a 360x640 phone the listings start
+  // on the first screen, not under a form.
+  const filters = h("details", { class: "more market-filters", id: "market-filters" },
+    h("summary", {}, m.filters), field(m.categoryLabel, category), regionField(region, m.regionFilterHint));
   const form = h("form", { class: "market-search", id: "market-search" },
-    field(m.searchLabel, q), field(m.categoryLabel, category), regionField(region, m.regionFilterHint),
-    box, h("button", { type: "submit", id: "market-search-go" }, m.search));
+    h("div", { class: "row market-words" }, h("label", { class: "field" }, h("span", { class: "visually-hidden" }, m.searchLabel), q),
+      h("button", { type: "submit", id: "market-search-go" }, m.search)),
+    filters, box);
   const search = () => submitting(form, box, async () => {
     const params = new URLSearchParams();
     for (const input of [q, category]) if (input.value.trim()) params.set(input.name, input.value.trim());
     if (region.value()) params.set("region", region.value());
+    filters.querySelector("summary").textContent = m.filtersOn(
+      category.value ? m.categories[category.value] : null, region.value() ? region.label() : null);
     if (mine) params.set("near", mine.code); // the closest first: same village, district, city…
     const { listings } = await api("GET", `/api/market/listings?${params}`);
     clear(results).append(cards(listings));

@@ -11,6 +11,10 @@ const STRINGS = {
     noPayments: "Kamar tidak menangani pembayaran: penjual dan pembeli bertransaksi sendiri. Hati-hati terhadap penipuan.",
     search: "Cari",
     searchLabel: "Kata kunci",
+    searchPlaceholder: "Cari lapak, mis. keripik",
+    filters: "Saring: kategori, wilayah",
+    filtersOn: (category, region) => (category || region
+      ? `Saring: ${[category, region].filter(Boolean).join(" · ")}` : "Saring: kategori, wilayah"),
     allCategories: "Semua kategori",
     regionLabel: "Wilayah",
     regionFilterHint: "Hanya lapak di wilayah ini dan di dalamnya.",
@@ -59,6 +63,10 @@ const STRINGS = {
     noPayments: "Kamar handles no payments: seller and buyer settle between themselves. Beware of scams.",
     search: "Search",
     searchLabel: "Words",
+    searchPlaceholder: "Search listings, e.g. chips",
+    filters: "Filter: category, region",
+    filtersOn: (category, region) => (category || region
+      ? `Filter: ${[category, region].filter(Boolean).join(" · ")}` : "Filter: category, region"),
     allCategories: "All categories",
     regionLabel: "Region",
     regionFilterHint: "Only listings in this region and the ones inside it.",

@@ -1,0 +1,121 @@
+"""Who met whom, for the relation graph (rooms/insight/relations.py): the members of an agenda
+event (said "going" or were recorded in its meeting), members whose stays in a room's meeting
+without an event overlapped, and no pairs from a crowd. Counted by hand on both databases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert
+
+from rooms.community.community import Community
+from rooms.community.schema import events, meeting_attendance, rsvps
+from rooms.insight.access import Scope
+from rooms.insight.relations import MAX_EVENT_CROWD, edges
+from tests.rooms.conftest import Clock, register
+from tests.rooms.test_store import room_with
+
+HOUR_MS = 3_600_000
+
+
+async def test_members_who_were_at_a_meeting_together_are_related(
+    community: Community, clock: Clock
+) -> None:
+    names = ["ketua", "ani", "budi", "cici", "dedi", "euis", "fajar"]
+    room_id, *people = await room_with(community, *names)
+    ids = {user.username: user.id for user in people}
+    now = int(clock() * 1000)
+
+    def stay(name: str, begins_h: float, ends_h: float, event: int | None) -> dict[str, Any]:
+        return {
+            "room_id": room_id,
+            "event_id": event,
+            "user_id": ids[name],
+            "joined_at": now + int(begins_h * HOUR_MS),
+            "left_at": now + int(ends_h * HOUR_MS),
+        }
+
+    async with community.db.write() as conn:
+        rapat = await new_event(conn, room_id, ids["ketua"], now)
+        # ani said "going" and did not come; budi came without answering; cici did both;
+        # dedi answered "no" and did not come: the event's members are ani, budi and cici.
+        await conn.execute(
+            insert(rsvps),
+            [
+                {"event_id": rapat, "user_id": ids[name], "response": answer, "updated_at": now}
+                for name, answer in [("ani", "going"), ("cici", "going"), ("dedi", "no")]
+            ],
+        )
+        await conn.execute(
+            insert(meeting_attendance),
+            [
+                stay("budi", 0, 1, rapat),
+                stay("cici", 0, 0.5, rapat),
+                stay("cici", 0.6, 1, rapat),  # a reload: still one meeting together
+                # The room's meeting with no event: dedi from 2 to 3, euis from 2.5 to 4 and
+                # ketua from 2 to 2.2 (with dedi; euis came after he left), fajar from 4 (as
+                # euis left: not together). Nobody pairs with their own second stay.
+                stay("dedi", 2, 3, None),
+                stay("euis", 2.5, 4, None),
+                stay("ketua", 2, 2.2, None),
+                stay("fajar", 4, 5, None),
+                stay("fajar", 4.5, 5.5, None),
+            ],
+        )
+    async with community.db.read() as conn:
+        found = await edges(conn, Scope(people[0], None))
+    together = [("ani", "budi"), ("ani", "cici"), ("budi", "cici"), ("dedi", "euis")]
+    together.append(("dedi", "ketua"))
+    expected = {frozenset((ids[a], ids[b])): 1 for a, b in together}
+    assert {frozenset(key): weight for key, weight in found.items()} == expected
+    assert all(a < b for a, b in found)  # each pair once, the smaller id first
+
+
+async def test_a_crowd_at_an_event_adds_no_pairs(community: Community, clock: Clock) -> None:
+    room_id, ketua = await room_with(community, "ketua")
+    crowd = [await register(community, f"warga{n}") for n in range(MAX_EVENT_CROWD + 1)]
+    now = int(clock() * 1000)
+    async with community.db.write() as conn:
+        congress = await new_event(conn, room_id, ketua.id, now)
+        # Half said "going", the other half came without answering: 101 members in all.
+        half = len(crowd) // 2
+        await conn.execute(
+            insert(rsvps),
+            [
+                {"event_id": congress, "user_id": person.id, "response": "going", "updated_at": now}
+                for person in crowd[:half]
+            ],
+        )
+        await conn.execute(
+            insert(meeting_attendance),
+            [
+                {
+                    "room_id": room_id,
+                    "event_id": congress,
+                    "user_id": person.id,
+                    "joined_at": now,
+                    "left_at": now + HOUR_MS,
+                }
+                for person in crowd[half:]
+            ],
+        )
+    async with community.db.read() as conn:
+        assert await edges(conn, Scope(ketua, None)) == {}
+
+
+async def new_event(conn: Any, room_id: int, author: int, now: int) -> int:
+    found = await conn.execute(
+        insert(events)
+        .values(
+            room_id=room_id,
+            title="Rapat",
+            kind="meeting",
+            starts_at=now,
+            ends_at=now + HOUR_MS,
+            timezone="Asia/Jakarta",
+            created_by=author,
+            created_at=now,
+        )
+        .returning(events.c.id)
+    )
+    return int(found.scalar_one())

@@ -9,6 +9,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -78,7 +79,10 @@ class Insight(CommunityService):
         room_id: int | None = None,
         period: str = "week",
         count: int = 12,
+        region: str | None = None,
     ) -> dict[str, Any]:
+        if region and name != "participation":
+            raise Invalid("region narrows the participation view only", "region")
         if period not in PERIODS:
             raise Invalid(f"period must be one of {', '.join(PERIODS)}", "period")
         if not 1 <= count <= MAX_PERIODS:
@@ -93,9 +97,14 @@ class Insight(CommunityService):
         }
         if name not in (*views, "relations"):
             raise Invalid(f"view must be one of {', '.join(views)}, relations", "view")
+        # A code of the region data ("32.73"), else 404 or 400 naming region; the data's
+        # first load (a second) not inside the write transaction.
+        code = (await loaded_regions()).get(region).code if region else ""
         now = self._now()
         async with self._db.write() as conn:  # the audit row commits before any answer
             scope = await narrowed(conn, await scope_of(conn, user), room_id)
+            if code:
+                scope = replace(scope, region=code)
             await record_view(conn, scope, name, now)
             stale = name != "relations" and await self._stale(conn, now)
         if name == "regions":

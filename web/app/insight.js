@@ -27,6 +27,7 @@ function csvLink(view, query = "") {
 function queryOf(view, state) {
   const params = new URLSearchParams();
   if (state.roomId) params.set("room_id", state.roomId);
+  if (view === "participation" && state.region) params.set("region", state.region);
   if (view === "participation") {
     params.set("period", state.period);
     params.set("count", String(PERIOD_COUNTS[state.period]));
@@ -47,8 +48,9 @@ async function fetchView(view, state) {
   return api("GET", `/api/insight/${view}?${queryOf(view, state).slice(1)}`);
 }
 
-// state: {roomId: "" for the whole scope, period: "day" | "week" | "month"}.
-export async function renderInsight(app, container, state = { roomId: "", period: "week" }) {
+// state: {roomId: "" for the whole scope, period: "day" | "week" | "month", region: a code
+// or "" (participation only)}.
+export async function renderInsight(app, container, state = { roomId: "", period: "week", region: "" }) {
   clear(container);
   const page = h("section", { class: "pad insight", id: "insight" },
     h("h1", {}, i.title), h("p", { class: "muted small", id: "insight-privacy" }, i.privacy));
@@ -67,6 +69,8 @@ export async function renderInsight(app, container, state = { roomId: "", period
     return;
   }
   if (!state.roomId) state.rooms = views.rooms.rows; // the rooms one may narrow to
+  // Regions big enough to break down, by their codes (members who wrote text have none).
+  state.regions = views.regions.rows.filter((row) => row.code && !row.small_group);
   page.append(controls(app, container, state), participationPanel(views.participation, state),
     ...panels(views, state));
 }
@@ -75,29 +79,37 @@ export async function renderInsight(app, container, state = { roomId: "", period
 function controls(app, container, state) {
   const room = h("select", { id: "insight-room" }, h("option", { value: "" }, i.allRooms),
     (state.rooms || []).map((row) => h("option", { value: String(row.room_id), selected: String(row.room_id) === state.roomId }, row.name)));
-  room.addEventListener("change", () => renderInsight(app, container, { ...state, roomId: room.value }));
+  room.addEventListener("change", () => renderInsight(app, container, { ...state, roomId: room.value, region: "" }));
   const period = h("select", { id: "insight-period" },
     Object.entries(i.periods).map(([value, label]) => h("option", { value, selected: value === state.period }, label)));
-  period.addEventListener("change", async () => {
-    const next = { ...state, period: period.value };
+  const region = h("select", { id: "insight-region" }, h("option", { value: "" }, i.allRegions),
+    state.regions.map((row) => h("option", { value: row.code, selected: row.code === state.region }, row.region)));
+  // Period and region change the participation panel only.
+  const redraw = async (change) => {
+    const next = { ...state, ...change };
     const old = container.querySelector("#insight-participation");
     try {
       old.replaceWith(participationPanel(await fetchView("participation", next), next));
-      state.period = next.period;
+      Object.assign(state, change);
     } catch (error) {
       old.append(h("p", { class: "error", role: "alert" }, error.message));
     }
-  });
-  return h("div", { class: "row wrap insight-controls" }, field(i.roomLabel, room), field(i.periodLabel, period));
+  };
+  period.addEventListener("change", () => redraw({ period: period.value }));
+  region.addEventListener("change", () => redraw({ region: region.value }));
+  return h("div", { class: "row wrap insight-controls" }, field(i.roomLabel, room), field(i.periodLabel, period),
+    state.regions.length ? field(i.regionLabel, region) : null);
 }
 
 function participationPanel(participation, state) {
-  return panel("insight-participation", i.participation[state.period], "participation", state,
+  const where = state.region ? (state.regions.find((row) => row.code === state.region) || {}).region : null;
+  const title = i.participation[state.period] + (where ? ` · ${where}` : "");
+  return panel("insight-participation", title, "participation", state,
     participation.small_group ? h("p", { class: "muted" }, i.smallGroup(participation.members))
       : lineChart(participation.rows, [
         { key: "active", label: i.active }, { key: "new", label: i.newcomers },
         { key: "attended", label: i.attended }, { key: "messages", label: i.messages },
-      ], i.participation[state.period]),
+      ], title),
     participation.small_group ? null : h("p", { class: "muted small" }, i.soFar[state.period]));
 }
 

@@ -97,6 +97,13 @@ async def test_an_organiser_reads_the_panels_of_a_community_with_a_history(
             await page.select_option("#insight-period", "day")
         assert (await (await asked.value).json())["period"] == "day"
         await page.wait_for_selector("#insight-participation h2:has-text('per hari')")
+        # One regency's members: the participation panel is asked for them and says whose.
+        async with page.expect_response(lambda r: "region=32.73" in r.url) as asked:
+            await page.select_option("#insight-region", "32.73")
+        assert (await (await asked.value).json())["members"] == MEMBERS // len(REGENCIES)
+        heading = page.locator("#insight-participation h2")
+        await heading.filter(has_text="per hari · Kota Bandung").wait_for(timeout=WAIT_MS)
+        await shot(page, pictures, "insight-region.png", ".insight-controls")
         # One room: every panel is asked again for it, and its CSV link asks for it too.
         async with page.expect_response(lambda r: "/api/insight/rooms?room_id=2" in r.url):
             await page.select_option("#insight-room", "2")

@@ -29,8 +29,8 @@ from rooms.insight.activity import (
 
 GRID_MONDAY = 4  # 1970-01-05, the first Monday after the epoch
 WINDOW_DAYS = 28  # the rooms table: the last four weeks
-TOTALS = ("messages", "rsvps", "questions", "meeting_seconds")
-TOTALS_OF_MEMBERS = ("messages", "rsvps", "meeting_seconds")
+TOTALS: tuple[str, ...] = ("messages", "rsvps", "questions", "meeting_seconds")
+TOTALS_OF_MEMBERS: tuple[str, ...] = ("messages", "rsvps", "meeting_seconds")
 # PostgreSQL advisory lock around counting past periods (activity_days' roll-up takes 1800).
 PERIOD_COUNTS_LOCK_KEY = 1801
 

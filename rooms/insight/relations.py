@@ -1,13 +1,13 @@
 """The relation graph between members, and what igraph finds in it.
 
 Edges (undirected, weighted by how often): A replied to B's message (or B to A's); A and B
-met: were both at the same agenda event, by saying "going" or by a recorded stay in its
-meeting (events with more than MAX_EVENT_CROWD such members add no edges: a congress of 2,000
-says nothing about who knows whom, and would add two million pairs), or were in a room's
-meeting without an event at the same time; and A recruited B (the community's `referrals`,
-written by rooms/organising/: read here as the community's table, so insight still needs
-nothing of organising), weighted RECRUITED: bringing someone in is a personal tie, worth more
-than one reply.
+met: were both recorded in the meeting of the same agenda event, or, for an event held
+offline (no stay recorded), both said "going" (events with more than MAX_EVENT_CROWD such
+members add no edges: a congress of 2,000 says nothing about who knows whom, and would add
+two million pairs), or were in a room's meeting without an event at the same time; and A
+recruited B (the community's `referrals`, written by rooms/organising/: read here as the
+community's table, so insight still needs nothing of organising), weighted RECRUITED:
+bringing someone in is a personal tie, worth more than one reply.
 
 Communities: Louvain modularity maximisation (igraph community_multilevel, with igraph's
 random choices drawn from a generator seeded here: the same data gives the same answer).
@@ -85,21 +85,27 @@ async def edges(conn: AsyncConnection, scope: Scope) -> dict[tuple[int, int], in
 
 
 async def _met_together(conn: AsyncConnection, scope: Scope) -> list[tuple[int, int]]:
-    """(a, b) with a < b, once per meeting they were at together: the members of an agenda
-    event (said "going", or were recorded in its meeting: rooms/community/attendance.py),
-    and members whose stays in a room's meeting without an event overlapped."""
-    going = select(rsvps.c.event_id, rsvps.c.user_id).where(rsvps.c.response == "going")
+    """(a, b) with a < b, once per meeting they were at together: the members recorded in an
+    agenda event's meeting (rooms/community/attendance.py), or, for an event without any
+    recorded stay (held offline: a demonstration, a meeting in a hall), those who said
+    "going"; and members whose stays in a room's meeting without an event overlapped."""
     came = select(meeting_attendance.c.event_id, meeting_attendance.c.user_id).where(
         meeting_attendance.c.event_id.is_not(None)
     )
+    going = select(rsvps.c.event_id, rsvps.c.user_id).where(rsvps.c.response == "going")
     people: dict[int, set[int]] = defaultdict(set)
-    for rows in (going, came):
+    held_here: set[int] = set()
+    for rows in (came, going):
         found = rows.subquery()
         for event, person in await conn.execute(
             select(found.c.event_id, found.c.user_id)
             .join(events, events.c.id == found.c.event_id)
             .where(in_scope(events.c.room_id, scope))
         ):
+            if rows is came:
+                held_here.add(event)
+            elif event in held_here:
+                continue  # who came is known: a "going" who did not come did not meet them
             people[event].add(person)
     pairs = [
         pair

@@ -1,6 +1,7 @@
-"""Who met whom, for the relation graph (rooms/insight/relations.py): the members of an agenda
-event (said "going" or were recorded in its meeting), members whose stays in a room's meeting
-without an event overlapped, and no pairs from a crowd. Counted by hand on both databases."""
+"""Who met whom, for the relation graph (rooms/insight/relations.py): those recorded in an
+agenda event's meeting, or for an event held offline (no stay recorded) those who said
+"going"; members whose stays in a room's meeting without an event overlapped; and no pairs
+from a crowd. Counted by hand on both databases."""
 
 from __future__ import annotations
 
@@ -37,13 +38,17 @@ async def test_members_who_were_at_a_meeting_together_are_related(
 
     async with community.db.write() as conn:
         rapat = await new_event(conn, room_id, ids["ketua"], now)
-        # ani said "going" and did not come; budi came without answering; cici did both;
-        # dedi answered "no" and did not come: the event's members are ani, budi and cici.
+        aksi = await new_event(conn, room_id, ids["ketua"], now)  # a demonstration: offline
+        # Rapat was held in Kamar: ani said "going" and did not come (she met nobody there);
+        # budi came without answering; cici did both, with a reload between; dedi said "no".
+        # Aksi has no recorded stay: those who said "going" met there, ani, dedi and euis.
+        answers = [(rapat, "ani", "going"), (rapat, "cici", "going"), (rapat, "dedi", "no")]
+        answers += [(aksi, name, "going") for name in ("ani", "dedi", "euis")]
         await conn.execute(
             insert(rsvps),
             [
-                {"event_id": rapat, "user_id": ids[name], "response": answer, "updated_at": now}
-                for name, answer in [("ani", "going"), ("cici", "going"), ("dedi", "no")]
+                {"event_id": event, "user_id": ids[name], "response": answer, "updated_at": now}
+                for event, name, answer in answers
             ],
         )
         await conn.execute(
@@ -64,9 +69,9 @@ async def test_members_who_were_at_a_meeting_together_are_related(
         )
     async with community.db.read() as conn:
         found = await edges(conn, Scope(people[0], None))
-    together = [("ani", "budi"), ("ani", "cici"), ("budi", "cici"), ("dedi", "euis")]
-    together.append(("dedi", "ketua"))
-    expected = {frozenset((ids[a], ids[b])): 1 for a, b in together}
+    together = {("budi", "cici"): 1, ("ani", "dedi"): 1, ("ani", "euis"): 1}
+    together |= {("dedi", "euis"): 2, ("dedi", "ketua"): 1}  # at aksi, and in the room
+    expected = {frozenset((ids[a], ids[b])): n for (a, b), n in together.items()}
     assert {frozenset(key): weight for key, weight in found.items()} == expected
     assert all(a < b for a, b in found)  # each pair once, the smaller id first
 
@@ -75,32 +80,30 @@ async def test_a_crowd_at_an_event_adds_no_pairs(community: Community, clock: Cl
     room_id, ketua = await room_with(community, "ketua")
     crowd = [await register(community, f"warga{n}") for n in range(MAX_EVENT_CROWD + 1)]
     now = int(clock() * 1000)
+
+    def came(event: int, people: list[Any]) -> list[dict[str, Any]]:
+        return [
+            {"room_id": room_id, "event_id": event, "user_id": person.id, "joined_at": now,
+             "left_at": now + HOUR_MS}
+            for person in people
+        ]  # fmt: skip
+
+    def going(event: int, people: list[Any]) -> list[dict[str, Any]]:
+        return [
+            {"event_id": event, "user_id": person.id, "response": "going", "updated_at": now}
+            for person in people
+        ]
+
     async with community.db.write() as conn:
-        congress = await new_event(conn, room_id, ketua.id, now)
-        # Half said "going", the other half came without answering: 101 members in all.
-        half = len(crowd) // 2
-        await conn.execute(
-            insert(rsvps),
-            [
-                {"event_id": congress, "user_id": person.id, "response": "going", "updated_at": now}
-                for person in crowd[:half]
-            ],
-        )
-        await conn.execute(
-            insert(meeting_attendance),
-            [
-                {
-                    "room_id": room_id,
-                    "event_id": congress,
-                    "user_id": person.id,
-                    "joined_at": now,
-                    "left_at": now + HOUR_MS,
-                }
-                for person in crowd[half:]
-            ],
-        )
+        # A congress in a hall (101 going), one online (101 came), and a meeting that 101 said
+        # they would come to and 3 did: only those 3 met.
+        hall, online, few = [await new_event(conn, room_id, ketua.id, now) for _ in range(3)]
+        await conn.execute(insert(rsvps), going(hall, crowd) + going(few, crowd))
+        await conn.execute(insert(meeting_attendance), came(online, crowd) + came(few, crowd[:3]))
     async with community.db.read() as conn:
-        assert await edges(conn, Scope(ketua, None)) == {}
+        found = await edges(conn, Scope(ketua, None))
+    first = sorted(person.id for person in crowd[:3])
+    assert found == {(first[0], first[1]): 1, (first[0], first[2]): 1, (first[1], first[2]): 1}
 
 
 async def new_event(conn: Any, room_id: int, author: int, now: int) -> int:

@@ -1,7 +1,7 @@
-"""Who met whom, for the relation graph (rooms/insight/relations.py): those recorded in an
-agenda event's meeting, or for an event held offline (no stay recorded) those who said
-"going"; members whose stays in a room's meeting without an event overlapped; and no pairs
-from a crowd. Counted by hand on both databases."""
+"""Who met whom, and who recruited whom, for the relation graph (rooms/insight/relations.py):
+those recorded in an agenda event's meeting, or for an event held offline (no stay recorded)
+those who said "going"; members whose stays in a room's meeting without an event overlapped;
+no pairs from a crowd; a recruiter and their recruit. Counted by hand on both databases."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import insert
 
 from rooms.community.community import Community
-from rooms.community.schema import events, meeting_attendance, rsvps
+from rooms.community.schema import events, meeting_attendance, messages, referrals, rsvps
 from rooms.insight.access import Scope
-from rooms.insight.relations import MAX_EVENT_CROWD, edges
+from rooms.insight.relations import MAX_EVENT_CROWD, RECRUITED, edges
 from tests.rooms.conftest import Clock, register
 from tests.rooms.test_store import room_with
 
@@ -104,6 +104,38 @@ async def test_a_crowd_at_an_event_adds_no_pairs(community: Community, clock: Cl
         found = await edges(conn, Scope(ketua, None))
     first = sorted(person.id for person in crowd[:3])
     assert found == {(first[0], first[1]): 1, (first[0], first[2]): 1, (first[1], first[2]): 1}
+
+
+async def test_recruiting_someone_is_a_tie_of_three_replies(
+    community: Community, clock: Clock
+) -> None:
+    room_id, ani, budi, cici = await room_with(community, "ani", "budi", "cici")
+    now = int(clock() * 1000)
+    async with community.db.write() as conn:
+        # Ani brought budi in (weight 3); budi also answered ani once (1 more); cici brought
+        # herself in through her own link (no tie).
+        await conn.execute(
+            insert(referrals),
+            [
+                {"user_id": budi.id, "recruiter_id": ani.id, "channel": "link", "created_at": now},
+                {"user_id": cici.id, "recruiter_id": cici.id, "channel": "link", "created_at": now},
+            ],
+        )
+        first = await conn.execute(
+            insert(messages)
+            .values(room_id=room_id, author_id=ani.id, text="?", created_at=now)
+            .returning(messages.c.id)
+        )
+        await conn.execute(
+            insert(messages).values(
+                room_id=room_id, author_id=budi.id, text="!", reply_to=first.scalar_one(),
+                created_at=now,
+            )
+        )  # fmt: skip
+    async with community.db.read() as conn:
+        found = await edges(conn, Scope(ani, None))
+    assert found == {(min(ani.id, budi.id), max(ani.id, budi.id)): RECRUITED + 1}
+    assert RECRUITED == 3
 
 
 async def new_event(conn: Any, room_id: int, author: int, now: int) -> int:

@@ -92,13 +92,30 @@ export function renderMarket(app, container) {
   search();
 }
 
+// Where a listing is shown: one or several of the rooms one can post in (ticked), or the whole
+// organisation (which greys the rooms out). value() is the body's {scope, rooms}.
+function whereField(rooms) {
+  const boxes = rooms.map((room, n) => h("input", {
+    type: "checkbox", name: "listing-room", id: `listing-room-${room.id}`, value: String(room.id), checked: n === 0,
+  }));
+  const everyone = h("input", { type: "checkbox", id: "listing-organisation", checked: !rooms.length });
+  const sync = () => { for (const box of boxes) box.disabled = everyone.checked; };
+  everyone.addEventListener("change", sync);
+  sync();
+  const el = h("fieldset", { class: "region", name: "rooms", tabindex: "-1", id: "listing-where-field" },
+    h("legend", {}, m.whereLabel),
+    rooms.map((room, n) => h("label", { class: "check" }, boxes[n], " ", room.name)),
+    h("label", { class: "check" }, everyone, " ", m.wholeOrganisation));
+  const value = () => (everyone.checked ? { scope: "organisation", rooms: [] }
+    : { scope: "rooms", rooms: boxes.filter((box) => box.checked).map((box) => Number(box.value)) });
+  return { el, value };
+}
+
 export async function renderNewListing(app, container) {
   clear(container);
   if (!app.roomsLoaded) await app.loadRooms().catch(() => {}); // the rooms to show it in
   const rooms = app.sortedRooms().filter((room) => room.my_role);
-  const scope = h("select", { name: "scope", id: "listing-scope" },
-    rooms.map((room) => h("option", { value: `room:${room.id}` }, room.name)),
-    h("option", { value: "organisation" }, m.wholeOrganisation));
+  const where = whereField(rooms);
   const pricing = h("select", { name: "pricing", id: "listing-pricing" }, options(m.pricings, "fixed"));
   const price = h("input", { name: "price", id: "listing-price", type: "number", min: 1, step: 1, inputmode: "numeric" });
   pricing.addEventListener("change", () => { price.disabled = pricing.value === "free"; });
@@ -116,7 +133,7 @@ export async function renderNewListing(app, container) {
     field(m.categoryLabel, h("select", { name: "category", id: "listing-category" }, options(m.categories, "food"))),
     field(m.conditionLabel, h("select", { name: "condition", id: "listing-condition" }, options(m.conditions, "none"))),
     regionField(region),
-    field(m.whereLabel, scope), field(m.photosLabel, photos), progress, noPayments(), box,
+    where.el, field(m.photosLabel, photos), progress, noPayments(), box,
     h("button", { type: "submit", id: "listing-publish" }, m.publish));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -127,13 +144,11 @@ export async function renderNewListing(app, container) {
         photoIds.push((await uploadTo("/api/market/photos", file).promise).id);
       }
       progress.hidden = true;
-      const where = scope.value;
       const body = {
         title: input("title"), description: input("description"), pricing: pricing.value,
         price: pricing.value === "free" || !price.value ? null : Number(price.value),
         category: input("category"), condition: input("condition"), region: region.value(),
-        scope: where === "organisation" ? "organisation" : "rooms",
-        rooms: where === "organisation" ? [] : [Number(where.slice(5))], photos: photoIds,
+        ...where.value(), photos: photoIds,
       };
       const listing = await api("POST", "/api/market/listings", body);
       app.navigate(`#/market/${listing.id}`);
@@ -165,6 +180,8 @@ export async function renderListing(app, container, listingId) {
     h("div", { class: "market-photos" }, listing.photos.map((photo) => thumb(photo, listing.title))),
     h("p", { class: "market-description" }, listing.description),
     h("p", { class: "muted small", id: "listing-where" }, `${m.categories[listing.category]} · ${m.conditions[listing.condition]} · ${listing.region_label}`),
+    h("p", { class: "muted small", id: "listing-shown-in" },
+      listing.scope === "organisation" ? m.shownEverywhere : m.shownIn(listing.rooms.map((room) => room.name))),
     h("p", {}, m.seller(listing.seller.display_name)), noPayments(), box);
   const actions = h("div", { class: "row market-actions" });
   if (!listing.mine) {

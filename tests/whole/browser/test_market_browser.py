@@ -34,6 +34,9 @@ async def test_a_listing_with_a_photo_is_found_by_search_and_the_seller_gets_the
         room = await api_call(
             http, "POST", "/api/rooms", siti, json={"name": "PUK", "kind": "work"}
         )
+        koperasi = await api_call(
+            http, "POST", "/api/rooms", siti, json={"name": "Koperasi", "kind": "work"}
+        )
         invite = await api_call(http, "POST", f"/api/rooms/{room['id']}/invites", siti, json={})
         await api_call(http, "POST", f"/api/invites/{invite['code']}/accept", budi)
 
@@ -42,9 +45,10 @@ async def test_a_listing_with_a_photo_is_found_by_search_and_the_seller_gets_the
     photo.write_bytes(png(64, 48))
     seller = await signed_in_page(chromium, kamar, siti, "#/market/new", PHONE)
     a = seller.page
-    await a.wait_for_selector(
-        f"#listing-scope option[value='room:{room['id']}']", state="attached", timeout=WAIT_MS
-    )
+    # Shown in one room or several (ticked), or the whole organisation: she adds Koperasi.
+    await a.wait_for_selector(f"#listing-room-{koperasi['id']}", timeout=WAIT_MS)
+    await a.check(f"#listing-room-{room['id']}")
+    await a.check(f"#listing-room-{koperasi['id']}")
     assert "tidak menangani pembayaran" in await a.inner_text("#market-no-payments")
     await a.fill("#listing-title", "Keripik singkong pedas")
     await a.fill("#listing-description", "Buatan ibu-ibu PUK")
@@ -66,6 +70,7 @@ async def test_a_listing_with_a_photo_is_found_by_search_and_the_seller_gets_the
         ".some((img) => img.naturalWidth > 0)",
         timeout=WAIT_MS,
     )
+    assert await a.inner_text("#listing-shown-in") == "Ditampilkan di: PUK, Koperasi"
     where = await a.inner_text("#listing-where")
     assert where == "Makanan · Tidak berlaku · Kota Bandung, Jawa Barat"
     assert await a.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

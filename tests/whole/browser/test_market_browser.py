@@ -24,8 +24,11 @@ async def test_a_listing_with_a_photo_is_found_by_search_and_the_seller_gets_the
 ) -> None:
     async with aiohttp.ClientSession(kamar.base_url) as http:
         tokens = {}
-        # Siti lives in a village of Sukasari, Kota Bandung; Budi gave no region.
-        regions = {"siti": {"region": {"code": "32.73.01.1001"}}, "budi": {}}
+        # Siti lives in a village of Sukasari, Kota Bandung; Budi in Kabupaten Bandung.
+        regions = {
+            "siti": {"region": {"code": "32.73.01.1001"}},
+            "budi": {"region": {"code": "32.04"}},
+        }
         for name in ("siti", "budi"):
             body = {"username": name, "password": "rahasia-serikat", "display_name": name.title()}
             body |= regions[name]
@@ -79,12 +82,15 @@ async def test_a_listing_with_a_photo_is_found_by_search_and_the_seller_gets_the
 
     buyer = await signed_in_page(chromium, kamar, budi, "#/market", PHONE)
     b = buyer.page
+    # His listings come closest to his own region first, and the page says so.
+    await b.wait_for_selector("#market-near:has-text('Kabupaten Bandung, Jawa Barat')")
     await b.fill("#market-q", "keripik")
-    assert "Isi wilayah Anda di profil" in await b.inner_text("#market-near")
     await b.click("#market-filters summary")  # category and region are folded away
     await b.fill("#market-region-search", "jawa barat")
     await b.click("#market-region-results [data-code='32']", timeout=WAIT_MS)
-    await b.click("#market-search-go")
+    async with b.expect_request(lambda r: "/api/market/listings?" in r.url) as asked:
+        await b.click("#market-search-go")
+    assert "region=32&near=32.04" in (await asked.value).url
     found = b.locator("#market-results .market-card")
     await found.first.wait_for(timeout=WAIT_MS)
     assert await found.count() == 1

@@ -153,6 +153,7 @@ def _community(
         contexts.push = await _open_push(config, opened)
         yield
         await contexts.push.close()
+        await contexts.insight.close()
         contexts.market = contexts.insight = contexts.push = None
         seams.attendance.community = None
         community, services.community = services.community, None

@@ -144,7 +144,7 @@ async def catch_up(db: Database, now: int, days: int = BACKFILL_DAYS) -> int:
         rounds += 1
         async with db.write() as conn:
             await refresh(conn, now, days)
-            if await final_until(conn) >= day_of(now - LATE_MS):
+            if await caught_up(conn, now):
                 if rounds > 1:
                     await _analyse(conn)
                 return rounds
@@ -225,6 +225,12 @@ async def _first_source_day(conn: AsyncConnection, now: int) -> int:
         )
     ]
     return day_of(min([int(at) for at in firsts if at is not None] or [now]))
+
+
+async def caught_up(conn: AsyncConnection, now: int) -> bool:
+    """Whether the mark is where it belongs at `now`: only today's days are still open (a first
+    roll-up moves it a batch of days at a time, catch_up)."""
+    return await final_until(conn) >= day_of(now - LATE_MS)
 
 
 async def final_until(conn: AsyncConnection) -> int:

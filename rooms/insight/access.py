@@ -28,11 +28,15 @@ SMALL_GROUP = 5
 class Scope:
     viewer: User
     room_ids: frozenset[int] | None  # None: every room of the organisation
+    # Only the members whose region (users.region_code) is this Kemendagri code or inside
+    # it: "32.73" is Kota Bandung and its districts and villages. "" for everyone.
+    region: str = ""
 
     def describe(self) -> str:
+        where = " region " + self.region if self.region else ""
         if self.room_ids is None:
-            return "organisation"
-        return "rooms " + ",".join(str(r) for r in sorted(self.room_ids))[:190]
+            return "organisation" + where
+        return ("rooms " + ",".join(str(r) for r in sorted(self.room_ids)))[:170] + where
 
     def covers(self, room_id: int) -> bool:
         return self.room_ids is None or room_id in self.room_ids

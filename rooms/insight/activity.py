@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, literal, select, text
+from sqlalchemy import func, literal, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.activity_days import DAY_MS, day_of
-from rooms.community.schema import activity_days, first_activity, room_days
+from rooms.community.schema import activity_days, first_activity, room_days, users
 from rooms.insight.access import Scope
 
 PERIODS = {"day": DAY_MS, "week": 7 * DAY_MS, "month": 28 * DAY_MS}
@@ -26,6 +26,15 @@ def in_scope(column: Any, scope: Scope) -> Any:
     if scope.room_ids is None:
         return literal(True)
     return column.in_(sorted(scope.room_ids))
+
+
+def in_region(user_column: Any, scope: Scope) -> Any:
+    """Members of the scope's region, or everyone (rooms/market/listings.py's prefix rule)."""
+    if not scope.region:
+        return literal(True)
+    code = users.c.region_code
+    within = or_(code == scope.region, code.startswith(scope.region + ".", autoescape=True))
+    return user_column.in_(select(users.c.id).where(within))
 
 
 def end_day(now: int) -> int:
@@ -39,6 +48,7 @@ def member_days(scope: Scope, first_day: int, until_day: int) -> Any:
         activity_days.c.day >= first_day,
         activity_days.c.day < until_day,
         in_scope(activity_days.c.room_id, scope),
+        in_region(activity_days.c.user_id, scope),
     )
 
 
@@ -56,7 +66,9 @@ def newcomers(scope: Scope, since_day: int) -> Any:
     first_at = func.min(first_activity.c.first_at)
     return (
         select(first_activity.c.user_id, (first_at // DAY_MS).label("first_day"))
-        .where(in_scope(first_activity.c.room_id, scope))
+        .where(
+            in_scope(first_activity.c.room_id, scope), in_region(first_activity.c.user_id, scope)
+        )
         .group_by(first_activity.c.user_id)
         .having(first_at >= since_day * DAY_MS)
         .subquery("newcomers")

@@ -14,7 +14,8 @@ rebuilt once a day), so these views read one row per member instead of 112 days 
   members in the scope, A = share active recently, R = share who answered "going" to an event
   recently, T = min(1, recent messages / baseline messages) (1 when there was no baseline
   but there is recent activity, 0 when there is neither). Regions with fewer than SMALL_GROUP
-  members get no score, only their count.
+  members get no score, only their count. A region's engagement trend is its members'
+  messages recently against their baseline, and it is **falling** by the rooms' rule.
 """
 
 from __future__ import annotations
@@ -196,16 +197,31 @@ async def regions(conn: AsyncConnection, scope: Scope, now: int) -> list[dict[st
     for name, count in sorted(members.items(), key=lambda item: (-item[1], item[0])):
         row: dict[str, Any] = {"region": _region_name(name), "code": _code(name), "members": count}
         if count < SMALL_GROUP:
-            row.update(small_group=True, score=None, active=None, going=None, trend=None)
+            row.update(dict.fromkeys(REGION_FIGURES), small_group=True)
         else:
-            active, going, recent_messages, before = figures.get(name, (0, 0, 0, 0))
-            shares = (active / count, going / count, trend_factor(recent_messages, before / 3))
-            row.update(
-                small_group=False,
-                score=readiness(*shares),
-                active=round(shares[0], 3),
-                going=round(shares[1], 3),
-                trend=round(shares[2], 3),
-            )
+            row.update(region_figures(count, *figures.get(name, (0, 0, 0, 0))), small_group=False)
         out.append(row)
     return out
+
+
+REGION_FIGURES = ("score", "active", "going", "trend", "recent", "baseline", "change", "falling")
+
+
+def region_figures(
+    members: int, active: int, going: int, recent: int, before: int
+) -> dict[str, Any]:
+    """A region's readiness and its three shares, and its engagement trend as a room's: its
+    members' messages recently against their baseline (a 28-day third of the 84 days before),
+    falling by the rooms' rule. Pure."""
+    baseline = before / 3
+    shares = (active / members, going / members, trend_factor(recent, baseline))
+    return {
+        "score": readiness(*shares),
+        "active": round(shares[0], 3),
+        "going": round(shares[1], 3),
+        "trend": round(shares[2], 3),
+        "recent": recent,
+        "baseline": round(baseline, 1),
+        "change": None if baseline == 0 else round(recent / baseline - 1, 2),
+        "falling": baseline >= MIN_BASELINE and recent < FALLING_BELOW * baseline,
+    }

@@ -5,8 +5,11 @@ participation.py, dynamics.py, relations.py)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -18,7 +21,7 @@ from rooms.community.database import Database
 from rooms.community.regions.data import loaded_regions
 from rooms.community.service import CommunityService
 from rooms.community.timefmt import utc_iso
-from rooms.errors import Forbidden, Invalid
+from rooms.errors import Busy, Forbidden, Invalid
 from rooms.insight import dynamics, meetings, mine, participation, relations
 from rooms.insight.access import (
     Scope,
@@ -30,8 +33,15 @@ from rooms.insight.access import (
 )
 from rooms.insight.activity import PERIODS, for_analysis
 
+log = logging.getLogger(__name__)
+
 MAX_PERIODS = 120
 FRESH_MS = 60_000
+# A view waits this long for the roll-up to catch up. The first roll-up of a long history
+# takes minutes (69-204 s at 1,000,000 messages, docs/benchmarks.md): past this the view is
+# refused with a "try again" and the roll-up goes on in the background.
+PREPARE_WAIT_S = 10.0
+PREPARE_RETRY_S = 30.0
 # The relation graph changes slowly: an analysis (10-20 s of this machine at 100,000
 # members) is served for this long, with its time, and the server's job redoes the
 # organisation's before it runs out (maintain), so an organiser rarely waits for one.
@@ -48,6 +58,7 @@ Graph = tuple[int, dict[str, Any], tuple[int, int]]
 
 class Insight(CommunityService):
     fresh_ms = FRESH_MS
+    prepare_wait_s = PREPARE_WAIT_S
     relations_fresh_ms = RELATIONS_FRESH_MS
 
     def __init__(self, db: Database, bus: Bus, clock: Callable[[], float]) -> None:
@@ -57,6 +68,9 @@ class Insight(CommunityService):
         self._graphs: dict[frozenset[int] | None, Graph] = {}
         self._graph_locks: dict[frozenset[int] | None, asyncio.Lock] = {}
         self._graph_wanted_at = -RELATIONS_WANTED_MS  # when an organiser last asked (ms)
+        # The one catch-up of the roll-up under way, which every view and the upkeep job join
+        # instead of each starting their own.
+        self._catching_up: asyncio.Task[int] | None = None
 
     async def view(
         self,
@@ -65,7 +79,10 @@ class Insight(CommunityService):
         room_id: int | None = None,
         period: str = "week",
         count: int = 12,
+        region: str | None = None,
     ) -> dict[str, Any]:
+        if region and name != "participation":
+            raise Invalid("region narrows the participation view only", "region")
         if period not in PERIODS:
             raise Invalid(f"period must be one of {', '.join(PERIODS)}", "period")
         if not 1 <= count <= MAX_PERIODS:
@@ -80,15 +97,20 @@ class Insight(CommunityService):
         }
         if name not in (*views, "relations"):
             raise Invalid(f"view must be one of {', '.join(views)}, relations", "view")
+        # A code of the region data ("32.73"), else 404 or 400 naming region; the data's
+        # first load (a second) not inside the write transaction.
+        code = (await loaded_regions()).get(region).code if region else ""
         now = self._now()
         async with self._db.write() as conn:  # the audit row commits before any answer
             scope = await narrowed(conn, await scope_of(conn, user), room_id)
+            if code:
+                scope = replace(scope, region=code)
             await record_view(conn, scope, name, now)
             stale = name != "relations" and await self._stale(conn, now)
         if name == "regions":
             await loaded_regions()  # the names of the regions' codes
-        if stale:  # in transactions of its own, a few days each (a first roll-up is long)
-            await activity_days.catch_up(self._db, now)
+        if stale:
+            await self._caught_up(now)
         if name == "participation":
             async with self._db.write() as conn:
                 await participation.count_past_periods(conn, scope, period, count, now)
@@ -131,7 +153,7 @@ class Insight(CommunityService):
         took: dict[str, float] = {}
         began = time.perf_counter()
         now = self._now()
-        await activity_days.catch_up(self._db, now)
+        await asyncio.shield(self._catch_up(now))
         took["rollup_s"] = time.perf_counter() - began
         async with self._db.write() as conn:
             for period, count in DEFAULT_PERIODS:
@@ -152,9 +174,41 @@ class Insight(CommunityService):
     async def _stale(self, conn: AsyncConnection, now: int) -> bool:
         """Whether the roll-up's open days need rebuilding: not when that was done within
         `fresh_ms`, so a view is at most that old (today's rows cost 0.1-0.7 s to rebuild at
-        1,000,000 messages)."""
+        1,000,000 messages), unless it is still catching up on the history: a view then would
+        read part of it (a first roll-up marks each batch of days as refreshed)."""
         last = await activity_days.refreshed_at(conn)
-        return last is None or now - last >= self.fresh_ms or now < last
+        if last is None or now - last >= self.fresh_ms or now < last:
+            return True
+        return not await activity_days.caught_up(conn, now)
+
+    def _catch_up(self, now: int) -> asyncio.Task[int]:
+        """The roll-up's catch-up under way, or a new one: in transactions of its own, a few
+        days each, so SQLite's one writer is never held for long."""
+        task = self._catching_up
+        if task is None or task.done():
+            task = self._catching_up = asyncio.create_task(activity_days.catch_up(self._db, now))
+            task.add_done_callback(_log_failure)
+        return task
+
+    async def _caught_up(self, now: int) -> None:
+        """Wait up to `prepare_wait_s` for the roll-up, else Busy (it goes on meanwhile)."""
+        try:
+            await asyncio.wait_for(asyncio.shield(self._catch_up(now)), self.prepare_wait_s)
+        except TimeoutError:
+            raise Busy(
+                "member insight is still counting the history of this server's activity; "
+                "try again in a minute",
+                retry_after=PREPARE_RETRY_S,
+                reason="insight_preparing",
+            ) from None
+
+    async def close(self) -> None:
+        """Stop a catch-up under way (the server is stopping; the next start resumes it)."""
+        task, self._catching_up = self._catching_up, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def audit(self, user: User) -> dict[str, Any]:
         if not user.is_admin:
@@ -170,6 +224,12 @@ class Insight(CommunityService):
         """What Kamar keeps about the member and counts in insight: their own rows, and their
         own activity week by week as the daily roll-up holds it (derived from those rows)."""
         return await mine.about_me(self._db, user, self._now())
+
+
+def _log_failure(task: asyncio.Task[int]) -> None:
+    """A catch-up nobody waits for any more still says why it failed (the next view retries)."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the insight roll-up failed", exc_info=task.exception())
 
 
 async def _rows(pending: Awaitable[list[dict[str, Any]]]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from rooms.insight.access import SMALL_GROUP, Scope
 from rooms.insight.activity import (
     PERIODS,
     end_day,
+    in_region,
     in_scope,
     member_days,
     newcomers,
@@ -28,14 +29,15 @@ from rooms.insight.activity import (
 
 GRID_MONDAY = 4  # 1970-01-05, the first Monday after the epoch
 WINDOW_DAYS = 28  # the rooms table: the last four weeks
-TOTALS = ("messages", "rsvps", "questions", "meeting_seconds")
+TOTALS: tuple[str, ...] = ("messages", "rsvps", "questions", "meeting_seconds")
+TOTALS_OF_MEMBERS: tuple[str, ...] = ("messages", "rsvps", "meeting_seconds")
 # PostgreSQL advisory lock around counting past periods (activity_days' roll-up takes 1800).
 PERIOD_COUNTS_LOCK_KEY = 1801
 
 
 async def member_count(conn: AsyncConnection, scope: Scope) -> int:
     query = select(func.count(func.distinct(memberships.c.user_id))).where(
-        in_scope(memberships.c.room_id, scope)
+        in_scope(memberships.c.room_id, scope), in_region(memberships.c.user_id, scope)
     )
     return int((await conn.execute(query)).scalar_one())
 
@@ -70,7 +72,7 @@ async def series(
             "attended": 0,
             "messages": 0,
             "rsvps": 0,
-            "questions": 0,
+            "questions": None if scope.region else 0,
             "meeting_minutes": 0,
         }
         for n in range(count)
@@ -81,15 +83,33 @@ async def series(
             rows[index].update(
                 active=active, new=fresh, returning=active - fresh, attended=attended
             )
-    per_room = room_day_rows(scope, start, end_day(now)).subquery()
-    per = (per_room.c.day - start) // length
-    sums = [func.sum(per_room.c[name]) for name in TOTALS]
-    for index, *totals in await conn.execute(select(per, *sums).group_by(per)):
-        messages, answers, questions, seconds = (int(t or 0) for t in totals)
-        rows[int(index)].update(
-            messages=messages, rsvps=answers, questions=questions, meeting_minutes=seconds // 60
-        )
+    for index, totals in (await _totals(conn, scope, start, end_day(now), length)).items():
+        rows[index].update(totals)
     return {"members": members, "small_group": False, "period": period, "rows": rows}
+
+
+async def _totals(
+    conn: AsyncConnection, scope: Scope, start: int, until: int, length: int
+) -> dict[int, dict[str, int | None]]:
+    """Messages, RSVP answers, questions and meeting minutes of each period from `start`. For
+    a region, from its members' own daily rows: a room's questions (room_days) are not
+    anyone's, so a region's are None (not counted, rather than a wrong 0)."""
+    if scope.region:
+        source, names = member_days(scope, start, until).subquery(), TOTALS_OF_MEMBERS
+    else:
+        source, names = room_day_rows(scope, start, until).subquery(), TOTALS
+    per = (source.c.day - start) // length
+    sums = [func.sum(source.c[name]) for name in names]
+    out: dict[int, dict[str, int | None]] = {}
+    for index, *found in await conn.execute(select(per, *sums).group_by(per)):
+        totals = dict(zip(names, (int(t or 0) for t in found), strict=True))
+        out[int(index)] = {
+            "messages": totals["messages"],
+            "rsvps": totals["rsvps"],
+            "questions": totals.get("questions"),
+            "meeting_minutes": totals["meeting_seconds"] // 60,
+        }
+    return out
 
 
 async def _active(
@@ -131,9 +151,9 @@ async def _active(
 async def _cached(
     conn: AsyncConnection, scope: Scope, period: str, start: int, final: int
 ) -> dict[int, tuple[int, int, int]]:
-    """The organisation's past periods already counted (none for a scope of some rooms: their
-    rows are few enough to count each time)."""
-    if scope.room_ids is not None:
+    """The organisation's past periods already counted (none for a scope of some rooms or a
+    region: their rows are few enough to count each time)."""
+    if scope.room_ids is not None or scope.region:
         return {}
     found = await conn.execute(
         select(
@@ -156,7 +176,7 @@ async def count_past_periods(
     """Count and keep the organisation's periods of the view that are wholly before the
     roll-up's mark and not kept yet: their days are final, so their figures are too. Run in
     the write transaction before the view reads (a past period is counted once, ever)."""
-    if scope.room_ids is not None:
+    if scope.room_ids is not None or scope.region:
         return
     if conn.dialect.name == "postgresql":
         # Two nodes (or `--workers`) counting the same new period at once would both insert

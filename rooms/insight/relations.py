@@ -1,11 +1,13 @@
 """The relation graph between members, and what igraph finds in it.
 
 Edges (undirected, weighted by how often): A replied to B's message (or B to A's); A and B
-both answered "going" to the same event (events with more than MAX_EVENT_CROWD going add no
-edges: a congress of 2,000 says nothing about who knows whom, and would add two million
-pairs); and A recruited B (the community's `referrals`, written by rooms/organising/: read
-here as the community's table, so insight still needs nothing of organising), weighted
-RECRUITED: bringing someone in is a personal tie, worth more than one reply.
+met: were both recorded in the meeting of the same agenda event, or, for an event held
+offline (no stay recorded), both said "going" (events with more than MAX_EVENT_CROWD such
+members add no edges: a congress of 2,000 says nothing about who knows whom, and would add
+two million pairs), or were in a room's meeting without an event at the same time; and A
+recruited B (the community's `referrals`, written by rooms/organising/: read here as the
+community's table, so insight still needs nothing of organising), weighted RECRUITED:
+bringing someone in is a personal tie, worth more than one reply.
 
 Communities: Louvain modularity maximisation (igraph community_multilevel, with igraph's
 random choices drawn from a generator seeded here: the same data gives the same answer).
@@ -26,16 +28,25 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
 from rooms.community.database import Database
-from rooms.community.schema import events, memberships, messages, referrals, rsvps, users
+from rooms.community.schema import (
+    events,
+    meeting_attendance,
+    memberships,
+    messages,
+    referrals,
+    rsvps,
+    users,
+)
 from rooms.insight.access import SMALL_GROUP, Scope
 from rooms.insight.activity import in_scope
 
 MAX_EVENT_CROWD = 100
+MAX_STAY_MS = 86_400_000
 RECRUITED = 3
 BETWEENNESS_SAMPLE = 300
 EDGE_VISITS = 30_000_000
@@ -61,26 +72,8 @@ async def edges(conn: AsyncConnection, scope: Scope) -> dict[tuple[int, int], in
     )
     for a, b, n in replies:
         weights[_pair(a, b)] += n
-    crowd = (
-        select(rsvps.c.event_id)
-        .where(rsvps.c.response == "going")
-        .group_by(rsvps.c.event_id)
-        .having(func.count() <= MAX_EVENT_CROWD)
-    )
-    going = await conn.execute(
-        select(rsvps.c.event_id, rsvps.c.user_id)
-        .join(events, events.c.id == rsvps.c.event_id)
-        .where(
-            rsvps.c.response == "going",
-            rsvps.c.event_id.in_(crowd),
-            in_scope(events.c.room_id, scope),
-        )
-        .order_by(rsvps.c.event_id)
-    )
-    for _event, rows in itertools.groupby(going, key=lambda row: row[0]):
-        people = sorted(row[1] for row in rows)
-        for a, b in itertools.combinations(people, 2):
-            weights[(a, b)] += 1
+    for a, b in await _met_together(conn, scope):
+        weights[(a, b)] += 1
     # Everyone's recruiter; pairs outside the scope's members are dropped with the others.
     for recruiter, recruited in await conn.execute(
         select(referrals.c.recruiter_id, referrals.c.user_id).where(
@@ -89,6 +82,66 @@ async def edges(conn: AsyncConnection, scope: Scope) -> dict[tuple[int, int], in
     ):
         weights[_pair(recruiter, recruited)] += RECRUITED
     return weights
+
+
+async def _met_together(conn: AsyncConnection, scope: Scope) -> list[tuple[int, int]]:
+    """(a, b) with a < b, once per meeting they were at together: the members recorded in an
+    agenda event's meeting (rooms/community/attendance.py), or, for an event without any
+    recorded stay (held offline: a demonstration, a meeting in a hall), those who said
+    "going"; and members whose stays in a room's meeting without an event overlapped."""
+    came = select(meeting_attendance.c.event_id, meeting_attendance.c.user_id).where(
+        meeting_attendance.c.event_id.is_not(None)
+    )
+    going = select(rsvps.c.event_id, rsvps.c.user_id).where(rsvps.c.response == "going")
+    people: dict[int, set[int]] = defaultdict(set)
+    held_here: set[int] = set()
+    for rows in (came, going):
+        found = rows.subquery()
+        for event, person in await conn.execute(
+            select(found.c.event_id, found.c.user_id)
+            .join(events, events.c.id == found.c.event_id)
+            .where(in_scope(events.c.room_id, scope))
+        ):
+            if rows is came:
+                held_here.add(event)
+            elif event in held_here:
+                continue  # who came is known: a "going" who did not come did not meet them
+            people[event].add(person)
+    pairs = [
+        pair
+        for crowd in people.values()
+        if len(crowd) <= MAX_EVENT_CROWD
+        for pair in itertools.combinations(sorted(crowd), 2)
+    ]
+    return pairs + await _overlapping_stays(conn, scope)
+
+
+async def _overlapping_stays(conn: AsyncConnection, scope: Scope) -> list[tuple[int, int]]:
+    """Pairs whose stays in the same room's meeting (not an agenda event's) overlapped, once
+    per pair of stays: b's began during a's (or with it, then b has the greater id). A stay
+    pairs only with those that began in its last MAX_STAY_MS, so the self-join reads at most a
+    day of a room's stays for each, not its history."""
+    a, b = aliased(meeting_attendance), aliased(meeting_attendance)
+    later = or_(
+        b.c.joined_at > a.c.joined_at,
+        and_(b.c.joined_at == a.c.joined_at, b.c.user_id > a.c.user_id),
+    )
+    found = await conn.execute(
+        select(a.c.user_id, b.c.user_id)
+        .join(
+            b,
+            and_(
+                b.c.room_id == a.c.room_id,
+                b.c.event_id.is_(None),
+                b.c.user_id != a.c.user_id,
+                b.c.joined_at < a.c.left_at,
+                b.c.joined_at >= a.c.left_at - MAX_STAY_MS,
+                later,
+            ),
+        )
+        .where(a.c.event_id.is_(None), in_scope(a.c.room_id, scope))
+    )
+    return [_pair(x, y) for x, y in found]
 
 
 def analyse(weights: dict[tuple[int, int], int], members: Iterable[int]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from rooms.community.bus import Bus
 from rooms.community.database import Database
 from rooms.community.membership import require
 from rooms.community.regions.data import loaded_regions
+from rooms.community.regions.index import RegionIndex
 from rooms.community.schema import (
     listing_photos,
     listing_rooms,
@@ -304,6 +305,7 @@ async def render(
     those the viewer is in (an invite-only room's name is not for outsiders)."""
     if not ids:
         return []
+    index = await loaded_regions()  # each listing's region named, not only coded
     rows = {r.id: r for r in await conn.execute(select(listings).where(listings.c.id.in_(ids)))}
     sellers = {
         r.id: user_from_row(r)
@@ -329,8 +331,18 @@ async def render(
         shown_in.setdefault(link.listing_id, []).append({"id": link.id, "name": link.name})
     return [
         _listing_json(rows[i], sellers[rows[i].seller_id], photos, shown_in, viewer, now)
+        | {"region_label": region_label(index, rows[i].region)}
         for i in ids
     ]
+
+
+def region_label(index: RegionIndex, code: str) -> str:
+    """A listing's region by its names ("Sukasari, Kota Bandung, Jawa Barat"); the code
+    itself if the region data no longer has it (a newer edition may renumber a village)."""
+    try:
+        return str(index.describe(code)["label"])
+    except (NotFound, Invalid):
+        return code
 
 
 def _listing_json(

@@ -92,7 +92,9 @@ def check_scope(scope: str, room_ids: list[int]) -> list[int]:
     check_choice(scope, SCOPES, "scope")
     rooms = list(dict.fromkeys(room_ids))
     if scope == "rooms" and not rooms:
-        raise Invalid("name at least one room, or choose scope organisation", "rooms")
+        raise Invalid(
+            "name at least one room, or choose scope organisation", "rooms", reason="listing_rooms"
+        )
     if scope == "organisation" and rooms:
         raise Invalid("an organisation-wide listing names no rooms", "rooms")
     if len(rooms) > MAX_ROOMS:

@@ -33,7 +33,7 @@ def _view(name: str) -> Any:
     async def handler(call: Call) -> Any:
         q = call.query
         answer = await insight_of(call).view(
-            call.me, name, q["room_id"], q["period"] or "week", q["count"] or 12
+            call.me, name, q["room_id"], q["period"] or "week", q["count"] or 12, q["region"]
         )
         if q["format"] == "csv":
             return web.Response(
@@ -68,6 +68,7 @@ QUERY = (
     Field("period", choices=tuple(PERIODS)),
     Field("count", kind=int, minimum=1, maximum=MAX_PERIODS),
     Field("format", choices=("json", "csv")),
+    Field("region", max_length=16, description="participation only: one region's members"),
 )
 
 ROUTES = [

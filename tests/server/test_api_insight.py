@@ -9,6 +9,7 @@ import io
 import time
 
 from server.api.insight import VIEWS, as_csv
+from signalling.ws import SERVICES_KEY
 from tests.server.api_client import Api
 from tests.signalling.test_member_tokens import hello, member_room
 
@@ -70,6 +71,20 @@ async def test_grants_are_for_administrators_and_the_log_shows_every_view(api: A
     await api.call("GET", "/api/insight/audit", ani, expect=403)
     mine = await api.call("GET", "/api/insight/me", ani)
     assert mine["kept"]["messages"] == 0 and mine["profile"]["id"] == ani_user["id"]
+
+
+async def test_a_csv_download_and_a_regions_view_are_in_the_audit_log(api: Api) -> None:
+    boss, boss_user = await api.user("pengurus")
+    await api.client.server.app[SERVICES_KEY].community.accounts.set_admin(boss_user["id"], True)
+    await api.call("GET", "/api/insight/slipping?format=csv", boss)  # names: personal data
+    await api.call("GET", "/api/insight/participation?region=32.73", boss)
+    unknown = await api.call("GET", "/api/insight/participation?region=32.99", boss, expect=404)
+    assert unknown["error"]["field"] == "region"
+    log = (await api.call("GET", "/api/insight/audit", boss))["rows"]
+    assert [(row["viewer"], row["view"], row["scope"]) for row in log] == [
+        ("Pengurus", "participation", "organisation region 32.73"),
+        ("Pengurus", "slipping", "organisation"),
+    ]
 
 
 async def test_a_member_who_was_in_the_rooms_meeting_sees_it_counted(api: Api) -> None:

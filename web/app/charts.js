@@ -14,9 +14,16 @@ function frame(width, height, label, kind) {
   return s("svg", { viewBox: `0 0 ${width} ${height}`, class: `chart ${kind}`, role: "img", "aria-label": label });
 }
 
-// rows: [{start, a: n, b: n}], keys: [{key, label}]; one line per key, the x axis the rows.
+// "16 Nov" from "2026-11-16T00:00:00.000Z", in the page's language (the day is UTC's).
+function shortDate(iso) {
+  return new Date(iso).toLocaleDateString(document.documentElement.lang || undefined,
+    { day: "numeric", month: "short", timeZone: "UTC" });
+}
+
+// rows: [{start, a: n, b: n}], keys: [{key, label}]; one line per key, the x axis the rows,
+// dated at both ends (the last row is the period so far).
 export function lineChart(rows, keys, label) {
-  const width = 340, height = 180, left = 28, bottom = 22, top = 8;
+  const width = 340, height = 194, left = 28, bottom = 36, top = 8;
   const svg = frame(width, height, label, "chart-line");
   const most = Math.max(1, ...rows.flatMap((row) => keys.map(({ key }) => row[key] || 0)));
   const x = (i) => left + (rows.length < 2 ? 0 : (i * (width - left - 8)) / (rows.length - 1));
@@ -24,6 +31,10 @@ export function lineChart(rows, keys, label) {
   svg.append(s("line", { x1: left, y1: y(0), x2: width - 4, y2: y(0), class: "axis" }),
     s("text", { x: 2, y: y(most) + 4, class: "tick" }, most),
     s("text", { x: 2, y: y(0), class: "tick" }, 0));
+  if (rows.length && rows[0].start) {
+    svg.append(s("text", { x: left, y: y(0) + 12, class: "tick date" }, shortDate(rows[0].start)),
+      s("text", { x: width - 4, y: y(0) + 12, "text-anchor": "end", class: "tick date" }, shortDate(rows.at(-1).start)));
+  }
   keys.forEach(({ key, label: name }, n) => {
     const points = rows.map((row, i) => `${x(i).toFixed(1)},${y(row[key] || 0).toFixed(1)}`).join(" ");
     svg.append(s("polyline", { points, class: `series s${n}`, fill: "none" }, s("title", {}, name)));
@@ -32,19 +43,21 @@ export function lineChart(rows, keys, label) {
   return svg;
 }
 
-// rows: [{name, value}] (value may be null: a small group, drawn as an empty bar).
+// rows: [{name, value}] (value may be null: a small group, drawn as an empty bar). Each name
+// on its own line above its bar, whole: "Kabupaten Bandung" and "Kabupaten Bandung Barat"
+// must not both become "Kabupaten Bandung" on a 360 px phone.
 export function barChart(rows, label, max = null) {
-  const width = 340, bar = 18, gap = 6, text = 120;
-  const height = Math.max(bar, rows.length * (bar + gap));
+  const width = 340, name = 13, bar = 14, gap = 8, step = name + bar + gap;
+  const height = Math.max(step, rows.length * step);
   const svg = frame(width, height, label, "chart-bars");
   const most = max || Math.max(1, ...rows.map((row) => row.value || 0));
   rows.forEach((row, i) => {
-    const y = i * (bar + gap);
-    const w = row.value == null ? 0 : ((width - text - 40) * row.value) / most;
-    svg.append(s("text", { x: 0, y: y + bar - 5, class: "tick" }, row.name.slice(0, 18)),
-      s("rect", { x: text, y, width: Math.max(1, w), height: bar, class: row.value == null ? "bar empty" : "bar" },
+    const y = i * step + name;
+    const w = row.value == null ? 0 : ((width - 40) * row.value) / most;
+    svg.append(s("text", { x: 0, y: y - 3, class: "tick bar-name" }, row.name.slice(0, 56)),
+      s("rect", { x: 0, y, width: Math.max(1, w), height: bar, class: row.value == null ? "bar empty" : "bar" },
         s("title", {}, `${row.name}: ${row.value ?? "—"}`)),
-      s("text", { x: text + w + 4, y: y + bar - 5, class: "tick" }, row.value ?? "—"));
+      s("text", { x: w + 4, y: y + bar - 3, class: "tick" }, row.value ?? "—"));
   });
   return svg;
 }

@@ -6,8 +6,21 @@ import { mediaUrl, uploadTo } from "/static/app/api.js";
 import { clear, h } from "/static/base/dom.js";
 import { errorBox, field, focusHeading, submitting } from "/static/app/dom.js";
 import { m } from "/static/app/market_strings.js";
+import { regionPicker } from "/static/app/region_picker.js";
 
+// The member's own region from their profile: its code and a short label ("Kota Bandung,
+// Jawa Barat"), or null when they set none.
+function myRegion(app) {
+  const region = (app.me && app.me.region) || {};
+  if (!region.code) return null;
+  return { code: region.code, label: [region.city, region.province].filter(Boolean).join(", ") || region.code };
+}
 
+// A region picker named "region", so a server error about the region marks it (showFormError).
+function regionField(picker, hint = null) {
+  return h("fieldset", { class: "region", name: "region", tabindex: "-1" },
+    h("legend", {}, m.regionLabel), picker.el, hint ? h("small", { class: "hint" }, hint) : null);
+}
 
 function options(labels, selected = null) {
   return Object.entries(labels).map(([value, label]) =>
@@ -32,7 +45,7 @@ function card(listing) {
         h("span", { class: "market-title" }, listing.title),
         h("span", { class: "market-price" }, m.price(listing)),
         h("span", { class: "muted small" },
-          `${m.categories[listing.category] || ""} · ${listing.region}`,
+          `${m.categories[listing.category] || ""} · ${listing.region_label}`,
           listing.status !== "available" ? ` · ${m.statuses[listing.status]}` : ""))));
 }
 
@@ -44,17 +57,27 @@ function cards(listings) {
 export function renderMarket(app, container) {
   clear(container);
   const results = h("div", { id: "market-results", "aria-live": "polite" });
-  const q = h("input", { name: "q", id: "market-q", type: "search", maxlength: 200 });
+  const q = h("input", { name: "q", id: "market-q", type: "search", maxlength: 200, placeholder: m.searchPlaceholder });
   const category = h("select", { name: "category", id: "market-category" },
     h("option", { value: "" }, m.allCategories), options(m.categories));
-  const region = h("input", { name: "region", id: "market-region", inputmode: "decimal", maxlength: 16 });
+  const region = regionPicker("market-region");
+  const mine = myRegion(app);
   const box = errorBox();
+  // Words and "Cari" on one line, the filters folded: on a 360x640 phone the listings start
+  // on the first screen, not under a form.
+  const filters = h("details", { class: "more market-filters", id: "market-filters" },
+    h("summary", {}, m.filters), field(m.categoryLabel, category), regionField(region, m.regionFilterHint));
   const form = h("form", { class: "market-search", id: "market-search" },
-    field(m.searchLabel, q), field(m.categoryLabel, category), field(m.regionLabel, region, m.regionHint),
-    box, h("button", { type: "submit", id: "market-search-go" }, m.search));
+    h("div", { class: "row market-words" }, h("label", { class: "field" }, h("span", { class: "visually-hidden" }, m.searchLabel), q),
+      h("button", { type: "submit", id: "market-search-go" }, m.search)),
+    filters, box);
   const search = () => submitting(form, box, async () => {
     const params = new URLSearchParams();
-    for (const input of [q, category, region]) if (input.value.trim()) params.set(input.name, input.value.trim());
+    for (const input of [q, category]) if (input.value.trim()) params.set(input.name, input.value.trim());
+    if (region.value()) params.set("region", region.value());
+    filters.querySelector("summary").textContent = m.filtersOn(
+      category.value ? m.categories[category.value] : null, region.value() ? region.label() : null);
+    if (mine) params.set("near", mine.code); // the closest first: same village, district, city…
     const { listings } = await api("GET", `/api/market/listings?${params}`);
     clear(results).append(cards(listings));
   });
@@ -62,21 +85,43 @@ export function renderMarket(app, container) {
   container.append(h("section", { class: "pad market" },
     h("div", { class: "row" }, h("h1", {}, m.marketTitle),
       h("a", { class: "button small", href: "#/market/new", id: "market-sell" }, m.sell)),
-    noPayments(), form, results));
+    noPayments(), form,
+    h("p", { class: "muted small", id: "market-near" }, mine ? m.nearMine(mine.label) : m.nearNone),
+    results));
   focusHeading(container);
   search();
+}
+
+// Where a listing is shown: one or several of the rooms one can post in (ticked), or the whole
+// organisation (which greys the rooms out). value() is the body's {scope, rooms}.
+function whereField(rooms) {
+  const boxes = rooms.map((room, n) => h("input", {
+    type: "checkbox", name: "listing-room", id: `listing-room-${room.id}`, value: String(room.id), checked: n === 0,
+  }));
+  const everyone = h("input", { type: "checkbox", id: "listing-organisation", checked: !rooms.length });
+  const sync = () => { for (const box of boxes) box.disabled = everyone.checked; };
+  everyone.addEventListener("change", sync);
+  sync();
+  const el = h("fieldset", { class: "region", name: "rooms", tabindex: "-1", id: "listing-where-field" },
+    h("legend", {}, m.whereLabel),
+    rooms.map((room, n) => h("label", { class: "check" }, boxes[n], " ", room.name)),
+    h("label", { class: "check" }, everyone, " ", m.wholeOrganisation));
+  const value = () => (everyone.checked ? { scope: "organisation", rooms: [] }
+    : { scope: "rooms", rooms: boxes.filter((box) => box.checked).map((box) => Number(box.value)) });
+  return { el, value };
 }
 
 export async function renderNewListing(app, container) {
   clear(container);
   if (!app.roomsLoaded) await app.loadRooms().catch(() => {}); // the rooms to show it in
   const rooms = app.sortedRooms().filter((room) => room.my_role);
-  const scope = h("select", { name: "scope", id: "listing-scope" },
-    rooms.map((room) => h("option", { value: `room:${room.id}` }, room.name)),
-    h("option", { value: "organisation" }, m.wholeOrganisation));
+  const where = whereField(rooms);
   const pricing = h("select", { name: "pricing", id: "listing-pricing" }, options(m.pricings, "fixed"));
   const price = h("input", { name: "price", id: "listing-price", type: "number", min: 1, step: 1, inputmode: "numeric" });
   pricing.addEventListener("change", () => { price.disabled = pricing.value === "free"; });
+  const region = regionPicker("listing-region");
+  const mine = myRegion(app);
+  if (mine) region.set(mine.code, mine.label); // most sell where they live; they may change it
   const photos = h("input", { name: "photos", id: "listing-photos", type: "file", accept: "image/*", multiple: true });
   const progress = h("p", { class: "muted small", hidden: true }, m.uploading);
   const box = errorBox();
@@ -87,8 +132,8 @@ export async function renderNewListing(app, container) {
     field(m.pricingLabel, pricing), field(m.priceLabel, price),
     field(m.categoryLabel, h("select", { name: "category", id: "listing-category" }, options(m.categories, "food"))),
     field(m.conditionLabel, h("select", { name: "condition", id: "listing-condition" }, options(m.conditions, "none"))),
-    field(m.regionLabel, h("input", { name: "region", id: "listing-region", inputmode: "decimal", maxlength: 16 }), m.regionHint),
-    field(m.whereLabel, scope), field(m.photosLabel, photos), progress, noPayments(), box,
+    regionField(region),
+    where.el, field(m.photosLabel, photos), progress, noPayments(), box,
     h("button", { type: "submit", id: "listing-publish" }, m.publish));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -99,13 +144,11 @@ export async function renderNewListing(app, container) {
         photoIds.push((await uploadTo("/api/market/photos", file).promise).id);
       }
       progress.hidden = true;
-      const where = scope.value;
       const body = {
         title: input("title"), description: input("description"), pricing: pricing.value,
         price: pricing.value === "free" || !price.value ? null : Number(price.value),
-        category: input("category"), condition: input("condition"), region: input("region"),
-        scope: where === "organisation" ? "organisation" : "rooms",
-        rooms: where === "organisation" ? [] : [Number(where.slice(5))], photos: photoIds,
+        category: input("category"), condition: input("condition"), region: region.value(),
+        ...where.value(), photos: photoIds,
       };
       const listing = await api("POST", "/api/market/listings", body);
       app.navigate(`#/market/${listing.id}`);
@@ -136,7 +179,9 @@ export async function renderListing(app, container, listingId) {
     h("p", { class: "muted small", id: "listing-status" }, badges),
     h("div", { class: "market-photos" }, listing.photos.map((photo) => thumb(photo, listing.title))),
     h("p", { class: "market-description" }, listing.description),
-    h("p", { class: "muted small" }, `${m.categories[listing.category]} · ${m.conditions[listing.condition]} · ${listing.region}`),
+    h("p", { class: "muted small", id: "listing-where" }, `${m.categories[listing.category]} · ${m.conditions[listing.condition]} · ${listing.region_label}`),
+    h("p", { class: "muted small", id: "listing-shown-in" },
+      listing.scope === "organisation" ? m.shownEverywhere : m.shownIn(listing.rooms.map((room) => room.name))),
     h("p", {}, m.seller(listing.seller.display_name)), noPayments(), box);
   const actions = h("div", { class: "row market-actions" });
   if (!listing.mine) {

@@ -22,7 +22,8 @@ export function rtRwLooksRight(text) {
 const DEBOUNCE_MS = 250;
 const MIN_LETTERS = 2;
 
-// picker.el to place in a form; picker.value() is the chosen code ("" for none);
+// picker.el to place in a form; picker.value() is the chosen code ("" for none), picker.label()
+// its names as shown;
 // picker.set(code, label) shows a region chosen earlier; onChange(code) after a tap or a clear.
 export function regionPicker(idPrefix, onChange = () => {}) {
   let code = "";
@@ -103,6 +104,7 @@ export function regionPicker(idPrefix, onChange = () => {}) {
   return {
     el,
     value: () => code,
+    label: () => (code ? chosen.textContent : ""),
     set: (newCode, label) => {
       code = newCode || "";
       chosen.textContent = label || newCode || "";

@@ -97,6 +97,8 @@ const ID_REASONS = {
   wrong_login: "Nama pengguna/nomor HP atau kata sandi salah.",
   wrong_current_password: "Kata sandi sekarang salah.",
   password_check_busy: (wait) => `Server sedang sibuk memeriksa kata sandi. Coba lagi dalam ${wait || "beberapa detik"}.`,
+  listing_rooms: "Pilih setidaknya satu kamar untuk lapak ini, atau seluruh organisasi.",
+  insight_preparing: (wait) => `Wawasan anggota masih menghitung riwayat kegiatan server ini (pertama kali bisa beberapa menit). Halaman ini mencoba lagi sendiri dalam ${wait || "setengah menit"}.`,
   too_many_accounts: (wait) => `Terlalu banyak akun baru dari jaringan ini. Coba lagi dalam ${wait || "beberapa menit"}.`,
   too_many_wrong_passwords: (wait) => `Terlalu banyak percobaan dengan kata sandi salah. Coba lagi dalam ${wait || "beberapa menit"}.`,
   // Forgot password: reset codes made by an organiser or administrator
@@ -227,6 +229,8 @@ const EN_REASONS = {
   wrong_login: "Wrong username/phone number or password.",
   wrong_current_password: "The current password is wrong.",
   password_check_busy: (wait) => `The server is busy checking passwords. Try again in ${wait || "a few seconds"}.`,
+  listing_rooms: "Choose at least one room for this listing, or the whole organisation.",
+  insight_preparing: (wait) => `Member insight is still counting this server's history of activity (the first time may take a few minutes). This page tries again by itself in ${wait || "half a minute"}.`,
   too_many_accounts: (wait) => `Too many new accounts from this network. Try again in ${wait || "a few minutes"}.`,
   too_many_wrong_passwords: (wait) => `Too many wrong passwords. Try again in ${wait || "a few minutes"}.`,
   reset_code_wrong: "This reset code is unknown, or a newer code replaced it. Check it, or ask for a new one.",

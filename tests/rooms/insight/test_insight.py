@@ -15,6 +15,7 @@ from rooms.community.accounts import User
 from rooms.community.community import Community
 from rooms.community.schema import event_questions, events, messages, rsvps
 from rooms.errors import Forbidden, Invalid, NotFound
+from rooms.insight.dynamics import region_figures
 from rooms.insight.insight import Insight
 from tests.rooms.conftest import Clock, register
 from tests.rooms.test_store import room_with
@@ -234,6 +235,36 @@ async def test_regions_get_a_readiness_score_only_when_big_enough(
     # dedi = 4/7; going: dedi = 1/7; messages of theirs: 5 recent, 2 before (ani at 40 and 50
     # days), baseline 2/3, trend min(1, 5 / 0.67) = 1. Score 100 (0.5 4/7 + 0.3 1/7 + 0.2) = 53.
     assert (blank["members"], blank["score"]) == (7, 53)
+    assert (blank["active"], blank["going"], blank["trend"]) == (0.571, 0.143, 1.0)
+    # Its trend as a room's: 5 messages against a baseline of 2 / 3, up 650%, not falling.
+    assert (blank["recent"], blank["baseline"], blank["change"]) == (5, 0.7, 6.5)
+    assert blank["falling"] is False
+    assert alone["recent"] is None and alone["change"] is None  # one person: no figures
+
+
+@pytest.mark.parametrize(
+    ("members", "active", "going", "recent", "before", "score", "change", "falling"),
+    [
+        (10, 10, 10, 30, 90, 100, 0.0, False),  # everyone active and going, talk steady
+        (10, 0, 0, 0, 0, 0, None, False),  # nobody, nothing: no baseline, no trend
+        (10, 5, 0, 0, 0, 25, None, False),  # half active (RSVPs and meetings), no messages
+        (10, 5, 2, 14, 90, 40, -0.53, True),  # 14 against 30 a month: below half, falling
+        (10, 5, 2, 15, 90, 41, -0.5, False),  # exactly half is not below it
+        (10, 2, 0, 4, 27, 19, -0.56, False),  # a baseline of 9 is too small to call falling
+    ],
+)
+def test_a_regions_readiness_and_trend_by_hand(
+    members: int,
+    active: int,
+    going: int,
+    recent: int,
+    before: int,
+    score: int,
+    change: float | None,
+    falling: bool,
+) -> None:
+    found = region_figures(members, active, going, recent, before)
+    assert (found["score"], found["change"], found["falling"]) == (score, change, falling)
 
 
 async def test_a_member_sees_what_is_kept_about_them(data: Data) -> None:

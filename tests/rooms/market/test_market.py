@@ -11,8 +11,9 @@ from PIL import Image
 
 from rooms.community.accounts import User
 from rooms.community.community import Community
+from rooms.community.regions.data import regions
 from rooms.errors import Forbidden, Invalid, NotFound, RateLimited, UnsupportedMedia
-from rooms.market.listings import LISTING_BURST, Search
+from rooms.market.listings import LISTING_BURST, Search, region_label
 from rooms.market.market import Market, open_market
 from rooms.market.rules import DAY_MS, ListingForm
 from tests.rooms.conftest import Clock, register
@@ -111,6 +112,25 @@ async def test_search_by_words_category_and_region(community: Community, market:
     assert titles(await market.listings.browse(siti, Search(region="32.04"))) == ["Sepeda bekas"]
     with pytest.raises(Invalid):
         await market.listings.browse(siti, Search(region="Bandung"))
+
+
+async def test_a_listing_names_its_region_from_the_village_up(
+    community: Community, market: Market
+) -> None:
+    room_id, siti = await room_with(community, "siti")
+    await market.listings.create(siti, form([room_id], "Nasi goreng", region="32.73.01.1001"))
+    await market.listings.create(siti, form([room_id], "Sepeda", region="32.04"))
+    shown = {row["title"]: row for row in await market.listings.browse(siti, Search())}
+    assert shown["Nasi goreng"]["region"] == "32.73.01.1001"
+    assert shown["Nasi goreng"]["region_label"] == "Sukarasa, Sukasari, Kota Bandung, Jawa Barat"
+    assert shown["Sepeda"]["region_label"] == "Kabupaten Bandung, Jawa Barat"
+
+
+def test_a_code_the_region_data_no_longer_has_is_shown_as_it_is() -> None:
+    index = regions()
+    assert region_label(index, "32.73") == "Kota Bandung, Jawa Barat"
+    assert region_label(index, "32.99") == "32.99"  # a renumbered regency: no name to give
+    assert region_label(index, "") == ""
 
 
 async def test_near_sorts_by_closeness_in_the_region_hierarchy(

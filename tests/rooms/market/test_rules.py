@@ -93,8 +93,15 @@ def test_scopes_name_their_rooms(scope: str, rooms: list[int], kept: list[int]) 
     [("rooms", []), ("organisation", [1]), ("everyone", []), ("rooms", list(range(21)))],
 )
 def test_scopes_that_do_not_add_up_are_refused(scope: str, rooms: list[int]) -> None:
-    with pytest.raises(Invalid):
+    with pytest.raises(Invalid) as refused:
         check_scope(scope, rooms)
+    assert refused.value.field in ("scope", "rooms")
+
+
+def test_no_room_ticked_is_said_in_the_members_language() -> None:
+    with pytest.raises(Invalid) as refused:
+        check_scope("rooms", [])
+    assert (refused.value.field, refused.value.reason) == ("rooms", "listing_rooms")
 
 
 def test_search_words_are_lower_case_and_bounded() -> None:

@@ -163,7 +163,7 @@ static PyMethodDef methods[] = {
      "fan_out(routes, packet, marker, seq, timestamp, picture_id_at, picture_id_bits, "
      "picture_id, tl0_at, tl0) -> None or [(route, code), ...] of the routes that did not send"},
     {"rewrite_extension_ids", (PyCFunction)(void (*)(void))rewrite_extension_ids, METH_FASTCALL,
-     "rewrite_extension_ids(buf, id_map): sfu.rtp.rewrite_extension_ids, in C"},
+     "rewrite_extension_ids(buf, id_map[, stamp_id, stamp]): sfu.rtp.rewrite_extension_ids, in C"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -74,7 +74,9 @@ class Consumer(LayerSwitching):
         "_last_pid",
         "_last_tl0",
         "rtx",
-        "rtx_sent",
+        "repairs_sent",
+        "resent_packets",
+        "resent_octets",
         "_rtx_seq",
         "route",
         "_routes",
@@ -127,7 +129,9 @@ class Consumer(LayerSwitching):
         self._send = send
         self._report = report
         self.rtx = rtx
-        self.rtx_sent = 0
+        self.repairs_sent = 0  # answers to its NACKs
+        self.resent_packets = 0  # those and late packets, sent outside the numbering
+        self.resent_octets = 0
         self._rtx_seq = secrets.randbelow(0x10000)  # RFC 3550 5.1: a random first number
         self._resuming = False
         self._started = False
@@ -313,7 +317,7 @@ class Consumer(LayerSwitching):
             return
         if (seq - self._first_seq) & 0xFFFF >= 0x8000:
             return  # from before this consumer started
-        self.resend(buf, marker, seq, timestamp, self.layer.vp8)
+        self.resend(buf, marker, seq, timestamp, self.layer.vp8, repair=False)
 
     def nack(self, lost: list[int], now: float) -> None:
         """The subscriber misses these packets (its own sequence numbers, RFC 4585 6.2.1)."""
@@ -338,9 +342,13 @@ class Consumer(LayerSwitching):
         seq: int,
         timestamp: int,
         fields: Vp8Fields | None = None,
+        *,
+        repair: bool = True,
     ) -> None:
         """Rewrite a repaired packet like its first sending; counters and state stay put.
-        `fields`: where the packet's VP8 picture numbering is (simulcast layers only)."""
+        `fields`: where the packet's VP8 picture numbering is (simulcast layers only).
+        `repair`: an answer to this subscriber's NACK, counted in `repairs_sent` (the share of
+        repairs is loss its reports hide: sfu/downlink.py); a publisher's late packet is not."""
         if self._simulcast:
             self._renumber_pictures(buf, fields, False)
         buf[1] = marker | self.payload_type
@@ -351,17 +359,18 @@ class Consumer(LayerSwitching):
             (timestamp + self._ts_delta) & 0xFFFFFFFF,
             self.ssrc,
         )
-        if self.rtx is None:
-            self._send(buf)
-            return
-        rtx_payload_type, rtx_ssrc = self.rtx
-        try:
-            repair = wrap_rtx(buf, rtx_payload_type, rtx_ssrc, self._rtx_seq)
-        except ValueError:
-            return
-        self._rtx_seq = (self._rtx_seq + 1) & 0xFFFF
-        if self._send(repair):
-            self.rtx_sent += 1
+        out = buf
+        if self.rtx is not None:  # else on the media SSRC itself, as a late packet
+            try:
+                out = wrap_rtx(buf, self.rtx[0], self.rtx[1], self._rtx_seq)
+            except ValueError:
+                return
+            self._rtx_seq = (self._rtx_seq + 1) & 0xFFFF
+        if self._send(out):  # on the wire too: counted in the subscriber's sent rate
+            self.resent_packets += 1
+            self.resent_octets += len(out)
+            if repair:
+                self.repairs_sent += 1
 
     def sender_report(self, ntp: int, rtp: int) -> None:
         """Pass the publisher's NTP/RTP pair on in this stream's own RTP clock, so a receiver

@@ -25,8 +25,15 @@ HIGH_LOSS = 0.10  # above: the link drops what it cannot carry; lower the rate
 # over two reports, the field benchmark's mobile link sent 1.7 Mbit/s of repairs and media into
 # 500 kbit/s for a whole window and concealed a quarter of one participant's audio.
 LOW_LOSS = 0.02  # below: the link carries it; let the loss cap rise
-RISE = 1.08  # per report while loss stays low
+RISE = 1.08  # a second while loss stays low
+# Chromium sends a compound RTCP packet per receive stream, microseconds apart (the field
+# benchmark's trace: six for a subscriber of three people); each is a report, so the steps
+# are paced by time, not counted per report.
+RISE_INTERVAL = 1.0  # seconds between two rises
 MIN_INTERVAL = 0.3  # seconds between two decreases, so one burst is not counted twice
+# Repairs stay off this long after a report above HIGH_LOSS, so that the next stream's report
+# of low loss (its own RTCP packet, a millisecond later) does not turn them on again.
+REPAIR_PAUSE = 1.0
 # Browsers report about once a second; a report after a longer silence covers an outage (a
 # lift, a tunnel), whose losses say nothing about what the link carries once it is back.
 OUTAGE_GAP = 3.0
@@ -38,7 +45,9 @@ class Downlink:
     loss_cap: int | None = None  # bit/s while loss holds the rate down; None: no cap
     loss: float = 0.0  # the latest report's fraction lost
     _decreased_at: float | None = None
+    _rose_at: float | None = None
     _reported_at: float | None = None
+    _heavy_at: float | None = None  # the latest report above HIGH_LOSS
 
     @property
     def estimate(self) -> int | None:
@@ -48,7 +57,9 @@ class Downlink:
 
     @property
     def repairs_allowed(self) -> bool:
-        return self.loss <= HIGH_LOSS
+        """No repairs from a report above HIGH_LOSS until one comes REPAIR_PAUSE after it."""
+        heavy, latest = self._heavy_at, self._reported_at
+        return heavy is None or latest is None or latest - heavy >= REPAIR_PAUSE
 
     def on_loss(self, fraction: float, sent: int, now: float) -> None:
         """A receiver report: `fraction` lost since the last one, while `sent` bit/s went out."""
@@ -56,16 +67,22 @@ class Downlink:
         self._reported_at = now
         if after_outage:
             self.loss = 0.0  # the outage's losses: no verdict on the link, repairs go on
+            self._heavy_at = None
             return
         self.loss = fraction
+        if fraction > HIGH_LOSS:
+            self._heavy_at = now
         if sent <= 0:
             return  # nothing measured yet (the first report, or counters that started over)
         if fraction > HIGH_LOSS:
             if self._decreased_at is None or now - self._decreased_at >= MIN_INTERVAL:
                 base = sent if self.loss_cap is None else min(sent, self.loss_cap)
                 self.loss_cap = int(base * (1 - fraction / 2))
-                self._decreased_at = now
+                self._decreased_at = self._rose_at = now
         elif fraction < LOW_LOSS and self.loss_cap is not None:
+            if self._rose_at is not None and now - self._rose_at < RISE_INTERVAL:
+                return
+            self._rose_at = now
             self.loss_cap = int(self.loss_cap * RISE)
             if self.remb is not None and self.loss_cap >= self.remb:
                 self.loss_cap = None  # REMB alone again
@@ -76,16 +93,25 @@ class Downlink:
 WIRE_OVERHEAD = 38
 
 
+# The shortest span a rate is measured over. A subscriber's reports come in bursts of one RTCP
+# packet per stream: measured between two of them (microseconds), the rate was 0 or wildly
+# high, and a rate of 0 let the loss beside it set no cap at all (the field benchmark).
+MIN_SPAN = 0.5  # seconds
+
+
 @dataclass
 class SentMeter:
-    """Bit/s that went out over the interval between two calls, from running totals."""
+    """Bit/s that went out between two calls at least MIN_SPAN apart, from running totals;
+    a call sooner than that returns the last rate."""
 
     _last: tuple[float, int] | None = None
     rate: int = 0
 
     def update(self, now: float, octets: int, packets: int) -> int:
         total = octets + WIRE_OVERHEAD * packets
-        if self._last is not None and now > self._last[0]:
+        if self._last is not None and now - self._last[0] < MIN_SPAN:
+            return self.rate
+        if self._last is not None:
             # Totals that went down (a consumer replaced, its counters new) measure nothing.
             self.rate = max(0, int((total - self._last[1]) * 8 / (now - self._last[0])))
         self._last = (now, total)
@@ -108,15 +134,22 @@ class RepairMeter:
     repairs is the loss the reports hide, and counts as loss (sfu/receiving.py), once enough
     packets went out for a share to mean something (MIN_REPAIR_SAMPLE)."""
 
-    _last: tuple[int, int] | None = None  # (packets, repairs) at the last call
+    _last: tuple[float, int, int] | None = None  # (time, packets, repairs) at the last look
+    share: float = 0.0
 
-    def update(self, packets: int, repairs: int) -> float:
-        last, self._last = self._last, (packets, repairs)
+    def update(self, now: float, packets: int, repairs: int) -> float:
+        """The share since the last look at least MIN_SPAN ago; sooner, the last share."""
+        last = self._last
+        if last is not None and now - last[0] < MIN_SPAN:
+            return self.share
+        self._last = (now, packets, repairs)
+        self.share = 0.0
         if last is None:
             return 0.0
-        sent, repaired = packets - last[0], repairs - last[1]
+        sent, repaired = packets - last[1], repairs - last[2]
         if sent < 0 or repaired < 0:
             return 0.0  # counters that started over measure nothing
         if sent + repaired < MIN_REPAIR_SAMPLE:
             return 0.0
-        return repaired / (sent + repaired)
+        self.share = repaired / (sent + repaired)
+        return self.share

@@ -16,6 +16,7 @@ per packet, since the per-consumer Python call was most of the SFU's own CPU tim
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NewType
 
@@ -30,6 +31,7 @@ from sfu.rtp import (
     is_vp8_keyframe,
     payload_offset,
     rewrite_extension_ids,
+    send_time_stamp,
     vp8_keyframe_size,
 )
 from sfu.speakers import LOUD, Heard
@@ -55,7 +57,8 @@ _fan_out: Callable[..., list[tuple[Any, int]] | None] = (
     native.rtpsend.fan_out if native.rtpsend is not None else _no_fan_out
 )
 # The same walk as sfu.rtp's, in C where the native step was built (every packet takes it).
-_rewrite_extension_ids: Callable[[bytearray, bytes], None] = (
+# (buf, id_map[, stamp_id, stamp]): sfu.rtp.rewrite_extension_ids.
+_rewrite_extension_ids: Callable[..., None] = (
     native.rtpsend.rewrite_extension_ids if native.rtpsend is not None else rewrite_extension_ids
 )
 
@@ -94,6 +97,7 @@ class Producer:
         "_loud_packets",
         "_level_packets",
         "_extension_map",
+        "_send_time_id",
         "_keyframe_waiters",
         "_request_keyframe",
         "layers",
@@ -123,10 +127,13 @@ class Producer:
         *,
         person: str = "",
         source: str = CAMERA,
+        send_time_id: int = 0,
     ) -> None:
         """`request_resend` asks the publisher for video packets that never arrived (NACK).
         `owner` names the publisher in maps (sfu/owner.py): `person` and `source` say who and
-        what it is (`person` defaults to `owner`, a camera's)."""
+        what it is (`person` defaults to `owner`, a camera's). `send_time_id`: the subscribers'
+        id of the abs-send-time element the packets carry (0: none), stamped with the time the
+        SFU forwards each packet (sfu/rtp.py says why)."""
         self.id = producer_id
         self.owner = owner
         self.person = person or owner
@@ -158,7 +165,10 @@ class Producer:
         self._cache = PacketCache() if kind == VIDEO else None
         self.reception = Reception(clock_rate)  # for the receiver reports the publisher gets
         self._request_resend = request_resend
+        if send_time_id and extension_map is None:
+            extension_map = bytes(range(256))  # ids already the subscribers': stamp only
         self._extension_map = extension_map
+        self._send_time_id = send_time_id
         self._keyframe_waiters = 0
         self._request_keyframe = request_keyframe
         self.layers: list[Producer] = [self]
@@ -199,7 +209,7 @@ class Producer:
         Four steps, whatever the endpoint the packet came from: admit it (`_admit`), count it
         for the receiver reports, keep it for repairs or hear its loudness (`_keep`, `_hear`),
         and fan it out (`_fan_out_packet`)."""
-        buf = self._admit(data)
+        buf = self._admit(data, arrival)
         if buf is None:
             self.packets_dropped += 1
             return
@@ -220,7 +230,7 @@ class Producer:
             self._hear(data)
         self._fan_out_packet(buf, second & 0x80, seq, timestamp, keyframe)
 
-    def _admit(self, data: bytes) -> bytearray | None:
+    def _admit(self, data: bytes, arrival: float | None) -> bytearray | None:
         """The packet as this producer's consumers forward it (extension ids and RED block
         numbering rewritten, a layer's VP8 numbering read), or None when it is not forwarded:
         RTX (RFC 4588) or another payload type, or malformed. Sets `_keyframe`."""
@@ -230,7 +240,7 @@ class Producer:
         vp8 = self.vp8
         try:
             if self._extension_map is not None:
-                _rewrite_extension_ids(buf, self._extension_map)
+                self._rewrite_extensions(buf, time.monotonic() if arrival is None else arrival)
             if self.red and not red.renumber(buf, red.SUBSCRIBER_OPUS_PT):
                 raise ValueError("not RED")
             if vp8 is not None:  # a simulcast layer: its consumers renumber pictures
@@ -246,6 +256,14 @@ class Producer:
         except ValueError:  # malformed: dropped, not received
             return None
         return buf
+
+    def _rewrite_extensions(self, buf: bytearray, now: float) -> None:
+        """The subscribers' extension ids, and the time it leaves in abs-send-time."""
+        if self._send_time_id:
+            stamp = send_time_stamp(now)
+            _rewrite_extension_ids(buf, self._extension_map, self._send_time_id, stamp)
+        else:
+            _rewrite_extension_ids(buf, self._extension_map)
 
     def _keep(
         self, data: bytes, buf: bytearray, second: int, seq: int, timestamp: int, highest: int
@@ -336,8 +354,8 @@ class Producer:
             self.resend_misses += 1
             return
         buf = bytearray(packet)
-        if self._extension_map is not None:
-            _rewrite_extension_ids(buf, self._extension_map)  # validated when first received
+        if self._extension_map is not None:  # validated when first received
+            self._rewrite_extensions(buf, time.monotonic())
         _first, second, seq, timestamp, _ssrc = FIXED_HEADER.unpack_from(buf)
         self.packets_resent += 1
         fields = None

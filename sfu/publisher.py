@@ -233,6 +233,7 @@ class PublisherPeer(PublisherFeedback):
             payload_type=codec.payload_type,
             clock_rate=codec.clock_rate,
             extension_map=extension_map,
+            send_time_id=_send_time_id(kind),
             request_keyframe=lambda: self._request_keyframe(producer, limiter),
             request_resend=lambda lost: self._send_nack(producer, lost),
         )
@@ -338,3 +339,8 @@ class PublisherPeer(PublisherFeedback):
         for producer in self.producers:
             producer.close()
         await peer.close_connection(self._pc)
+
+
+def _send_time_id(kind: str) -> int:
+    """The subscribers' abs-send-time id for `kind`, which the SFU stamps (0: not offered)."""
+    return peer.subscriber_extension_ids(kind).get(peer.ABS_SEND_TIME_URI, 0)

@@ -46,7 +46,7 @@ class Receiving:
         self._sent = SentMeter()  # everything sent to this subscriber
         self._audio_sent = SentMeter()  # its audio: what the videos must leave room for
         self._repairs = RepairMeter()  # the loss its reports hide behind repairs
-        self._remb_at: float | None = None  # when its latest REMB came
+        self._heard_at: float | None = None  # when its latest RTCP came
         self.chooser = simulcast.LayerChooser()  # its waits are settings (tests shorten them)
         self.closed = False  # the connection closed: nothing to choose any more
 
@@ -141,12 +141,18 @@ class Receiving:
         """What the subscriber's downlink carries, bit/s; None before its first REMB."""
         return self._downlink.estimate
 
+    def heard(self, now: float) -> None:
+        """RTCP came from the subscriber (its receivers report every second). After a silence
+        longer than OUTAGE_GAP its link was down: the layers start over (sfu/simulcast.py)."""
+        if self._heard_at is not None and now - self._heard_at > OUTAGE_GAP:
+            log.info("%s: link back after %.1f s: its videos start over", self.owner,
+                     now - self._heard_at)  # fmt: skip
+            self.chooser.link_was_down()
+            self.choose_layers()
+        self._heard_at = now
+
     def on_remb(self, bitrate: int) -> None:
         """The subscriber's estimate of its downlink (REMB), for the layer choice."""
-        now = time.monotonic()
-        if self._remb_at is not None and now - self._remb_at > OUTAGE_GAP:
-            self.chooser.link_was_down()
-        self._remb_at = now
         if bitrate != self._downlink.remb:
             self._downlink.remb = bitrate
             self.choose_layers()
@@ -157,12 +163,16 @@ class Receiving:
         (sfu/downlink.py)."""
         consumers = self._consumers()
         packets = sum(c.packets_sent for c in consumers)  # each a sum over native routes too
-        sent = self._sent.update(now, sum(c.octets_sent for c in consumers), packets)
+        sent = self._sent.update(  # repairs and late packets fill the link too
+            now,
+            sum(c.octets_sent + c.resent_octets for c in consumers),
+            packets + sum(c.resent_packets for c in consumers),
+        )
         audio = [c for c in consumers if c.producer.kind == AUDIO]
         self._audio_sent.update(
             now, sum(c.octets_sent for c in audio), sum(c.packets_sent for c in audio)
         )
-        repairs = self._repairs.update(packets, sum(c.rtx_sent for c in consumers))
+        repairs = self._repairs.update(now, packets, sum(c.repairs_sent for c in consumers))
         before = self._downlink.estimate
         self._downlink.on_loss(max(fraction, repairs), sent, now)
         if self._downlink.estimate != before:

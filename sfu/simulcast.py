@@ -105,6 +105,7 @@ class LayerChooser:
     _last_down: float | None = None
     _restarted_at: float | None = None  # the last step from OFF to the lowest layer
     _last_estimate: int | None = None
+    _link_returned = False  # the next look starts over, as at a join
 
     def choose(
         self,
@@ -127,6 +128,8 @@ class LayerChooser:
         caps = [layer_for_tile(v.layers, v.tile) for v in videos]
         chosen = [min(v.current, cap) for v, cap in zip(videos, caps, strict=True)]
         previous, self._last_estimate = self._last_estimate, estimate
+        if self._link_returned:
+            return self._start_over(chosen, now)
         falling = estimate is not None and previous is not None and estimate < previous * FALL
         if (
             estimate is not None
@@ -177,8 +180,22 @@ class LayerChooser:
 
     def link_was_down(self) -> None:
         """The subscriber sent nothing for seconds (an outage): its next estimate starts a new
-        series instead of reading as a fall from the last one before the outage."""
+        series instead of reading as a fall from the last one before the outage, and the next
+        look starts over (`_start_over`)."""
         self._last_estimate = None
+        self._link_returned = True
+
+    def _start_over(self, chosen: list[int], now: float) -> list[int]:
+        """After an outage, as at a join: every stopped video restarts on its lowest layer at
+        once, with the shortest wait. A stopped video would otherwise wait out its backoff (up
+        to 64 s: the field benchmark's "never" after a 5 s outage); if the link still cannot
+        carry them all, its loss drops them again within seconds."""
+        self._link_returned = False
+        self._wait, self._last_down = self.backoff, None
+        self._last_up = now
+        if OFF in chosen:
+            self._restarted_at = now
+        return [0 if index == OFF else index for index in chosen]
 
     def _steady(self, now: float) -> bool:
         """The last step up came after the last drop and has held for STEADY seconds."""

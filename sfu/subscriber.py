@@ -98,6 +98,7 @@ class SubscriberPeer:
 
     def _on_rtcp(self, data: bytes) -> None:
         """The subscriber's key frame requests, NACKs, downlink estimate (REMB) and loss."""
+        self.receiving.heard(time.monotonic())
         losses: list[float] = []
         for request in parse_feedback(data):
             if isinstance(request, Remb):

@@ -19,6 +19,7 @@ from typing import Any
 from sfu.forwarding import AUDIO, VIDEO, Producer, ProducerId
 from sfu.keyframes import KeyframeRequestLimiter
 from sfu.layer_demand import wanted_layers
+from sfu.peer import ABS_SEND_TIME_URI, subscriber_extension_ids
 from sfu.rtcp_feedback import FMT_NACK, FMT_PLI, PSFB, RTPFB, SR
 from sfu.rtp import FIXED_HEADER, is_rtcp
 
@@ -79,6 +80,8 @@ class ImportedTrack:
             payload_type=int(description["payload_type"]),
             clock_rate=int(description["clock_rate"]),
             extension_map=None,  # the home already wrote the subscribers' extension ids
+            # ...and its send times, which must be this node's (sfu/rtp.py says why)
+            send_time_id=subscriber_extension_ids(description["kind"]).get(ABS_SEND_TIME_URI, 0),
             request_keyframe=lambda: self._ask_keyframe(ssrc),
             request_resend=lambda lost: self._resend(ssrc, lost),
             person=description["person"],

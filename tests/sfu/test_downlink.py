@@ -82,14 +82,57 @@ def test_totals_that_start_over_measure_nothing() -> None:
 
 def test_the_share_of_repairs_is_the_loss_the_reports_hide() -> None:
     meter = RepairMeter()
-    assert meter.update(packets=1_000, repairs=0) == 0.0  # the first look measures nothing
-    assert meter.update(packets=1_300, repairs=100) == 0.25  # 100 repairs among 400 sent
-    assert meter.update(packets=1_700, repairs=100) == 0.0
-    assert meter.update(packets=10, repairs=0) == 0.0  # counters that started over
+    assert meter.update(0.0, packets=1_000, repairs=0) == 0.0  # the first look: nothing
+    assert meter.update(1.0, packets=1_300, repairs=100) == 0.25  # 100 repairs among 400 sent
+    assert meter.update(2.0, packets=1_700, repairs=100) == 0.0
+    assert meter.update(3.0, packets=10, repairs=0) == 0.0  # counters that started over
 
 
 def test_a_few_repairs_among_few_packets_are_no_verdict_on_the_link() -> None:
     meter = RepairMeter()
-    meter.update(packets=0, repairs=0)
-    assert meter.update(packets=30, repairs=5) == 0.0  # 5 of 35: a first key frame's repairs
-    assert meter.update(packets=70, repairs=15) == 0.2  # 10 of 50: enough to count
+    meter.update(0.0, packets=0, repairs=0)
+    assert meter.update(1.0, packets=30, repairs=5) == 0.0  # 5 of 35: a first key frame's
+    assert meter.update(2.0, packets=70, repairs=15) == 0.2  # 10 of 50: enough to count
+
+
+# A subscriber of three people: Chromium sends one compound RTCP packet per receive stream,
+# microseconds apart (seen in the field benchmark's trace), each read as a report.
+BURST = [0.0, 0.0001, 0.0002, 0.0003, 0.0004, 0.0005]
+
+
+def test_a_burst_of_reports_keeps_the_rate_measured_over_the_last_span() -> None:
+    meter = SentMeter()
+    meter.update(0.0, octets=0, packets=0)
+    rate = meter.update(1.0, octets=50_000, packets=100)
+    for offset in BURST[1:]:  # before: 0 bit/s (nothing between two of them), then no cap
+        assert meter.update(1.0 + offset, octets=50_000, packets=100) == rate
+    assert meter.update(1.4, octets=60_000, packets=110) == rate  # still under MIN_SPAN
+    assert rate == (50_000 + 100 * WIRE_OVERHEAD) * 8
+    # Measured from 1.0 on: 10,000 bytes and 20 packets in half a second.
+    assert meter.update(1.5, octets=60_000, packets=120) == (10_000 + 20 * WIRE_OVERHEAD) * 16
+
+
+def test_a_burst_of_reports_rises_the_cap_once_a_second_not_once_a_report() -> None:
+    link = Downlink(remb=2_000_000)
+    link.on_loss(0.4, sent=1_000_000, now=0.0)
+    assert link.loss_cap == 800_000
+    for offset in BURST:
+        link.on_loss(0.0, sent=800_000, now=1.0 + offset)
+    assert link.loss_cap == 864_000  # 1.08 once; six rises would have been 1,269,000
+
+
+def test_repairs_stay_off_after_heavy_loss_whatever_the_next_streams_report_says() -> None:
+    link = Downlink(remb=600_000)
+    link.on_loss(0.3, sent=500_000, now=0.0)  # the video stream's report
+    link.on_loss(0.0, sent=500_000, now=0.0001)  # the audio stream's, in the same burst
+    assert not link.repairs_allowed
+    link.on_loss(0.0, sent=400_000, now=1.0)
+    assert link.repairs_allowed
+
+
+def test_a_burst_of_reports_keeps_the_share_of_repairs_of_the_last_span() -> None:
+    meter = RepairMeter()
+    meter.update(0.0, packets=0, repairs=0)
+    assert meter.update(1.0, packets=300, repairs=100) == 0.25
+    for offset in BURST[1:]:  # before: 0 of 0 packets, no verdict, for all but the first
+        assert meter.update(1.0 + offset, packets=300, repairs=100) == 0.25

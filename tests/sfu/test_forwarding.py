@@ -224,6 +224,24 @@ def test_extension_ids_are_remapped_once_for_all_consumers() -> None:
         assert out.packets[0][12:] == expected_ext + b"opus"
 
 
+def test_video_leaves_with_the_sfus_send_time_and_a_repair_with_its_own() -> None:
+    # A subscriber's REMB compares abs-send-time with arrival: the publisher's stamps would
+    # count its uplink's queueing as the subscriber's congestion (sfu/rtp.py).
+    send_time = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
+    ext_map = build_id_map({send_time: 5}, {send_time: 3})
+    ext = struct.pack("!HH", 0xBEDE, 1) + bytes([0x52, 0x01, 0x02, 0x03])  # the publisher's
+    source = Producer(
+        ProducerId("alice/video/1"), "alice", VIDEO, 0xAAAA0001, 96, 90000, ext_map,
+        Requests(), send_time_id=3,
+    )  # fmt: skip
+    consumer, out = attach(source)
+    source.receive(rtp(1, 0, VP8_KEY, ext=ext), arrival=1.5)
+    assert out.packets[0][12:20] == struct.pack("!HH", 0xBEDE, 1) + bytes([0x32, 0x06, 0, 0])
+    consumer.nack([1], now=10.0)  # its own numbering: the same packet once more
+    repair = out.packets[1][12:20]
+    assert repair[4] == 0x32 and repair[5:8] != bytes([0x06, 0, 0])  # stamped when resent
+
+
 def test_a_packet_whose_extension_overruns_it_is_dropped() -> None:
     source, _ = producer(AUDIO, ext_map=build_id_map({}, {}))
     _consumer, out = attach(source)

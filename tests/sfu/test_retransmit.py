@@ -239,7 +239,7 @@ def test_a_nacked_packet_goes_out_on_the_rtx_stream_when_the_subscriber_took_rtx
     out.packets.clear()
     for _round in range(2):  # two NACKs, a second apart: two repairs, numbered in turn
         consumer.nack([fields(first_sent)[2]], now=1.0 + _round)
-    assert len(out.packets) == 2 and consumer.rtx_sent == 2
+    assert len(out.packets) == 2 and consumer.repairs_sent == 2
     first, second = (fields(packet) for packet in out.packets)
     assert (first[1], first[4]) == (101, 0xBBBB0002)
     assert (second[2] - first[2]) & 0xFFFF == 1

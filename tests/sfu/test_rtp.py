@@ -119,7 +119,7 @@ def test_extension_block_rejects_a_truncated_extension(data: bytes) -> None:
         rtp.extension_block(data)
 
 
-Rewrite = Callable[[bytearray, bytes], None]
+Rewrite = Callable[..., None]
 
 
 @pytest.fixture(params=["python", "native"])
@@ -185,6 +185,40 @@ def test_two_byte_ids_are_renumbered_for_any_appbits(profile: int, rewrite: Rewr
         + two_byte_element(14, b"\xff")
     )
     assert bytes(buf) == packet(ext=extension(profile, expected))
+
+
+def test_the_element_renumbered_to_abs_send_time_gets_the_sfus_send_time(
+    rewrite: Rewrite,
+) -> None:
+    # The publisher's own send time (id 5 here) would make its uplink's queueing look like
+    # the subscriber's congestion; the subscriber's id for it is 3.
+    elements = one_byte_element(1, b"\xaa") + one_byte_element(5, b"\x01\x02\x03")
+    buf = bytearray(packet(ext=extension(0xBEDE, elements)))
+    rewrite(buf, remap({5: 3}), 3, 0xABCDEF)
+    expected = one_byte_element(1, b"\xaa") + one_byte_element(3, b"\xab\xcd\xef")
+    assert bytes(buf) == packet(ext=extension(0xBEDE, expected))
+
+
+@pytest.mark.parametrize("profile", [0xBEDE, 0x1000])
+def test_only_a_three_byte_element_takes_the_stamp(profile: int, rewrite: Rewrite) -> None:
+    element = one_byte_element if profile == 0xBEDE else two_byte_element
+    elements = element(3, b"\x01\x02") + element(4, b"\x01\x02\x03")  # 2 bytes: not one
+    buf = bytearray(packet(ext=extension(profile, elements)))
+    rewrite(buf, remap(), 4, 0x123456)
+    expected = element(3, b"\x01\x02") + element(4, b"\x12\x34\x56")
+    assert bytes(buf) == packet(ext=extension(profile, expected))
+
+
+def test_without_a_stamp_id_send_times_stay_as_they_came(rewrite: Rewrite) -> None:
+    elements = one_byte_element(3, b"\x01\x02\x03")
+    buf = bytearray(packet(ext=extension(0xBEDE, elements)))
+    rewrite(buf, remap(), 0, 0x123456)
+    assert bytes(buf) == packet(ext=extension(0xBEDE, elements))
+
+
+def test_a_send_time_stamp_is_seconds_in_6_18_fixed_point_wrapping_at_64() -> None:
+    assert rtp.send_time_stamp(1.5) == 3 << 17
+    assert rtp.send_time_stamp(64.0 + 0.25) == 1 << 16  # 24 bits: wraps every 64 s
 
 
 def test_two_byte_data_bytes_that_look_like_ids_are_left_alone(rewrite: Rewrite) -> None:
@@ -349,6 +383,10 @@ def test_the_native_rewrite_refuses_arguments_it_cannot_use() -> None:
         rewrite(bytearray(packet()), bytes(8))  # too short for the one-byte ids
     with pytest.raises(TypeError):
         rewrite(bytearray(packet()))
+    with pytest.raises(TypeError):
+        rewrite(bytearray(packet()), remap(), 3)  # a stamp id without its stamp
+    with pytest.raises(ValueError):
+        rewrite(bytearray(packet()), remap(), 3, 1 << 24)  # more than 24 bits
 
 
 def test_a_packet_loses_its_header_extension_and_keeps_the_rest() -> None:

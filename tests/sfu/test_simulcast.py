@@ -198,6 +198,23 @@ def test_after_an_outage_the_first_estimate_is_not_a_fall() -> None:
     assert chooser.choose(videos, 100_000, 7.0) == [0]  # a fall within it drops
 
 
+def test_after_an_outage_stopped_videos_restart_at_once_on_their_lowest_layer() -> None:
+    # Before: a video stopped on a congested link waited out its backoff (up to 64 s) after
+    # the link came back (the field benchmark's "never" after a 5 s outage).
+    chooser = LayerChooser(up_interval=2.0, backoff=8.0)
+    videos = [Video(THREE, 0), Video(THREE, 0)]
+    chooser.choose(videos, 1_000_000, 0.0)
+    stopped = chooser.choose(videos, 90_000, 1.0, congested=True)  # the lowest: 100k each
+    assert stopped == [OFF, OFF]
+    assert chooser.choose([Video(THREE, OFF)] * 2, 90_000, 5.0) == [OFF, OFF]  # waits 8 s
+    chooser.link_was_down()
+    assert chooser.choose([Video(THREE, OFF)] * 2, 90_000, 6.0) == [0, 0]  # as at a join
+    # and if the link still cannot carry them, a fall stops them again, the wait doubled
+    assert chooser.choose([Video(THREE, 0)] * 2, 50_000, 7.0, congested=True) == [OFF, OFF]
+    assert chooser.choose([Video(THREE, OFF)] * 2, 50_000, 7.0 + 8.0) == [OFF, OFF]
+    assert chooser.choose([Video(THREE, OFF)] * 2, 50_000, 7.0 + 16.0) == [0, OFF]
+
+
 def test_only_a_restart_stopped_again_lengthens_the_wait() -> None:
     chooser = LayerChooser(up_interval=2.0, backoff=8.0)
     assert chooser.choose([Video(THREE, OFF)], 1_000_000, 0.0) == [OFF]

@@ -106,9 +106,13 @@ async def test_the_recording_follows_the_speaker_who_talks(
         def turns_done() -> bool:  # noting the caption under the picture meanwhile
             if room is not None and room.egress is not None:
                 captions.add(room.egress.captions[0].read_text(encoding="utf-8"))
-            return time.time() > epoch + 3.5 * TURN
+            # Ani's second turn (the fourth) and Budi's after it: the encoder reads its input
+            # behind real time on a busy machine, and what it has not read when the recording
+            # stops is not in it (a suite on a machine at load 18 lost Ani's second turn when
+            # this stopped half way through it).
+            return time.time() > epoch + 4.5 * TURN
 
-        await eventually(turns_done, timeout=30, what="three and a half turns")
+        await eventually(turns_done, timeout=40, what="four and a half turns")
         assert {"ani", "budi", "citra"} <= captions  # each speaker's name under their picture
         stopped = host.wait_for(lambda e: e["type"] == "egress" and not e["recording"])
         await host.send({"type": "egress_stop"})

@@ -13,6 +13,7 @@ from rooms.meeting.egress.commands import (
     Encoding,
     backoff,
     encoder_command,
+    hls_command,
     layout_command,
     recorder_command,
     relay_command,
@@ -149,6 +150,22 @@ def test_one_transcode_and_copies_for_every_output() -> None:
     ]  # noqa: E501
     assert recorder_command("ffmpeg", Path("/d/a.mp4"))[-1] == "/d/a.mp4"
     assert Encoding(height=360).width == 640
+
+
+def test_hls_can_start_a_second_after_the_encoder_and_key_frames_stay_two_seconds_apart() -> None:
+    encoder = encoder_command("ffmpeg", Path("/tmp/p.sdp"), Encoding(height=360), voices=3)
+    assert encoder[encoder.index("-g") + 1] == "50"  # 2 s at 25 fps, as YouTube asks (<= 4 s)
+    assert encoder[encoder.index("-keyint_min") + 1] == "50"
+    # One extra key frame at frame 25 (1 s): the first HLS segment ends there.
+    assert encoder[encoder.index("-force_key_frames") + 1] == "expr:eq(n,25)"
+    hls = hls_command("ffmpeg", Path("/live/event-1"))
+    assert hls[hls.index("-hls_init_time") + 1] == "1"
+    assert hls[hls.index("-hls_time") + 1] == "2"
+    # A relay reads 0.5 s of the programme before copying, not ffmpeg's default 5 s.
+    rtmp, mp4 = relay_command("ffmpeg", "rtmp://x/k"), recorder_command("ffmpeg", Path("a"))
+    for relay in (hls, rtmp, mp4):
+        assert relay[relay.index("-analyzeduration") + 1] == "500000"
+        assert relay.index("-analyzeduration") < relay.index("-i")  # an input option
 
 
 @pytest.mark.parametrize(("failures", "delay"), [(0, 1), (1, 1), (2, 2), (3, 4), (6, 30), (99, 30)])

@@ -14,6 +14,13 @@ from pathlib import Path
 
 FPS = 25
 KEYFRAME_SECONDS = 2  # YouTube and Facebook ask for a key frame at most every 2-4 s
+# One more key frame this long after the start: the first HLS segment can end there, so a web
+# viewer can start a second earlier (hls_command); the next come KEYFRAME_SECONDS after it.
+FIRST_KEYFRAME_SECONDS = 1
+# How much of the programme a relay's ffmpeg reads before it starts copying (microseconds).
+# Its default, 5 s, held the first HLS segment back by seconds; a relay is always fed from a
+# PAT and a key frame (processes.keyframe_start), which carry everything it needs to know.
+RELAY_ANALYZE_US = 500_000
 # A relay restarted after a drop waits 1, 2, 4 ... s, at most this, before trying again.
 MAX_BACKOFF = 30.0
 STEADY = 30.0  # a relay that ran this long before dropping starts its backoff again
@@ -137,7 +144,7 @@ def encoder_command(
         "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
         "-b:v", f"{kbps}k", "-maxrate", f"{kbps}k", "-bufsize", f"{kbps * 2}k",
         "-g", str(FPS * KEYFRAME_SECONDS), "-keyint_min", str(FPS * KEYFRAME_SECONDS),
-        "-sc_threshold", "0",
+        "-sc_threshold", "0", "-force_key_frames", f"expr:eq(n,{FPS * FIRST_KEYFRAME_SECONDS})",
         "-c:a", "aac", "-b:a", f"{AUDIO_KBPS}k", "-ar", "48000", "-ac", "2",
         # PAT and PMT before every key frame: a relay can start from any key frame (processes.py).
         "-f", "mpegts", "-mpegts_flags", "+pat_pmt_at_frames",
@@ -145,11 +152,19 @@ def encoder_command(
     ]  # fmt: skip
 
 
+def _copy_of_programme(ffmpeg: str) -> list[str]:
+    """The start of every relay: ffmpeg copying the programme it reads on stdin."""
+    return [
+        ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error",
+        "-analyzeduration", str(RELAY_ANALYZE_US),
+        "-f", "mpegts", "-i", "pipe:0", "-map", "0", "-c", "copy",
+    ]  # fmt: skip
+
+
 def relay_command(ffmpeg: str, target: str) -> list[str]:
     """ffmpeg copying the programme from stdin to an RTMP(S) destination."""
     return [
-        ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error",
-        "-f", "mpegts", "-i", "pipe:0", "-map", "0", "-c", "copy",
+        *_copy_of_programme(ffmpeg),
         "-f", "flv", "-flvflags", "no_duration_filesize", target,
     ]  # fmt: skip
 
@@ -158,8 +173,7 @@ def recorder_command(ffmpeg: str, path: Path) -> list[str]:
     """ffmpeg copying the programme from stdin into an MP4 file, finished when stdin closes
     (the index is moved to the front so a browser plays it while downloading)."""
     return [
-        ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error",
-        "-f", "mpegts", "-i", "pipe:0", "-map", "0", "-c", "copy",
+        *_copy_of_programme(ffmpeg),
         "-movflags", "+faststart", "-f", "mp4", str(path),
     ]  # fmt: skip
 
@@ -173,9 +187,10 @@ def hls_command(ffmpeg: str, directory: Path) -> list[str]:
     """ffmpeg copying the programme from stdin into a live HLS playlist of MPEG-TS segments
     (any web server or CDN can serve the directory; Kamar serves it, docs/egress.md)."""
     return [
-        ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error",
-        "-f", "mpegts", "-i", "pipe:0", "-map", "0", "-c", "copy",
+        *_copy_of_programme(ffmpeg),
         "-f", "hls", "-hls_time", str(HLS_SEGMENT_SECONDS), "-hls_list_size", str(HLS_LIST_SIZE),
+        # The first segment ends at the encoder's extra early key frame (FIRST_KEYFRAME_SECONDS).
+        "-hls_init_time", str(FIRST_KEYFRAME_SECONDS),
         # Written under another name and renamed: a player never reads half a segment.
         "-hls_flags", "delete_segments+independent_segments+temp_file",
         "-hls_segment_filename", str(directory / "seg-%05d.ts"),

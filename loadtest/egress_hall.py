@@ -120,7 +120,7 @@ class BenchHall:
             if not self.rtmp_from and recording.exists():
                 self.rtmp_from = now
             if now > deadline:
-                missing = "an HLS segment" if self.hls_start is None else "the RTMP stream"
+                missing = "HLS segment" if self.hls_start is None else "RTMP stream"
                 raise RuntimeError(f"hall {self.index}: no {missing} within {LIVE_TIMEOUT:g} s")
             await asyncio.sleep(0.05)
         await self.rtmp_listener.start()

@@ -17,10 +17,13 @@ KEYFRAME_SECONDS = 2  # YouTube and Facebook ask for a key frame at most every 2
 # One more key frame this long after the start: the first HLS segment can end there, so a web
 # viewer can start a second earlier (hls_command); the next come KEYFRAME_SECONDS after it.
 FIRST_KEYFRAME_SECONDS = 1
-# How much of the programme a relay's ffmpeg reads before it starts copying (microseconds).
-# Its default, 5 s, held the first HLS segment back by seconds; a relay is always fed from a
-# PAT and a key frame (processes.keyframe_start), which carry everything it needs to know.
-RELAY_ANALYZE_US = 500_000
+# How much of the programme (stream time, microseconds) the HLS relay reads before it starts
+# copying. ffmpeg reads MPEG-TS for its whole -analyzeduration (5 s by default: streams may
+# appear later), which held the first segment back by those 5 s. It must still see the first
+# audio packet, which a loaded encoder may mux well after the first key frame: at 0.5 s a
+# 720p run on an overloaded machine found no audio and the relay failed, so 2 s. The RTMP and
+# MP4 relays keep the default: a few seconds later to YouTube or into a file cost nothing.
+HLS_ANALYZE_US = 2_000_000
 # A relay restarted after a drop waits 1, 2, 4 ... s, at most this, before trying again.
 MAX_BACKOFF = 30.0
 STEADY = 30.0  # a relay that ran this long before dropping starts its backoff again
@@ -152,11 +155,11 @@ def encoder_command(
     ]  # fmt: skip
 
 
-def _copy_of_programme(ffmpeg: str) -> list[str]:
-    """The start of every relay: ffmpeg copying the programme it reads on stdin."""
+def _copy_of_programme(ffmpeg: str, analyze: list[str] | None = None) -> list[str]:
+    """The start of every relay: ffmpeg copying the programme it reads on stdin (`analyze`:
+    input options on how much to read before copying)."""
     return [
-        ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error",
-        "-analyzeduration", str(RELAY_ANALYZE_US),
+        ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", *(analyze or []),
         "-f", "mpegts", "-i", "pipe:0", "-map", "0", "-c", "copy",
     ]  # fmt: skip
 
@@ -187,7 +190,7 @@ def hls_command(ffmpeg: str, directory: Path) -> list[str]:
     """ffmpeg copying the programme from stdin into a live HLS playlist of MPEG-TS segments
     (any web server or CDN can serve the directory; Kamar serves it, docs/egress.md)."""
     return [
-        *_copy_of_programme(ffmpeg),
+        *_copy_of_programme(ffmpeg, ["-analyzeduration", str(HLS_ANALYZE_US)]),
         "-f", "hls", "-hls_time", str(HLS_SEGMENT_SECONDS), "-hls_list_size", str(HLS_LIST_SIZE),
         # The first segment ends at the encoder's extra early key frame (FIRST_KEYFRAME_SECONDS).
         "-hls_init_time", str(FIRST_KEYFRAME_SECONDS),

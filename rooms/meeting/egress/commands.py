@@ -78,27 +78,47 @@ def _cover(width: int, height: int, caption: Path | None) -> str:
     )
 
 
-def picture_filter(encoding: Encoding, captions: tuple[Path, Path] | None = None) -> list[str]:
-    """The three layouts (programme.LAYOUTS) made from the two pictures, and a streamselect
+def picture_filter(encoding: Encoding, captions: tuple[Path, ...] | None = None) -> list[str]:
+    """The five layouts (programme.LAYOUTS) made from the four pictures, and a streamselect
     that passes one of them on: egress switches it at run time (`layout_command`), so a new
     layout never restarts the encoder. The main picture (input 0) fills the frame (single),
-    under the second in a corner (pip), or the left half beside the second (grid). Each
-    layout is scaled every frame, chosen or not: a few per cent of a core (docs/egress.md)."""
+    under the second in a corner (pip), or the left half beside the second (grid); in a trio
+    or quad the four are quarters. Each layout is made every frame, chosen or not: a few per
+    cent of a core (docs/egress.md). `captions`: a name file per picture."""
     width, height = encoding.width, encoding.height
     half = width // 2 // 2 * 2
     inset_w, inset_h = width // 4 // 2 * 2, height // 4 // 2 * 2
     margin = height // 24
-    main, second = captions if captions is not None else (None, None)
+    main, second, third, fourth = captions if captions is not None else (None,) * 4
     return [
-        f"[0:v:0]fps={FPS},split=2[main_full][main_half]",
+        f"[0:v:0]fps={FPS},split=3[main_full][main_half][main_cell]",
         f"[main_full]{_fit(width, height, main)},split=2[single][screen]",
         f"[main_half]{_cover(half, height, main)}[left]",
-        f"[0:v:1]fps={FPS},split=2[second_inset][second_half]",
+        f"[0:v:1]fps={FPS},split=3[second_inset][second_half][second_cell]",
         f"[second_inset]{_fit(inset_w, inset_h, second, 'h/7')}[inset]",
         f"[second_half]{_cover(half, height, second)}[right]",
         f"[screen][inset]overlay=x={width - inset_w - margin}:y={height - inset_h - margin}[pip]",
         f"[left][right]hstack=inputs=2,pad={width}:{height}[grid]",
-        "[single][pip][grid]streamselect=inputs=3:map=0[picture]",
+        *_quarters(width, height, (main, second, third, fourth)),
+        "[single][pip][grid][trio][quad]streamselect=inputs=5:map=0[picture]",
+    ]
+
+
+def _quarters(width: int, height: int, captions: tuple[Path | None, ...]) -> list[str]:
+    """The trio (two quarters above, one centred below) and the quad (four quarters). A
+    quarter is 16:9 like the frame; a camera of another shape (a phone held upright) is fitted
+    with bars rather than cut, since a quarter cut to a strip would lose the face."""
+    cell_w, cell_h = width // 2 // 2 * 2, height // 2 // 2 * 2
+    size = "h/12"  # of the quarter's height: about the size of a full picture's name
+    return [
+        f"[main_cell]{_fit(cell_w, cell_h, captions[0], size)},split=2[q0][t0]",
+        f"[second_cell]{_fit(cell_w, cell_h, captions[1], size)},split=2[q1][t1]",
+        f"[0:v:2]fps={FPS},{_fit(cell_w, cell_h, captions[2], size)},split=2[q2][t2]",
+        f"[0:v:3]fps={FPS},{_fit(cell_w, cell_h, captions[3], size)}[q3]",
+        f"[q0][q1][q2][q3]xstack=inputs=4:layout=0_0|w0_0|0_h0|w0_h0,pad={width}:{height}[quad]",
+        "[t0][t1]hstack=inputs=2[trio_top]",
+        f"[t2]pad={cell_w * 2}:{cell_h}:{cell_w // 2}:0[trio_bottom]",
+        f"[trio_top][trio_bottom]vstack=inputs=2,pad={width}:{height}[trio]",
     ]
 
 
@@ -110,12 +130,12 @@ def layout_command(index: int) -> bytes:
 
 
 def programme_filter(
-    encoding: Encoding, voices: int, captions: tuple[Path, Path] | None = None
+    encoding: Encoding, voices: int, captions: tuple[Path, ...] | None = None
 ) -> str:
     """The picture in its layout, and the voices mixed: each voice's gaps become silence, and
     the mix adds voices at their own level (no 1/n scaling: one speaker at a time is the usual
     case and must not be made quieter by the empty slots). `captions`: the files holding the
-    names of the main and the second picture."""
+    names of the four pictures (programme.Layout.pictures)."""
     parts = picture_filter(encoding, captions)
     parts += [f"[0:a:{n}]aresample=async=1:first_pts=0[voice{n}]" for n in range(voices)]
     inputs = "".join(f"[voice{n}]" for n in range(voices))
@@ -128,9 +148,9 @@ def encoder_command(
     sdp_file: Path,
     encoding: Encoding,
     voices: int,
-    captions: tuple[Path, Path] | None = None,
+    captions: tuple[Path, ...] | None = None,
 ) -> list[str]:
-    """ffmpeg reading RTP described by `sdp_file` (two pictures and `voices` microphones),
+    """ffmpeg reading RTP described by `sdp_file` (four pictures and `voices` microphones),
     writing MPEG-TS to stdout; `captions`: the files holding the names to show. Its stdin
     takes layout commands (`layout_command`), so it is not given -nostdin."""
     kbps = encoding.video_kbps

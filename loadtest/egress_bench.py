@@ -82,10 +82,12 @@ async def _measure(
     progress("egress started; waiting for the RTMP server and the HLS playlists")
     await asyncio.gather(*(hall.until_live() for hall in stage))
     await asyncio.sleep(SETTLE)
+    await asyncio.gather(*(hall.mark() for hall in stage))
     pids = {pid: role for hall in stage for pid, role in hall.pids.items()}
     before, server_before, begin = cpu_of(pids), server.cpu_seconds(), time.time()
     await asyncio.sleep(duration)
     after, server_after, end = cpu_of(pids), server.cpu_seconds(), time.time()
+    await asyncio.gather(*(hall.mark() for hall in stage))
     one, five, fifteen = (round(x, 2) for x in os.getloadavg())
     await asyncio.gather(*(hall.stop_egress() for hall in stage))
     used = {pid: after[pid] - before[pid] for pid in before if pid in after}

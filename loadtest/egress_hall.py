@@ -79,8 +79,9 @@ class BenchHall:
         self.pids: dict[int, str] = {}  # this hall's ffmpeg processes
         self.asked = 0.0  # monotonic: egress_start sent
         self.hls_start: float | None = None
-        self.rtmp_from = 0.0  # monotonic: the RTMP server had the stream
-        self.stopped_at = 0.0
+        self.rtmp_live = False  # the RTMP server has the stream
+        # (monotonic time, seconds the RTMP server had recorded) at the window's start and end
+        self.marks: list[tuple[float, float]] = []
 
     async def join(self, frames: list[bytes]) -> None:
         await self.moderator.join()
@@ -113,12 +114,11 @@ class BenchHall:
         (each noted when first seen), then the players start listening."""
         recording = self.rtmp.recording(self.key)
         deadline = time.monotonic() + LIVE_TIMEOUT
-        while self.hls_start is None or not self.rtmp_from:
+        while self.hls_start is None or not self.rtmp_live:
             now = time.monotonic()
             if self.hls_start is None and _has_segment(self.playlist):
                 self.hls_start = now - self.asked
-            if not self.rtmp_from and recording.exists():
-                self.rtmp_from = now
+            self.rtmp_live = self.rtmp_live or recording.exists()
             if now > deadline:
                 missing = "HLS segment" if self.hls_start is None else "RTMP stream"
                 raise RuntimeError(f"hall {self.index}: no {missing} within {LIVE_TIMEOUT:g} s")
@@ -126,11 +126,16 @@ class BenchHall:
         await self.rtmp_listener.start()
         await self.hls_listener.start()
 
+    async def mark(self) -> None:
+        """Note how many seconds the RTMP server has recorded so far (at the window's start and
+        end): whether it grew as fast as the clock says whether the hall kept real time."""
+        received = await asyncio.to_thread(probe, self.rtmp.recording(self.key))
+        self.marks.append((time.monotonic(), received["seconds"]))
+
     async def stop_egress(self) -> None:
         stopped = self.moderator.wait_for(lambda e: e["type"] == "egress" and not e["recording"])
         await self.moderator.send({"type": "egress_stop"})
         await stopped
-        self.stopped_at = time.monotonic()
 
     async def close(self) -> None:
         await self.rtmp_listener.stop()
@@ -145,7 +150,8 @@ class BenchHall:
         encoder = sum(s for pid, s in mine.items() if self.pids[pid] == "encoder") / wall * 100
         relays = sum(s for pid, s in mine.items() if self.pids[pid] == "relay") / wall * 100
         received = probe(self.rtmp.recording(self.key))
-        streamed = self.stopped_at - self.rtmp_from
+        (start, before), (end_mark, after) = self.marks
+        grown, window = after - before, end_mark - start
         sent = self.schedule.onsets(begin, end)
         heard = [t for t in self.rtmp_listener.onsets if begin <= t < end + 2]
         steady, switching = delays(sent, heard)
@@ -155,8 +161,9 @@ class BenchHall:
         return HallResult(
             hall=self.index,
             rtmp_seconds_received=round(received["seconds"], 1),
-            rtmp_seconds_streamed=round(streamed, 1),
-            kept_real_time=kept_real_time(received["seconds"], streamed),
+            window_s=round(window, 1),
+            window_received_s=round(grown, 1),
+            kept_real_time=kept_real_time(grown, window),
             rtmp_video=f"{received['video_codec']} {received['width']}x{received['height']}, "
             f"{received['audio_codec']}",
             egress_cpu_percent=round(encoder + relays, 1),

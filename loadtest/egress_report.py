@@ -15,8 +15,8 @@ import statistics
 from dataclasses import asdict, dataclass
 from typing import Any
 
-# A hall keeps real time while the RTMP server receives at least this share of the seconds
-# that passed while it was streaming (an encoder that cannot keep up drops and lags).
+# A hall keeps real time while the stream the RTMP server records grows by at least this share
+# of the wall time that passes (an encoder that cannot keep up drops pictures and lags).
 REAL_TIME_SHARE = 0.95
 HLS_NOTE = "to the playlist's first segment; a player adds its own start (Chromium: ~2 s)"
 
@@ -26,8 +26,9 @@ class HallResult:
     """One town hall's figures over the common window."""
 
     hall: int
-    rtmp_seconds_received: float
-    rtmp_seconds_streamed: float  # wall time from the RTMP server's first packet to the stop
+    rtmp_seconds_received: float  # the whole stream, from before the window to the stop
+    window_s: float  # wall time between two looks at what the RTMP server recorded
+    window_received_s: float  # how much longer the recorded stream grew meanwhile
     kept_real_time: bool
     rtmp_video: str
     egress_cpu_percent: float
@@ -41,8 +42,9 @@ class HallResult:
     speaker_to_hls_ms: float | None
 
 
-def kept_real_time(received: float, streamed: float) -> bool:
-    return streamed > 0 and received >= REAL_TIME_SHARE * streamed
+def kept_real_time(received: float, wall: float) -> bool:
+    """Whether `received` seconds of stream arrived in `wall` seconds, near enough."""
+    return wall > 0 and received >= REAL_TIME_SHARE * wall
 
 
 @dataclass(frozen=True)

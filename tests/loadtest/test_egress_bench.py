@@ -52,8 +52,9 @@ def test_the_egress_height_is_one_of_the_offered_sizes() -> None:
 def _hall(index: int, egress_cpu: float, received: float = 30.0, **changes: Any) -> HallResult:
     figures: dict[str, Any] = {
         "hall": index,
-        "rtmp_seconds_received": received,
-        "rtmp_seconds_streamed": 30.0,
+        "rtmp_seconds_received": received + 8.0,  # the start-up before the window too
+        "window_s": 30.0,
+        "window_received_s": received,
         "kept_real_time": kept_real_time(received, 30.0),
         "rtmp_video": "h264 640x360, aac",
         "egress_cpu_percent": egress_cpu,
@@ -73,7 +74,7 @@ def test_a_single_hall_run_reports_that_halls_figures() -> None:
     hall = _hall(0, 21.0)
     result = combine([hall], server_cpu=5.0, height=360, duration=20.0, load_average=(1, 1, 1))
     assert result.halls == 1 and result.per_hall == [hall]
-    assert result.egress_cpu_percent == 21.0 and result.rtmp_seconds_received == 30.0
+    assert result.egress_cpu_percent == 21.0 and result.rtmp_seconds_received == 38.0
     assert result.speaker_to_rtmp_ms == 300 and result.hls_start_s == 3.0
     assert result.townhalls_per_core == pytest.approx(100 / 21.0, abs=0.05)
     assert result.halls_per_core == pytest.approx(100 / 26.0, abs=0.05)  # the server counts too
@@ -90,7 +91,7 @@ def test_halls_per_core_is_the_halls_over_everything_they_cost_together() -> Non
     assert result.relays_cpu_percent == 3.0
     assert result.halls_per_core == 3.8  # 100 * 3 / (66 + 14) = 3.75, to one decimal
     assert result.townhalls_per_core == pytest.approx(4.5, abs=0.05)  # 100 * 3 / 66
-    assert result.rtmp_seconds_received == 29.0  # the worst hall's
+    assert result.rtmp_seconds_received == 37.0  # the worst hall's
     assert result.hls_start_s == 4.5  # the slowest hall's
     assert result.speaker_to_rtmp_ms == 350  # the median of the halls'
     assert (result.pulses_sent, result.pulses_heard) == (30, 27)

@@ -15,9 +15,10 @@ import statistics
 from dataclasses import asdict, dataclass
 from typing import Any
 
-# A hall keeps real time while the stream the RTMP server records grows by at least this share
-# of the wall time that passes (an encoder that cannot keep up drops pictures and lags).
-REAL_TIME_SHARE = 0.95
+# A hall keeps real time while the stream the RTMP server records grows as fast as the clock,
+# within this share: slower, its encoder cannot keep up (it drops pictures and lags); faster,
+# it is catching up on a backlog, so it was behind when the window began.
+REAL_TIME_TOLERANCE = 0.05
 HLS_NOTE = "to the playlist's first segment; a player adds its own start (Chromium: ~2 s)"
 
 
@@ -44,7 +45,7 @@ class HallResult:
 
 def kept_real_time(received: float, wall: float) -> bool:
     """Whether `received` seconds of stream arrived in `wall` seconds, near enough."""
-    return wall > 0 and received >= REAL_TIME_SHARE * wall
+    return wall > 0 and abs(received - wall) <= REAL_TIME_TOLERANCE * wall
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,8 @@ def test_halls_per_core_is_the_halls_over_everything_they_cost_together() -> Non
 
 def test_a_hall_that_fell_behind_real_time_voids_halls_per_core() -> None:
     assert kept_real_time(28.5, 30.0) and not kept_real_time(28.4, 30.0)
+    assert kept_real_time(31.5, 30.0) and not kept_real_time(41.2, 30.6)  # catching up: late
+    assert not kept_real_time(0.0, 0.0)
     behind = _hall(1, 15.0, received=22.7)  # a starved encoder: cheap-looking, not cheap
     result = combine([_hall(0, 20.0), behind], 10.0, 720, 20.0, (9, 8, 7))
     assert not result.all_kept_real_time and result.halls_per_core is None

@@ -20,7 +20,7 @@ from loadtest.rtmp_server import RtmpServer, probe
 from loadtest.servers import ServerProcess, process_cpu_seconds
 from loadtest.tone import OnsetListener, PulsedTone
 from rooms.meeting import grants
-from rooms.meeting.egress.commands import HLS_PLAYLIST
+from rooms.meeting.egress.commands import HLS_PLAYABLE_SEGMENTS, HLS_PLAYLIST
 from rooms.meeting.egress.recordings import live_directory
 from server.config import load_secret
 
@@ -79,6 +79,7 @@ class BenchHall:
         self.pids: dict[int, str] = {}  # this hall's ffmpeg processes
         self.asked = 0.0  # monotonic: egress_start sent
         self.hls_start: float | None = None
+        self.hls_playable: float | None = None  # HLS_PLAYABLE_SEGMENTS listed
         self.rtmp_live = False  # the RTMP server has the stream
         # (monotonic time, seconds the RTMP server had recorded) at the window's start and end
         self.marks: list[tuple[float, float]] = []
@@ -114,13 +115,16 @@ class BenchHall:
         (each noted when first seen), then the players start listening."""
         recording = self.rtmp.recording(self.key)
         deadline = time.monotonic() + LIVE_TIMEOUT
-        while self.hls_start is None or not self.rtmp_live:
+        while self.hls_playable is None or not self.rtmp_live:
             now = time.monotonic()
-            if self.hls_start is None and _has_segment(self.playlist):
+            listed = _segments_listed(self.playlist)
+            if self.hls_start is None and listed:
                 self.hls_start = now - self.asked
+            if self.hls_playable is None and listed >= HLS_PLAYABLE_SEGMENTS:
+                self.hls_playable = now - self.asked
             self.rtmp_live = self.rtmp_live or recording.exists()
             if now > deadline:
-                missing = "HLS segment" if self.hls_start is None else "RTMP stream"
+                missing = "RTMP stream" if self.rtmp_live else "playable HLS playlist"
                 raise RuntimeError(f"hall {self.index}: no {missing} within {LIVE_TIMEOUT:g} s")
             await asyncio.sleep(0.05)
         await self.rtmp_listener.start()
@@ -174,12 +178,13 @@ class BenchHall:
             pulses_sent=len(sent),
             pulses_heard=len(steady) + len(switching),
             hls_start_s=None if self.hls_start is None else round(self.hls_start, 1),
+            hls_playable_s=None if self.hls_playable is None else round(self.hls_playable, 1),
             speaker_to_hls_ms=None if hls_delay is None else round(hls_delay),
         )
 
 
-def _has_segment(playlist: Path) -> bool:
+def _segments_listed(playlist: Path) -> int:
     try:
-        return ".ts" in playlist.read_text()
+        return playlist.read_text().count("#EXTINF")
     except OSError:
-        return False
+        return 0

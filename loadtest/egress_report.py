@@ -19,7 +19,10 @@ from typing import Any
 # within this share: slower, its encoder cannot keep up (it drops pictures and lags); faster,
 # it is catching up on a backlog, so it was behind when the window began.
 REAL_TIME_TOLERANCE = 0.05
-HLS_NOTE = "to the playlist's first segment; a player adds its own start (Chromium: ~2 s)"
+HLS_NOTE = (
+    "hls_start_s: to the playlist's first segment; hls_playable_s: to the third, when the"
+    " server offers it to players; a player adds its own start (Chromium: ~1-2 s)"
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class HallResult:
     pulses_sent: int
     pulses_heard: int
     hls_start_s: float | None
+    hls_playable_s: float | None  # to HLS_PLAYABLE_SEGMENTS listed: when a player can start
     speaker_to_hls_ms: float | None
 
 
@@ -67,6 +71,7 @@ class EgressResult:
     pulses_sent: int
     pulses_heard: int
     hls_start_s: float | None
+    hls_playable_s: float | None
     speaker_to_hls_ms: float | None
     hls_note: str
     townhalls_per_core: float | None  # ffmpeg only: 100 * halls / egress_cpu_percent
@@ -100,6 +105,7 @@ def combine(
     everything = None if server_cpu is None else egress + server_cpu
     in_time = all(h.kept_real_time for h in halls)
     hls_starts = [h.hls_start_s for h in halls if h.hls_start_s is not None]
+    playable = [h.hls_playable_s for h in halls if h.hls_playable_s is not None]
     return EgressResult(
         height=height,
         duration_s=round(duration, 1),
@@ -114,6 +120,7 @@ def combine(
         pulses_sent=sum(h.pulses_sent for h in halls),
         pulses_heard=sum(h.pulses_heard for h in halls),
         hls_start_s=max(hls_starts) if hls_starts else None,
+        hls_playable_s=max(playable) if playable else None,
         speaker_to_hls_ms=_median([h.speaker_to_hls_ms for h in halls]),
         hls_note=HLS_NOTE,
         townhalls_per_core=round(100 * count / egress, 1) if egress > 0 else None,

@@ -65,6 +65,7 @@ def _hall(index: int, egress_cpu: float, received: float = 30.0, **changes: Any)
         "pulses_sent": 10,
         "pulses_heard": 9,
         "hls_start_s": 3.0,
+        "hls_playable_s": 6.0,
         "speaker_to_hls_ms": 2500.0,
     }
     return HallResult(**(figures | changes))
@@ -93,6 +94,7 @@ def test_halls_per_core_is_the_halls_over_everything_they_cost_together() -> Non
     assert result.townhalls_per_core == pytest.approx(4.5, abs=0.05)  # 100 * 3 / 66
     assert result.rtmp_seconds_received == 37.0  # the worst hall's
     assert result.hls_start_s == 4.5  # the slowest hall's
+    assert result.hls_playable_s == 6.0
     assert result.speaker_to_rtmp_ms == 350  # the median of the halls'
     assert (result.pulses_sent, result.pulses_heard) == (30, 27)
     assert result.all_kept_real_time

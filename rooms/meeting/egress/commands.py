@@ -204,6 +204,10 @@ def recorder_command(ffmpeg: str, path: Path) -> list[str]:
 HLS_SEGMENT_SECONDS = KEYFRAME_SECONDS  # a segment starts at every key frame
 HLS_LIST_SIZE = 6  # segments in the playlist: 12 s to start from, older ones deleted
 HLS_PLAYLIST = "index.m3u8"
+# Segments a live playlist must list before a player is pointed at it: RFC 8216 6.3.3 has a
+# client start no less than three target durations from the end, and Chromium's own player,
+# given fewer, fails (DEMUXER_ERROR_COULD_NOT_PARSE) instead of waiting.
+HLS_PLAYABLE_SEGMENTS = 3
 
 
 def hls_command(ffmpeg: str, directory: Path) -> list[str]:

@@ -183,12 +183,13 @@ def test_one_transcode_and_copies_for_every_output() -> None:
     assert Encoding(height=360).width == 640
 
 
-def test_hls_can_start_a_second_after_the_encoder_and_key_frames_stay_two_seconds_apart() -> None:
+def test_the_first_hls_segments_are_short_and_key_frames_stay_two_seconds_apart() -> None:
     encoder = encoder_command("ffmpeg", Path("/tmp/p.sdp"), Encoding(height=360), voices=3)
     assert encoder[encoder.index("-g") + 1] == "50"  # 2 s at 25 fps, as YouTube asks (<= 4 s)
     assert encoder[encoder.index("-keyint_min") + 1] == "50"
-    # One extra key frame at frame 25 (1 s): the first HLS segment ends there.
-    assert encoder[encoder.index("-force_key_frames") + 1] == "expr:eq(n,25)"
+    # Key frames at frames 0, 25, 50 and 75 (every second for 3 s): the first HLS segments
+    # are 1 s, so the three a player needs come after 3 s of programme.
+    assert encoder[encoder.index("-force_key_frames") + 1] == "expr:lte(n,75)*not(mod(n,25))"
     hls = hls_command("ffmpeg", Path("/live/event-1"))
     assert hls[hls.index("-hls_init_time") + 1] == "1"
     assert hls[hls.index("-hls_time") + 1] == "2"

@@ -14,9 +14,11 @@ from pathlib import Path
 
 FPS = 25
 KEYFRAME_SECONDS = 2  # YouTube and Facebook ask for a key frame at most every 2-4 s
-# One more key frame this long after the start: the first HLS segment can end there, so a web
-# viewer can start a second earlier (hls_command); the next come KEYFRAME_SECONDS after it.
+# Key frames every second at the start, this many: the first HLS segments are 1 s long
+# (hls_command), so the HLS_PLAYABLE_SEGMENTS a player needs come after 3 s of programme, not
+# 6; then every KEYFRAME_SECONDS again.
 FIRST_KEYFRAME_SECONDS = 1
+EARLY_KEYFRAMES = 3
 # How much of the programme (stream time, microseconds) the HLS relay reads before it starts
 # copying. ffmpeg reads MPEG-TS for its whole -analyzeduration (5 s by default: streams may
 # appear later), which held the first segment back by those 5 s. It must still see the first
@@ -167,12 +169,18 @@ def encoder_command(
         "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
         "-b:v", f"{kbps}k", "-maxrate", f"{kbps}k", "-bufsize", f"{kbps * 2}k",
         "-g", str(FPS * KEYFRAME_SECONDS), "-keyint_min", str(FPS * KEYFRAME_SECONDS),
-        "-sc_threshold", "0", "-force_key_frames", f"expr:eq(n,{FPS * FIRST_KEYFRAME_SECONDS})",
+        "-sc_threshold", "0", "-force_key_frames", _early_keyframes(),
         "-c:a", "aac", "-b:a", f"{AUDIO_KBPS}k", "-ar", "48000", "-ac", "2",
         # PAT and PMT before every key frame: a relay can start from any key frame (processes.py).
         "-f", "mpegts", "-mpegts_flags", "+pat_pmt_at_frames",
         "-flush_packets", "1", "-muxdelay", "0", "pipe:1",
     ]  # fmt: skip
+
+
+def _early_keyframes() -> str:
+    """ffmpeg's expression for the key frames forced at the start (EARLY_KEYFRAMES)."""
+    every = FPS * FIRST_KEYFRAME_SECONDS
+    return f"expr:lte(n,{every * EARLY_KEYFRAMES})*not(mod(n,{every}))"
 
 
 def _copy_of_programme(ffmpeg: str, analyze: list[str] | None = None) -> list[str]:
@@ -216,7 +224,7 @@ def hls_command(ffmpeg: str, directory: Path) -> list[str]:
     return [
         *_copy_of_programme(ffmpeg, ["-analyzeduration", str(HLS_ANALYZE_US)]),
         "-f", "hls", "-hls_time", str(HLS_SEGMENT_SECONDS), "-hls_list_size", str(HLS_LIST_SIZE),
-        # The first segment ends at the encoder's extra early key frame (FIRST_KEYFRAME_SECONDS).
+        # The first segments end at the encoder's early key frames (EARLY_KEYFRAMES).
         "-hls_init_time", str(FIRST_KEYFRAME_SECONDS),
         # Written under another name and renamed: a player never reads half a segment.
         "-hls_flags", "delete_segments+independent_segments+temp_file",

@@ -14,7 +14,7 @@ from aiohttp import web
 from rooms.community.permissions import may
 from rooms.errors import Forbidden, NotFound
 from rooms.meeting.egress import recordings, retention
-from rooms.meeting.egress.commands import HLS_PLAYLIST, HLS_SEGMENT_SECONDS
+from rooms.meeting.egress.commands import HLS_PLAYABLE_SEGMENTS, HLS_PLAYLIST, HLS_SEGMENT_SECONDS
 from server.api.fields import Field
 from server.api.routing import API_SERVICES_KEY, Call, Route, secret_of
 
@@ -107,15 +107,21 @@ def _live_root(app: web.Application) -> Path | None:
     return None if settings is None else settings.live_root
 
 
-def _fresh(playlist: Path) -> bool:
-    return playlist.is_file() and time.time() - playlist.stat().st_mtime <= STALE_AFTER
+def _playable(playlist: Path) -> bool:
+    """Fresh, and listing enough segments for a player to start (HLS_PLAYABLE_SEGMENTS)."""
+    try:
+        if time.time() - playlist.stat().st_mtime > STALE_AFTER:
+            return False
+        return playlist.read_text(encoding="utf-8").count("#EXTINF") >= HLS_PLAYABLE_SEGMENTS
+    except OSError:
+        return False
 
 
 async def live(call: Call) -> dict[str, Any]:
     event_id = call.path["event_id"]
     await call.community.agenda.get(call.me, event_id)  # a member of the event's room
     root = _live_root(call.request.app)
-    if root is None or not _fresh(recordings.live_directory(root, "", event_id) / HLS_PLAYLIST):
+    if root is None or not _playable(recordings.live_directory(root, "", event_id) / HLS_PLAYLIST):
         return {"live": False, "url": None}
     expires = int(time.time()) + recordings.LINK_TTL
     sig = recordings.live_signature(secret_of(call.request.app), event_id, expires)

@@ -1,8 +1,8 @@
 """One meeting's egress: the programme out of the SFU, to RTMP destinations and/or an MP4.
 
 Started and stopped by a moderator (signalling/egress.py); owned by the Meeting, which calls
-`follow` on every speaker tick. Two plain-RTP sinks (sfu/plain_rtp.py) carry the chosen
-picture and voice to one ffmpeg encoder; its output goes to one relay per destination and one
+`follow` on every speaker tick. Plain-RTP sinks (sfu/plain_rtp.py) carry the chosen
+pictures and voices to one ffmpeg encoder; its output goes to one relay per destination and one
 for the recording (processes.py). Everything here that changes state is synchronous except
 `start` and `stop`, so the room never sees egress half-started.
 """
@@ -99,15 +99,16 @@ class Egress:
             shutil.rmtree(self.hls, ignore_errors=True)  # an earlier stream's segments
             self.hls.mkdir(parents=True)
         self._workdir = Path(tempfile.mkdtemp(prefix="kamar-egress-"))
-        video_ports = [free_port_pair(), free_port_pair()]
+        video_ports = [free_port_pair() for _input in range(programme.PICTURES)]
         audio_ports = [free_port_pair() for _slot in range(programme.MAX_VOICES)]
-        # The main picture and the second (programme.Layout), each captioned with its name.
-        self.video = PlainRtpSink(VIDEO, video_ports[0], clock)
-        self.second = PlainRtpSink(VIDEO, video_ports[1], clock)
+        # The encoder's pictures (programme.Layout.pictures), each captioned with its name.
+        self.pictures = [PlainRtpSink(VIDEO, port, clock) for port in video_ports]
         self.voices = [PlainRtpSink(AUDIO, port, clock) for port in audio_ports]
         sdp_file = self._workdir / "programme.sdp"
         sdp_file.write_text(ffmpeg_sdp(video_ports, audio_ports), encoding="utf-8")
-        self.captions = (self._workdir / "caption.txt", self._workdir / "caption-2.txt")
+        self.captions = tuple(
+            self._workdir / f"caption-{n}.txt" for n in range(1, programme.PICTURES + 1)
+        )
         for caption in self.captions:
             _write_caption(caption, "")
         command = encoder_command(
@@ -144,9 +145,8 @@ class Egress:
             return
         before, now = self._layout, programme.layout(producers, speakers, self._layout)
         self._layout = now
-        for sink, caption, producer, was in (
-            (self.video, self.captions[0], now.main, before.main),
-            (self.second, self.captions[1], now.second, before.second),
+        for sink, caption, producer, was in zip(
+            self.pictures, self.captions, now.pictures, before.pictures, strict=True
         ):
             if producer is not was:
                 _write_caption(caption, self._name_of(producer.person) if producer else "")
@@ -168,8 +168,8 @@ class Egress:
             self.encoder.send_command(layout_command(programme.LAYOUTS.index(self._layout.mode)))
 
     def _restarted(self) -> None:
-        self.video.request_keyframe()
-        self.second.request_keyframe()
+        for picture in self.pictures:
+            picture.request_keyframe()
 
     def state(self) -> EgressState:
         """What everyone in the meeting is told: live where, recording or not, since when."""
@@ -191,10 +191,8 @@ class Egress:
         await self.encoder.stop()  # packets still flowing let ffmpeg end its loop at once
         if self._filler is not None:
             self._filler.cancel()
-        self.video.close()
-        self.second.close()
-        for voice in self.voices:
-            voice.close()
+        for sink in (*self.pictures, *self.voices):
+            sink.close()
         shutil.rmtree(self._workdir, ignore_errors=True)
         if self.hls is not None:  # live only: the recording is what stays
             shutil.rmtree(self.hls, ignore_errors=True)

@@ -2,8 +2,10 @@
 
 The picture follows the stage (`layout`): a shared screen fills the frame with the speaker in
 a corner (a town hall's slides matter more than a face, but the face says who talks); two
-cameras on stage share the frame side by side; otherwise the loudest speaker's camera fills
-it. While nobody speaks, the last choice stays (a pause is not a reason to cut away), and with
+cameras on stage share the frame side by side; three or four share it as a grid of quarters
+(three: two above, one centred below); one, or more than four, and the loudest speaker's
+camera fills it (a grid of five or more would leave someone out or make every face tiny).
+While nobody speaks, the last choice stays (a pause is not a reason to cut away), and with
 no choice yet the first camera published is taken. The sound is a mix of up to MAX_VOICES
 microphones (`voices`): the speakers' first, loudest first, then the others published; a
 microphone keeps its slot as long as it is mixed, so the mixer's inputs do not change under a
@@ -20,19 +22,30 @@ from sfu.owner import CAMERA, SCREEN
 
 MAX_VOICES = 3  # a town hall's stage: a few speakers and a moderator; each mixed costs little
 # The layouts, in the order the encoder's streamselect takes them (commands.programme_filter).
-SINGLE, PIP, GRID = "single", "pip", "grid"
-LAYOUTS = (SINGLE, PIP, GRID)
+SINGLE, PIP, GRID, TRIO, QUAD = "single", "pip", "grid", "trio", "quad"
+LAYOUTS = (SINGLE, PIP, GRID, TRIO, QUAD)
+PICTURES = 4  # the encoder's picture inputs: a quad's four quarters
 
 
 @dataclass(frozen=True)
 class Layout:
     """`main` fills the frame (single, pip) or its left half (grid); `second` is the corner
-    (pip) or the right half (grid). In a single layout `second` repeats `main`: the encoder's
-    second input must keep receiving pictures, or its compositing would wait for one."""
+    (pip) or the right half (grid). In a trio or quad they are the top quarters, `third` and
+    `fourth` the bottom ones (a trio's third centred, its fourth unused)."""
 
     mode: str = SINGLE
     main: Producer | None = None
     second: Producer | None = None
+    third: Producer | None = None
+    fourth: Producer | None = None
+
+    @property
+    def pictures(self) -> tuple[Producer | None, ...]:
+        """What each of the encoder's PICTURES inputs carries: an input the layout does not
+        show repeats `main`, since the encoder's compositing waits for a picture from every
+        input (the layouts not shown are made every frame too: commands.picture_filter)."""
+        shown = (self.main, self.second, self.third, self.fourth)
+        return tuple(self.main if picture is None else picture for picture in shown)
 
 
 def layout(producers: Iterable[Producer], speakers: list[str], current: Layout) -> Layout:
@@ -44,12 +57,13 @@ def layout(producers: Iterable[Producer], speakers: list[str], current: Layout) 
         if speaker is None:
             return Layout(SINGLE, screens[0], screens[0])
         return Layout(PIP, screens[0], speaker)
-    if len(cameras) == 2:
-        pair = set(cameras.values())
-        if current.mode == GRID and {current.main, current.second} == pair:
-            return current  # nobody changes sides while the same two are on stage
-        left, right = cameras.values()
-        return Layout(GRID, left, right)
+    on_stage = list(cameras.values())
+    if 2 <= len(on_stage) <= PICTURES:
+        mode = {2: GRID, 3: TRIO, PICTURES: QUAD}[len(on_stage)]
+        shown = {current.main, current.second, current.third, current.fourth} - {None}
+        if current.mode == mode and shown == set(on_stage):
+            return current  # nobody changes places while the same people are on stage
+        return Layout(mode, *on_stage)
     main = _pick(cameras, speakers, current.main)
     return Layout(SINGLE, main, main)
 

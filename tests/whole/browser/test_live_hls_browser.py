@@ -65,7 +65,7 @@ async def test_a_member_watches_a_live_town_hall_on_a_phone(
             contextlib.asynccontextmanager(speaker)(kamar, meeting, "ani", clip)
         )
         await host.send({"type": "egress_start", "hls": True})
-        await eventually(lambda: _segments(live) >= 2, timeout=20, what="two HLS segments")
+        await eventually(lambda: _segments(live) >= 3, timeout=20, what="three HLS segments")
 
         person = await signed_in_page(chromium, kamar, token, f"#/rooms/{room_id}/agenda", PHONE)
         page = person.page

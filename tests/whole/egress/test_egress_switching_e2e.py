@@ -1,7 +1,8 @@
-"""The picture follows the stage: three speakers taking turns are shown one after the other
-(the programme follows speaker detection, fed by the audio levels aiortc puts in every packet
-like a browser), two on stage share the frame side by side; and an RTMP destination whose
-connection drops is restarted by itself."""
+"""The picture follows the stage: while a screen is shared, three speakers taking turns are
+shown one after the other in its corner (the programme follows speaker detection, fed by the
+audio levels aiortc puts in every packet like a browser); two on stage share the frame side by
+side, three in quarters; and an RTMP destination whose connection drops is restarted by
+itself."""
 
 from __future__ import annotations
 
@@ -45,6 +46,12 @@ class ColourTrack(VideoStreamTrack):
 
 
 RED, BLUE, GREEN = (76, 84, 255), (29, 255, 107), (150, 44, 21)  # BT.601 YUV of each
+WHITE = (235, 128, 128)  # a shared screen: none of the three colours
+# ffmpeg crops (w:h:x:y) of the recording's picture: the top right of the picture-in-picture
+# corner (a quarter of the width, h/24 from the edges: commands.picture_filter), away from
+# its caption; and the middle of each quarter a trio shows.
+CORNER = "iw/8:ih/8:iw-ih/24-iw/8:ih-ih/4-ih/24"
+TRIO_CELLS = ("iw/4:ih/4:iw/8:ih/8", "iw/4:ih/4:iw*5/8:ih/8", "iw/4:ih/4:iw*3/8:ih*5/8")
 
 
 async def _speaker(
@@ -83,7 +90,54 @@ def _colours(path: Path, crop: str = "iw:ih:0:0") -> list[str]:
     return seen
 
 
-async def test_the_recording_follows_the_speaker_who_talks(
+async def test_the_corner_of_a_shared_screen_follows_the_speaker_who_talks(
+    kamar: RunningServer, tmp_path: Path
+) -> None:
+    recordings = tmp_path / "recordings"
+    use_test_encoding(kamar, recordings)
+    epoch = time.time() + 1.0
+    async with contextlib.AsyncExitStack() as stack:
+        host = SyntheticParticipant(
+            kamar.ws_url, kamar.token(ROOM, "ketua", role="moderator"), room=ROOM
+        )
+        stack.push_async_callback(host.close)
+        await host.join()
+        await host.publish([ColourTrack(WHITE)], source="screen")
+        speakers = (("ani", RED), ("budi", BLUE), ("citra", GREEN))
+        for turn, (name, colour) in enumerate(speakers):
+            member = await _speaker(kamar, name, colour, turn, epoch, turns=3)
+            stack.push_async_callback(member.close)
+        await host.send({"type": "egress_start", "record": True})
+        room = kamar.server.app[SERVICES_KEY].registry.find(ROOM)
+        captions: set[str] = set()
+
+        def turns_done() -> bool:  # noting the caption under the corner's picture meanwhile
+            if room is not None and room.egress is not None:
+                captions.add(room.egress.captions[1].read_text(encoding="utf-8"))
+            # Ani's second turn (the fourth) and Budi's after it: the encoder reads its input
+            # behind real time on a busy machine, and what it has not read when the recording
+            # stops is not in it (a suite on a machine at load 18 lost Ani's second turn when
+            # this stopped half way through it).
+            return time.time() > epoch + 4.5 * TURN
+
+        await eventually(turns_done, timeout=40, what="four and a half turns")
+        assert {"ani", "budi", "citra"} <= captions  # each speaker's name under their picture
+        assert room is not None and room.egress is not None
+        assert room.egress.captions[0].read_text(encoding="utf-8") == "ketua"  # the screen's
+        stopped = host.wait_for(lambda e: e["type"] == "egress" and not e["recording"])
+        await host.send({"type": "egress_stop"})
+        await stopped
+    await eventually(lambda: list(recordings.glob("*.mp4")), what="the finished recording")
+    (recording,) = recordings.glob("*.mp4")
+    assert probe(recording)["seconds"] > TURN
+    seen = _colours(recording, CORNER)
+    # Ani's turn, then Budi's, then Citra's, then Ani's again: the corner follows the voice.
+    changes = [c for i, c in enumerate(seen) if c != "other" and (i == 0 or c != seen[i - 1])]
+    assert changes[:4] == ["red", "blue", "green", "red"], seen
+    assert set(_colours(recording, "iw/4:ih/4:iw/8:ih/8")) == {"other"}  # the screen, white
+
+
+async def test_three_speakers_on_stage_share_the_frame_in_quarters(
     kamar: RunningServer, tmp_path: Path
 ) -> None:
     recordings = tmp_path / "recordings"
@@ -101,29 +155,22 @@ async def test_the_recording_follows_the_speaker_who_talks(
             stack.push_async_callback(member.close)
         await host.send({"type": "egress_start", "record": True})
         room = kamar.server.app[SERVICES_KEY].registry.find(ROOM)
-        captions: set[str] = set()
-
-        def turns_done() -> bool:  # noting the caption under the picture meanwhile
-            if room is not None and room.egress is not None:
-                captions.add(room.egress.captions[0].read_text(encoding="utf-8"))
-            # Ani's second turn (the fourth) and Budi's after it: the encoder reads its input
-            # behind real time on a busy machine, and what it has not read when the recording
-            # stops is not in it (a suite on a machine at load 18 lost Ani's second turn when
-            # this stopped half way through it).
-            return time.time() > epoch + 4.5 * TURN
-
-        await eventually(turns_done, timeout=40, what="four and a half turns")
-        assert {"ani", "budi", "citra"} <= captions  # each speaker's name under their picture
+        await eventually(lambda: time.time() > epoch + 2.5 * TURN, timeout=20, what="turns")
+        assert room is not None and room.egress is not None
+        names = [caption.read_text(encoding="utf-8") for caption in room.egress.captions]
+        assert names[:3] == ["ani", "budi", "citra"]  # each quarter named
         stopped = host.wait_for(lambda e: e["type"] == "egress" and not e["recording"])
         await host.send({"type": "egress_stop"})
         await stopped
     await eventually(lambda: list(recordings.glob("*.mp4")), what="the finished recording")
     (recording,) = recordings.glob("*.mp4")
-    assert probe(recording)["seconds"] > TURN
-    seen = _colours(recording)
-    # Ani's turn, then Budi's, then Citra's, then Ani's again: the picture follows the voice.
-    changes = [c for i, c in enumerate(seen) if c != "other" and (i == 0 or c != seen[i - 1])]
-    assert changes[:4] == ["red", "blue", "green", "red"], seen
+    # Once Citra's first key frame arrived, whoever talks: Ani above left, Budi above right,
+    # Citra below in the middle, nobody moved.
+    cells = [_colours(recording, crop) for crop in TRIO_CELLS]
+    assert "green" in cells[2], cells
+    all_three = cells[2].index("green")
+    for cell, colour in zip(cells, ("red", "blue", "green"), strict=True):
+        assert set(cell[all_three:]) == {colour}, cells
 
 
 async def test_two_speakers_on_stage_share_the_frame_side_by_side(
@@ -146,7 +193,7 @@ async def test_two_speakers_on_stage_share_the_frame_side_by_side(
         await eventually(lambda: time.time() > epoch + 2.5 * TURN, timeout=20, what="turns")
         assert room is not None and room.egress is not None
         names = [caption.read_text(encoding="utf-8") for caption in room.egress.captions]
-        assert names == ["ani", "budi"]  # left and right, each named
+        assert names[:2] == ["ani", "budi"]  # left and right, each named (the rest unused)
         stopped = host.wait_for(lambda e: e["type"] == "egress" and not e["recording"])
         await host.send({"type": "egress_stop"})
         await stopped

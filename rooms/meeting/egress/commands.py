@@ -202,10 +202,12 @@ def relay_command(ffmpeg: str, target: str) -> list[str]:
 
 def recorder_command(ffmpeg: str, path: Path) -> list[str]:
     """ffmpeg copying the programme from stdin into an MP4 file, finished when stdin closes
-    (the index is moved to the front so a browser plays it while downloading)."""
+    (the index is moved to the front so a browser plays it while downloading). It writes over
+    a file already there (-y): one that starts again finds its predecessor's unfinished file,
+    which has no index and cannot be played, and without -y every start after that failed."""
     return [
         *_copy_of_programme(ffmpeg),
-        "-movflags", "+faststart", "-f", "mp4", str(path),
+        "-movflags", "+faststart", "-f", "mp4", "-y", str(path),
     ]  # fmt: skip
 
 

@@ -4,10 +4,10 @@
 import { api } from "/static/base/api.js";
 import { mediaUrl } from "/static/app/api.js";
 import { h } from "/static/base/dom.js";
-import { shrink } from "/static/app/photos.js";
+import { photoReady } from "/static/app/photos.js";
 import { initials } from "/static/app/rooms.js";
-import { PHOTO_ACCEPT, photoRefusal } from "/static/app/upload_rules.js";
-import { errorMessage, t } from "/static/strings.js";
+import { PHOTO_ACCEPT } from "/static/app/upload_rules.js";
+import { t } from "/static/strings.js";
 
 // The server keeps a 256 px square (rooms/community/avatars.py): 512 px on the longest side
 // leaves it room to crop, and a camera's 3-8 MB photo costs 100-odd KB of mobile data at most.
@@ -24,18 +24,6 @@ export function avatar(userId, name, extraClass = "") {
   return box;
 }
 
-// The photo as it will be sent: checked on the phone before a byte goes (a video, or a photo
-// still over the limit once made smaller, is refused with the server's own reason), and made
-// smaller first. Throws an Error with the member's text.
-async function readyToSend(file) {
-  const refused = photoRefusal(file);
-  if (refused) throw new Error(errorMessage(refused.code, refused.reason));
-  const ready = await shrink(file, { fit: AVATAR_FIT_PX, above: 0 });
-  const tooBig = photoRefusal(ready, true);
-  if (tooBig) throw new Error(errorMessage(tooBig.code, tooBig.reason));
-  return ready;
-}
-
 // The profile's photo controls: choose a photo (the phone's camera or gallery), or remove it.
 export function avatarControls(app, onChanged) {
   const input = h("input", { type: "file", accept: PHOTO_ACCEPT, id: "avatar-file", class: "visually-hidden" });
@@ -48,7 +36,7 @@ export function avatarControls(app, onChanged) {
     if (!file) return;
     status.textContent = t.sending;
     try {
-      const ready = await readyToSend(file);
+      const ready = await photoReady(file, { fit: AVATAR_FIT_PX, above: 0 });
       const form = new FormData();
       form.append("file", ready, ready.name);
       await api("PUT", "/api/me/avatar", form);

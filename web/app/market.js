@@ -6,6 +6,8 @@ import { mediaUrl, uploadTo } from "/static/app/api.js";
 import { clear, h } from "/static/base/dom.js";
 import { errorBox, field, focusHeading, submitting } from "/static/app/dom.js";
 import { m } from "/static/app/market_strings.js";
+import { photoReady } from "/static/app/photos.js";
+import { PHOTO_ACCEPT } from "/static/app/upload_rules.js";
 import { regionPicker } from "/static/app/region_picker.js";
 
 // The member's own region from their profile: its code and a short label ("Kota Bandung,
@@ -122,7 +124,7 @@ export async function renderNewListing(app, container) {
   const region = regionPicker("listing-region");
   const mine = myRegion(app);
   if (mine) region.set(mine.code, mine.label); // most sell where they live; they may change it
-  const photos = h("input", { name: "photos", id: "listing-photos", type: "file", accept: "image/*", multiple: true });
+  const photos = h("input", { name: "photos", id: "listing-photos", type: "file", accept: PHOTO_ACCEPT, multiple: true });
   const progress = h("p", { class: "muted small", hidden: true }, m.uploading);
   const box = errorBox();
   const input = (name) => form.elements.namedItem(name).value;
@@ -138,9 +140,12 @@ export async function renderNewListing(app, container) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     submitting(form, box, async () => {
-      progress.hidden = !photos.files.length;
+      // Every photo checked and made smaller on the phone (as in the chat) before any is sent.
+      const ready = [];
+      for (const file of [...photos.files].slice(0, 8)) ready.push(await photoReady(file));
+      progress.hidden = !ready.length;
       const photoIds = [];
-      for (const file of [...photos.files].slice(0, 8)) {
+      for (const file of ready) {
         photoIds.push((await uploadTo("/api/market/photos", file).promise).id);
       }
       progress.hidden = true;

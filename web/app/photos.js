@@ -1,6 +1,7 @@
-// Photos made smaller on the phone before they are sent (composer.js, and the profile photo in
-// avatar.js).
-import { SHRINKABLE, typeOf } from "/static/app/upload_rules.js";
+// Photos made smaller on the phone before they are sent (composer.js, the profile photo in
+// avatar.js, a listing's photos in market.js).
+import { SHRINKABLE, photoRefusal, typeOf } from "/static/app/upload_rules.js";
+import { errorMessage } from "/static/strings.js";
 
 const SHRINK_ABOVE = 1024 * 1024; // photos above 1 MiB are scaled down before upload
 const SHRINK_TO_PX = 1600;
@@ -30,4 +31,17 @@ export async function shrink(file, { fit = SHRINK_TO_PX, above = SHRINK_ABOVE } 
   } catch {
     return file; // the server reads it as it is, or says why not
   }
+}
+
+// A photo as it will be sent where only photos go: checked on the phone before a byte goes (a
+// video, or a photo still over the limit once made smaller, is refused with the server's own
+// reason), and made smaller first (`options` as for `shrink`). Throws an Error with the
+// member's text.
+export async function photoReady(file, options = {}) {
+  const refused = photoRefusal(file);
+  if (refused) throw new Error(errorMessage(refused.code, refused.reason));
+  const ready = await shrink(file, options);
+  const tooBig = photoRefusal(ready, true);
+  if (tooBig) throw new Error(errorMessage(tooBig.code, tooBig.reason));
+  return ready;
 }

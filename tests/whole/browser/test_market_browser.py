@@ -10,11 +10,12 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from playwright.async_api import Browser
+from playwright.async_api import Browser, Request
 
 from tests.conftest import RunningServer
 from tests.whole.browser.test_announcement_media_browser import screens
 from tests.whole.browser.test_community_browser import PHONE, WAIT_MS, api_call, png, signed_in_page
+from tests.whole.browser.test_uploads_browser import camera_photo, sparse_file
 
 pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
 
@@ -129,3 +130,66 @@ async def test_a_listing_with_a_photo_is_found_by_search_and_the_seller_gets_the
     for person in (seller, buyer):
         assert person.errors == [], person.errors
         await person.context.close()
+
+
+# Runs before the page's scripts: the bytes of each file the page sends in a form over XHR
+# (uploads go that way, for their progress bar).
+XHR_FILE_SIZES = """(() => {
+  window.kamarXhrFiles = [];
+  const send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function (body) {
+    if (body instanceof FormData) {
+      for (const value of body.values()) {
+        if (value instanceof Blob) window.kamarXhrFiles.push(value.size);
+      }
+    }
+    return send.call(this, body);
+  };
+})();"""
+
+
+async def test_a_camera_photo_goes_small_and_a_video_is_refused_before_any_byte_is_sent(
+    kamar: RunningServer, chromium: Browser, tmp_path: Path
+) -> None:
+    # A listing's photos follow the chat's rules on the phone (issue #16: uploads fit mobile
+    # data); before, a camera's several-MB photo went whole and a video went to the server.
+    async with aiohttp.ClientSession(kamar.base_url) as http:
+        body = {"username": "siti", "password": "rahasia-serikat", "display_name": "Siti"}
+        body["region"] = {"code": "32.73"}
+        siti = (await api_call(http, "POST", "/api/auth/register", json=body))["token"]
+        puk = {"name": "PUK", "kind": "work"}
+        room = await api_call(http, "POST", "/api/rooms", siti, json=puk)
+    seller = await signed_in_page(chromium, kamar, siti, "#/market/new", PHONE)
+    page = seller.page
+    await page.add_init_script(XHR_FILE_SIZES)
+    await page.reload()
+    sent: list[str] = []
+
+    def note(request: Request) -> None:
+        if request.url.endswith("/api/market/photos") and request.method == "POST":
+            sent.append(request.url)
+
+    page.on("request", note)
+    await page.wait_for_selector(f"#listing-room-{room['id']}", timeout=WAIT_MS)
+    await page.check(f"#listing-room-{room['id']}")
+    await page.fill("#listing-title", "Jaket serikat")
+    await page.fill("#listing-price", "150000")
+    video = sparse_file(tmp_path / "VID_20261207.mp4", 8 * 1024 * 1024)
+    await page.set_input_files("#listing-photos", str(video))
+    await page.click("#listing-publish")
+    await page.wait_for_selector(
+        ".error:has-text('Hanya foto (JPEG, PNG, GIF, WebP) yang bisa dipakai di sini.')",
+        timeout=WAIT_MS,
+    )
+    assert sent == []  # refused on the phone: nothing went
+    photo = tmp_path / "IMG_20261207.jpg"
+    before = camera_photo(photo)
+    await page.set_input_files("#listing-photos", str(photo))
+    await page.click("#listing-publish")
+    await page.wait_for_selector("#listing-title-view:text-is('Jaket serikat')", timeout=WAIT_MS)
+    assert len(sent) == 1
+    [size] = await page.evaluate("window.kamarXhrFiles")
+    print(f"listing photo: {before} bytes on the phone, {size} bytes sent")
+    assert 0 < size < 1024 * 1024 < before
+    assert seller.errors == [], seller.errors
+    await seller.context.close()

@@ -71,6 +71,7 @@ class Relay(_Supervised):
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._synced = False  # the running process has been fed from a key frame on
+        self.started = asyncio.Event()  # set once its first process runs
 
     @property
     def running(self) -> bool:
@@ -96,6 +97,7 @@ class Relay(_Supervised):
             return
         self._process = process
         self._synced = False
+        self.started.set()
         assert process.stderr is not None
         async for line in process.stderr:
             log.warning("egress %s: %s", self.name, self._masked(line))

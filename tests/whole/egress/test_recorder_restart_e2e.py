@@ -5,7 +5,6 @@ meeting was not recorded."""
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 from pathlib import Path
 
@@ -33,8 +32,7 @@ async def test_a_recorder_writes_over_the_unfinished_file_its_predecessor_left(
     relay = Relay("recording", recorder_command("ffmpeg", recording))
     relay.start()
     programme = _programme(3)
-    while not relay.running:  # the process starts in the relay's own task
-        await asyncio.sleep(0)
+    await relay.started.wait()  # the process starts in the relay's own task
     relay.feed(programme)
     await relay.stop()
     assert relay.restarts == 0

@@ -247,7 +247,9 @@ async def _dev_token(request: web.Request) -> web.Response:
         limit = grants.MAX_DISPLAY_NAME
         message = f"name must be 1-{limit} characters"
         return error_response("bad_request", message, "name", reason="display_name_length")
-    grant = grants.JoinGrant(room=room, identity=f"guest-{secrets.token_hex(6)}", name=name.strip())
+    grant = grants.JoinGrant(
+        meeting=room, identity=f"guest-{secrets.token_hex(6)}", name=name.strip()
+    )
     token = grants.mint(grant, request.app[SERVICES_KEY].secret, int(time.time()))
     return web.json_response({"token": token})
 

@@ -87,7 +87,7 @@ def _config(args: argparse.Namespace) -> Config:
 def _token(args: argparse.Namespace) -> int:
     config = _config(args)
     grant = grants.JoinGrant(
-        room=args.room,
+        meeting=args.room,
         identity=args.identity,
         name=args.name or args.identity,
         can_publish=not args.no_publish,
@@ -95,8 +95,8 @@ def _token(args: argparse.Namespace) -> int:
         role=args.role,
     )
     token = grants.mint(grant, load_secret(config.data_dir), int(time.time()), ttl=args.ttl)
-    print(f"room: {grant.room}  identity: {grant.identity}  valid for {args.ttl} s")
-    print(f"join link: {config.base_url}/r/{quote(grant.room)}?token={token}")
+    print(f"room: {grant.meeting}  identity: {grant.identity}  valid for {args.ttl} s")
+    print(f"join link: {config.base_url}/r/{quote(grant.meeting)}?token={token}")
     print(token)
     return 0
 

@@ -83,9 +83,9 @@ class Joining:
         except grants.GrantError as exc:
             log.info("session %s: join token refused: %s (%s)", self._label(), exc, exc.__cause__)
             raise ProtocolError(exc.code, str(exc)) from exc
-        if hello.room is not None and hello.room != grant.room:
+        if hello.room is not None and hello.room != grant.meeting:
             raise ProtocolError(
-                "wrong_room", f"this join token is for room {grant.room!r}, not {hello.room!r}"
+                "wrong_room", f"this join token is for room {grant.meeting!r}, not {hello.room!r}"
             )
         return grant
 
@@ -93,16 +93,16 @@ class Joining:
         grant = self._verified_grant(hello)
         await self._still_a_member(grant)
         registry = self._services.registry
-        if self._services.moved_out and registry.find(grant.room) is None:
+        if self._services.moved_out and registry.find(grant.meeting) is None:
             # Its meetings went to other nodes (server/drain.py): carrying a socket would
             # keep this node running; the load balancer sends the next one elsewhere.
             raise ProtocolError("draining", "this server is shutting down; connect again")
-        self.carry_to = await self._hosted_here(grant.room)
+        self.carry_to = await self._hosted_here(grant.meeting)
         if self.carry_to is not None:
             return  # signalling/ws.py carries this socket, this hello first, to that node
         await self._receive_where_it_came_through()
-        handed = await self._handed_over(grant.room)
-        existing = registry.find(grant.room)
+        handed = await self._handed_over(grant.meeting)
+        existing = registry.find(grant.meeting)
         if existing is None and self._services.draining:
             raise ProtocolError(
                 "draining", "this server is shutting down; connect again to reach another one"
@@ -134,9 +134,9 @@ class Joining:
             raise ProtocolError("banned", "you were removed from this meeting")
         if admission == "locked":
             raise ProtocolError("meeting_locked", "this meeting is locked; ask a moderator")
-        meeting = registry.open(grant.room, handed)
+        meeting = registry.open(grant.meeting, handed)
         if existing is None and handed is not None:
-            self._handover_taken(grant.room)
+            self._handover_taken(grant.meeting)
         context = self._context
         context.participant, context.meeting = participant, meeting
         context.event_id = grant.event_id
@@ -243,7 +243,7 @@ class Joining:
         registry = self._services.registry
         if not limit or registry.participant_count < limit:
             return
-        meeting = registry.find(grant.room)
+        meeting = registry.find(grant.meeting)
         if meeting is not None and meeting.by_identity(grant.identity) is not None:
             return
         raise ProtocolError(

@@ -86,7 +86,7 @@ class RunningServer:
         ttl = kwargs.pop("ttl", 600)
         now = kwargs.pop("now", int(time.time()))
         grant = grants.JoinGrant(
-            room=room, identity=identity, name=kwargs.pop("name", identity), **kwargs
+            meeting=room, identity=identity, name=kwargs.pop("name", identity), **kwargs
         )
         return grants.mint(grant, self.secret, now, ttl=ttl)
 

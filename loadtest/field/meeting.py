@@ -67,7 +67,7 @@ def _end_with_parent() -> None:
 
 
 def join_url(origin: str, data_dir: Path, name: str) -> str:
-    grant = grants.JoinGrant(room=ROOM, identity=name, name=name)
+    grant = grants.JoinGrant(meeting=ROOM, identity=name, name=name)
     token = grants.mint(grant, load_secret(data_dir), int(time.time()), ttl=3600)
     return f"{origin}/r/{ROOM}?token={token}"
 

@@ -36,7 +36,7 @@ class GrantError(ValueError):
 
 @dataclass(frozen=True)
 class JoinGrant:
-    room: str
+    meeting: str  # the meeting's name; its claim on the wire keeps the old name "room"
     identity: str
     name: str
     can_publish: bool = True
@@ -66,7 +66,7 @@ def validate_meeting_name(name: object) -> str:
 
 def mint(grant: JoinGrant, secret: str, now: int, ttl: int = DEFAULT_TTL) -> str:
     """Sign a token for `grant`, valid from `now` for `ttl` seconds. ValueError on bad input."""
-    validate_meeting_name(grant.room)
+    validate_meeting_name(grant.meeting)
     if not grant.identity or len(grant.identity) > MAX_IDENTITY:
         raise ValueError(f"identity must be 1-{MAX_IDENTITY} characters")
     if unsendable(grant.identity):
@@ -76,7 +76,7 @@ def mint(grant: JoinGrant, secret: str, now: int, ttl: int = DEFAULT_TTL) -> str
     if not 0 < ttl <= MAX_TTL:
         raise ValueError(f"ttl must be between 1 and {MAX_TTL} seconds")
     claims = {
-        "room": grant.room,
+        "room": grant.meeting,
         "sub": grant.identity,
         # A display name from an account or a form: what cannot be shown is dropped here, so
         # a token of ours never carries it (verify refuses it).
@@ -136,7 +136,7 @@ def verify(token: object, secret: str, now: int) -> JoinGrant:
     if event_id is not None and (not isinstance(event_id, int) or isinstance(event_id, bool)):
         raise GrantError("unauthorized", "the join token's event is not an id")
     return JoinGrant(
-        room=room,
+        meeting=room,
         identity=identity,
         name=(name or identity)[:MAX_DISPLAY_NAME],
         can_publish=claims.get("can_publish") is True,

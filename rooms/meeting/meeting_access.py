@@ -49,7 +49,7 @@ def attendee(meeting: str, identity: str) -> tuple[int, int, int | None] | None:
 def member_grant(grant: JoinGrant) -> MemberGrant | None:
     """The member and community room a grant was minted for, or None for a guest's grant."""
     identity = _MEMBER_IDENTITY.fullmatch(grant.identity)
-    room = _MEETING_ROOM.fullmatch(grant.room)
+    room = _MEETING_ROOM.fullmatch(grant.meeting)
     if identity is None or room is None:
         return None
     return MemberGrant(int(identity.group(1)), int(room.group(1)), grant.issued_at or 0)

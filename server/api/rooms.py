@@ -102,7 +102,7 @@ def _join(
     `back`: the community app's address the page leads back to, so that the meeting page
     never needs to know how meetings are named or how the app's addresses look."""
     grant = grants.JoinGrant(
-        room=meeting,
+        meeting=meeting,
         identity=f"user-{call.me.id}",
         name=call.me.display_name,
         can_publish=role != "audience",

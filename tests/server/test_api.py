@@ -419,7 +419,7 @@ async def test_a_member_gets_a_join_token_for_the_rooms_meeting(api: Api) -> Non
     assert (answer["room"], answer["url"]) == (f"kamar-{room_id}", f"/r/kamar-{room_id}")
     secret = api.client.app[SERVICES_KEY].secret
     grant = grants.verify(answer["token"], secret, int(time.time()))
-    assert (grant.room, grant.identity, grant.name) == (
+    assert (grant.meeting, grant.identity, grant.name) == (
         f"kamar-{room_id}",
         f"user-{ani_user['id']}",
         "Ani",

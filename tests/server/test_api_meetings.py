@@ -47,7 +47,7 @@ async def test_room_moderators_moderate_and_members_speak_in_the_everyday_meetin
     assert owner["url"] == f"/r/kamar-{room['id']}"
     assert owner["title"] == member["title"] == room["name"]  # shown instead of kamar-<id>
     grant = grant_of(api, owner)
-    assert (grant.room, grant.identity, grant.role, grant.event_id) == (
+    assert (grant.meeting, grant.identity, grant.role, grant.event_id) == (
         f"kamar-{room['id']}",
         f"user-{ani_user['id']}",
         "moderator",
@@ -72,7 +72,7 @@ async def test_a_town_hall_has_its_own_meeting_where_members_are_the_audience(
     assert (audience["role"], organiser["role"]) == ("audience", "moderator")
     assert audience["title"] == TOWN_HALL["title"]
     grant = grant_of(api, audience)
-    assert (grant.room, grant.role, grant.can_publish, grant.event_id) == (
+    assert (grant.meeting, grant.role, grant.can_publish, grant.event_id) == (
         expected_room,
         "audience",
         False,

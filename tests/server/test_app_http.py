@@ -43,7 +43,7 @@ async def test_the_dev_token_endpoint_mints_a_token_for_the_named_room(
             assert response.status == 200
             token = (await response.json())["token"]
     grant = grants.verify(token, kamar.secret, int(time.time()))
-    assert (grant.room, grant.name, grant.can_publish) == ("rapat", "Siti", True)
+    assert (grant.meeting, grant.name, grant.can_publish) == ("rapat", "Siti", True)
     assert grant.identity.startswith("guest-")
 
 

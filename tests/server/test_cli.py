@@ -61,7 +61,7 @@ def test_a_token_can_carry_a_meeting_role(
     assert main([*args, "--role", "moderator"]) == 0
     token = capsys.readouterr().out.strip().splitlines()[-1]
     grant = grants.verify(token, load_secret(tmp_path), int(time.time()))
-    assert (grant.room, grant.identity, grant.role) == ("rapat", "siti", "moderator")
+    assert (grant.meeting, grant.identity, grant.role) == ("rapat", "siti", "moderator")
 
 
 def test_the_start_up_banner_names_the_command_as_the_operator_can_run_it(

@@ -93,7 +93,7 @@ async def test_members_saying_hello_at_once_queue_for_their_membership_check(
     secret = api.client.app[SERVICES_KEY].secret
     sockets: list[ClientWebSocketResponse] = []
     for user_id in range(1, 11):
-        grant = grants.JoinGrant(room="kamar-1", identity=f"user-{user_id}", name="x")
+        grant = grants.JoinGrant(meeting="kamar-1", identity=f"user-{user_id}", name="x")
         ws = await api.client.ws_connect("/ws")
         await ws.send_json({"type": "hello", "v": 1, "token": grants.mint(grant, secret, now())})
         sockets.append(ws)

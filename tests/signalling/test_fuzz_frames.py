@@ -116,7 +116,7 @@ class _Socket:
 
 
 def _token(role: str) -> str:
-    grant = grants.JoinGrant(room=ROOM, identity=f"fuzz-{role}", name=role, can_subscribe=False)
+    grant = grants.JoinGrant(meeting=ROOM, identity=f"fuzz-{role}", name=role, can_subscribe=False)
     grant = grants.JoinGrant(**{**grant.__dict__, "role": role})
     return grants.mint(grant, SECRET, 1_000)
 

@@ -39,7 +39,7 @@ async def admitted(api: Api, token: str) -> None:
 
 def earlier_token(api: Api, user: dict[str, Any], room: str, seconds_ago: int = 10) -> str:
     """What the API minted for this member a little while ago (an earlier tab, a copied link)."""
-    grant = grants.JoinGrant(room=room, identity=f"user-{user['id']}", name=user["display_name"])
+    grant = grants.JoinGrant(meeting=room, identity=f"user-{user['id']}", name=user["display_name"])
     secret = api.client.app[SERVICES_KEY].secret
     return grants.mint(grant, secret, int(time.time()) - seconds_ago, grants.MEMBER_TTL)
 
@@ -122,8 +122,8 @@ async def test_a_member_banned_from_the_meeting_is_refused_even_with_a_fresh_tok
 
 
 async def test_guest_tokens_are_not_taken_for_member_tokens() -> None:
-    guest = grants.JoinGrant(room="kamar-3", identity="guest-ab12", name="Tamu")
+    guest = grants.JoinGrant(meeting="kamar-3", identity="guest-ab12", name="Tamu")
     assert member_grant(guest) is None
-    assert member_grant(grants.JoinGrant(room="balai", identity="user-3", name="x")) is None
-    member = member_grant(grants.JoinGrant(room="kamar-3-e9", identity="user-12", name="x"))
+    assert member_grant(grants.JoinGrant(meeting="balai", identity="user-3", name="x")) is None
+    member = member_grant(grants.JoinGrant(meeting="kamar-3-e9", identity="user-12", name="x"))
     assert member is not None and (member.user_id, member.room_id) == (12, 3)

@@ -52,7 +52,7 @@ class _Elsewhere:
 
 def _hello(room: str, identity: str = "ani", role: MeetingRole | None = None) -> str:
     grant = grants.JoinGrant(
-        room=room, identity=identity, name=identity.title(), can_subscribe=False, role=role
+        meeting=room, identity=identity, name=identity.title(), can_subscribe=False, role=role
     )
     return json.dumps({"type": "hello", "v": 1, "token": grants.mint(grant, SECRET, 1_000)})
 

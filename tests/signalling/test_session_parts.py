@@ -66,7 +66,7 @@ async def test_publish_connections_come_from_the_factory_and_close_with_the_sess
     )
     sent: list[Any] = []
     session = Session(services, sent.append, lambda reason: None)
-    grant = grants.JoinGrant(room="rapat", identity="ani", name="Ani", can_subscribe=False)
+    grant = grants.JoinGrant(meeting="rapat", identity="ani", name="Ani", can_subscribe=False)
     token = grants.mint(grant, SECRET, 1_000)
     await session.handle_text(json.dumps({"type": "hello", "v": 1, "token": token}))
     await session.handle_text(json.dumps({"type": "publish_offer", "sdp": "v=0"}))

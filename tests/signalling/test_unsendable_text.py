@@ -60,9 +60,9 @@ def test_join_tokens_never_carry_a_lone_surrogate_or_control_character() -> None
     secret = "s" * 48
     for identity in ("siti\ud800", "siti\x00"):
         with pytest.raises(ValueError):
-            grants.mint(grants.JoinGrant(room="r", identity=identity, name="Siti"), secret, 0)
+            grants.mint(grants.JoinGrant(meeting="r", identity=identity, name="Siti"), secret, 0)
     for name, shown in (("Siti \ud800", "Siti \ufffd"), ("Si\x00ti\n", "Siti")):
-        token = grants.mint(grants.JoinGrant(room="r", identity="siti", name=name), secret, 0)
+        token = grants.mint(grants.JoinGrant(meeting="r", identity="siti", name=name), secret, 0)
         assert grants.verify(token, secret, 0).name == shown
     claims = {"room": "r", "sub": "siti", "name": "Siti \ud800", "exp": 100}
     forged = jwt.encode(claims, secret, algorithm=grants.ALGORITHM)

@@ -89,7 +89,7 @@ async def test_a_meeting_goes_on_through_a_live_node_after_its_node_is_killed(
         secret = load_secret(secret_dir)
 
         def token(identity: str) -> str:
-            grant = grants.JoinGrant(room="rapat", identity=identity, name=identity.title())
+            grant = grants.JoinGrant(meeting="rapat", identity=identity, name=identity.title())
             return grants.mint(grant, secret, int(time.time()), ttl=600)
 
         ani, welcome = await hello(first, token("ani"))  # the meeting is placed on `first`

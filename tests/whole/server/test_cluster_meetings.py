@@ -62,7 +62,7 @@ async def two_nodes(
 
 
 def token(data_dir: Path, room: str, identity: str) -> str:
-    grant = grants.JoinGrant(room=room, identity=identity, name=identity.title())
+    grant = grants.JoinGrant(meeting=room, identity=identity, name=identity.title())
     return grants.mint(grant, load_secret(data_dir), int(time.time()), ttl=600)
 
 
@@ -193,7 +193,7 @@ async def test_a_node_link_without_the_deployments_secret_is_refused(
 
 
 def moderated_token(data_dir: Path, room: str, identity: str, role: MeetingRole) -> str:
-    grant = grants.JoinGrant(room=room, identity=identity, name=identity.title(), role=role)
+    grant = grants.JoinGrant(meeting=room, identity=identity, name=identity.title(), role=role)
     return grants.mint(grant, load_secret(data_dir), int(time.time()), ttl=600)
 
 

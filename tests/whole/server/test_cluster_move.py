@@ -35,7 +35,7 @@ assert EXIT_WITHIN < DRAIN_SECONDS / 2
 
 
 def _token(data: Path, room: str, identity: str, role: MeetingRole) -> str:
-    grant = grants.JoinGrant(room=room, identity=identity, name=identity.title(), role=role)
+    grant = grants.JoinGrant(meeting=room, identity=identity, name=identity.title(), role=role)
     return grants.mint(grant, load_secret(data), int(time.time()), ttl=600)
 
 

@@ -71,7 +71,7 @@ async def test_sigterm_drains_the_process_and_it_exits_when_the_meeting_ends(
     try:
         async with aiohttp.ClientSession() as http:
             await server.ready(http)
-        grant = grants.JoinGrant(room="rapat", identity="ani", name="Ani")
+        grant = grants.JoinGrant(meeting="rapat", identity="ani", name="Ani")
         token = grants.mint(grant, load_secret(tmp_path), int(time.time()), ttl=600)
         async with websockets.connect(f"ws://127.0.0.1:{server.port}/ws") as socket:
             await socket.send(f'{{"type": "hello", "v": 1, "token": "{token}"}}')

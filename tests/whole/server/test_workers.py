@@ -91,7 +91,7 @@ class Supervised:
         return counts
 
     def token(self, identity: str, room: str = "rapat") -> str:
-        grant = grants.JoinGrant(room=room, identity=identity, name=identity.title())
+        grant = grants.JoinGrant(meeting=room, identity=identity, name=identity.title())
         return grants.mint(grant, load_secret(self.data), int(time.time()), ttl=600)
 
     def participant(self, identity: str) -> SyntheticParticipant:

@@ -156,6 +156,7 @@ class EndMeeting:
 @dataclass(frozen=True)
 class Ask:
     text: str
+    client_id: str | None = None  # the client's name for it, to take it once (typed_once.py)
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,7 @@ class HideQuestion:
 @dataclass(frozen=True)
 class Comment:
     text: str
+    client_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -277,11 +279,11 @@ _SCHEMAS: dict[str, tuple[type, dict[str, tuple[type | None, bool]]]] = {
     "set_lobby": (SetLobby, {"enabled": (bool, True)}),
     "admit": (Admit, {"participant_id": (str, True), "allow": (bool, False)}),
     "end_meeting": (EndMeeting, {}),
-    "ask": (Ask, {"text": (str, True)}),
+    "ask": (Ask, {"text": (str, True), "client_id": (str, False)}),
     "vote": (Vote, {"question_id": (int, True), "up": (bool, False)}),
     "answer_question": (AnswerQuestion, {"question_id": (int, True), "answered": (bool, False)}),
     "hide_question": (HideQuestion, {"question_id": (int, True), "hidden": (bool, False)}),
-    "comment": (Comment, {"text": (str, True)}),
+    "comment": (Comment, {"text": (str, True), "client_id": (str, False)}),
     "react": (React, {"emoji": (str, True)}),
     "egress_start": (
         EgressStart,

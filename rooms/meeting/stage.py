@@ -16,6 +16,7 @@ from typing import Literal
 
 from rooms.community.townhall_record import Question
 from rooms.meeting.events import CommentEntry
+from rooms.meeting.typed_once import TypedOnce
 
 MeetingRole = Literal["moderator", "speaker", "audience"]
 MEETING_ROLES: tuple[MeetingRole, ...] = ("moderator", "speaker", "audience")
@@ -94,6 +95,9 @@ class Stage:
         self.hands: dict[str, int] = {}  # identity -> order of raising
         self.questions: dict[int, Question] = {}
         self.comments: deque[CommentEntry] = deque(maxlen=RECENT_COMMENTS)
+        # Questions and comments by (identity, client id): a resent one is not made twice.
+        self.asked: TypedOnce[Question] = TypedOnce()
+        self.commented: TypedOnce[CommentEntry] = TypedOnce()
         # Identities that were in the meeting when it moved here from a draining node
         # (rooms/meeting/handover.py): let in again whatever the lock or the lobby say.
         self.returning: set[str] = set()

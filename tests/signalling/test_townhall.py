@@ -306,3 +306,33 @@ async def test_a_town_halls_writes_reach_the_database_in_the_order_the_stage_cha
     release.set()
     await asyncio.gather(asked, hidden)
     assert done == ["other town hall", "asked", "hidden"]
+
+
+async def test_a_question_or_comment_sent_again_after_a_reconnect_is_taken_once(
+    kamar: RunningServer,
+) -> None:
+    # A phone's socket can die after the server read a question but before the page heard it
+    # come back: the page sends it again with the same client id, and gets the first one back.
+    moderator = await enter(kamar, "mod", "moderator")
+    first = await enter(kamar, "warga", "audience")
+    ask = {"type": "ask", "text": "Kapan upah naik?", "client_id": "q-7f3a"}
+    comment = {"type": "comment", "text": "Hidup buruh!", "client_id": "c-7f3a"}
+    await first.send(ask)
+    question = (await moderator.recv_type("question"))["question"]
+    await first.send(comment)
+    said = (await moderator.recv_type("comment"))["comment"]
+    await first.conn.close()
+    again = await enter(kamar, "warga", "audience")
+    await again.send(ask)
+    assert (await again.recv_type("question"))["question"]["id"] == question["id"]
+    await again.send(comment)
+    assert (await again.recv_type("comment"))["comment"]["id"] == said["id"]
+    later = await enter(kamar, "mod2", "moderator")
+    stage = later.welcome["stage"]  # type: ignore[attr-defined]
+    assert [q["id"] for q in stage["questions"]] == [question["id"]]
+    assert [c["id"] for c in stage["comments"]] == [said["id"]]
+    # A new client id is a new question; an empty one is no id a client makes.
+    await again.send({**ask, "client_id": "q-8b1c"})
+    assert (await moderator.recv_type("question"))["question"]["id"] != question["id"]
+    bad = await error_for(again, {"type": "comment", "text": "x", "client_id": ""})
+    assert bad["code"] == "bad_message"

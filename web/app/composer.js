@@ -2,6 +2,7 @@
 // they are picked), the typing signal, and messages shown at once while they are being sent.
 // What is sent goes through the device's outbox (outbox.js), so it survives a reload and goes
 // out by itself when the network returns; an unsent draft is kept per room too.
+import { newClientId } from "/static/base/ids.js";
 import { api } from "/static/base/api.js";
 import { h } from "/static/base/dom.js";
 import { errorBox, fileSize, icon } from "/static/app/dom.js";
@@ -360,11 +361,4 @@ function writeDraft(key, text) {
   } catch {
     /* storage disabled or full: the draft lives as long as the page */
   }
-}
-
-// 128 random bits as hex: crypto.randomUUID needs a secure context, which a WebView on a
-// plain-http LAN server is not; getRandomValues works everywhere.
-function newClientId() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -185,7 +185,8 @@ export class KamarClient extends EventTarget {
   endMeeting() { this._send({ type: "end_meeting" }); }
   // A question or comment typed by the member: true when it went to the meeting, false when
   // there was no welcomed connection to take it (nothing was sent; stage.js keeps the text).
-  ask(text) { return this._sendTyped({ type: "ask", text }); }
+  // `clientId`: the page's name for it, the same when sent again (the server takes it once).
+  ask(text, clientId) { return this._sendTyped({ type: "ask", text, client_id: clientId }); }
   vote(questionId, up = true) { this._send({ type: "vote", question_id: questionId, up }); }
   answerQuestion(questionId, answered = true) {
     this._send({ type: "answer_question", question_id: questionId, answered });
@@ -193,7 +194,7 @@ export class KamarClient extends EventTarget {
   hideQuestion(questionId, hidden = true) {
     this._send({ type: "hide_question", question_id: questionId, hidden });
   }
-  comment(text) { return this._sendTyped({ type: "comment", text }); }
+  comment(text, clientId) { return this._sendTyped({ type: "comment", text, client_id: clientId }); }
   react(emoji) { this._send({ type: "react", emoji }); }
 
   leave() {

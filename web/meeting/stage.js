@@ -1,6 +1,7 @@
 // The meeting's side panel: Q&A, comments, reactions and people (moderation.js), as tabs.
 // Phone first: below the stage, one tab at a time, and the open tab collapses when tapped
 // again; from 900 px it is a column beside the stage. No protocol here: it calls KamarClient.
+import { newClientId } from "/static/base/ids.js";
 import { h } from "/static/base/dom.js";
 import { t } from "/static/strings.js";
 import { PeoplePane } from "/static/meeting/moderation.js";
@@ -56,6 +57,9 @@ export class StagePanel {
     this.questions = new Map(); // id -> Question
     this.questionItems = new Map(); // id -> <li>
     this.waiting = new Set(); // "ask", "comment": sent without a connection, kept in the field
+    // Sent, not yet heard back: client id -> {kind, text}. Sent again with the same id after a
+    // reconnect (the socket may have died after the server read it); the server takes it once.
+    this.unconfirmed = new Map();
     this.tab = null;
     this.build();
   }
@@ -137,6 +141,7 @@ export class StagePanel {
     this.people.setEgress(stage.egress);
     this.people.setWaiting([]);
     this.participantsChanged();
+    this.sendUnconfirmed();
     this.sendWaiting();
   }
 
@@ -170,10 +175,27 @@ export class StagePanel {
     this.showWaiting();
   }
 
-  sendTyped(kind, text) {
-    const sent = kind === "ask" ? this.client.ask(text) : this.client.comment(text);
-    if (sent) this.waiting.delete(kind);
+  sendTyped(kind, text, clientId = newClientId()) {
+    const sent = kind === "ask" ? this.client.ask(text, clientId) : this.client.comment(text, clientId);
+    if (sent) {
+      this.waiting.delete(kind);
+      this.unconfirmed.set(clientId, { kind, text });
+    }
     return sent;
+  }
+
+  sendUnconfirmed() {
+    for (const [clientId, { kind, text }] of [...this.unconfirmed]) this.sendTyped(kind, text, clientId);
+  }
+
+  // One's own question or comment came back: it landed (`text` as the server keeps it, trimmed).
+  confirmed(kind, text) {
+    for (const [clientId, sent] of this.unconfirmed) {
+      if (sent.kind === kind && sent.text === text) {
+        this.unconfirmed.delete(clientId);
+        return;
+      }
+    }
   }
 
   // The field's text as it is now: the member may have changed it while waiting (or emptied it).
@@ -219,6 +241,7 @@ export class StagePanel {
   // -- questions -----------------------------------------------------------------------
 
   setQuestion(question) {
+    if (this.self && question.identity === this.self.identity) this.confirmed("ask", question.text);
     this.questions.set(question.id, question);
     this.renderQuestions();
   }
@@ -284,9 +307,13 @@ export class StagePanel {
   // -- comments and reactions ----------------------------------------------------------
 
   addComment(comment) {
+    const mine = this.self && comment.participant_id === this.self.id;
+    // After a reconnect one's id is new, the name is not: an earlier comment comes back as it was.
+    if (mine || (this.self && comment.name === this.self.name)) this.confirmed("comment", comment.text);
+    // A comment sent again after a reconnect comes back as it was: shown once.
+    if (this.commentList.querySelector(`[data-comment-id="${Number(comment.id)}"]`)) return;
     const scroller = this.commentList.parentElement;
     const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
-    const mine = this.self && comment.participant_id === this.self.id;
     this.commentList.append(h("li", { class: "comment" + (mine ? " mine" : ""), dataset: { commentId: String(comment.id) } },
       h("span", { class: "c-name" }, comment.name), " ", h("span", { class: "c-text" }, comment.text)));
     while (this.commentList.childElementCount > MAX_COMMENTS) this.commentList.firstElementChild.remove();

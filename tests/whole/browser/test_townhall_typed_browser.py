@@ -75,3 +75,51 @@ async def test_a_question_and_a_comment_typed_without_a_connection_go_once_it_is
     assert ani.errors == [] and moderator.errors == []
     for person in (ani, moderator):
         await person.page.context.close()
+
+
+# The page's socket looks open but is dead (a phone's network gone without a word): what it
+# "sends" never arrives. Simulated by swallowing the page's next frame of `kind`.
+SWALLOW_NEXT = """(kind) => {
+  const ws = window.kamarDebug.client.ws;
+  const send = ws.send.bind(ws);
+  ws.send = (data) => {
+    if (kind && JSON.parse(data).type === kind) { kind = null; return; }
+    send(data);
+  };
+}"""
+
+
+async def test_a_question_sent_into_a_dead_socket_goes_again_once_after_the_reconnect(
+    kamar: RunningServer, chromium: Browser
+) -> None:
+    room = "balai-sunyi"
+    moderator = await join(chromium, kamar, room, "Ketua", "moderator")
+    ani = await join(chromium, kamar, room, "Ani", "audience", **PHONE_ID)
+    page = ani.page
+    await page.evaluate(SWALLOW_NEXT, "ask")
+    await write(page, "qa", "ask", QUESTION)
+    assert await page.input_value("#ask-text") == ""  # it looked sent
+    # The heartbeat finds the socket dead; the page reconnects and sends it again, once.
+    await page.evaluate("window.kamarDebug.client.ws.close()")
+    await page.wait_for_function(
+        "() => window.kamarDebug.state.phase === 'joined' && window.kamarDebug.client.connected",
+        timeout=WAIT_MS * 2,
+    )
+    mod = moderator.page
+    if await mod.get_attribute("#tab-qa", "aria-selected") != "true":
+        await mod.click("#tab-qa")
+    question = mod.locator("#questions li.question", has_text=QUESTION)
+    await question.wait_for(timeout=WAIT_MS)
+    mine = page.locator("#questions li.question", has_text=QUESTION)
+    await mine.wait_for(timeout=WAIT_MS)
+    # Once more after the echo: a second reconnect sends nothing (it was heard back).
+    await page.evaluate("window.kamarDebug.client.ws.close()")
+    await page.wait_for_function(
+        "() => window.kamarDebug.state.phase === 'joined' && window.kamarDebug.client.connected",
+        timeout=WAIT_MS * 2,
+    )
+    await mine.wait_for(timeout=WAIT_MS)
+    assert await question.count() == 1 and await mine.count() == 1
+    assert ani.errors == [] and moderator.errors == []
+    for person in (ani, moderator):
+        await person.page.context.close()

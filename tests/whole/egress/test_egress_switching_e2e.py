@@ -10,6 +10,7 @@ import contextlib
 import fractions
 import subprocess
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import av
@@ -19,6 +20,7 @@ from aiortc.mediastreams import VideoStreamTrack
 from loadtest.client import SyntheticParticipant
 from loadtest.rtmp_server import RtmpServer, probe
 from loadtest.tone import PulsedTone
+from rooms.meeting.meeting import Meeting
 from server.app import SERVICES_KEY
 from tests.conftest import RunningServer, eventually
 from tests.whole.egress.conftest import use_test_encoding
@@ -90,29 +92,60 @@ def _colours(path: Path, crop: str = "iw:ih:0:0") -> list[str]:
     return seen
 
 
-async def test_the_corner_of_a_shared_screen_follows_the_speaker_who_talks(
-    kamar: RunningServer, tmp_path: Path
-) -> None:
-    recordings = tmp_path / "recordings"
-    use_test_encoding(kamar, recordings)
-    epoch = time.time() + 1.0
+@contextlib.asynccontextmanager
+async def _recorded_town_hall(
+    kamar: RunningServer,
+    speakers: tuple[tuple[str, tuple[int, int, int]], ...],
+    epoch: float,
+    screen: tuple[int, int, int] | None = None,
+) -> AsyncIterator[Meeting]:
+    """A moderator (sharing a plain `screen` of that colour, if given) and `speakers` taking
+    turns from `epoch` on, recorded from the start; yields the meeting. On leaving, the
+    recording is stopped (and waited for) and everyone leaves."""
     async with contextlib.AsyncExitStack() as stack:
         host = SyntheticParticipant(
             kamar.ws_url, kamar.token(ROOM, "ketua", role="moderator"), room=ROOM
         )
         stack.push_async_callback(host.close)
         await host.join()
-        await host.publish([ColourTrack(WHITE)], source="screen")
-        speakers = (("ani", RED), ("budi", BLUE), ("citra", GREEN))
+        if screen is not None:
+            await host.publish([ColourTrack(screen)], source="screen")
         for turn, (name, colour) in enumerate(speakers):
-            member = await _speaker(kamar, name, colour, turn, epoch, turns=3)
+            member = await _speaker(kamar, name, colour, turn, epoch, turns=len(speakers))
             stack.push_async_callback(member.close)
         await host.send({"type": "egress_start", "record": True})
         room = kamar.server.app[SERVICES_KEY].registry.find(ROOM)
+        assert room is not None
+        yield room
+        stopped = host.wait_for(lambda e: e["type"] == "egress" and not e["recording"])
+        await host.send({"type": "egress_stop"})
+        await stopped
+
+
+async def _finished_recording(recordings: Path) -> Path:
+    found: list[Path] = []
+
+    def finished() -> bool:
+        found[:] = recordings.glob("*.mp4")
+        return bool(found)
+
+    await eventually(finished, what="the finished recording")
+    (recording,) = found
+    return recording
+
+
+async def test_the_corner_of_a_shared_screen_follows_the_speaker_who_talks(
+    kamar: RunningServer, tmp_path: Path
+) -> None:
+    recordings = tmp_path / "recordings"
+    use_test_encoding(kamar, recordings)
+    epoch = time.time() + 1.0
+    speakers = (("ani", RED), ("budi", BLUE), ("citra", GREEN))
+    async with _recorded_town_hall(kamar, speakers, epoch, screen=WHITE) as room:
         captions: set[str] = set()
 
         def turns_done() -> bool:  # noting the caption under the corner's picture meanwhile
-            if room is not None and room.egress is not None:
+            if room.egress is not None:
                 captions.add(room.egress.captions[1].read_text(encoding="utf-8"))
             # Ani's second turn (the fourth) and Budi's after it: the encoder reads its input
             # behind real time on a busy machine, and what it has not read when the recording
@@ -122,13 +155,9 @@ async def test_the_corner_of_a_shared_screen_follows_the_speaker_who_talks(
 
         await eventually(turns_done, timeout=40, what="four and a half turns")
         assert {"ani", "budi", "citra"} <= captions  # each speaker's name under their picture
-        assert room is not None and room.egress is not None
+        assert room.egress is not None
         assert room.egress.captions[0].read_text(encoding="utf-8") == "ketua"  # the screen's
-        stopped = host.wait_for(lambda e: e["type"] == "egress" and not e["recording"])
-        await host.send({"type": "egress_stop"})
-        await stopped
-    await eventually(lambda: list(recordings.glob("*.mp4")), what="the finished recording")
-    (recording,) = recordings.glob("*.mp4")
+    recording = await _finished_recording(recordings)
     assert probe(recording)["seconds"] > TURN
     seen = _colours(recording, CORNER)
     # Ani's turn, then Budi's, then Citra's, then Ani's again: the corner follows the voice.
@@ -143,27 +172,13 @@ async def test_three_speakers_on_stage_share_the_frame_in_quarters(
     recordings = tmp_path / "recordings"
     use_test_encoding(kamar, recordings)
     epoch = time.time() + 1.0
-    async with contextlib.AsyncExitStack() as stack:
-        host = SyntheticParticipant(
-            kamar.ws_url, kamar.token(ROOM, "ketua", role="moderator"), room=ROOM
-        )
-        stack.push_async_callback(host.close)
-        await host.join()
-        speakers = (("ani", RED), ("budi", BLUE), ("citra", GREEN))
-        for turn, (name, colour) in enumerate(speakers):
-            member = await _speaker(kamar, name, colour, turn, epoch, turns=3)
-            stack.push_async_callback(member.close)
-        await host.send({"type": "egress_start", "record": True})
-        room = kamar.server.app[SERVICES_KEY].registry.find(ROOM)
+    speakers = (("ani", RED), ("budi", BLUE), ("citra", GREEN))
+    async with _recorded_town_hall(kamar, speakers, epoch) as room:
         await eventually(lambda: time.time() > epoch + 2.5 * TURN, timeout=20, what="turns")
-        assert room is not None and room.egress is not None
+        assert room.egress is not None
         names = [caption.read_text(encoding="utf-8") for caption in room.egress.captions]
         assert names[:3] == ["ani", "budi", "citra"]  # each quarter named
-        stopped = host.wait_for(lambda e: e["type"] == "egress" and not e["recording"])
-        await host.send({"type": "egress_stop"})
-        await stopped
-    await eventually(lambda: list(recordings.glob("*.mp4")), what="the finished recording")
-    (recording,) = recordings.glob("*.mp4")
+    recording = await _finished_recording(recordings)
     # Once Citra's first key frame arrived, whoever talks: Ani above left, Budi above right,
     # Citra below in the middle, nobody moved.
     cells = [_colours(recording, crop) for crop in TRIO_CELLS]
@@ -179,26 +194,12 @@ async def test_two_speakers_on_stage_share_the_frame_side_by_side(
     recordings = tmp_path / "recordings"
     use_test_encoding(kamar, recordings)
     epoch = time.time() + 1.0
-    async with contextlib.AsyncExitStack() as stack:
-        host = SyntheticParticipant(
-            kamar.ws_url, kamar.token(ROOM, "ketua", role="moderator"), room=ROOM
-        )
-        stack.push_async_callback(host.close)
-        await host.join()
-        for turn, (name, colour) in enumerate((("ani", RED), ("budi", BLUE))):
-            member = await _speaker(kamar, name, colour, turn, epoch)
-            stack.push_async_callback(member.close)
-        await host.send({"type": "egress_start", "record": True})
-        room = kamar.server.app[SERVICES_KEY].registry.find(ROOM)
+    async with _recorded_town_hall(kamar, (("ani", RED), ("budi", BLUE)), epoch) as room:
         await eventually(lambda: time.time() > epoch + 2.5 * TURN, timeout=20, what="turns")
-        assert room is not None and room.egress is not None
+        assert room.egress is not None
         names = [caption.read_text(encoding="utf-8") for caption in room.egress.captions]
         assert names[:2] == ["ani", "budi"]  # left and right, each named (the rest unused)
-        stopped = host.wait_for(lambda e: e["type"] == "egress" and not e["recording"])
-        await host.send({"type": "egress_stop"})
-        await stopped
-    await eventually(lambda: list(recordings.glob("*.mp4")), what="the finished recording")
-    (recording,) = recordings.glob("*.mp4")
+    recording = await _finished_recording(recordings)
     # Until Budi's first key frame arrives, Ani fills the frame (the picture switches at key
     # frames, make-before-break); from then on both all along, whoever talks: Ani on the left,
     # Budi on the right, nobody switched away.

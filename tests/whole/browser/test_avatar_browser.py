@@ -15,7 +15,7 @@ from tests.conftest import RunningServer
 from tests.whole.browser.test_community_browser import PHONE, WAIT_MS, png, signed_in_page
 from tests.whole.browser.test_phone_screens_browser import screens_dir, shoot
 from tests.whole.browser.test_search_browser import register
-from tests.whole.browser.test_uploads_browser import camera_photo, sparse_file
+from tests.whole.browser.test_uploads_browser import FORM_FILE_SIZES, camera_photo, sparse_file
 
 pytestmark = [pytest.mark.browser]
 
@@ -41,21 +41,6 @@ async def test_a_member_sets_and_removes_a_profile_photo(
         "() => !document.querySelector('#open-profile .avatar-img')", timeout=WAIT_MS
     )
     await person.context.close()
-
-
-# Runs before the page's scripts: the bytes of each file the page hands to fetch in a form.
-FORM_FILE_SIZES = """(() => {
-  window.kamarFormFiles = [];
-  const original = window.fetch;
-  window.fetch = (resource, init) => {
-    if (init && init.body instanceof FormData) {
-      for (const value of init.body.values()) {
-        if (value instanceof Blob) window.kamarFormFiles.push([String(resource), value.size]);
-      }
-    }
-    return original(resource, init);
-  };
-})();"""
 
 
 async def test_a_camera_photo_goes_small_and_a_video_is_refused_before_sending(

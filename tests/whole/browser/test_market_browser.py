@@ -15,7 +15,7 @@ from playwright.async_api import Browser, Request
 from tests.conftest import RunningServer
 from tests.whole.browser.test_announcement_media_browser import screens
 from tests.whole.browser.test_community_browser import PHONE, WAIT_MS, api_call, png, signed_in_page
-from tests.whole.browser.test_uploads_browser import camera_photo, sparse_file
+from tests.whole.browser.test_uploads_browser import FORM_FILE_SIZES, camera_photo, sparse_file
 
 pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
 
@@ -132,22 +132,6 @@ async def test_a_listing_with_a_photo_is_found_by_search_and_the_seller_gets_the
         await person.context.close()
 
 
-# Runs before the page's scripts: the bytes of each file the page sends in a form over XHR
-# (uploads go that way, for their progress bar).
-XHR_FILE_SIZES = """(() => {
-  window.kamarXhrFiles = [];
-  const send = XMLHttpRequest.prototype.send;
-  XMLHttpRequest.prototype.send = function (body) {
-    if (body instanceof FormData) {
-      for (const value of body.values()) {
-        if (value instanceof Blob) window.kamarXhrFiles.push(value.size);
-      }
-    }
-    return send.call(this, body);
-  };
-})();"""
-
-
 async def test_a_camera_photo_goes_small_and_a_video_is_refused_before_any_byte_is_sent(
     kamar: RunningServer, chromium: Browser, tmp_path: Path
 ) -> None:
@@ -161,7 +145,7 @@ async def test_a_camera_photo_goes_small_and_a_video_is_refused_before_any_byte_
         room = await api_call(http, "POST", "/api/rooms", siti, json=puk)
     seller = await signed_in_page(chromium, kamar, siti, "#/market/new", PHONE)
     page = seller.page
-    await page.add_init_script(XHR_FILE_SIZES)
+    await page.add_init_script(FORM_FILE_SIZES)
     await page.reload()
     sent: list[str] = []
 
@@ -188,7 +172,8 @@ async def test_a_camera_photo_goes_small_and_a_video_is_refused_before_any_byte_
     await page.click("#listing-publish")
     await page.wait_for_selector("#listing-title-view:text-is('Jaket serikat')", timeout=WAIT_MS)
     assert len(sent) == 1
-    [size] = await page.evaluate("window.kamarXhrFiles")
+    [(path, size)] = await page.evaluate("window.kamarFormFiles")
+    assert path == "/api/market/photos"
     print(f"listing photo: {before} bytes on the phone, {size} bytes sent")
     assert 0 < size < 1024 * 1024 < before
     assert seller.errors == [], seller.errors

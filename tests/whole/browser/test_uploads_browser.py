@@ -76,6 +76,34 @@ async def test_a_60_mb_video_is_refused_before_any_byte_is_sent_and_the_text_sta
     await context.close()
 
 
+# Runs before the page's scripts: [address, bytes] of each file the page sends in a form, by
+# fetch (the profile photo) or XHR (uploads, for their progress bar).
+FORM_FILE_SIZES = """(() => {
+  window.kamarFormFiles = [];
+  const note = (address, body) => {
+    if (!(body instanceof FormData)) return;
+    for (const value of body.values()) {
+      if (value instanceof Blob) window.kamarFormFiles.push([String(address), value.size]);
+    }
+  };
+  const original = window.fetch;
+  window.fetch = (resource, init) => {
+    note(resource, init && init.body);
+    return original(resource, init);
+  };
+  const open = XMLHttpRequest.prototype.open;
+  const send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.open = function (method, address, ...rest) {
+    this.kamarAddress = address;
+    return open.call(this, method, address, ...rest);
+  };
+  XMLHttpRequest.prototype.send = function (body) {
+    note(this.kamarAddress, body);
+    return send.call(this, body);
+  };
+})();"""
+
+
 def camera_photo(path: Path) -> int:
     """A phone camera's photo: 4000x3000, noisy enough to be several MB as a JPEG. Its size."""
     rng = random.Random(16)

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from rooms.meeting.typed_once import MAX_CLIENT_ID
 from rooms.text import unsendable
 from signalling.errors import ProtocolError
 
@@ -334,6 +335,13 @@ def parse_client_message(text: str) -> ClientMessage:
                 in_reply_to=kind,
             )
         values[name] = value
+    _check_values(kind, values)
+    message: ClientMessage = cls(**values)
+    return message
+
+
+def _check_values(kind: str, values: dict[str, Any]) -> None:
+    """The fields' values beyond their types: media kinds, sources, roles, tile sizes, ids."""
     if (
         kind in ("mute", "mute_participant", "mute_all")
         and values.get("kind", "audio") not in MEDIA_KINDS
@@ -352,6 +360,12 @@ def parse_client_message(text: str) -> ClientMessage:
         raise ProtocolError(
             "bad_message", "set_role: the field 'role' must be 'speaker' or 'audience'", kind
         )
+    if "client_id" in values and not 0 < len(values["client_id"]) <= MAX_CLIENT_ID:
+        raise ProtocolError(
+            "bad_message",
+            f"{kind}: the field 'client_id' must be 1-{MAX_CLIENT_ID} characters",
+            in_reply_to=kind,
+        )
     if kind == "video_size":
         for name in ("width", "height"):
             if not 0 <= values[name] <= MAX_TILE_PIXELS:
@@ -360,8 +374,6 @@ def parse_client_message(text: str) -> ClientMessage:
                     f"video_size: the field {name!r} must be between 0 and {MAX_TILE_PIXELS}",
                     in_reply_to=kind,
                 )
-    message: ClientMessage = cls(**values)
-    return message
 
 
 def _refuse_unsendable_text(data: dict[str, Any]) -> None:

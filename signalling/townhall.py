@@ -20,7 +20,6 @@ from rooms.meeting.egress.egress import idle_state
 from rooms.meeting.events import ByeReason, QuestionChanged, QuestionRemoved, bye
 from rooms.meeting.meeting import Meeting, Participant, ParticipantId
 from rooms.meeting.stage import REACTIONS, StageError
-from rooms.meeting.typed_once import MAX_CLIENT_ID
 from signalling.context import MeetingContext
 from signalling.errors import ProtocolError, error_event
 from signalling.messages import (
@@ -223,15 +222,14 @@ class StageControl:
 
     async def _ask(self, message: Ask) -> None:
         meeting, me = self._me("ask")
-        client_id = _client_id(message.client_id)
-        earlier = meeting.stage.asked.earlier(me.identity, client_id)
+        earlier = meeting.stage.asked.earlier(me.identity, message.client_id)
         if earlier is not None:  # sent again after a reconnect: the asker hears it landed
             me.deliver({"type": "question", "question": earlier.public()})
             return
         question = self._rule(
             lambda: meeting.stage.ask(me.identity, me.name, message.text, self._now())
         )
-        meeting.stage.asked.remember(me.identity, client_id, question)
+        meeting.stage.asked.remember(me.identity, message.client_id, question)
         await self._announce(meeting, question)
 
     async def _vote(self, message: Vote) -> None:
@@ -254,8 +252,7 @@ class StageControl:
 
     async def _comment(self, message: Comment) -> None:
         meeting, me = self._me("comment")
-        client_id = _client_id(message.client_id)
-        earlier = meeting.stage.commented.earlier(me.identity, client_id)
+        earlier = meeting.stage.commented.earlier(me.identity, message.client_id)
         if earlier is not None:  # sent again after a reconnect: the author hears it landed
             me.deliver({"type": "comment", "comment": earlier})
             return
@@ -263,7 +260,7 @@ class StageControl:
         if now - self._last_comment < COMMENT_INTERVAL:
             raise ProtocolError("rate_limited", "one comment a second, please")
         entry = self._rule(lambda: meeting.stage.comment(me.id, me.name, message.text, now))
-        meeting.stage.commented.remember(me.identity, client_id, entry)
+        meeting.stage.commented.remember(me.identity, message.client_id, entry)
         self._last_comment = now
         meeting.broadcast({"type": "comment", "comment": entry})
         record = self._record()
@@ -317,10 +314,3 @@ class StageControl:
             return apply()
         except StageError as exc:
             raise ProtocolError(exc.code, exc.message) from exc
-
-
-def _client_id(client_id: str | None) -> str | None:
-    """A question's or comment's client id as given; one no client makes is refused."""
-    if client_id is not None and not 0 < len(client_id) <= MAX_CLIENT_ID:
-        raise ProtocolError("bad_message", f"client_id must be 1-{MAX_CLIENT_ID} characters")
-    return client_id

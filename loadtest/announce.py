@@ -30,7 +30,8 @@ from loadtest.netns import reexec_in_private_netns
 from loadtest.servers import local_server
 from loadtest.target import bounded, print_summary
 from rooms.community import sessions
-from rooms.community.schema import memberships, rooms, users
+from rooms.community.schema.accounts import users
+from rooms.community.schema.rooms import memberships, rooms
 from server.config import load_secret
 
 MAX_ROOMS, MAX_MEMBERS, MAX_SOCKETS = 10_000, 200_000, 5000

@@ -32,15 +32,10 @@ from rooms.community.avatars import Avatars
 from rooms.community.bus import LocalBus
 from rooms.community.database import Database, open_database
 from rooms.community.erasure import Erasure
-from rooms.community.schema import (
-    events,
-    meeting_attendance,
-    memberships,
-    messages,
-    rooms,
-    rsvps,
-    users,
-)
+from rooms.community.schema.accounts import users
+from rooms.community.schema.agenda import events, meeting_attendance, rsvps
+from rooms.community.schema.chat import messages
+from rooms.community.schema.rooms import memberships, rooms
 from rooms.insight.insight import Insight
 from signalling.events import encode
 

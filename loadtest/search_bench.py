@@ -36,7 +36,7 @@ from loadtest.target import bounded
 from rooms.community.accounts import User
 from rooms.community.bus import LocalBus
 from rooms.community.database import Database, open_database
-from rooms.community.schema import messages
+from rooms.community.schema.chat import messages
 from rooms.community.search import (
     Search,
     check_query,

@@ -3,25 +3,22 @@
 Sans-I/O like the producer: it rewrites the shared buffer's header in place and hands it to a
 `send` callable that copies it at once.
 
-Where the native send step was built (sfu/native.py), a consumer that is simply forwarding
-hands its numbering to a `Route` and its producer sends for it from C, many consumers per call
-(`routes`). The consumer takes the state back (`_leave_route`) before anything changes it: a
-pause, a layer switch, a send that failed; the next packet it forwards itself gives it a new
-route. Everything else (repairs, sender reports, NACKs) reads state a route never changes.
-
-Moving between simulcast layers is sfu/layer_switching.py, a part of the class kept apart.
+Two parts of the class are kept apart, each a concept of its own: moving between simulcast
+layers (sfu/layer_switching.py), and handing the numbering to a native route while the consumer
+simply forwards, so that its producer sends for it from C (sfu/route_handover.py).
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from sfu import red, totals
 from sfu.forwarding import VIDEO, Producer
 from sfu.layer_switching import LayerSwitching
 from sfu.retransmit import ResendLimiter
+from sfu.route_handover import RouteHandover, RouteSource
 from sfu.rtp import SEQ_TS_SSRC, Vp8Fields, without_extensions, wrap_rtx
 
 # (NTP timestamp, RTP timestamp in the consumer's clock) for its RTCP sender reports; the
@@ -29,17 +26,7 @@ from sfu.rtp import SEQ_TS_SSRC, Vp8Fields, without_extensions, wrap_rtx
 SenderReport = Callable[[int, int], None]
 
 
-class RouteSource(Protocol):
-    """What hands out native routes: the subscriber's packet output (sfu/peer.py)."""
-
-    def route(self, owner: Consumer, ssrc: int, payload_type: int) -> Any | None:
-        """A `sfu._rtpsend.Route` on the current path, or None when there is none to use."""
-
-    def count_failure(self, code: int) -> None:
-        """A route's send failed with this sfu.native code."""
-
-
-class Consumer(LayerSwitching):
+class Consumer(LayerSwitching, RouteHandover):
     """One producer's stream as sent to one subscriber: its own SSRC, PT, sequence and clock."""
 
     __slots__ = (
@@ -152,16 +139,6 @@ class Consumer(LayerSwitching):
         self.route: Any = None  # the native route forwarding for this consumer, if any
         self._routes = routes
 
-    @property
-    def packets_sent(self) -> int:
-        route = self.route
-        return self._packets_sent + (route.packets_sent if route is not None else 0)
-
-    @property
-    def octets_sent(self) -> int:
-        route = self.route
-        return self._octets_sent + (route.octets_sent if route is not None else 0)
-
     def forward(
         self, buf: bytearray, marker: int, seq: int, timestamp: int, keyframe: bool
     ) -> None:
@@ -223,50 +200,6 @@ class Consumer(LayerSwitching):
         if bare != self._bare:
             self._leave_route()
             self._bare = bare
-
-    # -- native routes ----------------------------------------------------------------------
-
-    def _take_route(self) -> None:
-        """Let the producer send for this consumer from C, numbered as it would number."""
-        assert self._routes is not None
-        route = self._routes.route(self, self.ssrc, self.payload_type)
-        if route is None:  # no native path to this subscriber (e.g. an IPv6 zone address)
-            self._routes = None
-            return
-        route.seq_delta = self._seq_delta
-        route.ts_delta = self._ts_delta
-        route.picture_id_delta = self._pid_delta
-        route.tl0_delta = self._tl0_delta
-        route.last_seq = self._last_seq
-        route.last_ts = self._last_ts
-        route.last_picture_id = self._last_pid
-        route.last_tl0 = self._last_tl0
-        self.route = route
-        self.layer.routes.append(route)
-
-    def _leave_route(self) -> None:
-        """Take the numbering and counters back from the route before changing anything."""
-        route = self.route
-        if route is None:
-            return
-        self.route = None
-        self.layer.routes.remove(route)
-        self._last_seq = route.last_seq
-        self._last_ts = route.last_ts
-        self._last_pid = route.last_picture_id
-        self._last_tl0 = route.last_tl0
-        self._packets_sent += route.packets_sent
-        self._octets_sent += route.octets_sent
-        self._sent_at = self.layer.last_arrival  # the last packet the route forwarded came then
-
-    def route_failed(self, code: int) -> None:
-        """The route could not send a packet (a full queue, a new ICE pair, a libsrtp error):
-        as when `send` refuses one, video waits for its next key frame."""
-        if self._routes is not None:
-            self._routes.count_failure(code)
-        self._leave_route()
-        if self.producer.kind == VIDEO:
-            self._skip_to_keyframe()
 
     def pause(self) -> None:
         """Stop sending until `resume` (the subscriber hides this video, or a data saver

@@ -191,7 +191,10 @@ def test_the_sfu_starts_no_processes(path: Path) -> None:
 
 # The fan-out: producers, consumers and the media router. Endpoints plug into it, it knows none
 # of them (issue #20, item 4), so a relay or a plain-RTP endpoint needs no change to it.
-FAN_OUT = [ROOT / "sfu" / name for name in ("router.py", "forwarding.py", "consumer.py")]
+FAN_OUT = [
+    ROOT / "sfu" / name
+    for name in ("router.py", "forwarding.py", "consumer.py", "route_handover.py")
+]
 ENDPOINTS = {
     "sfu.peer",
     "sfu.publisher",

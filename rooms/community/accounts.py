@@ -27,7 +27,7 @@ from rooms.community.database import Database
 from rooms.community.events import SessionsRevoked
 from rooms.community.password_hashing import PasswordHashing
 from rooms.community.regions.data import loaded_regions
-from rooms.community.schema import users
+from rooms.community.schema.accounts import users
 from rooms.errors import Conflict, NotFound, Unauthorized
 
 

@@ -1,7 +1,7 @@
 """The daily roll-up of who was active where: what member insight and recruitment reports read
 instead of every message, RSVP and meeting (docs/market-and-insight.md, "Scale").
 
-Derived tables (rooms/community/schema.py): `activity_days`, one row per day, room and
+Derived tables (rooms/community/schema/activity.py): `activity_days`, one row per day, room and
 member with their messages, RSVP answers (and how many "going") and seconds in meetings;
 `room_days`, the same per room and day plus town-hall questions (guests ask too);
 `first_activity` and `member_first_activity`, each member's first activity in each room and
@@ -44,21 +44,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.database import Database
-from rooms.community.schema import (
+from rooms.community.schema.accounts import users
+from rooms.community.schema.activity import (
     activity_days,
-    event_questions,
-    events,
     first_activity,
-    meeting_attendance,
     member_first_activity,
     member_windows,
-    messages,
-    referrals,
     rollup_marks,
     room_days,
-    rsvps,
-    users,
 )
+from rooms.community.schema.agenda import event_questions, events, meeting_attendance, rsvps
+from rooms.community.schema.chat import messages
+from rooms.community.schema.organising import referrals
 
 DAY_MS = 86_400_000
 # A row reaches the database this long after its timestamp at most (a transaction's time), so

@@ -26,7 +26,7 @@ from rooms.community.chat import room_topic
 from rooms.community.database import Database
 from rooms.community.events import EventReminder
 from rooms.community.membership import require
-from rooms.community.schema import events, rsvps
+from rooms.community.schema.agenda import events, rsvps
 from rooms.community.service import CommunityService
 from rooms.community.timefmt import check_in_range, zoned_iso
 from rooms.errors import Invalid, NotFound

@@ -32,7 +32,8 @@ from rooms.community.media_files import publish_file as publish_file
 from rooms.community.media_files import remove_metadata as remove_metadata
 from rooms.community.membership import require
 from rooms.community.message_views import attachment_json
-from rooms.community.schema import attachment_refs, attachments, memberships, messages
+from rooms.community.schema.chat import attachment_refs, attachments, messages
+from rooms.community.schema.rooms import memberships
 from rooms.errors import Forbidden, Invalid, NotFound, TooLarge, UnsupportedMedia
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.database import Database
-from rooms.community.schema import events, meeting_attendance
+from rooms.community.schema.agenda import events, meeting_attendance
 
 log = logging.getLogger(__name__)
 

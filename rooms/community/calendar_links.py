@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from rooms.community import sessions
 from rooms.community.accounts import User
-from rooms.community.schema import users
+from rooms.community.schema.accounts import users
 from rooms.community.service import CommunityService
 from rooms.errors import NotFound
 

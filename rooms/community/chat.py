@@ -28,7 +28,8 @@ from rooms.community.membership import Access, require
 from rooms.community.message_views import render
 from rooms.community.permissions import may
 from rooms.community.read_markers import advance_read, unread_count
-from rooms.community.schema import messages, rooms
+from rooms.community.schema.chat import messages
+from rooms.community.schema.rooms import rooms
 from rooms.community.search import index_message, index_new_messages, unindex_message
 from rooms.community.service import CommunityService
 from rooms.community.shared_files import hand_over_files

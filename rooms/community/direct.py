@@ -1,10 +1,10 @@
 """Direct messages: one-to-one conversations between members who share a room.
 
-A conversation is a room of kind "direct" with its two members (rooms/community/schema.py
-direct_chats), invite-only, both plain members: nobody can invite a third or rename it. So
-posting, history, read receipts, typing, uploads, the offline outbox and the live feed are
-the room chat's own (rooms/community/chat.py), with its rate limit, and nothing of it is
-written twice. What is particular to direct rooms lives here and in direct_pairs.py: opening
+A conversation is a room of kind "direct" with its two members (direct_chats in
+rooms/community/schema/rooms.py), invite-only, both plain members: nobody can invite a third or
+rename it. So posting, history, read receipts, typing, uploads, the offline outbox and the live
+feed are the room chat's own (rooms/community/chat.py), with its rate limit, and nothing of it
+is written twice. What is particular to direct rooms lives here and in direct_pairs.py: opening
 one (made on first use, the same one ever after), blocks, and reports to the server's
 administrators.
 """
@@ -28,15 +28,9 @@ from rooms.community.directory import summaries
 from rooms.community.events import ChatChanged, RoomMember
 from rooms.community.message_views import render
 from rooms.community.reports import check_action, check_reason, file_once, hide_message
-from rooms.community.schema import (
-    blocks,
-    direct_chats,
-    direct_reports,
-    memberships,
-    messages,
-    rooms,
-    users,
-)
+from rooms.community.schema.accounts import users
+from rooms.community.schema.chat import messages
+from rooms.community.schema.rooms import blocks, direct_chats, direct_reports, memberships, rooms
 from rooms.community.service import CommunityService
 from rooms.community.timefmt import utc_iso
 from rooms.errors import Forbidden, Invalid, NotFound, RateLimited

@@ -1,7 +1,7 @@
 """Look-ups about direct conversations shared by the chat, the room directory, the feed and
 the direct-message service: who the other member is, and whether a block stands between two
-members. A direct conversation is a room of kind "direct" (rooms/community/schema.py
-direct_chats), so these are the only places that know a room can be one.
+members. A direct conversation is a room of kind "direct" (its table direct_chats is in
+rooms/community/schema/rooms.py), so these are the only places that know a room can be one.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.accounts import user_from_row
-from rooms.community.schema import blocks, direct_chats, users
+from rooms.community.schema.accounts import users
+from rooms.community.schema.rooms import blocks, direct_chats
 from rooms.errors import Forbidden
 
 DIRECT = "direct"  # rooms.kind of a direct conversation

@@ -19,7 +19,8 @@ from rooms.community.permissions import may, may_remove, may_set_role
 from rooms.community.read_markers import latest_message_ids, unread_count
 from rooms.community.regions import check_place, regions
 from rooms.community.regions.data import loaded_regions
-from rooms.community.schema import invites, memberships, rooms, users
+from rooms.community.schema.accounts import users
+from rooms.community.schema.rooms import invites, memberships, rooms
 from rooms.community.service import CommunityService
 from rooms.community.timefmt import utc_iso
 from rooms.errors import Conflict, Forbidden, Invalid, NotFound

@@ -43,18 +43,13 @@ from rooms.community.bus import Bus, user_topic
 from rooms.community.chat import room_topic
 from rooms.community.database import Database
 from rooms.community.events import RoomMember, SessionsRevoked
-from rooms.community.schema import (
-    admin_audit,
-    direct_chats,
-    event_questions,
-    listing_photos,
-    memberships,
-    metadata,
-    period_counts,
-    resumable_uploads,
-    rooms,
-    users,
-)
+from rooms.community.schema import metadata
+from rooms.community.schema.accounts import admin_audit, users
+from rooms.community.schema.activity import period_counts
+from rooms.community.schema.agenda import event_questions
+from rooms.community.schema.chat import resumable_uploads
+from rooms.community.schema.market import listing_photos
+from rooms.community.schema.rooms import direct_chats, memberships, rooms
 from rooms.errors import Conflict, Forbidden, NotFound
 
 DIRECT = "direct"

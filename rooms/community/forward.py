@@ -18,7 +18,7 @@ from rooms.community.database import Database
 from rooms.community.forward_refs import Forwarded
 from rooms.community.membership import member_message
 from rooms.community.message_views import render
-from rooms.community.schema import messages
+from rooms.community.schema.chat import messages
 from rooms.community.service import CommunityService
 from rooms.errors import Invalid
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from rooms.community.schema import attachment_refs
+from rooms.community.schema.chat import attachment_refs
 
 
 @dataclass(frozen=True)

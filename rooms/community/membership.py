@@ -15,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.accounts import User, user_from_row
 from rooms.community.permissions import may
-from rooms.community.schema import memberships, messages, rooms, users
+from rooms.community.schema.accounts import users
+from rooms.community.schema.chat import messages
+from rooms.community.schema.rooms import memberships, rooms
 from rooms.errors import Forbidden, NotFound
 
 

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from rooms.community.schema import attachment_refs, attachments, messages, users
+from rooms.community.schema.accounts import users
+from rooms.community.schema.chat import attachment_refs, attachments, messages
 from rooms.community.timefmt import utc_iso
 
 REPLY_PREVIEW = 200  # characters of the message replied to

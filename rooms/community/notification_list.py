@@ -17,7 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from rooms.community.accounts import User
 from rooms.community.agenda import render_events
 from rooms.community.message_views import render
-from rooms.community.schema import announcement_rooms, events, memberships, messages, rsvps
+from rooms.community.schema.agenda import events, rsvps
+from rooms.community.schema.chat import messages
+from rooms.community.schema.organising import announcement_rooms
+from rooms.community.schema.rooms import memberships
 from rooms.community.search import rooms_as_seen
 from rooms.community.service import CommunityService
 

@@ -34,13 +34,13 @@ from rooms.community.account_rules import login_key
 from rooms.community.accounts import Accounts, User, user_from_row
 from rooms.community.database import Database
 from rooms.community.permissions import may_remove
-from rooms.community.schema import (
-    memberships,
+from rooms.community.schema.accounts import (
     password_reset_audit,
     password_reset_codes,
     password_reset_requests,
     users,
 )
+from rooms.community.schema.rooms import memberships
 from rooms.errors import Forbidden, Invalid, NotFound, Unauthorized
 
 CODE_TTL_MS = 24 * 3_600_000  # a day: long enough to reach the member, short if it leaks

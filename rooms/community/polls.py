@@ -25,7 +25,8 @@ from rooms.community.database import Database
 from rooms.community.direct_pairs import DIRECT, check_may_send
 from rooms.community.membership import require
 from rooms.community.permissions import may
-from rooms.community.schema import poll_options, poll_votes, polls, users
+from rooms.community.schema.accounts import users
+from rooms.community.schema.chat import poll_options, poll_votes, polls
 from rooms.community.service import CommunityService
 from rooms.community.timefmt import utc_iso
 from rooms.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited

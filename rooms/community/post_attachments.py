@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from rooms.community.schema import attachments
+from rooms.community.schema.chat import attachments
 from rooms.errors import Invalid
 
 MAX_ATTACHMENTS = 10

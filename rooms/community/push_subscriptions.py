@@ -25,14 +25,9 @@ from rooms.community.bus import Bus
 from rooms.community.database import Database
 from rooms.community.direct_pairs import DIRECT, blocked_in
 from rooms.community.membership import require
-from rooms.community.schema import (
-    memberships,
-    push_subscriptions,
-    room_mutes,
-    rooms,
-    rsvps,
-    users,
-)
+from rooms.community.schema.accounts import push_subscriptions, users
+from rooms.community.schema.agenda import rsvps
+from rooms.community.schema.rooms import memberships, room_mutes, rooms
 from rooms.community.service import CommunityService
 from rooms.errors import Invalid
 

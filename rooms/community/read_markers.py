@@ -13,7 +13,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.readers import record_read
-from rooms.community.schema import memberships, messages
+from rooms.community.schema.chat import messages
+from rooms.community.schema.rooms import memberships
 
 
 async def advance_read(

@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from rooms.community.accounts import User, user_from_row
 from rooms.community.direct_pairs import DIRECT, blocked_in
 from rooms.community.membership import member_message
-from rooms.community.schema import memberships, messages, read_marks, users
+from rooms.community.schema.accounts import users
+from rooms.community.schema.chat import messages, read_marks
+from rooms.community.schema.rooms import memberships
 from rooms.community.service import CommunityService
 from rooms.community.timefmt import utc_iso
 

@@ -16,7 +16,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.message_views import render
-from rooms.community.schema import messages
+from rooms.community.schema.chat import messages
 from rooms.community.search import unindex_message
 from rooms.errors import Invalid
 

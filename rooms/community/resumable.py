@@ -40,7 +40,7 @@ from rooms.community.attachments import (
 from rooms.community.database import Database
 from rooms.community.membership import require
 from rooms.community.message_views import attachment_json
-from rooms.community.schema import attachments, resumable_uploads
+from rooms.community.schema.chat import attachments, resumable_uploads
 from rooms.errors import Conflict, DomainError, Invalid, NotFound, RateLimited, TooLarge
 
 MAX_UPLOAD_LENGTH = MAX_VIDEO_BYTES  # Tus-Max-Size: the largest file the app takes at all

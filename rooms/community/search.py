@@ -4,7 +4,7 @@ The index holds each message's terms (rooms/community/search_terms.py: words plu
 their Indonesian affixes may hide), one row per message keyed by its id, kept in step with the
 message in the same transaction: written on post, rewritten on edit, removed on delete, so a
 deleted message's words are no longer findable. The table differs by database and is made by
-migration 0010_search, outside rooms/community/schema.py:
+migration 0010_search, outside rooms/community/schema/:
 
 - SQLite: an FTS5 table whose rowid is the message id; the query is FTS5 syntax with every term
   quoted.
@@ -28,7 +28,7 @@ from rooms.community.accounts import User
 from rooms.community.direct_pairs import peers
 from rooms.community.membership import require
 from rooms.community.message_views import render
-from rooms.community.schema import rooms
+from rooms.community.schema.rooms import rooms
 from rooms.community.search_terms import index_terms, query_words
 from rooms.community.service import CommunityService
 from rooms.errors import Invalid

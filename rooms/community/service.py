@@ -15,5 +15,5 @@ class CommunityService:
         self._clock = clock
 
     def _now(self) -> int:
-        """Milliseconds since the epoch: how every time is stored (rooms/community/schema.py)."""
+        """Milliseconds since the epoch: how every time is stored (rooms/community/schema/)."""
         return int(self._clock() * 1000)

@@ -12,13 +12,8 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from rooms.community.schema import (
-    announcement_files,
-    announcement_rooms,
-    attachment_refs,
-    attachments,
-    messages,
-)
+from rooms.community.schema.chat import attachment_refs, attachments, messages
+from rooms.community.schema.organising import announcement_files, announcement_rooms
 
 
 async def hand_over_files(conn: AsyncConnection, message_id: int) -> int:

@@ -20,7 +20,7 @@ from rooms.community.accounts import User
 from rooms.community.database import Database
 from rooms.community.membership import require
 from rooms.community.permissions import may
-from rooms.community.schema import event_comments, event_questions, events
+from rooms.community.schema.agenda import event_comments, event_questions, events
 from rooms.community.timefmt import utc_iso
 from rooms.errors import NotFound
 

@@ -15,7 +15,9 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.accounts import User
-from rooms.community.schema import insight_audit, insight_grants, memberships, rooms, users
+from rooms.community.schema.accounts import users
+from rooms.community.schema.insight import insight_audit, insight_grants
+from rooms.community.schema.rooms import memberships, rooms
 from rooms.community.timefmt import utc_iso
 from rooms.errors import Forbidden, NotFound
 

@@ -16,7 +16,8 @@ from sqlalchemy import func, literal, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.activity_days import DAY_MS, day_of
-from rooms.community.schema import activity_days, first_activity, room_days, users
+from rooms.community.schema.accounts import users
+from rooms.community.schema.activity import activity_days, first_activity, room_days
 from rooms.insight.access import Scope
 
 PERIODS = {"day": DAY_MS, "week": 7 * DAY_MS, "month": 28 * DAY_MS}

@@ -28,7 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.activity_days import BEFORE_DAYS, DAY_MS, RECENT_DAYS, final_until
 from rooms.community.regions.data import regions as region_data
-from rooms.community.schema import member_windows, memberships, rooms, users
+from rooms.community.schema.accounts import users
+from rooms.community.schema.activity import member_windows
+from rooms.community.schema.rooms import memberships, rooms
 from rooms.community.timefmt import utc_iso
 from rooms.insight.access import SMALL_GROUP, Scope
 from rooms.insight.activity import in_scope, member_days, room_day_rows

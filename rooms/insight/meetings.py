@@ -11,7 +11,8 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.activity_days import DAY_MS
-from rooms.community.schema import events, meeting_attendance, memberships, rsvps
+from rooms.community.schema.agenda import events, meeting_attendance, rsvps
+from rooms.community.schema.rooms import memberships
 from rooms.community.timefmt import utc_iso
 from rooms.insight.access import SMALL_GROUP, Scope
 from rooms.insight.activity import in_scope

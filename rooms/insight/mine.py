@@ -13,15 +13,11 @@ from rooms.community import activity_days as rollup
 from rooms.community.accounts import User
 from rooms.community.activity_days import DAY_MS
 from rooms.community.database import Database
-from rooms.community.schema import (
-    activity_days,
-    event_questions,
-    listings,
-    meeting_attendance,
-    memberships,
-    messages,
-    rsvps,
-)
+from rooms.community.schema.activity import activity_days
+from rooms.community.schema.agenda import event_questions, meeting_attendance, rsvps
+from rooms.community.schema.chat import messages
+from rooms.community.schema.market import listings
+from rooms.community.schema.rooms import memberships
 from rooms.community.timefmt import utc_iso
 from rooms.insight.activity import end_day
 from rooms.insight.participation import period_start

@@ -14,7 +14,8 @@ from sqlalchemy import case, delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.activity_days import DAY_MS, final_until
-from rooms.community.schema import memberships, period_counts, rooms
+from rooms.community.schema.activity import period_counts
+from rooms.community.schema.rooms import memberships, rooms
 from rooms.community.timefmt import utc_iso
 from rooms.insight.access import SMALL_GROUP, Scope
 from rooms.insight.activity import (

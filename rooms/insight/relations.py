@@ -33,15 +33,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
 from rooms.community.database import Database
-from rooms.community.schema import (
-    events,
-    meeting_attendance,
-    memberships,
-    messages,
-    referrals,
-    rsvps,
-    users,
-)
+from rooms.community.schema.accounts import users
+from rooms.community.schema.agenda import events, meeting_attendance, rsvps
+from rooms.community.schema.chat import messages
+from rooms.community.schema.organising import referrals
+from rooms.community.schema.rooms import memberships
 from rooms.insight.access import SMALL_GROUP, Scope
 from rooms.insight.activity import in_scope
 

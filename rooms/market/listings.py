@@ -24,14 +24,9 @@ from rooms.community.database import Database
 from rooms.community.membership import require
 from rooms.community.regions.data import loaded_regions
 from rooms.community.regions.index import RegionIndex
-from rooms.community.schema import (
-    listing_photos,
-    listing_rooms,
-    listings,
-    memberships,
-    rooms,
-    users,
-)
+from rooms.community.schema.accounts import users
+from rooms.community.schema.market import listing_photos, listing_rooms, listings
+from rooms.community.schema.rooms import memberships, rooms
 from rooms.community.service import CommunityService
 from rooms.community.timefmt import utc_iso
 from rooms.errors import Forbidden, Invalid, NotFound, RateLimited

@@ -22,13 +22,8 @@ from rooms.community.database import Database
 from rooms.community.direct import DirectMessages
 from rooms.community.directory import summaries
 from rooms.community.reports import check_action, check_reason, file_once
-from rooms.community.schema import (
-    listing_chats,
-    listing_reports,
-    listing_rooms,
-    listings,
-    memberships,
-)
+from rooms.community.schema.market import listing_chats, listing_reports, listing_rooms, listings
+from rooms.community.schema.rooms import memberships
 from rooms.community.service import CommunityService
 from rooms.errors import Forbidden, Invalid, NotFound
 from rooms.market.listings import _listing_row, is_moderator, render

@@ -25,7 +25,7 @@ from rooms.community.attachments import (
     remove_metadata,
 )
 from rooms.community.database import Database
-from rooms.community.schema import listing_photos
+from rooms.community.schema.market import listing_photos
 from rooms.errors import NotFound
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from rooms.community.database import Database
-from rooms.community.schema import memberships, users
+from rooms.community.schema.accounts import users
+from rooms.community.schema.rooms import memberships
 from rooms.errors import Unauthorized
 from rooms.meeting.grants import JoinGrant
 

@@ -23,15 +23,9 @@ from rooms.community.agenda import render_events
 from rooms.community.membership import require
 from rooms.community.message_views import attachment_json
 from rooms.community.post_attachments import unique_attachments
-from rooms.community.schema import (
-    announcement_events,
-    announcement_files,
-    announcements,
-    attachment_refs,
-    attachments,
-    events,
-    messages,
-)
+from rooms.community.schema.agenda import events
+from rooms.community.schema.chat import attachment_refs, attachments, messages
+from rooms.community.schema.organising import announcement_events, announcement_files, announcements
 from rooms.community.timefmt import zoned_iso
 from rooms.errors import Forbidden, Invalid, NotFound
 

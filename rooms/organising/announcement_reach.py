@@ -13,7 +13,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.permissions import RANK
-from rooms.community.schema import announcement_rooms, memberships, rooms
+from rooms.community.schema.organising import announcement_rooms
+from rooms.community.schema.rooms import memberships, rooms
 from rooms.organising.reactions import member_rooms
 
 MODERATING = [role for role, rank in RANK.items() if rank >= RANK["moderator"]]

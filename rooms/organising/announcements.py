@@ -27,15 +27,14 @@ from rooms.community.direct_pairs import DIRECT
 from rooms.community.events import AnnouncementComment, ChatPosted
 from rooms.community.message_views import render
 from rooms.community.permissions import may
-from rooms.community.schema import (
+from rooms.community.schema.accounts import users
+from rooms.community.schema.chat import messages
+from rooms.community.schema.organising import (
     announcement_comments,
     announcement_rooms,
     announcements,
-    memberships,
-    messages,
-    rooms,
-    users,
 )
+from rooms.community.schema.rooms import memberships, rooms
 from rooms.community.search import index_new_messages
 from rooms.community.service import CommunityService
 from rooms.community.timefmt import utc_iso

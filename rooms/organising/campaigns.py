@@ -20,7 +20,8 @@ from rooms.community.membership import require
 from rooms.community.permissions import may
 from rooms.community.regions import check_place
 from rooms.community.regions.data import loaded_regions
-from rooms.community.schema import campaign_rooms, campaigns, memberships, rooms
+from rooms.community.schema.organising import campaign_rooms, campaigns
+from rooms.community.schema.rooms import memberships, rooms
 from rooms.community.service import CommunityService
 from rooms.community.timefmt import check_in_range, utc_iso
 from rooms.errors import Forbidden, Invalid, NotFound

@@ -25,12 +25,12 @@ from rooms.community.bus import Bus
 from rooms.community.chat import room_topic
 from rooms.community.database import Database
 from rooms.community.events import AnnouncementReactions
-from rooms.community.schema import (
+from rooms.community.schema.organising import (
     announcement_reactions,
     announcement_rooms,
     announcements,
-    memberships,
 )
+from rooms.community.schema.rooms import memberships
 from rooms.community.service import CommunityService
 from rooms.errors import Invalid, NotFound, RateLimited
 from rooms.ratelimit import TokenBuckets

@@ -21,14 +21,10 @@ from rooms.community.bus import Bus, user_topic
 from rooms.community.chat import room_topic
 from rooms.community.database import Database
 from rooms.community.events import RoomMember
-from rooms.community.schema import (
-    invites,
-    member_first_activity,
-    memberships,
-    referral_codes,
-    referrals,
-    users,
-)
+from rooms.community.schema.accounts import users
+from rooms.community.schema.activity import member_first_activity
+from rooms.community.schema.organising import referral_codes, referrals
+from rooms.community.schema.rooms import invites, memberships
 from rooms.community.service import CommunityService
 from rooms.community.timefmt import utc_iso
 from rooms.errors import NotFound, RateLimited
@@ -53,7 +49,8 @@ def join_path(code: str, campaign_id: int | None = None, via: str = "link") -> s
 
 def signup_facts(user_id: int) -> dict[str, Any]:
     """The member's region and first activity as the referral keeps them for reports (later
-    changes: a trigger and the activity roll-up, rooms/community/schema.py `referrals`)."""
+    changes: a trigger and the activity roll-up, rooms/community/schema/organising.py
+    `referrals`)."""
     return {
         "region_code": select(users.c.region_code).where(users.c.id == user_id).scalar_subquery(),
         "first_at": select(member_first_activity.c.first_at)

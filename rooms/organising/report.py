@@ -33,7 +33,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.regions import regions
-from rooms.community.schema import referrals, users
+from rooms.community.schema.accounts import users
+from rooms.community.schema.organising import referrals
 from rooms.community.timefmt import utc_iso
 from rooms.organising.referrals import CHANNELS
 
@@ -69,9 +70,9 @@ class Scope:
 def _signups(scope: Scope) -> Any:
     """One row per sign-up in scope, from the referrals alone: each keeps a copy of its
     member's region and first activity anywhere (a post, an RSVP or a meeting attended; kept
-    by a trigger and the community's roll-up: rooms/community/schema.py `referrals`), so the
-    report joins neither the members nor their first activities (docs/benchmarks.md: the two
-    joins were three quarters of its time)."""
+    by a trigger and the community's roll-up: rooms/community/schema/organising.py
+    `referrals`), so the report joins neither the members nor their first activities
+    (docs/benchmarks.md: the two joins were three quarters of its time)."""
     query = select(
         referrals.c.recruiter_id,
         (referrals.c.created_at // DAY_MS).label("day"),

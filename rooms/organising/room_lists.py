@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.accounts import User
 from rooms.community.direct_pairs import DIRECT
-from rooms.community.schema import memberships, room_list_rooms, room_lists, rooms
+from rooms.community.schema.organising import room_list_rooms, room_lists
+from rooms.community.schema.rooms import memberships, rooms
 from rooms.community.service import CommunityService
 from rooms.community.timefmt import utc_iso
 from rooms.errors import Invalid, NotFound

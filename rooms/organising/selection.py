@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, or_
 
 from rooms.community.directory import KINDS
 from rooms.community.regions.index import check_code_shape
-from rooms.community.schema import rooms
+from rooms.community.schema.rooms import rooms
 from rooms.errors import Invalid
 
 MAX_ROOMS = 5000

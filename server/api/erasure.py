@@ -10,7 +10,7 @@ from sqlalchemy import desc, select
 
 from rooms.community.account_rules import MAX_PASSWORD
 from rooms.community.erasure import Erased
-from rooms.community.schema import admin_audit
+from rooms.community.schema.accounts import admin_audit
 from rooms.community.timefmt import utc_iso
 from rooms.errors import Forbidden, Invalid
 from server.api.contexts import CONTEXTS_KEY

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from loadtest import announce
 from rooms.community.database import open_database
-from rooms.community.schema import memberships, rooms, users
+from rooms.community.schema.accounts import users
+from rooms.community.schema.rooms import memberships, rooms
 
 
 async def test_members_are_spread_evenly_over_the_rooms(tmp_path: Path) -> None:

@@ -12,7 +12,10 @@ from sqlalchemy import func, select
 
 from loadtest.insight_bench import VIEWS, generate, measure
 from rooms.community.database import open_database
-from rooms.community.schema import meeting_attendance, memberships, messages, rsvps, users
+from rooms.community.schema.accounts import users
+from rooms.community.schema.agenda import meeting_attendance, rsvps
+from rooms.community.schema.chat import messages
+from rooms.community.schema.rooms import memberships
 
 
 def args(**overrides: object) -> argparse.Namespace:

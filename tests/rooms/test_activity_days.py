@@ -11,17 +11,10 @@ from sqlalchemy import delete, insert, select, update
 from rooms.community import activity_days as rollup
 from rooms.community.accounts import User
 from rooms.community.community import Community
-from rooms.community.schema import (
-    activity_days,
-    events,
-    first_activity,
-    meeting_attendance,
-    member_windows,
-    messages,
-    room_days,
-    rsvps,
-    users,
-)
+from rooms.community.schema.accounts import users
+from rooms.community.schema.activity import activity_days, first_activity, member_windows, room_days
+from rooms.community.schema.agenda import events, meeting_attendance, rsvps
+from rooms.community.schema.chat import messages
 from tests.rooms.conftest import Clock, register
 from tests.rooms.test_store import room_with
 

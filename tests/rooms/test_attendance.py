@@ -9,7 +9,7 @@ from sqlalchemy import insert, select
 
 from rooms.community.attendance import OpenStays, Stay
 from rooms.community.community import Community
-from rooms.community.schema import events, meeting_attendance
+from rooms.community.schema.agenda import events, meeting_attendance
 from rooms.meeting.meeting import ParticipantId
 from rooms.meeting.meeting_access import attendee
 from server.wiring import single_node

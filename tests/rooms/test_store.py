@@ -17,7 +17,8 @@ from sqlalchemy.engine import Connection
 from rooms.community import attachments as attachment_module
 from rooms.community.account_rules import Registration
 from rooms.community.community import Community
-from rooms.community.schema import messages, metadata
+from rooms.community.schema import metadata
+from rooms.community.schema.chat import messages
 from rooms.community.search import is_search_table
 from rooms.errors import (
     Conflict,

@@ -19,7 +19,7 @@ from rooms.community.accounts import User
 from rooms.community.attachments import ORPHAN_WINDOW_MS
 from rooms.community.community import Community
 from rooms.community.resumable import UPLOAD_LIFETIME_MS
-from rooms.community.schema import attachments
+from rooms.community.schema.chat import attachments
 from rooms.errors import Invalid, NotFound
 from server.upload_expiry import UPLOAD_EXPIRY_INTERVAL, expire_uploads_forever
 from tests.rooms.conftest import Clock, register

@@ -9,7 +9,7 @@ from sqlalchemy import insert
 
 from rooms.community.accounts import User
 from rooms.community.community import Community
-from rooms.community.schema import messages
+from rooms.community.schema.chat import messages
 from rooms.insight.insight import Insight
 from tests.rooms.conftest import Clock
 from tests.rooms.test_store import room_with

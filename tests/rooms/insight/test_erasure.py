@@ -16,21 +16,19 @@ from rooms.community.accounts import User
 from rooms.community.bus import user_topic
 from rooms.community.community import Community
 from rooms.community.erasure import SIGNED_OUT_FOREVER, user_foreign_keys
-from rooms.community.schema import (
+from rooms.community.schema.accounts import admin_audit, users
+from rooms.community.schema.activity import (
     activity_days,
-    admin_audit,
     first_activity,
-    listings,
-    meeting_attendance,
     member_first_activity,
     member_windows,
-    memberships,
-    messages,
     period_counts,
-    referrals,
-    rsvps,
-    users,
 )
+from rooms.community.schema.agenda import meeting_attendance, rsvps
+from rooms.community.schema.chat import messages
+from rooms.community.schema.market import listings
+from rooms.community.schema.organising import referrals
+from rooms.community.schema.rooms import memberships
 from rooms.errors import Conflict, Forbidden, NotFound, Unauthorized
 from rooms.insight.insight import Insight
 from rooms.organising.report import Scope as ReportScope

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rooms.community.accounts import User
 from rooms.community.community import Community
-from rooms.community.schema import event_questions, events, messages, rsvps
+from rooms.community.schema.agenda import event_questions, events, rsvps
+from rooms.community.schema.chat import messages
 from rooms.errors import Forbidden, Invalid, NotFound
 from rooms.insight.dynamics import region_figures
 from rooms.insight.insight import Insight

@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy import insert
 
 from rooms.community.community import Community
-from rooms.community.schema import events, meeting_attendance, messages, referrals, rsvps
+from rooms.community.schema.agenda import events, meeting_attendance, rsvps
+from rooms.community.schema.chat import messages
+from rooms.community.schema.organising import referrals
 from rooms.insight.access import Scope
 from rooms.insight.relations import MAX_EVENT_CROWD, RECRUITED, edges
 from tests.rooms.conftest import Clock, register

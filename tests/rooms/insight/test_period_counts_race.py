@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 
 from rooms.community import activity_days
 from rooms.community.community import Community
-from rooms.community.schema import period_counts
+from rooms.community.schema.activity import period_counts
 from rooms.insight.access import Scope
 from rooms.insight.insight import MAINTENANCE
 from rooms.insight.participation import count_past_periods

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import insert
 
 from rooms.community.community import Community
-from rooms.community.schema import messages
+from rooms.community.schema.chat import messages
 from rooms.errors import Invalid, NotFound
 from tests.rooms.conftest import Clock, register
 from tests.rooms.insight.test_insight import Data, admin, build

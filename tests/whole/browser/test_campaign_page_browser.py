@@ -14,7 +14,7 @@ import pytest
 from playwright.async_api import Browser
 from sqlalchemy import update
 
-from rooms.community.schema import referrals
+from rooms.community.schema.organising import referrals
 from server.api.routing import community_of
 from tests.conftest import RunningServer, running_kamar
 from tests.whole.browser.test_announcement_media_browser import screens

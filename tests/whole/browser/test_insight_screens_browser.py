@@ -17,7 +17,9 @@ from sqlalchemy import delete, update
 from loadtest.insight_bench import generate
 from rooms.community.activity_days import DAY_MS
 from rooms.community.database import open_database
-from rooms.community.schema import messages, rooms, users
+from rooms.community.schema.accounts import users
+from rooms.community.schema.chat import messages
+from rooms.community.schema.rooms import rooms
 from rooms.community.sessions import mint_session
 from tests.conftest import running_kamar
 from tests.whole.browser.test_announcement_media_browser import screens

@@ -70,10 +70,10 @@ def fir(*targets: int) -> bytes:
         # A browser's usual second: a receiver report and its estimate.
         (
             receiver_report() + remb(2_500_000, [VIDEO, AUDIO]),
-            [LossReport(VIDEO, 0.0), Remb(2_500_000, [VIDEO, AUDIO])],
+            [LossReport(VIDEO, 0.0, 0, 7), Remb(2_500_000, [VIDEO, AUDIO])],
         ),
-        (receiver_report(), [LossReport(VIDEO, 0.0)]),
-        (receiver_report() + pli(VIDEO), [LossReport(VIDEO, 0.0), KeyframeRequest(VIDEO)]),
+        (receiver_report(), [LossReport(VIDEO, 0.0, 0, 7)]),
+        (receiver_report() + pli(VIDEO), [LossReport(VIDEO, 0.0, 0, 7), KeyframeRequest(VIDEO)]),
         (fir(VIDEO, AUDIO), [KeyframeRequest(VIDEO), KeyframeRequest(AUDIO)]),
         # A NACK's bitmask names the 16 numbers after its PID; across the 16-bit wrap too.
         (nack(VIDEO, [100, 101, 117]), [Nack(VIDEO, [100, 101, 117])]),
@@ -118,13 +118,35 @@ def test_every_report_block_gives_its_streams_fraction_lost() -> None:
     sender = RtcpSenderInfo(ntp_timestamp=1, rtp_timestamp=2, packet_count=3, octet_count=4)
     sr = RtcpSrPacket(ssrc=SUBSCRIBER, sender_info=sender, reports=[block(AUDIO, 128)])
     assert parse_feedback(bytes(rr) + bytes(sr)) == [
-        LossReport(VIDEO, 0.25),
-        LossReport(AUDIO, 3 / 256),
-        LossReport(AUDIO, 0.5),
+        LossReport(VIDEO, 0.25, 0, 7),
+        LossReport(AUDIO, 3 / 256, 0, 7),
+        LossReport(AUDIO, 0.5, 0, 7),
     ]
+
+
+@pytest.mark.parametrize(
+    ("packets_lost", "highest"),
+    [(0, 7), (1234, 0x0002_FFFF), (-3, 70_000), (0x7FFFFF, 0xFFFF_FFFF), (-0x800000, 1)],
+)
+def test_a_report_block_gives_its_cumulative_losses_and_highest_sequence(
+    packets_lost: int, highest: int
+) -> None:
+    """RFC 3550 6.4.1: cumulative lost is a signed 24-bit count (duplicates can make it
+    negative); the extended highest sequence number holds the cycles in its upper 16 bits."""
+    report = RtcpReceiverInfo(
+        ssrc=VIDEO,
+        fraction_lost=9,
+        packets_lost=packets_lost,
+        highest_sequence=highest,
+        jitter=0,
+        lsr=0,
+        dlsr=0,
+    )
+    packet = bytes(RtcpRrPacket(ssrc=SUBSCRIBER, reports=[report]))
+    assert parse_feedback(packet) == [LossReport(VIDEO, 9 / 256, packets_lost, highest)]
 
 
 def test_a_report_cut_short_gives_the_blocks_that_fit() -> None:
     rr = bytearray(bytes(RtcpRrPacket(ssrc=SUBSCRIBER, reports=[block(VIDEO, 64)])))
     rr[0] = (rr[0] & 0xE0) | 2  # says two blocks, holds one
-    assert parse_feedback(bytes(rr)) == [LossReport(VIDEO, 0.25)]
+    assert parse_feedback(bytes(rr)) == [LossReport(VIDEO, 0.25, 0, 7)]

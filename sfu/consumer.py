@@ -224,6 +224,16 @@ class Consumer(LayerSwitching, RouteHandover):
             self.waiting_for_keyframe = True
             self.layer.wait_for_keyframe()
 
+    def restart_at_keyframe(self) -> None:
+        """The subscriber's link came back after an outage: what was sent into it is gone, and
+        repairing it would refill the link with seconds of stale video. Send nothing more
+        until the next key frame (asked for now), numbering on without a gap, and answer no
+        NACK meanwhile; NACKs for what came before map to nothing once it resumes."""
+        if self.producer.kind != VIDEO or self.paused or self.closed or not self._started:
+            return
+        if not self.waiting_for_keyframe:
+            self._skip_to_keyframe()
+
     def _skip_to_keyframe(self) -> None:
         """A dropped video packet (the subscriber's link is full): send nothing more until the
         next key frame rather than frames that cannot decode, and number on without a gap so
@@ -253,8 +263,10 @@ class Consumer(LayerSwitching, RouteHandover):
         self.resend(buf, marker, seq, timestamp, self.layer.vp8, repair=False)
 
     def nack(self, lost: list[int], now: float) -> None:
-        """The subscriber misses these packets (its own sequence numbers, RFC 4585 6.2.1)."""
-        if not self._started or self.closed:
+        """The subscriber misses these packets (its own sequence numbers, RFC 4585 6.2.1).
+        None is answered while the stream waits for a key frame to go on from: it skips what
+        came before on purpose (a full link, a pause, an outage)."""
+        if not self._started or self.closed or self.waiting_for_keyframe:
             return
         limiter = self._resend_limiter
         if limiter is None:

@@ -55,6 +55,17 @@ class Downlink:
             return self.remb
         return self.loss_cap if self.remb is None else min(self.remb, self.loss_cap)
 
+    def for_video(self, audio: int) -> int | None:
+        """Bit/s the videos may use beside `audio` bit/s of audio. REMB is theirs alone:
+        libwebrtc's receive-side estimator reads video packets only (audio only with
+        transport-cc, which the SFU does not send to subscribers), so a REMB of 200 kbit/s
+        beside 180 kbit/s of audio is 200 kbit/s for video, not 20; the loss cap covers all
+        that was sent, so the audio comes off it."""
+        if self.loss_cap is None:
+            return self.remb
+        left = max(0, self.loss_cap - audio)
+        return left if self.remb is None else min(self.remb, left)
+
     @property
     def repairs_allowed(self) -> bool:
         """No repairs from a report above HIGH_LOSS until one comes REPAIR_PAUSE after it."""

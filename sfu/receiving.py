@@ -16,8 +16,10 @@ from collections.abc import Callable
 from sfu import simulcast
 from sfu.consumer import Consumer
 from sfu.downlink import OUTAGE_GAP, Downlink, RepairMeter, SentMeter
-from sfu.forwarding import AUDIO, Producer
+from sfu.forwarding import AUDIO, VIDEO, Producer
+from sfu.loss_tally import LossTally
 from sfu.owner import CAMERA
+from sfu.rtcp_feedback import LossReport
 from sfu.subscriber_slot import Slot
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ class Receiving:
         self._sent = SentMeter()  # everything sent to this subscriber
         self._audio_sent = SentMeter()  # its audio: what the videos must leave room for
         self._repairs = RepairMeter()  # the loss its reports hide behind repairs
+        self._losses = LossTally()  # its receiver reports, over all its streams
         self._heard_at: float | None = None  # when its latest RTCP came
         self.chooser = simulcast.LayerChooser()  # its waits are settings (tests shorten them)
         self.closed = False  # the connection closed: nothing to choose any more
@@ -143,13 +146,27 @@ class Receiving:
 
     def heard(self, now: float) -> None:
         """RTCP came from the subscriber (its receivers report every second). After a silence
-        longer than OUTAGE_GAP its link was down: the layers start over (sfu/simulcast.py)."""
+        longer than OUTAGE_GAP its link was down (`_link_returned`)."""
         if self._heard_at is not None and now - self._heard_at > OUTAGE_GAP:
-            log.info("%s: link back after %.1f s: its videos start over", self.owner,
-                     now - self._heard_at)  # fmt: skip
-            self.chooser.link_was_down()
-            self.choose_layers()
+            log.info("%s: link back after %.1f s", self.owner, now - self._heard_at)
+            self._link_returned()
         self._heard_at = now
+
+    def _link_returned(self) -> None:
+        """What was sent during the outage is gone: its losses are not the link's verdict
+        (sfu/loss_tally.py), repairing it would fill the link that just came back with seconds
+        of stale video, so every video restarts at a key frame (asked for now) and no NACK for
+        what came before is answered; the layer choice goes on from where it was, its wait
+        reset (sfu/simulcast.py)."""
+        consumers = self._consumers()
+        self._losses.link_returned(
+            {c.ssrc: sent[0] for c in consumers if (sent := c.last_sent) is not None}
+        )
+        for consumer in consumers:
+            if consumer.producer.kind == VIDEO:
+                consumer.restart_at_keyframe()
+        self.chooser.link_was_down()
+        self.choose_layers()
 
     def on_remb(self, bitrate: int) -> None:
         """The subscriber's estimate of its downlink (REMB), for the layer choice."""
@@ -157,10 +174,12 @@ class Receiving:
             self._downlink.remb = bitrate
             self.choose_layers()
 
-    def on_loss(self, fraction: float, now: float) -> None:
-        """A receiver report's loss (averaged over its streams), or the share of repairs sent
-        when that is higher: above 10 % the estimate falls below what was sent
-        (sfu/downlink.py)."""
+    def on_reports(self, reports: list[LossReport], now: float) -> None:
+        """The subscriber's receiver report blocks. Over at least MIN_SPAN and enough packets
+        (sfu/loss_tally.py), the share lost, or the share of repairs sent when that is higher:
+        above 10 % the estimate falls below what was sent (sfu/downlink.py)."""
+        for report in reports:
+            self._losses.add(report.ssrc, report.highest, report.lost)
         consumers = self._consumers()
         packets = sum(c.packets_sent for c in consumers)  # each a sum over native routes too
         sent = self._sent.update(  # repairs and late packets fill the link too
@@ -173,8 +192,11 @@ class Receiving:
             now, sum(c.octets_sent for c in audio), sum(c.packets_sent for c in audio)
         )
         repairs = self._repairs.update(now, packets, sum(c.repairs_sent for c in consumers))
+        lost = self._losses.take(now)
+        if lost is None:
+            return  # too few packets yet for a share that means anything
         before = self._downlink.estimate
-        self._downlink.on_loss(max(fraction, repairs), sent, now)
+        self._downlink.on_loss(max(lost, repairs), sent, now)
         if self._downlink.estimate != before:
             self.choose_layers()
 
@@ -208,12 +230,13 @@ class Receiving:
             for c in self._consumers()
             if c.producer.kind == AUDIO and not c.paused
         )
-        estimate = self._downlink.estimate
-        sent = self._sent.rate
+        remb = self._downlink.remb  # the videos' own estimate (Downlink.for_video)
+        video_sent = max(0, self._sent.rate - audio)
         congested = self._downlink.loss_cap is not None or (
-            estimate is not None and estimate < sent * CONGESTED
+            remb is not None and remb < video_sent * CONGESTED
         )
-        chosen = self.chooser.choose(videos, estimate, time.monotonic(), audio, congested)
+        budget = self._downlink.for_video(audio)
+        chosen = self.chooser.choose(videos, budget, time.monotonic(), congested)
         changed: list[tuple[Producer, bool]] = []
         for consumer, index in zip(shown, chosen, strict=True):
             owner = consumer.producer.owner

@@ -10,14 +10,17 @@ full resolution). For every subscriber the SFU picks, per video:
   (draft-alvestrand-rmcat-remb), which libwebrtc's delay-based estimator never lets rise much
   above what it receives (1.5x plus 10 kbit/s) and raises by only ~8 % a second, so it cannot
   say how much *more* would fit, nor confirm a step up for many seconds. What it does say
-  quickly is congestion: on overuse it falls, to 0.85x what arrives. So a video climbs one
-  layer at a time while the estimate does not fall, and when it falls below what the chosen
-  layers and the audio cost, they drop at once to what fits; after a drop nothing climbs for a
+  quickly is congestion: on overuse it falls, to 0.85x what arrives. It is the videos' own
+  budget: the receiver's estimator reads video packets only (audio reaches it only with
+  transport-cc, which the SFU does not send to subscribers), so it is not shared with the
+  audio; the loss cap, which covers everything sent, is (sfu/receiving.py). So a video climbs
+  one layer at a time while the estimate does not fall, and when it falls below what the
+  chosen layers cost, they drop at once to what fits; after a drop nothing climbs for a
   while (hysteresis, so a link at its limit does not flap between two layers).
-- below the lowest layer, OFF: when even the lowest layers do not fit beside the audio, the
-  videos in the smallest tiles stop (the subscriber keeps hearing everyone; a mobile link of
-  500 kbit/s cannot carry three 150 kbit/s videos and three Opus streams with their
-  retransmissions, and a full queue delays the audio by seconds). A stopped video is tried
+- below the lowest layer, OFF: when even the lowest layers do not fit, the videos in the
+  smallest tiles stop (the subscriber keeps hearing everyone; a mobile link of 500 kbit/s
+  cannot carry three 150 kbit/s videos and three Opus streams with their retransmissions,
+  and a full queue delays the audio by seconds). A stopped video is tried
   again like any step up, but the estimate cannot confirm it (it never rises much above what
   arrives), so a restart that is followed by a stop within RETRY_WINDOW doubles the wait
   before the next try, up to MAX_BACKOFF: a link that cannot carry it is probed ever more
@@ -29,6 +32,7 @@ and restarts at a key frame for OFF (sfu/subscriber.py).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -47,8 +51,8 @@ MAX_BACKOFF = 64.0  # the longest wait after drops that followed steps up again 
 RETRY_WINDOW = 10.0  # a video stopped again this soon after its restart: it did not fit
 STEADY = 30.0  # seconds a step up must hold, without a drop, for the wait to be BACKOFF again
 OFF = -1  # the layer "index" of a video not sent at all: the link cannot afford it
-# What one forwarded Opus stream costs the subscriber's link, as REMB counts it: ~32 kbit/s of
-# Chromium's speech plus 50 packets/s of RTP/SRTP/UDP/IP headers; the videos get the rest.
+# What one forwarded Opus stream costs the subscriber's link: ~32 kbit/s of Chromium's speech
+# plus 50 packets/s of RTP/SRTP/UDP/IP headers; a guess until the audio sent is measured.
 AUDIO_COST = 50_000
 
 
@@ -105,22 +109,20 @@ class LayerChooser:
     _last_down: float | None = None
     _restarted_at: float | None = None  # the last step from OFF to the lowest layer
     _last_estimate: int | None = None
-    _link_returned = False  # the next look starts over, as at a join
 
     def choose(
         self,
         videos: Sequence[Video],
         estimate: int | None,
         now: float,
-        audio: int = 0,
         congested: bool = True,
     ) -> list[int]:
-        """The layer each video should be on now, OFF for none. `estimate`: the subscriber's
-        latest REMB in bit/s, None before the first one (then only tile sizes and the ramp limit
-        the choice); `audio`: bit/s of the audio it receives, which always goes first;
-        `congested`: the link drops or queues what is sent (reported loss, or an estimate
-        below what is sent). Only then does a video stop: a REMB that is merely low (it starts
-        near 300 kbit/s and rises with what arrives) must not stop videos that would fit."""
+        """The layer each video should be on now, OFF for none. `estimate`: bit/s the videos
+        may use (the subscriber's REMB, lowered by its losses: sfu/receiving.py), None before
+        the first REMB (then only tile sizes and the ramp limit the choice); `congested`: the
+        link drops or queues what is sent (reported loss, or an estimate below what is sent).
+        Only then does a video stop: a REMB that is merely low (it starts near 300 kbit/s and
+        rises with what arrives) must not stop videos that would fit."""
         if self._last_up is None:  # the first look: what starts (low) gets to show first
             self._last_up = now
         if self._wait is None or self._steady(now):
@@ -128,13 +130,11 @@ class LayerChooser:
         caps = [layer_for_tile(v.layers, v.tile) for v in videos]
         chosen = [min(v.current, cap) for v, cap in zip(videos, caps, strict=True)]
         previous, self._last_estimate = self._last_estimate, estimate
-        if self._link_returned:
-            return self._start_over(chosen, now)
         falling = estimate is not None and previous is not None and estimate < previous * FALL
         if (
             estimate is not None
             and falling
-            and self._drop_to_fit(videos, chosen, estimate - audio, congested)
+            and self._drop_to_fit(videos, chosen, estimate, congested)
         ):
             stopped = any(
                 c == OFF and v.current != OFF for v, c in zip(videos, chosen, strict=True)
@@ -180,22 +180,14 @@ class LayerChooser:
 
     def link_was_down(self) -> None:
         """The subscriber sent nothing for seconds (an outage): its next estimate starts a new
-        series instead of reading as a fall from the last one before the outage, and the next
-        look starts over (`_start_over`)."""
+        series instead of reading as a fall from the last one before the outage, and the drops
+        before it hold no stopped video back: the wait is the shortest again and the next look
+        may restart one at once, the others one per `up_interval` as after a join. (Restarting
+        every stopped video at once, as before, refilled the link that had just come back:
+        the field benchmark's trace showed them all stopped again within two seconds.)"""
         self._last_estimate = None
-        self._link_returned = True
-
-    def _start_over(self, chosen: list[int], now: float) -> list[int]:
-        """After an outage, as at a join: every stopped video restarts on its lowest layer at
-        once, with the shortest wait. A stopped video would otherwise wait out its backoff (up
-        to 64 s: the field benchmark's "never" after a 5 s outage); if the link still cannot
-        carry them all, its loss drops them again within seconds."""
-        self._link_returned = False
-        self._wait, self._last_down = self.backoff, None
-        self._last_up = now
-        if OFF in chosen:
-            self._restarted_at = now
-        return [0 if index == OFF else index for index in chosen]
+        self._wait, self._last_down, self._restarted_at = self.backoff, None, None
+        self._last_up = -math.inf  # the next step up need not wait
 
     def _steady(self, now: float) -> bool:
         """The last step up came after the last drop and has held for STEADY seconds."""

@@ -99,7 +99,7 @@ class SubscriberPeer:
     def _on_rtcp(self, data: bytes) -> None:
         """The subscriber's key frame requests, NACKs, downlink estimate (REMB) and loss."""
         self.receiving.heard(time.monotonic())
-        losses: list[float] = []
+        reports: list[LossReport] = []
         for request in parse_feedback(data):
             if isinstance(request, Remb):
                 self.receiving.on_remb(request.bitrate)
@@ -108,14 +108,14 @@ class SubscriberPeer:
             if slot is None:
                 continue
             if isinstance(request, LossReport):
-                losses.append(request.fraction_lost)
+                reports.append(request)
             elif isinstance(request, Nack):
                 if self.receiving.repairs_allowed:  # else repairs only deepen the congestion
                     slot.nack(request.lost)
             else:
                 slot.request_keyframe()
-        if losses:
-            self.receiving.on_loss(sum(losses) / len(losses), time.monotonic())
+        if reports:
+            self.receiving.on_reports(reports, time.monotonic())
 
     def _choose_layers_periodically(self) -> None:
         self._layer_timer = None

@@ -136,3 +136,20 @@ def test_a_burst_of_reports_keeps_the_share_of_repairs_of_the_last_span() -> Non
     assert meter.update(1.0, packets=300, repairs=100) == 0.25
     for offset in BURST[1:]:  # before: 0 of 0 packets, no verdict, for all but the first
         assert meter.update(1.0 + offset, packets=300, repairs=100) == 0.25
+
+
+def test_remb_is_the_videos_own_budget_and_the_loss_cap_is_shared_with_the_audio() -> None:
+    # libwebrtc's receive-side estimator reads video packets only: a REMB of 200 kbit/s beside
+    # 180 kbit/s of audio left 20 kbit/s for video when the audio came off it, and no video
+    # fitted on a 500 kbit/s link carrying 190 (the field benchmark's trace).
+    link = Downlink()
+    assert link.for_video(audio=180_000) is None
+    link.remb = 200_000
+    assert link.for_video(audio=180_000) == 200_000
+    link.on_loss(0.3, sent=500_000, now=0.0)  # everything sent: 425k carried
+    assert link.for_video(audio=180_000) == 200_000  # REMB is lower still
+    link.remb = 400_000
+    assert link.for_video(audio=180_000) == 245_000  # 425k - 180k
+    assert link.for_video(audio=500_000) == 0
+    link.remb = None
+    assert link.for_video(audio=180_000) == 245_000

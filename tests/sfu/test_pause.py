@@ -118,3 +118,41 @@ def test_a_paused_voice_resumes_at_its_next_packet_numbered_on_without_asking_fo
     consumer.resume()
     source.receive(rtp(552, 48000 + 960 * 52, OPUS, pt=111))
     assert fields(out.packets[-1])[2] == (seq_before + 2) & 0xFFFF and requests.count == 0
+
+
+def test_after_an_outage_a_video_restarts_at_a_key_frame_and_repairs_nothing_before_it() -> None:
+    # The field benchmark: repairing seconds of video sent into a dead link refilled the link
+    # that had just come back; a key frame is what the subscriber needs.
+    source, requests, consumer, out = running()
+    for seq in range(102, 140):  # sent while the link was down: none arrived
+        source.receive(rtp(seq, 12000 + 3000 * (seq - 101), VP8_DELTA))
+    lost = [fields(packet)[2] for packet in out.packets[2:]]
+    last_sent = fields(out.packets[-1])[2]
+    asked = requests.count
+    consumer.restart_at_keyframe()
+    assert requests.count == asked + 1 and consumer.waiting_for_keyframe
+    out.packets.clear()
+    consumer.nack(lost, now=1.0)  # before the key frame
+    source.receive(rtp(140, 12000 + 3000 * 39, VP8_DELTA))  # cannot decode without it
+    assert out.packets == []
+    source.receive(rtp(141, 12000 + 3000 * 40, VP8_KEY))
+    assert len(out.packets) == 1 and fields(out.packets[0])[2] == (last_sent + 1) & 0xFFFF
+    out.packets.clear()
+    consumer.nack(lost, now=2.0)  # after it: from before the restart, mapped to nothing
+    assert out.packets == []
+
+
+def test_restarting_at_a_key_frame_leaves_paused_unstarted_and_audio_consumers_alone() -> None:
+    source, requests, consumer, _out = running()
+    consumer.pause()
+    asked = requests.count
+    consumer.restart_at_keyframe()
+    assert requests.count == asked and not consumer.waiting_for_keyframe
+    waiting, _waiting_out = attach(producer()[0])  # no packet yet: it waits anyway
+    waiting.restart_at_keyframe()
+    assert waiting.waiting_for_keyframe
+    voice_source, _voice_requests = producer(kind=AUDIO)
+    voice, _voice_out = attach(voice_source)
+    voice_source.receive(rtp(1, 960, b"\x01"))
+    voice.restart_at_keyframe()
+    assert not voice.waiting_for_keyframe and voice.packets_sent == 1

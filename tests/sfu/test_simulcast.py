@@ -121,14 +121,13 @@ def test_congestion_lowers_the_costliest_video_first() -> None:
     assert chooser.choose(videos, 1_000_000, 1.0) == [1, 1, 0]
 
 
-def test_below_the_lowest_layers_the_smallest_tiles_stop_and_the_audio_is_paid_first() -> None:
+def test_below_the_lowest_layers_the_smallest_tiles_stop() -> None:
     chooser = LayerChooser()
     videos = [Video(THREE, 0, (640, 360)), Video(THREE, 0, (160, 90)), Video(THREE, 0, (320, 180))]
     chooser.choose(videos, 1_000_000, 0.0)
-    # Three lowest layers cost 300k; 350k leaves 200k beside 150k of audio: one must stop,
-    # the one in the smallest tile.
-    assert chooser.choose(videos, 350_000, 1.0, audio=150_000) == [0, OFF, 0]
-    # Without the audio counted, they would all fit.
+    # Three lowest layers cost 300k; 200k carries two: the one in the smallest tile stops.
+    assert chooser.choose(videos, 200_000, 1.0) == [0, OFF, 0]
+    # The estimate is the videos' own (the audio is not in a REMB): 350k carries all three.
     chooser = LayerChooser()
     chooser.choose(videos, 1_000_000, 0.0)
     assert chooser.choose(videos, 350_000, 1.0) == [0, 0, 0]
@@ -138,23 +137,23 @@ def test_a_stopped_video_is_tried_again_ever_more_rarely_while_the_link_cannot_c
     chooser = LayerChooser(up_interval=2.0, backoff=8.0)
     on, off = [Video(THREE, 0)], [Video(THREE, OFF)]
     assert chooser.choose(on, 400_000, 0.0) == [0]
-    assert chooser.choose(on, 100_000, 1.0, audio=50_000) == [OFF]  # the first drop
+    assert chooser.choose(on, 50_000, 1.0) == [OFF]  # the first drop
     assert chooser.choose(off, 100_000, 8.9) == [OFF]
     assert chooser.choose(off, 100_000, 9.0) == [0]  # tried again after 8 s
-    assert chooser.choose(on, 80_000, 11.0, audio=50_000) == [OFF]  # it did not fit: 16 s now
+    assert chooser.choose(on, 30_000, 11.0) == [OFF]  # it did not fit: 16 s now
     assert chooser.choose(off, 80_000, 26.9) == [OFF]
     assert chooser.choose(off, 80_000, 27.0) == [0]
-    assert chooser.choose(on, 60_000, 28.0, audio=50_000) == [OFF]  # 32 s
+    assert chooser.choose(on, 10_000, 28.0) == [OFF]  # 32 s
     assert chooser.choose(off, 60_000, 59.9) == [OFF]
     assert chooser.choose(off, 60_000, 60.0) == [0]
     wait, at = 32.0, 60.0
     for _ in range(4):  # the wait stops growing at MAX_BACKOFF
         estimate = chooser._last_estimate or 0
-        assert chooser.choose(on, estimate // 2, at + 1.0, audio=50_000) == [OFF]
+        assert chooser.choose(on, estimate // 4, at + 1.0) == [OFF]
         wait = min(wait * 2, MAX_BACKOFF)
-        assert chooser.choose(off, estimate // 2, at + 1.0 + wait - 0.1) == [OFF]
+        assert chooser.choose(off, estimate // 4, at + 1.0 + wait - 0.1) == [OFF]
         at = at + 1.0 + wait
-        assert chooser.choose(off, estimate // 2, at) == [0]
+        assert chooser.choose(off, estimate // 4, at) == [0]
     assert wait == MAX_BACKOFF
 
 
@@ -163,13 +162,13 @@ def test_after_a_steady_while_the_wait_is_short_again() -> None:
     tile = (100, 56)  # the lowest layer fills it: nothing climbs past 0
     on, off = [Video(THREE, 0, tile)], [Video(THREE, OFF, tile)]
     chooser.choose(on, 400_000, 0.0)
-    assert chooser.choose(on, 100_000, 1.0, audio=50_000) == [OFF]
+    assert chooser.choose(on, 50_000, 1.0) == [OFF]
     assert chooser.choose(off, 100_000, 9.0) == [0]
-    assert chooser.choose(on, 80_000, 11.0, audio=50_000) == [OFF]  # 16 s now
+    assert chooser.choose(on, 30_000, 11.0) == [OFF]  # 16 s now
     assert chooser.choose(off, 80_000, 27.0) == [0]  # back on: the link recovered
     # The step up held 30 s without a drop: a drop now waits the first 8 s again.
     assert chooser.choose(on, 400_000, 57.0) == [0]
-    assert chooser.choose(on, 100_000, 58.0, audio=50_000) == [OFF]
+    assert chooser.choose(on, 50_000, 58.0) == [OFF]
     assert chooser.choose(off, 100_000, 65.9) == [OFF]
     assert chooser.choose(off, 100_000, 66.0) == [0]
 
@@ -198,21 +197,36 @@ def test_after_an_outage_the_first_estimate_is_not_a_fall() -> None:
     assert chooser.choose(videos, 100_000, 7.0) == [0]  # a fall within it drops
 
 
-def test_after_an_outage_stopped_videos_restart_at_once_on_their_lowest_layer() -> None:
-    # Before: a video stopped on a congested link waited out its backoff (up to 64 s) after
-    # the link came back (the field benchmark's "never" after a 5 s outage).
+def test_after_an_outage_stopped_videos_restart_one_at_a_time_without_waiting() -> None:
+    # Before the outage handling a video stopped on a congested link waited out its backoff
+    # (up to 64 s) after the link came back (the field benchmark's "never" after a 5 s
+    # outage); restarting them all at once refilled the link and stopped them all again.
     chooser = LayerChooser(up_interval=2.0, backoff=8.0)
-    videos = [Video(THREE, 0), Video(THREE, 0)]
+    videos = [Video(THREE, 0), Video(THREE, 0), Video(THREE, 0)]
     chooser.choose(videos, 1_000_000, 0.0)
     stopped = chooser.choose(videos, 90_000, 1.0, congested=True)  # the lowest: 100k each
-    assert stopped == [OFF, OFF]
-    assert chooser.choose([Video(THREE, OFF)] * 2, 90_000, 5.0) == [OFF, OFF]  # waits 8 s
+    assert stopped == [OFF, OFF, OFF]
+    assert chooser.choose([Video(THREE, OFF)] * 3, 90_000, 5.0) == [OFF, OFF, OFF]  # waits 8 s
     chooser.link_was_down()
-    assert chooser.choose([Video(THREE, OFF)] * 2, 90_000, 6.0) == [0, 0]  # as at a join
-    # and if the link still cannot carry them, a fall stops them again, the wait doubled
-    assert chooser.choose([Video(THREE, 0)] * 2, 50_000, 7.0, congested=True) == [OFF, OFF]
-    assert chooser.choose([Video(THREE, OFF)] * 2, 50_000, 7.0 + 8.0) == [OFF, OFF]
-    assert chooser.choose([Video(THREE, OFF)] * 2, 50_000, 7.0 + 16.0) == [0, OFF]
+    assert chooser.choose([Video(THREE, OFF)] * 3, 90_000, 6.0) == [0, OFF, OFF]  # one at once
+    assert chooser.choose([Video(THREE, 0), *[Video(THREE, OFF)] * 2], 90_000, 7.0) == [
+        0,
+        OFF,
+        OFF,
+    ]
+    assert chooser.choose([Video(THREE, 0), *[Video(THREE, OFF)] * 2], 90_000, 8.0) == [
+        0,
+        0,
+        OFF,
+    ]  # the next after up_interval
+
+
+def test_after_an_outage_videos_that_were_sent_stay_on_their_layers() -> None:
+    chooser = LayerChooser(up_interval=2.0, backoff=8.0)
+    videos = [Video(THREE, 1), Video(THREE, OFF)]
+    chooser.choose(videos, 1_000_000, 0.0)
+    chooser.link_was_down()
+    assert chooser.choose(videos, 1_000_000, 6.0) == [1, 0]
 
 
 def test_only_a_restart_stopped_again_lengthens_the_wait() -> None:
@@ -231,5 +245,5 @@ def test_a_low_estimate_without_congestion_stops_no_video() -> None:
     chooser = LayerChooser()
     videos = [Video(THREE, 1), Video(THREE, 0)]
     chooser.choose(videos, 400_000, 0.0)
-    assert chooser.choose(videos, 150_000, 1.0, audio=100_000, congested=False) == [0, 0]
-    assert chooser.choose(videos, 100_000, 2.0, audio=100_000, congested=True) == [OFF, OFF]
+    assert chooser.choose(videos, 50_000, 1.0, congested=False) == [0, 0]
+    assert chooser.choose(videos, 0, 2.0, congested=True) == [OFF, OFF]

@@ -25,6 +25,7 @@ import { renderInsight } from "/static/app/insight.js";
 import { renderReports } from "/static/app/reports.js";
 import { renderListing, renderMarket, renderNewListing } from "/static/app/market.js";
 import { Outbox } from "/static/app/outbox.js";
+import { forgetKept, typedPrefix } from "/static/base/kept.js";
 import { renderForgot, renderReset } from "/static/app/password_reset.js";
 import { renderProfile } from "/static/app/profile.js";
 import { renderAnnounce } from "/static/app/announce.js";
@@ -511,15 +512,12 @@ window.addEventListener("storage", (event) => {
   if (app.feed.token !== event.newValue) startFeed();
 });
 
+// Drafts, and questions and comments kept from town halls (the meeting page's identity for a
+// member is `user-<id>`).
 function forgetDrafts(me) {
   if (!me) return;
-  try {
-    const prefix = `kamar.draft.${me.id}.`;
-    const keys = Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i));
-    for (const key of keys) if (key && key.startsWith(prefix)) localStorage.removeItem(key);
-  } catch {
-    /* storage disabled: nothing was kept */
-  }
+  forgetKept(`kamar.draft.${me.id}.`);
+  forgetKept(typedPrefix(`user-${me.id}`));
 }
 
 window.addEventListener("hashchange", route);

@@ -6,15 +6,16 @@
 // entry again after a lost answer, a reload or a race with another resend never doubles it.
 // Within this page one entry is never in flight twice either (`inFlight`).
 //
-// Kept in localStorage (a few KB of text; IndexedDB would be needed for files, see
-// docs/offline.md): under the account's id, so another account on a shared phone neither sees
-// nor sends them. Attachments are kept as the ids of finished uploads; a photo still uploading
-// when the page closed is gone, its text is not.
+// Kept in localStorage (web/base/kept.js; a few KB of text, IndexedDB would be needed for
+// files, see docs/offline.md): under the account's id, so another account on a shared phone
+// neither sees nor sends them. Attachments are kept as the ids of finished uploads; a photo
+// still uploading when the page closed is gone, its text is not.
 //
 // Events (CustomEvent, payload in `detail`):
 //   sent {entry, message}      the server stored it (or had already)
 //   failed {entry, error}      refused for good (entry.failed) or for now (entry.offline)
 import { api } from "/static/base/api.js";
+import { loadKept, saveKept } from "/static/base/kept.js";
 
 const KEY_PREFIX = "kamar.outbox.";
 // Waiting messages are tried again on a timer too: the browser's `online` event does not come
@@ -33,22 +34,13 @@ export class Outbox extends EventTarget {
     this.items = this._load();
   }
 
+  // Storage disabled (some WebViews) or damaged: it starts empty (web/base/kept.js).
   _load() {
-    try {
-      const stored = JSON.parse(localStorage.getItem(this.key) || "[]");
-      return Array.isArray(stored) ? stored.filter((entry) => entry && entry.clientId && entry.roomId) : [];
-    } catch {
-      return []; // storage disabled (some WebViews) or damaged: start empty
-    }
+    return loadKept(this.key, (entry) => entry.clientId && entry.roomId);
   }
 
   _save() {
-    try {
-      if (this.items.length) localStorage.setItem(this.key, JSON.stringify(this.items));
-      else localStorage.removeItem(this.key);
-    } catch {
-      /* full or disabled: the entries still live in this page */
-    }
+    saveKept(this.key, this.items);
   }
 
   entries(roomId) {

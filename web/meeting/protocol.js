@@ -39,7 +39,7 @@ function sourceField(source) {
 //     (screen, screenAudio: their shared screen, a separate tile)
 //   screen-share {stream: MediaStream|null, error: {code, message}|null}: our own share
 //     started (answered by the server) or ended (by us, the browser, the server or a refusal)
-//   server-error {code, message, final}   closed {reason, final}   publishing {}
+//   server-error {code, message, final, inReplyTo}   closed {reason, final}   publishing {}
 //   active-speakers {speakers: [participant id, loudest first]}
 //   video-suspended {participantId, source, suspended}: our downlink cannot carry that video
 //     now (the server stopped it; it restarts it by itself when the link allows)
@@ -430,6 +430,8 @@ KamarClient.prototype._handlers = {
     console.warn(`kamar: server error ${message.code}: ${message.message}`);
     // A refused screen offer ends the share, without a server-error.
     if (message.in_reply_to === "publish_offer" && this.publisher.settleRefusedOffer(message)) return;
-    this._emit("server-error", { code: message.code, message: message.message, final });
+    this._emit("server-error", {
+      code: message.code, message: message.message, final, inReplyTo: message.in_reply_to,
+    });
   },
 };

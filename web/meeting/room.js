@@ -330,6 +330,7 @@ function wireClient() {
     state.error = detail;
     // The member's language, never the server's English `message` (docs/protocol.md "error").
     if (!detail.final) showStageNotice(errorMessage(detail.code));
+    if (detail.inReplyTo === "ask" || detail.inReplyTo === "comment") panel.refused(detail.inReplyTo);
   });
   client.addEventListener("closed", ({ detail }) => onClosed(detail));
 }
@@ -432,6 +433,7 @@ async function start() {
   screenShare.attach(client);
   panel = new StagePanel({
     root: $("panel"), layer: $("reactions-layer"), client, scope: claims.event_id != null ? `e${claims.event_id}` : room,
+    identity: claims.sub,
   });
   $("panel").hidden = false;
   wireClient();

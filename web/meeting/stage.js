@@ -5,6 +5,7 @@ import { newClientId } from "/static/base/ids.js";
 import { h } from "/static/base/dom.js";
 import { t } from "/static/strings.js";
 import { PeoplePane } from "/static/meeting/moderation.js";
+import { TypedKeep } from "/static/meeting/typed_keep.js";
 
 const MAX_COMMENTS = 200; // kept on the page; the server sends the latest 50 on join
 const MAX_FLOATING = 16; // reactions in flight at once; more are dropped to spare slow phones
@@ -49,19 +50,26 @@ class VoteMemory {
 }
 
 export class StagePanel {
-  constructor({ root, layer, client, scope }) {
+  // `identity`: the join token's; with `scope` (the meeting) it names what this device keeps.
+  constructor({ root, layer, client, scope, identity }) {
     this.root = root;
     this.layer = layer;
     this.client = client;
     this.votes = new VoteMemory(scope);
     this.questions = new Map(); // id -> Question
     this.questionItems = new Map(); // id -> <li>
-    this.waiting = new Set(); // "ask", "comment": sent without a connection, kept in the field
-    // Sent, not yet heard back: client id -> {kind, text}. Sent again with the same id after a
-    // reconnect (the socket may have died after the server read it); the server takes it once.
-    this.unconfirmed = new Map();
+    // What was typed and may not have arrived, kept across a reload (typed_keep.js). A waiting
+    // one (typed without a connection) stays in its field; a sent one goes again with the same
+    // id after every reconnect until it comes back (the socket may have died after the server
+    // read it); the server takes it once.
+    this.kept = new TypedKeep(identity, scope);
+    // Client ids sent on this connection and not heard back, in sending order: the server
+    // answers each message in turn, so an error in reply to an ask (or comment) refuses the
+    // oldest ask (or comment) here.
+    this.inFlight = [];
     this.tab = null;
     this.build();
+    this.restoreWaiting();
   }
 
   get self() {
@@ -90,6 +98,7 @@ export class StagePanel {
     this.noQuestions = h("p", { class: "empty" }, t.noQuestions);
     this.askText = h("textarea", {
       id: "ask-text", rows: 1, maxlength: 500, placeholder: t.askPlaceholder, "aria-label": t.askLabel,
+      oninput: () => this.keepEdit("ask"),
     });
     const askForm = h("form", { id: "ask-form", class: "stage-form", onsubmit: (e) => this.submit(e, this.askText, "ask") },
       this.askText, h("button", { type: "submit", class: "primary" }, t.askButton));
@@ -97,7 +106,7 @@ export class StagePanel {
     this.noComments = h("p", { class: "empty" }, t.noComments);
     this.commentText = h("input", {
       id: "comment-text", type: "text", maxlength: 500, placeholder: t.commentPlaceholder,
-      "aria-label": t.commentLabel, autocomplete: "off",
+      "aria-label": t.commentLabel, autocomplete: "off", oninput: () => this.keepEdit("comment"),
     });
     const commentForm = h("form", { id: "comment-form", class: "stage-form", onsubmit: (e) => this.submit(e, this.commentText, "comment") },
       this.commentText, h("button", { type: "submit", class: "primary" }, t.sendComment));
@@ -141,6 +150,7 @@ export class StagePanel {
     this.people.setEgress(stage.egress);
     this.people.setWaiting([]);
     this.participantsChanged();
+    this.inFlight = []; // a new connection: what the old one carried is sent again just below
     this.sendUnconfirmed();
     this.sendWaiting();
   }
@@ -170,47 +180,89 @@ export class StagePanel {
     event.preventDefault();
     const text = field.value.trim();
     if (!text) return;
-    if (this.sendTyped(kind, text)) field.value = "";
-    else this.waiting.add(kind);
+    const waiting = this.kept.waiting(kind);
+    if (this.sendTyped(kind, text, waiting ? waiting.clientId : newClientId())) field.value = "";
     this.showWaiting();
   }
 
-  sendTyped(kind, text, clientId = newClientId()) {
+  // Kept as it goes (or as it waits: a record not sent), with the time it was first typed. A
+  // waiting one was never sent, so its id may carry the field's new text; a sent one never
+  // changes, and stays sent.
+  sendTyped(kind, text, clientId) {
+    const before = this.kept.get(clientId);
     const sent = kind === "ask" ? this.client.ask(text, clientId) : this.client.comment(text, clientId);
-    if (sent) {
-      this.waiting.delete(kind);
-      this.unconfirmed.set(clientId, { kind, text });
-    }
+    this.kept.put({
+      clientId, kind, text, at: before ? before.at : Date.now(), sent: sent || (!!before && before.sent),
+    });
+    if (sent) this.inFlight.push(clientId);
     return sent;
   }
 
   sendUnconfirmed() {
-    for (const [clientId, { kind, text }] of [...this.unconfirmed]) this.sendTyped(kind, text, clientId);
+    for (const { clientId, kind, text } of this.kept.sent()) this.sendTyped(kind, text, clientId);
   }
 
   // One's own question or comment came back: it landed (`text` as the server keeps it, trimmed).
   confirmed(kind, text) {
-    for (const [clientId, sent] of this.unconfirmed) {
-      if (sent.kind === kind && sent.text === text) {
-        this.unconfirmed.delete(clientId);
-        return;
-      }
-    }
+    const record = this.kept.sentAs(kind, text);
+    if (!record) return;
+    this.kept.remove(record.clientId);
+    this.inFlight = this.inFlight.filter((clientId) => clientId !== record.clientId);
   }
 
-  // The field's text as it is now: the member may have changed it while waiting (or emptied it).
+  // The server refused one's question or comment (room.js shows why, in the member's words):
+  // it had no effect, and sending it again as it is would not help. It is no longer kept; its
+  // text goes back into the field, so the member can change it or send it later.
+  refused(kind) {
+    const clientId = this.inFlight.find((id) => {
+      const record = this.kept.get(id);
+      return record && record.kind === kind;
+    });
+    if (!clientId) return;
+    const { text } = this.kept.get(clientId);
+    this.kept.remove(clientId);
+    this.inFlight = this.inFlight.filter((id) => id !== clientId);
+    const field = this.fieldOf(kind);
+    field.value = [text, field.value.trim()].filter(Boolean).join(" ");
+    this.keepEdit(kind); // a waiting text the field held is kept with it
+  }
+
+  fieldOf(kind) {
+    return kind === "ask" ? this.askText : this.commentText;
+  }
+
+  // The field's text as it is now: the member may have changed it while waiting.
   sendWaiting() {
-    for (const kind of [...this.waiting]) {
-      const field = kind === "ask" ? this.askText : this.commentText;
-      const text = field.value.trim();
-      if (!text) this.waiting.delete(kind);
-      else if (this.sendTyped(kind, text)) field.value = "";
+    for (const kind of ["ask", "comment"]) {
+      const record = this.kept.waiting(kind);
+      if (!record) continue;
+      const field = this.fieldOf(kind);
+      if (this.sendTyped(kind, field.value.trim() || record.text, record.clientId)) field.value = "";
     }
     this.showWaiting();
   }
 
+  // After a reload: what was waiting is back in its field, marked so, and goes with the welcome.
+  restoreWaiting() {
+    for (const kind of ["ask", "comment"]) {
+      const record = this.kept.waiting(kind);
+      if (record) this.fieldOf(kind).value = record.text;
+    }
+    this.showWaiting();
+  }
+
+  // An edit to a waiting text is kept as typed; emptying the field lets it go.
+  keepEdit(kind) {
+    const record = this.kept.waiting(kind);
+    if (!record) return;
+    const text = this.fieldOf(kind).value.trim();
+    if (text) this.kept.put({ ...record, text });
+    else this.kept.remove(record.clientId);
+    this.showWaiting();
+  }
+
   showWaiting() {
-    for (const [kind, note] of Object.entries(this.waitingNotes)) note.hidden = !this.waiting.has(kind);
+    for (const [kind, note] of Object.entries(this.waitingNotes)) note.hidden = !this.kept.waiting(kind);
   }
 
   // -- people --------------------------------------------------------------------------

@@ -25,6 +25,17 @@ pytestmark = [pytest.mark.webrtc, pytest.mark.browser]
 FIRST_PASSWORD = "rahasia-serikat-2026"  # what register() types
 NEW_PASSWORD = "sandi-baru-yang-panjang"
 SESSION = "localStorage.getItem('kamar.session')"
+# A draft and a town-hall question this account left on the phone, and a question of another
+# account whose id starts with the same digits (web/base/kept.js, typedPrefix).
+LEAVE_TYPED = """() => {
+  const me = window.kamarApp.me.id;
+  localStorage.setItem(`kamar.draft.${me}.1`, "Draf");
+  localStorage.setItem(`kamar.typed.user-${me}/e1`, "[]");
+  localStorage.setItem(`kamar.typed.user-${me}0/e1`, "[]");
+  return `kamar.typed.user-${me}0/e1`;
+}"""
+TYPED_KEYS = """() => Object.keys(localStorage)
+  .filter((key) => key.startsWith('kamar.typed.') || key.startsWith('kamar.draft.'))"""
 
 
 async def call(
@@ -247,11 +258,13 @@ async def test_profile_name_password_and_sign_out_everywhere(
         assert await b.input_value("#profile-display_name") == "Budi"
         await fits_the_width(b)
 
-        # Signing out on this device from the profile page.
+        # Signing out on this device from the profile page: what the account typed goes too.
+        others = await a.evaluate(LEAVE_TYPED)
         await a.click("#open-profile")
         await a.click("#profile-logout")
         await a.wait_for_selector("#login-form", timeout=WAIT_MS)
         assert await a.evaluate(SESSION) is None
+        assert await a.evaluate(TYPED_KEYS) == [others]
 
     for person in (siti, budi, office):
         assert person.errors == [], person.errors

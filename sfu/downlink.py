@@ -7,7 +7,10 @@ in the field benchmark: 2 Mbit/s sent into a 500 kbit/s link for the whole windo
 packets queued, a third of the audio concealed). Loss-based control as libwebrtc's send-side
 estimator does it (draft-ietf-rmcat-gcc-02 section 6): above 10 % loss the rate falls to
 sent x (1 - loss / 2); between 2 and 10 % it holds; below 2 % it may rise again by 8 % a
-report, until REMB alone decides. The estimate the layer choice uses is the lower of the two.
+second, up to 1.5x what was sent lately. Once set, that cap decides alone (`for_video`): it
+was measured from what the link carried, and the layer choice steps up only within it.
+A queue that stays full hides even the loss when the receiver's repairs fill its gaps: a
+standing queue in the round trips (sfu/round_trip.py) lowers the rate too.
 
 Repairs (NACK answers) add to a congested link what it is already dropping, so above that
 loss they stop until the loss falls again.
@@ -17,7 +20,8 @@ Sans-I/O: reports and times come in; the caller measures what it sent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 
 HIGH_LOSS = 0.10  # above: the link drops what it cannot carry; lower the rate
 # Each report counts at once, unsmoothed: the subscriber's repairs (NACK, RTX) fill most gaps
@@ -26,6 +30,7 @@ HIGH_LOSS = 0.10  # above: the link drops what it cannot carry; lower the rate
 # 500 kbit/s for a whole window and concealed a quarter of one participant's audio.
 LOW_LOSS = 0.02  # below: the link carries it; let the loss cap rise
 RISE = 1.08  # a second while loss stays low
+RISE_BOUND = 1.5  # times the most sent lately, as far as a rise goes
 # Chromium sends a compound RTCP packet per receive stream, microseconds apart (the field
 # benchmark's trace: six for a subscriber of three people); each is a report, so the steps
 # are paced by time, not counted per report.
@@ -37,6 +42,19 @@ REPAIR_PAUSE = 1.0
 # Browsers report about once a second; a report after a longer silence covers an outage (a
 # lift, a tunnel), whose losses say nothing about what the link carries once it is back.
 OUTAGE_GAP = 3.0
+# A standing queue on the downlink (sfu/round_trip.py): above QUEUE_HIGH and not draining, the
+# link holds more than it carries, as a loss above HIGH_LOSS says; the rate falls to what was
+# sent x QUEUE_BACKOFF (libwebrtc's delay-based decrease: 0.85x what arrives). Below QUEUE_LOW
+# the link carries what it gets: the cap may rise though the loss is above LOW_LOSS (a mobile
+# link loses a few percent at random, whatever is sent).
+QUEUE_HIGH = 0.25  # seconds: at 500 kbit/s about 20 full packets waiting
+QUEUE_LOW = 0.1
+QUEUE_BACKOFF = 0.85
+# A queue measured now was filled by what was sent a round trip and a queue ago; by then the
+# videos that filled it may have stopped. The cut starts from the most sent in the last few
+# seconds (the link carried at least that much less its queue), not from the audio alone: cut
+# from that, every video stopped on a link that had room for one (the benchmark's trace).
+SENT_MEMORY = 3.0  # seconds
 
 
 @dataclass
@@ -47,7 +65,9 @@ class Downlink:
     _decreased_at: float | None = None
     _rose_at: float | None = None
     _reported_at: float | None = None
-    _heavy_at: float | None = None  # the latest report above HIGH_LOSS
+    _heavy_at: float | None = None  # the latest report above HIGH_LOSS (or QUEUE_HIGH)
+    _queue: float | None = None  # the latest standing queue measured, seconds
+    _sent: deque[tuple[float, int]] = field(default_factory=deque)  # (time, bit/s) recently
 
     @property
     def estimate(self) -> int | None:
@@ -59,12 +79,15 @@ class Downlink:
         """Bit/s the videos may use beside `audio` bit/s of audio. REMB is theirs alone:
         libwebrtc's receive-side estimator reads video packets only (audio only with
         transport-cc, which the SFU does not send to subscribers), so a REMB of 200 kbit/s
-        beside 180 kbit/s of audio is 200 kbit/s for video, not 20; the loss cap covers all
-        that was sent, so the audio comes off it."""
+        beside 180 kbit/s of audio is 200 kbit/s for video, not 20. While losses or a queue
+        hold the rate down, that cap, less the audio, decides alone: it was measured from what
+        the link carried, whereas a REMB that fell while the link was full never rises again
+        while overuse goes on (libwebrtc does not raise its estimate while overusing): the
+        field benchmark's trace had a REMB of 27 kbit/s for 30 s while 320 kbit/s of video
+        arrived, and the videos never dropped to what the link carried."""
         if self.loss_cap is None:
             return self.remb
-        left = max(0, self.loss_cap - audio)
-        return left if self.remb is None else min(self.remb, left)
+        return max(0, self.loss_cap - audio)
 
     @property
     def repairs_allowed(self) -> bool:
@@ -72,31 +95,62 @@ class Downlink:
         heavy, latest = self._heavy_at, self._reported_at
         return heavy is None or latest is None or latest - heavy >= REPAIR_PAUSE
 
-    def on_loss(self, fraction: float, sent: int, now: float) -> None:
-        """A receiver report: `fraction` lost since the last one, while `sent` bit/s went out."""
+    def on_loss(self, fraction: float, sent: int, now: float, queue: float | None = None) -> None:
+        """A receiver report: `fraction` lost since the last one, while `sent` bit/s went out;
+        `queue`: seconds of standing queue measured since (sfu/round_trip.py), None if none."""
         after_outage = self._reported_at is not None and now - self._reported_at > OUTAGE_GAP
         self._reported_at = now
         if after_outage:
             self.loss = 0.0  # the outage's losses: no verdict on the link, repairs go on
-            self._heavy_at = None
+            self._heavy_at = self._queue = None
             return
         self.loss = fraction
-        if fraction > HIGH_LOSS:
+        queued = self._queued(queue)
+        if fraction > HIGH_LOSS or queued:
             self._heavy_at = now
         if sent <= 0:
             return  # nothing measured yet (the first report, or counters that started over)
-        if fraction > HIGH_LOSS:
+        recent = self._sent
+        recent.append((now, sent))
+        while recent[0][0] < now - SENT_MEMORY:
+            recent.popleft()
+        if fraction > HIGH_LOSS or queued:
             if self._decreased_at is None or now - self._decreased_at >= MIN_INTERVAL:
-                base = sent if self.loss_cap is None else min(sent, self.loss_cap)
-                self.loss_cap = int(base * (1 - fraction / 2))
+                cap = self.loss_cap
+                cuts = []
+                if fraction > HIGH_LOSS:
+                    cuts.append(min(sent, cap or sent) * (1 - fraction / 2))
+                if queued:
+                    most = max(rate for _at, rate in recent)
+                    cuts.append(min(most, cap or most) * QUEUE_BACKOFF)
+                self.loss_cap = int(min(cuts))
                 self._decreased_at = self._rose_at = now
-        elif fraction < LOW_LOSS and self.loss_cap is not None:
+        elif self.loss_cap is not None and (
+            fraction < LOW_LOSS or (queue is not None and queue < QUEUE_LOW)
+        ):
             if self._rose_at is not None and now - self._rose_at < RISE_INTERVAL:
                 return
             self._rose_at = now
-            self.loss_cap = int(self.loss_cap * RISE)
-            if self.remb is not None and self.loss_cap >= self.remb:
-                self.loss_cap = None  # REMB alone again
+            # Never far above what was sent lately: what the link would carry beyond that is
+            # unknown (libwebrtc's bound: 1.5x what arrives).
+            most = max(rate for _at, rate in recent)
+            self.loss_cap = int(min(self.loss_cap * RISE, max(self.loss_cap, most * RISE_BOUND)))
+
+    def link_returned(self) -> None:
+        """The link was down for seconds (a lift, a tunnel, another cell): what held the rate
+        down before says nothing about it now, so it starts over as at a join (REMB stays,
+        the receiver's own). Kept, a cap from before stopped the first video that restarted
+        (the benchmark's trace)."""
+        self.loss_cap = self._queue = self._heavy_at = None
+        self._sent.clear()
+
+    def _queued(self, queue: float | None) -> bool:
+        """A standing queue above QUEUE_HIGH that is not draining (a decrease already made
+        waits for the queue it left to drain, rather than cutting again and again)."""
+        if queue is None:
+            return False
+        previous, self._queue = self._queue, queue
+        return queue > QUEUE_HIGH and (previous is None or queue >= previous)
 
 
 # Bytes each RTP packet costs on the wire beyond what a consumer counts: SRTP's 10-byte
@@ -104,23 +158,30 @@ class Downlink:
 WIRE_OVERHEAD = 38
 
 
-# The shortest span a rate is measured over. A subscriber's reports come in bursts of one RTCP
-# packet per stream: measured between two of them (microseconds), the rate was 0 or wildly
-# high, and a rate of 0 let the loss beside it set no cap at all (the field benchmark).
+# The shortest span a rate is measured over (the audio's is AUDIO_SPAN). A subscriber's
+# reports come in bursts of one RTCP packet per stream: measured between two of them
+# (microseconds), the rate was 0 or wildly high, and a rate of 0 let the loss beside it set
+# no cap at all (the field benchmark).
 MIN_SPAN = 0.5  # seconds
+# The audio a subscriber receives comes off the rate the videos may use. Over half a second it
+# swung from 160 to 290 kbit/s (a publisher's uplink delivers its voice in bursts), and each
+# swing read as a fall of the videos' budget and stopped one (the benchmark's trace); the voices
+# themselves change slowly, so their rate is measured over longer.
+AUDIO_SPAN = 3.0  # seconds
 
 
 @dataclass
 class SentMeter:
-    """Bit/s that went out between two calls at least MIN_SPAN apart, from running totals;
-    a call sooner than that returns the last rate."""
+    """Bit/s that went out between two calls at least `span` seconds apart, from running
+    totals; a call sooner than that returns the last rate."""
 
+    span: float = MIN_SPAN
     _last: tuple[float, int] | None = None
     rate: int = 0
 
     def update(self, now: float, octets: int, packets: int) -> int:
         total = octets + WIRE_OVERHEAD * packets
-        if self._last is not None and now - self._last[0] < MIN_SPAN:
+        if self._last is not None and now - self._last[0] < self.span:
             return self.rate
         if self._last is not None:
             # Totals that went down (a consumer replaced, its counters new) measure nothing.

@@ -15,10 +15,11 @@ from collections.abc import Callable
 
 from sfu import simulcast
 from sfu.consumer import Consumer
-from sfu.downlink import OUTAGE_GAP, Downlink, RepairMeter, SentMeter
+from sfu.downlink import AUDIO_SPAN, OUTAGE_GAP, Downlink, RepairMeter, SentMeter
 from sfu.forwarding import AUDIO, VIDEO, Producer
 from sfu.loss_tally import LossTally
 from sfu.owner import CAMERA
+from sfu.round_trip import RoundTrips
 from sfu.rtcp_feedback import LossReport
 from sfu.subscriber_slot import Slot
 
@@ -46,9 +47,11 @@ class Receiving:
         self._tiles: dict[str, tuple[int, int]] = {}  # owner -> tile size (device pixels)
         self._downlink = Downlink()  # REMB, lowered by reported loss (sfu/downlink.py)
         self._sent = SentMeter()  # everything sent to this subscriber
-        self._audio_sent = SentMeter()  # its audio: what the videos must leave room for
+        self._audio_sent = SentMeter(AUDIO_SPAN)  # its audio: what the videos leave room for
         self._repairs = RepairMeter()  # the loss its reports hide behind repairs
         self._losses = LossTally()  # its receiver reports, over all its streams
+        self._round_trips = RoundTrips()  # and the standing queue they show
+        self._queue: float | None = None  # the latest one measured, not yet acted on
         self._heard_at: float | None = None  # when its latest RTCP came
         self.chooser = simulcast.LayerChooser()  # its waits are settings (tests shorten them)
         self.closed = False  # the connection closed: nothing to choose any more
@@ -144,6 +147,11 @@ class Receiving:
         """What the subscriber's downlink carries, bit/s; None before its first REMB."""
         return self._downlink.estimate
 
+    def report_sent(self, ssrc: int, ntp: int, now: float) -> None:
+        """A sender report went to the subscriber on stream `ssrc`: its answers give the round
+        trip (sfu/round_trip.py)."""
+        self._round_trips.sent(ssrc, ntp, now)
+
     def heard(self, now: float) -> None:
         """RTCP came from the subscriber (its receivers report every second). After a silence
         longer than OUTAGE_GAP its link was down (`_link_returned`)."""
@@ -154,11 +162,15 @@ class Receiving:
 
     def _link_returned(self) -> None:
         """What was sent during the outage is gone: its losses are not the link's verdict
-        (sfu/loss_tally.py), repairing it would fill the link that just came back with seconds
+        (sfu/loss_tally.py), nor is what held the rate down before it (sfu/downlink.py);
+        repairing it would fill the link that just came back with seconds
         of stale video, so every video restarts at a key frame (asked for now) and no NACK for
         what came before is answered; the layer choice goes on from where it was, its wait
         reset (sfu/simulcast.py)."""
         consumers = self._consumers()
+        self._round_trips.forget()
+        self._queue = None
+        self._downlink.link_returned()
         self._losses.link_returned(
             {c.ssrc: sent[0] for c in consumers if (sent := c.last_sent) is not None}
         )
@@ -176,10 +188,15 @@ class Receiving:
 
     def on_reports(self, reports: list[LossReport], now: float) -> None:
         """The subscriber's receiver report blocks. Over at least MIN_SPAN and enough packets
-        (sfu/loss_tally.py), the share lost, or the share of repairs sent when that is higher:
-        above 10 % the estimate falls below what was sent (sfu/downlink.py)."""
+        (sfu/loss_tally.py), the share lost, or the share of repairs sent when that is higher,
+        and the standing queue in its round trips (sfu/round_trip.py): above 10 % lost or a
+        growing queue, the estimate falls below what was sent (sfu/downlink.py)."""
         for report in reports:
             self._losses.add(report.ssrc, report.highest, report.lost)
+            self._round_trips.answered(report.ssrc, report.lsr, report.dlsr, now)
+        queue = self._round_trips.queue(now)
+        if queue is not None:
+            self._queue = queue
         consumers = self._consumers()
         packets = sum(c.packets_sent for c in consumers)  # each a sum over native routes too
         sent = self._sent.update(  # repairs and late packets fill the link too
@@ -196,7 +213,8 @@ class Receiving:
         if lost is None:
             return  # too few packets yet for a share that means anything
         before = self._downlink.estimate
-        self._downlink.on_loss(max(lost, repairs), sent, now)
+        self._downlink.on_loss(max(lost, repairs), sent, now, self._queue)
+        self._queue = None
         if self._downlink.estimate != before:
             self.choose_layers()
 
@@ -236,7 +254,8 @@ class Receiving:
             remb is not None and remb < video_sent * CONGESTED
         )
         budget = self._downlink.for_video(audio)
-        chosen = self.chooser.choose(videos, budget, time.monotonic(), congested)
+        measured = self._downlink.loss_cap is not None
+        chosen = self.chooser.choose(videos, budget, time.monotonic(), congested, measured)
         changed: list[tuple[Producer, bool]] = []
         for consumer, index in zip(shown, chosen, strict=True):
             owner = consumer.producer.owner

@@ -6,7 +6,8 @@ A receiving browser sends, besides its receiver reports: picture loss indication
 (draft-alvestrand-rmcat-remb-03 2.2). aiortc would queue each datagram for a task, decrypt it
 with a Python wrapper, parse every packet into objects and route each to every sender it names;
 the subscriber's connection now reads only what the SFU acts on, here, and ignores the rest
-(SDES, BYE). Of the receiver reports (RFC 3550 6.4) it reads each stream's losses:
+(SDES, BYE). Of the receiver reports (RFC 3550 6.4) it reads each stream's losses and the
+sender report it answers (for the round trip, sfu/round_trip.py):
 REMB comes from a delay-based estimator, which a link whose queue stays full (constant delay,
 heavy tail drop) does not move, so loss must lower the estimate too (sfu/downlink.py).
 
@@ -51,11 +52,13 @@ class LossReport(NamedTuple):
     fraction_lost: float  # since the previous report, 0.0-1.0 (RFC 3550 6.4.1)
     lost: int = 0  # cumulative number of packets lost, signed (duplicates can make it < 0)
     highest: int = 0  # extended highest sequence number received (cycles << 16 | seq)
+    lsr: int = 0  # the middle 32 bits of the last sender report's NTP time; 0: none yet
+    dlsr: int = 0  # how long ago that report came, in 1/65536 s
 
 
 Feedback = KeyframeRequest | Nack | Remb | LossReport
 REPORT_BLOCK = 24  # bytes: SSRC, fraction and cumulative lost, highest sequence, jitter, LSR, DLSR
-_REPORT_HEAD = struct.Struct("!IB3sI")  # SSRC, fraction lost, cumulative lost, highest
+_REPORT_BLOCK = struct.Struct("!IB3sIIII")  # SSRC, fraction, lost, highest, jitter, LSR, DLSR
 
 
 def _signed24(field: bytes) -> int:
@@ -80,8 +83,12 @@ def parse_feedback(data: bytes | bytearray) -> list[Feedback]:
             for _ in range(first & 0x1F):
                 if block + REPORT_BLOCK > end:
                     break
-                ssrc, fraction, lost, highest = _REPORT_HEAD.unpack_from(data, block)
-                requests.append(LossReport(ssrc, fraction / 256, _signed24(lost), highest))
+                ssrc, fraction, lost, highest, _jitter, lsr, dlsr = _REPORT_BLOCK.unpack_from(
+                    data, block
+                )
+                requests.append(
+                    LossReport(ssrc, fraction / 256, _signed24(lost), highest, lsr, dlsr)
+                )
                 block += REPORT_BLOCK
         position = end
     return requests

@@ -116,13 +116,17 @@ class LayerChooser:
         estimate: int | None,
         now: float,
         congested: bool = True,
+        measured: bool = False,
     ) -> list[int]:
         """The layer each video should be on now, OFF for none. `estimate`: bit/s the videos
         may use (the subscriber's REMB, lowered by its losses: sfu/receiving.py), None before
         the first REMB (then only tile sizes and the ramp limit the choice); `congested`: the
         link drops or queues what is sent (reported loss, or an estimate below what is sent).
         Only then does a video stop: a REMB that is merely low (it starts near 300 kbit/s and
-        rises with what arrives) must not stop videos that would fit."""
+        rises with what arrives) must not stop videos that would fit. `measured`: the estimate
+        comes from what the link carried when it last filled (a loss or queue cap, rising
+        while the link keeps up): a step up must fit in it. A REMB alone cannot confirm a step
+        up, so then it is a trial, undone when the estimate falls."""
         if self._last_up is None:  # the first look: what starts (low) gets to show first
             self._last_up = now
         if self._wait is None or self._steady(now):
@@ -150,10 +154,12 @@ class LayerChooser:
                 # The video on the lowest layer first, so every tile gets a usable picture
                 # before any gets a sharp one; ties go to the biggest tile.
                 step = min(below, key=lambda i: (chosen[i], -_area(videos[i].tile)))
-                if chosen[step] == OFF:
-                    self._restarted_at = now
-                chosen[step] += 1
-                self._last_up = now
+                after = [c + 1 if i == step else c for i, c in enumerate(chosen)]
+                if not measured or estimate is None or _total(videos, after) <= estimate:
+                    if chosen[step] == OFF:
+                        self._restarted_at = now
+                    chosen = after
+                    self._last_up = now
         return chosen
 
     @staticmethod
@@ -163,7 +169,7 @@ class LayerChooser:
         """Lower the costliest videos one layer at a time until the budget covers them; below
         the lowest layer (`may_stop`) a video stops, the one in the smallest tile first."""
         dropped = False
-        while sum(cost(v, c) for v, c in zip(videos, chosen, strict=True)) > budget:
+        while _total(videos, chosen) > budget:
             sent = [i for i, c in enumerate(chosen) if c != OFF]
             if not sent:
                 break
@@ -199,6 +205,10 @@ class LayerChooser:
         if self._last_down is not None and now - self._last_down < wait:
             return False
         return self._last_up is None or now - self._last_up >= self.up_interval
+
+
+def _total(videos: Sequence[Video], chosen: Sequence[int]) -> int:
+    return sum(cost(v, c) for v, c in zip(videos, chosen, strict=True))
 
 
 def _area(tile: tuple[int, int] | None) -> int:

@@ -351,6 +351,9 @@ class SubscriberPeer:
         if output is None or not streams or self._pc is None:
             return
         cname = peer.rtcp_cname(self._slots[0].transceiver.sender)
+        now = time.monotonic()
+        for stream in streams:
+            self.receiving.report_sent(stream.ssrc, stream.ntp, now)
         for packet in sender_reports.compound_reports(streams, cname):
             output.send_rtcp(packet)
 

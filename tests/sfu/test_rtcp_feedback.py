@@ -128,22 +128,25 @@ def test_every_report_block_gives_its_streams_fraction_lost() -> None:
     ("packets_lost", "highest"),
     [(0, 7), (1234, 0x0002_FFFF), (-3, 70_000), (0x7FFFFF, 0xFFFF_FFFF), (-0x800000, 1)],
 )
-def test_a_report_block_gives_its_cumulative_losses_and_highest_sequence(
+def test_a_report_block_gives_its_losses_and_the_sender_report_it_answers(
     packets_lost: int, highest: int
 ) -> None:
     """RFC 3550 6.4.1: cumulative lost is a signed 24-bit count (duplicates can make it
-    negative); the extended highest sequence number holds the cycles in its upper 16 bits."""
+    negative); the extended highest sequence number holds the cycles in its upper 16 bits;
+    LSR and DLSR (1/65536 s) name the sender report answered and how long ago it came."""
     report = RtcpReceiverInfo(
         ssrc=VIDEO,
         fraction_lost=9,
         packets_lost=packets_lost,
         highest_sequence=highest,
-        jitter=0,
-        lsr=0,
-        dlsr=0,
+        jitter=55,
+        lsr=0xDEADBEEF,
+        dlsr=65536 * 3 // 2,
     )
     packet = bytes(RtcpRrPacket(ssrc=SUBSCRIBER, reports=[report]))
-    assert parse_feedback(packet) == [LossReport(VIDEO, 9 / 256, packets_lost, highest)]
+    assert parse_feedback(packet) == [
+        LossReport(VIDEO, 9 / 256, packets_lost, highest, 0xDEADBEEF, 65536 * 3 // 2)
+    ]
 
 
 def test_a_report_cut_short_gives_the_blocks_that_fit() -> None:

@@ -247,3 +247,15 @@ def test_a_low_estimate_without_congestion_stops_no_video() -> None:
     chooser.choose(videos, 400_000, 0.0)
     assert chooser.choose(videos, 50_000, 1.0, congested=False) == [0, 0]
     assert chooser.choose(videos, 0, 2.0, congested=True) == [OFF, OFF]
+
+
+def test_within_a_measured_estimate_a_step_up_must_fit() -> None:
+    # The benchmark's trace: with its REMB unable to confirm anything, the chooser added a
+    # video every 2 s into a link that had filled at that rate moments before, until its queue
+    # held a second of audio. A loss or queue cap was measured from the link: steps fit in it.
+    chooser = LayerChooser(up_interval=2.0, backoff=8.0)
+    videos = [Video(THREE, 0), Video(THREE, OFF), Video(THREE, OFF)]
+    chooser.choose(videos, 180_000, 0.0, measured=True)
+    assert chooser.choose(videos, 180_000, 2.0, measured=True) == [0, OFF, OFF]  # 300k > 180k
+    assert chooser.choose(videos, 320_000, 4.0, measured=True) == [0, 0, OFF]  # it rose
+    assert chooser.choose(videos, 180_000, 6.0) == [0, 0, OFF]  # REMB alone: a trial

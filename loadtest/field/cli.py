@@ -218,10 +218,12 @@ def _report(
     scenarios = list(results.values())
     return {
         # The named figures are the worst over every scenario run (each is also under
-        # `scenarios`); recovery_s_max is None when someone's video never came back.
+        # `scenarios`); recovery_s_max is None when the media someone received before the
+        # outage did not come back; video_recovery_s_max when someone's video did not.
         "audio_concealed_ratio_max": max(s["audio_concealed_ratio_max"] for s in scenarios),
         "video_freeze_s_max": max(s["video_freeze_s_max"] for s in scenarios),
         "recovery_s_max": worst([s["recovery_s_max"] for s in scenarios]),
+        "video_recovery_s_max": worst([s["video_recovery_s_max"] for s in scenarios]),
         "data_saver_kbps_down": None if saver is None else saver["data_saver_kbps_down"],
         "settings": {"participants": settings.participants, "duration_s": settings.duration_s,
                      "outage_s": settings.outage_s, "watch_s": settings.watch_s,
@@ -241,11 +243,15 @@ def summary(result: dict[str, Any]) -> None:
           f"{result['cpu_percent']['server']} %, emulator {result['cpu_percent']['link_emulator']}"
           f" %, load {result['cpu_percent']['machine_loadavg_1m']}")  # fmt: skip
     print(f"  {'':5} {'concealed':>9} {'freeze s':>8} {'stalled':>7} {'fps min':>7} "
-          f"{'recovery':>8} {'kbit/s dn/up':>13} {'MB/min':>6}  layers")  # fmt: skip
+          f"{'recovery':>8} {'video bk':>8} {'kbit/s dn/up':>13} {'MB/min':>6}"
+          "  layers")  # fmt: skip
     for name, p in result["participants"].items():
-        recovery = "never" if p["recovery_s"] is None else f"{p['recovery_s']:.1f} s"
+        recovery, video = (
+            "never" if p[key] is None else f"{p[key]:.1f} s"
+            for key in ("recovery_s", "video_recovery_s")
+        )
         layers = " ".join(sorted(set(p["layers_received"].values())))
         print(f"  {name:5} {p['audio_concealed_ratio']:>9.1%} {p['video_freeze_s']:>8.1f} "
               f"{p['video_stalled_s']:>7.1f} {p['video_fps_min']:>7.1f} {recovery:>8} "
-              f"{p['kbps_down']:>6.0f}/{p['kbps_up']:<6.0f} {p['mb_per_minute']:>6.2f}  "
-              f"{layers}")  # fmt: skip
+              f"{video:>8} {p['kbps_down']:>6.0f}/{p['kbps_up']:<6.0f} "
+              f"{p['mb_per_minute']:>6.2f}  {layers}")  # fmt: skip

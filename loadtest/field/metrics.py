@@ -90,18 +90,48 @@ def recovery_s(samples: Sequence[Sample], senders: Sequence[str], back_s: float)
     sampling's resolution; None when some sender's video never came back in these samples."""
     slowest = 0.0
     for sender in senders:
-        before = [s for s in samples if s["t"] / 1000 <= back_s]
-        reference = _counter(before[-1], sender, "video", "framesDecoded") if before else 0.0
-        later = (
-            s["t"] / 1000 - back_s
-            for s in samples
-            if s["t"] / 1000 > back_s and _counter(s, sender, "video", "framesDecoded") > reference
-        )
-        first = next(later, None)
+        first = _first_new(samples, sender, back_s, "video", "framesDecoded")
         if first is None:
             return None
         slowest = max(slowest, first)
     return round(slowest, 2)
+
+
+# Before the link went down, a sender's video counts as flowing to a receiver when a new frame
+# decoded within this long: a video the server had stopped for that receiver's link (too slow
+# for it beside the audio) is not media the outage took.
+FLOWING_S = 2.0
+
+
+def media_back_s(
+    samples: Sequence[Sample], sender: str, down_s: float, back_s: float
+) -> float | None:
+    """Seconds from the link's return until the media that flowed from `sender` before it
+    went down at `down_s` flows again: its video when it was decoding then (FLOWING_S), else
+    its audio; None when that did not come back in these samples."""
+    before = [s for s in samples if down_s - FLOWING_S <= s["t"] / 1000 <= down_s]
+    video = len(before) >= 2 and _counter(before[-1], sender, "video", "framesDecoded") > _counter(
+        before[0], sender, "video", "framesDecoded"
+    )
+    if video:
+        return recovery_s(samples, [sender], back_s)
+    # Packets, not samples: totalSamplesReceived counts concealed samples too, and grows
+    # through an outage.
+    return _first_new(samples, sender, back_s, "audio", "packetsReceived")
+
+
+def _first_new(
+    samples: Sequence[Sample], sender: str, back_s: float, kind: str, name: str
+) -> float | None:
+    """Seconds after `back_s` until `kind`'s counter `name` from `sender` grew past its value
+    then; None if it never did in these samples."""
+    before = [s for s in samples if s["t"] / 1000 <= back_s]
+    reference = _counter(before[-1], sender, kind, name) if before else 0.0
+    for sample in samples:
+        at = sample["t"] / 1000
+        if at > back_s and _counter(sample, sender, kind, name) > reference:
+            return round(float(at - back_s), 2)
+    return None
 
 
 def received_since(samples: Sequence[Sample], sender: str, back_s: float) -> dict[str, int]:

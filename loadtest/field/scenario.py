@@ -21,6 +21,7 @@ from loadtest.field.meeting import kamar_server, participants, wait_for_media
 from loadtest.field.metrics import (
     StreamFigures,
     link_usage,
+    media_back_s,
     received_since,
     recovery_s,
     stream_figures,
@@ -87,9 +88,9 @@ async def run_scenario(
                 cpu_after = _cpus(link, server_pid, Path(data))
                 cpu = _cpu_delta(cpu_before, cpu_after, settings.duration_s)
                 stuck: dict[str, dict[str, dict[str, Any]]] = {}
-                recovered = await _outage(link, people, settings, progress, stuck)
+                recovered, video_back = await _outage(link, people, settings, progress, stuck)
                 reconnects = [await _reconnects(p) for p in people]
-    result = _scenario_result(profile, check, joined, window, recovered, reconnects)
+    result = _scenario_result(profile, check, joined, window, recovered, video_back, reconnects)
     for name, evidence in stuck.items():
         figures = result["participants"][name]
         figures["link_after_outage"] = evidence.pop("link_since_return")
@@ -129,28 +130,29 @@ async def _outage(
     settings: FieldSettings,
     progress: Progress,
     stuck: dict[str, dict[str, dict[str, Any]]],
-) -> dict[str, dict[str, float | None]]:
-    """Per receiver and sender: seconds from the link's return until that sender's video
-    decoded again, None if it did not within the watch time. Empty with no outage. Fills
-    `stuck` with each participant's traffic on the link since its return and what it still
-    got from the senders it waited for in vain."""
+) -> tuple[dict[str, dict[str, float | None]], dict[str, dict[str, float | None]]]:
+    """Per receiver and sender, seconds from the link's return until (1) the media that
+    flowed from that sender before the outage flows again (`metrics.media_back_s`), (2) that
+    sender's video decoded again whether or not it flowed before; None if not within the
+    watch time. Both empty with no outage. Fills `stuck` with each participant's traffic on
+    the link since its return and what it still got from the senders it waited for in vain."""
     names = [p.name for p in people]
     if settings.outage_s <= 0:
-        return {}
+        return {}, {}
+    down = time.time()
     await link.cut(settings.outage_s)
     back = time.time() + settings.outage_s
     await _pause(settings.outage_s, "link down", progress)
     at_return = await link.stats()
-    per_sender: dict[str, dict[str, float | None]] = {}
+    media: dict[str, dict[str, float | None]] = {}
+    video: dict[str, dict[str, float | None]] = {}
     while time.time() < back + settings.watch_s:
         for person in people:
-            samples = await person.samples(back - 3)
-            per_sender[person.name] = {
-                sender: recovery_s(samples, [sender], back)
-                for sender in names
-                if sender != person.name
-            }
-        if all(None not in senders.values() for senders in per_sender.values()):
+            samples = await person.samples(down - 3)
+            others = [sender for sender in names if sender != person.name]
+            media[person.name] = {s: media_back_s(samples, s, down, back) for s in others}
+            video[person.name] = {s: recovery_s(samples, [s], back) for s in others}
+        if all(None not in senders.values() for senders in video.values()):
             break
         progress(f"link back; waiting for everyone's video ({time.time() - back:.0f} s)")
         await asyncio.sleep(0.5)  # poll the pages until the deadline above
@@ -160,12 +162,12 @@ async def _outage(
         evidence: dict[str, Any] = {
             "link_since_return": link_usage(at_return, usage, index, watched)
         }
-        for sender, at in per_sender[person.name].items():
+        for sender, at in video[person.name].items():
             if at is None:
                 samples = await person.samples(back - 3)
                 evidence[sender] = received_since(samples, sender, back)
         stuck[person.name] = evidence
-    return per_sender
+    return media, video
 
 
 async def _pause(seconds: float, doing: str, progress: Progress) -> None:
@@ -216,6 +218,7 @@ def _scenario_result(
     joined: dict[str, float | None],
     window: dict[str, Any],
     recovered: dict[str, dict[str, float | None]],
+    video_back: dict[str, dict[str, float | None]],
     reconnects: list[int],
 ) -> dict[str, Any]:
     per_participant = {}
@@ -230,7 +233,8 @@ def _scenario_result(
             "video_fps_min": min(v.video_fps for v in views),
             "layers_received": {s: f"{v.frame_width}x{v.frame_height}" for s, v in streams.items()},
             "recovery_s": worst(list(recovered[name].values())) if recovered else None,
-            "video_not_back_from": [s for s, at in recovered.get(name, {}).items() if at is None],
+            "video_recovery_s": worst(list(video_back[name].values())) if video_back else None,
+            "video_not_back_from": [s for s, at in video_back.get(name, {}).items() if at is None],
             "reconnects": reconnects[index],
             **window["usage"][name],
         }
@@ -247,6 +251,7 @@ def _scenario_result(
         "video_stalled_s_max": max(p["video_stalled_s"] for p in people),
         "recovery_s_max": worst(recoveries),
         "not_recovered": sum(r is None for r in recoveries),
+        "video_recovery_s_max": worst([p["video_recovery_s"] for p in people]),
         "mb_per_minute_max": max(p["mb_per_minute"] for p in people),
         "participants": per_participant,
     }  # fmt: skip

@@ -7,16 +7,33 @@ from typing import Any
 import pytest
 
 from loadtest.field.meeting import receives_all
-from loadtest.field.metrics import link_usage, received_since, recovery_s, stream_figures
+from loadtest.field.metrics import (
+    link_usage,
+    media_back_s,
+    received_since,
+    recovery_s,
+    stream_figures,
+)
 
 
-def sample(t: float, frames: float, concealed: float = 0, heard: float = 0, **video: float) -> Any:
+def sample(
+    t: float,
+    frames: float,
+    concealed: float = 0,
+    heard: float = 0,
+    packets: float = 0,
+    **video: float,
+) -> Any:
     """One page sample at `t` seconds with running totals from sender "b"."""
     return {
         "t": t * 1000,
         "from": {
             "b": {
-                "audio": {"concealedSamples": concealed, "totalSamplesReceived": heard},
+                "audio": {
+                    "concealedSamples": concealed,
+                    "totalSamplesReceived": heard,
+                    "packetsReceived": packets,
+                },
                 "video": {"framesDecoded": frames, "frameWidth": 640, "frameHeight": 360, **video},
             }
         },
@@ -77,6 +94,27 @@ def test_video_that_never_returns_has_no_recovery_time() -> None:
     samples = [sample(t / 4, 50) for t in range(36, 200)]
     assert recovery_s(samples, ["b"], back_s=10.0) is None
     assert recovery_s(samples, [], back_s=10.0) == 0.0  # nobody else: nothing to wait for
+
+
+def test_media_back_is_the_video_when_it_flowed_before_the_outage() -> None:
+    # Frames decoding until the link went down at t=8 s; back at 10 s; new frames from 12 s.
+    frames = [t - 23 if t < 32 else 9 if t < 48 else t - 38 for t in range(24, 60)]
+    samples = [sample(t / 4, frames[t - 24], heard=480 * t) for t in range(24, 60)]
+    assert media_back_s(samples, "b", down_s=8.0, back_s=10.0) == pytest.approx(2.0)
+
+
+def test_media_back_is_the_audio_when_the_video_was_not_flowing_before() -> None:
+    # The server had stopped this video for the receiver's link: the audio is what flowed,
+    # and its packets come again 0.5 s after the return (t=10 s) though the video never comes.
+    # Its played samples grow all along: concealment through the outage counts among them.
+    samples = [
+        sample(t / 4, 7, heard=480 * t, packets=t if t < 32 or t >= 42 else 31)
+        for t in range(24, 60)
+    ]
+    assert media_back_s(samples, "b", down_s=8.0, back_s=10.0) == pytest.approx(0.5)
+    assert recovery_s(samples, ["b"], back_s=10.0) is None
+    silent = [sample(t / 4, 7, heard=480 * t, packets=min(t, 31)) for t in range(24, 60)]
+    assert media_back_s(silent, "b", down_s=8.0, back_s=10.0) is None
 
 
 def test_receiving_everyone_needs_audio_and_video_from_each() -> None:

@@ -47,14 +47,21 @@ OUTAGE_GAP = 3.0
 # sent x QUEUE_BACKOFF (libwebrtc's delay-based decrease: 0.85x what arrives). Below QUEUE_LOW
 # the link carries what it gets: the cap may rise though the loss is above LOW_LOSS (a mobile
 # link loses a few percent at random, whatever is sent).
-QUEUE_HIGH = 0.25  # seconds: at 500 kbit/s about 20 full packets waiting
-QUEUE_LOW = 0.1
+QUEUE_HIGH = 0.15  # seconds: at 500 kbit/s about 6 full packets waiting
+QUEUE_LOW = 0.05
 QUEUE_BACKOFF = 0.85
+QUEUE_FRESH = 3.0  # seconds a queue measured stays the latest word on it
 # A queue measured now was filled by what was sent a round trip and a queue ago; by then the
 # videos that filled it may have stopped. The cut starts from the most sent in the last few
 # seconds (the link carried at least that much less its queue), not from the audio alone: cut
 # from that, every video stopped on a link that had room for one (the benchmark's trace).
 SENT_MEMORY = 3.0  # seconds
+# Near the rate that last filled the link, the cap rises by NEAR_RISE a second instead of RISE
+# (additive rather than multiplicative, as libwebrtc's AIMD near its link capacity estimate):
+# at 8 % a second it passed the 500 kbit/s of the benchmark's link within two seconds of the
+# last cut, and the queue grew to a second before the next.
+NEAR = 0.9  # of that rate
+NEAR_RISE = 1.02
 
 
 @dataclass
@@ -67,7 +74,9 @@ class Downlink:
     _reported_at: float | None = None
     _heavy_at: float | None = None  # the latest report above HIGH_LOSS (or QUEUE_HIGH)
     _queue: float | None = None  # the latest standing queue measured, seconds
+    _queue_at: float | None = None  # when
     _sent: deque[tuple[float, int]] = field(default_factory=deque)  # (time, bit/s) recently
+    _filled_at: int | None = None  # bit/s: the most sent lately when the link last filled
 
     @property
     def estimate(self) -> int | None:
@@ -102,10 +111,10 @@ class Downlink:
         self._reported_at = now
         if after_outage:
             self.loss = 0.0  # the outage's losses: no verdict on the link, repairs go on
-            self._heavy_at = self._queue = None
+            self._heavy_at = self._queue = self._queue_at = None
             return
         self.loss = fraction
-        queued = self._queued(queue)
+        queued = self._queued(queue, now)
         if fraction > HIGH_LOSS or queued:
             self._heavy_at = now
         if sent <= 0:
@@ -120,37 +129,49 @@ class Downlink:
                 cuts = []
                 if fraction > HIGH_LOSS:
                     cuts.append(min(sent, cap or sent) * (1 - fraction / 2))
+                most = max(rate for _at, rate in recent)
                 if queued:
-                    most = max(rate for _at, rate in recent)
                     cuts.append(min(most, cap or most) * QUEUE_BACKOFF)
                 self.loss_cap = int(min(cuts))
+                self._filled_at = most
                 self._decreased_at = self._rose_at = now
-        elif self.loss_cap is not None and (
-            fraction < LOW_LOSS or (queue is not None and queue < QUEUE_LOW)
-        ):
+        elif self.loss_cap is not None and (fraction < LOW_LOSS or self._unqueued(now)):
             if self._rose_at is not None and now - self._rose_at < RISE_INTERVAL:
                 return
             self._rose_at = now
             # Never far above what was sent lately: what the link would carry beyond that is
             # unknown (libwebrtc's bound: 1.5x what arrives).
             most = max(rate for _at, rate in recent)
-            self.loss_cap = int(min(self.loss_cap * RISE, max(self.loss_cap, most * RISE_BOUND)))
+            filled = self._filled_at
+            rise = NEAR_RISE if filled is not None and self.loss_cap >= filled * NEAR else RISE
+            self.loss_cap = int(min(self.loss_cap * rise, max(self.loss_cap, most * RISE_BOUND)))
 
     def link_returned(self) -> None:
         """The link was down for seconds (a lift, a tunnel, another cell): what held the rate
         down before says nothing about it now, so it starts over as at a join (REMB stays,
         the receiver's own). Kept, a cap from before stopped the first video that restarted
         (the benchmark's trace)."""
-        self.loss_cap = self._queue = self._heavy_at = None
+        self.loss_cap = self._queue = self._queue_at = self._heavy_at = self._filled_at = None
         self._sent.clear()
 
-    def _queued(self, queue: float | None) -> bool:
-        """A standing queue above QUEUE_HIGH that is not draining (a decrease already made
-        waits for the queue it left to drain, rather than cutting again and again)."""
+    def _queued(self, queue: float | None, now: float) -> bool:
+        """A new measurement of a standing queue above QUEUE_HIGH that is not draining (a
+        decrease already made waits for the queue it left to drain, rather than cutting again
+        and again)."""
         if queue is None:
             return False
-        previous, self._queue = self._queue, queue
+        previous, self._queue, self._queue_at = self._queue, queue, now
         return queue > QUEUE_HIGH and (previous is None or queue >= previous)
+
+    def _unqueued(self, now: float) -> bool:
+        """The latest queue measured, within QUEUE_FRESH, was below QUEUE_LOW. Round trips
+        come only from answers to sender reports the receiver can tell apart (sfu/round_trip.py),
+        so not every verdict has one of its own; without any, a mobile link's random loss
+        (above LOW_LOSS) held a cap at the audio's rate for good and no video came back."""
+        at, queue = self._queue_at, self._queue
+        return (
+            at is not None and queue is not None and now - at <= QUEUE_FRESH and queue < QUEUE_LOW
+        )
 
 
 # Bytes each RTP packet costs on the wire beyond what a consumer counts: SRTP's 10-byte

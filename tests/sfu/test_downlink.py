@@ -206,3 +206,25 @@ def test_a_meter_with_a_longer_span_smooths_a_bursty_voice() -> None:
     meter.update(0.0, octets=0, packets=0)
     assert meter.update(0.5, octets=20_000, packets=25) == 0  # a burst: no rate from it yet
     assert meter.update(3.0, octets=60_000, packets=150) == int((60_000 + 38 * 150) * 8 / 3)
+
+
+def test_near_the_rate_that_filled_the_link_the_cap_creeps_up() -> None:
+    link = Downlink(remb=800_000)
+    link.on_loss(0.03, sent=600_000, now=0.0, queue=0.01)
+    link.on_loss(0.03, sent=600_000, now=1.0, queue=0.3)  # filled at 600k: cap 510k
+    link.on_loss(0.03, sent=500_000, now=2.0, queue=0.01)
+    assert link.loss_cap == 550_800  # x 1.08: below 90 % of 600k
+    link.on_loss(0.03, sent=500_000, now=3.0, queue=0.01)
+    assert link.loss_cap == 561_816  # x 1.02 from 540k on
+
+
+def test_a_recent_queue_measurement_lets_the_cap_rise_between_measurements() -> None:
+    link = Downlink(remb=800_000)
+    link.on_loss(0.3, sent=500_000, now=0.0)
+    assert link.loss_cap == 425_000
+    link.on_loss(0.05, sent=400_000, now=1.0, queue=0.01)
+    assert link.loss_cap == 459_000
+    link.on_loss(0.05, sent=400_000, now=2.0)  # no round trip of its own: the last one holds
+    assert link.loss_cap == 468_180  # x 1.02: near the 500k that filled the link
+    link.on_loss(0.05, sent=400_000, now=5.0)  # too old now: 5 % loss holds it
+    assert link.loss_cap == 468_180

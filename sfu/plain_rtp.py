@@ -106,7 +106,8 @@ class PlainRtpSink:
         producer.add_consumer(source.consumer)  # a video consumer asks for a key frame
 
     def request_keyframe(self) -> None:
-        """The reader lost its picture (ffmpeg restarted): ask the publisher for a key frame."""
+        """The reader has no picture (ffmpeg started after the last key frame, or lost one):
+        ask the publisher for a key frame."""
         source = self._next or self._active
         if source is not None and source.consumer is not None:
             source.consumer.request_keyframe()

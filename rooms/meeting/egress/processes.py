@@ -30,7 +30,7 @@ STOP_TIMEOUT = 10.0  # seconds a process gets to finish its file or stream befor
 # What ffmpeg prints for each command on its stdin (commands.layout_command): not a problem.
 _COMMAND_ECHO = ("Enter command:", "Command reply for stream")
 SECOND_SIGNAL_AFTER = 0.5  # seconds: see Encoder.stop
-PICTURE_WAIT = 1.0  # seconds the encoder may put out no picture before key frames are asked for
+PICTURE_WAIT = 2.0  # seconds the encoder may put out no picture before key frames are asked for
 
 
 @dataclass

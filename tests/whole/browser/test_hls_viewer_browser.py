@@ -76,7 +76,8 @@ async def _player_state(page: Page, live: Path, kamar: RunningServer, meeting: s
         egress = found.egress
         encoder = egress.encoder
         server += (
-            f", pictures sent {[sink.packets_sent for sink in egress.pictures]}, encoder out "
+            f", pictures sent (packets, layer changes) "
+            f"{[(sink.packets_sent, sink.layer_changes) for sink in egress.pictures]}, encoder out "
             f"{encoder.bytes_out} bytes (restarts {encoder.restarts}, key frames asked again "
             f"{encoder.pictures.asked} times), relays "
             f"{[(r.name, r.bytes_fed, r.restarts) for r in encoder.relays]}"

@@ -4,7 +4,9 @@ reading its ports yet then, so that key frame is lost; egress asks again while t
 puts out no picture (processes.PictureWatch). Before, the programme waited for the camera's
 next key frame, which a browser may not send for minutes: in a suite run on a loaded machine
 an HLS viewer saw "Siaran web belum dimulai" for a whole minute, with no segment written.
-Real ffmpeg; the camera is a Producer fed by the test, so when key frames come is its choice."""
+The same came of a simulcast camera whose top layer a browser had turned off: the sinks now
+take the best layer that is arriving (sfu/plain_rtp.py). Real ffmpeg; the camera is a
+Producer fed by the test, so when key frames come is its choice."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from loadtest.media import VideoSpec, ensure_video_file, load_packets
+from rooms.meeting.egress import programme
 from rooms.meeting.egress.commands import HLS_PLAYLIST
 from rooms.meeting.egress.egress import Egress, EgressSettings
 from sfu.forwarding import VIDEO, Producer, ProducerId
@@ -39,13 +42,15 @@ def _is_key_frame(frame: bytes) -> bool:
 
 class AskedCamera:
     """Sends the clip from its key frame each time it is asked, at once, and nothing once the
-    clip has run out until it is asked again."""
+    clip has run out until it is asked again. `layer`: the rid of the simulcast layer it is."""
 
-    def __init__(self, frames: list[bytes]) -> None:
+    def __init__(self, frames: list[bytes], layer: str = "") -> None:
         self.frames = frames
         self.asked = 0
+        self.ssrc = 0xA11 + len(layer)
+        name = f"ani/video/1/{layer}" if layer else "ani/video/1"
         self.producer = Producer(
-            ProducerId("ani/video/1"), "ani", VIDEO, 0xA11, 96, 90000, None, self._ask
+            ProducerId(name), "ani", VIDEO, self.ssrc, 96, 90000, None, self._ask
         )
         self._next = len(frames)  # nothing before the first request
         self._seq = 0
@@ -53,6 +58,10 @@ class AskedCamera:
 
     def _ask(self) -> None:
         self.asked += 1
+        self.start()
+
+    def start(self) -> None:
+        """Send from the key frame on, at once."""
         self._next = 0
         asyncio.get_running_loop().call_soon(self._send_next)
 
@@ -72,23 +81,27 @@ class AskedCamera:
             marker = 0x80 if n == len(parts) - 1 else 0
             descriptor = b"\x10" if n == 0 else b"\x00"  # S: the start of the frame (RFC 7741)
             header = bytes([0x80, marker | 96]) + self._seq.to_bytes(2, "big")
-            header += timestamp.to_bytes(4, "big") + (0xA11).to_bytes(4, "big")
+            header += timestamp.to_bytes(4, "big") + self.ssrc.to_bytes(4, "big")
             self._seq = (self._seq + 1) & 0xFFFF
             self.producer.receive(header + descriptor + part, time.monotonic())
 
 
 @contextlib.asynccontextmanager
-async def _egress_of(camera: AskedCamera, tmp_path: Path) -> AsyncIterator[Egress]:
-    """Egress on HLS following `camera`, started as egress_start starts it, with the camera
-    sending and the meeting's ticks going on as in a running meeting; stopped on leaving."""
+async def _egress_of(
+    camera: AskedCamera, tmp_path: Path, track: Producer | None = None
+) -> AsyncIterator[Egress]:
+    """Egress on HLS following `camera` (or the simulcast `track` it is a layer of), started as
+    egress_start starts it, with the camera sending and the meeting's ticks going on as in a
+    running meeting; stopped on leaving."""
+    followed = track or camera.producer
     settings = EgressSettings(tmp_path / "recordings", tmp_path / "live", encoding=TEST_ENCODING)
     egress = Egress("balai-kamera", settings, [], False, time.monotonic, event_id=7, hls=True)
     egress.start()
-    egress.follow([camera.producer], [])  # at once, before ffmpeg reads its ports
+    egress.follow([followed], [])  # at once, before ffmpeg reads its ports
 
     async def ticks() -> None:
         while True:
-            egress.follow([camera.producer], [])
+            egress.follow([followed], [])
             await asyncio.sleep(TICK)
 
     tasks = [asyncio.ensure_future(camera.run()), asyncio.ensure_future(ticks())]
@@ -101,10 +114,10 @@ async def _egress_of(camera: AskedCamera, tmp_path: Path) -> AsyncIterator[Egres
         await egress.stop()
 
 
-def _camera(tmp_path_factory: pytest.TempPathFactory) -> AskedCamera:
+def _camera(tmp_path_factory: pytest.TempPathFactory, layer: str = "") -> AskedCamera:
     frames = load_packets(ensure_video_file(tmp_path_factory.getbasetemp() / "egress-media", CLIP))
     assert [_is_key_frame(frame) for frame in frames].count(True) == 1 and _is_key_frame(frames[0])
-    return AskedCamera(frames)
+    return AskedCamera(frames, layer)
 
 
 async def _until(
@@ -154,3 +167,18 @@ async def test_a_restarted_encoder_gets_its_pictures_again(
         before = encoder.bytes_out
         # Nothing comes out of the new process before it has a key frame of every picture.
         await _until(lambda: encoder.bytes_out > before, "the programme again", egress, camera)
+
+
+async def test_a_camera_whose_top_layer_never_comes_is_sent_from_the_layer_that_does(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    low = _camera(tmp_path_factory, "q")
+    # Its top layer is off (the browser's uplink estimate or CPU cannot afford it): nothing
+    # comes on it, and a key frame asked for on it never does.
+    top = Producer(ProducerId("ani/video/1/h"), "ani", VIDEO, 0xA20, 96, 90000, None, lambda: None)
+    track = Producer(ProducerId("ani/video/1"), "ani", VIDEO, 0, 96, 90000, None, lambda: None)
+    track.add_layers([low.producer, top])
+    async with _egress_of(low, tmp_path, track) as egress:
+        low.start()  # the low layer sends all along, from when egress already follows the track
+        await _until(lambda: egress.encoder.bytes_out > 0, "the programme", egress, low)
+        assert [sink.layer_changes for sink in egress.pictures] == [1] * programme.PICTURES

@@ -11,6 +11,12 @@ at once (which asks its publisher for a key frame) and the old one keeps sending
 one's first packet, a key frame for video, arrives. The sink numbers its output itself, so the
 switch is one continuous stream on one SSRC: sequence numbers go on without a gap (a gap would
 read as loss) and the RTP clock moves by the wall time that passed (RFC 3550 5.1).
+
+A simulcast camera is sent from its best layer that is arriving, not simply its top one: a
+browser leaves its top layers off while its uplink estimate or its CPU cannot afford them
+(Chromium on a loaded machine sent only its 320x180 layer for a whole minute), and a sink on a
+layer that never comes would leave the encoder without that picture. The consumer moves
+between layers at key frames, as a browser subscriber's does (sfu/layer_switching.py).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ _HEADER = struct.Struct("!BBHII")
 OPUS_SILENCE = b"\xf8\xff\xfe"
 OPUS_FRAME_TICKS = 960  # 20 ms at 48 kHz
 SILENCE_AFTER = 0.06  # seconds without a packet before silence fills in
+LAYER_CHECK = 1.0  # seconds between two looks at which simulcast layers are arriving
 
 
 class _Source:
@@ -61,6 +68,7 @@ class PlainRtpSink:
         self.octets_sent = 0
         self.send_failures = 0
         self.switches = 0  # times the output moved to another producer
+        self.layer_changes = 0  # times it asked to move to another layer of the same camera
         self.silence_sent = 0  # frames of silence filled in (fill_silence)
         self.closed = False
         self._clock = clock
@@ -71,6 +79,9 @@ class PlainRtpSink:
         self._last_seq = secrets.randbelow(0x10000)  # RFC 3550 5.1: random first numbers
         self._last_ts = secrets.randbits(32)
         self._last_sent_at: float | None = None
+        # Packets each layer of the camera followed had received at the last look (LAYER_CHECK).
+        self._layer_counts: list[int] = []
+        self._layers_seen_at = 0.0
 
     @property
     def producer(self) -> Producer | None:
@@ -79,8 +90,14 @@ class PlainRtpSink:
         return source.consumer.producer if source and source.consumer else None
 
     def follow(self, producer: Producer | None) -> None:
-        """Send `producer` from its next usable packet on; None stops sending."""
-        if self.closed or producer is self.producer:
+        """Send `producer` from its next usable packet on; None stops sending. Called again
+        with the same producer (egress does, on every tick), it keeps a simulcast camera on
+        its best layer that is arriving."""
+        if self.closed:
+            return
+        if producer is self.producer:
+            if producer is not None and producer.simulcast:
+                self._follow_arriving_layer()
             return
         if self._next is not None:  # a switch still waiting: replaced by this one
             self._drop(self._next)
@@ -93,20 +110,43 @@ class PlainRtpSink:
         if producer.kind != self.kind:
             raise ValueError(f"a {self.kind} sink cannot send a {producer.kind} producer")
         source = _Source()
-        top = len(producer.layers) - 1  # the best picture: it is encoded once, for everyone
+        self._layer_counts = [layer.packets_received for layer in producer.layers]
+        self._layers_seen_at = self._clock()
         source.consumer = Consumer(
             producer,
             self.ssrc,
             self.payload_type,
             lambda buf: self._send(source, buf),
-            layer=top,
+            layer=_best_layer_sent(producer),  # encoded once, for everyone: the best picture
             strip_red=producer.red,  # ffmpeg reads Opus, not RFC 2198
         )
         self._next = source
         producer.add_consumer(source.consumer)  # a video consumer asks for a key frame
 
+    def _follow_arriving_layer(self) -> None:
+        """Every LAYER_CHECK, move to the highest layer that received packets since the last
+        look, down when the one sent stopped, up when a better one came back (at its key
+        frame, asked for by the consumer). When none arrived, nothing changes."""
+        source = self._next or self._active
+        consumer = source.consumer if source is not None else None
+        now = self._clock()
+        if consumer is None or now - self._layers_seen_at < LAYER_CHECK:
+            return
+        layers = consumer.producer.layers
+        counts = [layer.packets_received for layer in layers]
+        before, self._layer_counts, self._layers_seen_at = self._layer_counts, counts, now
+        arriving = [
+            index
+            for index, (then, since) in enumerate(zip(before, counts, strict=False))
+            if since > then
+        ]
+        if arriving and layers[arriving[-1]] is not (consumer.target or consumer.layer):
+            consumer.set_layer(arriving[-1])
+            self.layer_changes += 1
+
     def request_keyframe(self) -> None:
-        """The reader lost its picture (ffmpeg restarted): ask the publisher for a key frame."""
+        """The reader has no picture (ffmpeg started after the last key frame, or lost one):
+        ask the publisher for a key frame."""
         source = self._next or self._active
         if source is not None and source.consumer is not None:
             source.consumer.request_keyframe()
@@ -180,6 +220,14 @@ class PlainRtpSink:
         self.follow(None)
         self.closed = True
         self._socket.close()
+
+
+def _best_layer_sent(producer: Producer) -> int:
+    """The highest layer that has sent anything (a browser may never turn its top one on),
+    else the top one."""
+    layers = producer.layers
+    sent = [index for index, layer in enumerate(layers) if layer.packets_received]
+    return sent[-1] if sent else len(layers) - 1
 
 
 def ffmpeg_sdp(video_ports: list[int], audio_ports: list[int]) -> str:

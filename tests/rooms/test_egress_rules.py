@@ -205,7 +205,7 @@ def test_a_dropped_destination_backs_off_up_to_half_a_minute(failures: int, dela
     assert backoff(failures) == delay
 
 
-def _ts(pid: int, start: bool = False, random_access: bool = False) -> bytes:
+def ts_packet(pid: int, start: bool = False, random_access: bool = False) -> bytes:
     """One 188-byte TS packet; with `random_access`, an adaptation field flagging it."""
     header = bytes([0x47, (0x40 if start else 0) | pid >> 8, pid & 0xFF])
     if random_access:
@@ -216,8 +216,14 @@ def _ts(pid: int, start: bool = False, random_access: bool = False) -> bytes:
 def test_a_relay_joins_the_stream_at_the_pat_before_a_video_key_frame() -> None:
     audio, video, pat, pmt = 0x101, 0x100, 0, 0x1000
     chunk = b"".join(
-        [_ts(video), _ts(audio, True, True), _ts(pat), _ts(pmt), _ts(video, True, True)]
+        [
+            ts_packet(video),
+            ts_packet(audio, True, True),
+            ts_packet(pat),
+            ts_packet(pmt),
+            ts_packet(video, True, True),
+        ]
     )
     assert keyframe_start(chunk) == 2 * 188  # audio's random access does not count
-    assert keyframe_start(_ts(video, True, True)) == 0  # no PAT in this chunk: the frame
-    assert keyframe_start(_ts(video) + _ts(audio, True, True)) is None
+    assert keyframe_start(ts_packet(video, True, True)) == 0  # no PAT in this chunk: the frame
+    assert keyframe_start(ts_packet(video) + ts_packet(audio, True, True)) is None

@@ -114,7 +114,7 @@ class Egress:
         command = encoder_command(
             settings.ffmpeg, sdp_file, settings.encoding, len(audio_ports), self.captions
         )
-        self.encoder = Encoder(command, self._relays(settings.ffmpeg), self._restarted)
+        self.encoder = Encoder(command, self._relays(settings.ffmpeg), clock)
 
     def _relays(self, ffmpeg: str) -> list[Relay]:
         """One copy of the encoded programme per destination, the recording and HLS."""
@@ -140,9 +140,13 @@ class Egress:
             await asyncio.sleep(SILENCE_TICK)
 
     def follow(self, producers: list[Producer], speakers: list[str]) -> None:
-        """Send the picture and voices the programme chooses now (every speaker tick)."""
+        """Send the picture and voices the programme chooses now (every speaker tick), and ask
+        for key frames again while the encoder puts out no picture (processes.PictureWatch)."""
         if self.stopped:
             return
+        if self.encoder.pictures.due(self._clock()):
+            for picture in self.pictures:
+                picture.request_keyframe()
         before, now = self._layout, programme.layout(producers, speakers, self._layout)
         self._layout = now
         for sink, caption, producer, was in zip(
@@ -166,10 +170,6 @@ class Egress:
         if changed or now - self._layout_told_at >= LAYOUT_REPEAT:
             self._layout_told_at = now
             self.encoder.send_command(layout_command(programme.LAYOUTS.index(self._layout.mode)))
-
-    def _restarted(self) -> None:
-        for picture in self.pictures:
-            picture.request_keyframe()
 
     def state(self) -> EgressState:
         """What everyone in the meeting is told: live where, recording or not, since when."""

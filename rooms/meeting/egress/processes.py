@@ -5,7 +5,9 @@ stdin, whole packets only, so a relay started or restarted mid-stream begins on 
 boundary and finds its footing at the next key frame (commands.KEYFRAME_SECONDS). A relay that
 exits while it should run (the destination dropped the connection, the network went away) is
 restarted after commands.backoff; one that cannot keep up (its pipe holds more than
-MAX_BACKLOG) is stopped and restarted the same way, so it never holds the others back.
+MAX_BACKLOG) is stopped and restarted the same way, so it never holds the others back. The
+encoder's output is watched for pictures (PictureWatch): egress asks the publishers for key
+frames again while none comes out.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from rooms.meeting.egress.commands import STEADY, backoff
 
@@ -27,6 +30,42 @@ STOP_TIMEOUT = 10.0  # seconds a process gets to finish its file or stream befor
 # What ffmpeg prints for each command on its stdin (commands.layout_command): not a problem.
 _COMMAND_ECHO = ("Enter command:", "Command reply for stream")
 SECOND_SIGNAL_AFTER = 0.5  # seconds: see Encoder.stop
+PICTURE_WAIT = 2.0  # seconds the encoder may put out no picture before key frames are asked for
+
+
+@dataclass
+class PictureWatch:
+    """When to ask the publishers of the encoder's pictures for a key frame again. Pure.
+
+    ffmpeg decodes nothing of a VP8 picture before a key frame and composes nothing while one
+    of its pictures is missing, and a browser sends a key frame only when asked. Egress asks as
+    a picture sink starts following a camera, but then the encoder's ffmpeg is not reading its
+    ports yet (it binds them once loaded and past its SDP file, a second later on a loaded
+    machine, and again after every restart): that key frame is lost, and the programme would
+    wait for the camera's next one, which a browser may not send for minutes. So while an
+    encoder runs and has put out no picture for PICTURE_WAIT (since it started, its last
+    picture or the last request), asking again is due. A picture lost later (a key frame
+    dropped on loopback) is caught the same way."""
+
+    asked: int = 0  # times asking was due
+    _since: float | None = None  # None: no encoder running, nobody to ask for
+
+    def started(self, now: float) -> None:
+        self._since = now
+
+    def saw_picture(self, now: float) -> None:
+        self._since = now
+
+    def ended(self) -> None:
+        self._since = None
+
+    def due(self, now: float) -> bool:
+        """True when the publishers should be asked for key frames now (then waits again)."""
+        if self._since is None or now - self._since < PICTURE_WAIT:
+            return False
+        self._since = now
+        self.asked += 1
+        return True
 
 
 class _Supervised:
@@ -38,9 +77,6 @@ class _Supervised:
 
     async def _run_once(self) -> None:
         raise NotImplementedError
-
-    def _restarted(self) -> None:
-        """Called after each restart's wait, before the process runs again."""
 
     async def _supervise(self) -> None:
         loop = asyncio.get_running_loop()
@@ -55,7 +91,6 @@ class _Supervised:
             delay = backoff(failures)
             log.warning("egress %s stopped; restarting in %.0f s", self.name, delay)
             await asyncio.sleep(delay)
-            self._restarted()
 
 
 class Relay(_Supervised):
@@ -147,17 +182,17 @@ class Relay(_Supervised):
 
 
 class Encoder(_Supervised):
-    """The one transcode: reads the RTP sinks, writes MPEG-TS, which goes to every relay."""
+    """The one transcode: reads the RTP sinks, writes MPEG-TS, which goes to every relay.
+    `clock`: the time `pictures` is kept in (egress asks it on its ticks)."""
 
-    def __init__(
-        self, command: list[str], relays: list[Relay], on_restart: Callable[[], None]
-    ) -> None:
+    def __init__(self, command: list[str], relays: list[Relay], clock: Callable[[], float]) -> None:
         self.name = "encoder"
         self.command = command
         self.relays = relays
         self.restarts = 0
         self.bytes_out = 0
-        self._on_restart = on_restart  # the readers need a key frame to start from
+        self.pictures = PictureWatch()
+        self._clock = clock
         self._process: asyncio.subprocess.Process | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -171,9 +206,6 @@ class Encoder(_Supervised):
         for relay in self.relays:
             relay.start()
         self._task = asyncio.ensure_future(self._supervise())
-
-    def _restarted(self) -> None:
-        self._on_restart()
 
     def send_command(self, line: bytes) -> None:
         """A command for ffmpeg's filters on its stdin (commands.layout_command); dropped
@@ -196,19 +228,25 @@ class Encoder(_Supervised):
             log.error("egress encoder: ffmpeg could not start: %s", exc)
             return
         self._process = process
+        self.pictures.started(self._clock())
         assert process.stdout is not None and process.stderr is not None
         errors = asyncio.ensure_future(self._log_errors(process.stderr))
         pending = b""
-        while chunk := await process.stdout.read(64 * 1024):
-            pending += chunk
-            whole = len(pending) - len(pending) % TS_PACKET
-            if whole:
-                packets, pending = pending[:whole], pending[whole:]
-                self.bytes_out += whole
-                for relay in self.relays:
-                    relay.feed(packets)
-        await process.wait()
-        await errors
+        try:
+            while chunk := await process.stdout.read(64 * 1024):
+                pending += chunk
+                whole = len(pending) - len(pending) % TS_PACKET
+                if whole:
+                    packets, pending = pending[:whole], pending[whole:]
+                    self.bytes_out += whole
+                    if carries_picture(packets):
+                        self.pictures.saw_picture(self._clock())
+                    for relay in self.relays:
+                        relay.feed(packets)
+            await process.wait()
+            await errors
+        finally:
+            self.pictures.ended()
 
     async def _log_errors(self, stream: asyncio.StreamReader) -> None:
         async for line in stream:
@@ -259,6 +297,14 @@ def keyframe_start(packets: bytes) -> int | None:
             if header[5] & 0x40:  # random access indicator: a key frame starts here
                 return pat if pat is not None and offset - pat <= 4 * TS_PACKET else offset
     return None
+
+
+def carries_picture(packets: bytes) -> bool:
+    """Whether whole TS packets hold any of the programme's video (VIDEO_PID)."""
+    for offset in range(0, len(packets) - TS_PACKET + 1, TS_PACKET):
+        if (packets[offset + 1] & 0x1F) << 8 | packets[offset + 2] == VIDEO_PID:
+            return True
+    return False
 
 
 async def _wait_or_kill(process: asyncio.subprocess.Process) -> None:

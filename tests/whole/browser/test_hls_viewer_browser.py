@@ -71,6 +71,17 @@ async def _player_state(page: Page, live: Path, kamar: RunningServer, meeting: s
         else f"people {[p.identity for p in found.participants.values()]}, "
         f"egress {None if found.egress is None else found.egress.state()}"
     )
+    if found is not None and found.egress is not None:
+        # Where the programme stopped: no picture in, none out of the encoder, or not relayed.
+        egress = found.egress
+        encoder = egress.encoder
+        server += (
+            f", pictures sent (packets, layer changes) "
+            f"{[(sink.packets_sent, sink.layer_changes) for sink in egress.pictures]}, encoder out "
+            f"{encoder.bytes_out} bytes (restarts {encoder.restarts}, key frames asked again "
+            f"{encoder.pictures.asked} times), relays "
+            f"{[(r.name, r.bytes_fed, r.restarts) for r in encoder.relays]}"
+        )
     state = await page.evaluate(
         "() => { const v = document.querySelector('#watch video');"
         " const text = document.querySelector('#watch').innerText;"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import struct
-from collections.abc import Iterator
 
 import pytest
 
@@ -28,15 +27,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-def reader() -> Iterator[socket.socket]:
-    """Where ffmpeg would listen: a UDP socket on loopback."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.settimeout(2.0)
-        yield sock
 
 
 def received(sock: socket.socket, count: int) -> list[bytes]:

@@ -5,23 +5,11 @@ kept on it gave the egress encoder no picture at all."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
-
-import pytest
 
 from sfu.forwarding import VIDEO
 from sfu.plain_rtp import LAYER_CHECK
 from tests.sfu.test_plain_rtp import Clock, nothing_more, received, sink_to
 from tests.sfu.test_simulcast_forwarding import Track
-
-
-@pytest.fixture
-def reader() -> Iterator[socket.socket]:
-    """Where ffmpeg would listen."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.settimeout(2.0)
-        yield sock
 
 
 def _consumer_layer(track: Track) -> int:

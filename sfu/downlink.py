@@ -43,10 +43,10 @@ REPAIR_PAUSE = 1.0
 # lift, a tunnel), whose losses say nothing about what the link carries once it is back.
 OUTAGE_GAP = 3.0
 # A standing queue on the downlink (sfu/round_trip.py): above QUEUE_HIGH and not draining, the
-# link holds more than it carries, as a loss above HIGH_LOSS says; the rate falls to what was
-# sent x QUEUE_BACKOFF (libwebrtc's delay-based decrease: 0.85x what arrives). Below QUEUE_LOW
-# the link carries what it gets: the cap may rise though the loss is above LOW_LOSS (a mobile
-# link loses a few percent at random, whatever is sent).
+# link holds more than it carries, as a loss above HIGH_LOSS says; the rate falls to the most
+# sent lately x QUEUE_BACKOFF (libwebrtc's delay-based decrease: 0.85x what arrives). Below
+# QUEUE_LOW the link carries what it gets: the cap may rise though the loss is above LOW_LOSS
+# (a mobile link loses a few percent at random, whatever is sent).
 QUEUE_HIGH = 0.15  # seconds: at 500 kbit/s about 6 full packets waiting
 QUEUE_LOW = 0.05
 QUEUE_BACKOFF = 0.85
@@ -67,7 +67,7 @@ NEAR_RISE = 1.02
 @dataclass
 class Downlink:
     remb: int | None = None  # bit/s, the receiver's own estimate
-    loss_cap: int | None = None  # bit/s while loss holds the rate down; None: no cap
+    loss_cap: int | None = None  # bit/s, once losses or a queue held the rate down; None: not yet
     loss: float = 0.0  # the latest report's fraction lost
     _decreased_at: float | None = None
     _rose_at: float | None = None

@@ -163,10 +163,10 @@ class Receiving:
     def _link_returned(self) -> None:
         """What was sent during the outage is gone: its losses are not the link's verdict
         (sfu/loss_tally.py), nor is what held the rate down before it (sfu/downlink.py);
-        repairing it would fill the link that just came back with seconds
-        of stale video, so every video restarts at a key frame (asked for now) and no NACK for
-        what came before is answered; the layer choice goes on from where it was, its wait
-        reset (sfu/simulcast.py)."""
+        repairing it would fill the link that just came back with seconds of stale video, so
+        every video restarts at a key frame (asked for now) and no NACK for what came before
+        is answered; the layer choice goes on from where it was, its wait reset
+        (sfu/simulcast.py)."""
         consumers = self._consumers()
         self._round_trips.forget()
         self._queue = None
@@ -212,10 +212,11 @@ class Receiving:
         lost = self._losses.take(now)
         if lost is None:
             return  # too few packets yet for a share that means anything
-        before = self._downlink.estimate
-        self._downlink.on_loss(max(lost, repairs), sent, now, self._queue)
+        downlink = self._downlink
+        before = downlink.estimate, downlink.loss_cap
+        downlink.on_loss(max(lost, repairs), sent, now, self._queue)
         self._queue = None
-        if self._downlink.estimate != before:
+        if (downlink.estimate, downlink.loss_cap) != before:
             self.choose_layers()
 
     def choose_layers(self) -> None:

@@ -118,15 +118,16 @@ class LayerChooser:
         congested: bool = True,
         measured: bool = False,
     ) -> list[int]:
-        """The layer each video should be on now, OFF for none. `estimate`: bit/s the videos
-        may use (the subscriber's REMB, lowered by its losses: sfu/receiving.py), None before
-        the first REMB (then only tile sizes and the ramp limit the choice); `congested`: the
-        link drops or queues what is sent (reported loss, or an estimate below what is sent).
-        Only then does a video stop: a REMB that is merely low (it starts near 300 kbit/s and
-        rises with what arrives) must not stop videos that would fit. `measured`: the estimate
-        comes from what the link carried when it last filled (a loss or queue cap, rising
-        while the link keeps up): a step up must fit in it. A REMB alone cannot confirm a step
-        up, so then it is a trial, undone when the estimate falls."""
+        """The layer each video should be on now, OFF for none. `estimate`: bit/s the videos may
+        use (the subscriber's REMB, or, once its losses or queue set a cap, that cap less its
+        audio: sfu/downlink.py `for_video`), None before the first REMB (then only tile sizes
+        and the ramp limit the choice); `congested`: the link drops or queues what is sent
+        (reported loss, or an estimate below what is sent). Only then does a video stop: a REMB
+        that is merely low (it starts near 300 kbit/s and rises with what arrives) must not stop
+        videos that would fit. `measured`: the estimate comes from what the link carried when it
+        last filled (a loss or queue cap, rising while the link keeps up): a step up must fit in
+        it. A REMB alone cannot confirm a step up, so then it is a trial, undone when the
+        estimate falls."""
         if self._last_up is None:  # the first look: what starts (low) gets to show first
             self._last_up = now
         if self._wait is None or self._steady(now):

@@ -22,31 +22,45 @@ KILL_AFTER_ACKS = 150
 
 class ServerProcess:
     def __init__(self, data: Path, database_url: str | None) -> None:
+        self._data, self._database_url = data, database_url
+        self._start()
+
+    def _start(self) -> None:
         self.port = free_port()
-        args = [sys.executable, "-m", "server", "serve", "--data", str(data)]
+        args = [sys.executable, "-m", "server", "serve", "--data", str(self._data)]
         args += ["--host", "127.0.0.1", "--port", str(self.port)]
         # The burst is about durability: the per-member message limit would only slow it to
         # a minute (tests/server/test_rate_limits.py covers the limits).
         args += ["--no-rate-limits"]
-        if database_url:
-            args += ["--database-url", database_url]
-        self.log_path = data / f"server-{self.port}.log"
+        if self._database_url:
+            args += ["--database-url", self._database_url]
+        self.log_path = self._data / f"server-{self.port}.log"
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
         self.base = f"http://127.0.0.1:{self.port}"
 
     async def ready(self, session: aiohttp.ClientSession) -> None:
+        """This process answers on its port. The port was free when chosen, but the other
+        test worker's servers share the namespace: one took it meanwhile, answered for ours
+        (which could not bind it and was still starting) and refused our tokens (the suite's
+        "session_expired" after the restart). So the answer counts only once this process
+        said it is running, that is, bound the port; one that lost the port starts again on
+        another."""
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
+            output = self.log_path.read_text(errors="replace")
             if self.process.poll() is not None:
-                output = self.log_path.read_text(errors="replace")
+                if "address already in use" in output.lower():
+                    self._start()
+                    continue
                 raise AssertionError(f"the server exited: {output}")
-            try:
-                async with session.get(f"{self.base}/api/openapi.json") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
+            if "Kamar is running" in output:
+                try:
+                    async with session.get(f"{self.base}/api/openapi.json") as response:
+                        if response.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
             await asyncio.sleep(0.1)
         raise AssertionError("the server did not start within 30 s")
 

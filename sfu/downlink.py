@@ -127,11 +127,11 @@ class Downlink:
             if self._decreased_at is None or now - self._decreased_at >= MIN_INTERVAL:
                 cap = self.loss_cap
                 cuts = []
-                if fraction > HIGH_LOSS:
-                    cuts.append(min(sent, cap or sent) * (1 - fraction / 2))
                 most = max(rate for _at, rate in recent)
+                if fraction > HIGH_LOSS:
+                    cuts.append((sent if cap is None else min(sent, cap)) * (1 - fraction / 2))
                 if queued:
-                    cuts.append(min(most, cap or most) * QUEUE_BACKOFF)
+                    cuts.append((most if cap is None else min(most, cap)) * QUEUE_BACKOFF)
                 self.loss_cap = int(min(cuts))
                 self._filled_at = most
                 self._decreased_at = self._rose_at = now

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-MIN_SPAN = 0.5  # seconds, as the sent rate it is compared with (sfu/downlink.py)
+from sfu.downlink import MIN_SPAN  # a share over the same span as the sent rate beside it
+
 MIN_SAMPLE = 50  # packets expected: fewer say nothing (one lost of 50 is 2 %)
 
 
@@ -47,13 +48,13 @@ class LossTally:
         """One report block: stream `ssrc`'s extended highest sequence number received and its
         cumulative count lost."""
         stream = self._streams.get(ssrc)
-        self._streams[ssrc] = _Stream(highest, lost)
-        if stream is None:
-            return  # the first block only sets where the stream's count starts
-        if stream.outage_end is not None:
-            if (highest - stream.outage_end) & 0xFFFF >= 0x8000:
-                self._streams[ssrc].outage_end = stream.outage_end  # not past it yet
-            return  # the block that reaches past it still spans the outage
+        mark = stream.outage_end if stream is not None else None
+        not_past = mark is not None and (highest - mark) & 0xFFFF >= 0x8000
+        self._streams[ssrc] = _Stream(highest, lost, mark if not_past else None)
+        if stream is None or mark is not None:
+            # The first block only sets where the stream's count starts; one before the mark,
+            # or the one that reaches past it, still spans the outage.
+            return
         expected = highest - stream.highest
         if expected <= 0 or expected >= 0x8000:
             return  # nothing new, or the stream started over: a new start

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from sfu import simulcast
 from sfu.consumer import Consumer
 from sfu.downlink import AUDIO_SPAN, OUTAGE_GAP, Downlink, RepairMeter, SentMeter
-from sfu.forwarding import AUDIO, VIDEO, Producer
+from sfu.forwarding import AUDIO, Producer
 from sfu.loss_tally import LossTally
 from sfu.owner import CAMERA
 from sfu.round_trip import RoundTrips
@@ -175,8 +175,7 @@ class Receiving:
             {c.ssrc: sent[0] for c in consumers if (sent := c.last_sent) is not None}
         )
         for consumer in consumers:
-            if consumer.producer.kind == VIDEO:
-                consumer.restart_at_keyframe()
+            consumer.restart_at_keyframe()  # video only: every Opus packet decodes alone
         self.chooser.link_was_down()
         self.choose_layers()
 
@@ -212,11 +211,10 @@ class Receiving:
         lost = self._losses.take(now)
         if lost is None:
             return  # too few packets yet for a share that means anything
-        downlink = self._downlink
-        before = downlink.estimate, downlink.loss_cap
-        downlink.on_loss(max(lost, repairs), sent, now, self._queue)
+        before = self._downlink.loss_cap  # the one thing a verdict moves (REMB comes by itself)
+        self._downlink.on_loss(max(lost, repairs), sent, now, self._queue)
         self._queue = None
-        if (downlink.estimate, downlink.loss_cap) != before:
+        if self._downlink.loss_cap != before:
             self.choose_layers()
 
     def choose_layers(self) -> None:

@@ -21,9 +21,10 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
+from sfu.downlink import MIN_SPAN  # a window as long as the loss tally's and the sent rate's
+
 MAX_REMEMBERED = 256  # sender reports: a few seconds of every stream of a big meeting
 BASE_WINDOW = 60.0  # seconds the link's own round trip is the smallest of
-MIN_SPAN = 0.5  # seconds a window of round trips spans at least, as the loss tally's
 
 
 @dataclass

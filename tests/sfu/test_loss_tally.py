@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sfu.loss_tally import MIN_SAMPLE, MIN_SPAN, LossTally
+from sfu.downlink import MIN_SPAN
+from sfu.loss_tally import MIN_SAMPLE, LossTally
 
 VIDEO, AUDIO = 0xB0000001, 0xB0000002
 

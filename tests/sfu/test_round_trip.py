@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sfu.round_trip import BASE_WINDOW, MAX_REMEMBERED, MIN_SPAN, RoundTrips
+from sfu.downlink import MIN_SPAN
+from sfu.round_trip import BASE_WINDOW, MAX_REMEMBERED, RoundTrips
 
 AUDIO = 0xB0000002
 NTP = 0x1122_3344_5566_7788  # a publisher's wall clock in the report

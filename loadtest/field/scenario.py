@@ -162,10 +162,10 @@ async def _outage(
         evidence: dict[str, Any] = {
             "link_since_return": link_usage(at_return, usage, index, watched)
         }
-        for sender, at in video[person.name].items():
-            if at is None:
-                samples = await person.samples(back - 3)
-                evidence[sender] = received_since(samples, sender, back)
+        missing = [sender for sender, at in video[person.name].items() if at is None]
+        if missing:  # one read of the page's samples serves every sender it waited for
+            samples = await person.samples(back - 3)
+            evidence.update({s: received_since(samples, s, back) for s in missing})
         stuck[person.name] = evidence
     return media, video
 

@@ -21,9 +21,10 @@ from sfu.retransmit import ResendLimiter
 from sfu.route_handover import RouteHandover, RouteSource
 from sfu.rtp import SEQ_TS_SSRC, Vp8Fields, without_extensions, wrap_rtx
 
-# (NTP timestamp, RTP timestamp in the consumer's clock) for its RTCP sender reports; the
-# subscriber reads the packet and octet counts (`packets_sent`, `octets_sent`) when it sends.
-SenderReport = Callable[[int, int], None]
+# (NTP timestamp, RTP timestamp in the consumer's clock, when the publisher's report arrived in
+# monotonic seconds) for its RTCP sender reports; the subscriber reads the packet and octet
+# counts (`packets_sent`, `octets_sent`) when it sends.
+SenderReport = Callable[[int, int, float], None]
 
 
 class Consumer(LayerSwitching, RouteHandover):
@@ -317,12 +318,13 @@ class Consumer(LayerSwitching, RouteHandover):
             if repair:
                 self.repairs_sent += 1
 
-    def sender_report(self, ntp: int, rtp: int) -> None:
-        """Pass the publisher's NTP/RTP pair on in this stream's own RTP clock, so a receiver
-        can still line this participant's audio up with their video (RFC 3550 6.4.1)."""
+    def sender_report(self, ntp: int, rtp: int, at: float) -> None:
+        """Pass the publisher's NTP/RTP pair, which arrived at `at`, on in this stream's own
+        RTP clock, so a receiver can still line this participant's audio up with their video
+        (RFC 3550 6.4.1)."""
         if self._report is not None and self._started:
             out_rtp = (rtp + self._ts_delta) & 0xFFFFFFFF
-            self._report(ntp, out_rtp)
+            self._report(ntp, out_rtp, at)
 
     def _start(self, seq: int, timestamp: int) -> None:
         self._started = True
@@ -333,7 +335,7 @@ class Consumer(LayerSwitching, RouteHandover):
             # Move the clock one second on: a receiver treats this as a gap, never as going back.
             self._ts_delta = (last_ts + self.producer.clock_rate - timestamp) & 0xFFFFFFFF
         if self.layer.last_sender_report is not None:
-            self.sender_report(*self.layer.last_sender_report)
+            self.sender_report(*self.layer.last_sender_report, self.layer.last_sender_report_at)
 
     @property
     def last_sent(self) -> tuple[int, int] | None:

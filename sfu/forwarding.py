@@ -86,6 +86,7 @@ class Producer:
         "packets_resent",
         "resend_misses",
         "last_sender_report",
+        "last_sender_report_at",
         "audio_level_id",
         "red",
         "closed",
@@ -150,6 +151,7 @@ class Producer:
         self.packets_resent = 0
         self.resend_misses = 0  # NACKed packets no longer (or never) in the cache
         self.last_sender_report: tuple[int, int] | None = None  # (NTP, RTP) of the latest SR
+        self.last_sender_report_at = 0.0  # when it arrived (monotonic seconds)
         # The publisher's id of the RFC 6464 audio-level extension (0: none negotiated).
         self.audio_level_id = 0
         # Audio that arrives as RED (RFC 2198, sfu/red.py): `payload_type` is red's then.
@@ -344,8 +346,9 @@ class Producer:
             return
         self.reception.sender_report(ntp, now)
         self.last_sender_report = (ntp, rtp)
+        self.last_sender_report_at = now
         for consumer in self.consumers:
-            consumer.sender_report(ntp, rtp)
+            consumer.sender_report(ntp, rtp, now)
 
     def resend(self, consumer: Consumer, seq: int) -> None:
         """Send the cached packet `seq` (producer numbering) to `consumer` once more."""

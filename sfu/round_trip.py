@@ -36,12 +36,13 @@ class RoundTrips:
     _since: float | None = None
 
     def sent(self, ssrc: int, ntp: int, now: float) -> None:
-        """A sender report with this 64-bit NTP timestamp went out on stream `ssrc`. The SFU
-        repeats a publisher's wall clock until its next report (audio: every few seconds), and
-        an answer to a repeated LSR may time either sending (the receiver's DLSR counts from the
-        last one that arrived): such answers are not used. (Timed from the later one, a lost
-        repeat made the round trip a second short, the link's own delay too small, and an idle
-        link look queued in the benchmark's trace.)"""
+        """A sender report with this 64-bit NTP timestamp went out on stream `ssrc`. Each one
+        carries the publisher's clock moved on to when it is sent (sfu/sender_reports.py), so
+        an LSR names one sending. Should one repeat all the same, an answer to it may time
+        either sending (the receiver's DLSR counts from the last one that arrived), so it is
+        not used. (When the SFU passed a publisher's clock on unchanged, timed from the later
+        one, a lost repeat made the round trip a second short, the link's own delay too small,
+        and an idle link look queued in the benchmark's trace.)"""
         key = (ssrc, ntp >> 16 & 0xFFFFFFFF)
         self._sent[key] = None if key in self._sent else now
         if len(self._sent) > MAX_REMEMBERED:

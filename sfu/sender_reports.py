@@ -40,6 +40,27 @@ class StreamReport:
     octets: int  # with RTP headers: a small overstatement of RFC 3550's payload octet count
 
 
+NTP_UNIT = 1 << 32  # an NTP timestamp counts seconds in its upper 32 bits (RFC 5905 6)
+
+
+def extrapolated(ntp: int, rtp: int, elapsed: float, clock_rate: int) -> tuple[int, int]:
+    """The publisher's NTP/RTP pair moved `elapsed` seconds on, both clocks together, so that
+    every sender report the SFU sends carries its own wall-clock time.
+
+    Why: a receiver's report echoes the last SR's NTP (LSR, RFC 3550 6.4.1), and the round
+    trip it times (sfu/round_trip.py) is the only measure of the downlink's standing queue. A
+    publisher reports its audio every few seconds; passed on as it came, one NTP went out in
+    several SRs, and their answers could not say which one they timed, so most were thrown
+    away and most loss verdicts had no queue of their own. Moving both clocks by the same
+    time keeps lip sync: the pair still names one instant of the publisher's media."""
+    if elapsed <= 0:
+        return ntp, rtp
+    return (
+        (ntp + round(elapsed * NTP_UNIT)) & 0xFFFFFFFFFFFFFFFF,
+        (rtp + round(elapsed * clock_rate)) & 0xFFFFFFFF,
+    )
+
+
 def sender_report(stream: StreamReport) -> bytes:
     """An SR with no report blocks (the SFU receives nothing on a subscriber connection)."""
     return _SR.pack(

@@ -347,11 +347,11 @@ class SubscriberPeer:
             return
         self._schedule_reports()
         output = self._output
-        streams = [report for slot in self._slots if (report := slot.report()) is not None]
+        now = time.monotonic()
+        streams = [report for slot in self._slots if (report := slot.report(now)) is not None]
         if output is None or not streams or self._pc is None:
             return
         cname = peer.rtcp_cname(self._slots[0].transceiver.sender)
-        now = time.monotonic()
         for stream in streams:
             self.receiving.report_sent(stream.ssrc, stream.ntp, now)
         for packet in sender_reports.compound_reports(streams, cname):

@@ -29,8 +29,9 @@ class Slot:
     red_offered: int | None = None  # the red payload type our offer added (audio)
     red_payload_type: int | None = None  # red's payload type when the client accepted it
     last_sent: tuple[int, int] | None = None
-    # The publisher's latest NTP/RTP pair in this slot's RTP clock, from its consumer.
-    clock: tuple[int, int] | None = None
+    # The publisher's latest NTP/RTP pair in this slot's RTP clock, from its consumer, and
+    # when it arrived (monotonic seconds).
+    clock: tuple[int, int, float] | None = None
 
     def red_choice(self, saving_data: bool) -> tuple[bool, int]:
         """(strip RED?, payload type) for this slot's audio. RED goes on as RED to a client
@@ -55,16 +56,18 @@ class Slot:
             self.consumer = None
         self.clock = None
 
-    def note_sender_report(self, ntp: int, rtp: int) -> None:
-        self.clock = (ntp, rtp)
+    def note_sender_report(self, ntp: int, rtp: int, at: float) -> None:
+        self.clock = (ntp, rtp, at)
 
-    def report(self) -> sender_reports.StreamReport | None:
-        """What this slot's next sender report says; None before the publisher's first one
-        (a report without a wall clock only confuses lip sync)."""
+    def report(self, now: float) -> sender_reports.StreamReport | None:
+        """What this slot's next sender report, sent at `now`, says: the publisher's clock
+        moved on to `now` (sender_reports.extrapolated); None before the publisher's first
+        report (a report without a wall clock only confuses lip sync)."""
         consumer, clock = self.consumer, self.clock
         if consumer is None or clock is None or consumer.closed:
             return None
-        ntp, rtp = clock
+        ntp, rtp, at = clock
+        ntp, rtp = sender_reports.extrapolated(ntp, rtp, now - at, consumer.producer.clock_rate)
         return sender_reports.StreamReport(
             self.ssrc, ntp, rtp, consumer.packets_sent, consumer.octets_sent
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import secrets
+import time
 from collections.abc import Container
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 from sfu.consumer import Consumer
 from sfu.forwarding import Producer
 from sfu.rtcp_feedback import KeyframeRequest, Nack, Remb, parse_feedback
-from sfu.sender_reports import StreamReport, sender_report
+from sfu.sender_reports import StreamReport, extrapolated, sender_report
 
 from .media_link import LinkEnd
 
@@ -90,10 +91,14 @@ class TrackExport:
             else:
                 consumer.pause()
 
-    def _report(self, ssrc: int, ntp: int, rtp: int) -> None:
+    def _report(self, ssrc: int, ntp: int, rtp: int, at: float) -> None:
+        """Sent on at once, but a consumer's first report repeats its layer's latest, which
+        may be seconds old: moved on to now (sfu/sender_reports.py)."""
         consumer = self.consumers.get(ssrc)
         if consumer is None:
             return
+        elapsed = time.monotonic() - at
+        ntp, rtp = extrapolated(ntp, rtp, elapsed, consumer.producer.clock_rate)
         self._link.send(
             sender_report(StreamReport(ssrc, ntp, rtp, consumer.packets_sent, consumer.octets_sent))
         )

@@ -69,7 +69,7 @@ def test_a_publishers_sender_reports_reach_the_reports_we_send_without_error(dat
         0xBBBB0001,
         100,
         lambda packet: True,
-        report=lambda n, r: Slot.note_sender_report(slot, n, r),
+        report=lambda n, r, at: Slot.note_sender_report(slot, n, r, at),
     )  # type: ignore[arg-type]
     producer.add_consumer(consumer)
 
@@ -86,7 +86,7 @@ def test_a_publishers_sender_reports_reach_the_reports_we_send_without_error(dat
             consumer._started = True  # as after its first forwarded packet
         _run(receiver._handle_rtcp_packet(packet))
     if slot.clock is not None:
-        ntp, rtp = slot.clock
+        ntp, rtp, _at = slot.clock
         report = sender_reports.StreamReport(0xBBBB0001, ntp, rtp, 1, 100)
         for sent in sender_reports.compound_reports([report], b"kamar"):
             assert RtcpPacket.parse(sent)

@@ -167,7 +167,7 @@ def test_with_sender_reports_a_switch_keeps_the_capture_clock_whatever_the_jitte
     # The layer's later reports reach the subscriber on the line the old layer's drew, so
     # its lip sync does not move.
     reports: list[tuple[int, int]] = []
-    consumer._report = lambda ntp, rtp: reports.append((ntp, rtp))
+    consumer._report = lambda ntp, rtp, _at: reports.append((ntp, rtp))
     report_every_layer(track, frame=30)
     assert reports == [(round((NTP_START + 1) * (1 << 32)), TS_BASE[0] + FRAME * 30)]
 
@@ -262,7 +262,7 @@ def test_nacks_after_a_switch_are_served_from_the_new_layer_and_older_ones_ignor
 def test_sender_reports_of_a_layer_reach_its_consumers_in_their_clock() -> None:
     track, consumer, _out = running(layer=1)
     reports: list[tuple[int, int]] = []
-    consumer._report = lambda ntp, rtp: reports.append((ntp, rtp))
+    consumer._report = lambda ntp, rtp, _at: reports.append((ntp, rtp))
     track.producer.sender_report(SSRCS[0], 1 << 32, 5, now=1.0)  # another layer: not ours
     track.producer.sender_report(SSRCS[1], 2 << 32, TS_BASE[1], now=1.0)
     assert reports == [(2 << 32, TS_BASE[1])]

@@ -16,12 +16,13 @@ from tests.conftest import RunningServer, eventually, participants
 async def test_a_subscriber_gets_sender_reports_with_the_publishers_wall_clock(
     kamar: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    published: list[tuple[int, int]] = []
+    published: list[tuple[int, int, int]] = []  # (NTP, RTP, clock rate)
     received: list[tuple[RTCRtpReceiver, int, int]] = []
     original_report, original_handle = Producer.sender_report, RTCRtpReceiver._handle_rtcp_packet
 
     def record_published(self: Producer, ssrc: int, ntp: int, rtp: int, now: float) -> None:
-        published.append((ntp, rtp))
+        if ssrc == self.ssrc:
+            published.append((ntp, rtp, self.clock_rate))
         original_report(self, ssrc, ntp, rtp, now)
 
     async def record_received(self: RTCRtpReceiver, packet: object) -> None:
@@ -45,6 +46,16 @@ async def test_a_subscriber_gets_sender_reports_with_the_publishers_wall_clock(
 
         await eventually(lambda: len(with_clock()) >= 2, timeout=15, what="two SRs at bob")
         # Only reports with alice's wall clock: none before her first SR passes (aiortc's own
-        # loop would have sent NTP 0), and they carry alice's own pairs.
+        # loop would have sent NTP 0), and they carry alice's own pairs, moved on to when they
+        # were sent, both clocks together (sfu/sender_reports.py `extrapolated`).
         assert with_clock() == bob_reports()
-        assert set(with_clock()) <= set(published)
+        for ntp, rtp in with_clock():
+            assert any(_on_the_line(ntp, rtp, *pair) for pair in published), (ntp, rtp)
+        assert len({ntp for ntp, _rtp in with_clock()}) == len(with_clock())  # each its own
+
+
+def _on_the_line(ntp: int, rtp: int, ntp0: int, rtp0: int, clock_rate: int) -> bool:
+    """(ntp, rtp) is the publisher's pair (ntp0, rtp0) a few seconds on (or none)."""
+    elapsed = (ntp - ntp0) / (1 << 32)
+    ticks = (rtp - rtp0) & 0xFFFFFFFF
+    return 0 <= elapsed < 5 and abs(ticks - elapsed * clock_rate) <= 1

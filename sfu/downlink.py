@@ -39,8 +39,9 @@ MIN_INTERVAL = 0.3  # seconds between two decreases, so one burst is not counted
 # Repairs stay off this long after a report above HIGH_LOSS, so that the next stream's report
 # of low loss (its own RTCP packet, a millisecond later) does not turn them on again.
 REPAIR_PAUSE = 1.0
-# Browsers report about once a second; a report after a longer silence covers an outage (a
-# lift, a tunnel), whose losses say nothing about what the link carries once it is back.
+# Browsers report about once a second; RTCP after a longer silence ends an outage (a lift, a
+# tunnel): what held the rate down before it says nothing about the link once it is back
+# (`link_returned`), nor do the losses of what was sent into it (sfu/loss_tally.py).
 OUTAGE_GAP = 3.0
 # A standing queue on the downlink (sfu/round_trip.py): above QUEUE_HIGH and not draining, the
 # link holds more than it carries, as a loss above HIGH_LOSS says; the rate falls to the most
@@ -107,12 +108,7 @@ class Downlink:
     def on_loss(self, fraction: float, sent: int, now: float, queue: float | None = None) -> None:
         """A receiver report: `fraction` lost since the last one, while `sent` bit/s went out;
         `queue`: seconds of standing queue measured since (sfu/round_trip.py), None if none."""
-        after_outage = self._reported_at is not None and now - self._reported_at > OUTAGE_GAP
         self._reported_at = now
-        if after_outage:
-            self.loss = 0.0  # the outage's losses: no verdict on the link, repairs go on
-            self._heavy_at = self._queue = self._queue_at = None
-            return
         self.loss = fraction
         queued = self._queued(queue, now)
         if fraction > HIGH_LOSS or queued:

@@ -41,15 +41,27 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "server", "serve", "--host", "127.0.0.1",
-            "--port", str(self.port), "--data", str(self.data_dir),
-            "--ice-host", "127.0.0.1", "--log-level", "warning",
-            "--no-rate-limits",  # sign-ups and posts far faster than people: docs/api.md
-            *self.extra_args,
-            stdout=asyncio.subprocess.DEVNULL,
-        )  # fmt: skip
-        await _wait_for_health(self.base_url, START_TIMEOUT, self.process)
+        """Start it and wait until it answers. The port was free when chosen, but another
+        process (the other test worker's server) may bind it before this one does, and then
+        answer /healthz for it: the answer counts only once this process said it is running
+        (bound its port), and one that lost the port starts again on another."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            log_path = self.data_dir / f"server-{self.port}.log"
+            log = await asyncio.to_thread(log_path.open, "wb")
+            with log:
+                self.process = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "server", "serve", "--host", "127.0.0.1",
+                    "--port", str(self.port), "--data", str(self.data_dir),
+                    "--ice-host", "127.0.0.1", "--log-level", "warning",
+                    "--no-rate-limits",  # sign-ups and posts far faster than people: docs/api.md
+                    *self.extra_args,
+                    stdout=log, stderr=asyncio.subprocess.STDOUT,
+                )  # fmt: skip
+            if await _wait_until_running(self.process, log_path, deadline):
+                break
+            self.port = free_port()  # it lost the port: another one
+        await _wait_for_health(self.base_url, deadline - time.monotonic(), self.process)
 
     def cpu_seconds(self) -> tuple[float, float] | None:
         return process_cpu_seconds(self.pid)
@@ -133,6 +145,24 @@ class ExternalServer:
 
     def rss_mb(self) -> float | None:
         return _rss_mb(self.pid)
+
+
+async def _wait_until_running(
+    process: asyncio.subprocess.Process, log_path: Path, deadline: float
+) -> bool:
+    """True once the server's output says it is running; False when it exited because its
+    port was taken; an error for any other exit or at the deadline (with what it said)."""
+    while time.monotonic() < deadline:
+        output = await asyncio.to_thread(log_path.read_text, errors="replace")
+        if "Kamar is running" in output:
+            return True
+        if process.returncode is not None:
+            if "address already in use" in output.lower():
+                return False
+            raise RuntimeError(f"the server exited with {process.returncode}:\n{output[-2000:]}")
+        await asyncio.sleep(0.1)
+    output = await asyncio.to_thread(log_path.read_text, errors="replace")
+    raise RuntimeError(f"the server did not start within {START_TIMEOUT:g} s:\n{output[-2000:]}")
 
 
 async def _wait_for_health(

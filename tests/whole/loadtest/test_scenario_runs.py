@@ -5,8 +5,10 @@ bookkeeping are unit-tested beside them in tests/loadtest/."""
 from __future__ import annotations
 
 import math
+import socket
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from loadtest import announce, chat
@@ -88,3 +90,24 @@ async def test_the_connections_alone_are_measured_after_the_media_stops() -> Non
     socket_p50, loop_p50 = result.latency_ms_p50, result.loop_latency_ms_p50
     assert socket_p50 is not None and loop_p50 is not None and 0 < socket_p50 <= loop_p50
     assert result.as_dict()["idle_sfu_cpu_ms_per_s"] == result.idle_sfu_cpu_ms_per_s
+
+
+@pytest.mark.webrtc  # starts a server: only inside the loopback-only namespace
+async def test_a_server_whose_port_was_taken_meanwhile_starts_on_another(tmp_path: Path) -> None:
+    """The port is chosen free, then bound by the child: another process (the other test
+    worker's server) may take it in between and would answer /healthz for ours."""
+    server = ServerProcess(tmp_path)
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        server.port = taken
+        try:
+            await server.start()
+            assert server.port != taken
+            async with aiohttp.ClientSession() as http:
+                async with http.get(server.base_url + "/healthz") as response:
+                    assert response.status == 200
+            assert "address already in use" in (tmp_path / f"server-{taken}.log").read_text()
+        finally:
+            await server.stop()

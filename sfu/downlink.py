@@ -5,12 +5,14 @@ when queueing delay grows. A mobile link whose queue is already full adds no mor
 drops what does not fit, so the estimate stays put while a third of the packets vanish (seen
 in the field benchmark: 2 Mbit/s sent into a 500 kbit/s link for the whole window, 1,000
 packets queued, a third of the audio concealed). Loss-based control as libwebrtc's send-side
-estimator does it (draft-ietf-rmcat-gcc-02 section 6): above 10 % loss the rate falls to
-sent x (1 - loss / 2); between 2 and 10 % it holds; below 2 % it may rise again by 8 % a
-second, up to 1.5x what was sent lately. Once set, that cap decides alone (`for_video`): it
-was measured from what the link carried, and the layer choice steps up only within it.
+estimator does it (draft-ietf-rmcat-gcc-02 section 6): above 10 % loss (twice in a row, or
+once above 25 %: `_heavy`) the rate falls to sent x (1 - loss / 2); between 2 and 10 % it
+holds; below 2 % it may rise again by 8 % a second, up to 1.5x what was sent lately. Once
+set, that cap decides alone (`for_video`): it was measured from what the link carried, and
+the layer choice steps up only within it.
 A queue that stays full hides even the loss when the receiver's repairs fill its gaps: a
-standing queue in the round trips (sfu/round_trip.py) lowers the rate too.
+standing queue in the round trips (sfu/round_trip.py) lowers the rate too, to a little less
+than what reached the receiver (sfu/loss_tally.py), so that the queue drains.
 
 Repairs (NACK answers) add to a congested link what it is already dropping, so above that
 loss they stop until the loss falls again.
@@ -24,10 +26,14 @@ from collections import deque
 from dataclasses import dataclass, field
 
 HIGH_LOSS = 0.10  # above: the link drops what it cannot carry; lower the rate
-# Each report counts at once, unsmoothed: the subscriber's repairs (NACK, RTX) fill most gaps
-# before its report counts them, so a report above 10 % is already a link in trouble; smoothed
-# over two reports, the field benchmark's mobile link sent 1.7 Mbit/s of repairs and media into
-# 500 kbit/s for a whole window and concealed a quarter of one participant's audio.
+# Reports are not smoothed: smoothed over two, the field benchmark's mobile link sent 1.7
+# Mbit/s of repairs and media into 500 kbit/s for a whole window and concealed a quarter of
+# one participant's audio. Above SEVERE_LOSS one report acts at once. Between the two, one
+# report alone is the noise of a mobile link's random loss: with 3 % lost each way the reports
+# read 3-9 % (a lost packet counts until its repair arrives), and one in a hundred of ~150
+# packets read above 10 %, which stopped a video about once a minute (three times in one run
+# of the benchmark); two such reports in a row are congestion (a drop-tail queue, a policer).
+SEVERE_LOSS = 0.25
 LOW_LOSS = 0.02  # below: the link carries it; let the loss cap rise
 RISE = 1.08  # a second while loss stays low
 RISE_BOUND = 1.5  # times the most sent lately, as far as a rise goes
@@ -36,7 +42,7 @@ RISE_BOUND = 1.5  # times the most sent lately, as far as a rise goes
 # are paced by time, not counted per report.
 RISE_INTERVAL = 1.0  # seconds between two rises
 MIN_INTERVAL = 0.3  # seconds between two decreases, so one burst is not counted twice
-# Repairs stay off this long after a report above HIGH_LOSS, so that the next stream's report
+# Repairs stay off this long after a report of heavy loss, so that the next stream's report
 # of low loss (its own RTCP packet, a millisecond later) does not turn them on again.
 REPAIR_PAUSE = 1.0
 # Browsers report about once a second; RTCP after a longer silence ends an outage (a lift, a
@@ -52,6 +58,11 @@ QUEUE_HIGH = 0.15  # seconds: at 500 kbit/s about 6 full packets waiting
 QUEUE_LOW = 0.05
 QUEUE_BACKOFF = 0.85
 QUEUE_FRESH = 3.0  # seconds a queue measured stays the latest word on it
+# After a decrease the queue must drain at least this fast (seconds of queue a second) while it
+# stays above QUEUE_HIGH: sent at QUEUE_BACKOFF times what the link carries it drains 0.15 s a
+# second. Only "no lower" counted as not draining before, and a link still all but full held
+# 0.3-0.55 s of queue for 5 s after a cut, which the audio waited through (the trace).
+DRAIN = 0.1
 # A queue measured now was filled by what was sent a round trip and a queue ago; by then the
 # videos that filled it may have stopped. The cut starts from the most sent in the last few
 # seconds (the link carried at least that much less its queue), not from the audio alone: cut
@@ -73,9 +84,12 @@ class Downlink:
     _decreased_at: float | None = None
     _rose_at: float | None = None
     _reported_at: float | None = None
-    _heavy_at: float | None = None  # the latest report above HIGH_LOSS (or QUEUE_HIGH)
+    _heavy_at: float | None = None  # the latest heavy loss (`_heavy`) or growing queue
+    _high_before = False  # the previous report's loss was above HIGH_LOSS
     _queue: float | None = None  # the latest standing queue measured, seconds
     _queue_at: float | None = None  # when
+    # The latest reading timed after the last cut, and when it came.
+    _queue_since_decrease: tuple[float, float] | None = None
     _sent: deque[tuple[float, int]] = field(default_factory=deque)  # (time, bit/s) recently
     _filled_at: int | None = None  # bit/s: the most sent lately when the link last filled
 
@@ -85,7 +99,7 @@ class Downlink:
             return self.remb
         return self.loss_cap if self.remb is None else min(self.remb, self.loss_cap)
 
-    def for_video(self, audio: int) -> int | None:
+    def for_video(self, audio: int, video_sent: int = 0, now: float | None = None) -> int | None:
         """Bit/s the videos may use beside `audio` bit/s of audio. REMB is theirs alone:
         libwebrtc's receive-side estimator reads video packets only (audio only with
         transport-cc, which the SFU does not send to subscribers), so a REMB of 200 kbit/s
@@ -94,24 +108,45 @@ class Downlink:
         the link carried, whereas a REMB that fell while the link was full never rises again
         while overuse goes on (libwebrtc does not raise its estimate while overusing): the
         field benchmark's trace had a REMB of 27 kbit/s for 30 s while 320 kbit/s of video
-        arrived, and the videos never dropped to what the link carried."""
-        if self.loss_cap is None:
-            return self.remb
-        return max(0, self.loss_cap - audio)
+        arrived, and the videos never dropped to what the link carried.
+
+        Without a cap, while the round trips show no queue (`unqueued` at `now`), a REMB below
+        the `video_sent` bit/s the videos are sent now is the estimator reading a key frame's
+        burst (it times packets, not the queue), not a full link: the budget stays what they
+        are sent. Taken at its word, such a REMB stopped the videos restarted after an outage
+        on a link that had room for them (the field benchmark's trace: 267 -> 214 kbit/s at a
+        restart, the queue at 0.3 ms). A queue that really grows sets a cap within a reading
+        or two."""
+        if self.loss_cap is not None:
+            return max(0, self.loss_cap - audio)
+        if self.remb is not None and now is not None and self.unqueued(now):
+            return max(self.remb, video_sent)
+        return self.remb
 
     @property
     def repairs_allowed(self) -> bool:
-        """No repairs from a report above HIGH_LOSS until one comes REPAIR_PAUSE after it."""
+        """No repairs from a report of heavy loss until one comes REPAIR_PAUSE after it."""
         heavy, latest = self._heavy_at, self._reported_at
         return heavy is None or latest is None or latest - heavy >= REPAIR_PAUSE
 
-    def on_loss(self, fraction: float, sent: int, now: float, queue: float | None = None) -> None:
+    def on_loss(
+        self,
+        fraction: float,
+        sent: int,
+        now: float,
+        queue: float | None = None,
+        queue_from: float | None = None,
+        delivered: int | None = None,
+    ) -> None:
         """A receiver report: `fraction` lost since the last one, while `sent` bit/s went out;
-        `queue`: seconds of standing queue measured since (sfu/round_trip.py), None if none."""
+        `queue`: seconds of standing queue measured since (sfu/round_trip.py), None if none,
+        timed by a sender report that went out at `queue_from` (None: lately); `delivered`:
+        bit/s that reached the receiver over the last few seconds, None if not known."""
         self._reported_at = now
         self.loss = fraction
-        queued = self._queued(queue, now)
-        if fraction > HIGH_LOSS or queued:
+        queued = self._queued(queue, queue_from, now)
+        heavy = self._heavy(fraction)
+        if heavy or queued:
             self._heavy_at = now
         if sent <= 0:
             return  # nothing measured yet (the first report, or counters that started over)
@@ -119,19 +154,20 @@ class Downlink:
         recent.append((now, sent))
         while recent[0][0] < now - SENT_MEMORY:
             recent.popleft()
-        if fraction > HIGH_LOSS or queued:
+        if heavy or queued:
             if self._decreased_at is None or now - self._decreased_at >= MIN_INTERVAL:
                 cap = self.loss_cap
                 cuts = []
                 most = max(rate for _at, rate in recent)
-                if fraction > HIGH_LOSS:
+                if heavy:
                     cuts.append((sent if cap is None else min(sent, cap)) * (1 - fraction / 2))
                 if queued:
-                    cuts.append((most if cap is None else min(most, cap)) * QUEUE_BACKOFF)
+                    cuts.append(self._queue_cut(most, delivered))
                 self.loss_cap = int(min(cuts))
-                self._filled_at = most
+                self._filled_at = most if delivered is None else min(most, delivered)
                 self._decreased_at = self._rose_at = now
-        elif self.loss_cap is not None and (fraction < LOW_LOSS or self._unqueued(now)):
+                self._queue_since_decrease = None
+        elif self.loss_cap is not None and (fraction < LOW_LOSS or self.unqueued(now)):
             if self._rose_at is not None and now - self._rose_at < RISE_INTERVAL:
                 return
             self._rose_at = now
@@ -148,18 +184,50 @@ class Downlink:
         the receiver's own). Kept, a cap from before stopped the first video that restarted
         (the benchmark's trace)."""
         self.loss_cap = self._queue = self._queue_at = self._heavy_at = self._filled_at = None
+        self._queue_since_decrease = self._decreased_at = None
+        self._high_before = False
         self._sent.clear()
 
-    def _queued(self, queue: float | None, now: float) -> bool:
-        """A new measurement of a standing queue above QUEUE_HIGH that is not draining (a
-        decrease already made waits for the queue it left to drain, rather than cutting again
-        and again)."""
+    def _heavy(self, fraction: float) -> bool:
+        """Loss that lowers the rate: above SEVERE_LOSS, or above HIGH_LOSS twice in a row."""
+        high_before, self._high_before = self._high_before, fraction > HIGH_LOSS
+        return fraction > SEVERE_LOSS or (fraction > HIGH_LOSS and high_before)
+
+    def _queue_cut(self, most: int, delivered: int | None) -> float:
+        """The rate a growing queue lowers the cap to: QUEUE_BACKOFF times what the link
+        carried (`delivered`; while a queue stands, all it can), so that the queue drains;
+        without that figure, times the most sent lately. Below a cap already lower than that,
+        the cap itself comes down by as much: the queue did not drain beneath it."""
+        cap = self.loss_cap
+        carried = most if delivered is None else min(most, delivered)
+        target = carried * QUEUE_BACKOFF
+        if cap is not None and cap <= target:
+            return cap * QUEUE_BACKOFF
+        return target
+
+    def _queued(self, queue: float | None, timed_from: float | None, now: float) -> bool:
+        """A new reading of a standing queue above QUEUE_HIGH that is not draining (by DRAIN
+        seconds a second since the reading before).
+
+        A decrease shows only in the round trips of sender reports sent after it: a reading
+        timed before it is the latest word on the queue (`unqueued`) but no reason to cut
+        again; the first reading after it says where the queue stands once it took effect,
+        and only a later one that did not drain cuts again. (Each reading of the queue a cut
+        had yet to drain cut once more: 484, 412, 350 then 298 kbit/s within 1.5 s on a link
+        of 500, and every video stopped; the field benchmark's trace.)"""
         if queue is None:
             return False
-        previous, self._queue, self._queue_at = self._queue, queue, now
-        return queue > QUEUE_HIGH and (previous is None or queue >= previous)
+        self._queue, self._queue_at = queue, now
+        decreased = self._decreased_at
+        if decreased is not None and timed_from is not None and timed_from < decreased:
+            return False
+        previous, self._queue_since_decrease = self._queue_since_decrease, (queue, now)
+        if previous is None:
+            return decreased is None and queue > QUEUE_HIGH  # the first ever acts at once
+        last, last_at = previous
+        return queue > QUEUE_HIGH and queue > last - DRAIN * (now - last_at)
 
-    def _unqueued(self, now: float) -> bool:
+    def unqueued(self, now: float) -> bool:
         """The latest queue measured, within QUEUE_FRESH, was below QUEUE_LOW. Round trips
         come only from answers to sender reports the receiver can tell apart (sfu/round_trip.py),
         so not every verdict has one of its own; without any, a mobile link's random loss
@@ -193,17 +261,21 @@ class SentMeter:
     totals; a call sooner than that returns the last rate."""
 
     span: float = MIN_SPAN
-    _last: tuple[float, int] | None = None
+    _last: tuple[float, int, int] | None = None  # (time, bytes on the wire, packets)
     rate: int = 0
+    packet_size: float | None = None  # bytes a packet took on the wire over the same span
 
     def update(self, now: float, octets: int, packets: int) -> int:
         total = octets + WIRE_OVERHEAD * packets
-        if self._last is not None and now - self._last[0] < self.span:
+        last = self._last
+        if last is not None and now - last[0] < self.span:
             return self.rate
-        if self._last is not None:
+        if last is not None:
             # Totals that went down (a consumer replaced, its counters new) measure nothing.
-            self.rate = max(0, int((total - self._last[1]) * 8 / (now - self._last[0])))
-        self._last = (now, total)
+            self.rate = max(0, int((total - last[1]) * 8 / (now - last[0])))
+            if packets > last[2] and total > last[1]:
+                self.packet_size = (total - last[1]) / (packets - last[2])
+        self._last = (now, total, packets)
         return self.rate
 
 

@@ -46,6 +46,13 @@ MAX_NACK_GAP = 64
 
 AUDIO = "audio"
 VIDEO = "video"
+# A layer that carried less than this over a measurement was not sent (paused at the
+# publisher; the few packets of its pause or restart): Chromium's lowest layer needs 30 kbit/s.
+FLOWING = 10_000  # bit/s
+
+
+def _smoothed(previous: int, rate: float) -> int:
+    return int(rate if not previous else 0.5 * previous + 0.5 * rate)
 
 
 def _no_fan_out(*_arguments: object) -> None:
@@ -110,6 +117,7 @@ class Producer:
         "routes",
         "octets_received",
         "bitrate",
+        "bitrate_when_sent",
         "_measured",
         "_keyframe",
     )
@@ -181,6 +189,7 @@ class Producer:
         self.last_arrival = 0.0  # when the latest packet arrived (seconds, steady clock)
         self.octets_received = 0
         self.bitrate = 0  # bit/s over the last measurement (`measure`)
+        self.bitrate_when_sent = 0  # the same, over measurements while it flowed (`measure`)
         self._measured: tuple[float, int] | None = None
         self._keyframe = False  # whether the packet `_admit` last admitted starts a key frame
 
@@ -195,13 +204,21 @@ class Producer:
         return self.layers[0] is not self
 
     def measure(self, now: float) -> None:
-        """Update `bitrate` from the bytes received since the last call (once a second)."""
+        """Update `bitrate` from the bytes received since the last call (once a second), and
+        `bitrate_when_sent` from those calls while the layer flowed.
+
+        Why both: a simulcast layer nobody watches is paused at the publisher, and its
+        `bitrate` falls to nothing; what a subscriber's step up to it will cost is what it
+        carried while it was sent. Counted at its paused rate, a restart looked free and the
+        SFU sent 650 kbit/s into a 500 kbit/s link (the field benchmark's trace)."""
         if self._measured is not None:
             then, octets = self._measured
             if now > then:
                 rate = (self.octets_received - octets) * 8 / (now - then)
                 # Smoothed: a key frame is 10-20x a delta frame and would flip choices.
-                self.bitrate = int(rate if not self.bitrate else 0.5 * self.bitrate + 0.5 * rate)
+                self.bitrate = _smoothed(self.bitrate, rate)
+                if rate >= FLOWING:
+                    self.bitrate_when_sent = _smoothed(self.bitrate_when_sent, rate)
         self._measured = (now, self.octets_received)
 
     def receive(self, data: bytes, arrival: float | None = None) -> None:

@@ -52,6 +52,7 @@ class Receiving:
         self._losses = LossTally()  # its receiver reports, over all its streams
         self._round_trips = RoundTrips()  # and the standing queue they show
         self._queue: float | None = None  # the latest one measured, not yet acted on
+        self._queue_from = 0.0  # when the sender report that timed it went out
         self._heard_at: float | None = None  # when its latest RTCP came
         self.chooser = simulcast.LayerChooser()  # its waits are settings (tests shorten them)
         self.closed = False  # the connection closed: nothing to choose any more
@@ -191,11 +192,11 @@ class Receiving:
         and the standing queue in its round trips (sfu/round_trip.py): above 10 % lost or a
         growing queue, the estimate falls below what was sent (sfu/downlink.py)."""
         for report in reports:
-            self._losses.add(report.ssrc, report.highest, report.lost)
+            self._losses.add(report.ssrc, report.highest, report.lost, now)
             self._round_trips.answered(report.ssrc, report.lsr, report.dlsr, now)
         queue = self._round_trips.queue(now)
         if queue is not None:
-            self._queue = queue
+            self._queue, self._queue_from = queue, self._round_trips.timed_from or now
         consumers = self._consumers()
         packets = sum(c.packets_sent for c in consumers)  # each a sum over native routes too
         sent = self._sent.update(  # repairs and late packets fill the link too
@@ -212,7 +213,11 @@ class Receiving:
         if lost is None:
             return  # too few packets yet for a share that means anything
         before = self._downlink.loss_cap  # the one thing a verdict moves (REMB comes by itself)
-        self._downlink.on_loss(max(lost, repairs), sent, now, self._queue)
+        received, size = self._losses.received_rate(now), self._sent.packet_size
+        delivered = None if received is None or size is None else int(received * size * 8)
+        self._downlink.on_loss(
+            max(lost, repairs), sent, now, self._queue, self._queue_from, delivered
+        )
         self._queue = None
         if self._downlink.loss_cap != before:
             self.choose_layers()
@@ -231,7 +236,10 @@ class Receiving:
             return
         videos = [
             simulcast.Video(
-                layers=[simulcast.Layer(layer.size, layer.bitrate) for layer in c.producer.layers],
+                layers=[
+                    simulcast.Layer(layer.size, layer.bitrate_when_sent)
+                    for layer in c.producer.layers
+                ],
                 current=simulcast.OFF
                 if c.producer.owner in self._video_off
                 else c.producer.layers.index(c.target or c.layer),
@@ -247,14 +255,12 @@ class Receiving:
             for c in self._consumers()
             if c.producer.kind == AUDIO and not c.paused
         )
-        remb = self._downlink.remb  # the videos' own estimate (Downlink.for_video)
+        now = time.monotonic()
         video_sent = max(0, self._sent.rate - audio)
-        congested = self._downlink.loss_cap is not None or (
-            remb is not None and remb < video_sent * CONGESTED
-        )
-        budget = self._downlink.for_video(audio)
+        budget = self._downlink.for_video(audio, video_sent, now)
         measured = self._downlink.loss_cap is not None
-        chosen = self.chooser.choose(videos, budget, time.monotonic(), congested, measured)
+        congested = measured or (budget is not None and budget < video_sent * CONGESTED)
+        chosen = self.chooser.choose(videos, budget, now, congested, measured)
         changed: list[tuple[Producer, bool]] = []
         for consumer, index in zip(shown, chosen, strict=True):
             owner = consumer.producer.owner

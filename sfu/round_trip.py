@@ -33,7 +33,12 @@ class RoundTrips:
     _sent: dict[tuple[int, int], float | None] = field(default_factory=dict)
     _windows: deque[tuple[float, float]] = field(default_factory=deque)  # (start, smallest)
     _smallest: float | None = None  # the smallest round trip of the window going on
+    _smallest_from: float = 0.0  # when the sender report it timed went out
     _since: float | None = None
+    # When the sender report behind the latest queue reading went out: the reading describes
+    # the link as what was sent then found it (sfu/downlink.py ignores readings from before
+    # its last decrease).
+    timed_from: float | None = None
 
     def sent(self, ssrc: int, ntp: int, now: float) -> None:
         """A sender report with this 64-bit NTP timestamp went out on stream `ssrc`. Each one
@@ -57,7 +62,7 @@ class RoundTrips:
         if trip < 0:
             return  # cannot be: a report from another run of the same stream
         if self._smallest is None or trip < self._smallest:
-            self._smallest = trip
+            self._smallest, self._smallest_from = trip, sent
         if self._since is None:
             self._since = now
 
@@ -69,6 +74,7 @@ class RoundTrips:
             return None
         smallest, start = self._smallest, self._since
         self._smallest = self._since = None
+        self.timed_from = self._smallest_from
         windows = self._windows
         windows.append((start, smallest))
         while windows[0][0] < now - BASE_WINDOW:

@@ -95,3 +95,22 @@ def test_streams_the_outage_mark_does_not_name_count_on() -> None:
     tally.take(0.0)
     tally.add(VIDEO, 100, 7)
     assert tally.take(1.0) == 7 / 100
+
+
+def test_what_arrives_is_measured_per_stream_between_its_own_blocks() -> None:
+    # Chromium reports video every second and audio every five: counted per share, the audio's
+    # five seconds landed in one share and the rate swung 150-690 kbit/s (the trace).
+    tally = LossTally()
+    assert tally.received_rate(0.0) is None
+    tally.add(VIDEO, 0, 0, now=0.0)
+    tally.add(AUDIO, 0, 0, now=0.0)
+    tally.add(VIDEO, 100, 10, now=1.0)  # 90 arrived in a second
+    assert tally.received_rate(1.0) == 90
+    tally.add(VIDEO, 200, 10, now=2.0)
+    tally.add(AUDIO, 250, 0, now=5.0)  # 250 in five seconds
+    assert tally.received_rate(5.0) == 100 + 50
+    tally.add(AUDIO, 250, 0, now=5.1)  # the same report again, too soon to time anything
+    assert tally.received_rate(5.1) == 150
+    assert tally.received_rate(10.5) == 50  # the video's last block is 8.5 s old: stopped
+    tally.link_returned({})
+    assert tally.received_rate(10.5) is None  # what arrived before an outage says nothing now

@@ -84,3 +84,14 @@ def test_a_repeated_report_times_no_round_trip() -> None:
     trips.sent(AUDIO, NTP + (1 << 16), 12.0)
     trips.answered(AUDIO, LSR + 1, 0, 12.3)
     assert round(trips.queue(13.0) or 0, 6) == 0.0
+
+
+def test_a_queue_reading_says_when_the_report_it_timed_went_out() -> None:
+    trips = trips_with_base(0.3)
+    assert trips.timed_from == 10.0
+    for second, trip in ((20.0, 0.9), (20.2, 0.5)):
+        ntp = NTP + (int(second * 10) << 16)
+        trips.sent(AUDIO, ntp, second)
+        trips.answered(AUDIO, ntp >> 16 & 0xFFFFFFFF, 0, second + trip)
+    assert round(trips.queue(21.5) or 0, 6) == 0.2
+    assert trips.timed_from == 20.2  # the report behind the smallest trip

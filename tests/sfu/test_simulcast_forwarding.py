@@ -287,3 +287,19 @@ def test_layer_bitrate_is_measured_once_a_second_and_smoothed() -> None:
     layer.octets_received += 37_500
     layer.measure(2.0)
     assert layer.bitrate == 200_000
+
+
+def test_a_paused_layer_keeps_what_it_cost_while_it_was_sent() -> None:
+    """Nobody watches it, so the publisher stops sending it: a subscriber that steps up to it
+    again will get what it carried then, not the nothing it carries now."""
+    layer = Track().producer.layers[0]
+    layer.measure(0.0)
+    layer.octets_received += 15_000
+    layer.measure(1.0)
+    for second in range(2, 6):
+        layer.octets_received += 12  # the odd packet of a layer being paused
+        layer.measure(float(second))
+    assert layer.bitrate < 10_000 and layer.bitrate_when_sent == 120_000
+    layer.octets_received += 10_000  # sent again
+    layer.measure(6.0)
+    assert layer.bitrate_when_sent == 100_000  # smoothed as `bitrate`

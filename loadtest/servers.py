@@ -85,13 +85,26 @@ class ServerProcess:
             await self.process.wait()
 
     async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.terminate()
+        """SIGTERM (SIGKILL after 10 s). A server that had already ended by itself with an
+        error leaves what it said on stderr: its log lives in the data directory, which the
+        load test deletes."""
+        process = self.process
+        if process is None:
+            return
+        if process.returncode is None:
+            process.terminate()
             try:
-                await asyncio.wait_for(self.process.wait(), 10)
+                await asyncio.wait_for(process.wait(), 10)
             except TimeoutError:
-                self.process.kill()
-                await self.process.wait()
+                process.kill()
+                await process.wait()
+        elif process.returncode > 0:  # not a signal: it ended by itself, with an error
+            log = self.data_dir / f"server-{self.port}.log"
+            said = await asyncio.to_thread(log.read_text, errors="replace")
+            print(
+                f"the Kamar server ended with {process.returncode}:\n{said[-4000:]}",
+                file=sys.stderr,
+            )
 
 
 def free_port() -> int:

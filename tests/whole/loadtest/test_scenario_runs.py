@@ -111,3 +111,16 @@ async def test_a_server_whose_port_was_taken_meanwhile_starts_on_another(tmp_pat
             assert "address already in use" in (tmp_path / f"server-{taken}.log").read_text()
         finally:
             await server.stop()
+
+
+@pytest.mark.webrtc  # starts a server: only inside the loopback-only namespace
+async def test_a_server_that_ended_with_an_error_leaves_what_it_said(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Its log lives in the data directory, which a load test deletes: at stop, what it said
+    goes to stderr."""
+    server = ServerProcess(tmp_path, ("--database-url", "nonsense://nowhere"))
+    with pytest.raises(RuntimeError, match="exited"):
+        await server.start()
+    await server.stop()
+    assert "the Kamar server ended with" in capfd.readouterr().err

@@ -250,7 +250,8 @@ def ffmpeg_sdp(video_ports: list[int], audio_ports: list[int]) -> str:
 def free_port_pair() -> int:
     """An even UDP port on loopback whose next port is free too: ffmpeg reads RTP on the
     even port and RTCP on the odd one above it (RFC 3550 11). Free when asked; a process that
-    takes it meanwhile makes ffmpeg fail to start, and egress says so."""
+    takes it meanwhile makes ffmpeg fail to start, and egress chooses again before it restarts
+    ffmpeg (rooms/meeting/egress/egress.py)."""
     for _attempt in range(64):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as rtp_socket:
             rtp_socket.bind((LOOPBACK, 0))

@@ -99,22 +99,32 @@ class Egress:
             shutil.rmtree(self.hls, ignore_errors=True)  # an earlier stream's segments
             self.hls.mkdir(parents=True)
         self._workdir = Path(tempfile.mkdtemp(prefix="kamar-egress-"))
-        video_ports = [free_port_pair() for _input in range(programme.PICTURES)]
-        audio_ports = [free_port_pair() for _slot in range(programme.MAX_VOICES)]
         # The encoder's pictures (programme.Layout.pictures), each captioned with its name.
-        self.pictures = [PlainRtpSink(VIDEO, port, clock) for port in video_ports]
-        self.voices = [PlainRtpSink(AUDIO, port, clock) for port in audio_ports]
-        sdp_file = self._workdir / "programme.sdp"
-        sdp_file.write_text(ffmpeg_sdp(video_ports, audio_ports), encoding="utf-8")
+        self.pictures = [PlainRtpSink(VIDEO, 0, clock) for _input in range(programme.PICTURES)]
+        self.voices = [PlainRtpSink(AUDIO, 0, clock) for _slot in range(programme.MAX_VOICES)]
+        sdp_file = self._sdp_file = self._workdir / "programme.sdp"
+        self._choose_ports()
         self.captions = tuple(
             self._workdir / f"caption-{n}.txt" for n in range(1, programme.PICTURES + 1)
         )
         for caption in self.captions:
             _write_caption(caption, "")
         command = encoder_command(
-            settings.ffmpeg, sdp_file, settings.encoding, len(audio_ports), self.captions
+            settings.ffmpeg, sdp_file, settings.encoding, len(self.voices), self.captions
         )
-        self.encoder = Encoder(command, self._relays(settings.ffmpeg), clock)
+        self.encoder = Encoder(command, self._relays(settings.ffmpeg), clock, self._choose_ports)
+
+    def _choose_ports(self) -> None:
+        """Free ports for the encoder's inputs, in its SDP file and its sinks; again before each
+        restart. A port is free when chosen, but ffmpeg binds it only once loaded: another
+        process that took it meanwhile made ffmpeg fail, and with the same ports every restart
+        failed the same way, for good (seen in the suite: "bind failed: Address already in
+        use" five times over, the other test worker's process on the port)."""
+        video_ports = [free_port_pair() for _sink in self.pictures]
+        audio_ports = [free_port_pair() for _sink in self.voices]
+        for sink, port in zip(self.pictures + self.voices, video_ports + audio_ports, strict=True):
+            sink.address = (sink.address[0], port)
+        self._sdp_file.write_text(ffmpeg_sdp(video_ports, audio_ports), encoding="utf-8")
 
     def _relays(self, ffmpeg: str) -> list[Relay]:
         """One copy of the encoded programme per destination, the recording and HLS."""

@@ -185,9 +185,18 @@ class Encoder(_Supervised):
     """The one transcode: reads the RTP sinks, writes MPEG-TS, which goes to every relay.
     `clock`: the time `pictures` is kept in (egress asks it on its ticks)."""
 
-    def __init__(self, command: list[str], relays: list[Relay], clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        command: list[str],
+        relays: list[Relay],
+        clock: Callable[[], float],
+        before_restart: Callable[[], None] | None = None,
+    ) -> None:
+        """`before_restart` runs before each process but the first (egress chooses its ports
+        again then)."""
         self.name = "encoder"
         self.command = command
+        self._before_restart = before_restart
         self.relays = relays
         self.restarts = 0
         self.bytes_out = 0
@@ -217,6 +226,8 @@ class Encoder(_Supervised):
             process.stdin.write(line)
 
     async def _run_once(self) -> None:
+        if self.restarts and self._before_restart is not None:
+            self._before_restart()
         try:
             process = await asyncio.create_subprocess_exec(
                 *self.command,

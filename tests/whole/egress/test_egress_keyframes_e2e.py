@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -88,14 +89,19 @@ class AskedCamera:
 
 @contextlib.asynccontextmanager
 async def _egress_of(
-    camera: AskedCamera, tmp_path: Path, track: Producer | None = None
+    camera: AskedCamera,
+    tmp_path: Path,
+    track: Producer | None = None,
+    before_start: Callable[[Egress], None] | None = None,
 ) -> AsyncIterator[Egress]:
     """Egress on HLS following `camera` (or the simulcast `track` it is a layer of), started as
     egress_start starts it, with the camera sending and the meeting's ticks going on as in a
-    running meeting; stopped on leaving."""
+    running meeting; stopped on leaving. `before_start` sees it before it starts."""
     followed = track or camera.producer
     settings = EgressSettings(tmp_path / "recordings", tmp_path / "live", encoding=TEST_ENCODING)
     egress = Egress("balai-kamera", settings, [], False, time.monotonic, event_id=7, hls=True)
+    if before_start is not None:
+        before_start(egress)
     egress.start()
     egress.follow([followed], [])  # at once, before ffmpeg reads its ports
 
@@ -182,3 +188,25 @@ async def test_a_camera_whose_top_layer_never_comes_is_sent_from_the_layer_that_
         low.start()  # the low layer sends all along, from when egress already follows the track
         await _until(lambda: egress.encoder.bytes_out > 0, "the programme", egress, low)
         assert [sink.layer_changes for sink in egress.pictures] == [1] * programme.PICTURES
+
+
+async def test_an_encoder_whose_port_was_taken_starts_again_on_other_ports(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A port is free when egress chooses it, but ffmpeg binds it only once loaded: another
+    process that took it meanwhile made ffmpeg fail, and every restart on the same ports failed
+    the same way (the suite saw it: "bind failed: Address already in use", five restarts)."""
+    camera = _camera(tmp_path_factory)
+    squatter = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    taken: list[int] = []
+
+    def take_a_port(egress: Egress) -> None:
+        taken.append(egress.pictures[0].address[1])
+        squatter.bind(("127.0.0.1", taken[0]))
+
+    with squatter:
+        async with _egress_of(camera, tmp_path, before_start=take_a_port) as egress:
+            camera.start()
+            await _until(lambda: egress.encoder.bytes_out > 0, "the programme", egress, camera)
+            assert egress.encoder.restarts >= 1
+            assert egress.pictures[0].address[1] != taken[0]

@@ -88,14 +88,11 @@ class LossTally:
 
     def received_rate(self, now: float) -> float | None:
         """Packets a second that reach the receiver, over all its streams that reported within
-        STREAM_MEMORY, each between its last two blocks; None while any of them has had only
-        one (an audio stream reports every five seconds: summed without it, a subscriber that
-        had just joined read 120 kbit/s while 600 reached it, and a queue cut stopped all its
-        videos). While a queue stands on its link, that is what the link carries."""
-        recent = [s for s in self._streams.values() if now - s.at <= STREAM_MEMORY]
-        if not recent or any(s.rate is None for s in recent):
-            return None
-        return sum(s.rate for s in recent if s.rate is not None)
+        STREAM_MEMORY, each between its last two blocks; None before any stream has two. While
+        a queue stands on its link, that is what the link carries."""
+        streams = self._streams.values()
+        rates = [s.rate for s in streams if s.rate is not None and now - s.at <= STREAM_MEMORY]
+        return sum(rates) if rates else None
 
     def link_returned(self, last_sent: dict[int, int]) -> None:
         """The subscriber's link was down. `last_sent`: per stream (SSRC), the sequence number

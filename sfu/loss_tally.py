@@ -89,7 +89,13 @@ class LossTally:
     def received_rate(self, now: float) -> float | None:
         """Packets a second that reach the receiver, over all its streams that reported within
         STREAM_MEMORY, each between its last two blocks; None before any stream has two. While
-        a queue stands on its link, that is what the link carries."""
+        a queue stands on its link, that is what the link carries.
+
+        A stream that has reported only once is left out, so just after a join (audio reports
+        every ~5 s) this reads low and a queue cut goes deeper than the link needs: a video
+        stops that would fit. Waiting for every stream instead left the first cuts to 0.85x
+        the most sent, above the link, and the queue stood for seconds (8.9-15.9 % of one
+        participant's audio concealed in the field benchmark): the audio comes first."""
         streams = self._streams.values()
         rates = [s.rate for s in streams if s.rate is not None and now - s.at <= STREAM_MEMORY]
         return sum(rates) if rates else None

@@ -12,7 +12,7 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -58,10 +58,13 @@ class ServerProcess:
                     *self.extra_args,
                     stdout=log, stderr=asyncio.subprocess.STDOUT,
                 )  # fmt: skip
-            if await _wait_until_running(self.process, log_path, deadline):
+            if await wait_until_running(self._exit_code, log_path, deadline):
                 break
             self.port = free_port()  # it lost the port: another one
         await _wait_for_health(self.base_url, deadline - time.monotonic(), self.process)
+
+    def _exit_code(self) -> int | None:
+        return None if self.process is None else self.process.returncode
 
     def cpu_seconds(self) -> tuple[float, float] | None:
         return process_cpu_seconds(self.pid)
@@ -160,22 +163,25 @@ class ExternalServer:
         return _rss_mb(self.pid)
 
 
-async def _wait_until_running(
-    process: asyncio.subprocess.Process, log_path: Path, deadline: float
+async def wait_until_running(
+    exit_code: Callable[[], int | None], log_path: Path, deadline: float
 ) -> bool:
-    """True once the server's output says it is running; False when it exited because its
-    port was taken; an error for any other exit or at the deadline (with what it said)."""
+    """A `kamar serve` child that writes to `log_path`: True once it says it is running
+    (it bound its port); False when it exited because its port was taken (chosen free, then
+    bound by another process first: start it again on another); an error for any other exit
+    (`exit_code()` not None) or at the `deadline` (time.monotonic), with what it said. A
+    /healthz answer before that may come from the process that took the port."""
     while time.monotonic() < deadline:
         output = await asyncio.to_thread(log_path.read_text, errors="replace")
         if "Kamar is running" in output:
             return True
-        if process.returncode is not None:
+        if exit_code() is not None:
             if "address already in use" in output.lower():
                 return False
-            raise RuntimeError(f"the server exited with {process.returncode}:\n{output[-2000:]}")
+            raise RuntimeError(f"the server exited with {exit_code()}:\n{output[-2000:]}")
         await asyncio.sleep(0.1)
     output = await asyncio.to_thread(log_path.read_text, errors="replace")
-    raise RuntimeError(f"the server did not start within {START_TIMEOUT:g} s:\n{output[-2000:]}")
+    raise RuntimeError(f"the server did not start in time:\n{output[-2000:]}")
 
 
 async def _wait_for_health(

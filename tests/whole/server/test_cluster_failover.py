@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 import websockets
 
+from loadtest.servers import wait_until_running
 from rooms.meeting import grants
 from server.config import load_secret
 from tests.databases import database_url_postgresql, postgres_server
@@ -34,18 +35,27 @@ class Node:
     def __init__(
         self, data: Path, database_url: str, redis_url: str, extra: tuple[str, ...] = ()
     ) -> None:
+        self._data, self._database_url, self._redis_url = data, database_url, redis_url
+        self._extra = extra
+        self._start()
+
+    def _start(self) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        args = [sys.executable, "-m", "server", "serve", "--data", str(data)]
+        args = [sys.executable, "-m", "server", "serve", "--data", str(self._data)]
         args += ["--host", "127.0.0.1", "--port", str(self.port), "--ice-host", "127.0.0.1"]
-        args += ["--database-url", database_url, "--redis", redis_url, "--node-url", self.base]
-        args += extra
-        self.log_path = data / f"node-{self.port}.log"
+        args += ["--database-url", self._database_url, "--redis", self._redis_url]
+        args += ["--node-url", self.base, *self._extra]
+        self.log_path = self._data / f"node-{self.port}.log"
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
 
     async def ready(self, http: aiohttp.ClientSession) -> None:
+        """This node answers on its own port: one that lost its port to another process
+        (the other test worker's) starts again on another (loadtest/servers.py)."""
         deadline = time.monotonic() + START_TIMEOUT
+        while not await wait_until_running(self.process.poll, self.log_path, deadline):
+            self._start()
         while True:
             if self.process.poll() is not None:
                 raise AssertionError(f"node exited: {self.log_path.read_text(errors='replace')}")

@@ -14,6 +14,7 @@ from typing import Any
 
 import aiohttp
 
+from loadtest.servers import wait_until_running
 from tests.ports import free_port
 
 POSTERS = 8
@@ -47,20 +48,15 @@ class ServerProcess:
         said it is running, that is, bound the port; one that lost the port starts again on
         another."""
         deadline = time.monotonic() + 30
+        while not await wait_until_running(self.process.poll, self.log_path, deadline):
+            self._start()
         while time.monotonic() < deadline:
-            output = self.log_path.read_text(errors="replace")
-            if self.process.poll() is not None:
-                if "address already in use" in output.lower():
-                    self._start()
-                    continue
-                raise AssertionError(f"the server exited: {output}")
-            if "Kamar is running" in output:
-                try:
-                    async with session.get(f"{self.base}/api/openapi.json") as response:
-                        if response.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
+            try:
+                async with session.get(f"{self.base}/api/openapi.json") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
             await asyncio.sleep(0.1)
         raise AssertionError("the server did not start within 30 s")
 
